@@ -1,0 +1,58 @@
+# fangpin: the two commands are `make demo` and `make test`; each installs what is missing
+# (Debian packages), builds, and starts its own private PostgreSQL. See README.md.
+SHELL := /bin/bash
+BUILD ?= build
+TEST_BUILD ?= build-test
+FUZZ_BUILD ?= build-fuzz
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build test test-unit fuzz up down demo bench clean format help
+
+all: build
+
+help:
+	@echo "make demo   - start the stack (make up) and walk through it"
+	@echo "make test   - unit, integration and fuzz tests under ASan+UBSan"
+	@echo "make up     - PostgreSQL + the four services in the background (var/fangpin.env)"
+	@echo "make down   - stop everything make up started"
+	@echo "make bench  - benchmarks (not part of make test)"
+
+deps:
+	@tools/scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFANGPIN_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Tests: sanitizers on, warnings are errors, then the fuzz targets built with clang run a
+# bounded number of inputs each.
+test: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_WERROR=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j$(JOBS)
+	$(MAKE) fuzz
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_FUZZ=ON \
+	    -DFANGPIN_TESTS=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+up: build
+	@tools/scripts/up.sh $(BUILD)
+
+down:
+	@tools/scripts/down.sh
+
+demo: up
+	@tools/scripts/demo.sh $(BUILD)
+
+bench: build
+	@bench/regions_import.sh $(BUILD)
+
+format:
+	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,38 @@
+/* auth.h: CURVE authentication through ZAP. The handler (a REP socket on
+ * inproc://zeromq.zap.01, bound before any CURVE socket binds) admits only public keys
+ * registered in PostgreSQL (curve_keys joined to principals, neither revoked nor disabled)
+ * and hands each connection the principal id as its User-Id. Keys are cached in memory and
+ * reloaded on NOTIFY fangpin_keys, on every database reconnect and periodically. */
+#ifndef FP_AUTH_H
+#define FP_AUTH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "db.h"
+#include "err.h"
+
+typedef struct {
+    char id[128];           /* e.g. "dept:130822:yibao", "actor:130822112001:wang" */
+    char kind[16];          /* department | actor | gateway | admin */
+    char display_name[128];
+    char level[16];         /* village | township | county | prefecture | province | "" */
+    char region[13];        /* short region code the principal is scoped to */
+    char department[40];    /* department code for kind department, else "" */
+    char county[7];         /* county code, "" above county */
+} fp_principal_t;
+
+typedef struct fp_auth fp_auth_t;
+
+fp_err_t fp_auth_new(uv_loop_t *loop, void *zctx, fp_db_t *db, fp_auth_t **out);
+void fp_auth_destroy(fp_auth_t **p);
+/* Reloads the key cache from the database (asynchronously). */
+void fp_auth_reload(fp_auth_t *a);
+/* The principal for a User-Id, or NULL when unknown (revoked since connecting). */
+const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *id);
+bool fp_auth_loaded(const fp_auth_t *a);
+size_t fp_auth_key_count(const fp_auth_t *a);
+unsigned long fp_auth_denied(const fp_auth_t *a);
+unsigned long fp_auth_allowed(const fp_auth_t *a);
+
+#endif

@@ -1,0 +1,68 @@
+/* db.h: PostgreSQL on the libuv loop, never blocking it. One connection, a FIFO of queries
+ * (one in flight), prepared statements re-prepared on every (re)connection, LISTEN channels
+ * re-issued on reconnect, COPY FROM STDIN for batched writes, and reconnection with
+ * exponential backoff when the server goes away. Queued work fails fast (callback with a NULL
+ * result) while the database is down: callers answer UNAVAILABLE rather than hang. */
+#ifndef FP_DB_H
+#define FP_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "err.h"
+#include "mem.h"
+
+typedef struct fp_db fp_db_t;
+
+/* res is NULL when the query could not run (database down); otherwise a result whose status
+ * the callee checks (PGRES_TUPLES_OK / PGRES_COMMAND_OK / PGRES_FATAL_ERROR...). The result is
+ * cleared after the callback returns. */
+typedef void (*fp_db_result_fn)(fp_db_t *db, PGresult *res, void *arg);
+/* Called when the connection comes up (up=true, after statements are prepared and channels
+ * listened: scan for work missed while down) and when it is lost (up=false). */
+typedef void (*fp_db_state_fn)(fp_db_t *db, bool up, void *arg);
+/* Called for each NOTIFY on a listened channel. */
+typedef void (*fp_db_notify_fn)(fp_db_t *db, const char *channel, const char *payload, void *arg);
+
+typedef struct {
+    int backoff_min_ms;   /* first reconnect delay (default 100) */
+    int backoff_max_ms;   /* cap (default 5000) */
+    fp_db_state_fn on_state;
+    fp_db_notify_fn on_notify;
+    void *arg;
+} fp_db_opts_t;
+
+fp_err_t fp_db_new(uv_loop_t *loop, const char *conninfo, const fp_db_opts_t *opts, fp_db_t **out);
+/* Fails queued work, closes the connection; NULL-safe, nulls *p. */
+void fp_db_destroy(fp_db_t **p);
+
+/* Registers a statement prepared on every connection (before any queued query runs). Call
+ * before or after fp_db_new's connection comes up. */
+void fp_db_prepare(fp_db_t *db, const char *name, const char *sql, int nparams);
+/* LISTENs on channel on every connection. */
+void fp_db_listen(fp_db_t *db, const char *channel);
+
+enum { FP_DB_FRONT = 1 }; /* run before other queued work: to continue a transaction chain */
+
+/* Queues a query with text parameters (copied). sql may hold several statements when
+ * nparams is 0 (simple protocol); the last result, or the first error, is delivered. */
+void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params,
+                 fp_db_result_fn cb, void *arg);
+/* Queues execution of a prepared statement. */
+void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params,
+                fp_db_result_fn cb, void *arg);
+/* Queues `copy_sql` (a COPY ... FROM STDIN) with its data in text format; takes *data. */
+void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp_db_result_fn cb,
+                void *arg);
+
+bool fp_db_is_up(const fp_db_t *db);
+unsigned fp_db_reconnects(const fp_db_t *db);
+size_t fp_db_queue_len(const fp_db_t *db);
+/* The last connection error (for logs and /readyz); "" when none. */
+const char *fp_db_last_error(const fp_db_t *db);
+const char *fp_db_conninfo(const fp_db_t *db);
+
+/* A COPY text-format field: escapes backslash, tab, newline, carriage return. */
+void fp_db_copy_field(fp_buf_t *b, const char *s);
+
+#endif

@@ -1,0 +1,29 @@
+/* migrate.h: applies deploy/db/migrations/NNN_*.sql (embedded at build time) in order, each in
+ * its own transaction, recorded in schema_migrations. Safe when several services start at once:
+ * a session-level advisory lock serialises them, and each re-reads what is applied under it. */
+#ifndef FP_MIGRATE_H
+#define FP_MIGRATE_H
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "err.h"
+
+typedef struct {
+    const char *name; /* file name, e.g. "001_foundation.sql" */
+    const char *sql;
+} fp_migration_t;
+
+/* Generated table, terminated by {NULL, NULL}. */
+extern const fp_migration_t fp_migrations[];
+
+/* Applies what is missing over a blocking connection. *applied gets how many were applied now
+ * (may be NULL). On failure writes a message to errbuf and returns FP_EDB or FP_EDBDOWN. */
+fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t errlen);
+
+/* The number of embedded migrations; the schema is ready when schema_migrations holds them all. */
+int fp_migrations_count(void);
+
+/* Checks (without changing anything) whether every embedded migration is applied. */
+fp_err_t fp_migrate_check(PGconn *conn, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,559 @@
+/* service.c: the shared service skeleton (see service.h). Order at start matters: the ZAP
+ * handler is bound before the CURVE ROUTER socket, or CURVE would accept any client key. */
+#include "service.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "http.h"
+#include "log.h"
+#include "mem.h"
+#include "migrate.h"
+#include "zsock.h"
+
+enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
+       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_COMMON_N };
+
+struct fp_service {
+    const fp_service_def_t *def;
+    fp_cfg_t *cfg;
+    uv_loop_t *loop;
+    void *zctx;
+    void *router;
+    fp_zsock_t *zrouter;
+    fp_db_t *db;
+    fp_auth_t *auth;
+    fp_http_t *http;
+    fp_metrics_t *metrics;
+    fp_cert_t cert;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t tick;      /* periodic: key refresh, metrics gauges, shutdown grace */
+    uv_timer_t migrate_retry;
+    bool schema_ready;
+    bool migrating;
+    bool stopping;
+    bool closed;
+    int exit_code;
+    uint64_t stop_deadline;
+    uint64_t last_refresh;
+    size_t inflight;
+    size_t max_request;
+    fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys, *g_queue;
+    fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames;
+    unsigned long zap_denied_seen, zap_allowed_seen;
+    unsigned reconnects_seen;
+};
+
+struct fp_request {
+    fp_service_t *svc;
+    zmq_msg_t route;      /* the ROUTER identity frame */
+    bool delimiter;       /* the client sent an empty frame before the payload (REQ style) */
+    fp_principal_t principal;
+    char op[32];
+    uint64_t start_ns;
+};
+
+static uint64_t s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *fp_code_name(Fangpin__V1__Code code)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&fangpin__v1__code__descriptor, (int)code);
+    return v ? v->name : "UNKNOWN";
+}
+
+uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
+fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
+fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
+void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
+const fp_cfg_t *fp_service_config(fp_service_t *svc) { return svc->cfg; }
+const char *fp_service_name(const fp_service_t *svc) { return svc->def->name; }
+bool fp_service_ready(const fp_service_t *svc)
+{
+    return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth);
+}
+const fp_principal_t *fp_request_principal(const fp_request_t *req) { return &req->principal; }
+void fp_request_set_op(fp_request_t *req, const char *op) { snprintf(req->op, sizeof req->op, "%s", op); }
+
+static void s_maybe_finish_stop(fp_service_t *svc);
+
+/* --- replies ------------------------------------------------------------------------------ */
+
+static void s_count(fp_service_t *svc, const char *op, Fangpin__V1__Code code)
+{
+    char labels[128];
+    snprintf(labels, sizeof labels, "service=\"%s\",op=\"%s\",code=\"%s\"", svc->def->name, op, fp_code_name(code));
+    fp_counter_add(fp_metrics_counter(svc->metrics, "fangpin_requests_total", "Requests answered, by operation and status code.", labels), 1);
+}
+
+static void s_send_reply(fp_request_t *req, const uint8_t *buf, size_t len, Fangpin__V1__Code code)
+{
+    fp_service_t *svc = req->svc;
+    const void *data[3];
+    size_t lens[3];
+    size_t n = 0;
+    data[n] = zmq_msg_data(&req->route);
+    lens[n++] = zmq_msg_size(&req->route);
+    if (req->delimiter) {
+        data[n] = "";
+        lens[n++] = 0;
+    }
+    data[n] = buf;
+    lens[n++] = len;
+    if (!svc->closed) {
+        fp_err_t e = fp_zsock_send(svc->zrouter, data, lens, n);
+        if (e != FP_OK)
+            fp_log_warn("reply not delivered: the client is gone or too slow", "op", req->op,
+                        "error", zmq_strerror(zmq_errno()));
+    }
+    s_count(svc, req->op[0] ? req->op : "unknown", code);
+    zmq_msg_close(&req->route);
+    free(req);
+    svc->inflight--;
+    if (svc->stopping) s_maybe_finish_stop(svc);
+}
+
+void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin__V1__Code code)
+{
+    size_t len = protobuf_c_message_get_packed_size(reply);
+    uint8_t *buf = fp_malloc(len ? len : 1);
+    protobuf_c_message_pack(reply, buf);
+    s_send_reply(req, buf, len, code);
+    free(buf);
+}
+
+void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
+                      const char *msg_zh)
+{
+    Fangpin__V1__ReplyHeader h = FANGPIN__V1__REPLY_HEADER__INIT;
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.code = code;
+    st.message = (char *)(msg_en ? msg_en : "");
+    st.message_zh = (char *)(msg_zh ? msg_zh : "");
+    h.request_id = (char *)(request_id ? request_id : "");
+    h.status = &st;
+    if (code != FANGPIN__V1__CODE__OK)
+        fp_log_info("request refused", "op", req->op[0] ? req->op : "unknown", "code", fp_code_name(code),
+                    "reason", st.message, "principal", req->principal.id, "request_id", h.request_id);
+    fp_request_reply(req, &h.base, code);
+}
+
+void fp_request_fill_pong(fp_service_t *svc, fp_request_t *req, const char *note, Fangpin__V1__Pong *pong)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    pong->service = (char *)svc->def->name;
+    pong->version = (char *)FANGPIN_VERSION;
+    pong->note = (char *)(note ? note : "");
+    pong->principal = req->principal.id;
+    pong->kind = req->principal.kind;
+    pong->level = req->principal.level;
+    pong->region = req->principal.region;
+    pong->db_ready = fp_service_ready(svc);
+    pong->server_time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- the ROUTER socket --------------------------------------------------------------------- */
+
+static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
+{
+    fp_service_t *svc = arg;
+    if (m->nparts < 2) return; /* a ROUTER always prepends the identity; nothing to answer */
+    fp_request_t *req = fp_new(fp_request_t);
+    req->svc = svc;
+    req->start_ns = s_now_ns();
+    zmq_msg_init(&req->route);
+    zmq_msg_copy(&req->route, &m->parts[0]);
+    svc->inflight++;
+
+    zmq_msg_t *payload = &m->parts[m->nparts - 1];
+    req->delimiter = m->nparts == 3 && zmq_msg_size(&m->parts[1]) == 0;
+    const char *uid = zmq_msg_gets(payload, "User-Id");
+    const fp_principal_t *p = uid ? fp_auth_principal(svc->auth, uid) : NULL;
+    if (p) req->principal = *p;
+
+    if (m->truncated || m->nparts > 3 || (m->nparts == 3 && !req->delimiter)) {
+        fp_counter_add(svc->c_bad_frames, 1);
+        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST,
+                         "expected one frame holding the request message", "请求应为一个帧");
+        return;
+    }
+    if (!p) {
+        fp_request_error(req, "", FANGPIN__V1__CODE__FORBIDDEN, "your key is no longer registered (revoked or disabled)",
+                         "密钥未注册或已停用");
+        return;
+    }
+    size_t len = zmq_msg_size(payload);
+    if (len > svc->max_request) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "request of %zu bytes exceeds the limit of %zu bytes (FANGPIN_MAX_REQUEST_BYTES)",
+                 len, svc->max_request);
+        fp_counter_add(svc->c_too_large, 1);
+        fp_request_error(req, "", FANGPIN__V1__CODE__TOO_LARGE, msg, "请求过大");
+        return;
+    }
+    if (svc->stopping) {
+        fp_request_error(req, "", FANGPIN__V1__CODE__UNAVAILABLE, "service is stopping; retry", "服务正在停止，请重试");
+        return;
+    }
+    svc->def->on_request(svc, req, zmq_msg_data(payload), len, svc->def->arg);
+}
+
+/* --- database state, migration ------------------------------------------------------------- */
+
+typedef struct {
+    uv_work_t work;
+    fp_service_t *svc;
+    char *conninfo;
+    bool apply;
+    fp_err_t err;
+    int applied;
+    char errbuf[512];
+} s_migrate_job_t;
+
+static void s_migrate_work(uv_work_t *w)
+{
+    s_migrate_job_t *j = w->data;
+    PGconn *c = PQconnectdb(j->conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        snprintf(j->errbuf, sizeof j->errbuf, "%s", PQerrorMessage(c));
+        j->err = FP_EDBDOWN;
+    } else if (j->apply) {
+        j->err = fp_migrate_blocking(c, &j->applied, j->errbuf, sizeof j->errbuf);
+    } else {
+        j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
+    }
+    PQfinish(c);
+}
+
+static void s_start_migration(fp_service_t *svc);
+
+static void s_on_migrate_retry(uv_timer_t *t) { s_start_migration(t->data); }
+
+static void s_became_ready(fp_service_t *svc)
+{
+    fp_auth_reload(svc->auth);
+    if (svc->def->on_ready) svc->def->on_ready(svc, svc->def->arg);
+}
+
+static void s_migrate_done(uv_work_t *w, int status)
+{
+    s_migrate_job_t *j = w->data;
+    fp_service_t *svc = j->svc;
+    svc->migrating = false;
+    if (j->err == FP_OK) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", j->applied);
+        fp_log_info(j->apply ? "schema ready" : "schema found ready", "applied_now", n);
+        svc->schema_ready = true;
+        if (!svc->stopping && fp_db_is_up(svc->db)) s_became_ready(svc);
+    } else if (!svc->stopping) {
+        fp_log_warn(j->apply ? "migration failed; retrying" : "waiting for the schema", "error", j->errbuf);
+        uv_timer_start(&svc->migrate_retry, s_on_migrate_retry, 2000, 0);
+    }
+    free(j->conninfo);
+    free(j);
+}
+
+static void s_start_migration(fp_service_t *svc)
+{
+    if (svc->migrating || svc->schema_ready || svc->stopping) return;
+    svc->migrating = true;
+    s_migrate_job_t *j = fp_new(s_migrate_job_t);
+    j->svc = svc;
+    j->work.data = j;
+    j->conninfo = fp_strdup(svc->cfg[S_CFG_PG].str);
+    j->apply = svc->cfg[S_CFG_MIGRATE].num != 0;
+    uv_queue_work(svc->loop, &j->work, s_migrate_work, s_migrate_done);
+}
+
+static void s_on_db_state(fp_db_t *db, bool up, void *arg)
+{
+    fp_service_t *svc = arg;
+    if (!up) return;
+    if (svc->schema_ready) s_became_ready(svc);
+    else s_start_migration(svc);
+}
+
+static void s_on_db_notify(fp_db_t *db, const char *channel, const char *payload, void *arg)
+{
+    fp_service_t *svc = arg;
+    if (strcmp(channel, "fangpin_keys") == 0 && svc->schema_ready) fp_auth_reload(svc->auth);
+}
+
+/* --- HTTP: /healthz /readyz /metrics --------------------------------------------------------- */
+
+typedef struct {
+    fp_http_req_t *req;
+    fp_service_t *svc;
+} s_ready_probe_t;
+
+static void s_on_ready_probe(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_ready_probe_t *p = arg;
+    fp_service_t *svc = p->svc;
+    bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && svc->schema_ready && fp_auth_loaded(svc->auth);
+    fp_buf_t b = {0};
+    if (ok) {
+        fp_buf_puts(&b, "ready\n");
+    } else {
+        fp_buf_printf(&b, "not ready: database %s, schema %s, keys %s\n",
+                      res && PQresultStatus(res) == PGRES_TUPLES_OK ? "reachable" : "unreachable",
+                      svc->schema_ready ? "ready" : "not ready", fp_auth_loaded(svc->auth) ? "loaded" : "not loaded");
+    }
+    fp_http_reply(p->req, ok ? 200 : 503, "text/plain; charset=utf-8", b.data, b.len);
+    fp_buf_free(&b);
+    free(p);
+}
+
+static void s_update_gauges(fp_service_t *svc)
+{
+    fp_gauge_set(svc->g_db_up, fp_db_is_up(svc->db) ? 1 : 0);
+    fp_gauge_set(svc->g_ready, fp_service_ready(svc) ? 1 : 0);
+    fp_gauge_set(svc->g_inflight, (double)svc->inflight);
+    fp_gauge_set(svc->g_keys, (double)fp_auth_key_count(svc->auth));
+    fp_gauge_set(svc->g_queue, (double)fp_db_queue_len(svc->db));
+    unsigned r = fp_db_reconnects(svc->db);
+    fp_counter_add(svc->c_reconnects_seen, r - svc->reconnects_seen);
+    svc->reconnects_seen = r;
+    unsigned long d = fp_auth_denied(svc->auth), a = fp_auth_allowed(svc->auth);
+    fp_counter_add(svc->c_zap_denied, d - svc->zap_denied_seen);
+    fp_counter_add(svc->c_zap_allowed, a - svc->zap_allowed_seen);
+    svc->zap_denied_seen = d;
+    svc->zap_allowed_seen = a;
+}
+
+static void s_on_http(fp_http_req_t *req, void *arg)
+{
+    fp_service_t *svc = arg;
+    const char *path = fp_http_req_path(req);
+    const char *method = fp_http_req_method(req);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        static const char msg[] = "method not allowed\n";
+        fp_http_reply(req, 405, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+    } else if (strcmp(path, "/healthz") == 0) {
+        fp_http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+    } else if (strcmp(path, "/readyz") == 0) {
+        s_ready_probe_t *p = fp_new(s_ready_probe_t);
+        p->req = req;
+        p->svc = svc;
+        fp_db_query(svc->db, 0, "SELECT 1", 0, NULL, s_on_ready_probe, p);
+    } else if (strcmp(path, "/metrics") == 0) {
+        s_update_gauges(svc);
+        fp_buf_t b = {0};
+        fp_metrics_render(svc->metrics, &b);
+        fp_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "", b.len);
+        fp_buf_free(&b);
+    } else {
+        static const char msg[] = "not found: try /healthz, /readyz or /metrics\n";
+        fp_http_reply(req, 404, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+    }
+}
+
+/* --- stopping -------------------------------------------------------------------------------- */
+
+static void s_close_all(fp_service_t *svc)
+{
+    if (svc->closed) return;
+    svc->closed = true;
+    fp_log_info("stopping", "inflight", svc->inflight ? "abandoned" : "none");
+    uv_timer_stop(&svc->tick);
+    uv_close((uv_handle_t *)&svc->tick, NULL);
+    uv_close((uv_handle_t *)&svc->migrate_retry, NULL);
+    uv_close((uv_handle_t *)&svc->sigterm, NULL);
+    uv_close((uv_handle_t *)&svc->sigint, NULL);
+    fp_http_destroy(&svc->http);
+    fp_zsock_destroy(&svc->zrouter);
+    fp_auth_destroy(&svc->auth);
+    fp_db_destroy(&svc->db);
+}
+
+static void s_maybe_finish_stop(fp_service_t *svc)
+{
+    if (svc->inflight == 0 || uv_now(svc->loop) >= svc->stop_deadline) s_close_all(svc);
+}
+
+static void s_on_signal(uv_signal_t *h, int signum)
+{
+    fp_service_t *svc = h->data;
+    if (svc->stopping) return;
+    svc->stopping = true;
+    char inflight[24];
+    snprintf(inflight, sizeof inflight, "%zu", svc->inflight);
+    fp_log_info("signal received: finishing in-flight requests", "signal", signum == SIGTERM ? "SIGTERM" : "SIGINT",
+                "inflight", inflight);
+    fp_zsock_pause(svc->zrouter, 1);
+    svc->stop_deadline = uv_now(svc->loop) + (uint64_t)svc->cfg[S_CFG_GRACE].num;
+    s_maybe_finish_stop(svc);
+}
+
+static void s_on_tick(uv_timer_t *t)
+{
+    fp_service_t *svc = t->data;
+    if (svc->stopping) {
+        s_maybe_finish_stop(svc);
+        return;
+    }
+    uint64_t now = uv_now(svc->loop);
+    if (svc->schema_ready && fp_db_is_up(svc->db) &&
+        now - svc->last_refresh >= (uint64_t)svc->cfg[S_CFG_REFRESH].num * 1000) {
+        svc->last_refresh = now;
+        fp_auth_reload(svc->auth);
+    }
+}
+
+/* --- start ----------------------------------------------------------------------------------- */
+
+static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
+{
+    size_t extra = 0;
+    while (def->extra_cfg && def->extra_cfg[extra].env) extra++;
+    fp_cfg_t *t = fp_calloc(S_CFG_COMMON_N + extra + 1, sizeof *t);
+    t[S_CFG_PG] = (fp_cfg_t){"FANGPIN_PG", FP_CFG_STR, "host=127.0.0.1 port=5432 dbname=fangpin user=postgres", 0, 0,
+                             "PostgreSQL connection string (libpq conninfo)", 0, 0, 0};
+    t[S_CFG_LOG] = (fp_cfg_t){"FANGPIN_LOG_LEVEL", FP_CFG_STR, "info", 0, 0, "debug, info, warn or error", 0, 0, 0};
+    t[S_CFG_KEYS] = (fp_cfg_t){"FANGPIN_KEYS_DIR", FP_CFG_STR, "/var/lib/fangpin/keys", 0, 0,
+                               "folder holding this service's <name>.key_secret CURVE certificate", 0, 0, 0};
+    t[S_CFG_ENDPOINT] = (fp_cfg_t){def->endpoint_env, FP_CFG_STR, def->endpoint_default, 0, 0,
+                                   "ZeroMQ ROUTER endpoint to bind (CURVE server)", 0, 0, 0};
+    t[S_CFG_HTTP] = (fp_cfg_t){def->http_env, FP_CFG_STR, def->http_default, 0, 0,
+                               "HOST:PORT for /healthz, /readyz, /metrics", 0, 0, 0};
+    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES", FP_CFG_INT, "16777216", 1024, 268435456,
+                                 "largest request frame answered; larger ones get TOO_LARGE", 0, 0, 0};
+    t[S_CFG_MAXFRAME] = (fp_cfg_t){"FANGPIN_MAX_FRAME_BYTES", FP_CFG_INT, "67108864", 1024, 1073741824,
+                                   "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected", 0, 0, 0};
+    t[S_CFG_GRACE] = (fp_cfg_t){"FANGPIN_SHUTDOWN_GRACE_MS", FP_CFG_INT, "10000", 0, 600000,
+                                "on SIGTERM, how long to let in-flight requests finish", 0, 0, 0};
+    t[S_CFG_REFRESH] = (fp_cfg_t){"FANGPIN_KEYS_REFRESH_S", FP_CFG_INT, "60", 1, 86400,
+                                  "reload registered keys at least this often (also on NOTIFY)", 0, 0, 0};
+    t[S_CFG_BACKOFF] = (fp_cfg_t){"FANGPIN_DB_BACKOFF_MAX_MS", FP_CFG_INT, "5000", 100, 600000,
+                                  "longest wait between database reconnection attempts", 0, 0, 0};
+    t[S_CFG_MIGRATE] = (fp_cfg_t){"FANGPIN_MIGRATE", FP_CFG_BOOL, "true", 0, 0,
+                                  "apply schema migrations at start (false: wait for them)", 0, 0, 0};
+    t[S_CFG_HWM] = (fp_cfg_t){"FANGPIN_ZMQ_HWM", FP_CFG_INT, "10000", 10, 10000000,
+                              "ZeroMQ send/receive high-water marks (messages)", 0, 0, 0};
+    for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
+    return t;
+}
+
+static int s_setup(fp_service_t *svc)
+{
+    const fp_service_def_t *def = svc->def;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.key_secret", svc->cfg[S_CFG_KEYS].str, def->name);
+    fp_err_t e = fp_cert_load(path, &svc->cert);
+    if (e != FP_OK || !svc->cert.secret_key[0]) {
+        fp_log_error("cannot read the server's secret certificate (make one with: fangpinctl keys make)", "path", path,
+                     "error", e != FP_OK ? fp_strerror(e) : "no secret-key in file");
+        return 1;
+    }
+
+    fp_db_opts_t dbo = {.backoff_min_ms = 100, .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
+                        .on_state = s_on_db_state, .on_notify = s_on_db_notify, .arg = svc};
+    if (fp_db_new(svc->loop, svc->cfg[S_CFG_PG].str, &dbo, &svc->db) != FP_OK) {
+        fp_log_error("FANGPIN_PG is not a valid connection string");
+        return 1;
+    }
+    fp_db_listen(svc->db, "fangpin_keys");
+
+    /* ZAP first, then bind: CURVE without a ZAP handler accepts any key. */
+    if (fp_auth_new(svc->loop, svc->zctx, svc->db, &svc->auth) != FP_OK) {
+        fp_log_error("cannot start the ZAP handler", "error", zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    svc->router = zmq_socket(svc->zctx, ZMQ_ROUTER);
+    int one = 1, linger = 2000, hwm = (int)svc->cfg[S_CFG_HWM].num;
+    int64_t maxmsg = svc->cfg[S_CFG_MAXFRAME].num;
+    zmq_setsockopt(svc->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(svc->router, ZMQ_CURVE_SECRETKEY, svc->cert.secret_key, 40);
+    zmq_setsockopt(svc->router, ZMQ_ZAP_DOMAIN, "fangpin", 7);
+    zmq_setsockopt(svc->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(svc->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(svc->router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(svc->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(svc->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(svc->router, svc->cfg[S_CFG_ENDPOINT].str) != 0) {
+        fp_log_error("cannot bind the ROUTER endpoint", "endpoint", svc->cfg[S_CFG_ENDPOINT].str, "error",
+                     zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    fp_zsock_new(svc->loop, svc->router, s_on_router, svc, &svc->zrouter);
+
+    if (fp_http_new(svc->loop, svc->cfg[S_CFG_HTTP].str, s_on_http, svc, &svc->http) != FP_OK) {
+        fp_log_error("cannot listen for HTTP", "address", svc->cfg[S_CFG_HTTP].str);
+        return 1;
+    }
+
+    const char *L = def->name;
+    char labels[64];
+    snprintf(labels, sizeof labels, "service=\"%s\"", L);
+    svc->g_db_up = fp_metrics_gauge(svc->metrics, "fangpin_db_up", "1 while the PostgreSQL connection is up.", labels);
+    svc->g_ready = fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
+    svc->g_inflight = fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);
+    svc->g_keys = fp_metrics_gauge(svc->metrics, "fangpin_keys_loaded", "Registered CURVE keys in the cache.", labels);
+    svc->g_queue = fp_metrics_gauge(svc->metrics, "fangpin_db_queue", "Database statements queued or running.", labels);
+    svc->c_reconnects_seen = fp_metrics_counter(svc->metrics, "fangpin_db_reconnects_total", "Database reconnections after a loss.", labels);
+    svc->c_zap_denied = fp_metrics_counter(svc->metrics, "fangpin_zap_denied_total", "Connections refused by ZAP (unknown key).", labels);
+    svc->c_zap_allowed = fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
+    svc->c_too_large = fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
+    svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
+
+    uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
+    uv_signal_start(&svc->sigint, s_on_signal, SIGINT);
+    uv_timer_start(&svc->tick, s_on_tick, 200, 200);
+    fp_log_info("listening", "endpoint", svc->cfg[S_CFG_ENDPOINT].str, "http", svc->cfg[S_CFG_HTTP].str,
+                "public_key", svc->cert.public_key, "version", FANGPIN_VERSION);
+    return 0;
+}
+
+int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    fp_service_t *svc = fp_new(fp_service_t);
+    svc->def = def;
+    svc->cfg = s_build_cfg(def);
+    char prog[64];
+    snprintf(prog, sizeof prog, "fangpin-%s", def->name);
+    int rc = fp_config_main(svc->cfg, prog, def->about, argc, argv);
+    if (rc != 0) {
+        free(svc->cfg);
+        free(svc);
+        return rc == 1 ? 0 : 2;
+    }
+    int level = fp_log_level_parse(svc->cfg[S_CFG_LOG].str);
+    fp_log_init(def->name, level < 0 ? FP_LOG_INFO : (fp_log_level_t)level);
+    if (level < 0) fp_log_warn("unknown FANGPIN_LOG_LEVEL, using info", "value", svc->cfg[S_CFG_LOG].str);
+    svc->max_request = (size_t)svc->cfg[S_CFG_MAXREQ].num;
+
+    svc->loop = fp_new(uv_loop_t);
+    uv_loop_init(svc->loop);
+    svc->zctx = zmq_ctx_new();
+    uv_signal_init(svc->loop, &svc->sigterm);
+    uv_signal_init(svc->loop, &svc->sigint);
+    uv_timer_init(svc->loop, &svc->tick);
+    uv_timer_init(svc->loop, &svc->migrate_retry);
+    svc->sigterm.data = svc->sigint.data = svc->tick.data = svc->migrate_retry.data = svc;
+    svc->metrics = fp_metrics_new();
+    int exit_code = s_setup(svc);
+    if (exit_code != 0) s_close_all(svc);
+    uv_run(svc->loop, UV_RUN_DEFAULT);
+    if (svc->router) zmq_close(svc->router);
+    zmq_ctx_term(svc->zctx);
+    uv_loop_close(svc->loop);
+    free(svc->loop);
+    fp_metrics_destroy(&svc->metrics);
+    free(svc->cfg);
+    free(svc);
+    if (exit_code == 0) fp_log_info("stopped");
+    return exit_code;
+}

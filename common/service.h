@@ -1,0 +1,65 @@
+/* service.h: the skeleton every fangpin service shares, so that a service's main.c only wires
+ * its own request handler. fp_service_main reads the configuration table, logs JSON, connects
+ * to PostgreSQL (migrating the schema, or waiting for it), starts the ZAP handler, binds the
+ * CURVE ROUTER socket, serves /healthz /readyz /metrics over HTTP, hands each request frame
+ * with its caller's principal to the handler, and stops cleanly on SIGTERM/SIGINT (waits for
+ * in-flight requests up to FANGPIN_SHUTDOWN_GRACE_MS). */
+#ifndef FP_SERVICE_H
+#define FP_SERVICE_H
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "fangpin/v1/common.pb-c.h"
+#include "metrics.h"
+
+typedef struct fp_service fp_service_t;
+typedef struct fp_request fp_request_t;
+
+typedef struct {
+    const char *name;             /* "intake" */
+    const char *about;            /* one line for --help */
+    const char *endpoint_env;     /* FANGPIN_INTAKE_ENDPOINT */
+    const char *endpoint_default; /* e.g. "tcp://0.0.0.0:7101" */
+    const char *http_env;         /* FANGPIN_INTAKE_HTTP */
+    const char *http_default;     /* 0.0.0.0:8101 */
+    /* One request frame (already size-checked) from an authenticated caller. The handler
+     * answers exactly once, now or later, with fp_request_reply or fp_request_error. */
+    void (*on_request)(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg);
+    /* Database up and schema ready (at start and after every reconnect): scan for work. */
+    void (*on_ready)(fp_service_t *svc, void *arg);
+    void *arg;
+    fp_cfg_t *extra_cfg;          /* service-specific settings (env == NULL ends), or NULL */
+} fp_service_def_t;
+
+int fp_service_main(const fp_service_def_t *def, int argc, char **argv);
+
+uv_loop_t *fp_service_loop(fp_service_t *svc);
+fp_db_t *fp_service_db(fp_service_t *svc);
+fp_metrics_t *fp_service_metrics(fp_service_t *svc);
+void *fp_service_zctx(fp_service_t *svc);
+const fp_cfg_t *fp_service_config(fp_service_t *svc);
+const char *fp_service_name(const fp_service_t *svc);
+/* Database reachable and schema migrated. */
+bool fp_service_ready(const fp_service_t *svc);
+
+const fp_principal_t *fp_request_principal(const fp_request_t *req);
+/* Names the operation for metrics and logs ("ping", "submit_leads"...). */
+void fp_request_set_op(fp_request_t *req, const char *op);
+/* Packs and sends the reply (any XReply message), then frees req. The status code is read
+ * from the reply for metrics. */
+void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin__V1__Code code);
+/* Sends a reply carrying only request id and status (decodable as any XReply), frees req. */
+void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
+                      const char *msg_zh);
+/* Fills a Pong for this service and caller (strings point into svc/req: pack before freeing). */
+void fp_request_fill_pong(fp_service_t *svc, fp_request_t *req, const char *note, Fangpin__V1__Pong *pong);
+
+const char *fp_code_name(Fangpin__V1__Code code);
+
+#endif

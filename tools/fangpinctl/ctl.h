@@ -1,0 +1,20 @@
+/* ctl.h: shared pieces of fangpinctl, the command-line client for people and scripts.
+ * Each subcommand is `int ctl_cmd_NAME(int argc, char **argv)` (argv[0] is the subcommand
+ * name) returning the process exit status: 0 success, 1 the work was refused or failed in
+ * part, 2 usage error. Configuration comes from FANGPIN_* variables (see var/fangpin.env). */
+#ifndef CTL_H
+#define CTL_H
+#include <libpq-fe.h>
+
+/* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
+ * user=postgres); prints a clear message and returns NULL on failure. */
+PGconn *ctl_pg_connect(void);
+/* Returns getenv(name) or dflt when unset or empty. */
+const char *ctl_env(const char *name, const char *dflt);
+
+int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
+int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
+int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
+int ctl_cmd_migrate(int argc, char **argv); /* migrate */
+
+#endif

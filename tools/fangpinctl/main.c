@@ -1,0 +1,72 @@
+/* main.c: fangpinctl, the command-line client for people and scripts: import regions, make
+ * and register keys, ping services, apply migrations. Later issues add push, case, plan,
+ * tail and report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+const char *ctl_env(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+PGconn *ctl_pg_connect(void)
+{
+    const char *ci = ctl_env("FANGPIN_PG", "host=127.0.0.1 port=5432 dbname=fangpin user=postgres");
+    PGconn *c = PQconnectdb(ci);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "fangpinctl: cannot connect to PostgreSQL (FANGPIN_PG): %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    return c;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "fangpinctl %s: the fangpin command-line client\n\n"
+            "Usage: fangpinctl COMMAND [ARGS]\n\n"
+            "  regions import FILE...     load division-code CSV files (plain or .gz), idempotent\n"
+            "  regions stats [PREFIX]     count regions per level under a prefix\n"
+            "  keys make [--dir D] [--force] NAME...\n"
+            "                             write D/NAME.key and D/NAME.key_secret (ZeroMQ certificates)\n"
+            "  keys register --id ID --kind department|actor|gateway|admin --name TEXT --region CODE\n"
+            "                [--level L] [--dept CODE] --key FILE.key\n"
+            "                             register a principal and its public key\n"
+            "  keys revoke --key FILE.key|Z85   revoke a key (takes effect at once)\n"
+            "  keys list                  list registered principals and keys\n"
+            "  ping SERVICE               ping intake|screening|assistance|reporting over CURVE\n"
+            "  migrate                    apply the database schema migrations\n\n"
+            "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
+            "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
+            "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
+            "Source var/fangpin.env after `make up` to get them all.\n",
+            FANGPIN_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("fangpinctl %s\n", FANGPIN_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
+                {"migrate", ctl_cmd_migrate}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);
+    s_usage(stderr);
+    return 2;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make up`: a private PostgreSQL under var/, demo keys under var/keys/, the four services in
+# the background (logs in var/log/), and var/fangpin.env describing all of it. Idempotent:
+# what already runs is left running. `make down` stops everything.
+set -euo pipefail
+BUILD=${1:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+VAR=${FANGPIN_VAR:-$top/var}
+PGPORT=${FANGPIN_PG_PORT:-55432}
+HOST=127.0.0.1
+mkdir -p "$VAR/keys" "$VAR/log" "$VAR/run"
+CTL="$BUILD/fangpinctl"
+
+tools/scripts/pg.sh start "$VAR/pg" "$PGPORT"
+psql_() { psql -X -q -h $HOST -p "$PGPORT" -U postgres "$@"; }
+psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'fangpin'" | grep -q 1 ||
+  psql_ -d postgres -c "CREATE DATABASE fangpin"
+
+export FANGPIN_PG="host=$HOST port=$PGPORT dbname=fangpin user=postgres"
+export FANGPIN_KEYS_DIR="$VAR/keys"
+"$CTL" migrate >/dev/null
+"$CTL" keys make --dir "$VAR/keys" intake screening assistance reporting admin \
+    dept-yibao village-sdh township-sdh county-xl >/dev/null
+# Demo principals in 兴隆县 (130822): county IT, the medical-insurance bureau, and one cadre per
+# level in 三道河镇 (130822112) and its first village.
+"$CTL" keys register --id admin:county-it --kind admin --name "兴隆县信息中心" --region 130822 \
+    --key "$VAR/keys/admin.key" >/dev/null
+"$CTL" keys register --id dept:130822:yibao --kind department --name "兴隆县医疗保障局" --region 130822 \
+    --level county --dept yibao --key "$VAR/keys/dept-yibao.key" >/dev/null
+"$CTL" keys register --id actor:130822112001:village --kind actor --name "三道河村防贫专干" \
+    --region 130822112001 --level village --key "$VAR/keys/village-sdh.key" >/dev/null
+"$CTL" keys register --id actor:130822112:township --kind actor --name "三道河镇防贫办" --region 130822112 \
+    --level township --key "$VAR/keys/township-sdh.key" >/dev/null
+"$CTL" keys register --id actor:130822:county --kind actor --name "兴隆县乡村振兴局" --region 130822 \
+    --level county --key "$VAR/keys/county-xl.key" >/dev/null
+
+declare -A ZPORT=([intake]=7101 [screening]=7102 [assistance]=7103 [reporting]=7104)
+declare -A HPORT=([intake]=8101 [screening]=8102 [assistance]=8103 [reporting]=8104)
+env_file="$VAR/fangpin.env"
+{
+  echo "# written by make up ($(date -u +%FT%TZ)); source it: . var/fangpin.env"
+  echo "export FANGPIN_PG='$FANGPIN_PG'"
+  echo "export FANGPIN_KEYS_DIR='$VAR/keys'"
+  echo "export FANGPIN_CLIENT_CERT='$VAR/keys/admin.key_secret'"
+  echo "export FANGPIN_REPORTING_PUB_CONNECT='tcp://$HOST:7105'"
+} >"$env_file"
+for svc in intake screening assistance reporting; do
+  U=${svc^^}
+  pub=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$VAR/keys/$svc.key")
+  {
+    echo "export FANGPIN_${U}_CONNECT='tcp://$HOST:${ZPORT[$svc]}'"
+    echo "export FANGPIN_${U}_PUBLIC_KEY='$pub'"
+    echo "export FANGPIN_${U}_HTTP_URL='http://$HOST:${HPORT[$svc]}'"
+  } >>"$env_file"
+  pidf="$VAR/run/$svc.pid"
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
+  FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info} \
+  env "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
+    setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
+  echo $! >"$pidf"
+done
+for svc in intake screening assistance reporting; do
+  ok=""
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://$HOST:${HPORT[$svc]}/readyz" >/dev/null 2>&1; then ok=1; break; fi
+    sleep 0.2
+  done
+  if [ -z "$ok" ]; then
+    echo "make up: $svc did not become ready; last log lines:" >&2
+    tail -5 "$VAR/log/$svc.log" >&2
+    exit 1
+  fi
+done
+echo "fangpin is up: PostgreSQL on $HOST:$PGPORT, services on tcp://$HOST:7101-7104, HTTP $HOST:8101-8104"
+echo "  . var/fangpin.env   # then: $BUILD/fangpinctl ping intake"
