@@ -71,7 +71,7 @@ static void s_query_free(s_query_t *q)
 {
     free(q->sql);
     free(q->sql2);
-    for (int i = 0; i < q->nparams; i++) free(q->params[i]);
+    for (int i = 0; q->params && i < q->nparams; i++) free(q->params[i]);
     free(q->params);
     fp_buf_free(&q->data);
     free(q);
