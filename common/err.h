@@ -18,7 +18,7 @@ typedef enum {
     FP_ETOOBIG = -11,
     FP_EFORBIDDEN = -12,
     FP_ECONFIG = -13,    /* bad configuration value */
-    FP_ELEGACY = -14,    /* 15-digit legacy ID number (accepted only through fp_idcard_upgrade) */
+    FP_ELEGACY = -14,    /* 15-digit legacy ID number (accepted only through fp_idcard_upgrade15) */
     FP_EAGAIN = -15,     /* try again later */
     FP_ECONFLICT = -16,
     FP_ERR_MIN_ = -17

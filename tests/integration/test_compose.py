@@ -1,0 +1,147 @@
+"""test_compose.py: docker-compose.yml and deploy/docker/Dockerfile follow the deployment
+contract: the file validates (`docker-compose config -q`, no Docker engine needed), every
+fangpin container is configured only by the documented FANGPIN_* variables with their default
+addresses, publishes its ports and has a health check on /healthz, and the services wait for a
+healthy PostgreSQL and for the one-shot `keys` service."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+
+SOURCE = os.environ.get('FANGPIN_SOURCE') or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+COMPOSE = shutil.which('docker-compose')
+
+COMMON = {'FANGPIN_PG', 'FANGPIN_LOG_LEVEL', 'FANGPIN_KEYS_DIR'}
+# The lead's contract: each service's variables and their default values.
+SERVICES = {
+    'intake': {'FANGPIN_INTAKE_ENDPOINT': 'tcp://*:7101', 'FANGPIN_INTAKE_HTTP': '0.0.0.0:8101'},
+    'screening': {'FANGPIN_SCREENING_ENDPOINT': 'tcp://*:7102',
+                  'FANGPIN_SCREENING_HTTP': '0.0.0.0:8102'},
+    'assistance': {'FANGPIN_ASSISTANCE_ENDPOINT': 'tcp://*:7103',
+                   'FANGPIN_ASSISTANCE_HTTP': '0.0.0.0:8103'},
+    'reporting': {'FANGPIN_REPORTING_ENDPOINT': 'tcp://*:7104', 'FANGPIN_REPORTING_PUB': 'tcp://*:7105',
+                  'FANGPIN_REPORTING_HTTP': '0.0.0.0:8104'},
+}
+CONTRACT = COMMON.union(*SERVICES.values())
+KEYS_DIR = '/var/lib/fangpin/keys'
+
+
+def compose(*args):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(('COMPOSE_', 'DOCKER_', 'FANGPIN_DB_', 'FANGPIN_LOG_'))}
+    return subprocess.run([COMPOSE, '-f', os.path.join(SOURCE, 'docker-compose.yml')] + list(args),
+                          cwd=SOURCE, env=env, capture_output=True, text=True, timeout=120)
+
+
+def env_dict(environment):
+    if isinstance(environment, dict):
+        return {k: '' if v is None else str(v) for k, v in environment.items()}
+    return dict(e.split('=', 1) if '=' in e else (e, '') for e in environment or [])
+
+
+@unittest.skipIf(COMPOSE is None, 'docker-compose is not installed (tools/scripts/deps.sh installs '
+                                  'it): cannot validate docker-compose.yml')
+class Compose(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import yaml  # python3-yaml: a dependency of docker-compose itself
+        p = compose('config')
+        if p.returncode != 0:
+            raise AssertionError('docker-compose config failed:\n' + p.stderr)
+        cls.config = yaml.safe_load(p.stdout)
+        cls.services = cls.config['services']
+
+    def test_config_validates(self):
+        p = compose('config', '-q')
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_services_present(self):
+        self.assertEqual(set(self.services), set(SERVICES) | {'postgres', 'keys'})
+        self.assertEqual(self.services['postgres']['image'].split(':')[0], 'postgres')
+        self.assertEqual(self.services['postgres']['image'].split(':')[1].split('.')[0], '15')
+
+    def test_environment_is_the_contract(self):
+        for name, own in SERVICES.items():
+            with self.subTest(name):
+                env = env_dict(self.services[name].get('environment'))
+                self.assertLessEqual(set(env), CONTRACT, 'variables outside the contract')
+                self.assertEqual(set(env), COMMON | set(own))
+                for var, default in own.items():
+                    self.assertEqual(env[var], default, var)
+                self.assertEqual(env['FANGPIN_KEYS_DIR'], KEYS_DIR)
+                self.assertIn(env['FANGPIN_LOG_LEVEL'], ('debug', 'info', 'warn', 'error'))
+                pg = dict(kv.split('=', 1) for kv in env['FANGPIN_PG'].split())
+                self.assertEqual((pg.get('host'), pg.get('port'), pg.get('dbname'), pg.get('user')),
+                                 ('postgres', '5432', 'fangpin', 'fangpin'))
+                self.assertTrue(pg.get('password'), 'FANGPIN_PG has no password')
+        keys_env = env_dict(self.services['keys'].get('environment'))
+        self.assertLessEqual(set(keys_env), CONTRACT)
+
+    def test_healthchecks(self):
+        for name in list(SERVICES) + ['postgres']:
+            with self.subTest(name):
+                hc = self.services[name].get('healthcheck')
+                self.assertTrue(hc and hc.get('test'), name + ' has no healthcheck')
+                test = ' '.join(hc['test']) if isinstance(hc['test'], list) else hc['test']
+                if name == 'postgres':
+                    self.assertIn('pg_isready', test)
+                else:
+                    port = SERVICES[name]['FANGPIN_%s_HTTP' % name.upper()].rsplit(':', 1)[1]
+                    self.assertIn('curl -fsS http://127.0.0.1:%s/healthz' % port, test)
+
+    def test_ports_published(self):
+        for name, own in SERVICES.items():
+            with self.subTest(name):
+                published = set()
+                for p in self.services[name].get('ports', []):
+                    if isinstance(p, dict):
+                        published.add((int(p['published']), int(p['target'])))
+                    else:
+                        host, _, target = str(p).rpartition(':')
+                        published.add((int(host.rsplit(':', 1)[-1]), int(target)))
+                for value in own.values():
+                    port = int(value.rsplit(':', 1)[1])
+                    self.assertIn((port, port), published, value)
+
+    def test_build_and_start_order(self):
+        for name in SERVICES:
+            with self.subTest(name):
+                svc = self.services[name]
+                build = svc['build']
+                self.assertEqual(build['dockerfile'], 'deploy/docker/Dockerfile')
+                self.assertEqual(build['args']['SERVICE'], name)
+                deps = svc['depends_on']
+                self.assertEqual(deps['postgres']['condition'], 'service_healthy')
+                self.assertEqual(deps['keys']['condition'], 'service_completed_successfully')
+                targets = [v['target'] if isinstance(v, dict) else str(v).split(':')[1]
+                           for v in svc.get('volumes', [])]
+                self.assertIn(KEYS_DIR, targets)
+        keys = self.services['keys']
+        command = ' '.join(keys['command']) if isinstance(keys['command'], list) else keys['command']
+        self.assertIn('fangpinctl keys make --dir %s intake screening assistance reporting' % KEYS_DIR,
+                      command)
+        self.assertIn('pgdata', self.config.get('volumes', {}))
+        self.assertIn('keys', self.config.get('volumes', {}))
+
+    def test_dockerfile(self):
+        with open(os.path.join(SOURCE, 'deploy', 'docker', 'Dockerfile')) as f:
+            text = f.read()
+        froms = re.findall(r'(?im)^FROM\s+(\S+)', text)
+        self.assertEqual(froms, ['debian:12', 'debian:12-slim'])
+        self.assertRegex(text, r'(?m)^ARG SERVICE')
+        self.assertRegex(text, r'(?m)^USER fangpin\s*$')
+        self.assertRegex(text, r'(?m)^ENTRYPOINT \[')
+        self.assertIn('fangpinctl', text)
+        runtime = text[text.index('FROM debian:12-slim'):]
+        for lib in ('libzmq5', 'libuv1', 'libpq5', 'libprotobuf-c1', 'libhttp-parser2.9', 'zlib1g',
+                    'ca-certificates', 'curl'):
+            self.assertIn(lib, runtime)
+        self.assertNotIn('-dev', runtime, 'development packages in the runtime stage')
+
+
+if __name__ == '__main__':
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
