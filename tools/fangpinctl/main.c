@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "log.h"
 
 const char *ctl_env(const char *name, const char *dflt)
 {
@@ -51,6 +52,8 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* The library's JSON logs are for services; a person at a terminal sees warnings only. */
+    fp_log_init("fangpinctl", FP_LOG_WARN);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -41,6 +41,8 @@ start)
 stop)
   [ -f "$dir/data/PG_VERSION" ] || exit 0
   "${run_as[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+  sock=$(sockdir_of)
+  case "$sock" in /tmp/fppg.*) rm -rf "$sock" "$dir/sockdir" ;; esac
   ;;
 status)
   "${run_as[@]}" "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
