@@ -5,17 +5,18 @@
 -- National statistical division codes (统计用区划代码), stored in their published short form:
 -- 2 digits province, 4 city/prefecture, 6 county, 9 township, 12 village. A code's prefix is
 -- its parent, so "everything in county 130822" is code LIKE '130822%'.
+-- Codes use the "C" collation so that the primary key's btree also serves prefix searches
+-- (code LIKE '130822%' and code >= '130822' AND code < '130823'): no second index to maintain.
 CREATE TABLE regions (
-    code        varchar(12) PRIMARY KEY
+    code        varchar(12) COLLATE "C" PRIMARY KEY
                 CHECK (code ~ '^[0-9]+$' AND length(code) IN (2, 4, 6, 9, 12)),
     level       smallint NOT NULL CHECK (level BETWEEN 1 AND 5), -- 1 province .. 5 village
     name        text NOT NULL,
-    parent      varchar(12) CHECK (parent IS NULL OR left(code, length(parent)) = parent),
+    parent      varchar(12) COLLATE "C" CHECK (parent IS NULL OR left(code, length(parent)) = parent),
     county_code varchar(6) CHECK (county_code IS NULL OR left(code, 6) = county_code),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX regions_parent ON regions (parent);
-CREATE INDEX regions_code_prefix ON regions (code text_pattern_ops);
 
 -- County line departments (行业部门). One row per department per county.
 CREATE TABLE departments (
@@ -105,7 +106,7 @@ INSERT INTO policy_params (name, province_code, effective_from, value, unit, sou
 CREATE TABLE events (
     id           bigserial PRIMARY KEY,
     county_code  varchar(6) NOT NULL,
-    region_code  varchar(12) NOT NULL CHECK (region_code ~ '^[0-9]{12}$'),
+    region_code  varchar(12) COLLATE "C" NOT NULL CHECK (region_code ~ '^[0-9]{12}$'),
     type         text NOT NULL CHECK (type ~ '^[a-z]+(\.[a-z_]+)+$'),
     payload      jsonb NOT NULL DEFAULT '{}',
     created_at   timestamptz NOT NULL DEFAULT now(),
@@ -113,7 +114,7 @@ CREATE TABLE events (
     published_at timestamptz
 );
 CREATE INDEX events_unpublished ON events (id) WHERE position IS NULL;
-CREATE INDEX events_region_position ON events (region_code text_pattern_ops, position);
+CREATE INDEX events_region_position ON events (region_code, position);
 
 CREATE FUNCTION fp_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
