@@ -39,6 +39,7 @@ struct fp_service {
     bool migrating;
     bool stopping;
     bool closed;
+    bool started;
     int exit_code;
     uint64_t stop_deadline;
     uint64_t last_refresh;
@@ -78,6 +79,8 @@ fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
 const fp_cfg_t *fp_service_config(fp_service_t *svc) { return svc->cfg; }
 const char *fp_service_name(const fp_service_t *svc) { return svc->def->name; }
+const char *fp_service_str(fp_service_t *svc, const char *env) { return fp_config_str(svc->cfg, env); }
+int64_t fp_service_int(fp_service_t *svc, const char *env) { return fp_config_int(svc->cfg, env); }
 bool fp_service_ready(const fp_service_t *svc)
 {
     return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth);
@@ -372,6 +375,7 @@ static void s_close_all(fp_service_t *svc)
     uv_close((uv_handle_t *)&svc->migrate_retry, NULL);
     uv_close((uv_handle_t *)&svc->sigterm, NULL);
     uv_close((uv_handle_t *)&svc->sigint, NULL);
+    if (svc->started && svc->def->on_stop) svc->def->on_stop(svc, svc->def->arg);
     fp_http_destroy(&svc->http);
     fp_zsock_destroy(&svc->zrouter);
     fp_auth_destroy(&svc->auth);
@@ -410,6 +414,7 @@ static void s_on_tick(uv_timer_t *t)
         svc->last_refresh = now;
         fp_auth_reload(svc->auth);
     }
+    if (svc->def->on_tick) svc->def->on_tick(svc, svc->def->arg);
 }
 
 /* --- start ----------------------------------------------------------------------------------- */
@@ -545,6 +550,8 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
     svc->sigterm.data = svc->sigint.data = svc->tick.data = svc->migrate_retry.data = svc;
     svc->metrics = fp_metrics_new();
     int exit_code = s_setup(svc);
+    if (exit_code == 0 && def->on_start) exit_code = def->on_start(svc, def->arg) ? 1 : 0;
+    svc->started = exit_code == 0;
     if (exit_code != 0) s_close_all(svc);
     uv_run(svc->loop, UV_RUN_DEFAULT);
     if (svc->router) zmq_close(svc->router);

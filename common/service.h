@@ -33,6 +33,13 @@ typedef struct {
     void (*on_request)(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg);
     /* Database up and schema ready (at start and after every reconnect): scan for work. */
     void (*on_ready)(fp_service_t *svc, void *arg);
+    /* After configuration, sockets and HTTP are set up, before the loop runs: bind the
+     * service's own sockets here. Non-zero stops the service (exit status 1). */
+    int (*on_start)(fp_service_t *svc, void *arg);
+    /* When stopping, after in-flight requests are answered: close the service's own sockets. */
+    void (*on_stop)(fp_service_t *svc, void *arg);
+    /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
+    void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;
     fp_cfg_t *extra_cfg;          /* service-specific settings (env == NULL ends), or NULL */
 } fp_service_def_t;
@@ -45,6 +52,9 @@ fp_metrics_t *fp_service_metrics(fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
 const fp_cfg_t *fp_service_config(fp_service_t *svc);
 const char *fp_service_name(const fp_service_t *svc);
+/* The setting env of this service's configuration table (common and extra entries). */
+const char *fp_service_str(fp_service_t *svc, const char *env);
+int64_t fp_service_int(fp_service_t *svc, const char *env);
 /* Database reachable and schema migrated. */
 bool fp_service_ready(const fp_service_t *svc);
 

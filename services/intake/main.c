@@ -1,45 +1,143 @@
-/* main.c: fangpin-intake, county front door: departments' monthly risk leads, visit reports, self-reports.
- * Wires the shared service skeleton (common/service.c) to this service's request type,
- * fangpin.v1.IntakeRequest / IntakeReply (proto/fangpin/v1/intake.proto). */
+/* main.c: fangpin-intake, the county's front door for risk leads: departments' monthly pushes,
+ * village visit reports and households' self-reports. Wires the shared service skeleton
+ * (common/service.c) to fangpin.v1.IntakeRequest / IntakeReply (proto/fangpin/v1/intake.proto). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
 
-#include "fangpin/v1/intake.pb-c.h"
+#include "date.h"
+#include "intake.h"
 #include "log.h"
-#include "service.h"
+
+static intake_t g_intake; /* the one instance; main owns it */
+
+int32_t intake_today(const intake_t *in) { return in->today_override ? in->today_override : fp_date_today_utc8(); }
+
+const char *intake_county_of(const fp_principal_t *p, char out[7])
+{
+    if (p->county[0]) snprintf(out, 7, "%s", p->county);
+    else if (strlen(p->region) >= 6) snprintf(out, 7, "%.6s", p->region);
+    else out[0] = '\0';
+    return out;
+}
+
+void intake_fail(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *en, const char *zh)
+{
+    fp_request_error(req, request_id, code, en, zh);
+}
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
-    Fangpin__V1__IntakeRequest *in = fangpin__v1__intake_request__unpack(NULL, len, data);
-    if (!in) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST,
-                         "the frame is not a fangpin.v1.IntakeRequest", "无法解析的请求 (应为 fangpin.v1.IntakeRequest)");
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = fangpin__v1__intake_request__unpack(NULL, len, data);
+    if (!msg) {
+        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST, "the frame is not a fangpin.v1.IntakeRequest",
+                         "无法解析的请求 (应为 fangpin.v1.IntakeRequest)");
         return;
     }
-    Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-    Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
-    out.request_id = in->request_id;
-    out.status = &st;
-    switch (in->op_case) {
-    case FANGPIN__V1__INTAKE_REQUEST__OP_PING:
+    if (msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_PING) {
+        Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
+        Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+        Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
         fp_request_set_op(req, "ping");
-        fp_request_fill_pong(svc, req, in->ping->note, &pong);
+        fp_request_fill_pong(svc, req, msg->ping->note, &pong);
+        out.request_id = msg->request_id;
+        out.status = &st;
+        st.message = (char *)"ok";
         out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_PONG;
         out.pong = &pong;
-        st.code = FANGPIN__V1__CODE__OK;
-        st.message = (char *)"ok";
-        fp_request_reply(req, &out.base, st.code);
-        break;
-    default:
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        break;
+        fp_request_reply(req, &out.base, FANGPIN__V1__CODE__OK);
+        fangpin__v1__intake_request__free_unpacked(msg, NULL);
+        return;
     }
-    fangpin__v1__intake_request__free_unpacked(in, NULL);
+    if (msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP__NOT_SET) {
+        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
+                         "the request names no operation this service knows", "未知的操作");
+        fangpin__v1__intake_request__free_unpacked(msg, NULL);
+        return;
+    }
+    if (!fp_service_ready(svc) || !in->catalog_loaded) {
+        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNAVAILABLE,
+                         "the database is not reachable: nothing was stored; retry with the same batch id",
+                         "数据库暂不可用，未保存任何数据，请用相同批次号重试");
+        fangpin__v1__intake_request__free_unpacked(msg, NULL);
+        return;
+    }
+    /* The operation takes msg and frees it when it has answered. */
+    switch (msg->op_case) {
+    case FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS: intake_submit(in, req, msg); break;
+    case FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH: intake_get_batch(in, req, msg); break;
+    case FANGPIN__V1__INTAKE_REQUEST__OP_LIST_OUTCOMES: intake_list_outcomes(in, req, msg); break;
+    case FANGPIN__V1__INTAKE_REQUEST__OP_SUBMISSION_STATUS: intake_submission_status(in, req, msg); break;
+    case FANGPIN__V1__INTAKE_REQUEST__OP_LIST_LEAD_KINDS: intake_list_kinds(in, req, msg); break;
+    default:
+        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
+                         "the request names no operation this service knows", "未知的操作");
+        fangpin__v1__intake_request__free_unpacked(msg, NULL);
+    }
 }
+
+static void s_on_ready(fp_service_t *svc, void *arg)
+{
+    intake_t *in = arg;
+    intake_load_catalog(in);
+}
+
+static int s_on_start(fp_service_t *svc, void *arg)
+{
+    intake_t *in = arg;
+    in->svc = svc;
+    in->limits.max_leads = (int)fp_service_int(svc, "FANGPIN_INTAKE_MAX_BATCH");
+    in->limits.max_age_days = (int)fp_service_int(svc, "FANGPIN_INTAKE_MAX_AGE_DAYS");
+    in->limits.max_detail_bytes = 4000;
+    in->limits.max_ref_bytes = 64;
+    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
+    if (today && *today && fp_date_parse(today, &in->today_override) != FP_OK) {
+        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
+        return 1;
+    }
+    in->push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(in->push, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(in->push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    const char *ep = fp_service_str(svc, "FANGPIN_INTAKE_LEADS_PUSH");
+    if (zmq_bind(in->push, ep) != 0) {
+        fp_log_error("cannot bind the LeadsAccepted PUSH endpoint", "endpoint", ep, "error", zmq_strerror(zmq_errno()));
+        zmq_close(in->push);
+        in->push = NULL;
+        return 1;
+    }
+    fp_metrics_t *m = fp_service_metrics(svc);
+    in->c_accepted = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"accepted\"");
+    in->c_duplicates = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"duplicate\"");
+    in->c_rejected = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"rejected\"");
+    in->c_batches = fp_metrics_counter(m, "fangpin_intake_batches_total", "Batches stored.", "");
+    in->c_replayed = fp_metrics_counter(m, "fangpin_intake_batches_replayed_total",
+                                        "Batches answered from their stored results.", "");
+    return 0;
+}
+
+static void s_on_stop(fp_service_t *svc, void *arg)
+{
+    intake_t *in = arg;
+    if (in->push) zmq_close(in->push);
+    in->push = NULL;
+}
+
+static void s_on_tick(fp_service_t *svc, void *arg) { intake_deadline_scan(arg); }
 
 int main(int argc, char **argv)
 {
+    static fp_cfg_t extra[] = {
+        {"FANGPIN_INTAKE_LEADS_PUSH", FP_CFG_STR, "tcp://*:7110", 0, 0,
+         "PUSH endpoint where screening's PULL gets LeadsAccepted hints", 0, 0, 0},
+        {"FANGPIN_INTAKE_MAX_BATCH", FP_CFG_INT, "10000", 1, 1000000, "most leads in one SubmitLeads batch", 0, 0, 0},
+        {"FANGPIN_INTAKE_MAX_AGE_DAYS", FP_CFG_INT, "400", 1, 3650,
+         "oldest occurrence date accepted, in days before today", 0, 0, 0},
+        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
+    };
     static const fp_service_def_t def = {
         .name = "intake",
         .about = "county front door: departments' monthly risk leads, visit reports, self-reports",
@@ -48,6 +146,14 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_INTAKE_HTTP",
         .http_default = "0.0.0.0:8101",
         .on_request = s_on_request,
+        .on_ready = s_on_ready,
+        .on_start = s_on_start,
+        .on_stop = s_on_stop,
+        .on_tick = s_on_tick,
+        .arg = &g_intake,
+        .extra_cfg = extra,
     };
-    return fp_service_main(&def, argc, argv);
+    int rc = fp_service_main(&def, argc, argv);
+    free(g_intake.catalog.kinds);
+    return rc;
 }

@@ -233,7 +233,7 @@ class Lifecycle(unittest.TestCase):
         for svc in fp.SERVICES:
             out = subprocess.run([self.binary(svc), "--help"], capture_output=True, text=True).stdout
             for var in re.findall(r"^\s+(FANGPIN_\w+)", out, re.M):
-                self.assertIn(f"`{var}`", readme, f"README's configuration table lacks {var}")
+                self.assertTrue(f"`{var}`" in readme, f"README's configuration table lacks {var}")
 
     def test_bad_configuration_refused(self):
         p = subprocess.run([self.binary("intake")], capture_output=True, text=True,

@@ -130,6 +130,33 @@ static int s_register(int argc, char **argv)
                       " department_code = EXCLUDED.department_code, county_code = EXCLUDED.county_code,"
                       " disabled_at = NULL",
                       7, p);
+    if (ok && !strcmp(kind, "department")) {
+        /* The county's department row (SubmissionStatus lists these); the code must be one of
+         * department_types. */
+        const char *d[2] = {county, dept ? dept : ""};
+        PGresult *r = PQexecParams(c,
+                                   "INSERT INTO departments (county_code, code, name_zh, name_en)"
+                                   " SELECT $1, code, name_zh, name_en FROM department_types WHERE code = $2"
+                                   " ON CONFLICT DO NOTHING RETURNING 1",
+                                   2, NULL, d, NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok) fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        if (ok && strlen(county) != 6) {
+            fprintf(stderr, "fangpinctl keys register: a department's --region must be its county (6 digits)\n");
+            ok = 0;
+        }
+        if (ok) {
+            r = PQexecParams(c, "SELECT 1 FROM department_types WHERE code = $1", 1, NULL, d + 1, NULL, NULL, 0);
+            if (PQntuples(r) == 0) {
+                fprintf(stderr, "fangpinctl keys register: unknown department code '%s' (see department_types:"
+                                " yibao weijian minzheng jiaoyu zhujian shuiwu canlian yingji renshe gongan nongye)\n",
+                        d[1]);
+                ok = 0;
+            }
+            PQclear(r);
+        }
+    }
     const char *k[2] = {key, id};
     ok = ok && s_exec(c,
                       "INSERT INTO curve_keys (public_key, principal_id) VALUES ($1, $2)"

@@ -1,0 +1,44 @@
+/* intake.h: the intake service's shared state and its operations (one file each):
+ * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
+ * ListLeadKinds), deadline.c (late-submission scan). Validation is pure: lead_validate.c. */
+#ifndef INTAKE_H
+#define INTAKE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fangpin/v1/intake.pb-c.h"
+#include "lead_validate.h"
+#include "service.h"
+#include "zsock.h"
+
+typedef struct {
+    fp_service_t *svc;
+    intake_catalog_t catalog;   /* lead kinds, loaded from lead_kinds when the database is ready */
+    bool catalog_loaded;
+    intake_limits_t limits;
+    int32_t today_override;     /* FANGPIN_TODAY for demos and tests; 0 = the real date (UTC+8) */
+    void *push;                 /* PUSH socket: LeadsAccepted hints to screening */
+    uint64_t last_deadline_scan;
+    fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
+} intake_t;
+
+int32_t intake_today(const intake_t *in);
+
+/* Each answers req exactly once. */
+void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+void intake_get_batch(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+void intake_list_kinds(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+
+/* Loads the lead-kind catalog (on every database ready). */
+void intake_load_catalog(intake_t *in);
+/* Raises intake.submission_late events for departments past the deadline (periodic). */
+void intake_deadline_scan(intake_t *in);
+
+/* Replies with only a status. */
+void intake_fail(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *en, const char *zh);
+/* The county a principal acts for ("" if none). */
+const char *intake_county_of(const fp_principal_t *p, char out[7]);
+
+#endif

@@ -1,0 +1,401 @@
+/* submit.c: SubmitLeads and GetBatch. One transaction per batch: the pure checks run in C,
+ * then BEGIN + stage table, COPY of the batch, intake_apply() (village existence, duplicates,
+ * inserts, events, stored answers; deploy/db/migrations/002_intake.sql), COMMIT, and only then
+ * the reply and the LeadsAccepted hint to screening. A resent (sender, batch id) gets the
+ * stored answer; a reused batch id with other content is refused. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "date.h"
+#include "intake.h"
+#include "log.h"
+#include "mem.h"
+
+typedef struct {
+    Fangpin__V1__Code code;
+    const char *reason;  /* static: from the reason catalog, or "" */
+    char *line_ref;
+    int64_t id, duplicate_of;
+} s_item_t;
+
+typedef struct {
+    intake_t *in;
+    fp_request_t *req;
+    Fangpin__V1__IntakeRequest *msg;
+    fp_db_t *db;
+    char sender[128], county[7], dept[40], hash[65], batch_id[80], period[8];
+    s_item_t *items;
+    size_t nitems;
+    int64_t received_ms;
+    bool replayed;
+    fp_buf_t copy; /* the batch in COPY text format, until handed to fp_db_copy */
+} s_job_t;
+
+static void s_job_free(s_job_t *j)
+{
+    for (size_t i = 0; i < j->nitems; i++) free(j->items[i].line_ref);
+    free(j->items);
+    fp_buf_free(&j->copy);
+    if (j->msg) fangpin__v1__intake_request__free_unpacked(j->msg, NULL);
+    free(j);
+}
+
+static void s_fail(s_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+{
+    intake_fail(j->req, j->msg ? j->msg->request_id : "", code, en, zh);
+    s_job_free(j);
+}
+
+static void s_unavailable(s_job_t *j)
+{
+    s_fail(j, FANGPIN__V1__CODE__UNAVAILABLE,
+           "the database went away: the batch was not stored; retry with the same batch id",
+           "数据库连接中断，本批次未保存，请用相同批次号重试");
+}
+
+static const char *s_static_reason(const char *code)
+{
+    if (!code || !*code) return "";
+    const intake_reason_t *r = intake_reason(code);
+    return r ? r->code : "internal";
+}
+
+static Fangpin__V1__Code s_code_of(const char *s)
+{
+    if (!strcmp(s, "OK")) return FANGPIN__V1__CODE__OK;
+    if (!strcmp(s, "DUPLICATE")) return FANGPIN__V1__CODE__DUPLICATE;
+    return FANGPIN__V1__CODE__BAD_REQUEST;
+}
+
+/* Rows of (idx, line_ref, code, reason, lead_id, duplicate_of) into j->items. */
+static void s_take_items(s_job_t *j, PGresult *res)
+{
+    int n = PQntuples(res);
+    j->items = fp_calloc((size_t)(n ? n : 1), sizeof *j->items);
+    j->nitems = (size_t)n;
+    for (int r = 0; r < n; r++) {
+        s_item_t *it = &j->items[r];
+        it->line_ref = fp_strdup(PQgetvalue(res, r, 1));
+        it->code = s_code_of(PQgetvalue(res, r, 2));
+        it->reason = s_static_reason(PQgetvalue(res, r, 3));
+        it->id = PQgetisnull(res, r, 4) ? 0 : strtoll(PQgetvalue(res, r, 4), NULL, 10);
+        it->duplicate_of = PQgetisnull(res, r, 5) ? 0 : strtoll(PQgetvalue(res, r, 5), NULL, 10);
+    }
+}
+
+static void s_reply_items(s_job_t *j)
+{
+    intake_t *in = j->in;
+    Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    Fangpin__V1__BatchSummary sum = FANGPIN__V1__BATCH_SUMMARY__INIT;
+    Fangpin__V1__ItemResult *items = fp_calloc(j->nitems ? j->nitems : 1, sizeof *items);
+    Fangpin__V1__ItemResult **ptrs = fp_calloc(j->nitems ? j->nitems : 1, sizeof *ptrs);
+    for (size_t i = 0; i < j->nitems; i++) {
+        Fangpin__V1__ItemResult *r = &items[i];
+        const s_item_t *it = &j->items[i];
+        fangpin__v1__item_result__init(r);
+        r->index = (uint32_t)i;
+        r->code = it->code;
+        r->reason = (char *)it->reason;
+        r->ref = it->line_ref;
+        r->id = it->id;
+        r->duplicate_of = it->duplicate_of;
+        const intake_reason_t *why = it->reason[0] ? intake_reason(it->reason) : NULL;
+        r->message = (char *)(why ? why->en : "accepted");
+        r->message_zh = (char *)(why ? why->zh : "已接收");
+        if (it->code == FANGPIN__V1__CODE__OK) sum.accepted++;
+        else if (it->code == FANGPIN__V1__CODE__DUPLICATE) sum.duplicates++;
+        else sum.rejected++;
+        ptrs[i] = r;
+    }
+    sum.batch_id = j->batch_id;
+    sum.period = j->period;
+    sum.leads = (uint32_t)j->nitems;
+    sum.replayed = j->replayed;
+    sum.received_at_ms = j->received_ms;
+    out.request_id = j->msg->request_id;
+    out.status = &st;
+    out.n_results = j->nitems;
+    out.results = ptrs;
+    out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_BATCH;
+    out.batch = &sum;
+    char en[200], zh[200];
+    if (sum.rejected == 0) {
+        st.code = FANGPIN__V1__CODE__OK;
+        snprintf(en, sizeof en, "%u accepted, %u already received", sum.accepted, sum.duplicates);
+        snprintf(zh, sizeof zh, "接收 %u 条，重复 %u 条", sum.accepted, sum.duplicates);
+    } else {
+        st.code = FANGPIN__V1__CODE__PARTIAL;
+        snprintf(en, sizeof en, "%u accepted, %u already received, %u refused: see the results", sum.accepted,
+                 sum.duplicates, sum.rejected);
+        snprintf(zh, sizeof zh, "接收 %u 条，重复 %u 条，退回 %u 条，详见逐条结果", sum.accepted, sum.duplicates,
+                 sum.rejected);
+    }
+    st.message = en;
+    st.message_zh = zh;
+    if (!j->replayed && j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS) {
+        fp_counter_add(in->c_accepted, sum.accepted);
+        fp_counter_add(in->c_duplicates, sum.duplicates);
+        fp_counter_add(in->c_rejected, sum.rejected);
+        fp_counter_add(in->c_batches, 1);
+    } else if (j->replayed) {
+        fp_counter_add(in->c_replayed, 1);
+    }
+    fp_request_reply(j->req, &out.base, st.code);
+    free(items);
+    free(ptrs);
+}
+
+/* --- the stored answer (replay, GetBatch) ---------------------------------------------------- */
+
+static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fp_log_error("reading stored batch results failed", "error", PQresultErrorMessage(res));
+        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
+    }
+    s_take_items(j, res);
+    s_reply_items(j);
+    s_job_free(j);
+}
+
+static void s_load_items(s_job_t *j)
+{
+    const char *p[2] = {j->sender, j->batch_id};
+    fp_db_query(j->db, 0,
+                "SELECT idx, line_ref, code, reason, lead_id, duplicate_of FROM lead_batch_items"
+                " WHERE sender = $1 AND batch_id = $2 ORDER BY idx",
+                2, p, s_on_stored_items, j);
+}
+
+static void s_start_new(s_job_t *j);
+
+/* (content_hash, period, received_at ms) of an existing batch, or no row. */
+static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fp_log_error("reading lead_batches failed", "error", PQresultErrorMessage(res));
+        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
+    }
+    bool get = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH;
+    if (PQntuples(res) == 0) {
+        if (get)
+            return s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no batch of yours has this batch id", "未找到该批次");
+        return s_start_new(j);
+    }
+    if (!get && strcmp(PQgetvalue(res, 0, 0), j->hash) != 0)
+        return s_fail(j, FANGPIN__V1__CODE__CONFLICT,
+                      "this batch id was already used for different leads: choose a new batch id",
+                      "该批次号已用于内容不同的批次，请使用新的批次号");
+    snprintf(j->period, sizeof j->period, "%s", PQgetvalue(res, 0, 1));
+    j->received_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    j->replayed = !get;
+    s_load_items(j);
+}
+
+static void s_lookup(s_job_t *j)
+{
+    const char *p[2] = {j->sender, j->batch_id};
+    fp_db_query(j->db, 0,
+                "SELECT content_hash, period, (extract(epoch FROM received_at) * 1000)::bigint FROM lead_batches"
+                " WHERE sender = $1 AND batch_id = $2",
+                2, p, s_on_existing, j);
+}
+
+/* --- a new batch: one transaction ------------------------------------------------------------ */
+
+static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { (void)arg; }
+
+static void s_abort(s_job_t *j, PGresult *res, const char *what)
+{
+    if (!res) return s_unavailable(j);
+    fp_log_error("SubmitLeads transaction failed", "step", what, "error", PQresultErrorMessage(res));
+    fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
+    s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
+}
+
+static void s_push_hint(s_job_t *j)
+{
+    if (!j->in->push) return;
+    Fangpin__V1__LeadsAccepted h = FANGPIN__V1__LEADS_ACCEPTED__INIT;
+    int64_t *ids = fp_calloc(j->nitems ? j->nitems : 1, sizeof *ids);
+    for (size_t i = 0; i < j->nitems; i++)
+        if (j->items[i].code == FANGPIN__V1__CODE__OK) ids[h.n_lead_ids++] = j->items[i].id;
+    if (h.n_lead_ids) {
+        h.county = j->county;
+        h.lead_ids = ids;
+        size_t len = fangpin__v1__leads_accepted__get_packed_size(&h);
+        uint8_t *buf = fp_malloc(len);
+        fangpin__v1__leads_accepted__pack(&h, buf);
+        /* No screening connected, or it is slow: the hint is dropped, and screening catches up
+         * from the leads table (screened_at IS NULL). */
+        zmq_send(j->in->push, buf, len, ZMQ_DONTWAIT);
+        free(buf);
+    }
+    free(ids);
+}
+
+static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COMMIT");
+    s_push_hint(j);
+    s_reply_items(j);
+    s_job_free(j);
+}
+
+static void s_on_apply(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "intake_apply");
+    if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == -1) {
+        /* The same batch was stored meanwhile (a concurrent resend): answer from it. */
+        fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
+        s_lookup(j);
+        return;
+    }
+    s_take_items(j, res);
+    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, j);
+}
+
+static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COPY");
+    const char *p[6] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6)", 6, p, s_on_apply, j);
+}
+
+static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
+    fp_db_copy(db, FP_DB_FRONT,
+               "COPY intake_stage (idx, line_ref, reason, id_number, name, village_code, kind, occurred_on,"
+               " amount_fen, detail) FROM STDIN",
+               &j->copy, s_on_copied, j);
+}
+
+static void s_start_new(s_job_t *j)
+{
+    intake_t *in = j->in;
+    Fangpin__V1__SubmitLeads *sl = j->msg->submit_leads;
+    const fp_principal_t *p = fp_request_principal(j->req);
+    intake_sender_t sender = {p->kind, p->department, p->region};
+    int32_t today = intake_today(in);
+    fp_buf_t *data = &j->copy;
+    fp_buf_reserve(data, sl->n_leads * 160);
+    for (size_t i = 0; i < sl->n_leads; i++) {
+        const Fangpin__V1__Lead *l = sl->leads[i];
+        intake_lead_in_t li = {l->id_number, l->name, l->village_code, l->kind, l->occurred_on, l->detail,
+                               l->line_ref, l->amount_fen, l->has_amount};
+        intake_lead_ok_t ok;
+        const char *why = intake_check_lead(&in->catalog, &sender, &li, &in->limits, today, &ok);
+        fp_buf_printf(data, "%zu\t", i);
+        /* a reference too long to keep is replaced by the line's position */
+        if (why && !strcmp(why, "line_ref.too_long")) fp_buf_printf(data, "#%zu", i + 1);
+        else fp_db_copy_field(data, l->line_ref);
+        fp_buf_puts(data, "\t");
+        fp_db_copy_field(data, why ? why : "");
+        if (why) {
+            fp_buf_puts(data, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n");
+            continue;
+        }
+        char date[11];
+        fp_date_format(ok.occurred_days, date);
+        fp_buf_printf(data, "\t%s\t", ok.id_number);
+        fp_db_copy_field(data, l->name);
+        fp_buf_printf(data, "\t%s\t%s\t%s\t", ok.village, ok.kind->code, date);
+        if (l->has_amount) fp_buf_printf(data, "%lld", (long long)l->amount_fen);
+        else fp_buf_puts(data, "\\N");
+        fp_buf_puts(data, "\t");
+        fp_db_copy_field(data, l->detail);
+        fp_buf_puts(data, "\n");
+    }
+    fp_db_query(j->db, 0,
+                "BEGIN;"
+                "CREATE TEMP TABLE IF NOT EXISTS intake_stage ("
+                " idx integer PRIMARY KEY, line_ref text NOT NULL, reason text NOT NULL,"
+                " id_number char(18), name text, village_code varchar(12) COLLATE \"C\", kind text,"
+                " occurred_on date, amount_fen bigint, detail text,"
+                " first_idx integer, lead_id bigint, duplicate_of bigint) ON COMMIT DELETE ROWS;"
+                "TRUNCATE intake_stage",
+                0, NULL, s_on_begun, j);
+}
+
+/* The hash of the batch's content (period and leads, not the batch id): BLAKE2b-256, hex. */
+static void s_hash(const Fangpin__V1__SubmitLeads *sl, char out[65])
+{
+    Fangpin__V1__SubmitLeads copy = *sl;
+    copy.batch_id = (char *)"";
+    size_t len = fangpin__v1__submit_leads__get_packed_size(&copy);
+    uint8_t *buf = fp_malloc(len ? len : 1), digest[32];
+    fangpin__v1__submit_leads__pack(&copy, buf);
+    crypto_generichash(digest, sizeof digest, buf, len, NULL, 0);
+    free(buf);
+    sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+static s_job_t *s_job(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg, const char *batch_id)
+{
+    const fp_principal_t *p = fp_request_principal(req);
+    s_job_t *j = fp_new(s_job_t);
+    j->in = in;
+    j->req = req;
+    j->msg = msg;
+    j->db = fp_service_db(in->svc);
+    snprintf(j->sender, sizeof j->sender, "%s", p->id);
+    snprintf(j->dept, sizeof j->dept, "%s", p->department);
+    intake_county_of(p, j->county);
+    snprintf(j->batch_id, sizeof j->batch_id, "%s", batch_id);
+    return j;
+}
+
+void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+{
+    fp_request_set_op(req, "submit_leads");
+    const fp_principal_t *p = fp_request_principal(req);
+    Fangpin__V1__SubmitLeads *sl = msg->submit_leads;
+    s_job_t *j = s_job(in, req, msg, sl->batch_id);
+    if (strcmp(p->kind, "admin") == 0 || !j->county[0]) {
+        return s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
+                      "only departments, village actors and the self-report gateway submit leads",
+                      "只有行业部门、村级人员和自主申报渠道可以报送线索");
+    }
+    fp_period_t period;
+    const char *why = intake_check_batch(sl->batch_id, sl->period, sl->n_leads, &in->limits, intake_today(in), &period);
+    if (why && !strcmp(why, "batch.too_many")) {
+        char en[200], zh[200];
+        snprintf(en, sizeof en, "the batch holds %zu leads, more than the limit of %d: split it into batches with"
+                 " their own ids", sl->n_leads, in->limits.max_leads);
+        snprintf(zh, sizeof zh, "批次含 %zu 条线索，超过上限 %d 条，请拆分为多个批次（各用不同批次号）", sl->n_leads,
+                 in->limits.max_leads);
+        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, en, zh);
+    }
+    if (why) {
+        const intake_reason_t *r = intake_reason(why);
+        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, r ? r->en : why, r ? r->zh : why);
+    }
+    fp_period_format(period, j->period);
+    s_hash(sl, j->hash);
+    s_lookup(j);
+}
+
+void intake_get_batch(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+{
+    fp_request_set_op(req, "get_batch");
+    s_job_t *j = s_job(in, req, msg, msg->get_batch->batch_id);
+    s_lookup(j);
+}
