@@ -444,6 +444,17 @@ static const char *s_check_amount(const intake_kind_t *k, const intake_lead_in_t
     return NULL;
 }
 
+const char *intake_check_line_ref(const char *line_ref, const intake_limits_t *lim)
+{
+    if (!line_ref) return NULL;
+    intake_limits_t def = intake_limits_default();
+    if (!lim) lim = &def;
+    size_t len = s_len_upto(line_ref, lim->max_ref_bytes);
+    if (len > lim->max_ref_bytes) return INTAKE_R_LINE_REF_TOO_LONG;
+    if (!s_text_ok(line_ref, len, false)) return INTAKE_R_LINE_REF_INVALID;
+    return NULL;
+}
+
 const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t *s,
                               const intake_lead_in_t *in, const intake_limits_t *lim, int32_t today,
                               intake_lead_ok_t *ok)
@@ -480,11 +491,7 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
         if (dlen > lim->max_detail_bytes) return INTAKE_R_DETAIL_TOO_LONG;
         if (!s_text_ok(in->detail, dlen, true)) return INTAKE_R_DETAIL_INVALID;
     }
-    if (in->line_ref) {
-        size_t rlen = s_len_upto(in->line_ref, lim->max_ref_bytes);
-        if (rlen > lim->max_ref_bytes) return INTAKE_R_LINE_REF_TOO_LONG;
-        if (!s_text_ok(in->line_ref, rlen, false)) return INTAKE_R_LINE_REF_INVALID;
-    }
+    if ((why = intake_check_line_ref(in->line_ref, lim))) return why;
 
     if (ok) *ok = r;
     return NULL;

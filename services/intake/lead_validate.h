@@ -150,6 +150,11 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
                               const intake_lead_in_t *in, const intake_limits_t *lim, int32_t today,
                               intake_lead_ok_t *ok);
 
+/* The line_ref rule alone (NULL = fine, else line_ref.too_long or line_ref.invalid), for the
+ * service to decide whether a REFUSED lead's line_ref can be echoed and stored as it is: it is
+ * checked last, so a lead refused earlier may still carry one that is not UTF-8. */
+const char *intake_check_line_ref(const char *line_ref, const intake_limits_t *lim);
+
 /* In-batch duplicates among valid leads: same id number, kind and date. dup_of[i] = index of
  * the first valid lead with that key, or -1 (the first itself, and every lead with
  * valid[i] false). O(n log n) time, O(n) temporary memory (out of memory aborts, mem.h).

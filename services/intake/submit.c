@@ -304,8 +304,9 @@ static void s_start_new(s_job_t *j)
         intake_lead_ok_t ok;
         const char *why = intake_check_lead(&in->catalog, &sender, &li, &in->limits, today, &ok);
         fp_buf_printf(data, "%zu\t", i);
-        /* a reference too long to keep is replaced by the line's position */
-        if (why && !strcmp(why, "line_ref.too_long")) fp_buf_printf(data, "#%zu", i + 1);
+        /* a reference that cannot be kept (too long, not UTF-8) is replaced by the position,
+         * whatever else was wrong with the lead */
+        if (intake_check_line_ref(l->line_ref, &in->limits)) fp_buf_printf(data, "#%zu", i + 1);
         else fp_db_copy_field(data, l->line_ref);
         fp_buf_puts(data, "\t");
         fp_db_copy_field(data, why ? why : "");

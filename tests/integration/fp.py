@@ -135,6 +135,8 @@ class Service:
                  FANGPIN_DB_BACKOFF_MAX_MS="500", FANGPIN_SHUTDOWN_GRACE_MS="5000")
         e[f"FANGPIN_{U}_ENDPOINT"] = self.endpoint
         e[f"FANGPIN_{U}_HTTP"] = f"127.0.0.1:{self.hport}"
+        if name == "intake":  # its LeadsAccepted PUSH port too, so parallel tests never clash
+            e["FANGPIN_INTAKE_LEADS_PUSH"] = f"tcp://127.0.0.1:{free_port()}"
         if env:
             e.update(env)
         self.logf = open(self.log_path, "wb")

@@ -16,5 +16,6 @@ int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
 int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
 int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
 int ctl_cmd_migrate(int argc, char **argv); /* migrate */
+int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */
 
 #endif

@@ -42,7 +42,10 @@ static void s_usage(FILE *out)
             "  keys revoke --key FILE.key|Z85   revoke a key (takes effect at once)\n"
             "  keys list                  list registered principals and keys\n"
             "  ping SERVICE               ping intake|screening|assistance|reporting over CURVE\n"
-            "  migrate                    apply the database schema migrations\n\n"
+            "  migrate                    apply the database schema migrations\n"
+            "  push --dept NAME --period YYYY-MM FILE.csv\n"
+            "                             send a department's CSV of leads to intake; writes\n"
+            "                             FILE.results.csv (see push --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -66,7 +69,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
-                {"migrate", ctl_cmd_migrate}};
+                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

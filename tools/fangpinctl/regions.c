@@ -22,6 +22,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "csv.h"
 #include "ctl.h"
 #include "mem.h"
 #include "migrate.h"
@@ -140,17 +141,19 @@ static s_slot_t *s_set_add(s_set_t *s, uint64_t key, uint32_t file, uint32_t lin
 
 /* ---- CSV records from a plain or gzipped file ------------------------------------------- */
 
+/* The file is read in blocks (zlib's gzread reads plain files too) and fed to the library's
+ * streaming CSV reader (common/csv.h), which strips a UTF-8 BOM, skips blank lines, and reports
+ * malformed quoting and over-long fields with the line where the record started. */
 typedef struct {
     gzFile gz;
     const char *path;
     unsigned char *in;        /* read buffer */
     size_t pos, len;
     int eof;                  /* 1 at end of input, -1 on a read error (message printed) */
-    unsigned long line;       /* physical line of the next byte */
+    fp_csv_t *csv;
+    const fp_csv_record_t *rec; /* the current record */
     unsigned long rec_line;   /* line where the current record starts */
-    fp_buf_t data;            /* the record's fields, back to back */
-    size_t off[S_MAX_FIELDS], flen[S_MAX_FIELDS];
-    int nf;
+    int nf;                   /* its number of fields */
 } s_csv_t;
 
 enum { S_EOF = -1, S_RERR = -2 };
@@ -159,7 +162,6 @@ static int s_csv_open(s_csv_t *c, const char *path, s_errs_t *errs)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
-    c->line = 1;
     errno = 0;
     c->gz = gzopen(path, "rb");
     if (!c->gz) {
@@ -168,6 +170,10 @@ static int s_csv_open(s_csv_t *c, const char *path, s_errs_t *errs)
     }
     gzbuffer(c->gz, 256 * 1024);
     c->in = fp_malloc(256 * 1024);
+    c->csv = fp_csv_new();
+    fp_csv_set_limits(c->csv, &(fp_csv_limits_t){.max_fields = S_MAX_FIELDS,
+                                                 .max_field_bytes = S_MAX_FIELD,
+                                                 .max_record_bytes = S_MAX_FIELDS * S_MAX_FIELD});
     return 0;
 }
 
@@ -175,7 +181,7 @@ static void s_csv_close(s_csv_t *c)
 {
     if (c->gz) gzclose(c->gz);
     free(c->in);
-    fp_buf_free(&c->data);
+    fp_csv_destroy(&c->csv);
     memset(c, 0, sizeof *c);
 }
 
@@ -191,7 +197,8 @@ static int s_fill(s_csv_t *c, s_errs_t *errs)
         if (msg && strncmp(msg, c->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
             msg += plen + 2;
         char after[48] = "";
-        if (c->line > 1) snprintf(after, sizeof after, " after line %lu", c->line - 1);
+        unsigned long line = fp_csv_line(c->csv);
+        if (line > 1) snprintf(after, sizeof after, " after line %lu", line - 1);
         s_err(errs, c->path, 0, "read error%s: %s%s", after,
               zerr == Z_ERRNO ? strerror(errno) : (msg && *msg ? msg : "corrupt input"),
               zerr == Z_ERRNO ? "" : " (a truncated or damaged gzip file?)");
@@ -207,128 +214,34 @@ static int s_fill(s_csv_t *c, s_errs_t *errs)
     return 0;
 }
 
-static inline int s_getc(s_csv_t *c, s_errs_t *errs)
-{
-    if (c->pos == c->len) {
-        int r = s_fill(c, errs);
-        if (r) return r;
-    }
-    return c->in[c->pos++];
-}
-
-static inline int s_peekc(s_csv_t *c, s_errs_t *errs)
-{
-    if (c->pos == c->len) {
-        int r = s_fill(c, errs);
-        if (r) return r;
-    }
-    return c->in[c->pos];
-}
-
-/* Skips a UTF-8 byte order mark at the start of the file. */
-static int s_skip_bom(s_csv_t *c, s_errs_t *errs)
-{
-    static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
-    int r = s_fill(c, errs);
-    if (r == S_RERR) return -1;
-    if (r == 0 && c->len >= 3 && memcmp(c->in, bom, 3) == 0) c->pos = 3;
-    return 0;
-}
-
-static int s_field_start(s_csv_t *c, s_errs_t *errs)
-{
-    if (c->nf == S_MAX_FIELDS) {
-        s_err(errs, c->path, c->rec_line, "more than %d fields", S_MAX_FIELDS);
-        return -1;
-    }
-    c->off[c->nf] = c->data.len;
-    c->flen[c->nf] = 0;
-    c->nf++;
-    return 0;
-}
-
-static int s_field_put(s_csv_t *c, int ch, s_errs_t *errs)
-{
-    if (c->flen[c->nf - 1] >= S_MAX_FIELD) {
-        s_err(errs, c->path, c->rec_line,
-              "field %d is longer than %d bytes (an unbalanced quote?)", c->nf, S_MAX_FIELD);
-        return -1;
-    }
-    char b = (char)ch;
-    fp_buf_append(&c->data, &b, 1);
-    c->flen[c->nf - 1]++;
-    return 0;
-}
-
 /* Reads the next record (RFC 4180: quoted fields, "" inside quotes, LF or CRLF line ends, line
  * breaks inside quotes). Blank lines are skipped. Returns 1 with a record, 0 at the end, -1 on
  * an error (printed; the rest of the file is not read). */
 static int s_csv_next(s_csv_t *c, s_errs_t *errs)
 {
-    enum { START, UNQUOTED, QUOTED, QUOTE_SEEN } st;
     for (;;) {
-        fp_buf_reset(&c->data);
-        c->nf = 0;
-        c->rec_line = c->line;
-        st = START;
-        int any = 0; /* anything besides the line end: a blank line is not a record */
-        if (s_field_start(c, errs)) return -1;
-        for (;;) {
-            int ch = s_getc(c, errs);
-            if (ch == S_RERR) return -1;
-            if (st == QUOTED) {
-                if (ch == S_EOF) {
-                    s_err(errs, c->path, c->rec_line, "unterminated quoted field %d", c->nf);
-                    return -1;
-                }
-                if (ch == '"') {
-                    st = QUOTE_SEEN;
-                    continue;
-                }
-                if (ch == '\n') c->line++;
-                if (s_field_put(c, ch, errs)) return -1;
-                continue;
-            }
-            if (st == QUOTE_SEEN && ch == '"') { /* a doubled quote inside quotes */
-                if (s_field_put(c, '"', errs)) return -1;
-                st = QUOTED;
-                continue;
-            }
-            if (ch == ',') {
-                any = 1;
-                if (s_field_start(c, errs)) return -1;
-                st = START;
-                continue;
-            }
-            if (ch == '\r' || ch == '\n' || ch == S_EOF) {
-                if (ch == '\r') {
-                    int nx = s_peekc(c, errs);
-                    if (nx == S_RERR) return -1;
-                    if (nx == '\n') c->pos++;
-                }
-                if (ch != S_EOF) c->line++;
-                if (any || st != START) return 1;
-                if (ch == S_EOF) return 0;
-                break; /* a blank line: read the next one */
-            }
-            any = 1;
-            if (st == QUOTE_SEEN) {
-                s_err(errs, c->path, c->rec_line,
-                      "field %d: unexpected character after the closing quote", c->nf);
-                return -1;
-            }
-            if (ch == '"') {
-                if (st == START) {
-                    st = QUOTED;
-                    continue;
-                }
-                s_err(errs, c->path, c->rec_line,
-                      "field %d: a quote inside an unquoted field (quote the whole field and "
-                      "double the quote)", c->nf);
-                return -1;
-            }
-            st = UNQUOTED;
-            if (s_field_put(c, ch, errs)) return -1;
+        fp_err_t rc;
+        if (c->pos < c->len) {
+            size_t used = 0;
+            rc = fp_csv_feed(c->csv, (const char *)c->in + c->pos, c->len - c->pos, &used, &c->rec);
+            c->pos += used;
+        } else {
+            int r = s_fill(c, errs);
+            if (r == S_RERR) return -1;
+            if (r == 0) continue;
+            rc = fp_csv_finish(c->csv, &c->rec);
+            if (rc == FP_OK && !c->rec) return 0;
+        }
+        if (rc != FP_OK) {
+            unsigned long line = 0;
+            const char *msg = fp_csv_error(c->csv, &line);
+            s_err(errs, c->path, line, "%s", msg);
+            return -1;
+        }
+        if (c->rec) {
+            c->nf = (int)c->rec->nfields;
+            c->rec_line = c->rec->line;
+            return 1;
         }
     }
 }
@@ -353,8 +266,8 @@ static int s_header(s_csv_t *c, s_layout_t *lay, s_errs_t *errs)
     int nparents = 0;
     for (int i = 0; i < c->nf; i++) {
         char name[64];
-        size_t n = c->flen[i] < sizeof name - 1 ? c->flen[i] : sizeof name - 1;
-        memcpy(name, c->data.data + c->off[i], n);
+        size_t n = c->rec->lens[i] < sizeof name - 1 ? c->rec->lens[i] : sizeof name - 1;
+        memcpy(name, c->rec->fields[i], n);
         name[n] = '\0';
         while (n && (name[n - 1] == ' ' || name[n - 1] == '\t')) name[--n] = '\0';
         const char *p = name + strspn(name, " \t");
@@ -506,10 +419,10 @@ static void s_row(s_import_t *im, s_csv_t *c, const s_layout_t *lay, uint32_t fi
         s_err(&im->errs, path, ln, "%d fields, the header has %d", c->nf, lay->ncols);
         return;
     }
-    const char *code = c->data.data + c->off[lay->col_code];
-    size_t clen = c->flen[lay->col_code];
-    const char *name = c->data.data + c->off[lay->col_name];
-    size_t nlen = c->flen[lay->col_name];
+    const char *code = c->rec->fields[lay->col_code];
+    size_t clen = c->rec->lens[lay->col_code];
+    const char *name = c->rec->fields[lay->col_name];
+    size_t nlen = c->rec->lens[lay->col_name];
     int want = s_level_len[lay->level];
     if (!s_all_digits(code, clen) || (int)clen != want) {
         s_err(&im->errs, path, ln, "code \"%.*s\": a %s code has %d digits", (int)(clen > 40 ? 40 : clen),
@@ -517,8 +430,8 @@ static void s_row(s_import_t *im, s_csv_t *c, const s_layout_t *lay, uint32_t fi
         return;
     }
     for (int l = 1; l < lay->level; l++) {
-        const char *pc = c->data.data + c->off[lay->col_parent[l]];
-        size_t plen = c->flen[lay->col_parent[l]];
+        const char *pc = c->rec->fields[lay->col_parent[l]];
+        size_t plen = c->rec->lens[lay->col_parent[l]];
         if ((int)plen != s_level_len[l] || memcmp(pc, code, plen) != 0)
             s_err(&im->errs, path, ln, "%s \"%.*s\" does not match code %.*s (expected %.*s)",
                   s_parent_col[l], (int)(plen > 40 ? 40 : plen), pc, (int)clen, code,
@@ -564,7 +477,7 @@ static void s_file(s_import_t *im, uint32_t fileno)
     const char *path = im->files[fileno];
     if (s_csv_open(&c, path, &im->errs)) return;
     s_layout_t lay;
-    int r = s_skip_bom(&c, &im->errs) ? -1 : s_csv_next(&c, &im->errs);
+    int r = s_csv_next(&c, &im->errs);
     if (r == 0) s_err(&im->errs, path, 0, "empty file: no header line");
     if (r == 1 && s_header(&c, &lay, &im->errs) == 0) {
         long before = im->read[lay.level];

@@ -1,0 +1,26 @@
+/* textenc.h: text from the files people bring: UTF-8 (with or without a byte order mark) or
+ * the GB18030 family (GB2312 < GBK < GB18030), which is what Chinese Excel and WPS write when
+ * a sheet is saved as "CSV (comma delimited)". Everything leaves here as UTF-8. */
+#ifndef FP_TEXTENC_H
+#define FP_TEXTENC_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "mem.h"
+
+/* True when s[0..len) is well-formed UTF-8: shortest forms only, no UTF-16 surrogates
+ * (U+D800..U+DFFF), nothing above U+10FFFF. NUL bytes are allowed (they are U+0000). */
+bool fp_utf8_valid(const char *s, size_t len);
+
+/* Appends in[0..len) to out as UTF-8 and sets *encoding (if not NULL) to a static name:
+ *   - a UTF-8 byte order mark at the start is dropped;
+ *   - input that is then valid UTF-8 is copied as it is: "utf-8";
+ *   - otherwise it is decoded as GB18030 with iconv: "gbk".
+ * FP_EINVAL when it is neither (out is left as it was); FP_EIO when the system has no
+ * GB18030 converter (glibc's gconv modules missing). Empty input is "utf-8".
+ * A short GBK text can happen to be valid UTF-8 too (the famous "联通"); a whole file of
+ * Chinese text practically never is, so decide once per file, not per field. */
+fp_err_t fp_text_to_utf8(const char *in, size_t len, fp_buf_t *out, const char **encoding);
+
+#endif

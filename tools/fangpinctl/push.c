@@ -1,0 +1,1104 @@
+/* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE.csv` sends a department's monthly
+ * CSV of risk leads to the intake service and writes FILE.results.csv with the answer for every
+ * line. docs/push.md is the user's guide: columns, results, exit status.
+ *
+ * How it runs. The file is read whole, hashed, decoded (UTF-8 with or without BOM, or GBK) and
+ * parsed before anything is sent, so a broken file or a missing column sends nothing. The lines
+ * are cut into chunks of --chunk lines; each chunk is one SubmitLeads batch whose id is made of
+ * the file's hash, the period, the chunk size and the chunk's number. Running the same command
+ * again therefore sends the same batches, and the service, for which (sender, batch id) is the
+ * idempotency key, answers them from what it stored: nothing is taken twice, whether the first
+ * run finished, was killed, or lost the network.
+ *
+ * Up to --window chunks are in flight on one DEALER socket; replies are matched by request id
+ * (the batch id). A chunk with no reply within FANGPIN_TIMEOUT_MS is sent again after a backoff
+ * on a new socket (the old one is closed with linger 0, so requests queued for a dead peer are
+ * dropped rather than piling up); every chunk in flight goes again on the new socket, but only
+ * the one that timed out counts a retry. An UNAVAILABLE answer is retried the same way, without
+ * a new socket. After --retries retries of one chunk the service counts as unreachable. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "csv.h"
+#include "ctl.h"
+#include "date.h"
+#include "fangpin/v1/intake.pb-c.h"
+#include "mem.h"
+#include "money.h"
+#include "service.h"
+#include "textenc.h"
+
+#define S_MAX_FILE (1024L * 1024 * 1024) /* bytes; larger files are split by the sender */
+#define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
+#define S_EXIT_USAGE 2
+#define S_EXIT_UNREACHABLE 3
+
+/* ---- columns ---------------------------------------------------------------------------- */
+
+enum { F_ID, F_NAME, F_VILLAGE, F_KIND, F_DATE, F_AMOUNT, F_DETAIL, F_REF, F_N };
+#define F_REQUIRED 5 /* F_ID .. F_DATE */
+
+/* Header names of each field: Chinese as Excel users write them, English without case. */
+static const char *const s_names[F_N][6] = {
+    [F_ID] = {"身份证号", "公民身份号码", "id_number"},
+    [F_NAME] = {"姓名", "name"},
+    [F_VILLAGE] = {"村代码", "行政村代码", "village_code"},
+    [F_KIND] = {"线索类型", "lead_kind", "kind"},
+    [F_DATE] = {"发生日期", "日期", "occurred_on", "date"},
+    [F_AMOUNT] = {"金额(元)", "金额（元）", "金额", "amount_yuan", "amount"},
+    [F_DETAIL] = {"情况说明", "说明", "detail"},
+    [F_REF] = {"行号", "序号", "ref", "line_ref"},
+};
+static const char *const s_field[F_N] = {"id_number", "name",   "village_code", "kind",
+                                         "occurred_on", "amount", "detail",       "line_ref"};
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+enum { R_PENDING, R_ACCEPTED, R_DUPLICATE, R_REJECTED, R_FAILED };
+static const char *const s_result_name[] = {"pending", "accepted", "duplicate", "rejected", "failed"};
+
+/* A reason with its messages; rows point at one of these (there are few distinct ones). */
+typedef struct {
+    char *code, *zh, *en;
+} s_reason_t;
+
+/* One data line of the file. Strings are offsets into the push's text arena. */
+typedef struct {
+    uint32_t line;          /* where the record starts in the file */
+    uint32_t f[F_N];        /* field values (F_AMOUNT unused: see amount_fen) */
+    int64_t amount_fen;
+    bool has_amount;
+    uint8_t result;
+    int32_t reason;         /* index into reasons, -1: none */
+    int64_t id;             /* the lead id (accepted) or the lead it repeats (duplicate) */
+} s_row_t;
+
+enum { C_TODO, C_WAIT, C_SENT, C_DONE };
+
+typedef struct {
+    size_t first, count;    /* rows */
+    uint32_t *map;          /* lead index in the request -> row */
+    size_t nsent;
+    uint8_t *req;           /* the packed request, kept until answered */
+    size_t reqlen;
+    char batch_id[80];
+    int state, retries;
+    double due;             /* C_WAIT: send at; C_SENT: answer expected by */
+} s_chunk_t;
+
+typedef struct {
+    /* options */
+    const char *dept, *period, *key, *path;
+    long chunk, window, retries;
+    int timeout_ms;
+    /* the file */
+    const char *encoding;
+    char hash[17];
+    fp_buf_t text;          /* arena of field strings */
+    s_row_t *rows;
+    size_t nrows, rows_cap;
+    s_reason_t *reasons;
+    size_t nreasons;
+    /* sending */
+    s_chunk_t *chunks;
+    size_t nchunks;
+    const char *endpoint;
+    fp_cert_t server, client;
+    void *ctx, *sock;
+    double reconnect_at, t0, last_progress;
+    bool progress;          /* stderr is a terminal */
+    bool unreachable, stopped;
+    size_t chunks_done;
+    long n_accepted, n_duplicate, n_rejected, n_local, n_failed;
+} s_push_t;
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *s_str(const s_push_t *p, uint32_t off)
+{
+    return p->text.data + off;
+}
+
+static uint32_t s_put(s_push_t *p, const char *s, size_t n)
+{
+    uint32_t off = (uint32_t)p->text.len;
+    fp_buf_append(&p->text, s, n);
+    fp_buf_append(&p->text, "", 1);
+    return off;
+}
+
+/* The index of (code, zh, en) in the reasons, added if new. */
+static int32_t s_reason(s_push_t *p, const char *code, const char *zh, const char *en)
+{
+    code = code ? code : "";
+    zh = zh ? zh : "";
+    en = en ? en : "";
+    for (size_t i = p->nreasons; i-- > 0;) {
+        const s_reason_t *r = &p->reasons[i];
+        if (!strcmp(r->code, code) && !strcmp(r->zh, zh) && !strcmp(r->en, en)) return (int32_t)i;
+    }
+    p->reasons = fp_realloc(p->reasons, (p->nreasons + 1) * sizeof *p->reasons);
+    p->reasons[p->nreasons] = (s_reason_t){fp_strdup(code), fp_strdup(zh), fp_strdup(en)};
+    return (int32_t)p->nreasons++;
+}
+
+/* ---- text helpers ----------------------------------------------------------------------- */
+
+/* Length of the white space (ASCII, U+00A0, U+3000) at s[0..n) from the start / the end. */
+static size_t s_ws_lead(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+        else if (i + 1 < n && !memcmp(s + i, "\xC2\xA0", 2)) i += 2;
+        else if (i + 2 < n && !memcmp(s + i, "\xE3\x80\x80", 3)) i += 3;
+        else if (i + 2 < n && !memcmp(s + i, "\xEF\xBB\xBF", 3)) i += 3;
+        else return i;
+    }
+}
+
+static size_t s_ws_trail(const char *s, size_t n)
+{
+    size_t i = n;
+    for (;;) {
+        if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '\r' || s[i - 1] == '\n')) i--;
+        else if (i >= 2 && !memcmp(s + i - 2, "\xC2\xA0", 2)) i -= 2;
+        else if (i >= 3 && !memcmp(s + i - 3, "\xE3\x80\x80", 3)) i -= 3;
+        else if (i >= 3 && !memcmp(s + i - 3, "\xEF\xBB\xBF", 3)) i -= 3;
+        else return n - i;
+    }
+}
+
+/* Trims s[0..*n) in place of the pointer: returns the start, *n the trimmed length. */
+static const char *s_trim(const char *s, size_t *n)
+{
+    size_t a = s_ws_lead(s, *n);
+    size_t b = a < *n ? s_ws_trail(s + a, *n - a) : 0;
+    *n = *n - a - b;
+    return s + a;
+}
+
+/* "2026/3/5", "2026-3-5" or "2026.3.5" (one separator throughout) as "2026-03-05" in out;
+ * false (out untouched) for anything else, which is sent as it is. */
+static bool s_norm_date(const char *s, size_t n, char out[11])
+{
+    if (n < 8 || n > 10) return false;
+    for (int i = 0; i < 4; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    char sep = s[4];
+    if (sep != '-' && sep != '/' && sep != '.') return false;
+    unsigned part[2] = {0, 0};
+    size_t i = 5;
+    for (int k = 0; k < 2; k++) {
+        size_t d = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && d < 2) part[k] = part[k] * 10 + (unsigned)(s[i++] - '0'), d++;
+        if (d == 0) return false;
+        if (k == 0 && (i >= n || s[i++] != sep)) return false;
+    }
+    if (i != n) return false;
+    memcpy(out, s, 4);
+    out[4] = '-';
+    out[5] = (char)('0' + part[0] / 10 % 10);
+    out[6] = (char)('0' + part[0] % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + part[1] / 10 % 10);
+    out[9] = (char)('0' + part[1] % 10);
+    out[10] = '\0';
+    return true;
+}
+
+/* Parses an amount in yuan; commas are taken as thousands separators only where they group
+ * exactly three digits ("1,234.50"), as Excel writes with a thousands format. */
+static fp_err_t s_amount(const char *s, size_t n, int64_t *fen)
+{
+    char buf[64];
+    if (n >= sizeof buf) return FP_EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (memchr(buf, ',', n)) {
+        size_t i = buf[0] == '-' ? 1 : 0, digits = 0, j = 0;
+        char out[64];
+        if (i) out[j++] = '-';
+        while (i < n && buf[i] >= '0' && buf[i] <= '9') out[j++] = buf[i++], digits++;
+        if (digits < 1 || digits > 3) return FP_EINVAL;
+        while (i < n && buf[i] == ',') {
+            i++;
+            for (int k = 0; k < 3; k++, i++) {
+                if (i >= n || buf[i] < '0' || buf[i] > '9') return FP_EINVAL;
+                out[j++] = buf[i];
+            }
+        }
+        if (i < n && buf[i] != '.') return FP_EINVAL;
+        while (i < n) out[j++] = buf[i++];
+        out[j] = '\0';
+        memcpy(buf, out, j + 1);
+    }
+    return fp_money_parse_yuan(buf, fen);
+}
+
+/* Header cell -> field, or -1. */
+static int s_column(const char *s, size_t n)
+{
+    s = s_trim(s, &n);
+    for (int f = 0; f < F_N; f++)
+        for (int k = 0; k < 6 && s_names[f][k]; k++)
+            if (strlen(s_names[f][k]) == n && strncasecmp(s, s_names[f][k], n) == 0) return f;
+    return -1;
+}
+
+/* ---- reading and parsing the file ------------------------------------------------------- */
+
+static int s_read_file(const char *path, fp_buf_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "push: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "push: %s is a folder, not a CSV file\n", path);
+        fclose(f);
+        return -1;
+    }
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) fp_buf_reserve(out, (size_t)st.st_size);
+    char blk[65536];
+    size_t n;
+    while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
+        fp_buf_append(out, blk, n);
+        if (out->len > (size_t)S_MAX_FILE) {
+            fprintf(stderr, "push: %s is larger than %ld MiB: split it into several files\n", path,
+                    S_MAX_FILE >> 20);
+            fclose(f);
+            return -1;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "push: cannot read %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int col[F_N];           /* column of each field, -1 if absent */
+    size_t ncols;
+} s_layout_t;
+
+static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
+{
+    for (int f = 0; f < F_N; f++) lay->col[f] = -1;
+    lay->ncols = rec->nfields;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        int f = s_column(rec->fields[i], rec->lens[i]);
+        if (f < 0) continue; /* a column push does not use */
+        if (lay->col[f] >= 0) {
+            fprintf(stderr, "push: %s:%lu: columns %d (%s) and %zu (%s) both give %s: keep one\n", p->path,
+                    rec->line, lay->col[f] + 1, rec->fields[lay->col[f]], i + 1, rec->fields[i], s_field[f]);
+            return -1;
+        }
+        lay->col[f] = (int)i;
+    }
+    int missing = 0;
+    for (int f = 0; f < F_REQUIRED; f++) {
+        if (lay->col[f] >= 0) continue;
+        missing++;
+        fprintf(stderr, "push: %s: no column for %s (name it ", p->path, s_field[f]);
+        for (int k = 0; k < 6 && s_names[f][k]; k++)
+            fprintf(stderr, "%s%s", k ? (k + 1 < 6 && s_names[f][k + 1] ? ", " : " or ") : "", s_names[f][k]);
+        fprintf(stderr, ")\n");
+    }
+    if (missing) {
+        fprintf(stderr, "push: %s:%lu: the header has: ", p->path, rec->line);
+        for (size_t i = 0; i < rec->nfields; i++) {
+            size_t n = rec->lens[i];
+            const char *s = s_trim(rec->fields[i], &n);
+            fprintf(stderr, "%s\"%.*s\"", i ? ", " : "", (int)n, s);
+        }
+        fprintf(stderr, "\npush: see `fangpinctl push --help` for the column names; nothing was sent\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay)
+{
+    /* a line of empty cells (Excel writes them below the data) is no lead */
+    bool blank = true;
+    for (size_t i = 0; i < rec->nfields && blank; i++) {
+        size_t n = rec->lens[i];
+        s_trim(rec->fields[i], &n);
+        blank = n == 0;
+    }
+    if (blank) return;
+    if (p->nrows == p->rows_cap) {
+        p->rows_cap = p->rows_cap ? p->rows_cap * 2 : 1024;
+        p->rows = fp_realloc(p->rows, p->rows_cap * sizeof *p->rows);
+    }
+    s_row_t *r = &p->rows[p->nrows++];
+    memset(r, 0, sizeof *r);
+    r->line = (uint32_t)rec->line;
+    r->reason = -1;
+    for (int f = 0; f < F_N; f++) {
+        int c = lay->col[f];
+        const char *s = c >= 0 && (size_t)c < rec->nfields ? rec->fields[c] : "";
+        size_t n = c >= 0 && (size_t)c < rec->nfields ? rec->lens[c] : 0;
+        if (f != F_DETAIL) s = s_trim(s, &n);
+        char date[11];
+        if (f == F_DATE && s_norm_date(s, n, date)) s = date, n = 10;
+        if (f == F_REF && n == 0) {
+            char num[24];
+            r->f[f] = s_put(p, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
+            continue;
+        }
+        if (f == F_AMOUNT) {
+            if (n == 0) continue;
+            fp_err_t rc = s_amount(s, n, &r->amount_fen);
+            if (rc == FP_OK) {
+                r->has_amount = true;
+            } else if (r->reason < 0) {
+                char en[240], zh[240];
+                int k = (int)(n > 40 ? 40 : n);
+                while (k > 0 && (size_t)k < n && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* whole characters */
+                snprintf(en, sizeof en,
+                         "the amount \"%.*s\" is not a number of yuan with at most two decimals (e.g. 1234.50):"
+                         " correct it and push again", k, s);
+                snprintf(zh, sizeof zh, "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送",
+                         k, s);
+                r->reason = s_reason(p, "amount.format", zh, en);
+            }
+            continue;
+        }
+        r->f[f] = s_put(p, s, n);
+    }
+    /* cells beyond the header's columns are a misplaced comma, unless they are empty */
+    for (size_t i = lay->ncols; i < rec->nfields && r->reason < 0; i++) {
+        size_t n = rec->lens[i];
+        s_trim(rec->fields[i], &n);
+        if (n) {
+            char en[200], zh[200];
+            snprintf(en, sizeof en, "the line has %zu cells, the header %zu: a value holds an unquoted comma?",
+                     rec->nfields, lay->ncols);
+            snprintf(zh, sizeof zh, "该行有 %zu 列，表头只有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields,
+                     lay->ncols);
+            r->reason = s_reason(p, "csv.fields", zh, en);
+        }
+    }
+    if (r->reason >= 0) {
+        r->result = R_REJECTED;
+        p->n_local++;
+        p->n_rejected++;
+    }
+}
+
+/* Reads, hashes, decodes and parses the file into p->rows. */
+static int s_load(s_push_t *p)
+{
+    fp_buf_t raw = {0};
+    if (s_read_file(p->path, &raw)) {
+        fp_buf_free(&raw);
+        return -1;
+    }
+    unsigned char digest[32];
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)raw.data, raw.len, NULL, 0);
+    for (int i = 0; i < 8; i++) snprintf(p->hash + 2 * i, 3, "%02x", digest[i]);
+    if (raw.len >= 2 && ((unsigned char)raw.data[0] == 0xFF || (unsigned char)raw.data[0] == 0xFE) &&
+        ((unsigned char)raw.data[1] == 0xFE || (unsigned char)raw.data[1] == 0xFF)) {
+        fprintf(stderr, "push: %s is UTF-16 (\"Unicode text\"): save it as \"CSV UTF-8\" or \"CSV\" instead\n",
+                p->path);
+        fp_buf_free(&raw);
+        return -1;
+    }
+    fp_buf_t text = {0};
+    fp_err_t rc = fp_text_to_utf8(raw.data ? raw.data : "", raw.len, &text, &p->encoding);
+    fp_buf_free(&raw);
+    if (rc != FP_OK) {
+        fprintf(stderr, "push: %s is neither UTF-8 nor GBK text%s: save it as \"CSV UTF-8\" or \"CSV\"\n", p->path,
+                rc == FP_EIO ? " (or this system has no GB18030 converter)" : "");
+        fp_buf_free(&text);
+        return -1;
+    }
+    const char *nul = text.data ? memchr(text.data, '\0', text.len) : NULL;
+    if (nul) {
+        unsigned long line = 1;
+        for (const char *c = text.data; c < nul; c++) line += *c == '\n';
+        fprintf(stderr, "push: %s:%lu: a NUL byte: this is not a CSV text file (UTF-16? save it as \"CSV UTF-8\")\n",
+                p->path, line);
+        fp_buf_free(&text);
+        return -1;
+    }
+
+    fp_csv_t *csv = fp_csv_new();
+    fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 1024, .max_record_bytes = 1024 * 1024});
+    fp_buf_reserve(&p->text, text.len + text.len / 4);
+    s_layout_t lay;
+    bool have_header = false;
+    int ret = 0;
+    size_t off = 0;
+    for (;;) {
+        const fp_csv_record_t *rec = NULL;
+        size_t used = 0;
+        rc = off < text.len ? fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec)
+                            : fp_csv_finish(csv, &rec);
+        off += used;
+        if (rc != FP_OK) {
+            unsigned long line = 0;
+            const char *msg = fp_csv_error(csv, &line);
+            fprintf(stderr, "push: %s:%lu: %s; nothing was sent\n", p->path, line, msg);
+            ret = -1;
+            break;
+        }
+        if (rec && !have_header) {
+            if (s_header(p, rec, &lay)) {
+                ret = -1;
+                break;
+            }
+            have_header = true;
+        } else if (rec) {
+            s_row(p, rec, &lay);
+            if (p->text.len > UINT32_MAX - 1024 * 1024) {
+                fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
+                ret = -1;
+                break;
+            }
+        }
+        if (!rec && off >= text.len) break;
+    }
+    fp_csv_destroy(&csv);
+    fp_buf_free(&text);
+    if (ret == 0 && !have_header) {
+        fprintf(stderr, "push: %s is empty: it needs a header line naming the columns\n", p->path);
+        ret = -1;
+    }
+    return ret;
+}
+
+/* ---- the protocol ----------------------------------------------------------------------- */
+
+static double s_backoff(int retry)
+{
+    double d = 0.2;
+    for (int i = 1; i < retry && d < 10; i++) d *= 2;
+    return d < 10 ? d : 10;
+}
+
+static int s_open(s_push_t *p)
+{
+    p->sock = zmq_socket(p->ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, p->server.public_key, 40);
+    zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, p->client.public_key, 40);
+    zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, p->client.secret_key, 40);
+    if (zmq_connect(p->sock, p->endpoint) != 0) {
+        fprintf(stderr, "push: bad endpoint %s (FANGPIN_INTAKE_CONNECT): %s\n", p->endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(p->sock);
+        p->sock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void s_close(s_push_t *p)
+{
+    if (p->sock) zmq_close(p->sock);
+    p->sock = NULL;
+}
+
+/* Packs chunk c's request; a chunk whose lines were all refused here is done at once. */
+static void s_chunk_build(s_push_t *p, s_chunk_t *c, size_t index)
+{
+    snprintf(c->batch_id, sizeof c->batch_id, "%s-%s-c%ld-%zu", p->hash, p->period, p->chunk, index + 1);
+    size_t n = 0;
+    for (size_t i = c->first; i < c->first + c->count; i++) n += p->rows[i].reason < 0;
+    if (n == 0) {
+        c->state = C_DONE;
+        p->chunks_done++;
+        return;
+    }
+    c->map = fp_malloc(n * sizeof *c->map);
+    Fangpin__V1__Lead *leads = fp_calloc(n, sizeof *leads);
+    Fangpin__V1__Lead **ptrs = fp_calloc(n, sizeof *ptrs);
+    size_t k = 0;
+    for (size_t i = c->first; i < c->first + c->count; i++) {
+        const s_row_t *r = &p->rows[i];
+        if (r->reason >= 0) continue;
+        Fangpin__V1__Lead *l = &leads[k];
+        fangpin__v1__lead__init(l);
+        l->id_number = (char *)s_str(p, r->f[F_ID]);
+        l->name = (char *)s_str(p, r->f[F_NAME]);
+        l->village_code = (char *)s_str(p, r->f[F_VILLAGE]);
+        l->kind = (char *)s_str(p, r->f[F_KIND]);
+        l->occurred_on = (char *)s_str(p, r->f[F_DATE]);
+        l->detail = (char *)s_str(p, r->f[F_DETAIL]);
+        l->line_ref = (char *)s_str(p, r->f[F_REF]);
+        l->has_amount = r->has_amount;
+        l->amount_fen = r->has_amount ? r->amount_fen : 0;
+        ptrs[k] = l;
+        c->map[k++] = (uint32_t)i;
+    }
+    c->nsent = n;
+    Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
+    sl.batch_id = c->batch_id;
+    sl.period = (char *)p->period;
+    sl.n_leads = n;
+    sl.leads = ptrs;
+    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+    req.request_id = c->batch_id;
+    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
+    req.submit_leads = &sl;
+    c->reqlen = fangpin__v1__intake_request__get_packed_size(&req);
+    c->req = fp_malloc(c->reqlen);
+    fangpin__v1__intake_request__pack(&req, c->req);
+    free(leads);
+    free(ptrs);
+    c->state = C_WAIT;
+    c->due = 0;
+}
+
+static void s_chunk_release(s_chunk_t *c)
+{
+    free(c->req);
+    free(c->map);
+    c->req = NULL;
+    c->map = NULL;
+}
+
+/* Lines of a chunk that got no answer. */
+static void s_chunk_unanswered(s_push_t *p, s_chunk_t *c, int32_t reason)
+{
+    for (size_t i = c->first; i < c->first + c->count; i++) {
+        s_row_t *r = &p->rows[i];
+        if (r->result != R_PENDING) continue;
+        r->result = R_FAILED;
+        r->reason = reason;
+        p->n_failed++;
+    }
+}
+
+static void s_chunk_done(s_push_t *p, s_chunk_t *c)
+{
+    s_chunk_release(c);
+    c->state = C_DONE;
+    p->chunks_done++;
+}
+
+/* Takes the per-line results of an answered chunk; false if they do not match the request. */
+static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeReply *rep)
+{
+    if (rep->n_results != c->nsent) return false;
+    bool *seen = fp_calloc(c->nsent, sizeof *seen);
+    bool ok = true;
+    for (size_t i = 0; i < rep->n_results && ok; i++) {
+        uint32_t k = rep->results[i]->index;
+        ok = k < c->nsent && !seen[k];
+        if (ok) seen[k] = true;
+    }
+    free(seen);
+    if (!ok) return false;
+    for (size_t i = 0; i < rep->n_results; i++) {
+        const Fangpin__V1__ItemResult *it = rep->results[i];
+        s_row_t *r = &p->rows[c->map[it->index]];
+        if (it->code == FANGPIN__V1__CODE__OK) {
+            r->result = R_ACCEPTED;
+            r->id = it->id;
+            p->n_accepted++;
+        } else if (it->code == FANGPIN__V1__CODE__DUPLICATE) {
+            r->result = R_DUPLICATE;
+            r->id = it->duplicate_of;
+            r->reason = s_reason(p, it->reason, it->message_zh, it->message);
+            p->n_duplicate++;
+        } else {
+            r->result = R_REJECTED;
+            r->reason = s_reason(p, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
+            p->n_rejected++;
+        }
+    }
+    return true;
+}
+
+static void s_progress_clear(s_push_t *p)
+{
+    if (p->progress && p->last_progress > 0) fputs("\r\033[K", stderr);
+}
+
+static void s_progress(s_push_t *p, bool force)
+{
+    if (!p->progress) return;
+    double now = s_now();
+    if (!force && now - p->last_progress < 0.1) return;
+    p->last_progress = now;
+    long answered = p->n_accepted + p->n_duplicate + p->n_rejected - p->n_local;
+    double secs = now - p->t0;
+    fprintf(stderr, "\r\033[Kpush: chunks %zu/%zu, leads %ld accepted, %ld duplicate, %ld rejected, %.0f leads/s",
+            p->chunks_done, p->nchunks, p->n_accepted, p->n_duplicate, p->n_rejected,
+            secs > 0 ? (double)answered / secs : 0.0);
+    fflush(stderr);
+}
+
+/* One reply frame. */
+static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, size_t hi)
+{
+    Fangpin__V1__IntakeReply *rep = fangpin__v1__intake_reply__unpack(NULL, len, data);
+    if (!rep) return; /* not ours to understand: the chunk times out and goes again */
+    s_chunk_t *c = NULL;
+    for (size_t i = lo; i < hi; i++)
+        if (p->chunks[i].state == C_SENT && !strcmp(p->chunks[i].batch_id, rep->request_id)) c = &p->chunks[i];
+    if (!c) {
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+        return; /* an answer already taken, or not for us */
+    }
+    Fangpin__V1__Code code = rep->status ? rep->status->code : FANGPIN__V1__CODE__INTERNAL;
+    const char *en = rep->status && rep->status->message ? rep->status->message : "";
+    const char *zh = rep->status && rep->status->message_zh ? rep->status->message_zh : "";
+    size_t index = (size_t)(c - p->chunks);
+    if (code == FANGPIN__V1__CODE__UNAVAILABLE) {
+        if (++c->retries > p->retries) {
+            s_progress_clear(p);
+            fprintf(stderr, "push: chunk %zu: the service is unavailable after %d retries: %s\n", index + 1,
+                    c->retries - 1, en);
+            p->unreachable = true;
+        } else {
+            c->state = C_WAIT;
+            c->due = s_now() + s_backoff(c->retries);
+            s_progress_clear(p);
+            fprintf(stderr, "push: chunk %zu: the service is unavailable (%s): sending it again (retry %d of %ld)\n",
+                    index + 1, en, c->retries, p->retries);
+        }
+    } else if ((code == FANGPIN__V1__CODE__OK || code == FANGPIN__V1__CODE__PARTIAL ||
+                code == FANGPIN__V1__CODE__BAD_REQUEST) &&
+               rep->n_results > 0 && s_take_results(p, c, rep)) {
+        s_chunk_done(p, c);
+    } else {
+        /* The whole batch was refused. BAD_REQUEST (a bad period, too many leads), FORBIDDEN
+         * (this key may not push) and UNKNOWN_OPERATION (an intake without SubmitLeads) would
+         * refuse every chunk alike: stop. Other failures concern this chunk only. */
+        bool fatal = code == FANGPIN__V1__CODE__BAD_REQUEST || code == FANGPIN__V1__CODE__FORBIDDEN ||
+                     code == FANGPIN__V1__CODE__UNKNOWN_OPERATION;
+        bool mismatch = code == FANGPIN__V1__CODE__OK || code == FANGPIN__V1__CODE__PARTIAL;
+        s_progress_clear(p);
+        if (mismatch)
+            fprintf(stderr, "push: chunk %zu (batch %s): the answer's %zu results do not match the %zu leads sent\n",
+                    index + 1, c->batch_id, rep->n_results, c->nsent);
+        else
+            fprintf(stderr, "push: chunk %zu (batch %s) refused as a whole: %s: %s%s%s\n", index + 1, c->batch_id,
+                    fp_code_name(code), en, zh[0] ? " / " : "", zh);
+        if (code == FANGPIN__V1__CODE__TOO_LARGE)
+            fprintf(stderr, "push: use a smaller --chunk (now %ld)\n", p->chunk);
+        char cen[400], czh[400], rcode[48];
+        snprintf(rcode, sizeof rcode, "push.%s", mismatch ? "bad_answer" : fp_code_name(code));
+        for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+        snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
+        snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
+        s_chunk_unanswered(p, c, s_reason(p, rcode, czh, cen));
+        s_chunk_done(p, c);
+        if (fatal) p->stopped = true;
+    }
+    fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+}
+
+/* Sends every chunk, keeping up to --window in flight; returns when all are answered, the
+ * service is unreachable, or a fatal answer stopped the push. */
+static void s_send_all(s_push_t *p)
+{
+    size_t lo = 0, next = 0; /* chunks [lo, next) have been started; those before lo are done */
+    p->reconnect_at = 0;
+    while (!p->unreachable && !p->stopped) {
+        while (lo < next && p->chunks[lo].state == C_DONE) lo++;
+        while (next < p->nchunks && next - lo < (size_t)p->window) {
+            s_chunk_build(p, &p->chunks[next], next);
+            next++;
+            while (lo < next && p->chunks[lo].state == C_DONE) lo++;
+        }
+        if (lo == next) break; /* all done */
+        double now = s_now();
+        if (!p->sock && now >= p->reconnect_at && s_open(p)) {
+            p->unreachable = true;
+            break;
+        }
+        double wake = now + 0.25;
+        for (size_t i = lo; i < next; i++) {
+            s_chunk_t *c = &p->chunks[i];
+            if (c->state == C_WAIT && p->sock && c->due <= now) {
+                if (zmq_send(p->sock, c->req, c->reqlen, ZMQ_DONTWAIT) < 0) {
+                    c->due = now + 0.05; /* the queue is full: a moment later */
+                } else {
+                    c->state = C_SENT;
+                    c->due = now + p->timeout_ms / 1000.0;
+                }
+            }
+            if (c->state == C_WAIT || c->state == C_SENT)
+                if (c->due < wake) wake = c->due;
+        }
+        if (!p->sock && p->reconnect_at < wake) wake = p->reconnect_at;
+        long ms = (long)((wake - now) * 1000) + 1;
+        if (ms < 0) ms = 0;
+        if (p->sock) {
+            zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
+            zmq_poll(&it, 1, ms);
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (!p->unreachable && !p->stopped && zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0) {
+                /* a REQ-style empty delimiter may come first: the reply is the last frame */
+                if (zmq_msg_more(&m)) continue;
+                s_on_reply(p, zmq_msg_data(&m), zmq_msg_size(&m), lo, next);
+            }
+            zmq_msg_close(&m);
+        } else {
+            struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (p->unreachable || p->stopped) break;
+        /* answers overdue: new socket, everything in flight again */
+        now = s_now();
+        double backoff = 0;
+        for (size_t i = lo; i < next; i++) {
+            s_chunk_t *c = &p->chunks[i];
+            if (c->state != C_SENT || c->due > now) continue;
+            if (++c->retries > p->retries) {
+                s_progress_clear(p);
+                fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
+                        " (down, unreachable, or this key is not registered)\n",
+                        p->endpoint, i + 1, c->retries, p->timeout_ms);
+                p->unreachable = true;
+                break;
+            }
+            double b = s_backoff(c->retries);
+            if (b > backoff) backoff = b;
+            s_progress_clear(p);
+            fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
+                    " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
+        }
+        if (p->unreachable) break;
+        if (backoff > 0) {
+            s_close(p);
+            p->reconnect_at = now + backoff;
+            for (size_t i = lo; i < next; i++)
+                if (p->chunks[i].state == C_SENT) {
+                    p->chunks[i].state = C_WAIT;
+                    p->chunks[i].due = p->reconnect_at;
+                }
+        }
+        s_progress(p, false);
+    }
+    s_close(p);
+    /* what got no answer */
+    if (p->unreachable || p->stopped) {
+        int32_t why = p->unreachable
+                          ? s_reason(p, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+                                     "the intake service could not be reached: run the same command again later")
+                          : s_reason(p, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+                                     "the push stopped after the error above: correct it and run the same command again");
+        for (size_t i = 0; i < p->nchunks; i++) {
+            s_chunk_unanswered(p, &p->chunks[i], why);
+            s_chunk_release(&p->chunks[i]);
+        }
+    }
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+static void s_csv_cell(FILE *f, const char *s, bool last)
+{
+    bool quote = s[0] == ' ' || strpbrk(s, ",\"\r\n") != NULL || (s[0] && s[strlen(s) - 1] == ' ');
+    if (quote) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"') fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+static char *s_results_path(const char *path)
+{
+    size_t n = strlen(path);
+    fp_buf_t b = {0};
+    fp_buf_append(&b, path, n >= 4 && !strcasecmp(path + n - 4, ".csv") ? n - 4 : n);
+    fp_buf_puts(&b, ".results.csv");
+    return b.data;
+}
+
+static int s_write_results(s_push_t *p, const char *out)
+{
+    fp_buf_t tmp = {0};
+    fp_buf_printf(&tmp, "%s.tmp%ld", out, (long)getpid());
+    FILE *f = fopen(tmp.data, "wb");
+    if (!f) {
+        fprintf(stderr, "push: cannot write %s: %s\n", tmp.data, strerror(errno));
+        fp_buf_free(&tmp);
+        return -1;
+    }
+    fputs("\xEF\xBB\xBF", f);
+    fputs("行号,线索编号,结果,原因代码,原因,reason\r\n", f);
+    for (size_t i = 0; i < p->nrows; i++) {
+        const s_row_t *r = &p->rows[i];
+        const s_reason_t *why = r->reason >= 0 ? &p->reasons[r->reason] : NULL;
+        char id[24] = "";
+        if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
+        s_csv_cell(f, s_str(p, r->f[F_REF]), false);
+        s_csv_cell(f, id, false);
+        s_csv_cell(f, s_result_name[r->result], false);
+        s_csv_cell(f, why ? why->code : "", false);
+        s_csv_cell(f, why ? why->zh : "", false);
+        s_csv_cell(f, why ? why->en : "", true);
+    }
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp.data, out) != 0) {
+        fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
+        unlink(tmp.data);
+        fp_buf_free(&tmp);
+        return -1;
+    }
+    fp_buf_free(&tmp);
+    return 0;
+}
+
+static void s_show_refused(const s_push_t *p, const char *results)
+{
+    long shown = 0, refused = 0;
+    for (size_t i = 0; i < p->nrows; i++) {
+        const s_row_t *r = &p->rows[i];
+        if (r->result != R_REJECTED) continue;
+        if (++refused > S_MAX_SHOWN) continue;
+        shown++;
+        const s_reason_t *why = &p->reasons[r->reason];
+        char num[24];
+        snprintf(num, sizeof num, "%" PRIu32, r->line);
+        const char *ref = s_str(p, r->f[F_REF]);
+        fprintf(stderr, "%s:%s%s%s%s: refused: %s: %s (%s)\n", p->path, num, strcmp(ref, num) ? " (ref " : "",
+                strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code, why->zh, why->en);
+    }
+    if (refused > shown) fprintf(stderr, "... and %ld more refused lines: see %s\n", refused - shown, results);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fangpinctl push --dept NAME --period YYYY-MM [options] FILE.csv\n"
+            "  Sends a department's CSV of risk leads (风险预警线索) to the intake service and writes\n"
+            "  FILE.results.csv beside it with the result of every line. Running the same command\n"
+            "  again is safe: the service answers what it already took from what it stored.\n\n"
+            "  The file: UTF-8 (with or without BOM) or GBK, a header line naming the columns:\n"
+            "    身份证号 | 公民身份号码 | id_number        required\n"
+            "    姓名 | name                               required\n"
+            "    村代码 | 行政村代码 | village_code        required\n"
+            "    线索类型 | lead_kind | kind               required (e.g. yibao.high_cost)\n"
+            "    发生日期 | 日期 | occurred_on | date      required (YYYY-MM-DD)\n"
+            "    金额(元) | 金额（元） | 金额 | amount_yuan | amount   in yuan, e.g. 1234.50\n"
+            "    情况说明 | 说明 | detail\n"
+            "    行号 | 序号 | ref | line_ref               your reference (default: the line number)\n"
+            "  Other columns are ignored.\n\n"
+            "options:\n"
+            "  --dept NAME      the department; its key is $FANGPIN_KEYS_DIR/dept-NAME.key_secret\n"
+            "  --period YYYY-MM the month the leads belong to\n"
+            "  --key FILE       this client's secret certificate (instead of the --dept one;\n"
+            "                   without --dept and --key: $FANGPIN_CLIENT_CERT)\n"
+            "  --chunk N        leads per batch (default 2000)\n"
+            "  --window N       batches in flight at once (default 4)\n"
+            "  --retries N      resends of a batch without an answer (default 8)\n\n"
+            "environment: FANGPIN_INTAKE_CONNECT (default tcp://127.0.0.1:7101), FANGPIN_KEYS_DIR\n"
+            "(default var/keys; the service's key is intake.key there), FANGPIN_TIMEOUT_MS (wait for\n"
+            "an answer, default 30000).\n"
+            "exit status: 0 every line accepted or already received, 1 a line refused or a batch\n"
+            "failed, 2 usage error (arguments, file, columns, keys), 3 the service was unreachable.\n");
+}
+
+static bool s_long_opt(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi) return false;
+    *out = x;
+    return true;
+}
+
+static int s_args(s_push_t *p, int argc, char **argv)
+{
+    const char *chunk = NULL, *window = NULL, *retries = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            s_usage(stdout);
+            return 1;
+        }
+        static const char *const opts[] = {"--dept", "--period", "--key", "--chunk", "--window", "--retries"};
+        const char **dst[] = {&p->dept, &p->period, &p->key, &chunk, &window, &retries};
+        bool matched = false;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !matched; k++) {
+            size_t n = strlen(opts[k]);
+            if (strncmp(a, opts[k], n) != 0 || (a[n] != '\0' && a[n] != '=')) continue;
+            matched = true;
+            if (a[n] == '=') {
+                *dst[k] = a + n + 1;
+            } else if (i + 1 < argc) {
+                *dst[k] = argv[++i];
+            } else {
+                fprintf(stderr, "push: %s needs a value\n", opts[k]);
+                return -1;
+            }
+        }
+        if (matched) continue;
+        if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "push: unknown option %s\n", a);
+            return -1;
+        }
+        if (p->path) {
+            fprintf(stderr, "push: one file at a time (got %s and %s)\n", p->path, a);
+            return -1;
+        }
+        p->path = a;
+    }
+    if (!p->path || !p->period) {
+        fprintf(stderr, "push: %s\n", !p->path ? "which file? give FILE.csv" : "--period YYYY-MM is required");
+        return -1;
+    }
+    fp_period_t per;
+    if (fp_period_parse(p->period, &per) != FP_OK) {
+        fprintf(stderr, "push: --period %s: write the month as YYYY-MM, e.g. 2026-03\n", p->period);
+        return -1;
+    }
+    if (p->dept && (strspn(p->dept, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(p->dept) || !p->dept[0])) {
+        fprintf(stderr, "push: --dept %s: a department code is lower-case letters, digits, _ and - (e.g. yibao)\n",
+                p->dept);
+        return -1;
+    }
+    if ((chunk && !s_long_opt(chunk, 1, 100000, &p->chunk)) || (window && !s_long_opt(window, 1, 64, &p->window)) ||
+        (retries && !s_long_opt(retries, 0, 1000, &p->retries))) {
+        fprintf(stderr, "push: --chunk is 1..100000, --window 1..64, --retries 0..1000\n");
+        return -1;
+    }
+    long t = 0;
+    if (!s_long_opt(ctl_env("FANGPIN_TIMEOUT_MS", "30000"), 1, 3600000, &t)) {
+        fprintf(stderr, "push: FANGPIN_TIMEOUT_MS must be 1..3600000 milliseconds\n");
+        return -1;
+    }
+    p->timeout_ms = (int)t;
+    return 0;
+}
+
+static int s_keys(s_push_t *p)
+{
+    const char *keys = ctl_env("FANGPIN_KEYS_DIR", "var/keys");
+    char path[4096], cpath_buf[4096];
+    snprintf(path, sizeof path, "%s/intake.key", keys);
+    if (fp_cert_load(path, &p->server) != FP_OK) {
+        fprintf(stderr, "push: cannot read the intake service's certificate %s (FANGPIN_KEYS_DIR)\n", path);
+        return -1;
+    }
+    const char *cpath = p->key;
+    if (!cpath && p->dept) {
+        snprintf(cpath_buf, sizeof cpath_buf, "%s/dept-%s.key_secret", keys, p->dept);
+        cpath = cpath_buf;
+    }
+    if (!cpath) cpath = ctl_env("FANGPIN_CLIENT_CERT", NULL);
+    if (!cpath) {
+        fprintf(stderr, "push: whose key? give --dept NAME (uses %s/dept-NAME.key_secret), --key FILE, or set "
+                        "FANGPIN_CLIENT_CERT\n", keys);
+        return -1;
+    }
+    if (fp_cert_load(cpath, &p->client) != FP_OK || !p->client.secret_key[0]) {
+        fprintf(stderr, "push: cannot read this client's secret certificate %s\n", cpath);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_free(s_push_t *p)
+{
+    for (size_t i = 0; i < p->nreasons; i++) {
+        free(p->reasons[i].code);
+        free(p->reasons[i].zh);
+        free(p->reasons[i].en);
+    }
+    free(p->reasons);
+    for (size_t i = 0; i < p->nchunks; i++) s_chunk_release(&p->chunks[i]);
+    free(p->chunks);
+    free(p->rows);
+    fp_buf_free(&p->text);
+    if (p->ctx) zmq_ctx_term(p->ctx);
+}
+
+int ctl_cmd_push(int argc, char **argv)
+{
+    s_push_t p = {.chunk = 2000, .window = 4, .retries = 8};
+    int a = s_args(&p, argc, argv);
+    if (a) {
+        if (a < 0) fprintf(stderr, "usage: fangpinctl push --dept NAME --period YYYY-MM FILE.csv (see --help)\n");
+        return a > 0 ? 0 : S_EXIT_USAGE;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "push: libsodium failed to start\n");
+        return 1;
+    }
+    p.endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
+    if (s_keys(&p) || s_load(&p)) {
+        s_free(&p);
+        return S_EXIT_USAGE;
+    }
+    char *results = s_results_path(p.path);
+    p.progress = isatty(STDERR_FILENO);
+    p.t0 = s_now();
+    p.nchunks = (p.nrows + (size_t)p.chunk - 1) / (size_t)p.chunk;
+    p.chunks = fp_calloc(p.nchunks ? p.nchunks : 1, sizeof *p.chunks);
+    for (size_t i = 0; i < p.nchunks; i++) {
+        p.chunks[i].first = i * (size_t)p.chunk;
+        p.chunks[i].count = p.nrows - p.chunks[i].first < (size_t)p.chunk ? p.nrows - p.chunks[i].first
+                                                                           : (size_t)p.chunk;
+    }
+    p.ctx = zmq_ctx_new();
+    int rc = 0;
+    if (s_open(&p)) {
+        rc = S_EXIT_USAGE;
+    } else {
+        s_send_all(&p);
+        s_progress(&p, true);
+        s_progress_clear(&p);
+    }
+    if (rc == 0) {
+        s_show_refused(&p, results);
+        bool written = s_write_results(&p, results) == 0;
+        double secs = s_now() - p.t0;
+        long sent = p.n_accepted + p.n_duplicate + p.n_rejected - p.n_local;
+        printf("push %s (%s, period %s): %zu lines in %zu batch%s: %ld accepted, %ld already received, %ld refused"
+               " (%ld here, %ld by the service)",
+               p.path, p.encoding, p.period, p.nrows, p.nchunks, p.nchunks == 1 ? "" : "es", p.n_accepted,
+               p.n_duplicate, p.n_rejected, p.n_local, p.n_rejected - p.n_local);
+        if (p.n_failed) printf(", %ld without an answer", p.n_failed);
+        printf("; %.1f s, %.0f leads/s; results in %s\n", secs, secs > 0 ? (double)sent / secs : 0.0,
+               written ? results : "(not written)");
+        fflush(stdout);
+        if (p.unreachable) rc = S_EXIT_UNREACHABLE;
+        else if (p.n_rejected || p.n_failed || !written) rc = 1;
+    }
+    free(results);
+    s_free(&p);
+    return rc;
+}
