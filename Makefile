@@ -21,7 +21,7 @@ deps:
 	@tools/scripts/deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFANGPIN_TESTS=OFF >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFANGPIN_SANITIZE=OFF -DFANGPIN_WERROR=OFF -DFANGPIN_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Tests: sanitizers on, warnings are errors, then the fuzz targets built with clang run a
@@ -50,6 +50,7 @@ demo: up
 
 bench: build
 	@bench/regions_import.sh $(BUILD)
+	@bench/intake/run.sh $(BUILD)
 
 format:
 	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c

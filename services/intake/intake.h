@@ -18,6 +18,8 @@ typedef struct {
     intake_limits_t limits;
     int32_t today_override;     /* FANGPIN_TODAY for demos and tests; 0 = the real date (UTC+8) */
     void *push;                 /* PUSH socket: LeadsAccepted hints to screening */
+    fp_db_t **dbs;              /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
+    size_t ndbs;
     uint64_t last_deadline_scan;
     fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
 } intake_t;
@@ -31,6 +33,8 @@ void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRe
 void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
 void intake_list_kinds(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
 
+/* The connection for a new batch: the least busy one that is up. */
+fp_db_t *intake_pick_db(intake_t *in);
 /* Loads the lead-kind catalog (on every database ready). */
 void intake_load_catalog(intake_t *in);
 /* Raises intake.submission_late events for departments past the deadline (periodic). */

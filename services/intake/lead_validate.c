@@ -1,14 +1,12 @@
 /* lead_validate.c: the pure validation core of intake: SubmitLeads headers, each lead's
  * fields in a fixed order (first failure wins, as a stable reason code), who may push which
- * lead kind, in-batch duplicates, and the bilingual catalog of reasons. No I/O, no globals. */
+ * lead kind, and the bilingual catalog of reasons. No I/O, no globals. */
 #include "lead_validate.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "idcard.h"
-#include "mem.h"
 #include "region.h"
 
 /* --- reasons ------------------------------------------------------------------------------- */
@@ -495,55 +493,4 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
 
     if (ok) *ok = r;
     return NULL;
-}
-
-/* --- duplicates -------------------------------------------------------------------------------- */
-
-typedef struct {
-    char id[18];       /* not NUL-terminated */
-    int32_t days;
-    uintptr_t kind;    /* kinds are compared by identity: one catalog per batch */
-    size_t idx;
-} s_dup_key_t;
-
-static int s_dup_cmp(const void *a, const void *b)
-{
-    const s_dup_key_t *x = a, *y = b;
-    int d = memcmp(x->id, y->id, sizeof x->id);
-    if (d) return d;
-    if (x->days != y->days) return x->days < y->days ? -1 : 1;
-    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-void intake_mark_duplicates(size_t n, const intake_lead_ok_t *oks, const bool *valid, int *dup_of)
-{
-    if (!dup_of) return;
-    for (size_t i = 0; i < n; i++) dup_of[i] = -1;
-    if (!oks || !valid || n < 2) return;
-    size_t m = 0;
-    for (size_t i = 0; i < n && i <= (size_t)INT_MAX; i++)
-        if (valid[i]) m++;
-    if (m < 2) return;
-    /* Sorting copies of the keys (not indices) keeps qsort free of context: no globals. */
-    s_dup_key_t *keys = fp_malloc(m * sizeof *keys);
-    size_t j = 0;
-    for (size_t i = 0; i < n && i <= (size_t)INT_MAX; i++) {
-        if (!valid[i]) continue;
-        memcpy(keys[j].id, oks[i].id_number, sizeof keys[j].id);
-        keys[j].days = oks[i].occurred_days;
-        keys[j].kind = (uintptr_t)oks[i].kind;
-        keys[j].idx = i;
-        j++;
-    }
-    qsort(keys, m, sizeof *keys, s_dup_cmp);
-    size_t first = 0;
-    for (size_t k = 1; k < m; k++) {
-        const s_dup_key_t *a = &keys[first], *b = &keys[k];
-        if (memcmp(a->id, b->id, sizeof a->id) == 0 && a->days == b->days && a->kind == b->kind)
-            dup_of[b->idx] = (int)a->idx; /* sorted by index within the key: a is the first */
-        else
-            first = k;
-    }
-    free(keys);
 }

@@ -1,6 +1,6 @@
 /* lead_validate.h: the pure validation core of the intake service: the lead-kind catalog and
  * who may push which kind, the checks of a SubmitLeads header and of each lead (each failure
- * a stable reason code with an English and a Chinese message), and in-batch duplicates. */
+ * a stable reason code with an English and a Chinese message). */
 #ifndef INTAKE_LEAD_VALIDATE_H
 #define INTAKE_LEAD_VALIDATE_H
 #include <stdbool.h>
@@ -10,7 +10,7 @@
 #include "date.h"
 
 /* --- reason codes ---------------------------------------------------------------------------
- * Stable strings: they are stored (lead_batch_items.reason) and sent to clients. Every code
+ * Stable strings: they are stored (lead_batches.results) and sent to clients. Every code
  * returned by this module is one of these; the "reserved" ones are set by the service. */
 #define INTAKE_R_BATCH_ID "batch.id"
 #define INTAKE_R_BATCH_PERIOD "batch.period"
@@ -47,7 +47,7 @@
 #define INTAKE_R_DETAIL_INVALID "detail.invalid"
 #define INTAKE_R_LINE_REF_TOO_LONG "line_ref.too_long"
 #define INTAKE_R_LINE_REF_INVALID "line_ref.invalid"
-#define INTAKE_R_DUPLICATE_IN_BATCH "duplicate.in_batch"  /* from intake_mark_duplicates */
+#define INTAKE_R_DUPLICATE_IN_BATCH "duplicate.in_batch"  /* reserved: earlier in this batch */
 #define INTAKE_R_DUPLICATE_EARLIER "duplicate.earlier"    /* reserved: an earlier batch has it */
 
 /* --- the lead-kind catalog (table lead_kinds) ---------------------------------------------- */
@@ -154,12 +154,6 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
  * service to decide whether a REFUSED lead's line_ref can be echoed and stored as it is: it is
  * checked last, so a lead refused earlier may still carry one that is not UTF-8. */
 const char *intake_check_line_ref(const char *line_ref, const intake_limits_t *lim);
-
-/* In-batch duplicates among valid leads: same id number, kind and date. dup_of[i] = index of
- * the first valid lead with that key, or -1 (the first itself, and every lead with
- * valid[i] false). O(n log n) time, O(n) temporary memory (out of memory aborts, mem.h).
- * Leads at an index above INT_MAX are never marked. Nothing is done if dup_of is NULL. */
-void intake_mark_duplicates(size_t n, const intake_lead_ok_t *oks, const bool *valid, int *dup_of);
 
 /* --- messages -------------------------------------------------------------------------------- */
 typedef struct {

@@ -9,6 +9,7 @@
 #include "date.h"
 #include "intake.h"
 #include "log.h"
+#include "mem.h"
 
 static intake_t g_intake; /* the one instance; main owns it */
 
@@ -108,6 +109,13 @@ static int s_on_start(fp_service_t *svc, void *arg)
         in->push = NULL;
         return 1;
     }
+    /* The service's own connection plus these: each batch is one transaction on one of them. */
+    int64_t nconn = fp_service_int(svc, "FANGPIN_INTAKE_DB_CONNECTIONS");
+    in->ndbs = nconn > 1 ? (size_t)(nconn - 1) : 0;
+    in->dbs = fp_calloc(in->ndbs ? in->ndbs : 1, sizeof *in->dbs);
+    fp_db_opts_t o = {.backoff_min_ms = 100, .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS")};
+    for (size_t i = 0; i < in->ndbs; i++)
+        fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &in->dbs[i]);
     fp_metrics_t *m = fp_service_metrics(svc);
     in->c_accepted = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"accepted\"");
     in->c_duplicates = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"duplicate\"");
@@ -118,9 +126,28 @@ static int s_on_start(fp_service_t *svc, void *arg)
     return 0;
 }
 
+fp_db_t *intake_pick_db(intake_t *in)
+{
+    fp_db_t *best = fp_service_db(in->svc);
+    size_t best_len = fp_db_queue_len(best);
+    for (size_t i = 0; i < in->ndbs; i++) {
+        if (!fp_db_is_up(in->dbs[i])) continue;
+        size_t len = fp_db_queue_len(in->dbs[i]);
+        if (len < best_len || !fp_db_is_up(best)) {
+            best = in->dbs[i];
+            best_len = len;
+        }
+    }
+    return best;
+}
+
 static void s_on_stop(fp_service_t *svc, void *arg)
 {
     intake_t *in = arg;
+    for (size_t i = 0; i < in->ndbs; i++) fp_db_destroy(&in->dbs[i]);
+    free(in->dbs);
+    in->dbs = NULL;
+    in->ndbs = 0;
     if (in->push) zmq_close(in->push);
     in->push = NULL;
 }
@@ -135,6 +162,8 @@ int main(int argc, char **argv)
         {"FANGPIN_INTAKE_MAX_BATCH", FP_CFG_INT, "10000", 1, 1000000, "most leads in one SubmitLeads batch", 0, 0, 0},
         {"FANGPIN_INTAKE_MAX_AGE_DAYS", FP_CFG_INT, "400", 1, 3650,
          "oldest occurrence date accepted, in days before today", 0, 0, 0},
+        {"FANGPIN_INTAKE_DB_CONNECTIONS", FP_CFG_INT, "2", 1, 32,
+         "database connections for SubmitLeads: batches commit in parallel", 0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };

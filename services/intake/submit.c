@@ -168,10 +168,7 @@ static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
 static void s_load_items(s_job_t *j)
 {
     const char *p[2] = {j->sender, j->batch_id};
-    fp_db_query(j->db, 0,
-                "SELECT idx, line_ref, code, reason, lead_id, duplicate_of FROM lead_batch_items"
-                " WHERE sender = $1 AND batch_id = $2 ORDER BY idx",
-                2, p, s_on_stored_items, j);
+    fp_db_query(j->db, 0, "SELECT * FROM intake_batch_results($1, $2)", 2, p, s_on_stored_items, j);
 }
 
 static void s_start_new(s_job_t *j);
@@ -356,7 +353,7 @@ static s_job_t *s_job(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeReques
     j->in = in;
     j->req = req;
     j->msg = msg;
-    j->db = fp_service_db(in->svc);
+    j->db = intake_pick_db(in);
     snprintf(j->sender, sizeof j->sender, "%s", p->id);
     snprintf(j->dept, sizeof j->dept, "%s", p->department);
     intake_county_of(p, j->county);

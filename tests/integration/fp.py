@@ -54,12 +54,12 @@ def fresh_db(name, port=None):
     return conninfo(name, port)
 
 
-def ctl(args, ci, check=True, env=None, timeout=300):
+def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
     e = dict(os.environ, FANGPIN_PG=ci)
     if env:
         e.update(env)
     p = subprocess.run([os.path.join(BUILD, "fangpinctl")] + list(args), capture_output=True, text=True,
-                       env=e, timeout=timeout)
+                       env=e, timeout=timeout, cwd=cwd)
     if check and p.returncode != 0:
         raise RuntimeError(f"fangpinctl {' '.join(args)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
     return p

@@ -266,6 +266,18 @@ class Intake(unittest.TestCase):
         self.assertNotIn(id_number(seq=700)[:17], log)
 
 
+class IntakeDocs(unittest.TestCase):
+    def test_every_reason_code_is_documented(self):
+        import re
+        with open(os.path.join(fp.SOURCE, "services/intake/lead_validate.h"), encoding="utf-8") as f:
+            codes = re.findall(r'#define INTAKE_R_\w+ "([^"]+)"', f.read())
+        with open(os.path.join(fp.SOURCE, "docs/protocol.md"), encoding="utf-8") as f:
+            doc = f.read()
+        self.assertGreater(len(codes), 30)
+        for c in codes:
+            self.assertIn(f"| `{c}` |", doc, f"docs/protocol.md lacks reason {c}")
+
+
 class IntakeCrash(unittest.TestCase):
     """kill -9 in the middle of a large push; the client retries every batch with its id."""
 

@@ -9,6 +9,7 @@ import time
 import unittest
 
 import zmq
+import zmq.auth
 
 import fp
 from fangpin.v1 import (assistance_pb2, common_pb2, intake_pb2, reporting_pb2,
@@ -234,6 +235,17 @@ class Lifecycle(unittest.TestCase):
             out = subprocess.run([self.binary(svc), "--help"], capture_output=True, text=True).stdout
             for var in re.findall(r"^\s+(FANGPIN_\w+)", out, re.M):
                 self.assertTrue(f"`{var}`" in readme, f"README's configuration table lacks {var}")
+
+    def test_register_key_file_whose_path_looks_like_z85(self):
+        # A 40-character path is valid Z85 text too: the file must win.
+        rel = os.path.join("k" * 34, "x.key")
+        self.assertEqual(len(rel), 40)
+        fp.ctl(["keys", "make", "--dir", "k" * 34, "x"], self.ci, cwd=fp.VAR)
+        fp.ctl(["keys", "register", "--id", "admin:z85-path", "--kind", "admin", "--name", "x", "--region", "130822",
+                "--key", rel], self.ci, cwd=fp.VAR)
+        pub, _ = zmq.auth.load_certificate(os.path.join(fp.VAR, rel))
+        self.assertEqual(fp.sql(self.ci, "SELECT public_key FROM curve_keys WHERE principal_id = 'admin:z85-path'"),
+                         [(pub.decode(),)])
 
     def test_bad_configuration_refused(self):
         p = subprocess.run([self.binary("intake")], capture_output=True, text=True,

@@ -1,6 +1,6 @@
 /* lead_validate_test.c: the pure validation core of intake (services/intake/lead_validate.c):
  * every reason code from a crafted lead or batch, the order of the checks, the boundaries of
- * every limit, who may push which kind, region scope, in-batch duplicates, the reason catalog.
+ * every limit, who may push which kind, region scope, the reason catalog.
  * Villages are real 兴隆县 (130822) codes; ID numbers get their check character computed. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -892,103 +892,6 @@ static void test_batch(void **state)
     assert_reason(intake_check_batch("b1", "2026-03", 0, &f.lim, f.today, NULL), "batch.empty");
 }
 
-static intake_lead_ok_t s_ok(const s_fix_t *f, const char *id, const char *kind, int32_t days)
-{
-    intake_lead_ok_t ok;
-    memset(&ok, 0, sizeof ok);
-    snprintf(ok.id_number, sizeof ok.id_number, "%s", id);
-    snprintf(ok.village, sizeof ok.village, "%s", V_SANDAOHE);
-    ok.kind = intake_catalog_find(&f->cat, kind);
-    ok.occurred_days = days;
-    return ok;
-}
-
-static void test_duplicates(void **state)
-{
-    (void)state;
-    s_fix_t f;
-    s_fix_init(&f);
-    int32_t d = f.today - 10;
-
-    intake_lead_ok_t three[3] = {s_ok(&f, f.id, "yibao.high_cost", d), s_ok(&f, f.id, "yibao.high_cost", d),
-                                 s_ok(&f, f.id, "yibao.high_cost", d)};
-    bool all[3] = {true, true, true};
-    int dup[3] = {7, 7, 7};
-    intake_mark_duplicates(3, three, all, dup);
-    assert_int_equal(dup[0], -1);
-    assert_int_equal(dup[1], 0);
-    assert_int_equal(dup[2], 0);
-
-    /* An invalid lead is never a duplicate nor the original of one. */
-    bool first_bad[3] = {false, true, true};
-    intake_mark_duplicates(3, three, first_bad, dup);
-    assert_int_equal(dup[0], -1);
-    assert_int_equal(dup[1], -1);
-    assert_int_equal(dup[2], 1);
-    bool mid_bad[3] = {true, false, true};
-    intake_mark_duplicates(3, three, mid_bad, dup);
-    assert_int_equal(dup[0], -1);
-    assert_int_equal(dup[1], -1);
-    assert_int_equal(dup[2], 0);
-
-    /* Any part of the key differing: not a duplicate. The village is not part of the key. */
-    char other[19];
-    s_mk_id(other, "130822", 1980, 5, 17, 124);
-    intake_lead_ok_t mix[7] = {
-        s_ok(&f, f.id, "yibao.high_cost", d),  s_ok(&f, other, "yibao.high_cost", d),
-        s_ok(&f, f.id, "yibao.uninsured", d),  s_ok(&f, f.id, "yibao.high_cost", d + 1),
-        s_ok(&f, other, "yibao.high_cost", d), s_ok(&f, f.id, "yibao.high_cost", d),
-        s_ok(&f, f.id, "yibao.uninsured", d),
-    };
-    snprintf(mix[5].village, sizeof mix[5].village, "%s", V_HUASHUI);
-    bool v7[7] = {true, true, true, true, true, true, true};
-    int dup7[7];
-    intake_mark_duplicates(7, mix, v7, dup7);
-    const int want7[7] = {-1, -1, -1, -1, 1, 0, 2};
-    for (int i = 0; i < 7; i++) assert_int_equal(dup7[i], want7[i]);
-
-    /* Nothing to compare; NULL arrays. */
-    intake_mark_duplicates(0, NULL, NULL, NULL);
-    intake_mark_duplicates(1, three, all, dup);
-    assert_int_equal(dup[0], -1);
-    dup[0] = dup[1] = 5;
-    intake_mark_duplicates(2, NULL, all, dup);
-    assert_int_equal(dup[0], -1);
-    assert_int_equal(dup[1], -1);
-    bool none[3] = {false, false, false};
-    intake_mark_duplicates(3, three, none, dup);
-    for (int i = 0; i < 3; i++) assert_int_equal(dup[i], -1);
-}
-
-/* 50,000 leads, every 5th a repeat of the lead 3 before it, and every 7th invalid. */
-static void test_duplicates_large(void **state)
-{
-    (void)state;
-    s_fix_t f;
-    s_fix_init(&f);
-    enum { N = 50000 };
-    intake_lead_ok_t *oks = fp_calloc(N, sizeof *oks);
-    bool *valid = fp_calloc(N, sizeof *valid);
-    int *dup = fp_calloc(N, sizeof *dup);
-    const intake_kind_t *k = intake_catalog_find(&f.cat, "yibao.high_cost");
-    for (int i = 0; i < N; i++) {
-        int src = (i % 5 == 4) ? i - 3 : i;
-        s_mk_id(oks[i].id_number, "130822", 1950 + src / 1000, 1 + src % 12, 1 + src % 28, src % 1000);
-        oks[i].kind = k;
-        oks[i].occurred_days = f.today - src % 300;
-        valid[i] = i % 7 != 6;
-    }
-    intake_mark_duplicates(N, oks, valid, dup);
-    for (int i = 0; i < N; i++) {
-        int want = -1;
-        if (valid[i] && i % 5 == 4 && valid[i - 3]) want = i - 3;
-        assert_int_equal(dup[i], want);
-    }
-    free(oks);
-    free(valid);
-    free(dup);
-}
-
 /* A batch-shaped run over the check: exercises the whole path like the service does and
  * confirms each accepted lead is consistent with the library's own parsers. */
 static void test_accepted_are_consistent(void **state)
@@ -1128,8 +1031,8 @@ static void test_every_reason(void **state)
     assert_reason(b, "batch.too_many");
     seen[intake_reason(b) - intake_reasons] = true;
 
-    /* Set by the service, not here: village.unknown, duplicate.earlier; duplicate.in_batch
-     * comes from intake_mark_duplicates (test_duplicates). */
+    /* Reserved, set by the service and never here: village.unknown, duplicate.in_batch,
+     * duplicate.earlier. */
     for (size_t i = 0; i < nreasons; i++) {
         const char *code = intake_reasons[i].code;
         bool reserved = strcmp(code, "village.unknown") == 0 || strcmp(code, "duplicate.earlier") == 0 ||
@@ -1154,8 +1057,6 @@ int main(void)
         cmocka_unit_test(test_detail_and_line_ref),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_duplicates),
-        cmocka_unit_test(test_duplicates_large),
         cmocka_unit_test(test_accepted_are_consistent),
         cmocka_unit_test(test_every_reason),
     };

@@ -114,7 +114,8 @@ CREATE TABLE events (
     published_at timestamptz
 );
 CREATE INDEX events_unpublished ON events (id) WHERE position IS NULL;
-CREATE INDEX events_region_position ON events (region_code, position);
+-- Replay by region reads published events only; writers do not pay for this index.
+CREATE INDEX events_region_position ON events (region_code, position) WHERE position IS NOT NULL;
 
 CREATE FUNCTION fp_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

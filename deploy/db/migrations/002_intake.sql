@@ -92,6 +92,10 @@ CREATE TABLE lead_batches (
     accepted     integer NOT NULL,
     duplicates   integer NOT NULL,
     rejected     integer NOT NULL,
+    -- the answer for every line, so a resent batch gets the identical answer: one line per
+    -- lead, "idx<TAB>code<TAB>reason<TAB>lead_id<TAB>duplicate_of<TAB>line_ref" (one value per
+    -- batch rather than one row per lead: a quarter of the writes of a batch)
+    results      text NOT NULL DEFAULT '',
     received_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (sender, batch_id)
 );
@@ -126,20 +130,6 @@ CREATE TABLE leads (
 CREATE INDEX leads_unscreened ON leads (county_code, id) WHERE screened_at IS NULL;
 CREATE INDEX leads_sender ON leads (sender, period, id);
 
--- The answer given for each item of each batch, so a resent batch gets the identical answer.
-CREATE TABLE lead_batch_items (
-    sender       text NOT NULL,
-    batch_id     text NOT NULL,
-    idx          integer NOT NULL,
-    line_ref     text NOT NULL DEFAULT '',
-    code         text NOT NULL CHECK (code IN ('OK', 'DUPLICATE', 'BAD_REQUEST')),
-    reason       text NOT NULL DEFAULT '',
-    lead_id      bigint,
-    duplicate_of bigint,
-    PRIMARY KEY (sender, batch_id, idx),
-    FOREIGN KEY (sender, batch_id) REFERENCES lead_batches (sender, batch_id)
-);
-
 -- Late-submission alerts raised, once per department and period.
 CREATE TABLE submission_alerts (
     county_code varchar(6) NOT NULL,
@@ -150,11 +140,12 @@ CREATE TABLE submission_alerts (
 );
 
 -- SubmitLeads, the set-based part, run inside the service's transaction after it has COPYed
--- the batch into its session's intake_stage table (pure checks already filled `reason` of the
--- lines they refused). Checks the villages exist, marks duplicates inside the batch and
--- against earlier batches, inserts the accepted leads and their lead.accepted events, stores
--- the answer for every line, and returns it. Returns a single row with idx = -1 when the
--- batch already exists (a concurrent resend): the caller rolls back and replays.
+-- the batch into its session's intake_stage table (the pure checks already filled `reason` of
+-- the lines they refused). In one statement: checks the villages exist, marks duplicates
+-- inside the batch and against earlier batches, inserts the accepted leads and their
+-- lead.accepted events, stores the answer for every line in the batch row, and returns it.
+-- Returns a single row with idx = -1 when the batch already exists (a concurrent resend): the
+-- caller rolls back and answers from the stored batch.
 CREATE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
                              p_hash text, p_dept text)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
@@ -172,56 +163,74 @@ BEGIN
         RETURN;
     END IF;
 
-    UPDATE intake_stage s SET reason = 'village.unknown'
-     WHERE s.reason = '' AND NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = s.village_code AND r.level = 5);
-
-    UPDATE intake_stage s SET first_idx = f.first
-      FROM (SELECT t.idx, first_value(t.idx) OVER (PARTITION BY t.id_number, t.kind, t.occurred_on ORDER BY t.idx) AS first
-              FROM intake_stage t WHERE t.reason = '') f
-     WHERE s.idx = f.idx AND f.first <> s.idx;
-
-    WITH ins AS (
-        INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref,
-                           period, kind, id_number, name, occurred_on, amount_fen, detail)
-        SELECT p_county, t.village_code, p_sender, nullif(p_dept, ''), p_batch, t.idx, t.line_ref, p_period,
-               t.kind, t.id_number, t.name, t.occurred_on, t.amount_fen, t.detail
-          FROM intake_stage t WHERE t.reason = '' AND t.first_idx IS NULL ORDER BY t.idx
-        ON CONFLICT (county_code, sender, id_number, kind, occurred_on) DO NOTHING
-        RETURNING leads.id, leads.line_no)
-    UPDATE intake_stage s SET lead_id = ins.id FROM ins WHERE s.idx = ins.line_no;
-
-    UPDATE intake_stage s SET duplicate_of = l.id, reason = 'duplicate.earlier'
-      FROM leads l
-     WHERE s.reason = '' AND s.first_idx IS NULL AND s.lead_id IS NULL
-       AND l.county_code = p_county AND l.sender = p_sender AND l.id_number = s.id_number
-       AND l.kind = s.kind AND l.occurred_on = s.occurred_on;
-
-    UPDATE intake_stage s SET duplicate_of = coalesce(f.lead_id, f.duplicate_of), reason = 'duplicate.in_batch'
-      FROM intake_stage f WHERE s.first_idx = f.idx AND s.reason = '';
-
-    INSERT INTO events (county_code, region_code, type, payload)
-    SELECT p_county, t.village_code, 'lead.accepted',
-           jsonb_build_object('lead_id', t.lead_id, 'kind', t.kind, 'sender', p_sender, 'batch_id', p_batch,
-                              'period', p_period, 'occurred_on', t.occurred_on)
-      FROM intake_stage t WHERE t.lead_id IS NOT NULL ORDER BY t.idx;
-
-    INSERT INTO lead_batch_items (sender, batch_id, idx, line_ref, code, reason, lead_id, duplicate_of)
-    SELECT p_sender, p_batch, t.idx, t.line_ref,
-           CASE WHEN t.lead_id IS NOT NULL THEN 'OK' WHEN t.duplicate_of IS NOT NULL THEN 'DUPLICATE'
-                ELSE 'BAD_REQUEST' END,
-           t.reason, t.lead_id, t.duplicate_of
-      FROM intake_stage t;
-
-    UPDATE lead_batches b SET
-        leads = (SELECT count(*) FROM intake_stage),
-        accepted = (SELECT count(*) FROM intake_stage t WHERE t.lead_id IS NOT NULL),
-        duplicates = (SELECT count(*) FROM intake_stage t WHERE t.lead_id IS NULL AND t.duplicate_of IS NOT NULL),
-        rejected = (SELECT count(*) FROM intake_stage t WHERE t.lead_id IS NULL AND t.duplicate_of IS NULL)
-     WHERE b.sender = p_sender AND b.batch_id = p_batch;
-
-    RETURN QUERY SELECT t.idx, t.line_ref,
-           CASE WHEN t.lead_id IS NOT NULL THEN 'OK' WHEN t.duplicate_of IS NOT NULL THEN 'DUPLICATE'
-                ELSE 'BAD_REQUEST' END,
-           t.reason, t.lead_id, t.duplicate_of
-      FROM intake_stage t ORDER BY t.idx;
+    RETURN QUERY
+    WITH checked AS (
+        -- a scalar subquery per line is an index probe; NOT EXISTS inside CASE would hash the
+        -- whole national regions table for every batch
+        SELECT t.idx, t.line_ref, t.id_number, t.name, t.village_code, t.kind, t.occurred_on, t.amount_fen,
+               t.detail,
+               CASE WHEN t.reason <> '' THEN t.reason
+                    WHEN (SELECT r.level FROM regions r WHERE r.code = t.village_code) IS DISTINCT FROM 5
+                    THEN 'village.unknown' ELSE '' END AS why
+          FROM intake_stage t),
+    ranked AS (
+        SELECT c.*, CASE WHEN c.why = '' THEN first_value(c.idx) OVER
+                    (PARTITION BY c.why = '', c.id_number, c.kind, c.occurred_on ORDER BY c.idx) END AS first_idx
+          FROM checked c),
+    ins AS (
+        -- A lead already received from this sender (same person, kind, date) is touched rather
+        -- than skipped, so RETURNING gives its id too: xmax = 0 marks the rows inserted now.
+        INSERT INTO leads AS l (county_code, village_code, sender, department_code, batch_id, line_no, line_ref,
+                                period, kind, id_number, name, occurred_on, amount_fen, detail)
+        SELECT p_county, r.village_code, p_sender, nullif(p_dept, ''), p_batch, r.idx, r.line_ref, p_period,
+               r.kind, r.id_number, r.name, r.occurred_on, r.amount_fen, r.detail
+          FROM ranked r WHERE r.first_idx = r.idx
+         -- key order: two batches committing at once lock shared keys in the same order (no deadlock)
+         ORDER BY r.id_number, r.kind, r.occurred_on
+        ON CONFLICT (county_code, sender, id_number, kind, occurred_on) DO UPDATE SET county_code = l.county_code
+        RETURNING l.id, l.id_number, l.kind, l.occurred_on, l.village_code, (l.xmax = 0) AS inserted),
+    ev AS (
+        INSERT INTO events (county_code, region_code, type, payload)
+        SELECT p_county, i.village_code, 'lead.accepted',
+               jsonb_build_object('lead_id', i.id, 'kind', i.kind, 'sender', p_sender, 'batch_id', p_batch,
+                                  'period', p_period, 'occurred_on', i.occurred_on)
+          FROM ins i WHERE i.inserted ORDER BY i.id),
+    firsts AS (
+        SELECT r.idx, i.id, i.inserted
+          FROM ranked r JOIN ins i ON i.id_number = r.id_number AND i.kind = r.kind AND i.occurred_on = r.occurred_on
+         WHERE r.first_idx = r.idx),
+    res AS (
+        SELECT r.idx, r.line_ref,
+               CASE WHEN r.why <> '' THEN 'BAD_REQUEST' WHEN r.first_idx = r.idx AND f.inserted THEN 'OK'
+                    ELSE 'DUPLICATE' END AS code,
+               CASE WHEN r.why <> '' THEN r.why WHEN r.first_idx <> r.idx THEN 'duplicate.in_batch'
+                    WHEN NOT f.inserted THEN 'duplicate.earlier' ELSE '' END AS reason,
+               CASE WHEN r.why = '' AND r.first_idx = r.idx AND f.inserted THEN f.id END AS lead_id,
+               CASE WHEN r.why = '' AND NOT (r.first_idx = r.idx AND f.inserted) THEN f.id END AS duplicate_of
+          FROM ranked r LEFT JOIN firsts f ON f.idx = r.first_idx),
+    upd AS (
+        UPDATE lead_batches b SET
+            leads = s.leads, accepted = s.accepted, duplicates = s.duplicates, rejected = s.rejected,
+            results = s.results
+          FROM (SELECT count(*) AS leads, count(*) FILTER (WHERE x.code = 'OK') AS accepted,
+                       count(*) FILTER (WHERE x.code = 'DUPLICATE') AS duplicates,
+                       count(*) FILTER (WHERE x.code = 'BAD_REQUEST') AS rejected,
+                       string_agg(concat_ws(E'\t', x.idx, x.code, x.reason, coalesce(x.lead_id, 0),
+                                            coalesce(x.duplicate_of, 0), x.line_ref), E'\n' ORDER BY x.idx) AS results
+                  FROM res x) s
+         WHERE b.sender = p_sender AND b.batch_id = p_batch)
+    SELECT x.idx, x.line_ref, x.code, x.reason, x.lead_id, x.duplicate_of FROM res x ORDER BY x.idx;
 END $$;
+
+-- The stored answer of a batch as rows, for a resend and GetBatch. line_ref is last in each
+-- line and the service keeps it free of tabs and newlines (intake_check_line_ref).
+CREATE FUNCTION intake_batch_results(p_sender text, p_batch text)
+RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT f[1]::integer, f[6], f[2], f[3], nullif(f[4], '0')::bigint, nullif(f[5], '0')::bigint
+      FROM lead_batches b,
+           LATERAL regexp_split_to_table(b.results, E'\n') AS line,
+           LATERAL regexp_split_to_array(line, E'\t') AS f
+     WHERE b.sender = p_sender AND b.batch_id = p_batch AND b.results <> ''
+     ORDER BY 1
+$$;

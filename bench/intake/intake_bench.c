@@ -1,0 +1,228 @@
+/* intake_bench.c: pushes generated leads through the real intake protocol (DEALER + CURVE,
+ * SubmitLeads batches with a window of batches in flight), then COPYs the same rows into the
+ * same leads table in the same run: the physical limit. Prints leads/s for both, the ratio,
+ * and the service's peak memory (VmHWM of --pid).
+ *   intake_bench --villages villages.csv.gz --prefix 130822 --leads 1000000 --pg CONNINFO --pid PID
+ * The client key is FANGPIN_CLIENT_CERT, the server key $FANGPIN_KEYS_DIR/intake.key, the
+ * endpoint FANGPIN_INTAKE_CONNECT (see var/fangpin.env). */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "db.h"
+#include "fangpin/v1/intake.pb-c.h"
+#include "idcard.h"
+#include "mem.h"
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *s_arg(int argc, char **argv, const char *name, const char *dflt)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name)) return argv[i + 1];
+    return dflt;
+}
+
+static const char *s_env(const char *n, const char *d)
+{
+    const char *v = getenv(n);
+    return v && *v ? v : d;
+}
+
+typedef struct {
+    char id[19], village[13], date[11];
+    int64_t amount;
+} s_row_t;
+
+static long s_vmhwm_kb(const char *pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb;
+}
+
+int main(int argc, char **argv)
+{
+    long nleads = atol(s_arg(argc, argv, "--leads", "1000000"));
+    int batch = atoi(s_arg(argc, argv, "--batch", "5000"));
+    int window = atoi(s_arg(argc, argv, "--window", "4"));
+    const char *vfile = s_arg(argc, argv, "--villages", NULL);
+    const char *prefix = s_arg(argc, argv, "--prefix", "130822"); /* the department's county */
+    const char *pg = s_arg(argc, argv, "--pg", NULL);
+    const char *pid = s_arg(argc, argv, "--pid", NULL);
+    if (!vfile || !pg || nleads <= 0 || batch <= 0 || window <= 0) {
+        fprintf(stderr, "usage: intake_bench --villages FILE --pg CONNINFO [--prefix 1308] [--leads N] [--batch N]"
+                        " [--window N] [--pid PID]\n");
+        return 2;
+    }
+    /* villages of the prefix, from the published CSV (code is the first column) */
+    gzFile gz = gzopen(vfile, "rb");
+    if (!gz) { fprintf(stderr, "cannot read %s\n", vfile); return 2; }
+    char line[512];
+    size_t nv = 0, cap = 1024;
+    char(*vill)[13] = fp_malloc(cap * sizeof *vill);
+    size_t plen = strlen(prefix);
+    while (gzgets(gz, line, sizeof line)) {
+        if (strncmp(line, prefix, plen) != 0 || strlen(line) < 12) continue;
+        if (nv == cap) vill = fp_realloc(vill, (cap *= 2) * sizeof *vill);
+        memcpy(vill[nv], line, 12);
+        vill[nv++][12] = 0;
+    }
+    gzclose(gz);
+    if (!nv) { fprintf(stderr, "no villages under %s\n", prefix); return 2; }
+
+    /* rows: unique (ID number, kind, date); valid ID numbers of people born 1940-1999 */
+    s_row_t *rows = fp_calloc((size_t)nleads, sizeof *rows);
+    for (long i = 0; i < nleads; i++) {
+        s_row_t *r = &rows[i];
+        snprintf(r->village, sizeof r->village, "%s", vill[(size_t)i % nv]);
+        long seq = i % 1000, day = (i / 1000) % 28 + 1, month = (i / 28000) % 12 + 1, year = 1940 + (i / 336000) % 60;
+        char body[18];
+        snprintf(body, sizeof body, "%.6s%04ld%02ld%02ld%03ld", r->village, year, month, day, seq);
+        snprintf(r->id, sizeof r->id, "%s%c", body, fp_idcard_check_char(body));
+        snprintf(r->date, sizeof r->date, "2026-10-%02ld", (i / 1000 / 28 / 12 / 60) % 28 + 1);
+        r->amount = 100000 + i % 5000000;
+    }
+
+    /* --- through the service ------------------------------------------------------------------ */
+    fp_cert_t server, client;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/intake.key", s_env("FANGPIN_KEYS_DIR", "var/keys"));
+    if (fp_cert_load(path, &server) != FP_OK || fp_cert_load(s_env("FANGPIN_CLIENT_CERT", ""), &client) != FP_OK) {
+        fprintf(stderr, "cannot read the server key %s or FANGPIN_CLIENT_CERT\n", path);
+        return 2;
+    }
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, tmo = 120000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server.public_key, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, client.public_key, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, client.secret_key, 40);
+    zmq_connect(s, s_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101"));
+
+    long nbatches = (nleads + batch - 1) / batch, sent = 0, done = 0, accepted = 0, other = 0;
+    char run[32];
+    snprintf(run, sizeof run, "bench-%ld", (long)time(NULL));
+    Fangpin__V1__Lead *leads = fp_calloc((size_t)batch, sizeof *leads);
+    Fangpin__V1__Lead **lptr = fp_calloc((size_t)batch, sizeof *lptr);
+    char(*refs)[24] = fp_calloc((size_t)batch, sizeof *refs);
+    double t0 = s_now();
+    while (done < nbatches) {
+        while (sent < nbatches && sent - done < window) {
+            long first = sent * batch, n = nleads - first < batch ? nleads - first : batch;
+            for (long k = 0; k < n; k++) {
+                s_row_t *r = &rows[first + k];
+                Fangpin__V1__Lead *l = &leads[k];
+                fangpin__v1__lead__init(l);
+                l->id_number = r->id;
+                l->name = (char *)"王某某";
+                l->village_code = r->village;
+                l->kind = (char *)"yibao.high_cost";
+                l->occurred_on = r->date;
+                l->amount_fen = r->amount;
+                l->has_amount = 1;
+                l->detail = (char *)"住院自付费用较高";
+                snprintf(refs[k], sizeof refs[k], "%ld", first + k + 2);
+                l->line_ref = refs[k];
+                lptr[k] = l;
+            }
+            Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+            Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
+            char bid[64], rid[32];
+            snprintf(bid, sizeof bid, "%s-%ld", run, sent);
+            snprintf(rid, sizeof rid, "%ld", sent);
+            sl.batch_id = bid;
+            sl.period = (char *)"2026-10";
+            sl.n_leads = (size_t)n;
+            sl.leads = lptr;
+            req.request_id = rid;
+            req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
+            req.submit_leads = &sl;
+            size_t len = fangpin__v1__intake_request__get_packed_size(&req);
+            uint8_t *buf = fp_malloc(len);
+            fangpin__v1__intake_request__pack(&req, buf);
+            zmq_send(s, buf, len, 0);
+            free(buf);
+            sent++;
+        }
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) < 0) { fprintf(stderr, "no reply within %d ms\n", tmo); return 1; }
+        Fangpin__V1__IntakeReply *rep = fangpin__v1__intake_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        if (!rep || !rep->status || rep->result_case != FANGPIN__V1__INTAKE_REPLY__RESULT_BATCH) {
+            fprintf(stderr, "bad reply: %s\n", rep && rep->status ? rep->status->message : "undecodable");
+            return 1;
+        }
+        accepted += rep->batch->accepted;
+        other += rep->batch->duplicates + rep->batch->rejected;
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+        done++;
+        if (done % 20 == 0) fprintf(stderr, "\r  %ld/%ld batches", done, nbatches);
+    }
+    double t_service = s_now() - t0;
+    fprintf(stderr, "\r");
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+
+    /* --- the yardstick: COPY of the same rows into the same table --------------------------- */
+    PGconn *c = PQconnectdb(pg);
+    if (PQstatus(c) != CONNECTION_OK) { fprintf(stderr, "%s", PQerrorMessage(c)); return 1; }
+    fp_buf_t b = {0};
+    for (long i = 0; i < nleads; i++) {
+        s_row_t *r = &rows[i];
+        fp_buf_printf(&b, "%.6s\t%s\tbench:copy\tyibao\t%s-copy\t%ld\t%ld\t2026-10\tyibao.high_cost\t%s\t王某某\t%s\t%lld\t"
+                          "住院自付费用较高\n",
+                      r->village, r->village, run, i, i + 2, r->id, r->date, (long long)r->amount);
+    }
+    double t1 = s_now();
+    PGresult *res = PQexec(c, "COPY leads (county_code, village_code, sender, department_code, batch_id, line_no,"
+                              " line_ref, period, kind, id_number, name, occurred_on, amount_fen, detail) FROM STDIN");
+    int ok = PQresultStatus(res) == PGRES_COPY_IN;
+    PQclear(res);
+    for (size_t off = 0; ok && off < b.len; off += 1 << 20) {
+        size_t n = b.len - off < (1u << 20) ? b.len - off : (1u << 20);
+        ok = PQputCopyData(c, b.data + off, (int)n) == 1;
+    }
+    ok = ok && PQputCopyEnd(c, NULL) == 1;
+    res = PQgetResult(c);
+    ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) fprintf(stderr, "COPY failed: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    double t_copy = s_now() - t1;
+    PQclear(PQexec(c, "DELETE FROM leads WHERE sender = 'bench:copy'"));
+    PQfinish(c);
+    fp_buf_free(&b);
+
+    long hwm = pid ? s_vmhwm_kb(pid) : -1;
+    printf("intake, %ld leads in %ld batches of %d (window %d), validated, committed, acknowledged, events written\n",
+           nleads, nbatches, batch, window);
+    printf("  through the service:   %8.2f s  %9.0f leads/s  (%ld accepted, %ld not)\n", t_service,
+           (double)nleads / t_service, accepted, other);
+    printf("  raw COPY, same rows:   %8.2f s  %9.0f rows/s   (into the same leads table)\n", t_copy,
+           (double)nleads / t_copy);
+    printf("  ratio service / COPY:  %8.2f\n", t_copy / t_service);
+    if (hwm >= 0) printf("  intake peak memory:    %8.1f MiB (VmHWM)\n", (double)hwm / 1024.0);
+    free(rows);
+    free(vill);
+    free(leads);
+    free(lptr);
+    free(refs);
+    return ok && accepted == nleads ? 0 : 1;
+}

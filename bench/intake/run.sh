@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench/intake/run.sh BUILD [LEADS]: 1,000,000 generated leads (real 兴隆县 village codes from
+# ../shared/data/regions, valid ID numbers) through the real intake service, against a COPY of
+# the same rows into the same table in the same run. Its own PostgreSQL (fsync on, as in
+# production) under /tmp, the optimised build, stopped afterwards.
+set -euo pipefail
+BUILD=${1:-build}
+LEADS=${2:-${LEADS:-1000000}}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+data=${REGIONS_DIR:-$root/../shared/data/regions}
+dir=/tmp/fp-bench-intake
+port=${PGPORT:-55442}
+zport=17191 hport=18191
+tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
+rm -rf "$dir"
+tools/scripts/pg.sh start "$dir" "$port"
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  tools/scripts/pg.sh stop "$dir"
+}
+trap cleanup EXIT
+psql -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE fangpin" >/dev/null
+export FANGPIN_PG="host=127.0.0.1 port=$port dbname=fangpin user=postgres"
+export FANGPIN_KEYS_DIR="$dir/keys"
+"$BUILD/fangpinctl" migrate >/dev/null
+"$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
+    "$data"/streets.csv.gz "$data"/villages.csv.gz >/dev/null
+"$BUILD/fangpinctl" keys make --dir "$dir/keys" intake dept-yibao >/dev/null
+"$BUILD/fangpinctl" keys register --id dept:130822:yibao --kind department --name 兴隆县医疗保障局 \
+    --region 130822 --level county --dept yibao --key "$dir/keys/dept-yibao.key" >/dev/null
+FANGPIN_PG="$FANGPIN_PG ${SVC_PG_OPTIONS:-}" FANGPIN_LOG_LEVEL=warn FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$zport FANGPIN_INTAKE_HTTP=127.0.0.1:$hport \
+FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$((zport + 1)) FANGPIN_TODAY=2026-11-03 \
+  "${INTAKE_BIN:-$BUILD/fangpin-intake}" 2>"$dir/intake.log" &
+pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+FANGPIN_INTAKE_CONNECT=tcp://127.0.0.1:$zport FANGPIN_CLIENT_CERT="$dir/keys/dept-yibao.key_secret" \
+  "$BUILD/intake_bench" --villages "$data/villages.csv.gz" --prefix 130822 --leads "$LEADS" \
+  --batch "${BATCH:-5000}" --window "${WINDOW:-4}" --pg "$FANGPIN_PG" --pid "$pid"
