@@ -45,6 +45,9 @@ up: build
 down:
 	@tools/scripts/down.sh
 
+# The demo's lead files are for October 2026: its services take 2026-11-24 as today
+# (FANGPIN_TODAY; set it to override) so that those dates stay valid whenever it runs.
+demo: export FANGPIN_TODAY ?= 2026-11-24
 demo: up
 	@tools/scripts/demo.sh $(BUILD)
 

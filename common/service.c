@@ -81,6 +81,7 @@ const fp_cfg_t *fp_service_config(fp_service_t *svc) { return svc->cfg; }
 const char *fp_service_name(const fp_service_t *svc) { return svc->def->name; }
 const char *fp_service_str(fp_service_t *svc, const char *env) { return fp_config_str(svc->cfg, env); }
 int64_t fp_service_int(fp_service_t *svc, const char *env) { return fp_config_int(svc->cfg, env); }
+bool fp_service_db_ready(const fp_service_t *svc) { return svc->schema_ready && fp_db_is_up(svc->db); }
 bool fp_service_ready(const fp_service_t *svc)
 {
     return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth);

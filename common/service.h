@@ -55,8 +55,10 @@ const char *fp_service_name(const fp_service_t *svc);
 /* The setting env of this service's configuration table (common and extra entries). */
 const char *fp_service_str(fp_service_t *svc, const char *env);
 int64_t fp_service_int(fp_service_t *svc, const char *env);
-/* Database reachable and schema migrated. */
+/* Database reachable, schema migrated and the key cache loaded (what /readyz reports). */
 bool fp_service_ready(const fp_service_t *svc);
+/* Database reachable and schema migrated: background work may run (true inside on_ready). */
+bool fp_service_db_ready(const fp_service_t *svc);
 
 const fp_principal_t *fp_request_principal(const fp_request_t *req);
 /* Names the operation for metrics and logs ("ping", "submit_leads"...). */

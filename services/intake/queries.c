@@ -326,7 +326,7 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 
 void intake_deadline_scan(intake_t *in)
 {
-    if (!in->svc || !fp_service_ready(in->svc)) return;
+    if (!in->svc || !fp_service_db_ready(in->svc)) return;
     uint64_t now = uv_now(fp_service_loop(in->svc));
     if (in->last_deadline_scan && now - in->last_deadline_scan < 60000) return;
     in->last_deadline_scan = now;

@@ -5,7 +5,10 @@
 
 #include "fangpin/v1/screening.pb-c.h"
 #include "log.h"
+#include "receive.h"
 #include "service.h"
+
+static screen_recv_t g_recv; /* the one instance; main owns it */
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
@@ -38,8 +41,20 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     fangpin__v1__screening_request__free_unpacked(in, NULL);
 }
 
+static int s_on_start(fp_service_t *svc, void *arg) { return screen_recv_start(&g_recv, svc); }
+static void s_on_stop(fp_service_t *svc, void *arg) { screen_recv_stop(&g_recv); }
+static void s_on_ready(fp_service_t *svc, void *arg) { screen_recv_ready(&g_recv); }
+static void s_on_tick(fp_service_t *svc, void *arg) { screen_recv_tick(&g_recv); }
+
 int main(int argc, char **argv)
 {
+    static fp_cfg_t extra[] = {
+        {"FANGPIN_SCREENING_LEADS_PULL", FP_CFG_STR, "tcp://127.0.0.1:7110", 0, 0,
+         "intake's LeadsAccepted PUSH endpoint to connect the PULL to", 0, 0, 0},
+        {"FANGPIN_SCREENING_SCAN_S", FP_CFG_INT, "30", 1, 3600,
+         "also look for unreceived leads this often (hints can be lost)", 0, 0, 0},
+        {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
+    };
     static const fp_service_def_t def = {
         .name = "screening",
         .about = "matches leads to households and carries cases village → township → county",
@@ -48,6 +63,11 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_SCREENING_HTTP",
         .http_default = "0.0.0.0:8102",
         .on_request = s_on_request,
+        .on_start = s_on_start,
+        .on_stop = s_on_stop,
+        .on_ready = s_on_ready,
+        .on_tick = s_on_tick,
+        .extra_cfg = extra,
     };
     return fp_service_main(&def, argc, argv);
 }

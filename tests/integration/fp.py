@@ -139,6 +139,9 @@ class Service:
             e["FANGPIN_INTAKE_LEADS_PUSH"] = f"tcp://127.0.0.1:{free_port()}"
         if env:
             e.update(env)
+        self.leads_push = e.get("FANGPIN_INTAKE_LEADS_PUSH")
+        if env:
+            e.update(env)
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen([os.path.join(BUILD, f"fangpin-{name}")], stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=e)

@@ -21,13 +21,20 @@ export FANGPIN_PG="host=$HOST port=$PGPORT dbname=fangpin user=postgres"
 export FANGPIN_KEYS_DIR="$VAR/keys"
 "$CTL" migrate >/dev/null
 "$CTL" keys make --dir "$VAR/keys" intake screening assistance reporting admin \
-    dept-yibao village-sdh township-sdh county-xl >/dev/null
-# Demo principals in 兴隆县 (130822): county IT, the medical-insurance bureau, and one cadre per
-# level in 三道河镇 (130822112) and its first village.
+    dept-yibao dept-weijian dept-minzheng dept-zhujian village-sdh township-sdh county-xl >/dev/null
+# Demo principals in 兴隆县 (130822): county IT, four line departments (medical insurance,
+# health, civil affairs, housing), and one cadre per level in 三道河镇 (130822112) and its first
+# village.
 "$CTL" keys register --id admin:county-it --kind admin --name "兴隆县信息中心" --region 130822 \
     --key "$VAR/keys/admin.key" >/dev/null
 "$CTL" keys register --id dept:130822:yibao --kind department --name "兴隆县医疗保障局" --region 130822 \
     --level county --dept yibao --key "$VAR/keys/dept-yibao.key" >/dev/null
+"$CTL" keys register --id dept:130822:weijian --kind department --name "兴隆县卫生健康局" --region 130822 \
+    --level county --dept weijian --key "$VAR/keys/dept-weijian.key" >/dev/null
+"$CTL" keys register --id dept:130822:minzheng --kind department --name "兴隆县民政局" --region 130822 \
+    --level county --dept minzheng --key "$VAR/keys/dept-minzheng.key" >/dev/null
+"$CTL" keys register --id dept:130822:zhujian --kind department --name "兴隆县住房和城乡建设局" --region 130822 \
+    --level county --dept zhujian --key "$VAR/keys/dept-zhujian.key" >/dev/null
 "$CTL" keys register --id actor:130822112001:village --kind actor --name "三道河村防贫专干" \
     --region 130822112001 --level village --key "$VAR/keys/village-sdh.key" >/dev/null
 "$CTL" keys register --id actor:130822112:township --kind actor --name "三道河镇防贫办" --region 130822112 \
