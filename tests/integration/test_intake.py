@@ -266,6 +266,70 @@ class Intake(unittest.TestCase):
         self.assertNotIn(id_number(seq=700)[:17], log)
 
 
+class IntakeSigterm(unittest.TestCase):
+    def test_sigterm_mid_work_answers_what_it_committed_and_half_writes_nothing(self):
+        # A long grace: every batch in flight finishes, is committed and answered.
+        answered, stored = self.run_sigterm("it_intake_term", "30000", 0.3)
+        self.assertEqual(len([r for r in answered.values() if r.status.code == Code.OK]), 6)
+
+    def test_sigterm_with_short_grace_rolls_back_what_it_abandons(self):
+        # A grace shorter than the work: batches not committed by then are rolled back whole
+        # (the connection closes mid-transaction) and never acknowledged.
+        answered, stored = self.run_sigterm("it_intake_term_short", "0", 0.05)
+        self.assertIn('"inflight":"abandoned"', self.last_log, "no work was in flight when the grace ran out")
+        self.assertLess(sum(1 for v in stored.values() if int(v) == 3000), 6, "nothing was cut short")
+
+    def run_sigterm(self, db, grace, wait_s):
+        ci = fp.fresh_db(db)
+        fp.ctl(["migrate"], ci)
+        fp.ctl(["regions", "import"] + [os.path.join(fp.SOURCE, "tests/fixtures/regions/130822", f)
+                                        for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
+                                                  "villages.csv")], ci)
+        keys = fp.Keys(ci, fp.SERVICES + ("yibao",))
+        keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
+        svc = fp.Service("intake", ci, keys, env={"FANGPIN_TODAY": TODAY, "FANGPIN_SHUTDOWN_GRACE_MS": grace})
+        c = svc.client("yibao")
+        answered = {}
+        try:
+            n = 0
+            for b in range(6):
+                req = intake_pb2.IntakeRequest(request_id=f"t{b}")
+                req.submit_leads.batch_id = f"term-{b}"
+                req.submit_leads.period = "2026-10"
+                for _ in range(3000):
+                    req.submit_leads.leads.append(lead(seq=n, village=VILLAGES[n % len(VILLAGES)],
+                                                       idn=id_number(seq=n % 1000, birth=f"19{40 + n // 1000:02d}0101")))
+                    n += 1
+                c.send_frames([req.SerializeToString()])
+            time.sleep(wait_s)  # some batches are in the database, others still queued
+            svc.proc.send_signal(signal.SIGTERM)
+            while True:
+                frames = c.recv(5000)
+                if frames is None:
+                    break
+                r = intake_pb2.IntakeReply()
+                r.ParseFromString(frames[-1])
+                answered[r.request_id] = r
+            self.assertEqual(svc.proc.wait(30), 0)
+        finally:
+            c.close()
+            svc.stop()
+        stored = dict(fp.sql(ci, "SELECT batch_id, count(*) FROM leads GROUP BY batch_id"))
+        for b in range(6):
+            count = int(stored.get(f"term-{b}", "0"))
+            self.assertIn(count, (0, 3000), f"batch term-{b} half-written: {count} leads")
+            r = answered.get(f"t{b}")
+            if r is not None and r.status.code == Code.OK:
+                self.assertEqual(count, 3000, f"term-{b} acknowledged but not stored")
+                self.assertEqual(r.batch.accepted, 3000)
+            elif r is not None:  # refused while stopping: nothing of it stored
+                self.assertEqual(r.status.code, Code.UNAVAILABLE)
+                self.assertEqual(count, 0)
+        self.assertIn("stopping", svc.log())
+        self.last_log = svc.log()
+        return answered, stored
+
+
 class IntakeDocs(unittest.TestCase):
     def test_every_reason_code_is_documented(self):
         import re
