@@ -592,12 +592,14 @@ const char *fp_db_conninfo(const fp_db_t *db) { return db->conninfo; }
 
 void fp_db_copy_field(fp_buf_t *b, const char *s)
 {
-    if (!s) {
-        fp_buf_append(b, "\\N", 2);
-        return;
-    }
-    const char *start = s;
-    for (; *s; s++) {
+    if (!s) fp_buf_append(b, "\\N", 2);
+    else fp_db_copy_fieldn(b, s, strlen(s));
+}
+
+void fp_db_copy_fieldn(fp_buf_t *b, const char *s, size_t n)
+{
+    const char *start = s, *end = s + n;
+    for (; s < end; s++) {
         const char *esc = NULL;
         switch (*s) {
         case '\\': esc = "\\\\"; break;

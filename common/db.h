@@ -62,7 +62,9 @@ size_t fp_db_queue_len(const fp_db_t *db);
 const char *fp_db_last_error(const fp_db_t *db);
 const char *fp_db_conninfo(const fp_db_t *db);
 
-/* A COPY text-format field: escapes backslash, tab, newline, carriage return. */
+/* A COPY text-format field: escapes backslash, tab, newline, carriage return; NULL is \N. */
 void fp_db_copy_field(fp_buf_t *b, const char *s);
+/* The same for the n bytes at s (which need not be NUL-terminated). */
+void fp_db_copy_fieldn(fp_buf_t *b, const char *s, size_t n);
 
 #endif

@@ -57,6 +57,17 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
     return false;
 }
 
+/* Sends an OK reply whose result the caller has set on *out, and frees q. */
+static void s_q_reply(s_q_t *q, Fangpin__V1__IntakeReply *out)
+{
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.message = (char *)"ok";
+    out->request_id = q->msg->request_id;
+    out->status = &st;
+    fp_request_reply(q->req, &out->base, FANGPIN__V1__CODE__OK);
+    s_q_free(q);
+}
+
 static int64_t s_i64(PGresult *res, int r, int c) { return PQgetisnull(res, r, c) ? 0 : strtoll(PQgetvalue(res, r, c), NULL, 10); }
 
 /* --- ListOutcomes ---------------------------------------------------------------------------- */
@@ -97,21 +108,16 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
         ptrs[r] = o;
     }
     Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     Fangpin__V1__OutcomeList list = FANGPIN__V1__OUTCOME_LIST__INIT;
     list.n_outcomes = (size_t)n;
     list.outcomes = ptrs;
     list.next_after_id = (uint32_t)n == limit && n > 0 ? rows[n - 1].lead_id : 0;
-    out.request_id = q->msg->request_id;
-    out.status = &st;
-    st.message = (char *)"ok";
     out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_OUTCOMES;
     out.outcomes = &list;
-    fp_request_reply(q->req, &out.base, FANGPIN__V1__CODE__OK);
+    s_q_reply(q, &out);
     free(rows);
     free(ptrs);
     free(masked);
-    s_q_free(q);
 }
 
 void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
@@ -173,22 +179,17 @@ static void s_on_submissions(fp_db_t *db, PGresult *res, void *arg)
     }
     if (!deadline[0]) fp_date_format(q->deadline, deadline);
     Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     Fangpin__V1__SubmissionStatusList list = FANGPIN__V1__SUBMISSION_STATUS_LIST__INIT;
     list.period = q->period;
     list.deadline = deadline;
     list.county = q->county;
     list.n_departments = (size_t)n;
     list.departments = ptrs;
-    out.request_id = q->msg->request_id;
-    out.status = &st;
-    st.message = (char *)"ok";
     out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_SUBMISSIONS;
     out.submissions = &list;
-    fp_request_reply(q->req, &out.base, FANGPIN__V1__CODE__OK);
+    s_q_reply(q, &out);
     free(rows);
     free(ptrs);
-    s_q_free(q);
 }
 
 void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
@@ -249,16 +250,12 @@ static void s_on_kinds(fp_db_t *db, PGresult *res, void *arg)
         ptrs[r] = k;
     }
     Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     Fangpin__V1__LeadKindList list = FANGPIN__V1__LEAD_KIND_LIST__INIT;
     list.n_kinds = (size_t)n;
     list.kinds = ptrs;
-    out.request_id = q->msg->request_id;
-    out.status = &st;
-    st.message = (char *)"ok";
     out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_LEAD_KINDS;
     out.lead_kinds = &list;
-    fp_request_reply(q->req, &out.base, FANGPIN__V1__CODE__OK);
+    s_q_reply(q, &out);
     for (int r = 0; r < n; r++) {
         free(risk_storage[r]);
         free(risks[r]);
@@ -267,7 +264,6 @@ static void s_on_kinds(fp_db_t *db, PGresult *res, void *arg)
     free(risks);
     free(rows);
     free(ptrs);
-    s_q_free(q);
 }
 
 void intake_list_kinds(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)

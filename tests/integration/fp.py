@@ -54,6 +54,18 @@ def fresh_db(name, port=None):
     return conninfo(name, port)
 
 
+FIXTURE_130822 = [os.path.join(SOURCE, "tests/fixtures/regions/130822", f)
+                  for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv")]
+
+
+def county_db(name):
+    """A fresh database, migrated, holding 兴隆县 (130822)'s division codes; returns its conninfo."""
+    ci = fresh_db(name)
+    ctl(["migrate"], ci)
+    ctl(["regions", "import"] + FIXTURE_130822, ci)
+    return ci
+
+
 def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
     e = dict(os.environ, FANGPIN_PG=ci)
     if env:

@@ -46,11 +46,7 @@ def lead(seq=1, kind="yibao.high_cost", village=V1, date="2026-10-15", amount=12
 class Intake(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ci = fp.fresh_db("it_intake")
-        fp.ctl(["migrate"], cls.ci)
-        fp.ctl(["regions", "import"] + [os.path.join(fp.SOURCE, "tests/fixtures/regions/130822", f)
-                                        for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
-                                                  "villages.csv")], cls.ci)
+        cls.ci = fp.county_db("it_intake")
         cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "yibao", "yibao2", "weijian", "village", "gateway",
                                                   "stranger"))
         cls.keys.register("admin", "admin:county-it")
@@ -280,11 +276,7 @@ class IntakeSigterm(unittest.TestCase):
         self.assertLess(sum(1 for v in stored.values() if int(v) == 3000), 6, "nothing was cut short")
 
     def run_sigterm(self, db, grace, wait_s):
-        ci = fp.fresh_db(db)
-        fp.ctl(["migrate"], ci)
-        fp.ctl(["regions", "import"] + [os.path.join(fp.SOURCE, "tests/fixtures/regions/130822", f)
-                                        for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
-                                                  "villages.csv")], ci)
+        ci = fp.county_db(db)
         keys = fp.Keys(ci, fp.SERVICES + ("yibao",))
         keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         svc = fp.Service("intake", ci, keys, env={"FANGPIN_TODAY": TODAY, "FANGPIN_SHUTDOWN_GRACE_MS": grace})
@@ -346,11 +338,7 @@ class IntakeCrash(unittest.TestCase):
     """kill -9 in the middle of a large push; the client retries every batch with its id."""
 
     def test_kill9_mid_push_then_retry_stores_each_line_once(self):
-        ci = fp.fresh_db("it_intake_crash")
-        fp.ctl(["migrate"], ci)
-        fp.ctl(["regions", "import"] + [os.path.join(fp.SOURCE, "tests/fixtures/regions/130822", f)
-                                        for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
-                                                  "villages.csv")], ci)
+        ci = fp.county_db("it_intake_crash")
         keys = fp.Keys(ci, fp.SERVICES + ("yibao",))
         keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         env = {"FANGPIN_TODAY": TODAY}

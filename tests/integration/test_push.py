@@ -78,11 +78,7 @@ def results_path(path):
 class Push(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ci = fp.fresh_db("it_push")
-        fp.ctl(["migrate"], cls.ci)
-        fp.ctl(["regions", "import"] + [os.path.join(FIXTURE, f) for f in
-                                        ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
-                                         "villages.csv")], cls.ci)
+        cls.ci = fp.county_db("it_push")
         cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao", "dept-weijian"))
         cls.keys.register("dept-yibao", SENDER, kind="department", level="county", dept="yibao")
         cls.keys.register("dept-weijian", "dept:130822:weijian", kind="department", level="county",
@@ -363,9 +359,7 @@ class PushDatabaseDown(unittest.TestCase):
         fp.sql(cls.pg.conninfo(), "CREATE DATABASE fangpin")
         cls.ci = cls.pg.conninfo("fangpin")
         fp.ctl(["migrate"], cls.ci)
-        fp.ctl(["regions", "import"] + [os.path.join(FIXTURE, f) for f in
-                                        ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
-                                         "villages.csv")], cls.ci)
+        fp.ctl(["regions", "import"] + fp.FIXTURE_130822, cls.ci)
         cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao"))
         cls.keys.register("dept-yibao", SENDER, kind="department", level="county", dept="yibao")
         cls.tmp = tempfile.mkdtemp(prefix="fp-push-db-", dir=fp.VAR)

@@ -1,7 +1,6 @@
 """Screening receives every accepted lead exactly once: when it was stopped during a push it
 catches up from the table when it starts; several workers share the load without taking a
 lead twice; intake's LeadsAccepted hint wakes a worker without waiting for its periodic scan."""
-import os
 import re
 import time
 import unittest
@@ -9,10 +8,6 @@ import unittest
 import fp
 from fangpin.v1 import common_pb2, intake_pb2
 from test_intake import TODAY, VILLAGES, id_number, lead
-
-FIXTURE = [os.path.join(fp.SOURCE, "tests/fixtures/regions/130822", f)
-           for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv")]
-
 
 def batch(name, first, n):
     req = intake_pb2.IntakeRequest(request_id=name)
@@ -32,9 +27,7 @@ def received(svc):
 
 class ScreeningReceipt(unittest.TestCase):
     def setUp(self):
-        self.ci = fp.fresh_db(f"it_screen_{self._testMethodName[-20:]}")
-        fp.ctl(["migrate"], self.ci)
-        fp.ctl(["regions", "import"] + FIXTURE, self.ci)
+        self.ci = fp.county_db(f"it_screen_{self._testMethodName[-20:]}")
         self.keys = fp.Keys(self.ci, fp.SERVICES + ("yibao",))
         self.keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         self.intake = fp.Service("intake", self.ci, self.keys, env={"FANGPIN_TODAY": TODAY})

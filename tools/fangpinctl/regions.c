@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "csv.h"
+#include "db.h"
 #include "ctl.h"
 #include "mem.h"
 #include "migrate.h"
@@ -360,30 +361,6 @@ static int s_text_ok(const unsigned char *s, size_t n, const char **why)
     return 1;
 }
 
-/* Appends s to a COPY text-format row, escaping what the format treats specially. */
-static void s_copy_text(fp_buf_t *b, const char *s, size_t n)
-{
-    fp_buf_reserve(b, n * 2);
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        const char *esc = NULL;
-        switch (ch) {
-        case '\\': esc = "\\\\"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        default: break;
-        }
-        if (esc) {
-            b->data[b->len++] = esc[0];
-            b->data[b->len++] = esc[1];
-        } else {
-            b->data[b->len++] = ch;
-        }
-    }
-    b->data[b->len] = '\0';
-}
-
 typedef struct {
     PGconn *conn;
     char **files;
@@ -460,7 +437,7 @@ static void s_row(s_import_t *im, s_csv_t *c, const s_layout_t *lay, uint32_t fi
     fp_buf_t *b = &im->copy;
     fp_buf_append(b, code, clen);
     fp_buf_printf(b, "\t%d\t", lay->level);
-    s_copy_text(b, name + lead, nlen - lead - trail);
+    fp_db_copy_fieldn(b, name + lead, nlen - lead - trail);
     fp_buf_puts(b, "\t");
     if (lay->level > 1) fp_buf_append(b, code, (size_t)s_level_len[lay->level - 1]);
     else fp_buf_puts(b, "\\N");
