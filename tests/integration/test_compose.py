@@ -25,7 +25,12 @@ SERVICES = {
     'reporting': {'FANGPIN_REPORTING_ENDPOINT': 'tcp://*:7104', 'FANGPIN_REPORTING_PUB': 'tcp://*:7105',
                   'FANGPIN_REPORTING_HTTP': '0.0.0.0:8104'},
 }
-CONTRACT = COMMON.union(*SERVICES.values())
+# Links between services on the compose network: set, but not published to the host.
+LINKS = {
+    'intake': {'FANGPIN_INTAKE_LEADS_PUSH': 'tcp://*:7110'},
+    'screening': {'FANGPIN_SCREENING_LEADS_PULL': 'tcp://intake:7110'},
+}
+CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values())
 KEYS_DIR = '/var/lib/fangpin/keys'
 
 
@@ -68,8 +73,9 @@ class Compose(unittest.TestCase):
             with self.subTest(name):
                 env = env_dict(self.services[name].get('environment'))
                 self.assertLessEqual(set(env), CONTRACT, 'variables outside the contract')
-                self.assertEqual(set(env), COMMON | set(own))
-                for var, default in own.items():
+                links = LINKS.get(name, {})
+                self.assertEqual(set(env), COMMON | set(own) | set(links))
+                for var, default in list(own.items()) + list(links.items()):
                     self.assertEqual(env[var], default, var)
                 self.assertEqual(env['FANGPIN_KEYS_DIR'], KEYS_DIR)
                 self.assertIn(env['FANGPIN_LOG_LEVEL'], ('debug', 'info', 'warn', 'error'))
