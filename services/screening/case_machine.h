@@ -1,0 +1,148 @@
+/* case_machine.h: the verification case of one household (village -> township -> county) as ONE
+ * transition table {from, event, level, guard, to, action} (STYLE.md 8), its refusal reasons,
+ * step and decision due dates, and working-day arithmetic with holidays and 调休. Pure. */
+#ifndef SCREEN_CASE_MACHINE_H
+#define SCREEN_CASE_MACHINE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+typedef enum {
+    SCREEN_CS_OPENED = 0,         /* lead matched to a household, case opened */
+    SCREEN_CS_VISITED,            /* village visit recorded: findings, signed consent */
+    SCREEN_CS_NOTICE_POSTED,      /* deliberated and public notice posted (公示) */
+    SCREEN_CS_TOWNSHIP_REVIEWED,  /* township review (审核) done */
+    SCREEN_CS_COUNTY_APPROVED,    /* county approval (审批) done */
+    SCREEN_CS_IDENTIFIED,         /* final: identified (识别纳入) with kind and risk types */
+    SCREEN_CS_CLOSED,             /* final: closed, not included, with a reason */
+    SCREEN_CS_COUNT_
+} screen_case_state_t;
+
+typedef enum {
+    SCREEN_EV_VISIT = 0,    /* village: visit recorded (text = findings, consent) */
+    SCREEN_EV_POST_NOTICE,  /* village: notice posted */
+    SCREEN_EV_OBJECTION,    /* village: an objection to the notice recorded (text) */
+    SCREEN_EV_REVIEW,       /* township: review passed (notice period over) */
+    SCREEN_EV_APPROVE,      /* county: approved */
+    SCREEN_EV_IDENTIFY,     /* county: identified (kind + 1..5 risk types) */
+    SCREEN_EV_RETURN,       /* township/county: back one step (text = reason) */
+    SCREEN_EV_CLOSE,        /* village at its steps, county at any open step (text = reason) */
+    SCREEN_EV_COUNT_
+} screen_event_kind_t;
+
+typedef enum {
+    SCREEN_LV_VILLAGE = 0,
+    SCREEN_LV_TOWNSHIP,
+    SCREEN_LV_COUNTY,
+    SCREEN_LV_COUNT_
+} screen_level_t;
+
+const char *screen_case_state_code(screen_case_state_t s); /* "opened", ...; "?" */
+const char *screen_event_code(screen_event_kind_t e);      /* "visit", ...; "?" */
+const char *screen_level_code(screen_level_t l);           /* "village", ...; "?" */
+
+/* The case as the machine sees it. Texts (findings, reasons) are not kept here: the shell stores
+ * them in the case history together with last_action. */
+typedef struct {
+    screen_case_state_t state;
+    int32_t lead_date;         /* day the lead arrived: the decision clock starts here */
+    int32_t step_since;        /* day the current state was entered */
+    int32_t notice_posted_on;  /* day of the notice in force; SCREEN_NO_DATE if none */
+    bool consent;              /* signed consent to data checks given at the visit */
+    int32_t objections;        /* objections recorded during the notice in force */
+    int32_t returns;           /* how many times the case was sent back */
+    screen_kind_t kind;        /* set by IDENTIFY */
+    size_t n_risks;
+    screen_risk_t risks[SCREEN_MAX_RISKS];
+    const char *last_action;   /* action name of the last applied row (static string) */
+} screen_case_t;
+
+#define SCREEN_NO_DATE INT32_MIN
+
+typedef struct {
+    screen_event_kind_t kind;
+    screen_level_t level;      /* the acting level */
+    bool consent;              /* VISIT */
+    const char *text;          /* VISIT findings; OBJECTION text; RETURN/CLOSE reason */
+    screen_kind_t hh_kind;     /* IDENTIFY */
+    size_t n_risks;            /* IDENTIFY: 1..5 */
+    screen_risk_t risks[SCREEN_MAX_RISKS];
+} screen_event_t;
+
+/* Working days: Monday..Friday, minus holidays, plus adjusted working weekend days (调休).
+ * Lists are caller-owned, any order; a day in both lists is a working day. */
+typedef struct {
+    const int32_t *holidays;
+    size_t n_holidays;
+    const int32_t *workdays;
+    size_t n_workdays;
+} screen_calendar_t;
+
+typedef struct {
+    int32_t notice_days;           /* public notice at least this many days (default 5) */
+    bool notice_working_days;      /* count them as working days (default calendar days) */
+    int32_t decision_days;         /* lead -> decision (default 15) */
+    bool decision_working_days;    /* count them as working days (some provinces: 20 working) */
+    int32_t step_days[SCREEN_CS_COUNT_]; /* time allowed in each open state (see .c) */
+    bool step_working_days;        /* step_days counted as working days (default true) */
+    const screen_calendar_t *cal;  /* NULL = no holidays, no adjusted days */
+} screen_case_params_t;
+
+/* Defaults: notice 5 calendar days; decision 15 calendar days; steps in working days: visit 2,
+ * post notice 3, review 2 after the notice ends, approve 2, identify 2. */
+void screen_case_params_default(screen_case_params_t *p);
+
+/* A new case in SCREEN_CS_OPENED for a lead of lead_date. */
+void screen_case_open(screen_case_t *c, int32_t lead_date);
+
+#define SCREEN_CASE_REFUSED (-1)
+
+/* Applies ev on day today. Returns the new state (>= 0) and writes *out (may equal in), or
+ * SCREEN_CASE_REFUSED with *refusal_code set to a code of screen_case_reasons (out untouched).
+ * Checks, first failure wins: arguments (case.bad_request), final state (case.final), a row for
+ * (state, event) (case.event_not_allowed), a row for the level (case.level_not_allowed), a day
+ * before the current step (case.date_before_step), then the row's guard. */
+int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today,
+                      const screen_case_params_t *p, screen_case_t *out,
+                      const char **refusal_code);
+
+/* One row of the table, exported for the docs and tests. */
+typedef struct {
+    screen_case_state_t from;
+    screen_event_kind_t event;
+    screen_level_t level;
+    const char *guard;   /* name of the guard ("consent_and_findings", ...) or "-" */
+    screen_case_state_t to;
+    const char *action;  /* handler name, after the event: "on_visit", ... */
+} screen_case_row_t;
+extern const screen_case_row_t screen_case_table[];
+extern const size_t screen_case_table_count;
+
+typedef struct {
+    const char *code;
+    const char *en;
+    const char *zh;
+} screen_case_reason_t;
+/* Terminated by an entry whose code is NULL. */
+extern const screen_case_reason_t screen_case_reasons[];
+const screen_case_reason_t *screen_case_reason(const char *code);
+
+/* Due dates: step_due is when the current step must be done (never after decision_due),
+ * decision_due when the whole case must be decided; both SCREEN_NO_DATE for a final state. */
+typedef struct {
+    int32_t step_due;
+    int32_t decision_due;
+} screen_case_due_t;
+screen_case_due_t screen_case_due(const screen_case_t *c, const screen_case_params_t *p);
+/* True if the case is open and today is after its step due date (on the due date: not yet). */
+bool screen_is_overdue(const screen_case_t *c, int32_t today, const screen_case_params_t *p);
+
+/* Working days. */
+bool screen_is_workday(int32_t day, const screen_calendar_t *cal);
+/* The day n working days after from (from itself not counted; n = 0 gives from, n < 0 counts
+ * back). |n| is clamped to 36600. cal may be NULL. */
+int32_t screen_workdays_add(int32_t from, int n, const screen_calendar_t *cal);
+
+#endif
