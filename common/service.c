@@ -358,7 +358,7 @@ static void s_on_http(fp_http_req_t *req, void *arg)
         fp_metrics_render(svc->metrics, &b);
         fp_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "", b.len);
         fp_buf_free(&b);
-    } else {
+    } else if (!(svc->def->on_http && svc->started && svc->def->on_http(svc, req, svc->def->arg))) {
         static const char msg[] = "not found: try /healthz, /readyz or /metrics\n";
         fp_http_reply(req, 404, "text/plain; charset=utf-8", msg, sizeof msg - 1);
     }

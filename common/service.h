@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "fangpin/v1/common.pb-c.h"
+#include "http.h"
 #include "metrics.h"
 
 typedef struct fp_service fp_service_t;
@@ -38,6 +39,9 @@ typedef struct {
     int (*on_start)(fp_service_t *svc, void *arg);
     /* When stopping, after in-flight requests are answered: close the service's own sockets. */
     void (*on_stop)(fp_service_t *svc, void *arg);
+    /* An HTTP GET/HEAD for a path other than /healthz, /readyz, /metrics: return true when
+     * the service answers it (now or later, with fp_http_reply or a stream), false for 404. */
+    bool (*on_http)(fp_service_t *svc, fp_http_req_t *req, void *arg);
     /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
     void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;

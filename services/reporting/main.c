@@ -5,7 +5,13 @@
 
 #include "fangpin/v1/reporting.pb-c.h"
 #include "log.h"
+#include "relay.h"
+#include "replay.h"
 #include "service.h"
+#include "sse.h"
+
+static report_relay_t g_relay; /* the one relay; main owns it */
+static report_sse_t g_sse;
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
@@ -30,6 +36,9 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
         st.message = (char *)"ok";
         fp_request_reply(req, &out.base, st.code);
         break;
+    case FANGPIN__V1__REPORTING_REQUEST__OP_REPLAY:
+        report_replay(svc, req, in); /* takes in */
+        return;
     default:
         fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
                          "the request names no operation this service knows", "未知的操作");
@@ -38,8 +47,35 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     fangpin__v1__reporting_request__free_unpacked(in, NULL);
 }
 
+static int s_on_start(fp_service_t *svc, void *arg)
+{
+    if (report_relay_start(&g_relay, svc) != 0) return 1;
+    return report_sse_start(&g_sse, &g_relay, svc);
+}
+
+static bool s_on_http(fp_service_t *svc, fp_http_req_t *req, void *arg) { return report_sse_handle(&g_sse, req); }
+
+static void s_on_stop(fp_service_t *svc, void *arg)
+{
+    report_sse_stop(&g_sse);
+    report_relay_stop(&g_relay);
+}
+
+static void s_on_ready(fp_service_t *svc, void *arg) { report_relay_kick(&g_relay); }
+
 int main(int argc, char **argv)
 {
+    static fp_cfg_t extra[] = {
+        {"FANGPIN_REPORTING_PUB", FP_CFG_STR, "tcp://*:7105", 0, 0,
+         "ZeroMQ PUB endpoint where the relay publishes events (CURVE server)", 0, 0, 0},
+        {"FANGPIN_REPORTING_HEARTBEAT_MS", FP_CFG_INT, "1000", 50, 60000,
+         "publish a HEARTBEAT with the latest position this often; the relay also scans for events then", 0, 0, 0},
+        {"FANGPIN_REPORTING_RELAY_BATCH", FP_CFG_INT, "1000", 1, 100000,
+         "most events numbered in one relay transaction", 0, 0, 0},
+        {"FANGPIN_REPORTING_SSE", FP_CFG_BOOL, "false", 0, 0,
+         "serve GET /events (Server-Sent Events, unauthenticated: behind the county's reverse proxy only)", 0, 0, 0},
+        {0},
+    };
     static const fp_service_def_t def = {
         .name = "reporting",
         .about = "event relay to dashboards, replay, and the monthly and quarterly reports",
@@ -48,6 +84,11 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_REPORTING_HTTP",
         .http_default = "0.0.0.0:8104",
         .on_request = s_on_request,
+        .on_start = s_on_start,
+        .on_stop = s_on_stop,
+        .on_http = s_on_http,
+        .on_ready = s_on_ready,
+        .extra_cfg = extra,
     };
     return fp_service_main(&def, argc, argv);
 }

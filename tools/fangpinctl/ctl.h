@@ -17,5 +17,7 @@ int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
 int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
 int ctl_cmd_migrate(int argc, char **argv); /* migrate */
 int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */
+int ctl_cmd_tail(int argc, char **argv);    /* tail --region PREFIX [--from N] */
+int ctl_cmd_ledger(int argc, char **argv);  /* ledger import FILE... */
 
 #endif

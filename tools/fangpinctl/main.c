@@ -45,7 +45,11 @@ static void s_usage(FILE *out)
             "  migrate                    apply the database schema migrations\n"
             "  push --dept NAME --period YYYY-MM FILE.csv\n"
             "                             send a department's CSV of leads to intake; writes\n"
-            "                             FILE.results.csv (see push --help)\n\n"
+            "                             FILE.results.csv (see push --help)\n"
+            "  ledger import FILE...      load quarterly census CSVs of the rural population ledger\n"
+            "                             (乡村人口台账); writes FILE.results.csv (see ledger --help)\n"
+            "  tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
+            "                             follow the event stream of a region (replay from N, then live)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -69,7 +73,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
-                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}};
+                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
+                {"tail", ctl_cmd_tail}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

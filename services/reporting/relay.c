@@ -1,0 +1,377 @@
+/* relay.c: the event relay. One relay claims unpublished outbox rows in id order (FOR UPDATE
+ * SKIP LOCKED: a row whose writer has not committed is invisible and gets a later position when
+ * it does), numbers them max(position)+1.. in one transaction, commits, then publishes them.
+ *
+ * Gap-free and unique: only the relay writes positions, inside a transaction that first takes
+ * pg_advisory_xact_lock(S_LOCK_KEY); a second relay (a mistaken second reporting process) waits
+ * for the lock and then numbers after the first one's commit, so positions stay 1..N even then
+ * (both would publish, and a subscriber dedups by position).
+ * Restart: after publishing a batch the relay sets published_at on its rows. On start and on
+ * every reconnect it republishes, from the table, every position above the highest one marked
+ * published (and above what this process already sent), before numbering new rows. A crash
+ * between publishing and marking therefore repeats at most one batch: subscribers must treat
+ * positions idempotently (ignore a position at or below the last one they handled). */
+#include "relay.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "log.h"
+#include "mem.h"
+
+#define S_LOCK_KEY "7105001" /* pg_advisory_xact_lock key of the numbering transaction */
+
+#define S_EVENT_COLS                                                                                         \
+    "position, county_code, region_code, type, payload::text,"                                              \
+    " (extract(epoch FROM created_at) * 1000)::bigint"
+
+static void s_run(report_relay_t *r);
+
+void report_event_from_row(const PGresult *res, int row, int col, Fangpin__V1__Event *ev)
+{
+    fangpin__v1__event__init(ev);
+    ev->position = strtoll(PQgetvalue(res, row, col), NULL, 10);
+    ev->county = PQgetvalue(res, row, col + 1);
+    ev->region = PQgetvalue(res, row, col + 2);
+    ev->type = PQgetvalue(res, row, col + 3);
+    ev->payload_json = PQgetvalue(res, row, col + 4);
+    ev->created_at_ms = strtoll(PQgetvalue(res, row, col + 5), NULL, 10);
+}
+
+/* --- publishing -------------------------------------------------------------------------------- */
+
+static void s_publish_rows(report_relay_t *r, const PGresult *res, bool republish)
+{
+    int n = PQntuples(res);
+    uint8_t stack[2048];
+    for (int i = 0; i < n; i++) {
+        Fangpin__V1__Event ev;
+        report_event_from_row(res, i, 0, &ev);
+        if (ev.position <= r->published) continue; /* this process sent it already */
+        char topic[80], pos[24];
+        int tl = snprintf(topic, sizeof topic, "%s/%s", ev.region, ev.type);
+        if (tl < 0 || (size_t)tl >= sizeof topic) tl = (int)sizeof topic - 1;
+        int pl = snprintf(pos, sizeof pos, "%" PRId64, ev.position);
+        size_t len = fangpin__v1__event__get_packed_size(&ev);
+        uint8_t *buf = len <= sizeof stack ? stack : fp_malloc(len);
+        fangpin__v1__event__pack(&ev, buf);
+        const void *parts[3] = {topic, pos, buf};
+        size_t lens[3] = {(size_t)tl, (size_t)pl, len};
+        fp_zsock_send(r->zpub, parts, lens, 3); /* PUB never blocks: at the HWM it drops, subscribers replay */
+        if (buf != stack) free(buf);
+        r->published = ev.position;
+        if (r->listener) r->listener(&ev, r->listener_arg);
+    }
+    if (n > 0) {
+        fp_counter_add(republish ? r->c_republished : r->c_published, (uint64_t)n);
+        fp_gauge_set(r->g_position, (double)r->published);
+    }
+}
+
+static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
+{
+    if (res && PQresultStatus(res) != PGRES_COMMAND_OK)
+        fp_log_warn("marking events published failed (they may be republished)", "error", PQresultErrorMessage(res));
+}
+
+/* Records that lo..hi went out (queued behind nothing else of ours: the connection is ours). */
+static void s_mark(report_relay_t *r, int64_t lo, int64_t hi)
+{
+    if (hi < lo) return;
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%" PRId64, lo);
+    snprintf(b, sizeof b, "%" PRId64, hi);
+    const char *p[2] = {a, b};
+    fp_db_query(r->db, 0,
+                "UPDATE events SET published_at = now() WHERE position BETWEEN $1 AND $2 AND published_at IS NULL",
+                2, p, s_on_marked, r);
+}
+
+static void s_done(report_relay_t *r, bool more)
+{
+    r->busy = false;
+    if (more || r->again) {
+        r->again = false;
+        s_run(r);
+    }
+}
+
+/* --- recovery: republish what got a position but was perhaps never sent ------------------------ */
+
+static void s_recover_page(report_relay_t *r);
+
+static void s_on_recover_page(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (res) fp_log_error("reading unpublished positions failed", "error", PQresultErrorMessage(res));
+        s_done(r, false);
+        return;
+    }
+    int n = PQntuples(res);
+    if (n > 0) {
+        char first[24], last[24];
+        snprintf(first, sizeof first, "%s", PQgetvalue(res, 0, 0));
+        snprintf(last, sizeof last, "%s", PQgetvalue(res, n - 1, 0));
+        int64_t lo = strtoll(first, NULL, 10), hi = strtoll(last, NULL, 10);
+        fp_log_info("republishing events numbered but not marked published", "from", first, "to", last);
+        s_publish_rows(r, res, true);
+        s_mark(r, lo, hi);
+    }
+    if (n >= r->batch) {
+        s_recover_page(r);
+        return;
+    }
+    r->recovered = true;
+    r->busy = false;
+    s_run(r);
+}
+
+static void s_recover_page(report_relay_t *r)
+{
+    char after[24], lim[24];
+    snprintf(after, sizeof after, "%" PRId64, r->published);
+    snprintf(lim, sizeof lim, "%" PRId64, r->batch);
+    const char *p[2] = {after, lim};
+    fp_db_query(r->db, FP_DB_FRONT,
+                "SELECT " S_EVENT_COLS " FROM events WHERE position > $1 ORDER BY position LIMIT $2", 2, p,
+                s_on_recover_page, r);
+}
+
+static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        if (res) fp_log_error("reading the last published position failed", "error", PQresultErrorMessage(res));
+        s_done(r, false);
+        return;
+    }
+    int64_t marked = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (marked > r->published) r->published = marked;
+    fp_gauge_set(r->g_position, (double)r->published);
+    s_recover_page(r);
+}
+
+/* --- numbering: one transaction per batch ------------------------------------------------------- */
+
+static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { s_done(arg, false); }
+
+static void s_abort(report_relay_t *r, const char *what, PGresult *res)
+{
+    if (res) fp_log_error(what, "error", PQresultErrorMessage(res));
+    fp_db_query(r->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, r);
+}
+
+typedef struct {
+    report_relay_t *r;
+    PGresult *rows;
+} s_claim_t;
+
+static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_claim_t *c = arg;
+    report_relay_t *r = c->r;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        /* not committed (or not known): nothing is published; if it did commit, the recovery
+         * after the reconnect republishes it from the table */
+        if (res) fp_log_error("committing event positions failed", "error", PQresultErrorMessage(res));
+        r->recovered = false;
+        PQclear(c->rows);
+        free(c);
+        s_done(r, false);
+        return;
+    }
+    int n = PQntuples(c->rows);
+    if (n > 0) {
+        int64_t lo = strtoll(PQgetvalue(c->rows, 0, 0), NULL, 10);
+        int64_t hi = strtoll(PQgetvalue(c->rows, n - 1, 0), NULL, 10);
+        if (lo != r->published + 1 && r->published > 0) {
+            /* another relay numbered rows between our batches: republish from the table */
+            char a[24], b[24];
+            snprintf(a, sizeof a, "%" PRId64, r->published);
+            snprintf(b, sizeof b, "%" PRId64, lo);
+            fp_log_warn("positions jumped: another relay is numbering events? catching up from the table",
+                        "published", a, "first", b);
+            r->recovered = false;
+            PQclear(c->rows);
+            free(c);
+            s_done(r, true);
+            return;
+        }
+        s_publish_rows(r, c->rows, false);
+        s_mark(r, lo, hi);
+    }
+    PQclear(c->rows);
+    free(c);
+    s_done(r, n >= r->batch);
+}
+
+static void s_on_claim(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    if (!res) {
+        s_done(r, false); /* connection lost: the transaction is gone with it */
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(r, "numbering events failed", res);
+        return;
+    }
+    s_claim_t *c = fp_new(s_claim_t);
+    c->r = r;
+    c->rows = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    fp_db_query(r->db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, c);
+}
+
+static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    if (!res) {
+        s_done(r, false);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(r, "taking the relay lock failed", res);
+        return;
+    }
+    char lim[24];
+    snprintf(lim, sizeof lim, "%" PRId64, r->batch);
+    const char *p[1] = {lim};
+    /* A fresh statement (READ COMMITTED): its snapshot sees every position committed before we
+     * got the lock, so max(position) is the true last one. */
+    fp_db_query(r->db, FP_DB_FRONT,
+                "WITH c AS (SELECT id FROM events WHERE position IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+                " n AS (SELECT id, (SELECT coalesce(max(position), 0) FROM events)"
+                "              + row_number() OVER (ORDER BY id) AS pos FROM c),"
+                " u AS (UPDATE events e SET position = n.pos FROM n WHERE e.id = n.id RETURNING e.*)"
+                " SELECT " S_EVENT_COLS " FROM u ORDER BY position",
+                1, p, s_on_claim, r);
+}
+
+static void s_on_begin(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (res) fp_log_error("starting the numbering transaction failed", "error", PQresultErrorMessage(res));
+        s_done(r, false);
+        return;
+    }
+    fp_db_query(r->db, FP_DB_FRONT, "SELECT pg_advisory_xact_lock(" S_LOCK_KEY ")", 0, NULL, s_on_locked, r);
+}
+
+static void s_run(report_relay_t *r)
+{
+    if (r->stopping || !r->db || !r->zpub || !fp_db_is_up(r->db) || !fp_service_db_ready(r->svc)) return;
+    if (r->busy) {
+        r->again = true;
+        return;
+    }
+    r->busy = true;
+    if (!r->recovered) {
+        fp_db_query(r->db, 0,
+                    "SELECT coalesce((SELECT position FROM events WHERE position IS NOT NULL AND published_at IS NOT NULL"
+                    " ORDER BY position DESC LIMIT 1), 0)",
+                    0, NULL, s_on_mark_found, r);
+        return;
+    }
+    fp_db_query(r->db, 0, "BEGIN", 0, NULL, s_on_begin, r);
+}
+
+void report_relay_kick(report_relay_t *r) { s_run(r); }
+
+/* --- wiring -------------------------------------------------------------------------------------- */
+
+static void s_on_db_state(fp_db_t *db, bool up, void *arg)
+{
+    report_relay_t *r = arg;
+    r->recovered = false; /* on every (re)connection: republish what may not have gone out */
+    if (up) s_run(r);
+}
+
+static void s_on_notify(fp_db_t *db, const char *channel, const char *payload, void *arg)
+{
+    report_relay_t *r = arg;
+    if (strcmp(channel, "fangpin_events") == 0) s_run(r);
+}
+
+static void s_on_beat(uv_timer_t *t)
+{
+    report_relay_t *r = t->data;
+    char pos[24];
+    int pl = snprintf(pos, sizeof pos, "%" PRId64, r->published);
+    const void *parts[2] = {"HEARTBEAT", pos};
+    size_t lens[2] = {9, (size_t)pl};
+    if (r->zpub) fp_zsock_send(r->zpub, parts, lens, 2);
+    s_run(r); /* the periodic scan: NOTIFY is only a hint */
+}
+
+int report_relay_start(report_relay_t *r, fp_service_t *svc)
+{
+    r->svc = svc;
+    r->batch = fp_service_int(svc, "FANGPIN_REPORTING_RELAY_BATCH");
+    fp_metrics_t *m = fp_service_metrics(svc);
+    r->c_published = fp_metrics_counter(m, "fangpin_events_published_total", "Events published by the relay.", "");
+    r->c_republished = fp_metrics_counter(m, "fangpin_events_republished_total",
+                                          "Events published again after a restart or reconnect.", "");
+    r->g_position = fp_metrics_gauge(m, "fangpin_events_position", "Highest event position published.", "");
+
+    char path[4096];
+    fp_cert_t cert;
+    snprintf(path, sizeof path, "%s/reporting.key_secret", fp_service_str(svc, "FANGPIN_KEYS_DIR"));
+    if (fp_cert_load(path, &cert) != FP_OK || !cert.secret_key[0]) {
+        fp_log_error("cannot read the reporting secret certificate for the PUB socket", "path", path);
+        return 1;
+    }
+    /* ZAP is per context: the service's handler, already bound, authenticates subscribers too. */
+    r->pub = zmq_socket(fp_service_zctx(svc), ZMQ_PUB);
+    int one = 1, linger = 0, hwm = (int)fp_service_int(svc, "FANGPIN_ZMQ_HWM");
+    int64_t maxmsg = 4096; /* subscribers only send subscriptions */
+    zmq_setsockopt(r->pub, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(r->pub, ZMQ_CURVE_SECRETKEY, cert.secret_key, 40);
+    zmq_setsockopt(r->pub, ZMQ_ZAP_DOMAIN, "fangpin", 7);
+    zmq_setsockopt(r->pub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(r->pub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(r->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    const char *ep = fp_service_str(svc, "FANGPIN_REPORTING_PUB");
+    if (zmq_bind(r->pub, ep) != 0) {
+        fp_log_error("cannot bind the event PUB endpoint", "endpoint", ep, "error", zmq_strerror(zmq_errno()));
+        zmq_close(r->pub);
+        r->pub = NULL;
+        return 1;
+    }
+    fp_zsock_new(fp_service_loop(svc), r->pub, NULL, r, &r->zpub);
+
+    fp_db_opts_t o = {.backoff_min_ms = 100,
+                      .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                      .on_state = s_on_db_state,
+                      .on_notify = s_on_notify,
+                      .arg = r};
+    if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &r->db) != FP_OK) return 1;
+    fp_db_listen(r->db, "fangpin_events");
+
+    uv_timer_init(fp_service_loop(svc), &r->beat);
+    r->beat.data = r;
+    uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_HEARTBEAT_MS");
+    uv_timer_start(&r->beat, s_on_beat, every, every);
+    r->beat_started = true;
+    fp_log_info("event relay publishing", "endpoint", ep);
+    return 0;
+}
+
+void report_relay_stop(report_relay_t *r)
+{
+    r->stopping = true;
+    if (r->beat_started) {
+        uv_timer_stop(&r->beat);
+        uv_close((uv_handle_t *)&r->beat, NULL);
+        r->beat_started = false;
+    }
+    fp_db_destroy(&r->db);
+    fp_zsock_destroy(&r->zpub);
+    if (r->pub) zmq_close(r->pub);
+    r->pub = NULL;
+}

@@ -1,0 +1,45 @@
+/* relay.h: the reporting service's event relay. It gives every row of the events outbox a
+ * gap-free position in one total order (commit order), then publishes it on the PUB socket,
+ * and beats a heartbeat carrying the latest position. See relay.c for the design. */
+#ifndef REPORT_RELAY_H
+#define REPORT_RELAY_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fangpin/v1/reporting.pb-c.h"
+#include "service.h"
+#include "zsock.h"
+
+/* Called for each event just published (in position order), e.g. by the SSE streams. */
+typedef void (*report_event_fn)(const Fangpin__V1__Event *ev, void *arg);
+
+typedef struct {
+    fp_service_t *svc;
+    fp_db_t *db;             /* the relay's own connection: LISTEN fangpin_events, claim transactions */
+    void *pub;               /* PUB, CURVE server */
+    fp_zsock_t *zpub;
+    uv_timer_t beat;         /* heartbeat, and a periodic scan */
+    bool beat_started;
+    bool stopping;
+    bool busy;               /* a claim or recovery chain is running on db */
+    bool again;              /* woken while busy: run once more */
+    bool recovered;          /* positions given out but not published before have been republished */
+    int64_t published;       /* highest position sent on the PUB */
+    int64_t batch;           /* rows per claim transaction */
+    int64_t lo, hi;          /* the positions of the batch in hand (to mark published) */
+    report_event_fn listener;
+    void *listener_arg;
+    fp_counter_t *c_published, *c_republished;
+    fp_gauge_t *g_position;
+} report_relay_t;
+
+/* Binds the PUB socket (FANGPIN_REPORTING_PUB), opens the relay's connection; non-zero on error. */
+int report_relay_start(report_relay_t *r, fp_service_t *svc);
+/* Wakes the relay (database ready, NOTIFY, timer). */
+void report_relay_kick(report_relay_t *r);
+void report_relay_stop(report_relay_t *r);
+/* Packs and frames an event row of the shape report_relay's queries select:
+ * position, county_code, region_code, type, payload::text, created_at in Unix ms. */
+void report_event_from_row(const PGresult *res, int row, int col, Fangpin__V1__Event *ev);
+
+#endif

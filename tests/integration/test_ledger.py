@@ -1,0 +1,233 @@
+"""test_ledger.py: `fangpinctl ledger import` against a real PostgreSQL holding 兴隆县's regions,
+with small files made by deploy/demo/make_ledger.py: exact counts, an idempotent re-import
+(updated_at and the row versions untouched), a GBK copy imports the same, bad lines refused
+with their whole household and listed in FILE.results.csv, and the next quarter's census
+(a member gone gets left_on and a move_out event, a newborn a birth event)."""
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import fp
+
+MAKE = os.path.join(fp.SOURCE, 'deploy', 'demo', 'make_ledger.py')
+ROW_RE = r'(?m)^{}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$'
+
+
+def counts(proc, what):
+    """(read, inserted, updated, unchanged, refused) of 'households' or 'members'."""
+    m = re.search(ROW_RE.format(what), proc.stdout)
+    if not m:
+        raise AssertionError('no %s line in the summary:\n%s\n%s' % (what, proc.stdout, proc.stderr))
+    return tuple(int(x) for x in m.groups())
+
+
+def read_rows(path):
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def write_rows(path, header, rows, encoding='utf-8-sig'):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\r\n')
+    w.writerow(header)
+    w.writerows(rows)
+    with open(path, 'wb') as f:
+        f.write(buf.getvalue().encode(encoding))
+
+
+def results(path):
+    """{line: (household_no, code)} of FILE.results.csv, checking its BOM and header."""
+    out = path[:-4] + '.results.csv'
+    with open(out, 'rb') as f:
+        data = f.read()
+    assert data.startswith(b'\xef\xbb\xbf'), 'results file without BOM'
+    rows = list(csv.reader(io.StringIO(data.decode('utf-8-sig'))))
+    assert rows[0] == ['行号', '户编号', '结果', '原因代码', '原因', 'reason'], rows[0]
+    return {int(r[0]): (r[1], r[3], r[4], r[5]) for r in rows[1:]}
+
+
+class LedgerImport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix='fp-ledger-', dir=fp.VAR)
+        cls.small = os.path.join(cls.tmp, 'small.csv')
+        subprocess.run([sys.executable, MAKE, '--people', '300', '--prefix', 'T', '--out', cls.small],
+                       check=True, capture_output=True)
+        cls.header, cls.rows = read_rows(cls.small)
+        cls.col = {name: i for i, name in enumerate(cls.header)}
+        cls.households = sorted({r[0] for r in cls.rows})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def snapshot(self, ci):
+        return (fp.sql(ci, 'SELECT household_no, updated_at, xmin FROM ledger_households ORDER BY 1'),
+                fp.sql(ci, 'SELECT id_number, updated_at, xmin FROM ledger_members ORDER BY 1'))
+
+    def test_import_counts_and_idempotent(self):
+        ci = fp.county_db('ledger_counts')
+        out = fp.ctl(['ledger', 'import', self.small], ci)
+        nh, nm = len(self.households), len(self.rows)
+        self.assertEqual(counts(out, 'households'), (nh, nh, 0, 0, 0))
+        self.assertEqual(counts(out, 'members'), (nm, nm, 0, 0, 0))
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_households'), [(str(nh),)])
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_members WHERE left_on IS NULL'), [(str(nm),)])
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_events'), [('0',)])
+        # one row checked value by value
+        r = self.rows[0]
+        c = self.col
+        got = fp.sql(ci, "SELECT m.name, m.household_no, h.village_code, h.county_code, m.birth_date,"
+                         " h.wage_fen, h.survey_period FROM ledger_members m JOIN ledger_households h"
+                         " USING (county_code, household_no) WHERE m.id_number = '%s'" % r[c['身份证号']])
+        fen = int(round(float(r[c['工资性收入(元)']]) * 100))
+        self.assertEqual(got, [(r[c['姓名']], r[0], r[1], r[1][:6], r[c['出生日期']], str(fen), '2026Q3')])
+        self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_households WHERE village_code LIKE '130822112%'"),
+                         [(str(len({x[0] for x in self.rows if x[1].startswith('130822112')})),)])
+        # results file: header only
+        self.assertEqual(results(self.small), {})
+
+        before = self.snapshot(ci)
+        again = fp.ctl(['ledger', 'import', self.small], ci)
+        self.assertEqual(counts(again, 'households'), (nh, 0, 0, nh, 0))
+        self.assertEqual(counts(again, 'members'), (nm, 0, 0, nm, 0))
+        self.assertEqual(self.snapshot(ci), before, 'a re-import rewrote rows')
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_events'), [('0',)])
+
+        # the same file in GBK (what WPS/Excel write for "CSV") is the same ledger
+        gbk = self.path('small-gbk.csv')
+        write_rows(gbk, self.header, self.rows, encoding='gbk')
+        out = fp.ctl(['ledger', 'import', gbk], ci)
+        self.assertIn('(gbk)', out.stdout)
+        self.assertEqual(counts(out, 'members'), (nm, 0, 0, nm, 0))
+        self.assertEqual(self.snapshot(ci), before, 'the GBK copy changed rows')
+
+    def test_gbk_into_empty_database(self):
+        ci = fp.county_db('ledger_gbk')
+        gbk = self.path('only-gbk.csv')
+        write_rows(gbk, self.header, self.rows, encoding='gbk')
+        out = fp.ctl(['ledger', 'import', gbk], ci)
+        self.assertEqual(counts(out, 'members')[1], len(self.rows))
+        names = fp.sql(ci, 'SELECT name FROM ledger_members ORDER BY id_number')
+        self.assertEqual(names, [(r[self.col['姓名']],) for r in sorted(self.rows, key=lambda r: r[6])])
+
+    def test_bad_lines_refuse_their_household(self):
+        ci = fp.county_db('ledger_bad')
+        c = self.col
+        rows = [list(r) for r in self.rows]
+        multi = [h for h in self.households if sum(1 for r in rows if r[0] == h) >= 3]
+        hid, hvil, hvoc, hinc = multi[:4]
+        line_of = lambda i: i + 2  # noqa: E731  header is line 1
+        idx = {h: [i for i, r in enumerate(rows) if r[0] == h] for h in (hid, hvil, hvoc, hinc)}
+        # a mistyped check digit
+        i = idx[hid][1]
+        idn = rows[i][c['身份证号']]
+        rows[i][c['身份证号']] = idn[:17] + ('0' if idn[17] != '0' else '1')
+        # a village of 承德县 next door, not in the regions table (on every line: consistent)
+        for i in idx[hvil]:
+            rows[i][c['村代码']] = '130821100201'
+        # an unknown health status
+        rows[idx[hvoc][2]][c['健康状况']] = '很好'
+        # a household column that differs on one line
+        rows[idx[hinc][1]][c['低保金(元)']] = '12345.00'
+        bad = self.path('bad.csv')
+        write_rows(bad, self.header, rows)
+        out = fp.ctl(['ledger', 'import', bad], ci, check=False)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        res = results(bad)
+        refused_lines = sum(len(v) for v in idx.values())
+        self.assertEqual(len(res), refused_lines)
+        self.assertEqual(res[line_of(idx[hid][1])][1], 'idcard.checksum')
+        for i in idx[hvil]:
+            self.assertEqual(res[line_of(i)][1], 'village.unknown')
+        self.assertEqual(res[line_of(idx[hvoc][2])][1], 'health.unknown')
+        self.assertIn('很好', res[line_of(idx[hvoc][2])][2])
+        self.assertEqual(res[line_of(idx[hinc][1])][1], 'household.inconsistent')
+        self.assertIn('低保金', res[line_of(idx[hinc][1])][2])
+        # the household's other lines are refused with it, naming the line that was
+        self.assertEqual(res[line_of(idx[hid][0])][1], 'household.refused')
+        self.assertIn('line %d' % line_of(idx[hid][1]), res[line_of(idx[hid][0])][3])
+        self.assertEqual(res[line_of(idx[hinc][0])][1], 'household.refused')
+        for h in idx:
+            self.assertEqual(res[line_of(idx[h][0])][0], h)
+        nh = len(self.households)
+        self.assertEqual(counts(out, 'households'), (nh, nh - 4, 0, 0, 4))
+        self.assertEqual(counts(out, 'members'), (len(rows), len(rows) - refused_lines, 0, 0, refused_lines))
+        got = fp.sql(ci, "SELECT count(*) FROM ledger_households WHERE household_no IN ('%s')" % "','".join(idx))
+        self.assertEqual(got, [('0',)])
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_households'), [(str(nh - 4),)])
+        self.assertIn('refused', out.stderr)
+
+    def test_next_quarter_member_gone_and_newborn(self):
+        ci = fp.county_db('ledger_quarter')
+        fp.ctl(['ledger', 'import', self.small], ci)
+        c = self.col
+        rows = [list(r) for r in self.rows]
+        for r in rows:
+            r[c['调查期']] = '2026Q4'
+        big = [h for h in self.households if sum(1 for r in rows if r[0] == h) >= 3]
+        gone_hh, birth_hh = big[0], big[1]
+        gone_i = [i for i, r in enumerate(rows) if r[0] == gone_hh and r[c['与户主关系']] != '户主'][0]
+        gone_id = rows[gone_i][c['身份证号']]
+        del rows[gone_i]
+        # a baby born after the Q3 survey began
+        first17 = '130822' + '20260815' + '123'
+        w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        baby_id = first17 + '10X98765432'[sum(int(d) * k for d, k in zip(first17, w)) % 11]
+        proto = next(r for r in rows if r[0] == birth_hh)
+        baby = list(proto)
+        for k, v in (('姓名', '王小宝'), ('身份证号', baby_id), ('与户主关系', '之子'), ('性别', '男'),
+                     ('出生日期', '2026-08-15'), ('劳动能力', '无劳动力'), ('健康状况', '健康'),
+                     ('在校情况', '学龄前儿童'), ('是否参保', '是'), ('残疾等级', '')):
+            baby[c[k]] = v
+        rows.append(baby)
+        q4 = self.path('q4.csv')
+        write_rows(q4, self.header, rows)
+        out = fp.ctl(['ledger', 'import', q4], ci)
+        nh = len(self.households)
+        self.assertEqual(counts(out, 'households')[2], nh)  # re-surveyed: every household has the new period
+        self.assertEqual(counts(out, 'members'), (len(rows), 1, 0, len(rows) - 1, 0))
+        self.assertIn('left_on set): 1', out.stdout)
+        self.assertEqual(fp.sql(ci, "SELECT household_no, left_on, left_reason FROM ledger_members"
+                                    " WHERE id_number = '%s'" % gone_id),
+                         [(gone_hh, '2026-10-01', 'not_in_census:2026Q4')])
+        self.assertEqual(fp.sql(ci, 'SELECT household_no, id_number, kind, event_on, source FROM ledger_events'
+                                    ' ORDER BY kind'),
+                         [(birth_hh, baby_id, 'birth', '2026-10-01', 'census'),
+                          (gone_hh, gone_id, 'move_out', '2026-10-01', 'census')])
+        # the same census again: nothing changes, no second event
+        before = self.snapshot(ci)
+        again = fp.ctl(['ledger', 'import', q4], ci)
+        self.assertEqual(counts(again, 'members'), (len(rows), 0, 0, len(rows), 0))
+        self.assertEqual(self.snapshot(ci), before)
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_events'), [('2',)])
+        # the older census is not allowed to overwrite the newer one
+        old = fp.ctl(['ledger', 'import', self.small], ci, check=False)
+        self.assertEqual(old.returncode, 1)
+        self.assertEqual({v[1] for v in results(self.small).values()}, {'period.older'})
+        self.assertEqual(self.snapshot(ci), before)
+
+    def test_usage(self):
+        ci = fp.county_db('ledger_usage')
+        self.assertEqual(fp.ctl(['ledger'], ci, check=False).returncode, 2)
+        self.assertEqual(fp.ctl(['ledger', 'import'], ci, check=False).returncode, 2)
+        self.assertEqual(fp.ctl(['ledger', 'import', '--bogus', self.small], ci, check=False).returncode, 2)
+        missing = self.path('missing-cols.csv')
+        write_rows(missing, self.header[:5], [r[:5] for r in self.rows])
+        p = fp.ctl(['ledger', 'import', missing], ci, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('姓名', p.stderr)
+
+
+if __name__ == '__main__':
+    fp.main()
