@@ -16,6 +16,12 @@ say "Import the division codes of 兴隆县 (130822): 20 townships, 297 villages
 "$CTL" regions import tests/fixtures/regions/130822/*.csv
 "$CTL" regions stats 130822
 
+say "Import the quarterly census of 兴隆县 (乡村人口台账, 2026 Q3; synthetic households)"
+mkdir -p var/demo/ledger
+cp deploy/demo/ledger/130822-2026Q3.csv var/demo/ledger/
+"$CTL" ledger import var/demo/ledger/130822-2026Q3.csv || true
+echo "  (imported again it changes nothing: the import is idempotent)"
+
 say "Each service answers over ZeroMQ + CURVE, as county IT (admin key)"
 for svc in intake screening assistance reporting; do "$CTL" ping $svc; done
 
@@ -126,12 +132,18 @@ SELECT l.kind AS "线索类型 kind", k.name_zh AS "名称 name", count(*) AS "�
  GROUP BY l.kind, k.name_zh ORDER BY l.kind;
 SQL
 
+say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
+echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
+echo "order and publishes them by region. The first few of this month, replayed from position 0:"
+FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 6 --timeout-ms 10000 || true
+
 say "What comes next"
 cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
-again never takes anything twice. The capabilities that build on it, each its own issue:
-  screening   leads matched to the ledger, cases carried village → township → county
+again never takes anything twice. Screening receives every lead, the ledger is loaded, and the
+reporting service relays every event by region. Next, each its own issue:
+  screening   cases carried village → township → county with the rules' reasons
   assistance  plans of measures, quarterly checks, four-step risk elimination
-  reporting   live events by region for dashboards, monthly and quarterly reports
+  reporting   the monthly and quarterly reports (CSV, XLSX)
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT
