@@ -7,6 +7,7 @@
 #include "log.h"
 #include "relay.h"
 #include "replay.h"
+#include "reports.h"
 #include "service.h"
 #include "sse.h"
 
@@ -39,6 +40,12 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     case FANGPIN__V1__REPORTING_REQUEST__OP_REPLAY:
         report_replay(svc, req, in); /* takes in */
         return;
+    case FANGPIN__V1__REPORTING_REQUEST__OP_GET_REPORT:
+        report_get_report(svc, req, in); /* takes in */
+        return;
+    case FANGPIN__V1__REPORTING_REQUEST__OP_REOPEN_REPORT:
+        report_reopen_report(svc, req, in); /* takes in */
+        return;
     default:
         fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
                          "the request names no operation this service knows", "未知的操作");
@@ -49,11 +56,16 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
 
 static int s_on_start(fp_service_t *svc, void *arg)
 {
+    if (report_reports_start(svc) != 0) return 1;
     if (report_relay_start(&g_relay, svc) != 0) return 1;
     return report_sse_start(&g_sse, &g_relay, svc);
 }
 
-static bool s_on_http(fp_service_t *svc, fp_http_req_t *req, void *arg) { return report_sse_handle(&g_sse, req); }
+/* Report downloads first (/reports/...), then the event stream (/events). */
+static bool s_on_http(fp_service_t *svc, fp_http_req_t *req, void *arg)
+{
+    return report_reports_http(svc, req) || report_sse_handle(&g_sse, req);
+}
 
 static void s_on_stop(fp_service_t *svc, void *arg)
 {
@@ -74,6 +86,10 @@ int main(int argc, char **argv)
          "most events numbered in one relay transaction", 0, 0, 0},
         {"FANGPIN_REPORTING_SSE", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /events (Server-Sent Events, unauthenticated: behind the county's reverse proxy only)", 0, 0, 0},
+        {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
+         "serve GET /reports/... downloads (CSV, XLSX; unauthenticated: the county's internal network behind its reverse proxy only)",
+         0, 0, 0},
+        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {0},
     };
     static const fp_service_def_t def = {

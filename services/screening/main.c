@@ -3,6 +3,7 @@
  * fangpin.v1.ScreeningRequest / ScreeningReply (proto/fangpin/v1/screening.proto). */
 #include <stdio.h>
 
+#include "cases.h"
 #include "fangpin/v1/screening.pb-c.h"
 #include "log.h"
 #include "receive.h"
@@ -24,6 +25,12 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     out.request_id = in->request_id;
     out.status = &st;
     switch (in->op_case) {
+    case FANGPIN__V1__SCREENING_REQUEST__OP_LIST_CASES:
+        screen_list_cases(svc, req, in); /* takes in */
+        return;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_SHOW_CASE:
+        screen_show_case(svc, req, in);
+        return;
     case FANGPIN__V1__SCREENING_REQUEST__OP_PING:
         fp_request_set_op(req, "ping");
         fp_request_fill_pong(svc, req, in->ping->note, &pong);

@@ -1,8 +1,9 @@
 /* receive.c: screening's intake of accepted leads. A PULL socket takes intake's LeadsAccepted
  * hints; the hint only wakes the worker, which then claims unscreened leads from the table in
- * batches (FOR UPDATE SKIP LOCKED: workers share the load, no lead is taken twice). The same
- * claim runs on every database-ready and periodically, so leads accepted while screening was
- * down, or whose hint was lost, are received all the same. */
+ * batches (FOR UPDATE SKIP LOCKED: workers share the load, no lead is taken twice) and screens
+ * each batch into cases in the claim's own transaction (see s_claim). The same claim runs on
+ * every database-ready and periodically, so leads accepted while screening was down, or whose
+ * hint was lost, are received all the same. */
 #include "receive.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cases.h"
 #include "fangpin/v1/intake.pb-c.h"
 #include "log.h"
 #include "mem.h"
@@ -19,22 +21,28 @@
 
 static void s_claim(screen_recv_t *r);
 
-static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
+/* One batch on its way through the transaction chain. */
+typedef struct {
+    screen_recv_t *r;
+    int n;          /* leads claimed */
+    int cases;      /* cases touched */
+} s_batch_t;
+
+/* The chain ended (committed, rolled back or the database went away): maybe go again. */
+static void s_done(s_batch_t *b, bool committed)
 {
-    screen_recv_t *r = arg;
+    screen_recv_t *r = b->r;
+    int n = committed ? b->n : 0;
     r->claiming = false;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("claiming leads failed", "error", PQresultErrorMessage(res));
-        return; /* the periodic scan tries again */
-    }
-    int n = PQntuples(res);
     if (n > 0) {
         r->received += (uint64_t)n;
         fp_counter_add(r->c_received, (uint64_t)n);
-        char count[16];
+        char count[16], cases[16];
         snprintf(count, sizeof count, "%d", n);
-        fp_log_info("leads received", "count", count, "worker", r->worker);
+        snprintf(cases, sizeof cases, "%d", b->cases);
+        fp_log_info("leads received", "count", count, "cases", cases, "worker", r->worker);
     }
+    free(b);
     /* a full batch means there may be more: keep going; also go again if woken meanwhile */
     if (n == atoi(S_CLAIM_BATCH) || r->again) {
         r->again = false;
@@ -42,6 +50,84 @@ static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
     }
 }
 
+static void s_on_rolled_back(fp_db_t *db, PGresult *res, void *arg) { s_done(arg, false); }
+
+static void s_abort(fp_db_t *db, s_batch_t *b, PGresult *res, const char *what)
+{
+    if (!res) { /* connection lost: the server rolled the transaction back */
+        s_done(b, false);
+        return;
+    }
+    fp_log_error("screening a batch failed; rolled back, retried by the next scan", "step", what, "error",
+                 PQresultErrorMessage(res));
+    fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rolled_back, b);
+}
+
+static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(db, b, res, "COMMIT");
+    s_done(b, true);
+}
+
+static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "store decisions");
+    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+}
+
+/* screen_match() opened or merged the cases and returned their facts: the rules decide. */
+static void s_on_matched(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "match");
+    fp_buf_t json = {0};
+    b->cases = screen_cases_decide(res, &json);
+    if (b->cases == 0) {
+        fp_buf_free(&json);
+        fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+        return;
+    }
+    const char *p[1] = {json.data};
+    fp_db_query(db, FP_DB_FRONT, "SELECT screen_store_decisions($1::jsonb)", 1, p, s_on_stored, b);
+    fp_buf_free(&json);
+}
+
+static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "claim");
+    b->n = PQntuples(res);
+    if (b->n == 0) {
+        fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+        return;
+    }
+    fp_buf_t ids = {0};
+    fp_buf_puts(&ids, "{");
+    for (int i = 0; i < b->n; i++) fp_buf_printf(&ids, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
+    fp_buf_puts(&ids, "}");
+    const char *p[1] = {ids.data};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM screen_match($1::bigint[])", 1, p, s_on_matched, b);
+    fp_buf_free(&ids);
+}
+
+static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(db, b, res, "BEGIN");
+    const char *p[1] = {b->r->worker};
+    fp_db_query(db, FP_DB_FRONT,
+                "WITH c AS (SELECT id FROM leads WHERE screened_at IS NULL ORDER BY county_code, id"
+                "           LIMIT " S_CLAIM_BATCH " FOR UPDATE SKIP LOCKED)"
+                " UPDATE leads l SET screened_at = now(), screened_by = $1 FROM c WHERE l.id = c.id"
+                " RETURNING l.id",
+                1, p, s_on_claimed, b);
+}
+
+/* One transaction per batch: BEGIN; claim; screen_match (cases, history, events, statuses);
+ * the rules in C; store the decisions; COMMIT. A crash anywhere rolls all of it back and the
+ * leads stay unclaimed for the next scan: nothing lost, nothing done twice. */
 static void s_claim(screen_recv_t *r)
 {
     if (!fp_service_db_ready(r->svc)) return;
@@ -50,13 +136,9 @@ static void s_claim(screen_recv_t *r)
         return;
     }
     r->claiming = true;
-    const char *p[1] = {r->worker};
-    fp_db_query(fp_service_db(r->svc), 0,
-                "WITH c AS (SELECT id FROM leads WHERE screened_at IS NULL ORDER BY county_code, id"
-                "           LIMIT " S_CLAIM_BATCH " FOR UPDATE SKIP LOCKED)"
-                " UPDATE leads l SET screened_at = now(), screened_by = $1 FROM c WHERE l.id = c.id"
-                " RETURNING l.id",
-                1, p, s_on_claimed, r);
+    s_batch_t *b = fp_new(s_batch_t);
+    b->r = r;
+    fp_db_query(fp_service_db(r->svc), 0, "BEGIN", 0, NULL, s_on_begun, b);
 }
 
 static void s_on_hint(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)

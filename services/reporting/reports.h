@@ -1,0 +1,20 @@
+/* reports.h: the report engine of the reporting service. GetReport and ReopenReport on the
+ * ROUTER, and GET /reports/<report>?region=&period=&format=csv|xlsx on the HTTP port. Reports
+ * of closed periods are frozen in report_snapshots (deploy/db/migrations/006_reports.sql). */
+#ifndef REPORT_REPORTS_H
+#define REPORT_REPORTS_H
+#include <stdbool.h>
+
+#include "fangpin/v1/reporting.pb-c.h"
+#include "service.h"
+
+/* Reads FANGPIN_TODAY and FANGPIN_REPORTING_HTTP_REPORTS; non-zero on a bad value. */
+int report_reports_start(fp_service_t *svc);
+/* Answers in->get_report / in->reopen_report (takes in and frees it when it has answered). */
+void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
+void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
+/* GET /reports/...: true when answered (now or later); false for other paths, or when report
+ * downloads are off (the skeleton then answers 404). */
+bool report_reports_http(fp_service_t *svc, fp_http_req_t *req);
+
+#endif

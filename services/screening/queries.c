@@ -1,0 +1,295 @@
+/* queries.c: screening's read operations, ListCases and ShowCase. An actor sees the cases inside
+ * its region (village, township, county prefix), an admin its county; departments and the
+ * gateway are refused. A case outside the caller's region is NOT_FOUND, ID numbers are masked. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "idcard.h"
+#include "log.h"
+
+typedef struct {
+    fp_request_t *req;
+    Fangpin__V1__ScreeningRequest *msg;
+    char scope[13];
+} s_q_t;
+
+static void s_q_free(s_q_t *q)
+{
+    fangpin__v1__screening_request__free_unpacked(q->msg, NULL);
+    free(q);
+}
+
+static void s_q_fail(s_q_t *q, Fangpin__V1__Code code, const char *en, const char *zh)
+{
+    fp_request_error(q->req, q->msg->request_id, code, en, zh);
+    s_q_free(q);
+}
+
+static void s_q_reply(s_q_t *q, Fangpin__V1__ScreeningReply *out)
+{
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.message = (char *)"ok";
+    out->request_id = q->msg->request_id;
+    out->status = &st;
+    fp_request_reply(q->req, &out->base, FANGPIN__V1__CODE__OK);
+    s_q_free(q);
+}
+
+static bool s_q_db_error(s_q_t *q, PGresult *res)
+{
+    if (!res) {
+        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable; retry", "数据库暂不可用，请重试");
+        return true;
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fp_log_error("screening query failed", "error", PQresultErrorMessage(res));
+        s_q_fail(q, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
+        return true;
+    }
+    return false;
+}
+
+/* The region prefix the caller may see: an actor's region, an admin's county. false for
+ * departments, the gateway, or a principal without a region. */
+static bool s_scope_of(const fp_principal_t *p, char out[13])
+{
+    const char *r = NULL;
+    if (!strcmp(p->kind, "actor")) r = p->region;
+    else if (!strcmp(p->kind, "admin")) r = p->county[0] ? p->county : p->region;
+    if (!r || !r[0]) return false;
+    snprintf(out, 13, "%s", r);
+    return true;
+}
+
+static s_q_t *s_q(fp_request_t *req, Fangpin__V1__ScreeningRequest *msg, const char *op)
+{
+    fp_request_set_op(req, op);
+    s_q_t *q = fp_new(s_q_t);
+    q->req = req;
+    q->msg = msg;
+    if (!s_scope_of(fp_request_principal(req), q->scope)) {
+        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "cases are for village, township and county actors and admins",
+                 "仅村、乡、县工作人员及管理员可查看监测案件");
+        return NULL;
+    }
+    return q;
+}
+
+static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
+
+/* The summary columns shared by both operations, from column c0 on. */
+#define S_SUMMARY_SQL                                                                                           \
+    "c.id::text, c.county_code::text, c.village_code::text, c.household_no::text, c.state, coalesce(c.kind, ''),"  \
+    " array_to_string(c.risk_types, ','), to_char(c.opened_on, 'YYYY-MM-DD'), to_char(c.due_on, 'YYYY-MM-DD'),"   \
+    " coalesce(c.line_fen, 0)::text, coalesce(c.per_capita_net_fen, 0)::text, coalesce(c.decision->>'kind', ''),"  \
+    " (SELECT count(*) FROM case_leads cl WHERE cl.case_id = c.id)::text,"                                        \
+    " (c.state NOT IN ('identified', 'closed_not_included') AND c.due_on < CURRENT_DATE)::text,"                \
+    " ((extract(epoch FROM c.updated_at) * 1000)::bigint)::text"
+#define S_SUMMARY_COLS 15
+
+/* Fills s from the row's columns c0..c0+14; risks (at least 11 slots) holds the split types,
+ * buf the string they point into. */
+static void s_summary(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary *s, char **risks, char *buf,
+                      size_t bufsz)
+{
+    fangpin__v1__case_summary__init(s);
+    s->case_id = s_i64(PQgetvalue(res, r, c0));
+    s->county_code = PQgetvalue(res, r, c0 + 1);
+    s->village_code = PQgetvalue(res, r, c0 + 2);
+    s->household_no = PQgetvalue(res, r, c0 + 3);
+    s->state = PQgetvalue(res, r, c0 + 4);
+    s->kind = PQgetvalue(res, r, c0 + 5);
+    snprintf(buf, bufsz, "%s", PQgetvalue(res, r, c0 + 6));
+    s->risk_types = risks;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && s->n_risk_types < 11; t = strtok_r(NULL, ",", &save))
+        risks[s->n_risk_types++] = t;
+    s->opened_on = PQgetvalue(res, r, c0 + 7);
+    s->due_on = PQgetvalue(res, r, c0 + 8);
+    s->line_fen = s_i64(PQgetvalue(res, r, c0 + 9));
+    s->per_capita_net_fen = s_i64(PQgetvalue(res, r, c0 + 10));
+    s->suggested_kind = PQgetvalue(res, r, c0 + 11);
+    s->leads = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 12));
+    s->overdue = !strcmp(PQgetvalue(res, r, c0 + 13), "true");
+    s->updated_at_ms = s_i64(PQgetvalue(res, r, c0 + 14));
+}
+
+/* --- ListCases ------------------------------------------------------------------------------- */
+
+typedef struct {
+    char risks[11 * 24];
+    char *ptrs[11];
+} s_risk_buf_t;
+
+static void s_on_list(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_q_t *q = arg;
+    if (s_q_db_error(q, res)) return;
+    int n = PQntuples(res);
+    size_t m = (size_t)(n ? n : 1);
+    Fangpin__V1__CaseSummary *rows = fp_calloc(m, sizeof *rows);
+    Fangpin__V1__CaseSummary **ptrs = fp_calloc(m, sizeof *ptrs);
+    s_risk_buf_t *rb = fp_calloc(m, sizeof *rb);
+    for (int r = 0; r < n; r++) {
+        s_summary(res, r, 0, &rows[r], rb[r].ptrs, rb[r].risks, sizeof rb[r].risks);
+        ptrs[r] = &rows[r];
+    }
+    Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
+    Fangpin__V1__CaseList list = FANGPIN__V1__CASE_LIST__INIT;
+    list.n_cases = (size_t)n;
+    list.cases = ptrs;
+    list.next_after_id = n > 0 && (uint32_t)n == q->msg->list_cases->limit ? rows[n - 1].case_id : 0;
+    out.result_case = FANGPIN__V1__SCREENING_REPLY__RESULT_CASE_LIST;
+    out.case_list = &list;
+    s_q_reply(q, &out);
+    free(rows);
+    free(ptrs);
+    free(rb);
+}
+
+static bool s_digits(const char *s)
+{
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+{
+    s_q_t *q = s_q(req, msg, "list_cases");
+    if (!q) return;
+    Fangpin__V1__ListCases *lc = msg->list_cases;
+    const char *prefix = q->scope;
+    if (lc->region_prefix[0]) {
+        if (strlen(lc->region_prefix) > 12 || !s_digits(lc->region_prefix))
+            return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code",
+                            "区域代码格式错误");
+        if (strncmp(lc->region_prefix, q->scope, strlen(q->scope)) != 0)
+            return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
+                            "所查区域超出您的管辖范围");
+        prefix = lc->region_prefix;
+    }
+    if (lc->limit == 0) lc->limit = 200;
+    if (lc->limit > 2000) lc->limit = 2000;
+    char after[24], limit[16];
+    snprintf(after, sizeof after, "%lld", (long long)lc->after_id);
+    snprintf(limit, sizeof limit, "%u", lc->limit);
+    const char *p[5] = {prefix, lc->state, lc->overdue_only ? "t" : "f", after, limit};
+    fp_db_query(fp_service_db(svc), 0,
+                "SELECT " S_SUMMARY_SQL " FROM cases c"
+                " WHERE c.village_code LIKE $1 || '%' AND ($2 = '' OR c.state = $2)"
+                " AND (NOT $3::boolean OR (c.state NOT IN ('identified', 'closed_not_included')"
+                "      AND c.due_on < CURRENT_DATE))"
+                " AND c.id > $4::bigint ORDER BY c.id LIMIT $5::int",
+                5, p, s_on_list, q);
+}
+
+/* --- ShowCase -------------------------------------------------------------------------------- */
+
+/* One query, rows tagged: 0 the case (summary columns), 1 its leads, 2 its history, 3 the
+ * fired rules of its decision; columns after the tag and the order are text. */
+static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_q_t *q = arg;
+    if (s_q_db_error(q, res)) return;
+    int n = PQntuples(res);
+    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+        return s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+    size_t m = (size_t)n;
+    Fangpin__V1__CaseSummary summary;
+    s_risk_buf_t rb = {0};
+    s_summary(res, 0, 2, &summary, rb.ptrs, rb.risks, sizeof rb.risks);
+    Fangpin__V1__CaseLead *leads = fp_calloc(m, sizeof *leads);
+    Fangpin__V1__CaseLead **lp = fp_calloc(m, sizeof *lp);
+    char(*masked)[24] = fp_calloc(m, sizeof *masked);
+    Fangpin__V1__CaseHistoryEntry *hist = fp_calloc(m, sizeof *hist);
+    Fangpin__V1__CaseHistoryEntry **hp = fp_calloc(m, sizeof *hp);
+    Fangpin__V1__FiredRule *rules = fp_calloc(m, sizeof *rules);
+    Fangpin__V1__FiredRule **rp = fp_calloc(m, sizeof *rp);
+    Fangpin__V1__CaseDetail detail = FANGPIN__V1__CASE_DETAIL__INIT;
+    detail.summary = &summary;
+    detail.leads = lp;
+    detail.history = hp;
+    detail.rules = rp;
+    for (int r = 1; r < n; r++) {
+        const char *tag = PQgetvalue(res, r, 0);
+#define C(i) PQgetvalue(res, r, 2 + (i))
+        if (!strcmp(tag, "1")) {
+            Fangpin__V1__CaseLead *l = &leads[detail.n_leads];
+            fangpin__v1__case_lead__init(l);
+            l->lead_id = s_i64(C(0));
+            l->kind = C(1);
+            fp_idcard_mask(C(2), masked[detail.n_leads], sizeof masked[0]);
+            l->id_number_masked = masked[detail.n_leads];
+            l->occurred_on = C(3);
+            l->has_amount = C(4)[0] != '\0';
+            l->amount_fen = s_i64(C(4));
+            l->department = C(5);
+            l->status = C(6);
+            l->merged_at_ms = s_i64(C(7));
+            l->village_code = C(8);
+            lp[detail.n_leads++] = l;
+        } else if (!strcmp(tag, "2")) {
+            Fangpin__V1__CaseHistoryEntry *h = &hist[detail.n_history];
+            fangpin__v1__case_history_entry__init(h);
+            h->at_ms = s_i64(C(0));
+            h->actor = C(1);
+            h->level = C(2);
+            h->event = C(3);
+            h->from_state = C(4);
+            h->to_state = C(5);
+            h->reason = C(6);
+            hp[detail.n_history++] = h;
+        } else if (!strcmp(tag, "3")) {
+            Fangpin__V1__FiredRule *f = &rules[detail.n_rules];
+            fangpin__v1__fired_rule__init(f);
+            f->id = C(0);
+            f->zh = C(1);
+            f->seen = C(2);
+            f->why_zh = C(3);
+            rp[detail.n_rules++] = f;
+        }
+#undef C
+    }
+    Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
+    out.result_case = FANGPIN__V1__SCREENING_REPLY__RESULT_CASE_DETAIL;
+    out.case_detail = &detail;
+    s_q_reply(q, &out);
+    free(leads);
+    free(lp);
+    free(masked);
+    free(hist);
+    free(hp);
+    free(rules);
+    free(rp);
+}
+
+void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+{
+    s_q_t *q = s_q(req, msg, "show_case");
+    if (!q) return;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)msg->show_case->case_id);
+    const char *p[2] = {id, q->scope};
+    /* 17 columns: tag, order, then up to 15 text columns (the summary's count) */
+    fp_db_query(fp_service_db(svc), 0,
+                "WITH c AS (SELECT * FROM cases WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
+                " SELECT 0 AS tag, 0::bigint AS ord, " S_SUMMARY_SQL " FROM c"
+                " UNION ALL"
+                " SELECT 1, l.id, l.id::text, l.kind, l.id_number::text, to_char(l.occurred_on, 'YYYY-MM-DD'),"
+                "  coalesce(l.amount_fen::text, ''), coalesce(l.department_code, ''), l.status,"
+                "  ((extract(epoch FROM cl.merged_at) * 1000)::bigint)::text, l.village_code::text,"
+                "  '', '', '', '', '', ''"
+                "  FROM c JOIN case_leads cl ON cl.case_id = c.id JOIN leads l ON l.id = cl.lead_id"
+                " UNION ALL"
+                " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
+                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', ''"
+                "  FROM c JOIN case_history h ON h.case_id = c.id"
+                " UNION ALL"
+                " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
+                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', ''"
+                "  FROM c, jsonb_array_elements(coalesce(c.decision->'fired', '[]')) WITH ORDINALITY AS f(v, n)"
+                " ORDER BY 1, 2",
+                2, p, s_on_show, q);
+}
