@@ -8,8 +8,10 @@
 #include "log.h"
 #include "receive.h"
 #include "service.h"
+#include "transitions.h"
 
-static screen_recv_t g_recv; /* the one instance; main owns it */
+static screen_recv_t g_recv;   /* the one instance; main owns it */
+static screen_trans_t g_trans; /* transitions and the overdue scan */
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
@@ -31,6 +33,16 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     case FANGPIN__V1__SCREENING_REQUEST__OP_SHOW_CASE:
         screen_show_case(svc, req, in);
         return;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE:
+    case FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE:
+        screen_transition(&g_trans, req, in); /* takes in */
+        return;
     case FANGPIN__V1__SCREENING_REQUEST__OP_PING:
         fp_request_set_op(req, "ping");
         fp_request_fill_pong(svc, req, in->ping->note, &pong);
@@ -48,10 +60,21 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     fangpin__v1__screening_request__free_unpacked(in, NULL);
 }
 
-static int s_on_start(fp_service_t *svc, void *arg) { return screen_recv_start(&g_recv, svc); }
+static int s_on_start(fp_service_t *svc, void *arg)
+{
+    return screen_trans_start(&g_trans, svc) || screen_recv_start(&g_recv, svc);
+}
 static void s_on_stop(fp_service_t *svc, void *arg) { screen_recv_stop(&g_recv); }
-static void s_on_ready(fp_service_t *svc, void *arg) { screen_recv_ready(&g_recv); }
-static void s_on_tick(fp_service_t *svc, void *arg) { screen_recv_tick(&g_recv); }
+static void s_on_ready(fp_service_t *svc, void *arg)
+{
+    screen_recv_ready(&g_recv);
+    screen_trans_ready(&g_trans);
+}
+static void s_on_tick(fp_service_t *svc, void *arg)
+{
+    screen_recv_tick(&g_recv);
+    screen_trans_tick(&g_trans);
+}
 
 int main(int argc, char **argv)
 {
@@ -60,6 +83,7 @@ int main(int argc, char **argv)
          "intake's LeadsAccepted PUSH endpoint to connect the PULL to", 0, 0, 0},
         {"FANGPIN_SCREENING_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for unreceived leads this often (hints can be lost)", 0, 0, 0},
+        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };
     static const fp_service_def_t def = {

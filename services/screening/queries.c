@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cases.h"
+#include "date.h"
+#include "transitions.h"
 #include "idcard.h"
 #include "log.h"
 
@@ -79,48 +81,7 @@ static s_q_t *s_q(fp_request_t *req, Fangpin__V1__ScreeningRequest *msg, const c
 
 static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
 
-/* The summary columns shared by both operations, from column c0 on. */
-#define S_SUMMARY_SQL                                                                                           \
-    "c.id::text, c.county_code::text, c.village_code::text, c.household_no::text, c.state, coalesce(c.kind, ''),"  \
-    " array_to_string(c.risk_types, ','), to_char(c.opened_on, 'YYYY-MM-DD'), to_char(c.due_on, 'YYYY-MM-DD'),"   \
-    " coalesce(c.line_fen, 0)::text, coalesce(c.per_capita_net_fen, 0)::text, coalesce(c.decision->>'kind', ''),"  \
-    " (SELECT count(*) FROM case_leads cl WHERE cl.case_id = c.id)::text,"                                        \
-    " (c.state NOT IN ('identified', 'closed_not_included') AND c.due_on < CURRENT_DATE)::text,"                \
-    " ((extract(epoch FROM c.updated_at) * 1000)::bigint)::text"
-#define S_SUMMARY_COLS 15
-
-/* Fills s from the row's columns c0..c0+14; risks (at least 11 slots) holds the split types,
- * buf the string they point into. */
-static void s_summary(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary *s, char **risks, char *buf,
-                      size_t bufsz)
-{
-    fangpin__v1__case_summary__init(s);
-    s->case_id = s_i64(PQgetvalue(res, r, c0));
-    s->county_code = PQgetvalue(res, r, c0 + 1);
-    s->village_code = PQgetvalue(res, r, c0 + 2);
-    s->household_no = PQgetvalue(res, r, c0 + 3);
-    s->state = PQgetvalue(res, r, c0 + 4);
-    s->kind = PQgetvalue(res, r, c0 + 5);
-    snprintf(buf, bufsz, "%s", PQgetvalue(res, r, c0 + 6));
-    s->risk_types = risks;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && s->n_risk_types < 11; t = strtok_r(NULL, ",", &save))
-        risks[s->n_risk_types++] = t;
-    s->opened_on = PQgetvalue(res, r, c0 + 7);
-    s->due_on = PQgetvalue(res, r, c0 + 8);
-    s->line_fen = s_i64(PQgetvalue(res, r, c0 + 9));
-    s->per_capita_net_fen = s_i64(PQgetvalue(res, r, c0 + 10));
-    s->suggested_kind = PQgetvalue(res, r, c0 + 11);
-    s->leads = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 12));
-    s->overdue = !strcmp(PQgetvalue(res, r, c0 + 13), "true");
-    s->updated_at_ms = s_i64(PQgetvalue(res, r, c0 + 14));
-}
-
 /* --- ListCases ------------------------------------------------------------------------------- */
-
-typedef struct {
-    char risks[11 * 24];
-    char *ptrs[11];
-} s_risk_buf_t;
 
 static void s_on_list(fp_db_t *db, PGresult *res, void *arg)
 {
@@ -130,9 +91,9 @@ static void s_on_list(fp_db_t *db, PGresult *res, void *arg)
     size_t m = (size_t)(n ? n : 1);
     Fangpin__V1__CaseSummary *rows = fp_calloc(m, sizeof *rows);
     Fangpin__V1__CaseSummary **ptrs = fp_calloc(m, sizeof *ptrs);
-    s_risk_buf_t *rb = fp_calloc(m, sizeof *rb);
+    screen_summary_buf_t *rb = fp_calloc(m, sizeof *rb);
     for (int r = 0; r < n; r++) {
-        s_summary(res, r, 0, &rows[r], rb[r].ptrs, rb[r].risks, sizeof rb[r].risks);
+        screen_summary_fill(res, r, 0, &rows[r], &rb[r]);
         ptrs[r] = &rows[r];
     }
     Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
@@ -177,10 +138,10 @@ void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screen
     snprintf(limit, sizeof limit, "%u", lc->limit);
     const char *p[5] = {prefix, lc->state, lc->overdue_only ? "t" : "f", after, limit};
     fp_db_query(fp_service_db(svc), 0,
-                "SELECT " S_SUMMARY_SQL " FROM cases c"
+                "SELECT " SCREEN_SUMMARY_SQL " FROM cases c"
                 " WHERE c.village_code LIKE $1 || '%' AND ($2 = '' OR c.state = $2)"
                 " AND (NOT $3::boolean OR (c.state NOT IN ('identified', 'closed_not_included')"
-                "      AND c.due_on < CURRENT_DATE))"
+                "      AND c.overdue_step = c.state))"
                 " AND c.id > $4::bigint ORDER BY c.id LIMIT $5::int",
                 5, p, s_on_list, q);
 }
@@ -198,8 +159,8 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
         return s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
     size_t m = (size_t)n;
     Fangpin__V1__CaseSummary summary;
-    s_risk_buf_t rb = {0};
-    s_summary(res, 0, 2, &summary, rb.ptrs, rb.risks, sizeof rb.risks);
+    screen_summary_buf_t rb = {0};
+    screen_summary_fill(res, 0, 2, &summary, &rb);
     Fangpin__V1__CaseLead *leads = fp_calloc(m, sizeof *leads);
     Fangpin__V1__CaseLead **lp = fp_calloc(m, sizeof *lp);
     char(*masked)[24] = fp_calloc(m, sizeof *masked);
@@ -212,6 +173,7 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     detail.leads = lp;
     detail.history = hp;
     detail.rules = rp;
+    detail.notice_text = PQgetvalue(res, 0, 2 + 18);
     for (int r = 1; r < n; r++) {
         const char *tag = PQgetvalue(res, r, 0);
 #define C(i) PQgetvalue(res, r, 2 + (i))
@@ -272,23 +234,23 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screeni
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)msg->show_case->case_id);
     const char *p[2] = {id, q->scope};
-    /* 17 columns: tag, order, then up to 15 text columns (the summary's count) */
+    /* 21 columns: tag, order, then up to 19 text columns (the summary's count) */
     fp_db_query(fp_service_db(svc), 0,
                 "WITH c AS (SELECT * FROM cases WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
-                " SELECT 0 AS tag, 0::bigint AS ord, " S_SUMMARY_SQL " FROM c"
+                " SELECT 0 AS tag, 0::bigint AS ord, " SCREEN_SUMMARY_SQL " FROM c"
                 " UNION ALL"
                 " SELECT 1, l.id, l.id::text, l.kind, l.id_number::text, to_char(l.occurred_on, 'YYYY-MM-DD'),"
                 "  coalesce(l.amount_fen::text, ''), coalesce(l.department_code, ''), l.status,"
                 "  ((extract(epoch FROM cl.merged_at) * 1000)::bigint)::text, l.village_code::text,"
-                "  '', '', '', '', '', ''"
+                "  '', '', '', '', '', '', '', '', '', ''"
                 "  FROM c JOIN case_leads cl ON cl.case_id = c.id JOIN leads l ON l.id = cl.lead_id"
                 " UNION ALL"
                 " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
-                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', ''"
+                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', '', ''"
                 "  FROM c JOIN case_history h ON h.case_id = c.id"
                 " UNION ALL"
                 " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
-                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', ''"
+                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''"
                 "  FROM c, jsonb_array_elements(coalesce(c.decision->'fired', '[]')) WITH ORDINALITY AS f(v, n)"
                 " ORDER BY 1, 2",
                 2, p, s_on_show, q);

@@ -19,5 +19,6 @@ int ctl_cmd_migrate(int argc, char **argv); /* migrate */
 int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */
 int ctl_cmd_tail(int argc, char **argv);    /* tail --region PREFIX [--from N] */
 int ctl_cmd_ledger(int argc, char **argv);  /* ledger import FILE... */
+int ctl_cmd_case(int argc, char **argv);    /* case list|show|visit|notice|object|review|approve|identify|return|close */
 
 #endif

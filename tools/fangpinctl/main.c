@@ -49,7 +49,9 @@ static void s_usage(FILE *out)
             "  ledger import FILE...      load quarterly census CSVs of the rural population ledger\n"
             "                             (乡村人口台账); writes FILE.results.csv (see ledger --help)\n"
             "  tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
-            "                             follow the event stream of a region (replay from N, then live)\n\n"
+            "                             follow the event stream of a region (replay from N, then live)\n"
+            "  case list|show|visit|notice|object|review|approve|identify|return|close ...\n"
+            "                             the verification case over CURVE to screening (see case --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -74,7 +76,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
                 {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
-                {"tail", ctl_cmd_tail}};
+                {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

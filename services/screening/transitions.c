@@ -1,0 +1,587 @@
+/* transitions.c: the case transitions through the protocol and the overdue scan. Each request is
+ * one transaction: BEGIN; the case FOR UPDATE within the actor's region; a seen request id answers
+ * the stored outcome; screen_case_apply(); UPDATE case + INSERT history + event (+ the leads'
+ * status when the case ends); COMMIT; then the reply. Only masked names leave through here. */
+#include "transitions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "log.h"
+#include "mem.h"
+
+#define SCREEN_OVERDUE_SCAN_MS 60000 /* the overdue scan's period; also on database-ready */
+
+static const char *const s_final_sql = "('identified', 'closed_not_included')";
+
+int32_t screen_today(const screen_trans_t *t)
+{
+    return t->today_override ? t->today_override : fp_date_today_utc8();
+}
+
+static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
+
+static int32_t s_date(const char *s, int32_t dflt)
+{
+    int32_t d;
+    return s && *s && fp_date_parse(s, &d) == FP_OK ? d : dflt;
+}
+
+static screen_case_state_t s_state_of(const char *code)
+{
+    for (int i = 0; i < SCREEN_CS_COUNT_; i++)
+        if (!strcmp(code, screen_case_state_code((screen_case_state_t)i))) return (screen_case_state_t)i;
+    return SCREEN_CS_COUNT_;
+}
+
+static screen_kind_t s_kind_of(const char *code)
+{
+    for (int i = 1; i < SCREEN_KIND_COUNT_; i++)
+        if (code && !strcmp(code, screen_kind_code((screen_kind_t)i))) return (screen_kind_t)i;
+    return SCREEN_KIND_NONE;
+}
+
+/* --- summary (shared with queries.c) ----------------------------------------------------------- */
+
+void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary *s, screen_summary_buf_t *b)
+{
+    fangpin__v1__case_summary__init(s);
+    s->case_id = s_i64(PQgetvalue(res, r, c0));
+    s->county_code = PQgetvalue(res, r, c0 + 1);
+    s->village_code = PQgetvalue(res, r, c0 + 2);
+    s->household_no = PQgetvalue(res, r, c0 + 3);
+    s->state = PQgetvalue(res, r, c0 + 4);
+    s->kind = PQgetvalue(res, r, c0 + 5);
+    snprintf(b->risks, sizeof b->risks, "%s", PQgetvalue(res, r, c0 + 6));
+    s->risk_types = b->ptrs;
+    for (char *save = NULL, *t = strtok_r(b->risks, ",", &save); t && s->n_risk_types < 11;
+         t = strtok_r(NULL, ",", &save))
+        b->ptrs[s->n_risk_types++] = t;
+    s->opened_on = PQgetvalue(res, r, c0 + 7);
+    s->due_on = PQgetvalue(res, r, c0 + 8);
+    s->line_fen = s_i64(PQgetvalue(res, r, c0 + 9));
+    s->per_capita_net_fen = s_i64(PQgetvalue(res, r, c0 + 10));
+    s->suggested_kind = PQgetvalue(res, r, c0 + 11);
+    s->leads = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 12));
+    s->overdue = !strcmp(PQgetvalue(res, r, c0 + 13), "true");
+    s->updated_at_ms = s_i64(PQgetvalue(res, r, c0 + 14));
+    s->notice_posted_on = PQgetvalue(res, r, c0 + 16);
+    s->objections = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 17));
+    screen_case_t c;
+    screen_case_open(&c, s_date(s->opened_on, 0));
+    c.state = s_state_of(s->state);
+    c.step_since = s_date(PQgetvalue(res, r, c0 + 15), c.lead_date);
+    c.notice_posted_on = s_date(s->notice_posted_on, SCREEN_NO_DATE);
+    b->step_due[0] = '\0';
+    if (c.state < SCREEN_CS_COUNT_) {
+        screen_case_params_t p;
+        screen_case_params_default(&p);
+        screen_case_due_t due = screen_case_due(&c, &p);
+        if (due.step_due != SCREEN_NO_DATE) fp_date_format(due.step_due, b->step_due);
+    }
+    s->step_due_on = b->step_due;
+}
+
+/* --- the public notice ------------------------------------------------------------------------- */
+
+static size_t s_u8len(unsigned char c)
+{
+    return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+}
+
+void screen_mask_name(const char *name, char *out, size_t outsz)
+{
+    size_t n = 0, off[64];
+    for (size_t i = 0; name[i] && n < 63; i += s_u8len((unsigned char)name[i])) off[n++] = i;
+    off[n] = strlen(name);
+    fp_buf_t b = {0};
+    if (n <= 1) {
+        fp_buf_puts(&b, n ? "*" : "");
+    } else {
+        fp_buf_printf(&b, "%.*s", (int)off[1], name); /* the surname's first character */
+        for (size_t i = 1; i + 1 < n; i++) fp_buf_puts(&b, "*");
+        if (n == 2) fp_buf_puts(&b, "*");
+        else fp_buf_printf(&b, "%.*s", (int)(off[n] - off[n - 1]), name + off[n - 1]);
+    }
+    snprintf(out, outsz, "%s", b.data ? b.data : "");
+    fp_buf_free(&b);
+}
+
+char *screen_notice_text(const char *head_name, const char *village_name, const char *kind_code,
+                         const char *risk_codes_csv, int32_t posted_on, int notice_days)
+{
+    char masked[256], day[11], end[11];
+    screen_mask_name(head_name, masked, sizeof masked);
+    fp_date_format(posted_on, day);
+    fp_date_format(posted_on + notice_days, end);
+    screen_kind_t k = s_kind_of(kind_code);
+    fp_buf_t b = {0};
+    fp_buf_printf(&b, "公示：经农户申请（或部门预警）、村入户核实和民主评议，%s户主%s家庭拟识别为防止返贫监测对象（%s），"
+                      "主要风险：", village_name, masked, k ? screen_kind_zh(k) : "类型待定");
+    size_t n = 0;
+    char risks[256];
+    snprintf(risks, sizeof risks, "%s", risk_codes_csv ? risk_codes_csv : "");
+    for (char *save = NULL, *t = strtok_r(risks, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        screen_risk_t r = screen_risk_from_code(t);
+        if (r == SCREEN_RISK_NONE) continue;
+        fp_buf_printf(&b, "%s%s", n++ ? "、" : "", screen_risk_zh(r));
+    }
+    if (!n) fp_buf_puts(&b, "待定");
+    fp_buf_printf(&b, "。公示期%d天（%s至%s），如有异议，请向村民委员会或乡镇人民政府反映。", notice_days, day, end);
+    return b.data;
+}
+
+/* An override text must not carry a long run of digits (an ID number, phone or bank account). */
+static bool s_has_long_digits(const char *s)
+{
+    int run = 0;
+    for (; *s; s++) {
+        run = (*s >= '0' && *s <= '9') || *s == 'X' || *s == 'x' ? run + 1 : 0;
+        if (run >= 11) return true;
+    }
+    return false;
+}
+
+/* --- one transition ---------------------------------------------------------------------------- */
+
+typedef struct {
+    screen_trans_t *t;
+    fp_request_t *req;
+    Fangpin__V1__ScreeningRequest *msg;
+    fp_db_t *db;
+    char scope[13], actor[128], case_id[24];
+    screen_level_t level;
+    screen_event_t ev;
+    fp_buf_t text;      /* history reason: findings, opinion, reason, objection, notice */
+    char *notice;       /* PostNotice: the text stored on the case */
+    const char *override;
+    bool replayed;
+    screen_case_t before, after;
+    char from[24], lead_status[16];
+} s_job_t;
+
+static void s_job_free(s_job_t *j)
+{
+    fp_buf_free(&j->text);
+    free(j->notice);
+    fangpin__v1__screening_request__free_unpacked(j->msg, NULL);
+    free(j);
+}
+
+static void s_fail(s_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+{
+    fp_request_error(j->req, j->msg->request_id, code, en, zh);
+    s_job_free(j);
+}
+
+static void s_unavailable(s_job_t *j)
+{
+    s_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, "the database went away: nothing was changed; retry with the same"
+           " request id", "数据库连接中断，未作任何更改，请用相同请求号重试");
+}
+
+static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) {}
+
+static void s_rollback(s_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL); }
+
+static void s_abort(s_job_t *j, PGresult *res, const char *what)
+{
+    if (!res) return s_unavailable(j);
+    fp_log_error("case transition failed; rolled back", "step", what, "error", PQresultErrorMessage(res));
+    s_rollback(j);
+    s_fail(j, FANGPIN__V1__CODE__INTERNAL, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
+}
+
+static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fp_log_error("reading the case after a transition failed", "error", PQresultErrorMessage(res));
+        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the case failed", "读取案件失败");
+    }
+    Fangpin__V1__CaseSummary sum;
+    screen_summary_buf_t b;
+    screen_summary_fill(res, 0, 0, &sum, &b);
+    Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.code = FANGPIN__V1__CODE__OK;
+    st.message = (char *)(j->replayed ? "already applied: this request id was seen for this case" : "ok");
+    st.message_zh = (char *)(j->replayed ? "该请求已办理（重复请求未再次执行）" : "办理成功");
+    out.request_id = j->msg->request_id;
+    out.status = &st;
+    out.result_case = FANGPIN__V1__SCREENING_REPLY__RESULT_CASE_SUMMARY;
+    out.case_summary = &sum;
+    fp_request_reply(j->req, &out.base, st.code);
+    j->req = NULL;
+    s_job_free(j);
+}
+
+static void s_reply_summary(s_job_t *j)
+{
+    const char *p[1] = {j->case_id};
+    fp_db_query(j->db, 0, "SELECT " SCREEN_SUMMARY_SQL " FROM cases c WHERE c.id = $1::bigint", 1, p, s_on_summary, j);
+}
+
+static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COMMIT");
+    if (!j->replayed) j->t->applied++;
+    s_reply_summary(j);
+}
+
+static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res) return s_unavailable(j);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && !strcmp(state, "23505")) { /* the same request id committed meanwhile */
+            s_rollback(j);
+            j->replayed = true;
+            return s_reply_summary(j);
+        }
+        return s_abort(j, res, "write");
+    }
+    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
+}
+
+static void s_write(s_job_t *j)
+{
+    const screen_case_t *a = &j->after;
+    char step[11], posted[11] = "", objections[16], returns[16];
+    fp_date_format(a->step_since, step);
+    if (a->notice_posted_on != SCREEN_NO_DATE) fp_date_format(a->notice_posted_on, posted);
+    snprintf(objections, sizeof objections, "%d", (int)a->objections);
+    snprintf(returns, sizeof returns, "%d", (int)a->returns);
+    fp_buf_t risks = {0};
+    fp_buf_puts(&risks, "");
+    for (size_t i = 0; j->ev.kind == SCREEN_EV_IDENTIFY && i < a->n_risks; i++)
+        fp_buf_printf(&risks, "%s%s", i ? "," : "", screen_risk_code(a->risks[i]));
+    const char *to = screen_case_state_code((screen_case_state_t)a->state);
+    const char *lead_reason = j->text.data ? j->text.data : "";
+    char ident_reason[200];
+    if (a->state == SCREEN_CS_IDENTIFIED) {
+        snprintf(ident_reason, sizeof ident_reason, "已识别纳入监测：%s", screen_kind_zh(a->kind));
+        lead_reason = ident_reason;
+    }
+    const char *p[18] = {
+        j->case_id, to, a->state == SCREEN_CS_IDENTIFIED ? screen_kind_code(a->kind) : "",
+        risks.data, step, posted, objections, returns, a->consent ? "t" : "f",
+        j->notice ? "t" : "f", j->notice ? j->notice : "", j->actor, screen_level_code(j->level),
+        screen_event_code(j->ev.kind), j->from, j->text.data ? j->text.data : "", j->msg->request_id,
+        lead_reason};
+    fp_db_query(j->db, FP_DB_FRONT,
+                "WITH u AS (UPDATE cases SET state = $2, kind = coalesce(nullif($3, ''), kind),"
+                "   risk_types = CASE WHEN $4 = '' THEN risk_types ELSE string_to_array($4, ',') END,"
+                "   step_since = $5::date, notice_posted_on = nullif($6, '')::date, objections = $7::int,"
+                "   returns = $8::int, consent = $9::boolean,"
+                "   notice_text = CASE WHEN $10::boolean THEN $11 ELSE notice_text END, updated_at = now()"
+                "  WHERE id = $1::bigint RETURNING county_code, village_code),"
+                " h AS (INSERT INTO case_history (county_code, case_id, actor, level, event, from_state, to_state,"
+                "   reason, request_id) SELECT county_code, $1::bigint, $12, $13, $14, $15, $2, $16, $17 FROM u),"
+                " e AS (INSERT INTO events (county_code, region_code, type, payload)"
+                "   SELECT county_code, village_code, 'case.' || $14, jsonb_build_object('case_id', $1::bigint,"
+                "   'from', $15, 'to', $2, 'level', $13) FROM u),"
+                " l AS (UPDATE leads l SET status = CASE WHEN $2 = 'identified' THEN 'identified' ELSE 'not_included' END,"
+                "   status_reason = $18, status_at = now() FROM case_leads cl"
+                "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
+                " SELECT count(*) FROM u",
+                18, p, s_on_written, j);
+    fp_buf_free(&risks);
+}
+
+static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "request id");
+    if (PQntuples(res) > 0) {
+        j->replayed = true;
+        fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
+        return;
+    }
+    screen_case_params_t params;
+    screen_case_params_default(&params);
+    const char *why = NULL;
+    int32_t today = screen_today(j->t);
+    if (screen_case_apply(&j->before, &j->ev, today, &params, &j->after, &why) == SCREEN_CASE_REFUSED) {
+        s_rollback(j);
+        const screen_case_reason_t *r = screen_case_reason(why);
+        return s_fail(j, why && !strcmp(why, "case.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
+                                                                 : FANGPIN__V1__CODE__CONFLICT,
+                      r ? r->en : "refused", r ? r->zh : "不予办理");
+    }
+    if (j->ev.kind == SCREEN_EV_POST_NOTICE) {
+        if (j->override) j->notice = fp_strdup(j->override);
+        fp_buf_puts(&j->text, j->notice ? j->notice : "");
+    }
+    s_write(j);
+}
+
+/* Columns: state, opened_on, step_since, notice_posted_on, consent, objections, returns, kind,
+ * risk_types, head_name, village name, suggested kind. */
+static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "lock case");
+    if (PQntuples(res) == 0) {
+        s_rollback(j);
+        return s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+    }
+    screen_case_t *c = &j->before;
+    screen_case_open(c, s_date(PQgetvalue(res, 0, 1), 0));
+    c->state = s_state_of(PQgetvalue(res, 0, 0));
+    c->step_since = s_date(PQgetvalue(res, 0, 2), c->lead_date);
+    c->notice_posted_on = s_date(PQgetvalue(res, 0, 3), SCREEN_NO_DATE);
+    c->consent = PQgetvalue(res, 0, 4)[0] == 't';
+    c->objections = (int32_t)s_i64(PQgetvalue(res, 0, 5));
+    c->returns = (int32_t)s_i64(PQgetvalue(res, 0, 6));
+    c->kind = s_kind_of(PQgetvalue(res, 0, 7));
+    snprintf(j->from, sizeof j->from, "%s", PQgetvalue(res, 0, 0));
+    if (j->ev.kind == SCREEN_EV_POST_NOTICE && !j->override) {
+        const char *kind = PQgetvalue(res, 0, 7)[0] ? PQgetvalue(res, 0, 7) : PQgetvalue(res, 0, 11);
+        screen_case_params_t params;
+        screen_case_params_default(&params);
+        j->notice = screen_notice_text(PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 10), kind, PQgetvalue(res, 0, 8),
+                                       screen_today(j->t), params.notice_days);
+    }
+    const char *p[2] = {j->case_id, j->msg->request_id};
+    fp_db_query(db, FP_DB_FRONT, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p,
+                s_on_request_seen, j);
+}
+
+static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_job_t *j = arg;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
+    const char *p[2] = {j->case_id, j->scope};
+    fp_db_query(db, FP_DB_FRONT,
+                "SELECT c.state, to_char(c.opened_on, 'YYYY-MM-DD'), coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''),"
+                " coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''), c.consent::text, c.objections::text,"
+                " c.returns::text, coalesce(c.kind, ''), array_to_string(c.risk_types, ','), h.head_name,"
+                " coalesce((SELECT r.name FROM regions r WHERE r.code = c.village_code), c.village_code),"
+                " coalesce(c.decision->>'kind', '')"
+                " FROM cases c JOIN ledger_households h ON h.county_code = c.county_code"
+                "  AND h.household_no = c.household_no"
+                " WHERE c.id = $1::bigint AND c.village_code LIKE $2 || '%' FOR UPDATE OF c",
+                2, p, s_on_locked, j);
+}
+
+static void s_text(fp_buf_t *b, const char *label, const char *v)
+{
+    if (!v || !*v) return;
+    fp_buf_printf(b, "%s%s：%s", b->len ? "；" : "", label, v);
+}
+
+/* Fills j->ev (and case id, text) from the operation; false = no transition op. */
+static bool s_event_of(s_job_t *j)
+{
+    Fangpin__V1__ScreeningRequest *m = j->msg;
+    screen_event_t *ev = &j->ev;
+    memset(ev, 0, sizeof *ev);
+    int64_t id = 0;
+    const char *txt = NULL;
+    const char *op = "";
+    switch (m->op_case) {
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT: {
+        Fangpin__V1__RecordVisit *v = m->record_visit;
+        id = v->case_id, op = "record_visit", ev->kind = SCREEN_EV_VISIT, ev->consent = v->consent_given;
+        if (v->findings) {
+            for (size_t i = 0; i < v->findings->n_income; i++) {
+                char amt[64];
+                snprintf(amt, sizeof amt, "%s %.2f元", v->findings->income[i]->item,
+                         (double)v->findings->income[i]->amount_fen / 100.0);
+                s_text(&j->text, "收入", amt);
+            }
+            s_text(&j->text, "保障情况", v->findings->guarantees);
+            s_text(&j->text, "劳动能力", v->findings->labour_notes);
+            s_text(&j->text, "核实情况", v->findings->text);
+        }
+        break;
+    }
+    case FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE:
+        id = m->post_notice->case_id, op = "post_notice", ev->kind = SCREEN_EV_POST_NOTICE;
+        if (m->post_notice->notice_text_override[0])
+            j->override = m->post_notice->notice_text_override;
+        break;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION:
+        id = m->record_objection->case_id, op = "record_objection", ev->kind = SCREEN_EV_OBJECTION;
+        txt = m->record_objection->text;
+        break;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW:
+        id = m->township_review->case_id, op = "township_review", ev->kind = SCREEN_EV_REVIEW;
+        txt = m->township_review->opinion;
+        break;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE:
+        id = m->county_approve->case_id, op = "county_approve", ev->kind = SCREEN_EV_APPROVE;
+        txt = m->county_approve->opinion;
+        break;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY: {
+        Fangpin__V1__Identify *d = m->identify;
+        id = d->case_id, op = "identify", ev->kind = SCREEN_EV_IDENTIFY;
+        ev->hh_kind = s_kind_of(d->kind);
+        ev->n_risks = d->n_risk_types;
+        for (size_t i = 0; i < d->n_risk_types && i < SCREEN_MAX_RISKS; i++)
+            ev->risks[i] = screen_risk_from_code(d->risk_types[i]);
+        fp_buf_printf(&j->text, "%s", ev->hh_kind ? screen_kind_zh(ev->hh_kind) : "");
+        for (size_t i = 0; i < d->n_risk_types && i < SCREEN_MAX_RISKS; i++) {
+            screen_risk_t r = screen_risk_from_code(d->risk_types[i]);
+            fp_buf_printf(&j->text, "%s%s", i ? "、" : "；风险：", r ? screen_risk_zh(r) : "?");
+        }
+        break;
+    }
+    case FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE:
+        id = m->return_case->case_id, op = "return_case", ev->kind = SCREEN_EV_RETURN;
+        txt = m->return_case->reason;
+        break;
+    case FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE:
+        id = m->close_case->case_id, op = "close_case", ev->kind = SCREEN_EV_CLOSE;
+        txt = m->close_case->reason;
+        break;
+    default:
+        return false;
+    }
+    fp_request_set_op(j->req, op);
+    if (txt) fp_buf_puts(&j->text, txt);
+    fp_buf_puts(&j->text, "");
+    ev->level = j->level;
+    if (ev->kind != SCREEN_EV_IDENTIFY && ev->kind != SCREEN_EV_POST_NOTICE) ev->text = j->text.data;
+    snprintf(j->case_id, sizeof j->case_id, "%lld", (long long)id);
+    return true;
+}
+
+void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+{
+    s_job_t *j = fp_new(s_job_t);
+    j->t = t;
+    j->req = req;
+    j->msg = msg;
+    j->db = fp_service_db(t->svc);
+    const fp_principal_t *p = fp_request_principal(req);
+    snprintf(j->actor, sizeof j->actor, "%s", p->id);
+    snprintf(j->scope, sizeof j->scope, "%s", p->region);
+    j->level = SCREEN_LV_COUNT_;
+    if (!strcmp(p->kind, "actor")) {
+        if (!strcmp(p->level, "village")) j->level = SCREEN_LV_VILLAGE;
+        else if (!strcmp(p->level, "township")) j->level = SCREEN_LV_TOWNSHIP;
+        else if (!strcmp(p->level, "county")) j->level = SCREEN_LV_COUNTY;
+    }
+    if (!s_event_of(j)) return s_fail(j, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not a case transition", "未知的操作");
+    if (j->level == SCREEN_LV_COUNT_ || !p->region[0])
+        return s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
+                      "case steps are taken by village, township and county actors only",
+                      "案件只能由村、乡（镇）、县级工作人员办理");
+    if (!msg->request_id[0])
+        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, "a request id is required: it makes a retry safe",
+                      "须填写请求号（用于安全重试）");
+    if (j->override && s_has_long_digits(j->override))
+        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST,
+                      "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
+                      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号");
+    fp_db_query(j->db, 0, "BEGIN", 0, NULL, s_on_begun, j);
+}
+
+/* --- overdue scan ------------------------------------------------------------------------------ */
+
+static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
+{
+    screen_trans_t *t = arg;
+    t->scanning = false;
+    if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+        fp_log_error("marking overdue cases failed", "error", PQresultErrorMessage(res));
+    else if (res && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+        fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
+}
+
+/* Rows: id, state, opened_on, step_since, notice_posted_on, village_code. */
+static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
+{
+    screen_trans_t *t = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (res) fp_log_error("overdue scan failed", "error", PQresultErrorMessage(res));
+        t->scanning = false;
+        return;
+    }
+    screen_case_params_t params;
+    screen_case_params_default(&params);
+    int32_t today = screen_today(t);
+    fp_buf_t json = {0};
+    fp_buf_puts(&json, "[");
+    int n = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        screen_case_t c;
+        screen_case_open(&c, s_date(PQgetvalue(res, r, 2), 0));
+        c.state = s_state_of(PQgetvalue(res, r, 1));
+        if (c.state >= SCREEN_CS_COUNT_) continue;
+        c.step_since = s_date(PQgetvalue(res, r, 3), c.lead_date);
+        c.notice_posted_on = s_date(PQgetvalue(res, r, 4), SCREEN_NO_DATE);
+        if (!screen_is_overdue(&c, today, &params)) continue;
+        const char *v = PQgetvalue(res, r, 5);
+        /* the level above the one that must act: village steps go to the township, the
+         * township's review to the county, the county's own steps stay at the county */
+        bool village_step = c.state == SCREEN_CS_OPENED || c.state == SCREEN_CS_VISITED;
+        char region[13], due[11];
+        snprintf(region, sizeof region, "%.*s%s", village_step ? 9 : 6, v, village_step ? "000" : "000000");
+        fp_date_format(screen_case_due(&c, &params).step_due, due);
+        fp_buf_printf(&json, "%s{\"id\":%s,\"region\":\"%s\",\"to_level\":\"%s\",\"step_due\":\"%s\"}", n++ ? "," : "",
+                      PQgetvalue(res, r, 0), region, village_step ? "township" : "county", due);
+    }
+    fp_buf_puts(&json, "]");
+    if (n == 0) {
+        t->scanning = false;
+        fp_buf_free(&json);
+        return;
+    }
+    const char *p[1] = {json.data};
+    fp_db_query(db, 0,
+                "WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+                "   AS d(id bigint, region text, to_level text, step_due text)),"
+                " u AS (UPDATE cases c SET overdue_step = c.state FROM d WHERE c.id = d.id"
+                "   AND c.overdue_step IS DISTINCT FROM c.state AND c.state NOT IN ('identified', 'closed_not_included')"
+                "   RETURNING c.id, c.county_code, c.state),"
+                " e AS (INSERT INTO events (county_code, region_code, type, payload)"
+                "   SELECT u.county_code, d.region, 'case.overdue', jsonb_build_object('case_id', u.id, 'state',"
+                "   u.state, 'step_due', d.step_due, 'to_level', d.to_level) FROM u JOIN d ON d.id = u.id"
+                "   RETURNING 1)"
+                " SELECT count(*) FROM e",
+                1, p, s_on_marked, t);
+    fp_buf_free(&json);
+}
+
+static void s_scan(screen_trans_t *t)
+{
+    if (t->scanning || !fp_service_db_ready(t->svc)) return;
+    t->scanning = true;
+    t->last_scan = uv_now(fp_service_loop(t->svc));
+    char q[512];
+    snprintf(q, sizeof q,
+             "SELECT id::text, state, to_char(opened_on, 'YYYY-MM-DD'), coalesce(to_char(step_since, 'YYYY-MM-DD'), ''),"
+             " coalesce(to_char(notice_posted_on, 'YYYY-MM-DD'), ''), village_code::text FROM cases"
+             " WHERE state NOT IN %s AND overdue_step IS DISTINCT FROM state ORDER BY id",
+             s_final_sql);
+    fp_db_query(fp_service_db(t->svc), 0, q, 0, NULL, s_on_open_cases, t);
+}
+
+int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
+{
+    t->svc = svc;
+    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
+    if (today && *today && fp_date_parse(today, &t->today_override) != FP_OK) {
+        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
+        return 1;
+    }
+    return 0;
+}
+
+void screen_trans_ready(screen_trans_t *t) { s_scan(t); }
+
+void screen_trans_tick(screen_trans_t *t)
+{
+    uint64_t now = uv_now(fp_service_loop(t->svc));
+    if (now - t->last_scan < SCREEN_OVERDUE_SCAN_MS) return;
+    s_scan(t);
+}

@@ -1,0 +1,271 @@
+/* case.c: `fangpinctl case list|show|visit|notice|object|review|approve|identify|return|close`:
+ * the verification case over CURVE to screening (FANGPIN_SCREENING_CONNECT, the client key as in
+ * ping.c). `case show` prints the case, its notice, history and the rules' explanation in Chinese. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "ctl.h"
+#include "fangpin/v1/screening.pb-c.h"
+#include "service.h"
+
+static int s_usage(void)
+{
+    fprintf(stderr,
+            "usage: fangpinctl case list [--region PREFIX] [--state S] [--overdue]\n"
+            "       fangpinctl case show ID\n"
+            "       fangpinctl case visit ID --consent --findings TEXT [--guarantees T] [--labour T]"
+            " [--income ITEM=FEN]...\n"
+            "       fangpinctl case notice ID [--text T]\n"
+            "       fangpinctl case object ID --text T\n"
+            "       fangpinctl case review|approve ID [--opinion T]\n"
+            "       fangpinctl case identify ID --kind unstable_lifted|marginal|sudden_hardship --risks a,b\n"
+            "       fangpinctl case return|close ID --reason T\n"
+            "  every command takes --request-id R (default: generated; reuse it to retry safely)\n");
+    return 2;
+}
+
+/* One request, one reply; NULL (message printed) on failure. */
+static Fangpin__V1__ScreeningReply *s_call(Fangpin__V1__ScreeningRequest *req)
+{
+    const char *endpoint = ctl_env("FANGPIN_SCREENING_CONNECT", "tcp://127.0.0.1:7102");
+    const char *keys = ctl_env("FANGPIN_KEYS_DIR", "var/keys");
+    char path[4096];
+    fp_cert_t server, client;
+    snprintf(path, sizeof path, "%s/screening.key", keys);
+    if (fp_cert_load(path, &server) != FP_OK) {
+        fprintf(stderr, "fangpinctl case: cannot read the server certificate %s\n", path);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/admin.key_secret", keys);
+    const char *cpath = ctl_env("FANGPIN_CLIENT_CERT", path);
+    if (fp_cert_load(cpath, &client) != FP_OK || !client.secret_key[0]) {
+        fprintf(stderr, "fangpinctl case: cannot read this client's secret certificate %s\n", cpath);
+        return NULL;
+    }
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, timeout = atoi(ctl_env("FANGPIN_TIMEOUT_MS", "10000"));
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server.public_key, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, client.public_key, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, client.secret_key, 40);
+    Fangpin__V1__ScreeningReply *rep = NULL;
+    if (zmq_connect(s, endpoint) != 0) {
+        fprintf(stderr, "fangpinctl case: bad endpoint %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+        goto out;
+    }
+    size_t len = fangpin__v1__screening_request__get_packed_size(req);
+    uint8_t *buf = malloc(len ? len : 1);
+    fangpin__v1__screening_request__pack(req, buf);
+    zmq_send(s, buf, len, 0);
+    free(buf);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, s, 0) < 0) {
+        fprintf(stderr, "fangpinctl case: no reply from screening at %s within %d ms\n", endpoint, timeout);
+        zmq_msg_close(&m);
+        goto out;
+    }
+    rep = fangpin__v1__screening_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    if (!rep || !rep->status) {
+        fprintf(stderr, "fangpinctl case: undecodable reply\n");
+        if (rep) fangpin__v1__screening_reply__free_unpacked(rep, NULL);
+        rep = NULL;
+    } else if (rep->status->code != FANGPIN__V1__CODE__OK) {
+        fprintf(stderr, "fangpinctl case: %s: %s\n  %s\n", fp_code_name(rep->status->code),
+                rep->status->message_zh ? rep->status->message_zh : "", rep->status->message);
+        fangpin__v1__screening_reply__free_unpacked(rep, NULL);
+        rep = NULL;
+    }
+out:
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return rep;
+}
+
+static const char *s_state_zh(const char *s)
+{
+    static const char *const map[][2] = {
+        {"opened", "已立案"},           {"visited", "已入户核实"},        {"notice_posted", "公示中"},
+        {"township_reviewed", "乡镇已审核"}, {"county_approved", "县级已审批"}, {"identified", "已识别纳入"},
+        {"closed_not_included", "已关闭（未纳入）"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(s, map[i][0])) return map[i][1];
+    return s;
+}
+
+static void s_print_summary(const Fangpin__V1__CaseSummary *c)
+{
+    printf("案件 %lld  %s  户 %s  村 %s\n", (long long)c->case_id, s_state_zh(c->state), c->household_no,
+           c->village_code);
+    printf("  立案 %s  办结期限 %s  本环节期限 %s%s\n", c->opened_on, c->due_on,
+           c->step_due_on[0] ? c->step_due_on : "-", c->overdue ? "  【已超期】" : "");
+    printf("  线索 %u 条  建议类型 %s  认定类型 %s  风险", c->leads, c->suggested_kind[0] ? c->suggested_kind : "-",
+           c->kind[0] ? c->kind : "-");
+    for (size_t i = 0; i < c->n_risk_types; i++) printf(" %s", c->risk_types[i]);
+    printf("\n");
+    if (c->notice_posted_on[0]) printf("  公示日期 %s  异议 %u 件\n", c->notice_posted_on, c->objections);
+}
+
+static int s_list(int argc, char **argv, Fangpin__V1__ScreeningRequest *req)
+{
+    static Fangpin__V1__ListCases lc = FANGPIN__V1__LIST_CASES__INIT;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--region") && i + 1 < argc) lc.region_prefix = argv[++i];
+        else if (!strcmp(argv[i], "--state") && i + 1 < argc) lc.state = argv[++i];
+        else if (!strcmp(argv[i], "--overdue")) lc.overdue_only = true;
+        else if (!strcmp(argv[i], "--request-id") && i + 1 < argc) i++;
+        else return s_usage();
+    }
+    req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_LIST_CASES;
+    req->list_cases = &lc;
+    Fangpin__V1__ScreeningReply *rep = s_call(req);
+    if (!rep) return 1;
+    if (rep->case_list) {
+        for (size_t i = 0; i < rep->case_list->n_cases; i++) s_print_summary(rep->case_list->cases[i]);
+        printf("共 %zu 件\n", rep->case_list->n_cases);
+    }
+    fangpin__v1__screening_reply__free_unpacked(rep, NULL);
+    return 0;
+}
+
+static int s_show(int64_t id, Fangpin__V1__ScreeningRequest *req)
+{
+    Fangpin__V1__ShowCase sc = FANGPIN__V1__SHOW_CASE__INIT;
+    sc.case_id = id;
+    req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_SHOW_CASE;
+    req->show_case = &sc;
+    Fangpin__V1__ScreeningReply *rep = s_call(req);
+    if (!rep) return 1;
+    Fangpin__V1__CaseDetail *d = rep->case_detail;
+    if (d && d->summary) {
+        s_print_summary(d->summary);
+        if (d->summary->line_fen)
+            printf("  人均纯收入 %.2f 元，监测标准 %.2f 元\n", (double)d->summary->per_capita_net_fen / 100.0,
+                   (double)d->summary->line_fen / 100.0);
+        printf("\n筛查规则说明：\n");
+        if (!d->n_rules) printf("  （无触发规则）\n");
+        for (size_t i = 0; i < d->n_rules; i++)
+            printf("  %s %s\n      %s\n", d->rules[i]->id, d->rules[i]->zh, d->rules[i]->why_zh);
+        if (d->notice_text[0]) printf("\n公示内容：\n  %s\n", d->notice_text);
+        printf("\n线索：\n");
+        for (size_t i = 0; i < d->n_leads; i++)
+            printf("  #%lld %s %s %s %s %s\n", (long long)d->leads[i]->lead_id, d->leads[i]->kind,
+                   d->leads[i]->id_number_masked, d->leads[i]->occurred_on, d->leads[i]->department,
+                   d->leads[i]->status);
+        printf("\n办理记录：\n");
+        for (size_t i = 0; i < d->n_history; i++) {
+            Fangpin__V1__CaseHistoryEntry *h = d->history[i];
+            char when[32] = "";
+            time_t t = (time_t)(h->at_ms / 1000) + 8 * 3600; /* China time */
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+            printf("  %s  %s%s%s  %s  %s → %s  %s\n", when, h->actor, h->level[0] ? "/" : "", h->level, h->event,
+                   h->from_state[0] ? s_state_zh(h->from_state) : "-", s_state_zh(h->to_state), h->reason);
+        }
+    }
+    fangpin__v1__screening_reply__free_unpacked(rep, NULL);
+    return 0;
+}
+
+int ctl_cmd_case(int argc, char **argv)
+{
+    if (argc < 2) return s_usage();
+    const char *cmd = argv[1];
+    char rid[64];
+    snprintf(rid, sizeof rid, "ctl-%s-%ld-%ld", cmd, (long)time(NULL), (long)clock());
+    Fangpin__V1__ScreeningRequest req = FANGPIN__V1__SCREENING_REQUEST__INIT;
+    req.request_id = rid;
+    for (int i = 2; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--request-id")) req.request_id = argv[i + 1];
+    if (!strcmp(cmd, "list")) return s_list(argc, argv, &req);
+    if (argc < 3) return s_usage();
+    char *end;
+    int64_t id = strtoll(argv[2], &end, 10);
+    if (*end || id <= 0) return s_usage();
+    if (!strcmp(cmd, "show")) return s_show(id, &req);
+
+    const char *text = "", *findings = "", *guarantees = "", *labour = "", *kind = "", *risks = "";
+    bool consent = false, has_text = false;
+    Fangpin__V1__IncomeItem items[16], *item_ptrs[16];
+    size_t n_items = 0;
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--consent")) consent = true;
+        else if (!v) return s_usage();
+        else if (!strcmp(a, "--request-id")) i++;
+        else if (!strcmp(a, "--text") || !strcmp(a, "--opinion") || !strcmp(a, "--reason")) text = v, has_text = true, i++;
+        else if (!strcmp(a, "--findings")) findings = v, i++;
+        else if (!strcmp(a, "--guarantees")) guarantees = v, i++;
+        else if (!strcmp(a, "--labour")) labour = v, i++;
+        else if (!strcmp(a, "--kind")) kind = v, i++;
+        else if (!strcmp(a, "--risks")) risks = v, i++;
+        else if (!strcmp(a, "--income") && n_items < 16 && strchr(v, '=')) {
+            fangpin__v1__income_item__init(&items[n_items]);
+            items[n_items].item = (char *)v; /* cut at '=' below */
+            items[n_items].amount_fen = strtoll(strchr(v, '=') + 1, NULL, 10);
+            *strchr(argv[i + 1], '=') = '\0';
+            item_ptrs[n_items] = &items[n_items];
+            n_items++, i++;
+        } else return s_usage();
+    }
+    Fangpin__V1__RecordVisit visit = FANGPIN__V1__RECORD_VISIT__INIT;
+    Fangpin__V1__VisitFindings vf = FANGPIN__V1__VISIT_FINDINGS__INIT;
+    Fangpin__V1__PostNotice notice = FANGPIN__V1__POST_NOTICE__INIT;
+    Fangpin__V1__RecordObjection obj = FANGPIN__V1__RECORD_OBJECTION__INIT;
+    Fangpin__V1__TownshipReview review = FANGPIN__V1__TOWNSHIP_REVIEW__INIT;
+    Fangpin__V1__CountyApprove approve = FANGPIN__V1__COUNTY_APPROVE__INIT;
+    Fangpin__V1__Identify ident = FANGPIN__V1__IDENTIFY__INIT;
+    Fangpin__V1__ReturnCase ret = FANGPIN__V1__RETURN_CASE__INIT;
+    Fangpin__V1__CloseCase close = FANGPIN__V1__CLOSE_CASE__INIT;
+    char riskbuf[256], *risk_ptrs[8];
+    if (!strcmp(cmd, "visit")) {
+        visit.case_id = id, visit.consent_given = consent, visit.findings = &vf;
+        vf.text = (char *)findings, vf.guarantees = (char *)guarantees, vf.labour_notes = (char *)labour;
+        vf.n_income = n_items, vf.income = item_ptrs;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT, req.record_visit = &visit;
+    } else if (!strcmp(cmd, "notice")) {
+        notice.case_id = id, notice.notice_text_override = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE, req.post_notice = &notice;
+    } else if (!strcmp(cmd, "object")) {
+        if (!has_text) return s_usage();
+        obj.case_id = id, obj.text = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION, req.record_objection = &obj;
+    } else if (!strcmp(cmd, "review")) {
+        review.case_id = id, review.opinion = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW, req.township_review = &review;
+    } else if (!strcmp(cmd, "approve")) {
+        approve.case_id = id, approve.opinion = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE, req.county_approve = &approve;
+    } else if (!strcmp(cmd, "identify")) {
+        ident.case_id = id, ident.kind = (char *)kind;
+        snprintf(riskbuf, sizeof riskbuf, "%s", risks);
+        ident.risk_types = risk_ptrs;
+        for (char *save = NULL, *t = strtok_r(riskbuf, ",", &save); t && ident.n_risk_types < 8;
+             t = strtok_r(NULL, ",", &save))
+            risk_ptrs[ident.n_risk_types++] = t;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY, req.identify = &ident;
+    } else if (!strcmp(cmd, "return")) {
+        ret.case_id = id, ret.reason = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE, req.return_case = &ret;
+    } else if (!strcmp(cmd, "close")) {
+        close.case_id = id, close.reason = (char *)text;
+        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE, req.close_case = &close;
+    } else {
+        return s_usage();
+    }
+    Fangpin__V1__ScreeningReply *rep = s_call(&req);
+    if (!rep) return 1;
+    if (rep->case_summary) s_print_summary(rep->case_summary);
+    printf("%s (request id %s)\n", rep->status->message_zh ? rep->status->message_zh : rep->status->message,
+           req.request_id);
+    fangpin__v1__screening_reply__free_unpacked(rep, NULL);
+    return 0;
+}
