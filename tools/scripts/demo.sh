@@ -132,18 +132,72 @@ SELECT l.kind AS "线索类型 kind", k.name_zh AS "名称 name", count(*) AS "�
  GROUP BY l.kind, k.name_zh ORDER BY l.kind;
 SQL
 
+say "Screening: each lead matched to the ledger (乡村人口台账), one case per household"
+for _ in $(seq 1 150); do
+  left=$(psql -X -tA "$FANGPIN_PG" -c "SELECT count(*) FROM leads WHERE screened_at IS NULL")
+  [ "$left" = "0" ] && break
+  sleep 0.2
+done
+psql -X "$FANGPIN_PG" -c "SELECT count(DISTINCT c.id) AS \"案件 cases\",
+    (SELECT count(*) FROM case_leads) AS \"线索入案 leads in cases\",
+    (SELECT count(*) FROM leads WHERE status = 'unmatched') AS \"台账外 not in ledger\",
+    (SELECT count(*) FROM village_tasks WHERE done_at IS NULL) AS \"村核实任务 village tasks\"
+  FROM cases c"
+echo "The county bureau's list (fangpinctl case list --region 130822, county key):"
+FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case list --region 130822 | head -12
+
+CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE decision::text LIKE '%S01%' ORDER BY id LIMIT 1")
+[ -n "$CASE" ] || CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases ORDER BY id LIMIT 1")
+VIL=$(psql -X -tA "$FANGPIN_PG" -c "SELECT village_code FROM cases WHERE id = $CASE")
+TWN=${VIL:0:9}
+# The cadres of that village and its township (keys made and registered by county IT).
+"$CTL" keys make --dir var/keys demo-village demo-township >/dev/null
+"$CTL" keys register --id "actor:$VIL:demo" --kind actor --level village --region "$VIL" \
+    --name "村防贫专干" --key var/keys/demo-village.key >/dev/null
+"$CTL" keys register --id "actor:$TWN:demo" --kind actor --level township --region "$TWN" \
+    --name "乡镇防贫办" --key var/keys/demo-township.key >/dev/null
+sleep 1.5 # the services reload keys on NOTIFY
+V="env FANGPIN_CLIENT_CERT=var/keys/demo-village.key_secret"
+T="env FANGPIN_CLIENT_CERT=var/keys/demo-township.key_secret"
+
+say "Case $CASE, as its village cadre reads it: why the rules flagged the household"
+$V "$CTL" case show "$CASE" || true
+
+say "The village visits (with the household's signed consent) and posts the public notice (公示)"
+$V "$CTL" case visit "$CASE" --consent --findings "入户核实：收入情况属实，已签承诺授权书" || true
+$V "$CTL" case notice "$CASE" || true
+echo "The notice text, as posted in the village (masked: no ID number, phone, bank or health):"
+psql -X -tA "$FANGPIN_PG" -c "SELECT notice_text FROM cases WHERE id = $CASE" | sed 's/^/  /'
+echo "The township tries to review before the notice period (at least 5 days) has run:"
+$T "$CTL" case review "$CASE" --opinion "同意" || echo "  (refused, as the policy requires; it reviews once the notice has run)"
+
+CLOSE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE id <> $CASE AND state = 'opened' ORDER BY id DESC LIMIT 1")
+if [ -n "$CLOSE" ]; then
+  say "The county closes case $CLOSE as not included; the department sees why"
+  FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case close "$CLOSE" \
+      --reason "核实后家庭人均纯收入高于监测范围且无刚性支出，不纳入" || true
+  psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_ref AS \"行号 line\", l.status AS \"结果 outcome\",
+      l.status_reason AS \"原因 reason\" FROM leads l JOIN case_leads cl ON cl.lead_id = l.id WHERE cl.case_id = $CLOSE"
+fi
+
+say "Leads of people not in the ledger become the village's register-or-refute tasks"
+psql -X "$FANGPIN_PG" -c "SELECT t.village_code AS \"村 village\", r.name AS \"村名 name\", t.kind AS \"任务 task\", l.kind AS \"线索 lead\"
+  FROM village_tasks t JOIN leads l ON l.id = t.lead_id LEFT JOIN regions r ON r.code = t.village_code
+  ORDER BY t.village_code"
+
 say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
 echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
-FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 6 --timeout-ms 10000 || true
+FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
 
 say "What comes next"
 cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
 again never takes anything twice. Screening receives every lead, the ledger is loaded, and the
-reporting service relays every event by region. Next, each its own issue:
-  screening   cases carried village → township → county with the rules' reasons
+reporting service relays every event by region. Screening matches leads to the ledger and
+carries each case village → township → county with the rules' reasons. Next:
   assistance  plans of measures, quarterly checks, four-step risk elimination
-  reporting   the monthly and quarterly reports (CSV, XLSX)
+  reporting   the quarterly reports; the monthly lead report is there already
+              (GetReport lead_verification_monthly, as CSV or XLSX)
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT
