@@ -101,6 +101,8 @@ BEGIN
       LEFT JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
      WHERE l.id = ANY (p_ids) AND l.status <> 'unmatched'
        AND NOT EXISTS (SELECT 1 FROM case_leads cl WHERE cl.county_code = l.county_code AND cl.lead_id = l.id);
+    -- fresh statistics for the batch's stage table, so the statements below plan for its real size
+    ANALYZE screen_stage;
 
     -- not in the ledger
     UPDATE leads l SET status = 'unmatched', status_at = now(),
@@ -169,7 +171,9 @@ BEGIN
            (SELECT string_agg(DISTINCT l.kind, ',') FROM case_leads cl JOIN leads l ON l.id = cl.lead_id
              WHERE cl.case_id = c.id),
            (fp_param('monitoring_line_yuan', c.village_code, c.opened_on) * 100)::bigint
-      FROM cases c
+      -- driven from this batch's few cases: a primary-key probe each, whatever the size of cases
+      FROM (SELECT DISTINCT s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL) k
+      JOIN cases c ON c.id = k.case_id
       JOIN ledger_households h ON h.county_code = c.county_code AND h.household_no = c.household_no
       CROSS JOIN LATERAL (
            SELECT count(*) AS members,
@@ -180,7 +184,6 @@ BEGIN
              FROM ledger_members x
             WHERE x.county_code = c.county_code AND x.household_no = c.household_no
               AND (x.left_on IS NULL OR x.left_on > c.opened_on)) m
-     WHERE c.id IN (SELECT DISTINCT s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL)
      ORDER BY c.id;
 END $$;
 
