@@ -450,7 +450,7 @@ static int s_load(s_push_t *p)
     fp_csv_t *csv = fp_csv_new();
     fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 1024, .max_record_bytes = 1024 * 1024});
     fp_buf_reserve(&p->text, text.len + text.len / 4);
-    s_layout_t lay;
+    s_layout_t lay = {0}; /* filled from the header before any row uses it */
     bool have_header = false;
     int ret = 0;
     size_t off = 0;

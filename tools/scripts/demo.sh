@@ -144,7 +144,10 @@ psql -X "$FANGPIN_PG" -c "SELECT count(DISTINCT c.id) AS \"案件 cases\",
     (SELECT count(*) FROM village_tasks WHERE done_at IS NULL) AS \"村核实任务 village tasks\"
   FROM cases c"
 echo "The county bureau's list (fangpinctl case list --region 130822, county key):"
-FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case list --region 130822 | head -12
+# (to a file first: `| head` would cut the pipe, and pipefail would end the demo)
+FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case list --region 130822 > var/demo/cases.txt
+head -12 var/demo/cases.txt
+echo "  ... $(grep -c '^案件' var/demo/cases.txt) cases in all (var/demo/cases.txt)"
 
 CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE decision::text LIKE '%S01%' ORDER BY id LIMIT 1")
 [ -n "$CASE" ] || CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases ORDER BY id LIMIT 1")
