@@ -174,6 +174,26 @@ psql -X -tA "$FANGPIN_PG" -c "SELECT notice_text FROM cases WHERE id = $CASE" | 
 echo "The township tries to review before the notice period (at least 5 days) has run:"
 $T "$CTL" case review "$CASE" --opinion "同意" || echo "  (refused, as the policy requires; it reviews once the notice has run)"
 
+say "Six days later: the notice has run (the demo moves screening's clock to 2026-11-30)"
+if [ -f var/run/screening.pid ]; then
+  spid=$(cat var/run/screening.pid)
+  kill -TERM "$spid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+  rm -f var/run/screening.pid
+fi
+FANGPIN_TODAY=2026-11-30 tools/scripts/up.sh "$BUILD" >/dev/null
+sleep 1
+KIND=$(psql -X -tA "$FANGPIN_PG" -c "SELECT coalesce(nullif(decision->>'kind', ''), 'marginal') FROM cases WHERE id = $CASE")
+RISKS=$(psql -X -tA "$FANGPIN_PG" -c "SELECT coalesce(nullif(array_to_string(risk_types[1:5], ','), ''), 'other') FROM cases WHERE id = $CASE")
+echo "The township reviews, the county approves and identifies the household (kind $KIND, risks $RISKS):"
+$T "$CTL" case review "$CASE" --opinion "经审核，情况属实，同意上报" || true
+C="env FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret"
+$C "$CTL" case approve "$CASE" --opinion "经审批，同意纳入监测" || true
+$C "$CTL" case identify "$CASE" --kind "$KIND" --risks "$RISKS" || true
+echo "What the departments that sent its leads now see (ListOutcomes):"
+psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_ref AS \"行号 line\", l.kind AS \"线索 lead\",
+    l.status AS \"结果 outcome\" FROM leads l JOIN case_leads cl ON cl.lead_id = l.id WHERE cl.case_id = $CASE"
+
 CLOSE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE id <> $CASE AND state = 'opened' ORDER BY id DESC LIMIT 1")
 if [ -n "$CLOSE" ]; then
   say "The county closes case $CLOSE as not included; the department sees why"
