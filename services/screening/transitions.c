@@ -11,10 +11,11 @@
 #include "date.h"
 #include "log.h"
 #include "mem.h"
+#include "notice.h"
 
 #define SCREEN_OVERDUE_SCAN_MS 60000 /* the overdue scan's period; also on database-ready */
 
-static const char *const s_final_sql = "('identified', 'closed_not_included')";
+#define S_FINAL_SQL "('identified', 'closed_not_included')"
 
 int32_t screen_today(const screen_trans_t *t)
 {
@@ -41,6 +42,52 @@ static screen_kind_t s_kind_of(const char *code)
     for (int i = 1; i < SCREEN_KIND_COUNT_; i++)
         if (code && !strcmp(code, screen_kind_code((screen_kind_t)i))) return (screen_kind_t)i;
     return SCREEN_KIND_NONE;
+}
+
+/* --- parameters ------------------------------------------------------------------------------- */
+
+static void s_int_param(const char *v, int32_t *out)
+{
+    if (v && *v) *out = (int32_t)strtol(v, NULL, 10);
+}
+
+static void s_bool_param(const char *v, bool *out)
+{
+    if (v && *v) *out = strtol(v, NULL, 10) != 0;
+}
+
+static size_t s_days(const char *csv, int32_t *out, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = csv; p && *p && n < max;) {
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", p);
+        if (fp_date_parse(day, &out[n]) == FP_OK) n++;
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return n;
+}
+
+void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b)
+{
+    screen_case_params_t *p = &b->p;
+    screen_case_params_default(p);
+    s_int_param(PQgetvalue(res, r, c0 + 0), &p->notice_days);
+    s_bool_param(PQgetvalue(res, r, c0 + 1), &p->notice_working_days);
+    s_int_param(PQgetvalue(res, r, c0 + 2), &p->decision_days);
+    s_bool_param(PQgetvalue(res, r, c0 + 3), &p->decision_working_days);
+    s_int_param(PQgetvalue(res, r, c0 + 4), &p->step_days[SCREEN_CS_OPENED]);
+    s_int_param(PQgetvalue(res, r, c0 + 5), &p->step_days[SCREEN_CS_VISITED]);
+    s_int_param(PQgetvalue(res, r, c0 + 6), &p->step_days[SCREEN_CS_NOTICE_POSTED]);
+    s_int_param(PQgetvalue(res, r, c0 + 7), &p->step_days[SCREEN_CS_TOWNSHIP_REVIEWED]);
+    s_int_param(PQgetvalue(res, r, c0 + 8), &p->step_days[SCREEN_CS_COUNTY_APPROVED]);
+    s_bool_param(PQgetvalue(res, r, c0 + 9), &p->step_working_days);
+    b->cal.holidays = b->holidays;
+    b->cal.n_holidays = s_days(PQgetvalue(res, r, c0 + 10), b->holidays, SCREEN_CAL_MAX);
+    b->cal.workdays = b->workdays;
+    b->cal.n_workdays = s_days(PQgetvalue(res, r, c0 + 11), b->workdays, SCREEN_CAL_MAX);
+    p->cal = &b->cal;
 }
 
 /* --- summary (shared with queries.c) ----------------------------------------------------------- */
@@ -84,54 +131,7 @@ void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary 
     s->step_due_on = b->step_due;
 }
 
-/* --- the public notice ------------------------------------------------------------------------- */
-
-static size_t s_u8len(unsigned char c)
-{
-    return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-}
-
-void screen_mask_name(const char *name, char *out, size_t outsz)
-{
-    size_t n = 0, off[64];
-    for (size_t i = 0; name[i] && n < 63; i += s_u8len((unsigned char)name[i])) off[n++] = i;
-    off[n] = strlen(name);
-    fp_buf_t b = {0};
-    if (n <= 1) {
-        fp_buf_puts(&b, n ? "*" : "");
-    } else {
-        fp_buf_printf(&b, "%.*s", (int)off[1], name); /* the surname's first character */
-        for (size_t i = 1; i + 1 < n; i++) fp_buf_puts(&b, "*");
-        if (n == 2) fp_buf_puts(&b, "*");
-        else fp_buf_printf(&b, "%.*s", (int)(off[n] - off[n - 1]), name + off[n - 1]);
-    }
-    snprintf(out, outsz, "%s", b.data ? b.data : "");
-    fp_buf_free(&b);
-}
-
-char *screen_notice_text(const char *head_name, const char *village_name, const char *kind_code,
-                         const char *risk_codes_csv, int32_t posted_on, int notice_days)
-{
-    char masked[256], day[11], end[11];
-    screen_mask_name(head_name, masked, sizeof masked);
-    fp_date_format(posted_on, day);
-    fp_date_format(posted_on + notice_days, end);
-    screen_kind_t k = s_kind_of(kind_code);
-    fp_buf_t b = {0};
-    fp_buf_printf(&b, "公示：经农户申请（或部门预警）、村入户核实和民主评议，%s户主%s家庭拟识别为防止返贫监测对象（%s），"
-                      "主要风险：", village_name, masked, k ? screen_kind_zh(k) : "类型待定");
-    size_t n = 0;
-    char risks[256];
-    snprintf(risks, sizeof risks, "%s", risk_codes_csv ? risk_codes_csv : "");
-    for (char *save = NULL, *t = strtok_r(risks, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        screen_risk_t r = screen_risk_from_code(t);
-        if (r == SCREEN_RISK_NONE) continue;
-        fp_buf_printf(&b, "%s%s", n++ ? "、" : "", screen_risk_zh(r));
-    }
-    if (!n) fp_buf_puts(&b, "待定");
-    fp_buf_printf(&b, "。公示期%d天（%s至%s），如有异议，请向村民委员会或乡镇人民政府反映。", notice_days, day, end);
-    return b.data;
-}
+/* --- the public notice: notice.c (pure, unit-tested) ------------------------------------------ */
 
 /* An override text must not carry a long run of digits (an ID number, phone or bank account). */
 static bool s_has_long_digits(const char *s)
@@ -160,6 +160,7 @@ typedef struct {
     bool replayed;
     screen_case_t before, after;
     char from[24], lead_status[16];
+    screen_params_buf_t params; /* in force for the case (fp_param on its village and opened_on) */
 } s_job_t;
 
 static void s_job_free(s_job_t *j)
@@ -304,11 +305,9 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
         fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
         return;
     }
-    screen_case_params_t params;
-    screen_case_params_default(&params);
     const char *why = NULL;
     int32_t today = screen_today(j->t);
-    if (screen_case_apply(&j->before, &j->ev, today, &params, &j->after, &why) == SCREEN_CASE_REFUSED) {
+    if (screen_case_apply(&j->before, &j->ev, today, &j->params.p, &j->after, &why) == SCREEN_CASE_REFUSED) {
         s_rollback(j);
         const screen_case_reason_t *r = screen_case_reason(why);
         return s_fail(j, why && !strcmp(why, "case.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
@@ -323,7 +322,8 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
 }
 
 /* Columns: state, opened_on, step_since, notice_posted_on, consent, objections, returns, kind,
- * risk_types, head_name, village name, suggested kind. */
+ * risk_types, head_name, village name, suggested kind, then the case's parameters
+ * (SCREEN_PARAMS_SQL). */
 static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
@@ -342,12 +342,11 @@ static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
     c->returns = (int32_t)s_i64(PQgetvalue(res, 0, 6));
     c->kind = s_kind_of(PQgetvalue(res, 0, 7));
     snprintf(j->from, sizeof j->from, "%s", PQgetvalue(res, 0, 0));
+    screen_params_fill(res, 0, 12, &j->params);
     if (j->ev.kind == SCREEN_EV_POST_NOTICE && !j->override) {
         const char *kind = PQgetvalue(res, 0, 7)[0] ? PQgetvalue(res, 0, 7) : PQgetvalue(res, 0, 11);
-        screen_case_params_t params;
-        screen_case_params_default(&params);
         j->notice = screen_notice_text(PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 10), kind, PQgetvalue(res, 0, 8),
-                                       screen_today(j->t), params.notice_days);
+                                       screen_today(j->t), j->params.p.notice_days);
     }
     const char *p[2] = {j->case_id, j->msg->request_id};
     fp_db_query(db, FP_DB_FRONT, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p,
@@ -364,7 +363,9 @@ static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
                 " coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''), c.consent::text, c.objections::text,"
                 " c.returns::text, coalesce(c.kind, ''), array_to_string(c.risk_types, ','), h.head_name,"
                 " coalesce((SELECT r.name FROM regions r WHERE r.code = c.village_code), c.village_code),"
-                " coalesce(c.decision->>'kind', '')"
+                " coalesce(c.decision->>'kind', ''), "
+                SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
+                                  "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
                 " FROM cases c JOIN ledger_households h ON h.county_code = c.county_code"
                 "  AND h.household_no = c.household_no"
                 " WHERE c.id = $1::bigint AND c.village_code LIKE $2 || '%' FOR UPDATE OF c",
@@ -497,7 +498,8 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
         fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
 }
 
-/* Rows: id, state, opened_on, step_since, notice_posted_on, village_code. */
+/* Rows: id, state, opened_on, step_since, notice_posted_on, village_code, then the case's
+ * parameters (SCREEN_PARAMS_SQL). */
 static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
 {
     screen_trans_t *t = arg;
@@ -506,8 +508,7 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
         t->scanning = false;
         return;
     }
-    screen_case_params_t params;
-    screen_case_params_default(&params);
+    screen_params_buf_t *params = fp_new(screen_params_buf_t);
     int32_t today = screen_today(t);
     fp_buf_t json = {0};
     fp_buf_puts(&json, "[");
@@ -519,18 +520,20 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
         if (c.state >= SCREEN_CS_COUNT_) continue;
         c.step_since = s_date(PQgetvalue(res, r, 3), c.lead_date);
         c.notice_posted_on = s_date(PQgetvalue(res, r, 4), SCREEN_NO_DATE);
-        if (!screen_is_overdue(&c, today, &params)) continue;
+        screen_params_fill(res, r, 6, params);
+        if (!screen_is_overdue(&c, today, &params->p)) continue;
         const char *v = PQgetvalue(res, r, 5);
         /* the level above the one that must act: village steps go to the township, the
          * township's review to the county, the county's own steps stay at the county */
         bool village_step = c.state == SCREEN_CS_OPENED || c.state == SCREEN_CS_VISITED;
         char region[13], due[11];
         snprintf(region, sizeof region, "%.*s%s", village_step ? 9 : 6, v, village_step ? "000" : "000000");
-        fp_date_format(screen_case_due(&c, &params).step_due, due);
+        fp_date_format(screen_case_due(&c, &params->p).step_due, due);
         fp_buf_printf(&json, "%s{\"id\":%s,\"region\":\"%s\",\"to_level\":\"%s\",\"step_due\":\"%s\"}", n++ ? "," : "",
                       PQgetvalue(res, r, 0), region, village_step ? "township" : "county", due);
     }
     fp_buf_puts(&json, "]");
+    free(params);
     if (n == 0) {
         t->scanning = false;
         fp_buf_free(&json);
@@ -557,13 +560,15 @@ static void s_scan(screen_trans_t *t)
     if (t->scanning || !fp_service_db_ready(t->svc)) return;
     t->scanning = true;
     t->last_scan = uv_now(fp_service_loop(t->svc));
-    char q[512];
-    snprintf(q, sizeof q,
-             "SELECT id::text, state, to_char(opened_on, 'YYYY-MM-DD'), coalesce(to_char(step_since, 'YYYY-MM-DD'), ''),"
-             " coalesce(to_char(notice_posted_on, 'YYYY-MM-DD'), ''), village_code::text FROM cases"
-             " WHERE state NOT IN %s AND overdue_step IS DISTINCT FROM state ORDER BY id",
-             s_final_sql);
-    fp_db_query(fp_service_db(t->svc), 0, q, 0, NULL, s_on_open_cases, t);
+    fp_db_query(fp_service_db(t->svc), 0,
+                "SELECT c.id::text, c.state, to_char(c.opened_on, 'YYYY-MM-DD'),"
+                " coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''), coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''),"
+                " c.village_code::text, "
+                SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
+                                  "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
+                " FROM cases c WHERE c.state NOT IN " S_FINAL_SQL " AND c.overdue_step IS DISTINCT FROM c.state"
+                " ORDER BY c.id",
+                0, NULL, s_on_open_cases, t);
 }
 
 int screen_trans_start(screen_trans_t *t, fp_service_t *svc)

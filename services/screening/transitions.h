@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "case_machine.h"
+#include "notice.h"
 #include "fangpin/v1/screening.pb-c.h"
 #include "service.h"
 
@@ -27,13 +28,40 @@ int32_t screen_today(const screen_trans_t *t);
 /* One transition request (op record_visit .. close_case): answers req exactly once, takes msg. */
 void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg);
 
-/* The masked public notice (公示) of a case: household head's name with its middle characters
- * masked (张三 -> 张*, 欧阳娜娜 -> 欧**娜), village, kind suggested, risk types, posting date and
- * notice days. Never an ID number, phone, bank account or health condition. Returns malloc'd. */
-char *screen_notice_text(const char *head_name, const char *village_name, const char *kind_code,
-                         const char *risk_codes_csv, int32_t posted_on, int notice_days);
-/* The name with the middle characters (UTF-8 aware) masked, into out. */
-void screen_mask_name(const char *name, char *out, size_t outsz);
+/* The public notice text and name masking are in notice.h (pure, unit-tested). */
+
+/* --- the case's parameters (policy_params via fp_param, 009_case_params.sql) ---------------- */
+
+/* Columns of the parameters in force for a case of village V opened on D (SQL expressions), and
+ * the holiday calendar from day LO to day HI: notice_days, notice_working_days, decision_days,
+ * decision_working_days, visit_days, notice_post_days, review_days, approve_days, identify_days,
+ * step_working_days (each '' when no row), then the holidays and the adjusted working days as
+ * comma-separated YYYY-MM-DD. */
+#define SCREEN_PARAM_SQL_(N, V, D) "coalesce(fp_param('" N "', " V ", " D ")::int::text, '')"
+#define SCREEN_PARAMS_SQL(V, D, LO, HI)                                                                     \
+    SCREEN_PARAM_SQL_("notice_days", V, D) ", " SCREEN_PARAM_SQL_("notice_working_days", V, D) ", "          \
+    SCREEN_PARAM_SQL_("decision_days", V, D) ", " SCREEN_PARAM_SQL_("decision_working_days", V, D) ", "      \
+    SCREEN_PARAM_SQL_("visit_days", V, D) ", " SCREEN_PARAM_SQL_("notice_post_days", V, D) ", "              \
+    SCREEN_PARAM_SQL_("review_days", V, D) ", " SCREEN_PARAM_SQL_("approve_days", V, D) ", "                 \
+    SCREEN_PARAM_SQL_("identify_days", V, D) ", " SCREEN_PARAM_SQL_("step_working_days", V, D) ", "          \
+    "coalesce((SELECT string_agg(to_char(hd.day, 'YYYY-MM-DD'), ',') FROM holidays hd WHERE hd.kind = 'holiday'" \
+    " AND hd.day BETWEEN " LO " AND " HI "), ''),"                                                            \
+    " coalesce((SELECT string_agg(to_char(hd.day, 'YYYY-MM-DD'), ',') FROM holidays hd WHERE hd.kind = 'workday'" \
+    " AND hd.day BETWEEN " LO " AND " HI "), '')"
+#define SCREEN_PARAMS_COLS 12
+#define SCREEN_CAL_MAX 512
+
+/* The parameters of one case: p.cal points into this struct (do not copy it). */
+typedef struct {
+    screen_case_params_t p;
+    screen_calendar_t cal;
+    int32_t holidays[SCREEN_CAL_MAX];
+    int32_t workdays[SCREEN_CAL_MAX];
+} screen_params_buf_t;
+
+/* Fills b from the SCREEN_PARAMS_SQL columns c0.. of row r: the compiled defaults
+ * (screen_case_params_default) where a parameter has no row. */
+void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b);
 
 /* --- the case summary (queries.c and transitions.c) ------------------------------------------ */
 

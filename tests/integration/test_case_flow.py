@@ -248,5 +248,30 @@ class CaseFlow(unittest.TestCase):
         self.assertIn("共", p.stdout)
 
 
+    def test_province_params_and_holidays(self):
+        # Hebei (13): a 7-day notice, and decision due in 15 working days; 2026-12-01 a holiday
+        fp.sql(self.ci, "INSERT INTO policy_params (name, province_code, effective_from, value, unit, source) VALUES"
+                        " ('notice_days', '13', '2026-01-01', 7, 'days', 'test'),"
+                        " ('decision_working_days', '13', '2026-01-01', 1, 'flag', 'test')")
+        fp.sql(self.ci, "INSERT INTO holidays (day, kind, name) VALUES ('2026-12-01', 'holiday', 'test')")
+        self.screening(TODAY)
+        self.push([lead(idn=person(1), village=VA, date=RECENT, ref="a")])
+        c1 = self.case_id(H1)
+        # lead on Monday 2026-11-23 + 15 working days, skipping weekends and 2026-12-01:
+        # 2026-12-15 (calendar days would give 2026-12-08, working days without the holiday 2026-12-14)
+        self.assertEqual(fp.sql(self.ci, f"SELECT due_on::text FROM cases WHERE id = {c1}"), [("2026-12-15",)])
+        self.ok(self.visit("va", c1), "visited")
+        s = self.ok(self.ask("va", post_notice=screening_pb2.PostNotice(case_id=c1)), "notice_posted")
+        self.assertEqual(s.due_on, "2026-12-15")
+        d = self.ask("va", show_case=screening_pb2.ShowCase(case_id=c1)).case_detail
+        self.assertIn("公示期7天", d.notice_text)
+        # 5 days after the notice: the national 5 would allow it, Hebei's 7 does not
+        self.screening("2026-11-29")
+        self.refused(self.ask("tb", township_review=screening_pb2.TownshipReview(case_id=c1, opinion="同意")),
+                     Code.CONFLICT, "case.notice_too_early")
+        self.screening("2026-12-01")
+        self.ok(self.ask("tb", township_review=screening_pb2.TownshipReview(case_id=c1, opinion="同意")),
+                "township_reviewed")
+
 if __name__ == "__main__":
     fp.main()

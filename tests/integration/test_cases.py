@@ -42,10 +42,11 @@ def import_ledger(ci, lines):
 class Cases(unittest.TestCase):
     def setUp(self):
         self.ci = fp.county_db(f"it_cases_{self._testMethodName[-20:]}")
-        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "yibao", "weijian", "va", "vb", "tb"))
+        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "yibao", "weijian", "gongan", "va", "vb", "tb"))
         self.keys.register("admin", "admin:county-it")
         self.keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         self.keys.register("weijian", "dept:130822:weijian", kind="department", level="county", dept="weijian")
+        self.keys.register("gongan", "dept:130822:gongan", kind="department", level="county", dept="gongan")
         self.keys.register("va", f"actor:{VA}:li", kind="actor", level="village", region=VA)
         self.keys.register("vb", f"actor:{VB}:wang", kind="actor", level="village", region=VB)
         self.keys.register("tb", "actor:130822112:zhao", kind="actor", level="township", region="130822112")
@@ -200,6 +201,61 @@ class Cases(unittest.TestCase):
         self.assertEqual(list_cases("yibao").status.code, Code.FORBIDDEN)
         self.assertEqual(show("yibao", h1).status.code, Code.FORBIDDEN)
         self.assertEqual(show("va", 999999).status.code, Code.NOT_FOUND)
+
+    def test_death_lead_updates_the_ledger(self):
+        A, B = person(11), person(12)
+        hh = "13082211220100011"
+        import_ledger(self.ci, [
+            ledger_line(hh, VA, "一般户", "甲五", "甲五", A, "户主", 30000),
+            ledger_line(hh, VA, "一般户", "甲五", "乙五", B, "配偶", 30000),
+        ])
+        self.screening()
+        death = dict(idn=A, village=VA, kind="gongan.member_death", amount=None, date="2026-10-12", ref="g1")
+        self.push("gongan", "g1", [lead(**death)])
+        fp.wait_for(lambda: self.unscreened() == 0, 20, what="the death lead screened")
+
+        lid = int(fp.sql(self.ci, "SELECT id FROM leads WHERE line_ref = 'g1'")[0][0])
+        self.assertEqual(fp.sql(self.ci, f"SELECT coalesce(to_char(left_on, 'YYYY-MM-DD'), ''), left_reason"
+                                         f" FROM ledger_members WHERE id_number = '{A}'"),
+                         [("2026-10-12", f"death:lead:{lid}")])
+        self.assertEqual(fp.sql(self.ci, f"SELECT left_on IS NULL FROM ledger_members WHERE id_number = '{B}'"),
+                         [("t",)])
+        ev = fp.sql(self.ci, f"SELECT household_no, kind, to_char(event_on, 'YYYY-MM-DD'), source FROM ledger_events"
+                             f" WHERE id_number = '{A}'")
+        self.assertEqual(ev, [(hh, "death", "2026-10-12", f"lead:{lid}")])
+        # the household's case: the death is a shock (S11)
+        rows = fp.sql(self.ci, f"SELECT c.id, c.state, c.decision FROM cases c WHERE c.household_no = '{hh}'")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][1], "opened")
+        self.assertIn("S11", [f["id"] for f in json.loads(rows[0][2])["fired"]])
+        self.assertEqual(fp.sql(self.ci, f"SELECT status FROM leads WHERE id = {lid}"), [("verifying",)])
+
+        # the same death pushed again (a new batch id): intake answers a duplicate, nothing changes
+        c = self.intake.client("gongan")
+        try:
+            req = intake_pb2.IntakeRequest(request_id="g2")
+            req.submit_leads.batch_id = "g2"
+            req.submit_leads.period = "2026-10"
+            req.submit_leads.leads.extend([lead(**death)])
+            r = c.call(req, intake_pb2.IntakeReply, 30000)
+        finally:
+            c.close()
+        self.assertEqual((r.status.code, r.batch.accepted + r.batch.duplicates), (Code.OK, 1), r)
+        fp.wait_for(lambda: self.unscreened() == 0, 20, what="the repeated lead screened")
+        # the lead processed again by screening: nothing more
+        fp.sql(self.ci, f"SELECT count(*) FROM screen_match(ARRAY[{lid}]::bigint[])")
+        # and the death reported again with another date (a new lead): merged, no second event
+        self.push("gongan", "g3", [lead(**dict(death, ref="g3", date="2026-10-13"))])
+        fp.wait_for(lambda: self.unscreened() == 0, 20, what="the second report screened")
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM ledger_events WHERE id_number = '{A}'"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, f"SELECT to_char(left_on, 'YYYY-MM-DD'), left_reason FROM ledger_members"
+                                         f" WHERE id_number = '{A}'"), [("2026-10-12", f"death:lead:{lid}")])
+        # ... it merges into the household's case rather than asking the village to register the person
+        self.assertEqual(fp.sql(self.ci, "SELECT l.status, cl.case_id FROM leads l"
+                                         " LEFT JOIN case_leads cl ON cl.lead_id = l.id WHERE l.line_ref = 'g3'"),
+                         [("verifying", rows[0][0])])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM village_tasks"), [("0",)])
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM cases WHERE household_no = '{hh}'"), [("1",)])
 
     def test_sigkill_loses_and_duplicates_nothing(self):
         lines = []
