@@ -122,7 +122,12 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
             f.guarantee[SCREEN_G_WATER].failed = true;
             f.guarantee[SCREEN_G_WATER].reason = s_reason(res, r, SCREEN_F_WATER_REASON, "饮水安全不达标");
         }
+        /* the ratios in force for the case's province and date (policy parameters); the
+         * compiled defaults only where a parameter is missing */
         screen_params_t p = SCREEN_PARAMS_DEFAULT;
+        if (!PQgetisnull(res, r, SCREEN_F_RIGID_RATIO)) p.rigid_ratio_pct = (int32_t)s_i64(res, r, SCREEN_F_RIGID_RATIO);
+        if (!PQgetisnull(res, r, SCREEN_F_UPPER_RATIO))
+            p.monitor_upper_ratio_pct = (int32_t)s_i64(res, r, SCREEN_F_UPPER_RATIO);
         e = screen_evaluate(&f, &p, &d);
     }
     if (e != FP_OK) {

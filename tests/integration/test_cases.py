@@ -202,6 +202,21 @@ class Cases(unittest.TestCase):
         self.assertEqual(show("yibao", h1).status.code, Code.FORBIDDEN)
         self.assertEqual(show("va", 999999).status.code, Code.NOT_FOUND)
 
+    def test_rule_ratios_come_from_the_province_parameters(self):
+        # 30000 yuan out of pocket against 50000 yuan of net income is 60%: large rigid spending
+        # under the national 50% (S03 fires, see above); Hebei (13) setting 70% from 2020 means
+        # the same household's case does not fire S03.
+        fp.sql(self.ci, "INSERT INTO policy_params (name, province_code, effective_from, value, unit, source)"
+                        " VALUES ('rigid_ratio_pct', '13', '2020-01-01', 70, 'percent', 'test')")
+        C = person(3)
+        import_ledger(self.ci, [ledger_line("13082211220100002", VA, "脱贫户", "丙二", "丙二", C, "户主", 50000)])
+        self.screening()
+        self.push("yibao", "y-ratio", [lead(idn=C, village=VA, amount=3000000, ref="c")])
+        fp.wait_for(lambda: self.unscreened() == 0, 20, what="the lead screened")
+        dec = json.loads(fp.sql(self.ci, "SELECT decision FROM cases")[0][0])
+        self.assertNotIn("S03", [f["id"] for f in dec["fired"]])
+        self.assertEqual(int(fp.sql(self.ci, "SELECT count(*) FROM cases")[0][0]), 1)
+
     def test_death_lead_updates_the_ledger(self):
         A, B = person(11), person(12)
         hh = "13082211220100011"

@@ -4,9 +4,12 @@
 -- the matched member gets left_on = the lead's occurred_on and left_reason 'death:lead:<id>',
 -- and ledger_events gets one 'death' row (event_on = occurred_on, source 'lead:<id>'). Only a
 -- present member is updated and a death is recorded once, so a lead processed again, or the
--- same death pushed again in a later batch, adds nothing.
+-- same death pushed again in a later batch, adds nothing. The facts it returns also carry the
+-- rules' ratios in force for the case (policy parameters rigid_ratio_pct and
+-- monitor_upper_ratio_pct, 009_case_params.sql), so the result type changes: drop and create.
 
-CREATE OR REPLACE FUNCTION screen_match(p_ids bigint[])
+DROP FUNCTION screen_match(bigint[]);
+CREATE FUNCTION screen_match(p_ids bigint[])
 RETURNS TABLE (case_id bigint, village_code text, opened_on text, household_type text,
                wage_fen bigint, wage_public_job_fen bigint, operating_fen bigint, property_fen bigint,
                pension_fen bigint, family_planning_fen bigint, eco_compensation_fen bigint, dibao_fen bigint,
@@ -15,7 +18,7 @@ RETURNS TABLE (case_id bigint, village_code text, opened_on text, household_type
                education_ok boolean, education_reason text, medical_ok boolean, medical_reason text,
                housing_ok boolean, housing_reason text, water_ok boolean, water_reason text,
                members integer, with_labour integer, disabled integer, uninsured integer, dropped_out integer,
-               lead_kinds text, line_fen bigint)
+               lead_kinds text, line_fen bigint, rigid_ratio_pct integer, monitor_upper_ratio_pct integer)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
@@ -129,7 +132,9 @@ BEGIN
            m.members::int, m.with_labour::int, m.disabled::int, m.uninsured::int, m.dropped_out::int,
            (SELECT string_agg(DISTINCT l.kind, ',') FROM case_leads cl JOIN leads l ON l.id = cl.lead_id
              WHERE cl.case_id = c.id),
-           (fp_param('monitoring_line_yuan', c.village_code, c.opened_on) * 100)::bigint
+           (fp_param('monitoring_line_yuan', c.village_code, c.opened_on) * 100)::bigint,
+           fp_param('rigid_ratio_pct', c.village_code, c.opened_on)::integer,
+           fp_param('monitor_upper_ratio_pct', c.village_code, c.opened_on)::integer
       -- driven from this batch's few cases: a primary-key probe each, whatever the size of cases
       FROM (SELECT DISTINCT s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL) k
       JOIN cases c ON c.id = k.case_id

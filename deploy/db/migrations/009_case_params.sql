@@ -15,7 +15,9 @@ INSERT INTO policy_params (name, province_code, effective_from, value, unit, sou
   ('review_days', '00', '2020-01-01', 2, 'days', 'case machine default: township review within 2 working days after the notice ends'),
   ('approve_days', '00', '2020-01-01', 2, 'days', 'case machine default: county approval within 2 working days of the review'),
   ('identify_days', '00', '2020-01-01', 2, 'days', 'case machine default: identification within 2 working days of the approval'),
-  ('step_working_days', '00', '2020-01-01', 1, 'flag (0 calendar days, 1 working days)', 'case machine default: step limits count working days')
+  ('step_working_days', '00', '2020-01-01', 1, 'flag (0 calendar days, 1 working days)', 'case machine default: step limits count working days'),
+  ('rigid_ratio_pct', '00', '2020-01-01', 50, 'percent', 'screening rule S03: medical out-of-pocket at least this share of the household''s annual net income is large rigid spending'),
+  ('monitor_upper_ratio_pct', '00', '2020-01-01', 100, 'percent', 'screening rules: the top of the monitoring range as a share of the line; 100 = the province''s monitoring standard itself (national reading)')
 ON CONFLICT (name, province_code, effective_from) DO NOTHING;
 
 -- The holiday calendar: public holidays ('holiday', a weekday off) and adjusted working weekend
