@@ -1,11 +1,15 @@
 /* main.c: fangpin-assistance, assistance plans, measures, quarterly checks and risk elimination.
  * Wires the shared service skeleton (common/service.c) to this service's request type,
- * fangpin.v1.AssistanceRequest / AssistanceReply (proto/fangpin/v1/assistance.proto). */
+ * fangpin.v1.AssistanceRequest / AssistanceReply (proto/fangpin/v1/assistance.proto), and the
+ * plan opener (open.c) to its hooks. */
 #include <stdio.h>
 
+#include "assist.h"
 #include "fangpin/v1/assistance.pb-c.h"
 #include "log.h"
 #include "service.h"
+
+static assist_t g_assist; /* the one instance; main owns it */
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
@@ -38,8 +42,21 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     fangpin__v1__assistance_request__free_unpacked(in, NULL);
 }
 
+static int s_on_start(fp_service_t *svc, void *arg) { return assist_open_start(&g_assist, svc); }
+static void s_on_stop(fp_service_t *svc, void *arg) { assist_open_stop(&g_assist); }
+static void s_on_ready(fp_service_t *svc, void *arg) { assist_open_ready(&g_assist); }
+static void s_on_tick(fp_service_t *svc, void *arg) { assist_open_tick(&g_assist); }
+
 int main(int argc, char **argv)
 {
+    static fp_cfg_t extra[] = {
+        {"FANGPIN_ASSISTANCE_IDENTIFIED_PULL", FP_CFG_STR, "tcp://127.0.0.1:7111", 0, 0,
+         "screening's HouseholdIdentified PUSH endpoint to connect the PULL to", 0, 0, 0},
+        {"FANGPIN_ASSISTANCE_SCAN_S", FP_CFG_INT, "30", 1, 3600,
+         "also look for identified households without a plan this often (hints can be lost)", 0, 0, 0},
+        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
+    };
     static const fp_service_def_t def = {
         .name = "assistance",
         .about = "assistance plans, measures, quarterly checks and risk elimination",
@@ -48,6 +65,11 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_ASSISTANCE_HTTP",
         .http_default = "0.0.0.0:8103",
         .on_request = s_on_request,
+        .on_start = s_on_start,
+        .on_stop = s_on_stop,
+        .on_ready = s_on_ready,
+        .on_tick = s_on_tick,
+        .extra_cfg = extra,
     };
     return fp_service_main(&def, argc, argv);
 }

@@ -64,7 +64,11 @@ static int s_on_start(fp_service_t *svc, void *arg)
 {
     return screen_trans_start(&g_trans, svc) || screen_recv_start(&g_recv, svc);
 }
-static void s_on_stop(fp_service_t *svc, void *arg) { screen_recv_stop(&g_recv); }
+static void s_on_stop(fp_service_t *svc, void *arg)
+{
+    screen_recv_stop(&g_recv);
+    screen_trans_stop(&g_trans);
+}
 static void s_on_ready(fp_service_t *svc, void *arg)
 {
     screen_recv_ready(&g_recv);
@@ -81,6 +85,8 @@ int main(int argc, char **argv)
     static fp_cfg_t extra[] = {
         {"FANGPIN_SCREENING_LEADS_PULL", FP_CFG_STR, "tcp://127.0.0.1:7110", 0, 0,
          "intake's LeadsAccepted PUSH endpoint to connect the PULL to", 0, 0, 0},
+        {"FANGPIN_SCREENING_IDENTIFIED_PUSH", FP_CFG_STR, "tcp://*:7111", 0, 0,
+         "PUSH endpoint where assistance's PULL gets HouseholdIdentified hints", 0, 0, 0},
         {"FANGPIN_SCREENING_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for unreceived leads this often (hints can be lost)", 0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},

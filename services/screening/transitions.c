@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zmq.h>
+
 #include "date.h"
 #include "log.h"
 #include "mem.h"
@@ -195,6 +197,22 @@ static void s_abort(s_job_t *j, PGresult *res, const char *what)
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
 }
 
+/* After an Identify committed: wake assistance (a hint; it catches up from the tables anyway). */
+static void s_push_identified(screen_trans_t *t, const char *county, int64_t case_id)
+{
+    if (!t->identified_push) return;
+    Fangpin__V1__HouseholdIdentified h = FANGPIN__V1__HOUSEHOLD_IDENTIFIED__INIT;
+    h.county = (char *)county;
+    h.n_case_ids = 1;
+    h.case_ids = &case_id;
+    size_t len = fangpin__v1__household_identified__get_packed_size(&h);
+    uint8_t *buf = fp_malloc(len);
+    fangpin__v1__household_identified__pack(&h, buf);
+    /* no assistance connected, or it is slow: dropped; assistance scans the cases table */
+    zmq_send(t->identified_push, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+}
+
 static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
@@ -206,6 +224,8 @@ static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__CaseSummary sum;
     screen_summary_buf_t b;
     screen_summary_fill(res, 0, 0, &sum, &b);
+    if (j->ev.kind == SCREEN_EV_IDENTIFY && !strcmp(sum.state, "identified"))
+        s_push_identified(j->t, sum.county_code, sum.case_id);
     Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     st.code = FANGPIN__V1__CODE__OK;
@@ -579,7 +599,25 @@ int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
         fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
         return 1;
     }
+    t->identified_push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(t->identified_push, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(t->identified_push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    const char *ep = fp_service_str(svc, "FANGPIN_SCREENING_IDENTIFIED_PUSH");
+    if (zmq_bind(t->identified_push, ep) != 0) {
+        fp_log_error("cannot bind the HouseholdIdentified PUSH endpoint", "endpoint", ep, "error",
+                     zmq_strerror(zmq_errno()));
+        zmq_close(t->identified_push);
+        t->identified_push = NULL;
+        return 1;
+    }
     return 0;
+}
+
+void screen_trans_stop(screen_trans_t *t)
+{
+    if (t->identified_push) zmq_close(t->identified_push);
+    t->identified_push = NULL;
 }
 
 void screen_trans_ready(screen_trans_t *t) { s_scan(t); }

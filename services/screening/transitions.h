@@ -18,9 +18,12 @@ typedef struct {
     uint64_t last_scan;      /* uv_now of the last overdue scan */
     bool scanning;
     uint64_t applied;
+    void *identified_push;   /* PUSH of HouseholdIdentified hints to assistance (after COMMIT) */
 } screen_trans_t;
 
-int screen_trans_start(screen_trans_t *t, fp_service_t *svc); /* reads FANGPIN_TODAY; 1 if bad */
+/* Reads FANGPIN_TODAY and binds FANGPIN_SCREENING_IDENTIFIED_PUSH; 1 if either is bad. */
+int screen_trans_start(screen_trans_t *t, fp_service_t *svc);
+void screen_trans_stop(screen_trans_t *t);                    /* closes the PUSH socket */
 void screen_trans_ready(screen_trans_t *t);                   /* runs the overdue scan */
 void screen_trans_tick(screen_trans_t *t);                    /* ... every 60 s */
 int32_t screen_today(const screen_trans_t *t);

@@ -149,12 +149,15 @@ class Service:
         e[f"FANGPIN_{U}_HTTP"] = f"127.0.0.1:{self.hport}"
         if name == "intake":  # its LeadsAccepted PUSH port too, so parallel tests never clash
             e["FANGPIN_INTAKE_LEADS_PUSH"] = f"tcp://127.0.0.1:{free_port()}"
+        if name == "screening":  # and its HouseholdIdentified PUSH
+            e["FANGPIN_SCREENING_IDENTIFIED_PUSH"] = f"tcp://127.0.0.1:{free_port()}"
         if name == "reporting":  # and the event PUB
             e["FANGPIN_REPORTING_PUB"] = f"tcp://127.0.0.1:{free_port()}"
         if env:
             e.update(env)
         self.leads_push = e.get("FANGPIN_INTAKE_LEADS_PUSH")
         self.pub = e.get("FANGPIN_REPORTING_PUB")
+        self.identified_push = e.get("FANGPIN_SCREENING_IDENTIFIED_PUSH")
         if env:
             e.update(env)
         self.logf = open(self.log_path, "wb")

@@ -28,7 +28,9 @@ SERVICES = {
 # Links between services on the compose network: set, but not published to the host.
 LINKS = {
     'intake': {'FANGPIN_INTAKE_LEADS_PUSH': 'tcp://*:7110'},
-    'screening': {'FANGPIN_SCREENING_LEADS_PULL': 'tcp://intake:7110'},
+    'screening': {'FANGPIN_SCREENING_LEADS_PULL': 'tcp://intake:7110',
+                  'FANGPIN_SCREENING_IDENTIFIED_PUSH': 'tcp://*:7111'},
+    'assistance': {'FANGPIN_ASSISTANCE_IDENTIFIED_PULL': 'tcp://screening:7111'},
 }
 CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values())
 KEYS_DIR = '/var/lib/fangpin/keys'

@@ -44,6 +44,10 @@ export FANGPIN_KEYS_DIR="$VAR/keys"
 
 declare -A ZPORT=([intake]=7101 [screening]=7102 [assistance]=7103 [reporting]=7104)
 declare -A HPORT=([intake]=8101 [screening]=8102 [assistance]=8103 [reporting]=8104)
+# The hint links between services (no CURVE, ids only): intake -> screening LeadsAccepted on 7110
+# (their defaults), screening -> assistance HouseholdIdentified on 7111, kept on $HOST.
+declare -A LINK=([intake]="" [screening]="FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://$HOST:7111"
+                 [assistance]="FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://$HOST:7111" [reporting]="")
 env_file="$VAR/fangpin.env"
 {
   echo "# written by make up ($(date -u +%FT%TZ)); source it: . var/fangpin.env"
@@ -64,7 +68,7 @@ for svc in intake screening assistance reporting; do
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
   FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info} \
   env "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
-    setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
+    ${LINK[$svc]:+"${LINK[$svc]}"} setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$pidf"
 done
 for svc in intake screening assistance reporting; do

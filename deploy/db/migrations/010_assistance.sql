@@ -115,6 +115,7 @@ CREATE TABLE quarter_summaries (
     actor        text NOT NULL,
     counts       jsonb NOT NULL,
     note         text NOT NULL DEFAULT '',
+    request_id   text NOT NULL,                 -- a retry with the same request id answers the same
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (county_code, quarter)
 );

@@ -1,0 +1,106 @@
+/* assist.h: the assistance service's shell (STYLE.md 10: pure core in measures.c, plan_check.c,
+ * elimination.c, elim_notice.c; this is the I/O around it). open.c opens plans for identified
+ * cases (HouseholdIdentified PULL + table scan), changes.c runs every change as one transaction,
+ * queries.c the reads, findings.c evaluates the plan checks on the stored data. */
+#ifndef ASSIST_ASSIST_H
+#define ASSIST_ASSIST_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fangpin/v1/assistance.pb-c.h"
+#include "service.h"
+#include "zsock.h"
+
+typedef struct {
+    fp_service_t *svc;
+    int32_t today_override;  /* FANGPIN_TODAY, 0 = the real date */
+    void *pull;              /* HouseholdIdentified hints from screening */
+    fp_zsock_t *zs;
+    uint64_t last_scan;      /* uv_now of the last opening scan */
+    bool opening, again;     /* an opening transaction is running; go again when it ends */
+    uint64_t opened;         /* plans opened by this process */
+    fp_counter_t *c_opened;
+} assist_t;
+
+int32_t assist_today(const assist_t *a);
+
+/* open.c: binds nothing, connects the PULL to FANGPIN_ASSISTANCE_IDENTIFIED_PULL; 1 if bad. */
+int assist_open_start(assist_t *a, fp_service_t *svc);
+void assist_open_ready(assist_t *a); /* opens plans now */
+void assist_open_tick(assist_t *a);  /* ... every FANGPIN_ASSISTANCE_SCAN_S */
+void assist_open_stop(assist_t *a);
+
+/* changes.c: one change request (open_consolidation_plan .. elimination_step): answers req
+ * exactly once, takes msg. */
+void assist_change(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+
+/* queries.c: ListPlans, ShowPlan, ListUnchecked; each answers req once and takes msg. */
+void assist_list_plans(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+void assist_show_plan(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+
+/* findings.c: evaluates the plan checks (assist_plan_check) for the plans under region prefix
+ * (plan_id 0 = all of them, else only that one) on today's data and stores them on the plans
+ * (plans.findings) in one statement; then calls done(ok). */
+typedef void (*assist_findings_done_fn)(bool ok, void *arg);
+void assist_findings_refresh(fp_db_t *db, const char *prefix, int64_t plan_id, int32_t today,
+                             assist_findings_done_fn done, void *arg);
+
+/* The region prefix a principal may see: an actor's region, an admin's county; false for
+ * departments, the gateway, or a principal without a region. */
+bool assist_scope_of(const fp_principal_t *p, char out[13]);
+
+/* --- the plan summary (queries.c and changes.c) ------------------------------------------- */
+
+/* Columns of plan p's summary (alias p), text each; ASSIST_SUMMARY_COLS of them. Findings are
+ * "id\x1fzh\x1fseen\x1fwhy" joined by \x1e. */
+#define ASSIST_SUMMARY_SQL                                                                              \
+    "p.id::text, p.county_code::text, p.village_code::text, p.household_no::text, p.kind,"              \
+    " coalesce(p.case_id::text, '0'), coalesce(p.year::text, '0'), coalesce(p.monitored_kind, ''),"     \
+    " array_to_string(p.risk_types, ','), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"        \
+    " to_char(p.opened_on, 'YYYY-MM-DD'), p.elim_state, coalesce(p.elim_way, ''),"                      \
+    " coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''), p.backstop::text,"                         \
+    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id)::text,"                                 \
+    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id AND m.status = 'delivered')::text,"      \
+    " coalesce((SELECT string_agg(concat_ws(chr(31), f->>'id', f->>'zh', f->>'seen', f->>'why_zh'),"   \
+    "   chr(30) ORDER BY n) FROM jsonb_array_elements(p.findings) WITH ORDINALITY AS x(f, n)), ''),"    \
+    " coalesce(to_char(p.elim_notice_posted_on, 'YYYY-MM-DD'), ''), p.elim_objections::text,"          \
+    " ((extract(epoch FROM p.updated_at) * 1000)::bigint)::text, p.elim_notice_text"
+#define ASSIST_SUMMARY_COLS 22
+
+typedef struct {
+    char *risks;                        /* owned copy, split in place */
+    char *rptrs[16];
+    char *fcopy;                        /* owned copy of the findings column */
+    Fangpin__V1__PlanFinding f[16];
+    Fangpin__V1__PlanFinding *fptrs[16];
+} assist_summary_buf_t;
+
+/* Fills s from columns c0.. of row r (strings point into res and b); free b with
+ * assist_summary_buf_free after packing. */
+void assist_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__PlanSummary *s, assist_summary_buf_t *b);
+void assist_summary_buf_free(assist_summary_buf_t *b);
+
+/* Columns of measure m (alias m): ASSIST_MEASURE_COLS. */
+#define ASSIST_MEASURE_SQL                                                                               \
+    "m.id::text, m.plan_id::text, m.category, m.title, m.responsible_unit,"                              \
+    " to_char(m.start_on, 'YYYY-MM-DD'), coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text," \
+    " m.status, m.stop_reason, coalesce(to_char(m.status_on, 'YYYY-MM-DD'), ''),"                      \
+    " coalesce((SELECT max(k.quarter)::text FROM measure_checks k WHERE k.measure_id = m.id), '')"
+#define ASSIST_MEASURE_COLS 12
+void assist_measure_fill(PGresult *res, int r, int c0, Fangpin__V1__Measure *m);
+
+/* Columns of check k (alias k): ASSIST_CHECK_COLS. */
+#define ASSIST_CHECK_SQL                                                                                 \
+    "k.id::text, k.measure_id::text, k.quarter::text, to_char(k.checked_on, 'YYYY-MM-DD'), k.actor,"     \
+    " k.level, k.result, k.finding"
+#define ASSIST_CHECK_COLS 8
+void assist_check_fill(PGresult *res, int r, int c0, Fangpin__V1__MeasureCheck *k);
+
+/* "YYYYQn" of a day. */
+void assist_quarter_of(int32_t day, char out[7]);
+/* Parses "YYYYQn": first and last day; false if malformed. */
+bool assist_quarter_parse(const char *s, int32_t *first, int32_t *last);
+
+#endif
