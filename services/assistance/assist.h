@@ -42,9 +42,10 @@ void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__Assistan
 
 /* findings.c: evaluates the plan checks (assist_plan_check) for the plans under region prefix
  * (plan_id 0 = all of them, else only that one) on today's data and stores them on the plans
- * (plans.findings) in one statement; then calls done(ok). */
+ * (plans.findings) in one statement; then calls done(ok). flags: FP_DB_FRONT inside a query
+ * chain, 0 otherwise (never inside someone else's transaction). */
 typedef void (*assist_findings_done_fn)(bool ok, void *arg);
-void assist_findings_refresh(fp_db_t *db, const char *prefix, int64_t plan_id, int32_t today,
+void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t plan_id, int32_t today,
                              assist_findings_done_fn done, void *arg);
 
 /* The region prefix a principal may see: an actor's region, an admin's county; false for

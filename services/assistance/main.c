@@ -25,6 +25,24 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
     out.request_id = in->request_id;
     out.status = &st;
     switch (in->op_case) {
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_LIST_PLANS:
+        assist_list_plans(&g_assist, req, in); /* takes in */
+        return;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SHOW_PLAN:
+        assist_show_plan(&g_assist, req, in);
+        return;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_LIST_UNCHECKED:
+        assist_list_unchecked(&g_assist, req, in);
+        return;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME:
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP:
+        assist_change(&g_assist, req, in); /* takes in */
+        return;
     case FANGPIN__V1__ASSISTANCE_REQUEST__OP_PING:
         fp_request_set_op(req, "ping");
         fp_request_fill_pong(svc, req, in->ping->note, &pong);

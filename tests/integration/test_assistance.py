@@ -169,6 +169,142 @@ class Assistance(unittest.TestCase):
         self.assertEqual([e[0] for e in ev], [VA, VB])
         self.assertEqual(json.loads(ev[0][1])["case_id"], cases[H1])
 
+    def measure(self, key, plan, cat, rid=None, title="措施", unit="乡镇", start="2026-05-12", end="", amount=0):
+        return self.ask(key, rid, add_measure=A.AddMeasure(plan_id=plan, category=cat, title=title,
+                                                           responsible_unit=unit, start_on=start, end_on=end,
+                                                           amount_fen=amount))
+
+    def findings(self, key, plan):
+        d = self.ok(self.ask(key, show_plan=A.ShowPlan(plan_id=plan))).plan_detail
+        return [f.id for f in d.summary.findings]
+
+    def test_measures_checks_findings_refusals(self):
+        cases = self.identify([(H1, person(1), VA)])
+        self.assistance(NOTICE_OVER, scan_s="1")
+        self.finish(cases, risks=("illness", "schooling"))
+        fp.wait_for(lambda: self.plan_of(H1) is not None, 10, what="plan opened")
+        pid = self.plan_of(H1)
+
+        # the plan checks on a plan without measures: P01 names both risks
+        r = self.ok(self.ask("va", list_plans=A.ListPlans()))
+        self.assertEqual([p.plan_id for p in r.plan_list.plans], [pid])
+        f = {x.id: x for x in r.plan_list.plans[0].findings}
+        self.assertIn("P01", f)
+        self.assertIn("unanswered=illness,schooling", f["P01"].seen)
+        self.assertIn("因病、因学", f["P01"].why_zh)
+        self.assertEqual(dict(r.plan_list.finding_counts), {"P01": 1})
+        self.assertNotIn("[]", fp.sql(self.ci, f"SELECT findings::text FROM plans WHERE id = {pid}")[0][0])
+
+        # refusals: bad input names the field; another village NOT_FOUND; admin, department FORBIDDEN
+        x = self.refused(self.measure("va", pid, "gold"), Code.BAD_REQUEST, "category")
+        self.assertIn("category", x.status.message)
+        self.refused(self.measure("va", pid, "health", title=" "), Code.BAD_REQUEST, "title")
+        self.refused(self.measure("va", pid, "health", start="2026-13-01"), Code.BAD_REQUEST, "start_on")
+        self.refused(self.measure("va", pid, "health", end="2026-01-01"), Code.BAD_REQUEST, "end_on")
+        self.refused(self.measure("va", pid, "health", amount=-1), Code.BAD_REQUEST, "amount_fen")
+        self.refused(self.measure("vb", pid, "health"), Code.NOT_FOUND)
+        self.refused(self.measure("admin", pid, "health"), Code.FORBIDDEN)
+        self.refused(self.measure("yibao", pid, "health"), Code.FORBIDDEN)
+        self.refused(self.ask("vb", show_plan=A.ShowPlan(plan_id=pid)), Code.NOT_FOUND)
+        self.refused(self.ask("va", list_plans=A.ListPlans(region_prefix="130822")), Code.FORBIDDEN)
+        self.refused(self.ask("va", list_plans=A.ListPlans(finding="P99")), Code.BAD_REQUEST, "finding")
+        self.assertEqual(len(self.ok(self.ask("vb", list_plans=A.ListPlans())).plan_list.plans), 0)
+
+        # a backstop-only plan for a household with labour: P02; P01 still for schooling
+        m1 = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局")).measure
+        self.assertEqual((m1.status, m1.category, m1.plan_id), ("planned", "health", pid))
+        again = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局"))
+        self.assertEqual(again.measure.measure_id, m1.measure_id)
+        self.assertIn("已办理", again.status.message_zh)
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM measures WHERE plan_id = {pid}"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'measure.added'"), [("1",)])
+        self.assertEqual(self.findings("va", pid), ["P01", "P02"])
+        r = self.ok(self.ask("tb", list_plans=A.ListPlans(finding="P02")))
+        self.assertEqual([p.plan_id for p in r.plan_list.plans], [pid])
+        self.assertEqual(dict(r.plan_list.finding_counts), {"P01": 1, "P02": 1})
+        self.assertEqual(len(self.ok(self.ask("tb", list_plans=A.ListPlans(finding="P05"))).plan_list.plans), 0)
+
+        # education and employment answer the rest: no finding
+        m2 = self.ok(self.measure("tb", pid, "education", title="雨露计划", unit="县教育局")).measure
+        self.assertTrue(m2.runs_past_elimination)
+        m3 = self.ok(self.measure("va", pid, "employment", title="公益性岗位", unit="镇政府", end="2026-12-31",
+                                  amount=600000)).measure
+        self.assertEqual(self.findings("va", pid), [])
+        self.assertEqual(len(self.ok(self.ask("cty", list_plans=A.ListPlans(finding="any"))).plan_list.plans), 0)
+
+        # measure status through the catalog
+        st = lambda key, mid, status, reason="", rid=None: self.ask(key, rid, set_measure_status=A.SetMeasureStatus(
+            measure_id=mid, status=status, reason=reason))
+        self.refused(st("va", m1.measure_id, "done"), Code.BAD_REQUEST, "status")
+        self.assertEqual(self.ok(st("va", m1.measure_id, "in_progress")).measure.status, "in_progress")
+        self.refused(st("va", m1.measure_id, "stopped"), Code.CONFLICT)
+        self.assertEqual(self.ok(st("va", m1.measure_id, "delivered", rid="d-1")).measure.status, "delivered")
+        self.ok(st("va", m1.measure_id, "delivered", rid="d-1"))
+        self.refused(st("va", m1.measure_id, "in_progress"), Code.CONFLICT)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'measure.delivered'"), [("1",)])
+
+        # the quarter's checks: one per measure, the current quarter only
+        chk = lambda key, mid, q="", rid=None, finding="按计划实施": self.ask(key, rid, check_measure=A.CheckMeasure(
+            measure_id=mid, quarter=q, result="on_track", finding=finding))
+        self.refused(chk("va", m2.measure_id, q="2026Q1"), Code.BAD_REQUEST, "quarter")
+        self.refused(chk("va", m2.measure_id, finding=""), Code.BAD_REQUEST, "finding")
+        k = self.ok(chk("va", m2.measure_id, rid="k-1")).measure_check
+        self.assertEqual((k.quarter, k.checked_on, k.actor, k.level), ("2026Q2", NOTICE_OVER, f"actor:{VA}:li", "village"))
+        self.ok(chk("va", m2.measure_id, rid="k-1"))
+        self.refused(chk("tb", m2.measure_id), Code.CONFLICT, "本季度已核查")
+        u = self.ok(self.ask("tb", list_unchecked=A.ListUnchecked())).unchecked_list
+        self.assertEqual(u.quarter, "2026Q2")
+        self.assertEqual([(x.region_code, x.level, x.unchecked, x.checked) for x in u.regions],
+                         [(VA, "village", 1, 1), ("130822112", "township", 1, 1)])
+        self.assertEqual(list(u.measure_ids), [m3.measure_id])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM measure_checks"), [("1",)])
+
+        # the county's summary of the quarter before: late (2026Q1 was due in April)
+        self.refused(self.ask("tb", submit_quarter_summary=A.SubmitQuarterSummary()), Code.FORBIDDEN)
+        self.refused(self.ask("cty", submit_quarter_summary=A.SubmitQuarterSummary(quarter="2026Q2")),
+                     Code.BAD_REQUEST, "quarter")
+        q = self.ok(self.ask("cty", rid="q-1", submit_quarter_summary=A.SubmitQuarterSummary(note="一季度"))).quarter_summary
+        self.assertEqual((q.county_code, q.quarter, q.submitted_on, q.due_on, q.late),
+                         ("130822", "2026Q1", NOTICE_OVER, "2026-04-07", True))
+        self.ok(self.ask("cty", rid="q-1", submit_quarter_summary=A.SubmitQuarterSummary(note="一季度")))
+        self.refused(self.ask("cty", rid="q-2", submit_quarter_summary=A.SubmitQuarterSummary()), Code.CONFLICT)
+        self.assertEqual(fp.sql(self.ci, "SELECT region_code FROM events WHERE type = 'quarter.summary'"),
+                         [("130822000000",)])
+
+        # income follow-up: village only, not after this month
+        inc = lambda key, month, fen, rid=None: self.ask(key, rid, record_income=A.RecordIncome(
+            plan_id=pid, month=month, per_capita_net_fen=fen))
+        self.refused(inc("tb", "2026-04", 800000), Code.FORBIDDEN)
+        self.refused(inc("va", "2026-06", 800000), Code.BAD_REQUEST, "month")
+        self.refused(inc("va", "2026/04", 800000), Code.BAD_REQUEST, "month")
+        self.ok(inc("va", "2026-04", 800000))
+        d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=pid))).plan_detail
+        self.assertEqual([(i.month, i.per_capita_net_fen) for i in d.income], [("2026-04", 800000)])
+        self.assertEqual(len(d.measures), 3)
+        self.assertEqual(len(d.checks), 1)
+        self.assertEqual([h.event for h in d.history][:2], ["plan.opened", "measure.added"])
+        self.assertIn("plan.income", [h.event for h in d.history])
+
+        # every change wrote history and an event in the village; no ID number anywhere
+        for t, region, payload in fp.sql(self.ci, "SELECT type, region_code, payload::text FROM events"
+                                                  " WHERE type ~ '^(plan|measure)\\.'"):
+            self.assertEqual(region, VA)
+            self.assertNotIn(person(1), payload)
+        self.assertNotIn(person(1), self.a.log())
+
+        # a consolidation plan for a lifted household only
+        oc = lambda key, hh, rid=None: self.ask(key, rid, open_consolidation_plan=A.OpenConsolidationPlan(
+            county_code="130822", household_no=hh, year=2026))
+        self.refused(oc("va", H1), Code.CONFLICT, "脱贫户")
+        self.refused(oc("cty", H4), Code.FORBIDDEN)
+        self.refused(oc("vb", H4), Code.NOT_FOUND)
+        c = self.ok(oc("va", H4, rid="c-1")).plan_summary
+        self.assertEqual((c.kind, c.year, c.household_no, c.village_code), ("consolidation", 2026, H4, VA))
+        self.assertEqual(self.ok(oc("va", H4, rid="c-1")).plan_summary.plan_id, c.plan_id)
+        self.refused(oc("va", H4, rid="c-2"), Code.CONFLICT)
+        self.refused(self.ask("cty", elimination_step=A.EliminationStep(plan_id=c.plan_id, event="nominate")),
+                     Code.CONFLICT)
+
 
 if __name__ == "__main__":
     fp.main()
