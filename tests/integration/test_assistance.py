@@ -305,6 +305,137 @@ class Assistance(unittest.TestCase):
         self.refused(self.ask("cty", elimination_step=A.EliminationStep(plan_id=c.plan_id, event="nominate")),
                      Code.CONFLICT)
 
+    def elim(self, key, plan, event, rid=None, **kw):
+        return self.ask(key, rid, elimination_step=A.EliminationStep(plan_id=plan, event=event, **kw))
+
+    def test_elimination_four_steps_backstop_undo(self):
+        cases = self.identify([(H1, person(1), VA), (H2, person(2), VA)])
+        self.assistance(NOTICE_OVER, scan_s="1")
+        self.finish(cases)
+        fp.wait_for(lambda: self.plan_of(H1) and self.plan_of(H2), 10, what="plans opened")
+        p1, p2 = self.plan_of(H1), self.plan_of(H2)
+        # measures delivered; income above the line (Hebei 6600 yuan) from May to October
+        for pid in (p1, p2):
+            m = self.ok(self.measure("va", pid, "health", title="医疗救助", unit="县医保局")).measure
+            self.ok(self.ask("va", set_measure_status=A.SetMeasureStatus(measure_id=m.measure_id, status="delivered")))
+        self.ok(self.measure("va", p2, "backstop", title="纳入低保", unit="县民政局"))
+        self.assistance("2026-11-02")
+        for month in ("2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"):
+            for pid in (p1, p2):
+                self.ok(self.ask("va", record_income=A.RecordIncome(plan_id=pid, month=month, per_capita_net_fen=800000)))
+        verified = dict(rigid_costs_resolved=True, guarantees_hold=True, water_holds=True)
+
+        # November: less than 6 months since identification (E05); the criteria stay on the plan
+        r = self.refused(self.elim("va", p1, "nominate", **verified), Code.CONFLICT, "E05")
+        self.assertEqual(r.plan_summary.elim_state, "monitored")
+        d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
+        crit = {c.id: c for c in d.criteria}
+        self.assertTrue(crit["E01"].met, crit["E01"].seen)
+        self.assertIn("months_above=6", crit["E01"].seen)
+        self.assertFalse(crit["E05"].met)
+        self.refused(self.elim("va", p1, "nominate"), Code.CONFLICT, "E02")
+
+        # December: the whole household without labour is refused, recorded as a backstop household
+        self.assistance("2026-12-01")
+        r = self.refused(self.elim("va", p2, "nominate", **verified), Code.CONFLICT, "兜底保障户")
+        self.assertEqual((r.plan_summary.elim_state, r.plan_summary.backstop), ("monitored", True))
+        self.assertEqual(fp.sql(self.ci, f"SELECT backstop::text, elim_state FROM plans WHERE id = {p2}"),
+                         [("true", "monitored")])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'elimination.backstop'"), [("1",)])
+
+        # the four steps for H1: a month not recorded breaks the run of months above the line
+        self.refused(self.elim("va", p1, "nominate", **verified), Code.CONFLICT, "months_above=0")
+        self.ok(self.ask("va", record_income=A.RecordIncome(plan_id=p1, month="2026-11", per_capita_net_fen=810000)))
+        self.refused(self.elim("tb", p1, "nominate", **verified), Code.FORBIDDEN)
+        self.refused(self.elim("vb", p1, "nominate", **verified), Code.NOT_FOUND)
+        self.refused(self.elim("va", p1, "finish"), Code.BAD_REQUEST, "event")
+        s = self.ok(self.elim("va", p1, "nominate", rid="n-1", **verified)).plan_summary
+        self.assertEqual(s.elim_state, "nominated")
+        self.assertEqual(self.ok(self.elim("va", p1, "nominate", rid="n-1", **verified)).plan_summary.elim_state,
+                         "nominated")
+        self.refused(self.elim("va", p1, "post_notice", notice_text_override=f"张三丰 {person(1)}"),
+                     Code.BAD_REQUEST, "notice_text_override")
+        s = self.ok(self.elim("va", p1, "post_notice")).plan_summary
+        self.assertEqual((s.elim_state, s.notice_posted_on), ("notice_posted", "2026-12-01"))
+        d = self.ok(self.ask("tb", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
+        self.assertIn("张*丰", d.notice_text)
+        self.assertIn("公示期5天", d.notice_text)
+        self.assertNotIn("张三丰", d.notice_text)
+        self.assertNotIn(person(1), d.notice_text)
+        self.refused(self.elim("tb", p1, "approve", text="同意"), Code.CONFLICT, "公示期未满")
+        self.assistance("2026-12-07")
+        self.ok(self.elim("va", p1, "objection", text="收入不稳"))
+        s = self.ok(self.elim("tb", p1, "approve", text="核查属实")).plan_summary
+        self.assertEqual((s.elim_state, s.objections), ("township_approved", 1))
+        self.refused(self.elim("tb", p1, "confirm"), Code.FORBIDDEN)
+        self.ok(self.elim("cty", p1, "confirm", text="同意"))
+        self.refused(self.elim("cty", p1, "announce"), Code.CONFLICT, "消除方式")
+        self.refused(self.elim("cty", p1, "announce", way="magic"), Code.BAD_REQUEST, "way")
+        s = self.ok(self.elim("cty", p1, "announce", way="by_assistance")).plan_summary
+        self.assertEqual((s.elim_state, s.elim_way, s.eliminated_on), ("eliminated", "by_assistance", "2026-12-07"))
+        self.assertEqual([f.id for f in s.findings], ["P02"])  # health only, with labour: no P06-P08
+        # a measure after elimination is refused; the undo returns it to monitored and keeps the record
+        self.refused(self.measure("va", p1, "industry"), Code.CONFLICT)
+        self.refused(self.elim("cty", p1, "undo", text=" "), Code.CONFLICT, "理由")
+        s = self.ok(self.elim("cty", p1, "undo", text="返贫风险再次出现")).plan_summary
+        self.assertEqual((s.elim_state, s.elim_way, s.eliminated_on), ("monitored", "", ""))
+        d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
+        steps = [(h.event, h.from_state, h.to_state, h.level) for h in d.history if h.event.startswith("elimination.")]
+        self.assertEqual(steps, [
+            ("elimination.nominate", "monitored", "nominated", "village"),
+            ("elimination.post_notice", "nominated", "notice_posted", "village"),
+            ("elimination.objection", "notice_posted", "notice_posted", "village"),
+            ("elimination.approve", "notice_posted", "township_approved", "township"),
+            ("elimination.confirm", "township_approved", "county_confirmed", "county"),
+            ("elimination.announce", "county_confirmed", "eliminated", "county"),
+            ("elimination.undo", "eliminated", "monitored", "county")])
+        ev = fp.sql(self.ci, f"SELECT type, region_code FROM events WHERE type LIKE 'elimination.%'"
+                             f" AND payload->>'plan_id' = '{p1}' ORDER BY id")
+        self.assertEqual([e[0] for e in ev], ["elimination.nominate", "elimination.post_notice",
+                                              "elimination.objection", "elimination.approve", "elimination.confirm",
+                                              "elimination.announce", "elimination.undo"])
+        self.assertTrue(all(e[1] == VA for e in ev))
+        for (payload,) in fp.sql(self.ci, "SELECT payload::text FROM events"):
+            self.assertNotIn(person(1), payload)
+            self.assertNotIn(person(2), payload)
+        self.assertNotIn(person(1), self.a.log())
+
+    def test_sigkill_loses_nothing_accepted(self):
+        cases = self.identify([(H1, person(1), VA)])
+        self.assistance(NOTICE_OVER, scan_s="1")
+        self.finish(cases)
+        fp.wait_for(lambda: self.plan_of(H1) is not None, 10, what="plan opened")
+        pid = self.plan_of(H1)
+        n = 60
+        c = self.a.client("va")
+        for i in range(n):
+            req = A.AssistanceRequest(request_id=f"k-{i}", add_measure=A.AddMeasure(
+                plan_id=pid, category="industry", title=f"产业项目{i}", responsible_unit="镇政府", start_on="2026-05-12"))
+            c.sock.send(req.SerializeToString())
+        answered = set()
+        while len(answered) < 5:  # some answered, others in flight: kill it
+            frames = c.recv(5000)
+            self.assertIsNotNone(frames)
+            r = A.AssistanceReply()
+            r.ParseFromString(frames[-1])
+            if r.status.code == Code.OK:
+                answered.add(r.request_id)
+        self.a.stop(signal.SIGKILL)
+        c.close()
+        self.svcs.remove(self.a)
+        self.a = None
+        stored = {t for (t,) in fp.sql(self.ci, f"SELECT request_id FROM plan_history WHERE plan_id = {pid}"
+                                                f" AND event = 'measure.added'")}
+        self.assertTrue(answered <= stored, (answered, stored))
+        # restarted, every request retried with its id: each applied exactly once
+        self.assistance(NOTICE_OVER)
+        for i in range(n):
+            r = self.ok(self.measure("va", pid, "industry", rid=f"k-{i}", title=f"产业项目{i}", unit="镇政府"))
+            self.assertEqual(r.measure.title, f"产业项目{i}")
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*), count(DISTINCT title) FROM measures WHERE plan_id = {pid}"),
+                         [(str(n), str(n))])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'measure.added'"), [(str(n),)])
+
 
 if __name__ == "__main__":
     fp.main()
