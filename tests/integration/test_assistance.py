@@ -139,6 +139,11 @@ class Assistance(unittest.TestCase):
         rows = fp.sql(self.ci, f"SELECT id FROM plans WHERE household_no = '{hh}' AND kind = 'monitoring'")
         return int(rows[0][0]) if rows else None
 
+    def ctl(self, key, *args, check=True):
+        return fp.ctl(list(args), self.ci, check=check, env={
+            "FANGPIN_ASSISTANCE_CONNECT": self.a.endpoint, "FANGPIN_KEYS_DIR": self.keys.dir,
+            "FANGPIN_CLIENT_CERT": self.keys.path(key, secret=True)})
+
     # --- tests ------------------------------------------------------------------------------
 
     def test_identified_households_get_plans(self):
@@ -305,6 +310,24 @@ class Assistance(unittest.TestCase):
         self.refused(self.ask("cty", elimination_step=A.EliminationStep(plan_id=c.plan_id, event="nominate")),
                      Code.CONFLICT)
 
+        # fangpinctl: a measure, the plan in Chinese, refusals on stderr
+        p = self.ctl("va", "measure", "add", str(pid), "--category", "housing", "--title", "危房改造", "--unit",
+                     "县住建局", "--start", "2026-05-20", "--request-id", "ctl-m")
+        self.assertIn("危房改造", p.stdout)
+        self.ctl("va", "measure", "add", str(pid), "--category", "housing", "--title", "危房改造", "--unit",
+                 "县住建局", "--start", "2026-05-20", "--request-id", "ctl-m")
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM measures WHERE title = '危房改造'"), [("1",)])
+        p = self.ctl("tb", "plan", "show", str(pid))
+        for text in ("帮扶措施", "危房改造", "季度核查", "办理记录", "measure.added"):
+            self.assertIn(text, p.stdout)
+        self.assertNotIn(person(1), p.stdout)
+        p = self.ctl("vb", "plan", "show", str(pid), check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("NOT_FOUND", p.stderr)
+        self.assertIn("共 1 个计划", self.ctl("tb", "plan", "list", "--kind", "monitoring").stdout)
+        self.assertIn("未核查", self.ctl("tb", "check", "unchecked").stdout)
+        self.assertEqual(self.ctl("tb", "plan", "list", "--bogus", check=False).returncode, 2)
+
     def elim(self, key, plan, event, rid=None, **kw):
         return self.ask(key, rid, elimination_step=A.EliminationStep(plan_id=plan, event=event, **kw))
 
@@ -377,7 +400,9 @@ class Assistance(unittest.TestCase):
         # a measure after elimination is refused; the undo returns it to monitored and keeps the record
         self.refused(self.measure("va", p1, "industry"), Code.CONFLICT)
         self.refused(self.elim("cty", p1, "undo", text=" "), Code.CONFLICT, "理由")
-        s = self.ok(self.elim("cty", p1, "undo", text="返贫风险再次出现")).plan_summary
+        p = self.ctl("cty", "eliminate", str(p1), "undo", "--text", "返贫风险再次出现")
+        self.assertIn("监测帮扶中", p.stdout)
+        s = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail.summary
         self.assertEqual((s.elim_state, s.elim_way, s.eliminated_on), ("monitored", "", ""))
         d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
         steps = [(h.event, h.from_state, h.to_state, h.level) for h in d.history if h.event.startswith("elimination.")]

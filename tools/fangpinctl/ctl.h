@@ -20,5 +20,9 @@ int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM
 int ctl_cmd_tail(int argc, char **argv);    /* tail --region PREFIX [--from N] */
 int ctl_cmd_ledger(int argc, char **argv);  /* ledger import FILE... */
 int ctl_cmd_case(int argc, char **argv);    /* case list|show|visit|notice|object|review|approve|identify|return|close */
+int ctl_cmd_plan(int argc, char **argv);    /* plan list|show|open|income (plan.c) */
+int ctl_cmd_measure(int argc, char **argv); /* measure add|status */
+int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary */
+int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 
 #endif

@@ -51,7 +51,12 @@ static void s_usage(FILE *out)
             "  tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
             "                             follow the event stream of a region (replay from N, then live)\n"
             "  case list|show|visit|notice|object|review|approve|identify|return|close ...\n"
-            "                             the verification case over CURVE to screening (see case --help)\n\n"
+            "                             the verification case over CURVE to screening (see case --help)\n"
+            "  plan list|show|open|income ...   assistance plans (一户一策) and what the plan checks found\n"
+            "  measure add|status ...     a plan's measures and their status\n"
+            "  check add|unchecked|summary ...  the quarterly checks of measures, the county's summary\n"
+            "  eliminate PLAN EVENT ...   risk elimination: nominate, post_notice, objection, approve,\n"
+            "                             confirm, announce, return, refuse, undo (see plan --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -76,7 +81,9 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
                 {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
-                {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case}};
+                {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case},
+                {"plan", ctl_cmd_plan}, {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},
+                {"eliminate", ctl_cmd_eliminate}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);
