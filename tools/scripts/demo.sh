@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo` (after make up): imports 兴隆县 (130822), shows each service healthy over its real
 # interfaces (CURVE ping with the demo keys, HTTP /readyz), then a month of leads pushed by four
-# departments from their CSV files (deploy/demo/leads/), and says what comes next.
+# departments from their CSV files (deploy/demo/leads/), one case carried to identification, its
+# assistance plan, measures, quarterly checks and plan checks, and its risk elimination in four
+# steps (the demo moves the services' clocks with FANGPIN_TODAY), and says what comes next.
 set -euo pipefail
 BUILD=${1:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -174,7 +176,19 @@ psql -X -tA "$FANGPIN_PG" -c "SELECT notice_text FROM cases WHERE id = $CASE" | 
 echo "The township tries to review before the notice period (at least 5 days) has run:"
 $T "$CTL" case review "$CASE" --opinion "同意" || echo "  (refused, as the policy requires; it reviews once the notice has run)"
 
-say "Six days later: the notice has run (the demo moves screening's clock to 2026-11-30)"
+# restart_assistance DATE: the demo moves assistance's clock as it moved screening's
+restart_assistance() {
+  if [ -f var/run/assistance.pid ]; then
+    local apid
+    apid=$(cat var/run/assistance.pid)
+    kill -TERM "$apid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+    rm -f var/run/assistance.pid
+  fi
+  FANGPIN_TODAY=$1 tools/scripts/up.sh "$BUILD" >/dev/null
+}
+say "Six days later: the notice has run (the demo moves screening's and assistance's clocks to 2026-11-30)"
+restart_assistance 2026-11-30
 if [ -f var/run/screening.pid ]; then
   spid=$(cat var/run/screening.pid)
   kill -TERM "$spid" 2>/dev/null || true
@@ -208,6 +222,105 @@ psql -X "$FANGPIN_PG" -c "SELECT t.village_code AS \"村 village\", r.name AS \"
   FROM village_tasks t JOIN leads l ON l.id = t.lead_id LEFT JOIN regions r ON r.code = t.village_code
   ORDER BY t.village_code"
 
+say "Assistance: the identified household gets its plan (一户一策)"
+echo "Screening told assistance (HouseholdIdentified hint, PUSH/PULL) right after the identification"
+echo "committed; assistance opened the plan in one transaction (plan + history + event plan.opened)."
+PLAN=""
+for _ in $(seq 1 100); do
+  PLAN=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM plans WHERE case_id = $CASE")
+  [ -n "$PLAN" ] && break
+  sleep 0.1
+done
+[ -n "$PLAN" ] || { echo "UNEXPECTED: no plan for case $CASE"; exit 1; }
+$V "$CTL" plan list --region "$VIL"
+
+
+# The plan's story, told once per database: on a database where it already ran, say so and go on
+# (`make down && rm -rf var` starts afresh).
+assistance_story() {
+say "Measures: the village first gives only a backstop measure, and the plan checks say why that is not enough"
+$V "$CTL" measure add "$PLAN" --category backstop --title "纳入农村低保" --unit "县民政局" --start 2026-12-01 \
+    --amount-fen 480000 --request-id demo-m-backstop || true
+echo "Plan checks (P01..P09, docs/assistance-rules.md) as the township sees them:"
+$T "$CTL" plan list --region "$TWN" --finding any || true
+echo "The village answers each risk type with a matching measure (缺什么补什么):"
+n=0
+for r in ${RISKS//,/ }; do
+  case $r in
+    illness|accident) args=(--category health --title "大病救助和医疗费用报销" --unit "县医保局") ;;
+    disability) args=(--category health --title "残疾人康复和护理补贴" --unit "县残联") ;;
+    schooling) args=(--category education --title "雨露计划助学" --unit "县教育局") ;;
+    disaster|housing) args=(--category housing --title "农房修缮加固" --unit "县住建局") ;;
+    industry_failure) args=(--category industry --title "特色种植产业扶持" --unit "县农业农村局") ;;
+    unstable_work) args=(--category employment --title "公益性岗位" --unit "镇政府") ;;
+    lack_of_labour) args=(--category helper --title "帮扶责任人结对" --unit "村委会") ;;
+    water) args=(--category water --title "饮水工程入户" --unit "县水务局") ;;
+    *) args=(--category industry --title "庭院经济扶持" --unit "县农业农村局") ;;
+  esac
+  n=$((n + 1))
+  $V "$CTL" measure add "$PLAN" "${args[@]}" --start 2026-12-01 --request-id "demo-m-$n" || true
+done
+$V "$CTL" measure add "$PLAN" --category employment --title "就业技能培训和务工推荐" --unit "县人社局" \
+    --start 2026-12-01 --end 2027-03-31 --request-id demo-m-work || true
+echo "Plans where a check still fires, across the whole county (county key):"
+$C "$CTL" plan list --region 130822 --finding any || true
+
+say "The quarter's checks (每季度核查, 2026Q4): the village checks each live measure once"
+for m in $(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM measures WHERE plan_id = $PLAN ORDER BY id"); do
+  $V "$CTL" check add "$m" --result on_track --finding "入户核查：措施按计划实施" --request-id "demo-k-$m" >/dev/null || true
+done
+echo "A second check of the same measure in the same quarter is refused:"
+$V "$CTL" check add "$(psql -X -tA "$FANGPIN_PG" -c "SELECT min(id) FROM measures WHERE plan_id = $PLAN")" \
+    --result on_track --finding "再次核查" 2>&1 | sed -n 1,2p | sed 's/^/  /' || true
+echo "What is left unchecked this quarter, by village and township (township key):"
+$T "$CTL" check unchecked || true
+
+say "2027-01-06: the county reports 2026Q4's implementation within 5 working days"
+restart_assistance 2027-01-06
+$C "$CTL" check summary --quarter 2026Q4 --note "2026年第四季度帮扶措施落实情况" --request-id demo-q-2026Q4 || true
+
+say "Follow-up: the village records the household's income each month; measures are delivered"
+restart_assistance 2027-06-01
+echo "(the demo's clock is now 2027-06-01, six months after identification)"
+for mo in 2026-12 2027-01 2027-02 2027-03 2027-04 2027-05; do
+  $V "$CTL" plan income "$PLAN" --month "$mo" --fen 920000 --request-id "demo-i-$mo" >/dev/null || true
+done
+for m in $(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM measures WHERE plan_id = $PLAN ORDER BY id"); do
+  $V "$CTL" measure status "$m" delivered --request-id "demo-s-$m" >/dev/null || true
+done
+echo "  6 months of income recorded (9200 yuan per person, above the 6600 line); every measure delivered"
+
+say "Risk elimination, step 1: the village nominates and posts the public notice (提名公示)"
+$V "$CTL" eliminate "$PLAN" nominate --rigid-resolved --guarantees-hold --water-holds --request-id demo-e-1 || true
+$V "$CTL" eliminate "$PLAN" post_notice --request-id demo-e-2 || true
+echo "The notice, as posted in the village (masked name, no ID number):"
+psql -X -tA "$FANGPIN_PG" -c "SELECT elim_notice_text FROM plans WHERE id = $PLAN" | sed 's/^/  /'
+echo "The township tries to approve before the notice has run:"
+$T "$CTL" eliminate "$PLAN" approve --text "同意" || echo "  (refused: the notice period comes first)"
+
+say "Steps 2-4, after the notice: township check and approval, county confirmation, announcement"
+restart_assistance 2027-06-07
+$T "$CTL" eliminate "$PLAN" approve --text "经核查，收入稳定，同意" --request-id demo-e-3 || true
+$C "$CTL" eliminate "$PLAN" confirm --text "经核实，同意标注风险消除" --request-id demo-e-4 || true
+$C "$CTL" eliminate "$PLAN" announce --way by_assistance --request-id demo-e-5 || true
+echo "The plan as the township reads it now (criteria, notice, the whole record):"
+$T "$CTL" plan show "$PLAN" || true
+
+}
+if [ "$(psql -X -tA "$FANGPIN_PG" -c "SELECT count(*) FROM plan_history WHERE plan_id = $PLAN AND event <> 'plan.opened'")" = "0" ]; then
+  assistance_story
+else
+  echo "(the demo ran on this database before: plan $PLAN already has its measures and steps;"
+  echo " \`make down && rm -rf var\` then \`make demo\` tells it afresh)"
+fi
+
+say "What the plan checks found in the demo data"
+psql -X "$FANGPIN_PG" -c "SELECT p.id AS \"计划 plan\", p.village_code AS \"村 village\", p.elim_state AS \"环节 state\",
+    coalesce(string_agg(f->>'id' || ' ' || (f->>'zh'), '；'), '（无 none）') AS \"核查发现 findings\"
+  FROM plans p LEFT JOIN LATERAL jsonb_array_elements(p.findings) f ON true GROUP BY p.id ORDER BY p.id"
+psql -X "$FANGPIN_PG" -c "SELECT event AS \"事项 event\", count(*) AS \"次 times\" FROM plan_history
+  WHERE plan_id = $PLAN GROUP BY event ORDER BY min(id)"
+
 say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
 echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
@@ -218,8 +331,9 @@ cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
 again never takes anything twice. Screening receives every lead, the ledger is loaded, and the
 reporting service relays every event by region. Screening matches leads to the ledger and
-carries each case village → township → county with the rules' reasons. Next:
-  assistance  plans of measures, quarterly checks, four-step risk elimination
+carries each case village → township → county with the rules' reasons; assistance opens a plan
+for each identified household, checks it (P01..P09), follows its measures quarter by quarter and
+carries risk elimination through its four steps. Next:
   reporting   the quarterly reports; the monthly lead report is there already
               (GetReport lead_verification_monthly, as CSV or XLSX)
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
