@@ -45,8 +45,8 @@ class Assistance(unittest.TestCase):
         self.n = 0
 
     def tearDown(self):
-        for s in self.svcs:
-            s.stop(signal.SIGKILL if s.proc.poll() is None and s.name == "assistance" and False else signal.SIGTERM)
+        for s in list(self.svcs):
+            self.stop(s)
 
     # --- the services ---------------------------------------------------------------------
 
@@ -57,8 +57,10 @@ class Assistance(unittest.TestCase):
 
     def stop(self, s, sig=signal.SIGTERM):
         if s in self.svcs:
-            s.stop(sig)
+            rc = s.stop(sig)
             self.svcs.remove(s)
+            if sig == signal.SIGTERM and s.name == "assistance":  # clean exit: no sanitizer report
+                self.assertEqual(rc, 0, s.log()[-3000:])
 
     def screening(self, today):
         if self.s:
