@@ -47,6 +47,7 @@ struct s_job {
     assist_elim_t before, after;
     assist_elim_check_t criteria;
     assist_elim_params_t prm;   /* in force for the plan's village today (fp_param) */
+    bool was_backstop;          /* already recorded as a backstop household */
     char from[24];
     char *notice;
 };
@@ -574,7 +575,7 @@ static void s_quarter_apply(s_job_t *j)
  * 7 refusals, 8 undos, 9 way, 10 eliminated_on, 11 identified_on, 12 members present, 13 with
  * labour, 14 delivered measures, 15 income by month (oldest first, -1 = not recorded) from the
  * first recorded month to the month before today's, 16 the line in fen, 17 stable months,
- * 18 min months, 19 notice days, 20 head's name, 21 village's name. $3 = today. */
+ * 18 min months, 19 notice days, 20 head's name, 21 village's name, 22 backstop already. $3 = today. */
 #define S_LOCK_ELIM                                                                                              \
     "SELECT p.id::text, p.kind, p.elim_state, coalesce(to_char(p.elim_step_since, 'YYYY-MM-DD'), ''),"           \
     " coalesce(to_char(p.elim_notice_posted_on, 'YYYY-MM-DD'), ''), p.elim_objections::text, p.elim_returns::text," \
@@ -598,7 +599,7 @@ static void s_quarter_apply(s_job_t *j)
     " coalesce(fp_param('elimination_stable_months', p.village_code, $3::date)::int::text, ''),"                  \
     " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, ''),"                     \
     " coalesce(fp_param('elimination_notice_days', p.village_code, $3::date)::int::text, ''),"                    \
-    " h.head_name, coalesce((SELECT r.name FROM regions r WHERE r.code = p.village_code), '')"                   \
+    " h.head_name, coalesce((SELECT r.name FROM regions r WHERE r.code = p.village_code), ''), p.backstop::text" \
     " FROM plans p JOIN ledger_households h ON h.county_code = p.county_code AND h.household_no = p.household_no" \
     " WHERE p.id = $1::bigint AND p.village_code LIKE $2 || '%' FOR UPDATE OF p"
 
@@ -705,6 +706,7 @@ static bool s_elim_locked(s_job_t *j, PGresult *res)
         return false;
     }
     snprintf(j->from, sizeof j->from, "%s", C(2));
+    j->was_backstop = !strcmp(C(22), "true");
     assist_elim_t *e = &j->before;
     int32_t ident = s_date(C(11), j->today);
     assist_elim_init(e, s_date(C(3), ident));
@@ -779,9 +781,10 @@ static void s_elim_apply(s_job_t *j)
     if (assist_elim_apply(&j->before, &ev, j->today, &j->prm, &j->after, &why) == ASSIST_ELIM_REFUSED) {
         const assist_reason_t *r = assist_reason_in(assist_elim_reasons, why);
         const char *en = r ? r->en : "refused", *zh = r ? r->zh : "不予办理";
-        if (why && !strcmp(why, "elim.backstop_household")) {
-            /* the policy's own answer: recorded (backstop = true, the criteria, history, event),
-             * the household stays monitored, and the caller hears why */
+        if (why && !strcmp(why, "elim.backstop_household") && !j->was_backstop) {
+            /* the policy's own answer: recorded once (backstop = true, the criteria, history,
+             * event), the household stays monitored, and the caller hears why; asked again (a
+             * retry, or a later nomination) it only refreshes the criteria, as below */
             s_set_msg(j, FANGPIN__V1__CODE__CONFLICT, en, zh);
             j->after = j->before;
             fp_buf_t crit = {0};
@@ -790,12 +793,12 @@ static void s_elim_apply(s_job_t *j)
             fp_buf_free(&crit);
             return;
         }
-        if (why && !strcmp(why, "elim.criteria_not_met")) {
+        if (why && (!strcmp(why, "elim.criteria_not_met") || !strcmp(why, "elim.backstop_household"))) {
             /* say which criteria failed, and keep the check on the plan for ShowPlan */
             fp_buf_t e = {0}, z = {0};
             fp_buf_puts(&e, en);
             fp_buf_puts(&z, zh);
-            for (int i = 0; i < ASSIST_CR_COUNT_; i++) {
+            for (int i = 0; i < ASSIST_CR_COUNT_ && !strcmp(why, "elim.criteria_not_met"); i++) {
                 if (j->criteria.c[i].met) continue;
                 const assist_reason_t *cr = assist_reason_in(assist_elim_reasons, assist_criteria[i].fail_code);
                 fp_buf_printf(&e, "; %s %s (%s)", assist_criteria[i].id, cr ? cr->en : "", j->criteria.c[i].seen);

@@ -367,6 +367,14 @@ class Assistance(unittest.TestCase):
         self.assertEqual(fp.sql(self.ci, f"SELECT backstop::text, elim_state FROM plans WHERE id = {p2}"),
                          [("true", "monitored")])
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'elimination.backstop'"), [("1",)])
+        # asked again: the same answer, recorded once
+        r = self.refused(self.elim("va", p2, "nominate", **verified), Code.CONFLICT, "兜底保障户")
+        self.assertTrue(r.plan_summary.backstop)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'elimination.backstop'"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM plan_history WHERE plan_id = {p2}"
+                                         f" AND event = 'elimination.nominate'"), [("1",)])
+        # the plan checks of the backstop household: given the backstop measure, nothing fires
+        self.assertEqual(self.findings("va", p2), [])
 
         # the four steps for H1: a month not recorded breaks the run of months above the line
         self.refused(self.elim("va", p1, "nominate", **verified), Code.CONFLICT, "months_above=0")
