@@ -339,6 +339,12 @@ class Assistance(unittest.TestCase):
         self.finish(cases)
         fp.wait_for(lambda: self.plan_of(H1) and self.plan_of(H2), 10, what="plans opened")
         p1, p2 = self.plan_of(H1), self.plan_of(H2)
+        # pages: an admin sees its county; the next page starts after the last id
+        r = self.ok(self.ask("admin", list_plans=A.ListPlans(limit=1))).plan_list
+        self.assertEqual(([p.plan_id for p in r.plans], r.next_after_id), ([p1], p1))
+        r = self.ok(self.ask("admin", list_plans=A.ListPlans(limit=5, after_id=p1))).plan_list
+        self.assertEqual(([p.plan_id for p in r.plans], r.next_after_id), ([p2], 0))
+        self.refused(self.ask("yibao", list_plans=A.ListPlans()), Code.FORBIDDEN)
         # measures delivered; income above the line (Hebei 6600 yuan) from May to October
         for pid in (p1, p2):
             m = self.ok(self.measure("va", pid, "health", title="医疗救助", unit="县医保局")).measure
