@@ -1,7 +1,8 @@
 /* assist.h: the assistance service's shell (STYLE.md 10: pure core in measures.c, plan_check.c,
  * elimination.c, elim_notice.c; this is the I/O around it). open.c opens plans for identified
- * cases (HouseholdIdentified PULL + table scan), changes.c runs every change as one transaction,
- * queries.c the reads, findings.c evaluates the plan checks on the stored data. */
+ * cases (HouseholdIdentified PULL + table scan); every change is one transaction of job.c
+ * (change.h), the operations in changes.c and elim_step.c; queries.c the reads; findings.c
+ * evaluates the plan checks on the stored data. */
 #ifndef ASSIST_ASSIST_H
 #define ASSIST_ASSIST_H
 #include <libpq-fe.h>
@@ -52,7 +53,7 @@ void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t
  * departments, the gateway, or a principal without a region. */
 bool assist_scope_of(const fp_principal_t *p, char out[13]);
 
-/* --- the plan summary (queries.c and changes.c) ------------------------------------------- */
+/* --- the plan summary (queries.c and job.c) ----------------------------------------------- */
 
 /* Columns of plan p's summary (alias p), text each; ASSIST_SUMMARY_COLS of them. Findings are
  * "id\x1fzh\x1fseen\x1fwhy" joined by \x1e. */

@@ -1,0 +1,75 @@
+/* change.h: the transaction of one change (job.c), shared by the operations in changes.c and
+ * the elimination steps in elim_step.c. A job is BEGIN; the row FOR UPDATE within the caller's
+ * region (lock_sql, NOT_FOUND when no row); on_locked() reads the row; the request id looked up in
+ * plan_history (a retry answers what is stored); apply() decides and calls assist_job_write()
+ * with one statement (row + history + event); COMMIT; the reply read back (reply kind). */
+#ifndef ASSIST_CHANGE_H
+#define ASSIST_CHANGE_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assist.h"
+#include "elimination.h"
+
+typedef enum { ASSIST_R_SUMMARY, ASSIST_R_MEASURE, ASSIST_R_CHECK, ASSIST_R_QUARTER } assist_reply_kind_t;
+
+typedef struct assist_job assist_job_t;
+struct assist_job {
+    assist_t *a;
+    fp_request_t *req;
+    Fangpin__V1__AssistanceRequest *msg;
+    fp_db_t *db;
+    char scope[13], county[7], actor[128];
+    assist_level_t level;       /* ASSIST_LV_COUNT_: not an actor */
+    int32_t today;
+    char today_s[11];
+    char plan_id[24], measure_id[24], quarter[7];
+    assist_reply_kind_t reply;
+    bool replayed, exists;
+    /* the row lock: SQL and parameters (owned copies), then what the row means */
+    const char *lock_sql;
+    int lock_n;
+    char *lock_p[4];
+    bool (*on_locked)(assist_job_t *j, PGresult *res); /* false: answered (and rolled back) */
+    void (*apply)(assist_job_t *j);                    /* not seen before: decide and write */
+    /* the answer's status when the change was refused but something was committed (a backstop
+     * nomination): code and words; OK otherwise */
+    Fangpin__V1__Code code;
+    char *msg_en, *msg_zh;
+    /* elimination */
+    assist_elim_t before, after;
+    assist_elim_check_t criteria;
+    assist_elim_params_t prm;   /* in force for the plan's village today (fp_param) */
+    bool was_backstop;          /* already recorded as a backstop household */
+    char from[24];
+    char *notice;
+};
+
+/* A job for the request (the caller's actor, level, region and today filled), or NULL when the
+ * request was answered (not an actor: FORBIDDEN; no request id: BAD_REQUEST). Takes msg. */
+assist_job_t *assist_job_new(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+/* Sets the row lock: SQL and its n (<= 4) text parameters (copied). */
+void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, const char *p1, const char *p2,
+                     const char *p3);
+/* BEGIN, then the chain above. */
+void assist_job_start(assist_job_t *j);
+/* Answers and frees the job (before BEGIN, or after the rollback). */
+void assist_job_fail(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
+/* BAD_REQUEST naming the field: "field: en" / "field：zh". */
+void assist_job_bad(assist_job_t *j, const char *field, const char *en, const char *zh);
+/* Inside the transaction: ROLLBACK, then answer. */
+void assist_job_refuse(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
+/* Runs the one write statement; then COMMIT and the reply (a duplicate request id: replay). */
+void assist_job_write(assist_job_t *j, const char *sql, int n, const char *const *p);
+/* COMMIT and reply (nothing written: a replay). */
+void assist_job_commit(assist_job_t *j);
+/* The status the reply carries when something was committed for a refused change. */
+void assist_job_set_status(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
+const char *assist_job_level(const assist_job_t *j);
+
+/* elim_step.c: validates an EliminationStep and sets the job's lock, on_locked and apply; false
+ * when it answered (bad input). */
+bool assist_elim_prepare(assist_job_t *j);
+
+#endif
