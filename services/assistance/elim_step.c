@@ -105,12 +105,19 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
     snprintf(ret, sizeof ret, "%d", (int)a->returns);
     snprintf(ref, sizeof ref, "%d", (int)a->refusals);
     snprintf(undo, sizeof undo, "%d", (int)a->undos);
-    const char *p[22] = {j->plan_id, assist_elim_state_code(a->state), step[0] ? step : j->today_s, posted,
+    /* the categories whose measures may run past elimination (assist_runs_past_elimination) */
+    fp_buf_t past = {0};
+    fp_buf_puts(&past, "{");
+    for (int c = 0; c < ASSIST_CAT_COUNT_; c++)
+        if (assist_runs_past_elimination((assist_category_t)c))
+            fp_buf_printf(&past, "%s%s", past.len > 1 ? "," : "", assist_category_code((assist_category_t)c));
+    fp_buf_puts(&past, "}");
+    const char *p[23] = {j->plan_id, assist_elim_state_code(a->state), step[0] ? step : j->today_s, posted,
                          j->notice ? j->notice : "", obj, ret, ref, undo,
                          a->way == ASSIST_WAY_NONE ? "" : assist_way_code(a->way), elim_on, criteria ? criteria : "",
                          j->today_s, j->actor, assist_job_level(j), s->event, j->from, reason ? reason : "",
                          with_request ? j->msg->request_id : "", backstop ? backstop : "", event_type,
-                         j->notice ? "t" : "f"};
+                         j->notice ? "t" : "f", past.data};
     assist_job_write(j,
             "WITH u AS (UPDATE plans SET elim_state = $2, elim_step_since = $3::date,"
             "   elim_notice_posted_on = nullif($4, '')::date,"
@@ -125,9 +132,24 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
             "   $2, $18, nullif($19, '') FROM u),"
             " e AS (INSERT INTO events (county_code, region_code, type, payload)"
             "   SELECT county_code, village_code, 'elimination.' || $21, jsonb_build_object('plan_id', id, 'from', $17,"
-            "   'to', $2, 'level', $15, 'way', $10) FROM u)"
+            "   'to', $2, 'level', $15, 'way', $10) FROM u),"
+            /* announced: the live measures that end with monitoring are stopped, each with its audit
+             * row and event; microcredit, a public-welfare job and schooling support run on */
+            " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
+            "   AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
+            "   AND NOT (ms.category = ANY ($23::text[]))),"
+            " m AS (UPDATE measures ms SET status = 'stopped', status_on = $13::date,"
+            "   stop_reason = '风险已消除，措施随监测结束 / risk eliminated: the measure ends with monitoring',"
+            "   updated_at = now() FROM m0 WHERE ms.id = m0.id RETURNING ms.id, ms.county_code, ms.plan_id, m0.status),"
+            " mh AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
+            "   from_state, to_state, reason) SELECT county_code, plan_id, id, $13::date, $14, $15, 'measure.stopped',"
+            "   status, 'stopped', '风险已消除，措施随监测结束' FROM m),"
+            " me AS (INSERT INTO events (county_code, region_code, type, payload)"
+            "   SELECT m.county_code, u.village_code, 'measure.stopped', jsonb_build_object('plan_id', m.plan_id,"
+            "   'measure_id', m.id, 'from', m.status, 'to', 'stopped', 'level', $15) FROM m, u)"
             " SELECT id::text FROM u",
-            22, p);
+            23, p);
+    fp_buf_free(&past);
 }
 
 

@@ -147,15 +147,23 @@ static void s_on_reply_row(fp_db_t *db, PGresult *res, void *arg)
     s_job_free(j);
 }
 
+/* The plan checks refreshed (or, if that failed, as last stored: logged by findings.c): the
+ * summary read back carries the findings of the plan as changed. */
+static void s_on_findings(bool ok, void *arg)
+{
+    assist_job_t *j = arg;
+    const char *p[1] = {j->plan_id};
+    fp_db_query(j->db, FP_DB_FRONT, "SELECT " ASSIST_SUMMARY_SQL " FROM plans p WHERE p.id = $1::bigint", 1, p,
+                s_on_reply_row, j);
+}
+
 static void s_reply(assist_job_t *j)
 {
     switch (j->reply) {
-    case ASSIST_R_SUMMARY: {
-        const char *p[1] = {j->plan_id};
-        fp_db_query(j->db, FP_DB_FRONT, "SELECT " ASSIST_SUMMARY_SQL " FROM plans p WHERE p.id = $1::bigint", 1, p,
-                    s_on_reply_row, j);
+    case ASSIST_R_SUMMARY:
+        assist_findings_refresh(j->db, FP_DB_FRONT, j->scope, strtoll(j->plan_id, NULL, 10), j->today, s_on_findings,
+                                j);
         break;
-    }
     case ASSIST_R_MEASURE: {
         const char *p[1] = {j->measure_id};
         fp_db_query(j->db, FP_DB_FRONT, "SELECT " ASSIST_MEASURE_SQL " FROM measures m WHERE m.id = $1::bigint", 1,

@@ -408,11 +408,30 @@ class Assistance(unittest.TestCase):
         self.assertEqual((s.elim_state, s.objections), ("township_approved", 1))
         self.refused(self.elim("tb", p1, "confirm"), Code.FORBIDDEN)
         self.ok(self.elim("cty", p1, "confirm", text="同意"))
+        # live measures at the announcement: a yard-planting project ends with monitoring, the
+        # microcredit runs on to the end of its loan
+        ind = self.ok(self.measure("va", p1, "industry", title="庭院种植", unit="乡农业站")).measure
+        fin = self.ok(self.measure("va", p1, "finance", title="小额信贷", unit="县农商行", end="2028-12-31",
+                                   amount=5000000)).measure
+        self.ok(self.ask("va", set_measure_status=A.SetMeasureStatus(measure_id=fin.measure_id, status="in_progress")))
         self.refused(self.elim("cty", p1, "announce"), Code.CONFLICT, "消除方式")
         self.refused(self.elim("cty", p1, "announce", way="magic"), Code.BAD_REQUEST, "way")
         s = self.ok(self.elim("cty", p1, "announce", way="by_assistance")).plan_summary
         self.assertEqual((s.elim_state, s.elim_way, s.eliminated_on), ("eliminated", "by_assistance", "2026-12-07"))
-        self.assertEqual([f.id for f in s.findings], ["P02"])  # health only, with labour: no P06-P08
+        # with labour and a development measure live (the microcredit): no P02, and no P06-P08
+        self.assertEqual([f.id for f in s.findings], [])
+        d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
+        ms = {m.measure_id: m for m in d.measures}
+        self.assertEqual((ms[ind.measure_id].status, ms[ind.measure_id].status_on), ("stopped", "2026-12-07"))
+        self.assertIn("风险已消除", ms[ind.measure_id].stop_reason)
+        self.assertEqual((ms[fin.measure_id].status, ms[fin.measure_id].runs_past_elimination), ("in_progress", True))
+        self.assertEqual(fp.sql(self.ci, f"SELECT type, payload->>'from' FROM events WHERE type = 'measure.stopped'"
+                                         f" AND payload->>'measure_id' = '{ind.measure_id}'"),
+                         [("measure.stopped", "planned")])
+        self.assertIn(("measure.stopped", "planned", "stopped", ind.measure_id),
+                      [(h.event, h.from_state, h.to_state, h.measure_id) for h in d.history])
+        # the loan is repaid after the elimination: its measure is delivered
+        self.ok(self.ask("va", set_measure_status=A.SetMeasureStatus(measure_id=fin.measure_id, status="delivered")))
         # a measure after elimination is refused; the undo returns it to monitored and keeps the record
         self.refused(self.measure("va", p1, "industry"), Code.CONFLICT)
         self.refused(self.elim("cty", p1, "undo", text=" "), Code.CONFLICT, "理由")
