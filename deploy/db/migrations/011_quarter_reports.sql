@@ -281,7 +281,7 @@ reasons AS (
 extra AS (
     SELECT coalesce(jsonb_agg(
                (SELECT jsonb_object_agg(k.key, 0) FROM unnest((SELECT k FROM keys)) AS k(key))
-               || jsonb_build_object('label', '拒绝原因：' || left(r.why, 200), 'kind', 'reason',
+               || jsonb_build_object('label', '不予消除原因：' || left(r.why, 200), 'kind', 'reason',
                                      'code', CASE WHEN r.why ~ '^elim\.[a-z_]+$' THEN r.why ELSE '' END,
                                      'refused', r.refused, 'refused_village', r.refused_village,
                                      'refused_township', r.refused_township, 'refused_county', r.refused_county)
@@ -436,13 +436,16 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The due day of a report: the monthly report as before (report_deadline); the quarterly reports
--- and the deadlines report of a quarter: report_quarter_due; the deadlines report of a month: the
--- month's last deadline, county_report_day of the next month.
+-- The due day of a report: the monthly report as before (report_deadline); the quarterly reports:
+-- report_quarter_due. The deadlines report: the day after the period's last deadline (a unit is
+-- late once its due day has passed, so lateness on the last deadline is known the day after): for
+-- a month, the day after county_report_day of the next month; for a quarter, the day after the
+-- quarter summary's due day.
 CREATE FUNCTION report_due(p_report text, p_prefix text, p_period text) RETURNS date
 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN p_period ~ '^[0-9]{4}Q[1-4]$' THEN report_quarter_due(p_prefix, p_period)
-                WHEN p_report = 'deadlines' THEN n + (fp_param('county_report_day', p_prefix, n)::int - 1)
+    SELECT CASE WHEN p_report = 'deadlines' AND n IS NULL THEN report_quarter_due(p_prefix, p_period) + 1
+                WHEN p_report = 'deadlines' THEN n + fp_param('county_report_day', p_prefix, n)::int
+                WHEN p_period ~ '^[0-9]{4}Q[1-4]$' THEN report_quarter_due(p_prefix, p_period)
                 ELSE report_deadline(p_prefix, p_period) END
       FROM (SELECT CASE WHEN p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
                         THEN ((p_period || '-01')::date + interval '1 month')::date END AS n) x
