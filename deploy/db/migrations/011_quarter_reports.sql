@@ -238,7 +238,8 @@ $$;
 -- undone (回退). From the record: eliminated in the quarter (eliminated_on, current record) and by
 -- way (elim_assist, elim_natural). Rows: the regions, then one row per refusal reason (kind 'reason',
 -- label the reason as recorded, code the reason when it is a code such as elim.backstop_household;
--- counts in the refused columns), then the total.
+-- counts in the refused columns; an ID-like number typed into a reason is masked as in the logs,
+-- 1308**********123X), then the total.
 CREATE FUNCTION report_elimination_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
@@ -300,7 +301,9 @@ reasons AS (
 extra AS (
     SELECT coalesce(jsonb_agg(
                (SELECT jsonb_object_agg(k.key, 0) FROM unnest((SELECT k FROM keys)) AS k(key))
-               || jsonb_build_object('label', '不予消除原因：' || left(r.why, 200), 'kind', 'reason',
+               || jsonb_build_object('label', '不予消除原因：' || left(regexp_replace(r.why,
+                                         '([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])', '\1**********\2', 'g'), 200),
+                                     'kind', 'reason',
                                      'code', CASE WHEN r.why ~ '^elim\.[a-z_]+$' THEN r.why ELSE '' END,
                                      'refused', r.refused, 'refused_village', r.refused_village,
                                      'refused_township', r.refused_township, 'refused_county', r.refused_county)
@@ -537,10 +540,17 @@ BEGIN
         SELECT to_char(m - interval '1 month', 'YYYY-MM') AS period
         UNION ALL SELECT to_char(m - interval '2 months', 'YYYY-MM')
         UNION ALL SELECT to_char(qs, 'YYYY') || 'Q' || extract(quarter FROM qs)::int
+    ), ledger_counties AS (
+        -- the counties of the ledger by skipping along its primary key (no scan of every household)
+        WITH RECURSIVE c AS (
+            SELECT min(county_code)::text AS cc FROM ledger_households
+            UNION ALL
+            SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > c.cc)
+              FROM c WHERE c.cc IS NOT NULL
+        ) SELECT cc FROM c WHERE cc IS NOT NULL
     ), counties AS (
-        SELECT DISTINCT county_code FROM departments
-        UNION SELECT r.code FROM regions r
-               WHERE length(r.code) = 6 AND EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = r.code)
+        SELECT DISTINCT county_code::text FROM departments
+        UNION SELECT cc FROM ledger_counties
     ), late AS (
         SELECT u.*, p.period, c.county_code
           FROM counties c CROSS JOIN periods p
