@@ -438,6 +438,67 @@ r AS (
 SELECT jsonb_agg(row ORDER BY sec, sub, rn) FROM r
 $$;
 
+-- 006's monthly report, the same but for selecting the period's leads by a range on the village
+-- code, which leads_period_village serves (left(village_code, n) = prefix is read row by row).
+CREATE OR REPLACE FUNCTION report_lead_verification_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH l AS (
+    SELECT l.county_code, l.department_code, left(l.village_code, 9) AS township, l.status,
+           (l.status IN ('pending', 'verifying')
+            AND (l.received_at AT TIME ZONE 'Asia/Shanghai')::date
+                < p_as_of - fp_param('decision_days', p_prefix, p_as_of)::int) AS overdue
+      FROM leads l
+     WHERE l.period = p_period AND l.village_code >= p_prefix AND l.village_code < p_prefix || ':'
+), c AS (
+    SELECT CASE WHEN GROUPING(township) = 0 THEN 'township'
+                WHEN GROUPING(county_code, department_code) = 0 THEN 'department' ELSE 'total' END AS g,
+           county_code, department_code, township,
+           count(*) AS received,
+           count(*) FILTER (WHERE status IN ('verifying', 'identified', 'not_included')) AS verified,
+           count(*) FILTER (WHERE status = 'identified') AS included,
+           count(*) FILTER (WHERE status = 'not_included') AS not_included,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'unmatched') AS unmatched,
+           count(*) FILTER (WHERE overdue) AS overdue
+      FROM l
+     GROUP BY GROUPING SETS ((county_code, department_code), (township), ())
+), d AS (
+    SELECT d.county_code, d.code, d.name_zh FROM departments d
+     WHERE left(d.county_code, least(length(p_prefix), 6)) = left(p_prefix, 6)
+), wide AS (SELECT length(p_prefix) < 6 AS yes), r AS (
+    SELECT 1 AS sec, d.county_code || ':' || d.code AS ord,
+           CASE WHEN (SELECT yes FROM wide) THEN coalesce(cn.name || ' ', '') ELSE '' END || d.name_zh AS label,
+           'department' AS kind, d.code, c.received, c.verified, c.included, c.not_included, c.pending,
+           c.unmatched, c.overdue
+      FROM d LEFT JOIN c ON c.g = 'department' AND c.county_code = d.county_code AND c.department_code = d.code
+      LEFT JOIN regions cn ON cn.code = d.county_code
+    UNION ALL
+    SELECT 2, '', '其他来源（村级走访、自主申报）', 'department', '', sum(c.received), sum(c.verified),
+           sum(c.included), sum(c.not_included), sum(c.pending), sum(c.unmatched), sum(c.overdue)
+      FROM c WHERE c.g = 'department'
+       AND NOT EXISTS (SELECT 1 FROM d WHERE d.county_code = c.county_code AND d.code = c.department_code)
+    HAVING sum(c.received) > 0
+    UNION ALL
+    SELECT 3, t.code,
+           CASE WHEN (SELECT yes FROM wide) THEN coalesce(cn.name || ' ', '') ELSE '' END || t.name,
+           'township', t.code, c.received, c.verified, c.included, c.not_included, c.pending, c.unmatched,
+           c.overdue
+      FROM regions t LEFT JOIN c ON c.g = 'township' AND c.township = t.code
+      LEFT JOIN regions cn ON cn.code = left(t.code, 6)
+     WHERE t.level = 4 AND left(t.code, least(length(p_prefix), 9)) = left(p_prefix, 9)
+    UNION ALL
+    SELECT 4, '', '合计', 'total', '', c.received, c.verified, c.included, c.not_included, c.pending,
+           c.unmatched, c.overdue
+      FROM (SELECT 1) one LEFT JOIN c ON c.g = 'total'
+)
+SELECT jsonb_agg(jsonb_build_object('label', label, 'kind', kind, 'code', code,
+                                    'received', coalesce(received, 0), 'verified', coalesce(verified, 0),
+                                    'included', coalesce(included, 0), 'not_included', coalesce(not_included, 0),
+                                    'pending', coalesce(pending, 0), 'unmatched', coalesce(unmatched, 0),
+                                    'overdue', coalesce(overdue, 0)) ORDER BY sec, ord)
+  FROM r
+$$;
+
 -- The rows of report p_report (NULL for an unknown report or a period of the wrong form).
 CREATE FUNCTION report_rows(p_report text, p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
