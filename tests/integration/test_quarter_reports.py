@@ -415,7 +415,9 @@ class QuarterReports(unittest.TestCase):
     # --- the numbers ------------------------------------------------------------------------------
 
     def test_scale(self):
-        for prefix, key in ((COUNTY, "admin"), ("1308", "province"), (TOWNSHIP, "township"), ("13", "province")):
+        village = self.fx.plans[0]["village_code"]
+        for prefix, key in ((COUNTY, "admin"), ("1308", "province"), (TOWNSHIP, "township"), ("13", "province"),
+                            (village, "admin")):
             rep = self.ok("scale_quarterly", prefix=prefix, key=key)
             self.assertFalse(rep.frozen)
             self.assertEqual(rep.deadline, QUARTER_DUE)
