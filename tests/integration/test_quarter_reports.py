@@ -40,7 +40,8 @@ SCALE_KEYS = (["mon_hh", "mon_people", "ul_hh", "ul_people", "mg_hh", "mg_people
               + ["new_hh", "new_people", "elim_hh", "elim_people", "elim_assist_hh", "elim_natural_hh"])
 MEASURE_KEYS = ["total", "planned", "in_progress", "delivered", "stopped", "checked", "problem", "unchecked"]
 ELIM_KEYS = ["nominated", "notice_posted", "township_approved", "county_confirmed", "eliminated", "elim_assist",
-             "elim_natural", "returned", "refused", "refused_village", "refused_township", "refused_county", "undone"]
+             "elim_natural", "returned", "refused", "refused_village", "refused_township", "refused_county", "undone",
+             "at_nominated", "at_notice", "at_township_approved", "at_county_confirmed"]
 DEADLINE_KEYS = ["deadline", "due_on", "done_on", "days_late", "late"]
 
 
@@ -137,15 +138,19 @@ class Fixture:
         steps = [("nominate", "village"), ("post_notice", "village"), ("approve", "township"),
                  ("confirm", "county"), ("return", "township"), ("return", "county"), ("refuse", "village"),
                  ("refuse", "township"), ("refuse", "county"), ("undo", "county")]
+        to = {"nominate": "nominated", "post_notice": "notice_posted", "approve": "township_approved",
+              "confirm": "county_confirmed", "refuse": "monitored", "undo": "monitored"}
         for p in self.plans[:80]:
             for _ in range(rng.randint(0, 5)):
                 step, level = rng.choice(steps)
+                to_state = to.get(step) or ("nominated" if level == "township" else
+                                            rng.choice(["notice_posted", "township_approved"]))
                 self.history.append(dict(county_code=COUNTY, plan_id=p["id"], on_day=str(day(rng, "2026-05-01", "2026-11-10")),
-                                         actor="actor:x", level=level, event="elimination." + step,
+                                         actor="actor:x", level=level, event="elimination." + step, to_state=to_state,
                                          reason=rng.choice(REASONS) if step in ("refuse", "return", "undo") else ""))
             if rng.random() < 0.3:
                 self.history.append(dict(county_code=COUNTY, plan_id=p["id"], on_day="2026-08-01", actor="actor:x",
-                                         level="village", event="measure.added", reason=""))
+                                         level="village", event="measure.added", to_state=None, reason=""))
         self.summaries = [dict(county_code=COUNTY, quarter=QUARTER, submitted_on="2026-10-12", due_on=QUARTER_DUE,
                                actor="actor:130822:wang", counts="{}")]
         # deadlines of 2026-10 (and 2026-09, which the scan also looks at)
@@ -297,6 +302,20 @@ class Fixture:
                     c = out.setdefault(u, dict.fromkeys(ELIM_KEYS, 0))
                     c["eliminated"] += 1
                     c["elim_assist" if p["elim_way"] == "by_assistance" else "elim_natural"] += 1
+        # where each household stood at the quarter's end: its last elimination step (by day, then
+        # by the order written) on or before the last day
+        last = {}
+        for h in self.history:  # in id order
+            if h["event"].startswith("elimination.") and D(h["on_day"]) <= QE:
+                if h["plan_id"] not in last or D(h["on_day"]) >= D(last[h["plan_id"]]["on_day"]):
+                    last[h["plan_id"]] = h
+        at = {"nominated": "at_nominated", "notice_posted": "at_notice", "township_approved": "at_township_approved",
+              "county_confirmed": "at_county_confirmed"}
+        for pid, h in last.items():
+            village = plan[pid]["village_code"]
+            if h["to_state"] in at:
+                for u in units(village):
+                    out.setdefault(u, dict.fromkeys(ELIM_KEYS, 0))[at[h["to_state"]]] += 1
         for why, r in reasons.items():
             r["refused"] = len(r.pop("plans"))
             out["reason:" + why] = r

@@ -236,7 +236,9 @@ $$;
 -- county_confirmed (县级核实确认), returned (退回); refused: households refused (any level), and the
 -- refusal events by the level that refused (refused_village, refused_township, refused_county);
 -- undone (回退). From the record: eliminated in the quarter (eliminated_on, current record) and by
--- way (elim_assist, elim_natural). Rows: the regions, then one row per refusal reason (kind 'reason',
+-- way (elim_assist, elim_natural). Where households stood at the quarter's end (the to_state of
+-- their last elimination step on or before it): at_nominated (提名待公示), at_notice (公示中),
+-- at_township_approved, at_county_confirmed. Rows: the regions, then one row per refusal reason (kind 'reason',
 -- label the reason as recorded, code the reason when it is a code such as elim.backstop_household;
 -- counts in the refused columns; an ID-like number typed into a reason is masked as in the logs,
 -- 1308**********123X), then the total.
@@ -273,8 +275,32 @@ ev AS (
        AND pl.elim_state = 'eliminated' AND pl.eliminated_on >= q.qs AND pl.eliminated_on <= q.qe
      GROUP BY pl.village_code
 ),
+-- where each household stood at the quarter's end: the state after its last elimination step
+-- on or before the last day (plan_history.to_state)
+st AS (
+    SELECT DISTINCT ON (h.plan_id) pl.village_code, h.to_state
+      FROM plan_history h CROSS JOIN q
+      JOIN plans pl ON pl.id = h.plan_id
+     WHERE h.event LIKE 'elimination.%' AND h.on_day <= q.qe
+       AND pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+     ORDER BY h.plan_id, h.on_day DESC, h.id DESC
+),
+sv AS (
+    SELECT village_code,
+           count(*) FILTER (WHERE to_state = 'nominated') AS at_nominated,
+           count(*) FILTER (WHERE to_state = 'notice_posted') AS at_notice,
+           count(*) FILTER (WHERE to_state = 'township_approved') AS at_township_approved,
+           count(*) FILTER (WHERE to_state = 'county_confirmed') AS at_county_confirmed
+      FROM st GROUP BY village_code
+),
 counts AS (
-    SELECT ROW(hv.village_code, k.key, k.n)::report_count AS c
+    SELECT ROW(sv.village_code, k.key, k.n)::report_count AS c
+      FROM sv CROSS JOIN LATERAL (VALUES ('at_nominated', sv.at_nominated), ('at_notice', sv.at_notice),
+           ('at_township_approved', sv.at_township_approved), ('at_county_confirmed', sv.at_county_confirmed))
+           AS k(key, n)
+     WHERE k.n > 0
+    UNION ALL
+    SELECT ROW(hv.village_code, k.key, k.n)::report_count
       FROM hv CROSS JOIN LATERAL (VALUES ('nominated', hv.nominated), ('notice_posted', hv.notice_posted),
            ('township_approved', hv.township_approved), ('county_confirmed', hv.county_confirmed),
            ('returned', hv.returned), ('refused', hv.refused), ('refused_village', hv.refused_village),
@@ -289,7 +315,8 @@ counts AS (
 ),
 keys AS (SELECT ARRAY['nominated', 'notice_posted', 'township_approved', 'county_confirmed', 'eliminated',
                       'elim_assist', 'elim_natural', 'returned', 'refused', 'refused_village', 'refused_township',
-                      'refused_county', 'undone'] AS k),
+                      'refused_county', 'undone', 'at_nominated', 'at_notice', 'at_township_approved',
+                      'at_county_confirmed'] AS k),
 reasons AS (
     SELECT coalesce(nullif(btrim(reason), ''), '（未填写原因）') AS why,
            count(DISTINCT plan_id) AS refused,
