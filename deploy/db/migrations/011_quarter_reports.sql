@@ -6,6 +6,11 @@
 -- by region prefix with a range on a "C"-collated code (code >= prefix AND code < prefix || ':'),
 -- which a btree serves with parameters as well as with constants. report_get() (006) now
 -- dispatches on the report's code; freezing and re-opening work as for the monthly report.
+-- The report functions are PL/pgSQL with plan_cache_mode = force_custom_plan: each statement is
+-- planned with the call's prefix and period, so the planner sees how many rows a county (or a
+-- township) selects; a SQL function's generic plan guesses, and took twice as long on a county of
+-- 150k monitored households. jit = off: compiling these sub-second queries cost more (1.5 s) than
+-- it saved.
 
 -- Quarterly periods ('2026Q3') are 6 characters: store periods without char padding.
 ALTER TABLE report_snapshots ALTER COLUMN period TYPE varchar(7);
@@ -16,10 +21,11 @@ CREATE INDEX leads_period_village ON leads (period, village_code);
 -- Elimination steps and refusals of a quarter, by day (plan_history is otherwise read by plan).
 CREATE INDEX plan_history_elimination ON plan_history (on_day, plan_id) WHERE event LIKE 'elimination.%';
 
--- 'YYYYQn' -> its last day.
+-- 'YYYYQn' -> its last day; NULL for anything else (the planner folds it with a constant month
+-- in a branch of report_deadline_units that the month never takes: it must not fail there).
 CREATE FUNCTION report_quarter_end(p text) RETURNS date
 LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT (ledger_period_start(p) + interval '3 months')::date - 1
+    SELECT CASE WHEN p ~ '^[0-9]{4}Q[1-4]$' THEN (ledger_period_start(p) + interval '3 months')::date - 1 END
 $$;
 
 -- The day the quarterly reports of p_prefix for quarter p_period are due: quarter_report_working_days
@@ -53,7 +59,9 @@ CREATE TYPE report_count AS (village text, key text, n bigint);
 -- p_keys. p_extra (rows already built, e.g. per category) go between the regions and the total.
 CREATE FUNCTION report_rollup(p_prefix text, p_keys text[], p_counts report_count[], p_extra jsonb DEFAULT '[]')
 RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH c AS (SELECT * FROM unnest(p_counts)),
 lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
 agg AS (
@@ -86,7 +94,8 @@ r AS (
       FROM nums n WHERE n.code = ''
 )
 SELECT jsonb_agg(row ORDER BY sec, code COLLATE "C") FROM r
-$$;
+    );
+END $$;
 
 -- The twelve measure categories in report order, as assist_categories[] (services/assistance/measures.c).
 CREATE FUNCTION report_measure_categories() RETURNS TABLE (ord integer, code text, name_zh text)
@@ -106,7 +115,9 @@ $$;
 -- (_people): the household's ledger members present at the quarter's end (not left by then).
 -- p_as_of is not read: the numbers are those of the quarter; the snapshot freezes them.
 CREATE FUNCTION report_scale_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH q AS MATERIALIZED (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
 p AS MATERIALIZED (
     SELECT pl.county_code, pl.household_no, pl.village_code, pl.monitored_kind AS mk, pl.risk_types,
@@ -175,7 +186,8 @@ SELECT report_rollup(p_prefix,
                      || ARRAY(SELECT 'risk_' || code || '_hh' FROM risk_types ORDER BY ord)
                      || ARRAY['new_hh', 'new_people', 'elim_hh', 'elim_people', 'elim_assist_hh', 'elim_natural_hh'],
                      coalesce((SELECT array_agg(c) FROM counts), '{}'))
-$$;
+    );
+END $$;
 
 -- 帮扶措施落实情况 of quarter p_period: the measures of plans of villages under the prefix that were
 -- in force during the quarter: started on or before its last day, and not already delivered or
@@ -185,7 +197,9 @@ $$;
 -- live (planned or in progress) without a check for the quarter (as ListUnchecked). Rows: the
 -- regions, then the twelve categories over the whole prefix (kind 'category'), then the total.
 CREATE FUNCTION report_measures_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
 m AS (
     SELECT pl.village_code, m.category, m.status, c.result
@@ -228,7 +242,8 @@ cat AS (
 SELECT report_rollup(p_prefix, (SELECT k FROM keys),
                      coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
                      (SELECT rows FROM cat))
-$$;
+    );
+END $$;
 
 -- 风险消除情况 of quarter p_period, for monitoring plans of villages under the prefix. From the
 -- history (plan_history, event 'elimination.<step>', dated on_day in the quarter), households that
@@ -243,7 +258,9 @@ $$;
 -- counts in the refused columns; an ID-like number typed into a reason is masked as in the logs,
 -- 1308**********123X), then the total.
 CREATE FUNCTION report_elimination_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
 h AS (
     SELECT pl.village_code, h.plan_id, substr(h.event, 13) AS step, h.level, h.reason
@@ -339,7 +356,8 @@ extra AS (
 )
 SELECT report_rollup(p_prefix, (SELECT k FROM keys), coalesce((SELECT array_agg(c) FROM counts), '{}'),
                      (SELECT rows FROM extra))
-$$;
+    );
+END $$;
 
 -- Every unit with a deadline of period p_period inside p_prefix, as of p_as_of. A monthly period
 -- ('2026-10') has three: lead_push (each county department pushes its month's leads: a batch of the
@@ -356,7 +374,10 @@ $$;
 CREATE FUNCTION report_deadline_units(p_prefix text, p_period text, p_as_of date)
 RETURNS TABLE (deadline text, ord integer, unit_kind text, code text, name text, due_on date, done_on date,
                done boolean, late boolean)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
 WITH pr AS (
     SELECT left(p_prefix, 6) AS c6, left(p_prefix, 9) AS c9, length(p_prefix) <= 6 AS wide,
            p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AS monthly,
@@ -430,14 +451,16 @@ u AS (
 SELECT u.deadline, u.ord, u.unit_kind, u.code, u.name, u.due_on, u.done_on,
        u.done_on IS NOT NULL AND u.done_on <= p_as_of,
        u.due_on < p_as_of AND (u.done_on IS NULL OR u.done_on > u.due_on)
-  FROM u ORDER BY u.ord, u.sort COLLATE "C"
-$$;
+  FROM u ORDER BY u.ord, u.sort COLLATE "C";
+END $$;
 
 -- 逾期情况 of period p_period (a month or a quarter) as of p_as_of: exactly the late units, each with
 -- its deadline, due day, the day it was done ('' while not done) and days late (to that day, or to
 -- p_as_of while not done), late = 1; then a subtotal per deadline with late units and the total.
 CREATE FUNCTION report_deadlines_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH names (deadline, ord, zh) AS (
     VALUES ('lead_push', 1, '行业部门线索推送'), ('township_report', 2, '乡镇核实上报'),
            ('county_report', 3, '县级汇总上报'), ('quarter_summary', 4, '县级季度汇总')
@@ -463,12 +486,15 @@ r AS (
                                        'done_on', '', 'days_late', 0, 'late', (SELECT count(*) FROM late))
 )
 SELECT jsonb_agg(row ORDER BY sec, sub, rn) FROM r
-$$;
+    );
+END $$;
 
 -- 006's monthly report, the same but for selecting the period's leads by a range on the village
 -- code, which leads_period_village serves (left(village_code, n) = prefix is read row by row).
 CREATE OR REPLACE FUNCTION report_lead_verification_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
 WITH l AS (
     SELECT l.county_code, l.department_code, left(l.village_code, 9) AS township, l.status,
            (l.status IN ('pending', 'verifying')
@@ -524,7 +550,8 @@ SELECT jsonb_agg(jsonb_build_object('label', label, 'kind', kind, 'code', code,
                                     'pending', coalesce(pending, 0), 'unmatched', coalesce(unmatched, 0),
                                     'overdue', coalesce(overdue, 0)) ORDER BY sec, ord)
   FROM r
-$$;
+    );
+END $$;
 
 -- The monthly report's rows under the name every other report's function follows,
 -- report_<code>_rows (the benchmarks call them by report code).
@@ -571,7 +598,7 @@ $$;
 -- report_get (006) for every report: live before the due day, frozen after it.
 CREATE OR REPLACE FUNCTION report_get(p_report text, p_prefix text, p_period text, p_today date)
 RETURNS TABLE (frozen boolean, generated_at_ms bigint, region_name text, deadline date, content jsonb)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     v_name text;
     v_deadline date;
@@ -625,7 +652,7 @@ CREATE TABLE deadline_misses (
 -- in deadline_misses and announced once each as a deadline.missed event (region: the unit's code
 -- padded to 12 digits with zeros; a department's is its county's). Returns the events written.
 CREATE FUNCTION report_deadline_scan(p_today date) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     n integer;
     m date := date_trunc('month', p_today)::date;
