@@ -326,6 +326,13 @@ echo "Every change is an event in the outbox; the reporting service numbers them
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
 FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
 
+say "Who is late for October's deadlines (逾期情况, report_deadlines_rows as of 2026-11-30)"
+echo "Departments push by the 5th, townships verify by the 20th, the county reports by the 25th;"
+echo "the reporting service also announces each late unit once as a deadline.missed event."
+sql -c "SELECT r->>'label' AS \"单位 unit\", r->>'deadline' AS \"截止事项 deadline\", r->>'due_on' AS \"截止 due\",
+    r->>'done_on' AS \"完成 done\", r->>'days_late' AS \"逾期天数 days late\", r->>'late' AS \"逾期 late\"
+  FROM jsonb_array_elements(report_deadlines_rows('130822', '2026-10', '2026-11-30')) r"
+
 say "What comes next"
 cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
@@ -333,8 +340,8 @@ again never takes anything twice. Screening receives every lead, the ledger is l
 reporting service relays every event by region. Screening matches leads to the ledger and
 carries each case village → township → county with the rules' reasons; assistance opens a plan
 for each identified household, checks it (P01..P09), follows its measures quarter by quarter and
-carries risk elimination through its four steps. Next:
-  reporting   the quarterly reports; the monthly lead report is there already
-              (GetReport lead_verification_monthly, as CSV or XLSX)
+carries risk elimination through its four steps. The reports are there: lead_verification_monthly,
+scale_quarterly, measures_quarterly, elimination_quarterly and deadlines (GetReport, as CSV or
+XLSX, or /reports/... on the reporting service's HTTP port when enabled).
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT
