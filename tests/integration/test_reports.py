@@ -4,6 +4,8 @@ HTTP download (on only with FANGPIN_REPORTING_HTTP_REPORTS)."""
 import datetime
 import io
 import json
+import os
+import tempfile
 import unittest
 import urllib.error
 import urllib.request
@@ -252,6 +254,39 @@ class Reports(unittest.TestCase):
         hist = fp.sql(self.ci, "SELECT reopened_by IS NOT NULL FROM report_snapshots WHERE region_prefix = '130822'"
                                " ORDER BY id")
         self.assertEqual(hist, [("t",), ("f",)])  # the re-opened snapshot is kept
+
+    def test_fangpinctl_report(self):
+        """`fangpinctl report get` prints the county's report as a table and saves the XLSX."""
+        env = {"FANGPIN_REPORTING_CONNECT": self.open.endpoint, "FANGPIN_KEYS_DIR": self.keys.dir,
+               "FANGPIN_CLIENT_CERT": self.keys.path("county", secret=True)}
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "county.xlsx")
+            p = fp.ctl(["report", "get", "lead_verification_monthly", "--region", COUNTY, "--period", PERIOD,
+                        "--format", "xlsx", "--out", out], self.ci, env=env)
+            lines = p.stdout.splitlines()
+            self.assertIn("兴隆县 2026年10月 风险线索核实情况", lines[0])
+            for h in HEADERS[1:]:  # the label column is headed 单位 in the terminal
+                self.assertIn(h, lines[2])
+            total = next(l for l in lines if l.startswith("合计")).split()
+            exp = expected(self.ci, COUNTY, TODAY_OPEN)[("total", "")]
+            self.assertEqual(total[1:1 + len(FIELDS)], [str(exp[f]) for f in FIELDS])
+            with open(out, "rb") as f:
+                sheet, strings = self.xlsx_text(f.read())
+            self.assertIn("兴隆县 2026年10月 风险线索核实情况", strings)
+            self.assertIn(f"已保存 saved: {out}", p.stdout)
+        # refused: a township key asking for the county; a bad period; usage
+        env["FANGPIN_CLIENT_CERT"] = self.keys.path("township", secret=True)
+        p = fp.ctl(["report", "get", "lead_verification_monthly", "--region", COUNTY, "--period", PERIOD],
+                   self.ci, env=env, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("FORBIDDEN", p.stderr)
+        p = fp.ctl(["report", "get", "lead_verification_monthly", "--region", TOWNSHIP, "--period", "2026-13"],
+                   self.ci, env=env, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("BAD_REQUEST", p.stderr)
+        p = fp.ctl(["report", "get", "lead_verification_monthly", "--region", TOWNSHIP], self.ci, env=env,
+                   check=False)
+        self.assertEqual(p.returncode, 2)
 
     def test_scope_and_arguments(self):
         self.assertEqual(self.report(key="township").status.code, Code.FORBIDDEN)

@@ -31,62 +31,8 @@ static int s_usage(void)
 /* One request, one reply; NULL (message printed) on failure. */
 static Fangpin__V1__ScreeningReply *s_call(Fangpin__V1__ScreeningRequest *req)
 {
-    const char *endpoint = ctl_env("FANGPIN_SCREENING_CONNECT", "tcp://127.0.0.1:7102");
-    const char *keys = ctl_env("FANGPIN_KEYS_DIR", "var/keys");
-    char path[4096];
-    fp_cert_t server, client;
-    snprintf(path, sizeof path, "%s/screening.key", keys);
-    if (fp_cert_load(path, &server) != FP_OK) {
-        fprintf(stderr, "fangpinctl case: cannot read the server certificate %s\n", path);
-        return NULL;
-    }
-    snprintf(path, sizeof path, "%s/admin.key_secret", keys);
-    const char *cpath = ctl_env("FANGPIN_CLIENT_CERT", path);
-    if (fp_cert_load(cpath, &client) != FP_OK || !client.secret_key[0]) {
-        fprintf(stderr, "fangpinctl case: cannot read this client's secret certificate %s\n", cpath);
-        return NULL;
-    }
-    void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0, timeout = atoi(ctl_env("FANGPIN_TIMEOUT_MS", "10000"));
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server.public_key, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, client.public_key, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, client.secret_key, 40);
-    Fangpin__V1__ScreeningReply *rep = NULL;
-    if (zmq_connect(s, endpoint) != 0) {
-        fprintf(stderr, "fangpinctl case: bad endpoint %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
-        goto out;
-    }
-    size_t len = fangpin__v1__screening_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    fangpin__v1__screening_request__pack(req, buf);
-    zmq_send(s, buf, len, 0);
-    free(buf);
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, s, 0) < 0) {
-        fprintf(stderr, "fangpinctl case: no reply from screening at %s within %d ms\n", endpoint, timeout);
-        zmq_msg_close(&m);
-        goto out;
-    }
-    rep = fangpin__v1__screening_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    if (!rep || !rep->status) {
-        fprintf(stderr, "fangpinctl case: undecodable reply\n");
-        if (rep) fangpin__v1__screening_reply__free_unpacked(rep, NULL);
-        rep = NULL;
-    } else if (rep->status->code != FANGPIN__V1__CODE__OK) {
-        fprintf(stderr, "fangpinctl case: %s: %s\n  %s\n", fp_code_name(rep->status->code),
-                rep->status->message_zh ? rep->status->message_zh : "", rep->status->message);
-        fangpin__v1__screening_reply__free_unpacked(rep, NULL);
-        rep = NULL;
-    }
-out:
-    zmq_close(s);
-    zmq_ctx_term(ctx);
-    return rep;
+    return (Fangpin__V1__ScreeningReply *)ctl_call("screening", "FANGPIN_SCREENING_CONNECT", "tcp://127.0.0.1:7102", &req->base,
+                                           &fangpin__v1__screening_reply__descriptor);
 }
 
 static const char *s_state_zh(const char *s)

@@ -5,12 +5,18 @@
 #ifndef CTL_H
 #define CTL_H
 #include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
 
 /* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
  * user=postgres); prints a clear message and returns NULL on failure. */
 PGconn *ctl_pg_connect(void);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
+/* Sends req to the service (endpoint from endpoint_env, else endpoint_default; rpc.c) and waits
+ * for the reply. Returns it decoded as reply_type when its status is OK; otherwise prints the
+ * code and both messages (or what went wrong) on stderr and returns NULL. */
+ProtobufCMessage *ctl_call(const char *service, const char *endpoint_env, const char *endpoint_default,
+                           const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_type);
 
 int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
 int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
@@ -24,5 +30,6 @@ int ctl_cmd_plan(int argc, char **argv);    /* plan list|show|open|income (plan.
 int ctl_cmd_measure(int argc, char **argv); /* measure add|status */
 int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary */
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
+int ctl_cmd_report(int argc, char **argv);  /* report get|reopen (report.c) */
 
 #endif

@@ -321,17 +321,26 @@ psql -X "$FANGPIN_PG" -c "SELECT p.id AS \"计划 plan\", p.village_code AS \"�
 psql -X "$FANGPIN_PG" -c "SELECT event AS \"事项 event\", count(*) AS \"次 times\" FROM plan_history
   WHERE plan_id = $PLAN GROUP BY event ORDER BY min(id)"
 
-say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
-echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
-echo "order and publishes them by region. The first few of this month, replayed from position 0:"
-FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
-
 say "Who is late for October's deadlines (逾期情况, report_deadlines_rows as of 2026-11-30)"
 echo "Departments push by the 5th, townships verify by the 20th, the county reports by the 25th;"
 echo "the reporting service also announces each late unit once as a deadline.missed event."
 sql -c "SELECT r->>'label' AS \"单位 unit\", r->>'deadline' AS \"截止事项 deadline\", r->>'due_on' AS \"截止 due\",
     r->>'done_on' AS \"完成 done\", r->>'days_late' AS \"逾期天数 days late\", r->>'late' AS \"逾期 late\"
   FROM jsonb_array_elements(report_deadlines_rows('130822', '2026-10', '2026-11-30')) r"
+
+say "The county's monthly report (风险线索核实情况, due to the prefecture by the 25th)"
+echo "fangpinctl report get asks the reporting service; the XLSX is what the county sends up."
+$C "$CTL" report get lead_verification_monthly --region 130822 --period 2026-10 --format xlsx \
+   --out var/demo/130822-2026-10-lead-verification.xlsx || true
+echo
+echo "And the quarter's measures by category (帮扶措施落实情况, 2026Q4), over the plans above:"
+$C "$CTL" report get measures_quarterly --region 130822 --period 2026Q4 --format xlsx \
+   --out var/demo/130822-2026Q4-measures.xlsx || true
+
+say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
+echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
+echo "order and publishes them by region. The first few of this month, replayed from position 0:"
+FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
 
 say "What comes next"
 cat <<'TXT'
