@@ -109,7 +109,7 @@ int ctl_cmd_report(int argc, char **argv)
     if (argc < 3) return s_usage();
     const char *sub = argv[1], *report = argv[2];
     const char *region = NULL, *period = NULL, *format = "table", *out = NULL, *reason = NULL;
-    for (int i = 3; i < argc; i++) {
+    for (int i = 3; i < argc; i += 2) { /* --option value pairs */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return s_usage();
         if (!strcmp(a, "--region")) region = v;
@@ -118,7 +118,6 @@ int ctl_cmd_report(int argc, char **argv)
         else if (!strcmp(a, "--out")) out = v;
         else if (!strcmp(a, "--reason")) reason = v;
         else return s_usage();
-        i++;
     }
     if (!region || !period) return s_usage();
     char rid[64];

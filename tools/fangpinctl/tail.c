@@ -126,7 +126,7 @@ int ctl_cmd_tail(int argc, char **argv)
     s_tail_t t = {0};
     const char *from = NULL, *types = NULL;
     long timeout_ms = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* --option value pairs */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             s_usage();
@@ -139,7 +139,6 @@ int ctl_cmd_tail(int argc, char **argv)
         else if (!strcmp(a, "--count")) t.count = atol(v);
         else if (!strcmp(a, "--timeout-ms")) timeout_ms = atol(v);
         else return s_usage();
-        i++;
     }
     if (!t.prefix || strlen(t.prefix) > 12 || strspn(t.prefix, "0123456789") != strlen(t.prefix)) {
         fprintf(stderr, "fangpinctl tail: --region must be a region code or its beginning (up to 12 digits)\n");
