@@ -75,6 +75,8 @@ static void s_on_stop(fp_service_t *svc, void *arg)
 
 static void s_on_ready(fp_service_t *svc, void *arg) { report_relay_kick(&g_relay); }
 
+static void s_on_tick(fp_service_t *svc, void *arg) { report_deadline_tick(svc); }
+
 int main(int argc, char **argv)
 {
     static fp_cfg_t extra[] = {
@@ -89,6 +91,8 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /reports/... downloads (CSV, XLSX; unauthenticated: the county's internal network behind its reverse proxy only)",
          0, 0, 0},
+        {"FANGPIN_REPORTING_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
+         "look for missed deadlines (deadline.missed events) this often; 0 = never", 0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {0},
     };
@@ -104,6 +108,7 @@ int main(int argc, char **argv)
         .on_stop = s_on_stop,
         .on_http = s_on_http,
         .on_ready = s_on_ready,
+        .on_tick = s_on_tick,
         .extra_cfg = extra,
     };
     return fp_service_main(&def, argc, argv);

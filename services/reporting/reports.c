@@ -1,6 +1,9 @@
 /* reports.c: the report engine. A report is computed in PostgreSQL by report_get() (live before
- * its deadline, a frozen snapshot after it) and rendered here as protobuf rows, CSV (UTF-8 with
- * BOM, Chinese headers, CRLF, for Excel) or XLSX (libxlsxwriter), for the ROUTER and for HTTP. */
+ * its deadline, a frozen snapshot after it; deploy/db/migrations/006_reports.sql and
+ * 011_quarter_reports.sql) and rendered here as protobuf rows, CSV (UTF-8 with BOM, Chinese
+ * headers, CRLF, for Excel) or XLSX (libxlsxwriter), for the ROUTER and for HTTP. Every report is
+ * one row of s_reports[]: its code, name, period form and columns; the SQL gives each row as a
+ * JSON object with those keys. The periodic deadline scan (report_deadline_tick) lives here too. */
 #include "reports.h"
 
 #include <inttypes.h>
@@ -18,17 +21,105 @@
 #include "textenc.h"
 
 #define S_LVM "lead_verification_monthly"
-#define S_NCOLS 8
+#define S_MAX_COLS 32
 #define S_MAX_REASON 1000
 
 typedef enum { S_FMT_PROTO, S_FMT_CSV, S_FMT_XLSX } s_fmt_t;
+typedef enum { S_PER_MONTH = 1, S_PER_QUARTER = 2, S_PER_ANY = 3 } s_per_t;
+
+/* A column after the label: the key in the SQL's row objects, the Chinese header, integer or text. */
+typedef struct {
+    const char *key;
+    const char *title;
+    bool numeric;
+} s_col_t;
+
+/* One report: code, Chinese name, worksheet name, first column's header, period form, columns. */
+typedef struct {
+    const char *code;
+    const char *name_zh;
+    const char *sheet;
+    const char *first;
+    s_per_t per;
+    const s_col_t *cols;
+    int ncols;
+} s_report_t;
+
+static const s_col_t s_lvm_cols[] = {
+    {"received", "接收", true},   {"verified", "已核实", true}, {"included", "纳入", true},
+    {"not_included", "未纳入", true}, {"pending", "待核实", true}, {"unmatched", "未匹配", true},
+    {"overdue", "超期", true},
+};
+static const s_col_t s_scale_cols[] = {
+    {"mon_hh", "监测对象户数", true},
+    {"mon_people", "监测对象人数", true},
+    {"ul_hh", "脱贫不稳定户户数", true},
+    {"ul_people", "脱贫不稳定户人数", true},
+    {"mg_hh", "边缘易致贫户户数", true},
+    {"mg_people", "边缘易致贫户人数", true},
+    {"sh_hh", "突发严重困难户户数", true},
+    {"sh_people", "突发严重困难户人数", true},
+    {"risk_illness_hh", "因病（户）", true},
+    {"risk_disability_hh", "因残（户）", true},
+    {"risk_schooling_hh", "因学（户）", true},
+    {"risk_disaster_hh", "因自然灾害（户）", true},
+    {"risk_accident_hh", "因意外事故（户）", true},
+    {"risk_industry_failure_hh", "因产业(项目)失败（户）", true},
+    {"risk_unstable_work_hh", "因务工就业不稳（户）", true},
+    {"risk_lack_of_labour_hh", "缺劳动力（户）", true},
+    {"risk_housing_hh", "因安全住房（户）", true},
+    {"risk_water_hh", "因安全饮水（户）", true},
+    {"risk_other_hh", "其他（户）", true},
+    {"new_hh", "本季度新识别户数", true},
+    {"new_people", "本季度新识别人数", true},
+    {"elim_hh", "本季度风险消除户数", true},
+    {"elim_people", "本季度风险消除人数", true},
+    {"elim_assist_hh", "帮扶消除户数", true},
+    {"elim_natural_hh", "自然消除户数", true},
+};
+static const s_col_t s_measures_cols[] = {
+    {"total", "措施总数", true},      {"planned", "未启动", true},  {"in_progress", "实施中", true},
+    {"delivered", "已落实", true},    {"stopped", "已终止", true},  {"checked", "本季度已核查", true},
+    {"problem", "核查发现问题", true}, {"unchecked", "本季度未核查", true},
+};
+static const s_col_t s_elim_cols[] = {
+    {"nominated", "提名", true},
+    {"notice_posted", "公示", true},
+    {"township_approved", "乡镇核查核准", true},
+    {"county_confirmed", "县级核实确认", true},
+    {"eliminated", "公告消除", true},
+    {"elim_assist", "帮扶消除", true},
+    {"elim_natural", "自然消除", true},
+    {"returned", "退回", true},
+    {"refused", "不予消除（户）", true},
+    {"refused_village", "村级不予消除（次）", true},
+    {"refused_township", "乡镇不予消除（次）", true},
+    {"refused_county", "县级不予消除（次）", true},
+    {"undone", "回退", true},
+};
+static const s_col_t s_deadline_cols[] = {
+    {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},
+    {"days_late", "逾期天数", true},  {"late", "逾期单位数", true},
+};
+
+#define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+static const s_report_t s_reports[] = {
+    {S_LVM, "风险线索核实情况", "核实情况", "部门/乡镇", S_PER_MONTH, s_lvm_cols, S_N(s_lvm_cols)},
+    {"scale_quarterly", "规模统计表", "规模统计", "区划", S_PER_QUARTER, s_scale_cols, S_N(s_scale_cols)},
+    {"measures_quarterly", "帮扶措施落实情况", "措施落实", "区划/措施类别", S_PER_QUARTER, s_measures_cols,
+     S_N(s_measures_cols)},
+    {"elimination_quarterly", "风险消除情况", "风险消除", "区划/不予消除原因", S_PER_QUARTER, s_elim_cols,
+     S_N(s_elim_cols)},
+    {"deadlines", "逾期情况", "逾期情况", "单位", S_PER_ANY, s_deadline_cols, S_N(s_deadline_cols)},
+};
 
 static struct {
     int32_t today_override; /* FANGPIN_TODAY; 0 = the real date (UTC+8) */
     bool http;              /* FANGPIN_REPORTING_HTTP_REPORTS */
+    int64_t scan_ms;        /* FANGPIN_REPORTING_DEADLINE_SCAN_MS; 0 = off */
+    uint64_t last_scan;     /* loop time of the last scan started; 0 = none yet */
+    bool scanning;          /* a scan is in flight */
 } s_cfg;
-
-static const char *const s_headers[S_NCOLS] = {"部门/乡镇", "接收", "已核实", "纳入", "未纳入", "待核实", "未匹配", "超期"};
 
 /* One report request in flight, from the ROUTER (req, in) or from HTTP (http). */
 typedef struct {
@@ -36,21 +127,43 @@ typedef struct {
     Fangpin__V1__ReportingRequest *in;
     fp_http_req_t *http;
     s_fmt_t fmt;
+    const s_report_t *def;
     char report[64];
     char prefix[13];
     char period[8];
 } s_job_t;
 
-/* The rendered view of a result: what CSV and XLSX need. */
+/* The rendered view of a result: what CSV and XLSX need. cells[r][c] for the def's columns. */
 typedef struct {
+    const s_report_t *def;
     const char *region_name;
     char title[256];
     int64_t generated_ms;
     int nrows;
     const char **labels;
     const char **kinds;
-    int64_t (*nums)[S_NCOLS - 1];
+    const char *(*cells)[S_MAX_COLS];
 } s_view_t;
+
+static const s_report_t *s_find(const char *code)
+{
+    for (int i = 0; i < S_N(s_reports); i++)
+        if (strcmp(s_reports[i].code, code) == 0) return &s_reports[i];
+    return NULL;
+}
+
+/* "YYYYQn" with a year the monthly periods accept and n in 1..4. */
+static bool s_quarter_parse(const char *s, int *year, int *q)
+{
+    fp_period_t p;
+    char month[8];
+    if (strnlen(s, 8) != 6 || s[4] != 'Q' || s[5] < '1' || s[5] > '4') return false;
+    snprintf(month, sizeof month, "%.4s-01", s);
+    if (fp_period_parse(month, &p) != FP_OK) return false;
+    *year = p.year;
+    *q = s[5] - '0';
+    return true;
+}
 
 int report_reports_start(fp_service_t *svc)
 {
@@ -61,6 +174,14 @@ int report_reports_start(fp_service_t *svc)
         return 1;
     }
     s_cfg.http = fp_config_bool(fp_service_config(svc), "FANGPIN_REPORTING_HTTP_REPORTS");
+    s_cfg.scan_ms = fp_service_int(svc, "FANGPIN_REPORTING_DEADLINE_SCAN_MS");
+    s_cfg.last_scan = 0;
+    s_cfg.scanning = false;
+    for (int i = 0; i < S_N(s_reports); i++)
+        if (s_reports[i].ncols > S_MAX_COLS) {
+            fp_log_error("a report has more columns than S_MAX_COLS", "report", s_reports[i].code);
+            return 1;
+        }
     return 0;
 }
 
@@ -78,17 +199,31 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
                            const char *format, const char **zh)
 {
     fp_period_t p;
-    if (strcmp(report, S_LVM) != 0) {
-        *zh = "未知的报表（目前提供 lead_verification_monthly）";
-        return "unknown report: the reports are lead_verification_monthly";
+    int y, q;
+    const s_report_t *def = s_find(report);
+    if (!def) {
+        *zh = "未知的报表（可用：lead_verification_monthly、scale_quarterly、measures_quarterly、"
+              "elimination_quarterly、deadlines）";
+        return "unknown report: the reports are lead_verification_monthly, scale_quarterly, measures_quarterly, "
+               "elimination_quarterly and deadlines";
     }
     if (!s_prefix_ok(prefix)) {
         *zh = "region_prefix 须为区划代码（2、4、6、9 或 12 位数字）";
         return "region_prefix must be a region code (2, 4, 6, 9 or 12 digits)";
     }
-    if (fp_period_parse(period, &p) != FP_OK) {
-        *zh = "period 须为 YYYY-MM 格式的月份（如 2026-10）";
-        return "period must be a month in the form YYYY-MM (like 2026-10)";
+    bool month = (def->per & S_PER_MONTH) && fp_period_parse(period, &p) == FP_OK;
+    bool quarter = (def->per & S_PER_QUARTER) && s_quarter_parse(period, &y, &q);
+    if (!month && !quarter) {
+        if (def->per == S_PER_MONTH) {
+            *zh = "period 须为 YYYY-MM 格式的月份（如 2026-10）";
+            return "period must be a month in the form YYYY-MM (like 2026-10)";
+        }
+        if (def->per == S_PER_QUARTER) {
+            *zh = "period 须为 YYYYQn 格式的季度（如 2026Q3）";
+            return "period must be a quarter in the form YYYYQn (like 2026Q3)";
+        }
+        *zh = "period 须为 YYYY-MM 格式的月份（如 2026-10）或 YYYYQn 格式的季度（如 2026Q3）";
+        return "period must be a month YYYY-MM (like 2026-10) or a quarter YYYYQn (like 2026Q3)";
     }
     if (!*format || !strcmp(format, "proto")) j->fmt = S_FMT_PROTO;
     else if (!strcmp(format, "csv")) j->fmt = S_FMT_CSV;
@@ -97,6 +232,7 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
         *zh = "format 须为 proto、csv 或 xlsx";
         return "format must be proto, csv or xlsx";
     }
+    j->def = def;
     snprintf(j->report, sizeof j->report, "%s", report);
     snprintf(j->prefix, sizeof j->prefix, "%s", prefix);
     snprintf(j->period, sizeof j->period, "%s", period);
@@ -124,14 +260,18 @@ static void s_job_fail(s_job_t *j, Fangpin__V1__Code code, int http_status, cons
     s_job_free(j);
 }
 
-/* A CSV field, quoted when it holds a comma, quote or line break. */
+/* A CSV field, quoted when it holds a comma, quote or line break. Text that a spreadsheet would
+ * take for a formula (=, +, -, @ first) gets a leading apostrophe: a reason typed by a cadre must
+ * not run in the county's Excel. */
 static void s_csv_field(fp_buf_t *b, const char *s)
 {
+    bool formula = strchr("=+-@", s[0]) != NULL && s[0] != '\0';
     if (strpbrk(s, ",\"\r\n") == NULL) {
+        if (formula) fp_buf_puts(b, "'");
         fp_buf_puts(b, s);
         return;
     }
-    fp_buf_puts(b, "\"");
+    fp_buf_puts(b, formula ? "\"'" : "\"");
     for (const char *c = s; *c; c++) {
         if (*c == '"') fp_buf_puts(b, "\"");
         fp_buf_append(b, c, 1);
@@ -141,12 +281,18 @@ static void s_csv_field(fp_buf_t *b, const char *s)
 
 static void s_csv(const s_view_t *v, fp_buf_t *b)
 {
+    const s_report_t *d = v->def;
     fp_buf_puts(b, "\xEF\xBB\xBF");
-    for (int c = 0; c < S_NCOLS; c++) fp_buf_printf(b, "%s%s", c ? "," : "", s_headers[c]);
+    fp_buf_puts(b, d->first);
+    for (int c = 0; c < d->ncols; c++) fp_buf_printf(b, ",%s", d->cols[c].title);
     fp_buf_puts(b, "\r\n");
     for (int r = 0; r < v->nrows; r++) {
         s_csv_field(b, v->labels[r]);
-        for (int c = 0; c < S_NCOLS - 1; c++) fp_buf_printf(b, ",%" PRId64, v->nums[r][c]);
+        for (int c = 0; c < d->ncols; c++) {
+            fp_buf_puts(b, ",");
+            if (d->cols[c].numeric) fp_buf_puts(b, v->cells[r][c]);
+            else s_csv_field(b, v->cells[r][c]);
+        }
         fp_buf_puts(b, "\r\n");
     }
 }
@@ -174,7 +320,8 @@ static int s_xlsx(const s_view_t *v, fp_buf_t *out)
     props.author = (char *)"fangpin";
     props.created = (time_t)(v->generated_ms / 1000);
     workbook_set_properties(wb, &props);
-    lxw_worksheet *ws = workbook_add_worksheet(wb, "核实情况");
+    const s_report_t *d = v->def;
+    lxw_worksheet *ws = workbook_add_worksheet(wb, d->sheet);
     lxw_format *ft = workbook_add_format(wb);
     format_set_bold(ft);
     format_set_font_size(ft, 14);
@@ -189,16 +336,22 @@ static int s_xlsx(const s_view_t *v, fp_buf_t *out)
     lxw_format *fb = workbook_add_format(wb);
     format_set_border(fb, LXW_BORDER_THIN);
     format_set_bold(fb);
-    worksheet_merge_range(ws, 0, 0, 0, S_NCOLS - 1, v->title, ft);
-    for (int c = 0; c < S_NCOLS; c++) worksheet_write_string(ws, 1, (lxw_col_t)c, s_headers[c], fh);
+    worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)d->ncols, v->title, ft);
+    worksheet_write_string(ws, 1, 0, d->first, fh);
+    for (int c = 0; c < d->ncols; c++) worksheet_write_string(ws, 1, (lxw_col_t)(c + 1), d->cols[c].title, fh);
     for (int r = 0; r < v->nrows; r++) {
         lxw_format *f = strcmp(v->kinds[r], "total") == 0 ? fb : fc;
         worksheet_write_string(ws, (lxw_row_t)(r + 2), 0, v->labels[r], f);
-        for (int c = 0; c < S_NCOLS - 1; c++)
-            worksheet_write_number(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1), (double)v->nums[r][c], f);
+        for (int c = 0; c < d->ncols; c++) {
+            if (d->cols[c].numeric)
+                worksheet_write_number(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1),
+                                       (double)strtoll(v->cells[r][c], NULL, 10), f);
+            else
+                worksheet_write_string(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1), v->cells[r][c], f);
+        }
     }
     worksheet_set_column(ws, 0, 0, 32, NULL);
-    worksheet_set_column(ws, 1, S_NCOLS - 1, 10, NULL);
+    worksheet_set_column(ws, 1, (lxw_col_t)d->ncols, 12, NULL);
     worksheet_freeze_panes(ws, 2, 1);
     lxw_error err = workbook_close(wb);
     int rc = -1;
@@ -233,32 +386,47 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
                    "区划表中没有该代码，请核对 region_prefix");
         return;
     }
+    const s_report_t *d = j->def;
     s_view_t v = {0};
+    v.def = d;
     v.region_name = PQgetvalue(res, 0, 2);
     v.generated_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     fp_period_t per = {0};
-    fp_period_parse(j->period, &per);
-    snprintf(v.title, sizeof v.title, "%s %d年%d月 风险线索核实情况", v.region_name, per.year, per.month);
+    int qy = 0, qn = 0;
+    if (fp_period_parse(j->period, &per) == FP_OK)
+        snprintf(v.title, sizeof v.title, "%s %d年%d月 %s", v.region_name, per.year, per.month, d->name_zh);
+    else if (s_quarter_parse(j->period, &qy, &qn))
+        snprintf(v.title, sizeof v.title, "%s %d年第%d季度 %s", v.region_name, qy, qn, d->name_zh);
     v.nrows = rows;
     v.labels = fp_calloc((size_t)rows, sizeof *v.labels);
     v.kinds = fp_calloc((size_t)rows, sizeof *v.kinds);
-    v.nums = fp_calloc((size_t)rows, sizeof *v.nums);
+    v.cells = fp_calloc((size_t)rows, sizeof *v.cells);
     Fangpin__V1__ReportRow *rr = fp_calloc((size_t)rows, sizeof *rr);
     Fangpin__V1__ReportRow **rp = fp_calloc((size_t)rows, sizeof *rp);
+    Fangpin__V1__ReportColumn *cols = fp_calloc((size_t)d->ncols, sizeof *cols);
+    Fangpin__V1__ReportColumn **colp = fp_calloc((size_t)d->ncols, sizeof *colp);
+    for (int c = 0; c < d->ncols; c++) {
+        fangpin__v1__report_column__init(&cols[c]);
+        colp[c] = &cols[c];
+        cols[c].key = (char *)d->cols[c].key;
+        cols[c].title = (char *)d->cols[c].title;
+        cols[c].numeric = d->cols[c].numeric;
+    }
+    bool lvm = strcmp(d->code, S_LVM) == 0;
     for (int i = 0; i < rows; i++) {
         fangpin__v1__report_row__init(&rr[i]);
         rp[i] = &rr[i];
         v.labels[i] = rr[i].label = PQgetvalue(res, i, 4);
         v.kinds[i] = rr[i].kind = PQgetvalue(res, i, 5);
         rr[i].code = PQgetvalue(res, i, 6);
-        for (int c = 0; c < S_NCOLS - 1; c++) v.nums[i][c] = strtoll(PQgetvalue(res, i, 7 + c), NULL, 10);
-        rr[i].received = v.nums[i][0];
-        rr[i].verified = v.nums[i][1];
-        rr[i].included = v.nums[i][2];
-        rr[i].not_included = v.nums[i][3];
-        rr[i].pending = v.nums[i][4];
-        rr[i].unmatched = v.nums[i][5];
-        rr[i].overdue = v.nums[i][6];
+        for (int c = 0; c < d->ncols; c++) v.cells[i][c] = PQgetvalue(res, i, 7 + c);
+        rr[i].cells = (char **)v.cells[i];
+        rr[i].n_cells = (size_t)d->ncols;
+        if (lvm) {
+            int64_t *f[] = {&rr[i].received, &rr[i].verified,  &rr[i].included, &rr[i].not_included,
+                            &rr[i].pending,  &rr[i].unmatched, &rr[i].overdue};
+            for (int c = 0; c < d->ncols && c < S_N(f); c++) *f[c] = strtoll(v.cells[i][c], NULL, 10);
+        }
     }
     fp_buf_t file = {0};
     char filename[96] = "";
@@ -296,6 +464,9 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
         rep.file.len = file.len;
         rep.filename = filename;
         rep.content_type = (char *)ctype;
+        rep.columns = colp;
+        rep.n_columns = (size_t)d->ncols;
+        rep.title = v.title;
         out.result_case = FANGPIN__V1__REPORTING_REPLY__RESULT_REPORT;
         out.report = &rep;
         fp_request_reply(j->req, &out.base, st.code);
@@ -311,9 +482,11 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
     fp_buf_free(&file);
     free(v.labels);
     free(v.kinds);
-    free(v.nums);
+    free(v.cells);
     free(rr);
     free(rp);
+    free(cols);
+    free(colp);
 }
 
 static void s_run(fp_service_t *svc, s_job_t *j)
@@ -321,16 +494,17 @@ static void s_run(fp_service_t *svc, s_job_t *j)
     char today[11];
     fp_date_format(s_today(), today);
     const char *p[4] = {j->report, j->prefix, j->period, today};
-    fp_db_query(fp_service_db(svc), 0,
-                "SELECT g.frozen, g.generated_at_ms, g.region_name, g.deadline::text,"
-                " e.v->>'label', e.v->>'kind', e.v->>'code',"
-                " (e.v->>'received')::bigint, (e.v->>'verified')::bigint, (e.v->>'included')::bigint,"
-                " (e.v->>'not_included')::bigint, (e.v->>'pending')::bigint, (e.v->>'unmatched')::bigint,"
-                " (e.v->>'overdue')::bigint"
-                " FROM report_get($1::text, $2::text, $3::text, $4::date) g"
-                " CROSS JOIN LATERAL jsonb_array_elements(g.content) WITH ORDINALITY AS e(v, ord)"
-                " ORDER BY e.ord",
-                4, p, s_on_report, j);
+    /* the column keys are the constants of s_reports[], never the caller's text */
+    fp_buf_t q = {0};
+    fp_buf_puts(&q, "SELECT g.frozen, g.generated_at_ms, g.region_name, g.deadline::text,"
+                    " e.v->>'label', e.v->>'kind', e.v->>'code'");
+    for (int c = 0; c < j->def->ncols; c++)
+        fp_buf_printf(&q, ", coalesce(e.v->>'%s', '%s')", j->def->cols[c].key, j->def->cols[c].numeric ? "0" : "");
+    fp_buf_puts(&q, " FROM report_get($1::text, $2::text, $3::text, $4::date) g"
+                    " CROSS JOIN LATERAL jsonb_array_elements(g.content) WITH ORDINALITY AS e(v, ord)"
+                    " ORDER BY e.ord");
+    fp_db_query(fp_service_db(svc), 0, q.data, 4, p, s_on_report, j);
+    fp_buf_free(&q);
 }
 
 static bool s_forbidden(fp_request_t *req, Fangpin__V1__ReportingRequest *in, const char *prefix)
@@ -506,7 +680,7 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
         zh = "下载格式须为 csv 或 xlsx";
     }
     if (en) {
-        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, strcmp(path + 9, S_LVM) ? 404 : 400, en, zh);
+        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, s_find(path + 9) ? 400 : 404, en, zh);
         return true;
     }
     if (!fp_service_db_ready(svc)) {
@@ -516,4 +690,28 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
     }
     s_run(svc, j);
     return true;
+}
+
+/* --- deadline scan ----------------------------------------------------------------------------- */
+
+static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_cfg.scanning = false;
+    if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+        fp_log_warn("deadline scan failed", "error", PQresultErrorMessage(res));
+    else if (res && PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
+        fp_log_info("missed deadlines announced", "events", PQgetvalue(res, 0, 0));
+}
+
+void report_deadline_tick(fp_service_t *svc)
+{
+    if (s_cfg.scan_ms <= 0 || s_cfg.scanning || !fp_service_db_ready(svc)) return;
+    uint64_t now = uv_now(fp_service_loop(svc));
+    if (s_cfg.last_scan && now - s_cfg.last_scan < (uint64_t)s_cfg.scan_ms) return;
+    s_cfg.last_scan = now ? now : 1;
+    s_cfg.scanning = true;
+    char today[11];
+    fp_date_format(s_today(), today);
+    const char *p[1] = {today};
+    fp_db_query(fp_service_db(svc), 0, "SELECT report_deadline_scan($1::date)", 1, p, s_on_scan, NULL);
 }

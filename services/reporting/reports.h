@@ -8,7 +8,8 @@
 #include "fangpin/v1/reporting.pb-c.h"
 #include "service.h"
 
-/* Reads FANGPIN_TODAY and FANGPIN_REPORTING_HTTP_REPORTS; non-zero on a bad value. */
+/* Reads FANGPIN_TODAY, FANGPIN_REPORTING_HTTP_REPORTS and FANGPIN_REPORTING_DEADLINE_SCAN_MS;
+ * non-zero on a bad value. */
 int report_reports_start(fp_service_t *svc);
 /* Answers in->get_report / in->reopen_report (takes in and frees it when it has answered). */
 void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
@@ -16,5 +17,10 @@ void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Rep
 /* GET /reports/...: true when answered (now or later); false for other paths, or when report
  * downloads are off (the skeleton then answers 404). */
 bool report_reports_http(fp_service_t *svc, fp_http_req_t *req);
+
+/* From the service's tick: every FANGPIN_REPORTING_DEADLINE_SCAN_MS (and at once when the
+ * database is first ready) runs report_deadline_scan(today), which records missed deadlines and
+ * writes one deadline.missed event per unit, deadline and period (011_quarter_reports.sql). */
+void report_deadline_tick(fp_service_t *svc);
 
 #endif

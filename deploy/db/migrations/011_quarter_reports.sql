@@ -1,0 +1,547 @@
+-- 011_quarter_reports: the quarterly reports (规模统计表, 帮扶措施落实情况, 风险消除情况), the
+-- deadlines report (逾期情况) and the deadline.missed events, over the assistance store (010),
+-- screening's cases (005) and intake's batches (002). docs/protocol.md "Reports" lists the columns.
+-- Each report's rows come from one function report_<code>_rows(prefix, period, as_of) RETURNS
+-- jsonb (a JSON array of rows {label, kind, code, <column>: value, ...}), set-based and selecting
+-- by region prefix with a range on a "C"-collated code (code >= prefix AND code < prefix || ':'),
+-- which a btree serves with parameters as well as with constants. report_get() (006) now
+-- dispatches on the report's code; freezing and re-opening work as for the monthly report.
+
+-- Quarterly periods ('2026Q3') are 6 characters: store periods without char padding.
+ALTER TABLE report_snapshots ALTER COLUMN period TYPE varchar(7);
+ALTER TABLE report_reopenings ALTER COLUMN period TYPE varchar(7);
+
+-- The leads of a period by village: the monthly reports and the deadlines select on them.
+CREATE INDEX leads_period_village ON leads (period, village_code);
+-- Elimination steps and refusals of a quarter, by day (plan_history is otherwise read by plan).
+CREATE INDEX plan_history_elimination ON plan_history (on_day, plan_id) WHERE event LIKE 'elimination.%';
+
+-- 'YYYYQn' -> its last day.
+CREATE FUNCTION report_quarter_end(p text) RETURNS date
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT (ledger_period_start(p) + interval '3 months')::date - 1
+$$;
+
+-- The day the quarterly reports of p_prefix for quarter p_period are due: quarter_report_working_days
+-- working days after the quarter (DOMAIN.md: counties report within 5 working days of each quarter).
+CREATE FUNCTION report_quarter_due(p_prefix text, p_period text) RETURNS date
+LANGUAGE sql STABLE AS $$
+    SELECT fp_add_days(report_quarter_end(p_period),
+                       fp_param('quarter_report_working_days', p_prefix, report_quarter_end(p_period))::int, true)
+$$;
+
+-- The levels a report of p_prefix rolls up to, as code lengths: the levels below the prefix down to
+-- the township (a province: prefectures, counties, townships), and villages under a township.
+CREATE FUNCTION report_unit_lengths(p_prefix text) RETURNS integer[]
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE length(p_prefix) WHEN 2 THEN '{4,6,9}'::integer[] WHEN 4 THEN '{6,9}'::integer[]
+                                 WHEN 6 THEN '{9}'::integer[] ELSE '{12}'::integer[] END
+$$;
+
+CREATE FUNCTION report_unit_kind(p_len integer) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE p_len WHEN 2 THEN 'province' WHEN 4 THEN 'prefecture' WHEN 6 THEN 'county'
+                      WHEN 9 THEN 'township' ELSE 'village' END
+$$;
+
+-- One count of one village: what a report function hands report_rollup().
+CREATE TYPE report_count AS (village text, key text, n bigint);
+
+-- The region rows of a report: every region of the levels report_unit_lengths(p_prefix) under the
+-- prefix (zeros where nothing was counted), parents before their children, the label indented by
+-- depth with ideographic spaces, then the total ('合计', kind 'total'). Each row has every key of
+-- p_keys. p_extra (rows already built, e.g. per category) go between the regions and the total.
+CREATE FUNCTION report_rollup(p_prefix text, p_keys text[], p_counts report_count[], p_extra jsonb DEFAULT '[]')
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH c AS (SELECT * FROM unnest(p_counts)),
+lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
+agg AS (
+    SELECT left(c.village, lens.len) AS unit, c.key, sum(c.n) AS n FROM c CROSS JOIN lens GROUP BY 1, 2
+    UNION ALL
+    SELECT '', c.key, sum(c.n) FROM c GROUP BY 2
+),
+units AS (
+    SELECT r.code::text AS code, r.name, lens.ord, length(r.code) AS len
+      FROM regions r JOIN lens ON length(r.code) = lens.len
+     WHERE r.code >= p_prefix AND r.code < p_prefix || ':'
+    UNION ALL
+    SELECT '', '合计', 0, 0
+),
+nums AS (
+    SELECT u.code, jsonb_object_agg(k.key, coalesce(a.n, 0)) AS o
+      FROM units u CROSS JOIN unnest(p_keys) AS k(key)
+      LEFT JOIN agg a ON a.unit = u.code AND a.key = k.key
+     GROUP BY u.code
+),
+r AS (
+    SELECT 1 AS sec, u.code,
+           jsonb_build_object('label', repeat('　', (u.ord - 1)::int) || u.name, 'kind', report_unit_kind(u.len),
+                              'code', u.code) || n.o AS row
+      FROM units u JOIN nums n ON n.code = u.code WHERE u.code <> ''
+    UNION ALL
+    SELECT 2, lpad(e.ord::text, 10, '0'), e.row FROM jsonb_array_elements(p_extra) WITH ORDINALITY AS e(row, ord)
+    UNION ALL
+    SELECT 3, '', jsonb_build_object('label', '合计', 'kind', 'total', 'code', '') || n.o
+      FROM nums n WHERE n.code = ''
+)
+SELECT jsonb_agg(row ORDER BY sec, code COLLATE "C") FROM r
+$$;
+
+-- The twelve measure categories in report order, as assist_categories[] (services/assistance/measures.c).
+CREATE FUNCTION report_measure_categories() RETURNS TABLE (ord integer, code text, name_zh text)
+LANGUAGE sql IMMUTABLE AS $$
+    VALUES (1, 'industry', '产业帮扶'), (2, 'finance', '金融帮扶'), (3, 'employment', '就业帮扶'),
+           (4, 'housing', '安全住房保障帮扶'), (5, 'water', '饮水安全保障帮扶'), (6, 'health', '健康帮扶'),
+           (7, 'education', '教育帮扶'), (8, 'social_help', '社会帮扶'), (9, 'relocation', '搬迁帮扶'),
+           (10, 'backstop', '综合保障兜底'), (11, 'helper', '专人帮扶'), (12, 'risk_fund', '防贫风险基金帮扶')
+$$;
+
+-- 规模统计表 of quarter p_period: monitoring plans (one per identified household) of villages under
+-- the prefix. Monitored at the quarter's end (mon_*): identified on or before the last day and not
+-- eliminated on or before it; of them by kind (ul_ unstable lifted, mg_ marginal, sh_ sudden
+-- hardship) and households by each risk type (risk_<code>_hh; a household counts under each of its
+-- risk types). new_*: identified in the quarter; elim_*: eliminated in the quarter by the current
+-- record (an elimination undone is no longer one), elim_assist_hh / elim_natural_hh by way. People
+-- (_people): the household's ledger members present at the quarter's end (not left by then).
+-- p_as_of is not read: the numbers are those of the quarter; the snapshot freezes them.
+CREATE FUNCTION report_scale_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
+p AS (
+    SELECT pl.village_code, pl.monitored_kind AS mk, pl.risk_types,
+           (pl.elim_state = 'eliminated' AND pl.eliminated_on <= q.qe) AS gone,
+           (pl.elim_state = 'eliminated' AND pl.eliminated_on >= q.qs AND pl.eliminated_on <= q.qe) AS elim,
+           pl.elim_way AS way, pl.identified_on >= q.qs AS new,
+           (SELECT count(*) FROM ledger_members m
+             WHERE m.county_code = pl.county_code AND m.household_no = pl.household_no
+               AND (m.left_on IS NULL OR m.left_on > q.qe)) AS people
+      FROM plans pl CROSS JOIN q
+     WHERE pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+       AND pl.identified_on <= q.qe
+),
+v AS (
+    SELECT village_code,
+           count(*) FILTER (WHERE NOT gone) AS mon_hh, sum(people) FILTER (WHERE NOT gone) AS mon_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'unstable_lifted') AS ul_hh,
+           sum(people) FILTER (WHERE NOT gone AND mk = 'unstable_lifted') AS ul_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'marginal') AS mg_hh,
+           sum(people) FILTER (WHERE NOT gone AND mk = 'marginal') AS mg_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'sudden_hardship') AS sh_hh,
+           sum(people) FILTER (WHERE NOT gone AND mk = 'sudden_hardship') AS sh_people,
+           count(*) FILTER (WHERE new) AS new_hh, sum(people) FILTER (WHERE new) AS new_people,
+           count(*) FILTER (WHERE elim) AS elim_hh, sum(people) FILTER (WHERE elim) AS elim_people,
+           count(*) FILTER (WHERE elim AND way = 'by_assistance') AS elim_assist_hh,
+           count(*) FILTER (WHERE elim AND way = 'natural') AS elim_natural_hh
+      FROM p GROUP BY village_code
+),
+rt AS (
+    SELECT p.village_code, 'risk_' || t.code || '_hh' AS key, count(*) AS n
+      FROM p CROSS JOIN LATERAL unnest(p.risk_types) AS t(code)
+     WHERE NOT p.gone GROUP BY 1, 2
+),
+counts AS (
+    SELECT ROW(v.village_code, k.key, k.n)::report_count AS c
+      FROM v CROSS JOIN LATERAL (VALUES ('mon_hh', v.mon_hh), ('mon_people', v.mon_people), ('ul_hh', v.ul_hh),
+           ('ul_people', v.ul_people), ('mg_hh', v.mg_hh), ('mg_people', v.mg_people), ('sh_hh', v.sh_hh),
+           ('sh_people', v.sh_people), ('new_hh', v.new_hh), ('new_people', v.new_people), ('elim_hh', v.elim_hh),
+           ('elim_people', v.elim_people), ('elim_assist_hh', v.elim_assist_hh),
+           ('elim_natural_hh', v.elim_natural_hh)) AS k(key, n)
+     WHERE k.n > 0
+    UNION ALL
+    SELECT ROW(rt.village_code, rt.key, rt.n)::report_count FROM rt
+)
+SELECT report_rollup(p_prefix,
+                     ARRAY['mon_hh', 'mon_people', 'ul_hh', 'ul_people', 'mg_hh', 'mg_people', 'sh_hh', 'sh_people']
+                     || ARRAY(SELECT 'risk_' || code || '_hh' FROM risk_types ORDER BY ord)
+                     || ARRAY['new_hh', 'new_people', 'elim_hh', 'elim_people', 'elim_assist_hh', 'elim_natural_hh'],
+                     coalesce((SELECT array_agg(c) FROM counts), '{}'))
+$$;
+
+-- 帮扶措施落实情况 of quarter p_period: the measures of plans of villages under the prefix that were
+-- in force during the quarter: started on or before its last day, and not already delivered or
+-- stopped before its first day (status_on). Counted by their status on the report date (the
+-- snapshot freezes it at the deadline): planned, in_progress, delivered, stopped; checked: with a
+-- check for the quarter (measure_checks), of which problem: the check found a problem; unchecked:
+-- live (planned or in progress) without a check for the quarter (as ListUnchecked). Rows: the
+-- regions, then the twelve categories over the whole prefix (kind 'category'), then the total.
+CREATE FUNCTION report_measures_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
+m AS (
+    SELECT pl.village_code, m.category, m.status, c.result
+      FROM plans pl CROSS JOIN q
+      JOIN measures m ON m.plan_id = pl.id
+      LEFT JOIN measure_checks c ON c.measure_id = m.id AND c.quarter = p_period
+     WHERE pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+       AND m.start_on <= q.qe
+       AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < q.qs)
+),
+g AS (
+    SELECT village_code, category, count(*) AS total,
+           count(*) FILTER (WHERE status = 'planned') AS planned,
+           count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
+           count(*) FILTER (WHERE status = 'delivered') AS delivered,
+           count(*) FILTER (WHERE status = 'stopped') AS stopped,
+           count(result) AS checked,
+           count(*) FILTER (WHERE result = 'problem') AS problem,
+           count(*) FILTER (WHERE result IS NULL AND status IN ('planned', 'in_progress')) AS unchecked
+      FROM m GROUP BY village_code, category
+),
+long AS (
+    SELECT g.village_code, g.category, k.key, k.n
+      FROM g CROSS JOIN LATERAL (VALUES ('total', g.total), ('planned', g.planned), ('in_progress', g.in_progress),
+           ('delivered', g.delivered), ('stopped', g.stopped), ('checked', g.checked), ('problem', g.problem),
+           ('unchecked', g.unchecked)) AS k(key, n)
+     WHERE k.n > 0
+),
+keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k),
+catsum AS (SELECT category, key, sum(n) AS n FROM long GROUP BY 1, 2),
+cat AS (
+    SELECT coalesce(jsonb_agg(jsonb_build_object('label', c.name_zh, 'kind', 'category', 'code', c.code) || o.o
+                              ORDER BY c.ord), '[]') AS rows
+      FROM report_measure_categories() c
+      CROSS JOIN LATERAL (
+          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
+            FROM unnest((SELECT k FROM keys)) AS k(key)
+            LEFT JOIN catsum s ON s.category = c.code AND s.key = k.key) o
+)
+SELECT report_rollup(p_prefix, (SELECT k FROM keys),
+                     coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
+                     (SELECT rows FROM cat))
+$$;
+
+-- 风险消除情况 of quarter p_period, for monitoring plans of villages under the prefix. From the
+-- history (plan_history, event 'elimination.<step>', dated on_day in the quarter), households that
+-- took each step: nominated (提名), notice_posted (公示), township_approved (乡镇核查核准),
+-- county_confirmed (县级核实确认), returned (退回); refused: households refused (any level), and the
+-- refusal events by the level that refused (refused_village, refused_township, refused_county);
+-- undone (回退). From the record: eliminated in the quarter (eliminated_on, current record) and by
+-- way (elim_assist, elim_natural). Rows: the regions, then one row per refusal reason (kind 'reason',
+-- label the reason as recorded, code the reason when it is a code such as elim.backstop_household;
+-- counts in the refused columns), then the total.
+CREATE FUNCTION report_elimination_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
+h AS (
+    SELECT pl.village_code, h.plan_id, substr(h.event, 13) AS step, h.level, h.reason
+      FROM plan_history h CROSS JOIN q
+      JOIN plans pl ON pl.id = h.plan_id
+     WHERE h.event LIKE 'elimination.%' AND h.on_day >= q.qs AND h.on_day <= q.qe
+       AND pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+),
+hv AS (
+    SELECT village_code,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'nominate') AS nominated,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'post_notice') AS notice_posted,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'approve') AS township_approved,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'confirm') AS county_confirmed,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'return') AS returned,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'refuse') AS refused,
+           count(*) FILTER (WHERE step = 'refuse' AND level = 'village') AS refused_village,
+           count(*) FILTER (WHERE step = 'refuse' AND level = 'township') AS refused_township,
+           count(*) FILTER (WHERE step = 'refuse' AND level = 'county') AS refused_county,
+           count(DISTINCT plan_id) FILTER (WHERE step = 'undo') AS undone
+      FROM h GROUP BY village_code
+),
+ev AS (
+    SELECT pl.village_code, count(*) AS eliminated,
+           count(*) FILTER (WHERE pl.elim_way = 'by_assistance') AS elim_assist,
+           count(*) FILTER (WHERE pl.elim_way = 'natural') AS elim_natural
+      FROM plans pl CROSS JOIN q
+     WHERE pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+       AND pl.elim_state = 'eliminated' AND pl.eliminated_on >= q.qs AND pl.eliminated_on <= q.qe
+     GROUP BY pl.village_code
+),
+counts AS (
+    SELECT ROW(hv.village_code, k.key, k.n)::report_count AS c
+      FROM hv CROSS JOIN LATERAL (VALUES ('nominated', hv.nominated), ('notice_posted', hv.notice_posted),
+           ('township_approved', hv.township_approved), ('county_confirmed', hv.county_confirmed),
+           ('returned', hv.returned), ('refused', hv.refused), ('refused_village', hv.refused_village),
+           ('refused_township', hv.refused_township), ('refused_county', hv.refused_county),
+           ('undone', hv.undone)) AS k(key, n)
+     WHERE k.n > 0
+    UNION ALL
+    SELECT ROW(ev.village_code, k.key, k.n)::report_count
+      FROM ev CROSS JOIN LATERAL (VALUES ('eliminated', ev.eliminated), ('elim_assist', ev.elim_assist),
+           ('elim_natural', ev.elim_natural)) AS k(key, n)
+     WHERE k.n > 0
+),
+keys AS (SELECT ARRAY['nominated', 'notice_posted', 'township_approved', 'county_confirmed', 'eliminated',
+                      'elim_assist', 'elim_natural', 'returned', 'refused', 'refused_village', 'refused_township',
+                      'refused_county', 'undone'] AS k),
+reasons AS (
+    SELECT coalesce(nullif(btrim(reason), ''), '（未填写原因）') AS why,
+           count(DISTINCT plan_id) AS refused,
+           count(*) FILTER (WHERE level = 'village') AS refused_village,
+           count(*) FILTER (WHERE level = 'township') AS refused_township,
+           count(*) FILTER (WHERE level = 'county') AS refused_county
+      FROM h WHERE step = 'refuse' GROUP BY 1
+),
+extra AS (
+    SELECT coalesce(jsonb_agg(
+               (SELECT jsonb_object_agg(k.key, 0) FROM unnest((SELECT k FROM keys)) AS k(key))
+               || jsonb_build_object('label', '拒绝原因：' || left(r.why, 200), 'kind', 'reason',
+                                     'code', CASE WHEN r.why ~ '^elim\.[a-z_]+$' THEN r.why ELSE '' END,
+                                     'refused', r.refused, 'refused_village', r.refused_village,
+                                     'refused_township', r.refused_township, 'refused_county', r.refused_county)
+               ORDER BY r.refused DESC, r.why COLLATE "C"), '[]') AS rows
+      FROM reasons r
+)
+SELECT report_rollup(p_prefix, (SELECT k FROM keys), coalesce((SELECT array_agg(c) FROM counts), '{}'),
+                     (SELECT rows FROM extra))
+$$;
+
+-- Every unit with a deadline of period p_period inside p_prefix, as of p_as_of. A monthly period
+-- ('2026-10') has three: lead_push (each county department pushes its month's leads: a batch of the
+-- period received by lead_push_day of the next month), township_report (every lead of the period in
+-- the township reviewed by the township — its case reached township_reviewed or beyond, or was
+-- closed, or the lead was found unmatched — by township_report_day) and county_report (every lead
+-- of the period in the county decided by the county — case county_approved, identified or closed,
+-- or unmatched — by county_report_day). A township or county with no lead has nothing to verify and
+-- is done. A quarter ('2026Q3') has quarter_summary: the county's row in quarter_summaries,
+-- submitted within quarter_report_working_days working days after the quarter. Counties are those
+-- that run fangpin (with a department or a ledger household); departments and counties are listed
+-- for a prefix of a county or wider, townships for any prefix (a village: its township).
+-- late: the due day is before p_as_of and the unit was not done by it. done_on: when it was done.
+CREATE FUNCTION report_deadline_units(p_prefix text, p_period text, p_as_of date)
+RETURNS TABLE (deadline text, ord integer, unit_kind text, code text, name text, due_on date, done_on date,
+               done boolean, late boolean)
+LANGUAGE sql STABLE AS $$
+WITH pr AS (
+    SELECT left(p_prefix, 6) AS c6, left(p_prefix, 9) AS c9, length(p_prefix) <= 6 AS wide,
+           p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AS monthly,
+           CASE WHEN p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
+                THEN ((p_period || '-01')::date + interval '1 month')::date END AS n
+),
+counties AS (
+    SELECT r.code::text AS code, r.name
+      FROM regions r CROSS JOIN pr
+     WHERE length(r.code) = 6 AND r.code >= pr.c6 AND r.code < pr.c6 || ':'
+       AND (EXISTS (SELECT 1 FROM departments d WHERE d.county_code = r.code)
+            OR EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = r.code))
+),
+l AS (
+    SELECT l.county_code, left(l.village_code, 9) AS township,
+           CASE WHEN l.status = 'unmatched' THEN (l.status_at AT TIME ZONE 'Asia/Shanghai')::date
+                ELSE (SELECT min((ch.at AT TIME ZONE 'Asia/Shanghai')::date)
+                        FROM case_leads cl JOIN case_history ch ON ch.case_id = cl.case_id
+                       WHERE cl.county_code = l.county_code AND cl.lead_id = l.id
+                         AND ch.to_state IN ('township_reviewed', 'county_approved', 'identified', 'closed_not_included'))
+           END AS town_on,
+           CASE WHEN l.status = 'unmatched' THEN (l.status_at AT TIME ZONE 'Asia/Shanghai')::date
+                ELSE (SELECT min((ch.at AT TIME ZONE 'Asia/Shanghai')::date)
+                        FROM case_leads cl JOIN case_history ch ON ch.case_id = cl.case_id
+                       WHERE cl.county_code = l.county_code AND cl.lead_id = l.id
+                         AND ch.to_state IN ('county_approved', 'identified', 'closed_not_included'))
+           END AS county_on
+      FROM leads l CROSS JOIN pr
+     WHERE pr.monthly AND l.period = p_period
+       AND l.village_code >= (CASE WHEN pr.wide THEN p_prefix ELSE pr.c9 END)
+       AND l.village_code < (CASE WHEN pr.wide THEN p_prefix ELSE pr.c9 END) || ':'
+       AND l.county_code IN (SELECT code FROM counties)
+),
+u AS (
+    SELECT 'lead_push' AS deadline, 1 AS ord, 'department' AS unit_kind, d.code::text AS code,
+           CASE WHEN length(p_prefix) < 6 THEN c.name || ' ' ELSE '' END || d.name_zh AS name,
+           pr.n + (fp_param('lead_push_day', d.county_code, pr.n)::int - 1) AS due_on,
+           (SELECT min((b.received_at AT TIME ZONE 'Asia/Shanghai')::date) FROM lead_batches b
+             WHERE b.county_code = d.county_code AND b.period = p_period AND b.department_code = d.code) AS done_on,
+           d.county_code || ':' || d.code AS sort
+      FROM pr CROSS JOIN counties c JOIN departments d ON d.county_code = c.code
+     WHERE pr.monthly AND pr.wide
+    UNION ALL
+    SELECT 'township_report', 2, 'township', t.code, CASE WHEN length(p_prefix) < 6 THEN c.name || ' ' ELSE '' END || t.name,
+           pr.n + (fp_param('township_report_day', t.code, pr.n)::int - 1),
+           CASE WHEN NOT EXISTS (SELECT 1 FROM l WHERE l.township = t.code) THEN pr.n - 1
+                WHEN NOT EXISTS (SELECT 1 FROM l WHERE l.township = t.code AND l.town_on IS NULL)
+                THEN (SELECT max(l.town_on) FROM l WHERE l.township = t.code) END,
+           t.code
+      FROM pr CROSS JOIN counties c
+      JOIN regions t ON length(t.code) = 9 AND t.code >= c.code AND t.code < c.code || ':'
+     WHERE pr.monthly AND t.code >= pr.c9 AND t.code < pr.c9 || ':'
+    UNION ALL
+    SELECT 'county_report', 3, 'county', c.code, c.name,
+           pr.n + (fp_param('county_report_day', c.code, pr.n)::int - 1),
+           CASE WHEN NOT EXISTS (SELECT 1 FROM l WHERE l.county_code = c.code) THEN pr.n - 1
+                WHEN NOT EXISTS (SELECT 1 FROM l WHERE l.county_code = c.code AND l.county_on IS NULL)
+                THEN (SELECT max(l.county_on) FROM l WHERE l.county_code = c.code) END,
+           c.code
+      FROM pr CROSS JOIN counties c
+     WHERE pr.monthly AND pr.wide
+    UNION ALL
+    SELECT 'quarter_summary', 4, 'county', c.code, c.name,
+           fp_add_days(report_quarter_end(p_period),
+                       fp_param('quarter_report_working_days', c.code, report_quarter_end(p_period))::int, true),
+           (SELECT s.submitted_on FROM quarter_summaries s WHERE s.county_code = c.code AND s.quarter = p_period),
+           c.code
+      FROM pr CROSS JOIN counties c
+     WHERE NOT pr.monthly AND pr.wide AND p_period ~ '^[0-9]{4}Q[1-4]$'
+)
+SELECT u.deadline, u.ord, u.unit_kind, u.code, u.name, u.due_on, u.done_on,
+       u.done_on IS NOT NULL AND u.done_on <= p_as_of,
+       u.due_on < p_as_of AND (u.done_on IS NULL OR u.done_on > u.due_on)
+  FROM u ORDER BY u.ord, u.sort COLLATE "C"
+$$;
+
+-- 逾期情况 of period p_period (a month or a quarter) as of p_as_of: exactly the late units, each with
+-- its deadline, due day, the day it was done ('' while not done) and days late (to that day, or to
+-- p_as_of while not done), late = 1; then a subtotal per deadline with late units and the total.
+CREATE FUNCTION report_deadlines_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+WITH names (deadline, ord, zh) AS (
+    VALUES ('lead_push', 1, '行业部门线索推送'), ('township_report', 2, '乡镇核实上报'),
+           ('county_report', 3, '县级汇总上报'), ('quarter_summary', 4, '县级季度汇总')
+),
+late AS (
+    SELECT u.*, row_number() OVER () AS rn FROM report_deadline_units(p_prefix, p_period, p_as_of) u WHERE u.late
+),
+r AS (
+    SELECT l.ord AS sec, 1 AS sub, l.rn,
+           jsonb_build_object('label', l.name, 'kind', l.unit_kind, 'code', l.code, 'deadline', n.zh,
+                              'due_on', l.due_on::text,
+                              'done_on', CASE WHEN l.done_on <= p_as_of THEN l.done_on::text ELSE '' END,
+                              'days_late', (CASE WHEN l.done_on <= p_as_of THEN l.done_on ELSE p_as_of END) - l.due_on,
+                              'late', 1) AS row
+      FROM late l JOIN names n ON n.deadline = l.deadline
+    UNION ALL
+    SELECT n.ord, 2, 0,
+           jsonb_build_object('label', '小计：' || n.zh, 'kind', 'subtotal', 'code', n.deadline, 'deadline', n.zh,
+                              'due_on', '', 'done_on', '', 'days_late', 0, 'late', count(*))
+      FROM late l JOIN names n ON n.deadline = l.deadline GROUP BY n.ord, n.deadline, n.zh
+    UNION ALL
+    SELECT 9, 9, 0, jsonb_build_object('label', '合计', 'kind', 'total', 'code', '', 'deadline', '', 'due_on', '',
+                                       'done_on', '', 'days_late', 0, 'late', (SELECT count(*) FROM late))
+)
+SELECT jsonb_agg(row ORDER BY sec, sub, rn) FROM r
+$$;
+
+-- The rows of report p_report (NULL for an unknown report or a period of the wrong form).
+CREATE FUNCTION report_rows(p_report text, p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_report = 'lead_verification_monthly' AND p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN
+        RETURN report_lead_verification_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_report = 'deadlines' AND p_period ~ '^[0-9]{4}(-(0[1-9]|1[0-2])|Q[1-4])$' THEN
+        RETURN report_deadlines_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_period !~ '^[0-9]{4}Q[1-4]$' THEN
+        RETURN NULL;
+    ELSIF p_report = 'scale_quarterly' THEN
+        RETURN report_scale_quarterly_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_report = 'measures_quarterly' THEN
+        RETURN report_measures_quarterly_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_report = 'elimination_quarterly' THEN
+        RETURN report_elimination_quarterly_rows(p_prefix, p_period, p_as_of);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- The due day of a report: the monthly report as before (report_deadline); the quarterly reports
+-- and the deadlines report of a quarter: report_quarter_due; the deadlines report of a month: the
+-- month's last deadline, county_report_day of the next month.
+CREATE FUNCTION report_due(p_report text, p_prefix text, p_period text) RETURNS date
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN p_period ~ '^[0-9]{4}Q[1-4]$' THEN report_quarter_due(p_prefix, p_period)
+                WHEN p_report = 'deadlines' THEN n + (fp_param('county_report_day', p_prefix, n)::int - 1)
+                ELSE report_deadline(p_prefix, p_period) END
+      FROM (SELECT CASE WHEN p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
+                        THEN ((p_period || '-01')::date + interval '1 month')::date END AS n) x
+$$;
+
+-- report_get (006) for every report: live before the due day, frozen after it.
+CREATE OR REPLACE FUNCTION report_get(p_report text, p_prefix text, p_period text, p_today date)
+RETURNS TABLE (frozen boolean, generated_at_ms bigint, region_name text, deadline date, content jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_name text;
+    v_deadline date;
+    v_rows jsonb;
+BEGIN
+    SELECT r.name INTO v_name FROM regions r WHERE r.code = p_prefix;
+    IF v_name IS NULL OR p_report NOT IN ('lead_verification_monthly', 'scale_quarterly', 'measures_quarterly',
+                                          'elimination_quarterly', 'deadlines') THEN
+        RETURN;
+    END IF;
+    v_deadline := report_due(p_report, p_prefix, p_period);
+    IF p_today <= v_deadline THEN
+        v_rows := report_rows(p_report, p_prefix, p_period, p_today);
+        IF v_rows IS NOT NULL THEN
+            RETURN QUERY SELECT false, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, v_name, v_deadline, v_rows;
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM report_snapshots s WHERE s.report_code = p_report AND s.region_prefix = p_prefix
+                      AND s.period = p_period AND s.reopened_at IS NULL) THEN
+        v_rows := report_rows(p_report, p_prefix, p_period, v_deadline);
+        IF v_rows IS NULL THEN
+            RETURN;
+        END IF;
+        INSERT INTO report_snapshots (report_code, region_prefix, period, region_name, as_of, content)
+        VALUES (p_report, p_prefix, p_period, v_name, v_deadline, v_rows)
+        ON CONFLICT (report_code, region_prefix, period) WHERE reopened_at IS NULL DO NOTHING;
+    END IF;
+    RETURN QUERY SELECT true, (extract(epoch FROM s.frozen_at) * 1000)::bigint, s.region_name, v_deadline, s.content
+                   FROM report_snapshots s
+                  WHERE s.report_code = p_report AND s.region_prefix = p_prefix AND s.period = p_period
+                    AND s.reopened_at IS NULL;
+END $$;
+
+-- Missed deadlines already announced: one row, and one deadline.missed event, per unit, deadline
+-- and period.
+CREATE TABLE deadline_misses (
+    deadline    text NOT NULL CHECK (deadline IN ('lead_push', 'township_report', 'county_report', 'quarter_summary')),
+    unit_kind   text NOT NULL,
+    unit_code   text COLLATE "C" NOT NULL,
+    period      varchar(7) NOT NULL,
+    county_code varchar(6) NOT NULL,
+    due_on      date NOT NULL,
+    found_on    date NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (deadline, unit_code, period)
+);
+
+-- The reporting service's periodic scan as of p_today: for every county running fangpin, the late
+-- units of the two months before p_today's month and of the quarter before its quarter are recorded
+-- in deadline_misses and announced once each as a deadline.missed event (region: the unit's code
+-- padded to 12 digits with zeros; a department's is its county's). Returns the events written.
+CREATE FUNCTION report_deadline_scan(p_today date) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+    m date := date_trunc('month', p_today)::date;
+    qs date := date_trunc('quarter', p_today)::date - interval '3 months';
+BEGIN
+    WITH periods AS (
+        SELECT to_char(m - interval '1 month', 'YYYY-MM') AS period
+        UNION ALL SELECT to_char(m - interval '2 months', 'YYYY-MM')
+        UNION ALL SELECT to_char(qs, 'YYYY') || 'Q' || extract(quarter FROM qs)::int
+    ), counties AS (
+        SELECT DISTINCT county_code FROM departments
+        UNION SELECT r.code FROM regions r
+               WHERE length(r.code) = 6 AND EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = r.code)
+    ), late AS (
+        SELECT u.*, p.period, c.county_code
+          FROM counties c CROSS JOIN periods p
+          CROSS JOIN LATERAL report_deadline_units(c.county_code, p.period, p_today) u
+         WHERE u.late
+    ), ins AS (
+        INSERT INTO deadline_misses (deadline, unit_kind, unit_code, period, county_code, due_on, found_on)
+        SELECT l.deadline, l.unit_kind, CASE WHEN l.unit_kind = 'department' THEN l.county_code || ':' || l.code
+                                             ELSE l.code END,
+               l.period, l.county_code, l.due_on, p_today
+          FROM late l ORDER BY 1, 3, 4
+        ON CONFLICT DO NOTHING
+        RETURNING deadline, unit_kind, unit_code, period, county_code, due_on
+    )
+    INSERT INTO events (county_code, region_code, type, payload)
+    SELECT i.county_code,
+           rpad(CASE WHEN i.unit_kind = 'department' THEN i.county_code ELSE i.unit_code END, 12, '0'),
+           'deadline.missed',
+           jsonb_build_object('deadline', i.deadline, 'unit_kind', i.unit_kind,
+                              'unit', CASE WHEN i.unit_kind = 'department' THEN split_part(i.unit_code, ':', 2)
+                                           ELSE i.unit_code END,
+                              'period', i.period, 'due_on', i.due_on::text)
+      FROM ins i ORDER BY i.deadline, i.unit_code;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
