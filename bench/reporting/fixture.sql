@@ -230,59 +230,122 @@ SELECT p.county_code, p.id, d::timestamptz, d, 'actor:' || left(p.village_code, 
   FROM plans p
   CROSS JOIN LATERAL (VALUES (1, 'nominate', 'monitored', 'nominated', 12),
                              (2, 'post_notice', 'nominated', 'notice_posted', 12),
-                             (3, 'township_approve', 'notice_posted', 'township_approved', 9),
-                             (4, 'county_confirm', 'township_approved', 'county_confirmed', 6),
-                             (5, 'eliminate', 'county_confirmed', 'eliminated', 6)) s(n, ev, fr, tt, lv)
+                             (3, 'approve', 'notice_posted', 'township_approved', 9),
+                             (4, 'confirm', 'township_approved', 'county_confirmed', 6),
+                             (5, 'announce', 'county_confirmed', 'eliminated', 6)) s(n, ev, fr, tt, lv)
   CROSS JOIN LATERAL (SELECT coalesce(p.eliminated_on, p.elim_step_since) - (5 - s.n) * 4
                              - CASE WHEN p.elim_state = 'eliminated' THEN 0 ELSE 4 END AS d) dd
  WHERE p.county_code LIKE :'prefix' || '%' AND p.kind = 'monitoring'
    AND s.n <= array_position(ARRAY['nominated','notice_posted','township_approved','county_confirmed','eliminated'],
                              p.elim_state)
  ORDER BY p.id, s.n;
+-- plans still monitored that were sent back (return), refused (refuse, by level, with a reason) or
+-- had an elimination undone (undo), dated in the two quarters up to the report's
+INSERT INTO plan_history (county_code, plan_id, at, on_day, actor, level, event, from_state, to_state, reason)
+SELECT p.county_code, p.id, d::timestamptz, d, 'actor:' || left(p.village_code, 9) || ':bench', lvl,
+       'elimination.' || ev, fr, 'monitored', why
+  FROM plans p
+  CROSS JOIN LATERAL (SELECT pg_temp.h(p.id, 80) % 400 AS x) x
+  CROSS JOIN LATERAL (SELECT ledger_period_start(:'quarter') - 60 + (pg_temp.h(p.id, 81) % 150)::int AS d) dd
+  CROSS JOIN LATERAL (SELECT CASE WHEN x < 8 THEN 'return' WHEN x < 14 THEN 'refuse' ELSE 'undo' END AS ev,
+                             (ARRAY['village', 'township', 'county'])[1 + x % 3] AS lvl,
+                             CASE WHEN x < 8 THEN 'notice_posted' WHEN x < 14 THEN 'nominated' ELSE 'eliminated' END AS fr,
+                             CASE WHEN x < 8 THEN '材料不全，退回补充'
+                                  WHEN x < 14 THEN (ARRAY['elim.backstop_household', '收入不稳定', '刚性支出未解决'])[1 + x % 3]
+                                  ELSE '回访发现返贫风险' END AS why) e
+ WHERE p.county_code LIKE :'prefix' || '%' AND p.kind = 'monitoring' AND p.elim_state = 'monitored' AND x < 16
+ ORDER BY p.id;
 COMMIT;
 
-\echo '== open verification cases (for deadlines) and the month''s leads'
+\echo '== the month''s verification: open cases, their leads and history, the month''s leads and batches'
 BEGIN;
+-- cases of the month still in verification or closed, one lead each (their head's), the case
+-- history of every step taken; some steps late against the report day
 INSERT INTO cases (county_code, village_code, household_no, state, kind, risk_types, opened_on, due_on, step_since,
                    notice_posted_on, consent)
 SELECT county, village, hno, st, CASE WHEN st <> 'opened' THEN 'marginal' END,
        CASE WHEN st <> 'opened' THEN '{illness}'::text[] ELSE '{}' END,
-       od, od + 15, od + CASE st WHEN 'opened' THEN 0 WHEN 'visited' THEN 2 ELSE 6 END,
-       CASE WHEN st IN ('notice_posted', 'township_reviewed', 'county_approved') THEN od + 5 END,
+       od, od + 15, od + 3 * (array_position(ARRAY['opened','visited','notice_posted','township_reviewed',
+                                                   'county_approved','closed_not_included'], st) - 1),
+       CASE WHEN st IN ('notice_posted', 'township_reviewed', 'county_approved') THEN od + 6 END,
        st <> 'opened'
-  FROM (SELECT hh.*, date '2026-09-01' + (pg_temp.h(oc, 60) % 80)::int AS od,
+  FROM (SELECT hh.*, (:'month' || '-01')::date + (pg_temp.h(oc, 60) % 28)::int AS od,
                (ARRAY['opened','visited','visited','notice_posted','notice_posted','township_reviewed',
                       'county_approved','closed_not_included'])[1 + pg_temp.h(oc, 61) % 8] AS st
           FROM hh WHERE oc IS NOT NULL) s
  ORDER BY county, hno;
+INSERT INTO case_history (county_code, case_id, at, actor, level, event, from_state, to_state, reason)
+SELECT c.county_code, c.id, ((c.opened_on + 3 * (k - 1)) + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+       CASE WHEN k = 1 THEN 'system' ELSE 'actor:' || left(c.village_code, 9) || ':bench' END,
+       (ARRAY[NULL, 'village', 'village', 'township', 'county', 'county'])[k],
+       (ARRAY['opened', 'visit', 'post_notice', 'review', 'approve', 'close'])[k],
+       CASE WHEN k > 1 THEN path[k - 1] END, path[k], ''
+  FROM cases c
+  CROSS JOIN LATERAL (SELECT CASE WHEN c.state = 'closed_not_included' THEN ARRAY['opened', 'visited', 'closed_not_included']
+                                  ELSE ARRAY['opened','visited','notice_posted','township_reviewed','county_approved'] END AS path) pa
+  CROSS JOIN LATERAL generate_series(1, array_position(pa.path, c.state)) k
+ WHERE c.state <> 'identified' AND c.county_code LIKE :'prefix' || '%'
+ ORDER BY c.id, k;
 
 INSERT INTO departments (county_code, code, name_zh, name_en)
 SELECT DISTINCT left(v.code, 6), t.code, t.name_zh, t.name_en FROM v, department_types t
  WHERE t.code IN ('yibao', 'weijian', 'minzheng', 'zhujian', 'yingji', 'renshe')
 ON CONFLICT DO NOTHING;
--- the month's leads: people of the ledger picked by hash, six departments, statuses spread
+CREATE TEMP TABLE kinds (n int, kind text, dept text, amt boolean);
+INSERT INTO kinds VALUES (0, 'yibao.high_cost', 'yibao', true), (1, 'weijian.serious_illness', 'weijian', false),
+  (2, 'minzheng.temp_relief', 'minzheng', true), (3, 'zhujian.dangerous_house', 'zhujian', false),
+  (4, 'yingji.disaster', 'yingji', false), (5, 'renshe.job_loss', 'renshe', false);
+-- the open cases' leads (line_no = the case id), then case_leads
 INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
                    id_number, name, occurred_on, amount_fen, detail, received_at, status, status_at, screened_at)
-SELECT DISTINCT ON (lm.county_code, k.dept, lm.id_number, k.kind, od)
-       lm.county_code, h.village_code, 'dept:' || lm.county_code || ':' || k.dept, k.dept,
+SELECT c.county_code, c.village_code, 'dept:' || c.county_code || ':' || k.dept, k.dept,
+       'bench-' || k.dept || '-' || :'month', c.id::int, 'case' || c.id, :'month', k.kind, m.id_number, m.name,
+       c.opened_on, CASE WHEN k.amt THEN 100000 + pg_temp.h(c.id, 62) % 3000000 END, '基准测试线索',
+       (c.opened_on + time '09:00') AT TIME ZONE 'Asia/Shanghai',
+       CASE WHEN c.state = 'closed_not_included' THEN 'not_included' ELSE 'verifying' END, now(), now()
+  FROM cases c
+  JOIN kinds k ON k.n = pg_temp.h(c.id, 63) % 6
+  JOIN ledger_members m ON m.county_code = c.county_code AND m.household_no = c.household_no AND m.relation = 'head'
+ WHERE c.state <> 'identified' AND c.county_code LIKE :'prefix' || '%'
+ ORDER BY c.id
+ON CONFLICT DO NOTHING;
+INSERT INTO case_leads (county_code, case_id, lead_id, merged_at)
+SELECT l.county_code, l.line_no, l.id, l.received_at FROM leads l
+ WHERE l.line_ref LIKE 'case%' AND l.period = :'month' ORDER BY l.id;
+-- the month's other leads: people of the ledger picked by hash, six departments, statuses spread
+INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
+                   id_number, name, occurred_on, amount_fen, detail, received_at, status, status_at, screened_at)
+SELECT lm.county_code, h.village_code, 'dept:' || lm.county_code || ':' || k.dept, k.dept,
        'bench-' || k.dept || '-' || :'month', i::int, i::text, :'month', k.kind, lm.id_number, lm.name, od,
        CASE WHEN k.amt THEN 100000 + pg_temp.h(i, 71) % 3000000 END, '基准测试线索',
-       (od + 3 + (pg_temp.h(i, 72) % 25)::int)::timestamp AT TIME ZONE 'Asia/Shanghai',
-       (ARRAY['pending','verifying','verifying','identified','not_included','unmatched'])[1 + pg_temp.h(i, 73) % 6],
-       now(), now()
+       (od + 3 + (pg_temp.h(i, 72) % 25)::int)::timestamp AT TIME ZONE 'Asia/Shanghai', st,
+       CASE WHEN st = 'unmatched' THEN (od + 5)::timestamp AT TIME ZONE 'Asia/Shanghai' ELSE now() END, now()
   FROM generate_series(1, :leads) i
-  CROSS JOIN LATERAL (SELECT (:'month' || '-01')::date + (pg_temp.h(i, 74) % 28)::int AS od) d
-  CROSS JOIN LATERAL (SELECT * FROM (VALUES (0, 'yibao.high_cost', 'yibao', true),
-                        (1, 'weijian.serious_illness', 'weijian', false), (2, 'minzheng.temp_relief', 'minzheng', true),
-                        (3, 'zhujian.dangerous_house', 'zhujian', false), (4, 'yingji.disaster', 'yingji', false),
-                        (5, 'renshe.job_loss', 'renshe', false)) x(n, kind, dept, amt)
-                       WHERE x.n = pg_temp.h(i, 75) % 6) k
+  CROSS JOIN LATERAL (SELECT (:'month' || '-01')::date + (pg_temp.h(i, 74) % 28)::int AS od,
+                             (ARRAY['pending','verifying','verifying','identified','not_included','unmatched'])
+                               [1 + pg_temp.h(i, 73) % 6] AS st) d
+  JOIN kinds k ON k.n = pg_temp.h(i, 75) % 6
   JOIN hh ON hh.h = pg_temp.h(i, 76) % :nh
-  JOIN ledger_members lm ON lm.county_code = hh.county AND lm.household_no = hh.hno
-                        AND lm.id_number = (SELECT min(id_number) FROM ledger_members x
-                                             WHERE x.county_code = hh.county AND x.household_no = hh.hno)
+  JOIN ledger_members lm ON lm.county_code = hh.county AND lm.household_no = hh.hno AND lm.relation = 'head'
   JOIN ledger_households h ON h.county_code = lm.county_code AND h.household_no = lm.household_no
- ORDER BY lm.county_code, k.dept, lm.id_number, k.kind, od;
+ ORDER BY 6
+ON CONFLICT DO NOTHING;
+-- the departments' batches of the month: received on the 1st..8th of the next month (after the
+-- 5th is late); every seventh department sent none
+INSERT INTO lead_batches (county_code, sender, department_code, batch_id, period, content_hash, leads, accepted,
+                          duplicates, rejected, received_at)
+SELECT l.county_code, l.sender, l.department_code, l.batch_id, :'month', md5(l.batch_id), count(*), count(*), 0, 0,
+       ((:'month' || '-01')::date + interval '1 month' + (pg_temp.h(hashtext(l.sender), 64) % 8) * interval '1 day'
+        + time '10:00') AT TIME ZONE 'Asia/Shanghai'
+  FROM leads l WHERE l.period = :'month' AND l.batch_id LIKE 'bench-%'
+ GROUP BY l.county_code, l.sender, l.department_code, l.batch_id
+HAVING pg_temp.h(hashtext(l.sender), 65) % 7 <> 0;
+-- the counties' quarter summaries: 3..9 days after the quarter (some late), one county none
+INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts)
+SELECT c, :'quarter', report_quarter_end(:'quarter') + 3 + (pg_temp.h(c::bigint, 66) % 7)::int,
+       report_quarter_due(c, :'quarter'), 'actor:' || c || ':bench', '{}'
+  FROM (SELECT DISTINCT left(code, 6) AS c FROM v) x
+ WHERE pg_temp.h(c::bigint, 67) % 9 <> 0;
 COMMIT;
 
 SELECT (SELECT count(*) FROM cases) AS ncases, (SELECT count(*) FROM plans) AS nplans,

@@ -101,7 +101,7 @@ echo "   generated in $gen_s s, VACUUM ANALYZE $vac_s s; database $(q -c "SELECT
 # ---------------------------------------------------------------- 2. reports
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_REPORTING_ENDPOINT=tcp://127.0.0.1:$zport \
 FANGPIN_REPORTING_HTTP=127.0.0.1:$hport FANGPIN_REPORTING_PUB=tcp://127.0.0.1:$pubport \
-FANGPIN_REPORTING_HEARTBEAT_MS=200 \
+FANGPIN_REPORTING_HEARTBEAT_MS=200 FANGPIN_REPORTING_DEADLINE_SCAN_MS=${SCAN_MS:-0} \
   "$BUILD/fangpin-reporting" 2>"$dir/reporting.log" &
 rpid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -110,7 +110,7 @@ specs=("lead_verification_monthly:$MONTH:bench/reporting/plain/lead_verification
 missing=()
 for code in scale_quarterly measures_quarterly elimination_quarterly deadlines; do
   if [ "$(q -c "SELECT count(*) FROM pg_proc WHERE proname = 'report_${code}_rows'")" -gt 0 ]; then
-    per=$QUARTER; [ "$code" = deadlines ] && per=${DEADLINES_PERIOD:-$QUARTER}
+    per=$QUARTER; [ "$code" = deadlines ] && per=${DEADLINES_PERIOD:-$MONTH}
     specs+=("$code:$per:bench/reporting/plain/$code.sql")
   else
     missing+=("$code")
@@ -123,6 +123,17 @@ echo "== reports of $PREFIX through GetReport (CURVE, $RUNS runs each; the first
     --client-cert "$keys/bench-admin.key_secret" --pg "$FANGPIN_PG" --prefix "$PREFIX" --as-of "$TODAY" \
     --runs "$RUNS" "${specs[@]}" | tee "$dir/reports.out"
 
+echo "== the service's periodic deadline scan (report_deadline_scan, every FANGPIN_REPORTING_DEADLINE_SCAN_MS," \
+     "60 s by default; off above so that it does not queue before the GetReports on the service's connection)"
+# capped at SCAN_TIMEOUT_S (default 600): past it the scan is cancelled and reported as such
+scan_ms() { psql "$FANGPIN_PG" -XAtq -c "SET statement_timeout = '${SCAN_TIMEOUT_S:-600}s'" -c '\timing on' \
+    -c "SELECT report_deadline_scan('$TODAY')" 2>&1 |
+  awk '/^Time:/ { t = $2 } /canceling statement/ { c = 1 } !/^Time:/ && /^[0-9]+$/ { n = $1 }
+       END { if (c) printf ">%d cancelled\n", '"${SCAN_TIMEOUT_S:-600}"' * 1000; else printf "%.0f %s\n", t, n }'; }
+read -r scan1 n1 < <(scan_ms) || true
+read -r scan2 n2 < <(scan_ms) || true
+echo "   first: $scan1 ms ($n1 deadline.missed events written); again: $scan2 ms ($n2 new)"
+
 # ---------------------------------------------------------------- 3. relay
 villages=$(q -c "SELECT string_agg(code, ',' ORDER BY code) FROM (SELECT code FROM regions
                  WHERE level = 5 AND code LIKE '$PREFIX%' ORDER BY code LIMIT 200) v")
@@ -132,6 +143,7 @@ echo "== relay: $EVENTS events INSERTed into the outbox, until the last is on th
     --villages "$villages" --events "$EVENTS" | tee "$dir/relay.out"
 relay_s=$(sed -n 's/.*RELAY_S=\([0-9.]*\).*/\1/p' "$dir/relay.out")
 commit_s=$(sed -n 's/.*RELAY_COMMIT_S=\([0-9.]*\).*/\1/p' "$dir/relay.out")
+server_s=$(sed -n 's/.*RELAY_SERVER_S=\([0-9.]*\).*/\1/p' "$dir/relay.out")
 echo "== raw COPY of $EVENTS event rows into a bare table shaped like events (the yardstick)"
 q -c "\\copy (SELECT id, county_code, region_code, type, payload, created_at FROM events WHERE type = 'bench.relay' ORDER BY id) TO '$dir/events.tsv'"
 q -c "CREATE TABLE bare_events (LIKE events INCLUDING DEFAULTS)"
@@ -167,6 +179,8 @@ printf '%-66s %9s %12s\n' "prefecture $PREFIX" seconds "rows/s"
 printf '%-66s %9s\n' "fixture generation (SQL, $PEOPLE people, $MONITORED monitored households)" "$gen_s"
 printf '%-66s %9s %12s\n' "relay: $EVENTS events INSERTed -> last on the PUB subscriber" "$relay_s" "$(rate "$EVENTS" "$relay_s")"
 printf '%-66s %9s %12s\n' "  of which the INSERT (one transaction) until its commit" "$commit_s" "$(rate "$EVENTS" "$commit_s")"
+printf '%-66s %9s %12s\n' "  the relay's own last published_at (server side)" "$server_s" "$(rate "$EVENTS" "$server_s")"
 printf '%-66s %9s %12s\n' "raw \\copy of $EVENTS event rows, bare table (yardstick)" "$ecopy_s" "$(rate "$EVENTS" "$ecopy_s")"
 awk -v a="$ecopy_s" -v b="$relay_s" 'BEGIN { printf "  -> relay end to end takes %.1fx the raw COPY time (%.0f%% of its speed)\n", b / a, 100 * a / b }'
+printf '%-66s %9s\n' "deadline scan (the service's periodic job), first / again, ms" "$scan1 / $scan2"
 echo "error lines in the services' logs: $errors"
