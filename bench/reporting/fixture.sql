@@ -14,10 +14,11 @@
 --               1..4 measures over the twelve categories with statuses, one check per running
 --               measure in :quarter (85% of them), plan_history for plan.opened and for every
 --               elimination step taken
---   open cases  :open_cases other households with a case still in verification (opened..county
---               approved) or closed, due dates around the report day (some overdue)
---   leads       :leads accepted leads of :month from six departments, statuses spread (for
---               lead_verification_monthly)
+--   open cases  :open_cases other households with a case of :month still in verification (opened..
+--               county approved) or closed, each with its lead (case_leads) and case_history
+--   leads       :leads more accepted leads of :month from six departments, statuses spread; the
+--               departments' batches of the month (some late, some missing) and the counties'
+--               quarter summaries of :quarter (some late, one missing), for deadlines
 -- Every row is deterministic (hashes of the row number, no random()); one transaction per step.
 \set ON_ERROR_STOP 1
 \timing off
