@@ -17,7 +17,8 @@
 # SCALE (default 1) multiplies PEOPLE, MONITORED, OPEN_CASES, LEADS and EVENTS for a quick run
 # while developing (SCALE=0.05). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
 # statements over SLOW_MS (default 1000), the optimised build; everything it starts is stopped
-# on exit. Figures are printed, never asserted.
+# on exit (KEEP=1 leaves PostgreSQL running). RELAY_BATCH sets FANGPIN_REPORTING_RELAY_BATCH (1000).
+# Figures are printed, never asserted.
 set -euo pipefail
 BUILD=${1:-build}
 SCALE=${SCALE:-1}
@@ -52,7 +53,11 @@ tools/scripts/pg.sh start "$dir" "$port"
 rpid="" ipid=""
 cleanup() {
   for p in $ipid $rpid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  tools/scripts/pg.sh stop "$dir"
+  if [ -n "${KEEP:-}" ]; then  # KEEP=1: leave PostgreSQL running to study plans; pg.sh stop DIR later
+    echo "PostgreSQL left running: psql 'host=127.0.0.1 port=$port dbname=fangpin user=postgres'; tools/scripts/pg.sh stop $dir"
+  else
+    tools/scripts/pg.sh stop "$dir"
+  fi
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
@@ -102,6 +107,7 @@ echo "   generated in $gen_s s, VACUUM ANALYZE $vac_s s; database $(q -c "SELECT
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_REPORTING_ENDPOINT=tcp://127.0.0.1:$zport \
 FANGPIN_REPORTING_HTTP=127.0.0.1:$hport FANGPIN_REPORTING_PUB=tcp://127.0.0.1:$pubport \
 FANGPIN_REPORTING_HEARTBEAT_MS=200 FANGPIN_REPORTING_DEADLINE_SCAN_MS=${SCAN_MS:-0} \
+FANGPIN_REPORTING_RELAY_BATCH=${RELAY_BATCH:-1000} \
   "$BUILD/fangpin-reporting" 2>"$dir/reporting.log" &
 rpid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -170,10 +176,19 @@ errors=$(cat "$dir/reporting.log" "$dir/intake.log" | grep -c '"level":"error"' 
 # ---------------------------------------------------------------- summary
 echo
 tail -n +"$logstart" "$dir/postgres.log" >"$dir/slow.log"
-echo "statements over ${SLOW_MS:-1000} ms from the reports on (auto_explain, nested too; plans in $dir/slow.log" \
-     "while it runs): $(grep -c 'duration:' "$dir/slow.log" || true)"
-grep -E 'duration:' "$dir/slow.log" | sed -E 's/.*duration: ([0-9.]+ ms).*(statement|plan):?/\1/' | cut -c1-160 |
-  head -"${SHOW_SLOW:-12}" | sed 's/^/   /' || true
+echo "statements over ${SLOW_MS:-1000} ms from the reports on: $(grep -cE 'duration: [0-9.]+ ms  (statement|execute)' "$dir/slow.log" || true)" \
+     "(their plans, nested ones too, by auto_explain in $dir/slow.log)"
+# grouped: the service's report_get by the report its columns belong to, others by their first words
+grep -E 'duration: [0-9.]+ ms  (statement|execute)' "$dir/slow.log" |
+  sed -E 's/.*duration: ([0-9.]+) ms  (statement|execute [^:]*): /\1 /' | tr -s ' \t' ' ' |
+  awk 'BEGIN { split("mon_hh scale_quarterly total measures_quarterly nominated elimination_quarterly deadline deadlines received lead_verification_monthly", m, " ")
+               for (i = 1; i < 10; i += 2) r[m[i]] = m[i + 1] }
+       { ms = $1; $1 = ""; t = substr($0, 2)
+         if (t ~ /report_get/ && match(t, /coalesce\(e\.v->>.[a-z_]+/)) { k = substr(t, RSTART + 16, RLENGTH - 16)
+           t = "GetReport " (k in r ? r[k] : k) " (report_get in the service)" }
+         else t = substr(t, 1, 90)
+         n[t]++; if (ms > mx[t]) mx[t] = ms }
+       END { for (t in n) printf "   %3d x, max %9.1f ms  %s\n", n[t], mx[t], t }' | sort -k4 -nr | head -"${SHOW_SLOW:-12}" || true
 echo
 printf '%-66s %9s %12s\n' "prefecture $PREFIX" seconds "rows/s"
 printf '%-66s %9s\n' "fixture generation (SQL, $PEOPLE people, $MONITORED monitored households)" "$gen_s"
