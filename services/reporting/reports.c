@@ -96,6 +96,10 @@ static const s_col_t s_elim_cols[] = {
     {"refused_township", "乡镇不予消除（次）", true},
     {"refused_county", "县级不予消除（次）", true},
     {"undone", "回退", true},
+    {"at_nominated", "季末已提名待公示", true},
+    {"at_notice", "季末公示中", true},
+    {"at_township_approved", "季末乡镇已核准", true},
+    {"at_county_confirmed", "季末县级已确认", true},
 };
 static const s_col_t s_deadline_cols[] = {
     {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},

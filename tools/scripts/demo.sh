@@ -213,6 +213,13 @@ echo "Every change is an event in the outbox; the reporting service numbers them
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
 FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
 
+say "Who is late for October's deadlines (逾期情况, report_deadlines_rows as of 2026-11-30)"
+echo "Departments push by the 5th, townships verify by the 20th, the county reports by the 25th;"
+echo "the reporting service also announces each late unit once as a deadline.missed event."
+sql -c "SELECT r->>'label' AS \"单位 unit\", r->>'deadline' AS \"截止事项 deadline\", r->>'due_on' AS \"截止 due\",
+    r->>'done_on' AS \"完成 done\", r->>'days_late' AS \"逾期天数 days late\", r->>'late' AS \"逾期 late\"
+  FROM jsonb_array_elements(report_deadlines_rows('130822', '2026-10', '2026-11-30')) r"
+
 say "What comes next"
 cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
@@ -220,7 +227,8 @@ again never takes anything twice. Screening receives every lead, the ledger is l
 reporting service relays every event by region. Screening matches leads to the ledger and
 carries each case village → township → county with the rules' reasons. Next:
   assistance  plans of measures, quarterly checks, four-step risk elimination
-  reporting   the quarterly reports; the monthly lead report is there already
-              (GetReport lead_verification_monthly, as CSV or XLSX)
+  reporting   the reports are there: lead_verification_monthly, scale_quarterly,
+              measures_quarterly, elimination_quarterly and deadlines (GetReport, as CSV or
+              XLSX); the quarterly ones fill as assistance writes its plans
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT
