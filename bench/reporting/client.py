@@ -42,12 +42,14 @@ def curve(sock, server_cert, client_cert):
     sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = spub, cpub, csec
 
 
-def psql_ms(ci, query, variables=None):
-    """Runs query with psql and \\timing; returns (milliseconds of the statement, its output)."""
+def psql_ms(ci, query, variables=None, options=None):
+    """Runs query with psql and \\timing; returns (milliseconds of the statement, its output).
+    options: server settings for the session (PGOPTIONS), e.g. "-c jit=off"."""
     args = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", ci]
     for k, v in (variables or {}).items():
         args += ["-v", f"{k}={v}"]
-    p = subprocess.run(args, input="\\timing on\n" + query + "\n", capture_output=True, text=True)
+    env = dict(os.environ, PGOPTIONS=options) if options else None
+    p = subprocess.run(args, input="\\timing on\n" + query + "\n", capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise RuntimeError(f"psql: {p.stderr.strip()}")
     ms = [float(x) for x in re.findall(r"^Time: ([0-9.]+) ms", p.stdout, re.M)]
@@ -142,9 +144,10 @@ def cmd_reports(a):
             agg = f.read().strip().rstrip(";")
         pq = []
         for _ in range(a.runs):
-            ms, out = psql_ms(a.pg, f"SELECT count(*) FROM ({agg}) plain;", variables)
+            # without JIT, as the report functions run (011): compiling costs more than these queries
+            ms, out = psql_ms(a.pg, f"SELECT count(*) FROM ({agg}) plain;", variables, "-c jit=off")
             pq.append(ms)
-        lines.append(("plain GROUP BY aggregate (physical limit)", pq, f"{out[-1] if out else '?'} groups"))
+        lines.append(("plain GROUP BY, jit off (physical limit)", pq, f"{out[-1] if out else '?'} groups"))
         print(f"{report} {period} (as of {as_of})")
         for name, xs, note in lines:
             b, m = stats(xs)
