@@ -55,6 +55,7 @@ bench: build
 	@bench/regions_import.sh $(BUILD)
 	@bench/intake/run.sh $(BUILD)
 	@bench/screening/run.sh $(BUILD)
+	@bench/reporting/run.sh $(BUILD)
 
 format:
 	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c
