@@ -342,9 +342,9 @@ SELECT l.county_code, l.sender, l.department_code, l.batch_id, :'month', md5(l.b
  GROUP BY l.county_code, l.sender, l.department_code, l.batch_id
 HAVING pg_temp.h(hashtext(l.sender), 65) % 7 <> 0;
 -- the counties' quarter summaries: 3..9 days after the quarter (some late), one county none
-INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts)
+INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts, request_id)
 SELECT c, :'quarter', report_quarter_end(:'quarter') + 3 + (pg_temp.h(c::bigint, 66) % 7)::int,
-       report_quarter_due(c, :'quarter'), 'actor:' || c || ':bench', '{}'
+       report_quarter_due(c, :'quarter'), 'actor:' || c || ':bench', '{}', 'bench-' || c
   FROM (SELECT DISTINCT left(code, 6) AS c FROM v) x
  WHERE pg_temp.h(c::bigint, 67) % 9 <> 0;
 COMMIT;
