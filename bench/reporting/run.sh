@@ -130,7 +130,7 @@ echo "== reports of $PREFIX through GetReport (CURVE, $RUNS runs each; the first
     --runs "$RUNS" "${specs[@]}" | tee "$dir/reports.out"
 
 echo "== the service's periodic deadline scan (report_deadline_scan, every FANGPIN_REPORTING_DEADLINE_SCAN_MS," \
-     "60 s by default; off above so that it does not queue before the GetReports on the service's connection)"
+     "60 s by default; off above so that it does not compete with the GetReports being timed)"
 # capped at SCAN_TIMEOUT_S (default 600): past it the scan is cancelled and reported as such
 scan_ms() { psql "$FANGPIN_PG" -XAtq -c "SET statement_timeout = '${SCAN_TIMEOUT_S:-600}s'" -c '\timing on' \
     -c "SELECT report_deadline_scan('$TODAY')" 2>&1 |

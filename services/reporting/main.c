@@ -10,6 +10,7 @@
 #include "reports.h"
 #include "service.h"
 #include "sse.h"
+#include "workdb.h"
 
 static report_relay_t g_relay; /* the one relay; main owns it */
 static report_sse_t g_sse;
@@ -58,7 +59,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
 {
     if (report_reports_start(svc) != 0) return 1;
     if (report_relay_start(&g_relay, svc) != 0) return 1;
-    return report_sse_start(&g_sse, &g_relay, svc);
+    if (report_sse_start(&g_sse, &g_relay, svc) != 0) return 1;
+    return report_workdb_start(svc); /* last: nothing after it can fail and leave it open */
 }
 
 /* Report downloads first (/reports/...), then the event stream (/events). */
@@ -71,6 +73,7 @@ static void s_on_stop(fp_service_t *svc, void *arg)
 {
     report_sse_stop(&g_sse);
     report_relay_stop(&g_relay);
+    report_workdb_stop();
 }
 
 static void s_on_ready(fp_service_t *svc, void *arg) { report_relay_kick(&g_relay); }
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
          0, 0, 0},
         {"FANGPIN_REPORTING_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "look for missed deadlines (deadline.missed events) this often; 0 = never", 0, 0, 0},
+        {"FANGPIN_REPORTING_WORK_DB_CONNECTIONS", FP_CFG_INT, "2", 0, 16,
+         "database connections for reports and the deadline scan, apart from Replay's and the relay's; 0 = share Replay's",
+         0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {0},
     };

@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "replay.h"
 #include "textenc.h"
+#include "workdb.h"
 
 #define S_LVM "lead_verification_monthly"
 #define S_MAX_COLS 32
@@ -507,7 +508,8 @@ static void s_run(fp_service_t *svc, s_job_t *j)
     fp_buf_puts(&q, " FROM report_get($1::text, $2::text, $3::text, $4::date) g"
                     " CROSS JOIN LATERAL jsonb_array_elements(g.content) WITH ORDINALITY AS e(v, ord)"
                     " ORDER BY e.ord");
-    fp_db_query(fp_service_db(svc), 0, q.data, 4, p, s_on_report, j);
+    /* on a work connection: a report must not hold up Replay on the service's (workdb.c) */
+    fp_db_query(report_workdb_for_report(svc), 0, q.data, 4, p, s_on_report, j);
     fp_buf_free(&q);
 }
 
@@ -701,6 +703,7 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
 static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 {
     s_cfg.scanning = false;
+    report_workdb_scan_done();
     if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
         fp_log_warn("deadline scan failed", "error", PQresultErrorMessage(res));
     else if (res && PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
@@ -712,10 +715,15 @@ void report_deadline_tick(fp_service_t *svc)
     if (s_cfg.scan_ms <= 0 || s_cfg.scanning || !fp_service_db_ready(svc)) return;
     uint64_t now = uv_now(fp_service_loop(svc));
     if (s_cfg.last_scan && now - s_cfg.last_scan < (uint64_t)s_cfg.scan_ms) return;
+    /* never on the service's connection while work connections exist: it would hold up Replay
+     * for seconds (workdb.c); none up yet, as after a reconnect: try again at the next tick */
+    fp_db_t *db = report_workdb_for_scan(svc);
+    if (!db) return;
     s_cfg.last_scan = now ? now : 1;
     s_cfg.scanning = true;
+    report_workdb_scan_started(db);
     char today[11];
     fp_date_format(s_today(), today);
     const char *p[1] = {today};
-    fp_db_query(fp_service_db(svc), 0, "SELECT report_deadline_scan($1::date)", 1, p, s_on_scan, NULL);
+    fp_db_query(db, 0, "SELECT report_deadline_scan($1::date)", 1, p, s_on_scan, NULL);
 }
