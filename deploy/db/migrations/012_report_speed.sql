@@ -18,6 +18,85 @@
 DROP INDEX ledger_members_household;
 CREATE INDEX ledger_members_household ON ledger_members (county_code, household_no) INCLUDE (left_on);
 
+-- 011's scale_quarterly, with the quarter's days folded to constants in the members' join.
+CREATE OR REPLACE FUNCTION report_scale_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
+WITH q AS MATERIALIZED (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
+p AS MATERIALIZED (
+    SELECT pl.county_code, pl.household_no, pl.village_code, pl.monitored_kind AS mk, pl.risk_types,
+           (pl.elim_state = 'eliminated' AND pl.eliminated_on <= q.qe) AS gone,
+           (pl.elim_state = 'eliminated' AND pl.eliminated_on >= q.qs AND pl.eliminated_on <= q.qe) AS elim,
+           pl.elim_way AS way, pl.identified_on >= q.qs AS new
+      FROM plans pl CROSS JOIN q
+     WHERE pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+       AND pl.identified_on <= q.qe
+),
+-- households: one row per plan
+vh AS (
+    SELECT village_code,
+           count(*) FILTER (WHERE NOT gone) AS mon_hh,
+           count(*) FILTER (WHERE NOT gone AND mk = 'unstable_lifted') AS ul_hh,
+           count(*) FILTER (WHERE NOT gone AND mk = 'marginal') AS mg_hh,
+           count(*) FILTER (WHERE NOT gone AND mk = 'sudden_hardship') AS sh_hh,
+           count(*) FILTER (WHERE new) AS new_hh,
+           count(*) FILTER (WHERE elim) AS elim_hh,
+           count(*) FILTER (WHERE elim AND way = 'by_assistance') AS elim_assist_hh,
+           count(*) FILTER (WHERE elim AND way = 'natural') AS elim_natural_hh
+      FROM p GROUP BY village_code
+),
+-- people: one row per member present at the quarter's end: one join of the plans (not of the CTE,
+-- so that the planner sees their number and hashes the smaller side) with the members; the
+-- quarter's days as constants (not from q), so that it sees how many plans were identified by then
+vp AS (
+    SELECT x.village_code,
+           count(*) FILTER (WHERE NOT gone) AS mon_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'unstable_lifted') AS ul_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'marginal') AS mg_people,
+           count(*) FILTER (WHERE NOT gone AND mk = 'sudden_hardship') AS sh_people,
+           count(*) FILTER (WHERE new) AS new_people,
+           count(*) FILTER (WHERE elim) AS elim_people
+      FROM (SELECT pl.village_code, pl.monitored_kind AS mk,
+                   (pl.elim_state = 'eliminated' AND pl.eliminated_on <= report_quarter_end(p_period)) AS gone,
+                   (pl.elim_state = 'eliminated' AND pl.eliminated_on >= ledger_period_start(p_period)
+                    AND pl.eliminated_on <= report_quarter_end(p_period)) AS elim,
+                   pl.identified_on >= ledger_period_start(p_period) AS new
+              FROM plans pl
+              JOIN ledger_members m ON m.county_code = pl.county_code AND m.household_no = pl.household_no
+             WHERE pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+               AND pl.identified_on <= report_quarter_end(p_period)
+               AND (m.left_on IS NULL OR m.left_on > report_quarter_end(p_period))) x
+     GROUP BY x.village_code
+),
+rt AS (
+    SELECT p.village_code, 'risk_' || t.code || '_hh' AS key, count(*) AS n
+      FROM p CROSS JOIN LATERAL unnest(p.risk_types) AS t(code)
+     WHERE NOT p.gone GROUP BY 1, 2
+),
+counts AS (
+    SELECT ROW(vh.village_code, k.key, k.n)::report_count AS c
+      FROM vh CROSS JOIN LATERAL (VALUES ('mon_hh', vh.mon_hh), ('ul_hh', vh.ul_hh), ('mg_hh', vh.mg_hh),
+           ('sh_hh', vh.sh_hh), ('new_hh', vh.new_hh), ('elim_hh', vh.elim_hh), ('elim_assist_hh', vh.elim_assist_hh),
+           ('elim_natural_hh', vh.elim_natural_hh)) AS k(key, n)
+     WHERE k.n > 0
+    UNION ALL
+    SELECT ROW(vp.village_code, k.key, k.n)::report_count
+      FROM vp CROSS JOIN LATERAL (VALUES ('mon_people', vp.mon_people), ('ul_people', vp.ul_people),
+           ('mg_people', vp.mg_people), ('sh_people', vp.sh_people), ('new_people', vp.new_people),
+           ('elim_people', vp.elim_people)) AS k(key, n)
+     WHERE k.n > 0
+    UNION ALL
+    SELECT ROW(rt.village_code, rt.key, rt.n)::report_count FROM rt
+)
+SELECT report_rollup(p_prefix,
+                     ARRAY['mon_hh', 'mon_people', 'ul_hh', 'ul_people', 'mg_hh', 'mg_people', 'sh_hh', 'sh_people']
+                     || ARRAY(SELECT 'risk_' || code || '_hh' FROM risk_types ORDER BY ord)
+                     || ARRAY['new_hh', 'new_people', 'elim_hh', 'elim_people', 'elim_assist_hh', 'elim_natural_hh'],
+                     coalesce((SELECT array_agg(c) FROM counts), '{}'))
+    );
+END $$;
+
 -- 011's monthly report, with decision_days read once and the townships selected by a code range.
 CREATE OR REPLACE FUNCTION report_lead_verification_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
