@@ -328,7 +328,9 @@ SELECT report_rollup(p_prefix, (SELECT k FROM keys), coalesce((SELECT array_agg(
     );
 END $$;
 
--- 011's deadline units, with the leads' steps joined and aggregated once.
+-- 011's deadline units, with the leads' steps joined and aggregated once. The leads are selected
+-- on the parameters themselves (folded per call), not through pr, so that the planner sees how
+-- many there are and hashes case_leads rather than probing it per lead.
 CREATE OR REPLACE FUNCTION report_deadline_units(p_prefix text, p_period text, p_as_of date)
 RETURNS TABLE (deadline text, ord integer, unit_kind text, code text, name text, due_on date, done_on date,
                done boolean, late boolean)
@@ -352,10 +354,10 @@ counties AS (
 l0 AS (
     SELECT l.id, l.county_code, left(l.village_code, 9) AS township, l.status,
            (l.status_at AT TIME ZONE 'Asia/Shanghai')::date AS status_on
-      FROM leads l CROSS JOIN pr
-     WHERE pr.monthly AND l.period = p_period
-       AND l.village_code >= (CASE WHEN pr.wide THEN p_prefix ELSE pr.c9 END)
-       AND l.village_code < (CASE WHEN pr.wide THEN p_prefix ELSE pr.c9 END) || ':'
+      FROM leads l
+     WHERE p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AND l.period = p_period
+       AND l.village_code >= (CASE WHEN length(p_prefix) <= 6 THEN p_prefix ELSE left(p_prefix, 9) END)
+       AND l.village_code < (CASE WHEN length(p_prefix) <= 6 THEN p_prefix ELSE left(p_prefix, 9) END) || ':'
        AND l.county_code IN (SELECT code FROM counties)
 ),
 -- the first day each lead's case reached a township or a county step: one join and GROUP BY
