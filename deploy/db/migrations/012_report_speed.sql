@@ -3,10 +3,10 @@
 -- they are computed changes.
 -- lead_verification_monthly: decision_days is read once per call (fp_param is not inlined: it ran
 -- once per lead in the overdue test), and the townships are selected by a code range.
--- measures_quarterly: the quarter is compared as char(6), so that it is the second column of the
--- (measure_id, quarter) key, not a filter on text.
+-- measures_quarterly: the quarter is compared as char(6): the planner estimates the quarter's checks
+-- right, and a nested loop can use it as the second column of the (measure_id, quarter) key.
 -- scale_quarterly: ledger_members_household carries left_on (INCLUDE), so that present members are
--- counted by index-only scans.
+-- counted from the index alone, and the members' join sees the quarter's days as constants.
 -- elimination_quarterly: the quarter's steps and where each household stood at its end come from
 -- one pass over the plans' elimination history grouped per plan (not two joins and a sort).
 -- deadlines and the deadline scan: each lead's township and county steps come from one join with
