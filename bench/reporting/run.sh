@@ -18,6 +18,7 @@
 # while developing (SCALE=0.05). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
 # statements over SLOW_MS (default 1000), the optimised build; everything it starts is stopped
 # on exit (KEEP=1 leaves PostgreSQL running). RELAY_BATCH sets FANGPIN_REPORTING_RELAY_BATCH (1000).
+# RELAY_ONLY=1 runs only the relay figure (regions, no fixture, no reports, no scan, no latency).
 # Figures are printed, never asserted.
 set -euo pipefail
 BUILD=${1:-build}
@@ -87,6 +88,9 @@ county=$(q -c "SELECT min(code) FROM regions WHERE level = 3 AND code LIKE '$PRE
 "$BUILD/fangpinctl" keys register --id "dept:$county:yibao" --kind department --name 医疗保障局 \
     --region "$county" --level county --dept yibao --key "$keys/dept-yibao.key" >/dev/null
 
+RELAY_ONLY=${RELAY_ONLY:-}
+gen_s=skipped scan1=skipped scan2=skipped
+if [ -z "$RELAY_ONLY" ]; then
 # ---------------------------------------------------------------- 1. the prefecture
 echo "== generating prefecture $PREFIX: $PEOPLE people, $MONITORED monitored households, $OPEN_CASES open cases," \
      "$LEADS leads of $MONTH (fixture.sql)"
@@ -102,6 +106,7 @@ q -c "VACUUM ANALYZE" 2>/dev/null
 t2=$(now)
 vac_s=$(secs "$t1" "$t2")
 echo "   generated in $gen_s s, VACUUM ANALYZE $vac_s s; database $(q -c "SELECT pg_size_pretty(pg_database_size('fangpin'))")"
+fi
 
 # ---------------------------------------------------------------- 2. reports
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_REPORTING_ENDPOINT=tcp://127.0.0.1:$zport \
@@ -112,6 +117,7 @@ FANGPIN_REPORTING_RELAY_BATCH=${RELAY_BATCH:-1000} \
 rpid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 logstart=$(($(wc -l <"$dir/postgres.log") + 1))  # slow statements from here on
+if [ -z "$RELAY_ONLY" ]; then
 specs=("lead_verification_monthly:$MONTH:bench/reporting/plain/lead_verification_monthly.sql")
 missing=()
 for code in scale_quarterly measures_quarterly elimination_quarterly deadlines; do
@@ -139,6 +145,7 @@ scan_ms() { psql "$FANGPIN_PG" -XAtq -c "SET statement_timeout = '${SCAN_TIMEOUT
 read -r scan1 n1 < <(scan_ms) || true
 read -r scan2 n2 < <(scan_ms) || true
 echo "   first: $scan1 ms ($n1 deadline.missed events written); again: $scan2 ms ($n2 new)"
+fi
 
 # ---------------------------------------------------------------- 3. relay
 villages=$(q -c "SELECT string_agg(code, ',' ORDER BY code) FROM (SELECT code FROM regions
@@ -159,6 +166,7 @@ t1=$(now)
 ecopy_s=$(secs "$t0" "$t1")
 q -c "DROP TABLE bare_events"
 
+if [ -z "$RELAY_ONLY" ]; then
 echo "== lead -> subscriber latency: leads through intake at $RATE/s for $LAT_SECONDS s (batches of $LAT_BATCH)"
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$izport \
 FANGPIN_INTAKE_HTTP=127.0.0.1:$ihport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$((izport + 1)) \
@@ -171,7 +179,8 @@ cvillages=$(q -c "SELECT string_agg(code, ',' ORDER BY code) FROM regions WHERE 
     --client-cert "$keys/bench-admin.key_secret" --dept-cert "$keys/dept-yibao.key_secret" \
     --prefix "$county" --county "$county" --villages "$cvillages" --rate "$RATE" --seconds "$LAT_SECONDS" \
     --batch "$LAT_BATCH" --period "${TODAY:0:7}" --occurred "${TODAY:0:8}01" | tee "$dir/latency.out"
-errors=$(cat "$dir/reporting.log" "$dir/intake.log" | grep -c '"level":"error"' || true)
+fi
+errors=$(cat "$dir/reporting.log" "$dir/intake.log" 2>/dev/null | grep -c '"level":"error"' || true)
 
 # ---------------------------------------------------------------- summary
 echo
