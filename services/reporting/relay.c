@@ -6,11 +6,16 @@
  * pg_advisory_xact_lock(S_LOCK_KEY); a second relay (a mistaken second reporting process) waits
  * for the lock and then numbers after the first one's commit, so positions stay 1..N even then
  * (both would publish, and a subscriber dedups by position).
- * Restart: after publishing a batch the relay sets published_at on its rows. On start and on
- * every reconnect it republishes, from the table, every position above the highest one marked
- * published (and above what this process already sent), before numbering new rows. A crash
- * between publishing and marking therefore repeats at most one batch: subscribers must treat
- * positions idempotently (ignore a position at or below the last one they handled). */
+ * Restart: relay_state.published (one row, migration 014) is the high-water mark: every position
+ * at or below it went out on the PUB. The relay raises it to what it has sent in the transaction
+ * that numbers its next batch (so, while events stream, marking costs neither a statement of its
+ * own nor a commit), and on its own after the last batch of a run and after each page of a
+ * recovery. It never raises it before the PUB sends: the mark rides in a transaction that
+ * commits after them. On start and on every reconnect it republishes, from the table, every
+ * position above the mark (and above what this process already sent), before numbering new rows.
+ * A crash between publishing a batch and the next commit therefore repeats at most one batch:
+ * subscribers must treat positions idempotently (ignore a position at or below the last one
+ * they handled). */
 #include "relay.h"
 
 #include <inttypes.h>
@@ -24,6 +29,12 @@
 #include "mem.h"
 
 #define S_LOCK_KEY "7105001" /* pg_advisory_xact_lock key of the numbering transaction */
+
+/* The claim must walk events_unpublished in id order and stop after a batch. With statistics
+ * from before a burst of inserts (a few hundred unnumbered rows expected, 200,000 there) the
+ * planner chose a bitmap scan of every unnumbered row and a sort, per batch: quadratic in the
+ * backlog (bench/reporting, "relay"). The numbering transaction has no use for bitmap scans. */
+#define S_NO_BITMAP "SET LOCAL enable_bitmapscan = off"
 
 #define S_EVENT_COLS                                                                                         \
     "position, county_code, region_code, type, payload::text,"                                              \
@@ -74,21 +85,30 @@ static void s_publish_rows(report_relay_t *r, const PGresult *res, bool republis
 
 static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
 {
-    if (res && PQresultStatus(res) != PGRES_COMMAND_OK)
-        fp_log_warn("marking events published failed (they may be republished)", "error", PQresultErrorMessage(res));
+    report_relay_t *r = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        if (res)
+            fp_log_warn("recording the published position failed (events may be republished)", "error",
+                        PQresultErrorMessage(res));
+        return;
+    }
+    int64_t m = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (m > r->marked) r->marked = m;
 }
 
-/* Records that lo..hi went out (queued behind nothing else of ours: the connection is ours). */
-static void s_mark(report_relay_t *r, int64_t lo, int64_t hi)
+/* Records, on its own, that everything up to r->published went out (queued behind nothing else
+ * of ours: the connection is ours). While batches follow each other the next numbering
+ * transaction carries the mark instead (s_run). */
+static void s_mark(report_relay_t *r)
 {
-    if (hi < lo) return;
-    char a[24], b[24];
-    snprintf(a, sizeof a, "%" PRId64, lo);
-    snprintf(b, sizeof b, "%" PRId64, hi);
-    const char *p[2] = {a, b};
+    if (r->published <= r->marked) return;
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, r->published);
+    const char *p[1] = {a};
     fp_db_query(r->db, 0,
-                "UPDATE events SET published_at = now() WHERE position BETWEEN $1 AND $2 AND published_at IS NULL",
-                2, p, s_on_marked, r);
+                "UPDATE relay_state SET published = greatest(published, $1::bigint), published_at = now()"
+                " RETURNING published",
+                1, p, s_on_marked, r);
 }
 
 static void s_done(report_relay_t *r, bool more)
@@ -117,10 +137,9 @@ static void s_on_recover_page(fp_db_t *db, PGresult *res, void *arg)
         char first[24], last[24];
         snprintf(first, sizeof first, "%s", PQgetvalue(res, 0, 0));
         snprintf(last, sizeof last, "%s", PQgetvalue(res, n - 1, 0));
-        int64_t lo = strtoll(first, NULL, 10), hi = strtoll(last, NULL, 10);
         fp_log_info("republishing events numbered but not marked published", "from", first, "to", last);
         s_publish_rows(r, res, true);
-        s_mark(r, lo, hi);
+        s_mark(r);
     }
     if (n >= r->batch) {
         s_recover_page(r);
@@ -151,6 +170,7 @@ static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
         return;
     }
     int64_t marked = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    r->marked = marked;
     if (marked > r->published) r->published = marked;
     fp_gauge_set(r->g_position, (double)r->published);
     s_recover_page(r);
@@ -158,18 +178,19 @@ static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
 
 /* --- numbering: one transaction per batch ------------------------------------------------------- */
 
-static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { s_done(arg, false); }
-
-static void s_abort(report_relay_t *r, const char *what, PGresult *res)
-{
-    if (res) fp_log_error(what, "error", PQresultErrorMessage(res));
-    fp_db_query(r->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, r);
-}
-
 typedef struct {
     report_relay_t *r;
+    int64_t marking; /* the high-water mark this transaction records (0: none) */
     PGresult *rows;
 } s_claim_t;
+
+static void s_claim_end(s_claim_t *c, bool more)
+{
+    report_relay_t *r = c->r;
+    PQclear(c->rows);
+    free(c);
+    s_done(r, more);
+}
 
 static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
 {
@@ -180,15 +201,13 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
          * after the reconnect republishes it from the table */
         if (res) fp_log_error("committing event positions failed", "error", PQresultErrorMessage(res));
         r->recovered = false;
-        PQclear(c->rows);
-        free(c);
-        s_done(r, false);
+        s_claim_end(c, false);
         return;
     }
+    if (c->marking > r->marked) r->marked = c->marking;
     int n = PQntuples(c->rows);
     if (n > 0) {
         int64_t lo = strtoll(PQgetvalue(c->rows, 0, 0), NULL, 10);
-        int64_t hi = strtoll(PQgetvalue(c->rows, n - 1, 0), NULL, 10);
         if (lo != r->published + 1 && r->published > 0) {
             /* another relay numbered rows between our batches: republish from the table */
             char a[24], b[24];
@@ -197,70 +216,63 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
             fp_log_warn("positions jumped: another relay is numbering events? catching up from the table",
                         "published", a, "first", b);
             r->recovered = false;
-            PQclear(c->rows);
-            free(c);
-            s_done(r, true);
+            s_claim_end(c, true);
             return;
         }
         s_publish_rows(r, c->rows, false);
-        s_mark(r, lo, hi);
     }
-    PQclear(c->rows);
-    free(c);
-    s_done(r, n >= r->batch);
+    bool more = n >= r->batch;
+    if (!more) s_mark(r); /* the last batch for now: no next transaction will carry its mark */
+    s_claim_end(c, more);
+}
+
+static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { s_claim_end(arg, false); }
+
+static void s_abort(s_claim_t *c, const char *what, PGresult *res)
+{
+    if (res) fp_log_error(what, "error", PQresultErrorMessage(res));
+    fp_db_query(c->r->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, c);
 }
 
 static void s_on_claim(fp_db_t *db, PGresult *res, void *arg)
 {
-    report_relay_t *r = arg;
+    s_claim_t *c = arg;
     if (!res) {
-        s_done(r, false); /* connection lost: the transaction is gone with it */
+        s_claim_end(c, false); /* connection lost: the transaction is gone with it */
         return;
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(r, "numbering events failed", res);
+        s_abort(c, "numbering events failed", res);
         return;
     }
-    s_claim_t *c = fp_new(s_claim_t);
-    c->r = r;
     c->rows = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    fp_db_query(r->db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, c);
+    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, c);
 }
 
 static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
 {
-    report_relay_t *r = arg;
+    s_claim_t *c = arg;
     if (!res) {
-        s_done(r, false);
+        s_claim_end(c, false);
         return;
     }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(r, "taking the relay lock failed", res);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        s_abort(c, "starting the numbering transaction failed", res);
         return;
     }
     char lim[24];
-    snprintf(lim, sizeof lim, "%" PRId64, r->batch);
+    snprintf(lim, sizeof lim, "%" PRId64, c->r->batch);
     const char *p[1] = {lim};
     /* A fresh statement (READ COMMITTED): its snapshot sees every position committed before we
-     * got the lock, so max(position) is the true last one. */
-    fp_db_query(r->db, FP_DB_FRONT,
+     * got the lock, so max(position) is the true last one (an index probe: 0.03 ms). */
+    fp_db_query(db, FP_DB_FRONT,
                 "WITH c AS (SELECT id FROM events WHERE position IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
                 " n AS (SELECT id, (SELECT coalesce(max(position), 0) FROM events)"
                 "              + row_number() OVER (ORDER BY id) AS pos FROM c),"
                 " u AS (UPDATE events e SET position = n.pos FROM n WHERE e.id = n.id RETURNING e.*)"
                 " SELECT " S_EVENT_COLS " FROM u ORDER BY position",
-                1, p, s_on_claim, r);
-}
-
-static void s_on_begin(fp_db_t *db, PGresult *res, void *arg)
-{
-    report_relay_t *r = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        if (res) fp_log_error("starting the numbering transaction failed", "error", PQresultErrorMessage(res));
-        s_done(r, false);
-        return;
-    }
-    fp_db_query(r->db, FP_DB_FRONT, "SELECT pg_advisory_xact_lock(" S_LOCK_KEY ")", 0, NULL, s_on_locked, r);
+                1, p, s_on_claim, c);
 }
 
 static void s_run(report_relay_t *r)
@@ -272,13 +284,24 @@ static void s_run(report_relay_t *r)
     }
     r->busy = true;
     if (!r->recovered) {
-        fp_db_query(r->db, 0,
-                    "SELECT coalesce((SELECT position FROM events WHERE position IS NOT NULL AND published_at IS NOT NULL"
-                    " ORDER BY position DESC LIMIT 1), 0)",
-                    0, NULL, s_on_mark_found, r);
+        fp_db_query(r->db, 0, "SELECT published FROM relay_state", 0, NULL, s_on_mark_found, r);
         return;
     }
-    fp_db_query(r->db, 0, "BEGIN", 0, NULL, s_on_begin, r);
+    /* One round trip opens the transaction, takes the lock and, when the previous batch went out
+     * since the last mark, records it (it commits with this batch's positions, after the sends). */
+    s_claim_t *c = fp_new(s_claim_t);
+    c->r = r;
+    char sql[256];
+    if (r->published > r->marked) {
+        c->marking = r->published;
+        snprintf(sql, sizeof sql,
+                 "BEGIN; " S_NO_BITMAP "; SELECT pg_advisory_xact_lock(" S_LOCK_KEY ");"
+                 " UPDATE relay_state SET published = greatest(published, %" PRId64 "), published_at = now()",
+                 r->published);
+    } else {
+        snprintf(sql, sizeof sql, "BEGIN; " S_NO_BITMAP "; SELECT pg_advisory_xact_lock(" S_LOCK_KEY ")");
+    }
+    fp_db_query(r->db, 0, sql, 0, NULL, s_on_locked, c);
 }
 
 void report_relay_kick(report_relay_t *r) { s_run(r); }

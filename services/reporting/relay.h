@@ -26,7 +26,7 @@ typedef struct {
     bool recovered;          /* positions given out but not published before have been republished */
     int64_t published;       /* highest position sent on the PUB */
     int64_t batch;           /* rows per claim transaction */
-    int64_t lo, hi;          /* the positions of the batch in hand (to mark published) */
+    int64_t marked;          /* highest position known recorded in relay_state.published */
     report_event_fn listener;
     void *listener_arg;
     fp_counter_t *c_published, *c_republished;
