@@ -6,7 +6,7 @@
  * pg_advisory_xact_lock(S_LOCK_KEY); a second relay (a mistaken second reporting process) waits
  * for the lock and then numbers after the first one's commit, so positions stay 1..N even then
  * (both would publish, and a subscriber dedups by position).
- * Restart: relay_state.published (one row, migration 014) is the high-water mark: every position
+ * Restart: relay_state.published (one row, migration 013) is the high-water mark: every position
  * at or below it went out on the PUB. The relay raises it to what it has sent in the transaction
  * that numbers its next batch (so, while events stream, marking costs neither a statement of its
  * own nor a commit), and on its own after the last batch of a run and after each page of a

@@ -16,7 +16,7 @@ from fangpin.v1 import common_pb2, reporting_pb2
 T1 = "130822112001"  # a village of 三道河镇 (130822112)
 T2 = "130822100001"  # a village of 兴隆镇
 OTHER = "130821001001"  # another county
-# events not yet sent on the PUB: unnumbered, or above the relay's high-water mark (migration 014)
+# events not yet sent on the PUB: unnumbered, or above the relay's high-water mark (migration 013)
 UNPUBLISHED = "SELECT count(*) FROM events WHERE position IS NULL OR position > (SELECT published FROM relay_state)"
 
 

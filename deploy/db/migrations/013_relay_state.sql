@@ -1,4 +1,4 @@
--- 014_relay_state: the relay records how far it has published in one row, not on every event.
+-- 013_relay_state: the relay records how far it has published in one row, not on every event.
 -- Before, after sending a batch it ran UPDATE events SET published_at = now() on the batch's rows:
 -- a second new version of every event (after the one that set its position), with its index
 -- entries, which was about half of the relay's database time (bench/reporting, "relay").
