@@ -227,6 +227,9 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     free(rp);
 }
 
+/* the parameter columns of the summary, empty in the rows that are not the case */
+#define S_PAD_PARAMS ", '', '', '', '', '', '', '', '', '', '', '', ''"
+
 void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
 {
     s_q_t *q = s_q(req, msg, "show_case");
@@ -234,7 +237,7 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screeni
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)msg->show_case->case_id);
     const char *p[2] = {id, q->scope};
-    /* 21 columns: tag, order, then up to 19 text columns (the summary's count) */
+    /* tag, order, then the summary's SCREEN_SUMMARY_COLS text columns; the other rows pad theirs */
     fp_db_query(fp_service_db(svc), 0,
                 "WITH c AS (SELECT * FROM cases WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
                 " SELECT 0 AS tag, 0::bigint AS ord, " SCREEN_SUMMARY_SQL " FROM c"
@@ -242,15 +245,15 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screeni
                 " SELECT 1, l.id, l.id::text, l.kind, l.id_number::text, to_char(l.occurred_on, 'YYYY-MM-DD'),"
                 "  coalesce(l.amount_fen::text, ''), coalesce(l.department_code, ''), l.status,"
                 "  ((extract(epoch FROM cl.merged_at) * 1000)::bigint)::text, l.village_code::text,"
-                "  '', '', '', '', '', '', '', '', '', ''"
+                "  '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
                 "  FROM c JOIN case_leads cl ON cl.case_id = c.id JOIN leads l ON l.id = cl.lead_id"
                 " UNION ALL"
                 " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
-                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', '', ''"
+                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
                 "  FROM c JOIN case_history h ON h.case_id = c.id"
                 " UNION ALL"
                 " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
-                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''"
+                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
                 "  FROM c, jsonb_array_elements(coalesce(c.decision->'fired', '[]')) WITH ORDINALITY AS f(v, n)"
                 " ORDER BY 1, 2",
                 2, p, s_on_show, q);

@@ -125,10 +125,11 @@ void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary 
     c.notice_posted_on = s_date(s->notice_posted_on, SCREEN_NO_DATE);
     b->step_due[0] = '\0';
     if (c.state < SCREEN_CS_COUNT_) {
-        screen_case_params_t p;
-        screen_case_params_default(&p);
-        screen_case_due_t due = screen_case_due(&c, &p);
+        screen_params_buf_t *params = fp_new(screen_params_buf_t);
+        screen_params_fill(res, r, c0 + 19, params);
+        screen_case_due_t due = screen_case_due(&c, &params->p);
         if (due.step_due != SCREEN_NO_DATE) fp_date_format(due.step_due, b->step_due);
+        free(params);
     }
     s->step_due_on = b->step_due;
 }

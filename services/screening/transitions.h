@@ -76,8 +76,11 @@ void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b);
     " coalesce(c.overdue_step = c.state, false)::text,"                                                           \
     " ((extract(epoch FROM c.updated_at) * 1000)::bigint)::text,"                                                 \
     " to_char(coalesce(c.step_since, c.opened_on), 'YYYY-MM-DD'), coalesce(to_char(c.notice_posted_on,"           \
-    " 'YYYY-MM-DD'), ''), c.objections::text, c.notice_text"
-#define SCREEN_SUMMARY_COLS 19
+    " 'YYYY-MM-DD'), ''), c.objections::text, c.notice_text, "                                                 \
+    SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",                                             \
+                      "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
+/* 19 columns of the case, then its parameters (SCREEN_PARAMS_COLS) for the step due date */
+#define SCREEN_SUMMARY_COLS (19 + SCREEN_PARAMS_COLS)
 
 typedef struct {
     char risks[11 * 24];
@@ -85,7 +88,8 @@ typedef struct {
     char step_due[11];
 } screen_summary_buf_t;
 
-/* Fills s from the row's columns c0..c0+18 (strings point into res and b). */
+/* Fills s from the row's columns c0..c0+SCREEN_SUMMARY_COLS-1 (strings point into res and b); the
+ * step due date with the parameters in force for the case, as the overdue scan computes it. */
 void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary *s, screen_summary_buf_t *b);
 
 #endif

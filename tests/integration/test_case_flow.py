@@ -263,6 +263,14 @@ class CaseFlow(unittest.TestCase):
         self.ok(self.visit("va", c1), "visited")
         s = self.ok(self.ask("va", post_notice=screening_pb2.PostNotice(case_id=c1)), "notice_posted")
         self.assertEqual(s.due_on, "2026-12-15")
+        # the township's review is due 2 working days after Hebei's 7-day notice ends (2026-12-01,
+        # the test holiday): 2026-12-03; the compiled 5 days would give 2026-12-02. The list, the
+        # case and the reply agree with the overdue scan's parameters.
+        self.assertEqual(s.step_due_on, "2026-12-03")
+        d = self.ask("va", show_case=screening_pb2.ShowCase(case_id=c1)).case_detail
+        self.assertEqual(d.summary.step_due_on, "2026-12-03")
+        rows = self.ask("tb", list_cases=screening_pb2.ListCases(limit=50)).case_list.cases
+        self.assertEqual([r.step_due_on for r in rows if r.case_id == c1], ["2026-12-03"])
         d = self.ask("va", show_case=screening_pb2.ShowCase(case_id=c1)).case_detail
         self.assertIn("公示期7天", d.notice_text)
         # 5 days after the notice: the national 5 would allow it, Hebei's 7 does not
