@@ -219,6 +219,20 @@ SELECT m.county_code, m.id, :'quarter', q0 + 60 + (pg_temp.h(m.id, 50) % 31)::in
    AND pg_temp.h(m.id, 52) % 100 < 85
  ORDER BY m.id;
 
+-- each measure's status history, as the service writes it: measure.added (planned) on its start,
+-- then its status now on status_on (measures_quarterly reads it for measures changed after the
+-- quarter: migration 014)
+INSERT INTO plan_history (county_code, plan_id, measure_id, at, on_day, actor, level, event, from_state, to_state,
+                          reason)
+SELECT m.county_code, m.plan_id, m.id, m.start_on::timestamptz, m.start_on, 'actor:bench', 'village', 'measure.added',
+       NULL, 'planned', m.title
+  FROM measures m WHERE m.county_code LIKE :'prefix' || '%' ORDER BY m.id;
+INSERT INTO plan_history (county_code, plan_id, measure_id, at, on_day, actor, level, event, from_state, to_state,
+                          reason)
+SELECT m.county_code, m.plan_id, m.id, m.status_on::timestamptz, m.status_on, 'actor:bench', 'village',
+       'measure.' || m.status, 'planned', m.status, m.stop_reason
+  FROM measures m WHERE m.county_code LIKE :'prefix' || '%' AND m.status <> 'planned' ORDER BY m.id;
+
 -- plan.opened for every plan; the elimination steps each plan has taken, dated before its step day
 INSERT INTO plan_history (county_code, plan_id, at, on_day, actor, level, event, from_state, to_state, reason)
 SELECT p.county_code, p.id, p.identified_on::timestamptz, p.identified_on, 'system', NULL, 'plan.opened', NULL,

@@ -231,13 +231,19 @@ static void s_quarter_apply(assist_job_t *j)
     assist_quarter_parse(j->quarter, &first, &last);
     char last_s[11];
     fp_date_format(last, last_s);
-    const char *p[7] = {j->county, j->quarter, j->today_s, j->actor, j->msg->submit_quarter_summary->note,
-                        j->msg->request_id, last_s};
-    /* the measures of the county's plans that had started by the quarter's end, by status now, and
-     * the live ones checked or not in the quarter */
+    char first_s[11];
+    fp_date_format(first, first_s);
+    const char *p[8] = {j->county, j->quarter, j->today_s, j->actor, j->msg->submit_quarter_summary->note,
+                        j->msg->request_id, last_s, first_s};
+    /* the measures of the county's plans in force in the quarter (started by its last day, not
+     * delivered or stopped before its first), by their status on its last day (migration 014, as
+     * measures_quarterly counts them), and the live ones checked or not in the quarter */
     assist_job_write(j,
-            "WITH m AS (SELECT m.status, EXISTS (SELECT 1 FROM measure_checks k WHERE k.measure_id = m.id"
-            "   AND k.quarter = $2) AS checked FROM measures m WHERE m.county_code = $1 AND m.start_on <= $7::date),"
+            "WITH m AS (SELECT CASE WHEN m.status_on IS NULL OR m.status_on <= $7::date THEN m.status"
+            "   ELSE measure_status_on(m.plan_id, m.id, $7::date) END AS status,"
+            "   EXISTS (SELECT 1 FROM measure_checks k WHERE k.measure_id = m.id AND k.quarter = $2) AS checked"
+            "   FROM measures m WHERE m.county_code = $1 AND m.start_on <= $7::date"
+            "   AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < $8::date)),"
             " c AS (SELECT jsonb_build_object('planned', count(*) FILTER (WHERE status = 'planned'),"
             "   'in_progress', count(*) FILTER (WHERE status = 'in_progress'),"
             "   'delivered', count(*) FILTER (WHERE status = 'delivered'),"
@@ -252,7 +258,7 @@ static void s_quarter_apply(assist_job_t *j)
             "   SELECT $1, $1 || '000000', 'quarter.summary', jsonb_build_object('quarter', $2, 'due_on', q.due_on,"
             "   'late', $3::date > q.due_on, 'counts', q.counts) FROM q)"
             " SELECT 1 FROM q",
-            7, p);
+            8, p);
 }
 
 /* --- the request ------------------------------------------------------------------------------ */

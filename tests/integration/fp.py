@@ -38,8 +38,11 @@ def conninfo(dbname, port=None):
 
 def sql(ci, query, check=True):
     """Runs query with psql; returns the rows as tuples of strings."""
-    p = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\t", "-v", "ON_ERROR_STOP=1", ci, "-c", query],
-                       capture_output=True, text=True)
+    args = ["psql", "-X", "-q", "-tA", "-F", "\t", "-v", "ON_ERROR_STOP=1", ci]
+    if len(query.encode()) < 100000:
+        p = subprocess.run(args + ["-c", query], capture_output=True, text=True)
+    else:  # over the kernel's limit for one argument (128 KiB): from stdin, as one transaction
+        p = subprocess.run(args + ["-1", "-f", "-"], input=query, capture_output=True, text=True)
     if check and p.returncode != 0:
         raise RuntimeError(f"psql failed: {p.stderr}")
     return [tuple(line.split("\t")) for line in p.stdout.splitlines() if line]

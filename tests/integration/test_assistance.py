@@ -218,9 +218,12 @@ class Assistance(unittest.TestCase):
         self.assertEqual(len(self.ok(self.ask("vb", list_plans=A.ListPlans())).plan_list.plans), 0)
 
         # a backstop-only plan for a household with labour: P02; P01 still for schooling
-        m1 = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局")).measure
+        # (entered now, started in the first quarter: the county's Q1 summary below counts it)
+        m1 = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局",
+                                  start="2026-03-02")).measure
         self.assertEqual((m1.status, m1.category, m1.plan_id), ("planned", "health", pid))
-        again = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局"))
+        again = self.ok(self.measure("va", pid, "health", rid="m-1", title="大病救助", unit="县医保局",
+                                     start="2026-03-02"))
         self.assertEqual(again.measure.measure_id, m1.measure_id)
         self.assertIn("已办理", again.status.message_zh)
         self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM measures WHERE plan_id = {pid}"), [("1",)])
@@ -273,6 +276,10 @@ class Assistance(unittest.TestCase):
         q = self.ok(self.ask("cty", rid="q-1", submit_quarter_summary=A.SubmitQuarterSummary(note="一季度"))).quarter_summary
         self.assertEqual((q.county_code, q.quarter, q.submitted_on, q.due_on, q.late),
                          ("130822", "2026Q1", NOTICE_OVER, "2026-04-07", True))
+        # counted as on 2026-03-31: m1 started in the quarter but was recorded, and delivered, in
+        # May, so it counts as planned and unchecked; m2 and m3 start in May and are not counted
+        self.assertEqual(dict(q.counts), {"planned": 1, "in_progress": 0, "delivered": 0, "stopped": 0,
+                                          "checked": 0, "unchecked": 1})
         self.ok(self.ask("cty", rid="q-1", submit_quarter_summary=A.SubmitQuarterSummary(note="一季度")))
         self.refused(self.ask("cty", rid="q-2", submit_quarter_summary=A.SubmitQuarterSummary()), Code.CONFLICT)
         self.assertEqual(fp.sql(self.ci, "SELECT region_code FROM events WHERE type = 'quarter.summary'"),

@@ -121,6 +121,8 @@ class Fixture:
                                    monitored_kind=None, risk_types=[], identified_on=None, opened_on="2026-02-01",
                                    elim_state="monitored", elim_way=None, eliminated_on=None))
         mid = 0
+        mrng = random.Random(20262)  # the measures' status history (its own draws: the rest is unchanged)
+        self.mhistory = []
         for p in self.plans:
             for _ in range(rng.randint(0, 4)):
                 mid += 1
@@ -130,6 +132,19 @@ class Fixture:
                                           start_on=str(day(rng, "2026-01-01", "2026-11-30")), status=status,
                                           status_on=None if status == "planned" else str(day(rng, "2026-03-01", "2026-11-20")),
                                           stop_reason="户已搬迁" if status == "stopped" else ""))
+                # its history: added (planned), maybe in progress, then its status now on status_on;
+                # many changed after the quarter, so the report must count their status back then
+                final = self.measures[-1]["status_on"]
+                added = day(mrng, "2026-01-01", final or "2026-11-20")
+                steps = [(added, "added", "planned")]
+                if status in ("delivered", "stopped") and mrng.random() < 0.5:
+                    steps.append((day(mrng, str(added), final), "in_progress", "in_progress"))
+                if status != "planned":
+                    steps.append((D(final), status, status))
+                for on, event, to in steps:
+                    self.mhistory.append(dict(county_code=COUNTY, plan_id=p["id"], measure_id=mid, on_day=str(on),
+                                              actor="actor:x", level="village", event="measure." + event,
+                                              from_state=None, to_state=to, reason="措施"))
                 for quarter in ("2026Q2", QUARTER):
                     if rng.random() < 0.5:
                         self.checks.append(dict(county_code=COUNTY, measure_id=mid, quarter=quarter,
@@ -203,6 +218,7 @@ class Fixture:
         s += insert("ledger_households", self.households) + insert("ledger_members", self.members)
         s += insert("cases", self.cases) + insert("plans", self.plans) + insert("measures", self.measures)
         s += insert("measure_checks", self.checks) + insert("plan_history", self.history)
+        s += insert("plan_history", self.mhistory)
         s += insert("quarter_summaries", self.summaries)
         s += insert("lead_batches", [dict(county_code=COUNTY, sender=f"dept:130822:{d}", department_code=d,
                                           batch_id=f"b-{d}-{p}", period=p, content_hash="x", leads=1, accepted=1,
@@ -254,20 +270,25 @@ class Fixture:
         units = self.units(prefix, None)
         plan = {p["id"]: p for p in self.plans}
         checks = {c["measure_id"]: c["result"] for c in self.checks if c["quarter"] == QUARTER}
+        at_end = {}  # each measure's status on the quarter's last day: its last history row by then
+        for h in self.mhistory:  # in id order, days ascending per measure
+            if D(h["on_day"]) <= QE:
+                at_end[h["measure_id"]] = h["to_state"]
         for m in self.measures:
             if D(m["start_on"]) > QE:
                 continue
             if m["status"] in ("delivered", "stopped") and D(m["status_on"]) < QS:
                 continue
+            status = at_end.get(m["id"], "planned")  # recorded only after the quarter: planned
             res = checks.get(m["id"])
             village = plan[m["plan_id"]]["village_code"]
             for u in units(village) + (["cat:" + m["category"]] if village.startswith(prefix) else []):
                 c = out.setdefault(u, dict.fromkeys(MEASURE_KEYS, 0))
                 c["total"] += 1
-                c[m["status"]] += 1
+                c[status] += 1
                 c["checked"] += res is not None
                 c["problem"] += res == "problem"
-                c["unchecked"] += res is None and m["status"] in ("planned", "in_progress")
+                c["unchecked"] += res is None and status in ("planned", "in_progress")
         return out
 
     def elimination(self, prefix):
