@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "fangpin/v1/reporting.pb-c.h"
+#include "httpauth.h"
 #include "log.h"
 #include "relay.h"
 #include "replay.h"
@@ -58,6 +59,7 @@ static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *da
 static int s_on_start(fp_service_t *svc, void *arg)
 {
     if (report_reports_start(svc) != 0) return 1;
+    if (report_httpauth_start(svc) != 0) return 1;
     if (report_relay_start(&g_relay, svc) != 0) return 1;
     if (report_sse_start(&g_sse, &g_relay, svc) != 0) return 1;
     return report_workdb_start(svc); /* last: nothing after it can fail and leave it open */
@@ -90,10 +92,12 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_RELAY_BATCH", FP_CFG_INT, "1000", 1, 100000,
          "most events numbered in one relay transaction", 0, 0, 0},
         {"FANGPIN_REPORTING_SSE", FP_CFG_BOOL, "false", 0, 0,
-         "serve GET /events (Server-Sent Events, unauthenticated: behind the county's reverse proxy only)", 0, 0, 0},
+         "serve GET /events (Server-Sent Events of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
-         "serve GET /reports/... downloads (CSV, XLSX; unauthenticated: the county's internal network behind its reverse proxy only)",
-         0, 0, 0},
+         "serve GET /reports/... downloads (CSV, XLSX of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
+        {"FANGPIN_REPORTING_HTTP_AUTH", FP_CFG_STR, "token", 0, 0,
+         "token: downloads and /events need a bearer token (fangpinctl token add) and keep to its principal's"
+         " region; proxy: no token, any region (the county's reverse proxy authenticates)", 0, 0, 0},
         {"FANGPIN_REPORTING_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "look for missed deadlines (deadline.missed events) this often; 0 = never", 0, 0, 0},
         {"FANGPIN_REPORTING_WORK_DB_CONNECTIONS", FP_CFG_INT, "2", 0, 16,

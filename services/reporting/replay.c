@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpauth.h"
 #include "log.h"
 #include "mem.h"
 #include "relay.h"
@@ -29,13 +30,6 @@ bool report_prefix_valid(const char *prefix)
     for (size_t i = 0; i < n; i++)
         if (prefix[i] < '0' || prefix[i] > '9') return false;
     return true;
-}
-
-bool report_scope_allows(const fp_principal_t *p, const char *prefix)
-{
-    size_t n = strlen(p->region);
-    if (n == 0) return true; /* a principal above any one region (province) */
-    return strlen(prefix) >= n && strncmp(prefix, p->region, n) == 0;
 }
 
 static bool s_type_valid(const char *t)

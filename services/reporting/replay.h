@@ -6,8 +6,6 @@
 
 /* Answers in->replay (takes in and frees it when it has answered). */
 void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
-/* Whether principal p may read events of regions starting with prefix (a digit string). */
-bool report_scope_allows(const fp_principal_t *p, const char *prefix);
 /* A region prefix is 0 to 12 digits. */
 bool report_prefix_valid(const char *prefix);
 

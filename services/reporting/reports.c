@@ -15,6 +15,7 @@
 #include <xlsxwriter.h>
 
 #include "date.h"
+#include "httpauth.h"
 #include "log.h"
 #include "mem.h"
 #include "replay.h"
@@ -131,6 +132,7 @@ typedef struct {
     fp_request_t *req;
     Fangpin__V1__ReportingRequest *in;
     fp_http_req_t *http;
+    fp_service_t *svc; /* HTTP: the service, for after the token's lookup */
     s_fmt_t fmt;
     const s_report_t *def;
     char report[64];
@@ -664,6 +666,18 @@ static bool s_query_param(const char *query, const char *name, char *out, size_t
     return true;
 }
 
+/* The download's principal is known (NULL: the reverse proxy authenticates): its region scope,
+ * as GetReport's, then the report. */
+static void s_on_http_auth(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg)
+{
+    s_job_t *j = arg;
+    if (answered || !report_httpauth_scope(req, who, j->prefix)) {
+        s_job_free(j);
+        return;
+    }
+    s_run(j->svc, j);
+}
+
 bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
 {
     const char *path = fp_http_req_path(req);
@@ -694,7 +708,8 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
         s_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         return true;
     }
-    s_run(svc, j);
+    j->svc = svc;
+    report_httpauth(svc, req, s_on_http_auth, j);
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpauth.h"
 #include "log.h"
 #include "mem.h"
 #include "replay.h"
@@ -157,6 +158,8 @@ static void s_reply(fp_http_req_t *req, int status, const char *msg)
     fp_http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg);
+
 bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
 {
     if (strcmp(fp_http_req_path(req), "/events") != 0) return false;
@@ -196,6 +199,20 @@ bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
     st->req = req;
     st->last = last;
     memcpy(st->prefix, prefix, strlen(prefix) + 1); /* valid: at most 12 digits */
+    report_httpauth(s->svc, req, s_on_auth, st);
+    return true;
+}
+
+/* The stream's principal is known (NULL: the reverse proxy authenticates): its region scope, as
+ * Replay's, then the stream starts. */
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg)
+{
+    report_sse_stream_t *st = arg;
+    report_sse_t *s = st->owner;
+    if (answered || !report_httpauth_scope(req, who, st->prefix)) {
+        free(st);
+        return;
+    }
     st->next = s->streams;
     if (s->streams) s->streams->prev = st;
     s->streams = st;
@@ -203,7 +220,6 @@ bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
     fp_http_stream_write(req, ": fangpin events\n\n", 18);
     fp_http_req_on_close(req, s_on_gone, st);
     s_pump(st);
-    return true;
 }
 
 int report_sse_start(report_sse_t *s, report_relay_t *relay, fp_service_t *svc)
@@ -217,8 +233,6 @@ int report_sse_start(report_sse_t *s, report_relay_t *relay, fp_service_t *svc)
     s->keepalive.data = s;
     uv_timer_start(&s->keepalive, s_on_keepalive, 15000, 15000);
     s->timer_started = true;
-    fp_log_warn("serving the unauthenticated /events stream on the HTTP port: keep it behind the county's"
-                " reverse proxy");
     return 0;
 }
 

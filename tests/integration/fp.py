@@ -80,16 +80,24 @@ def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
     return p
 
 
+def token(ci, principal, *more):
+    """A bearer token for the reporting HTTP port, issued by `fangpinctl token add` to principal."""
+    t = ctl(["token", "add", "--principal", principal] + list(more), ci).stdout.strip()
+    assert t.startswith("fpt_") and len(t) == 47, t
+    return t
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def http_get(url, timeout=5):
-    """Returns (status, body) for a GET; (0, error) when nothing answers."""
+def http_get(url, timeout=5, token=None):
+    """Returns (status, body) for a GET (with token as a bearer token); (0, error) when nothing answers."""
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()

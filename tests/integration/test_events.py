@@ -221,7 +221,15 @@ class Events(unittest.TestCase):
     def test_sse_stream_replays_then_follows(self):
         fp.sql(self.ci, insert_sql(3, T2, "household.identified"))
         self.wait_published()
-        proc = subprocess.Popen(["curl", "-sN", "--max-time", "4",
+        # a township's token (as an EventSource sends it: access_token) reads its township only
+        town = fp.token(self.ci, "actor:130822112:zhang")
+        st, body = fp.http_get(f"{self.svc.http}/events?region=130822100&from=0&access_token={town}")
+        self.assertEqual(st, 403)
+        self.assertIn("130822112", body)
+        st, body = fp.http_get(f"{self.svc.http}/events?region=130822100&from=0")
+        self.assertEqual(st, 401)
+        admin = fp.token(self.ci, "admin:county-it")
+        proc = subprocess.Popen(["curl", "-sN", "--max-time", "4", "-H", f"Authorization: Bearer {admin}",
                                  f"{self.svc.http}/events?region=130822100&from=0"],
                                 stdout=subprocess.PIPE, text=True)
         time.sleep(1.5)
@@ -234,8 +242,28 @@ class Events(unittest.TestCase):
         self.assertEqual(ids, want)
         self.assertEqual(events[-2:], ["plan.created", "plan.created"])
         self.assertIn('"region":"130822100001"', out)
-        st, _ = fp.http_get(f"{self.svc.http}/events?region=13x")
+        st, _ = fp.http_get(f"{self.svc.http}/events?region=13x", token=admin)
         self.assertEqual(st, 400)
+        # the township's own stream, through the query parameter: its events (T1), none of the others
+        fp.sql(self.ci, insert_sql(2, T1, "plan.created"))
+        self.wait_published()
+        proc = subprocess.Popen(["curl", "-sN", "--max-time", "2",
+                                 f"{self.svc.http}/events?region=130822112&from=0&access_token={town}"],
+                                stdout=subprocess.PIPE, text=True)
+        out, _ = proc.communicate(timeout=20)
+        self.assertTrue(out.startswith(": fangpin events"), out)
+        ids = [int(l[3:].strip()) for l in out.splitlines() if l.startswith("id:")]
+        want = [int(r[0]) for r in fp.sql(self.ci, "SELECT position FROM events WHERE region_code LIKE '130822112%'"
+                                                   " ORDER BY position")]
+        self.assertGreaterEqual(len(want), 2)
+        self.assertEqual(ids, want)
+
+
+    def test_http_auth_setting_is_checked(self):
+        s = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_REPORTING_HTTP_AUTH": "none"}, wait_ready=False)
+        self.assertEqual(s.proc.wait(20), 1)
+        self.assertIn("FANGPIN_REPORTING_HTTP_AUTH must be token or proxy", s.log())
+        s.stop()
 
 
 class Ordering(unittest.TestCase):

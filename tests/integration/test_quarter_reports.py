@@ -397,7 +397,8 @@ class QuarterReports(unittest.TestCase):
         k.register("province", "actor:13:zhao", kind="actor", level="province", region="13")
         cls.open = fp.Service("reporting", cls.ci, k, env={"FANGPIN_TODAY": TODAY_OPEN,
                                                            "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0",
-                                                           "FANGPIN_REPORTING_HTTP_REPORTS": "true"})
+                                                           "FANGPIN_REPORTING_HTTP_REPORTS": "true",
+                                                           "FANGPIN_REPORTING_HTTP_AUTH": "proxy"})
         cls.closed = fp.Service("reporting", cls.ci, k, env={"FANGPIN_TODAY": TODAY_CLOSED,
                                                              "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "200"})
 
@@ -666,6 +667,7 @@ class QuarterReports(unittest.TestCase):
         self.assertEqual(self.report("scale_quarterly", key="county", prefix=TOWNSHIP).status.code, Code.OK)
 
     def test_http_download(self):
+        # FANGPIN_REPORTING_HTTP_AUTH=proxy: no token, any region (the reverse proxy authenticates)
         import urllib.request
         url = f"{self.open.http}/reports/measures_quarterly?region={COUNTY}&period={QUARTER}&format=csv"
         with urllib.request.urlopen(url, timeout=20) as r:

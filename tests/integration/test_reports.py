@@ -300,16 +300,44 @@ class Reports(unittest.TestCase):
         r = self.call(self.open, "admin", get_report=dict(report="nope", region_prefix=COUNTY, period=PERIOD))
         self.assertEqual(r.status.code, Code.BAD_REQUEST)
 
-    def get(self, url):
+    def get(self, url, token=None):
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
         try:
-            with urllib.request.urlopen(url, timeout=20) as r:
+            with urllib.request.urlopen(req, timeout=20) as r:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
     def test_http_download(self):
         q = f"region={COUNTY}&period={PERIOD}"
-        st, h, body = self.get(f"{self.open.http}/reports/lead_verification_monthly?{q}&format=csv")
+        url = f"{self.open.http}/reports/lead_verification_monthly?{q}&format=csv"
+        # a bearer token (FANGPIN_REPORTING_HTTP_AUTH=token, the default), within its principal's region
+        st, h, body = self.get(url)
+        self.assertEqual((st, h["WWW-Authenticate"]), (401, 'Bearer realm="fangpin"'), body)
+        self.assertIn("fangpinctl token add", body.decode())
+        st, h, body = self.get(url, token="fpt_short")
+        self.assertEqual((st, h["WWW-Authenticate"]), (401, 'Bearer realm="fangpin", error="invalid_token"'))
+        self.assertEqual(self.get(url, token="fpt_" + "A" * 43)[0], 401)  # well formed, never issued
+        town = fp.token(self.ci, "actor:130822112:zhang", "--label", "乡镇大屏")
+        st, _, body = self.get(url, token=town)
+        self.assertEqual(st, 403)
+        self.assertIn("130822112", body.decode())
+        self.assertEqual(self.get(url.replace(f"region={COUNTY}", f"region={TOWNSHIP}"), token=town)[0], 200)
+        county = fp.token(self.ci, "actor:130822:wang", "--days", "30")
+        self.assertEqual(self.get(f"{url}&access_token={county}")[0], 200)  # as a browser's link would
+        rows = fp.sql(self.ci, "SELECT principal_id, label, expires_at > now() + interval '29 days', last_used_at"
+                               " IS NOT NULL, length(token_sha256) FROM http_tokens ORDER BY id")
+        self.assertEqual(rows, [("actor:130822112:zhang", "乡镇大屏", "", "t", "32"),
+                                ("actor:130822:wang", "", "t", "t", "32")])
+        self.assertNotIn(county, repr(fp.sql(self.ci, "SELECT * FROM http_tokens")))  # only its hash is kept
+        listed = fp.ctl(["token", "list"], self.ci).stdout
+        self.assertIn("actor:130822112:zhang", listed)
+        self.assertIn("乡镇大屏", listed)
+        self.assertNotIn(town, listed)
+        self.assertEqual(fp.ctl(["token", "add", "--principal", "actor:nobody"], self.ci, check=False).returncode, 1)
+        self.assertEqual(fp.ctl(["token", "add", "--principal", "actor:130822:wang", "--days", "0"], self.ci,
+                                check=False).returncode, 2)
+        st, h, body = self.get(url, token=county)
         self.assertEqual(st, 200, body)
         self.assertEqual(h["Content-Disposition"],
                          'attachment; filename="lead_verification_monthly-130822-2026-10.csv"')
@@ -317,12 +345,24 @@ class Reports(unittest.TestCase):
         self.assertTrue(body.startswith(b"\xef\xbb\xbf" + ",".join(HEADERS).encode()))
         total = self.report().report.rows[-1]
         self.assertTrue(body.endswith(("合计," + ",".join(str(getattr(total, f)) for f in FIELDS) + "\r\n").encode()))
-        st, h, body = self.get(f"{self.open.http}/reports/lead_verification_monthly?{q}&format=xlsx")
+        st, h, body = self.get(f"{self.open.http}/reports/lead_verification_monthly?{q}&format=xlsx", token=county)
         self.assertEqual(st, 200)
         self.assertIn(".xlsx", h["Content-Disposition"])
         self.assertIn("接收", self.xlsx_text(body)[1])
-        self.assertEqual(self.get(f"{self.open.http}/reports/lead_verification_monthly?region=1&period={PERIOD}")[0], 400)
-        self.assertEqual(self.get(f"{self.open.http}/reports/other?{q}")[0], 404)
+        self.assertEqual(self.get(f"{self.open.http}/reports/lead_verification_monthly?region=1&period={PERIOD}",
+                                  token=county)[0], 400)
+        self.assertEqual(self.get(f"{self.open.http}/reports/other?{q}", token=county)[0], 404)
+        # revoked: refused at the next request; so is a token of a disabled principal
+        tid = fp.sql(self.ci, "SELECT id FROM http_tokens WHERE principal_id = 'actor:130822:wang'")[0][0]
+        self.assertIn(f"revoked token {tid}", fp.ctl(["token", "revoke", tid], self.ci).stdout)
+        self.assertEqual(self.get(url, token=county)[0], 401)
+        self.assertEqual(fp.ctl(["token", "revoke", tid], self.ci, check=False).returncode, 1)
+        self.assertEqual(self.get(url.replace(f"region={COUNTY}", f"region={TOWNSHIP}"), token=town)[0], 200)
+        fp.sql(self.ci, "UPDATE principals SET disabled_at = now() WHERE id = 'actor:130822112:zhang'")
+        try:
+            self.assertEqual(self.get(url.replace(f"region={COUNTY}", f"region={TOWNSHIP}"), token=town)[0], 401)
+        finally:
+            fp.sql(self.ci, "UPDATE principals SET disabled_at = NULL WHERE id = 'actor:130822112:zhang'")
         # off by default
         self.assertEqual(self.get(f"{self.closed.http}/reports/lead_verification_monthly?{q}&format=csv")[0], 404)
 

@@ -31,5 +31,6 @@ int ctl_cmd_measure(int argc, char **argv); /* measure add|status */
 int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary */
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 int ctl_cmd_report(int argc, char **argv);  /* report get|reopen (report.c) */
+int ctl_cmd_token(int argc, char **argv);   /* token add|list|revoke (token.c) */
 
 #endif

@@ -58,7 +58,10 @@ static void s_usage(FILE *out)
             "  eliminate PLAN EVENT ...   risk elimination: nominate, post_notice, objection, approve,\n"
             "                             confirm, announce, return, refuse, undo (see plan --help)\n"
             "  report get|reopen REPORT --region PREFIX --period P [--format table|csv|xlsx] [--out F]\n"
-            "                             a report as a table in the terminal, saved as CSV or XLSX\n\n"
+            "                             a report as a table in the terminal, saved as CSV or XLSX\n"
+            "  token add --principal ID [--label TEXT] [--days N] | list [--principal ID] | revoke ID\n"
+            "                             bearer tokens for the reporting HTTP port (downloads, /events);\n"
+            "                             add prints the new token once on stdout\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
                 {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
                 {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case},
                 {"plan", ctl_cmd_plan}, {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},
-                {"eliminate", ctl_cmd_eliminate}, {"report", ctl_cmd_report}};
+                {"eliminate", ctl_cmd_eliminate}, {"report", ctl_cmd_report}, {"token", ctl_cmd_token}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

@@ -1,0 +1,182 @@
+/* httpauth.c: bearer tokens on the reporting service's HTTP port (see httpauth.h). The token is
+ * looked up by its SHA-256 (computed by PostgreSQL: the service never stores or logs a token),
+ * with the principal it was issued to; the same statement stamps the token's last use. */
+#include "httpauth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "mem.h"
+
+#define S_PREFIX "fpt_"
+#define S_TOKEN_LEN (4 + 43) /* fpt_ + 32 random bytes in unpadded base64url */
+
+static bool s_proxy; /* FANGPIN_REPORTING_HTTP_AUTH=proxy */
+
+int report_httpauth_start(fp_service_t *svc)
+{
+    const char *mode = fp_service_str(svc, "FANGPIN_REPORTING_HTTP_AUTH");
+    if (mode && !strcmp(mode, "proxy")) {
+        s_proxy = true;
+        fp_log_warn("the HTTP port's downloads and /events take no token (FANGPIN_REPORTING_HTTP_AUTH=proxy): keep it"
+                    " behind the county's reverse proxy, which authenticates");
+        return 0;
+    }
+    if (mode && !strcmp(mode, "token")) {
+        s_proxy = false;
+        return 0;
+    }
+    fp_log_error("FANGPIN_REPORTING_HTTP_AUTH must be token or proxy", "value", mode ? mode : "");
+    return 1;
+}
+
+static bool s_token_ok(const char *t, size_t n)
+{
+    if (n != S_TOKEN_LEN || strncmp(t, S_PREFIX, 4) != 0) return false;
+    for (size_t i = 4; i < n; i++) {
+        char c = t[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool s_copy(const char *t, size_t n, char *out, size_t outlen)
+{
+    if (!s_token_ok(t, n) || n >= outlen) return false;
+    memcpy(out, t, n);
+    out[n] = '\0';
+    return true;
+}
+
+bool report_httpauth_token(const char *authorization, const char *query, char *out, size_t outlen)
+{
+    if (!out || outlen == 0) return false;
+    out[0] = '\0';
+    if (authorization && *authorization) { /* "Bearer <token>", the scheme in any case */
+        const char *a = authorization;
+        while (*a == ' ' || *a == '\t') a++;
+        if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\t')) return false;
+        a += 6;
+        while (*a == ' ' || *a == '\t') a++;
+        size_t n = strlen(a);
+        while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
+        return s_copy(a, n, out, outlen);
+    }
+    static const char name[] = "access_token=";
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len >= sizeof name - 1 && strncmp(p, name, sizeof name - 1) == 0)
+            return s_copy(p + sizeof name - 1, len - (sizeof name - 1), out, outlen);
+        p = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+static void s_text(fp_http_req_t *req, int status, const char *en, const char *zh)
+{
+    char body[512];
+    int n = snprintf(body, sizeof body, "%s\n%s\n", en, zh);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof body) n = (int)sizeof body - 1;
+    fp_http_reply(req, status, "text/plain; charset=utf-8", body, (size_t)n);
+}
+
+static void s_unauthorized(fp_http_req_t *req, const char *error, const char *en, const char *zh)
+{
+    char h[128];
+    snprintf(h, sizeof h, "Bearer realm=\"fangpin\"%s%s%s", error ? ", error=\"" : "", error ? error : "",
+             error ? "\"" : "");
+    fp_http_req_add_header(req, "WWW-Authenticate", h);
+    s_text(req, 401, en, zh);
+}
+
+typedef struct {
+    fp_http_req_t *req;
+    report_httpauth_fn cb;
+    void *arg;
+} s_lookup_t;
+
+static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_lookup_t *l = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (res) fp_log_error("token lookup failed", "error", PQresultErrorMessage(res));
+        fp_http_req_add_header(l->req, "Retry-After", "5");
+        s_text(l->req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
+        l->cb(l->req, NULL, true, l->arg);
+    } else if (PQntuples(res) != 1) {
+        s_unauthorized(l->req, "invalid_token", "the token is unknown, revoked or expired, or its principal is disabled",
+                       "令牌无效、已吊销或已过期，或其所属用户已停用");
+        l->cb(l->req, NULL, true, l->arg);
+    } else {
+        fp_principal_t who = {0};
+        snprintf(who.id, sizeof who.id, "%s", PQgetvalue(res, 0, 0));
+        snprintf(who.kind, sizeof who.kind, "%s", PQgetvalue(res, 0, 1));
+        snprintf(who.display_name, sizeof who.display_name, "%s", PQgetvalue(res, 0, 2));
+        snprintf(who.level, sizeof who.level, "%s", PQgetvalue(res, 0, 3));
+        snprintf(who.region, sizeof who.region, "%s", PQgetvalue(res, 0, 4));
+        snprintf(who.department, sizeof who.department, "%s", PQgetvalue(res, 0, 5));
+        snprintf(who.county, sizeof who.county, "%s", PQgetvalue(res, 0, 6));
+        l->cb(l->req, &who, false, l->arg);
+    }
+    free(l);
+}
+
+void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg)
+{
+    if (s_proxy) {
+        cb(req, NULL, false, arg);
+        return;
+    }
+    char token[S_TOKEN_LEN + 1];
+    if (!report_httpauth_token(fp_http_req_header(req, "Authorization"), fp_http_req_query(req), token,
+                               sizeof token)) {
+        bool given = fp_http_req_header(req, "Authorization") || strstr(fp_http_req_query(req), "access_token=");
+        s_unauthorized(req, given ? "invalid_token" : NULL,
+                       given ? "the token is malformed (fpt_ and 43 characters)"
+                             : "a token is required: Authorization: Bearer fpt_... (or access_token=fpt_...)",
+                       given ? "令牌格式错误" : "须提供访问令牌（fangpinctl token add 签发）");
+        cb(req, NULL, true, arg);
+        return;
+    }
+    if (!fp_service_db_ready(svc)) {
+        fp_http_req_add_header(req, "Retry-After", "5");
+        s_text(req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
+        cb(req, NULL, true, arg);
+        return;
+    }
+    s_lookup_t *l = fp_new(s_lookup_t);
+    l->req = req;
+    l->cb = cb;
+    l->arg = arg;
+    const char *p[1] = {token};
+    fp_db_query(fp_service_db(svc), 0,
+                "UPDATE http_tokens t SET last_used_at = now() FROM principals p"
+                " WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND p.id = t.principal_id"
+                " AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.disabled_at IS NULL"
+                " RETURNING p.id, p.kind, p.display_name, coalesce(p.level, ''), p.region_code,"
+                " coalesce(p.department_code, ''), coalesce(p.county_code, '')",
+                1, p, s_on_lookup, l);
+}
+
+bool report_scope_allows(const fp_principal_t *p, const char *prefix)
+{
+    size_t n = strlen(p->region);
+    if (n == 0) return true; /* a principal above any one region (province) */
+    return strlen(prefix) >= n && strncmp(prefix, p->region, n) == 0;
+}
+
+bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const char *prefix)
+{
+    if (!who || report_scope_allows(who, prefix)) return true;
+    char en[200], zh[200];
+    snprintf(en, sizeof en, "your token may read region %s only: ask for a region inside it", who->region);
+    snprintf(zh, sizeof zh, "您的令牌只能查看 %s 区域内的数据，请在该区域内查询", who->region);
+    s_text(req, 403, en, zh);
+    return false;
+}

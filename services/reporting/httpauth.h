@@ -1,0 +1,41 @@
+/* httpauth.h: who asks on the reporting service's HTTP port (report downloads, the /events
+ * stream). FANGPIN_REPORTING_HTTP_AUTH=token (the default): each request carries a bearer token
+ * that `fangpinctl token add` issued to a registered principal (migration 015, http_tokens: only
+ * its SHA-256 is stored), in an `Authorization: Bearer` header or, for a browser's EventSource
+ * that cannot set headers, an `access_token` query parameter; the principal's region scope then
+ * applies as on the ROUTER. =proxy: no token, every region: the county's reverse proxy
+ * authenticates (the behaviour before 015). */
+#ifndef REPORT_HTTPAUTH_H
+#define REPORT_HTTPAUTH_H
+#include <stdbool.h>
+
+#include "auth.h"
+#include "http.h"
+#include "service.h"
+
+/* Reads FANGPIN_REPORTING_HTTP_AUTH; 1 (logged) when it is neither token nor proxy. */
+int report_httpauth_start(fp_service_t *svc);
+
+/* Called once: with the principal of the request (NULL in proxy mode: no scope), or with
+ * answered true when the request was already answered (401 without a valid token, 503 without
+ * the database): then only arg is to be released. */
+typedef void (*report_httpauth_fn)(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg);
+
+/* Authenticates req and calls cb (now in proxy mode, after a database lookup in token mode). */
+void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg);
+
+/* True when who (NULL: proxy mode) may read region prefix; else answers req 403 (text, both
+ * languages) and returns false. */
+bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const char *prefix);
+
+/* Whether principal p (on the ROUTER or by its token) may read regions starting with prefix (a
+ * digit string): its region is a prefix of it; a principal with no region (province) reads all.
+ * Pure; unit-tested. */
+bool report_scope_allows(const fp_principal_t *p, const char *prefix);
+
+/* The bearer token of the request: the Authorization header's, else the access_token query
+ * parameter's, copied into out; false when there is none or it is not a well-formed token
+ * (fpt_ and 43 base64url characters). Pure; unit-tested. */
+bool report_httpauth_token(const char *authorization, const char *query, char *out, size_t outlen);
+
+#endif

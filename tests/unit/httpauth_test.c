@@ -1,0 +1,103 @@
+/* httpauth_test.c: the reporting service's bearer token parsing (report_httpauth_token): the
+ * Authorization header first, else the access_token query parameter; only fpt_ and 43 base64url
+ * characters pass, whitespace around the header's token aside. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "../../services/reporting/httpauth.c"
+
+#define TOK "fpt_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM-_01"
+
+static bool s_tok(const char *authz, const char *query, char *out)
+{
+    return report_httpauth_token(authz, query, out, 64);
+}
+
+static void test_header(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(strlen(TOK), 47);
+    assert_true(s_tok("Bearer " TOK, "", out));
+    assert_string_equal(out, TOK);
+    assert_true(s_tok("bearer\t" TOK "  ", NULL, out)); /* the scheme in any case; blanks around */
+    assert_string_equal(out, TOK);
+    assert_true(s_tok("  BEARER   " TOK, "access_token=fpt_x", out));
+    assert_string_equal(out, TOK);
+    /* a header wins even when it is bad: the query is not a fallback for a wrong header */
+    assert_false(s_tok("Basic dXNlcjpwYXNz", "access_token=" TOK, out));
+    assert_string_equal(out, "");
+    assert_false(s_tok("Bearer", "", out));
+    assert_false(s_tok("Bearer ", "", out));
+    assert_false(s_tok("Bearer" TOK, "", out));         /* no blank after the scheme */
+    assert_false(s_tok("Bearer " TOK "x", "", out));     /* 48 characters */
+    assert_false(s_tok("Bearer fpt_abc", "", out));      /* short */
+    assert_false(s_tok("Bearer " TOK " " TOK, "", out)); /* two tokens */
+}
+
+static void test_query(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_true(s_tok(NULL, "access_token=" TOK, out));
+    assert_string_equal(out, TOK);
+    assert_true(s_tok("", "region=130822&access_token=" TOK "&from=0", out));
+    assert_string_equal(out, TOK);
+    assert_false(s_tok(NULL, "region=130822", out));
+    assert_false(s_tok(NULL, "", out));
+    assert_false(s_tok(NULL, NULL, out));
+    assert_false(s_tok(NULL, "xaccess_token=" TOK, out));          /* another parameter's name */
+    assert_false(s_tok(NULL, "access_token=" TOK "%00", out));     /* percent-encoding is not a token */
+    assert_false(s_tok(NULL, "access_token=", out));
+}
+
+static void test_characters(void **state)
+{
+    (void)state;
+    char out[64];
+    char t[48];
+    memcpy(t, TOK, sizeof t);
+    for (int c = 1; c < 256; c++) {
+        t[20] = (char)c;
+        char h[64];
+        snprintf(h, sizeof h, "Bearer %s", t);
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+        assert_int_equal(s_tok(h, "", out), ok);
+    }
+    memcpy(t, TOK, sizeof t);
+    t[0] = 'F'; /* the prefix is lower case */
+    char h[64];
+    snprintf(h, sizeof h, "Bearer %s", t);
+    assert_false(s_tok(h, "", out));
+    /* out too small for the token: refused, not truncated */
+    assert_false(report_httpauth_token("Bearer " TOK, "", out, 47));
+    assert_true(report_httpauth_token("Bearer " TOK, "", out, 48));
+    assert_false(report_httpauth_token("Bearer " TOK, "", NULL, 48));
+}
+
+static void test_scope(void **state)
+{
+    (void)state;
+    fp_principal_t t = {.region = "130822112"}, prov = {.region = ""};
+    assert_true(report_scope_allows(&t, "130822112"));
+    assert_true(report_scope_allows(&t, "130822112001"));
+    assert_false(report_scope_allows(&t, "13082211"));  /* wider */
+    assert_false(report_scope_allows(&t, "130822113"));  /* a neighbour */
+    assert_false(report_scope_allows(&t, ""));
+    assert_true(report_scope_allows(&prov, ""));
+    assert_true(report_scope_allows(&prov, "13"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header),
+        cmocka_unit_test(test_query),
+        cmocka_unit_test(test_characters),
+        cmocka_unit_test(test_scope),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
