@@ -77,6 +77,10 @@ uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
 fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
 fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
+const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id)
+{
+    return user_id ? fp_auth_principal(svc->auth, user_id) : NULL;
+}
 const fp_cfg_t *fp_service_config(fp_service_t *svc) { return svc->cfg; }
 const char *fp_service_name(const fp_service_t *svc) { return svc->def->name; }
 const char *fp_service_str(fp_service_t *svc, const char *env) { return fp_config_str(svc->cfg, env); }

@@ -54,6 +54,9 @@ uv_loop_t *fp_service_loop(fp_service_t *svc);
 fp_db_t *fp_service_db(fp_service_t *svc);
 fp_metrics_t *fp_service_metrics(fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
+/* The registered principal of a ZAP user id (zmq_msg_gets(msg, "User-Id") on any of the
+ * service's CURVE sockets), or NULL when its key is revoked or its principal disabled. */
+const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id);
 const fp_cfg_t *fp_service_config(fp_service_t *svc);
 const char *fp_service_name(const fp_service_t *svc);
 /* The setting env of this service's configuration table (common and extra entries). */

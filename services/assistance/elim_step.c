@@ -183,7 +183,7 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
     if (*C(19)) prm.notice_days = atoi(C(19));
     j->prm = prm;
     Fangpin__V1__EliminationStep *s = j->msg->elimination_step;
-    assist_elim_event_kind_t kind;
+    assist_elim_event_kind_t kind = ASSIST_EE_COUNT_; /* checked in assist_elim_prepare */
     s_event_of(s->event, &kind);
     if (kind == ASSIST_EE_NOMINATE) {
         int64_t months[ASSIST_MAX_MONTHS];

@@ -171,6 +171,26 @@ bool report_scope_allows(const fp_principal_t *p, const char *prefix)
     return strlen(prefix) >= n && strncmp(prefix, p->region, n) == 0;
 }
 
+int report_pub_grant(const char *region, const char *topic, size_t len, const char *out[2], size_t outlen[2])
+{
+    size_t rlen = strlen(region);
+    if (rlen == 0 || (len > 0 && (topic[0] < '0' || topic[0] > '9')) ||
+        (len >= rlen && memcmp(topic, region, rlen) == 0)) {
+        out[0] = topic;
+        outlen[0] = len;
+        return 1;
+    }
+    if (len < rlen && memcmp(region, topic, len) == 0) {
+        out[0] = region;
+        outlen[0] = rlen;
+        if (len > 0) return 1;
+        out[1] = "HEARTBEAT";
+        outlen[1] = 9;
+        return 2;
+    }
+    return 0;
+}
+
 bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const char *prefix)
 {
     if (!who || report_scope_allows(who, prefix)) return true;

@@ -33,6 +33,16 @@ bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const 
  * Pure; unit-tested. */
 bool report_scope_allows(const fp_principal_t *p, const char *prefix);
 
+/* The event XPUB's subscriptions (relay.c): what a subscriber whose principal has region
+ * `region` is subscribed to when it asks for topic prefix topic[0..len). Writes 0, 1 or 2
+ * prefixes to out/outlen (pointing into region, topic or a constant) and returns how many:
+ * - no region (province), a prefix inside the region, or one that is not a region code (it can
+ *   only match HEARTBEAT): as asked;
+ * - a prefix wider than the region ("", "13", "1308"): the region instead, and for "" (all)
+ *   HEARTBEAT too;
+ * - another region: none. Pure; unit-tested. */
+int report_pub_grant(const char *region, const char *topic, size_t len, const char *out[2], size_t outlen[2]);
+
 /* The bearer token of the request: the Authorization header's, else the access_token query
  * parameter's, copied into out; false when there is none or it is not a well-formed token
  * (fpt_ and 43 base64url characters). Pure; unit-tested. */

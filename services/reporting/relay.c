@@ -25,6 +25,7 @@
 #include <zmq.h>
 
 #include "cert.h"
+#include "httpauth.h"
 #include "log.h"
 #include "mem.h"
 
@@ -332,6 +333,37 @@ static void s_on_beat(uv_timer_t *t)
     s_run(r); /* the periodic scan: NOTIFY is only a hint */
 }
 
+/* A subscriber's (un)subscription on the XPUB: byte 1 (subscribe) or 0 (unsubscribe), then the
+ * topic prefix. ZMQ_XPUB_MANUAL applies nothing by itself: the (un)subscriptions set here, right
+ * after receiving the message, apply to the pipe it came from, and to no other. A subscriber
+ * of a revoked key, or one asking for another region, gets nothing; one asking for more than its
+ * region gets its region (and the heartbeat). */
+static void s_on_subscription(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
+{
+    report_relay_t *r = arg;
+    if (m->nparts != 1 || m->truncated) return;
+    zmq_msg_t *f = &m->parts[0];
+    size_t len = zmq_msg_size(f);
+    const char *data = zmq_msg_data(f);
+    if (len < 1 || (data[0] != 0 && data[0] != 1)) return;
+    const fp_principal_t *who = fp_service_principal(r->svc, zmq_msg_gets(f, "User-Id"));
+    const char *out[2];
+    size_t outlen[2];
+    int n = who ? report_pub_grant(who->region, data + 1, len - 1, out, outlen) : 0;
+    for (int i = 0; i < n; i++)
+        zmq_setsockopt(r->pub, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, out[i], outlen[i]);
+    if (data[0] && (n == 0 || out[0] != data + 1)) {
+        char topic[64];
+        size_t k = len - 1 < sizeof topic - 1 ? len - 1 : sizeof topic - 1;
+        for (size_t i = 0; i < k; i++) topic[i] = data[1 + i] >= 0x20 && data[1 + i] < 0x7f ? data[1 + i] : '?';
+        topic[k] = '\0';
+        fp_counter_add(n == 0 ? r->c_sub_refused : r->c_sub_narrowed, 1);
+        fp_log_info(n == 0 ? "event subscription refused: outside the key's region"
+                           : "event subscription narrowed to the key's region",
+                    "principal", who ? who->id : "(revoked)", "asked", topic, "region", who ? who->region : "");
+    }
+}
+
 int report_relay_start(report_relay_t *r, fp_service_t *svc)
 {
     r->svc = svc;
@@ -341,6 +373,10 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     r->c_republished = fp_metrics_counter(m, "fangpin_events_republished_total",
                                           "Events published again after a restart or reconnect.", "");
     r->g_position = fp_metrics_gauge(m, "fangpin_events_position", "Highest event position published.", "");
+    r->c_sub_narrowed = fp_metrics_counter(m, "fangpin_event_subscriptions_narrowed_total",
+                                           "Event PUB subscriptions wider than the key's region, given its region.", "");
+    r->c_sub_refused = fp_metrics_counter(m, "fangpin_event_subscriptions_refused_total",
+                                          "Event PUB subscriptions outside the key's region (or of a revoked key).", "");
 
     char path[4096];
     fp_cert_t cert;
@@ -349,9 +385,12 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
         fp_log_error("cannot read the reporting secret certificate for the PUB socket", "path", path);
         return 1;
     }
-    /* ZAP is per context: the service's handler, already bound, authenticates subscribers too. */
-    r->pub = zmq_socket(fp_service_zctx(svc), ZMQ_PUB);
+    /* ZAP is per context: the service's handler, already bound, authenticates subscribers too.
+     * XPUB in manual mode: each subscription reaches s_on_subscription, which applies what the
+     * subscriber's principal may read (report_pub_grant) instead of what it asked for. */
+    r->pub = zmq_socket(fp_service_zctx(svc), ZMQ_XPUB);
     int one = 1, linger = 0, hwm = (int)fp_service_int(svc, "FANGPIN_ZMQ_HWM");
+    zmq_setsockopt(r->pub, ZMQ_XPUB_MANUAL, &one, sizeof one);
     int64_t maxmsg = 4096; /* subscribers only send subscriptions */
     zmq_setsockopt(r->pub, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(r->pub, ZMQ_CURVE_SECRETKEY, cert.secret_key, 40);
@@ -366,7 +405,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
         r->pub = NULL;
         return 1;
     }
-    fp_zsock_new(fp_service_loop(svc), r->pub, NULL, r, &r->zpub);
+    fp_zsock_new(fp_service_loop(svc), r->pub, s_on_subscription, r, &r->zpub);
 
     fp_db_opts_t o = {.backoff_min_ms = 100,
                       .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),

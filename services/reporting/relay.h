@@ -16,7 +16,7 @@ typedef void (*report_event_fn)(const Fangpin__V1__Event *ev, void *arg);
 typedef struct {
     fp_service_t *svc;
     fp_db_t *db;             /* the relay's own connection: LISTEN fangpin_events, claim transactions */
-    void *pub;               /* PUB, CURVE server */
+    void *pub;               /* XPUB (manual subscriptions, by the key's region), CURVE server */
     fp_zsock_t *zpub;
     uv_timer_t beat;         /* heartbeat, and a periodic scan */
     bool beat_started;
@@ -29,7 +29,7 @@ typedef struct {
     int64_t marked;          /* highest position known recorded in relay_state.published */
     report_event_fn listener;
     void *listener_arg;
-    fp_counter_t *c_published, *c_republished;
+    fp_counter_t *c_published, *c_republished, *c_sub_narrowed, *c_sub_refused;
     fp_gauge_t *g_position;
 } report_relay_t;
 

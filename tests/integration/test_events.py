@@ -146,6 +146,42 @@ class Events(unittest.TestCase):
         county.close()
         town.close()
 
+    def test_pub_keeps_to_the_keys_region(self):
+        # a township's key: "" (everything) gives its township and the heartbeat, the county's
+        # prefix is narrowed to its township, a neighbour's prefix gives nothing
+        everything = Sub(self.svc, self.pub, key="township", topics=("",))
+        county = Sub(self.svc, self.pub, key="township", topics=("130822",))
+        neighbour = Sub(self.svc, self.pub, key="township", topics=("130822100",))
+        time.sleep(0.5)  # let the subscriptions reach the PUB
+        before = self.head()
+        fp.sql(self.ci, insert_sql(3, T1) + "; " + insert_sql(4, T2) + "; " + insert_sql(5, OTHER))
+        self.wait_published()
+        beats = []
+        end = time.time() + 1.5
+        while time.time() < end:
+            f = everything.recv(100)
+            if f and f[0] == b"HEARTBEAT":
+                beats.append(int(f[1]))
+            elif f:
+                everything.handle(f)
+        county.pump(0.3)
+        neighbour.pump(0.3)
+        mine = [p for p in range(before + 1, self.head() + 1)
+                if fp.sql(self.ci, f"SELECT region_code FROM events WHERE position = {p}")[0][0] == T1]
+        self.assertEqual(len(mine), 3)
+        self.assertEqual(sorted(p for p in everything.seen if p > before), mine)
+        self.assertEqual(sorted(p for p in county.seen if p > before), mine)
+        self.assertEqual([p for p in neighbour.seen if p > before], [])
+        self.assertTrue(beats, "the heartbeat comes with an all-subscription")
+        st, body = fp.http_get(f"{self.svc.http}/metrics")
+        self.assertEqual(st, 200)
+        narrowed = [l for l in body.splitlines() if l.startswith("fangpin_event_subscriptions_narrowed_total")]
+        refused = [l for l in body.splitlines() if l.startswith("fangpin_event_subscriptions_refused_total")]
+        self.assertGreaterEqual(float(narrowed[0].split()[-1]), 2)
+        self.assertGreaterEqual(float(refused[0].split()[-1]), 1)
+        for x in (everything, county, neighbour):
+            x.close()
+
     def test_heartbeats_carry_the_latest_position(self):
         s = Sub(self.svc, self.pub, topics=("HEARTBEAT",))
         fp.sql(self.ci, insert_sql(2, T2))

@@ -91,6 +91,47 @@ static void test_scope(void **state)
     assert_true(report_scope_allows(&prov, "13"));
 }
 
+/* the grant as one string per subscription, "|"-joined ("" when none) */
+static const char *s_grant(const char *region, const char *topic, size_t len)
+{
+    static char buf[128];
+    const char *out[2] = {NULL, NULL};
+    size_t outlen[2] = {0, 0};
+    int n = report_pub_grant(region, topic, len, out, outlen);
+    assert_in_range(n, 0, 2);
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (i) strcat(buf, "|");
+        strncat(buf, out[i], outlen[i]);
+    }
+    return buf;
+}
+#define G(region, topic) s_grant(region, topic, strlen(topic))
+
+static void test_pub_grant(void **state)
+{
+    (void)state;
+    /* a township's key */
+    assert_string_equal(G("130822112", "130822112"), "130822112");
+    assert_string_equal(G("130822112", "130822112001/plan."), "130822112001/plan.");
+    assert_string_equal(G("130822112", "13082211"), "130822112");         /* wider: its region */
+    assert_string_equal(G("130822112", "13"), "130822112");
+    assert_string_equal(G("130822112", ""), "130822112|HEARTBEAT");     /* all: its region, beats */
+    assert_string_equal(G("130822112", "HEARTBEAT"), "HEARTBEAT");
+    assert_string_equal(G("130822112", "H"), "H");                      /* can only match HEARTBEAT */
+    assert_string_equal(G("130822112", "130822113"), "");               /* a neighbour */
+    assert_string_equal(G("130822112", "130821"), "");
+    assert_string_equal(G("130822112", "1308221121"), "1308221121");    /* inside (a village prefix) */
+    assert_string_equal(G("130822112", "130822113001/plan."), "");
+    /* no region (a province-level principal): as asked */
+    assert_string_equal(G("", ""), "");
+    assert_int_equal(report_pub_grant("", "", 0, (const char *[2]){0}, (size_t[2]){0}), 1);
+    assert_string_equal(G("", "13"), "13");
+    /* a topic with a NUL inside is compared as bytes */
+    assert_string_equal(s_grant("130822", "130822\0x", 8), "130822");
+    assert_string_equal(s_grant("130822", "13\0", 3), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_characters),
         cmocka_unit_test(test_scope),
+        cmocka_unit_test(test_pub_grant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
