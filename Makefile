@@ -48,6 +48,7 @@ down:
 # The demo's lead files are for October 2026: its services take 2026-11-24 as today
 # (FANGPIN_TODAY; set it to override) so that those dates stay valid whenever it runs.
 demo: export FANGPIN_TODAY ?= 2026-11-24
+demo: export FANGPIN_REPORTING_DEADLINES_FROM ?= 2026-10
 demo: up
 	@tools/scripts/demo.sh $(BUILD)
 

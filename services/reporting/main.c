@@ -100,6 +100,9 @@ int main(int argc, char **argv)
          " region; proxy: no token, any region (the county's reverse proxy authenticates)", 0, 0, 0},
         {"FANGPIN_REPORTING_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "look for missed deadlines (deadline.missed events) this often; 0 = never", 0, 0, 0},
+        {"FANGPIN_REPORTING_DEADLINES_FROM", FP_CFG_STR, "", 0, 0,
+         "the month (YYYY-MM) the county began running fangpin: the deadline scan announces nothing before it;"
+         " empty = no limit", 0, 0, 0},
         {"FANGPIN_REPORTING_WORK_DB_CONNECTIONS", FP_CFG_INT, "2", 0, 16,
          "database connections for reports and the deadline scan, apart from Replay's and the relay's; 0 = share Replay's",
          0, 0, 0},

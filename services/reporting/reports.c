@@ -123,6 +123,7 @@ static struct {
     int32_t today_override; /* FANGPIN_TODAY; 0 = the real date (UTC+8) */
     bool http;              /* FANGPIN_REPORTING_HTTP_REPORTS */
     int64_t scan_ms;        /* FANGPIN_REPORTING_DEADLINE_SCAN_MS; 0 = off */
+    char scan_from[8];      /* FANGPIN_REPORTING_DEADLINES_FROM: YYYY-MM, "" = no limit */
     uint64_t last_scan;     /* loop time of the last scan started; 0 = none yet */
     bool scanning;          /* a scan is in flight */
 } s_cfg;
@@ -182,6 +183,13 @@ int report_reports_start(fp_service_t *svc)
     }
     s_cfg.http = fp_config_bool(fp_service_config(svc), "FANGPIN_REPORTING_HTTP_REPORTS");
     s_cfg.scan_ms = fp_service_int(svc, "FANGPIN_REPORTING_DEADLINE_SCAN_MS");
+    const char *from = fp_service_str(svc, "FANGPIN_REPORTING_DEADLINES_FROM");
+    fp_period_t fromp;
+    if (from && *from && (strlen(from) != 7 || fp_period_parse(from, &fromp) != FP_OK)) {
+        fp_log_error("FANGPIN_REPORTING_DEADLINES_FROM is not a month (YYYY-MM)", "value", from);
+        return 1;
+    }
+    snprintf(s_cfg.scan_from, sizeof s_cfg.scan_from, "%s", from ? from : "");
     s_cfg.last_scan = 0;
     s_cfg.scanning = false;
     for (int i = 0; i < S_N(s_reports); i++)
@@ -739,6 +747,6 @@ void report_deadline_tick(fp_service_t *svc)
     report_workdb_scan_started(db);
     char today[11];
     fp_date_format(s_today(), today);
-    const char *p[1] = {today};
-    fp_db_query(db, 0, "SELECT report_deadline_scan($1::date)", 1, p, s_on_scan, NULL);
+    const char *p[2] = {today, s_cfg.scan_from};
+    fp_db_query(db, 0, "SELECT report_deadline_scan($1::date, $2)", 2, p, s_on_scan, NULL);
 }

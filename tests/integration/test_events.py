@@ -295,11 +295,14 @@ class Events(unittest.TestCase):
         self.assertEqual(ids, want)
 
 
-    def test_http_auth_setting_is_checked(self):
-        s = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_REPORTING_HTTP_AUTH": "none"}, wait_ready=False)
-        self.assertEqual(s.proc.wait(20), 1)
-        self.assertIn("FANGPIN_REPORTING_HTTP_AUTH must be token or proxy", s.log())
-        s.stop()
+    def test_settings_are_checked(self):
+        for env, msg in (({"FANGPIN_REPORTING_HTTP_AUTH": "none"}, "FANGPIN_REPORTING_HTTP_AUTH must be token or proxy"),
+                         ({"FANGPIN_REPORTING_DEADLINES_FROM": "2026-13"}, "FANGPIN_REPORTING_DEADLINES_FROM is not a month"),
+                         ({"FANGPIN_REPORTING_DEADLINES_FROM": "2026-1"}, "FANGPIN_REPORTING_DEADLINES_FROM is not a month")):
+            s = fp.Service("reporting", self.ci, self.keys, env=env, wait_ready=False)
+            self.assertEqual(s.proc.wait(20), 1, env)
+            self.assertIn(msg, s.log())
+            s.stop()
 
 
 class Ordering(unittest.TestCase):

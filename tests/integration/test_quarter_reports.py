@@ -400,7 +400,8 @@ class QuarterReports(unittest.TestCase):
                                                            "FANGPIN_REPORTING_HTTP_REPORTS": "true",
                                                            "FANGPIN_REPORTING_HTTP_AUTH": "proxy"})
         cls.closed = fp.Service("reporting", cls.ci, k, env={"FANGPIN_TODAY": TODAY_CLOSED,
-                                                             "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "200"})
+                                                             "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "200",
+                                                             "FANGPIN_REPORTING_DEADLINES_FROM": "2026-10"})
 
     @classmethod
     def tearDownClass(cls):
@@ -551,13 +552,19 @@ class QuarterReports(unittest.TestCase):
         live = self.ok("deadlines", period="2026-10")
         self.assertFalse(live.frozen)
         self.assertEqual([r.kind for r in live.rows], ["total"])
-        # the scan (every 200 ms in the closed service, as of 2026-11-27): the months 2026-10 and
-        # 2026-09 and the quarter 2026Q3, one event per late unit, deadline and period
-        want = set()
+        # the scan (every 200 ms in the closed service, as of 2026-11-27) looks at the months 2026-10
+        # and 2026-09 and the quarter 2026Q3, one event per late unit, deadline and period; the
+        # county began with fangpin in 2026-10 (FANGPIN_REPORTING_DEADLINES_FROM), so 2026-09 and
+        # 2026Q3 (ended before it) are not announced
+        want, every = set(), 0
         for period in ("2026-10", "2026-09", QUARTER):
             for deadline, kind, code, d, _ in self.fx.late_units(period, TODAY_CLOSED):
                 region = (COUNTY if kind == "department" else code).ljust(12, "0")
-                want.add((region, deadline, kind, code, period, str(d)))
+                every += 1
+                if period == "2026-10":
+                    want.add((region, deadline, kind, code, period, str(d)))
+        self.assertGreater(every, len(want))
+        self.assertTrue(want)
 
         def events():
             return fp.sql(self.ci, "SELECT region_code, payload::text FROM events WHERE type = 'deadline.missed'")
@@ -569,6 +576,19 @@ class QuarterReports(unittest.TestCase):
         self.assertEqual({(r, p["deadline"], p["unit_kind"], p["unit"], p["period"], p["due_on"]) for r, p in got},
                          want)
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM deadline_misses")[0][0], str(len(want)))
+        # without a start month, the same scan announces all three periods (tried in a transaction
+        # rolled back: nothing stays)
+        import subprocess
+        p = subprocess.run(["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", self.ci, "-c", "BEGIN",
+                            "-c", "DELETE FROM deadline_misses", "-c", f"SELECT report_deadline_scan('{TODAY_CLOSED}')",
+                            "-c", f"SELECT report_deadline_scan('{TODAY_CLOSED}', '2026-09')", "-c", "ROLLBACK"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.split(), [str(every), "0"])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM deadline_misses")[0][0], str(len(want)))
+        p = subprocess.run(["psql", "-X", "-q", "-tA", self.ci, "-c",
+                            f"SELECT report_deadline_scan('{TODAY_CLOSED}', '2026-13')"], capture_output=True, text=True)
+        self.assertIn("p_from must be a month", p.stderr)
 
     # --- freezing, files, arguments -------------------------------------------------------------
 

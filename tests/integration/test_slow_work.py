@@ -25,12 +25,12 @@ T1 = "130822112001"
 
 WRAP_SCAN = f"""
 CREATE TABLE scan_marks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp());
-ALTER FUNCTION report_deadline_scan(date) RENAME TO report_deadline_scan_real;
-CREATE FUNCTION report_deadline_scan(p_today date) RETURNS integer LANGUAGE plpgsql AS $$
+ALTER FUNCTION report_deadline_scan(date, text) RENAME TO report_deadline_scan_real;
+CREATE FUNCTION report_deadline_scan(p_today date, p_from text) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE n integer;
 BEGIN
     PERFORM pg_sleep({{sleep}});
-    n := report_deadline_scan_real(p_today);
+    n := report_deadline_scan_real(p_today, p_from);
     INSERT INTO scan_marks DEFAULT VALUES;
     RETURN n;
 END $$;
