@@ -337,6 +337,20 @@ echo "And the quarter's measures by category (帮扶措施落实情况, 2026Q4),
 $C "$CTL" report get measures_quarterly --region 130822 --period 2026Q4 --format xlsx \
    --out var/demo/130822-2026Q4-measures.xlsx || true
 
+say "The same report as a browser downloads it (GET /reports/..., with a bearer token)"
+echo "County IT issues a token to a principal (fangpinctl token add, shown once, stored as a hash);"
+echo "it reads that principal's region and nothing else:"
+TOKEN=$("$CTL" token add --principal actor:130822:county --label "演示：县级大屏" 2>/dev/null)
+TOWN_TOKEN=$("$CTL" token add --principal actor:130822112:township --label "演示：乡镇大屏" 2>/dev/null)
+URL="$FANGPIN_REPORTING_HTTP_URL/reports/lead_verification_monthly?region=130822&period=2026-10&format=csv"
+echo "  curl -H 'Authorization: Bearer ${TOKEN:0:8}…' '$URL'"
+curl -fsS -H "Authorization: Bearer $TOKEN" "$URL" | head -4 | sed 's/^\xEF\xBB\xBF//; s/^/    /' || true
+echo "    …"
+printf '  the county'"'"'s token: %s; the township'"'"'s, for the county: %s; no token: %s\n' \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL")" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOWN_TOKEN" "$URL")" \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$URL")"
+
 say "Live events, as a county dashboard follows them (fangpinctl tail --region 130822)"
 echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
@@ -351,6 +365,6 @@ carries each case village → township → county with the rules' reasons; assis
 for each identified household, checks it (P01..P09), follows its measures quarter by quarter and
 carries risk elimination through its four steps. The reports are there: lead_verification_monthly,
 scale_quarterly, measures_quarterly, elimination_quarterly and deadlines (GetReport, as CSV or
-XLSX, or /reports/... on the reporting service's HTTP port when enabled).
+XLSX, or /reports/... on the reporting service's HTTP port with a token of fangpinctl token add).
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT

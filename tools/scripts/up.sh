@@ -19,6 +19,10 @@ psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'fangpin'" | g
 
 export FANGPIN_PG="host=$HOST port=$PGPORT dbname=fangpin user=postgres"
 export FANGPIN_KEYS_DIR="$VAR/keys"
+# the reporting service's HTTP port also serves report downloads and the /events stream, to a
+# bearer token (fangpinctl token add) of a principal, for its region only
+export FANGPIN_REPORTING_HTTP_REPORTS=${FANGPIN_REPORTING_HTTP_REPORTS:-true}
+export FANGPIN_REPORTING_SSE=${FANGPIN_REPORTING_SSE:-true}
 "$CTL" migrate >/dev/null
 "$CTL" keys make --dir "$VAR/keys" intake screening assistance reporting admin \
     dept-yibao dept-weijian dept-minzheng dept-zhujian village-sdh township-sdh county-xl >/dev/null
