@@ -108,11 +108,11 @@ static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
         if (res) fp_log_error("token lookup failed", "error", PQresultErrorMessage(res));
         fp_http_req_add_header(l->req, "Retry-After", "5");
         s_text(l->req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
-        l->cb(l->req, NULL, true, l->arg);
+        l->cb(l->req, NULL, 0, true, l->arg);
     } else if (PQntuples(res) != 1) {
         s_unauthorized(l->req, "invalid_token", "the token is unknown, revoked or expired, or its principal is disabled",
                        "令牌无效、已吊销或已过期，或其所属用户已停用");
-        l->cb(l->req, NULL, true, l->arg);
+        l->cb(l->req, NULL, 0, true, l->arg);
     } else {
         fp_principal_t who = {0};
         snprintf(who.id, sizeof who.id, "%s", PQgetvalue(res, 0, 0));
@@ -122,7 +122,7 @@ static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
         snprintf(who.region, sizeof who.region, "%s", PQgetvalue(res, 0, 4));
         snprintf(who.department, sizeof who.department, "%s", PQgetvalue(res, 0, 5));
         snprintf(who.county, sizeof who.county, "%s", PQgetvalue(res, 0, 6));
-        l->cb(l->req, &who, false, l->arg);
+        l->cb(l->req, &who, strtoll(PQgetvalue(res, 0, 7), NULL, 10), false, l->arg);
     }
     free(l);
 }
@@ -130,7 +130,7 @@ static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
 void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg)
 {
     if (s_proxy) {
-        cb(req, NULL, false, arg);
+        cb(req, NULL, 0, false, arg);
         return;
     }
     char token[S_TOKEN_LEN + 1];
@@ -141,13 +141,13 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
                        given ? "the token is malformed (fpt_ and 43 characters)"
                              : "a token is required: Authorization: Bearer fpt_... (or access_token=fpt_...)",
                        given ? "令牌格式错误" : "须提供访问令牌（fangpinctl token add 签发）");
-        cb(req, NULL, true, arg);
+        cb(req, NULL, 0, true, arg);
         return;
     }
     if (!fp_service_db_ready(svc)) {
         fp_http_req_add_header(req, "Retry-After", "5");
         s_text(req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
-        cb(req, NULL, true, arg);
+        cb(req, NULL, 0, true, arg);
         return;
     }
     s_lookup_t *l = fp_new(s_lookup_t);
@@ -158,9 +158,9 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
     fp_db_query(fp_service_db(svc), 0,
                 "UPDATE http_tokens t SET last_used_at = now() FROM principals p"
                 " WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND p.id = t.principal_id"
-                " AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.disabled_at IS NULL"
+                " AND " REPORT_TOKEN_VALID_SQL
                 " RETURNING p.id, p.kind, p.display_name, coalesce(p.level, ''), p.region_code,"
-                " coalesce(p.department_code, ''), coalesce(p.county_code, '')",
+                " coalesce(p.department_code, ''), coalesce(p.county_code, ''), t.id",
                 1, p, s_on_lookup, l);
 }
 

@@ -8,6 +8,7 @@
 #ifndef REPORT_HTTPAUTH_H
 #define REPORT_HTTPAUTH_H
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "auth.h"
 #include "http.h"
@@ -16,10 +17,16 @@
 /* Reads FANGPIN_REPORTING_HTTP_AUTH; 1 (logged) when it is neither token nor proxy. */
 int report_httpauth_start(fp_service_t *svc);
 
-/* Called once: with the principal of the request (NULL in proxy mode: no scope), or with
- * answered true when the request was already answered (401 without a valid token, 503 without
- * the database): then only arg is to be released. */
-typedef void (*report_httpauth_fn)(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg);
+/* Called once: with the principal of the request and the id of its token (NULL and 0 in proxy
+ * mode: no scope), or with answered true when the request was already answered (401 without a
+ * valid token, 503 without the database): then only arg is to be released. */
+typedef void (*report_httpauth_fn)(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered,
+                                   void *arg);
+
+/* The SQL condition that token t (http_tokens t JOIN principals p) still admits: not revoked,
+ * not expired, its principal not disabled. */
+#define REPORT_TOKEN_VALID_SQL \
+    "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.disabled_at IS NULL"
 
 /* Authenticates req and calls cb (now in proxy mode, after a database lookup in token mode). */
 void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg);

@@ -23,6 +23,7 @@ struct report_sse_stream {
     report_sse_stream_t *prev, *next;
     char prefix[16];
     int64_t last;      /* -1: start at the head */
+    int64_t token_id;  /* the bearer token that opened it (0: proxy mode), checked at each keep-alive */
     bool busy, again, gone;
 };
 
@@ -126,12 +127,55 @@ static void s_pump_all(report_sse_t *s)
 
 static void s_on_event(const Fangpin__V1__Event *ev, void *arg) { s_pump_all(arg); }
 
+/* The tokens of open streams that no longer admit (revoked, expired, principal disabled): their
+ * streams end, with a comment saying why (an EventSource then reconnects and gets 401). */
+static void s_on_tokens(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_sse_t *s = arg;
+    s->checking = false;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (res) fp_log_warn("SSE token check failed", "error", PQresultErrorMessage(res));
+        return; /* the next keep-alive checks again */
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        for (report_sse_stream_t *st = s->streams, *nx; st; st = nx) {
+            nx = st->next;
+            if (st->token_id != id || st->gone) continue;
+            static const char why[] = ": token revoked or expired\n\n";
+            fp_http_stream_write(st->req, why, sizeof why - 1);
+            st->gone = true;
+            if (!st->busy) s_finish(st); /* else its page's callback finishes it */
+        }
+    }
+}
+
+static void s_check_tokens(report_sse_t *s)
+{
+    if (s->checking || !fp_service_db_ready(s->svc)) return;
+    fp_buf_t ids = {0};
+    fp_buf_puts(&ids, "{");
+    for (report_sse_stream_t *st = s->streams; st; st = st->next)
+        if (st->token_id > 0 && !st->gone) fp_buf_printf(&ids, "%s%" PRId64, ids.len > 1 ? "," : "", st->token_id);
+    fp_buf_puts(&ids, "}");
+    if (ids.len > 2) {
+        s->checking = true;
+        const char *p[1] = {ids.data};
+        fp_db_query(fp_service_db(s->svc), 0,
+                    "SELECT x::text FROM unnest($1::bigint[]) x WHERE NOT EXISTS (SELECT 1 FROM http_tokens t"
+                    " JOIN principals p ON p.id = t.principal_id WHERE t.id = x AND " REPORT_TOKEN_VALID_SQL ")",
+                    1, p, s_on_tokens, s);
+    }
+    fp_buf_free(&ids);
+}
+
 static void s_on_keepalive(uv_timer_t *t)
 {
     report_sse_t *s = t->data;
     for (report_sse_stream_t *st = s->streams; st; st = st->next)
         if (!st->gone && fp_http_stream_write(st->req, ": keep-alive\n\n", 14) == FP_EIO) st->gone = true;
     s_pump_all(s);
+    s_check_tokens(s);
 }
 
 static bool s_param(const char *query, const char *name, char *out, size_t outsz)
@@ -158,7 +202,7 @@ static void s_reply(fp_http_req_t *req, int status, const char *msg)
     fp_http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
-static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg);
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg);
 
 bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
 {
@@ -205,9 +249,10 @@ bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
 
 /* The stream's principal is known (NULL: the reverse proxy authenticates): its region scope, as
  * Replay's, then the stream starts. */
-static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, bool answered, void *arg)
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg)
 {
     report_sse_stream_t *st = arg;
+    st->token_id = token_id;
     report_sse_t *s = st->owner;
     if (answered || !report_httpauth_scope(req, who, st->prefix)) {
         free(st);
@@ -231,7 +276,8 @@ int report_sse_start(report_sse_t *s, report_relay_t *relay, fp_service_t *svc)
     relay->listener_arg = s;
     uv_timer_init(fp_service_loop(svc), &s->keepalive);
     s->keepalive.data = s;
-    uv_timer_start(&s->keepalive, s_on_keepalive, 15000, 15000);
+    uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_SSE_KEEPALIVE_MS");
+    uv_timer_start(&s->keepalive, s_on_keepalive, every, every);
     s->timer_started = true;
     return 0;
 }

@@ -1,6 +1,7 @@
-/* sse.h: GET /events, the event stream as Server-Sent Events for dashboards inside the county
- * network, on the service's HTTP port (FANGPIN_REPORTING_SSE, off by default; unauthenticated: serve it behind the county's
- * reverse proxy only). */
+/* sse.h: GET /events, the event stream as Server-Sent Events for dashboards, on the service's
+ * HTTP port (FANGPIN_REPORTING_SSE, off by default), to a bearer token of a principal and for
+ * its region (httpauth.h). Every FANGPIN_REPORTING_SSE_KEEPALIVE_MS a comment keeps proxies from
+ * closing a quiet stream, and the streams whose token no longer admits are ended. */
 #ifndef REPORT_SSE_H
 #define REPORT_SSE_H
 #include <stdbool.h>
@@ -17,6 +18,7 @@ typedef struct {
     report_sse_stream_t *streams; /* doubly linked */
     uv_timer_t keepalive;
     bool timer_started;
+    bool checking; /* a token check is in flight */
 } report_sse_t;
 
 /* Follows the relay when FANGPIN_REPORTING_SSE is true; non-zero on error. */

@@ -111,7 +111,8 @@ class Events(unittest.TestCase):
         cls.keys = fp.Keys(cls.ci, names=("reporting", "admin", "township"))
         cls.keys.register("admin", "admin:county-it")
         cls.keys.register("township", "actor:130822112:zhang", kind="actor", level="township", region="130822112")
-        cls.svc, cls.pub = start(cls.ci, cls.keys, extra={"FANGPIN_REPORTING_SSE": "true"})
+        cls.svc, cls.pub = start(cls.ci, cls.keys, extra={"FANGPIN_REPORTING_SSE": "true",
+                                                          "FANGPIN_REPORTING_SSE_KEEPALIVE_MS": "300"})
         cls.client = cls.svc.client("admin")
 
     @classmethod
@@ -294,6 +295,21 @@ class Events(unittest.TestCase):
         self.assertGreaterEqual(len(want), 2)
         self.assertEqual(ids, want)
 
+
+    def test_sse_stream_ends_when_its_token_is_revoked(self):
+        tok = fp.token(self.ci, "admin:county-it", "--label", "revoke me")
+        tid = fp.sql(self.ci, "SELECT max(id) FROM http_tokens")[0][0]
+        proc = subprocess.Popen(["curl", "-sN", "--max-time", "15", "-H", f"Authorization: Bearer {tok}",
+                                 f"{self.svc.http}/events?region=130822"], stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # streaming, with keep-alives every 300 ms
+        fp.ctl(["token", "revoke", tid], self.ci)
+        t0 = time.time()
+        out, _ = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, out)  # the server ended it (curl's --max-time would be 28)
+        self.assertLess(time.time() - t0, 10)
+        self.assertIn(": keep-alive", out)
+        self.assertTrue(out.rstrip().endswith(": token revoked or expired"), out[-200:])
+        self.assertEqual(fp.http_get(f"{self.svc.http}/events?region=130822", token=tok)[0], 401)
 
     def test_settings_are_checked(self):
         for env, msg in (({"FANGPIN_REPORTING_HTTP_AUTH": "none"}, "FANGPIN_REPORTING_HTTP_AUTH must be token or proxy"),
