@@ -214,6 +214,26 @@ const char *fp_http_req_method(const fp_http_req_t *req) { return req ? req->met
 const char *fp_http_req_path(const fp_http_req_t *req) { return req && req->path ? req->path : ""; }
 const char *fp_http_req_query(const fp_http_req_t *req) { return req && req->query ? req->query : ""; }
 
+bool fp_http_query_param(const char *query, const char *name, char *out, size_t outlen)
+{
+    if (!out || outlen == 0) return false;
+    out[0] = '\0';
+    size_t nl = name ? strlen(name) : 0;
+    for (const char *q = query; nl && q && *q;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=') {
+            size_t vl = len - nl - 1;
+            if (vl >= outlen) return false;
+            memcpy(out, q + nl + 1, vl);
+            out[vl] = '\0';
+            return true;
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+    return true;
+}
+
 const char *fp_http_req_header(const fp_http_req_t *req, const char *name)
 {
     if (!req || !name) return NULL;

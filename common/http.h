@@ -61,6 +61,9 @@ void fp_http_set_max_conns(fp_http_t *http, unsigned max_conns);
 const char *fp_http_req_method(const fp_http_req_t *req);   /* "GET", "HEAD", "POST", ... */
 const char *fp_http_req_path(const fp_http_req_t *req);     /* "/readyz"; not percent-decoded */
 const char *fp_http_req_query(const fp_http_req_t *req);    /* "a=1&b=2", "" if none */
+/* The value of parameter name in a query string ("a=1&b=2"), not percent-decoded, copied into
+ * out: "" when absent (or given empty). False, with out "", when it does not fit in outlen. */
+bool fp_http_query_param(const char *query, const char *name, char *out, size_t outlen);
 /* The first header of that name (case-insensitive), or NULL. */
 const char *fp_http_req_header(const fp_http_req_t *req, const char *name);
 /* The request body (NUL-terminated for convenience; may contain NULs). */

@@ -66,15 +66,9 @@ bool report_httpauth_token(const char *authorization, const char *query, char *o
         while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
         return s_copy(a, n, out, outlen);
     }
-    static const char name[] = "access_token=";
-    for (const char *p = query; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len >= sizeof name - 1 && strncmp(p, name, sizeof name - 1) == 0)
-            return s_copy(p + sizeof name - 1, len - (sizeof name - 1), out, outlen);
-        p = amp ? amp + 1 : NULL;
-    }
-    return false;
+    char t[S_TOKEN_LEN + 1];
+    if (!fp_http_query_param(query, "access_token", t, sizeof t)) return false;
+    return s_copy(t, strlen(t), out, outlen);
 }
 
 static void s_text(fp_http_req_t *req, int status, const char *en, const char *zh)

@@ -647,31 +647,12 @@ void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Rep
                 p, s_on_reopen, q);
 }
 
-/* The value of name in an application/x-www-form-urlencoded query, copied into out (which
- * stays "" when absent); false when too long or not plain [0-9A-Za-z_-] (no decoding needed). */
+/* The value of name in the query (fp_http_query_param), "" when absent; false when too long or
+ * not plain [0-9A-Za-z_-] (no decoding needed). */
 static bool s_query_param(const char *query, const char *name, char *out, size_t outlen)
 {
-    size_t nlen = strlen(name);
-    out[0] = '\0';
-    for (const char *p = query; p && *p;) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            size_t vlen = len - nlen - 1;
-            if (vlen >= outlen) return false;
-            for (size_t i = 0; i < vlen; i++) {
-                char c = p[nlen + 1 + i];
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-                      c == '_'))
-                    return false;
-            }
-            memcpy(out, p + nlen + 1, vlen);
-            out[vlen] = '\0';
-            return true;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return true;
+    if (!fp_http_query_param(query, name, out, outlen)) return false;
+    return strspn(out, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == strlen(out);
 }
 
 /* The download's principal is known (NULL: the reverse proxy authenticates): its region scope,

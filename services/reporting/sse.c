@@ -178,25 +178,6 @@ static void s_on_keepalive(uv_timer_t *t)
     s_check_tokens(s);
 }
 
-static bool s_param(const char *query, const char *name, char *out, size_t outsz)
-{
-    size_t nl = strlen(name);
-    for (const char *q = query; q && *q;) {
-        const char *amp = strchr(q, '&');
-        size_t len = amp ? (size_t)(amp - q) : strlen(q);
-        if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=') {
-            size_t vl = len - nl - 1;
-            if (vl >= outsz) return false;
-            memcpy(out, q + nl + 1, vl);
-            out[vl] = '\0';
-            return true;
-        }
-        q = amp ? amp + 1 : NULL;
-    }
-    out[0] = '\0';
-    return true;
-}
-
 static void s_reply(fp_http_req_t *req, int status, const char *msg)
 {
     fp_http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg));
@@ -217,8 +198,8 @@ bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
     }
     char prefix[16], from[24];
     const char *q = fp_http_req_query(req);
-    if (!s_param(q, "region", prefix, sizeof prefix) || !report_prefix_valid(prefix) ||
-        !s_param(q, "from", from, sizeof from)) {
+    if (!fp_http_query_param(q, "region", prefix, sizeof prefix) || !report_prefix_valid(prefix) ||
+        !fp_http_query_param(q, "from", from, sizeof from)) {
         s_reply(req, 400, "region must be 0 to 12 digits and from a position (0 or more)\n");
         return true;
     }

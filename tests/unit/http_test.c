@@ -414,6 +414,34 @@ static void s_wait_stats(const fx_t *fx, const char *want)
 
 /* ---- tests ------------------------------------------------------------------------------- */
 
+static void test_query_param(void **state)
+{
+    (void)state;
+    char out[8];
+    assert_true(fp_http_query_param("region=130822&from=0", "region", out, sizeof out));
+    assert_string_equal(out, "130822");
+    assert_true(fp_http_query_param("region=130822&from=0", "from", out, sizeof out));
+    assert_string_equal(out, "0");
+    assert_true(fp_http_query_param("xregion=1&region=2", "region", out, sizeof out)); /* whole names only */
+    assert_string_equal(out, "2");
+    assert_true(fp_http_query_param("region=1&region=2", "region", out, sizeof out)); /* the first */
+    assert_string_equal(out, "1");
+    assert_true(fp_http_query_param("region", "region", out, sizeof out));             /* no '=': absent */
+    assert_string_equal(out, "");
+    assert_true(fp_http_query_param("region=&a=1", "region", out, sizeof out));
+    assert_string_equal(out, "");
+    assert_true(fp_http_query_param("", "region", out, sizeof out));
+    assert_true(fp_http_query_param(NULL, "region", out, sizeof out));
+    assert_string_equal(out, "");
+    assert_true(fp_http_query_param("a=1234567", "a", out, sizeof out)); /* 7 + NUL fits */
+    assert_string_equal(out, "1234567");
+    assert_false(fp_http_query_param("a=12345678", "a", out, sizeof out)); /* does not fit */
+    assert_string_equal(out, "");
+    assert_false(fp_http_query_param("a=1", "a", NULL, 8));
+    assert_true(fp_http_query_param("a=1", "", out, sizeof out));
+    assert_string_equal(out, "");
+}
+
 static void test_get_sync(void **state)
 {
     fx_t *fx = *state;
@@ -1031,6 +1059,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_query_param),
         cmocka_unit_test_setup_teardown(test_get_sync, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_request_parts, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_get_async, s_setup, s_teardown),
