@@ -6,13 +6,14 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-unit fuzz up down demo bench clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build up down demo bench clean format help
 
 all: build
 
 help:
 	@echo "make demo   - start the stack (make up) and walk through it"
 	@echo "make test   - unit, integration and fuzz tests under ASan+UBSan"
+	@echo "make test-repeat N=20 - the whole suite N times; which tests ever failed, and how"
 	@echo "make up     - PostgreSQL + the four services in the background (var/fangpin.env)"
 	@echo "make down   - stop everything make up started"
 	@echo "make bench  - benchmarks (not part of make test)"
@@ -26,18 +27,29 @@ build: deps
 
 # Tests: sanitizers on, warnings are errors, then the fuzz targets built with clang run a
 # bounded number of inputs each.
-test: deps
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+test-build: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j$(JOBS)
-	cd $(TEST_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest --output-on-failure -j$(JOBS)
+
+test: test-build
+	cd $(TEST_BUILD) && $(SANITIZER_ENV) ctest --output-on-failure -j$(JOBS)
 	$(MAKE) fuzz
 
-fuzz: deps
+fuzz-build: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_FUZZ=ON \
 	    -DFANGPIN_TESTS=OFF >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The whole suite (tests and fuzz targets) N times in a row, -j at the number of cores; prints
+# which tests ever failed and how (logs in $(TEST_BUILD)/repeat/). Not part of make test.
+N ?= 20
+test-repeat: test-build fuzz-build
+	@$(SANITIZER_ENV) tools/scripts/test-repeat.sh $(N) $(TEST_BUILD) $(FUZZ_BUILD) $(JOBS)
 
 up: build
 	@tools/scripts/up.sh $(BUILD)

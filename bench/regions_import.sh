@@ -10,6 +10,9 @@
 # the provinces/cities/areas/streets/villages .csv or .csv.gz files), PGDIR, PGPORT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# a port leased for this run (tools/scripts/ports.py): no other run or test can be given it
+[ -n "${FANGPIN_PG:-}" ] || [ "${FP_PORTS_FOR:-}" = "$0" ] ||
+  exec python3 "$root/tools/scripts/ports.py" 1 -- "$0" "$@"
 ctl=${FANGPINCTL:-$root/build/fangpinctl}
 data=${REGIONS_DIR:-$root/../shared/data/regions}
 [ -x "$ctl" ] || { echo "regions_import.sh: $ctl not found: build first (make, or cmake --build build)" >&2; exit 2; }
@@ -24,7 +27,7 @@ villages=${files[4]}
 
 if [ -z "${FANGPIN_PG:-}" ]; then
   pgdir=${PGDIR:-/tmp/fp-bench-regions}
-  port=${PGPORT:-55441}
+  port=${PGPORT:-$FP_PORTS}
   "$root/tools/scripts/pg.sh" start "$pgdir" "$port"
   trap '"$root/tools/scripts/pg.sh" stop "$pgdir"' EXIT
   admin="host=127.0.0.1 port=$port dbname=postgres user=postgres"

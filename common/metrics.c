@@ -161,6 +161,16 @@ fp_counter_t *fp_metrics_counter(fp_metrics_t *m, const char *name, const char *
     return s_lookup(m, name, help, labels, S_COUNTER);
 }
 
+fp_counter_t *fp_metrics_scans(fp_metrics_t *m, const char *scan)
+{
+    fp_buf_t labels = {0};
+    fp_metrics_label(&labels, "scan", scan);
+    fp_counter_t *c = fp_metrics_counter(m, "fangpin_scans_total", "Periodic scans completed without error, by scan.",
+                                         labels.data ? labels.data : "");
+    fp_buf_free(&labels);
+    return c;
+}
+
 fp_gauge_t *fp_metrics_gauge(fp_metrics_t *m, const char *name, const char *help, const char *labels)
 {
     return s_lookup(m, name, help, labels, S_GAUGE);

@@ -27,6 +27,11 @@ void fp_metrics_destroy(fp_metrics_t **p);
 fp_counter_t *fp_metrics_counter(fp_metrics_t *m, const char *name, const char *help, const char *labels);
 fp_gauge_t *fp_metrics_gauge(fp_metrics_t *m, const char *name, const char *help, const char *labels);
 
+/* fangpin_scans_total{scan="NAME"}: a service's periodic scan (overdue cases, plans to open,
+ * missed deadlines) completed without error. Operators see a scan that stopped running; the
+ * tests wait for "one more scan" on it instead of sleeping. */
+fp_counter_t *fp_metrics_scans(fp_metrics_t *m, const char *scan);
+
 void fp_counter_add(fp_counter_t *c, uint64_t n);
 uint64_t fp_counter_value(const fp_counter_t *c);
 void fp_gauge_set(fp_gauge_t *g, double v);

@@ -7,11 +7,13 @@ set -euo pipefail
 BUILD=${1:-build}
 LEADS=${2:-${LEADS:-1000000}}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# ports leased for this run (tools/scripts/ports.py): no other run or test can be given them
+[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 4 -- "$0" "$@"
+read -r pgport zport hport pushport <<<"$FP_PORTS"
 cd "$root"
 data=${REGIONS_DIR:-$root/../shared/data/regions}
 dir=/tmp/fp-bench-intake
-port=${PGPORT:-55442}
-zport=17191 hport=18191
+port=${PGPORT:-$pgport}
 tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
 rm -rf "$dir"
 tools/scripts/pg.sh start "$dir" "$port"
@@ -31,7 +33,7 @@ export FANGPIN_KEYS_DIR="$dir/keys"
 "$BUILD/fangpinctl" keys register --id dept:130822:yibao --kind department --name 兴隆县医疗保障局 \
     --region 130822 --level county --dept yibao --key "$dir/keys/dept-yibao.key" >/dev/null
 FANGPIN_PG="$FANGPIN_PG ${SVC_PG_OPTIONS:-}" FANGPIN_LOG_LEVEL=warn FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$zport FANGPIN_INTAKE_HTTP=127.0.0.1:$hport \
-FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$((zport + 1)) FANGPIN_TODAY=2026-11-03 \
+FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$pushport FANGPIN_TODAY=2026-11-03 \
   "${INTAKE_BIN:-$BUILD/fangpin-intake}" 2>"$dir/intake.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

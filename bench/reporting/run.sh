@@ -38,13 +38,15 @@ QUARTER=${QUARTER:-2026Q3}      # the quarter of the quarterly reports and of th
 MONTH=${MONTH:-2026-10}         # the month of lead_verification_monthly
 TODAY=${TODAY:-2026-11-24}      # the services' today (FANGPIN_TODAY)
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# ports leased for this run (tools/scripts/ports.py): no other run or test can be given them
+[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 7 -- "$0" "$@"
+read -r pgport zport hport pubport izport ihport ipushport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 PY=${PYTHON:-/usr/bin/python3}  # Debian's, which has python3-zmq and python3-protobuf (tools/scripts/deps.sh)
 data=${REGIONS_DIR:-$root/../shared/data/regions}
 dir=/tmp/fp-bench-reporting
-port=${PGPORT:-55444}
-zport=17391 hport=18391 pubport=17393 izport=17395 ihport=18395
+port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-reporting" ] && [ -x "$BUILD/fangpin-intake" ] &&
   [ -d "$BUILD/py/fangpin" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
@@ -169,7 +171,7 @@ q -c "DROP TABLE bare_events"
 if [ -z "$RELAY_ONLY" ]; then
 echo "== lead -> subscriber latency: leads through intake at $RATE/s for $LAT_SECONDS s (batches of $LAT_BATCH)"
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$izport \
-FANGPIN_INTAKE_HTTP=127.0.0.1:$ihport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$((izport + 1)) \
+FANGPIN_INTAKE_HTTP=127.0.0.1:$ihport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$ipushport \
   "$BUILD/fangpin-intake" 2>"$dir/intake.log" &
 ipid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$ihport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -16,12 +16,14 @@ PEOPLE=${2:-${PEOPLE:-1000000}}
 LEADS=${3:-${LEADS:-200000}}
 PREFECTURE=${PREFECTURE:-1308}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# ports leased for this run (tools/scripts/ports.py): no other run or test can be given them
+[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 5 -- "$0" "$@"
+read -r pgport zport hport pullport identport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/../shared/data/regions}
 dir=/tmp/fp-bench-screening
-port=${PGPORT:-55443}
-zport=17291 hport=18291
+port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-screening" ] || { echo "run.sh: build $BUILD first" >&2; exit 2; }
 tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
 rm -rf "$dir"
@@ -98,7 +100,7 @@ pending=$(q -c "SELECT count(*) FROM leads WHERE screened_at IS NULL")
 echo "== one screening service (FANGPIN_SCREENING_SCAN_S=1) until every lead is screened"
 FANGPIN_LOG_LEVEL=info FANGPIN_TODAY=2026-11-03 FANGPIN_SCREENING_SCAN_S=1 \
 FANGPIN_SCREENING_ENDPOINT=tcp://127.0.0.1:$zport FANGPIN_SCREENING_HTTP=127.0.0.1:$hport \
-FANGPIN_SCREENING_LEADS_PULL=tcp://127.0.0.1:$((zport + 1)) \
+FANGPIN_SCREENING_LEADS_PULL=tcp://127.0.0.1:$pullport FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://127.0.0.1:$identport \
   "$BUILD/fangpin-screening" 2>"$dir/screening.log" &
 pid=$!
 t0=$(now)

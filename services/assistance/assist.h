@@ -22,6 +22,7 @@ typedef struct {
     bool opening, again;     /* an opening transaction is running; go again when it ends */
     uint64_t opened;         /* plans opened by this process */
     fp_counter_t *c_opened;
+    fp_counter_t *c_scans;   /* fangpin_scans_total{scan="plans"} */
 } assist_t;
 
 int32_t assist_today(const assist_t *a);

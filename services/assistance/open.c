@@ -33,6 +33,7 @@ static void s_on_opened(fp_db_t *db, PGresult *res, void *arg)
     } else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("opening plans failed; retried by the next scan", "error", PQresultErrorMessage(res));
     } else if (PQntuples(res) == 1) {
+        fp_counter_add(a->c_scans, 1);
         n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
         if (n > 0) {
             a->opened += (uint64_t)n;
@@ -105,6 +106,7 @@ int assist_open_start(assist_t *a, fp_service_t *svc)
     }
     a->c_opened = fp_metrics_counter(fp_service_metrics(svc), "fangpin_assistance_plans_opened_total",
                                      "Monitoring plans opened for identified households by this process.", "");
+    a->c_scans = fp_metrics_scans(fp_service_metrics(svc), "plans");
     a->pull = zmq_socket(fp_service_zctx(svc), ZMQ_PULL);
     int linger = 0;
     int64_t maxmsg = fp_service_int(svc, "FANGPIN_MAX_FRAME_BYTES");

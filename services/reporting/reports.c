@@ -126,6 +126,7 @@ static struct {
     char scan_from[8];      /* FANGPIN_REPORTING_DEADLINES_FROM: YYYY-MM, "" = no limit */
     uint64_t last_scan;     /* loop time of the last scan started; 0 = none yet */
     bool scanning;          /* a scan is in flight */
+    fp_counter_t *c_scans;  /* fangpin_scans_total{scan="deadlines"} */
 } s_cfg;
 
 /* One report request in flight, from the ROUTER (req, in) or from HTTP (http). */
@@ -192,6 +193,7 @@ int report_reports_start(fp_service_t *svc)
     snprintf(s_cfg.scan_from, sizeof s_cfg.scan_from, "%s", from ? from : "");
     s_cfg.last_scan = 0;
     s_cfg.scanning = false;
+    s_cfg.c_scans = fp_metrics_scans(fp_service_metrics(svc), "deadlines");
     for (int i = 0; i < S_N(s_reports); i++)
         if (s_reports[i].ncols > S_MAX_COLS) {
             fp_log_error("a report has more columns than S_MAX_COLS", "report", s_reports[i].code);
@@ -709,9 +711,13 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 {
     s_cfg.scanning = false;
     report_workdb_scan_done();
-    if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+    if (!res) return;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_warn("deadline scan failed", "error", PQresultErrorMessage(res));
-    else if (res && PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
+        return;
+    }
+    fp_counter_add(s_cfg.c_scans, 1);
+    if (PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
         fp_log_info("missed deadlines announced", "events", PQgetvalue(res, 0, 0));
 }
 

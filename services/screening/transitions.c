@@ -513,9 +513,13 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
 {
     screen_trans_t *t = arg;
     t->scanning = false;
-    if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+    if (!res) return;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("marking overdue cases failed", "error", PQresultErrorMessage(res));
-    else if (res && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+        return;
+    }
+    fp_counter_add(t->c_scans, 1);
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
         fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
 }
 
@@ -557,6 +561,7 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
     free(params);
     if (n == 0) {
         t->scanning = false;
+        fp_counter_add(t->c_scans, 1);
         fp_buf_free(&json);
         return;
     }
@@ -600,6 +605,7 @@ int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
         fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
         return 1;
     }
+    t->c_scans = fp_metrics_scans(fp_service_metrics(svc), "overdue");
     t->identified_push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
     int linger = 0, hwm = 100000;
     zmq_setsockopt(t->identified_push, ZMQ_LINGER, &linger, sizeof linger);

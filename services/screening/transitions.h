@@ -17,6 +17,7 @@ typedef struct {
     int32_t today_override;  /* FANGPIN_TODAY, 0 = the real date */
     uint64_t last_scan;      /* uv_now of the last overdue scan */
     bool scanning;
+    fp_counter_t *c_scans;   /* fangpin_scans_total{scan="overdue"} */
     uint64_t applied;
     void *identified_push;   /* PUSH of HouseholdIdentified hints to assistance (after COMMIT) */
 } screen_trans_t;

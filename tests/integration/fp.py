@@ -1,14 +1,20 @@
 """Helpers for fangpin's integration tests: a fresh database on the test run's private
-PostgreSQL, the real fangpinctl and service binaries on free ports, and clients written with
+PostgreSQL, the real fangpinctl and service binaries on leased ports, and clients written with
 stock tools only (pyzmq with zmq.auth certificates, the protobuf runtime and the *_pb2 modules
-protoc generates from proto/). Nothing here mocks a part of the system."""
+protoc generates from proto/). Nothing here mocks a part of the system.
+
+How a test stays deterministic (tests/README.md says more): every port comes from free_port(),
+a lease no other test can be given (tools/scripts/ports.py); every wait is wait_for() on a
+condition with a deadline, which on timeout names the condition and prints the last lines of
+every service this test started; files go under VAR (the build's itvar/)."""
+import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -25,6 +31,10 @@ SOURCE = os.environ["FANGPIN_SOURCE"]
 VAR = os.environ["FANGPIN_TEST_VAR"]
 PGSH = os.path.join(SOURCE, "tools", "scripts", "pg.sh")
 SERVICES = ("intake", "screening", "assistance", "reporting")
+sys.path.insert(0, os.path.join(SOURCE, "tools", "scripts"))
+import ports  # noqa: E402  (tools/scripts/ports.py: leases that cannot collide)
+
+_started = []  # every Service this test process started, for the logs shown when a wait times out
 
 
 def pg_port(pgdir=None):
@@ -88,9 +98,11 @@ def token(ci, principal, *more):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 leased to this test process until it exits: outside the kernel's
+    ephemeral range and locked against every other test on the machine (tools/scripts/ports.py),
+    so nothing can take it between now and the moment a service binds it, nor while a test
+    restarts the service on it."""
+    return ports.lease()
 
 
 def http_get(url, timeout=5, token=None):
@@ -105,14 +117,80 @@ def http_get(url, timeout=5, token=None):
         return 0, str(e)
 
 
+def log_tails(lines=15):
+    """The last lines of the log of every service this test process started."""
+    out = []
+    for s in _started:
+        try:
+            tail = s.log().splitlines()[-lines:]
+        except OSError as e:
+            tail = [f"(no log: {e})"]
+        state = "running" if s.proc.poll() is None else f"exited {s.proc.returncode}"
+        out.append(f"--- {s.name} (pid {s.proc.pid}, {state}), {s.log_path}:\n" + "\n".join(tail))
+    return "\n".join(out)
+
+
 def wait_for(pred, timeout=20.0, step=0.1, what="condition"):
+    """Polls pred until it returns something true and returns that; after timeout seconds fails
+    with what it waited for and the last log lines of every service of this test. The only way
+    a test waits: never a bare sleep."""
     end = time.time() + timeout
     while time.time() < end:
         v = pred()
         if v:
             return v
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    v = pred()  # once more: the deadline may have passed while the machine was busy
+    if v:
+        return v
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log_tails()}")
+
+
+def metrics(http):
+    """A service's /metrics, read once: [(name, labels as written, value)]."""
+    st, body = http_get(http + "/metrics")
+    if st != 200:
+        raise AssertionError(f"GET {http}/metrics: {st} {body}")
+    out = []
+    for line in body.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        series, value = line.rsplit(" ", 1)
+        base, _, lab = series.partition("{")
+        out.append((base, lab.rstrip("}"), float(value)))
+    return out
+
+
+def metric(http, name, labels=None):
+    """The value of the series name{labels} (labels as written, e.g. 'scan="overdue"'), or with
+    labels=None the sum of every series of that name; 0 if absent."""
+    return sum(v for n, lab, v in metrics(http) if n == name and (labels is None or lab == labels))
+
+
+class Stream:
+    """Collects a child's output (a pipe) on a thread, so that a test can wait for what it
+    printed so far (wait) without blocking, and still read all of it at the end (text)."""
+
+    def __init__(self, pipe):
+        self._pipe, self._chunks, self._lock = pipe, [], threading.Lock()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        for line in iter(self._pipe.readline, "" if isinstance(self._pipe, io.TextIOBase) else b""):
+            with self._lock:
+                self._chunks.append(line)
+
+    def text(self):
+        with self._lock:
+            return "".join(self._chunks)
+
+    def wait(self, pred, timeout=20.0, what="output"):
+        return wait_for(lambda: pred(self.text()), timeout, 0.05, what)
+
+    def close(self, timeout=10):
+        self._t.join(timeout)
+        return self.text()
 
 
 class Keys:
@@ -169,11 +247,10 @@ class Service:
         self.leads_push = e.get("FANGPIN_INTAKE_LEADS_PUSH")
         self.pub = e.get("FANGPIN_REPORTING_PUB")
         self.identified_push = e.get("FANGPIN_SCREENING_IDENTIFIED_PUSH")
-        if env:
-            e.update(env)
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen([os.path.join(BUILD, f"fangpin-{name}")], stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=e)
+        _started.append(self)
         if wait_ready:
             self.wait_ready()
 
@@ -191,6 +268,18 @@ class Service:
             self.logf.flush()
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+    def metric(self, name, labels=None):
+        return metric(self.http, name, labels)
+
+    def wait_scans(self, scan, more=2, timeout=30, since=None):
+        """Waits until this service has completed `more` scans of that name (fangpin_scans_total)
+        beyond `since` (default: the count now). With more=2, at least one whole scan began after
+        this call; since=0, more=1 on a new process: its start-up scan is done."""
+        series = f'scan="{scan}"'
+        start = self.metric("fangpin_scans_total", series) if since is None else since
+        wait_for(lambda: self.metric("fangpin_scans_total", series) >= start + more, timeout,
+                 what=f"{more} more {scan} scans of {self.name}")
 
     def log_records(self):
         return [json.loads(line) for line in self.log().splitlines() if line.strip()]

@@ -1,22 +1,18 @@
 """CTest fixture: start (or stop) the private PostgreSQL shared by one test run.
 
-The cluster lives in $FANGPIN_TEST_VAR/pg and listens on a free port written to
-$FANGPIN_TEST_VAR/pg/port. tools/scripts/pg.sh does the work (as the unprivileged user
+The cluster lives in $FANGPIN_TEST_VAR/pg and listens on a leased port (tools/scripts/ports.py)
+written to $FANGPIN_TEST_VAR/pg/port. The lease is held until PostgreSQL listens on the port;
+from then on the listening socket itself keeps every other lease off it. tools/scripts/pg.sh does the work (as the unprivileged user
 `fangpin` when run as root, since initdb refuses root)."""
 import os
-import socket
 import subprocess
 import sys
 
 VAR = os.environ["FANGPIN_TEST_VAR"]
 PGDIR = os.path.join(VAR, "pg")
 PGSH = os.path.join(os.environ["FANGPIN_SOURCE"], "tools", "scripts", "pg.sh")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.environ["FANGPIN_SOURCE"], "tools", "scripts"))
+import ports  # noqa: E402
 
 
 def main():
@@ -25,7 +21,7 @@ def main():
         subprocess.run([PGSH, "stop", PGDIR], check=False)
         subprocess.run(["rm", "-rf", PGDIR], check=True)
         os.makedirs(PGDIR)
-        port = free_port()
+        port = ports.lease()
         env = dict(os.environ, PG_FSYNC="off")
         subprocess.run([PGSH, "start", PGDIR, str(port)], check=True, env=env)
         print(f"test PostgreSQL started on 127.0.0.1:{port}")

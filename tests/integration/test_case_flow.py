@@ -6,7 +6,6 @@ overdue scan (event to the level above, ListCases filter); a retried request id 
 notice text with a masked name and no ID number. Screening runs with FANGPIN_TODAY, restarted
 with a later date to pass the notice days."""
 import json
-import time
 import unittest
 
 import fp
@@ -53,6 +52,7 @@ class CaseFlow(unittest.TestCase):
                             env={"FANGPIN_SCREENING_LEADS_PULL": self.intake.leads_push, "FANGPIN_SCREENING_SCAN_S": "1",
                                  "FANGPIN_TODAY": today})
         self.svcs.append(self.s)
+        return self.s
 
     def push(self, leads):
         req = intake_pb2.IntakeRequest(request_id="p")
@@ -220,9 +220,8 @@ class CaseFlow(unittest.TestCase):
         r = self.ask("tb", list_cases=screening_pb2.ListCases(overdue_only=True))
         self.assertEqual([x.case_id for x in r.case_list.cases], [c3])
         self.assertTrue(r.case_list.cases[0].overdue)
-        self.screening(TODAY)  # a new scan (on database-ready) does not report it again
-        self.ask("tb", list_cases=screening_pb2.ListCases())
-        time.sleep(1)
+        # a new process scans on database-ready (and every minute): it does not report it again
+        self.screening(TODAY).wait_scans("overdue", more=1, since=0)
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'case.overdue'"), [("1",)])
 
         # fangpinctl case: a visit by the village, then `case show` in Chinese

@@ -27,9 +27,13 @@ def insert_sql(n, region=T1, type_="lead.accepted", county=None):
 
 
 class Sub:
-    """A dashboard's subscriber: SUB with CURVE, dedup by position, Replay to fill gaps."""
+    """A dashboard's subscriber: SUB with CURVE, dedup by position, Replay to fill gaps.
 
-    def __init__(self, svc, pub_ep, key="admin", topics=("",)):
+    With live=True (the default) it also subscribes to the heartbeat, last, and returns only
+    once a heartbeat has arrived: the relay applies a socket's subscriptions in the order they
+    were sent, so from then on every earlier subscription is in force."""
+
+    def __init__(self, svc, pub_ep, key="admin", topics=("",), live=True):
         self.svc, self.key = svc, key
         self.ctx = zmq.Context.instance()
         self.sock = self.ctx.socket(zmq.SUB)
@@ -39,10 +43,26 @@ class Sub:
         self.sock.curve_serverkey, self.sock.curve_publickey, self.sock.curve_secretkey = spub, cpub, csec
         for t in topics:
             self.sock.setsockopt(zmq.SUBSCRIBE, t.encode())
+        if live:
+            self.sock.setsockopt(zmq.SUBSCRIBE, b"HEARTBEAT")
         self.sock.connect(pub_ep)
         self.seen = {}        # position -> (topic, Event)
         self.order = []       # positions in the order handled
         self.dups = 0
+        self.beats = []       # the positions heartbeats carried
+        if live:
+            fp.wait_for(self._heartbeat, 15, 0, what=f"a heartbeat on {pub_ep} (subscriptions {topics} in force)")
+
+    def _heartbeat(self, at_least=0):
+        f = self.recv(100)
+        if f:
+            self.handle(f)
+        return bool(f) and f[0] == b"HEARTBEAT" and int(f[1]) >= at_least
+
+    def sync(self, head, timeout=15):
+        """Receives until a heartbeat says position `head` was published: the PUB sends in order,
+        so every event up to head that this subscription may see has arrived by then."""
+        fp.wait_for(lambda: self._heartbeat(head), timeout, 0, what=f"a heartbeat at or past position {head}")
 
     def recv(self, timeout_ms=200):
         if not self.sock.poll(timeout_ms):
@@ -58,6 +78,7 @@ class Sub:
 
     def handle(self, frames):
         if frames[0] == b"HEARTBEAT":
+            self.beats.append(int(frames[1]))
             return
         pos = int(frames[1])
         if pos in self.seen:
@@ -130,12 +151,11 @@ class Events(unittest.TestCase):
     def test_topic_prefixes_deliver_the_region_asked_for(self):
         county = Sub(self.svc, self.pub, topics=("130822",))
         town = Sub(self.svc, self.pub, topics=("130822112",))
-        time.sleep(0.5)  # let the subscriptions reach the PUB
         before = self.head()
         fp.sql(self.ci, insert_sql(3, T1) + "; " + insert_sql(4, T2) + "; " + insert_sql(5, OTHER))
         self.wait_published()
-        county.pump(1.0)
-        town.pump(0.2)
+        county.sync(self.head())
+        town.sync(self.head())
         c = [e for p, (t, e) in county.seen.items() if p > before]
         w = [e for p, (t, e) in town.seen.items() if p > before]
         self.assertEqual(len(c), 7)
@@ -150,23 +170,16 @@ class Events(unittest.TestCase):
     def test_pub_keeps_to_the_keys_region(self):
         # a township's key: "" (everything) gives its township and the heartbeat, the county's
         # prefix is narrowed to its township, a neighbour's prefix gives nothing
-        everything = Sub(self.svc, self.pub, key="township", topics=("",))
+        everything = Sub(self.svc, self.pub, key="township", topics=("",), live=False)
+        fp.wait_for(everything._heartbeat, 15, 0, what="a heartbeat through the township's all-subscription")
         county = Sub(self.svc, self.pub, key="township", topics=("130822",))
         neighbour = Sub(self.svc, self.pub, key="township", topics=("130822100",))
-        time.sleep(0.5)  # let the subscriptions reach the PUB
         before = self.head()
         fp.sql(self.ci, insert_sql(3, T1) + "; " + insert_sql(4, T2) + "; " + insert_sql(5, OTHER))
         self.wait_published()
-        beats = []
-        end = time.time() + 1.5
-        while time.time() < end:
-            f = everything.recv(100)
-            if f and f[0] == b"HEARTBEAT":
-                beats.append(int(f[1]))
-            elif f:
-                everything.handle(f)
-        county.pump(0.3)
-        neighbour.pump(0.3)
+        for s in (everything, county, neighbour):
+            s.sync(self.head())
+        beats = everything.beats
         mine = [p for p in range(before + 1, self.head() + 1)
                 if fp.sql(self.ci, f"SELECT region_code FROM events WHERE position = {p}")[0][0] == T1]
         self.assertEqual(len(mine), 3)
@@ -184,19 +197,21 @@ class Events(unittest.TestCase):
             x.close()
 
     def test_heartbeats_carry_the_latest_position(self):
-        s = Sub(self.svc, self.pub, topics=("HEARTBEAT",))
+        s = Sub(self.svc, self.pub, topics=("HEARTBEAT",), live=False)
         fp.sql(self.ci, insert_sql(2, T2))
         self.wait_published()
         head = self.head()
-        beats = []
-        end = time.time() + 3
-        while time.time() < end and len(beats) < 3:
-            f = s.recv(300)
+        frames = []
+
+        def three_beats_past_head():
+            f = s.recv(100)
             if f:
-                self.assertEqual(f[0], b"HEARTBEAT")
-                beats.append(int(f[1]))
-        self.assertGreaterEqual(len(beats), 3)
-        self.assertGreaterEqual(max(beats), head)
+                frames.append(f)
+            beats = [int(x[1]) for x in frames if x[0] == b"HEARTBEAT"]
+            return len(beats) >= 3 and max(beats) >= head
+
+        fp.wait_for(three_beats_past_head, 15, 0, what="three heartbeats, one at or past the head")
+        self.assertEqual({x[0] for x in frames}, {b"HEARTBEAT"})  # the topic asked for, nothing else
         s.close()
 
     def test_away_subscriber_catches_up_with_replay(self):
@@ -244,10 +259,18 @@ class Events(unittest.TestCase):
                                  "--types", "plan.created", "--count", "3", "--timeout-ms", "20000"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=dict(os.environ, FANGPIN_PG=self.ci, **env))
-        time.sleep(1.0)
-        fp.sql(self.ci, insert_sql(2, T1, "case.verified") + "; " + insert_sql(3, T1, "plan.created")
-               + "; " + insert_sql(3, T2, "plan.created"))
-        out, err = proc.communicate(timeout=30)
+        out_s, err_s = fp.Stream(proc.stdout), fp.Stream(proc.stderr)
+
+        def one_round():  # the PUB keeps no history: write until the live tail has its three
+            if proc.poll() is not None:
+                return True
+            fp.sql(self.ci, insert_sql(2, T1, "case.verified") + "; " + insert_sql(3, T1, "plan.created")
+                   + "; " + insert_sql(3, T2, "plan.created"))
+            return False
+
+        fp.wait_for(one_round, 30, 0.5, what="fangpinctl tail to print three live events and exit")
+        proc.wait(10)
+        out, err = out_s.close(), err_s.close()
         self.assertEqual(proc.returncode, 0, err)
         lines = out.splitlines()
         self.assertEqual(len(lines), 3, out + err)
@@ -266,16 +289,13 @@ class Events(unittest.TestCase):
         st, body = fp.http_get(f"{self.svc.http}/events?region=130822100&from=0")
         self.assertEqual(st, 401)
         admin = fp.token(self.ci, "admin:county-it")
-        proc = subprocess.Popen(["curl", "-sN", "--max-time", "4", "-H", f"Authorization: Bearer {admin}",
-                                 f"{self.svc.http}/events?region=130822100&from=0"],
-                                stdout=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        fp.sql(self.ci, insert_sql(2, T2, "plan.created") + "; " + insert_sql(2, OTHER, "plan.created"))
-        out, _ = proc.communicate(timeout=20)
+        out = self.sse(admin, "130822100", lambda s: s.wait(lambda t: t.startswith(": fangpin events"),
+                                                            what="the stream to open"),
+                       lambda: fp.sql(self.ci, insert_sql(2, T2, "plan.created") + "; "
+                                      + insert_sql(2, OTHER, "plan.created")))
         ids = [int(l[3:].strip()) for l in out.splitlines() if l.startswith("id:")]
         events = [l[6:].strip() for l in out.splitlines() if l.startswith("event:")]
-        want = [int(r[0]) for r in fp.sql(self.ci, "SELECT position FROM events WHERE region_code LIKE '130822100%'"
-                                                   " ORDER BY position")]
+        want = self.region_positions("130822100")
         self.assertEqual(ids, want)
         self.assertEqual(events[-2:], ["plan.created", "plan.created"])
         self.assertIn('"region":"130822100001"', out)
@@ -284,16 +304,36 @@ class Events(unittest.TestCase):
         # the township's own stream, through the query parameter: its events (T1), none of the others
         fp.sql(self.ci, insert_sql(2, T1, "plan.created"))
         self.wait_published()
-        proc = subprocess.Popen(["curl", "-sN", "--max-time", "2",
-                                 f"{self.svc.http}/events?region=130822112&from=0&access_token={town}"],
-                                stdout=subprocess.PIPE, text=True)
-        out, _ = proc.communicate(timeout=20)
+        want = self.region_positions("130822112")
+        out = self.sse(None, "130822112", None, None, query=f"&access_token={town}")
         self.assertTrue(out.startswith(": fangpin events"), out)
         ids = [int(l[3:].strip()) for l in out.splitlines() if l.startswith("id:")]
-        want = [int(r[0]) for r in fp.sql(self.ci, "SELECT position FROM events WHERE region_code LIKE '130822112%'"
-                                                   " ORDER BY position")]
         self.assertGreaterEqual(len(want), 2)
         self.assertEqual(ids, want)
+
+    def region_positions(self, prefix):
+        return [int(r[0]) for r in fp.sql(self.ci, f"SELECT position FROM events WHERE region_code LIKE '{prefix}%'"
+                                                   " ORDER BY position")]
+
+    def sse(self, token, region, opened, then, query=""):
+        """Reads /events?region=..&from=0 with curl: waits for opened(stream), runs then(), and
+        returns what was read once every event of the region (at that moment) has arrived."""
+        proc = subprocess.Popen(["curl", "-sN"] + (["-H", f"Authorization: Bearer {token}"] if token else [])
+                                + [f"{self.svc.http}/events?region={region}&from=0{query}"],
+                                stdout=subprocess.PIPE, text=True)
+        s = fp.Stream(proc.stdout)
+        try:
+            if opened:
+                opened(s)
+            if then:
+                then()
+            self.wait_published()
+            want = {f"id: {p}" for p in self.region_positions(region)}
+            s.wait(lambda t: want <= set(t.splitlines()), what=f"every event of {region} on the stream")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        return s.close()
 
 
     def test_sse_stream_ends_when_its_token_is_revoked(self):
@@ -301,13 +341,12 @@ class Events(unittest.TestCase):
         tid = fp.sql(self.ci, "SELECT max(id) FROM http_tokens")[0][0]
         proc = subprocess.Popen(["curl", "-sN", "--max-time", "15", "-H", f"Authorization: Bearer {tok}",
                                  f"{self.svc.http}/events?region=130822"], stdout=subprocess.PIPE, text=True)
-        time.sleep(1.0)  # streaming, with keep-alives every 300 ms
+        s = fp.Stream(proc.stdout)
+        s.wait(lambda t: ": keep-alive" in t, what="the stream's first keep-alive (every 300 ms)")
         fp.ctl(["token", "revoke", tid], self.ci)
-        t0 = time.time()
-        out, _ = proc.communicate(timeout=20)
+        proc.wait(20)
+        out = s.close()
         self.assertEqual(proc.returncode, 0, out)  # the server ended it (curl's --max-time would be 28)
-        self.assertLess(time.time() - t0, 10)
-        self.assertIn(": keep-alive", out)
         self.assertTrue(out.rstrip().endswith(": token revoked or expired"), out[-200:])
         self.assertEqual(fp.http_get(f"{self.svc.http}/events?region=130822", token=tok)[0], 401)
 
@@ -328,7 +367,6 @@ class Ordering(unittest.TestCase):
         keys.register("admin", "admin:county-it")
         svc, pub = start(ci, keys)
         sub = Sub(svc, pub)
-        time.sleep(0.5)
         try:
             # A takes the lower id and commits last; B commits in between.
             a = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", ci], stdin=subprocess.PIPE, text=True,
@@ -340,8 +378,7 @@ class Ordering(unittest.TestCase):
             fp.sql(ci, "BEGIN; " + insert_sql(1, T2, "plan.created") + "; COMMIT")
             a.stdin.close()
             a.wait(10)
-            fp.wait_for(lambda: len(sub.seen) >= 2 or sub.pump(0.2), 15, what="both events")
-            sub.pump(0.5)
+            sub.sync(2)  # both published, and nothing after them
             self.assertEqual(sorted(sub.seen), [1, 2])
             self.assertEqual(sub.order, [1, 2])
             self.assertEqual(sub.seen[1][1].type, "plan.created")  # committed first
@@ -359,7 +396,6 @@ class Ordering(unittest.TestCase):
         keys.register("admin", "admin:county-it")
         svc, pub = start(ci, keys, extra={"FANGPIN_REPORTING_RELAY_BATCH": "100"})
         sub = Sub(svc, pub)
-        time.sleep(0.5)
         writer = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", ci], stdin=subprocess.PIPE,
                                   text=True, stdout=subprocess.DEVNULL)
         writer.stdin.write("".join(insert_sql(50, T1 if i % 2 else T2) + ";\nSELECT pg_sleep(0.01);\n"

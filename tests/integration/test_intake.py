@@ -5,7 +5,6 @@ import csv
 import json
 import os
 import signal
-import time
 import unittest
 
 import zmq
@@ -245,14 +244,23 @@ class Intake(unittest.TestCase):
         pull = ctx.socket(zmq.PULL)
         pull.linger = 0
         pull.connect(f"tcp://127.0.0.1:{self.pull_port}")
+        batches = []  # the lead ids of each batch sent
+
+        def hint():
+            # the hint is best effort by design: one sent before the PULL has connected is
+            # dropped, so send batches until one is hinted
+            k = len(batches)
+            r = self.submit("yibao", f"h-{k}", [lead(seq=600 + 2 * k), lead(seq=601 + 2 * k)])
+            batches.append([x.id for x in r.results])
+            return pull.poll(1000) and pull.recv()
+
         try:
-            time.sleep(0.3)  # let the PULL connect: the hint is best effort by design
-            r = self.submit("yibao", "h-1", [lead(seq=600), lead(seq=601)])
-            self.assertTrue(pull.poll(5000))
+            raw = fp.wait_for(hint, 30, 0, what="a LeadsAccepted hint on the PULL")
             msg = intake_pb2.LeadsAccepted()
-            msg.ParseFromString(pull.recv())
+            msg.ParseFromString(raw)
             self.assertEqual(msg.county, "130822")
-            self.assertEqual(list(msg.lead_ids), [x.id for x in r.results])
+            self.assertIn(list(msg.lead_ids), batches)
+            self.assertEqual(len(msg.lead_ids), 2)
         finally:
             pull.close()
 
@@ -265,17 +273,17 @@ class Intake(unittest.TestCase):
 class IntakeSigterm(unittest.TestCase):
     def test_sigterm_mid_work_answers_what_it_committed_and_half_writes_nothing(self):
         # A long grace: every batch in flight finishes, is committed and answered.
-        answered, stored = self.run_sigterm("it_intake_term", "30000", 0.3)
+        answered, stored = self.run_sigterm("it_intake_term", "30000", all_received=True)
         self.assertEqual(len([r for r in answered.values() if r.status.code == Code.OK]), 6)
 
     def test_sigterm_with_short_grace_rolls_back_what_it_abandons(self):
         # A grace shorter than the work: batches not committed by then are rolled back whole
         # (the connection closes mid-transaction) and never acknowledged.
-        answered, stored = self.run_sigterm("it_intake_term_short", "0", 0.05)
+        answered, stored = self.run_sigterm("it_intake_term_short", "0")
         self.assertIn('"inflight":"abandoned"', self.last_log, "no work was in flight when the grace ran out")
         self.assertLess(sum(1 for v in stored.values() if int(v) == 3000), 6, "nothing was cut short")
 
-    def run_sigterm(self, db, grace, wait_s):
+    def run_sigterm(self, db, grace, all_received=False):
         ci = fp.county_db(db)
         keys = fp.Keys(ci, fp.SERVICES + ("yibao",))
         keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
@@ -293,7 +301,14 @@ class IntakeSigterm(unittest.TestCase):
                                                        idn=id_number(seq=n % 1000, birth=f"19{40 + n // 1000:02d}0101")))
                     n += 1
                 c.send_frames([req.SerializeToString()])
-            time.sleep(wait_s)  # some batches are in the database, others still queued
+            def received():  # answered + in flight: what the service has taken off its socket
+                return sum(v for name, labels, v in fp.metrics(svc.http)
+                           if name == "fangpin_inflight_requests" or name == "fangpin_requests_total")
+
+            # work in flight (batches being stored, others queued); with all_received, all six
+            # taken off the socket, so that the stop refuses none of them
+            fp.wait_for(lambda: received() >= (6 if all_received else 1), 30, 0.005,
+                        "all six batches received" if all_received else "requests in flight")
             svc.proc.send_signal(signal.SIGTERM)
             while True:
                 frames = c.recv(5000)

@@ -570,7 +570,7 @@ class QuarterReports(unittest.TestCase):
             return fp.sql(self.ci, "SELECT region_code, payload::text FROM events WHERE type = 'deadline.missed'")
 
         fp.wait_for(lambda: len(events()) >= len(want), what="deadline.missed events")
-        time.sleep(1.0)  # several more scans
+        self.closed.wait_scans("deadlines")  # a whole scan more: it announces nothing again
         got = [(r, json.loads(p)) for r, p in events()]
         self.assertEqual(len(got), len(want))
         self.assertEqual({(r, p["deadline"], p["unit_kind"], p["unit"], p["period"], p["due_on"]) for r, p in got},
