@@ -29,6 +29,7 @@ if [ -z "${FANGPIN_PG:-}" ]; then
   pgdir=${PGDIR:-/tmp/fp-bench-regions}
   port=${PGPORT:-$FP_PORTS}
   "$root/tools/scripts/pg.sh" start "$pgdir" "$port"
+  export PGPASSFILE="$pgdir/pgpass"  # scram: the password pg.sh generated
   trap '"$root/tools/scripts/pg.sh" stop "$pgdir"' EXIT
   admin="host=127.0.0.1 port=$port dbname=postgres user=postgres"
 else

@@ -14,9 +14,9 @@ cd "$root"
 data=${REGIONS_DIR:-$root/../shared/data/regions}
 dir=/tmp/fp-bench-intake
 port=${PGPORT:-$pgport}
-tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
-rm -rf "$dir"
+tools/scripts/pg.sh destroy "$dir"
 tools/scripts/pg.sh start "$dir" "$port"
+export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true

@@ -49,15 +49,15 @@ dir=/tmp/fp-bench-reporting
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-reporting" ] && [ -x "$BUILD/fangpin-intake" ] &&
   [ -d "$BUILD/py/fangpin" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
-tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
-rm -rf "$dir"
+tools/scripts/pg.sh destroy "$dir"
 mkdir -p "$dir"
 tools/scripts/pg.sh start "$dir" "$port"
+export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
 rpid="" ipid=""
 cleanup() {
   for p in $ipid $rpid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   if [ -n "${KEEP:-}" ]; then  # KEEP=1: leave PostgreSQL running to study plans; pg.sh stop DIR later
-    echo "PostgreSQL left running: psql 'host=127.0.0.1 port=$port dbname=fangpin user=postgres'; tools/scripts/pg.sh stop $dir"
+    echo "PostgreSQL left running: psql \"\$(tools/scripts/pg.sh conninfo $dir fangpin)\"; tools/scripts/pg.sh stop $dir"
   else
     tools/scripts/pg.sh stop "$dir"
   fi

@@ -25,10 +25,10 @@ data=${REGIONS_DIR:-$root/../shared/data/regions}
 dir=/tmp/fp-bench-screening
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-screening" ] || { echo "run.sh: build $BUILD first" >&2; exit 2; }
-tools/scripts/pg.sh stop "$dir" 2>/dev/null || true
-rm -rf "$dir"
+tools/scripts/pg.sh destroy "$dir"
 mkdir -p "$dir/gen"
 tools/scripts/pg.sh start "$dir" "$port"
+export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
 pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi

@@ -21,6 +21,8 @@ typedef struct {
     fp_db_t **dbs;              /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
     size_t ndbs;
     uint64_t last_deadline_scan;
+    int64_t deadline_scan_ms;   /* FANGPIN_INTAKE_DEADLINE_SCAN_MS; 0 = off */
+    fp_counter_t *c_scans;      /* fangpin_scans_total{scan="late_submissions"} */
     fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
 } intake_t;
 

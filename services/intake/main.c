@@ -93,6 +93,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->limits.max_age_days = (int)fp_service_int(svc, "FANGPIN_INTAKE_MAX_AGE_DAYS");
     in->limits.max_detail_bytes = 4000;
     in->limits.max_ref_bytes = 64;
+    in->deadline_scan_ms = fp_service_int(svc, "FANGPIN_INTAKE_DEADLINE_SCAN_MS");
+    in->c_scans = fp_metrics_scans(fp_service_metrics(svc), "late_submissions");
     const char *today = fp_service_str(svc, "FANGPIN_TODAY");
     if (today && *today && fp_date_parse(today, &in->today_override) != FP_OK) {
         fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
@@ -164,6 +166,9 @@ int main(int argc, char **argv)
          "oldest occurrence date accepted, in days before today", 0, 0, 0},
         {"FANGPIN_INTAKE_DB_CONNECTIONS", FP_CFG_INT, "2", 1, 32,
          "database connections for SubmitLeads: batches commit in parallel", 0, 0, 0},
+        {"FANGPIN_INTAKE_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
+         "how often to look for departments that missed the month's push deadline (intake.submission_late); 0 = never",
+         0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };

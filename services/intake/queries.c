@@ -314,17 +314,21 @@ void intake_load_catalog(intake_t *in)
 
 static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 {
-    if (res && PQresultStatus(res) != PGRES_COMMAND_OK)
+    intake_t *in = arg;
+    if (!res) return;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         fp_log_warn("late-submission scan failed", "error", PQresultErrorMessage(res));
-    else if (res && atoi(PQcmdTuples(res)) > 0)
-        fp_log_info("late submissions raised", "count", PQcmdTuples(res));
+        return;
+    }
+    fp_counter_add(in->c_scans, 1);
+    if (atoi(PQcmdTuples(res)) > 0) fp_log_info("late submissions raised", "count", PQcmdTuples(res));
 }
 
 void intake_deadline_scan(intake_t *in)
 {
-    if (!in->svc || !fp_service_db_ready(in->svc)) return;
+    if (!in->svc || in->deadline_scan_ms <= 0 || !fp_service_db_ready(in->svc)) return;
     uint64_t now = uv_now(fp_service_loop(in->svc));
-    if (in->last_deadline_scan && now - in->last_deadline_scan < 60000) return;
+    if (in->last_deadline_scan && now - in->last_deadline_scan < (uint64_t)in->deadline_scan_ms) return;
     in->last_deadline_scan = now;
     int32_t today = intake_today(in);
     fp_period_t prev = fp_period_prev(fp_period_of(today));
@@ -346,5 +350,5 @@ void intake_deadline_scan(intake_t *in)
                 " INSERT INTO events (county_code, region_code, type, payload)"
                 " SELECT county_code, rpad(county_code, 12, '0'), 'intake.submission_late',"
                 "        jsonb_build_object('department', department, 'period', period) FROM ins",
-                3, params, s_on_scan, NULL);
+                3, params, s_on_scan, in);
 }

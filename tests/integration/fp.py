@@ -42,8 +42,13 @@ def pg_port(pgdir=None):
         return int(f.read().strip())
 
 
-def conninfo(dbname, port=None):
-    return f"host=127.0.0.1 port={port or pg_port()} dbname={dbname} user=postgres"
+def conninfo(dbname, port=None, pgdir=None):
+    """The conninfo of database dbname on the run's cluster (or the cluster in pgdir): scram
+    with the password tools/scripts/pg.sh generated for it."""
+    pgdir = pgdir or os.path.join(VAR, "pg")
+    with open(os.path.join(pgdir, "password")) as f:
+        pw = f.read().strip()
+    return f"host=127.0.0.1 port={port or pg_port(pgdir)} dbname={dbname} user=postgres password={pw}"
 
 
 def sql(ci, query, check=True):
@@ -353,8 +358,7 @@ class PrivateCluster:
 
     def __init__(self, tag):
         self.dir = os.path.join(VAR, f"pg-{tag}")
-        subprocess.run([PGSH, "stop", self.dir], check=False, capture_output=True)
-        subprocess.run(["rm", "-rf", self.dir], check=True)
+        subprocess.run([PGSH, "destroy", self.dir], check=True, capture_output=True)
         self.port = free_port()
         self.start()
 
@@ -366,7 +370,7 @@ class PrivateCluster:
         subprocess.run([PGSH, "stop", self.dir], check=True)
 
     def conninfo(self, db="postgres"):
-        return conninfo(db, self.port)
+        return conninfo(db, self.port, self.dir)
 
 
 def main():

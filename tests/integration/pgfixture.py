@@ -18,9 +18,7 @@ import ports  # noqa: E402
 def main():
     cmd = sys.argv[1]
     if cmd == "start":
-        subprocess.run([PGSH, "stop", PGDIR], check=False)
-        subprocess.run(["rm", "-rf", PGDIR], check=True)
-        os.makedirs(PGDIR)
+        subprocess.run([PGSH, "destroy", PGDIR], check=True)
         port = ports.lease()
         env = dict(os.environ, PG_FSYNC="off")
         subprocess.run([PGSH, "start", PGDIR, str(port)], check=True, env=env)

@@ -69,7 +69,7 @@ class Database(unittest.TestCase):
         self.assertEqual(s.stop(), 0)
 
     def test_concurrent_start_migrates_once(self):
-        ci = fp.conninfo("fresh", self.pg.port)
+        ci = self.pg.conninfo("fresh")
         fp.sql(self.pg.conninfo(), "DROP DATABASE IF EXISTS fresh WITH (FORCE)")
         fp.sql(self.pg.conninfo(), "CREATE DATABASE fresh")
         keys = fp.Keys(ci)  # keys make writes files only; the schema is not there yet
@@ -96,7 +96,7 @@ class Database(unittest.TestCase):
                 s.stop()
 
     def test_wait_for_schema_when_not_migrating(self):
-        ci = fp.conninfo("waits", self.pg.port)
+        ci = self.pg.conninfo("waits")
         fp.sql(self.pg.conninfo(), "DROP DATABASE IF EXISTS waits WITH (FORCE)")
         fp.sql(self.pg.conninfo(), "CREATE DATABASE waits")
         s = fp.Service("reporting", ci, self.keys, env={"FANGPIN_MIGRATE": "false"}, wait_ready=False)

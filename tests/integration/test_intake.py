@@ -55,8 +55,11 @@ class Intake(unittest.TestCase):
         cls.keys.register("village", "actor:130822112001:li", kind="actor", level="village", region=V1)
         cls.keys.register("gateway", "gateway:130822:qr", kind="gateway")
         cls.pull_port = fp.free_port()
+        # no late-submission scan here: test_submission_status_and_late_event runs one when
+        # it wants it, after yibao's push (a scan racing the first push would see yibao missing)
         cls.env = {"FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_MAX_BATCH": "3000",
-                   "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{cls.pull_port}"}
+                   "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{cls.pull_port}",
+                   "FANGPIN_INTAKE_DEADLINE_SCAN_MS": "0"}
         cls.svc = fp.Service("intake", cls.ci, cls.keys, env=cls.env)
 
     @classmethod
@@ -222,9 +225,13 @@ class Intake(unittest.TestCase):
         self.assertEqual((r.submissions.county, r.submissions.deadline), ("130822", "2026-11-05"))
         states = {d.department: d.state for d in r.submissions.departments}
         self.assertEqual(states, {"yibao": "late", "weijian": "missing"})  # pushed 11-24 (FANGPIN_TODAY) > 11-05
-        fp.wait_for(lambda: fp.sql(self.ci, "SELECT payload->>'department' FROM events"
-                                            " WHERE type = 'intake.submission_late' AND payload->>'period' = '2026-10'"),
-                    15, what="late event")
+        # a process that scans, after yibao's push: weijian missed the deadline, yibao did not
+        scanner = fp.Service("intake", self.ci, self.keys, env=dict(self.env, FANGPIN_INTAKE_DEADLINE_SCAN_MS="200",
+                                                                    FANGPIN_INTAKE_LEADS_PUSH=f"tcp://127.0.0.1:{fp.free_port()}"))
+        try:
+            scanner.wait_scans("late_submissions", more=3, since=0)  # and again: nothing raised twice
+        finally:
+            scanner.stop()
         rows = fp.sql(self.ci, "SELECT region_code, payload->>'department' FROM events WHERE type = 'intake.submission_late'")
         self.assertEqual(rows, [("130822000000", "weijian")])
         r = self.call("admin", intake_pb2.IntakeRequest(request_id="s", submission_status=intake_pb2.SubmissionStatus(period="2026-11")))

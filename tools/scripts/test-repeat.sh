@@ -30,8 +30,8 @@ for k in $(seq 1 "$n"); do
     while IFS= read -r t; do fails["$t"]+="$k "; done <<<"$failed"
     printf 'run %2d/%d: FAILED in %4ds: %s\n' "$k" "$n" $((SECONDS - t0)) "$(echo $failed)"
   else
-    printf 'run %2d/%d: passed in %4ds (%s)\n' "$k" "$n" $((SECONDS - t0)) \
-      "$(grep -h 'tests passed' "$log" | sed 's/.*tests passed, //' | paste -sd' ' -)"
+    printf 'run %2d/%d: passed in %4ds (%s tests)\n' "$k" "$n" $((SECONDS - t0)) \
+      "$(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" | paste -sd+ -)"
   fi
 done
 echo

@@ -12,12 +12,13 @@ HOST=127.0.0.1
 mkdir -p "$VAR/keys" "$VAR/log" "$VAR/run"
 CTL="$BUILD/fangpinctl"
 
+# scram-sha-256 with the password pg.sh generated (var/pg/password, mode 0600)
 tools/scripts/pg.sh start "$VAR/pg" "$PGPORT"
-psql_() { psql -X -q -h $HOST -p "$PGPORT" -U postgres "$@"; }
-psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'fangpin'" | grep -q 1 ||
-  psql_ -d postgres -c "CREATE DATABASE fangpin"
+admin=$(tools/scripts/pg.sh conninfo "$VAR/pg" postgres)
+psql -X -q "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = 'fangpin'" | grep -q 1 ||
+  psql -X -q "$admin" -c "CREATE DATABASE fangpin"
 
-export FANGPIN_PG="host=$HOST port=$PGPORT dbname=fangpin user=postgres"
+export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$VAR/pg" fangpin)
 export FANGPIN_KEYS_DIR="$VAR/keys"
 # the reporting service's HTTP port also serves report downloads and the /events stream, to a
 # bearer token (fangpinctl token add) of a principal, for its region only
@@ -48,11 +49,16 @@ export FANGPIN_REPORTING_SSE=${FANGPIN_REPORTING_SSE:-true}
 
 declare -A ZPORT=([intake]=7101 [screening]=7102 [assistance]=7103 [reporting]=7104)
 declare -A HPORT=([intake]=8101 [screening]=8102 [assistance]=8103 [reporting]=8104)
-# The hint links between services (no CURVE, ids only): intake -> screening LeadsAccepted on 7110
-# (their defaults), screening -> assistance HouseholdIdentified on 7111, kept on $HOST.
-declare -A LINK=([intake]="" [screening]="FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://$HOST:7111"
-                 [assistance]="FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://$HOST:7111" [reporting]="")
+# The hint links between services (no CURVE, ids only): intake -> screening LeadsAccepted on 7110,
+# screening -> assistance HouseholdIdentified on 7111, and the event PUB on 7105: every one bound
+# on $HOST only, like the ROUTERs (the services' own defaults bind every interface).
+declare -A LINK=([intake]="FANGPIN_INTAKE_LEADS_PUSH=tcp://$HOST:7110"
+                 [screening]="FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://$HOST:7111 FANGPIN_SCREENING_LEADS_PULL=tcp://$HOST:7110"
+                 [assistance]="FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://$HOST:7111"
+                 [reporting]="FANGPIN_REPORTING_PUB=tcp://$HOST:7105")
 env_file="$VAR/fangpin.env"
+: >"$env_file"
+chmod 600 "$env_file"  # it holds the database password
 {
   echo "# written by make up ($(date -u +%FT%TZ)); source it: . var/fangpin.env"
   echo "export FANGPIN_PG='$FANGPIN_PG'"
@@ -72,7 +78,7 @@ for svc in intake screening assistance reporting; do
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
   FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info} \
   env "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
-    ${LINK[$svc]:+"${LINK[$svc]}"} setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
+    ${LINK[$svc]} setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$pidf"
 done
 for svc in intake screening assistance reporting; do
