@@ -36,9 +36,11 @@ CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values())
 KEYS_DIR = '/var/lib/fangpin/keys'
 
 
-def compose(*args):
+def compose(*args, password='a-long-random-test-password'):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('COMPOSE_', 'DOCKER_', 'FANGPIN_DB_', 'FANGPIN_LOG_'))}
+           if not k.startswith(('COMPOSE_', 'DOCKER_', 'FANGPIN_DB_', 'FANGPIN_LOG_', 'FANGPIN_HTTP_'))}
+    if password is not None:
+        env['FANGPIN_DB_PASSWORD'] = password
     return subprocess.run([COMPOSE, '-f', os.path.join(SOURCE, 'docker-compose.yml')] + list(args),
                           cwd=SOURCE, env=env, capture_output=True, text=True, timeout=120)
 
@@ -65,6 +67,13 @@ class Compose(unittest.TestCase):
         p = compose('config', '-q')
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_no_default_database_password(self):
+        p = compose('config', '-q', password=None)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('FANGPIN_DB_PASSWORD', p.stderr)
+        self.assertEqual(self.services['postgres']['environment']['POSTGRES_PASSWORD'],
+                         'a-long-random-test-password')
+
     def test_services_present(self):
         self.assertEqual(set(self.services), set(SERVICES) | {'postgres', 'keys'})
         self.assertEqual(self.services['postgres']['image'].split(':')[0], 'postgres')
@@ -84,7 +93,7 @@ class Compose(unittest.TestCase):
                 pg = dict(kv.split('=', 1) for kv in env['FANGPIN_PG'].split())
                 self.assertEqual((pg.get('host'), pg.get('port'), pg.get('dbname'), pg.get('user')),
                                  ('postgres', '5432', 'fangpin', 'fangpin'))
-                self.assertTrue(pg.get('password'), 'FANGPIN_PG has no password')
+                self.assertEqual(pg.get('password'), 'a-long-random-test-password')
         keys_env = env_dict(self.services['keys'].get('environment'))
         self.assertLessEqual(set(keys_env), CONTRACT)
 
@@ -101,18 +110,22 @@ class Compose(unittest.TestCase):
                     self.assertIn('curl -fsS http://127.0.0.1:%s/healthz' % port, test)
 
     def test_ports_published(self):
+        # ZeroMQ (CURVE) on every interface, HTTP on 127.0.0.1 unless FANGPIN_HTTP_PUBLISH says
         for name, own in SERVICES.items():
             with self.subTest(name):
-                published = set()
+                published = {}
                 for p in self.services[name].get('ports', []):
                     if isinstance(p, dict):
-                        published.add((int(p['published']), int(p['target'])))
+                        published[(int(p['published']), int(p['target']))] = p.get('host_ip', '')
                     else:
-                        host, _, target = str(p).rpartition(':')
-                        published.add((int(host.rsplit(':', 1)[-1]), int(target)))
-                for value in own.values():
+                        host, _, target = str(p).split('/')[0].rpartition(':')
+                        ip, _, port = host.rpartition(':')
+                        published[(int(port), int(target))] = ip
+                for var, value in own.items():
                     port = int(value.rsplit(':', 1)[1])
                     self.assertIn((port, port), published, value)
+                    want = '127.0.0.1' if var.endswith('_HTTP') else ''
+                    self.assertIn(published[(port, port)], (want,) if want else ('', '0.0.0.0'), var)
 
     def test_build_and_start_order(self):
         for name in SERVICES:
