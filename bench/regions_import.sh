@@ -6,7 +6,7 @@
 #   bench/regions_import.sh            starts a private PostgreSQL under /tmp, stops it after
 #   FANGPIN_PG='host=... port=...' bench/...  uses that server instead (a key=value conninfo;
 #                                      creates and leaves database regions_bench there)
-# Also: FANGPINCTL (default build/fangpinctl), REGIONS_DIR (default ../shared/data/regions beside the repo,
+# Also: FANGPINCTL (default build/fangpinctl), REGIONS_DIR (default data/regions in the repo,
 # the provinces/cities/areas/streets/villages .csv or .csv.gz files), PGDIR, PGPORT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ -n "${FANGPIN_PG:-}" ] || [ "${FP_PORTS_FOR:-}" = "$0" ] ||
   exec python3 "$root/tools/scripts/ports.py" 1 -- "$0" "$@"
 ctl=${FANGPINCTL:-$root/build/fangpinctl}
-data=${REGIONS_DIR:-$root/../shared/data/regions}
+data=${REGIONS_DIR:-$root/data/regions}
 [ -x "$ctl" ] || { echo "regions_import.sh: $ctl not found: build first (make, or cmake --build build)" >&2; exit 2; }
 
 files=()

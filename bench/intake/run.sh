@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/intake/run.sh BUILD [LEADS]: 1,000,000 generated leads (real 兴隆县 village codes from
-# ../shared/data/regions, valid ID numbers) through the real intake service, against a COPY of
+# data/regions, valid ID numbers) through the real intake service, against a COPY of
 # the same rows into the same table in the same run. Its own PostgreSQL (fsync on, as in
 # production) under /tmp, the optimised build, stopped afterwards.
 set -euo pipefail
@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 [ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 4 -- "$0" "$@"
 read -r pgport zport hport pushport <<<"$FP_PORTS"
 cd "$root"
-data=${REGIONS_DIR:-$root/../shared/data/regions}
+data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-intake
 port=${PGPORT:-$pgport}
 tools/scripts/pg.sh destroy "$dir"

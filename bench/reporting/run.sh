@@ -44,7 +44,7 @@ read -r pgport zport hport pubport izport ihport ipushport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 PY=${PYTHON:-/usr/bin/python3}  # Debian's, which has python3-zmq and python3-protobuf (tools/scripts/deps.sh)
-data=${REGIONS_DIR:-$root/../shared/data/regions}
+data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-reporting
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-reporting" ] && [ -x "$BUILD/fangpin-intake" ] &&

@@ -21,7 +21,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 read -r pgport zport hport pullport identport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
-data=${REGIONS_DIR:-$root/../shared/data/regions}
+data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-screening
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-screening" ] || { echo "run.sh: build $BUILD first" >&2; exit 2; }
