@@ -31,7 +31,7 @@ if [ -z "${FANGPIN_PG:-}" ]; then
   "$root/tools/scripts/pg.sh" start "$pgdir" "$port"
   export PGPASSFILE="$pgdir/pgpass"  # scram: the password pg.sh generated
   trap '"$root/tools/scripts/pg.sh" stop "$pgdir"' EXIT
-  admin="host=127.0.0.1 port=$port dbname=postgres user=postgres"
+  admin=$("$root/tools/scripts/pg.sh" conninfo "$pgdir" postgres)
 else
   admin="$FANGPIN_PG"
 fi

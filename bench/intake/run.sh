@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 psql -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE fangpin" >/dev/null
-export FANGPIN_PG="host=127.0.0.1 port=$port dbname=fangpin user=postgres"
+export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
 export FANGPIN_KEYS_DIR="$dir/keys"
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \

@@ -38,8 +38,8 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-admin="host=127.0.0.1 port=$port dbname=postgres user=postgres"
-export FANGPIN_PG="host=127.0.0.1 port=$port dbname=fangpin user=postgres"
+admin=$(tools/scripts/pg.sh conninfo "$dir" postgres)
+export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
 q() { psql "$FANGPIN_PG" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
   -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
