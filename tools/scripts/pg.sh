@@ -17,6 +17,11 @@ sockdir_of() { cat "$dir/sockdir" 2>/dev/null || true; }
 case "$cmd" in
 start)
   port=${3:?PORT}
+  # A cluster that already runs is left alone, before anything below touches its folder: a
+  # chown -R over a live data folder races temporary tables coming and going (make up twice).
+  if [ -f "$dir/data/PG_VERSION" ] && "${run_as[@]}" "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    exit 0
+  fi
   mkdir -p "$dir"
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     rm -rf "$dir/data"; mkdir -p "$dir/data"
