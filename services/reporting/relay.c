@@ -332,6 +332,7 @@ static void s_on_beat(uv_timer_t *t)
     size_t lens[2] = {9, (size_t)pl};
     /* not before the published position is read back after a start: a heartbeat says the head */
     if (r->zpub && r->mark_known) fp_zsock_send(r->zpub, parts, lens, 2);
+    if (r->beat_listener) r->beat_listener(r->listener_arg);
     s_run(r); /* the periodic scan: NOTIFY is only a hint */
 }
 

@@ -30,6 +30,7 @@ typedef struct {
     int64_t marked;          /* highest position known recorded in relay_state.published */
     report_event_fn listener;
     void *listener_arg;
+    void (*beat_listener)(void *arg); /* called at every heartbeat (listener_arg), e.g. the SSE streams' catch-up */
     fp_counter_t *c_published, *c_republished, *c_sub_narrowed, *c_sub_refused;
     fp_gauge_t *g_position;
 } report_relay_t;

@@ -220,6 +220,41 @@ class Restarts(unittest.TestCase):
             svc.stop()
 
 
+class SseResumes(unittest.TestCase):
+    def test_event_stream_tells_the_browser_to_reconnect_and_resumes_after_a_kill(self):
+        ci = fp.fresh_db("restarts_sse")
+        fp.ctl(["migrate"], ci)
+        keys = fp.Keys(ci, names=("reporting", "admin"))
+        env = ports_env("reporting", {"FANGPIN_REPORTING_PUB": f"tcp://127.0.0.1:{fp.free_port()}",
+                                      "FANGPIN_REPORTING_HEARTBEAT_MS": str(HB_MS), "FANGPIN_REPORTING_SSE": "true",
+                                      "FANGPIN_REPORTING_HTTP_AUTH": "proxy"})
+        insert = ("INSERT INTO events (county_code, region_code, type) SELECT '130822', '{}', 'lead.accepted'"
+                  " FROM generate_series(1, {})")
+        published = "SELECT count(*) FROM events WHERE position IS NOT NULL AND position <= (SELECT published FROM relay_state)"
+
+        def stream(svc, last=None):
+            args = ["curl", "-sN", "--max-time", "1.5", f"{svc.http}/events?region=130822&from=0"]
+            if last is not None:
+                args[2:2] = ["-H", f"Last-Event-ID: {last}"]
+            out = subprocess.run(args, capture_output=True, text=True, timeout=30).stdout
+            return out, [int(l[3:]) for l in out.splitlines() if l.startswith("id:")]
+
+        svc = fp.spawn("reporting", ci, keys, env)
+        try:
+            fp.sql(ci, insert.format(T1, 5))
+            fp.wait_for(lambda: fp.sql(ci, published)[0][0] == "5", 20, what="5 events published")
+            out, ids = stream(svc)
+            self.assertIn(f"retry: {3 * HB_MS}\n", out)
+            self.assertEqual(ids, [1, 2, 3, 4, 5])
+            kill9(svc)
+            fp.sql(ci, insert.format(T1, 3))  # written while the service is down
+            svc = fp.spawn("reporting", ci, keys, env)
+            out, ids = stream(svc, last=5)  # what an EventSource sends when it reconnects
+            self.assertEqual(ids, [6, 7, 8])
+        finally:
+            svc.stop()
+
+
 class Readiness(unittest.TestCase):
     def test_not_listening_until_the_key_table_can_be_read(self):
         ci = fp.fresh_db("restarts_keys")
