@@ -28,7 +28,9 @@ struct fp_auth {
     bool loaded;
     bool reloading;
     bool reload_again;
-    unsigned long denied, allowed;
+    unsigned long denied, allowed, not_ready;
+    void (*on_loaded)(void *arg);
+    void *on_loaded_arg;
     bool *alive;          /* cleared on destroy so a late db callback does nothing */
 };
 
@@ -69,11 +71,20 @@ static void s_on_zap(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
         s_reply(a, &m->parts[1], "400", "CURVE required", "");
         return;
     }
+    char addr[64];
+    snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&m->parts[3]), (const char *)zmq_msg_data(&m->parts[3]));
+    if (!a->loaded) {
+        /* Not "unknown": we do not know yet. 300 is ZAP's temporary error. (libzmq 4.3 ends the
+         * client's connection on any refusal without reconnecting, which is why services bind
+         * their CURVE sockets only after the first load and this should never be reached.) */
+        a->not_ready++;
+        fp_log_warn("connection refused for now: the registered keys are not loaded yet", "address", addr);
+        s_reply(a, &m->parts[1], "300", "keys not loaded yet: retry", "");
+        return;
+    }
     char key[41];
     zmq_z85_encode(key, zmq_msg_data(&m->parts[6]), 32);
     const fp_principal_t *p = s_lookup_key(a, key);
-    char addr[64];
-    snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&m->parts[3]), (const char *)zmq_msg_data(&m->parts[3]));
     if (!p) {
         a->denied++;
         char shortkey[12];
@@ -174,6 +185,7 @@ static void s_on_keys(fp_db_t *db, PGresult *res, void *arg)
         fp_log_info("key cache loaded", "keys", count);
     }
     a->loaded = true;
+    if (a->on_loaded) a->on_loaded(a->on_loaded_arg);
     if (a->reload_again) {
         a->reload_again = false;
         fp_auth_reload(a);
@@ -206,6 +218,12 @@ const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *id)
 }
 
 bool fp_auth_loaded(const fp_auth_t *a) { return a->loaded; }
+void fp_auth_on_loaded(fp_auth_t *a, void (*cb)(void *arg), void *arg)
+{
+    a->on_loaded = cb;
+    a->on_loaded_arg = arg;
+}
+unsigned long fp_auth_not_ready(const fp_auth_t *a) { return a->not_ready; }
 size_t fp_auth_key_count(const fp_auth_t *a) { return a->nkeys; }
 unsigned long fp_auth_denied(const fp_auth_t *a) { return a->denied; }
 unsigned long fp_auth_allowed(const fp_auth_t *a) { return a->allowed; }

@@ -2,7 +2,10 @@
  * inproc://zeromq.zap.01, bound before any CURVE socket binds) admits only public keys
  * registered in PostgreSQL (curve_keys joined to principals, neither revoked nor disabled)
  * and hands each connection the principal id as its User-Id. Keys are cached in memory and
- * reloaded on NOTIFY fangpin_keys, on every database reconnect and periodically. */
+ * reloaded on NOTIFY fangpin_keys, on every database reconnect and periodically; while a reload
+ * runs (or fails) the previous set keeps answering. Before the first load the handler answers
+ * every key with ZAP status 300 (temporary: "keys not loaded yet"), never 400 ("unknown key"),
+ * but a service binds no CURVE socket before then (fp_service_bind_curve), so none is asked. */
 #ifndef FP_AUTH_H
 #define FP_AUTH_H
 #include <stdbool.h>
@@ -31,8 +34,12 @@ void fp_auth_reload(fp_auth_t *a);
 /* The principal for a User-Id, or NULL when unknown (revoked since connecting). */
 const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *id);
 bool fp_auth_loaded(const fp_auth_t *a);
+/* cb(arg) runs after every successful load of the key table (the first one included). */
+void fp_auth_on_loaded(fp_auth_t *a, void (*cb)(void *arg), void *arg);
 size_t fp_auth_key_count(const fp_auth_t *a);
 unsigned long fp_auth_denied(const fp_auth_t *a);
 unsigned long fp_auth_allowed(const fp_auth_t *a);
+/* ZAP requests answered 300 because the keys were not loaded yet (0 while services bind late). */
+unsigned long fp_auth_not_ready(const fp_auth_t *a);
 
 #endif

@@ -1,5 +1,7 @@
 /* service.c: the shared service skeleton (see service.h). Order at start matters: the ZAP
- * handler is bound before the CURVE ROUTER socket, or CURVE would accept any client key. */
+ * handler is bound before the CURVE ROUTER socket, or CURVE would accept any client key; and the
+ * CURVE sockets bind only once the registered keys are loaded, or ZAP would have to refuse
+ * registered clients (libzmq 4.3 does not reconnect after a refused handshake). */
 #include "service.h"
 
 #include <errno.h>
@@ -19,6 +21,14 @@
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
        S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_COMMON_N };
+
+/* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
+typedef struct s_bind {
+    void *sock;
+    char *endpoint;
+    char *what;
+    struct s_bind *next;
+} s_bind_t;
 
 struct fp_service {
     const fp_service_def_t *def;
@@ -40,14 +50,17 @@ struct fp_service {
     bool stopping;
     bool closed;
     bool started;
-    int exit_code;
+    bool listening;       /* every CURVE socket is bound (after the first key load) */
+    s_bind_t *binds;      /* CURVE sockets not bound yet, in the order asked */
+    int exit_code;        /* set when the service stops itself (a late bind failed) */
     uint64_t stop_deadline;
     uint64_t last_refresh;
     size_t inflight;
     size_t max_request;
     fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys, *g_queue;
     fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames;
-    unsigned long zap_denied_seen, zap_allowed_seen;
+    fp_counter_t *c_zap_not_ready;
+    unsigned long zap_denied_seen, zap_allowed_seen, zap_not_ready_seen;
     unsigned reconnects_seen;
 };
 
@@ -88,8 +101,9 @@ int64_t fp_service_int(fp_service_t *svc, const char *env) { return fp_config_in
 bool fp_service_db_ready(const fp_service_t *svc) { return svc->schema_ready && fp_db_is_up(svc->db); }
 bool fp_service_ready(const fp_service_t *svc)
 {
-    return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth);
+    return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth) && svc->listening;
 }
+bool fp_service_listening(const fp_service_t *svc) { return svc->listening; }
 const fp_principal_t *fp_request_principal(const fp_request_t *req) { return &req->principal; }
 void fp_request_set_op(fp_request_t *req, const char *op) { snprintf(req->op, sizeof req->op, "%s", op); }
 
@@ -250,6 +264,7 @@ static void s_on_migrate_retry(uv_timer_t *t) { s_start_migration(t->data); }
 
 static void s_became_ready(fp_service_t *svc)
 {
+    svc->last_refresh = uv_now(svc->loop);
     fp_auth_reload(svc->auth);
     if (svc->def->on_ready) svc->def->on_ready(svc, svc->def->arg);
 }
@@ -299,6 +314,58 @@ static void s_on_db_notify(fp_db_t *db, const char *channel, const char *payload
     if (strcmp(channel, "fangpin_keys") == 0 && svc->schema_ready) fp_auth_reload(svc->auth);
 }
 
+/* --- binding the CURVE sockets once the keys are loaded ---------------------------------------- */
+
+/* Stops the service from the inside with exit status code; the tick closes everything (never
+ * from inside a callback of what it closes). */
+static void s_stop_self(fp_service_t *svc, int code)
+{
+    svc->exit_code = code;
+    if (svc->stopping) return;
+    svc->stopping = true;
+    if (svc->zrouter) fp_zsock_pause(svc->zrouter, 1);
+    svc->stop_deadline = uv_now(svc->loop);
+}
+
+static void s_bind_pending(fp_service_t *svc)
+{
+    if (!svc->auth || !fp_auth_loaded(svc->auth) || svc->stopping) return;
+    while (svc->binds) {
+        s_bind_t *b = svc->binds;
+        if (zmq_bind(b->sock, b->endpoint) != 0) {
+            fp_log_error("cannot bind a CURVE endpoint: stopping", "socket", b->what, "endpoint", b->endpoint, "error",
+                         zmq_strerror(zmq_errno()));
+            s_stop_self(svc, 1);
+            return;
+        }
+        fp_log_info("listening", "socket", b->what, "endpoint", b->endpoint);
+        svc->binds = b->next;
+        free(b->endpoint);
+        free(b->what);
+        free(b);
+    }
+    svc->listening = true;
+}
+
+static void s_on_keys_loaded(void *arg)
+{
+    fp_service_t *svc = arg;
+    if (svc->binds) s_bind_pending(svc);
+}
+
+void fp_service_bind_curve(fp_service_t *svc, void *socket, const char *endpoint, const char *what)
+{
+    s_bind_t *b = fp_new(s_bind_t);
+    b->sock = socket;
+    b->endpoint = fp_strdup(endpoint);
+    b->what = fp_strdup(what);
+    s_bind_t **tail = &svc->binds;
+    while (*tail) tail = &(*tail)->next;
+    *tail = b;
+    svc->listening = false;
+    s_bind_pending(svc);
+}
+
 /* --- HTTP: /healthz /readyz /metrics --------------------------------------------------------- */
 
 typedef struct {
@@ -310,14 +377,17 @@ static void s_on_ready_probe(fp_db_t *db, PGresult *res, void *arg)
 {
     s_ready_probe_t *p = arg;
     fp_service_t *svc = p->svc;
-    bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && svc->schema_ready && fp_auth_loaded(svc->auth);
+    bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && svc->schema_ready && fp_auth_loaded(svc->auth) &&
+              svc->listening && !svc->stopping;
     fp_buf_t b = {0};
     if (ok) {
         fp_buf_puts(&b, "ready\n");
     } else {
-        fp_buf_printf(&b, "not ready: database %s, schema %s, keys %s\n",
+        fp_buf_printf(&b, "not ready: database %s, schema %s, keys %s, sockets %s%s\n",
                       res && PQresultStatus(res) == PGRES_TUPLES_OK ? "reachable" : "unreachable",
-                      svc->schema_ready ? "ready" : "not ready", fp_auth_loaded(svc->auth) ? "loaded" : "not loaded");
+                      svc->schema_ready ? "ready" : "not ready", fp_auth_loaded(svc->auth) ? "loaded" : "not loaded",
+                      svc->listening ? "bound" : "not bound (they bind once the keys are loaded)",
+                      svc->stopping ? ", stopping" : "");
     }
     fp_http_reply(p->req, ok ? 200 : 503, "text/plain; charset=utf-8", b.data, b.len);
     fp_buf_free(&b);
@@ -339,6 +409,9 @@ static void s_update_gauges(fp_service_t *svc)
     fp_counter_add(svc->c_zap_allowed, a - svc->zap_allowed_seen);
     svc->zap_denied_seen = d;
     svc->zap_allowed_seen = a;
+    unsigned long nr = fp_auth_not_ready(svc->auth);
+    fp_counter_add(svc->c_zap_not_ready, nr - svc->zap_not_ready_seen);
+    svc->zap_not_ready_seen = nr;
 }
 
 static void s_on_http(fp_http_req_t *req, void *arg)
@@ -370,6 +443,17 @@ static void s_on_http(fp_http_req_t *req, void *arg)
 
 /* --- stopping -------------------------------------------------------------------------------- */
 
+static void s_binds_free(fp_service_t *svc)
+{
+    while (svc->binds) {
+        s_bind_t *b = svc->binds;
+        svc->binds = b->next;
+        free(b->endpoint);
+        free(b->what);
+        free(b);
+    }
+}
+
 static void s_close_all(fp_service_t *svc)
 {
     if (svc->closed) return;
@@ -380,6 +464,7 @@ static void s_close_all(fp_service_t *svc)
     uv_close((uv_handle_t *)&svc->migrate_retry, NULL);
     uv_close((uv_handle_t *)&svc->sigterm, NULL);
     uv_close((uv_handle_t *)&svc->sigint, NULL);
+    s_binds_free(svc);
     if (svc->started && svc->def->on_stop) svc->def->on_stop(svc, svc->def->arg);
     fp_http_destroy(&svc->http);
     fp_zsock_destroy(&svc->zrouter);
@@ -414,8 +499,9 @@ static void s_on_tick(uv_timer_t *t)
         return;
     }
     uint64_t now = uv_now(svc->loop);
-    if (svc->schema_ready && fp_db_is_up(svc->db) &&
-        now - svc->last_refresh >= (uint64_t)svc->cfg[S_CFG_REFRESH].num * 1000) {
+    /* Until the key table has been read once (the sockets wait for it), try again every second. */
+    uint64_t every = fp_auth_loaded(svc->auth) ? (uint64_t)svc->cfg[S_CFG_REFRESH].num * 1000 : 1000;
+    if (svc->schema_ready && fp_db_is_up(svc->db) && now - svc->last_refresh >= every) {
         svc->last_refresh = now;
         fp_auth_reload(svc->auth);
     }
@@ -476,11 +562,14 @@ static int s_setup(fp_service_t *svc)
     }
     fp_db_listen(svc->db, "fangpin_keys");
 
-    /* ZAP first, then bind: CURVE without a ZAP handler accepts any key. */
+    /* ZAP first, then bind: CURVE without a ZAP handler accepts any key. And bind only once
+     * the keys are loaded (s_on_keys_loaded): until then a client's connection is refused by
+     * the kernel and libzmq retries it, instead of a handshake refused for good. */
     if (fp_auth_new(svc->loop, svc->zctx, svc->db, &svc->auth) != FP_OK) {
         fp_log_error("cannot start the ZAP handler", "error", zmq_strerror(zmq_errno()));
         return 1;
     }
+    fp_auth_on_loaded(svc->auth, s_on_keys_loaded, svc);
     svc->router = zmq_socket(svc->zctx, ZMQ_ROUTER);
     int one = 1, linger = 2000, hwm = (int)svc->cfg[S_CFG_HWM].num;
     int64_t maxmsg = svc->cfg[S_CFG_MAXFRAME].num;
@@ -492,12 +581,8 @@ static int s_setup(fp_service_t *svc)
     zmq_setsockopt(svc->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(svc->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(svc->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_bind(svc->router, svc->cfg[S_CFG_ENDPOINT].str) != 0) {
-        fp_log_error("cannot bind the ROUTER endpoint", "endpoint", svc->cfg[S_CFG_ENDPOINT].str, "error",
-                     zmq_strerror(zmq_errno()));
-        return 1;
-    }
     fp_zsock_new(svc->loop, svc->router, s_on_router, svc, &svc->zrouter);
+    fp_service_bind_curve(svc, svc->router, svc->cfg[S_CFG_ENDPOINT].str, "ROUTER");
 
     if (fp_http_new(svc->loop, svc->cfg[S_CFG_HTTP].str, s_on_http, svc, &svc->http) != FP_OK) {
         fp_log_error("cannot listen for HTTP", "address", svc->cfg[S_CFG_HTTP].str);
@@ -517,12 +602,15 @@ static int s_setup(fp_service_t *svc)
     svc->c_zap_allowed = fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
     svc->c_too_large = fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
     svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
+    svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
+                                              "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
 
     uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
     uv_signal_start(&svc->sigint, s_on_signal, SIGINT);
     uv_timer_start(&svc->tick, s_on_tick, 200, 200);
-    fp_log_info("listening", "endpoint", svc->cfg[S_CFG_ENDPOINT].str, "http", svc->cfg[S_CFG_HTTP].str,
-                "public_key", svc->cert.public_key, "version", FANGPIN_VERSION);
+    fp_log_info("started: the CURVE sockets bind once the database answers and the keys are loaded", "endpoint",
+                svc->cfg[S_CFG_ENDPOINT].str, "http", svc->cfg[S_CFG_HTTP].str, "public_key", svc->cert.public_key,
+                "version", FANGPIN_VERSION);
     return 0;
 }
 
@@ -559,6 +647,7 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
     svc->started = exit_code == 0;
     if (exit_code != 0) s_close_all(svc);
     uv_run(svc->loop, UV_RUN_DEFAULT);
+    if (exit_code == 0) exit_code = svc->exit_code;
     if (svc->router) zmq_close(svc->router);
     zmq_ctx_term(svc->zctx);
     uv_loop_close(svc->loop);

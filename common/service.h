@@ -1,7 +1,7 @@
 /* service.h: the skeleton every fangpin service shares, so that a service's main.c only wires
  * its own request handler. fp_service_main reads the configuration table, logs JSON, connects
  * to PostgreSQL (migrating the schema, or waiting for it), starts the ZAP handler, binds the
- * CURVE ROUTER socket, serves /healthz /readyz /metrics over HTTP, hands each request frame
+ * CURVE ROUTER socket once the registered keys are loaded, serves /healthz /readyz /metrics over HTTP, hands each request frame
  * with its caller's principal to the handler, and stops cleanly on SIGTERM/SIGINT (waits for
  * in-flight requests up to FANGPIN_SHUTDOWN_GRACE_MS). */
 #ifndef FP_SERVICE_H
@@ -35,7 +35,8 @@ typedef struct {
     /* Database up and schema ready (at start and after every reconnect): scan for work. */
     void (*on_ready)(fp_service_t *svc, void *arg);
     /* After configuration, sockets and HTTP are set up, before the loop runs: bind the
-     * service's own sockets here. Non-zero stops the service (exit status 1). */
+     * service's own sockets here (CURVE server sockets through fp_service_bind_curve, which
+     * waits for the keys). Non-zero stops the service (exit status 1). */
     int (*on_start)(fp_service_t *svc, void *arg);
     /* When stopping, after in-flight requests are answered: close the service's own sockets. */
     void (*on_stop)(fp_service_t *svc, void *arg);
@@ -62,8 +63,17 @@ const char *fp_service_name(const fp_service_t *svc);
 /* The setting env of this service's configuration table (common and extra entries). */
 const char *fp_service_str(fp_service_t *svc, const char *env);
 int64_t fp_service_int(fp_service_t *svc, const char *env);
-/* Database reachable, schema migrated and the key cache loaded (what /readyz reports). */
+/* Database reachable, schema migrated, the key cache loaded and every CURVE socket bound (what
+ * /readyz reports). */
 bool fp_service_ready(const fp_service_t *svc);
+/* Binds a CURVE server socket (its options set) to endpoint once the registered keys are loaded,
+ * at once if they are: a client is never refused at the handshake for a key that is merely not
+ * loaded yet (libzmq 4.3 would not reconnect). Until then the port is closed and clients' TCP
+ * connects are refused and retried by libzmq. A bind that fails stops the service (exit 1).
+ * what names the socket in the log ("ROUTER", "event PUB"). */
+void fp_service_bind_curve(fp_service_t *svc, void *socket, const char *endpoint, const char *what);
+/* Every CURVE socket asked for so far is bound. */
+bool fp_service_listening(const fp_service_t *svc);
 /* Database reachable and schema migrated: background work may run (true inside on_ready). */
 bool fp_service_db_ready(const fp_service_t *svc);
 

@@ -172,6 +172,7 @@ static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
     }
     int64_t marked = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     r->marked = marked;
+    r->mark_known = true;
     if (marked > r->published) r->published = marked;
     fp_gauge_set(r->g_position, (double)r->published);
     s_recover_page(r);
@@ -329,7 +330,9 @@ static void s_on_beat(uv_timer_t *t)
     int pl = snprintf(pos, sizeof pos, "%" PRId64, r->published);
     const void *parts[2] = {"HEARTBEAT", pos};
     size_t lens[2] = {9, (size_t)pl};
-    if (r->zpub) fp_zsock_send(r->zpub, parts, lens, 2);
+    /* not before the published position is read back after a start: a heartbeat says the head */
+    if (r->zpub && r->mark_known) fp_zsock_send(r->zpub, parts, lens, 2);
+    if (r->beat_listener) r->beat_listener(r->listener_arg);
     s_run(r); /* the periodic scan: NOTIFY is only a hint */
 }
 
@@ -399,13 +402,10 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     zmq_setsockopt(r->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(r->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     const char *ep = fp_service_str(svc, "FANGPIN_REPORTING_PUB");
-    if (zmq_bind(r->pub, ep) != 0) {
-        fp_log_error("cannot bind the event PUB endpoint", "endpoint", ep, "error", zmq_strerror(zmq_errno()));
-        zmq_close(r->pub);
-        r->pub = NULL;
-        return 1;
-    }
     fp_zsock_new(fp_service_loop(svc), r->pub, s_on_subscription, r, &r->zpub);
+    /* bound once the keys are loaded, like the ROUTER: a subscriber that connects while the
+     * service starts is retried by libzmq, never refused for good at the handshake */
+    fp_service_bind_curve(svc, r->pub, ep, "event PUB");
 
     fp_db_opts_t o = {.backoff_min_ms = 100,
                       .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
@@ -420,7 +420,6 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_HEARTBEAT_MS");
     uv_timer_start(&r->beat, s_on_beat, every, every);
     r->beat_started = true;
-    fp_log_info("event relay publishing", "endpoint", ep);
     return 0;
 }
 

@@ -24,16 +24,18 @@ typedef struct {
     bool busy;               /* a claim or recovery chain is running on db */
     bool again;              /* woken while busy: run once more */
     bool recovered;          /* positions given out but not published before have been republished */
+    bool mark_known;         /* relay_state.published has been read since the start: heartbeats may go out */
     int64_t published;       /* highest position sent on the PUB */
     int64_t batch;           /* rows per claim transaction */
     int64_t marked;          /* highest position known recorded in relay_state.published */
     report_event_fn listener;
     void *listener_arg;
+    void (*beat_listener)(void *arg); /* called at every heartbeat (listener_arg), e.g. the SSE streams' catch-up */
     fp_counter_t *c_published, *c_republished, *c_sub_narrowed, *c_sub_refused;
     fp_gauge_t *g_position;
 } report_relay_t;
 
-/* Binds the PUB socket (FANGPIN_REPORTING_PUB), opens the relay's connection; non-zero on error. */
+/* Binds the PUB socket (FANGPIN_REPORTING_PUB) once the keys are loaded, opens the relay's connection; non-zero on error. */
 int report_relay_start(report_relay_t *r, fp_service_t *svc);
 /* Wakes the relay (database ready, NOTIFY, timer). */
 void report_relay_kick(report_relay_t *r);

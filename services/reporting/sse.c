@@ -1,7 +1,9 @@
 /* sse.c: GET /events?region=PREFIX&from=N as text/event-stream (id: position, event: type,
  * data: the Event as JSON). Each stream reads the table after its last position whenever the
  * relay publishes (so replay and live are one code path and cannot leave a gap), a page at a
- * time, and pauses while the client is slow. A client that goes away is dropped. */
+ * time, and pauses while the client is slow. A client that goes away is dropped. Every relay
+ * heartbeat reads them up too, and the stream's first lines tell an EventSource to reconnect
+ * after 3 heartbeats (retry:), resuming from Last-Event-ID. */
 #include "sse.h"
 
 #include <inttypes.h>
@@ -127,6 +129,11 @@ static void s_pump_all(report_sse_t *s)
 
 static void s_on_event(const Fangpin__V1__Event *ev, void *arg) { s_pump_all(arg); }
 
+/* At every relay heartbeat each stream reads the table after its last position, as a healing
+ * subscriber replays: a stream never depends on an in-process notification it could miss (one
+ * published by another reporting process, or while its read was failing). */
+static void s_on_beat(void *arg) { s_pump_all(arg); }
+
 /* The tokens of open streams that no longer admit (revoked, expired, principal disabled): their
  * streams end, with a comment saying why (an EventSource then reconnects and gets 401). */
 static void s_on_tokens(fp_db_t *db, PGresult *res, void *arg)
@@ -243,7 +250,11 @@ static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t tok
     if (s->streams) s->streams->prev = st;
     s->streams = st;
     fp_http_stream_start(req, 200, "text/event-stream; charset=utf-8");
-    fp_http_stream_write(req, ": fangpin events\n\n", 18);
+    /* retry: an EventSource whose stream ends (the service restarts) reconnects after this,
+     * sending Last-Event-ID, from which the stream resumes */
+    char hello[64];
+    int hl = snprintf(hello, sizeof hello, ": fangpin events\nretry: %" PRId64 "\n\n", s->retry_ms);
+    fp_http_stream_write(req, hello, (size_t)hl);
     fp_http_req_on_close(req, s_on_gone, st);
     s_pump(st);
 }
@@ -254,7 +265,9 @@ int report_sse_start(report_sse_t *s, report_relay_t *relay, fp_service_t *svc)
     s->enabled = fp_config_bool(fp_service_config(svc), "FANGPIN_REPORTING_SSE");
     if (!s->enabled) return 0;
     relay->listener = s_on_event;
+    relay->beat_listener = s_on_beat;
     relay->listener_arg = s;
+    s->retry_ms = 3 * fp_service_int(svc, "FANGPIN_REPORTING_HEARTBEAT_MS");
     uv_timer_init(fp_service_loop(svc), &s->keepalive);
     s->keepalive.data = s;
     uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_SSE_KEEPALIVE_MS");

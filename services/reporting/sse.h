@@ -5,6 +5,7 @@
 #ifndef REPORT_SSE_H
 #define REPORT_SSE_H
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http.h"
 #include "relay.h"
@@ -19,6 +20,7 @@ typedef struct {
     uv_timer_t keepalive;
     bool timer_started;
     bool checking; /* a token check is in flight */
+    int64_t retry_ms; /* the retry: an EventSource is told (3 heartbeats) */
 } report_sse_t;
 
 /* Follows the relay when FANGPIN_REPORTING_SSE is true; non-zero on error. */

@@ -379,3 +379,147 @@ def main():
     print(f"{r.testsRun - len(r.failures) - len(r.errors) - len(r.skipped)} passed, "
           f"{len(r.failures) + len(r.errors)} failed, {len(r.skipped)} skipped")
     sys.exit(0 if r.wasSuccessful() else 1)
+
+
+# --- Clients that heal after a restart (issue 21; docs/protocol.md, "Clients that heal") -------
+
+def spawn(name, ci, keys, env, wait_ready=True):
+    """A service on the endpoints env names (FANGPIN_<NAME>_ENDPOINT and _HTTP, and for reporting
+    FANGPIN_REPORTING_PUB), so that it can be started again on the same ones after a kill."""
+    s = Service(name, ci, keys, env=env, wait_ready=False)
+    U = name.upper()
+    s.endpoint = env[f"FANGPIN_{U}_ENDPOINT"]
+    s.http = "http://" + env[f"FANGPIN_{U}_HTTP"]
+    if wait_ready:
+        s.wait_ready()
+    return s
+
+
+def lazy_call(endpoint, server_cert, client_secret_cert, msg, reply_type, timeout_ms=2000, retries=5,
+              retry_unavailable=True):
+    """The Lazy Pirate client of docs/protocol.md: one request; no reply within timeout_ms and the
+    same bytes (the same request id) go again on a new DEALER socket, up to retries more times;
+    UNAVAILABLE is retried after a pause too (when retry_unavailable). Returns (reply, attempts,
+    codes seen) with reply None when nothing answered."""
+    data = msg.SerializeToString()
+    codes = []
+    for attempt in range(1, retries + 2):
+        c = Client(endpoint, server_cert, client_secret_cert)
+        try:
+            c.send_frames([data])
+            frames = c.recv(timeout_ms)
+        finally:
+            c.close()
+        if frames is None:
+            continue
+        r = reply_type()
+        r.ParseFromString(frames[-1])
+        codes.append(r.status.code)
+        if retry_unavailable and r.status.code == common_pb2.UNAVAILABLE and attempt <= retries:
+            time.sleep(0.2)  # the retrying client's back-off, as a real client pauses; not a synchronisation
+            continue
+        return r, attempt, codes
+    return None, retries + 1, codes
+
+
+class Follower:
+    """A dashboard's subscriber to the reporting events, written as docs/protocol.md says (the
+    zguide's Clone pattern): a SUB socket with CURVE and ZMTP heartbeats; a HEARTBEAT expected
+    every heartbeat_ms, and after MISSED of them in a row a new SUB socket; a Replay (Lazy Pirate)
+    after the last position whenever a heartbeat's head or an event's position shows a gap or the
+    socket was reopened. Positions are handled once each; how each arrived is recorded."""
+
+    MISSED = 3
+
+    def __init__(self, pub_ep, endpoint, server_cert, client_secret_cert, prefix="", heartbeat_ms=1000,
+                 timeout_ms=2000):
+        from fangpin.v1 import reporting_pb2
+        self.pb = reporting_pb2
+        self.pub_ep, self.endpoint, self.prefix = pub_ep, endpoint, prefix
+        self.server_cert, self.client_cert = server_cert, client_secret_cert
+        self.hb, self.timeout_ms = heartbeat_ms, timeout_ms
+        self.ctx = zmq.Context.instance()
+        self.sock = None
+        self.last = 0               # every position up to here has been handled
+        self.handled = []           # positions in the order handled (each once)
+        self.live = []              # (time.time(), position) of those that came live
+        self.replayed = 0
+        self.reopened = 0
+        self.replays = 0
+        self.seq = 0
+        self.heard = time.time()
+        self._open()
+
+    def _open(self):
+        if self.sock is not None:
+            self.sock.close(0)
+        s = self.ctx.socket(zmq.SUB)
+        s.linger = 0
+        spub, _ = zmq.auth.load_certificate(self.server_cert)
+        cpub, csec = zmq.auth.load_certificate(self.client_cert)
+        s.curve_serverkey, s.curve_publickey, s.curve_secretkey = spub, cpub, csec
+        s.setsockopt(zmq.HEARTBEAT_IVL, self.hb)
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, self.MISSED * self.hb)
+        s.setsockopt(zmq.HEARTBEAT_TTL, self.MISSED * self.hb)
+        s.setsockopt(zmq.SUBSCRIBE, self.prefix.encode())
+        s.setsockopt(zmq.SUBSCRIBE, b"HEARTBEAT")
+        s.connect(self.pub_ep)
+        self.sock = s
+        self.heard = time.time()
+
+    def _handle(self, ev, how):
+        if ev.position <= self.last:
+            return
+        self.last = ev.position
+        self.handled.append(ev.position)
+        if how == "live":
+            self.live.append((time.time(), ev.position))
+        else:
+            self.replayed += 1
+
+    def replay(self):
+        """Replays after the last position until caught up; False when nothing answered."""
+        self.replays += 1
+        while True:
+            self.seq += 1
+            req = self.pb.ReportingRequest(request_id=f"follower-{id(self)}-{self.seq}")
+            req.replay.region_prefix = self.prefix
+            req.replay.after_position = self.last
+            req.replay.limit = 1000
+            r, _, _ = lazy_call(self.endpoint, self.server_cert, self.client_cert, req, self.pb.ReportingReply,
+                                self.timeout_ms, retries=1)
+            if r is None or r.status.code != common_pb2.OK:
+                return False
+            for ev in r.events.events:
+                self._handle(ev, "replay")
+            if r.events.next_after > self.last:
+                self.last = r.events.next_after
+            if len(r.events.events) < 1000:
+                return True
+
+    def step(self, timeout_ms=100):
+        """Handles what arrives within timeout_ms; reopens the socket after MISSED silent beats."""
+        if not self.sock.poll(timeout_ms):
+            if time.time() - self.heard > self.MISSED * self.hb / 1000:
+                self.reopened += 1
+                self._open()
+                self.replay()
+            return
+        frames = self.sock.recv_multipart()
+        self.heard = time.time()
+        pos = int(frames[1])
+        if frames[0] == b"HEARTBEAT":
+            if pos > self.last:
+                self.replay()
+            return
+        ev = self.pb.Event()
+        ev.ParseFromString(frames[2])
+        if pos == self.last + 1:
+            self._handle(ev, "live")
+        elif pos > self.last + 1:
+            self.replay()
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close(0)
+            self.sock = None

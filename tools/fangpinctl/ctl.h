@@ -6,6 +6,10 @@
 #define CTL_H
 #include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <zmq.h>
+
+#include "cert.h"
 
 /* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
  * user=postgres); prints a clear message and returns NULL on failure. */
@@ -17,6 +21,26 @@ const char *ctl_env(const char *name, const char *dflt);
  * code and both messages (or what went wrong) on stderr and returns NULL. */
 ProtobufCMessage *ctl_call(const char *service, const char *endpoint_env, const char *endpoint_default,
                            const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_type);
+
+/* A DEALER client of one service that retries the Lazy Pirate way (rpc.c): no reply within
+ * FANGPIN_TIMEOUT_MS (default timeout_ms_default) and the same request goes again on a new
+ * socket, up to FANGPIN_RETRIES (default 2) more times; an UNAVAILABLE reply is retried after a
+ * pause; a key refused at the handshake (ZAP 400) is reported at once. */
+typedef struct {
+    const char *service, *endpoint;
+    fp_cert_t server, client;
+    int timeout_ms, retries;
+    void *ctx, *sock, *mon;
+} ctl_peer_t;
+
+/* Reads the certificates and settings; 0, or 1/2 after printing why (close it anyway). */
+int ctl_peer_open(ctl_peer_t *p, const char *service, const char *endpoint, int timeout_ms_default);
+/* Sends req (the same bytes on every attempt: the same request id) and receives the reply into
+ * *reply (the caller closes it): 0, or -1 after printing why. */
+int ctl_peer_request(ctl_peer_t *p, const void *req, size_t len, zmq_msg_t *reply);
+/* Drops the socket; the next request opens a new one. */
+void ctl_peer_reset(ctl_peer_t *p);
+void ctl_peer_close(ctl_peer_t *p);
 
 int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
 int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */

@@ -1,7 +1,15 @@
 /* tail.c: `fangpinctl tail --region PREFIX [--from N]`: follows the reporting service's event
  * stream the zguide Clone way: subscribe first, then Replay from N (or take the head) until
- * caught up, then print live events, dropping positions already printed and replaying any gap. */
+ * caught up, then print live events, dropping positions already printed and replaying any gap.
+ *
+ * It heals after a restart of the reporting service or a silent network: it expects a HEARTBEAT
+ * every FANGPIN_REPORTING_HEARTBEAT_MS (default 1000); when S_MISSED of them in a row are
+ * missing it closes its SUB socket, opens a new one and replays from its last position; a
+ * heartbeat whose head is above the last position printed replays too. The SUB socket sets
+ * ZMQ_HEARTBEAT_IVL/TIMEOUT/TTL so libzmq itself drops and redials a dead TCP connection. Replay
+ * goes through rpc.c's Lazy Pirate (a new socket and the same request id after a timeout). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +23,20 @@
 #include "mem.h"
 #include "service.h"
 
+#define S_MISSED 3 /* heartbeats missed in a row before the SUB socket is reopened */
+
 typedef struct {
-    void *dealer, *sub;
+    ctl_peer_t peer;   /* the Replay DEALER (Lazy Pirate) and the zmq context */
+    void *sub;
+    const char *pub_ep;
     const char *prefix;
+    int hb_ms;         /* the heartbeat period expected */
+    bool show_source;  /* --show-source: each line begins with live or replay */
+    long reopened;     /* SUB sockets reopened after missed heartbeats */
     char **types;
     size_t ntypes;
     int64_t last;      /* every matching event up to here has been printed */
     long count, printed;
-    int reply_ms;
     unsigned seq;
 } s_tail_t;
 
@@ -41,7 +55,7 @@ static bool s_type_wanted(const s_tail_t *t, const char *type)
     return false;
 }
 
-static void s_print(s_tail_t *t, const Fangpin__V1__Event *ev)
+static void s_print(s_tail_t *t, const Fangpin__V1__Event *ev, const char *source)
 {
     time_t secs = (time_t)(ev->created_at_ms / 1000) + 8 * 3600; /* China time, UTC+8 */
     struct tm tm;
@@ -50,13 +64,14 @@ static void s_print(s_tail_t *t, const Fangpin__V1__Event *ev)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     fp_buf_t payload = {0};
     fp_mask_ids_in_text(ev->payload_json, &payload);
+    if (t->show_source) printf("%s  ", source);
     printf("%" PRId64 "  %s  %s  %s  %s\n", ev->position, when, ev->region, ev->type, payload.data ? payload.data : "");
     fflush(stdout);
     fp_buf_free(&payload);
     t->printed++;
 }
 
-/* Replays after t->last until caught up. 0 ok, 1 refused or no answer. */
+/* Replays after t->last until caught up. 0 ok, 1 refused, 2 no answer (after the retries). */
 static int s_replay(s_tail_t *t, int64_t after, int64_t *head_out)
 {
     for (;;) {
@@ -75,20 +90,18 @@ static int s_replay(s_tail_t *t, int64_t after, int64_t *head_out)
         size_t len = fangpin__v1__reporting_request__get_packed_size(&req);
         uint8_t *buf = fp_malloc(len + 1);
         fangpin__v1__reporting_request__pack(&req, buf);
-        zmq_send(t->dealer, buf, len, 0);
-        free(buf);
-        zmq_pollitem_t it = {t->dealer, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, t->reply_ms) <= 0) {
-            fprintf(stderr, "fangpinctl tail: no Replay answer within %d ms (reporting down, or our key is not registered)\n",
-                    t->reply_ms);
-            return 1;
-        }
         zmq_msg_t m;
-        zmq_msg_init(&m);
-        zmq_msg_recv(&m, t->dealer, 0);
+        int sent = ctl_peer_request(&t->peer, buf, len, &m);
+        free(buf);
+        if (sent != 0) return 2;
         Fangpin__V1__ReportingReply *rep =
             fangpin__v1__reporting_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         zmq_msg_close(&m);
+        if (rep && rep->status && rep->status->code == FANGPIN__V1__CODE__UNAVAILABLE) {
+            fprintf(stderr, "fangpinctl tail: Replay unavailable for now: %s\n", rep->status->message);
+            fangpin__v1__reporting_reply__free_unpacked(rep, NULL);
+            return 2;
+        }
         if (!rep || !rep->status || rep->status->code != FANGPIN__V1__CODE__OK || !rep->events) {
             fprintf(stderr, "fangpinctl tail: Replay refused: %s: %s\n",
                     rep && rep->status ? fp_code_name(rep->status->code) : "undecodable reply",
@@ -99,7 +112,7 @@ static int s_replay(s_tail_t *t, int64_t after, int64_t *head_out)
         const Fangpin__V1__EventPage *pg = rep->events;
         for (size_t i = 0; i < pg->n_events && (t->count <= 0 || t->printed < t->count); i++) {
             if (pg->events[i]->position <= t->last) continue;
-            s_print(t, pg->events[i]);
+            s_print(t, pg->events[i], "replay");
             t->last = pg->events[i]->position;
         }
         bool more = pg->n_events == 1000 && (t->count <= 0 || t->printed < t->count);
@@ -113,11 +126,38 @@ static int s_replay(s_tail_t *t, int64_t after, int64_t *head_out)
     }
 }
 
+/* A new SUB socket: CURVE, subscribed to the prefix and the heartbeat, ZMTP heartbeats on. */
+static int s_sub_open(s_tail_t *t)
+{
+    t->sub = zmq_socket(t->peer.ctx, ZMQ_SUB);
+    int linger = 0, ivl = t->hb_ms, timeout = S_MISSED * t->hb_ms;
+    int64_t maxmsg = 64 * 1024 * 1024;
+    zmq_setsockopt(t->sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(t->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(t->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(t->sub, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    zmq_setsockopt(t->sub, ZMQ_HEARTBEAT_TTL, &timeout, sizeof timeout);
+    zmq_setsockopt(t->sub, ZMQ_CURVE_SERVERKEY, t->peer.server.public_key, 40);
+    zmq_setsockopt(t->sub, ZMQ_CURVE_PUBLICKEY, t->peer.client.public_key, 40);
+    zmq_setsockopt(t->sub, ZMQ_CURVE_SECRETKEY, t->peer.client.secret_key, 40);
+    zmq_setsockopt(t->sub, ZMQ_SUBSCRIBE, t->prefix, strlen(t->prefix));
+    zmq_setsockopt(t->sub, ZMQ_SUBSCRIBE, "HEARTBEAT", 9);
+    if (zmq_connect(t->sub, t->pub_ep) != 0) {
+        fprintf(stderr, "fangpinctl tail: bad endpoint %s: %s\n", t->pub_ep, zmq_strerror(zmq_errno()));
+        zmq_close(t->sub);
+        t->sub = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int s_usage(void)
 {
     fprintf(stderr, "usage: fangpinctl tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
+                    "                       [--show-source]\n"
                     "  follows events of regions starting with PREFIX; --from N starts after position N\n"
-                    "  (default: only new events); exits after --count events or --timeout-ms\n");
+                    "  (default: only new events); exits after --count events or --timeout-ms;\n"
+                    "  --show-source begins each line with live or replay (how it arrived)\n");
     return 2;
 }
 
@@ -126,11 +166,16 @@ int ctl_cmd_tail(int argc, char **argv)
     s_tail_t t = {0};
     const char *from = NULL, *types = NULL;
     long timeout_ms = 0;
-    for (int i = 1; i < argc; i += 2) { /* --option value pairs */
+    for (int i = 1; i < argc; i += 2) { /* --option value pairs, and flags */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             s_usage();
             return 0;
+        }
+        if (!strcmp(a, "--show-source")) {
+            t.show_source = true;
+            i--;
+            continue;
         }
         if (!v) return s_usage();
         if (!strcmp(a, "--region")) t.prefix = v;
@@ -152,46 +197,22 @@ int ctl_cmd_tail(int argc, char **argv)
         tlist[t.ntypes++] = tok;
     t.types = tlist;
 
-    const char *keys = ctl_env("FANGPIN_KEYS_DIR", "var/keys");
-    char path[4096];
-    fp_cert_t server, client;
-    snprintf(path, sizeof path, "%s/reporting.key", keys);
-    if (fp_cert_load(path, &server) != FP_OK) {
-        fprintf(stderr, "fangpinctl tail: cannot read the server certificate %s\n", path);
+    t.hb_ms = atoi(ctl_env("FANGPIN_REPORTING_HEARTBEAT_MS", "1000"));
+    if (t.hb_ms < 50 || t.hb_ms > 60000) {
+        fprintf(stderr, "fangpinctl tail: FANGPIN_REPORTING_HEARTBEAT_MS must be 50..60000 (the service's setting)\n");
         free(typesbuf);
-        return 1;
+        return 2;
     }
-    snprintf(path, sizeof path, "%s/admin.key_secret", keys);
-    const char *cpath = ctl_env("FANGPIN_CLIENT_CERT", path);
-    if (fp_cert_load(cpath, &client) != FP_OK || !client.secret_key[0]) {
-        fprintf(stderr, "fangpinctl tail: cannot read this client's secret certificate %s\n", cpath);
+    int rc = ctl_peer_open(&t.peer, "reporting", ctl_env("FANGPIN_REPORTING_CONNECT", "tcp://127.0.0.1:7104"), 5000);
+    if (rc != 0) {
+        ctl_peer_close(&t.peer);
         free(typesbuf);
-        return 1;
+        return rc;
     }
-    t.reply_ms = atoi(ctl_env("FANGPIN_TIMEOUT_MS", "5000"));
-
-    void *ctx = zmq_ctx_new();
-    t.sub = zmq_socket(ctx, ZMQ_SUB);
-    t.dealer = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0, rc = 1;
-    int64_t maxmsg = 64 * 1024 * 1024;
-    void *socks[2] = {t.sub, t.dealer};
-    for (int i = 0; i < 2; i++) {
-        zmq_setsockopt(socks[i], ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(socks[i], ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-        zmq_setsockopt(socks[i], ZMQ_CURVE_SERVERKEY, server.public_key, 40);
-        zmq_setsockopt(socks[i], ZMQ_CURVE_PUBLICKEY, client.public_key, 40);
-        zmq_setsockopt(socks[i], ZMQ_CURVE_SECRETKEY, client.secret_key, 40);
-    }
+    rc = 1;
+    t.pub_ep = ctl_env("FANGPIN_REPORTING_PUB_CONNECT", "tcp://127.0.0.1:7105");
     /* Subscribe first, so nothing published during the replay is missed. */
-    zmq_setsockopt(t.sub, ZMQ_SUBSCRIBE, t.prefix, strlen(t.prefix));
-    zmq_setsockopt(t.sub, ZMQ_SUBSCRIBE, "HEARTBEAT", 9);
-    const char *pub_ep = ctl_env("FANGPIN_REPORTING_PUB_CONNECT", "tcp://127.0.0.1:7105");
-    const char *ep = ctl_env("FANGPIN_REPORTING_CONNECT", "tcp://127.0.0.1:7104");
-    if (zmq_connect(t.sub, pub_ep) != 0 || zmq_connect(t.dealer, ep) != 0) {
-        fprintf(stderr, "fangpinctl tail: bad endpoint %s or %s: %s\n", pub_ep, ep, zmq_strerror(zmq_errno()));
-        goto out;
-    }
+    if (s_sub_open(&t) != 0) goto out;
     int64_t head = 0;
     if (from) {
         t.last = strtoll(from, NULL, 10);
@@ -202,9 +223,11 @@ int ctl_cmd_tail(int argc, char **argv)
         t.last = head;
     }
     int64_t deadline = timeout_ms > 0 ? s_now_ms() + timeout_ms : 0;
+    int64_t heard = s_now_ms(); /* the last time anything came on the SUB socket */
+    bool replay_due = false;   /* a gap to fill whose Replay got no answer yet */
     rc = 0;
     while (t.count <= 0 || t.printed < t.count) {
-        long wait = 1000;
+        long wait = t.hb_ms;
         if (deadline) {
             int64_t left = deadline - s_now_ms();
             if (left <= 0) {
@@ -214,7 +237,34 @@ int ctl_cmd_tail(int argc, char **argv)
             if (left < wait) wait = (long)left;
         }
         zmq_pollitem_t it = {t.sub, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, wait) <= 0) continue;
+        if (zmq_poll(&it, 1, wait) <= 0) {
+            int64_t silent = s_now_ms() - heard;
+            if (silent > (int64_t)S_MISSED * t.hb_ms) {
+                /* The Clone pattern's cure for a subscriber connected to nothing: a new socket,
+                 * then Replay from the last position (the socket may have missed events). */
+                fprintf(stderr, "fangpinctl tail: no heartbeat for %" PRId64 " ms: reopening the event socket,"
+                                " then replaying after position %" PRId64 "\n", silent, t.last);
+                zmq_close(t.sub);
+                t.sub = NULL;
+                if (s_sub_open(&t) != 0) {
+                    rc = 1;
+                    break;
+                }
+                t.reopened++;
+                heard = s_now_ms();
+                replay_due = true;
+            }
+            if (replay_due) {
+                int r = s_replay(&t, t.last, NULL);
+                if (r == 1) {
+                    rc = 1;
+                    break;
+                }
+                replay_due = r != 0;
+            }
+            continue;
+        }
+        heard = s_now_ms();
         zmq_msg_t parts[3];
         int n = 0, more = 1;
         while (more) {
@@ -240,25 +290,29 @@ int ctl_cmd_tail(int argc, char **argv)
         if (n == 3 && strncmp(topic, "HEARTBEAT", 9) != 0)
             ev = fangpin__v1__event__unpack(NULL, zmq_msg_size(&parts[2]), zmq_msg_data(&parts[2]));
         for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+        int r = -1; /* -1: no Replay made */
         if (n >= 2 && !strcmp(topic, "HEARTBEAT")) {
-            if (pos > t.last && s_replay(&t, t.last, NULL)) rc = 1; /* silence may have hidden events */
+            if (pos > t.last || replay_due) r = s_replay(&t, t.last, NULL); /* silence may have hidden events */
         } else if (ev && pos > t.last) {
-            if (pos > t.last + 1) {
-                if (s_replay(&t, t.last, NULL)) rc = 1; /* a gap (or other regions' events): fill it */
+            if (pos > t.last + 1 || replay_due) {
+                r = s_replay(&t, t.last, NULL); /* a gap (or other regions' events): fill it */
             } else if (s_type_wanted(&t, ev->type)) {
-                s_print(&t, ev);
+                s_print(&t, ev, "live");
                 t.last = pos;
             } else {
                 t.last = pos;
             }
         }
         if (ev) fangpin__v1__event__free_unpacked(ev, NULL);
-        if (rc) break;
+        if (r == 1) {
+            rc = 1;
+            break;
+        }
+        if (r >= 0) replay_due = r == 2; /* no answer: try again at the next heartbeat or silence */
     }
 out:
-    zmq_close(t.sub);
-    zmq_close(t.dealer);
-    zmq_ctx_term(ctx);
+    if (t.sub) zmq_close(t.sub);
+    ctl_peer_close(&t.peer);
     free(typesbuf);
     return rc;
 }

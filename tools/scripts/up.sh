@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make up`: a private PostgreSQL under var/, demo keys under var/keys/, the four services in
 # the background (logs in var/log/), and var/fangpin.env describing all of it. Idempotent:
-# what already runs is left running. `make down` stops everything.
+# what already runs is left running and a second run changes nothing. `make down` stops
+# everything. The ports are FANGPIN_UP_<SERVICE>_PORT (ROUTER, 7101..7104),
+# FANGPIN_UP_<SERVICE>_HTTP_PORT (8101..8104), FANGPIN_UP_PUB_PORT (events, 7105),
+# FANGPIN_UP_LEADS_PORT (7110) and FANGPIN_UP_IDENTIFIED_PORT (7111).
 set -euo pipefail
 BUILD=${1:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,25 +50,35 @@ export FANGPIN_REPORTING_SSE=${FANGPIN_REPORTING_SSE:-true}
 "$CTL" keys register --id actor:130822:county --kind actor --name "兴隆县乡村振兴局" --region 130822 \
     --level county --key "$VAR/keys/county-xl.key" >/dev/null
 
-declare -A ZPORT=([intake]=7101 [screening]=7102 [assistance]=7103 [reporting]=7104)
-declare -A HPORT=([intake]=8101 [screening]=8102 [assistance]=8103 [reporting]=8104)
-# The hint links between services (no CURVE, ids only): intake -> screening LeadsAccepted on 7110,
-# screening -> assistance HouseholdIdentified on 7111, and the event PUB on 7105: every one bound
-# on $HOST only, like the ROUTERs (the services' own defaults bind every interface).
-declare -A LINK=([intake]="FANGPIN_INTAKE_LEADS_PUSH=tcp://$HOST:7110"
-                 [screening]="FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://$HOST:7111 FANGPIN_SCREENING_LEADS_PULL=tcp://$HOST:7110"
-                 [assistance]="FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://$HOST:7111"
-                 [reporting]="FANGPIN_REPORTING_PUB=tcp://$HOST:7105")
+declare -A ZPORT=([intake]=${FANGPIN_UP_INTAKE_PORT:-7101} [screening]=${FANGPIN_UP_SCREENING_PORT:-7102}
+                  [assistance]=${FANGPIN_UP_ASSISTANCE_PORT:-7103} [reporting]=${FANGPIN_UP_REPORTING_PORT:-7104})
+declare -A HPORT=([intake]=${FANGPIN_UP_INTAKE_HTTP_PORT:-8101} [screening]=${FANGPIN_UP_SCREENING_HTTP_PORT:-8102}
+                  [assistance]=${FANGPIN_UP_ASSISTANCE_HTTP_PORT:-8103}
+                  [reporting]=${FANGPIN_UP_REPORTING_HTTP_PORT:-8104})
+PUBPORT=${FANGPIN_UP_PUB_PORT:-7105}
+LEADSPORT=${FANGPIN_UP_LEADS_PORT:-7110}
+IDPORT=${FANGPIN_UP_IDENTIFIED_PORT:-7111}
+# The hint links between services (no CURVE, ids only): intake -> screening LeadsAccepted on
+# $LEADSPORT, screening -> assistance HouseholdIdentified on $IDPORT; and the reporting
+# service's event PUB on $PUBPORT: every one bound on $HOST only, like the ROUTERs (the
+# services' own defaults bind every interface).
+declare -A LINK=([intake]="FANGPIN_INTAKE_LEADS_PUSH=tcp://$HOST:$LEADSPORT"
+                 [screening]="FANGPIN_SCREENING_LEADS_PULL=tcp://$HOST:$LEADSPORT FANGPIN_SCREENING_IDENTIFIED_PUSH=tcp://$HOST:$IDPORT"
+                 [assistance]="FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://$HOST:$IDPORT"
+                 [reporting]="FANGPIN_REPORTING_PUB=tcp://$HOST:$PUBPORT")
+# var/fangpin.env (mode 0600: it holds the database password): written to a temporary file and
+# put in place only when it differs, so a second `make up` leaves it as it was.
 env_file="$VAR/fangpin.env"
-: >"$env_file"
-chmod 600 "$env_file"  # it holds the database password
+env_new="$env_file.new.$$"
+trap 'rm -f "$env_new"' EXIT
+(umask 077; : >"$env_new")
 {
-  echo "# written by make up ($(date -u +%FT%TZ)); source it: . var/fangpin.env"
+  echo "# written by make up; source it: . var/fangpin.env"
   echo "export FANGPIN_PG='$FANGPIN_PG'"
   echo "export FANGPIN_KEYS_DIR='$VAR/keys'"
   echo "export FANGPIN_CLIENT_CERT='$VAR/keys/admin.key_secret'"
-  echo "export FANGPIN_REPORTING_PUB_CONNECT='tcp://$HOST:7105'"
-} >"$env_file"
+  echo "export FANGPIN_REPORTING_PUB_CONNECT='tcp://$HOST:$PUBPORT'"
+} >"$env_new"
 for svc in intake screening assistance reporting; do
   U=${svc^^}
   pub=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$VAR/keys/$svc.key")
@@ -73,14 +86,17 @@ for svc in intake screening assistance reporting; do
     echo "export FANGPIN_${U}_CONNECT='tcp://$HOST:${ZPORT[$svc]}'"
     echo "export FANGPIN_${U}_PUBLIC_KEY='$pub'"
     echo "export FANGPIN_${U}_HTTP_URL='http://$HOST:${HPORT[$svc]}'"
-  } >>"$env_file"
+  } >>"$env_new"
   pidf="$VAR/run/$svc.pid"
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
   FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info} \
+  # shellcheck disable=SC2086  # LINK holds whole NAME=VALUE words without spaces
   env "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
     ${LINK[$svc]} setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$pidf"
 done
+if cmp -s "$env_new" "$env_file"; then rm -f "$env_new"; else mv "$env_new" "$env_file"; fi
+chmod 600 "$env_file"  # also one written by an earlier fangpin
 for svc in intake screening assistance reporting; do
   ok=""
   for _ in $(seq 1 100); do
@@ -93,5 +109,7 @@ for svc in intake screening assistance reporting; do
     exit 1
   fi
 done
-echo "fangpin is up: PostgreSQL on $HOST:$PGPORT, services on tcp://$HOST:7101-7104, HTTP $HOST:8101-8104"
+echo "fangpin is up: PostgreSQL on $HOST:$PGPORT, services on tcp://$HOST:${ZPORT[intake]}," \
+     "${ZPORT[screening]}, ${ZPORT[assistance]}, ${ZPORT[reporting]} (events ${PUBPORT}), HTTP $HOST:${HPORT[intake]}," \
+     "${HPORT[screening]}, ${HPORT[assistance]}, ${HPORT[reporting]}"
 echo "  . var/fangpin.env   # then: $BUILD/fangpinctl ping intake"

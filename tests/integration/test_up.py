@@ -1,0 +1,112 @@
+"""`make up` is idempotent on a running stack (issue 21): tools/scripts/up.sh run a second time
+while a load runs (events written, temporary tables created and dropped in the live data folder)
+succeeds and changes nothing: the same PostgreSQL and service processes, keys, env file and
+registered principals. Runs on a FANGPIN_VAR of its own and free ports (FANGPIN_UP_*_PORT)."""
+import glob
+import hashlib
+import os
+import subprocess
+import tempfile
+import threading
+import unittest
+
+import fp
+
+UP = os.path.join(fp.SOURCE, "tools", "scripts", "up.sh")
+DOWN = os.path.join(fp.SOURCE, "tools", "scripts", "down.sh")
+
+
+class Load:
+    """Writes events and creates and drops temporary tables, from one psql session, until stopped."""
+
+    def __init__(self, ci):
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", ci], stdin=subprocess.PIPE,
+                                  text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.stop_ev = threading.Event()
+        self.rounds = 0
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while not self.stop_ev.wait(0.01):
+            self.p.stdin.write("CREATE TEMP TABLE load_t AS SELECT g FROM generate_series(1, 200) g;"
+                               " INSERT INTO events (county_code, region_code, type)"
+                               " VALUES ('130822', '130822112001', 'lead.accepted'); DROP TABLE load_t;\n")
+            self.p.stdin.flush()
+            self.rounds += 1
+
+    def stop(self):
+        self.stop_ev.set()
+        self.t.join()
+        self.p.stdin.close()
+        err = self.p.stderr.read()
+        self.p.stderr.close()
+        return self.p.wait(30), err
+
+
+class Up(unittest.TestCase):
+    def snapshot(self, var, ci):
+        files = {}
+        for path in sorted(glob.glob(os.path.join(var, "keys", "*")) + [os.path.join(var, "fangpin.env"),
+                                                                        os.path.join(var, "pg", "port")]):
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, var)] = (hashlib.sha256(f.read()).hexdigest(), os.stat(path).st_mtime_ns)
+        pids = {}
+        for path in sorted(glob.glob(os.path.join(var, "run", "*.pid"))):
+            with open(path) as f:
+                pids[os.path.basename(path)] = f.read().strip()
+        with open(os.path.join(var, "pg", "data", "postmaster.pid")) as f:
+            pids["postgres"] = f.readline().strip()
+        rows = fp.sql(ci, "SELECT p.id, p.kind, p.region_code, p.disabled_at IS NULL, k.public_key, k.revoked_at IS NULL,"
+                          " k.created_at FROM principals p JOIN curve_keys k ON k.principal_id = p.id ORDER BY k.public_key")
+        migrations = fp.sql(ci, "SELECT name, applied_at FROM schema_migrations ORDER BY name")
+        return files, pids, rows, migrations
+
+    def test_make_up_twice_under_load_changes_nothing(self):
+        var = tempfile.mkdtemp(prefix="up-", dir=fp.VAR)
+        os.chmod(var, 0o755)  # as root, PostgreSQL runs as the user fangpin, who must reach var/pg
+        pgport = fp.free_port()
+        env = dict(os.environ, FANGPIN_VAR=var, FANGPIN_PG_PORT=str(pgport), FANGPIN_LOG_LEVEL="info")
+        for svc in fp.SERVICES:
+            env[f"FANGPIN_UP_{svc.upper()}_PORT"] = str(fp.free_port())
+            env[f"FANGPIN_UP_{svc.upper()}_HTTP_PORT"] = str(fp.free_port())
+        for name in ("PUB", "LEADS", "IDENTIFIED"):
+            env[f"FANGPIN_UP_{name}_PORT"] = str(fp.free_port())
+        load = None
+        try:
+            first = subprocess.run([UP, fp.BUILD], env=env, capture_output=True, text=True, timeout=240)
+            self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
+            self.assertIn(f"HTTP 127.0.0.1:{env['FANGPIN_UP_INTAKE_HTTP_PORT']}", first.stdout)
+            ci = fp.conninfo("fangpin", pgport)
+            for svc in fp.SERVICES:
+                st, body = fp.http_get(f"http://127.0.0.1:{env[f'FANGPIN_UP_{svc.upper()}_HTTP_PORT']}/readyz")
+                self.assertEqual((st, body), (200, "ready\n"), svc)
+            load = Load(ci)
+            fp.wait_for(lambda: load.rounds >= 20, 20, what="the load running")
+            before = self.snapshot(var, ci)
+            second = subprocess.run([UP, fp.BUILD], env=env, capture_output=True, text=True, timeout=240)
+            self.assertEqual(second.returncode, 0, second.stdout + second.stderr)
+            self.assertIn("fangpin is up", second.stdout)
+            after = self.snapshot(var, ci)
+            self.assertEqual(after, before)
+            rounds = load.rounds
+            fp.wait_for(lambda: load.rounds >= rounds + 20, 20, what="the load still running after make up")
+            rc, err = load.stop()
+            load = None
+            self.assertEqual((rc, err), (0, ""))
+            # the services still answer, through the env file make up wrote
+            ping = subprocess.run(["bash", "-c", f". {var}/fangpin.env && {fp.BUILD}/fangpinctl ping reporting"],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(ping.returncode, 0, ping.stdout + ping.stderr)
+            self.assertIn("you are admin:county-it", ping.stdout)
+        finally:
+            if load is not None:
+                load.stop()
+            down = subprocess.run([DOWN], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(down.returncode, 0, down.stdout + down.stderr)
+        self.assertEqual(glob.glob(os.path.join(var, "run", "*.pid")), [])
+        self.assertNotEqual(subprocess.run([fp.PGSH, "status", os.path.join(var, "pg")]).returncode, 0)
+
+
+if __name__ == "__main__":
+    fp.main()
