@@ -42,6 +42,13 @@ def pg_port(pgdir=None):
         return int(f.read().strip())
 
 
+def pg_cluster(pgdir):
+    """The folder holding a pg.sh cluster's data/: pgdir, or where pgdir/cluster links to (as root,
+    when the cluster's user cannot reach pgdir)."""
+    link = os.path.join(pgdir, "cluster")
+    return os.readlink(link) if os.path.islink(link) else pgdir
+
+
 def conninfo(dbname, port=None, pgdir=None):
     """The conninfo of database dbname on the run's cluster (or the cluster in pgdir): scram
     with the password tools/scripts/pg.sh generated for it."""
@@ -63,13 +70,13 @@ def sql(ci, query, check=True):
     return [tuple(line.split("\t")) for line in p.stdout.splitlines() if line]
 
 
-def fresh_db(name, port=None):
+def fresh_db(name, port=None, pgdir=None):
     """Creates an empty database (dropping an old one of that name); returns its conninfo."""
     name = name.lower()
-    admin = conninfo("postgres", port)
+    admin = conninfo("postgres", port, pgdir)
     sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     sql(admin, f'CREATE DATABASE "{name}"')
-    return conninfo(name, port)
+    return conninfo(name, port, pgdir)
 
 
 FIXTURE_130822 = [os.path.join(SOURCE, "tests/fixtures/regions/130822", f)

@@ -252,7 +252,7 @@ class WorkConnectionsReconnect(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pg = fp.PrivateCluster("workdb")
-        cls.ci = fp.fresh_db("fangpin", port=cls.pg.port)
+        cls.ci = fp.fresh_db("fangpin", cls.pg.port, cls.pg.dir)
         fp.ctl(["migrate"], cls.ci)
         fp.ctl(["regions", "import"] + fp.FIXTURE_130822, cls.ci)
         fp.sql(cls.ci, WRAP_SCAN.format(sleep=1))

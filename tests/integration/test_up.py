@@ -5,6 +5,8 @@ registered principals. Runs on a FANGPIN_VAR of its own and free ports (FANGPIN_
 import glob
 import hashlib
 import os
+import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -55,29 +57,63 @@ class Up(unittest.TestCase):
         for path in sorted(glob.glob(os.path.join(var, "run", "*.pid"))):
             with open(path) as f:
                 pids[os.path.basename(path)] = f.read().strip()
-        with open(os.path.join(var, "pg", "data", "postmaster.pid")) as f:
+        with open(os.path.join(fp.pg_cluster(os.path.join(var, "pg")), "data", "postmaster.pid")) as f:
             pids["postgres"] = f.readline().strip()
         rows = fp.sql(ci, "SELECT p.id, p.kind, p.region_code, p.disabled_at IS NULL, k.public_key, k.revoked_at IS NULL,"
                           " k.created_at FROM principals p JOIN curve_keys k ON k.principal_id = p.id ORDER BY k.public_key")
         migrations = fp.sql(ci, "SELECT name, applied_at FROM schema_migrations ORDER BY name")
         return files, pids, rows, migrations
 
-    def test_make_up_twice_under_load_changes_nothing(self):
-        var = tempfile.mkdtemp(prefix="up-", dir=fp.VAR)
-        os.chmod(var, 0o755)  # as root, PostgreSQL runs as the user fangpin, who must reach var/pg
-        pgport = fp.free_port()
-        env = dict(os.environ, FANGPIN_VAR=var, FANGPIN_PG_PORT=str(pgport), FANGPIN_LOG_LEVEL="info")
+    def up_env(self, **extra):
+        env = dict(os.environ, FANGPIN_LOG_LEVEL="info", **extra)
         for svc in fp.SERVICES:
             env[f"FANGPIN_UP_{svc.upper()}_PORT"] = str(fp.free_port())
             env[f"FANGPIN_UP_{svc.upper()}_HTTP_PORT"] = str(fp.free_port())
         for name in ("PUB", "LEADS", "IDENTIFIED"):
             env[f"FANGPIN_UP_{name}_PORT"] = str(fp.free_port())
+        return env
+
+    def test_make_up_from_a_clone_under_a_private_folder(self):
+        """A clone under a folder of mode 0700 (as /root is): as root, the cluster's user cannot
+        reach it, and make up must work without loosening that folder or any above it."""
+        top = tempfile.mkdtemp(prefix="private-", dir=fp.VAR)
+        os.chmod(top, 0o700)
+        modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in (top, os.path.dirname(top))}
+        clone = os.path.join(top, "fangpin")
+        shutil.copytree(os.path.join(fp.SOURCE, "tools"), os.path.join(clone, "tools"))
+        env = self.up_env(FANGPIN_PG_PORT=str(fp.free_port()))
+        env.pop("FANGPIN_VAR", None)  # the clone's own var/
+        var = os.path.join(clone, "var")
+        up, down = os.path.join(clone, "tools/scripts/up.sh"), os.path.join(clone, "tools/scripts/down.sh")
+        try:
+            r = subprocess.run([up, fp.BUILD], env=env, capture_output=True, text=True, timeout=240, cwd=clone)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            for svc in fp.SERVICES:
+                st, body = fp.http_get(f"http://127.0.0.1:{env[f'FANGPIN_UP_{svc.upper()}_HTTP_PORT']}/readyz")
+                self.assertEqual((st, body), (200, "ready\n"), svc)
+            ping = subprocess.run(["bash", "-c", f". {var}/fangpin.env && {fp.BUILD}/fangpinctl ping intake"],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(ping.returncode, 0, ping.stdout + ping.stderr)
+            for secret in ("fangpin.env", "pg/password", "pg/pgpass"):
+                self.assertEqual(stat.S_IMODE(os.stat(os.path.join(var, secret)).st_mode), 0o600, secret)
+            if os.geteuid() == 0:  # the cluster's files live where its user can reach them
+                self.assertTrue(os.path.islink(os.path.join(var, "pg", "cluster")))
+        finally:
+            d = subprocess.run([down], env=env, capture_output=True, text=True, timeout=120)
+            subprocess.run([fp.PGSH, "destroy", os.path.join(var, "pg")], capture_output=True, timeout=120)
+        self.assertEqual(d.returncode, 0, d.stdout + d.stderr)
+        self.assertEqual({p: stat.S_IMODE(os.stat(p).st_mode) for p in modes}, modes)
+
+    def test_make_up_twice_under_load_changes_nothing(self):
+        var = tempfile.mkdtemp(prefix="up-", dir=fp.VAR)
+        pgport = fp.free_port()
+        env = self.up_env(FANGPIN_VAR=var, FANGPIN_PG_PORT=str(pgport))
         load = None
         try:
             first = subprocess.run([UP, fp.BUILD], env=env, capture_output=True, text=True, timeout=240)
             self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
             self.assertIn(f"HTTP 127.0.0.1:{env['FANGPIN_UP_INTAKE_HTTP_PORT']}", first.stdout)
-            ci = fp.conninfo("fangpin", pgport)
+            ci = fp.conninfo("fangpin", pgport, os.path.join(var, "pg"))
             for svc in fp.SERVICES:
                 st, body = fp.http_get(f"http://127.0.0.1:{env[f'FANGPIN_UP_{svc.upper()}_HTTP_PORT']}/readyz")
                 self.assertEqual((st, body), (200, "ready\n"), svc)
@@ -106,6 +142,7 @@ class Up(unittest.TestCase):
             self.assertEqual(down.returncode, 0, down.stdout + down.stderr)
         self.assertEqual(glob.glob(os.path.join(var, "run", "*.pid")), [])
         self.assertNotEqual(subprocess.run([fp.PGSH, "status", os.path.join(var, "pg")]).returncode, 0)
+        subprocess.run([fp.PGSH, "destroy", os.path.join(var, "pg")], check=True, timeout=120)
 
 
 if __name__ == "__main__":
