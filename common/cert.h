@@ -7,7 +7,7 @@
 
 #include "err.h"
 
-typedef struct {
+typedef struct fp_cert {
     char public_key[41]; /* Z85, 40 characters */
     char secret_key[41]; /* "" when the file had none */
     char name[64];       /* metadata name, may be "" */

@@ -17,10 +17,11 @@
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "privdrop.h"
 #include "zsock.h"
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
-       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_COMMON_N };
+       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_COMMON_N };
 
 /* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
 typedef struct s_bind {
@@ -89,6 +90,7 @@ const char *fp_code_name(Fangpin__V1__Code code)
 uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
 fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
 fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
+const struct fp_cert *fp_service_cert(const fp_service_t *svc) { return &svc->cert; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
 const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id)
 {
@@ -538,6 +540,8 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
                                   "apply schema migrations at start (false: wait for them)", 0, 0, 0};
     t[S_CFG_HWM] = (fp_cfg_t){"FANGPIN_ZMQ_HWM", FP_CFG_INT, "10000", 10, 10000000,
                               "ZeroMQ send/receive high-water marks (messages)", 0, 0, 0};
+    t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS", FP_CFG_STR, "fangpin", 0, 0,
+                                "started as root: the unprivileged user to run as, once the certificate is read", 0, 0, 0};
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
 }
@@ -553,6 +557,9 @@ static int s_setup(fp_service_t *svc)
                      "error", e != FP_OK ? fp_strerror(e) : "no secret-key in file");
         return 1;
     }
+    /* the secret certificate may be readable by root only: read it, then give up root before
+     * anything listens or connects */
+    if (fp_privdrop(svc->cfg[S_CFG_RUNAS].str) != 0) return 1;
 
     fp_db_opts_t dbo = {.backoff_min_ms = 100, .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
                         .on_state = s_on_db_state, .on_notify = s_on_db_notify, .arg = svc};

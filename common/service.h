@@ -54,6 +54,9 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv);
 uv_loop_t *fp_service_loop(fp_service_t *svc);
 fp_db_t *fp_service_db(fp_service_t *svc);
 fp_metrics_t *fp_service_metrics(fp_service_t *svc);
+/* The service's own certificate, read at start before root is given up (privdrop.h): every
+ * CURVE server socket of the service uses it rather than reading the file again. */
+const struct fp_cert *fp_service_cert(const fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
 /* The registered principal of a ZAP user id (zmq_msg_gets(msg, "User-Id") on any of the
  * service's CURVE sockets), or NULL when its key is revoked or its principal disabled. */

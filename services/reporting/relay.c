@@ -381,13 +381,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     r->c_sub_refused = fp_metrics_counter(m, "fangpin_event_subscriptions_refused_total",
                                           "Event PUB subscriptions outside the key's region (or of a revoked key).", "");
 
-    char path[4096];
-    fp_cert_t cert;
-    snprintf(path, sizeof path, "%s/reporting.key_secret", fp_service_str(svc, "FANGPIN_KEYS_DIR"));
-    if (fp_cert_load(path, &cert) != FP_OK || !cert.secret_key[0]) {
-        fp_log_error("cannot read the reporting secret certificate for the PUB socket", "path", path);
-        return 1;
-    }
+    const fp_cert_t *cert = fp_service_cert(svc); /* read at start, before root was given up */
     /* ZAP is per context: the service's handler, already bound, authenticates subscribers too.
      * XPUB in manual mode: each subscription reaches s_on_subscription, which applies what the
      * subscriber's principal may read (report_pub_grant) instead of what it asked for. */
@@ -396,7 +390,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     zmq_setsockopt(r->pub, ZMQ_XPUB_MANUAL, &one, sizeof one);
     int64_t maxmsg = 4096; /* subscribers only send subscriptions */
     zmq_setsockopt(r->pub, ZMQ_CURVE_SERVER, &one, sizeof one);
-    zmq_setsockopt(r->pub, ZMQ_CURVE_SECRETKEY, cert.secret_key, 40);
+    zmq_setsockopt(r->pub, ZMQ_CURVE_SECRETKEY, cert->secret_key, 40);
     zmq_setsockopt(r->pub, ZMQ_ZAP_DOMAIN, "fangpin", 7);
     zmq_setsockopt(r->pub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(r->pub, ZMQ_LINGER, &linger, sizeof linger);

@@ -4,11 +4,13 @@ small GetReport is answered while a slow scan runs, the relay publishes during a
 the work connections come back after the database goes away.
 
 The test owns its databases, so it makes the slow work slow deterministically: it wraps the SQL
-functions report_deadline_scan and report_get in versions that pg_sleep first. Each wrapped scan
-writes a row to scan_marks in its own transaction, so a row appears exactly when a scan commits.
-"Answered while the scan runs" is then an order of events observed in PostgreSQL (the same scan
-backend still active, no new mark), never a wall-clock threshold."""
+functions report_deadline_scan and report_get in versions that first pass a gate, an advisory
+lock that the test holds (Gate) for as long as it wants the work to stay unfinished. Each wrapped
+scan writes a row to scan_marks in its own transaction, so a row appears exactly when a scan
+commits. "Answered while the scan runs" is then an order of events observed in PostgreSQL (the
+same scan backend still waiting at the gate, no new mark), never a wall-clock threshold."""
 import re
+import subprocess
 import unittest
 
 import zmq
@@ -18,8 +20,8 @@ import fp
 from fangpin.v1 import common_pb2, reporting_pb2
 
 Code = common_pb2.Code
-SCAN_SLEEP_S = 4
-REPORT_SLEEP_S = 4
+SCAN_GATE = 7105901    # advisory lock keys: the wrapped scan and the slow report wait on them
+REPORT_GATE = 7105902
 VILLAGE = "130822112201"
 T1 = "130822112001"
 
@@ -29,6 +31,8 @@ ALTER FUNCTION report_deadline_scan(date, text) RENAME TO report_deadline_scan_r
 CREATE FUNCTION report_deadline_scan(p_today date, p_from text) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE n integer;
 BEGIN
+    PERFORM pg_advisory_lock_shared({SCAN_GATE});
+    PERFORM pg_advisory_unlock_shared({SCAN_GATE});
     PERFORM pg_sleep({{sleep}});
     n := report_deadline_scan_real(p_today, p_from);
     INSERT INTO scan_marks DEFAULT VALUES;
@@ -44,7 +48,8 @@ RETURNS TABLE (frozen boolean, generated_at_ms bigint, region_name text, deadlin
 LANGUAGE plpgsql AS $$
 BEGIN
     IF p_report = 'scale_quarterly' THEN
-        PERFORM pg_sleep({REPORT_SLEEP_S});
+        PERFORM pg_advisory_lock_shared({REPORT_GATE});
+        PERFORM pg_advisory_unlock_shared({REPORT_GATE});
     END IF;
     RETURN QUERY SELECT * FROM report_get_real(p_report, p_prefix, p_period, p_today);
 END $$;
@@ -87,6 +92,27 @@ def start(ci, keys, extra=None):
     return fp.Service("reporting", ci, keys, env=env)
 
 
+class Gate:
+    """Holds an advisory lock from a psql session of its own until release(): the wrapped slow
+    work waits at it meanwhile."""
+
+    def __init__(self, ci, key):
+        self.key = key
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", ci], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, text=True)
+        self.p.stdin.write(f"SELECT pg_advisory_lock({key});\n")
+        self.p.stdin.flush()
+        fp.wait_for(lambda: fp.sql(ci, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                                       f" AND mode = 'ExclusiveLock' AND objid = {key}")[0][0] == "1",
+                    20, what=f"the gate {key} held")
+
+    def release(self):
+        if self.p.poll() is None:
+            self.p.stdin.write(f"SELECT pg_advisory_unlock({self.key});\n")
+            self.p.stdin.close()
+            self.p.wait(20)
+
+
 def connections(ci):
     """The reporting service's connections to ci (everything but psql's own)."""
     return int(fp.sql(ci, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
@@ -103,11 +129,12 @@ class SlowWork(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.ci = fp.county_db("slow_work")
-        fp.sql(cls.ci, WRAP_SCAN.format(sleep=SCAN_SLEEP_S))
+        fp.sql(cls.ci, WRAP_SCAN.format(sleep=0))
         fp.sql(cls.ci, WRAP_REPORT)
         cls.keys = fp.Keys(cls.ci, names=("reporting", "admin"))
         cls.keys.register("admin", "admin:county-it")
-        # a scan starts at most 0.5 s after the last one started: one is nearly always running
+        # a scan starts at most 0.5 s after the last one ended; while a test holds the scan's
+        # gate, the next one waits in it, unfinished
         cls.svc = start(cls.ci, cls.keys)
 
     @classmethod
@@ -138,6 +165,7 @@ class SlowWork(unittest.TestCase):
 
     def call_during_scan(self, req, what):
         c = self.svc.client("admin")
+        gate = Gate(self.ci, SCAN_GATE)
         try:
             scan, marks = self.running_scan()
             r = c.call(req, reporting_pb2.ReportingReply, timeout_ms=30000)
@@ -145,6 +173,7 @@ class SlowWork(unittest.TestCase):
             self.assert_scan_unfinished(scan, marks, what)
             return r
         finally:
+            gate.release()
             c.close()
 
     def test_replay_answered_while_the_scan_runs(self):
@@ -172,6 +201,7 @@ class SlowWork(unittest.TestCase):
         sub.connect(self.svc.pub)
         slow = self.svc.client("admin")
         quick = self.svc.client("admin")
+        gate = Gate(self.ci, REPORT_GATE)  # the slow report stays unfinished until released
         try:
             # the subscription reaches the PUB before anything is published
             fp.wait_for(lambda: sub.poll(0) or self.publish_probe(sub), 10, what="subscription")
@@ -204,12 +234,14 @@ class SlowWork(unittest.TestCase):
             # all that while, the report was still being computed and not yet answered
             self.assertEqual(self.active(REPORT_LIKE), report["q"], "the report finished first")
             self.assertFalse(slow.sock.poll(0), "the report was answered first")
+            gate.release()
             frames = slow.recv(30000)
             self.assertIsNotNone(frames, "no report reply")
             rep = reporting_pb2.ReportingReply()
             rep.ParseFromString(frames[-1])
             self.assertEqual(rep.status.code, Code.OK, rep.status.message)
         finally:
+            gate.release()
             slow.close()
             quick.close()
             sub.close(0)
