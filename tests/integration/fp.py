@@ -7,6 +7,7 @@ How a test stays deterministic (tests/README.md says more): every port comes fro
 a lease no other test can be given (tools/scripts/ports.py); every wait is wait_for() on a
 condition with a deadline, which on timeout names the condition and prints the last lines of
 every service this test started; files go under VAR (the build's itvar/)."""
+import atexit
 import io
 import json
 import os
@@ -34,7 +35,20 @@ SERVICES = ("intake", "screening", "assistance", "reporting")
 sys.path.insert(0, os.path.join(SOURCE, "tools", "scripts"))
 import ports  # noqa: E402  (tools/scripts/ports.py: leases that cannot collide)
 
+_clusters = []  # every PrivateCluster, stopped when the test process exits
 _started = []  # every Service this test process started, for the logs shown when a wait times out
+
+
+@atexit.register
+def _leave_nothing_behind():
+    """A test whose setUpClass failed half-way never reaches its tearDown: whatever service it
+    started is killed when the test process exits, so no run leaves a process behind."""
+    for s in _started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+    for c in _clusters:
+        subprocess.run([PGSH, "stop", c.dir], capture_output=True)
 
 
 def pg_port(pgdir=None):
@@ -367,6 +381,7 @@ class PrivateCluster:
         self.dir = os.path.join(VAR, f"pg-{tag}")
         subprocess.run([PGSH, "destroy", self.dir], check=True, capture_output=True)
         self.port = free_port()
+        _clusters.append(self)
         self.start()
 
     def start(self):
