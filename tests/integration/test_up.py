@@ -136,9 +136,11 @@ class Up(unittest.TestCase):
             self.assertEqual(ping.returncode, 0, ping.stdout + ping.stderr)
             self.assertIn("you are admin:county-it", ping.stdout)
         finally:
-            if load is not None:
-                load.stop()
-            down = subprocess.run([DOWN], env=env, capture_output=True, text=True, timeout=120)
+            try:
+                if load is not None:
+                    load.stop()
+            finally:  # whatever happened to the load, stop what make up started
+                down = subprocess.run([DOWN], env=env, capture_output=True, text=True, timeout=120)
             self.assertEqual(down.returncode, 0, down.stdout + down.stderr)
         self.assertEqual(glob.glob(os.path.join(var, "run", "*.pid")), [])
         self.assertNotEqual(subprocess.run([fp.PGSH, "status", os.path.join(var, "pg")]).returncode, 0)
