@@ -157,7 +157,7 @@ static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("reading stored batch results failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading stored batch results failed", "error", fp_db_errmsg(res));
         return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
     }
     s_take_items(j, res);
@@ -179,7 +179,7 @@ static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("reading lead_batches failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading lead_batches failed", "error", fp_db_errmsg(res));
         return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
     }
     bool get = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH;
@@ -214,7 +214,7 @@ static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { (void)arg; }
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
     if (!res) return s_unavailable(j);
-    fp_log_error("SubmitLeads transaction failed", "step", what, "error", PQresultErrorMessage(res));
+    fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
     fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
 }

@@ -27,7 +27,7 @@ static int32_t D(int y, int m, int d)
 static void s_expect_mask(const char *name, const char *want)
 {
     char out[256];
-    screen_mask_name(name, out, sizeof out);
+    fp_mask_name(name, out, sizeof out);
     assert_string_equal(out, want);
 }
 
@@ -62,12 +62,12 @@ static void test_mask_latin_empty(void **state)
                   "A****************Z");
     /* an ID number fed as the name shows neither the number nor any long digit run */
     char out[256];
-    screen_mask_name(ID_NUMBER, out, sizeof out);
+    fp_mask_name(ID_NUMBER, out, sizeof out);
     assert_null(strstr(out, ID_NUMBER));
     assert_string_equal(out, "1****************X");
     /* a small buffer truncates safely */
     char small[4];
-    screen_mask_name("王小明", small, sizeof small);
+    fp_mask_name("王小明", small, sizeof small);
     assert_string_equal(small, "王");
 }
 
