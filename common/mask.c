@@ -17,11 +17,12 @@ static size_t s_u8len(unsigned char c)
     return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
 }
 
-/* The byte length of the UTF-8 character at s, never past the terminating NUL. */
+/* The byte length of the UTF-8 character at s: its lead byte and the continuation bytes that
+ * follow (a broken sequence is shorter, so the next character is read where it starts). */
 static size_t s_charlen(const char *s)
 {
     size_t n = s_u8len((unsigned char)s[0]), i = 1;
-    while (i < n && s[i]) i++;
+    while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
     return i;
 }
 
@@ -123,7 +124,10 @@ void fp_text_clean(fp_buf_t *b, const char *s)
                 break;
             }
         }
-        if (health) continue;
+        if (health) { /* a mark, not nothing: what was around it must not join into a word or number */
+            fp_buf_puts(b, "**");
+            continue;
+        }
         size_t l = s_charlen(s);
         fp_buf_append(b, s, l);
         s += l;

@@ -16,7 +16,8 @@ void fp_mask_name(const char *name, char *out, size_t outsz);
 /* Appends s to b cleaned for a notice: a number is written *** when it has a run of 5 or more
  * digits, or 11 or more digits in groups separated by spaces or hyphens (138 0013 8000,
  * 6222-0212-3456-7890); digits may be ASCII or full-width (０..９), and an ID number's trailing
- * X goes with it. Health words (慢性病, 残疾, 癌症, ...) are dropped. Shorter numbers (dates,
+ * X goes with it. Health words (慢性病, 残疾, 癌症, ...) become ** (dropping them could join
+ * the digits or characters around them into a number or another health word). Shorter numbers (dates,
  * days) stay. Invalid UTF-8 is copied byte by byte, never read past the NUL. */
 void fp_text_clean(fp_buf_t *b, const char *s);
 

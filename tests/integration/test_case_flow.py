@@ -163,7 +163,7 @@ class CaseFlow(unittest.TestCase):
         self.ok(self.ask("va", post_notice=screening_pb2.PostNotice(
             case_id=c2, notice_text_override="公示：李四家因患癌症致贫，邮编067300，公示5天")), "notice_posted")
         d = self.ask("va", show_case=screening_pb2.ShowCase(case_id=c2)).case_detail
-        self.assertEqual(d.notice_text, "公示：李四家因患致贫，邮编***，公示5天")
+        self.assertEqual(d.notice_text, "公示：李四家因患**致贫，邮编***，公示5天")
 
         # five days later
         self.screening(LATER)
