@@ -74,9 +74,8 @@ static fp_pb_result_t s_walk(const ProtobufCMessageDescriptor *d, const uint8_t 
     while (p < end) {
         uint64_t tag, v;
         if (!s_varint(&p, end, &tag)) return FP_PB_MALFORMED;
-        uint64_t number = tag >> 3;
+        uint32_t number = (uint32_t)(tag >> 3); /* as protobuf-c reads it: bits past 32 are lost */
         unsigned wire = (unsigned)(tag & 7);
-        if (number == 0 || number > 0x1fffffff) return FP_PB_MALFORMED;
         const uint8_t *val = p;
         size_t vlen = 0;
         switch (wire) {
@@ -98,23 +97,26 @@ static fp_pb_result_t s_walk(const ProtobufCMessageDescriptor *d, const uint8_t 
         }
         p = val + vlen;
         fields++;
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, (unsigned)number);
+        const ProtobufCFieldDescriptor *f =
+            number ? protobuf_c_message_descriptor_get_field(d, number) : NULL;
+        /* a known field in the wrong wire type is costed as unknown: protobuf-c judges it */
+        if (f && (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES ||
+                  f->type == PROTOBUF_C_TYPE_MESSAGE) && wire != 2)
+            f = NULL;
         if (!f) {
             unknown++;
             e->need += sizeof(ProtobufCMessageUnknownField) + vlen + S_OVERHEAD;
         } else {
             bool rep = f->label == PROTOBUF_C_LABEL_REPEATED;
+            if (rep) e->need += S_OVERHEAD; /* the field's array: counted once per occurrence, an upper bound */
             switch (f->type) {
             case PROTOBUF_C_TYPE_STRING:
-                if (wire != 2) return FP_PB_MALFORMED;
                 e->need += vlen + 1 + S_OVERHEAD + (rep ? sizeof(char *) : 0);
                 break;
             case PROTOBUF_C_TYPE_BYTES:
-                if (wire != 2) return FP_PB_MALFORMED;
                 e->need += vlen + S_OVERHEAD + (rep ? sizeof(ProtobufCBinaryData) : 0);
                 break;
             case PROTOBUF_C_TYPE_MESSAGE: {
-                if (wire != 2) return FP_PB_MALFORMED;
                 e->need += rep ? sizeof(void *) : 0;
                 fp_pb_result_t r = s_walk(f->descriptor, val, vlen, depth + 1, e);
                 if (r != FP_PB_OK) return r;
