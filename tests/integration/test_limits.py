@@ -168,6 +168,18 @@ class BoundedDecoding(Setup, unittest.TestCase):
             finally:
                 c.close()
 
+    def test_a_refused_batch_names_its_reason(self):
+        c = self.svcs["intake"].client("yibao")
+        try:
+            req = intake_pb2.IntakeRequest(request_id="e")
+            req.submit_leads.batch_id = "empty"
+            req.submit_leads.period = "2026-10"
+            r = c.call(req, intake_pb2.IntakeReply)
+            self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "batch.empty"))
+            self.assertEqual(r.request_id, "e")
+        finally:
+            c.close()
+
     def test_garbage_is_bad_request_with_a_reason(self):
         c = self.svcs["intake"].client("yibao")
         try:
