@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build up down demo bench clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo bench clean format help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make up     - PostgreSQL + the four services in the background (var/fangpin.env)"
 	@echo "make down   - stop everything make up started"
 	@echo "make bench  - benchmarks (not part of make test)"
+	@echo "make fuzz-long - every fuzz target for ten million inputs (not part of make test)"
 
 deps:
 	@tools/scripts/deps.sh
@@ -39,10 +40,17 @@ test: test-build
 
 fuzz-build: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_FUZZ=ON \
-	    -DFANGPIN_TESTS=OFF >/dev/null
+	    -DFANGPIN_TESTS=OFF -DFANGPIN_FUZZ_RUNS=20000 >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 
 fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# Every fuzz target for ten million inputs (hours; not part of make test).
+fuzz-long: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFANGPIN_SANITIZE=ON -DFANGPIN_FUZZ=ON \
+	    -DFANGPIN_TESTS=OFF -DFANGPIN_FUZZ_RUNS=10000000 >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # The whole suite (tests and fuzz targets) N times in a row, -j at the number of cores; prints

@@ -152,7 +152,7 @@ static void s_on_keys(fp_db_t *db, PGresult *res, void *arg)
     }
     a->reloading = false;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_warn("key cache reload failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_warn("key cache reload failed", "error", fp_db_errmsg(res));
         return; /* keep the previous cache */
     }
     size_t n = (size_t)PQntuples(res);

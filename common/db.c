@@ -331,6 +331,35 @@ static void s_pump(fp_db_t *db)
     s_update_poll(db);
 }
 
+const char *fp_db_errmsg(const PGresult *res)
+{
+    static _Thread_local char buf[512];
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg) msg = res ? PQresStatus(PQresultStatus(res)) : "no result (the connection is down)";
+    snprintf(buf, sizeof buf, "SQLSTATE %s: %s", state ? state : "-----", msg);
+    return buf;
+}
+
+static void s_notice(void *arg, const PGresult *res)
+{
+    (void)arg;
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    bool warning = sev && strcmp(sev, "WARNING") == 0;
+    if (warning)
+        fp_log_warn("database warning", "sqlstate", state ? state : "", "message", msg ? msg : "");
+    else
+        fp_log_debug("database notice", "severity", sev ? sev : "", "sqlstate", state ? state : "", "message",
+                     msg ? msg : "");
+}
+
+void fp_db_log_notices(PGconn *conn)
+{
+    if (conn) PQsetNoticeReceiver(conn, s_notice, NULL);
+}
+
 static void s_on_connected(fp_db_t *db)
 {
     PQsetnonblocking(db->conn, 1);
@@ -435,6 +464,7 @@ static void s_connect(fp_db_t *db)
         s_lost(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
         return;
     }
+    fp_db_log_notices(db->conn);
     s_watch(db, UV_WRITABLE);
 }
 

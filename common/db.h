@@ -62,6 +62,14 @@ size_t fp_db_queue_len(const fp_db_t *db);
 const char *fp_db_last_error(const fp_db_t *db);
 const char *fp_db_conninfo(const fp_db_t *db);
 
+/* A failed result for a log line: "SQLSTATE 23505: <primary message>", never DETAIL, HINT or
+ * CONTEXT (DETAIL holds row values: a failing row's ID number, a duplicate key). Points to a
+ * per-thread buffer, valid until the next call on the thread; res may be NULL. */
+const char *fp_db_errmsg(const PGresult *res);
+/* Routes the connection's NOTICE/WARNING messages to the JSON logger (severity, SQLSTATE and
+ * primary message; never DETAIL) instead of libpq's default, a plain line on stderr. */
+void fp_db_log_notices(PGconn *conn);
+
 /* A COPY text-format field: escapes backslash, tab, newline, carriage return; NULL is \N. */
 void fp_db_copy_field(fp_buf_t *b, const char *s);
 /* The same for the n bytes at s (which need not be NUL-terminated). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 
 /* An arbitrary constant that names fangpin's migration lock in pg_advisory_lock. */
@@ -13,8 +14,7 @@
 
 static fp_err_t s_fail(PGconn *conn, PGresult *res, const char *what, char *errbuf, size_t errlen)
 {
-    snprintf(errbuf, errlen, "%s: %s", what,
-             res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+    snprintf(errbuf, errlen, "%s: %s", what, res ? fp_db_errmsg(res) : PQerrorMessage(conn));
     size_t n = strlen(errbuf);
     while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' ')) errbuf[--n] = '\0';
     fp_err_t e = PQstatus(conn) == CONNECTION_OK ? FP_EDB : FP_EDBDOWN;
@@ -60,6 +60,7 @@ fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t er
     char sql[128];
     if (applied) *applied = 0;
     if (PQstatus(conn) != CONNECTION_OK) return s_fail(conn, NULL, "connecting", errbuf, errlen);
+    fp_db_log_notices(conn);
 
     snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)FP_MIGRATE_LOCK_KEY);
     if ((err = s_exec(conn, sql, "taking the migration lock", errbuf, errlen)) != FP_OK) return err;
@@ -98,6 +99,7 @@ fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t er
 
 fp_err_t fp_migrate_check(PGconn *conn, char *errbuf, size_t errlen)
 {
+    fp_db_log_notices(conn);
     PGresult *res = PQexec(conn, "SELECT count(*) FROM schema_migrations");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "schema", errbuf, errlen);
     int have = atoi(PQgetvalue(res, 0, 0));

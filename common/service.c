@@ -17,11 +17,13 @@
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "pbdecode.h"
 #include "privdrop.h"
 #include "zsock.h"
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
-       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_COMMON_N };
+       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_MAXINFLIGHT,
+       S_CFG_COMMON_N };
 
 /* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
 typedef struct s_bind {
@@ -57,9 +59,11 @@ struct fp_service {
     uint64_t stop_deadline;
     uint64_t last_refresh;
     size_t inflight;
+    size_t max_inflight;
+    bool full;            /* inflight reached max_inflight: the ROUTER is not read */
     size_t max_request;
     fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys, *g_queue;
-    fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames;
+    fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames, *c_paused;
     fp_counter_t *c_zap_not_ready;
     unsigned long zap_denied_seen, zap_allowed_seen, zap_not_ready_seen;
     unsigned reconnects_seen;
@@ -144,6 +148,10 @@ static void s_send_reply(fp_request_t *req, const uint8_t *buf, size_t len, Fang
     zmq_msg_close(&req->route);
     free(req);
     svc->inflight--;
+    if (svc->full && svc->inflight < svc->max_inflight) {
+        svc->full = false;
+        if (!svc->stopping && !svc->closed) fp_zsock_pause(svc->zrouter, 0);
+    }
     if (svc->stopping) s_maybe_finish_stop(svc);
 }
 
@@ -159,16 +167,24 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
 void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
                       const char *msg_zh)
 {
+    fp_request_refuse(req, request_id, code, NULL, msg_en, msg_zh);
+}
+
+void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
+                       const char *msg_en, const char *msg_zh)
+{
     Fangpin__V1__ReplyHeader h = FANGPIN__V1__REPLY_HEADER__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     st.code = code;
     st.message = (char *)(msg_en ? msg_en : "");
     st.message_zh = (char *)(msg_zh ? msg_zh : "");
+    st.reason = (char *)(reason ? reason : "");
     h.request_id = (char *)(request_id ? request_id : "");
     h.status = &st;
     if (code != FANGPIN__V1__CODE__OK)
         fp_log_info("request refused", "op", req->op[0] ? req->op : "unknown", "code", fp_code_name(code),
-                    "reason", st.message, "principal", req->principal.id, "request_id", h.request_id);
+                    "reason", reason ? reason : st.message, "principal", req->principal.id, "request_id",
+                    fp_request_id_valid(h.request_id) ? h.request_id : "");
     fp_request_reply(req, &h.base, code);
 }
 
@@ -198,7 +214,11 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
     req->start_ns = s_now_ns();
     zmq_msg_init(&req->route);
     zmq_msg_copy(&req->route, &m->parts[0]);
-    svc->inflight++;
+    if (++svc->inflight >= svc->max_inflight && !svc->full) {
+        svc->full = true; /* no more reads: the pipe fills to its HWM, then the sender's */
+        fp_counter_add(svc->c_paused, 1);
+        fp_zsock_pause(svc->zrouter, 1);
+    }
 
     zmq_msg_t *payload = &m->parts[m->nparts - 1];
     req->delimiter = m->nparts == 3 && zmq_msg_size(&m->parts[1]) == 0;
@@ -208,13 +228,13 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
 
     if (m->truncated || m->nparts > 3 || (m->nparts == 3 && !req->delimiter)) {
         fp_counter_add(svc->c_bad_frames, 1);
-        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST,
-                         "expected one frame holding the request message", "请求应为一个帧");
+        fp_request_refuse(req, "", FANGPIN__V1__CODE__BAD_REQUEST, "request.frames",
+                          "expected one frame holding the request message", "请求应为一个帧");
         return;
     }
     if (!p) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__FORBIDDEN, "your key is no longer registered (revoked or disabled)",
-                         "密钥未注册或已停用");
+        fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.unregistered",
+                          "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用");
         return;
     }
     size_t len = zmq_msg_size(payload);
@@ -223,11 +243,12 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
         snprintf(msg, sizeof msg, "request of %zu bytes exceeds the limit of %zu bytes (FANGPIN_MAX_REQUEST_BYTES)",
                  len, svc->max_request);
         fp_counter_add(svc->c_too_large, 1);
-        fp_request_error(req, "", FANGPIN__V1__CODE__TOO_LARGE, msg, "请求过大");
+        fp_request_refuse(req, "", FANGPIN__V1__CODE__TOO_LARGE, "request.too_large", msg, "请求过大");
         return;
     }
     if (svc->stopping) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__UNAVAILABLE, "service is stopping; retry", "服务正在停止，请重试");
+        fp_request_refuse(req, "", FANGPIN__V1__CODE__UNAVAILABLE, "service.stopping", "service is stopping; retry",
+                          "服务正在停止，请重试");
         return;
     }
     svc->def->on_request(svc, req, zmq_msg_data(payload), len, svc->def->arg);
@@ -526,8 +547,9 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
                                    "ZeroMQ ROUTER endpoint to bind (CURVE server)", 0, 0, 0};
     t[S_CFG_HTTP] = (fp_cfg_t){def->http_env, FP_CFG_STR, def->http_default, 0, 0,
                                "HOST:PORT for /healthz, /readyz, /metrics", 0, 0, 0};
-    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES", FP_CFG_INT, "16777216", 1024, 268435456,
-                                 "largest request frame answered; larger ones get TOO_LARGE", 0, 0, 0};
+    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES", FP_CFG_INT,
+                                 def->max_request_default ? def->max_request_default : "1048576", 1024, 268435456,
+                                 "largest request frame answered; larger ones get TOO_LARGE (request.too_large)", 0, 0, 0};
     t[S_CFG_MAXFRAME] = (fp_cfg_t){"FANGPIN_MAX_FRAME_BYTES", FP_CFG_INT, "67108864", 1024, 1073741824,
                                    "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected", 0, 0, 0};
     t[S_CFG_GRACE] = (fp_cfg_t){"FANGPIN_SHUTDOWN_GRACE_MS", FP_CFG_INT, "10000", 0, 600000,
@@ -542,6 +564,9 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
                               "ZeroMQ send/receive high-water marks (messages)", 0, 0, 0};
     t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS", FP_CFG_STR, "fangpin", 0, 0,
                                 "started as root: the unprivileged user to run as, once the certificate is read", 0, 0, 0};
+    t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT", FP_CFG_INT, "64", 1, 100000,
+                                      "requests in flight at most; above it the ROUTER stops reading, so that"
+                                      " ZeroMQ's high-water mark pushes back on senders", 0, 0, 0};
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
 }
@@ -611,6 +636,8 @@ static int s_setup(fp_service_t *svc)
     svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
     svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
                                               "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
+    svc->c_paused = fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
+                                       "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
 
     uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
     uv_signal_start(&svc->sigint, s_on_signal, SIGINT);
@@ -639,6 +666,7 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
     fp_log_init(def->name, level < 0 ? FP_LOG_INFO : (fp_log_level_t)level);
     if (level < 0) fp_log_warn("unknown FANGPIN_LOG_LEVEL, using info", "value", svc->cfg[S_CFG_LOG].str);
     svc->max_request = (size_t)svc->cfg[S_CFG_MAXREQ].num;
+    svc->max_inflight = (size_t)svc->cfg[S_CFG_MAXINFLIGHT].num;
 
     svc->loop = fp_new(uv_loop_t);
     uv_loop_init(svc->loop);

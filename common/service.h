@@ -29,6 +29,7 @@ typedef struct {
     const char *endpoint_default; /* e.g. "tcp://0.0.0.0:7101" */
     const char *http_env;         /* FANGPIN_INTAKE_HTTP */
     const char *http_default;     /* 0.0.0.0:8101 */
+    const char *max_request_default; /* FANGPIN_MAX_REQUEST_BYTES's default for this service (NULL: 1 MiB) */
     /* One request frame (already size-checked) from an authenticated caller. The handler
      * answers exactly once, now or later, with fp_request_reply or fp_request_error. */
     void (*on_request)(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg);
@@ -89,6 +90,18 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
 /* Sends a reply carrying only request id and status (decodable as any XReply), frees req. */
 void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
                       const char *msg_zh);
+/* The same with a machine-readable reason in the status (Status.reason, docs/protocol.md). */
+void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
+                       const char *msg_en, const char *msg_zh);
+/* Decodes the request frame as a message of type d within the decoding budget
+ * (FP_DECODE_FACTOR times the frame, plus 64 KiB; common/pbdecode.h) and checks its request id
+ * (1 to 128 printable ASCII). On failure answers the refusal itself (BAD_REQUEST
+ * request.malformed or request.id, TOO_LARGE request.too_complex) and returns NULL; otherwise
+ * the caller frees the message with its free_unpacked(m, NULL). */
+ProtobufCMessage *fp_request_unpack(fp_request_t *req, const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                                    size_t len);
+#define FP_DECODE_FACTOR 8
+
 /* Fills a Pong for this service and caller (strings point into svc/req: pack before freeing). */
 void fp_request_fill_pong(fp_service_t *svc, fp_request_t *req, const char *note, Fangpin__V1__Pong *pong);
 

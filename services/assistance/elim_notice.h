@@ -1,6 +1,6 @@
 /* elim_notice.h: the public notice (公示) of a risk elimination nomination (elim_notice.c), pure:
- * the head's name masked (screen_mask_name), the village's name without digit runs, the notice
- * period; never an ID number, phone or bank number, whatever the inputs carry. */
+ * the head's name masked and the village's name cleaned (common/mask.h), the notice period;
+ * never an ID number, phone or bank number or a health word, whatever the inputs carry. */
 #ifndef ASSIST_ELIM_NOTICE_H
 #define ASSIST_ELIM_NOTICE_H
 #include <stdbool.h>
@@ -9,8 +9,5 @@
 /* Returns malloc'd text. notice_days 1..60 (clamped). */
 char *assist_elim_notice_text(const char *head_name, const char *village_name, int32_t posted_on,
                               int notice_days);
-
-/* True if s holds a run of 11 or more digits (or X): an ID, phone or bank number. */
-bool assist_has_long_digits(const char *s);
 
 #endif

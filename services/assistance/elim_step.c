@@ -12,6 +12,7 @@
 #include "date.h"
 #include "elim_notice.h"
 #include "log.h"
+#include "mask.h"
 #include "mem.h"
 
 /* Columns: 0 id, 1 kind, 2 elim_state, 3 step_since, 4 notice_posted_on, 5 objections, 6 returns,
@@ -219,7 +220,11 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
             return false;
         }
     } else if (kind == ASSIST_EE_POST_NOTICE) {
-        if (s->notice_text_override[0]) j->notice = fp_strdup(s->notice_text_override);
+        if (s->notice_text_override[0]) { /* a cadre's text is cleaned as the generated one is */
+            fp_buf_t b = {0};
+            fp_text_clean(&b, s->notice_text_override);
+            j->notice = b.data;
+        }
         else j->notice = assist_elim_notice_text(C(20), C(21), j->today, prm.notice_days);
     }
 #undef C
@@ -317,7 +322,7 @@ bool assist_elim_prepare(assist_job_t *j)
     if (strlen(s->text) > 2000) return s_bad(j, "text", "at most 2000 bytes", "至多2000字节");
     if (strlen(s->notice_text_override) > 4000)
         return s_bad(j, "notice_text_override", "at most 4000 bytes", "至多4000字节");
-    if (assist_has_long_digits(s->notice_text_override))
+    if (fp_text_has_long_number(s->notice_text_override))
         return s_bad(j, "notice_text_override", "carries a long number: a notice never shows ID, phone or bank numbers",
                      "含有长数字串：公示不得出现身份证号、电话或银行账号");
     char id[24];

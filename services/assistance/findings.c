@@ -31,7 +31,7 @@ static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
 {
     s_ref_t *f = arg;
     if (res && PQresultStatus(res) != PGRES_COMMAND_OK)
-        fp_log_error("storing plan findings failed", "error", PQresultErrorMessage(res));
+        fp_log_error("storing plan findings failed", "error", fp_db_errmsg(res));
     s_end(f, res && PQresultStatus(res) == PGRES_COMMAND_OK);
 }
 
@@ -91,7 +91,7 @@ static void s_on_facts(fp_db_t *db, PGresult *res, void *arg)
 {
     s_ref_t *f = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("reading plan facts failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("reading plan facts failed", "error", fp_db_errmsg(res));
         return s_end(f, false);
     }
     int n = PQntuples(res);

@@ -51,7 +51,7 @@ static void s_rollback(assist_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "ROLLB
 static void s_abort(assist_job_t *j, PGresult *res, const char *what)
 {
     if (!res) return s_unavailable(j);
-    fp_log_error("assistance change failed; rolled back", "step", what, "error", PQresultErrorMessage(res));
+    fp_log_error("assistance change failed; rolled back", "step", what, "error", fp_db_errmsg(res));
     s_rollback(j);
     assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "the change could not be stored: nothing was changed",
            "保存失败，未作任何更改");
@@ -86,7 +86,7 @@ static void s_on_reply_row(fp_db_t *db, PGresult *res, void *arg)
     assist_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fp_log_error("reading back after a change failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading back after a change failed", "error", fp_db_errmsg(res));
         return assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading back the change failed", "读取办理结果失败");
     }
     Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;

@@ -13,12 +13,9 @@ static assist_t g_assist; /* the one instance; main owns it */
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
-    Fangpin__V1__AssistanceRequest *in = fangpin__v1__assistance_request__unpack(NULL, len, data);
-    if (!in) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST,
-                         "the frame is not a fangpin.v1.AssistanceRequest", "无法解析的请求 (应为 fangpin.v1.AssistanceRequest)");
-        return;
-    }
+    Fangpin__V1__AssistanceRequest *in =
+        (Fangpin__V1__AssistanceRequest *)fp_request_unpack(req, &fangpin__v1__assistance_request__descriptor, data, len);
+    if (!in) return;
     Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;

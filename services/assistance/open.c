@@ -31,7 +31,7 @@ static void s_on_opened(fp_db_t *db, PGresult *res, void *arg)
     if (!res) {
         /* the database went away: the statement did not commit; the next ready/scan retries */
     } else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("opening plans failed; retried by the next scan", "error", PQresultErrorMessage(res));
+        fp_log_error("opening plans failed; retried by the next scan", "error", fp_db_errmsg(res));
     } else if (PQntuples(res) == 1) {
         fp_counter_add(a->c_scans, 1);
         n = strtol(PQgetvalue(res, 0, 0), NULL, 10);

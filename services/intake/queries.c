@@ -50,7 +50,7 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
         return true;
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("intake query failed", "error", PQresultErrorMessage(res));
+        fp_log_error("intake query failed", "error", fp_db_errmsg(res));
         s_q_fail(q, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
         return true;
     }
@@ -281,7 +281,7 @@ static void s_on_catalog(fp_db_t *db, PGresult *res, void *arg)
 {
     intake_t *in = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("loading lead kinds failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("loading lead kinds failed", "error", fp_db_errmsg(res));
         return; /* retried on the next database ready */
     }
     int n = PQntuples(res);
@@ -317,7 +317,7 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
     intake_t *in = arg;
     if (!res) return;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        fp_log_warn("late-submission scan failed", "error", PQresultErrorMessage(res));
+        fp_log_warn("late-submission scan failed", "error", fp_db_errmsg(res));
         return;
     }
     fp_counter_add(in->c_scans, 1);

@@ -49,6 +49,13 @@ static void s_fail(s_job_t *j, Fangpin__V1__Code code, const char *en, const cha
     s_job_free(j);
 }
 
+/* A refusal of the whole batch, with its reason code in the status (batch.empty...). */
+static void s_refuse(s_job_t *j, Fangpin__V1__Code code, const char *reason, const char *en, const char *zh)
+{
+    fp_request_refuse(j->req, j->msg ? j->msg->request_id : "", code, reason, en, zh);
+    s_job_free(j);
+}
+
 static void s_unavailable(s_job_t *j)
 {
     s_fail(j, FANGPIN__V1__CODE__UNAVAILABLE,
@@ -157,7 +164,7 @@ static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("reading stored batch results failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading stored batch results failed", "error", fp_db_errmsg(res));
         return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
     }
     s_take_items(j, res);
@@ -179,7 +186,7 @@ static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("reading lead_batches failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading lead_batches failed", "error", fp_db_errmsg(res));
         return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
     }
     bool get = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH;
@@ -214,7 +221,7 @@ static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { (void)arg; }
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
     if (!res) return s_unavailable(j);
-    fp_log_error("SubmitLeads transaction failed", "step", what, "error", PQresultErrorMessage(res));
+    fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
     fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
 }
@@ -380,11 +387,11 @@ void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *
                  " their own ids", sl->n_leads, in->limits.max_leads);
         snprintf(zh, sizeof zh, "批次含 %zu 条线索，超过上限 %d 条，请拆分为多个批次（各用不同批次号）", sl->n_leads,
                  in->limits.max_leads);
-        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, en, zh);
+        return s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, en, zh);
     }
     if (why) {
         const intake_reason_t *r = intake_reason(why);
-        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, r ? r->en : why, r ? r->zh : why);
+        return s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, r ? r->en : why, r ? r->zh : why);
     }
     fp_period_format(period, j->period);
     s_hash(sl, j->hash);

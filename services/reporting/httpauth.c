@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "log.h"
 #include "mem.h"
 
@@ -99,7 +100,7 @@ static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
 {
     s_lookup_t *l = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("token lookup failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("token lookup failed", "error", fp_db_errmsg(res));
         fp_http_req_add_header(l->req, "Retry-After", "5");
         s_text(l->req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         l->cb(l->req, NULL, 0, true, l->arg);
@@ -148,10 +149,12 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
     l->req = req;
     l->cb = cb;
     l->arg = arg;
-    const char *p[1] = {token};
+    char digest[65]; /* only the token's SHA-256 reaches SQL, never the token */
+    fp_sha256_hex(token, strlen(token), digest);
+    const char *p[1] = {digest};
     fp_db_query(fp_service_db(svc), 0,
                 "UPDATE http_tokens t SET last_used_at = now() FROM principals p"
-                " WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND p.id = t.principal_id"
+                " WHERE t.token_sha256 = decode($1, 'hex') AND p.id = t.principal_id"
                 " AND " REPORT_TOKEN_VALID_SQL
                 " RETURNING p.id, p.kind, p.display_name, coalesce(p.level, ''), p.region_code,"
                 " coalesce(p.department_code, ''), coalesce(p.county_code, ''), t.id",

@@ -90,7 +90,7 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         if (res)
             fp_log_warn("recording the published position failed (events may be republished)", "error",
-                        PQresultErrorMessage(res));
+                        fp_db_errmsg(res));
         return;
     }
     int64_t m = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -129,7 +129,7 @@ static void s_on_recover_page(fp_db_t *db, PGresult *res, void *arg)
 {
     report_relay_t *r = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("reading unpublished positions failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("reading unpublished positions failed", "error", fp_db_errmsg(res));
         s_done(r, false);
         return;
     }
@@ -166,7 +166,7 @@ static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
 {
     report_relay_t *r = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        if (res) fp_log_error("reading the last published position failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("reading the last published position failed", "error", fp_db_errmsg(res));
         s_done(r, false);
         return;
     }
@@ -201,7 +201,7 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
         /* not committed (or not known): nothing is published; if it did commit, the recovery
          * after the reconnect republishes it from the table */
-        if (res) fp_log_error("committing event positions failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("committing event positions failed", "error", fp_db_errmsg(res));
         r->recovered = false;
         s_claim_end(c, false);
         return;
@@ -232,7 +232,7 @@ static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { s_claim_end(a
 
 static void s_abort(s_claim_t *c, const char *what, PGresult *res)
 {
-    if (res) fp_log_error(what, "error", PQresultErrorMessage(res));
+    if (res) fp_log_error(what, "error", fp_db_errmsg(res));
     fp_db_query(c->r->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, c);
 }
 

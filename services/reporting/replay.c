@@ -46,7 +46,7 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     s_replay_t *q = arg;
     Fangpin__V1__ReportingRequest *in = q->in;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("replay query failed", "error", PQresultErrorMessage(res), "request_id", in->request_id);
+        if (res) fp_log_error("replay query failed", "error", fp_db_errmsg(res), "request_id", in->request_id);
         fp_request_error(q->req, in->request_id, res ? FANGPIN__V1__CODE__INTERNAL : FANGPIN__V1__CODE__UNAVAILABLE,
                          res ? "reading events failed" : "the database is not reachable: retry",
                          res ? "读取事件失败" : "数据库暂不可用，请重试");

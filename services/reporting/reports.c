@@ -392,7 +392,7 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("report query failed", "error", PQresultErrorMessage(res), "report", j->report);
+        if (res) fp_log_error("report query failed", "error", fp_db_errmsg(res), "report", j->report);
         if (res) s_job_fail(j, FANGPIN__V1__CODE__INTERNAL, 500, "computing the report failed", "生成报表失败");
         else s_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         return;
@@ -574,7 +574,7 @@ static void s_on_reopen(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__ReportingRequest *in = q->in;
     const Fangpin__V1__ReopenReport *r = in->reopen_report;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("reopen failed", "error", PQresultErrorMessage(res), "request_id", in->request_id);
+        if (res) fp_log_error("reopen failed", "error", fp_db_errmsg(res), "request_id", in->request_id);
         fp_request_error(q->req, in->request_id, res ? FANGPIN__V1__CODE__INTERNAL : FANGPIN__V1__CODE__UNAVAILABLE,
                          res ? "re-opening the report failed" : "the database is not reachable: retry",
                          res ? "重新开放报表失败" : "数据库暂不可用，请重试");
@@ -713,7 +713,7 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
     report_workdb_scan_done();
     if (!res) return;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_warn("deadline scan failed", "error", PQresultErrorMessage(res));
+        fp_log_warn("deadline scan failed", "error", fp_db_errmsg(res));
         return;
     }
     fp_counter_add(s_cfg.c_scans, 1);

@@ -62,7 +62,7 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
         return;
     }
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("SSE read failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("SSE read failed", "error", fp_db_errmsg(res));
         return; /* the next publish or keep-alive tries again */
     }
     int rows = PQntuples(res), n = 0;
@@ -141,7 +141,7 @@ static void s_on_tokens(fp_db_t *db, PGresult *res, void *arg)
     report_sse_t *s = arg;
     s->checking = false;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_warn("SSE token check failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_warn("SSE token check failed", "error", fp_db_errmsg(res));
         return; /* the next keep-alive checks again */
     }
     for (int i = 0; i < PQntuples(res); i++) {

@@ -15,12 +15,9 @@ static screen_trans_t g_trans; /* transitions and the overdue scan */
 
 static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
 {
-    Fangpin__V1__ScreeningRequest *in = fangpin__v1__screening_request__unpack(NULL, len, data);
-    if (!in) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__BAD_REQUEST,
-                         "the frame is not a fangpin.v1.ScreeningRequest", "无法解析的请求 (应为 fangpin.v1.ScreeningRequest)");
-        return;
-    }
+    Fangpin__V1__ScreeningRequest *in =
+        (Fangpin__V1__ScreeningRequest *)fp_request_unpack(req, &fangpin__v1__screening_request__descriptor, data, len);
+    if (!in) return;
     Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;

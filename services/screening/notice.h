@@ -6,13 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The name with its middle characters (UTF-8 aware) masked, into out: 张三 -> 张*, 王小明 ->
- * 王*明, 欧阳娜娜 -> 欧**娜, 阿依古丽·买买提 -> 阿******提 (the · is masked like any character),
- * John Smith -> J********h; one character -> *; empty -> empty. At most 16 stars. */
-void screen_mask_name(const char *name, char *out, size_t outsz);
-
-/* The notice text: masked head name, village (digit runs of 5 or more and health words
- * removed), kind suggested, risk types (known codes only), the period posted_on ..
+/* The notice text: masked head name (fp_mask_name), village (cleaned by fp_text_clean: long
+ * numbers and health words removed; common/mask.h), kind suggested, risk types (known codes only), the period posted_on ..
  * posted_on + notice_days. Returns malloc'd. */
 char *screen_notice_text(const char *head_name, const char *village_name, const char *kind_code,
                          const char *risk_codes_csv, int32_t posted_on, int notice_days);

@@ -46,7 +46,7 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
         return true;
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("screening query failed", "error", PQresultErrorMessage(res));
+        fp_log_error("screening query failed", "error", fp_db_errmsg(res));
         s_q_fail(q, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
         return true;
     }

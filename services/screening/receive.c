@@ -59,7 +59,7 @@ static void s_abort(fp_db_t *db, s_batch_t *b, PGresult *res, const char *what)
         return;
     }
     fp_log_error("screening a batch failed; rolled back, retried by the next scan", "step", what, "error",
-                 PQresultErrorMessage(res));
+                 fp_db_errmsg(res));
     fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rolled_back, b);
 }
 

@@ -12,6 +12,7 @@
 
 #include "date.h"
 #include "log.h"
+#include "mask.h"
 #include "mem.h"
 #include "notice.h"
 
@@ -136,17 +137,6 @@ void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary 
 
 /* --- the public notice: notice.c (pure, unit-tested) ------------------------------------------ */
 
-/* An override text must not carry a long run of digits (an ID number, phone or bank account). */
-static bool s_has_long_digits(const char *s)
-{
-    int run = 0;
-    for (; *s; s++) {
-        run = (*s >= '0' && *s <= '9') || *s == 'X' || *s == 'x' ? run + 1 : 0;
-        if (run >= 11) return true;
-    }
-    return false;
-}
-
 /* --- one transition ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -193,7 +183,7 @@ static void s_rollback(s_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK",
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
     if (!res) return s_unavailable(j);
-    fp_log_error("case transition failed; rolled back", "step", what, "error", PQresultErrorMessage(res));
+    fp_log_error("case transition failed; rolled back", "step", what, "error", fp_db_errmsg(res));
     s_rollback(j);
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
 }
@@ -219,7 +209,7 @@ static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fp_log_error("reading the case after a transition failed", "error", PQresultErrorMessage(res));
+        fp_log_error("reading the case after a transition failed", "error", fp_db_errmsg(res));
         return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the case failed", "读取案件失败");
     }
     Fangpin__V1__CaseSummary sum;
@@ -336,7 +326,11 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
                       r ? r->en : "refused", r ? r->zh : "不予办理");
     }
     if (j->ev.kind == SCREEN_EV_POST_NOTICE) {
-        if (j->override) j->notice = fp_strdup(j->override);
+        if (j->override) { /* a cadre's text is cleaned as the generated one is */
+            fp_buf_t b = {0};
+            fp_text_clean(&b, j->override);
+            j->notice = b.data;
+        }
         fp_buf_puts(&j->text, j->notice ? j->notice : "");
     }
     s_write(j);
@@ -500,7 +494,7 @@ void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__Screen
     if (!msg->request_id[0])
         return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, "a request id is required: it makes a retry safe",
                       "须填写请求号（用于安全重试）");
-    if (j->override && s_has_long_digits(j->override))
+    if (j->override && fp_text_has_long_number(j->override))
         return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST,
                       "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
                       "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号");
@@ -515,7 +509,7 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
     t->scanning = false;
     if (!res) return;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("marking overdue cases failed", "error", PQresultErrorMessage(res));
+        fp_log_error("marking overdue cases failed", "error", fp_db_errmsg(res));
         return;
     }
     fp_counter_add(t->c_scans, 1);
@@ -529,7 +523,7 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
 {
     screen_trans_t *t = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("overdue scan failed", "error", PQresultErrorMessage(res));
+        if (res) fp_log_error("overdue scan failed", "error", fp_db_errmsg(res));
         t->scanning = false;
         return;
     }

@@ -545,3 +545,35 @@ class Follower:
         if self.sock is not None:
             self.sock.close(0)
             self.sock = None
+
+
+def proc_status_kib(pid, field):
+    """A memory figure of a process from /proc/PID/status (VmRSS, VmHWM...), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"/proc/{pid}/status has no {field}")
+
+
+def recv_until(client, n, deadline_s, reply_type):
+    """Up to n replies on client's socket until deadline_s (time.time()); returns them parsed."""
+    out = []
+    while len(out) < n:
+        left = deadline_s - time.time()
+        if left <= 0:
+            break
+        frames = client.recv(int(left * 1000) + 1)
+        if frames is None:
+            break
+        r = reply_type()
+        r.ParseFromString(frames[-1])
+        out.append(r)
+    return out
+
+
+def proc_cpu_seconds(pid):
+    """CPU time (user + system, all threads) a process has used so far, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")

@@ -396,8 +396,9 @@ class Assistance(unittest.TestCase):
         self.assertEqual(s.elim_state, "nominated")
         self.assertEqual(self.ok(self.elim("va", p1, "nominate", rid="n-1", **verified)).plan_summary.elim_state,
                          "nominated")
-        self.refused(self.elim("va", p1, "post_notice", notice_text_override=f"张三丰 {person(1)}"),
-                     Code.BAD_REQUEST, "notice_text_override")
+        for number in (person(1), "138 0013 8000", "６２２２－０２１２－３４５６－７８９０"):  # ID, phone, bank card
+            self.refused(self.elim("va", p1, "post_notice", notice_text_override=f"张三丰 {number}"),
+                         Code.BAD_REQUEST, "notice_text_override")
         s = self.ok(self.elim("va", p1, "post_notice")).plan_summary
         self.assertEqual((s.elim_state, s.notice_posted_on), ("notice_posted", "2026-12-01"))
         d = self.ok(self.ask("tb", show_plan=A.ShowPlan(plan_id=p1))).plan_detail

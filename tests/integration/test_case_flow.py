@@ -155,7 +155,15 @@ class CaseFlow(unittest.TestCase):
                      "case.reason_missing")
         s = self.ok(self.ask("tb", return_case=screening_pb2.ReturnCase(case_id=c2, reason="核实材料不全")), "visited")
         self.assertEqual(s.notice_posted_on, "")
-        self.ok(self.ask("va", post_notice=screening_pb2.PostNotice(case_id=c2)), "notice_posted")
+        # a cadre's own notice text: a phone number in groups or in full-width digits is refused,
+        # and what is posted is cleaned as the generated notice is (numbers, health words)
+        for phone in ("138 0013 8000", "１３８００１３８０００", "138-0013-8000"):
+            self.refused(self.ask("va", post_notice=screening_pb2.PostNotice(
+                case_id=c2, notice_text_override=f"公示：李四家，电话{phone}")), Code.BAD_REQUEST)
+        self.ok(self.ask("va", post_notice=screening_pb2.PostNotice(
+            case_id=c2, notice_text_override="公示：李四家因患癌症致贫，邮编067300，公示5天")), "notice_posted")
+        d = self.ask("va", show_case=screening_pb2.ShowCase(case_id=c2)).case_detail
+        self.assertEqual(d.notice_text, "公示：李四家因患**致贫，邮编***，公示5天")
 
         # five days later
         self.screening(LATER)

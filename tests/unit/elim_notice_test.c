@@ -26,7 +26,7 @@ static void test_notice_masks_and_dates(void **state)
     assert_null(strstr(t, "张三丰"));
     assert_non_null(strstr(t, "花水村"));
     assert_non_null(strstr(t, "公示期5天（2026-12-01至2026-12-06）"));
-    assert_false(assist_has_long_digits(t));
+    assert_false(fp_text_has_long_number(t));
     free(t);
 }
 
@@ -35,7 +35,7 @@ static void test_notice_strips_codes_and_clamps(void **state)
     (void)state;
     /* a village name that is only a code, a name carrying an ID number, odd periods */
     char *t = assist_elim_notice_text("李13082219800101001X", "130822112201", D(2026, 1, 1), 0);
-    assert_false(assist_has_long_digits(t));
+    assert_false(fp_text_has_long_number(t));
     assert_null(strstr(t, "130822112201"));
     assert_non_null(strstr(t, "公示期1天"));
     free(t);
@@ -48,11 +48,11 @@ static void test_notice_strips_codes_and_clamps(void **state)
 static void test_long_digits(void **state)
 {
     (void)state;
-    assert_true(assist_has_long_digits("身份证13082219800101001X"));
-    assert_true(assist_has_long_digits("电话13800138000"));
-    assert_false(assist_has_long_digits("2026-12-01 公示5天"));
-    assert_false(assist_has_long_digits(""));
-    assert_false(assist_has_long_digits(NULL));
+    assert_true(fp_text_has_long_number("身份证13082219800101001X"));
+    assert_true(fp_text_has_long_number("电话13800138000"));
+    assert_false(fp_text_has_long_number("2026-12-01 公示5天"));
+    assert_false(fp_text_has_long_number(""));
+    assert_false(fp_text_has_long_number(NULL));
 }
 
 static void test_quarters(void **state)

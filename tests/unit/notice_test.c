@@ -27,7 +27,7 @@ static int32_t D(int y, int m, int d)
 static void s_expect_mask(const char *name, const char *want)
 {
     char out[256];
-    screen_mask_name(name, out, sizeof out);
+    fp_mask_name(name, out, sizeof out);
     assert_string_equal(out, want);
 }
 
@@ -62,12 +62,12 @@ static void test_mask_latin_empty(void **state)
                   "A****************Z");
     /* an ID number fed as the name shows neither the number nor any long digit run */
     char out[256];
-    screen_mask_name(ID_NUMBER, out, sizeof out);
+    fp_mask_name(ID_NUMBER, out, sizeof out);
     assert_null(strstr(out, ID_NUMBER));
     assert_string_equal(out, "1****************X");
     /* a small buffer truncates safely */
     char small[4];
-    screen_mask_name("王小明", small, sizeof small);
+    fp_mask_name("王小明", small, sizeof small);
     assert_string_equal(small, "王");
 }
 
@@ -147,7 +147,7 @@ static void test_never_id_phone_health(void **state)
     }
     /* a village name with health words and numbers keeps only the rest */
     char *t = screen_notice_text("王小明", "花水村（慢性病）" PHONE, "marginal", "illness", D(2026, 10, 20), 5);
-    assert_non_null(strstr(t, "花水村（）***户主王*明"));
+    assert_non_null(strstr(t, "花水村（**）***户主王*明"));
     free(t);
     /* short digit runs (a group number) stay */
     t = screen_notice_text("王小明", "花水村3组", "marginal", "illness", D(2026, 10, 20), 5);

@@ -113,9 +113,34 @@ static int s_register(int argc, char **argv)
                *keyarg = s_opt(argc, argv, "--key");
     if (!id || !kind || !name || !region || !keyarg) {
         fprintf(stderr, "usage: fangpinctl keys register --id ID --kind department|actor|gateway|admin --name TEXT\n"
-                        "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85\n");
+                        "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85 [--force]\n");
         return 2;
     }
+    /* A level names a region of one length: a "village" actor with a county code would read
+     * the whole county. */
+    static const struct {
+        const char *level;
+        size_t len;
+    } levels[] = {{"province", 2}, {"prefecture", 4}, {"county", 6}, {"township", 9}, {"village", 12}};
+    bool digits = region[strspn(region, "0123456789")] == '\0';
+    if (level) {
+        size_t want = 0;
+        for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+            if (!strcmp(level, levels[i].level)) want = levels[i].len;
+        if (!want) {
+            fprintf(stderr, "fangpinctl keys register: --level must be province, prefecture, county, township or"
+                            " village\n");
+            return 2;
+        }
+        if (strlen(region) != want || !digits) {
+            fprintf(stderr, "fangpinctl keys register: a %s's --region is %zu digits, not '%s'\n", level, want, region);
+            return 2;
+        }
+    } else if (!digits) {
+        fprintf(stderr, "fangpinctl keys register: --region must be a region code (digits), not '%s'\n", region);
+        return 2;
+    }
+    int force = s_has(argc, argv, "--force");
     char key[41];
     if (!s_key_arg(keyarg, key)) return 1;
     char county[7] = "";
@@ -160,6 +185,19 @@ static int s_register(int argc, char **argv)
         }
     }
     const char *k[2] = {key, id};
+    if (ok && !force) { /* a revoked key comes back only on purpose */
+        PGresult *r = PQexecParams(c, "SELECT 1 FROM curve_keys WHERE public_key = $1 AND revoked_at IS NOT NULL", 1,
+                                   NULL, k, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
+            ok = 0;
+        } else if (PQntuples(r) > 0) {
+            fprintf(stderr, "fangpinctl keys register: key %.8s… was revoked; register it again only with --force"
+                            " (better: make a new key)\n", key);
+            ok = 0;
+        }
+        PQclear(r);
+    }
     ok = ok && s_exec(c,
                       "INSERT INTO curve_keys (public_key, principal_id) VALUES ($1, $2)"
                       " ON CONFLICT (public_key) DO UPDATE SET principal_id = EXCLUDED.principal_id, revoked_at = NULL",

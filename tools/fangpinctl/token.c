@@ -1,7 +1,8 @@
 /* token.c: `fangpinctl token add|list|revoke`: bearer tokens for the reporting service's HTTP
  * port (report downloads, the /events stream; migration 015). A token belongs to a registered
  * principal (keys register) and reads what that principal may read. It is made here from 32
- * random bytes (libsodium), printed once, and stored only as its SHA-256 (PostgreSQL's sha256). */
+ * random bytes (libsodium), printed once, and stored only as its SHA-256 (computed here: the
+ * token itself never reaches SQL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sodium.h>
 
 #include "ctl.h"
+#include "digest.h"
 
 static const char *s_opt(int argc, char **argv, const char *name)
 {
@@ -52,10 +54,12 @@ static int s_add(int argc, char **argv)
     if (!c) return 1;
     char nds[16];
     snprintf(nds, sizeof nds, "%ld", nd);
-    const char *p[4] = {who, token, label ? label : "", days ? nds : NULL};
+    char digest[65]; /* stored and sent to SQL: only the token's SHA-256 */
+    fp_sha256_hex(token, strlen(token), digest);
+    const char *p[4] = {who, digest, label ? label : "", days ? nds : NULL};
     PGresult *r = PQexecParams(c,
                                "INSERT INTO http_tokens (principal_id, token_sha256, label, expires_at)"
-                               " SELECT p.id, sha256(convert_to($2, 'UTF8')), $3,"
+                               " SELECT p.id, decode($2, 'hex'), $3,"
                                " now() + make_interval(days => $4::int)"
                                " FROM principals p WHERE p.id = $1 AND p.disabled_at IS NULL"
                                " RETURNING id, (SELECT region_code FROM principals WHERE id = $1),"
