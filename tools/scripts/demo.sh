@@ -8,7 +8,8 @@ set -euo pipefail
 BUILD=${1:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. var/fangpin.env
+VAR=${FANGPIN_VAR:-$top/var}  # as make up: FANGPIN_VAR moves everything it writes
+. "$VAR/fangpin.env"
 CTL="$BUILD/fangpinctl"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 sub() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
@@ -19,9 +20,9 @@ say "Import the division codes of 兴隆县 (130822): 20 townships, 297 villages
 "$CTL" regions stats 130822
 
 say "Import the quarterly census of 兴隆县 (乡村人口台账, 2026 Q3; synthetic households)"
-mkdir -p var/demo/ledger
-cp deploy/demo/ledger/130822-2026Q3.csv var/demo/ledger/
-"$CTL" ledger import var/demo/ledger/130822-2026Q3.csv || true
+mkdir -p $VAR/demo/ledger
+cp deploy/demo/ledger/130822-2026Q3.csv $VAR/demo/ledger/
+"$CTL" ledger import $VAR/demo/ledger/130822-2026Q3.csv || true
 echo "  (imported again it changes nothing: the import is idempotent)"
 
 say "Each service answers over ZeroMQ + CURVE, as county IT (admin key)"
@@ -29,7 +30,7 @@ for svc in intake screening assistance reporting; do "$CTL" ping $svc; done
 
 say "Each cadre key is known with its level and region"
 for k in dept-yibao village-sdh township-sdh county-xl; do
-  FANGPIN_CLIENT_CERT=var/keys/$k.key_secret "$CTL" ping screening
+  FANGPIN_CLIENT_CERT=$VAR/keys/$k.key_secret "$CTL" ping screening
 done
 
 say "A key nobody registered is refused at the handshake (ZAP)"
@@ -50,10 +51,10 @@ Four departments of 兴隆县 send their October risk leads (风险预警线索)
 (synthetic people; see deploy/demo/leads/README.md). Each runs, with its own key:
   fangpinctl push --dept CODE --period 2026-10 FILE.csv
 and gets FILE.results.csv beside the file, one line per lead. The files are copied to
-var/demo/leads/ first, so the results land there. Exit status 0: every line accepted or
+the demo's folder first (var/demo/leads/), so the results land there. Exit status 0: every line accepted or
 already received; 1: some lines refused (fix them and push again).
 TXT
-LEADS=var/demo/leads
+LEADS=$VAR/demo/leads
 mkdir -p "$LEADS"
 cp deploy/demo/leads/*.csv "$LEADS/"
 declare -A DEPT_ZH=([yibao]=医疗保障局 [weijian]=卫生健康局 [minzheng]=民政局 [zhujian]=住房和城乡建设局)
@@ -147,23 +148,23 @@ psql -X "$FANGPIN_PG" -c "SELECT count(DISTINCT c.id) AS \"案件 cases\",
   FROM cases c"
 echo "The county bureau's list (fangpinctl case list --region 130822, county key):"
 # (to a file first: `| head` would cut the pipe, and pipefail would end the demo)
-FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case list --region 130822 > var/demo/cases.txt
-head -12 var/demo/cases.txt
-echo "  ... $(grep -c '^案件' var/demo/cases.txt) cases in all (var/demo/cases.txt)"
+FANGPIN_CLIENT_CERT=$VAR/keys/county-xl.key_secret "$CTL" case list --region 130822 > $VAR/demo/cases.txt
+head -12 $VAR/demo/cases.txt
+echo "  ... $(grep -c '^案件' $VAR/demo/cases.txt) cases in all ($VAR/demo/cases.txt)"
 
 CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE decision::text LIKE '%S01%' ORDER BY id LIMIT 1")
 [ -n "$CASE" ] || CASE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases ORDER BY id LIMIT 1")
 VIL=$(psql -X -tA "$FANGPIN_PG" -c "SELECT village_code FROM cases WHERE id = $CASE")
 TWN=${VIL:0:9}
 # The cadres of that village and its township (keys made and registered by county IT).
-"$CTL" keys make --dir var/keys demo-village demo-township >/dev/null
+"$CTL" keys make --dir $VAR/keys demo-village demo-township >/dev/null
 "$CTL" keys register --id "actor:$VIL:demo" --kind actor --level village --region "$VIL" \
-    --name "村防贫专干" --key var/keys/demo-village.key >/dev/null
+    --name "村防贫专干" --key $VAR/keys/demo-village.key >/dev/null
 "$CTL" keys register --id "actor:$TWN:demo" --kind actor --level township --region "$TWN" \
-    --name "乡镇防贫办" --key var/keys/demo-township.key >/dev/null
+    --name "乡镇防贫办" --key $VAR/keys/demo-township.key >/dev/null
 sleep 1.5 # the services reload keys on NOTIFY
-V="env FANGPIN_CLIENT_CERT=var/keys/demo-village.key_secret"
-T="env FANGPIN_CLIENT_CERT=var/keys/demo-township.key_secret"
+V="env FANGPIN_CLIENT_CERT=$VAR/keys/demo-village.key_secret"
+T="env FANGPIN_CLIENT_CERT=$VAR/keys/demo-township.key_secret"
 
 say "Case $CASE, as its village cadre reads it: why the rules flagged the household"
 $V "$CTL" case show "$CASE" || true
@@ -178,22 +179,22 @@ $T "$CTL" case review "$CASE" --opinion "同意" || echo "  (refused, as the pol
 
 # restart_assistance DATE: the demo moves assistance's clock as it moved screening's
 restart_assistance() {
-  if [ -f var/run/assistance.pid ]; then
+  if [ -f $VAR/run/assistance.pid ]; then
     local apid
-    apid=$(cat var/run/assistance.pid)
+    apid=$(cat $VAR/run/assistance.pid)
     kill -TERM "$apid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
-    rm -f var/run/assistance.pid
+    rm -f $VAR/run/assistance.pid
   fi
   FANGPIN_TODAY=$1 tools/scripts/up.sh "$BUILD" >/dev/null
 }
 say "Six days later: the notice has run (the demo moves screening's and assistance's clocks to 2026-11-30)"
 restart_assistance 2026-11-30
-if [ -f var/run/screening.pid ]; then
-  spid=$(cat var/run/screening.pid)
+if [ -f $VAR/run/screening.pid ]; then
+  spid=$(cat $VAR/run/screening.pid)
   kill -TERM "$spid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
-  rm -f var/run/screening.pid
+  rm -f $VAR/run/screening.pid
 fi
 FANGPIN_TODAY=2026-11-30 tools/scripts/up.sh "$BUILD" >/dev/null
 sleep 1
@@ -201,7 +202,7 @@ KIND=$(psql -X -tA "$FANGPIN_PG" -c "SELECT coalesce(nullif(decision->>'kind', '
 RISKS=$(psql -X -tA "$FANGPIN_PG" -c "SELECT coalesce(nullif(array_to_string(risk_types[1:5], ','), ''), 'other') FROM cases WHERE id = $CASE")
 echo "The township reviews, the county approves and identifies the household (kind $KIND, risks $RISKS):"
 $T "$CTL" case review "$CASE" --opinion "经审核，情况属实，同意上报" || true
-C="env FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret"
+C="env FANGPIN_CLIENT_CERT=$VAR/keys/county-xl.key_secret"
 $C "$CTL" case approve "$CASE" --opinion "经审批，同意纳入监测" || true
 $C "$CTL" case identify "$CASE" --kind "$KIND" --risks "$RISKS" || true
 echo "What the departments that sent its leads now see (ListOutcomes):"
@@ -211,7 +212,7 @@ psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_re
 CLOSE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE id <> $CASE AND state = 'opened' ORDER BY id DESC LIMIT 1")
 if [ -n "$CLOSE" ]; then
   say "The county closes case $CLOSE as not included; the department sees why"
-  FANGPIN_CLIENT_CERT=var/keys/county-xl.key_secret "$CTL" case close "$CLOSE" \
+  FANGPIN_CLIENT_CERT=$VAR/keys/county-xl.key_secret "$CTL" case close "$CLOSE" \
       --reason "核实后家庭人均纯收入高于监测范围且无刚性支出，不纳入" || true
   psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_ref AS \"行号 line\", l.status AS \"结果 outcome\",
       l.status_reason AS \"原因 reason\" FROM leads l JOIN case_leads cl ON cl.lead_id = l.id WHERE cl.case_id = $CLOSE"
@@ -331,11 +332,11 @@ sql -c "SELECT r->>'label' AS \"单位 unit\", r->>'deadline' AS \"截止事项 
 say "The county's monthly report (风险线索核实情况, due to the prefecture by the 25th)"
 echo "fangpinctl report get asks the reporting service; the XLSX is what the county sends up."
 $C "$CTL" report get lead_verification_monthly --region 130822 --period 2026-10 --format xlsx \
-   --out var/demo/130822-2026-10-lead-verification.xlsx || true
+   --out $VAR/demo/130822-2026-10-lead-verification.xlsx || true
 echo
 echo "And the quarter's measures by category (帮扶措施落实情况, 2026Q4), over the plans above:"
 $C "$CTL" report get measures_quarterly --region 130822 --period 2026Q4 --format xlsx \
-   --out var/demo/130822-2026Q4-measures.xlsx || true
+   --out $VAR/demo/130822-2026Q4-measures.xlsx || true
 
 say "The same report as a browser downloads it (GET /reports/..., with a bearer token)"
 echo "County IT issues a token to a principal (fangpinctl token add, shown once, stored as a hash);"

@@ -43,8 +43,8 @@ export FANGPIN_REPORTING_SSE=${FANGPIN_REPORTING_SSE:-true}
     --level county --dept minzheng --key "$VAR/keys/dept-minzheng.key" >/dev/null
 "$CTL" keys register --id dept:130822:zhujian --kind department --name "兴隆县住房和城乡建设局" --region 130822 \
     --level county --dept zhujian --key "$VAR/keys/dept-zhujian.key" >/dev/null
-"$CTL" keys register --id actor:130822112001:village --kind actor --name "三道河村防贫专干" \
-    --region 130822112001 --level village --key "$VAR/keys/village-sdh.key" >/dev/null
+"$CTL" keys register --id actor:130822112201:village --kind actor --name "花水村防贫专干" \
+    --region 130822112201 --level village --key "$VAR/keys/village-sdh.key" >/dev/null
 "$CTL" keys register --id actor:130822112:township --kind actor --name "三道河镇防贫办" --region 130822112 \
     --level township --key "$VAR/keys/township-sdh.key" >/dev/null
 "$CTL" keys register --id actor:130822:county --kind actor --name "兴隆县乡村振兴局" --region 130822 \
