@@ -157,16 +157,23 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
 void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
                       const char *msg_zh)
 {
+    fp_request_refuse(req, request_id, code, NULL, msg_en, msg_zh);
+}
+
+void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
+                       const char *msg_en, const char *msg_zh)
+{
     Fangpin__V1__ReplyHeader h = FANGPIN__V1__REPLY_HEADER__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     st.code = code;
     st.message = (char *)(msg_en ? msg_en : "");
     st.message_zh = (char *)(msg_zh ? msg_zh : "");
+    st.reason = (char *)(reason ? reason : "");
     h.request_id = (char *)(request_id ? request_id : "");
     h.status = &st;
     if (code != FANGPIN__V1__CODE__OK)
         fp_log_info("request refused", "op", req->op[0] ? req->op : "unknown", "code", fp_code_name(code),
-                    "reason", st.message, "principal", req->principal.id, "request_id", h.request_id);
+                    "reason", reason ? reason : st.message, "principal", req->principal.id, "request_id", h.request_id);
     fp_request_reply(req, &h.base, code);
 }
 
@@ -210,9 +217,18 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
                          "expected one frame holding the request message", "请求应为一个帧");
         return;
     }
-    if (!p) {
-        fp_request_error(req, "", FANGPIN__V1__CODE__FORBIDDEN, "your key is no longer registered (revoked or disabled)",
-                         "密钥未注册或已停用");
+    if (!p) { /* the key this connection came on, as the cache holds it now (revoked since it connected?) */
+        fp_key_state_t ks = fp_auth_key_state(svc->auth, uid);
+        if (ks == FP_KEY_REVOKED)
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.revoked",
+                              "the key of this connection was revoked: use another registered key",
+                              "本连接所用的密钥已吊销，请改用其他已登记的密钥");
+        else if (ks == FP_KEY_DISABLED)
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "principal.disabled",
+                              "the principal of this key is disabled", "该密钥所属的用户已停用");
+        else
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.unregistered",
+                              "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用");
         return;
     }
     size_t len = zmq_msg_size(payload);

@@ -56,7 +56,8 @@ fp_db_t *fp_service_db(fp_service_t *svc);
 fp_metrics_t *fp_service_metrics(fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
 /* The registered principal of a ZAP user id (zmq_msg_gets(msg, "User-Id") on any of the
- * service's CURVE sockets), or NULL when its key is revoked or its principal disabled. */
+ * service's CURVE sockets: the connection's public key, Z85), or NULL when that key is revoked
+ * or its principal disabled (as the key cache holds it now: within FANGPIN_KEYS_REFRESH_S). */
 const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id);
 const fp_cfg_t *fp_service_config(fp_service_t *svc);
 const char *fp_service_name(const fp_service_t *svc);
@@ -86,6 +87,9 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
 /* Sends a reply carrying only request id and status (decodable as any XReply), frees req. */
 void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
                       const char *msg_zh);
+/* The same with a machine-readable reason in the status (Status.reason, docs/protocol.md). */
+void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
+                       const char *msg_en, const char *msg_zh);
 /* Fills a Pong for this service and caller (strings point into svc/req: pack before freeing). */
 void fp_request_fill_pong(fp_service_t *svc, fp_request_t *req, const char *note, Fangpin__V1__Pong *pong);
 
