@@ -349,10 +349,11 @@ static void s_on_subscription(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
     size_t len = zmq_msg_size(f);
     const char *data = zmq_msg_data(f);
     if (len < 1 || (data[0] != 0 && data[0] != 1)) return;
-    const fp_principal_t *who = fp_service_principal(r->svc, zmq_msg_gets(f, "User-Id"));
+    const char *uid = zmq_msg_gets(f, "User-Id"); /* the subscriber's public key (auth.c) */
+    const fp_principal_t *who = fp_service_principal(r->svc, uid);
     const char *out[2];
     size_t outlen[2];
-    int n = who ? report_pub_grant(who->region, data + 1, len - 1, out, outlen) : 0;
+    int n = report_pub_grant(who, data + 1, len - 1, out, outlen);
     for (int i = 0; i < n; i++)
         zmq_setsockopt(r->pub, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, out[i], outlen[i]);
     if (data[0] && (n == 0 || out[0] != data + 1)) {
@@ -361,7 +362,9 @@ static void s_on_subscription(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
         for (size_t i = 0; i < k; i++) topic[i] = data[1 + i] >= 0x20 && data[1 + i] < 0x7f ? data[1 + i] : '?';
         topic[k] = '\0';
         fp_counter_add(n == 0 ? r->c_sub_refused : r->c_sub_narrowed, 1);
-        fp_log_info(n == 0 ? "event subscription refused: outside the key's region"
+        fp_log_info(n == 0 ? (who && report_read_policy(who, REPORT_READ_EVENTS, NULL, who->region) != REPORT_READ_OK
+                                  ? "event subscription refused: this kind of principal reads no events"
+                                  : "event subscription refused: outside the key's region")
                            : "event subscription narrowed to the key's region",
                     "principal", who ? who->id : "(revoked)", "asked", topic, "region", who ? who->region : "");
     }
