@@ -550,6 +550,14 @@ def http_status(url, token=None, timeout=10):
     return status, headers
 
 
+def revoke_without_notify(ci, public_key):
+    """Revokes one key as a lost NOTIFY would leave it: session_replication_role = replica keeps the
+    curve_keys trigger from sending NOTIFY fangpin_keys, so the services learn of it only at their
+    periodic reload (FANGPIN_KEYS_REFRESH_S)."""
+    sql(ci, "SET session_replication_role = replica; "
+            f"UPDATE curve_keys SET revoked_at = now() WHERE public_key = '{public_key}' AND revoked_at IS NULL")
+
+
 class KeySub:
     """An event subscriber on a key of its own: SUB with CURVE and a socket monitor (to see the
     service drop it and refuse its handshake), subscribed to topics and then HEARTBEAT."""
