@@ -158,6 +158,15 @@ class ReadPolicy(unittest.TestCase):
                     if barrier:
                         barrier.close()
 
+    def test_reasons_are_documented(self):
+        import os
+        with open(os.path.join(fp.SOURCE, "docs/protocol.md"), encoding="utf-8") as f:
+            doc = f.read()
+        for r in ("read.kind", "read.report", "read.region", "reopen.level", "key.revoked", "principal.disabled",
+                  "key.unregistered"):
+            self.assertIn(f"| `{r}` |", doc, f"docs/protocol.md lacks reason {r}")
+        self.assertIn("## Who may read what", doc)
+
 
 if __name__ == "__main__":
     fp.main()
