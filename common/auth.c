@@ -13,6 +13,7 @@
 
 typedef struct {
     char key[41];
+    fp_key_state_t state; /* ACTIVE, REVOKED or DISABLED: every key of the table is cached */
     fp_principal_t p;
 } s_entry_t;
 
@@ -21,10 +22,9 @@ struct fp_auth {
     fp_db_t *db;
     void *rep;
     fp_zsock_t *zs;
-    s_entry_t *keys;      /* sorted by key */
+    s_entry_t *keys;      /* sorted by key, every registered key (revoked ones too, to say why) */
     size_t nkeys;
-    fp_principal_t *principals; /* sorted by id, unique */
-    size_t nprincipals;
+    size_t nactive;       /* of them admitted */
     bool loaded;
     bool reloading;
     bool reload_again;
@@ -35,17 +35,11 @@ struct fp_auth {
 };
 
 static int s_cmp_key(const void *a, const void *b) { return strcmp(((const s_entry_t *)a)->key, ((const s_entry_t *)b)->key); }
-static int s_cmp_pid(const void *a, const void *b)
-{
-    return strcmp(((const fp_principal_t *)a)->id, ((const fp_principal_t *)b)->id);
-}
-
-static const fp_principal_t *s_lookup_key(const fp_auth_t *a, const char *key)
+static const s_entry_t *s_lookup_key(const fp_auth_t *a, const char *key)
 {
     s_entry_t probe;
-    snprintf(probe.key, sizeof probe.key, "%s", key);
-    s_entry_t *e = a->keys ? bsearch(&probe, a->keys, a->nkeys, sizeof *a->keys, s_cmp_key) : NULL;
-    return e ? &e->p : NULL;
+    snprintf(probe.key, sizeof probe.key, "%s", key ? key : "");
+    return a->keys ? bsearch(&probe, a->keys, a->nkeys, sizeof *a->keys, s_cmp_key) : NULL;
 }
 
 static void s_reply(fp_auth_t *a, const zmq_msg_t *reqid, const char *code, const char *text, const char *user)
@@ -84,18 +78,23 @@ static void s_on_zap(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
     }
     char key[41];
     zmq_z85_encode(key, zmq_msg_data(&m->parts[6]), 32);
-    const fp_principal_t *p = s_lookup_key(a, key);
-    if (!p) {
+    const s_entry_t *e = s_lookup_key(a, key);
+    char shortkey[12];
+    snprintf(shortkey, sizeof shortkey, "%.8s", key);
+    if (!e || e->state != FP_KEY_ACTIVE) {
         a->denied++;
-        char shortkey[12];
-        snprintf(shortkey, sizeof shortkey, "%.8s", key);
-        fp_log_warn("connection refused: unknown CURVE key", "key", shortkey, "address", addr);
-        s_reply(a, &m->parts[1], "400", "unknown key", "");
+        const char *why = !e ? "unknown key" : e->state == FP_KEY_REVOKED ? "revoked key" : "principal disabled";
+        if (e)
+            fp_log_warn("connection refused: CURVE key no longer admitted", "why", why, "principal", e->p.id, "key",
+                        shortkey, "address", addr);
+        else fp_log_warn("connection refused: unknown CURVE key", "key", shortkey, "address", addr);
+        s_reply(a, &m->parts[1], "400", why, "");
         return;
     }
     a->allowed++;
-    fp_log_debug("connection admitted", "principal", p->id, "address", addr);
-    s_reply(a, &m->parts[1], "200", "OK", p->id);
+    fp_log_debug("connection admitted", "principal", e->p.id, "key", shortkey, "address", addr);
+    /* the User-Id is the key, not the principal: each request is judged by the key it came on */
+    s_reply(a, &m->parts[1], "200", "OK", e->key);
 }
 
 fp_err_t fp_auth_new(uv_loop_t *loop, void *zctx, fp_db_t *db, fp_auth_t **out)
@@ -127,7 +126,6 @@ void fp_auth_destroy(fp_auth_t **p)
     fp_zsock_destroy(&a->zs);
     zmq_close(a->rep);
     free(a->keys);
-    free(a->principals);
     if (a->reloading) *a->alive = false; /* the pending callback frees the flag */
     else free(a->alive);
     free(a);
@@ -157,8 +155,7 @@ static void s_on_keys(fp_db_t *db, PGresult *res, void *arg)
     }
     size_t n = (size_t)PQntuples(res);
     s_entry_t *keys = fp_calloc(n ? n : 1, sizeof *keys);
-    fp_principal_t *ps = fp_calloc(n ? n : 1, sizeof *ps);
-    size_t np = 0;
+    size_t nactive = 0;
     for (size_t i = 0; i < n; i++) {
         int row = (int)i;
         s_copy(keys[i].key, sizeof keys[i].key, PQgetvalue(res, row, 0));
@@ -170,18 +167,18 @@ static void s_on_keys(fp_db_t *db, PGresult *res, void *arg)
         s_copy(p->region, sizeof p->region, PQgetvalue(res, row, 5));
         s_copy(p->department, sizeof p->department, PQgetvalue(res, row, 6));
         s_copy(p->county, sizeof p->county, PQgetvalue(res, row, 7));
-        if (np == 0 || strcmp(ps[np - 1].id, p->id) != 0) ps[np++] = *p; /* rows ordered by id */
+        const char *revoked = PQgetvalue(res, row, 8), *disabled = PQgetvalue(res, row, 9);
+        keys[i].state = revoked[0] == 't' ? FP_KEY_REVOKED : disabled[0] == 't' ? FP_KEY_DISABLED : FP_KEY_ACTIVE;
+        nactive += keys[i].state == FP_KEY_ACTIVE;
     }
     qsort(keys, n, sizeof *keys, s_cmp_key);
     free(a->keys);
-    free(a->principals);
     a->keys = keys;
     a->nkeys = n;
-    a->principals = ps;
-    a->nprincipals = np;
+    a->nactive = nactive;
     if (!a->loaded) {
         char count[24];
-        snprintf(count, sizeof count, "%zu", n);
+        snprintf(count, sizeof count, "%zu", nactive);
         fp_log_info("key cache loaded", "keys", count);
     }
     a->loaded = true;
@@ -204,17 +201,22 @@ void fp_auth_reload(fp_auth_t *a)
     r->alive = a->alive;
     fp_db_query(a->db, 0,
                 "SELECT k.public_key, p.id, p.kind, p.display_name, coalesce(p.level, ''), p.region_code,"
-                " coalesce(p.department_code, ''), coalesce(p.county_code, '')"
-                " FROM curve_keys k JOIN principals p ON p.id = k.principal_id"
-                " WHERE k.revoked_at IS NULL AND p.disabled_at IS NULL ORDER BY p.id",
+                " coalesce(p.department_code, ''), coalesce(p.county_code, ''),"
+                " k.revoked_at IS NOT NULL, p.disabled_at IS NOT NULL"
+                " FROM curve_keys k JOIN principals p ON p.id = k.principal_id",
                 0, NULL, s_on_keys, r);
 }
 
-const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *id)
+const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *user_id)
 {
-    fp_principal_t probe;
-    snprintf(probe.id, sizeof probe.id, "%s", id ? id : "");
-    return a->principals ? bsearch(&probe, a->principals, a->nprincipals, sizeof probe, s_cmp_pid) : NULL;
+    const s_entry_t *e = user_id ? s_lookup_key(a, user_id) : NULL;
+    return e && e->state == FP_KEY_ACTIVE ? &e->p : NULL;
+}
+
+fp_key_state_t fp_auth_key_state(const fp_auth_t *a, const char *user_id)
+{
+    const s_entry_t *e = user_id ? s_lookup_key(a, user_id) : NULL;
+    return e ? e->state : FP_KEY_UNKNOWN;
 }
 
 bool fp_auth_loaded(const fp_auth_t *a) { return a->loaded; }
@@ -224,6 +226,6 @@ void fp_auth_on_loaded(fp_auth_t *a, void (*cb)(void *arg), void *arg)
     a->on_loaded_arg = arg;
 }
 unsigned long fp_auth_not_ready(const fp_auth_t *a) { return a->not_ready; }
-size_t fp_auth_key_count(const fp_auth_t *a) { return a->nkeys; }
+size_t fp_auth_key_count(const fp_auth_t *a) { return a->nactive; }
 unsigned long fp_auth_denied(const fp_auth_t *a) { return a->denied; }
 unsigned long fp_auth_allowed(const fp_auth_t *a) { return a->allowed; }

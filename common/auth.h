@@ -1,7 +1,9 @@
 /* auth.h: CURVE authentication through ZAP. The handler (a REP socket on
  * inproc://zeromq.zap.01, bound before any CURVE socket binds) admits only public keys
  * registered in PostgreSQL (curve_keys joined to principals, neither revoked nor disabled)
- * and hands each connection the principal id as its User-Id. Keys are cached in memory and
+ * and hands each connection its public key (Z85) as its User-Id, so that every request is judged
+ * by the key it came on: revoking one key of a principal shuts out that key's open connections,
+ * not the principal's others (fp_auth_principal on each request). Keys are cached in memory and
  * reloaded on NOTIFY fangpin_keys, on every database reconnect and periodically; while a reload
  * runs (or fails) the previous set keeps answering. Before the first load the handler answers
  * every key with ZAP status 300 (temporary: "keys not loaded yet"), never 400 ("unknown key"),
@@ -27,15 +29,22 @@ typedef struct {
 
 typedef struct fp_auth fp_auth_t;
 
+/* What the cache knows of a key: admitted, revoked, of a disabled principal, or not in the table. */
+typedef enum { FP_KEY_UNKNOWN, FP_KEY_ACTIVE, FP_KEY_REVOKED, FP_KEY_DISABLED } fp_key_state_t;
+
 fp_err_t fp_auth_new(uv_loop_t *loop, void *zctx, fp_db_t *db, fp_auth_t **out);
 void fp_auth_destroy(fp_auth_t **p);
 /* Reloads the key cache from the database (asynchronously). */
 void fp_auth_reload(fp_auth_t *a);
-/* The principal for a User-Id, or NULL when unknown (revoked since connecting). */
-const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *id);
+/* The principal of a User-Id (a connection's public key, Z85) as the cache holds it now, or NULL
+ * when the key is not admitted any more (revoked or its principal disabled since connecting). */
+const fp_principal_t *fp_auth_principal(const fp_auth_t *a, const char *user_id);
+/* Why a User-Id is (not) admitted now (the reason a refusal names). */
+fp_key_state_t fp_auth_key_state(const fp_auth_t *a, const char *user_id);
 bool fp_auth_loaded(const fp_auth_t *a);
 /* cb(arg) runs after every successful load of the key table (the first one included). */
 void fp_auth_on_loaded(fp_auth_t *a, void (*cb)(void *arg), void *arg);
+/* Keys admitted now (revoked ones and those of disabled principals are not counted). */
 size_t fp_auth_key_count(const fp_auth_t *a);
 unsigned long fp_auth_denied(const fp_auth_t *a);
 unsigned long fp_auth_allowed(const fp_auth_t *a);

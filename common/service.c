@@ -232,9 +232,18 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
                           "expected one frame holding the request message", "请求应为一个帧");
         return;
     }
-    if (!p) {
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.unregistered",
-                          "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用");
+    if (!p) { /* the key this connection came on, as the cache holds it now (revoked since it connected?) */
+        fp_key_state_t ks = fp_auth_key_state(svc->auth, uid);
+        if (ks == FP_KEY_REVOKED)
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.revoked",
+                              "the key of this connection was revoked: use another registered key",
+                              "本连接所用的密钥已吊销，请改用其他已登记的密钥");
+        else if (ks == FP_KEY_DISABLED)
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "principal.disabled",
+                              "the principal of this key is disabled", "该密钥所属的用户已停用");
+        else
+            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.unregistered",
+                              "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用");
         return;
     }
     size_t len = zmq_msg_size(payload);

@@ -60,7 +60,8 @@ fp_metrics_t *fp_service_metrics(fp_service_t *svc);
 const struct fp_cert *fp_service_cert(const fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
 /* The registered principal of a ZAP user id (zmq_msg_gets(msg, "User-Id") on any of the
- * service's CURVE sockets), or NULL when its key is revoked or its principal disabled. */
+ * service's CURVE sockets: the connection's public key, Z85), or NULL when that key is revoked
+ * or its principal disabled (as the key cache holds it now: within FANGPIN_KEYS_REFRESH_S). */
 const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id);
 const fp_cfg_t *fp_service_config(fp_service_t *svc);
 const char *fp_service_name(const fp_service_t *svc);

@@ -161,15 +161,11 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
                 1, p, s_on_lookup, l);
 }
 
-bool report_scope_allows(const fp_principal_t *p, const char *prefix)
+int report_pub_grant(const fp_principal_t *p, const char *topic, size_t len, const char *out[2], size_t outlen[2])
 {
-    size_t n = strlen(p->region);
-    if (n == 0) return true; /* a principal above any one region (province) */
-    return strlen(prefix) >= n && strncmp(prefix, p->region, n) == 0;
-}
-
-int report_pub_grant(const char *region, const char *topic, size_t len, const char *out[2], size_t outlen[2])
-{
+    /* who may read events at all: the policy (access.c) for its own region */
+    if (!p || report_read_policy(p, REPORT_READ_EVENTS, NULL, p->region) != REPORT_READ_OK) return 0;
+    const char *region = p->region;
     size_t rlen = strlen(region);
     if (rlen == 0 || (len > 0 && (topic[0] < '0' || topic[0] > '9')) ||
         (len >= rlen && memcmp(topic, region, rlen) == 0)) {
@@ -188,12 +184,14 @@ int report_pub_grant(const char *region, const char *topic, size_t len, const ch
     return 0;
 }
 
-bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const char *prefix)
+bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what,
+                            const char *report, const char *prefix)
 {
-    if (!who || report_scope_allows(who, prefix)) return true;
-    char en[200], zh[200];
-    snprintf(en, sizeof en, "your token may read region %s only: ask for a region inside it", who->region);
-    snprintf(zh, sizeof zh, "您的令牌只能查看 %s 区域内的数据，请在该区域内查询", who->region);
+    report_read_t d = report_read_policy(who, what, report, prefix);
+    if (d == REPORT_READ_OK) return true;
+    char en[300], zh[300];
+    report_read_message(d, who, what, en, sizeof en, zh, sizeof zh);
+    fp_http_req_add_header(req, "X-Fangpin-Reason", report_read_reason(d));
     s_text(req, 403, en, zh);
     return false;
 }

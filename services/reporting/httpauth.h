@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "auth.h"
 #include "http.h"
 #include "service.h"
@@ -31,24 +32,23 @@ typedef void (*report_httpauth_fn)(fp_http_req_t *req, const fp_principal_t *who
 /* Authenticates req and calls cb (now in proxy mode, after a database lookup in token mode). */
 void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg);
 
-/* True when who (NULL: proxy mode) may read region prefix; else answers req 403 (text, both
- * languages) and returns false. */
-bool report_httpauth_scope(fp_http_req_t *req, const fp_principal_t *who, const char *prefix);
+/* True when who (NULL: proxy mode) may read `what` (report: its code) of region prefix, as
+ * report_read_policy says (access.h); else answers req 403 (text, both languages, the reason in
+ * the header X-Fangpin-Reason) and returns false. */
+bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what,
+                            const char *report, const char *prefix);
 
-/* Whether principal p (on the ROUTER or by its token) may read regions starting with prefix (a
- * digit string): its region is a prefix of it; a principal with no region (province) reads all.
- * Pure; unit-tested. */
-bool report_scope_allows(const fp_principal_t *p, const char *prefix);
-
-/* The event XPUB's subscriptions (relay.c): what a subscriber whose principal has region
- * `region` is subscribed to when it asks for topic prefix topic[0..len). Writes 0, 1 or 2
- * prefixes to out/outlen (pointing into region, topic or a constant) and returns how many:
+/* The event XPUB's subscriptions (relay.c): what a subscriber of principal p (NULL: its key is
+ * not admitted any more) is subscribed to when it asks for topic prefix topic[0..len). Writes 0,
+ * 1 or 2 prefixes to out/outlen (pointing into p's region, topic or a constant) and returns how
+ * many:
+ * - none for a principal that may read no events (report_read_policy: departments, the gateway);
  * - no region (province), a prefix inside the region, or one that is not a region code (it can
  *   only match HEARTBEAT): as asked;
  * - a prefix wider than the region ("", "13", "1308"): the region instead, and for "" (all)
  *   HEARTBEAT too;
  * - another region: none. Pure; unit-tested. */
-int report_pub_grant(const char *region, const char *topic, size_t len, const char *out[2], size_t outlen[2]);
+int report_pub_grant(const fp_principal_t *p, const char *topic, size_t len, const char *out[2], size_t outlen[2]);
 
 /* The bearer token of the request: the Authorization header's, else the access_token query
  * parameter's, copied into out; false when there is none or it is not a well-formed token

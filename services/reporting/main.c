@@ -77,7 +77,11 @@ static void s_on_stop(fp_service_t *svc, void *arg)
 
 static void s_on_ready(fp_service_t *svc, void *arg) { report_relay_kick(&g_relay); }
 
-static void s_on_tick(fp_service_t *svc, void *arg) { report_deadline_tick(svc); }
+static void s_on_tick(fp_service_t *svc, void *arg)
+{
+    report_relay_check_keys(&g_relay); /* a subscribed key revoked since the last tick: recycle the PUB */
+    report_deadline_tick(svc);
+}
 
 int main(int argc, char **argv)
 {

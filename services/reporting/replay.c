@@ -112,11 +112,11 @@ void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingR
         return;
     }
     const fp_principal_t *who = fp_request_principal(req);
-    if (!report_scope_allows(who, prefix)) {
-        char en[160], zh[160];
-        snprintf(en, sizeof en, "your key may read events of region %s only: ask for a prefix inside it", who->region);
-        snprintf(zh, sizeof zh, "您的密钥只能读取 %s 区域内的事件，请在该区域内查询", who->region);
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, en, zh);
+    report_read_t d = report_read_policy(who, REPORT_READ_EVENTS, NULL, prefix);
+    if (d != REPORT_READ_OK) {
+        char en[300], zh[300];
+        report_read_message(d, who, REPORT_READ_EVENTS, en, sizeof en, zh, sizeof zh);
+        fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, report_read_reason(d), en, zh);
         fangpin__v1__reporting_request__free_unpacked(in, NULL);
         return;
     }

@@ -525,14 +525,14 @@ static void s_run(fp_service_t *svc, s_job_t *j)
     fp_buf_free(&q);
 }
 
-static bool s_forbidden(fp_request_t *req, Fangpin__V1__ReportingRequest *in, const char *prefix)
+static bool s_forbidden(fp_request_t *req, Fangpin__V1__ReportingRequest *in, const char *report, const char *prefix)
 {
     const fp_principal_t *who = fp_request_principal(req);
-    if (report_scope_allows(who, prefix)) return false;
-    char en[200], zh[200];
-    snprintf(en, sizeof en, "your key may read reports of region %s only: ask for a region inside it", who->region);
-    snprintf(zh, sizeof zh, "您的密钥只能查看 %s 区域内的报表，请在该区域内查询", who->region);
-    fp_request_error(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, en, zh);
+    report_read_t d = report_read_policy(who, REPORT_READ_REPORT, report, prefix);
+    if (d == REPORT_READ_OK) return false;
+    char en[300], zh[300];
+    report_read_message(d, who, REPORT_READ_REPORT, en, sizeof en, zh, sizeof zh);
+    fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, report_read_reason(d), en, zh);
     fangpin__v1__reporting_request__free_unpacked(in, NULL);
     return true;
 }
@@ -551,7 +551,7 @@ void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Report
         s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, 400, en, zh);
         return;
     }
-    if (s_forbidden(req, in, j->prefix)) {
+    if (s_forbidden(req, in, j->report, j->prefix)) {
         free(j);
         return;
     }
@@ -627,13 +627,13 @@ void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Rep
                (!strcmp(who->kind, "actor") &&
                 (!strcmp(who->level, "county") || !strcmp(who->level, "prefecture") || !strcmp(who->level, "province")));
     if (!may) {
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN,
-                         "only an administrator or a county-level (or higher) cadre may re-open a report",
-                         "只有管理员或县级及以上人员可以重新开放报表");
+        fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, "reopen.level",
+                          "only an administrator or a county-level (or higher) cadre may re-open a report",
+                          "只有管理员或县级及以上人员可以重新开放报表");
         fangpin__v1__reporting_request__free_unpacked(in, NULL);
         return;
     }
-    if (s_forbidden(req, in, chk.prefix)) return;
+    if (s_forbidden(req, in, chk.report, chk.prefix)) return;
     if (!fp_service_db_ready(svc)) {
         fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable: retry",
                          "数据库暂不可用，请重试");
@@ -663,7 +663,7 @@ static void s_on_http_auth(fp_http_req_t *req, const fp_principal_t *who, int64_
 {
     s_job_t *j = arg;
     (void)token_id; /* a download is one answer: the token is checked when it starts */
-    if (answered || !report_httpauth_scope(req, who, j->prefix)) {
+    if (answered || !report_httpauth_allows(req, who, REPORT_READ_REPORT, j->report, j->prefix)) {
         s_job_free(j);
         return;
     }

@@ -242,7 +242,7 @@ static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t tok
     report_sse_stream_t *st = arg;
     st->token_id = token_id;
     report_sse_t *s = st->owner;
-    if (answered || !report_httpauth_scope(req, who, st->prefix)) {
+    if (answered || !report_httpauth_allows(req, who, REPORT_READ_EVENTS, NULL, st->prefix)) {
         free(st);
         return;
     }

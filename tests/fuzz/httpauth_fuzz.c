@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../services/reporting/access.c" /* report_pub_grant asks the read policy */
 #include "../../services/reporting/httpauth.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -577,3 +577,82 @@ def proc_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- Who may read what, and keys revoked one by one (issue 11) -----------------------------------
+
+def http_status(url, token=None, timeout=10):
+    """(status, headers) of a GET with token as a bearer token, closed as soon as the headers are in
+    (for a stream such as /events, which never ends by itself); (0, {}) when nothing answers."""
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        r = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        e.read()
+        return e.code, dict(e.headers)
+    except (urllib.error.URLError, OSError):
+        return 0, {}
+    status, headers = r.status, dict(r.headers)
+    r.close()
+    return status, headers
+
+
+def revoke_without_notify(ci, public_key):
+    """Revokes one key as a lost NOTIFY would leave it: session_replication_role = replica keeps the
+    curve_keys trigger from sending NOTIFY fangpin_keys, so the services learn of it only at their
+    periodic reload (FANGPIN_KEYS_REFRESH_S)."""
+    sql(ci, "SET session_replication_role = replica; "
+            f"UPDATE curve_keys SET revoked_at = now() WHERE public_key = '{public_key}' AND revoked_at IS NULL")
+
+
+class KeySub:
+    """An event subscriber on a key of its own: SUB with CURVE and a socket monitor (to see the
+    service drop it and refuse its handshake), subscribed to topics and then HEARTBEAT."""
+
+    def __init__(self, pub_ep, server_cert, client_secret_cert, topics=("",), heartbeat=True):
+        from zmq.utils.monitor import recv_monitor_message
+        from fangpin.v1 import reporting_pb2
+        self._recv_monitor, self._pb = recv_monitor_message, reporting_pb2
+        self.sock = zmq.Context.instance().socket(zmq.SUB)
+        self.sock.linger = 0
+        spub, _ = zmq.auth.load_certificate(server_cert)
+        cpub, csec = zmq.auth.load_certificate(client_secret_cert)
+        self.sock.curve_serverkey, self.sock.curve_publickey, self.sock.curve_secretkey = spub, cpub, csec
+        for t in topics:
+            self.sock.setsockopt(zmq.SUBSCRIBE, t.encode())
+        if heartbeat:
+            self.sock.setsockopt(zmq.SUBSCRIBE, b"HEARTBEAT")
+        self.mon = self.sock.get_monitor_socket()
+        self.sock.connect(pub_ep)
+        self.events = {}    # position -> Event
+        self.beats = []     # positions the heartbeats carried
+        self.monitor = []   # monitor event names, in order
+
+    def pump(self, timeout_ms=100):
+        """Handles what arrives within timeout_ms (and the monitor's events); True if a frame came."""
+        while self.mon.poll(0):
+            self.monitor.append(zmq.Event(self._recv_monitor(self.mon)["event"]).name)
+        if not self.sock.poll(timeout_ms):
+            return False
+        f = self.sock.recv_multipart()
+        if f[0] == b"HEARTBEAT":
+            self.beats.append(int(f[1]))
+        else:
+            ev = self._pb.Event()
+            ev.ParseFromString(f[2])
+            self.events[ev.position] = ev
+        return True
+
+    def wait_heartbeat(self, at_least=0, timeout=20):
+        """Until a heartbeat at or past position at_least: the subscriptions (sent before HEARTBEAT)
+        are in force, and every event up to that position this key may see has arrived."""
+        def beat():
+            n = len(self.beats)
+            self.pump(100)
+            return any(b >= at_least for b in self.beats[n:])
+        wait_for(beat, timeout, 0, what=f"a heartbeat at or past {at_least}")
+
+    def close(self):
+        self.sock.disable_monitor()
+        self.mon.close(0)
+        self.sock.close(0)

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../services/reporting/access.c"
 #include "../../services/reporting/httpauth.c"
 
 #define TOK "fpt_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM-_01"
@@ -91,13 +92,17 @@ static void test_scope(void **state)
     assert_true(report_scope_allows(&prov, "13"));
 }
 
-/* the grant as one string per subscription, "|"-joined ("" when none) */
-static const char *s_grant(const char *region, const char *topic, size_t len)
+/* the grant as one string per subscription, "|"-joined ("" when none), to a principal of kind */
+static const char *s_grant_kind(const char *kind, const char *region, const char *topic, size_t len)
 {
     static char buf[128];
     const char *out[2] = {NULL, NULL};
     size_t outlen[2] = {0, 0};
-    int n = report_pub_grant(region, topic, len, out, outlen);
+    fp_principal_t p = {0};
+    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    snprintf(p.level, sizeof p.level, "%s", strlen(region) == 9 ? "township" : "county");
+    snprintf(p.region, sizeof p.region, "%s", region);
+    int n = report_pub_grant(&p, topic, len, out, outlen);
     assert_in_range(n, 0, 2);
     buf[0] = '\0';
     for (int i = 0; i < n; i++) {
@@ -106,6 +111,7 @@ static const char *s_grant(const char *region, const char *topic, size_t len)
     }
     return buf;
 }
+#define s_grant(region, topic, len) s_grant_kind("actor", region, topic, len)
 #define G(region, topic) s_grant(region, topic, strlen(topic))
 
 static void test_pub_grant(void **state)
@@ -125,11 +131,23 @@ static void test_pub_grant(void **state)
     assert_string_equal(G("130822112", "130822113001/plan."), "");
     /* no region (a province-level principal): as asked */
     assert_string_equal(G("", ""), "");
-    assert_int_equal(report_pub_grant("", "", 0, (const char *[2]){0}, (size_t[2]){0}), 1);
+    fp_principal_t prov = {.kind = "actor", .level = "province", .region = ""};
+    assert_int_equal(report_pub_grant(&prov, "", 0, (const char *[2]){0}, (size_t[2]){0}), 1);
     assert_string_equal(G("", "13"), "13");
     /* a topic with a NUL inside is compared as bytes */
     assert_string_equal(s_grant("130822", "130822\0x", 8), "130822");
     assert_string_equal(s_grant("130822", "13\0", 3), "");
+    /* an admin of the county: as a county actor */
+    assert_string_equal(s_grant_kind("admin", "130822", "", 0), "130822|HEARTBEAT");
+    /* departments and the gateway read no events: nothing, not even the heartbeat */
+    static const char *none[] = {"", "HEARTBEAT", "130822", "130822112001", "13"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        assert_string_equal(s_grant_kind("department", "130822", none[i], strlen(none[i])), "");
+        assert_string_equal(s_grant_kind("gateway", "130822", none[i], strlen(none[i])), "");
+        assert_string_equal(s_grant_kind("", "130822", none[i], strlen(none[i])), "");
+    }
+    /* a key no longer admitted (NULL principal): nothing */
+    assert_int_equal(report_pub_grant(NULL, "", 0, (const char *[2]){0}, (size_t[2]){0}), 0);
 }
 
 int main(void)
