@@ -4,7 +4,8 @@
  * allocating (fp_pb_estimate: what protobuf-c 1.4 will allocate for it, an upper bound), and
  * refused when that is above the budget; the unpack that follows runs with an allocator that
  * refuses to go past the same budget, so even a misjudged frame cannot take more. The message
- * is malloc'd as protobuf-c's default allocator does: free it with xxx__free_unpacked(m, NULL). */
+ * is malloc'd as protobuf-c's default allocator does: free it with the message type's
+ * <type>__free_unpacked(m, NULL). */
 #ifndef FP_PBDECODE_H
 #define FP_PBDECODE_H
 #include <protobuf-c/protobuf-c.h>
