@@ -117,7 +117,8 @@ class Logs(unittest.TestCase):
         self.assertTrue(failed_lines)
         self.assertIn("it_logs_no_lisi", failed_lines[0]["error"])
 
-        with open(os.path.join(fp.VAR, "pg", "postgres.log"), encoding="utf-8", errors="replace") as f:
+        with open(os.path.join(fp.pg_cluster(os.path.join(fp.VAR, "pg")), "postgres.log"), encoding="utf-8",
+                  errors="replace") as f:
             pglog = f.read()
         self.assertIn("http_tokens", pglog, "the database did not log the statements")
         self.assertNotIn(tok, pglog, "the plain bearer token reached SQL")
