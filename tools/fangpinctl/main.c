@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "db.h"
 #include "log.h"
 
 const char *ctl_env(const char *name, const char *dflt)
@@ -17,7 +18,10 @@ const char *ctl_env(const char *name, const char *dflt)
 PGconn *ctl_pg_connect(void)
 {
     const char *ci = ctl_env("FANGPIN_PG", "host=127.0.0.1 port=5432 dbname=fangpin user=postgres");
-    PGconn *c = PQconnectdb(ci);
+    /* connect_timeout and keepalives unless FANGPIN_PG sets them: a stopped server is an error */
+    char *with = fp_db_conninfo_defaults(ci);
+    PGconn *c = PQconnectdb(with ? with : ci);
+    free(with);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "fangpinctl: cannot connect to PostgreSQL (FANGPIN_PG): %s", PQerrorMessage(c));
         PQfinish(c);
