@@ -14,6 +14,15 @@
 /* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
  * user=postgres); prints a clear message and returns NULL on failure. */
 PGconn *ctl_pg_connect(void);
+struct fp_seal;
+/* The county's data key (common/seal.h) from fp_seal_default_path(): NULL when the file does
+ * not exist and !required; otherwise prints why and returns NULL (*failed set) when it cannot be
+ * used. The caller frees it with fp_seal_free. */
+struct fp_seal *ctl_data_key(bool required, bool *failed);
+/* Applies the migrations with the data key when there is one (018 needs it to seal ID numbers
+ * an older version stored in clear); prints "WHO: migrating the schema: ..." and returns -1 on
+ * failure, else 0 (*applied may be NULL). */
+int ctl_migrate(PGconn *c, const char *who, int *applied);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
 /* Sends req to the service (endpoint from endpoint_env, else endpoint_default; rpc.c) and waits

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
+#include "migrate.h"
+#include "seal.h"
 
 const char *ctl_env(const char *name, const char *dflt)
 {
@@ -25,6 +28,35 @@ PGconn *ctl_pg_connect(void)
     }
     PQclear(PQexec(c, "SET client_min_messages = warning"));
     return c;
+}
+
+struct fp_seal *ctl_data_key(bool required, bool *failed)
+{
+    char path[4096], err[4200];
+    fp_seal_default_path(path, sizeof path);
+    *failed = false;
+    if (!required && access(path, F_OK) != 0) return NULL;
+    fp_seal_t *seal = NULL;
+    if (fp_seal_load(path, &seal, err, sizeof err) != FP_OK) {
+        fprintf(stderr, "fangpinctl: %s%s\n", err,
+                required ? " (FANGPIN_DATA_KEY or FANGPIN_KEYS_DIR names the county's data key; "
+                           "fangpinctl keys make writes one)"
+                         : "");
+        *failed = true;
+    }
+    return seal;
+}
+
+int ctl_migrate(PGconn *c, const char *who, int *applied)
+{
+    bool failed;
+    fp_seal_t *seal = ctl_data_key(false, &failed);
+    char err[1024];
+    fp_err_t e = failed ? FP_ECONFIG : fp_migrate_blocking(c, seal, applied, err, sizeof err);
+    fp_seal_free(&seal);
+    if (e == FP_OK) return 0;
+    if (!failed) fprintf(stderr, "%s: migrating the schema: %s\n", who, err);
+    return -1;
 }
 
 static void s_usage(FILE *out)
