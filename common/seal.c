@@ -67,27 +67,37 @@ fp_err_t fp_seal_load(const char *path, fp_seal_t **out, char *errbuf, size_t er
                      "readable by group or others; make it mode 0600 (chmod 600) and keep it secret");
     }
     char text[256];
-    ssize_t n = read(fd, text, sizeof text - 1);
+    ssize_t n = read(fd, text, sizeof text);
     close(fd);
     if (n < 0) return s_err(errbuf, errlen, FP_EIO, path, strerror(errno));
-    text[n] = '\0';
+    const char *why = NULL;
+    fp_err_t e = fp_seal_parse(text, (size_t)n, out, &why);
+    sodium_memzero(text, sizeof text);
+    return e == FP_OK ? FP_OK : s_err(errbuf, errlen, e, path, why);
+}
+
+fp_err_t fp_seal_parse(const char *text, size_t len, fp_seal_t **out, const char **why)
+{
+    *out = NULL;
     size_t m = strlen(S_MAGIC);
-    const char *hex = text + m;
-    if ((size_t)n < m || memcmp(text, S_MAGIC, m) != 0 || *hex != '\n')
-        return s_err(errbuf, errlen, FP_EINVAL, path, "not a fangpin data key (first line: " S_MAGIC ")");
-    hex++;
+    if (len < m + 1 || memcmp(text, S_MAGIC, m) != 0 || text[m] != '\n') {
+        *why = "not a fangpin data key (first line: " S_MAGIC ")";
+        return FP_EINVAL;
+    }
+    const char *hex = text + m + 1;
+    size_t hexlen = len - m - 1;
+    if (hexlen > 0 && hex[hexlen - 1] == '\n') hexlen--;
     uint8_t key[32];
     size_t bin_len = 0;
     const char *end = NULL;
-    if (sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &bin_len, &end) != 0 || bin_len != sizeof key ||
-        (*end != '\0' && strcmp(end, "\n") != 0)) {
+    if (hexlen != 64 || sodium_hex2bin(key, sizeof key, hex, hexlen, NULL, &bin_len, &end) != 0 ||
+        bin_len != sizeof key || end != hex + hexlen) {
         sodium_memzero(key, sizeof key);
-        sodium_memzero(text, sizeof text);
-        return s_err(errbuf, errlen, FP_EINVAL, path, "the second line must be 64 hex digits");
+        *why = "the second line must be 64 hex digits, and nothing after it";
+        return FP_EINVAL;
     }
     *out = fp_seal_from_bytes(key);
     sodium_memzero(key, sizeof key);
-    sodium_memzero(text, sizeof text);
     return FP_OK;
 }
 

@@ -27,6 +27,8 @@ typedef struct fp_seal fp_seal_t;
 /* Reads a key file ("fangpin-data-key v1" then 64 hex digits). Errors name the path and what
  * is wrong with it; a file readable by group or others is refused (FP_EFORBIDDEN). */
 fp_err_t fp_seal_load(const char *path, fp_seal_t **out, char *errbuf, size_t errlen);
+/* The key file's text (len bytes, not NUL-terminated): FP_OK, or FP_EINVAL with *why set. */
+fp_err_t fp_seal_parse(const char *text, size_t len, fp_seal_t **out, const char **why);
 /* A key from its 32 bytes (tests of pure logic). */
 fp_seal_t *fp_seal_from_bytes(const uint8_t key[32]);
 void fp_seal_free(fp_seal_t **s);

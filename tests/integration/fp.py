@@ -124,27 +124,28 @@ def data_key():
     return path
 
 
-def _data_subkey(n):
+def _data_subkey(n, key=None):
     """Subkey n of the run's data key, derived as libsodium's crypto_kdf does (BLAKE2b keyed by
     the key, salt = n little-endian, personal = the context "fpidseal"): written here from the
     algorithm's definition, so that the tests check common/seal.c against it."""
-    with open(data_key()) as f:
+    with open(key or data_key()) as f:
         master = bytes.fromhex(f.read().split()[-1])
     return hashlib.blake2b(b"", digest_size=32, key=master, salt=struct.pack("<Q", n) + bytes(8),
                            person=b"fpidseal" + bytes(8)).digest()
 
 
-def id_hmac(idn):
-    """What the database keeps of ID number idn to match it (id_hmac), as psql prints a bytea."""
-    return "\\x" + hmac.new(_data_subkey(1), idn.encode(), hashlib.sha256).hexdigest()
+def id_hmac(idn, key=None):
+    """What the database keeps of ID number idn to match it (id_hmac), as psql prints a bytea;
+    with the run's data key, or the key file `key`."""
+    return "\\x" + hmac.new(_data_subkey(1, key), idn.encode(), hashlib.sha256).hexdigest()
 
 
-def id_open(sealed):
+def id_open(sealed, key=None):
     """The ID number sealed in id_sealed (psql's \\x hex text), opened with Debian's PyNaCl."""
     import nacl.bindings as nb
     raw = bytes.fromhex(sealed[2:])
     return nb.crypto_aead_xchacha20poly1305_ietf_decrypt(raw[24:], b"fangpin id number v1", raw[:24],
-                                                         _data_subkey(2)).decode()
+                                                         _data_subkey(2, key)).decode()
 
 
 def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
