@@ -224,6 +224,14 @@ static void s_abort(s_job_t *j, PGresult *res, const char *what)
     if (!res) return s_unavailable(j);
     fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
     fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && !strcmp(state, "FPK01")) { /* the key was rotated (fangpinctl keys rotate-data-key) */
+        s_refuse(j, FANGPIN__V1__CODE__UNAVAILABLE, "data_key.changed",
+                 "the county's data key was changed: intake must be restarted with the new key; nothing was "
+                 "stored, retry with the same batch id",
+                 "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试");
+        return;
+    }
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
 }
 
@@ -278,8 +286,10 @@ static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COPY");
-    const char *p[6] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept};
-    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6)", 6, p, s_on_apply, j);
+    char check[FP_SEAL_CHECK_HEX];
+    fp_seal_check_value(fp_service_seal(j->in->svc), check);
+    const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p, s_on_apply, j);
 }
 
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)

@@ -125,6 +125,61 @@ class SealedIds(unittest.TestCase):
         finally:
             svc.stop()
 
+    def submit(self, svc, rid, batch, leads):
+        req = intake_pb2.IntakeRequest(request_id=rid)
+        req.submit_leads.batch_id = batch
+        req.submit_leads.period = "2026-10"
+        req.submit_leads.leads.extend(leads)
+        c = svc.client("yibao")
+        try:
+            return c.call(req, intake_pb2.IntakeReply, 20000)
+        finally:
+            c.close()
+
+    def test_data_key_rotated(self):
+        """fangpinctl keys rotate-data-key re-seals every number with a new key in one go; an
+        intake still holding the old key is refused (data_key.changed), storing nothing, until it
+        is restarted with the new one; a wrong old key changes nothing."""
+        ci = fp.county_db("it_sealed_rotate")
+        keys = fp.Keys(ci, fp.SERVICES + ("admin", "yibao"))
+        keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
+        env = {"FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_DEADLINE_SCAN_MS": "0"}
+        A, B = id_number(seq=601), id_number(seq=602)
+        svc = fp.Service("intake", ci, keys, env=env)
+        try:
+            r = self.submit(svc, "rot-1", "rot-1", [lead(idn=A, ref="1"), lead(idn=B, ref="2")])
+            self.assertEqual([i.code for i in r.results], [Code.OK, Code.OK])
+            new = os.path.join(tempfile.mkdtemp(prefix="newkey-", dir=fp.VAR), "data.key")
+            out = fp.ctl(["keys", "rotate-data-key", "--new", new], ci)
+            self.assertIn("2 people's ID numbers re-sealed", out.stdout)
+            rows = fp.sql(ci, "SELECT id_hmac, id_sealed, id_masked FROM leads ORDER BY line_no")
+            for (hmac, sealed, masked), number in zip(rows, (A, B)):
+                self.assertEqual(hmac, fp.id_hmac(number, new))
+                self.assertEqual(fp.id_open(sealed, new), number)
+                self.assertEqual(masked, number[:4] + "*" * 10 + number[-4:])
+            # intake still has the old key: refused whole, nothing stored
+            r = self.submit(svc, "rot-2", "rot-2", [lead(idn=A, ref="1", date="2026-10-16")])
+            self.assertEqual((r.status.code, r.status.reason), (Code.UNAVAILABLE, "data_key.changed"))
+            self.assertEqual(fp.sql(ci, "SELECT count(*) FROM leads"), [("2",)])
+        finally:
+            svc.stop()
+        shutil.copy(new, os.path.join(keys.dir, "data.key"))
+        svc = fp.Service("intake", ci, keys, env=env)
+        try:
+            r = self.submit(svc, "rot-2", "rot-2", [lead(idn=A, ref="1", date="2026-10-16"),
+                                                    lead(idn=B, ref="2")])
+            self.assertEqual([(i.code, i.reason) for i in r.results],
+                             [(Code.OK, ""), (Code.DUPLICATE, "duplicate.earlier")])
+        finally:
+            svc.stop()
+        # the run's key is not this database's any more: a rotation from it changes nothing
+        before = fp.sql(ci, "SELECT id, id_hmac, id_sealed FROM leads ORDER BY id")
+        again = fp.ctl(["keys", "rotate-data-key", "--new", os.path.join(os.path.dirname(new), "third.key")], ci,
+                       check=False)
+        self.assertEqual(again.returncode, 1, again.stdout + again.stderr)
+        self.assertIn("is not this database's", again.stderr)
+        self.assertEqual(fp.sql(ci, "SELECT id, id_hmac, id_sealed FROM leads ORDER BY id"), before)
+
     def test_another_countys_key_is_refused(self):
         ci = fp.county_db("it_sealed_wrong_key")
         fp.ctl(["migrate"], ci)  # the run's key is now this database's

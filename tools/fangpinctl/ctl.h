@@ -52,7 +52,8 @@ void ctl_peer_reset(ctl_peer_t *p);
 void ctl_peer_close(ctl_peer_t *p);
 
 int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
-int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
+int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|revoke|list|rotate-data-key */
+int ctl_rotate_data_key(int argc, char **argv); /* keys rotate-data-key --new FILE (datakey.c) */
 int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
 int ctl_cmd_migrate(int argc, char **argv); /* migrate */
 int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */

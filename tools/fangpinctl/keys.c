@@ -277,7 +277,8 @@ int ctl_cmd_keys(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "register")) return s_register(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "revoke")) return s_revoke(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "list")) return s_list();
-    fprintf(stderr, "usage: fangpinctl keys make|register|revoke|list ... (see fangpinctl --help)\n");
+    if (argc >= 2 && !strcmp(argv[1], "rotate-data-key")) return ctl_rotate_data_key(argc - 1, argv + 1);
+    fprintf(stderr, "usage: fangpinctl keys make|register|revoke|list|rotate-data-key ... (see fangpinctl --help)\n");
     return 2;
 }
 

@@ -2,7 +2,8 @@
 -- every ID number still in clear (common/migrate.c, s_seal_clear_ids): it needs the county's
 -- data key when there are any. Then the clear columns go, the keys and indexes that used them
 -- are made on id_hmac, and the two functions that compared ID numbers compare id_hmac
--- (otherwise unchanged: intake_apply from 002_intake.sql, screen_match from 008_death_leads.sql).
+-- (otherwise unchanged but for intake_apply's key check: intake_apply from 002_intake.sql,
+-- screen_match from 008_death_leads.sql).
 ALTER TABLE leads DROP COLUMN id_number;
 ALTER TABLE leads ALTER COLUMN id_hmac SET NOT NULL, ALTER COLUMN id_sealed SET NOT NULL,
                   ALTER COLUMN id_masked SET NOT NULL,
@@ -17,13 +18,21 @@ ALTER TABLE ledger_events DROP COLUMN id_number;
 ALTER TABLE ledger_events ALTER COLUMN id_hmac SET NOT NULL;
 CREATE INDEX ledger_events_person ON ledger_events (county_code, id_hmac, event_on);
 
-CREATE OR REPLACE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
-                             p_hash text, p_dept text)
+-- intake_apply gains p_key, the check value of the data key the batch was sealed with: a batch
+-- sealed with a key that is no longer the database's (rotated while intake ran with the old
+-- one) is refused whole (SQLSTATE FPK01) rather than stored unmatched.
+DROP FUNCTION intake_apply(text, text, text, text, text, text);
+CREATE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
+                             p_hash text, p_dept text, p_key text)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
+    IF NOT fp_data_key_matches(p_key) THEN
+        RAISE EXCEPTION 'data_key.changed: the batch was sealed with another data key than the database''s'
+              USING ERRCODE = 'FPK01';
+    END IF;
     INSERT INTO lead_batches AS b (county_code, sender, department_code, batch_id, period, content_hash,
                                    leads, accepted, duplicates, rejected)
     VALUES (p_county, p_sender, nullif(p_dept, ''), p_batch, p_period, p_hash, 0, 0, 0, 0)
