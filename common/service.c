@@ -17,13 +17,14 @@
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "seal.h"
 #include "pbdecode.h"
 #include "privdrop.h"
 #include "zsock.h"
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
        S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_MAXINFLIGHT,
-       S_CFG_STMT_TIMEOUT, S_CFG_COMMON_N };
+       S_CFG_STMT_TIMEOUT, S_CFG_DATAKEY, S_CFG_COMMON_N };
 
 /* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
 typedef struct s_bind {
@@ -45,6 +46,7 @@ struct fp_service {
     fp_http_t *http;
     fp_metrics_t *metrics;
     fp_cert_t cert;
+    fp_seal_t *seal;
     uv_signal_t sigterm, sigint;
     uv_timer_t tick;      /* periodic: key refresh, metrics gauges, shutdown grace */
     uv_timer_t migrate_retry;
@@ -95,6 +97,7 @@ uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
 fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
 fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
 const struct fp_cert *fp_service_cert(const fp_service_t *svc) { return &svc->cert; }
+const struct fp_seal *fp_service_seal(const fp_service_t *svc) { return svc->seal; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
 const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id)
 {
@@ -283,10 +286,11 @@ static void s_migrate_work(uv_work_t *w)
         snprintf(j->errbuf, sizeof j->errbuf, "%s", PQerrorMessage(c));
         j->err = FP_EDBDOWN;
     } else if (j->apply) {
-        j->err = fp_migrate_blocking(c, &j->applied, j->errbuf, sizeof j->errbuf);
+        j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
     } else {
         j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
     }
+    if (j->err == FP_OK && j->svc->seal) j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
     PQfinish(c);
 }
 
@@ -583,8 +587,21 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
     t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT", FP_CFG_INT, "64", 1, 100000,
                                       "requests in flight at most; above it the ROUTER stops reading, so that"
                                       " ZeroMQ's high-water mark pushes back on senders", 0, 0, 0};
+    t[S_CFG_DATAKEY] = (fp_cfg_t){"FANGPIN_DATA_KEY", FP_CFG_STR, "", 0, 0,
+                                  "the county's data key file (ID numbers at rest; intake only); empty:"
+                                  " FANGPIN_KEYS_DIR/data.key", 0, 0, 0};
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
+}
+
+static int s_load_data_key(fp_service_t *svc)
+{
+    char path[4096], err[4200];
+    if (svc->cfg[S_CFG_DATAKEY].str[0]) snprintf(path, sizeof path, "%s", svc->cfg[S_CFG_DATAKEY].str);
+    else snprintf(path, sizeof path, "%s/data.key", svc->cfg[S_CFG_KEYS].str);
+    if (fp_seal_load(path, &svc->seal, err, sizeof err) == FP_OK) return 0;
+    fp_log_error("cannot read the county's data key (fangpinctl keys make writes one; back it up)", "error", err);
+    return 1;
 }
 
 static int s_setup(fp_service_t *svc)
@@ -598,6 +615,7 @@ static int s_setup(fp_service_t *svc)
                      "error", e != FP_OK ? fp_strerror(e) : "no secret-key in file");
         return 1;
     }
+    if (def->data_key && s_load_data_key(svc) != 0) return 1;
     /* the secret certificate may be readable by root only: read it, then give up root before
      * anything listens or connects */
     if (fp_privdrop(svc->cfg[S_CFG_RUNAS].str) != 0) return 1;
@@ -709,6 +727,7 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
     uv_loop_close(svc->loop);
     free(svc->loop);
     fp_metrics_destroy(&svc->metrics);
+    fp_seal_free(&svc->seal);
     free(svc->cfg);
     free(svc);
     if (exit_code == 0) fp_log_info("stopped");

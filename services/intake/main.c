@@ -178,6 +178,7 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_INTAKE_HTTP",
         .http_default = "0.0.0.0:8101",
         .max_request_default = "4194304", /* a batch of 10,000 leads is about 1.5 MiB */
+        .data_key = true, /* ID numbers are sealed before they reach the database */
         .on_request = s_on_request,
         .on_ready = s_on_ready,
         .on_start = s_on_start,
