@@ -148,6 +148,17 @@ def id_open(sealed, key=None):
                                                          _data_subkey(2, key)).decode()
 
 
+def id_columns(idn, key=None):
+    """The three columns fangpin stores for ID number idn (id_hmac, id_sealed, id_masked), made
+    here as common/seal.c makes them, for fixtures written straight into the tables."""
+    import nacl.bindings as nb
+    import nacl.utils
+    nonce = nacl.utils.random(24)
+    sealed = nonce + nb.crypto_aead_xchacha20poly1305_ietf_encrypt(idn.encode(), b"fangpin id number v1", nonce,
+                                                                    _data_subkey(2, key))
+    return dict(id_hmac=id_hmac(idn, key), id_sealed="\\x" + sealed.hex(), id_masked=idn[:4] + "*" * 10 + idn[-4:])
+
+
 def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
     e = dict(os.environ, FANGPIN_PG=ci)
     if env:
