@@ -32,11 +32,12 @@
 -- COPYs them back in to join on the tag. Why not in SQL: the key must never reach SQL in
 -- production, and although a fixture could hand pgcrypto's hmac() the matching subkey, nothing
 -- in PostgreSQL seals with XChaCha20-Poly1305, so Python (Debian's python3-nacl) would be needed
--- for id_sealed anyway; one round trip for all three columns costs about 10 s of CPU for
--- 1.2 M people (1.2 M HMACs and seals in PyNaCl, two COPYs). Every lead is sealed again on its
--- own, with its own nonce, as intake seals each lead; its id_hmac equals its member's, so
--- screening would match it. The clear numbers exist only in this session's temp tables and in
--- the sealer's files under $FP_BENCH_TMP, which run.sh removes.
+-- for id_sealed anyway; one round trip for all three columns costs about 1.3 s per 120,000
+-- people (SCALE=0.1, measured: the sealer 1.2 s, the COPY back 0.13 s), so 10-15 s of the full
+-- 1.2 M people's ledger step. Every lead is sealed again on its own, with its own nonce, as
+-- intake seals each lead; its id_hmac equals its member's, so screening would match it. The
+-- clear numbers exist only in this session's temp tables; the sealer's output (no clear number
+-- in it but the masked form) goes through a file under $FP_BENCH_TMP, removed once read back.
 -- The key: $FANGPIN_DATA_KEY, else $FANGPIN_KEYS_DIR/data.key (run.sh makes it with `fangpinctl
 -- keys make`); the database records its check value, so a service given another key refuses.
 -- The sealer runs under $PYTHON (default /usr/bin/python3, which has python3-nacl), from the
