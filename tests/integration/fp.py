@@ -116,14 +116,16 @@ def migration_names():
     return sorted(n for n in os.listdir(MIGRATIONS) if n.endswith(".sql"))
 
 
-def old_schema(ci, upto):
+def old_schema(ci, upto, then=""):
     """The schema as an older fangpin left it: the migration files up to number `upto` (an int;
-    0 = none), applied and recorded the way common/migrate.c does."""
-    sql(ci, "CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+    0 = none), applied and recorded the way common/migrate.c does, then the SQL `then`: one psql
+    session."""
+    parts = ["CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());"]
     names = [n for n in migration_names() if int(n[:3]) <= upto]
     for n in names:
         with open(os.path.join(MIGRATIONS, n), encoding="utf-8") as f:
-            sql(ci, f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{n}');")
+            parts.append(f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{n}');")
+    sql(ci, "\n".join(parts + [then]))
     return names
 
 
