@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore bench clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench clean format help
 
 all: build
 
@@ -18,6 +18,8 @@ help:
 	@echo "make down   - stop everything make up started"
 	@echo "make backup [BACKUP=DIR] - a consistent backup of make up's database and keys"
 	@echo "make restore BACKUP=DIR  - restore one into a new cluster and start again"
+	@echo "make containers - the base and service images, built with podman"
+	@echo "make containers-test - the compose stack on podman: healthy, pinged, a database stop survived"
 	@echo "make bench  - benchmarks (not part of make test)"
 	@echo "make fuzz-long - every fuzz target for ten million inputs (not part of make test)"
 
@@ -82,6 +84,14 @@ backup:
 restore: build
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=DIR" >&2; exit 2; }
 	@tools/scripts/restore.sh $(BUILD) $(BACKUP)
+
+# container images with podman (base images made locally), and the compose stack run against them
+# (docs/operations.md, "Containers"); neither is part of make test
+containers: deps
+	@tools/containers/build.sh
+
+containers-test: build
+	@FANGPIN_BUILD=$(BUILD) tools/containers/test.py
 
 bench: build
 	@bench/regions_import.sh $(BUILD)
