@@ -227,7 +227,7 @@ class Lifecycle(unittest.TestCase):
                         "FANGPIN_SHUTDOWN_GRACE_MS", "FANGPIN_MIGRATE"):
                 self.assertIn(var, p.stdout)
             p = subprocess.run([self.binary(svc), "--version"], capture_output=True, text=True)
-            self.assertRegex(p.stdout, rf"^fangpin-{svc} \d+\.\d+\.\d+$")
+            self.assertRegex(p.stdout, rf"^fangpin-{svc} \d+\.\d+\.\d+ \(schema \d{{3}}_\w+\)$")
 
     def test_readme_configuration_table_matches_help(self):
         with open(os.path.join(fp.SOURCE, "README.md"), encoding="utf-8") as f:

@@ -93,17 +93,32 @@ def counts(ci):
 
 
 class Upgrades(unittest.TestCase):
-    def old_database(self, n):
+    def old_database(self, n, template=None):
+        """A database at schema n holding the seeds of its time: made from `template` (a database
+        at schema n, copied as PostgreSQL copies a template) or from the migration files."""
+        seeds = "\n".join(seed for since, seed, *until in SEEDS if since <= n <= (until[0] if until else n))
+        if template:
+            name = f"it_upgrade_{n:03d}"
+            admin = fp.conninfo("postgres")
+            fp.sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            fp.sql(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            ci = fp.conninfo(name)
+            fp.sql(ci, seeds)
+            return ci
         ci = fp.fresh_db(f"it_upgrade_{n:03d}")
-        fp.old_schema(ci, n, "\n".join(seed for since, seed, *until in SEEDS
-                                         if since <= n <= (until[0] if until else n)))
+        fp.old_schema(ci, n, seeds)
         return ci
 
     def test_every_earlier_schema_to_the_current_one(self):
-        last = int(fp.migration_names()[-1][:3])
+        names = fp.migration_names()
+        last = int(names[-1][:3])
+        template = fp.fresh_db("it_upgrade_template")
+        fp.old_schema(template, 0)
         for n in range(1, last):
+            with open(os.path.join(fp.MIGRATIONS, names[n - 1]), encoding="utf-8") as f:  # the template at n
+                fp.sql(template, f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{names[n - 1]}');")
             with self.subTest(schema=n):
-                ci = self.old_database(n)
+                ci = self.old_database(n, "it_upgrade_template")
                 before = counts(ci)
                 out = fp.ctl(["migrate"], ci)
                 self.assertIn(f"{last - n} migration", out.stdout + out.stderr)
@@ -121,6 +136,7 @@ class Upgrades(unittest.TestCase):
                 self.assertEqual(fp.sql(ci, "SELECT published FROM relay_state"), [("2",)])
                 again = fp.ctl(["migrate"], ci)
                 self.assertIn("0 migration", again.stdout + again.stderr)
+                fp.sql(fp.conninfo("postgres"), f'DROP DATABASE "it_upgrade_{n:03d}" WITH (FORCE)')
 
     def test_services_work_on_an_upgraded_database(self):
         ci = self.old_database(10)
