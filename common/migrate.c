@@ -34,6 +34,18 @@ static fp_err_t s_exec(PGconn *conn, const char *sql, const char *what, char *er
     return FP_OK;
 }
 
+const char *fp_migrations_schema(void)
+{
+    static char name[128];
+    if (!name[0]) {
+        int n = fp_migrations_count();
+        snprintf(name, sizeof name, "%s", n ? fp_migrations[n - 1].name : "none");
+        size_t len = strlen(name);
+        if (len > 4 && !strcmp(name + len - 4, ".sql")) name[len - 4] = '\0';
+    }
+    return name;
+}
+
 int fp_migrations_count(void)
 {
     int n = 0;

@@ -109,6 +109,24 @@ def county_db(name):
     return ci
 
 
+MIGRATIONS = os.path.join(SOURCE, "deploy", "db", "migrations")
+
+
+def migration_names():
+    return sorted(n for n in os.listdir(MIGRATIONS) if n.endswith(".sql"))
+
+
+def old_schema(ci, upto):
+    """The schema as an older fangpin left it: the migration files up to number `upto` (an int;
+    0 = none), applied and recorded the way common/migrate.c does."""
+    sql(ci, "CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+    names = [n for n in migration_names() if int(n[:3]) <= upto]
+    for n in names:
+        with open(os.path.join(MIGRATIONS, n), encoding="utf-8") as f:
+            sql(ci, f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{n}');")
+    return names
+
+
 def data_key():
     """The run's county data key (common/seal.h), one for every database of the run, made once
     by the real `fangpinctl keys make` (a link makes it appear whole, whichever test is first)."""
