@@ -36,6 +36,7 @@ typedef struct s_query {
     int copy_ended;
     fp_db_result_fn cb;
     void *arg;
+    uint64_t sent_ns;  /* uv_hrtime when sent */
     struct s_query *next;
 } s_query_t;
 
@@ -76,6 +77,7 @@ struct fp_db {
     int ever_up;
     char last_error[256];
     int pending_closes;
+    fp_db_metrics_t metrics;
 };
 
 static void s_pump(fp_db_t *db);
@@ -101,8 +103,19 @@ static void s_set_error(fp_db_t *db, const char *msg)
 
 static void s_complete(fp_db_t *db, s_query_t *q, PGresult *res)
 {
+    fp_gauge_add(db->metrics.queue, -1);
     if (q->cb) q->cb(db, res, q->arg);
     s_query_free(q);
+}
+
+/* A statement answered: its time, and its error if it failed. */
+static void s_observe(fp_db_t *db, const s_query_t *q, const PGresult *res)
+{
+    fp_histogram_observe(db->metrics.seconds, (double)(uv_hrtime() - q->sent_ns) / 1e9);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_FATAL_ERROR && st != PGRES_BAD_RESPONSE) return;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    fp_counter_add(state && !strncmp(state, "23", 2) ? db->metrics.violations : db->metrics.errors, 1);
 }
 
 /* Fails everything queued (not the in-flight query), callbacks get NULL. */
@@ -240,6 +253,7 @@ static void s_enqueue(fp_db_t *db, s_query_t *q, int front)
         db->tail = q;
     }
     db->qlen++;
+    fp_gauge_add(db->metrics.queue, 1);
 }
 
 /* Continues a COPY's data; returns -1 on failure, 0 when it must wait for writable, 1 done. */
@@ -269,6 +283,7 @@ static void s_deliver(fp_db_t *db)
     db->inflight = NULL;
     db->kept = NULL;
     db->copy_started = 0;
+    if (q && res) s_observe(db, q, res);
     if (q) s_complete(db, q, res);
     PQclear(res);
 }
@@ -388,6 +403,7 @@ static void s_pump(fp_db_t *db)
     db->qlen--;
     q->next = NULL;
     db->inflight = q;
+    q->sent_ns = uv_hrtime();
     if (!s_send(db, q)) {
         s_lost(db, PQerrorMessage(db->conn));
         return;
@@ -735,6 +751,13 @@ void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp
     q->data = *data;
     memset(data, 0, sizeof *data);
     s_submit(db, q, flags);
+}
+
+void fp_db_set_metrics(fp_db_t *db, const fp_db_metrics_t *m)
+{
+    fp_gauge_add(db->metrics.queue, -(double)fp_db_queue_len(db));
+    db->metrics = *m;
+    fp_gauge_add(db->metrics.queue, (double)fp_db_queue_len(db));
 }
 
 bool fp_db_is_up(const fp_db_t *db) { return db && db->state == S_READY; }

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "mem.h"
+#include "metrics.h"
 
 typedef struct fp_db fp_db_t;
 
@@ -75,6 +76,20 @@ void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const cha
 /* Queues `copy_sql` (a COPY ... FROM STDIN) with its data in text format; takes *data. */
 void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp_db_result_fn cb,
                 void *arg);
+
+/* A connection's instruments, shared by all the connections of a service (fp_service_db_metrics);
+ * any may be NULL. seconds: each statement's time from sent to its last result (a statement cut
+ * off by a lost connection is not counted); errors: statements that failed, except integrity
+ * violations (SQLSTATE class 23: a duplicate request id the services expect and answer), which
+ * count in violations; queue: statements queued or running, added to and taken from as they
+ * come and go (the ones already queued are added now). */
+typedef struct {
+    fp_histogram_t *seconds;
+    fp_counter_t *errors;
+    fp_counter_t *violations;
+    fp_gauge_t *queue;
+} fp_db_metrics_t;
+void fp_db_set_metrics(fp_db_t *db, const fp_db_metrics_t *m);
 
 bool fp_db_is_up(const fp_db_t *db);
 unsigned fp_db_reconnects(const fp_db_t *db);

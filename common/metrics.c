@@ -1,4 +1,4 @@
-/* metrics.c: Prometheus counters and gauges and their text exposition (format 0.0.4). Families
+/* metrics.c: Prometheus counters, gauges and histograms and their text exposition (format 0.0.4). Families
  * and series are kept in registration order, so the output is stable from one scrape to the next;
  * lookups are linear, which suits the few dozen series a service has. */
 #include "metrics.h"
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { S_COUNTER, S_GAUGE } s_type_t;
+typedef enum { S_COUNTER, S_GAUGE, S_HISTOGRAM } s_type_t;
 
 struct fp_counter {
     uint64_t value;
@@ -20,11 +20,20 @@ struct fp_gauge {
     double value;
 };
 
+struct fp_histogram {
+    const double *bounds; /* the family's upper bounds, nbounds of them; +Inf is implied */
+    size_t nbounds;
+    uint64_t *counts;     /* per bucket, not cumulative: nbounds + 1 (the last is +Inf) */
+    uint64_t count;
+    double sum;
+};
+
 typedef struct {
     char *labels; /* normalised: escaped, no trailing comma */
     union {
         fp_counter_t counter;
         fp_gauge_t gauge;
+        fp_histogram_t histogram;
     } u;
 } s_series_t;
 
@@ -32,6 +41,8 @@ typedef struct {
     char *name;
     char *help;
     s_type_t type;
+    double *bounds; /* S_HISTOGRAM: fixed by the first registration */
+    size_t nbounds;
     s_series_t **series;
     size_t n, cap;
 } s_family_t;
@@ -50,10 +61,12 @@ void fp_metrics_destroy(fp_metrics_t **p)
     for (size_t i = 0; i < m->n; i++) {
         s_family_t *f = m->fams[i];
         for (size_t j = 0; j < f->n; j++) {
+            if (f->type == S_HISTOGRAM) free(f->series[j]->u.histogram.counts);
             free(f->series[j]->labels);
             free(f->series[j]);
         }
         free(f->series);
+        free(f->bounds);
         free(f->name);
         free(f->help);
         free(f);
@@ -111,54 +124,74 @@ static bool s_labels_normalise(const char *s, fp_buf_t *out)
     return true;
 }
 
-static void *s_lookup(fp_metrics_t *m, const char *name, const char *help, const char *labels,
-                      s_type_t type)
+/* The family of that name, created with that type (and bounds) on first use; NULL when the name
+ * is taken by another type. */
+static s_family_t *s_family(fp_metrics_t *m, const char *name, const char *help, s_type_t type,
+                            const double *bounds, size_t nbounds)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->fams[i]->name, name) == 0) return m->fams[i]->type == type ? m->fams[i] : NULL;
+    s_family_t *f = fp_new(s_family_t);
+    f->name = fp_strdup(name);
+    f->help = fp_strdup(help ? help : "");
+    f->type = type;
+    if (type == S_HISTOGRAM && nbounds) {
+        f->bounds = fp_malloc(nbounds * sizeof *f->bounds);
+        memcpy(f->bounds, bounds, nbounds * sizeof *f->bounds);
+        f->nbounds = nbounds;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 8;
+        m->fams = fp_realloc(m->fams, m->cap * sizeof *m->fams);
+    }
+    m->fams[m->n++] = f;
+    return f;
+}
+
+static s_series_t *s_series(s_family_t *f, const char *labels)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->series[i]->labels, labels) == 0) return f->series[i];
+    s_series_t *s = fp_new(s_series_t);
+    s->labels = fp_strdup(labels);
+    if (f->type == S_HISTOGRAM) {
+        s->u.histogram.bounds = f->bounds;
+        s->u.histogram.nbounds = f->nbounds;
+        s->u.histogram.counts = fp_calloc(f->nbounds + 1, sizeof *s->u.histogram.counts);
+    }
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 4;
+        f->series = fp_realloc(f->series, f->cap * sizeof *f->series);
+    }
+    f->series[f->n++] = s;
+    return s;
+}
+
+/* A histogram's labels must leave `le` to the buckets. */
+static bool s_has_le(const char *norm)
+{
+    return strncmp(norm, "le=\"", 4) == 0 || strstr(norm, ",le=\"") != NULL;
+}
+
+static s_series_t *s_lookup(fp_metrics_t *m, const char *name, const char *help, const char *labels,
+                            s_type_t type, const double *bounds, size_t nbounds)
 {
     if (!m || !s_name_ok(name, true)) return NULL;
     fp_buf_t norm = {0};
-    if (!s_labels_normalise(labels, &norm)) {
-        fp_buf_free(&norm);
-        return NULL;
-    }
-    const char *want = norm.data ? norm.data : "";
-
-    s_family_t *f = NULL;
-    for (size_t i = 0; i < m->n && !f; i++)
-        if (strcmp(m->fams[i]->name, name) == 0) f = m->fams[i];
-    if (f && f->type != type) {
-        fp_buf_free(&norm);
-        return NULL;
-    }
-    if (!f) {
-        f = fp_new(s_family_t);
-        f->name = fp_strdup(name);
-        f->help = fp_strdup(help ? help : "");
-        f->type = type;
-        if (m->n == m->cap) {
-            m->cap = m->cap ? m->cap * 2 : 8;
-            m->fams = fp_realloc(m->fams, m->cap * sizeof *m->fams);
-        }
-        m->fams[m->n++] = f;
-    }
     s_series_t *s = NULL;
-    for (size_t i = 0; i < f->n && !s; i++)
-        if (strcmp(f->series[i]->labels, want) == 0) s = f->series[i];
-    if (!s) {
-        s = fp_new(s_series_t);
-        s->labels = fp_strdup(want);
-        if (f->n == f->cap) {
-            f->cap = f->cap ? f->cap * 2 : 4;
-            f->series = fp_realloc(f->series, f->cap * sizeof *f->series);
-        }
-        f->series[f->n++] = s;
+    if (s_labels_normalise(labels, &norm)) {
+        const char *want = norm.data ? norm.data : "";
+        s_family_t *f = type == S_HISTOGRAM && s_has_le(want) ? NULL : s_family(m, name, help, type, bounds, nbounds);
+        if (f) s = s_series(f, want);
     }
     fp_buf_free(&norm);
-    return type == S_COUNTER ? (void *)&s->u.counter : (void *)&s->u.gauge;
+    return s;
 }
 
 fp_counter_t *fp_metrics_counter(fp_metrics_t *m, const char *name, const char *help, const char *labels)
 {
-    return s_lookup(m, name, help, labels, S_COUNTER);
+    s_series_t *s = s_lookup(m, name, help, labels, S_COUNTER, NULL, 0);
+    return s ? &s->u.counter : NULL;
 }
 
 fp_counter_t *fp_metrics_scans(fp_metrics_t *m, const char *scan)
@@ -173,8 +206,39 @@ fp_counter_t *fp_metrics_scans(fp_metrics_t *m, const char *scan)
 
 fp_gauge_t *fp_metrics_gauge(fp_metrics_t *m, const char *name, const char *help, const char *labels)
 {
-    return s_lookup(m, name, help, labels, S_GAUGE);
+    s_series_t *s = s_lookup(m, name, help, labels, S_GAUGE, NULL, 0);
+    return s ? &s->u.gauge : NULL;
 }
+
+/* Upper bounds strictly increasing and finite. */
+static bool s_bounds_ok(const double *bounds, size_t n)
+{
+    if (n && !bounds) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) return false;
+    return true;
+}
+
+fp_histogram_t *fp_metrics_histogram(fp_metrics_t *m, const char *name, const char *help, const char *labels,
+                                     const double *bounds, size_t nbounds)
+{
+    if (!s_bounds_ok(bounds, nbounds)) return NULL;
+    s_series_t *s = s_lookup(m, name, help, labels, S_HISTOGRAM, bounds, nbounds);
+    return s ? &s->u.histogram : NULL;
+}
+
+void fp_histogram_observe(fp_histogram_t *h, double v)
+{
+    if (!h || isnan(v)) return;
+    size_t i = 0;
+    while (i < h->nbounds && v > h->bounds[i]) i++;
+    h->counts[i]++;
+    h->count++;
+    h->sum += v;
+}
+
+uint64_t fp_histogram_count(const fp_histogram_t *h) { return h ? h->count : 0; }
+double fp_histogram_sum(const fp_histogram_t *h) { return h ? h->sum : 0.0; }
 
 void fp_counter_add(fp_counter_t *c, uint64_t n)
 {
@@ -238,6 +302,33 @@ static void s_double(fp_buf_t *out, double v)
     fp_buf_puts(out, tmp);
 }
 
+/* name_bucket{labels,le="B"} (cumulative), then name_sum and name_count. */
+static void s_render_histogram(fp_buf_t *out, const char *name, const s_series_t *s)
+{
+    const fp_histogram_t *h = &s->u.histogram;
+    const char *sep = s->labels[0] ? "," : "";
+    uint64_t cum = 0;
+    for (size_t i = 0; i <= h->nbounds; i++) {
+        cum += h->counts[i];
+        fp_buf_printf(out, "%s_bucket{%s%sle=\"", name, s->labels, sep);
+        if (i < h->nbounds) s_double(out, h->bounds[i]);
+        else fp_buf_puts(out, "+Inf");
+        fp_buf_printf(out, "\"} %" PRIu64 "\n", cum);
+    }
+    fp_buf_printf(out, "%s_sum", name);
+    if (s->labels[0]) fp_buf_printf(out, "{%s}", s->labels);
+    fp_buf_append(out, " ", 1);
+    s_double(out, h->sum);
+    fp_buf_printf(out, "\n%s_count", name);
+    if (s->labels[0]) fp_buf_printf(out, "{%s}", s->labels);
+    fp_buf_printf(out, " %" PRIu64 "\n", h->count);
+}
+
+static const char *s_type_name(s_type_t t)
+{
+    return t == S_COUNTER ? "counter" : t == S_GAUGE ? "gauge" : "histogram";
+}
+
 void fp_metrics_render(const fp_metrics_t *m, fp_buf_t *out)
 {
     if (!m || !out) return;
@@ -245,9 +336,13 @@ void fp_metrics_render(const fp_metrics_t *m, fp_buf_t *out)
         const s_family_t *f = m->fams[i];
         fp_buf_printf(out, "# HELP %s ", f->name);
         s_help(out, f->help);
-        fp_buf_printf(out, "\n# TYPE %s %s\n", f->name, f->type == S_COUNTER ? "counter" : "gauge");
+        fp_buf_printf(out, "\n# TYPE %s %s\n", f->name, s_type_name(f->type));
         for (size_t j = 0; j < f->n; j++) {
             const s_series_t *s = f->series[j];
+            if (f->type == S_HISTOGRAM) {
+                s_render_histogram(out, f->name, s);
+                continue;
+            }
             fp_buf_puts(out, f->name);
             if (s->labels[0]) fp_buf_printf(out, "{%s}", s->labels);
             fp_buf_append(out, " ", 1);

@@ -64,7 +64,8 @@ struct fp_service {
     size_t max_inflight;
     bool full;            /* inflight reached max_inflight: the ROUTER is not read */
     size_t max_request;
-    fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys, *g_queue;
+    fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys;
+    fp_db_metrics_t dbm;  /* the instruments of every database connection of the service */
     fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames, *c_paused;
     fp_counter_t *c_zap_not_ready, *c_unanswered;
     unsigned long zap_denied_seen, zap_allowed_seen, zap_not_ready_seen;
@@ -436,7 +437,6 @@ static void s_update_gauges(fp_service_t *svc)
     fp_gauge_set(svc->g_ready, fp_service_ready(svc) ? 1 : 0);
     fp_gauge_set(svc->g_inflight, (double)svc->inflight);
     fp_gauge_set(svc->g_keys, (double)fp_auth_key_count(svc->auth));
-    fp_gauge_set(svc->g_queue, (double)fp_db_queue_len(svc->db));
     unsigned r = fp_db_reconnects(svc->db);
     fp_counter_add(svc->c_reconnects_seen, r - svc->reconnects_seen);
     svc->reconnects_seen = r;
@@ -604,6 +604,51 @@ static int s_load_data_key(fp_service_t *svc)
     return 1;
 }
 
+/* The buckets of fangpin_db_statement_seconds, in seconds: from an index probe to a slow report. */
+static const double S_DB_BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+static void s_register_metrics(fp_service_t *svc)
+{
+    char labels[64];
+    snprintf(labels, sizeof labels, "service=\"%s\"", svc->def->name);
+    char build[256];
+    snprintf(build, sizeof build, "service=\"%s\",version=\"%s\",schema=\"%s\"", svc->def->name, FANGPIN_VERSION,
+             fp_migrations_schema());
+    fp_gauge_set(fp_metrics_gauge(svc->metrics, "fangpin_build_info",
+                                  "Always 1: the binary's version and the schema it carries (its last migration).", build),
+                 1);
+    svc->g_db_up = fp_metrics_gauge(svc->metrics, "fangpin_db_up", "1 while the PostgreSQL connection is up.", labels);
+    svc->g_ready = fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
+    svc->g_inflight = fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);
+    svc->g_keys = fp_metrics_gauge(svc->metrics, "fangpin_keys_loaded", "Registered CURVE keys in the cache.", labels);
+    svc->dbm.queue = fp_metrics_gauge(svc->metrics, "fangpin_db_queue",
+                                      "Database statements queued or running, on all of the service's connections.", labels);
+    svc->dbm.seconds = fp_metrics_histogram(svc->metrics, "fangpin_db_statement_seconds",
+                                            "Database statements' time from sent to answered, on all of the service's"
+                                            " connections.", labels, S_DB_BUCKETS, sizeof S_DB_BUCKETS / sizeof *S_DB_BUCKETS);
+    svc->dbm.errors = fp_metrics_counter(svc->metrics, "fangpin_db_errors_total",
+                                         "Database statements that failed (a timeout, a lost lock, a bug), except"
+                                         " integrity violations.", labels);
+    svc->dbm.violations = fp_metrics_counter(svc->metrics, "fangpin_db_violations_total",
+                                             "Database statements refused as integrity violations (SQLSTATE class 23:"
+                                             " a duplicate request id answered as such).", labels);
+    svc->c_reconnects_seen = fp_metrics_counter(svc->metrics, "fangpin_db_reconnects_total", "Database reconnections after a loss.", labels);
+    svc->c_zap_denied = fp_metrics_counter(svc->metrics, "fangpin_zap_denied_total", "Connections refused by ZAP (unknown key).", labels);
+    svc->c_zap_allowed = fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
+    svc->c_too_large = fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
+    svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
+    svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
+                                              "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
+    svc->c_unanswered = fp_metrics_counter(svc->metrics, "fangpin_db_unanswered_total",
+                                           "Times the service's database connection was dropped because the server did"
+                                           " not answer (a statement past FANGPIN_DB_STATEMENT_TIMEOUT_MS + 2000 ms, or"
+                                           " a connection attempt past connect_timeout).", labels);
+    svc->c_paused = fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
+                                       "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
+}
+
+void fp_service_db_metrics(fp_service_t *svc, fp_db_t *db) { fp_db_set_metrics(db, &svc->dbm); }
+
 static int s_setup(fp_service_t *svc)
 {
     const fp_service_def_t *def = svc->def;
@@ -619,6 +664,7 @@ static int s_setup(fp_service_t *svc)
     /* the secret certificate may be readable by root only: read it, then give up root before
      * anything listens or connects */
     if (fp_privdrop(svc->cfg[S_CFG_RUNAS].str) != 0) return 1;
+    s_register_metrics(svc);
 
     fp_db_opts_t dbo = {.backoff_min_ms = 100, .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
                         .statement_timeout_ms = (int)svc->cfg[S_CFG_STMT_TIMEOUT].num,
@@ -627,6 +673,7 @@ static int s_setup(fp_service_t *svc)
         fp_log_error("FANGPIN_PG is not a valid connection string");
         return 1;
     }
+    fp_service_db_metrics(svc, svc->db);
     fp_db_listen(svc->db, "fangpin_keys");
 
     /* ZAP first, then bind: CURVE without a ZAP handler accepts any key. And bind only once
@@ -655,34 +702,6 @@ static int s_setup(fp_service_t *svc)
         fp_log_error("cannot listen for HTTP", "address", svc->cfg[S_CFG_HTTP].str);
         return 1;
     }
-
-    const char *L = def->name;
-    char labels[64];
-    snprintf(labels, sizeof labels, "service=\"%s\"", L);
-    char build[256];
-    snprintf(build, sizeof build, "service=\"%s\",version=\"%s\",schema=\"%s\"", L, FANGPIN_VERSION,
-             fp_migrations_schema());
-    fp_gauge_set(fp_metrics_gauge(svc->metrics, "fangpin_build_info",
-                                  "Always 1: the binary's version and the schema it carries (its last migration).", build),
-                 1);
-    svc->g_db_up = fp_metrics_gauge(svc->metrics, "fangpin_db_up", "1 while the PostgreSQL connection is up.", labels);
-    svc->g_ready = fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
-    svc->g_inflight = fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);
-    svc->g_keys = fp_metrics_gauge(svc->metrics, "fangpin_keys_loaded", "Registered CURVE keys in the cache.", labels);
-    svc->g_queue = fp_metrics_gauge(svc->metrics, "fangpin_db_queue", "Database statements queued or running.", labels);
-    svc->c_reconnects_seen = fp_metrics_counter(svc->metrics, "fangpin_db_reconnects_total", "Database reconnections after a loss.", labels);
-    svc->c_zap_denied = fp_metrics_counter(svc->metrics, "fangpin_zap_denied_total", "Connections refused by ZAP (unknown key).", labels);
-    svc->c_zap_allowed = fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
-    svc->c_too_large = fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
-    svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
-    svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
-                                              "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
-    svc->c_unanswered = fp_metrics_counter(svc->metrics, "fangpin_db_unanswered_total",
-                                           "Times the service's database connection was dropped because the server did"
-                                           " not answer (a statement past FANGPIN_DB_STATEMENT_TIMEOUT_MS + 2000 ms, or"
-                                           " a connection attempt past connect_timeout).", labels);
-    svc->c_paused = fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
-                                       "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
 
     uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
     uv_signal_start(&svc->sigint, s_on_signal, SIGINT);

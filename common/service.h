@@ -56,6 +56,10 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv);
 uv_loop_t *fp_service_loop(fp_service_t *svc);
 fp_db_t *fp_service_db(fp_service_t *svc);
 fp_metrics_t *fp_service_metrics(fp_service_t *svc);
+/* Counts a connection of the service's own (a pool, the relay's) in the service's database
+ * metrics (fangpin_db_statement_seconds, fangpin_db_errors_total, fangpin_db_violations_total,
+ * fangpin_db_queue); the service's connection (fp_service_db) is counted already. */
+void fp_service_db_metrics(fp_service_t *svc, fp_db_t *db);
 /* The service's own certificate, read at start before root is given up (privdrop.h): every
  * CURVE server socket of the service uses it rather than reading the file again. */
 const struct fp_cert *fp_service_cert(const fp_service_t *svc);

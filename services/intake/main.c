@@ -115,7 +115,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
     fp_db_opts_t o = {.backoff_min_ms = 100, .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
                       .statement_timeout_ms = (int)fp_service_int(svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS")};
     for (size_t i = 0; i < in->ndbs; i++)
-        fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &in->dbs[i]);
+        if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &in->dbs[i]) == FP_OK)
+            fp_service_db_metrics(svc, in->dbs[i]);
     fp_metrics_t *m = fp_service_metrics(svc);
     in->c_accepted = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"accepted\"");
     in->c_duplicates = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"duplicate\"");

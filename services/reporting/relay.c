@@ -37,6 +37,8 @@
  * backlog (bench/reporting, "relay"). The numbering transaction has no use for bitmap scans. */
 #define S_NO_BITMAP "SET LOCAL enable_bitmapscan = off"
 
+#define S_LAG_EVERY_MS 5000 /* how often the relay's lag is measured (at a heartbeat) */
+
 #define S_EVENT_COLS                                                                                         \
     "position, county_code, region_code, type, payload::text,"                                              \
     " (extract(epoch FROM created_at) * 1000)::bigint"
@@ -323,6 +325,43 @@ static void s_on_notify(fp_db_t *db, const char *channel, const char *payload, v
     if (strcmp(channel, "fangpin_events") == 0) s_run(r);
 }
 
+/* --- lag: events written and not yet published ------------------------------------------------------ */
+
+static void s_on_lag(fp_db_t *db, PGresult *res, void *arg)
+{
+    report_relay_t *r = arg;
+    r->lag_busy = false;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        if (res) fp_log_warn("measuring the relay's lag failed", "error", fp_db_errmsg(res));
+        return;
+    }
+    fp_gauge_set(r->g_lag_events, strtod(PQgetvalue(res, 0, 0), NULL));
+    fp_gauge_set(r->g_lag_seconds, strtod(PQgetvalue(res, 0, 1), NULL));
+}
+
+/* Unpublished: not numbered yet (the partial index events_unpublished), or numbered above what this
+ * relay has sent; the age is the oldest one's, by the database's clock. On the relay's connection,
+ * between its transactions (theirs continue with FP_DB_FRONT). Not before the published mark is
+ * read back after a start: until then every position would look unpublished. */
+static void s_measure_lag(report_relay_t *r)
+{
+    uint64_t now = uv_now(fp_service_loop(r->svc));
+    if (r->lag_busy || !r->mark_known || !r->db || !fp_db_is_up(r->db)) return;
+    if (r->lag_at && now - r->lag_at < S_LAG_EVERY_MS) return;
+    r->lag_at = now ? now : 1;
+    r->lag_busy = true;
+    char pub[24];
+    snprintf(pub, sizeof pub, "%" PRId64, r->published);
+    const char *p[1] = {pub};
+    fp_db_query(r->db, 0,
+                "SELECT (SELECT count(*) FROM events WHERE position IS NULL)"
+                "       + (SELECT count(*) FROM events WHERE position > $1::bigint),"
+                " coalesce(greatest(0, extract(epoch FROM now() - least("
+                "   (SELECT created_at FROM events WHERE position IS NULL ORDER BY id LIMIT 1),"
+                "   (SELECT created_at FROM events WHERE position > $1::bigint ORDER BY position LIMIT 1)))), 0)",
+                1, p, s_on_lag, r);
+}
+
 static void s_on_beat(uv_timer_t *t)
 {
     report_relay_t *r = t->data;
@@ -334,6 +373,7 @@ static void s_on_beat(uv_timer_t *t)
     if (r->zpub && r->mark_known) fp_zsock_send(r->zpub, parts, lens, 2);
     if (r->beat_listener) r->beat_listener(r->listener_arg);
     s_run(r); /* the periodic scan: NOTIFY is only a hint */
+    s_measure_lag(r);
 }
 
 /* --- the PUB socket, and recycling it when a subscribed key is revoked -------------------------------- */
@@ -499,6 +539,10 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     r->c_republished = fp_metrics_counter(m, "fangpin_events_republished_total",
                                           "Events published again after a restart or reconnect.", "");
     r->g_position = fp_metrics_gauge(m, "fangpin_events_position", "Highest event position published.", "");
+    r->g_lag_events = fp_metrics_gauge(m, "fangpin_relay_lag_events",
+                                       "Events written and not yet published (measured every 5 s).", "");
+    r->g_lag_seconds = fp_metrics_gauge(m, "fangpin_relay_lag_seconds",
+                                        "Age of the oldest event not yet published, 0 when none (measured every 5 s).", "");
     r->c_sub_narrowed = fp_metrics_counter(m, "fangpin_event_subscriptions_narrowed_total",
                                            "Event PUB subscriptions wider than the key's region, given its region.", "");
     r->c_sub_refused = fp_metrics_counter(m, "fangpin_event_subscriptions_refused_total",
@@ -527,6 +571,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
                       .on_notify = s_on_notify,
                       .arg = r};
     if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &r->db) != FP_OK) return 1;
+    fp_service_db_metrics(svc, r->db);
     fp_db_listen(r->db, "fangpin_events");
 
     uv_timer_init(fp_service_loop(svc), &r->beat);

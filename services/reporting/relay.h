@@ -52,6 +52,9 @@ typedef struct {
     bool rebinding;          /* a recycled socket is not bound yet */
     unsigned rebind_tries;
     fp_gauge_t *g_position;
+    fp_gauge_t *g_lag_events, *g_lag_seconds; /* fangpin_relay_lag_events / _seconds */
+    bool lag_busy;           /* the lag query is queued or running */
+    uint64_t lag_at;         /* uv_now of the last lag query sent */
 } report_relay_t;
 
 /* Binds the PUB socket (FANGPIN_REPORTING_PUB) once the keys are loaded, opens the relay's connection; non-zero on error. */

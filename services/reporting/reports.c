@@ -127,6 +127,7 @@ static struct {
     uint64_t last_scan;     /* loop time of the last scan started; 0 = none yet */
     bool scanning;          /* a scan is in flight */
     fp_counter_t *c_scans;  /* fangpin_scans_total{scan="deadlines"} */
+    fp_counter_t *c_missed; /* fangpin_deadlines_missed_total */
 } s_cfg;
 
 /* One report request in flight, from the ROUTER (req, in) or from HTTP (http). */
@@ -194,6 +195,9 @@ int report_reports_start(fp_service_t *svc)
     s_cfg.last_scan = 0;
     s_cfg.scanning = false;
     s_cfg.c_scans = fp_metrics_scans(fp_service_metrics(svc), "deadlines");
+    s_cfg.c_missed = fp_metrics_counter(fp_service_metrics(svc), "fangpin_deadlines_missed_total",
+                                        "Missed deadlines found (and announced as deadline.missed) by this process's"
+                                        " deadline scans.", "");
     for (int i = 0; i < S_N(s_reports); i++)
         if (s_reports[i].ncols > S_MAX_COLS) {
             fp_log_error("a report has more columns than S_MAX_COLS", "report", s_reports[i].code);
@@ -716,9 +720,12 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
         fp_log_warn("deadline scan failed", "error", fp_db_errmsg(res));
         return;
     }
-    fp_counter_add(s_cfg.c_scans, 1);
-    if (PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
+    long missed = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    if (missed > 0) {
+        fp_counter_add(s_cfg.c_missed, (uint64_t)missed);
         fp_log_info("missed deadlines announced", "events", PQgetvalue(res, 0, 0));
+    }
+    fp_counter_add(s_cfg.c_scans, 1);
 }
 
 void report_deadline_tick(fp_service_t *svc)

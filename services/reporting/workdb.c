@@ -61,6 +61,7 @@ int report_workdb_start(fp_service_t *svc)
                           .on_state = s_on_state,
                           .arg = (void *)(uintptr_t)(i + 1)};
         if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &s_w.dbs[i]) != FP_OK) return 1;
+        fp_service_db_metrics(svc, s_w.dbs[i]);
     }
     return 0;
 }

@@ -503,18 +503,39 @@ void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__Screen
 
 /* --- overdue scan ------------------------------------------------------------------------------ */
 
-static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
+/* The scan's last step: open cases whose step is overdue now (marked by this scan or an earlier
+ * one for the state they are still in), for fangpin_cases_overdue; then the scan counts. */
+static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
 {
     screen_trans_t *t = arg;
     t->scanning = false;
     if (!res) return;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("marking overdue cases failed", "error", fp_db_errmsg(res));
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fp_log_error("counting overdue cases failed", "error", fp_db_errmsg(res));
         return;
     }
+    fp_gauge_set(t->g_overdue, strtod(PQgetvalue(res, 0, 0), NULL));
     fp_counter_add(t->c_scans, 1);
+}
+
+static void s_count_overdue(screen_trans_t *t, fp_db_t *db)
+{
+    fp_db_query(db, 0,
+                "SELECT count(*) FROM cases WHERE state NOT IN " S_FINAL_SQL " AND overdue_step = state", 0, NULL,
+                s_on_counted, t);
+}
+
+static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
+{
+    screen_trans_t *t = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (res) fp_log_error("marking overdue cases failed", "error", fp_db_errmsg(res));
+        t->scanning = false;
+        return;
+    }
     if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
         fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
+    s_count_overdue(t, db);
 }
 
 /* Rows: id, state, opened_on, step_since, notice_posted_on, village_code, then the case's
@@ -554,9 +575,8 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
     fp_buf_puts(&json, "]");
     free(params);
     if (n == 0) {
-        t->scanning = false;
-        fp_counter_add(t->c_scans, 1);
         fp_buf_free(&json);
+        s_count_overdue(t, db);
         return;
     }
     const char *p[1] = {json.data};
@@ -600,6 +620,8 @@ int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
         return 1;
     }
     t->c_scans = fp_metrics_scans(fp_service_metrics(svc), "overdue");
+    t->g_overdue = fp_metrics_gauge(fp_service_metrics(svc), "fangpin_cases_overdue",
+                                    "Open cases whose step is past its due date, as of the last overdue scan.", "");
     t->identified_push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
     int linger = 0, hwm = 100000;
     zmq_setsockopt(t->identified_push, ZMQ_LINGER, &linger, sizeof linger);

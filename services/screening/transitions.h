@@ -18,6 +18,7 @@ typedef struct {
     uint64_t last_scan;      /* uv_now of the last overdue scan */
     bool scanning;
     fp_counter_t *c_scans;   /* fangpin_scans_total{scan="overdue"} */
+    fp_gauge_t *g_overdue;   /* fangpin_cases_overdue: open cases past their step's due date */
     uint64_t applied;
     void *identified_push;   /* PUSH of HouseholdIdentified hints to assistance (after COMMIT) */
 } screen_trans_t;

@@ -1,5 +1,6 @@
 /* metrics_test.c: the Prometheus registry renders the exact text exposition format: grouping by
- * name in registration order, shared HELP/TYPE, escaping, number formatting, refused input. */
+ * name in registration order, shared HELP/TYPE, escaping, number formatting, histograms
+ * (cumulative buckets, le labels, _sum and _count), refused input. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,77 @@ static void test_many_series(void **state)
     fp_metrics_destroy(&m);
 }
 
+static void test_histogram(void **state)
+{
+    fp_metrics_t *m = fp_metrics_new();
+    static const double b[] = {0.001, 0.01, 0.1};
+    fp_histogram_t *h = fp_metrics_histogram(m, "fp_db_seconds", "Statement time.", "service=\"intake\"", b, 3);
+    assert_non_null(h);
+    fp_histogram_observe(h, 0.0005); /* first bucket */
+    fp_histogram_observe(h, 0.001);  /* a bound belongs to its own bucket (le: less or equal) */
+    fp_histogram_observe(h, 0.05);
+    fp_histogram_observe(h, 2.5); /* +Inf only */
+    fp_histogram_observe(h, NAN); /* ignored */
+    assert_int_equal(fp_histogram_count(h), 4);
+    assert_true(fabs(fp_histogram_sum(h) - 2.5515) < 1e-12);
+    /* another series of the family keeps the first bounds, whatever it passes */
+    static const double other[] = {5};
+    fp_histogram_t *h2 = fp_metrics_histogram(m, "fp_db_seconds", "x", "service=\"screening\"", other, 1);
+    assert_non_null(h2);
+    assert_ptr_equal(h, fp_metrics_histogram(m, "fp_db_seconds", "x", "service=\"intake\"", b, 3));
+    fp_histogram_t *bare = fp_metrics_histogram(m, "fp_wait_seconds", "Wait.", "", b, 1);
+    fp_histogram_observe(bare, 0.25);
+    s_expect(m,
+             "# HELP fp_db_seconds Statement time.\n"
+             "# TYPE fp_db_seconds histogram\n"
+             "fp_db_seconds_bucket{service=\"intake\",le=\"0.001\"} 2\n"
+             "fp_db_seconds_bucket{service=\"intake\",le=\"0.01\"} 2\n"
+             "fp_db_seconds_bucket{service=\"intake\",le=\"0.1\"} 3\n"
+             "fp_db_seconds_bucket{service=\"intake\",le=\"+Inf\"} 4\n"
+             "fp_db_seconds_sum{service=\"intake\"} 2.5515\n"
+             "fp_db_seconds_count{service=\"intake\"} 4\n"
+             "fp_db_seconds_bucket{service=\"screening\",le=\"0.001\"} 0\n"
+             "fp_db_seconds_bucket{service=\"screening\",le=\"0.01\"} 0\n"
+             "fp_db_seconds_bucket{service=\"screening\",le=\"0.1\"} 0\n"
+             "fp_db_seconds_bucket{service=\"screening\",le=\"+Inf\"} 0\n"
+             "fp_db_seconds_sum{service=\"screening\"} 0\n"
+             "fp_db_seconds_count{service=\"screening\"} 0\n"
+             "# HELP fp_wait_seconds Wait.\n"
+             "# TYPE fp_wait_seconds histogram\n"
+             "fp_wait_seconds_bucket{le=\"0.001\"} 0\n"
+             "fp_wait_seconds_bucket{le=\"+Inf\"} 1\n"
+             "fp_wait_seconds_sum 0.25\n"
+             "fp_wait_seconds_count 1\n");
+    fp_metrics_destroy(&m);
+}
+
+static void test_histogram_refused(void **state)
+{
+    fp_metrics_t *m = fp_metrics_new();
+    static const double down[] = {1, 0.5}, same[] = {1, 1}, inf[] = {1, INFINITY}, nan[] = {NAN};
+    static const double ok[] = {1};
+    assert_null(fp_metrics_histogram(m, "h", "", "", down, 2));
+    assert_null(fp_metrics_histogram(m, "h", "", "", same, 2));
+    assert_null(fp_metrics_histogram(m, "h", "", "", inf, 2));
+    assert_null(fp_metrics_histogram(m, "h", "", "", nan, 1));
+    assert_null(fp_metrics_histogram(m, "h", "", "", NULL, 1));
+    assert_null(fp_metrics_histogram(m, "h", "", "le=\"1\"", ok, 1));         /* le is the buckets' */
+    assert_null(fp_metrics_histogram(m, "h", "", "a=\"x\",le=\"1\"", ok, 1));
+    assert_non_null(fp_metrics_histogram(m, "h", "", "handle=\"1\"", ok, 1)); /* not le */
+    assert_null(fp_metrics_counter(m, "h", "", ""));                          /* name taken by a histogram */
+    assert_null(fp_metrics_histogram(NULL, "h", "", "", ok, 1));
+    fp_histogram_observe(NULL, 1);
+    assert_int_equal(fp_histogram_count(NULL), 0);
+    /* no bounds at all: only +Inf */
+    fp_histogram_t *only = fp_metrics_histogram(m, "only", "", "", NULL, 0);
+    fp_histogram_observe(only, -3);
+    fp_buf_t out = {0};
+    fp_metrics_render(m, &out);
+    assert_non_null(strstr(out.data, "only_bucket{le=\"+Inf\"} 1\nonly_sum -3\nonly_count 1\n"));
+    fp_buf_free(&out);
+    fp_metrics_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +246,8 @@ int main(void)
         cmocka_unit_test(test_counter_large),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_many_series),
+        cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_histogram_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

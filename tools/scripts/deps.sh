@@ -7,7 +7,8 @@ PKGS=(build-essential cmake pkg-config clang
       libhttp-parser-dev libcmocka-dev zlib1g-dev libxlsxwriter-dev
       postgresql-15 postgresql-client-15
       python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
-      docker-compose unzip curl procps util-linux passwd)
+      docker-compose unzip curl procps util-linux passwd
+      prometheus) # promtool: the monitoring rules are checked and unit-tested by make test
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
