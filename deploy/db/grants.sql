@@ -41,7 +41,7 @@ GRANT SELECT ON schema_migrations, curve_keys, principals, regions, policy_param
 -- intake: department batches and their leads (intake_apply), the submission alerts, and the
 -- events it announces.
 GRANT SELECT, INSERT, UPDATE ON lead_batches, leads TO fangpin_intake;
-GRANT INSERT ON submission_alerts TO fangpin_intake;
+GRANT SELECT, INSERT ON submission_alerts TO fangpin_intake;
 GRANT INSERT ON events TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
@@ -58,6 +58,10 @@ GRANT INSERT ON events TO fangpin_screening;
 GRANT SELECT, INSERT, UPDATE ON plans, plan_history, measures, measure_checks, household_income,
                                 quarter_summaries TO fangpin_assistance;
 GRANT SELECT ON cases, ledger_households, ledger_members TO fangpin_assistance;
+-- The plan opener locks the identified cases it opens (FOR UPDATE OF c SKIP LOCKED), and a
+-- consolidation plan locks its household (FOR UPDATE OF h): a row lock needs UPDATE on some
+-- column, here the least of them, updated_at. assistance never changes a case nor the ledger.
+GRANT UPDATE (updated_at) ON cases, ledger_households TO fangpin_assistance;
 GRANT INSERT ON events TO fangpin_assistance;
 
 -- reporting: reads everything its reports count; writes report snapshots and reopenings, the
