@@ -1,7 +1,10 @@
 /* db.c: non-blocking libpq on libuv (see db.h). Rules from libpq's docs and others' bugs:
  * PQsocket() may change between PQconnectPoll calls, so the poll handle follows the fd; on
  * readable run PQconsumeInput then PQgetResult while not busy; poll writable only while
- * PQflush returns 1; NOTIFY is lost while disconnected, so on_state(up) tells the owner to scan. */
+ * PQflush returns 1; NOTIFY is lost while disconnected, so on_state(up) tells the owner to scan.
+ * libpq ignores connect_timeout under PQconnectPoll ("the application's responsibility"), and
+ * keepalives do not see a server process that is stopped (its kernel still answers them): the
+ * watchdog timer covers both. */
 #include "db.h"
 
 #include <stdio.h>
@@ -9,6 +12,14 @@
 #include <string.h>
 
 #include "log.h"
+
+/* The defaults of fp_db_conninfo_defaults, in the order they are appended. */
+static const struct {
+    const char *keyword, *value;
+} S_CONN_DEFAULTS[] = {
+    {"keepalives", "1"},        {"keepalives_idle", "5"},       {"keepalives_interval", "2"},
+    {"keepalives_count", "3"},  {"tcp_user_timeout", "10000"},  {"connect_timeout", "5"},
+};
 
 #define S_COPY_CHUNK 65536
 
@@ -46,6 +57,10 @@ struct fp_db {
     int poll_events;
     uv_timer_t reconnect_timer;
     uv_timer_t fail_timer;
+    uv_timer_t watchdog;  /* a statement or a connection attempt the server does not answer */
+    uint64_t heard;       /* uv_now when the current statement was sent or the server last spoke */
+    int connect_timeout_ms; /* the conninfo's connect_timeout; 0 = none */
+    unsigned watchdog_drops;
     s_query_t *head, *tail;
     size_t qlen;
     s_query_t *inflight;
@@ -140,6 +155,7 @@ static void s_lost(fp_db_t *db, const char *why)
 {
     s_state_t was = db->state;
     s_set_error(db, why);
+    uv_timer_stop(&db->watchdog);
     s_drop_poll(db);
     if (db->conn) {
         PQfinish(db->conn);
@@ -162,6 +178,54 @@ static void s_lost(fp_db_t *db, const char *why)
     }
     if (db->state != S_CLOSED) s_schedule_reconnect(db);
 }
+
+/* --- the watchdog ---------------------------------------------------------------------------- */
+
+/* What the watchdog allows now, in ms: connect_timeout while connecting, statement_timeout plus
+ * the grace while a statement is out; 0 when nothing is awaited (or no limit is set). */
+static uint64_t s_watch_limit(const fp_db_t *db)
+{
+    if (db->state == S_CONNECTING) return (uint64_t)db->connect_timeout_ms;
+    if (db->inflight && db->opts.statement_timeout_ms > 0 && (db->state == S_READY || db->state == S_SETUP))
+        return (uint64_t)db->opts.statement_timeout_ms + FP_DB_WATCHDOG_GRACE_MS;
+    return 0;
+}
+
+static void s_watchdog_drop(fp_db_t *db, uint64_t limit)
+{
+    char msg[200];
+    db->watchdog_drops++;
+    if (db->state == S_CONNECTING) {
+        snprintf(msg, sizeof msg, "the server did not complete the connection within connect_timeout (%llu ms)",
+                 (unsigned long long)limit);
+        if (!db->ever_up || db->reconnects % 16 == 0) fp_log_warn("database connect failed", "error", msg);
+    } else {
+        snprintf(msg, sizeof msg,
+                 "the server did not answer a statement within statement_timeout + %d ms (%llu ms): dropped",
+                 FP_DB_WATCHDOG_GRACE_MS, (unsigned long long)limit);
+    }
+    s_lost(db, msg);
+}
+
+static void s_on_watchdog(uv_timer_t *t)
+{
+    fp_db_t *db = t->data;
+    uint64_t limit = s_watch_limit(db);
+    uint64_t waited = uv_now(db->loop) - db->heard;
+    if (limit == 0) return;
+    if (waited < limit) uv_timer_start(&db->watchdog, s_on_watchdog, limit - waited, 0);
+    else s_watchdog_drop(db, limit);
+}
+
+/* Starts the watchdog's count again: a statement was sent, or a connection attempt began. */
+static void s_watch_start(fp_db_t *db)
+{
+    db->heard = uv_now(db->loop);
+    uint64_t limit = s_watch_limit(db);
+    if (limit && !uv_is_active((uv_handle_t *)&db->watchdog)) uv_timer_start(&db->watchdog, s_on_watchdog, limit, 0);
+}
+
+/* --- the queue ------------------------------------------------------------------------------ */
 
 static void s_enqueue(fp_db_t *db, s_query_t *q, int front)
 {
@@ -328,6 +392,7 @@ static void s_pump(fp_db_t *db)
         s_lost(db, PQerrorMessage(db->conn));
         return;
     }
+    s_watch_start(db);
     s_update_poll(db);
 }
 
@@ -360,6 +425,15 @@ void fp_db_log_notices(PGconn *conn)
     if (conn) PQsetNoticeReceiver(conn, s_notice, NULL);
 }
 
+static char *s_session_sql(const fp_db_t *db)
+{
+    fp_buf_t b = {0};
+    fp_buf_puts(&b, "SET application_name = 'fangpin'");
+    int ms = db->opts.statement_timeout_ms;
+    if (ms > 0) fp_buf_printf(&b, "; SET statement_timeout = %d; SET idle_in_transaction_session_timeout = %d", ms, ms);
+    return b.data;
+}
+
 static void s_on_connected(fp_db_t *db)
 {
     PQsetnonblocking(db->conn, 1);
@@ -386,10 +460,10 @@ static void s_on_connected(fp_db_t *db)
         s_enqueue(db, q, 1);
         db->setup_pending++;
     }
-    /* A no-op marks the end of setup even when there is nothing to prepare. */
+    /* The session's settings; they also mark the end of setup when there is nothing to prepare. */
     s_query_t *q = fp_new(s_query_t);
     q->kind = Q_QUERY;
-    q->sql = fp_strdup("SET application_name = 'fangpin'");
+    q->sql = s_session_sql(db);
     s_query_t **pp = &db->head; /* goes right after the setup items */
     for (int i = 0; i < db->setup_pending && *pp; i++) pp = &(*pp)->next;
     q->next = *pp;
@@ -429,6 +503,7 @@ static void s_on_poll(uv_poll_t *h, int status, int events)
         s_lost(db, uv_strerror(status));
         return;
     }
+    db->heard = uv_now(db->loop); /* the server takes data or sends some: it is alive */
     if (events & UV_WRITABLE) {
         s_query_t *q = db->inflight;
         if (q && q->kind == Q_COPY && db->copy_started && !q->copy_ended) {
@@ -465,21 +540,67 @@ static void s_connect(fp_db_t *db)
         return;
     }
     fp_db_log_notices(db->conn);
+    s_watch_start(db);
     s_watch(db, UV_WRITABLE);
+}
+
+static const char *s_conn_default(const PQconninfoOption *o)
+{
+    if (o->envvar && getenv(o->envvar)) return NULL; /* the environment sets it: libpq reads it */
+    for (size_t i = 0; i < sizeof S_CONN_DEFAULTS / sizeof S_CONN_DEFAULTS[0]; i++)
+        if (strcmp(o->keyword, S_CONN_DEFAULTS[i].keyword) == 0) return S_CONN_DEFAULTS[i].value;
+    return NULL;
+}
+
+/* keyword='value', a backslash or quote in value escaped, as libpq's conninfo syntax wants. */
+static void s_conn_append(fp_buf_t *b, const char *keyword, const char *value)
+{
+    fp_buf_printf(b, "%s%s='", b->len ? " " : "", keyword);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\\' || *p == '\'') fp_buf_append(b, "\\", 1);
+        fp_buf_append(b, p, 1);
+    }
+    fp_buf_append(b, "'", 1);
+}
+
+char *fp_db_conninfo_defaults(const char *conninfo)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    if (!opts) {
+        PQfreemem(err);
+        return NULL;
+    }
+    fp_buf_t b = {0};
+    for (const PQconninfoOption *o = opts; o->keyword; o++) {
+        const char *v = o->val ? o->val : s_conn_default(o);
+        if (v) s_conn_append(&b, o->keyword, v);
+    }
+    PQconninfoFree(opts);
+    return b.data ? b.data : fp_strdup("");
+}
+
+/* connect_timeout in ms as libpq reads it (in conninfo or PGCONNECT_TIMEOUT; 1 means 2 s). */
+static int s_connect_timeout_ms(const char *conninfo)
+{
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    const char *v = NULL;
+    for (const PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0) v = o->val ? o->val : o->envvar ? getenv(o->envvar) : NULL;
+    int s = v ? atoi(v) : 0;
+    PQconninfoFree(opts);
+    if (s <= 0) return 0;
+    return (s < 2 ? 2 : s) * 1000;
 }
 
 fp_err_t fp_db_new(uv_loop_t *loop, const char *conninfo, const fp_db_opts_t *opts, fp_db_t **out)
 {
-    char *err = NULL;
-    PQconninfoOption *o = PQconninfoParse(conninfo, &err);
-    if (!o) {
-        PQfreemem(err);
-        return FP_ECONFIG;
-    }
-    PQconninfoFree(o);
+    char *merged = fp_db_conninfo_defaults(conninfo);
+    if (!merged) return FP_ECONFIG;
     fp_db_t *db = fp_new(fp_db_t);
     db->loop = loop;
-    db->conninfo = fp_strdup(conninfo);
+    db->conninfo = merged;
+    db->connect_timeout_ms = s_connect_timeout_ms(merged);
     if (opts) db->opts = *opts;
     if (db->opts.backoff_min_ms <= 0) db->opts.backoff_min_ms = 100;
     if (db->opts.backoff_max_ms < db->opts.backoff_min_ms) db->opts.backoff_max_ms = 5000;
@@ -487,7 +608,8 @@ fp_err_t fp_db_new(uv_loop_t *loop, const char *conninfo, const fp_db_opts_t *op
     db->poll_fd = -1;
     uv_timer_init(loop, &db->reconnect_timer);
     uv_timer_init(loop, &db->fail_timer);
-    db->reconnect_timer.data = db->fail_timer.data = db;
+    uv_timer_init(loop, &db->watchdog);
+    db->reconnect_timer.data = db->fail_timer.data = db->watchdog.data = db;
     db->state = S_DOWN;
     s_connect(db);
     *out = db;
@@ -514,7 +636,7 @@ void fp_db_destroy(fp_db_t **p)
         s_complete(db, q, NULL);
     }
     s_fail_queue(db);
-    db->pending_closes += 2; /* the two timers */
+    db->pending_closes += 3; /* the three timers */
     s_drop_poll(db);
     if (db->conn) PQfinish(db->conn);
     db->conn = NULL;
@@ -528,6 +650,7 @@ void fp_db_destroy(fp_db_t **p)
     free(db->conninfo);
     uv_close((uv_handle_t *)&db->reconnect_timer, s_on_timer_close);
     uv_close((uv_handle_t *)&db->fail_timer, s_on_timer_close);
+    uv_close((uv_handle_t *)&db->watchdog, s_on_timer_close);
 }
 
 void fp_db_prepare(fp_db_t *db, const char *name, const char *sql, int nparams)
@@ -616,6 +739,7 @@ void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp
 
 bool fp_db_is_up(const fp_db_t *db) { return db && db->state == S_READY; }
 unsigned fp_db_reconnects(const fp_db_t *db) { return db->reconnects; }
+unsigned fp_db_watchdog_drops(const fp_db_t *db) { return db->watchdog_drops; }
 size_t fp_db_queue_len(const fp_db_t *db) { return db->qlen + (db->inflight ? 1 : 0); }
 const char *fp_db_last_error(const fp_db_t *db) { return db->last_error; }
 const char *fp_db_conninfo(const fp_db_t *db) { return db->conninfo; }

@@ -2,7 +2,14 @@
  * (one in flight), prepared statements re-prepared on every (re)connection, LISTEN channels
  * re-issued on reconnect, COPY FROM STDIN for batched writes, and reconnection with
  * exponential backoff when the server goes away. Queued work fails fast (callback with a NULL
- * result) while the database is down: callers answer UNAVAILABLE rather than hang. */
+ * result) while the database is down: callers answer UNAVAILABLE rather than hang.
+ *
+ * A server that stops answering (stopped, hung, its host gone) is a lost connection too: the
+ * conninfo gets TCP keepalives, tcp_user_timeout and connect_timeout unless it sets them
+ * (fp_db_conninfo_defaults), every session gets statement_timeout and
+ * idle_in_transaction_session_timeout, and a watchdog drops the connection when a statement
+ * has heard nothing from the server for statement_timeout + FP_DB_WATCHDOG_GRACE_MS, or a
+ * connection attempt has not finished within connect_timeout. */
 #ifndef FP_DB_H
 #define FP_DB_H
 #include <libpq-fe.h>
@@ -27,10 +34,24 @@ typedef void (*fp_db_notify_fn)(fp_db_t *db, const char *channel, const char *pa
 typedef struct {
     int backoff_min_ms;   /* first reconnect delay (default 100) */
     int backoff_max_ms;   /* cap (default 5000) */
+    /* statement_timeout and idle_in_transaction_session_timeout of every session, and the
+     * watchdog's limit (plus FP_DB_WATCHDOG_GRACE_MS); 0 = none of them */
+    int statement_timeout_ms;
     fp_db_state_fn on_state;
     fp_db_notify_fn on_notify;
     void *arg;
 } fp_db_opts_t;
+
+/* How long past statement_timeout the server may stay silent on a statement before the
+ * watchdog drops the connection (a server enforces statement_timeout itself; one that is
+ * stopped cannot). */
+#define FP_DB_WATCHDOG_GRACE_MS 2000
+
+/* conninfo (keyword/value or URI) rewritten as keyword/value with the defaults for a server that
+ * stops answering: keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3
+ * tcp_user_timeout=10000 connect_timeout=5, each only where neither conninfo nor its
+ * environment variable (PGCONNECT_TIMEOUT...) sets it. Malloc'd; NULL when conninfo is invalid. */
+char *fp_db_conninfo_defaults(const char *conninfo);
 
 fp_err_t fp_db_new(uv_loop_t *loop, const char *conninfo, const fp_db_opts_t *opts, fp_db_t **out);
 /* Fails queued work, closes the connection; NULL-safe, nulls *p. */
@@ -60,7 +81,10 @@ unsigned fp_db_reconnects(const fp_db_t *db);
 size_t fp_db_queue_len(const fp_db_t *db);
 /* The last connection error (for logs and /readyz); "" when none. */
 const char *fp_db_last_error(const fp_db_t *db);
+/* The conninfo connected with (fp_db_conninfo_defaults of the one given). */
 const char *fp_db_conninfo(const fp_db_t *db);
+/* Times the watchdog dropped the connection because the server did not answer. */
+unsigned fp_db_watchdog_drops(const fp_db_t *db);
 
 /* A failed result for a log line: "SQLSTATE 23505: <primary message>", never DETAIL, HINT or
  * CONTEXT (DETAIL holds row values: a failing row's ID number, a duplicate key). Points to a

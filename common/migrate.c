@@ -2,12 +2,14 @@
  * blocking libpq connection: services call it from a libuv worker thread, never the loop. */
 #include "migrate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "log.h"
+#include "seal.h"
 
 /* An arbitrary constant that names fangpin's migration lock in pg_advisory_lock. */
 #define FP_MIGRATE_LOCK_KEY 0x66616e6770696eLL
@@ -53,6 +55,103 @@ static int s_is_applied(PGconn *conn, const char *name, fp_err_t *err, char *err
     return found;
 }
 
+/* --- 018: ID numbers still in clear are sealed before the clear columns go ------------------- */
+
+#define S_SEAL_BEFORE "018_clear_ids_dropped.sql"
+#define S_SEAL_CHUNK 5000
+
+static fp_err_t s_seal_chunk(PGconn *conn, const fp_seal_t *seal, PGresult *ids, char *errbuf, size_t errlen)
+{
+    PGresult *res = PQexec(conn, "COPY seal_map (id_number, id_hmac, id_sealed, id_masked) FROM STDIN");
+    if (PQresultStatus(res) != PGRES_COPY_IN) return s_fail(conn, res, "sealing ID numbers: COPY", errbuf, errlen);
+    PQclear(res);
+    fp_buf_t b = {0};
+    for (int r = 0; r < PQntuples(ids); r++) {
+        const char *id = PQgetvalue(ids, r, 0);
+        if (strlen(id) != FP_SEAL_ID_LEN) continue; /* char(18): always 18; never sealed short */
+        fp_buf_printf(&b, "%s\t", id);
+        fp_seal_copy_fields(seal, id, &b);
+        fp_buf_puts(&b, "\n");
+    }
+    int ok = b.len == 0 || PQputCopyData(conn, b.data, (int)b.len) == 1;
+    fp_buf_free(&b);
+    if (PQputCopyEnd(conn, ok ? NULL : "sending failed") != 1) ok = 0;
+    res = PQgetResult(conn);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_fail(conn, res, "sealing ID numbers", errbuf, errlen);
+    PQclear(res);
+    while ((res = PQgetResult(conn))) PQclear(res);
+    return ok ? FP_OK : s_fail(conn, NULL, "sealing ID numbers", errbuf, errlen);
+}
+
+/* Runs inside 018's transaction, before its SQL: every distinct clear number of leads,
+ * ledger_members and ledger_events is sealed once into a temporary map, which then fills the
+ * three tables. Needs the key only when there is something to seal. */
+static fp_err_t s_seal_clear_ids(PGconn *conn, const fp_seal_t *seal, char *errbuf, size_t errlen)
+{
+    fp_err_t err = s_exec(conn,
+                          "CREATE TEMP TABLE seal_map (id_number char(18) PRIMARY KEY, id_hmac bytea NOT NULL,"
+                          " id_sealed bytea NOT NULL, id_masked text NOT NULL) ON COMMIT DROP;"
+                          "DECLARE seal_ids NO SCROLL CURSOR FOR"
+                          " SELECT id_number FROM leads WHERE id_number IS NOT NULL AND id_hmac IS NULL"
+                          " UNION SELECT id_number FROM ledger_members WHERE id_hmac IS NULL"
+                          " UNION SELECT id_number FROM ledger_events WHERE id_hmac IS NULL",
+                          "finding ID numbers in clear", errbuf, errlen);
+    long total = 0;
+    char fetch[64];
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM seal_ids", S_SEAL_CHUNK);
+    while (err == FP_OK) {
+        PGresult *ids = PQexec(conn, fetch);
+        if (PQresultStatus(ids) != PGRES_TUPLES_OK) return s_fail(conn, ids, "finding ID numbers in clear", errbuf, errlen);
+        int n = PQntuples(ids);
+        if (n > 0 && !seal) {
+            PQclear(ids);
+            snprintf(errbuf, errlen,
+                     "ID numbers are stored in clear; sealing them needs the county's data key: run fangpinctl "
+                     "migrate with FANGPIN_DATA_KEY (or FANGPIN_KEYS_DIR) naming it, or start intake, which has it");
+            return FP_ECONFIG;
+        }
+        if (n > 0) err = s_seal_chunk(conn, seal, ids, errbuf, errlen);
+        PQclear(ids);
+        total += n;
+        if (n < S_SEAL_CHUNK) break;
+    }
+    if (err == FP_OK)
+        err = s_exec(conn,
+                     "CLOSE seal_ids;"
+                     "UPDATE leads l SET id_hmac = m.id_hmac, id_sealed = m.id_sealed, id_masked = m.id_masked"
+                     "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number;"
+                     "UPDATE ledger_members l SET id_hmac = m.id_hmac, id_sealed = m.id_sealed, id_masked = m.id_masked"
+                     "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number;"
+                     "UPDATE ledger_events l SET id_hmac = m.id_hmac"
+                     "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number",
+                     "sealing ID numbers", errbuf, errlen);
+    if (err == FP_OK && seal) err = fp_migrate_check_data_key(conn, seal, errbuf, errlen);
+    if (err == FP_OK && total > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", total);
+        fp_log_info("ID numbers sealed", "distinct_numbers", n);
+    }
+    return err;
+}
+
+fp_err_t fp_migrate_check_data_key(PGconn *conn, const fp_seal_t *seal, char *errbuf, size_t errlen)
+{
+    char check[FP_SEAL_CHECK_HEX];
+    fp_seal_check_value(seal, check);
+    const char *params[1] = {check};
+    PGresult *res = PQexecParams(conn, "SELECT fp_data_key_matches($1), (SELECT check_value FROM data_key)", 1,
+                                 NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "checking the data key", errbuf, errlen);
+    bool match = !strcmp(PQgetvalue(res, 0, 0), "t");
+    if (!match)
+        snprintf(errbuf, errlen,
+                 "the data key (check value %s) is not this database's (check value %s): give the key file "
+                 "this county's ID numbers were sealed with (FANGPIN_DATA_KEY)",
+                 check, PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return match ? FP_OK : FP_ECONFIG;
+}
+
 /* The grants, as one transaction: the roles end with exactly what grants.sql says. */
 static fp_err_t s_apply_grants(PGconn *conn, char *errbuf, size_t errlen)
 {
@@ -63,7 +162,7 @@ static fp_err_t s_apply_grants(PGconn *conn, char *errbuf, size_t errlen)
     return err;
 }
 
-fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t errlen)
+fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, char *errbuf, size_t errlen)
 {
     fp_err_t err = FP_OK;
     int count = 0;
@@ -83,7 +182,8 @@ fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t er
         int done = s_is_applied(conn, fp_migrations[i].name, &err, errbuf, errlen);
         if (done != 0) continue; /* applied already, or err is set */
         if ((err = s_exec(conn, "BEGIN", "BEGIN", errbuf, errlen)) != FP_OK) break;
-        err = s_exec(conn, fp_migrations[i].sql, fp_migrations[i].name, errbuf, errlen);
+        if (!strcmp(fp_migrations[i].name, S_SEAL_BEFORE)) err = s_seal_clear_ids(conn, seal, errbuf, errlen);
+        if (err == FP_OK) err = s_exec(conn, fp_migrations[i].sql, fp_migrations[i].name, errbuf, errlen);
         if (err == FP_OK) {
             const char *params[1] = {fp_migrations[i].name};
             PGresult *res = PQexecParams(conn, "INSERT INTO schema_migrations (name) VALUES ($1)", 1,

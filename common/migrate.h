@@ -8,6 +8,8 @@
 
 #include "err.h"
 
+struct fp_seal;
+
 typedef struct {
     const char *name; /* file name, e.g. "001_foundation.sql" */
     const char *sql;
@@ -21,8 +23,15 @@ extern const char fp_grants_sql[];
 
 /* Applies what is missing over a blocking connection, then the grants (every time, in their own
  * transaction under the same lock). *applied gets how many were applied now
- * (may be NULL). On failure writes a message to errbuf and returns FP_EDB or FP_EDBDOWN. */
-fp_err_t fp_migrate_blocking(PGconn *conn, int *applied, char *errbuf, size_t errlen);
+ * (may be NULL). seal (may be NULL) is the county's data key: needed only when ID numbers stored
+ * in clear by an older version are to be sealed (018), and then checked against the database's.
+ * On failure writes a message to errbuf and returns FP_EDB, FP_EDBDOWN or FP_ECONFIG (no key, or
+ * another county's). */
+fp_err_t fp_migrate_blocking(PGconn *conn, const struct fp_seal *seal, int *applied, char *errbuf, size_t errlen);
+
+/* Checks the data key against the one the database knows (recording it if there is none yet):
+ * FP_OK, or FP_ECONFIG with the two check values in errbuf. */
+fp_err_t fp_migrate_check_data_key(PGconn *conn, const struct fp_seal *seal, char *errbuf, size_t errlen);
 
 /* The number of embedded migrations; the schema is ready when schema_migrations holds them all. */
 int fp_migrations_count(void);

@@ -17,13 +17,14 @@
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "seal.h"
 #include "pbdecode.h"
 #include "privdrop.h"
 #include "zsock.h"
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
        S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_MAXINFLIGHT,
-       S_CFG_COMMON_N };
+       S_CFG_STMT_TIMEOUT, S_CFG_DATAKEY, S_CFG_COMMON_N };
 
 /* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
 typedef struct s_bind {
@@ -45,6 +46,7 @@ struct fp_service {
     fp_http_t *http;
     fp_metrics_t *metrics;
     fp_cert_t cert;
+    fp_seal_t *seal;
     uv_signal_t sigterm, sigint;
     uv_timer_t tick;      /* periodic: key refresh, metrics gauges, shutdown grace */
     uv_timer_t migrate_retry;
@@ -65,9 +67,9 @@ struct fp_service {
     size_t max_request;
     fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys, *g_queue;
     fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames, *c_paused;
-    fp_counter_t *c_zap_not_ready;
+    fp_counter_t *c_zap_not_ready, *c_unanswered;
     unsigned long zap_denied_seen, zap_allowed_seen, zap_not_ready_seen;
-    unsigned reconnects_seen;
+    unsigned reconnects_seen, unanswered_seen;
 };
 
 struct fp_request {
@@ -96,6 +98,7 @@ uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
 fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
 fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
 const struct fp_cert *fp_service_cert(const fp_service_t *svc) { return &svc->cert; }
+const struct fp_seal *fp_service_seal(const fp_service_t *svc) { return svc->seal; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
 const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_id)
 {
@@ -294,9 +297,10 @@ static void s_migrate_work(uv_work_t *w)
         j->not_owner = true;
     }
     if (j->apply)
-        j->err = fp_migrate_blocking(c, &j->applied, j->errbuf, sizeof j->errbuf);
+        j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
     else
         j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
+    if (j->err == FP_OK && j->svc->seal) j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
     PQfinish(c);
 }
 
@@ -342,7 +346,7 @@ static void s_start_migration(fp_service_t *svc)
     s_migrate_job_t *j = fp_new(s_migrate_job_t);
     j->svc = svc;
     j->work.data = j;
-    j->conninfo = fp_strdup(svc->cfg[S_CFG_PG].str);
+    j->conninfo = fp_db_conninfo_defaults(svc->cfg[S_CFG_PG].str); /* valid: fp_db_new took it */
     j->apply = svc->cfg[S_CFG_MIGRATE].num != 0;
     uv_queue_work(svc->loop, &j->work, s_migrate_work, s_migrate_done);
 }
@@ -451,6 +455,9 @@ static void s_update_gauges(fp_service_t *svc)
     unsigned r = fp_db_reconnects(svc->db);
     fp_counter_add(svc->c_reconnects_seen, r - svc->reconnects_seen);
     svc->reconnects_seen = r;
+    unsigned u = fp_db_watchdog_drops(svc->db);
+    fp_counter_add(svc->c_unanswered, u - svc->unanswered_seen);
+    svc->unanswered_seen = u;
     unsigned long d = fp_auth_denied(svc->auth), a = fp_auth_allowed(svc->auth);
     fp_counter_add(svc->c_zap_denied, d - svc->zap_denied_seen);
     fp_counter_add(svc->c_zap_allowed, a - svc->zap_allowed_seen);
@@ -588,11 +595,28 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
                               "ZeroMQ send/receive high-water marks (messages)", 0, 0, 0};
     t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS", FP_CFG_STR, "fangpin", 0, 0,
                                 "started as root: the unprivileged user to run as, once the certificate is read", 0, 0, 0};
+    t[S_CFG_STMT_TIMEOUT] = (fp_cfg_t){"FANGPIN_DB_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "10000", 100, 86400000,
+                                       "statement_timeout and idle_in_transaction_session_timeout of the service's"
+                                       " database sessions; a statement unanswered 2000 ms longer drops the"
+                                       " connection (a server that stopped answering)", 0, 0, 0};
     t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT", FP_CFG_INT, "64", 1, 100000,
                                       "requests in flight at most; above it the ROUTER stops reading, so that"
                                       " ZeroMQ's high-water mark pushes back on senders", 0, 0, 0};
+    t[S_CFG_DATAKEY] = (fp_cfg_t){"FANGPIN_DATA_KEY", FP_CFG_STR, "", 0, 0,
+                                  "the county's data key file (ID numbers at rest; intake only); empty:"
+                                  " FANGPIN_KEYS_DIR/data.key", 0, 0, 0};
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
+}
+
+static int s_load_data_key(fp_service_t *svc)
+{
+    char path[4096], err[4200];
+    if (svc->cfg[S_CFG_DATAKEY].str[0]) snprintf(path, sizeof path, "%s", svc->cfg[S_CFG_DATAKEY].str);
+    else snprintf(path, sizeof path, "%s/data.key", svc->cfg[S_CFG_KEYS].str);
+    if (fp_seal_load(path, &svc->seal, err, sizeof err) == FP_OK) return 0;
+    fp_log_error("cannot read the county's data key (fangpinctl keys make writes one; back it up)", "error", err);
+    return 1;
 }
 
 static int s_setup(fp_service_t *svc)
@@ -606,11 +630,13 @@ static int s_setup(fp_service_t *svc)
                      "error", e != FP_OK ? fp_strerror(e) : "no secret-key in file");
         return 1;
     }
+    if (def->data_key && s_load_data_key(svc) != 0) return 1;
     /* the secret certificate may be readable by root only: read it, then give up root before
      * anything listens or connects */
     if (fp_privdrop(svc->cfg[S_CFG_RUNAS].str) != 0) return 1;
 
     fp_db_opts_t dbo = {.backoff_min_ms = 100, .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
+                        .statement_timeout_ms = (int)svc->cfg[S_CFG_STMT_TIMEOUT].num,
                         .on_state = s_on_db_state, .on_notify = s_on_db_notify, .arg = svc};
     if (fp_db_new(svc->loop, svc->cfg[S_CFG_PG].str, &dbo, &svc->db) != FP_OK) {
         fp_log_error("FANGPIN_PG is not a valid connection string");
@@ -660,6 +686,10 @@ static int s_setup(fp_service_t *svc)
     svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
     svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
                                               "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
+    svc->c_unanswered = fp_metrics_counter(svc->metrics, "fangpin_db_unanswered_total",
+                                           "Times the service's database connection was dropped because the server did"
+                                           " not answer (a statement past FANGPIN_DB_STATEMENT_TIMEOUT_MS + 2000 ms, or"
+                                           " a connection attempt past connect_timeout).", labels);
     svc->c_paused = fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
                                        "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
 
@@ -712,6 +742,7 @@ int fp_service_main(const fp_service_def_t *def, int argc, char **argv)
     uv_loop_close(svc->loop);
     free(svc->loop);
     fp_metrics_destroy(&svc->metrics);
+    fp_seal_free(&svc->seal);
     free(svc->cfg);
     free(svc);
     if (exit_code == 0) fp_log_info("stopped");

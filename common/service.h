@@ -30,6 +30,7 @@ typedef struct {
     const char *http_env;         /* FANGPIN_INTAKE_HTTP */
     const char *http_default;     /* 0.0.0.0:8101 */
     const char *max_request_default; /* FANGPIN_MAX_REQUEST_BYTES's default for this service (NULL: 1 MiB) */
+    bool data_key;                /* needs the county's data key (FANGPIN_DATA_KEY; common/seal.h) */
     /* One request frame (already size-checked) from an authenticated caller. The handler
      * answers exactly once, now or later, with fp_request_reply or fp_request_error. */
     void (*on_request)(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg);
@@ -58,6 +59,8 @@ fp_metrics_t *fp_service_metrics(fp_service_t *svc);
 /* The service's own certificate, read at start before root is given up (privdrop.h): every
  * CURVE server socket of the service uses it rather than reading the file again. */
 const struct fp_cert *fp_service_cert(const fp_service_t *svc);
+/* The county's data key, for a service whose def asks for it (else NULL). */
+const struct fp_seal *fp_service_seal(const fp_service_t *svc);
 void *fp_service_zctx(fp_service_t *svc);
 /* The registered principal of a ZAP user id (zmq_msg_gets(msg, "User-Id") on any of the
  * service's CURVE sockets: the connection's public key, Z85), or NULL when that key is revoked

@@ -18,6 +18,7 @@
 #include "fangpin/v1/intake.pb-c.h"
 #include "idcard.h"
 #include "mem.h"
+#include "seal.h"
 
 static double s_now(void)
 {
@@ -184,16 +185,25 @@ int main(int argc, char **argv)
     /* --- the yardstick: COPY of the same rows into the same table --------------------------- */
     PGconn *c = PQconnectdb(pg);
     if (PQstatus(c) != CONNECTION_OK) { fprintf(stderr, "%s", PQerrorMessage(c)); return 1; }
+    /* the rows as the table stores them: the ID number sealed, matched and masked with the
+     * county's data key (FANGPIN_KEYS_DIR/data.key), made before the clock starts */
+    char keypath[4096], kerr[4200];
+    fp_seal_default_path(keypath, sizeof keypath);
+    fp_seal_t *seal = NULL;
+    if (fp_seal_load(keypath, &seal, kerr, sizeof kerr) != FP_OK) { fprintf(stderr, "%s\n", kerr); return 1; }
     fp_buf_t b = {0};
     for (long i = 0; i < nleads; i++) {
         s_row_t *r = &rows[i];
-        fp_buf_printf(&b, "%.6s\t%s\tbench:copy\tyibao\t%s-copy\t%ld\t%ld\t2026-10\tyibao.high_cost\t%s\t王某某\t%s\t%lld\t"
-                          "住院自付费用较高\n",
-                      r->village, r->village, run, i, i + 2, r->id, r->date, (long long)r->amount);
+        fp_buf_printf(&b, "%.6s\t%s\tbench:copy\tyibao\t%s-copy\t%ld\t%ld\t2026-10\tyibao.high_cost\t", r->village,
+                      r->village, run, i, i + 2);
+        fp_seal_copy_fields(seal, r->id, &b);
+        fp_buf_printf(&b, "\t王某某\t%s\t%lld\t住院自付费用较高\n", r->date, (long long)r->amount);
     }
+    fp_seal_free(&seal);
     double t1 = s_now();
     PGresult *res = PQexec(c, "COPY leads (county_code, village_code, sender, department_code, batch_id, line_no,"
-                              " line_ref, period, kind, id_number, name, occurred_on, amount_fen, detail) FROM STDIN");
+                              " line_ref, period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen,"
+                              " detail) FROM STDIN");
     int ok = PQresultStatus(res) == PGRES_COPY_IN;
     PQclear(res);
     for (size_t off = 0; ok && off < b.len; off += 1 << 20) {

@@ -43,6 +43,9 @@ GRANT SELECT ON schema_migrations, curve_keys, principals, regions, policy_param
 GRANT SELECT, INSERT, UPDATE ON lead_batches, leads TO fangpin_intake;
 GRANT SELECT, INSERT ON submission_alerts TO fangpin_intake;
 GRANT INSERT ON events TO fangpin_intake;
+-- intake holds the data key: the first key presented becomes the database's
+-- (fp_data_key_matches, migration 017); it may record one, never change it.
+GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).

@@ -89,7 +89,6 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
     uint32_t limit = q->msg->list_outcomes->limit;
     Fangpin__V1__LeadOutcome *rows = fp_calloc((size_t)(n ? n : 1), sizeof *rows);
     Fangpin__V1__LeadOutcome **ptrs = fp_calloc((size_t)(n ? n : 1), sizeof *ptrs);
-    char(*masked)[24] = fp_calloc((size_t)(n ? n : 1), sizeof *masked);
     for (int r = 0; r < n; r++) {
         Fangpin__V1__LeadOutcome *o = &rows[r];
         fangpin__v1__lead_outcome__init(o);
@@ -99,8 +98,7 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
         o->kind = PQgetvalue(res, r, 3);
         o->village_code = PQgetvalue(res, r, 4);
         o->occurred_on = PQgetvalue(res, r, 5);
-        fp_idcard_mask(PQgetvalue(res, r, 6), masked[r], sizeof masked[r]);
-        o->id_number_masked = masked[r];
+        o->id_number_masked = PQgetvalue(res, r, 6);
         o->status = s_status_of(PQgetvalue(res, r, 7));
         o->reason = PQgetvalue(res, r, 8);
         o->updated_at_ms = s_i64(res, r, 9);
@@ -117,7 +115,6 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
     s_q_reply(q, &out);
     free(rows);
     free(ptrs);
-    free(masked);
 }
 
 void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
@@ -139,7 +136,7 @@ void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRe
     /* A department sees every lead of its department in its county, whichever of its keys sent
      * it; an actor or the gateway sees what it sent itself. */
     fp_db_query(fp_service_db(in->svc), 0,
-                "SELECT id, batch_id, line_ref, kind, village_code, to_char(occurred_on, 'YYYY-MM-DD'), id_number,"
+                "SELECT id, batch_id, line_ref, kind, village_code, to_char(occurred_on, 'YYYY-MM-DD'), id_masked,"
                 " status, status_reason, (extract(epoch FROM status_at) * 1000)::bigint, period FROM leads"
                 " WHERE county_code = $1 AND (CASE WHEN $2 <> '' THEN department_code = $2 ELSE sender = $3 END)"
                 " AND ($4 = '' OR period = $4) AND ($5 = '' OR status = $5) AND id > $6::bigint"

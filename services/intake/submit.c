@@ -13,6 +13,7 @@
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
+#include "seal.h"
 
 typedef struct {
     Fangpin__V1__Code code;
@@ -223,6 +224,14 @@ static void s_abort(s_job_t *j, PGresult *res, const char *what)
     if (!res) return s_unavailable(j);
     fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
     fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && !strcmp(state, "FPK01")) { /* the key was rotated (fangpinctl keys rotate-data-key) */
+        s_refuse(j, FANGPIN__V1__CODE__UNAVAILABLE, "data_key.changed",
+                 "the county's data key was changed: intake must be restarted with the new key; nothing was "
+                 "stored, retry with the same batch id",
+                 "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试");
+        return;
+    }
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
 }
 
@@ -277,8 +286,10 @@ static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COPY");
-    const char *p[6] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept};
-    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6)", 6, p, s_on_apply, j);
+    char check[FP_SEAL_CHECK_HEX];
+    fp_seal_check_value(fp_service_seal(j->in->svc), check);
+    const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p, s_on_apply, j);
 }
 
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
@@ -287,8 +298,8 @@ static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
     fp_db_copy(db, FP_DB_FRONT,
-               "COPY intake_stage (idx, line_ref, reason, id_number, name, village_code, kind, occurred_on,"
-               " amount_fen, detail) FROM STDIN",
+               "COPY intake_stage (idx, line_ref, reason, id_hmac, id_sealed, id_masked, name, village_code, kind,"
+               " occurred_on, amount_fen, detail) FROM STDIN",
                &j->copy, s_on_copied, j);
 }
 
@@ -299,6 +310,7 @@ static void s_start_new(s_job_t *j)
     const fp_principal_t *p = fp_request_principal(j->req);
     intake_sender_t sender = {p->kind, p->department, p->region};
     int32_t today = intake_today(in);
+    const fp_seal_t *seal = fp_service_seal(in->svc);
     fp_buf_t *data = &j->copy;
     fp_buf_reserve(data, sl->n_leads * 160);
     for (size_t i = 0; i < sl->n_leads; i++) {
@@ -315,12 +327,14 @@ static void s_start_new(s_job_t *j)
         fp_buf_puts(data, "\t");
         fp_db_copy_field(data, why ? why : "");
         if (why) {
-            fp_buf_puts(data, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n");
+            fp_buf_puts(data, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n");
             continue;
         }
         char date[11];
         fp_date_format(ok.occurred_days, date);
-        fp_buf_printf(data, "\t%s\t", ok.id_number);
+        fp_buf_puts(data, "\t");
+        fp_seal_copy_fields(seal, ok.id_number, data);
+        fp_buf_puts(data, "\t");
         fp_db_copy_field(data, l->name);
         fp_buf_printf(data, "\t%s\t%s\t%s\t", ok.village, ok.kind->code, date);
         if (l->has_amount) fp_buf_printf(data, "%lld", (long long)l->amount_fen);
@@ -333,7 +347,8 @@ static void s_start_new(s_job_t *j)
                 "BEGIN;"
                 "CREATE TEMP TABLE IF NOT EXISTS intake_stage ("
                 " idx integer PRIMARY KEY, line_ref text NOT NULL, reason text NOT NULL,"
-                " id_number char(18), name text, village_code varchar(12) COLLATE \"C\", kind text,"
+                " id_hmac bytea, id_sealed bytea, id_masked text, name text,"
+                " village_code varchar(12) COLLATE \"C\", kind text,"
                 " occurred_on date, amount_fen bigint, detail text,"
                 " first_idx integer, lead_id bigint, duplicate_of bigint) ON COMMIT DELETE ROWS;"
                 "TRUNCATE intake_stage",

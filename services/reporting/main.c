@@ -110,6 +110,9 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_WORK_DB_CONNECTIONS", FP_CFG_INT, "2", 0, 16,
          "database connections for reports and the deadline scan, apart from Replay's and the relay's; 0 = share Replay's",
          0, 0, 0},
+        {"FANGPIN_REPORTING_WORK_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "600000", 100, 86400000,
+         "statement_timeout of the work connections (reports, deadline scan); a statement unanswered 2000 ms longer"
+         " drops the connection", 0, 0, 0},
         {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
         {0},
     };

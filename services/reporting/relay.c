@@ -522,6 +522,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
 
     fp_db_opts_t o = {.backoff_min_ms = 100,
                       .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                      .statement_timeout_ms = (int)fp_service_int(svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
                       .on_state = s_on_db_state,
                       .on_notify = s_on_notify,
                       .arg = r};

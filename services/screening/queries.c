@@ -163,7 +163,6 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     screen_summary_fill(res, 0, 2, &summary, &rb);
     Fangpin__V1__CaseLead *leads = fp_calloc(m, sizeof *leads);
     Fangpin__V1__CaseLead **lp = fp_calloc(m, sizeof *lp);
-    char(*masked)[24] = fp_calloc(m, sizeof *masked);
     Fangpin__V1__CaseHistoryEntry *hist = fp_calloc(m, sizeof *hist);
     Fangpin__V1__CaseHistoryEntry **hp = fp_calloc(m, sizeof *hp);
     Fangpin__V1__FiredRule *rules = fp_calloc(m, sizeof *rules);
@@ -182,8 +181,7 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
             fangpin__v1__case_lead__init(l);
             l->lead_id = s_i64(C(0));
             l->kind = C(1);
-            fp_idcard_mask(C(2), masked[detail.n_leads], sizeof masked[0]);
-            l->id_number_masked = masked[detail.n_leads];
+            l->id_number_masked = C(2); /* stored masked (018_clear_ids_dropped.sql) */
             l->occurred_on = C(3);
             l->has_amount = C(4)[0] != '\0';
             l->amount_fen = s_i64(C(4));
@@ -220,7 +218,6 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     s_q_reply(q, &out);
     free(leads);
     free(lp);
-    free(masked);
     free(hist);
     free(hp);
     free(rules);
@@ -242,7 +239,7 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screeni
                 "WITH c AS (SELECT * FROM cases WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
                 " SELECT 0 AS tag, 0::bigint AS ord, " SCREEN_SUMMARY_SQL " FROM c"
                 " UNION ALL"
-                " SELECT 1, l.id, l.id::text, l.kind, l.id_number::text, to_char(l.occurred_on, 'YYYY-MM-DD'),"
+                " SELECT 1, l.id, l.id::text, l.kind, l.id_masked, to_char(l.occurred_on, 'YYYY-MM-DD'),"
                 "  coalesce(l.amount_fen::text, ''), coalesce(l.department_code, ''), l.status,"
                 "  ((extract(epoch FROM cl.merged_at) * 1000)::bigint)::text, l.village_code::text,"
                 "  '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS

@@ -1,7 +1,13 @@
 /* db_test.c: common/db.c against the test run's real PostgreSQL: prepared statements,
  * multi-statement errors, COPY batches, front-chained transactions, LISTEN/NOTIFY, the server
- * killing our connection (reconnect, statements re-prepared, channels re-listened), and work
- * failing fast while the database is unreachable. */
+ * killing our connection (reconnect, statements re-prepared, channels re-listened), work
+ * failing fast while the database is unreachable, the session timeouts, and the watchdog on a
+ * server that accepts the connection and never answers. (A server that stops answering in the
+ * middle of a statement: tests/integration/test_db_freeze.py.) */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +118,19 @@ static int setup(void **state)
     assert_int_equal(fp_db_new(&f->loop, g_conninfo, &o, &f->db), FP_OK);
     fp_db_prepare(f->db, "add", "SELECT ($1::int + $2::int)::text", 2);
     fp_db_listen(f->db, "fp_test_chan");
+    wait_up(f, 1);
+    *state = f;
+    return 0;
+}
+
+/* The same with statement_timeout_ms = 500. */
+static int setup_timeouts(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    uv_loop_init(&f->loop);
+    fp_db_opts_t o = {.backoff_min_ms = 20, .backoff_max_ms = 200, .statement_timeout_ms = 500,
+                      .on_state = on_state, .arg = &f->st};
+    assert_int_equal(fp_db_new(&f->loop, g_conninfo, &o, &f->db), FP_OK);
     wait_up(f, 1);
     *state = f;
     return 0;
@@ -286,6 +305,71 @@ static void test_unreachable_fails_fast(void **state)
     assert_int_equal(fp_db_new(&loop, "host=127.0.0.1 no_such_option=1", &o, &db), FP_ECONFIG);
 }
 
+static void test_session_timeouts(void **state)
+{
+    fx_t *f = *state;
+    res_t r;
+    sync_query(&f->loop, f->db, "SHOW statement_timeout", &r);
+    assert_string_equal(r.value, "500ms");
+    sync_query(&f->loop, f->db, "SHOW idle_in_transaction_session_timeout", &r);
+    assert_string_equal(r.value, "500ms");
+    /* the server cancels what runs too long, and says so: the watchdog leaves that alone */
+    sync_query(&f->loop, f->db, "SELECT pg_sleep(60)", &r);
+    assert_true(r.had_result);
+    assert_int_equal(r.status, PGRES_FATAL_ERROR);
+    assert_non_null(strstr(r.error, "statement timeout"));
+    sync_query(&f->loop, f->db, "SELECT 7", &r);
+    assert_string_equal(r.value, "7");
+    assert_int_equal(fp_db_watchdog_drops(f->db), 0);
+    assert_int_equal(f->st.downs, 0);
+    assert_non_null(strstr(fp_db_conninfo(f->db), "tcp_user_timeout='10000'"));
+}
+
+/* A listening socket nobody accepts from: the kernel completes the TCP handshake, and the
+ * "server" never says a word, as a stopped postmaster. */
+static int silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static void test_connect_watchdog(void **state)
+{
+    int port = 0;
+    int fd = silent_listener(&port);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char ci[128];
+    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%d dbname=x user=x connect_timeout=2", port);
+    fp_db_opts_t o = {.backoff_min_ms = 50, .backoff_max_ms = 100, .statement_timeout_ms = 500};
+    fp_db_t *db = NULL;
+    assert_int_equal(fp_db_new(&loop, ci, &o, &db), FP_OK);
+    uint64_t end = uv_now(&loop) + 20000; /* a bound for a hang, far above connect_timeout */
+    while (fp_db_watchdog_drops(db) == 0 && uv_now(&loop) < end) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        uv_sleep(5);
+        uv_update_time(&loop);
+    }
+    assert_true(fp_db_watchdog_drops(db) >= 1);
+    assert_false(fp_db_is_up(db));
+    assert_non_null(strstr(fp_db_last_error(db), "connect_timeout"));
+    res_t r = {0};
+    fp_db_query(db, 0, "SELECT 1", 0, NULL, on_res, &r); /* fails fast while down */
+    run_until(&loop, &r.done, 20000);
+    assert_true(r.done);
+    assert_false(r.had_result);
+    fp_db_destroy(&db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    close(fd);
+}
+
 int main(void)
 {
     const char *var = getenv("FANGPIN_TEST_VAR");
@@ -307,6 +391,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_kills_connection_then_reconnect, setup, teardown),
         cmocka_unit_test(test_unreachable_fails_fast),
+        cmocka_unit_test_setup_teardown(test_session_timeouts, setup_timeouts, teardown),
+        cmocka_unit_test(test_connect_watchdog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,10 +8,14 @@ a lease no other test can be given (tools/scripts/ports.py); every wait is wait_
 condition with a deadline, which on timeout names the condition and prints the last lines of
 every service this test started; files go under VAR (the build's itvar/)."""
 import atexit
+import hashlib
+import hmac
 import io
 import json
 import os
 import signal
+import struct
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,10 +133,51 @@ def county_db(name):
     return ci
 
 
+def data_key():
+    """The run's county data key (common/seal.h), one for every database of the run, made once
+    by the real `fangpinctl keys make` (a link makes it appear whole, whichever test is first)."""
+    path = os.path.join(VAR, "data.key")
+    if not os.path.exists(path):
+        d = tempfile.mkdtemp(prefix="fpdatakey-", dir=VAR)
+        subprocess.run([os.path.join(BUILD, "fangpinctl"), "keys", "make", "--dir", d, "unused"],
+                       check=True, capture_output=True)
+        try:
+            os.link(os.path.join(d, "data.key"), path)
+        except FileExistsError:
+            pass
+    return path
+
+
+def _data_subkey(n, key=None):
+    """Subkey n of the run's data key, derived as libsodium's crypto_kdf does (BLAKE2b keyed by
+    the key, salt = n little-endian, personal = the context "fpidseal"): written here from the
+    algorithm's definition, so that the tests check common/seal.c against it."""
+    with open(key or data_key()) as f:
+        master = bytes.fromhex(f.read().split()[-1])
+    return hashlib.blake2b(b"", digest_size=32, key=master, salt=struct.pack("<Q", n) + bytes(8),
+                           person=b"fpidseal" + bytes(8)).digest()
+
+
+def id_hmac(idn, key=None):
+    """What the database keeps of ID number idn to match it (id_hmac), as psql prints a bytea;
+    with the run's data key, or the key file `key`."""
+    return "\\x" + hmac.new(_data_subkey(1, key), idn.encode(), hashlib.sha256).hexdigest()
+
+
+def id_open(sealed, key=None):
+    """The ID number sealed in id_sealed (psql's \\x hex text), opened with Debian's PyNaCl."""
+    import nacl.bindings as nb
+    raw = bytes.fromhex(sealed[2:])
+    return nb.crypto_aead_xchacha20poly1305_ietf_decrypt(raw[24:], b"fangpin id number v1", raw[:24],
+                                                         _data_subkey(2, key)).decode()
+
+
 def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):
     e = dict(os.environ, FANGPIN_PG=ci)
     if env:
         e.update(env)
+    if "FANGPIN_DATA_KEY" not in e and "FANGPIN_KEYS_DIR" not in e:
+        e["FANGPIN_DATA_KEY"] = data_key()
     p = subprocess.run([os.path.join(BUILD, "fangpinctl")] + list(args), capture_output=True, text=True,
                        env=e, timeout=timeout, cwd=cwd)
     if check and p.returncode != 0:
@@ -249,6 +294,7 @@ class Keys:
     def __init__(self, ci, names=SERVICES + ("admin",)):
         self.dir = tempfile.mkdtemp(prefix="fpkeys-", dir=VAR)
         self.ci = ci
+        shutil.copy(data_key(), os.path.join(self.dir, "data.key"))  # kept by keys make
         ctl(["keys", "make", "--dir", self.dir] + list(names), ci)
 
     def make(self, *names):

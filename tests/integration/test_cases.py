@@ -231,12 +231,12 @@ class Cases(unittest.TestCase):
 
         lid = int(fp.sql(self.ci, "SELECT id FROM leads WHERE line_ref = 'g1'")[0][0])
         self.assertEqual(fp.sql(self.ci, f"SELECT coalesce(to_char(left_on, 'YYYY-MM-DD'), ''), left_reason"
-                                         f" FROM ledger_members WHERE id_number = '{A}'"),
+                                         f" FROM ledger_members WHERE id_hmac = '{fp.id_hmac(A)}'"),
                          [("2026-10-12", f"death:lead:{lid}")])
-        self.assertEqual(fp.sql(self.ci, f"SELECT left_on IS NULL FROM ledger_members WHERE id_number = '{B}'"),
+        self.assertEqual(fp.sql(self.ci, f"SELECT left_on IS NULL FROM ledger_members WHERE id_hmac = '{fp.id_hmac(B)}'"),
                          [("t",)])
         ev = fp.sql(self.ci, f"SELECT household_no, kind, to_char(event_on, 'YYYY-MM-DD'), source FROM ledger_events"
-                             f" WHERE id_number = '{A}'")
+                             f" WHERE id_hmac = '{fp.id_hmac(A)}'")
         self.assertEqual(ev, [(hh, "death", "2026-10-12", f"lead:{lid}")])
         # the household's case: the death is a shock (S11)
         rows = fp.sql(self.ci, f"SELECT c.id, c.state, c.decision FROM cases c WHERE c.household_no = '{hh}'")
@@ -262,9 +262,9 @@ class Cases(unittest.TestCase):
         # and the death reported again with another date (a new lead): merged, no second event
         self.push("gongan", "g3", [lead(**dict(death, ref="g3", date="2026-10-13"))])
         fp.wait_for(lambda: self.unscreened() == 0, 20, what="the second report screened")
-        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM ledger_events WHERE id_number = '{A}'"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM ledger_events WHERE id_hmac = '{fp.id_hmac(A)}'"), [("1",)])
         self.assertEqual(fp.sql(self.ci, f"SELECT to_char(left_on, 'YYYY-MM-DD'), left_reason FROM ledger_members"
-                                         f" WHERE id_number = '{A}'"), [("2026-10-12", f"death:lead:{lid}")])
+                                         f" WHERE id_hmac = '{fp.id_hmac(A)}'"), [("2026-10-12", f"death:lead:{lid}")])
         # ... it merges into the household's case rather than asking the village to register the person
         self.assertEqual(fp.sql(self.ci, "SELECT l.status, cl.case_id FROM leads l"
                                          " LEFT JOIN case_leads cl ON cl.lead_id = l.id WHERE l.line_ref = 'g3'"),

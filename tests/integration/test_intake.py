@@ -410,7 +410,7 @@ class IntakeCrash(unittest.TestCase):
                 self.assertGreaterEqual(replayed, len(acked))
             finally:
                 c.close()
-            rows = fp.sql(ci, "SELECT count(*), count(DISTINCT (id_number, kind, occurred_on)) FROM leads")
+            rows = fp.sql(ci, "SELECT count(*), count(DISTINCT (id_hmac, kind, occurred_on)) FROM leads")
             self.assertEqual(rows, [(str(n), str(n))])
             self.assertEqual(fp.sql(ci, "SELECT count(*) FROM events WHERE type = 'lead.accepted'"), [(str(n),)])
             self.assertEqual(fp.sql(ci, "SELECT count(*), sum(accepted) FROM lead_batches"), [("12", str(n))])

@@ -73,7 +73,7 @@ class LedgerImport(unittest.TestCase):
 
     def snapshot(self, ci):
         return (fp.sql(ci, 'SELECT household_no, updated_at, xmin FROM ledger_households ORDER BY 1'),
-                fp.sql(ci, 'SELECT id_number, updated_at, xmin FROM ledger_members ORDER BY 1'))
+                fp.sql(ci, 'SELECT id_hmac, updated_at, xmin FROM ledger_members ORDER BY 1'))
 
     def test_import_counts_and_idempotent(self):
         ci = fp.county_db('ledger_counts')
@@ -89,9 +89,14 @@ class LedgerImport(unittest.TestCase):
         c = self.col
         got = fp.sql(ci, "SELECT m.name, m.household_no, h.village_code, h.county_code, m.birth_date,"
                          " h.wage_fen, h.survey_period FROM ledger_members m JOIN ledger_households h"
-                         " USING (county_code, household_no) WHERE m.id_number = '%s'" % r[c['身份证号']])
+                         " USING (county_code, household_no) WHERE m.id_hmac = '%s'" % fp.id_hmac(r[c['身份证号']]))
         fen = int(round(float(r[c['工资性收入(元)']]) * 100))
         self.assertEqual(got, [(r[c['姓名']], r[0], r[1], r[1][:6], r[c['出生日期']], str(fen), '2026Q3')])
+        # the number itself is kept sealed: the data key opens it, and its masked form is beside it
+        sealed, masked = fp.sql(ci, "SELECT id_sealed, id_masked FROM ledger_members WHERE id_hmac = '%s'"
+                                    % fp.id_hmac(r[c['身份证号']]))[0]
+        self.assertEqual(fp.id_open(sealed), r[c['身份证号']])
+        self.assertEqual(masked, r[c['身份证号']][:4] + '*' * 10 + r[c['身份证号']][-4:])
         self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_households WHERE village_code LIKE '130822112%'"),
                          [(str(len({x[0] for x in self.rows if x[1].startswith('130822112')})),)])
         # results file: header only
@@ -118,8 +123,8 @@ class LedgerImport(unittest.TestCase):
         write_rows(gbk, self.header, self.rows, encoding='gbk')
         out = fp.ctl(['ledger', 'import', gbk], ci)
         self.assertEqual(counts(out, 'members')[1], len(self.rows))
-        names = fp.sql(ci, 'SELECT name FROM ledger_members ORDER BY id_number')
-        self.assertEqual(names, [(r[self.col['姓名']],) for r in sorted(self.rows, key=lambda r: r[6])])
+        names = fp.sql(ci, 'SELECT name FROM ledger_members ORDER BY id_hmac')
+        self.assertEqual(names, [(r[self.col['姓名']],) for r in sorted(self.rows, key=lambda r: fp.id_hmac(r[6]))])
 
     def test_bad_lines_refuse_their_household(self):
         ci = fp.county_db('ledger_bad')
@@ -199,12 +204,12 @@ class LedgerImport(unittest.TestCase):
         self.assertEqual(counts(out, 'members'), (len(rows), 1, 0, len(rows) - 1, 0))
         self.assertIn('left_on set): 1', out.stdout)
         self.assertEqual(fp.sql(ci, "SELECT household_no, left_on, left_reason FROM ledger_members"
-                                    " WHERE id_number = '%s'" % gone_id),
+                                    " WHERE id_hmac = '%s'" % fp.id_hmac(gone_id)),
                          [(gone_hh, '2026-10-01', 'not_in_census:2026Q4')])
-        self.assertEqual(fp.sql(ci, 'SELECT household_no, id_number, kind, event_on, source FROM ledger_events'
+        self.assertEqual(fp.sql(ci, 'SELECT household_no, id_hmac, kind, event_on, source FROM ledger_events'
                                     ' ORDER BY kind'),
-                         [(birth_hh, baby_id, 'birth', '2026-10-01', 'census'),
-                          (gone_hh, gone_id, 'move_out', '2026-10-01', 'census')])
+                         [(birth_hh, fp.id_hmac(baby_id), 'birth', '2026-10-01', 'census'),
+                          (gone_hh, fp.id_hmac(gone_id), 'move_out', '2026-10-01', 'census')])
         # the same census again: nothing changes, no second event
         before = self.snapshot(ci)
         again = fp.ctl(['ledger', 'import', q4], ci)

@@ -392,7 +392,7 @@ class PushDatabaseDown(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, out + err)
             self.assertIn("unavailable", err)
             self.assertIn("60 accepted", out)
-            self.assertEqual(fp.sql(self.ci, "SELECT count(*), count(DISTINCT id_number) FROM leads"), [("60", "60")])
+            self.assertEqual(fp.sql(self.ci, "SELECT count(*), count(DISTINCT id_hmac) FROM leads"), [("60", "60")])
         finally:
             svc.stop()
 

@@ -14,6 +14,15 @@
 /* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
  * user=postgres); prints a clear message and returns NULL on failure. */
 PGconn *ctl_pg_connect(void);
+struct fp_seal;
+/* The county's data key (common/seal.h) from fp_seal_default_path(): NULL when the file does
+ * not exist and !required; otherwise prints why and returns NULL (*failed set) when it cannot be
+ * used. The caller frees it with fp_seal_free. */
+struct fp_seal *ctl_data_key(bool required, bool *failed);
+/* Applies the migrations with the data key when there is one (018 needs it to seal ID numbers
+ * an older version stored in clear); prints "WHO: migrating the schema: ..." and returns -1 on
+ * failure, else 0 (*applied may be NULL). */
+int ctl_migrate(PGconn *c, const char *who, int *applied);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
 /* Sends req to the service (endpoint from endpoint_env, else endpoint_default; rpc.c) and waits
@@ -43,7 +52,8 @@ void ctl_peer_reset(ctl_peer_t *p);
 void ctl_peer_close(ctl_peer_t *p);
 
 int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
-int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|list */
+int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|revoke|list|rotate-data-key */
+int ctl_rotate_data_key(int argc, char **argv); /* keys rotate-data-key --new FILE (datakey.c) */
 int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
 int ctl_cmd_migrate(int argc, char **argv); /* migrate */
 int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */

@@ -8,6 +8,7 @@
 #include "cert.h"
 #include "ctl.h"
 #include "migrate.h"
+#include "seal.h"
 
 static const char *s_opt(int argc, char **argv, const char *name)
 {
@@ -20,6 +21,22 @@ static int s_has(int argc, char **argv, const char *name)
 {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], name)) return 1;
+    return 0;
+}
+
+/* The county's data key (common/seal.h) beside the certificates: made once, never replaced
+ * (--force included: ID numbers sealed with a lost key cannot be matched or recovered). */
+static int s_make_data_key(const char *dir)
+{
+    char path[4096], err[4200];
+    snprintf(path, sizeof path, "%s/data.key", dir);
+    fp_err_t e = fp_seal_make_keyfile(path, err, sizeof err);
+    if (e == FP_ECONFLICT) return 0;
+    if (e != FP_OK) {
+        fprintf(stderr, "fangpinctl keys make: %s\n", err);
+        return 1;
+    }
+    printf("%s  the county's data key (ID numbers at rest): back it up with the database\n", path);
     return 0;
 }
 
@@ -65,7 +82,7 @@ static int s_make(int argc, char **argv)
         fprintf(stderr, "usage: fangpinctl keys make [--dir DIR] [--force] NAME...\n");
         return 2;
     }
-    return 0;
+    return s_make_data_key(dir);
 }
 
 static int s_exec(PGconn *c, const char *sql, int n, const char *const *params)
@@ -79,11 +96,7 @@ static int s_exec(PGconn *c, const char *sql, int n, const char *const *params)
 
 static int s_ensure_schema(PGconn *c)
 {
-    char err[512];
-    if (fp_migrate_blocking(c, NULL, err, sizeof err) != FP_OK) {
-        fprintf(stderr, "fangpinctl: migration failed: %s\n", err);
-        return 0;
-    }
+    if (ctl_migrate(c, "fangpinctl", NULL) != 0) return 0;
     return 1;
 }
 
@@ -264,7 +277,8 @@ int ctl_cmd_keys(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "register")) return s_register(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "revoke")) return s_revoke(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "list")) return s_list();
-    fprintf(stderr, "usage: fangpinctl keys make|register|revoke|list ... (see fangpinctl --help)\n");
+    if (argc >= 2 && !strcmp(argv[1], "rotate-data-key")) return ctl_rotate_data_key(argc - 1, argv + 1);
+    fprintf(stderr, "usage: fangpinctl keys make|register|revoke|list|rotate-data-key ... (see fangpinctl --help)\n");
     return 2;
 }
 
@@ -272,12 +286,10 @@ int ctl_cmd_migrate(int argc, char **argv)
 {
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
-    char err[512];
     int applied = 0;
-    fp_err_t e = fp_migrate_blocking(c, &applied, err, sizeof err);
+    int e = ctl_migrate(c, "fangpinctl migrate", &applied);
     PQfinish(c);
-    if (e != FP_OK) {
-        fprintf(stderr, "fangpinctl migrate: %s\n", err);
+    if (e != 0) {
         return 1;
     }
     printf("schema ready: %d migration(s) applied now, %d in all\n", applied, fp_migrations_count());

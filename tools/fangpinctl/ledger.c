@@ -31,6 +31,7 @@
 #include "migrate.h"
 #include "money.h"
 #include "region.h"
+#include "seal.h"
 #include "textenc.h"
 
 #define S_MAX_FILE (1024L * 1024 * 1024)
@@ -184,6 +185,7 @@ typedef struct {
 
 typedef struct {
     const char *path;
+    const fp_seal_t *seal; /* the county's data key: members' ID numbers are stored sealed */
     fp_buf_t arena;
     s_line_t *lines;
     size_t nlines, lines_cap;
@@ -1038,7 +1040,7 @@ static int s_check_villages(s_im_t *im, PGconn *conn)
     "medical_reason, " p "housing_ok, " p "housing_reason, " p "water_ok, " p "water_reason, " p             \
     "survey_period)"
 #define S_M_COLS                                                                                             \
-    "county_code, id_number, household_no, name, relation, birth_date, sex, labour, health,"                \
+    "county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex, labour, health,"                \
     " disability_grade, schooling, insured"
 #define S_M_CMP(p)                                                                                           \
     "(" p "household_no, " p "name, " p "relation, " p "birth_date, " p "sex, " p "labour, " p "health, " p \
@@ -1118,7 +1120,9 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
         (*nm)++;
         char birth[11];
         fp_date_format(l->birth, birth);
-        fp_buf_printf(&b, "%s\t%s\t", h->county, l->id);
+        fp_buf_printf(&b, "%s\t", h->county);
+        fp_seal_copy_fields(im->seal, l->id, &b);
+        fp_buf_puts(&b, "\t");
         fp_db_copy_field(&b, s_str(im, h->no));
         fp_buf_puts(&b, "\t");
         fp_db_copy_field(&b, s_str(im, l->name));
@@ -1187,17 +1191,17 @@ static int s_apply(PGconn *conn, s_counts_t *c)
      * (move_in, with a move_out from the household they leave) */
     static const char ev_sql[] =
         "WITH ch AS ("
-        " SELECT s.county_code, s.household_no, s.id_number, s.birth_date, m.household_no AS old_hh,"
+        " SELECT s.county_code, s.household_no, s.id_hmac, s.birth_date, m.household_no AS old_hh,"
         "        m.left_on, h.survey_period AS hh_period, st.survey_period"
         "   FROM ledger_stage_m s"
         "   JOIN ledger_stage_h st ON st.county_code = s.county_code AND st.household_no = s.household_no"
         "   LEFT JOIN ledger_households h ON h.county_code = s.county_code AND h.household_no = s.household_no"
-        "   LEFT JOIN ledger_members m ON m.county_code = s.county_code AND m.id_number = s.id_number"
-        "  WHERE (m.id_number IS NULL AND h.household_no IS NOT NULL)"
-        "     OR (m.id_number IS NOT NULL AND (m.household_no <> s.household_no OR m.left_on IS NOT NULL))),"
+        "   LEFT JOIN ledger_members m ON m.county_code = s.county_code AND m.id_hmac = s.id_hmac"
+        "  WHERE (m.id_hmac IS NULL AND h.household_no IS NOT NULL)"
+        "     OR (m.id_hmac IS NOT NULL AND (m.household_no <> s.household_no OR m.left_on IS NOT NULL))),"
         " ins AS ("
-        " INSERT INTO ledger_events (county_code, household_no, id_number, kind, event_on, source, detail)"
-        " SELECT county_code, household_no, id_number,"
+        " INSERT INTO ledger_events (county_code, household_no, id_hmac, kind, event_on, source, detail)"
+        " SELECT county_code, household_no, id_hmac,"
         "        CASE WHEN old_hh IS NULL AND birth_date >= ledger_period_start(hh_period) THEN 'birth'"
         "             ELSE 'move_in' END,"
         "        ledger_period_start(survey_period), 'census',"
@@ -1206,7 +1210,7 @@ static int s_apply(PGconn *conn, s_counts_t *c)
         "             ELSE 'back in census ' || survey_period END"
         "   FROM ch"
         " UNION ALL"
-        " SELECT county_code, old_hh, id_number, 'move_out', ledger_period_start(survey_period), 'census',"
+        " SELECT county_code, old_hh, id_hmac, 'move_out', ledger_period_start(survey_period), 'census',"
         "        'to household ' || household_no"
         "   FROM ch WHERE old_hh IS NOT NULL AND old_hh <> household_no AND left_on IS NULL"
         " RETURNING 1)"
@@ -1220,11 +1224,11 @@ static int s_apply(PGconn *conn, s_counts_t *c)
         "   FROM ledger_stage_h h"
         "  WHERE m.county_code = h.county_code AND m.household_no = h.household_no AND m.left_on IS NULL"
         "    AND NOT EXISTS (SELECT 1 FROM ledger_stage_m s"
-        "                     WHERE s.county_code = m.county_code AND s.id_number = m.id_number)"
-        " RETURNING m.county_code, m.household_no, m.id_number, m.left_on, h.survey_period),"
+        "                     WHERE s.county_code = m.county_code AND s.id_hmac = m.id_hmac)"
+        " RETURNING m.county_code, m.household_no, m.id_hmac, m.left_on, h.survey_period),"
         " ev AS ("
-        " INSERT INTO ledger_events (county_code, household_no, id_number, kind, event_on, source, detail)"
-        " SELECT county_code, household_no, id_number, 'move_out', left_on, 'census',"
+        " INSERT INTO ledger_events (county_code, household_no, id_hmac, kind, event_on, source, detail)"
+        " SELECT county_code, household_no, id_hmac, 'move_out', left_on, 'census',"
         "        'not in census ' || survey_period FROM gone RETURNING 1)"
         " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ev)";
     /* 3. households, then 4. members: only rows whose values differ are written (the join
@@ -1263,15 +1267,15 @@ static int s_apply(PGconn *conn, s_counts_t *c)
     static const char m_sql[] =
         "WITH up AS ("
         " INSERT INTO ledger_members AS r (" S_M_COLS ", left_on, left_reason)"
-        " SELECT s.county_code, s.id_number, s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour,"
+        " SELECT s.county_code, s.id_hmac, s.id_sealed, s.id_masked, s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour,"
         "  s.health, s.disability_grade, s.schooling, s.insured, NULL::date, ''"
         " FROM ledger_stage_m s LEFT JOIN ledger_members x"
-        "   ON x.county_code = s.county_code AND x.id_number = s.id_number"
-        " WHERE x.id_number IS NULL OR " S_M_CMP("x.") " IS DISTINCT FROM "
+        "   ON x.county_code = s.county_code AND x.id_hmac = s.id_hmac"
+        " WHERE x.id_hmac IS NULL OR " S_M_CMP("x.") " IS DISTINCT FROM "
         "  (s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour, s.health, s.disability_grade,"
         "   s.schooling, s.insured, NULL::date, ''::text)"
-        " ORDER BY s.county_code, s.id_number"
-        " ON CONFLICT (county_code, id_number) DO UPDATE SET"
+        " ORDER BY s.county_code, s.id_hmac"
+        " ON CONFLICT (county_code, id_hmac) DO UPDATE SET"
         "  household_no = EXCLUDED.household_no, name = EXCLUDED.name, relation = EXCLUDED.relation,"
         "  birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, labour = EXCLUDED.labour,"
         "  health = EXCLUDED.health, disability_grade = EXCLUDED.disability_grade,"
@@ -1407,10 +1411,10 @@ static void s_im_free(s_im_t *im)
     free(im->reasons);
 }
 
-static int s_import_file(PGconn *conn, const char *path)
+static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
 {
     double t0 = s_now();
-    s_im_t im = {.path = path, .today = fp_date_today_utc8()};
+    s_im_t im = {.path = path, .seal = seal, .today = fp_date_today_utc8()};
     if (s_load(&im)) {
         s_im_free(&im);
         return 1;
@@ -1435,7 +1439,7 @@ static int s_import_file(PGconn *conn, const char *path)
          s_stage(&im, conn, &staged_h, &staged_m) == 0 &&
          s_exec(conn,
                 "ALTER TABLE ledger_stage_h ADD PRIMARY KEY (county_code, household_no);"
-                "ALTER TABLE ledger_stage_m ADD PRIMARY KEY (county_code, id_number);"
+                "ALTER TABLE ledger_stage_m ADD PRIMARY KEY (county_code, id_hmac);"
                 "CREATE INDEX ON ledger_stage_m (county_code, household_no);"
                 "ANALYZE ledger_stage_h; ANALYZE ledger_stage_m",
                 "indexing the staging tables") == 0;
@@ -1518,21 +1522,26 @@ int ctl_cmd_ledger(int argc, char **argv)
             s_usage(stderr);
             return 2;
         }
+    bool failed;
+    fp_seal_t *seal = ctl_data_key(true, &failed);
+    if (!seal) return 1;
     PGconn *conn = ctl_pg_connect();
-    if (!conn) return 1;
-    char errbuf[512];
-    if (fp_migrate_blocking(conn, NULL, errbuf, sizeof errbuf) != FP_OK) {
-        fprintf(stderr, "ledger: migrating the schema: %s\n", errbuf);
+    char errbuf[1024] = "";
+    if (!conn || ctl_migrate(conn, "ledger", NULL) != 0 ||
+        fp_migrate_check_data_key(conn, seal, errbuf, sizeof errbuf) != FP_OK) {
+        if (conn && PQstatus(conn) == CONNECTION_OK && errbuf[0]) fprintf(stderr, "ledger: %s\n", errbuf);
         PQfinish(conn);
+        fp_seal_free(&seal);
         return 1;
     }
     PQclear(PQexec(conn, "SET temp_buffers = '256MB'"));
     PQclear(PQexec(conn, "SET jit = off"));
     int rc = 0;
     for (int i = 2; i < argc; i++) {
-        int r = s_import_file(conn, argv[i]);
+        int r = s_import_file(conn, seal, argv[i]);
         if (r > rc) rc = r;
     }
     PQfinish(conn);
+    fp_seal_free(&seal);
     return rc;
 }

@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
+#include "db.h"
 #include "log.h"
+#include "migrate.h"
+#include "seal.h"
 
 const char *ctl_env(const char *name, const char *dflt)
 {
@@ -17,7 +21,10 @@ const char *ctl_env(const char *name, const char *dflt)
 PGconn *ctl_pg_connect(void)
 {
     const char *ci = ctl_env("FANGPIN_PG", "host=127.0.0.1 port=5432 dbname=fangpin user=postgres");
-    PGconn *c = PQconnectdb(ci);
+    /* connect_timeout and keepalives unless FANGPIN_PG sets them: a stopped server is an error */
+    char *with = fp_db_conninfo_defaults(ci);
+    PGconn *c = PQconnectdb(with ? with : ci);
+    free(with);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "fangpinctl: cannot connect to PostgreSQL (FANGPIN_PG): %s", PQerrorMessage(c));
         PQfinish(c);
@@ -25,6 +32,35 @@ PGconn *ctl_pg_connect(void)
     }
     PQclear(PQexec(c, "SET client_min_messages = warning"));
     return c;
+}
+
+struct fp_seal *ctl_data_key(bool required, bool *failed)
+{
+    char path[4096], err[4200];
+    fp_seal_default_path(path, sizeof path);
+    *failed = false;
+    if (!required && access(path, F_OK) != 0) return NULL;
+    fp_seal_t *seal = NULL;
+    if (fp_seal_load(path, &seal, err, sizeof err) != FP_OK) {
+        fprintf(stderr, "fangpinctl: %s%s\n", err,
+                required ? " (FANGPIN_DATA_KEY or FANGPIN_KEYS_DIR names the county's data key; "
+                           "fangpinctl keys make writes one)"
+                         : "");
+        *failed = true;
+    }
+    return seal;
+}
+
+int ctl_migrate(PGconn *c, const char *who, int *applied)
+{
+    bool failed;
+    fp_seal_t *seal = ctl_data_key(false, &failed);
+    char err[1024];
+    fp_err_t e = failed ? FP_ECONFIG : fp_migrate_blocking(c, seal, applied, err, sizeof err);
+    fp_seal_free(&seal);
+    if (e == FP_OK) return 0;
+    if (!failed) fprintf(stderr, "%s: migrating the schema: %s\n", who, err);
+    return -1;
 }
 
 static void s_usage(FILE *out)
@@ -35,7 +71,8 @@ static void s_usage(FILE *out)
             "  regions import FILE...     load division-code CSV files (plain or .gz), idempotent\n"
             "  regions stats [PREFIX]     count regions per level under a prefix\n"
             "  keys make [--dir D] [--force] NAME...\n"
-            "                             write D/NAME.key and D/NAME.key_secret (ZeroMQ certificates)\n"
+            "                             write D/NAME.key and D/NAME.key_secret (ZeroMQ certificates),\n"
+            "                             and D/data.key, the county's data key, if there is none\n"
             "  keys register --id ID --kind department|actor|gateway|admin --name TEXT --region CODE\n"
             "                [--level L] [--dept CODE] --key FILE.key [--force]\n"
             "                             register a principal and its public key; the region's length\n"
@@ -43,6 +80,9 @@ static void s_usage(FILE *out)
             "                             revoked key is registered again only with --force\n"
             "  keys revoke --key FILE.key|Z85   revoke a key (takes effect at once)\n"
             "  keys list                  list registered principals and keys\n"
+            "  keys rotate-data-key --new FILE [--old FILE]\n"
+            "                             re-seal every ID number with a new data key (made if FILE is\n"
+            "                             missing); the old key is FANGPIN_DATA_KEY's by default\n"
             "  ping SERVICE               ping intake|screening|assistance|reporting over CURVE\n"
             "  migrate                    apply the database schema migrations\n"
             "  push --dept NAME --period YYYY-MM FILE.csv\n"

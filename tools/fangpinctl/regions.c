@@ -603,12 +603,8 @@ static double s_now(void)
 
 static int s_migrate(PGconn *conn)
 {
-    char errbuf[512];
     int applied = 0;
-    if (fp_migrate_blocking(conn, &applied, errbuf, sizeof errbuf) != FP_OK) {
-        fprintf(stderr, "regions: migrating the schema: %s\n", errbuf);
-        return -1;
-    }
+    if (ctl_migrate(conn, "regions", &applied) != 0) return -1;
     return 0;
 }
 

@@ -6,7 +6,7 @@ PKGS=(build-essential cmake pkg-config clang
       libzmq3-dev libsodium-dev libuv1-dev libpq-dev protobuf-c-compiler libprotobuf-c-dev
       libhttp-parser-dev libcmocka-dev zlib1g-dev libxlsxwriter-dev
       postgresql-15 postgresql-client-15
-      python3 python3-zmq python3-protobuf protobuf-compiler
+      python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
       docker-compose unzip curl procps util-linux passwd)
 missing=()
 for p in "${PKGS[@]}"; do
