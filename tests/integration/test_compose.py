@@ -111,6 +111,12 @@ class Compose(unittest.TestCase):
         self.assertEqual((pg['host'], pg['dbname'], pg['user'], pg['password']),
                          ('postgres', 'fangpin', 'fangpin_owner', PASSWORDS['FANGPIN_DB_OWNER_PASSWORD']))
         self.assertEqual(mig['depends_on']['postgres']['condition'], 'service_healthy')
+        # the data key, for migration 018 on an older database: read-only from the keys volume
+        self.assertEqual(mig['depends_on']['keys']['condition'], 'service_completed_successfully')
+        self.assertEqual(env_dict(mig['environment'])['FANGPIN_KEYS_DIR'], KEYS_DIR)
+        self.assertIn(f'keys:{KEYS_DIR}:ro', [v if isinstance(v, str) else f"{v['source']}:{v['target']}:ro"
+                                               if v.get('read_only') else f"{v['source']}:{v['target']}"
+                                               for v in mig['volumes']])
         db = self.services['postgres']
         mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in db['volumes']]
         init = [m for m in mounts if ':/docker-entrypoint-initdb.d/' in m]
