@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo bench clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore bench clean format help
 
 all: build
 
@@ -16,6 +16,8 @@ help:
 	@echo "make test-repeat N=20 - the whole suite N times; which tests ever failed, and how"
 	@echo "make up     - PostgreSQL + the four services in the background (var/fangpin.env)"
 	@echo "make down   - stop everything make up started"
+	@echo "make backup [BACKUP=DIR] - a consistent backup of make up's database and keys"
+	@echo "make restore BACKUP=DIR  - restore one into a new cluster and start again"
 	@echo "make bench  - benchmarks (not part of make test)"
 	@echo "make fuzz-long - every fuzz target for ten million inputs (not part of make test)"
 
@@ -71,6 +73,15 @@ demo: export FANGPIN_TODAY ?= 2026-11-24
 demo: export FANGPIN_REPORTING_DEADLINES_FROM ?= 2026-10
 demo: up
 	@tools/scripts/demo.sh $(BUILD)
+
+# a consistent backup of make up's installation (tools/scripts/backup.sh; BACKUP=DIR to choose
+# where), and its restore into a new cluster (BACKUP=DIR required)
+backup:
+	@tools/scripts/backup.sh $(BACKUP)
+
+restore: build
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=DIR" >&2; exit 2; }
+	@tools/scripts/restore.sh $(BUILD) $(BACKUP)
 
 bench: build
 	@bench/regions_import.sh $(BUILD)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "migrate.h"
+
 static int s_parse_bool(const char *s, bool *out)
 {
     if (!strcasecmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on")) {
@@ -80,7 +82,7 @@ int fp_config_main(fp_cfg_t *table, const char *prog, const char *about, int arg
             return 1;
         }
         if (!strcmp(argv[i], "--version")) {
-            printf("%s %s\n", prog, FANGPIN_VERSION);
+            printf("%s %s (schema %s)\n", prog, FANGPIN_VERSION, fp_migrations_schema());
             return 1;
         }
         fprintf(stderr, "%s: unknown argument '%s' (settings come from the environment; see --help)\n",

@@ -34,6 +34,18 @@ static fp_err_t s_exec(PGconn *conn, const char *sql, const char *what, char *er
     return FP_OK;
 }
 
+const char *fp_migrations_schema(void)
+{
+    static char name[128];
+    if (!name[0]) {
+        int n = fp_migrations_count();
+        snprintf(name, sizeof name, "%s", n ? fp_migrations[n - 1].name : "none");
+        size_t len = strlen(name);
+        if (len > 4 && !strcmp(name + len - 4, ".sql")) name[len - 4] = '\0';
+    }
+    return name;
+}
+
 int fp_migrations_count(void)
 {
     int n = 0;
@@ -89,8 +101,10 @@ static fp_err_t s_seal_chunk(PGconn *conn, const fp_seal_t *seal, PGresult *ids,
 static fp_err_t s_seal_clear_ids(PGconn *conn, const fp_seal_t *seal, char *errbuf, size_t errlen)
 {
     fp_err_t err = s_exec(conn,
-                          "CREATE TEMP TABLE seal_map (id_number char(18) PRIMARY KEY, id_hmac bytea NOT NULL,"
-                          " id_sealed bytea NOT NULL, id_masked text NOT NULL) ON COMMIT DROP;"
+                          /* not a TEMP table: a session that has touched one cannot set temp_buffers
+                           * any more, which the import commands do after migrating */
+                          "CREATE TABLE seal_map (id_number char(18) PRIMARY KEY, id_hmac bytea NOT NULL,"
+                          " id_sealed bytea NOT NULL, id_masked text NOT NULL);"
                           "DECLARE seal_ids NO SCROLL CURSOR FOR"
                           " SELECT id_number FROM leads WHERE id_number IS NOT NULL AND id_hmac IS NULL"
                           " UNION SELECT id_number FROM ledger_members WHERE id_hmac IS NULL"
@@ -123,7 +137,8 @@ static fp_err_t s_seal_clear_ids(PGconn *conn, const fp_seal_t *seal, char *errb
                      "UPDATE ledger_members l SET id_hmac = m.id_hmac, id_sealed = m.id_sealed, id_masked = m.id_masked"
                      "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number;"
                      "UPDATE ledger_events l SET id_hmac = m.id_hmac"
-                     "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number",
+                     "  FROM seal_map m WHERE l.id_hmac IS NULL AND l.id_number = m.id_number;"
+                     "DROP TABLE seal_map",
                      "sealing ID numbers", errbuf, errlen);
     if (err == FP_OK && seal) err = fp_migrate_check_data_key(conn, seal, errbuf, errlen);
     if (err == FP_OK && total > 0) {

@@ -33,6 +33,10 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const struct fp_seal *seal, int *appl
  * FP_OK, or FP_ECONFIG with the two check values in errbuf. */
 fp_err_t fp_migrate_check_data_key(PGconn *conn, const struct fp_seal *seal, char *errbuf, size_t errlen);
 
+/* The schema these binaries carry: the last embedded migration's name without ".sql"
+ * ("018_clear_ids_dropped"), for --version and fangpin_build_info. */
+const char *fp_migrations_schema(void);
+
 /* The number of embedded migrations; the schema is ready when schema_migrations holds them all. */
 int fp_migrations_count(void);
 

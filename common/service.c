@@ -674,6 +674,12 @@ static int s_setup(fp_service_t *svc)
     const char *L = def->name;
     char labels[64];
     snprintf(labels, sizeof labels, "service=\"%s\"", L);
+    char build[256];
+    snprintf(build, sizeof build, "service=\"%s\",version=\"%s\",schema=\"%s\"", L, FANGPIN_VERSION,
+             fp_migrations_schema());
+    fp_gauge_set(fp_metrics_gauge(svc->metrics, "fangpin_build_info",
+                                  "Always 1: the binary's version and the schema it carries (its last migration).", build),
+                 1);
     svc->g_db_up = fp_metrics_gauge(svc->metrics, "fangpin_db_up", "1 while the PostgreSQL connection is up.", labels);
     svc->g_ready = fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
     svc->g_inflight = fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);

@@ -7,7 +7,10 @@
 --               villages (村委会, 村民委员会, 村, 队) of every county under :prefix, households dealt
 --               round-robin over the villages (so counties in proportion to their villages);
 --               made-up ID numbers (county code, a birth date, a sequence, the GB 11643 check
---               character) and made-up names (测户/测员 + a number): no real person
+--               character) and made-up names (测户/测员 + a number): no real person. No table keeps
+--               a number in clear: each is stored as fangpin stores it (id_hmac, id_sealed,
+--               id_masked; docs/operations.md, "Personal data at rest"), made with the bench's data
+--               key by bench/seal_ids.py (below, "ID numbers at rest")
 --   monitored   :monitored households (picked by hash) with an identified case and a monitoring
 --               plan: kinds, risk types (1..3 of the national list), an elimination state spread
 --               over the six states (35% eliminated, by assistance or natural, dated 2021..2026),
@@ -19,10 +22,36 @@
 --   leads       :leads more accepted leads of :month from six departments, statuses spread; the
 --               departments' batches of the month (some late, some missing) and the counties'
 --               quarter summaries of :quarter (some late, one missing), for deadlines
--- Every row is deterministic (hashes of the row number, no random()); one transaction per step.
+-- Every row is deterministic (hashes of the row number, no random()) but for the sealed numbers'
+-- random nonces; one transaction per step.
+--
+-- ID numbers at rest. The fixture makes the numbers in SQL, then sends them (with a row tag) out
+-- of the session to bench/seal_ids.py, which returns id_hmac, id_sealed and id_masked made with
+-- the bench's data key exactly as common/seal.c makes them (HMAC-SHA-256 with the matching
+-- subkey; XChaCha20-Poly1305 with the sealing subkey and a fresh random nonce per row), and
+-- COPYs them back in to join on the tag. Why not in SQL: the key must never reach SQL in
+-- production, and although a fixture could hand pgcrypto's hmac() the matching subkey, nothing
+-- in PostgreSQL seals with XChaCha20-Poly1305, so Python (Debian's python3-nacl) would be needed
+-- for id_sealed anyway; one round trip for all three columns costs about 1.3 s per 120,000
+-- people (SCALE=0.1, measured: the sealer 1.2 s, the COPY back 0.13 s), so 10-15 s of the full
+-- 1.2 M people's ledger step. Every lead is sealed again on its own, with its own nonce, as
+-- intake seals each lead; its id_hmac equals its member's, so screening would match it. The
+-- clear numbers exist only in this session's temp tables; the sealer's output (no clear number
+-- in it but the masked form) goes through a file under $FP_BENCH_TMP, removed once read back.
+-- The key: $FANGPIN_DATA_KEY, else $FANGPIN_KEYS_DIR/data.key (run.sh makes it with `fangpinctl
+-- keys make`); the database records its check value, so a service given another key refuses.
+-- The sealer runs under $PYTHON (default /usr/bin/python3, which has python3-nacl), from the
+-- repository's root.
 \set ON_ERROR_STOP 1
 \timing off
 SET client_min_messages = warning;
+\set datakey_check `"${PYTHON:-/usr/bin/python3}" bench/seal_ids.py --check`
+SELECT fp_data_key_matches(:'datakey_check') AS datakey_ok \gset
+\if :datakey_ok
+\else
+  \echo 'fixture.sql: the data key is not this database''s (another key sealed its ID numbers)'
+  \quit 3
+\endif
 
 -- the GB 11643 check character of 17 digits
 CREATE FUNCTION pg_temp.id18(c text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -81,19 +110,19 @@ SELECT county, hno, village,
        true, true, pg_temp.h(h, 11) % 50 <> 0, pg_temp.h(h, 12) % 40 <> 0, true, '2026Q3'
   FROM hh ORDER BY county, hno;
 
--- members: person p (0..:people-1) is the j-th of household h (j < 5); ID numbers from h * 5 + j
-INSERT INTO ledger_members (county_code, id_number, household_no, name, relation, birth_date, sex, labour, health,
-       disability_grade, schooling, insured)
-SELECT county, pg_temp.id18(county || to_char(born, 'YYYYMMDD') || lpad(sq::text, 3, '0')), hno,
-       '测员' || p, rel, born, CASE WHEN sq % 2 = 1 THEN 'male' ELSE 'female' END,
+-- members: person p (0..:people-1) is the j-th of household h (j < 5); ID numbers from h * 5 + j,
+-- made here into the temp table pp, then sealed (above, "ID numbers at rest")
+CREATE TEMP TABLE pp AS
+SELECT p, county, pg_temp.id18(county || to_char(born, 'YYYYMMDD') || lpad(sq::text, 3, '0')) AS id_number, hno,
+       '测员' || p AS name, rel, born, CASE WHEN sq % 2 = 1 THEN 'male' ELSE 'female' END AS sex,
        CASE WHEN age < 16 OR age > 70 THEN 'none' WHEN x % 10 = 0 THEN 'weak' WHEN x % 53 = 0 THEN 'lost'
-            ELSE 'normal' END,
+            ELSE 'normal' END AS labour,
        CASE WHEN x % 37 = 0 THEN 'disabled' WHEN x % 11 = 0 THEN 'chronic' WHEN x % 41 = 0 THEN 'serious'
-            ELSE 'healthy' END,
-       CASE WHEN x % 37 = 0 THEN (x % 4 + 1)::smallint END,
+            ELSE 'healthy' END AS health,
+       CASE WHEN x % 37 = 0 THEN (x % 4 + 1)::smallint END AS disability_grade,
        CASE WHEN age < 6 THEN 'preschool' WHEN age < 19 THEN (CASE WHEN x % 97 = 0 THEN 'dropped_out' ELSE 'in_school' END)
-            WHEN x % 5 = 0 THEN 'none' ELSE 'graduated' END,
-       x % 60 <> 0
+            WHEN x % 5 = 0 THEN 'none' ELSE 'graduated' END AS schooling,
+       x % 60 <> 0 AS insured
   FROM (SELECT hh.county, hh.hno, hh.p0 + j AS p,
                CASE j WHEN 0 THEN 'head' WHEN 1 THEN 'spouse' WHEN 4 THEN 'parent' ELSE 'child' END AS rel,
                ci, pg_temp.h(hh.p0 + j, 20) AS x,
@@ -106,8 +135,21 @@ SELECT county, pg_temp.id18(county || to_char(born, 'YYYYMMDD') || lpad(sq::text
                  + ((hh.p0 + j) % 2)::int AS sq
           FROM hh CROSS JOIN LATERAL generate_series(0, hh.size - 1) j
           CROSS JOIN LATERAL (SELECT hh.h::bigint * 5 + j AS ci) c) q
-  CROSS JOIN LATERAL (SELECT extract(year FROM age(date '2026-09-30', born))::int AS age) a
- ORDER BY county, 2;
+  CROSS JOIN LATERAL (SELECT extract(year FROM age(date '2026-09-30', born))::int AS age) a;
+\copy (SELECT p, id_number FROM pp) TO PROGRAM '"${PYTHON:-/usr/bin/python3}" bench/seal_ids.py >"$FP_BENCH_TMP/members.sealed"'
+CREATE TEMP TABLE ps (p bigint, id_hmac bytea, id_sealed bytea, id_masked text);
+\copy ps FROM PROGRAM 'cat "$FP_BENCH_TMP/members.sealed" && rm "$FP_BENCH_TMP/members.sealed"'
+INSERT INTO ledger_members (county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex,
+       labour, health, disability_grade, schooling, insured)
+SELECT pp.county, ps.id_hmac, ps.id_sealed, ps.id_masked, pp.hno, pp.name, pp.rel, pp.born, pp.sex, pp.labour,
+       pp.health, pp.disability_grade, pp.schooling, pp.insured
+  FROM pp JOIN ps USING (p)
+ ORDER BY pp.county, ps.id_hmac;
+-- the heads' numbers, for the leads below; the rest goes
+CREATE TEMP TABLE heads AS SELECT county, hno, id_number, name FROM pp WHERE rel = 'head';
+CREATE UNIQUE INDEX ON heads (hno);
+ANALYZE heads;
+DROP TABLE pp, ps;
 COMMIT;
 SELECT count(*) AS nmembers FROM ledger_members WHERE county_code LIKE :'prefix' || '%' \gset
 SELECT count(*) AS nhouseholds FROM ledger_households WHERE county_code LIKE :'prefix' || '%' \gset
@@ -310,41 +352,53 @@ CREATE TEMP TABLE kinds (n int, kind text, dept text, amt boolean);
 INSERT INTO kinds VALUES (0, 'yibao.high_cost', 'yibao', true), (1, 'weijian.serious_illness', 'weijian', false),
   (2, 'minzheng.temp_relief', 'minzheng', true), (3, 'zhujian.dangerous_house', 'zhujian', false),
   (4, 'yingji.disaster', 'yingji', false), (5, 'renshe.job_loss', 'renshe', false);
--- the open cases' leads (line_no = the case id), then case_leads
-INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
-                   id_number, name, occurred_on, amount_fen, detail, received_at, status, status_at, screened_at)
-SELECT c.county_code, c.village_code, 'dept:' || c.county_code || ':' || k.dept, k.dept,
-       'bench-' || k.dept || '-' || :'month', c.id::int, 'case' || c.id, :'month', k.kind, m.id_number, m.name,
-       c.opened_on, CASE WHEN k.amt THEN 100000 + pg_temp.h(c.id, 62) % 3000000 END, '基准测试线索',
-       (c.opened_on + time '09:00') AT TIME ZONE 'Asia/Shanghai',
-       CASE WHEN c.state = 'closed_not_included' THEN 'not_included' ELSE 'verifying' END, now(), now()
+-- the leads, made into the temp table nl with their heads' ID numbers, then sealed (each lead
+-- on its own, as intake seals it) and inserted: first the open cases' leads (line_no = the case
+-- id, g = 1), then the month's other leads (g = 2): people of the ledger picked by hash, six
+-- departments, statuses spread
+CREATE TEMP TABLE nl AS
+SELECT row_number() OVER () AS r, x.* FROM (
+SELECT 1 AS g, c.county_code, c.village_code, 'dept:' || c.county_code || ':' || k.dept AS sender, k.dept,
+       'bench-' || k.dept || '-' || :'month' AS batch_id, c.id::int AS line_no, 'case' || c.id AS line_ref, k.kind,
+       m.id_number, m.name, c.opened_on AS occurred_on,
+       CASE WHEN k.amt THEN 100000 + pg_temp.h(c.id, 62) % 3000000 END AS amount_fen,
+       (c.opened_on + time '09:00') AT TIME ZONE 'Asia/Shanghai' AS received_at,
+       CASE WHEN c.state = 'closed_not_included' THEN 'not_included' ELSE 'verifying' END AS status,
+       now() AS status_at
   FROM cases c
   JOIN kinds k ON k.n = pg_temp.h(c.id, 63) % 6
-  JOIN ledger_members m ON m.county_code = c.county_code AND m.household_no = c.household_no AND m.relation = 'head'
+  JOIN heads m ON m.hno = c.household_no AND m.county = c.county_code
  WHERE c.state <> 'identified' AND c.county_code LIKE :'prefix' || '%'
- ORDER BY c.id
-ON CONFLICT DO NOTHING;
-INSERT INTO case_leads (county_code, case_id, lead_id, merged_at)
-SELECT l.county_code, l.line_no, l.id, l.received_at FROM leads l
- WHERE l.line_ref LIKE 'case%' AND l.period = :'month' ORDER BY l.id;
--- the month's other leads: people of the ledger picked by hash, six departments, statuses spread
-INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
-                   id_number, name, occurred_on, amount_fen, detail, received_at, status, status_at, screened_at)
-SELECT lm.county_code, h.village_code, 'dept:' || lm.county_code || ':' || k.dept, k.dept,
-       'bench-' || k.dept || '-' || :'month', i::int, i::text, :'month', k.kind, lm.id_number, lm.name, od,
-       CASE WHEN k.amt THEN 100000 + pg_temp.h(i, 71) % 3000000 END, '基准测试线索',
+UNION ALL
+SELECT 2, lm.county, h.village_code, 'dept:' || lm.county || ':' || k.dept, k.dept,
+       'bench-' || k.dept || '-' || :'month', i::int, i::text, k.kind, lm.id_number, lm.name, od,
+       CASE WHEN k.amt THEN 100000 + pg_temp.h(i, 71) % 3000000 END,
        (od + 3 + (pg_temp.h(i, 72) % 25)::int)::timestamp AT TIME ZONE 'Asia/Shanghai', st,
-       CASE WHEN st = 'unmatched' THEN (od + 5)::timestamp AT TIME ZONE 'Asia/Shanghai' ELSE now() END, now()
+       CASE WHEN st = 'unmatched' THEN (od + 5)::timestamp AT TIME ZONE 'Asia/Shanghai' ELSE now() END
   FROM generate_series(1, :leads) i
   CROSS JOIN LATERAL (SELECT (:'month' || '-01')::date + (pg_temp.h(i, 74) % 28)::int AS od,
                              (ARRAY['pending','verifying','verifying','identified','not_included','unmatched'])
                                [1 + pg_temp.h(i, 73) % 6] AS st) d
   JOIN kinds k ON k.n = pg_temp.h(i, 75) % 6
   JOIN hh ON hh.h = pg_temp.h(i, 76) % :nh
-  JOIN ledger_members lm ON lm.county_code = hh.county AND lm.household_no = hh.hno AND lm.relation = 'head'
-  JOIN ledger_households h ON h.county_code = lm.county_code AND h.household_no = lm.household_no
- ORDER BY 6
+  JOIN heads lm ON lm.hno = hh.hno
+  JOIN ledger_households h ON h.county_code = lm.county AND h.household_no = lm.hno) x;
+\copy (SELECT r, id_number FROM nl) TO PROGRAM '"${PYTHON:-/usr/bin/python3}" bench/seal_ids.py >"$FP_BENCH_TMP/leads.sealed"'
+CREATE TEMP TABLE ls (r bigint, id_hmac bytea, id_sealed bytea, id_masked text);
+\copy ls FROM PROGRAM 'cat "$FP_BENCH_TMP/leads.sealed" && rm "$FP_BENCH_TMP/leads.sealed"'
+INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
+                   id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail, received_at, status,
+                   status_at, screened_at)
+SELECT nl.county_code, nl.village_code, nl.sender, nl.dept, nl.batch_id, nl.line_no, nl.line_ref, :'month', nl.kind,
+       ls.id_hmac, ls.id_sealed, ls.id_masked, nl.name, nl.occurred_on, nl.amount_fen, '基准测试线索', nl.received_at,
+       nl.status, nl.status_at, now()
+  FROM nl JOIN ls USING (r)
+ ORDER BY nl.g, nl.line_no
 ON CONFLICT DO NOTHING;
+DROP TABLE nl, ls;
+INSERT INTO case_leads (county_code, case_id, lead_id, merged_at)
+SELECT l.county_code, l.line_no, l.id, l.received_at FROM leads l
+ WHERE l.line_ref LIKE 'case%' AND l.period = :'month' ORDER BY l.id;
 -- the departments' batches of the month: received on the 1st..8th of the next month (after the
 -- 5th is late); every seventh department sent none
 INSERT INTO lead_batches (county_code, sender, department_code, batch_id, period, content_hash, leads, accepted,

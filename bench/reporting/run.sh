@@ -4,7 +4,9 @@
 #     巴音郭楞蒙古自治州 (PREFIX=6528), MONITORED (150,000) monitored households with identified
 #     cases, monitoring plans, measures, the quarter's checks and elimination history, OPEN_CASES
 #     cases still in verification and LEADS leads of the month: generated set-based in SQL
-#     (bench/reporting/fixture.sql), timed.
+#     (bench/reporting/fixture.sql), timed. ID numbers are stored as fangpin stores them (id_hmac,
+#     id_sealed, id_masked), made with the run's data key ($dir/keys/data.key, from `fangpinctl keys
+#     make`) by bench/seal_ids.py (Debian's python3-nacl), which the fixture calls from psql.
 #  2. Each report (lead_verification_monthly, and scale_quarterly, measures_quarterly,
 #     elimination_quarterly, deadlines where the schema has them) through the real reporting
 #     service's GetReport (proto and xlsx, CURVE), its SQL function report_<code>_rows() alone,
@@ -94,6 +96,7 @@ RELAY_ONLY=${RELAY_ONLY:-}
 gen_s=skipped scan1=skipped scan2=skipped
 if [ -z "$RELAY_ONLY" ]; then
 # ---------------------------------------------------------------- 1. the prefecture
+export FP_BENCH_TMP=$dir  # the fixture's sealer writes its files here (and removes them)
 echo "== generating prefecture $PREFIX: $PEOPLE people, $MONITORED monitored households, $OPEN_CASES open cases," \
      "$LEADS leads of $MONTH (fixture.sql)"
 t0=$(now)

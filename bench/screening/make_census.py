@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/screening/make_census.py: the screening benchmark's data, for a whole prefecture.
 
-    make_census.py --regions DIR --prefecture 1308 --people 1000000 --leads 200000 --out DIR
+    make_census.py --regions DIR --prefecture 1308 --people 1000000 --leads 200000 --out DIR [--key FILE]
 
 deploy/demo/make_ledger.py writes one county (兴隆县, its fixture villages; --prefix only goes
 before household numbers), so this runs its generator once per county of the prefecture, with
@@ -10,9 +10,14 @@ villages.csv.gz, people shared out by the number of villages. Writes, in DIR:
   ledger.csv    the census (docs/ledger.md layout, UTF-8 with BOM, CRLF), every county in one file
   leads.tsv     accepted leads for COPY into leads (text format): people of the ledger, chosen
                 with replacement (several leads of one person or household merge into one case),
-                plus --unknown (2%) made-up people who are not in it
+                plus --unknown (2%) made-up people who are not in it. Their ID numbers as intake
+                stores them: id_hmac, id_sealed, id_masked made with the county's data key (--key,
+                else $FANGPIN_DATA_KEY, else $FANGPIN_KEYS_DIR/data.key) by bench/seal_ids.py, as
+                common/seal.c makes them, so screening matches them to the ledger that `fangpinctl
+                ledger import` sealed with the same key; no number is written in clear
   cases.tsv     as many case-like rows as leads, for the raw COPY yardstick (bare table like cases)
-Python 3 standard library only; fixed seed.
+Python 3 standard library and Debian's python3-nacl (run it with /usr/bin/python3); fixed seed
+(but for the sealed numbers' random nonces).
 """
 import argparse
 import csv
@@ -26,6 +31,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "deploy", "demo"))
 import make_ledger as ml  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, ".."))
+import seal_ids  # noqa: E402
 
 # (kind, department, amount fen or None): lead kinds as departments push them
 KINDS = [("yibao.high_cost", "yibao", True), ("weijian.serious_illness", "weijian", False),
@@ -42,7 +49,9 @@ def main():
     ap.add_argument("--unknown", type=float, default=0.02)
     ap.add_argument("--period", default="2026-10")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--key", help="the data key file (default: as fangpin finds it)")
     a = ap.parse_args()
+    sealer = seal_ids.Sealer(a.key)
     pre = a.prefecture
     villages = {}
     with gzip.open(os.path.join(a.regions, "villages.csv.gz"), "rt", encoding="utf-8", newline="") as f:
@@ -96,7 +105,8 @@ def main():
         for i, (county, village, idn, name, kind, dept, amt, day) in enumerate(leads):
             amount = str(rng.randint(500000, 8000000)) if amt else "\\N"
             f.write(f"{county}\t{village}\tdept:{county}:{dept}\t{dept}\tbench-{dept}-{county}\t{i + 2}\t{i + 2}\t"
-                    f"{a.period}\t{kind}\t{idn}\t{name}\t{a.period}-{day:02d}\t{amount}\tbench\n")
+                    f"{a.period}\t{kind}\t{sealer.copy_fields(idn)}\t{name}\t{a.period}-{day:02d}\t{amount}\t"
+                    "bench\n")
     decision = json.dumps({"kind": "marginal", "in_range": True, "fired": [
         {"id": "income.below_line", "zh": "人均纯收入低于监测线", "seen": True, "why_zh": "人均纯收入 5200 元，低于 6600 元"}],
         "risk_types": ["illness"]}, ensure_ascii=False).replace("\\", "\\\\")

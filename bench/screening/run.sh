@@ -8,6 +8,10 @@
 #     straight into the leads table (not through intake) while no screening runs; then ONE real
 #     screening service (FANGPIN_SCREENING_SCAN_S=1) screens them all: leads/s against a raw
 #     COPY of as many case-like rows into a bare table shaped like cases.
+# ID numbers at rest: `fangpinctl keys make` writes the run's data key ($dir/keys/data.key,
+# found through FANGPIN_KEYS_DIR); ledger import seals the census with it, and make_census.py
+# writes the leads' id_hmac, id_sealed and id_masked with it (bench/seal_ids.py, Debian's
+# python3-nacl: the script runs /usr/bin/python3, or $PYTHON), as intake would store them.
 # Its own PostgreSQL (fsync on) under /tmp with auto_explain for statements over
 # SLOW_MS (default 1000), the optimised build; everything it starts is stopped on exit.
 set -euo pipefail
@@ -47,7 +51,8 @@ psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
   -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
   -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
   -c "ALTER SYSTEM SET log_checkpoints = on" -c "SELECT pg_reload_conf()" >/dev/null
-export FANGPIN_KEYS_DIR="$dir/keys"
+export FANGPIN_KEYS_DIR="$dir/keys"  # data.key, made by keys make below, for ledger import
+PY=${PYTHON:-/usr/bin/python3}  # Debian's, which has python3-nacl (tools/scripts/deps.sh)
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
     "$data"/streets.csv.gz "$data"/villages.csv.gz >/dev/null
@@ -55,11 +60,14 @@ export FANGPIN_KEYS_DIR="$dir/keys"
 
 echo "== generating $PEOPLE people of prefecture $PREFECTURE and $LEADS leads (not timed)"
 t0=$(now)
-python3 bench/screening/make_census.py --regions "$data" --prefecture "$PREFECTURE" --people "$PEOPLE" \
-    --leads "$LEADS" --out "$dir/gen" 2>"$dir/gen.log" >"$dir/gen/members"
+[ -f "$dir/keys/data.key" ] || { echo "run.sh: keys make wrote no $dir/keys/data.key" >&2; exit 1; }
+"$PY" bench/screening/make_census.py --regions "$data" --prefecture "$PREFECTURE" --people "$PEOPLE" \
+    --leads "$LEADS" --out "$dir/gen" --key "$dir/keys/data.key" 2>"$dir/gen.log" >"$dir/gen/members" ||
+  { cat "$dir/gen.log" >&2; exit 1; }
 tail -1 "$dir/gen.log" | sed 's/^/   /'
 echo "   ($(secs "$t0" "$(now)") s)"
 members=$(cat "$dir/gen/members")
+unknown=$(sed -n 's/.* leads (\([0-9]*\) not in the ledger).*/\1/p' "$dir/gen.log")
 ledger=$dir/gen/ledger.csv
 
 # ---------------------------------------------------------------- 1. ledger import
@@ -91,7 +99,7 @@ q -c "DROP TABLE bare_ledger"
 # ---------------------------------------------------------------- 2. screening
 echo "== $LEADS leads COPYed into leads as accepted (status pending, not screened); no screening running"
 t0=$(now)
-q -c "\\copy leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind, id_number, name, occurred_on, amount_fen, detail) FROM '$dir/gen/leads.tsv'"
+q -c "\\copy leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail) FROM '$dir/gen/leads.tsv'"
 echo "   ($(secs "$t0" "$(now)") s)"
 q -c "VACUUM ANALYZE" 2>/dev/null
 pending=$(q -c "SELECT count(*) FROM leads WHERE screened_at IS NULL")
@@ -154,11 +162,15 @@ printf '%-66s %9s %12s\n' "screening, 1 service, $LEADS leads (COPYed in, not vi
 printf '%-66s %9s %12s\n' "  first to last screened_at ($nbatch batches logged)" "$span_s" "$(rate "$LEADS" "$span_s")"
 printf '%-66s %9s %12s\n' "raw \\copy of $LEADS case-like rows, bare table (yardstick)" "$ccopy_s" "$(rate "$LEADS" "$ccopy_s")"
 awk -v a="$ccopy_s" -v b="$wall_s" 'BEGIN { printf "  -> screening takes %.0fx the raw COPY time (%.1f%% of its speed)\n", b / a, 100 * a / b }'
-echo "cases opened $opened, leads merged into an open case $merged, leads unmatched $unmatched, verifying $verifying," \
+echo "cases opened $opened, leads merged into an open case $merged, leads unmatched $unmatched ($unknown not in the ledger)," \
+     "verifying $verifying," \
      "decisions stored $decided, below the line $below"
 echo "screening service peak memory (VmHWM) $((hwm / 1024)) MiB; error lines in its log: $errors"
 fail=0
 [ "$((opened + merged + unmatched))" -eq "$LEADS" ] || { echo "FAIL: opened + merged + unmatched != $LEADS" >&2; fail=1; }
+# every lead of a ledger member matches it by id_hmac (the census has no one who left): only the
+# made-up people are unmatched, else make_census.py's seals are not what ledger import stores
+[ "$unmatched" -eq "$unknown" ] || { echo "FAIL: $unmatched leads unmatched, $unknown not in the ledger" >&2; fail=1; }
 [ "$decided" -eq "$opened" ] || { echo "FAIL: $decided decisions for $opened cases" >&2; fail=1; }
 [ "$errors" -eq 0 ] || { echo "FAIL: errors in the screening log" >&2; grep '"level":"error"' "$dir/screening.log" | head -3 >&2; fail=1; }
 exit $fail

@@ -133,6 +133,26 @@ def county_db(name):
     return ci
 
 
+MIGRATIONS = os.path.join(SOURCE, "deploy", "db", "migrations")
+
+
+def migration_names():
+    return sorted(n for n in os.listdir(MIGRATIONS) if n.endswith(".sql"))
+
+
+def old_schema(ci, upto, then=""):
+    """The schema as an older fangpin left it: the migration files up to number `upto` (an int;
+    0 = none), applied and recorded the way common/migrate.c does, then the SQL `then`: one psql
+    session."""
+    parts = ["CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());"]
+    names = [n for n in migration_names() if int(n[:3]) <= upto]
+    for n in names:
+        with open(os.path.join(MIGRATIONS, n), encoding="utf-8") as f:
+            parts.append(f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{n}');")
+    sql(ci, "\n".join(parts + [then]))
+    return names
+
+
 def data_key():
     """The run's county data key (common/seal.h), one for every database of the run, made once
     by the real `fangpinctl keys make` (a link makes it appear whole, whichever test is first)."""
@@ -170,6 +190,17 @@ def id_open(sealed, key=None):
     raw = bytes.fromhex(sealed[2:])
     return nb.crypto_aead_xchacha20poly1305_ietf_decrypt(raw[24:], b"fangpin id number v1", raw[:24],
                                                          _data_subkey(2, key)).decode()
+
+
+def id_columns(idn, key=None):
+    """The three columns fangpin stores for ID number idn (id_hmac, id_sealed, id_masked), made
+    here as common/seal.c makes them, for fixtures written straight into the tables."""
+    import nacl.bindings as nb
+    import nacl.utils
+    nonce = nacl.utils.random(24)
+    sealed = nonce + nb.crypto_aead_xchacha20poly1305_ietf_encrypt(idn.encode(), b"fangpin id number v1", nonce,
+                                                                    _data_subkey(2, key))
+    return dict(id_hmac=id_hmac(idn, key), id_sealed="\\x" + sealed.hex(), id_masked=idn[:4] + "*" * 10 + idn[-4:])
 
 
 def ctl(args, ci, check=True, env=None, timeout=300, cwd=None):

@@ -88,7 +88,7 @@ class Fixture:
             for m in range(rng.randint(1, 5)):
                 seq += 1
                 left = rng.choice([None, None, None, "2026-08-15", "2026-11-02"])
-                self.members.append(dict(county_code=COUNTY, id_number=f"{COUNTY}1980{seq:08d}",
+                self.members.append(dict(county_code=COUNTY, **fp.id_columns(f"{COUNTY}1980{seq:08d}"),
                                          household_no=hno, name="某", relation="head" if m == 0 else "child",
                                          birth_date="1980-01-01", sex="male", labour="normal", health="healthy",
                                          schooling="none", insured=True, left_on=left,
@@ -186,7 +186,8 @@ class Fixture:
                 lid += 1
                 self.leads.append(dict(id=lid, county_code=COUNTY, village_code=village, sender="dept:130822:yibao",
                                        department_code="yibao", batch_id="b-yibao-2026-10", line_no=lid,
-                                       period="2026-10", kind="yibao.high_cost", id_number=f"{COUNTY}19800101{lid:04d}",
+                                       period="2026-10", kind="yibao.high_cost",
+                                       **fp.id_columns(f"{COUNTY}19800101{lid:04d}"),
                                        name="某", occurred_on="2026-10-15", status=status,
                                        status_at=(town_on or "2026-11-01") + " 12:00+08",
                                        received_at="2026-11-03 10:00+08"))

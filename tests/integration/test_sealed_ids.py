@@ -14,7 +14,6 @@ from fangpin.v1 import common_pb2, intake_pb2
 from test_intake import TODAY, id_number, lead
 
 Code = common_pb2.Code
-MIGRATIONS = os.path.join(fp.SOURCE, "deploy", "db", "migrations")
 ID_IN_TEXT = r"[0-9]{17}[0-9Xx]|(^|[^0-9])[0-9]{15}([^0-9]|$)"
 
 
@@ -37,22 +36,10 @@ def ids_in_clear(ci):
     return found
 
 
-def apply_old_schema(ci, upto="016"):
-    """The schema as an older fangpin left it: the migration files up to `upto`, applied and
-    recorded the way common/migrate.c does."""
-    names = sorted(n for n in os.listdir(MIGRATIONS) if n.endswith(".sql") and n[:3] <= upto)
-    fp.sql(ci, "CREATE TABLE schema_migrations (name text PRIMARY KEY,"
-               " applied_at timestamptz NOT NULL DEFAULT now())")
-    for n in names:
-        with open(os.path.join(MIGRATIONS, n), encoding="utf-8") as f:
-            fp.sql(ci, f.read() + f"\n;INSERT INTO schema_migrations (name) VALUES ('{n}');")
-    return names
-
-
 class SealedIds(unittest.TestCase):
     def test_older_database_sealed_in_place(self):
         ci = fp.fresh_db("it_sealed_upgrade")
-        apply_old_schema(ci)
+        fp.old_schema(ci, 16)
         A, B = id_number(seq=501), id_number(seq=502)
         fp.sql(ci, f"""
             INSERT INTO regions (code, name, level, parent) VALUES

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("fangpinctl %s\n", FANGPIN_VERSION);
+        printf("fangpinctl %s (schema %s)\n", FANGPIN_VERSION, fp_migrations_schema());
         return 0;
     }
     static const struct {
