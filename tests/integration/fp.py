@@ -77,7 +77,7 @@ def conninfo(dbname, port=None, pgdir=None):
 
 
 ROLES = ("fangpin_owner",) + tuple(f"fangpin_{s}" for s in SERVICES)
-MIGRATIONS = len([f for f in os.listdir(os.path.join(SOURCE, "deploy/db/migrations")) if f.endswith(".sql")])
+MIGRATION_COUNT = len([f for f in os.listdir(os.path.join(SOURCE, "deploy/db/migrations")) if f.endswith(".sql")])
 
 
 def role_conninfo(ci, role):
@@ -95,7 +95,7 @@ def role_conninfo(ci, role):
 def migrated(ci):
     """True when the database of ci holds every migration of the source tree."""
     rows = sql(ci, "SELECT count(*) FROM schema_migrations", check=False)
-    return bool(rows) and int(rows[0][0]) >= MIGRATIONS
+    return bool(rows) and int(rows[0][0]) >= MIGRATION_COUNT
 
 
 def sql(ci, query, check=True):
