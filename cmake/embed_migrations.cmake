@@ -1,4 +1,5 @@
-# Writes a C file holding every migration's name and SQL text, in order (run by CMake -P).
+# Writes a C file holding every migration's name and SQL text, in order, and the text of GRANTS
+# (deploy/db/grants.sql) as fp_grants_sql (run by CMake -P).
 set(out "/* generated from deploy/db/migrations by cmake/embed_migrations.cmake */\n")
 string(APPEND out "#include \"migrate.h\"\n#include <stddef.h>\n")
 set(entries "")
@@ -12,4 +13,7 @@ foreach(f ${FILES})
   math(EXPR i "${i}+1")
 endforeach()
 string(APPEND out "const fp_migration_t fp_migrations[] = {\n${entries}  {NULL, NULL}\n};\n")
+file(READ ${GRANTS} hex HEX)
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+string(APPEND out "const char fp_grants_sql[] = {${hex}0x00};\n")
 file(WRITE ${OUT} "${out}")

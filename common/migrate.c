@@ -167,6 +167,16 @@ fp_err_t fp_migrate_check_data_key(PGconn *conn, const fp_seal_t *seal, char *er
     return match ? FP_OK : FP_ECONFIG;
 }
 
+/* The grants, as one transaction: the roles end with exactly what grants.sql says. */
+static fp_err_t s_apply_grants(PGconn *conn, char *errbuf, size_t errlen)
+{
+    fp_err_t err = s_exec(conn, "BEGIN", "BEGIN", errbuf, errlen);
+    if (err == FP_OK) err = s_exec(conn, fp_grants_sql, "grants.sql", errbuf, errlen);
+    if (err == FP_OK) err = s_exec(conn, "COMMIT", "COMMIT", errbuf, errlen);
+    if (err != FP_OK) PQclear(PQexec(conn, "ROLLBACK"));
+    return err;
+}
+
 fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, char *errbuf, size_t errlen)
 {
     fp_err_t err = FP_OK;
@@ -206,10 +216,25 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, 
         count++;
         fp_log_info("migration applied", "name", fp_migrations[i].name);
     }
+    if (err == FP_OK) err = s_apply_grants(conn, errbuf, errlen);
     snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%lld)", (long long)FP_MIGRATE_LOCK_KEY);
     PQclear(PQexec(conn, sql));
     if (applied) *applied = count;
     return err;
+}
+
+int fp_migrate_can_apply(PGconn *conn, char *errbuf, size_t errlen)
+{
+    PGresult *res = PQexec(conn, "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+                                 " OR pg_has_role(current_user, datdba, 'USAGE')"
+                                 " FROM pg_database WHERE datname = current_database()");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        (void)s_fail(conn, res, "checking the role", errbuf, errlen);
+        return -1;
+    }
+    int can = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return can;
 }
 
 fp_err_t fp_migrate_check(PGconn *conn, char *errbuf, size_t errlen)

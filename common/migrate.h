@@ -18,7 +18,11 @@ typedef struct {
 /* Generated table, terminated by {NULL, NULL}. */
 extern const fp_migration_t fp_migrations[];
 
-/* Applies what is missing over a blocking connection. *applied gets how many were applied now
+/* deploy/db/grants.sql: the privileges of the services' roles, applied after the migrations. */
+extern const char fp_grants_sql[];
+
+/* Applies what is missing over a blocking connection, then the grants (every time, in their own
+ * transaction under the same lock). *applied gets how many were applied now
  * (may be NULL). seal (may be NULL) is the county's data key: needed only when ID numbers stored
  * in clear by an older version are to be sealed (018), and then checked against the database's.
  * On failure writes a message to errbuf and returns FP_EDB, FP_EDBDOWN or FP_ECONFIG (no key, or
@@ -35,6 +39,10 @@ const char *fp_migrations_schema(void);
 
 /* The number of embedded migrations; the schema is ready when schema_migrations holds them all. */
 int fp_migrations_count(void);
+
+/* 1 if the connected role may apply migrations (a superuser, or a member of the role that owns
+ * the database), 0 if not (a service's own role), -1 with errbuf set on a database error. */
+int fp_migrate_can_apply(PGconn *conn, char *errbuf, size_t errlen);
 
 /* Checks (without changing anything) whether every embedded migration is applied. */
 fp_err_t fp_migrate_check(PGconn *conn, char *errbuf, size_t errlen);

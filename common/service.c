@@ -52,6 +52,7 @@ struct fp_service {
     uv_timer_t migrate_retry;
     bool schema_ready;
     bool migrating;
+    bool told_not_owner; /* logged once: FANGPIN_MIGRATE=true on a role that may not migrate */
     bool stopping;
     bool closed;
     bool started;
@@ -274,6 +275,7 @@ typedef struct {
     fp_service_t *svc;
     char *conninfo;
     bool apply;
+    bool not_owner; /* apply was asked, but the role may not: checked only */
     fp_err_t err;
     int applied;
     char errbuf[512];
@@ -286,11 +288,19 @@ static void s_migrate_work(uv_work_t *w)
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", PQerrorMessage(c));
         j->err = FP_EDBDOWN;
-    } else if (j->apply) {
-        j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
-    } else {
-        j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
+        PQfinish(c);
+        return;
     }
+    /* FANGPIN_MIGRATE=true as a service's own role (not the database's owner): nothing it may
+     * apply, so it waits for the schema like FANGPIN_MIGRATE=false */
+    if (j->apply && fp_migrate_can_apply(c, j->errbuf, sizeof j->errbuf) == 0) {
+        j->apply = false;
+        j->not_owner = true;
+    }
+    if (j->apply)
+        j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
+    else
+        j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
     if (j->err == FP_OK && j->svc->seal) j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
     PQfinish(c);
 }
@@ -311,6 +321,11 @@ static void s_migrate_done(uv_work_t *w, int status)
     s_migrate_job_t *j = w->data;
     fp_service_t *svc = j->svc;
     svc->migrating = false;
+    if (j->not_owner && !svc->told_not_owner) {
+        svc->told_not_owner = true;
+        fp_log_info("FANGPIN_MIGRATE=true, but this role does not own the database: waiting for the"
+                    " schema", "apply_with", "fangpinctl migrate, as the owner");
+    }
     if (j->err == FP_OK) {
         char n[16];
         snprintf(n, sizeof n, "%d", j->applied);

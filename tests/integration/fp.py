@@ -76,6 +76,28 @@ def conninfo(dbname, port=None, pgdir=None):
     return f"host=127.0.0.1 port={port or pg_port(pgdir)} dbname={dbname} user=postgres password={pw}"
 
 
+ROLES = ("fangpin_owner",) + tuple(f"fangpin_{s}" for s in SERVICES)
+MIGRATION_COUNT = len([f for f in os.listdir(os.path.join(SOURCE, "deploy/db/migrations")) if f.endswith(".sql")])
+
+
+def role_conninfo(ci, role):
+    """ci with user and password those of role, one of ROLES (deploy/db/roles.sh): made on the
+    run's cluster by pgfixture and on a PrivateCluster by its constructor, with the passwords
+    pg.sh generated in its folder's roles/."""
+    kv = dict(part.split("=", 1) for part in ci.split())
+    port = int(kv["port"])
+    pgdir = next((c.dir for c in _clusters if c.port == port), os.path.join(VAR, "pg"))
+    with open(os.path.join(pgdir, "roles", role)) as f:
+        kv.update(user=role, password=f.read().strip())
+    return " ".join(f"{k}={v}" for k, v in kv.items())
+
+
+def migrated(ci):
+    """True when the database of ci holds every migration of the source tree."""
+    rows = sql(ci, "SELECT count(*) FROM schema_migrations", check=False)
+    return bool(rows) and int(rows[0][0]) >= MIGRATION_COUNT
+
+
 def sql(ci, query, check=True):
     """Runs query with psql; returns the rows as tuples of strings."""
     args = ["psql", "-X", "-q", "-tA", "-F", "\t", "-v", "ON_ERROR_STOP=1", ci]
@@ -88,12 +110,13 @@ def sql(ci, query, check=True):
     return [tuple(line.split("\t")) for line in p.stdout.splitlines() if line]
 
 
-def fresh_db(name, port=None, pgdir=None):
-    """Creates an empty database (dropping an old one of that name); returns its conninfo."""
+def fresh_db(name, port=None, pgdir=None, owner=None):
+    """Creates an empty database (dropping an old one of that name), owned by owner (default the
+    superuser); returns its conninfo (the superuser's)."""
     name = name.lower()
     admin = conninfo("postgres", port, pgdir)
     sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    sql(admin, f'CREATE DATABASE "{name}"')
+    sql(admin, f'CREATE DATABASE "{name}"' + (f' OWNER "{owner}"' if owner else ""))
     return conninfo(name, port, pgdir)
 
 
@@ -102,9 +125,10 @@ FIXTURE_130822 = [os.path.join(SOURCE, "tests/fixtures/regions/130822", f)
 
 
 def county_db(name):
-    """A fresh database, migrated, holding 兴隆县 (130822)'s division codes; returns its conninfo."""
-    ci = fresh_db(name)
-    ctl(["migrate"], ci)
+    """A fresh database owned by fangpin_owner, migrated by it as make up does, holding 兴隆县
+    (130822)'s division codes; returns its conninfo (the superuser's)."""
+    ci = fresh_db(name, owner="fangpin_owner")
+    ctl(["migrate"], role_conninfo(ci, "fangpin_owner"))
     ctl(["regions", "import"] + FIXTURE_130822, ci)
     return ci
 
@@ -325,10 +349,20 @@ class Keys:
 
 
 class Service:
-    """One real service binary on free ports, its JSON log in a file."""
+    """One real service binary on free ports, its JSON log in a file.
 
-    def __init__(self, name, ci, keys, env=None, wait_ready=True):
+    It connects as its own role (fangpin_<name>, with what deploy/db/grants.sql gives it) when
+    the database is migrated already, as after county_db() or a `fangpinctl keys register`, so
+    that every test proves the grants enough; on a database not yet migrated, as ci says (the
+    superuser), so that it applies the migrations itself. role= chooses: a role, or None for ci."""
+
+    def __init__(self, name, ci, keys, env=None, wait_ready=True, role="auto"):
         self.name = name
+        if role == "auto":
+            role = f"fangpin_{name}" if not (env and "FANGPIN_PG" in env) and migrated(ci) else None
+        self.role = role
+        if role:
+            ci = role_conninfo(ci, role)
         self.zport, self.hport = free_port(), free_port()
         self.endpoint = f"tcp://127.0.0.1:{self.zport}"
         self.http = f"http://127.0.0.1:{self.hport}"
@@ -460,6 +494,7 @@ class PrivateCluster:
         self.port = free_port()
         _clusters.append(self)
         self.start()
+        subprocess.run([PGSH, "roles", self.dir], check=True, capture_output=True)
 
     def start(self):
         subprocess.run([PGSH, "start", self.dir, str(self.port)], check=True,

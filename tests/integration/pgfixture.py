@@ -22,6 +22,8 @@ def main():
         port = ports.lease()
         env = dict(os.environ, PG_FSYNC="off")
         subprocess.run([PGSH, "start", PGDIR, str(port)], check=True, env=env)
+        # fangpin's roles (deploy/db/roles.sh): the services run as their own (fp.Service)
+        subprocess.run([PGSH, "roles", PGDIR], check=True)
         print(f"test PostgreSQL started on 127.0.0.1:{port}")
     else:
         subprocess.run([PGSH, "stop", PGDIR], check=True)

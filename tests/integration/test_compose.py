@@ -2,7 +2,10 @@
 contract: the file validates (`docker-compose config -q`, no Docker engine needed), every
 fangpin container is configured only by the documented FANGPIN_* variables with their default
 addresses, publishes its ports and has a health check on /healthz, and the services wait for a
-healthy PostgreSQL and for the one-shot `keys` service."""
+healthy PostgreSQL and for the one-shot `keys` and `migrate` services. Least privilege (issue
+11): each service connects as its own role with its own required password, the migrations are
+applied by fangpin_owner in `migrate`, and the roles are made by deploy/db/roles.sh, the
+postgres container's init script."""
 import os
 import re
 import shutil
@@ -14,7 +17,7 @@ SOURCE = os.environ.get('FANGPIN_SOURCE') or os.path.dirname(os.path.dirname(os.
     os.path.abspath(__file__))))
 COMPOSE = shutil.which('docker-compose')
 
-COMMON = {'FANGPIN_PG', 'FANGPIN_LOG_LEVEL', 'FANGPIN_KEYS_DIR'}
+COMMON = {'FANGPIN_PG', 'FANGPIN_MIGRATE', 'FANGPIN_LOG_LEVEL', 'FANGPIN_KEYS_DIR'}
 # The lead's contract: each service's variables and their default values.
 SERVICES = {
     'intake': {'FANGPIN_INTAKE_ENDPOINT': 'tcp://*:7101', 'FANGPIN_INTAKE_HTTP': '0.0.0.0:8101'},
@@ -36,9 +39,17 @@ CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values())
 KEYS_DIR = '/var/lib/fangpin/keys'
 
 
-def compose(*args, password='a-long-random-test-password'):
+# Every password the file requires, each with a test value of its own.
+PASSWORDS = {'FANGPIN_DB_PASSWORD': 'a-long-random-test-password',
+             **{f'FANGPIN_DB_{r}_PASSWORD': f'test-password-of-{r.lower()}'
+                for r in ('OWNER', 'INTAKE', 'SCREENING', 'ASSISTANCE', 'REPORTING')}}
+
+
+def compose(*args, password='a-long-random-test-password', without=()):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(('COMPOSE_', 'DOCKER_', 'FANGPIN_DB_', 'FANGPIN_LOG_', 'FANGPIN_HTTP_'))}
+    env.update({k: v for k, v in PASSWORDS.items() if k not in without})
+    env.pop('FANGPIN_DB_PASSWORD')
     if password is not None:
         env['FANGPIN_DB_PASSWORD'] = password
     return subprocess.run([COMPOSE, '-f', os.path.join(SOURCE, 'docker-compose.yml')] + list(args),
@@ -74,8 +85,52 @@ class Compose(unittest.TestCase):
         self.assertEqual(self.services['postgres']['environment']['POSTGRES_PASSWORD'],
                          'a-long-random-test-password')
 
+    def test_no_default_role_password(self):
+        for var in PASSWORDS:
+            if var == 'FANGPIN_DB_PASSWORD':
+                continue
+            with self.subTest(var):
+                p = compose('config', '-q', without=(var,))
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn(var, p.stderr)
+
+    def test_services_connect_as_their_roles(self):
+        """Each service as fangpin_<service>, not the superuser, and never migrating; the
+        migrations and grants by fangpin_owner in the one-shot `migrate`; the roles made by
+        deploy/db/roles.sh in the postgres container, from the passwords in its environment."""
+        for name in SERVICES:
+            with self.subTest(name):
+                env = env_dict(self.services[name].get('environment'))
+                pg = dict(kv.split('=', 1) for kv in env['FANGPIN_PG'].split())
+                self.assertEqual((pg['user'], pg['password']),
+                                 (f'fangpin_{name}', PASSWORDS[f'FANGPIN_DB_{name.upper()}_PASSWORD']))
+                self.assertEqual(env['FANGPIN_MIGRATE'], 'false')
+        mig = self.services['migrate']
+        self.assertEqual(mig['entrypoint'] + mig['command'], ['fangpinctl', 'migrate'])
+        pg = dict(kv.split('=', 1) for kv in env_dict(mig['environment'])['FANGPIN_PG'].split())
+        self.assertEqual((pg['host'], pg['dbname'], pg['user'], pg['password']),
+                         ('postgres', 'fangpin', 'fangpin_owner', PASSWORDS['FANGPIN_DB_OWNER_PASSWORD']))
+        self.assertEqual(mig['depends_on']['postgres']['condition'], 'service_healthy')
+        # the data key, for migration 018 on an older database: read-only from the keys volume
+        self.assertEqual(mig['depends_on']['keys']['condition'], 'service_completed_successfully')
+        self.assertEqual(env_dict(mig['environment'])['FANGPIN_KEYS_DIR'], KEYS_DIR)
+        self.assertIn(f'keys:{KEYS_DIR}:ro', [v if isinstance(v, str) else f"{v['source']}:{v['target']}:ro"
+                                               if v.get('read_only') else f"{v['source']}:{v['target']}"
+                                               for v in mig['volumes']])
+        db = self.services['postgres']
+        mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in db['volumes']]
+        init = [m for m in mounts if ':/docker-entrypoint-initdb.d/' in m]
+        self.assertEqual(len(init), 1, mounts)
+        self.assertEqual(os.path.realpath(init[0].split(':')[0]),
+                         os.path.realpath(os.path.join(SOURCE, 'deploy', 'db', 'roles.sh')))
+        db_env = env_dict(db['environment'])
+        self.assertEqual(db_env['POSTGRES_USER'], 'postgres')
+        for var, value in PASSWORDS.items():
+            self.assertEqual(db_env['POSTGRES_PASSWORD' if var == 'FANGPIN_DB_PASSWORD' else var], value)
+        self.assertTrue(os.access(os.path.join(SOURCE, 'deploy', 'db', 'roles.sh'), os.X_OK))
+
     def test_services_present(self):
-        self.assertEqual(set(self.services), set(SERVICES) | {'postgres', 'keys'})
+        self.assertEqual(set(self.services), set(SERVICES) | {'postgres', 'keys', 'migrate'})
         self.assertEqual(self.services['postgres']['image'].split(':')[0], 'postgres')
         self.assertEqual(self.services['postgres']['image'].split(':')[1].split('.')[0], '15')
 
@@ -92,8 +147,8 @@ class Compose(unittest.TestCase):
                 self.assertIn(env['FANGPIN_LOG_LEVEL'], ('debug', 'info', 'warn', 'error'))
                 pg = dict(kv.split('=', 1) for kv in env['FANGPIN_PG'].split())
                 self.assertEqual((pg.get('host'), pg.get('port'), pg.get('dbname'), pg.get('user')),
-                                 ('postgres', '5432', 'fangpin', 'fangpin'))
-                self.assertEqual(pg.get('password'), 'a-long-random-test-password')
+                                 ('postgres', '5432', 'fangpin', f'fangpin_{name}'))
+                self.assertEqual(pg.get('password'), PASSWORDS[f'FANGPIN_DB_{name.upper()}_PASSWORD'])
         keys_env = env_dict(self.services['keys'].get('environment'))
         self.assertLessEqual(set(keys_env), CONTRACT)
 
@@ -137,6 +192,7 @@ class Compose(unittest.TestCase):
                 deps = svc['depends_on']
                 self.assertEqual(deps['postgres']['condition'], 'service_healthy')
                 self.assertEqual(deps['keys']['condition'], 'service_completed_successfully')
+                self.assertEqual(deps['migrate']['condition'], 'service_completed_successfully')
                 targets = [v['target'] if isinstance(v, dict) else str(v).split(':')[1]
                            for v in svc.get('volumes', [])]
                 self.assertIn(KEYS_DIR, targets)

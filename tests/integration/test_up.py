@@ -73,6 +73,21 @@ class Up(unittest.TestCase):
             env[f"FANGPIN_UP_{name}_PORT"] = str(fp.free_port())
         return env
 
+    def assert_roles(self, var, pgport):
+        """Least privilege (issue 11): each service is connected as its own role, fangpinctl's
+        env is fangpin_owner's, which owns the database; none of them is a superuser."""
+        ci = fp.conninfo("fangpin", pgport, os.path.join(var, "pg"))
+        users = fp.sql(ci, "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'fangpin'"
+                           " AND backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY 1")
+        self.assertEqual([u for (u,) in users], sorted(f"fangpin_{s}" for s in fp.SERVICES))
+        self.assertEqual(fp.sql(ci, "SELECT rolname, rolcanlogin, rolsuper OR rolcreaterole OR rolcreatedb"
+                                    " FROM pg_roles WHERE rolname LIKE 'fangpin%' ORDER BY 1"),
+                         sorted((r, "t", "f") for r in fp.ROLES))
+        self.assertEqual(fp.sql(ci, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'fangpin'"),
+                         [("fangpin_owner",)])
+        with open(os.path.join(var, "fangpin.env")) as f:
+            self.assertIn(" user=fangpin_owner ", f.read())
+
     def test_make_up_from_a_clone_under_a_private_folder(self):
         """A clone under a folder of mode 0700 (as /root is): as root, the cluster's user cannot
         reach it, and make up must work without loosening that folder or any above it."""
@@ -81,6 +96,7 @@ class Up(unittest.TestCase):
         modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in (top, os.path.dirname(top))}
         clone = os.path.join(top, "fangpin")
         shutil.copytree(os.path.join(fp.SOURCE, "tools"), os.path.join(clone, "tools"))
+        shutil.copytree(os.path.join(fp.SOURCE, "deploy", "db"), os.path.join(clone, "deploy", "db"))
         env = self.up_env(FANGPIN_PG_PORT=str(fp.free_port()))
         env.pop("FANGPIN_VAR", None)  # the clone's own var/
         var = os.path.join(clone, "var")
@@ -94,8 +110,9 @@ class Up(unittest.TestCase):
             ping = subprocess.run(["bash", "-c", f". {var}/fangpin.env && {fp.BUILD}/fangpinctl ping intake"],
                                   capture_output=True, text=True, timeout=60)
             self.assertEqual(ping.returncode, 0, ping.stdout + ping.stderr)
-            for secret in ("fangpin.env", "pg/password", "pg/pgpass"):
+            for secret in ("fangpin.env", "pg/password", "pg/pgpass") + tuple(f"pg/roles/{r}" for r in fp.ROLES):
                 self.assertEqual(stat.S_IMODE(os.stat(os.path.join(var, secret)).st_mode), 0o600, secret)
+            self.assert_roles(var, int(env["FANGPIN_PG_PORT"]))
             if os.geteuid() == 0:  # the cluster's files live where its user can reach them
                 self.assertTrue(os.path.islink(os.path.join(var, "pg", "cluster")))
         finally:

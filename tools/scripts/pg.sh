@@ -4,7 +4,10 @@
 #   pg.sh stop DIR           stop it (fast shutdown)
 #   pg.sh status DIR         exit 0 if it runs
 #   pg.sh destroy DIR        stop it and remove every file of it, DIR included
-#   pg.sh conninfo DIR [DB]  print the libpq conninfo (with its password) for database DB
+#   pg.sh roles DIR [DB]     make fangpin's roles (deploy/db/roles.sh), their passwords generated
+#                            once into DIR/roles/ROLE (mode 0600); with DB, give DB to fangpin_owner
+#   pg.sh conninfo DIR [DB] [ROLE]  print the libpq conninfo (with its password) for database DB,
+#                            as user postgres or as ROLE (one of the roles above)
 #
 # Safe by default: it listens on 127.0.0.1:PORT and on a short private socket folder only, and
 # every connection, local ones included, authenticates with scram-sha-256 as user postgres with
@@ -90,6 +93,24 @@ secure_trust_cluster() {
   echo "pg.sh: $dir had trust authentication: now scram-sha-256 with the password in $dir/password" >&2
 }
 
+ROLES="fangpin_owner fangpin_intake fangpin_screening fangpin_assistance fangpin_reporting"
+
+# Each role's password: generated once, kept in DIR/roles/ROLE (0600), handed to roles.sh in
+# its environment (never on a command line).
+roles() {
+  local r pw v
+  (umask 077; mkdir -p "$dir/roles")
+  for r in $ROLES; do
+    [ -s "$dir/roles/$r" ] ||
+      (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/roles/$r.new" &&
+       mv "$dir/roles/$r.new" "$dir/roles/$r")
+    pw=$(cat "$dir/roles/$r")
+    v=${r#fangpin_}
+    export "FANGPIN_DB_${v^^}_PASSWORD=$pw"
+  done
+  "$(dirname "$0")/../../deploy/db/roles.sh" "$("$0" conninfo "$dir" "${1:-postgres}")"
+}
+
 case "$cmd" in
 start)
   port=${3:?PORT}
@@ -123,9 +144,17 @@ destroy)
   [ -L "$dir/cluster" ] && rm -rf "$(readlink "$dir/cluster")"
   rm -rf "$dir"
   ;;
+roles)
+  [ -f "$dir/port" ] && [ -f "$dir/password" ] || die "no cluster started in $dir"
+  roles "${3:-}"
+  ;;
 conninfo)
   [ -f "$dir/port" ] && [ -f "$dir/password" ] || die "no cluster started in $dir"
-  echo "host=127.0.0.1 port=$(cat "$dir/port") dbname=${3:-postgres} user=postgres password=$(cat "$dir/password")"
+  user=${4:-postgres}
+  pwfile="$dir/password"
+  [ "$user" = postgres ] || pwfile="$dir/roles/$user"
+  [ -f "$pwfile" ] || die "no password for $user in $dir (pg.sh roles $dir)"
+  echo "host=127.0.0.1 port=$(cat "$dir/port") dbname=${3:-postgres} user=$user password=$(cat "$pwfile")"
   ;;
 *) echo "pg.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -20,8 +20,12 @@ tools/scripts/pg.sh start "$VAR/pg" "$PGPORT"
 admin=$(tools/scripts/pg.sh conninfo "$VAR/pg" postgres)
 psql -X -q "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = 'fangpin'" | grep -q 1 ||
   psql -X -q "$admin" -c "CREATE DATABASE fangpin"
+# fangpin's roles (deploy/db/roles.sh), none a superuser, their passwords generated once into
+# var/pg/roles/ (mode 0600): the database and what it holds are fangpin_owner's, which applies
+# the migrations and the grants and is fangpinctl's role; each service runs as its own role.
+tools/scripts/pg.sh roles "$VAR/pg" fangpin
 
-export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$VAR/pg" fangpin)
+export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$VAR/pg" fangpin fangpin_owner)
 export FANGPIN_KEYS_DIR="$VAR/keys"
 # the reporting service's HTTP port also serves report downloads and the /events stream, to a
 # bearer token (fangpinctl token add) of a principal, for its region only
@@ -74,6 +78,7 @@ trap 'rm -f "$env_new"' EXIT
 (umask 077; : >"$env_new")
 {
   echo "# written by make up; source it: . var/fangpin.env"
+  echo "# fangpinctl's database role, fangpin_owner (it applies the migrations)"
   echo "export FANGPIN_PG='$FANGPIN_PG'"
   echo "export FANGPIN_KEYS_DIR='$VAR/keys'"
   echo "export FANGPIN_CLIENT_CERT='$VAR/keys/admin.key_secret'"
@@ -82,16 +87,20 @@ trap 'rm -f "$env_new"' EXIT
 for svc in intake screening assistance reporting; do
   U=${svc^^}
   pub=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$VAR/keys/$svc.key")
+  svc_pg=$(tools/scripts/pg.sh conninfo "$VAR/pg" fangpin "fangpin_$svc")
   {
+    echo "# the service's own database role (FANGPIN_PG when make up starts it)"
+    echo "export FANGPIN_${U}_PG='$svc_pg'"
     echo "export FANGPIN_${U}_CONNECT='tcp://$HOST:${ZPORT[$svc]}'"
     echo "export FANGPIN_${U}_PUBLIC_KEY='$pub'"
     echo "export FANGPIN_${U}_HTTP_URL='http://$HOST:${HPORT[$svc]}'"
   } >>"$env_new"
   pidf="$VAR/run/$svc.pid"
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
-  FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info} \
+  # as its own role, which may not migrate (fangpinctl migrate did, above)
   # shellcheck disable=SC2086  # LINK holds whole NAME=VALUE words without spaces
-  env "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
+  env "FANGPIN_LOG_LEVEL=${FANGPIN_LOG_LEVEL:-info}" "FANGPIN_PG=$svc_pg" FANGPIN_MIGRATE=false \
+    "FANGPIN_${U}_ENDPOINT=tcp://$HOST:${ZPORT[$svc]}" "FANGPIN_${U}_HTTP=$HOST:${HPORT[$svc]}" \
     ${LINK[$svc]} setsid "$BUILD/fangpin-$svc" >>"$VAR/log/$svc.log" 2>&1 </dev/null &
   echo $! >"$pidf"
 done

@@ -1,0 +1,96 @@
+-- grants.sql: what each service's database role may do, in one place (docs/operations.md,
+-- "Security"). Compiled into every binary with the migrations and applied by the migrator after
+-- them, every time (fangpinctl migrate, or a service with FANGPIN_MIGRATE=true connected as the
+-- database's owner), in one transaction under the migration lock. It first takes back every
+-- privilege of the four roles on the schema's tables and sequences, then grants what is written
+-- here: the database holds exactly this file, and a line removed here is a privilege removed.
+--
+-- The roles are made, with LOGIN and their passwords, by deploy/db/roles.sh (run as a
+-- superuser: tools/scripts/pg.sh roles for make up, the postgres container's init script for
+-- docker-compose.yml). Where they are missing (a database migrated by a superuser alone, as the
+-- tests' databases are) they are made here without LOGIN; a migrator that may not make them
+-- stops with a message saying what to run.
+--
+-- The SQL functions of the migrations run with the caller's rights (none is SECURITY DEFINER):
+-- a service may call any of them, and the tables each one touches must be granted here to the
+-- services that call it (intake_apply, screen_match, report_get, report_deadline_scan...).
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['fangpin_intake', 'fangpin_screening', 'fangpin_assistance', 'fangpin_reporting'] LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r);
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolcreaterole)) THEN
+            RAISE EXCEPTION 'the role % is missing: run deploy/db/roles.sh as a superuser first', r;
+        END IF;
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE', r);
+    END LOOP;
+END $$;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public
+    FROM fangpin_intake, fangpin_screening, fangpin_assistance, fangpin_reporting;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public
+    FROM fangpin_intake, fangpin_screening, fangpin_assistance, fangpin_reporting;
+
+-- Every service: the schema's state, the keys and principals it authenticates (and LISTENs
+-- for), and the reference tables the rules read.
+GRANT SELECT ON schema_migrations, curve_keys, principals, regions, policy_params, holidays,
+                risk_types, departments, department_types, lead_kinds
+    TO fangpin_intake, fangpin_screening, fangpin_assistance, fangpin_reporting;
+
+-- intake: department batches and their leads (intake_apply), the submission alerts, and the
+-- events it announces.
+GRANT SELECT, INSERT, UPDATE ON lead_batches, leads TO fangpin_intake;
+GRANT SELECT, INSERT ON submission_alerts TO fangpin_intake;
+GRANT INSERT ON events TO fangpin_intake;
+-- intake holds the data key: the first key presented becomes the database's
+-- (fp_data_key_matches, migration 017); it may record one, never change it.
+GRANT SELECT, INSERT ON data_key TO fangpin_intake;
+
+-- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
+-- death lead's effect on the ledger (a member left, a ledger event).
+GRANT SELECT, UPDATE ON leads TO fangpin_screening;
+GRANT SELECT, INSERT, UPDATE ON cases, case_leads, case_history, village_tasks TO fangpin_screening;
+GRANT SELECT ON ledger_households TO fangpin_screening;
+GRANT SELECT, UPDATE ON ledger_members TO fangpin_screening;
+GRANT SELECT, INSERT ON ledger_events TO fangpin_screening;
+GRANT INSERT ON events TO fangpin_screening;
+
+-- assistance: plans, measures and their checks, incomes, quarter summaries; reads the cases
+-- and the ledger.
+GRANT SELECT, INSERT, UPDATE ON plans, plan_history, measures, measure_checks, household_income,
+                                quarter_summaries TO fangpin_assistance;
+GRANT SELECT ON cases, ledger_households, ledger_members TO fangpin_assistance;
+-- The plan opener locks the identified cases it opens (FOR UPDATE OF c SKIP LOCKED), and a
+-- consolidation plan locks its household (FOR UPDATE OF h): a row lock needs UPDATE on some
+-- column, here the least of them, updated_at. assistance never changes a case nor the ledger.
+GRANT UPDATE (updated_at) ON cases, ledger_households TO fangpin_assistance;
+GRANT INSERT ON events TO fangpin_assistance;
+
+-- reporting: reads everything its reports count; writes report snapshots and reopenings, the
+-- deadline misses (report_deadline_scan), the event positions and relay state, and a token's
+-- last use.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO fangpin_reporting;
+GRANT INSERT, UPDATE ON report_snapshots, report_reopenings, deadline_misses, relay_state
+    TO fangpin_reporting;
+GRANT INSERT, UPDATE ON events TO fangpin_reporting;
+GRANT UPDATE ON http_tokens TO fangpin_reporting;
+
+-- The bigserial sequences of the tables a role inserts into, and no other.
+DO $$
+DECLARE
+    s record;
+BEGIN
+    FOR s IN
+        SELECT DISTINCT q.oid::regclass AS seq, r.rolname
+          FROM pg_class q
+          JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = q.oid AND d.deptype IN ('a', 'i')
+          JOIN pg_class t ON t.oid = d.refobjid
+          JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
+          CROSS JOIN unnest(ARRAY['fangpin_intake', 'fangpin_screening', 'fangpin_assistance',
+                                  'fangpin_reporting']) AS r(rolname)
+         WHERE q.relkind = 'S' AND has_table_privilege(r.rolname, t.oid, 'INSERT')
+    LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', s.seq, s.rolname);
+    END LOOP;
+END $$;
