@@ -738,6 +738,7 @@ def run_soak(seconds, rate, every=10.0, tag="soak", log=print):
         stop = threading.Event()
         head = None
         k = 0
+        fmt = lambda vals: "  ".join(str(v).rjust(max(len(h), 7)) for h, v in zip(head, vals))
         while True:
             row = {"t s": round(time.time() - t0)}
             row.update(sample(rig))
@@ -745,27 +746,32 @@ def run_soak(seconds, rate, every=10.0, tag="soak", log=print):
             rows.append(row)
             if head is None:
                 head = list(row)
-                print(table([[row[h] for h in head]], head).split("\n", 2)[0], flush=True)
-            print(table([[row[h] for h in head]], head).split("\n")[-1], flush=True)
+                print(fmt(head), flush=True)
+            print(fmt([row[h] for h in head]), flush=True)
             k += 1
-            if t0 + k * every > t0 + seconds + 0.001:
+            if k * every > seconds + 0.001:
                 break
             stop.wait(max(0.0, t0 + k * every - time.time()))  # the sampling clock
         load.stop()
         fig, fails = drain_and_check(rig, load, load.stats, log)
     finally:
         fails += rig.stop()
-    # growth over the last 20 minutes, or the last two thirds of a shorter run
+    # growth over the last 20 minutes, or the last two thirds of a shorter run: the mean of the
+    # window's first six samples (a minute) against the mean of its last six, so that one
+    # sample's jitter (a scan's extra connection, a burst of buffers) is not read as growth
     window = 1200 if seconds >= 1800 else seconds * 2 / 3
-    start = next(r for r in rows if r["t s"] >= rows[-1]["t s"] - window)
+    win = [r for r in rows if r["t s"] >= rows[-1]["t s"] - window]
+    m = max(1, min(6, len(win) // 3))
+    start, end = win[:m], win[-m:]
+    mean = lambda rs, key: sum(r[key] for r in rs) / len(rs)
     verdict = []
     for key in head:
         if key in ("t s", "leads"):
             continue
-        a, b = start[key], rows[-1][key]
+        a, b = mean(start, key), mean(end, key)
         growth = (b - a) / a * 100 if a else (0.0 if b == a else float("inf"))
-        verdict.append([key, a, b, f"{growth:+.1f}%", "ok" if growth < 10 else "GROWS"])
-    print(f"\ngrowth from t={start['t s']} s to t={rows[-1]['t s']} s:")
+        verdict.append([key, round(a, 1), round(b, 1), f"{growth:+.1f}%", "ok" if growth < 10 else "GROWS"])
+    print(f"\ngrowth, mean of t={start[0]['t s']}..{start[-1]['t s']} s against t={end[0]['t s']}..{end[-1]['t s']} s:")
     print(table(verdict, ["series", "from", "to", "growth", "verdict"]))
     grows = [v[0] for v in verdict if v[4] != "ok"]
     behind = rig.left_behind()
