@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak clean format help
 
 all: build
 
@@ -21,6 +21,9 @@ help:
 	@echo "make containers - the base and service images, built with podman"
 	@echo "make containers-test - the compose stack on podman: healthy, pinged, a database stop survived"
 	@echo "make bench  - benchmarks (not part of make test)"
+	@echo "make chaos  - faults under load: kill -9 of each service, PostgreSQL restarts; checks nothing lost"
+	@echo "              (CHAOS_SECONDS=300 CHAOS_RATE=1000 CHAOS_SEED=random; not part of make test)"
+	@echo "make soak   - SOAK_SECONDS=1800 at SOAK_RATE=1000 leads/s; memory, files, connections every 10 s"
 	@echo "make fuzz-long - every fuzz target for ten million inputs (not part of make test)"
 
 deps:
@@ -98,6 +101,15 @@ bench: build
 	@bench/intake/run.sh $(BUILD)
 	@bench/screening/run.sh $(BUILD)
 	@bench/reporting/run.sh $(BUILD)
+
+# Faults under load and the soak (tools/chaos/chaos.py; docs/operations.md): the optimised build,
+# a private PostgreSQL under $(BUILD)/chaosvar; each prints a table and exits non-zero on a failed
+# check. Not part of make test (tests/integration/test_chaos.py is the short chaos run in it).
+chaos: build
+	@tools/chaos/run.sh $(BUILD) chaos
+
+soak: build
+	@tools/chaos/run.sh $(BUILD) soak
 
 format:
 	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c
