@@ -35,7 +35,9 @@ LINKS = {
                   'FANGPIN_SCREENING_IDENTIFIED_PUSH': 'tcp://*:7111'},
     'assistance': {'FANGPIN_ASSISTANCE_IDENTIFIED_PULL': 'tcp://screening:7111'},
 }
-CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values())
+# What make up sets too: reporting serves report downloads and /events on its HTTP port.
+SERVES = {'reporting': {'FANGPIN_REPORTING_HTTP_REPORTS': 'true', 'FANGPIN_REPORTING_SSE': 'true'}}
+CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values(), *SERVES.values())
 KEYS_DIR = '/var/lib/fangpin/keys'
 
 
@@ -140,7 +142,7 @@ class Compose(unittest.TestCase):
                 env = env_dict(self.services[name].get('environment'))
                 self.assertLessEqual(set(env), CONTRACT, 'variables outside the contract')
                 links = LINKS.get(name, {})
-                self.assertEqual(set(env), COMMON | set(own) | set(links))
+                self.assertEqual(set(env), COMMON | set(own) | set(links) | set(SERVES.get(name, {})))
                 for var, default in list(own.items()) + list(links.items()):
                     self.assertEqual(env[var], default, var)
                 self.assertEqual(env['FANGPIN_KEYS_DIR'], KEYS_DIR)
@@ -203,6 +205,21 @@ class Compose(unittest.TestCase):
         self.assertIn('pgdata', self.config.get('volumes', {}))
         self.assertIn('keys', self.config.get('volumes', {}))
 
+    def test_reporting_serves_downloads_and_events(self):
+        env = env_dict(self.services['reporting'].get('environment'))
+        for k, v in SERVES['reporting'].items():
+            self.assertEqual(env.get(k), v, k)
+
+    def test_stop_grace_longer_than_the_services_own(self):
+        """docker stops a container with SIGKILL after its grace period: it must outlast
+        FANGPIN_SHUTDOWN_GRACE_MS (10 s by default), in which a service finishes its requests."""
+        for name in SERVICES:
+            grace = self.services[name].get('stop_grace_period', '10s')
+            m = re.fullmatch(r'(\d+)(ms|s|m)', str(grace))
+            self.assertIsNotNone(m, f'{name}: stop_grace_period {grace!r}')
+            ms = int(m.group(1)) * {'ms': 1, 's': 1000, 'm': 60000}[m.group(2)]
+            self.assertGreater(ms, 10000, name)
+
     def test_dockerfile(self):
         with open(os.path.join(SOURCE, 'deploy', 'docker', 'Dockerfile')) as f:
             text = f.read()
@@ -217,6 +234,10 @@ class Compose(unittest.TestCase):
                     'ca-certificates', 'curl'):
             self.assertIn(lib, runtime)
         self.assertNotIn('-dev', runtime, 'development packages in the runtime stage')
+        # the libraries' layer comes before ARG SERVICE, so the four images share it
+        self.assertLess(runtime.index('apt-get install'), re.search(r'(?m)^ARG SERVICE', runtime).start())
+        # only the service binaries and fangpinctl are built: no benchmark programs in the images
+        self.assertRegex(text, r'--target fangpin-intake fangpin-screening fangpin-assistance\s+(\\\s+)?fangpin-reporting fangpinctl')
 
 
 if __name__ == '__main__':

@@ -197,6 +197,11 @@ def main():
             fail(f"a service container restarted: {started} -> {after}")
         say("ready again, no container restarted")
         ping(remap, env)
+    except SystemExit:
+        for name, cid in sorted(containers().items()):  # what each container said, for the failure
+            logs = run(["podman", "logs", "--tail", "15", cid], check=False)
+            say(f"--- {name} ({state(cid).get('Status')}):\n{logs.stdout}{logs.stderr}")
+        raise
     finally:
         run(dc + ["down", "-v", "--remove-orphans"], env=env, check=False)
         left = containers()

@@ -23,7 +23,9 @@ if [ "${1:-postgres}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   export PGDATABASE=$POSTGRES_DB
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh) echo "postgres: running $f"; . "$f" ;;
+      *.sh)  # as the official image: run when executable, else sourced (without arguments)
+        echo "postgres: running $f"
+        if [ -x "$f" ]; then "$f"; else set --; . "$f"; fi ;;
       *.sql) echo "postgres: running $f"; psql -v ON_ERROR_STOP=1 -q -f "$f" ;;
       *) ;;
     esac
