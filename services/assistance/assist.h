@@ -15,7 +15,6 @@
 
 typedef struct {
     fp_service_t *svc;
-    int32_t today_override;  /* FANGPIN_TODAY, 0 = the real date */
     void *pull;              /* HouseholdIdentified hints from screening */
     fp_zsock_t *zs;
     uint64_t last_scan;      /* uv_now of the last opening scan */
@@ -25,7 +24,7 @@ typedef struct {
     fp_counter_t *c_scans;   /* fangpin_scans_total{scan="plans"} */
 } assist_t;
 
-int32_t assist_today(const assist_t *a);
+int32_t assist_today(const assist_t *a); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
 
 /* open.c: binds nothing, connects the PULL to FANGPIN_ASSISTANCE_IDENTIFIED_PULL; 1 if bad. */
 int assist_open_start(assist_t *a, fp_service_t *svc);
@@ -49,10 +48,6 @@ void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__Assistan
 typedef void (*assist_findings_done_fn)(bool ok, void *arg);
 void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t plan_id, int32_t today,
                              assist_findings_done_fn done, void *arg);
-
-/* The region prefix a principal may see: an actor's region, an admin's county; false for
- * departments, the gateway, or a principal without a region. */
-bool assist_scope_of(const fp_principal_t *p, char out[13]);
 
 /* --- the plan summary (queries.c and job.c) ----------------------------------------------- */
 

@@ -10,7 +10,7 @@
 
 #include "change.h"
 #include "date.h"
-#include "elim_notice.h"
+#include "notice.h"
 #include "log.h"
 #include "mask.h"
 #include "mem.h"

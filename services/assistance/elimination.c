@@ -1,13 +1,16 @@
-/* elimination.c: the risk elimination table and the nomination criteria. apply() finds the row for
- * (state, event, level), checks its guard and runs its action (named after the event); every
- * refusal is a reason code with English and Chinese text. No I/O, no globals but const tables. */
+/* elimination.c: the risk elimination table and the nomination criteria. The domain's engine
+ * (domain/machine.c) runs the table: it finds the row for (state, event, level), checks its guard
+ * and runs its action (named after the event); every refusal is a reason code with English and
+ * Chinese text. No I/O, no globals but const tables. */
 #include "elimination.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "date.h"
+#include "reason.h"
 
 /* --- names ----------------------------------------------------------------------------------- */
 
@@ -17,21 +20,10 @@ static const char *const s_el_state[ASSIST_ES_COUNT_] = {
 static const char *const s_el_event[ASSIST_EE_COUNT_] = {
     "nominate", "post_notice", "objection", "approve", "confirm", "announce", "return", "refuse",
     "undo"};
-static const char *const s_el_level[ASSIST_LV_COUNT_] = {"village", "township", "county"};
 static const char *const s_el_way[ASSIST_WAY_COUNT_] = {"none", "by_assistance", "natural"};
 
-const char *assist_elim_state_code(assist_elim_state_t s)
-{
-    return (unsigned)s < ASSIST_ES_COUNT_ ? s_el_state[s] : "?";
-}
-const char *assist_elim_event_code(assist_elim_event_kind_t e)
-{
-    return (unsigned)e < ASSIST_EE_COUNT_ ? s_el_event[e] : "?";
-}
-const char *assist_level_code(assist_level_t l)
-{
-    return (unsigned)l < ASSIST_LV_COUNT_ ? s_el_level[l] : "?";
-}
+const char *assist_elim_state_code(assist_elim_state_t s) { return fp_sm_state_code(&assist_elim_machine, (int)s); }
+const char *assist_elim_event_code(assist_elim_event_kind_t e) { return fp_sm_event_code(&assist_elim_machine, (int)e); }
 const char *assist_way_code(assist_way_t w)
 {
     return (unsigned)w < ASSIST_WAY_COUNT_ ? s_el_way[w] : "?";
@@ -90,8 +82,9 @@ const assist_criterion_info_t assist_criteria[ASSIST_CR_COUNT_] = {
      "elim.backstop_household"},
 };
 
-static bool s_el_params_ok(const assist_elim_params_t *p)
+static bool s_el_params_ok(const void *params)
 {
+    const assist_elim_params_t *p = params;
     return p->stable_months >= 1 && p->stable_months <= 60 && p->min_months >= 1 &&
            p->min_months <= 60 && p->notice_days >= 1 && p->notice_days <= 60;
 }
@@ -144,91 +137,81 @@ fp_err_t assist_elim_criteria(const assist_elim_facts_t *f, const assist_elim_pa
     return FP_OK;
 }
 
-/* --- guards ---------------------------------------------------------------------------------- */
+/* --- guards: NULL lets the step happen, else a reason code ------------------------------------ */
 
-typedef const char *(*s_el_guard_fn)(const assist_elim_t *e, const assist_elim_event_t *ev,
-                                     int32_t today, const assist_elim_params_t *p);
+#define S_GUARD(name) \
+    static const char *g_##name(const void *rec, const void *event, int32_t today, const void *params)
 
-static const char *g_none(const assist_elim_t *e, const assist_elim_event_t *ev, int32_t today,
-                          const assist_elim_params_t *p)
-{
-    return NULL;
-}
+S_GUARD(none) { return NULL; }
 /* The whole-household-without-labour refusal comes first: it is the policy's own reason. */
-static const char *g_criteria_passed(const assist_elim_t *e, const assist_elim_event_t *ev,
-                                     int32_t today, const assist_elim_params_t *p)
+S_GUARD(criteria_passed)
 {
-    if (!ev->criteria) return "elim.criteria_missing";
-    if (!ev->criteria->c[ASSIST_CR_HAS_LABOUR].met) return "elim.backstop_household";
-    if (!ev->criteria->passed) return "elim.criteria_not_met";
+    const assist_elim_check_t *cr = ((const assist_elim_event_t *)event)->criteria;
+    if (!cr) return "elim.criteria_missing";
+    if (!cr->c[ASSIST_CR_HAS_LABOUR].met) return "elim.backstop_household";
+    if (!cr->passed) return "elim.criteria_not_met";
     for (int i = 0; i < ASSIST_CR_COUNT_; i++)
-        if (!ev->criteria->c[i].met) return "elim.criteria_not_met";
+        if (!cr->c[i].met) return "elim.criteria_not_met";
     return NULL;
 }
-static const char *g_reason(const assist_elim_t *e, const assist_elim_event_t *ev, int32_t today,
-                            const assist_elim_params_t *p)
+S_GUARD(reason) { return fp_has_text(((const assist_elim_event_t *)event)->text) ? NULL : "elim.reason_missing"; }
+S_GUARD(objection_text)
 {
-    return assist_has_text(ev->text) ? NULL : "elim.reason_missing";
+    return fp_has_text(((const assist_elim_event_t *)event)->text) ? NULL : "elim.objection_missing";
 }
-static const char *g_objection_text(const assist_elim_t *e, const assist_elim_event_t *ev,
-                                    int32_t today, const assist_elim_params_t *p)
+S_GUARD(notice_period_over)
 {
-    return assist_has_text(ev->text) ? NULL : "elim.objection_missing";
-}
-static const char *g_notice_period_over(const assist_elim_t *e, const assist_elim_event_t *ev,
-                                        int32_t today, const assist_elim_params_t *p)
-{
+    const assist_elim_t *e = rec;
+    const assist_elim_params_t *p = params;
     if (e->notice_posted_on == ASSIST_ELIM_NO_DATE) return "elim.notice_too_early";
-    return (int64_t)today >= (int64_t)e->notice_posted_on + p->notice_days
-               ? NULL
-               : "elim.notice_too_early";
+    return (int64_t)today >= (int64_t)e->notice_posted_on + p->notice_days ? NULL : "elim.notice_too_early";
 }
-static const char *g_way_given(const assist_elim_t *e, const assist_elim_event_t *ev,
-                               int32_t today, const assist_elim_params_t *p)
+S_GUARD(way_given)
 {
-    return (ev->way == ASSIST_WAY_BY_ASSISTANCE || ev->way == ASSIST_WAY_NATURAL)
-               ? NULL
-               : "elim.way_missing";
+    assist_way_t way = ((const assist_elim_event_t *)event)->way;
+    return (way == ASSIST_WAY_BY_ASSISTANCE || way == ASSIST_WAY_NATURAL) ? NULL : "elim.way_missing";
 }
 
 /* --- actions (named after their events) ------------------------------------------------------ */
 
-typedef void (*s_el_action_fn)(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today);
+#define S_ACTION(name) static void name(void *rec, const void *event, int32_t today)
 
 static void s_clear_notice(assist_elim_t *e)
 {
     e->notice_posted_on = ASSIST_ELIM_NO_DATE;
     e->objections = 0;
 }
-static void on_nominate(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today) {}
-static void on_post_notice(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
+S_ACTION(on_nominate) {}
+S_ACTION(on_post_notice)
 {
+    assist_elim_t *e = rec;
     e->notice_posted_on = today;
     e->objections = 0;
 }
-static void on_objection(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
+S_ACTION(on_objection) { ((assist_elim_t *)rec)->objections++; }
+S_ACTION(on_approve) {}
+S_ACTION(on_confirm) {}
+S_ACTION(on_announce)
 {
-    e->objections++;
-}
-static void on_approve(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today) {}
-static void on_confirm(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today) {}
-static void on_announce(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
-{
-    e->way = ev->way;
+    assist_elim_t *e = rec;
+    e->way = ((const assist_elim_event_t *)event)->way;
     e->eliminated_on = today;
 }
-static void on_return(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
+S_ACTION(on_return)
 {
+    assist_elim_t *e = rec;
     e->returns++;
     if (e->state == ASSIST_ES_NOTICE_POSTED) s_clear_notice(e); /* the notice is posted again */
 }
-static void on_refuse(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
+S_ACTION(on_refuse)
 {
+    assist_elim_t *e = rec;
     e->refusals++;
     s_clear_notice(e);
 }
-static void on_undo(assist_elim_t *e, const assist_elim_event_t *ev, int32_t today)
+S_ACTION(on_undo)
 {
+    assist_elim_t *e = rec;
     e->undos++;
     e->way = ASSIST_WAY_NONE;
     e->eliminated_on = ASSIST_ELIM_NO_DATE;
@@ -241,8 +224,8 @@ static void on_undo(assist_elim_t *e, const assist_elim_event_t *ev, int32_t tod
 #define T ASSIST_LV_TOWNSHIP
 #define C ASSIST_LV_COUNTY
 
-/* THE table {from, event, level, guard, to, action}, expanded into the rows apply() runs and the
- * public view assist_elim_table[] that the docs and tests read. */
+/* THE table {from, event, level, guard, to, action}, expanded into the rows (the public view
+ * assist_elim_table[] that the engine, the docs and tests read) and the functions it calls. */
 #define S_ELIM_TABLE(X)                                                                   \
     X(MONITORED, NOMINATE, V, criteria_passed, NOMINATED, on_nominate)                     \
     X(NOMINATED, POST_NOTICE, V, none, NOTICE_POSTED, on_post_notice)                      \
@@ -260,23 +243,36 @@ static void on_undo(assist_elim_t *e, const assist_elim_event_t *ev, int32_t tod
     X(COUNTY_CONFIRMED, REFUSE, C, reason, MONITORED, on_refuse)                           \
     X(ELIMINATED, UNDO, C, reason, MONITORED, on_undo)
 
-typedef struct {
-    s_el_guard_fn guard;
-    s_el_action_fn action;
-} s_el_fns_t;
-
-#define S_EL_PUBLIC_ROW(from, ev, lv, g, to, a) \
-    {ASSIST_ES_##from, ASSIST_EE_##ev, lv, #g, ASSIST_ES_##to, #a},
-#define S_EL_FNS_ROW(from, ev, lv, g, to, a) {g_##g, a},
+#define S_EL_PUBLIC_ROW(from, ev, lv, g, to, a) FP_SM_ROW(ASSIST_ES_##from, ASSIST_EE_##ev, lv, g, ASSIST_ES_##to, a)
+#define S_EL_FNS_ROW(from, ev, lv, g, to, a) FP_SM_FNS(g, a)
 
 const assist_elim_row_t assist_elim_table[] = {S_ELIM_TABLE(S_EL_PUBLIC_ROW)};
 const size_t assist_elim_table_count = sizeof assist_elim_table / sizeof assist_elim_table[0];
-static const s_el_fns_t s_el_fns[] = {S_ELIM_TABLE(S_EL_FNS_ROW)};
-#define S_EL_NROWS (sizeof s_el_fns / sizeof s_el_fns[0])
+static const fp_sm_fns_t s_el_fns[] = {S_ELIM_TABLE(S_EL_FNS_ROW)};
 
 #undef V
 #undef T
 #undef C
+
+_Static_assert(sizeof(assist_elim_state_t) == sizeof(int) && sizeof(assist_elim_event_kind_t) == sizeof(int) &&
+                   sizeof(assist_level_t) == sizeof(int),
+               "the engine reads states, events and levels as int");
+
+/* No final state: an eliminated household can be monitored again (UNDO). */
+const fp_sm_t assist_elim_machine = {
+    .rows = assist_elim_table,
+    .fns = s_el_fns,
+    .n_rows = sizeof s_el_fns / sizeof s_el_fns[0],
+    .n_states = ASSIST_ES_COUNT_,
+    .n_events = ASSIST_EE_COUNT_,
+    .n_levels = ASSIST_LV_COUNT_,
+    .state_codes = s_el_state,
+    .event_codes = s_el_event,
+    .codes = {"elim.bad_request", NULL, "elim.event_not_allowed", "elim.level_not_allowed", "elim.date_before_step"},
+    .is_final = NULL,
+    .params_ok = s_el_params_ok,
+    FP_SM_LAYOUT(assist_elim_t, assist_elim_event_t),
+};
 
 void assist_elim_init(assist_elim_t *e, int32_t since)
 {
@@ -293,48 +289,5 @@ void assist_elim_init(assist_elim_t *e, int32_t since)
 int assist_elim_apply(const assist_elim_t *in, const assist_elim_event_t *ev, int32_t today,
                       const assist_elim_params_t *p, assist_elim_t *out, const char **refusal_code)
 {
-    const char *dummy;
-    if (!refusal_code) refusal_code = &dummy;
-    *refusal_code = NULL;
-    if (!in || !ev || !p || !out || (unsigned)in->state >= ASSIST_ES_COUNT_ ||
-        (unsigned)ev->kind >= ASSIST_EE_COUNT_ || (unsigned)ev->level >= ASSIST_LV_COUNT_ ||
-        !s_el_params_ok(p)) {
-        *refusal_code = "elim.bad_request";
-        return ASSIST_ELIM_REFUSED;
-    }
-    size_t row = S_EL_NROWS;
-    bool any = false;
-    for (size_t i = 0; i < S_EL_NROWS; i++) {
-        const assist_elim_row_t *r = &assist_elim_table[i];
-        if (r->from != in->state || r->event != ev->kind) continue;
-        any = true;
-        if (r->level == ev->level) {
-            row = i;
-            break;
-        }
-    }
-    if (!any) {
-        *refusal_code = "elim.event_not_allowed";
-        return ASSIST_ELIM_REFUSED;
-    }
-    if (row == S_EL_NROWS) {
-        *refusal_code = "elim.level_not_allowed";
-        return ASSIST_ELIM_REFUSED;
-    }
-    if (today < in->step_since) {
-        *refusal_code = "elim.date_before_step";
-        return ASSIST_ELIM_REFUSED;
-    }
-    const char *why = s_el_fns[row].guard(in, ev, today, p);
-    if (why) {
-        *refusal_code = why;
-        return ASSIST_ELIM_REFUSED;
-    }
-    assist_elim_t e = *in;
-    s_el_fns[row].action(&e, ev, today); /* actions see the state they leave */
-    if (e.state != assist_elim_table[row].to) e.step_since = today;
-    e.state = assist_elim_table[row].to;
-    e.last_action = assist_elim_table[row].action;
-    *out = e;
-    return (int)e.state;
+    return fp_sm_apply(&assist_elim_machine, in, ev, today, p, out, refusal_code);
 }

@@ -1,6 +1,7 @@
 /* elimination.h: risk elimination (风险消除, seed 004 §(四)) as ONE transition table
- * {from, event, level, guard, to, action} (STYLE.md 8), its reason catalog, and the nomination
- * criteria as a pure function reporting each criterion. Pure; docs/assistance-rules.md. */
+ * {from, event, level, guard, to, action} (STYLE.md 8) run by the domain's engine
+ * (domain/machine.h), its reason catalog, and the nomination criteria as a pure function reporting
+ * each criterion. Pure; docs/assistance-rules.md. */
 #ifndef ASSIST_ELIMINATION_H
 #define ASSIST_ELIMINATION_H
 #include <stdbool.h>
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "machine.h"
 #include "measures.h"
 
 typedef enum {
@@ -33,12 +35,12 @@ typedef enum {
     ASSIST_EE_COUNT_
 } assist_elim_event_kind_t;
 
-typedef enum {
-    ASSIST_LV_VILLAGE = 0,
-    ASSIST_LV_TOWNSHIP,
-    ASSIST_LV_COUNTY,
-    ASSIST_LV_COUNT_
-} assist_level_t;
+/* The acting levels are the domain's (domain/vocab.h). */
+typedef fp_level_t assist_level_t;
+#define ASSIST_LV_VILLAGE FP_LEVEL_VILLAGE
+#define ASSIST_LV_TOWNSHIP FP_LEVEL_TOWNSHIP
+#define ASSIST_LV_COUNTY FP_LEVEL_COUNTY
+#define ASSIST_LV_COUNT_ FP_LEVEL_COUNT_
 
 typedef enum {
     ASSIST_WAY_NONE = 0,
@@ -49,7 +51,7 @@ typedef enum {
 
 const char *assist_elim_state_code(assist_elim_state_t s);     /* "monitored", ...; "?" */
 const char *assist_elim_event_code(assist_elim_event_kind_t e); /* "nominate", ...; "?" */
-const char *assist_level_code(assist_level_t l);               /* "village", ...; "?" */
+#define assist_level_code fp_level_code                             /* "village", ...; "?" */
 const char *assist_way_code(assist_way_t w);                   /* "by_assistance", ...; "?" */
 
 /* --- nomination criteria --------------------------------------------------------------------- */
@@ -144,7 +146,7 @@ typedef struct {
 /* A record in MONITORED since day `since`. */
 void assist_elim_init(assist_elim_t *e, int32_t since);
 
-#define ASSIST_ELIM_REFUSED (-1)
+#define ASSIST_ELIM_REFUSED FP_SM_REFUSED
 
 /* Applies ev on day today. Returns the new state (>= 0) and writes *out (may equal in), or
  * ASSIST_ELIM_REFUSED with *refusal_code set (out untouched). First failure wins: arguments
@@ -153,14 +155,9 @@ void assist_elim_init(assist_elim_t *e, int32_t since);
 int assist_elim_apply(const assist_elim_t *in, const assist_elim_event_t *ev, int32_t today,
                       const assist_elim_params_t *p, assist_elim_t *out, const char **refusal_code);
 
-typedef struct {
-    assist_elim_state_t from;
-    assist_elim_event_kind_t event;
-    assist_level_t level;
-    const char *guard;
-    assist_elim_state_t to;
-    const char *action;
-} assist_elim_row_t;
+/* The table as the engine runs it, and its rows for the docs and tests. */
+extern const fp_sm_t assist_elim_machine;
+typedef fp_sm_row_t assist_elim_row_t;
 extern const assist_elim_row_t assist_elim_table[];
 extern const size_t assist_elim_table_count;
 

@@ -35,13 +35,6 @@ static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
     s_end(f, res && PQresultStatus(res) == PGRES_COMMAND_OK);
 }
 
-static screen_risk_t s_risk_of(const char *code)
-{
-    for (int r = 1; r < SCREEN_RISK_COUNT_; r++)
-        if (!strcmp(code, assist_risk_code((screen_risk_t)r))) return (screen_risk_t)r;
-    return SCREEN_RISK_NONE;
-}
-
 static assist_mstatus_t s_mstatus_of(const char *code)
 {
     for (int s = 0; s < ASSIST_MS_COUNT_; s++)
@@ -111,7 +104,7 @@ static void s_on_facts(fp_db_t *db, PGresult *res, void *arg)
         char *risks = fp_strdup(C(3));
         for (char *save = NULL, *t = strtok_r(risks, ",", &save); t && h.n_risks < SCREEN_MAX_RISKS;
              t = strtok_r(NULL, ",", &save)) {
-            screen_risk_t rk = s_risk_of(t);
+            screen_risk_t rk = screen_risk_from_code(t);
             bool dup = false;
             for (size_t i = 0; i < h.n_risks; i++) dup = dup || h.risks[i] == rk;
             if (rk != SCREEN_RISK_NONE && !dup) h.risks[h.n_risks++] = rk;

@@ -12,6 +12,7 @@
 #include "date.h"
 #include "log.h"
 #include "mem.h"
+#include "scope.h"
 
 static void s_job_free(assist_job_t *j)
 {
@@ -318,13 +319,8 @@ assist_job_t *assist_job_new(assist_t *a, fp_request_t *req, Fangpin__V1__Assist
     snprintf(j->actor, sizeof j->actor, "%s", p->id);
     snprintf(j->scope, sizeof j->scope, "%s", p->region);
     snprintf(j->county, sizeof j->county, "%.6s", p->region);
-    j->level = ASSIST_LV_COUNT_;
-    if (!strcmp(p->kind, "actor")) {
-        if (!strcmp(p->level, "village")) j->level = ASSIST_LV_VILLAGE;
-        else if (!strcmp(p->level, "township")) j->level = ASSIST_LV_TOWNSHIP;
-        else if (!strcmp(p->level, "county")) j->level = ASSIST_LV_COUNTY;
-    }
-    if (j->level == ASSIST_LV_COUNT_ || !p->region[0]) {
+    j->level = fp_actor_level(p);
+    if (j->level == ASSIST_LV_COUNT_) {
         assist_job_fail(j, FANGPIN__V1__CODE__FORBIDDEN, "plans are changed by village, township and county actors only",
                         "帮扶计划只能由村、乡（镇）、县级工作人员办理");
         return NULL;

@@ -8,6 +8,7 @@
 #include "fangpin/v1/assistance.pb-c.h"
 #include "log.h"
 #include "service.h"
+#include "today.h"
 
 static assist_t g_assist; /* the one instance; main owns it */
 
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
          "screening's HouseholdIdentified PUSH endpoint to connect the PULL to", 0, 0, 0},
         {"FANGPIN_ASSISTANCE_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for identified households without a plan this often (hints can be lost)", 0, 0, 0},
-        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };
     static const fp_service_def_t def = {

@@ -71,23 +71,6 @@ bool assist_runs_past_elimination(assist_category_t c)
     return (unsigned)c < ASSIST_CAT_COUNT_ && assist_categories[c].past != ASSIST_PAST_NONE;
 }
 
-/* Same codes and names as services/screening/rules.c, indexed by screen_risk_t. */
-static const char *const s_meas_risk_code[SCREEN_RISK_COUNT_] = {
-    "none", "illness", "disability", "schooling", "disaster", "accident", "industry_failure",
-    "unstable_work", "lack_of_labour", "housing", "water", "other"};
-static const char *const s_meas_risk_zh[SCREEN_RISK_COUNT_] = {
-    "无", "因病", "因残", "因学", "因自然灾害", "因意外事故", "因产业(项目)失败", "因务工就业不稳",
-    "缺劳动力", "因安全住房", "因安全饮水", "其他"};
-
-const char *assist_risk_code(screen_risk_t r)
-{
-    return (unsigned)r < SCREEN_RISK_COUNT_ ? s_meas_risk_code[r] : "?";
-}
-const char *assist_risk_zh(screen_risk_t r)
-{
-    return (unsigned)r < SCREEN_RISK_COUNT_ ? s_meas_risk_zh[r] : "?";
-}
-
 /* --- measure status -------------------------------------------------------------------------- */
 
 static const char *const s_mstatus_code[ASSIST_MS_COUNT_] = {"planned", "in_progress",
@@ -107,22 +90,6 @@ const assist_reason_t assist_measure_reasons[] = {
     {"measure.reason_missing", "stopping a measure needs a reason", "终止帮扶措施须填写理由"},
     {NULL, NULL, NULL},
 };
-
-const assist_reason_t *assist_reason_in(const assist_reason_t *catalog, const char *code)
-{
-    if (!catalog || !code) return NULL;
-    for (const assist_reason_t *r = catalog; r->code; r++)
-        if (strcmp(r->code, code) == 0) return r;
-    return NULL;
-}
-
-bool assist_has_text(const char *s)
-{
-    if (!s) return false;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return true;
-    return false;
-}
 
 /* The legal changes, one row each {from, to}. */
 static const struct {

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../screening/rules.h"
+#include "reason.h"
+#include "vocab.h"
 
 /* The categories in the seed's order. New categories go at the end (before the count). */
 typedef enum {
@@ -64,11 +65,9 @@ const char *assist_past_code(assist_past_t p); /* "none", "loan_end", ...; "?" *
 /* True if a measure of category c may run past elimination. False if out of range. */
 bool assist_runs_past_elimination(assist_category_t c);
 
-/* Risk type codes and names, the same as the screening service's (services/screening/rules.c;
- * unit_measures checks they agree), held here because the assistance binary does not link the
- * screening rules. "?" if out of range. */
-const char *assist_risk_code(screen_risk_t r);
-const char *assist_risk_zh(screen_risk_t r);
+/* Risk type codes and names: the domain's (domain/vocab.h). "?" if out of range. */
+#define assist_risk_code screen_risk_code
+#define assist_risk_zh screen_risk_zh
 
 /* --- measure status -------------------------------------------------------------------------- */
 
@@ -88,15 +87,11 @@ const char *assist_mstatus_code(assist_mstatus_t s); /* "planned", ...; "?" */
  * "measure.same_status", "measure.final", "measure.not_allowed", "measure.reason_missing". */
 const char *assist_measure_change(assist_mstatus_t from, assist_mstatus_t to, const char *reason);
 
-typedef struct {
-    const char *code;
-    const char *en;
-    const char *zh;
-} assist_reason_t;
+typedef fp_reason_t assist_reason_t;
 /* Terminated by an entry whose code is NULL. */
 extern const assist_reason_t assist_measure_reasons[];
 /* Looks a code up in the given catalog; NULL if absent. */
-const assist_reason_t *assist_reason_in(const assist_reason_t *catalog, const char *code);
+#define assist_reason_in fp_reason_find
 
 /* --- risk type -> categories ----------------------------------------------------------------- */
 
@@ -116,6 +111,6 @@ extern const size_t assist_risk_map_count;
 bool assist_answers(screen_risk_t r, assist_category_t c);
 
 /* True if s holds a character other than blanks. */
-bool assist_has_text(const char *s);
+#define assist_has_text fp_has_text
 
 #endif

@@ -13,13 +13,11 @@
 #include "date.h"
 #include "fangpin/v1/screening.pb-c.h"
 #include "log.h"
+#include "today.h"
 
 #define S_OPEN_BATCH 2000
 
-int32_t assist_today(const assist_t *a)
-{
-    return a->today_override ? a->today_override : fp_date_today_utc8();
-}
+int32_t assist_today(const assist_t *a) { return fp_today(); }
 
 static void s_open(assist_t *a);
 
@@ -99,11 +97,7 @@ static void s_on_hint(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
 int assist_open_start(assist_t *a, fp_service_t *svc)
 {
     a->svc = svc;
-    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
-    if (today && *today && fp_date_parse(today, &a->today_override) != FP_OK) {
-        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
-        return 1;
-    }
+    if (fp_today_start(svc)) return 1;
     a->c_opened = fp_metrics_counter(fp_service_metrics(svc), "fangpin_assistance_plans_opened_total",
                                      "Monitoring plans opened for identified households by this process.", "");
     a->c_scans = fp_metrics_scans(fp_service_metrics(svc), "plans");

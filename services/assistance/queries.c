@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mem.h"
 #include "plan_check.h"
+#include "scope.h"
 
 typedef struct {
     assist_t *a;
@@ -71,7 +72,7 @@ static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest
     q->a = a;
     q->req = req;
     q->msg = msg;
-    if (!assist_scope_of(fp_request_principal(req), q->scope)) {
+    if (!fp_scope_of(fp_request_principal(req), q->scope)) {
         s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN,
                  "plans are for village, township and county actors and admins",
                  "仅村、乡、县工作人员及管理员可查看帮扶计划");
@@ -83,28 +84,19 @@ static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest
 
 static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
 
-static bool s_digits(const char *s)
-{
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return false;
-    return true;
-}
-
 /* A region_prefix inside the caller's scope into q->prefix; false (and answered) otherwise. */
 static bool s_prefix(s_q_t *q, const char *want)
 {
-    if (!want[0]) return true;
-    if (strlen(want) > 12 || !s_digits(want)) {
+    switch (fp_scope_narrow(q->scope, want, q->prefix)) {
+    case FP_SCOPE_OK: return true;
+    case FP_SCOPE_BAD_PREFIX:
         s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix: must be a region code (digits, at most 12)",
                  "region_prefix：区域代码格式错误（至多12位数字）");
         return false;
+    case FP_SCOPE_OUTSIDE: break;
     }
-    if (strncmp(want, q->scope, strlen(q->scope)) != 0) {
-        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region", "所查区域超出您的管辖范围");
-        return false;
-    }
-    snprintf(q->prefix, sizeof q->prefix, "%s", want);
-    return true;
+    s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region", "所查区域超出您的管辖范围");
+    return false;
 }
 
 /* --- ListPlans -------------------------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* support.c: what the shell's reads and changes share: the caller's scope, quarters, and filling
+/* support.c: what the shell's reads and changes share: quarters, and filling
  * the reply messages PlanSummary, Measure and MeasureCheck from the columns of ASSIST_*_SQL. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +10,6 @@
 #include "mem.h"
 
 static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
-
-bool assist_scope_of(const fp_principal_t *p, char out[13])
-{
-    const char *r = NULL;
-    if (!strcmp(p->kind, "actor")) r = p->region;
-    else if (!strcmp(p->kind, "admin")) r = p->county[0] ? p->county : p->region;
-    if (!r || !r[0]) return false;
-    snprintf(out, 13, "%s", r);
-    return true;
-}
 
 void assist_quarter_of(int32_t day, char out[7])
 {

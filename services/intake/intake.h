@@ -16,7 +16,6 @@ typedef struct {
     intake_catalog_t catalog;   /* lead kinds, loaded from lead_kinds when the database is ready */
     bool catalog_loaded;
     intake_limits_t limits;
-    int32_t today_override;     /* FANGPIN_TODAY for demos and tests; 0 = the real date (UTC+8) */
     void *push;                 /* PUSH socket: LeadsAccepted hints to screening */
     fp_db_t **dbs;              /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
     size_t ndbs;
@@ -26,7 +25,7 @@ typedef struct {
     fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
 } intake_t;
 
-int32_t intake_today(const intake_t *in);
+int32_t intake_today(const intake_t *in); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
 
 /* Each answers req exactly once. */
 void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);

@@ -130,13 +130,7 @@ const intake_reason_t intake_reasons[] = {
     {NULL, NULL, NULL},
 };
 
-const intake_reason_t *intake_reason(const char *code)
-{
-    if (!code) return NULL;
-    for (const intake_reason_t *r = intake_reasons; r->code; r++)
-        if (strcmp(r->code, code) == 0) return r;
-    return NULL;
-}
+const intake_reason_t *intake_reason(const char *code) { return fp_reason_find(intake_reasons, code); }
 
 /* --- catalog and senders ---------------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "reason.h"
 
 /* --- reason codes ---------------------------------------------------------------------------
  * Stable strings: they are stored (lead_batches.results) and sent to clients. Every code
@@ -156,11 +157,7 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
 const char *intake_check_line_ref(const char *line_ref, const intake_limits_t *lim);
 
 /* --- messages -------------------------------------------------------------------------------- */
-typedef struct {
-    const char *code;
-    const char *en;
-    const char *zh;
-} intake_reason_t;
+typedef fp_reason_t intake_reason_t; /* domain/reason.h */
 
 /* Every reason code with its English and Chinese message (what went wrong and what to do);
  * terminated by an entry whose code is NULL. */

@@ -10,10 +10,11 @@
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
+#include "today.h"
 
 static intake_t g_intake; /* the one instance; main owns it */
 
-int32_t intake_today(const intake_t *in) { return in->today_override ? in->today_override : fp_date_today_utc8(); }
+int32_t intake_today(const intake_t *in) { return fp_today(); }
 
 const char *intake_county_of(const fp_principal_t *p, char out[7])
 {
@@ -92,11 +93,7 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->limits.max_ref_bytes = 64;
     in->deadline_scan_ms = fp_service_int(svc, "FANGPIN_INTAKE_DEADLINE_SCAN_MS");
     in->c_scans = fp_metrics_scans(fp_service_metrics(svc), "late_submissions");
-    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
-    if (today && *today && fp_date_parse(today, &in->today_override) != FP_OK) {
-        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
-        return 1;
-    }
+    if (fp_today_start(svc)) return 1;
     in->push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
     int linger = 0, hwm = 100000;
     zmq_setsockopt(in->push, ZMQ_LINGER, &linger, sizeof linger);
@@ -168,7 +165,7 @@ int main(int argc, char **argv)
         {"FANGPIN_INTAKE_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "how often to look for departments that missed the month's push deadline (intake.submission_late); 0 = never",
          0, 0, 0},
-        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };
     static const fp_service_def_t def = {

@@ -10,6 +10,7 @@
 #include "replay.h"
 #include "reports.h"
 #include "service.h"
+#include "today.h"
 #include "sse.h"
 #include "workdb.h"
 
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_WORK_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "600000", 100, 86400000,
          "statement_timeout of the work connections (reports, deadline scan); a statement unanswered 2000 ms longer"
          " drops the connection", 0, 0, 0},
-        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        FP_TODAY_CFG,
         {0},
     };
     static const fp_service_def_t def = {

@@ -16,6 +16,7 @@
 
 #include "date.h"
 #include "httpauth.h"
+#include "today.h"
 #include "log.h"
 #include "mem.h"
 #include "replay.h"
@@ -120,7 +121,6 @@ static const s_report_t s_reports[] = {
 };
 
 static struct {
-    int32_t today_override; /* FANGPIN_TODAY; 0 = the real date (UTC+8) */
     bool http;              /* FANGPIN_REPORTING_HTTP_REPORTS */
     int64_t scan_ms;        /* FANGPIN_REPORTING_DEADLINE_SCAN_MS; 0 = off */
     char scan_from[8];      /* FANGPIN_REPORTING_DEADLINES_FROM: YYYY-MM, "" = no limit */
@@ -177,12 +177,7 @@ static bool s_quarter_parse(const char *s, int *year, int *q)
 
 int report_reports_start(fp_service_t *svc)
 {
-    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
-    s_cfg.today_override = 0;
-    if (today && *today && fp_date_parse(today, &s_cfg.today_override) != FP_OK) {
-        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
-        return 1;
-    }
+    if (fp_today_start(svc)) return 1;
     s_cfg.http = fp_config_bool(fp_service_config(svc), "FANGPIN_REPORTING_HTTP_REPORTS");
     s_cfg.scan_ms = fp_service_int(svc, "FANGPIN_REPORTING_DEADLINE_SCAN_MS");
     const char *from = fp_service_str(svc, "FANGPIN_REPORTING_DEADLINES_FROM");
@@ -206,7 +201,7 @@ int report_reports_start(fp_service_t *svc)
     return 0;
 }
 
-static int32_t s_today(void) { return s_cfg.today_override ? s_cfg.today_override : fp_date_today_utc8(); }
+static int32_t s_today(void) { return fp_today(); }
 
 /* A report's region prefix is a whole region code: 2, 4, 6, 9 or 12 digits. */
 static bool s_prefix_ok(const char *p)

@@ -1,7 +1,7 @@
-/* case_machine.c: the verification case as one transition table. apply() finds the row for
- * (state, event, level), checks its guard, and runs its action (named after the event); every
- * refusal is a reason code with an English and a Chinese message. Also the due dates and the
- * working-day calendar. No I/O, no globals but const tables. */
+/* case_machine.c: the verification case as one transition table, which the domain's engine
+ * (domain/machine.c) runs: it finds the row for (state, event, level), checks its guard, and runs
+ * its action (named after the event); every refusal is a reason code with an English and a
+ * Chinese message. Also the due dates. No I/O, no globals but const tables. */
 #include "case_machine.h"
 
 #include <string.h>
@@ -15,20 +15,9 @@ static const char *const s_state_code[SCREEN_CS_COUNT_] = {
     "closed_not_included"};
 static const char *const s_event_code[SCREEN_EV_COUNT_] = {
     "visit", "post_notice", "objection", "review", "approve", "identify", "return", "close"};
-static const char *const s_level_code[SCREEN_LV_COUNT_] = {"village", "township", "county"};
 
-const char *screen_case_state_code(screen_case_state_t s)
-{
-    return (unsigned)s < SCREEN_CS_COUNT_ ? s_state_code[s] : "?";
-}
-const char *screen_event_code(screen_event_kind_t e)
-{
-    return (unsigned)e < SCREEN_EV_COUNT_ ? s_event_code[e] : "?";
-}
-const char *screen_level_code(screen_level_t l)
-{
-    return (unsigned)l < SCREEN_LV_COUNT_ ? s_level_code[l] : "?";
-}
+const char *screen_case_state_code(screen_case_state_t s) { return fp_sm_state_code(&screen_case_machine, (int)s); }
+const char *screen_event_code(screen_event_kind_t e) { return fp_sm_event_code(&screen_case_machine, (int)e); }
 
 /* --- reasons --------------------------------------------------------------------------------- */
 
@@ -62,54 +51,7 @@ const screen_case_reason_t screen_case_reasons[] = {
     {NULL, NULL, NULL},
 };
 
-const screen_case_reason_t *screen_case_reason(const char *code)
-{
-    if (!code) return NULL;
-    for (const screen_case_reason_t *r = screen_case_reasons; r->code; r++)
-        if (strcmp(r->code, code) == 0) return r;
-    return NULL;
-}
-
-/* --- calendar -------------------------------------------------------------------------------- */
-
-static bool s_in(const int32_t *v, size_t n, int32_t day)
-{
-    for (size_t i = 0; v && i < n; i++)
-        if (v[i] == day) return true;
-    return false;
-}
-
-bool screen_is_workday(int32_t day, const screen_calendar_t *cal)
-{
-    if (cal && s_in(cal->workdays, cal->n_workdays, day)) return true;
-    if (cal && s_in(cal->holidays, cal->n_holidays, day)) return false;
-    return fp_date_weekday(day) < 5;
-}
-
-#define S_MAX_WORKDAYS 36600
-#define S_DAY_MARGIN (4 * S_MAX_WORKDAYS) /* more than enough calendar days for any n */
-
-int32_t screen_workdays_add(int32_t from, int n, const screen_calendar_t *cal)
-{
-    if (n > S_MAX_WORKDAYS) n = S_MAX_WORKDAYS;
-    if (n < -S_MAX_WORKDAYS) n = -S_MAX_WORKDAYS;
-    int step = n < 0 ? -1 : 1;
-    int left = n < 0 ? -n : n;
-    int32_t d = from;
-    while (left > 0) {
-        if ((step > 0 && d >= INT32_MAX - 1) || (step < 0 && d <= INT32_MIN + 1)) break;
-        d += step;
-        if (screen_is_workday(d, cal)) left--;
-    }
-    return d;
-}
-
-static int32_t s_add_days(int32_t from, int32_t n, bool working, const screen_calendar_t *cal)
-{
-    if (working) return screen_workdays_add(from, n, cal);
-    int64_t d = (int64_t)from + n;
-    return d > INT32_MAX ? INT32_MAX : (d < INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)d);
-}
+const screen_case_reason_t *screen_case_reason(const char *code) { return fp_reason_find(screen_case_reasons, code); }
 
 /* --- parameters ------------------------------------------------------------------------------ */
 
@@ -130,8 +72,9 @@ void screen_case_params_default(screen_case_params_t *p)
     p->cal = NULL;
 }
 
-static bool s_params_ok(const screen_case_params_t *p)
+static bool s_params_ok(const void *params)
 {
+    const screen_case_params_t *p = params;
     if (p->notice_days < 1 || p->notice_days > 60) return false;
     if (p->decision_days < 1 || p->decision_days > 366) return false;
     for (int i = 0; i < SCREEN_CS_COUNT_; i++)
@@ -153,59 +96,40 @@ void screen_case_open(screen_case_t *c, int32_t lead_date)
 
 static int32_t s_notice_end(const screen_case_t *c, const screen_case_params_t *p)
 {
-    return s_add_days(c->notice_posted_on, p->notice_days, p->notice_working_days, p->cal);
+    return fp_days_add(c->notice_posted_on, p->notice_days, p->notice_working_days, p->cal);
 }
 
-/* --- guards ---------------------------------------------------------------------------------- */
+/* --- guards: NULL lets the step happen, else a reason code ------------------------------------ */
 
-typedef const char *(*s_guard_fn)(const screen_case_t *c, const screen_event_t *ev, int32_t today,
-                                  const screen_case_params_t *p);
+#define S_GUARD(name) \
+    static const char *g_##name(const void *rec, const void *event, int32_t today, const void *params)
 
-static bool s_has_text(const char *s)
+S_GUARD(none) { return NULL; }
+S_GUARD(consent_and_findings)
 {
-    if (!s) return false;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return true;
-    return false;
-}
-
-static const char *g_none(const screen_case_t *c, const screen_event_t *ev, int32_t today,
-                          const screen_case_params_t *p)
-{
-    return NULL;
-}
-static const char *g_consent_and_findings(const screen_case_t *c, const screen_event_t *ev,
-                                          int32_t today, const screen_case_params_t *p)
-{
+    const screen_event_t *ev = event;
     if (!ev->consent) return "case.consent_missing";
-    if (!s_has_text(ev->text)) return "case.findings_missing";
+    if (!fp_has_text(ev->text)) return "case.findings_missing";
     return NULL;
 }
-static const char *g_reason(const screen_case_t *c, const screen_event_t *ev, int32_t today,
-                            const screen_case_params_t *p)
+S_GUARD(reason) { return fp_has_text(((const screen_event_t *)event)->text) ? NULL : "case.reason_missing"; }
+S_GUARD(objection_text)
 {
-    return s_has_text(ev->text) ? NULL : "case.reason_missing";
+    return fp_has_text(((const screen_event_t *)event)->text) ? NULL : "case.objection_missing";
 }
-static const char *g_objection_text(const screen_case_t *c, const screen_event_t *ev,
-                                    int32_t today, const screen_case_params_t *p)
+S_GUARD(notice_period_over)
 {
-    return s_has_text(ev->text) ? NULL : "case.objection_missing";
-}
-static const char *g_notice_period_over(const screen_case_t *c, const screen_event_t *ev,
-                                        int32_t today, const screen_case_params_t *p)
-{
+    const screen_case_t *c = rec;
     if (c->notice_posted_on == SCREEN_NO_DATE) return "case.notice_too_early";
-    return today >= s_notice_end(c, p) ? NULL : "case.notice_too_early";
+    return today >= s_notice_end(c, params) ? NULL : "case.notice_too_early";
 }
-static const char *g_kind_and_risks(const screen_case_t *c, const screen_event_t *ev,
-                                    int32_t today, const screen_case_params_t *p)
+S_GUARD(kind_and_risks)
 {
-    if (ev->hh_kind <= SCREEN_KIND_NONE || ev->hh_kind >= SCREEN_KIND_COUNT_)
-        return "case.kind_missing";
+    const screen_event_t *ev = event;
+    if (ev->hh_kind <= SCREEN_KIND_NONE || ev->hh_kind >= SCREEN_KIND_COUNT_) return "case.kind_missing";
     if (ev->n_risks < 1 || ev->n_risks > SCREEN_MAX_RISKS) return "case.risks_count";
     for (size_t i = 0; i < ev->n_risks; i++) {
-        if (ev->risks[i] <= SCREEN_RISK_NONE || ev->risks[i] >= SCREEN_RISK_COUNT_)
-            return "case.risk_invalid";
+        if (ev->risks[i] <= SCREEN_RISK_NONE || ev->risks[i] >= SCREEN_RISK_COUNT_) return "case.risk_invalid";
         for (size_t j = 0; j < i; j++)
             if (ev->risks[j] == ev->risks[i]) return "case.risk_invalid";
     }
@@ -214,39 +138,37 @@ static const char *g_kind_and_risks(const screen_case_t *c, const screen_event_t
 
 /* --- actions (named after their events) ------------------------------------------------------ */
 
-typedef void (*s_action_fn)(screen_case_t *c, const screen_event_t *ev, int32_t today);
+#define S_ACTION(name) static void name(void *rec, const void *event, int32_t today)
 
-static void on_visit(screen_case_t *c, const screen_event_t *ev, int32_t today)
+S_ACTION(on_visit) { ((screen_case_t *)rec)->consent = true; }
+S_ACTION(on_post_notice)
 {
-    c->consent = true;
-}
-static void on_post_notice(screen_case_t *c, const screen_event_t *ev, int32_t today)
-{
+    screen_case_t *c = rec;
     c->notice_posted_on = today;
     c->objections = 0;
 }
-static void on_objection(screen_case_t *c, const screen_event_t *ev, int32_t today)
+S_ACTION(on_objection) { ((screen_case_t *)rec)->objections++; }
+S_ACTION(on_review) {}
+S_ACTION(on_approve) {}
+S_ACTION(on_identify)
 {
-    c->objections++;
-}
-static void on_review(screen_case_t *c, const screen_event_t *ev, int32_t today) {}
-static void on_approve(screen_case_t *c, const screen_event_t *ev, int32_t today) {}
-static void on_identify(screen_case_t *c, const screen_event_t *ev, int32_t today)
-{
+    screen_case_t *c = rec;
+    const screen_event_t *ev = event;
     c->kind = ev->hh_kind;
     c->n_risks = ev->n_risks;
     memcpy(c->risks, ev->risks, sizeof c->risks);
     for (size_t i = ev->n_risks; i < SCREEN_MAX_RISKS; i++) c->risks[i] = SCREEN_RISK_NONE;
 }
-static void on_return(screen_case_t *c, const screen_event_t *ev, int32_t today)
+S_ACTION(on_return)
 {
+    screen_case_t *c = rec;
     c->returns++;
     if (c->state == SCREEN_CS_NOTICE_POSTED) { /* back to visited: the notice is posted again */
         c->notice_posted_on = SCREEN_NO_DATE;
         c->objections = 0;
     }
 }
-static void on_close(screen_case_t *c, const screen_event_t *ev, int32_t today) {}
+S_ACTION(on_close) {}
 
 /* --- the table ------------------------------------------------------------------------------- */
 
@@ -255,8 +177,8 @@ static void on_close(screen_case_t *c, const screen_event_t *ev, int32_t today) 
 #define C SCREEN_LV_COUNTY
 
 /* THE table: one line per transition {from, event, level, guard, to, action}. Expanded twice
- * below: into the rows apply() runs (with the guard and action functions) and into the public
- * view screen_case_table[] that the docs and tests read. */
+ * below: into the rows (the public view screen_case_table[] that the engine, the docs and tests
+ * read) and into the guard and action functions the engine calls. */
 #define S_CASE_TABLE(X)                                                                    \
     X(OPENED, VISIT, V, consent_and_findings, VISITED, on_visit)                            \
     X(OPENED, CLOSE, V, reason, CLOSED, on_close)                                           \
@@ -275,77 +197,44 @@ static void on_close(screen_case_t *c, const screen_event_t *ev, int32_t today) 
     X(COUNTY_APPROVED, RETURN, C, reason, TOWNSHIP_REVIEWED, on_return)                     \
     X(COUNTY_APPROVED, CLOSE, C, reason, CLOSED, on_close)
 
-typedef struct {
-    s_guard_fn guard;
-    s_action_fn action;
-} s_fns_t;
-
-#define S_PUBLIC_ROW(from, ev, lv, g, to, a) \
-    {SCREEN_CS_##from, SCREEN_EV_##ev, lv, #g, SCREEN_CS_##to, #a},
-#define S_FNS_ROW(from, ev, lv, g, to, a) {g_##g, a},
+#define S_PUBLIC_ROW(from, ev, lv, g, to, a) FP_SM_ROW(SCREEN_CS_##from, SCREEN_EV_##ev, lv, g, SCREEN_CS_##to, a)
+#define S_FNS_ROW(from, ev, lv, g, to, a) FP_SM_FNS(g, a)
 
 const screen_case_row_t screen_case_table[] = {S_CASE_TABLE(S_PUBLIC_ROW)};
 const size_t screen_case_table_count = sizeof screen_case_table / sizeof screen_case_table[0];
-static const s_fns_t s_fns[] = {S_CASE_TABLE(S_FNS_ROW)};
-#define S_NROWS (sizeof s_fns / sizeof s_fns[0])
+static const fp_sm_fns_t s_fns[] = {S_CASE_TABLE(S_FNS_ROW)};
 
-static bool s_final(screen_case_state_t s)
-{
-    return s == SCREEN_CS_IDENTIFIED || s == SCREEN_CS_CLOSED;
-}
+#undef V
+#undef T
+#undef C
+
+static bool s_final(int s) { return s == SCREEN_CS_IDENTIFIED || s == SCREEN_CS_CLOSED; }
+
+_Static_assert(sizeof(screen_case_state_t) == sizeof(int) && sizeof(screen_event_kind_t) == sizeof(int) &&
+                   sizeof(screen_level_t) == sizeof(int),
+               "the engine reads states, events and levels as int");
+
+const fp_sm_t screen_case_machine = {
+    .rows = screen_case_table,
+    .fns = s_fns,
+    .n_rows = sizeof s_fns / sizeof s_fns[0],
+    .n_states = SCREEN_CS_COUNT_,
+    .n_events = SCREEN_EV_COUNT_,
+    .n_levels = SCREEN_LV_COUNT_,
+    .state_codes = s_state_code,
+    .event_codes = s_event_code,
+    .codes = {"case.bad_request", "case.final", "case.event_not_allowed", "case.level_not_allowed",
+              "case.date_before_step"},
+    .is_final = s_final,
+    .params_ok = s_params_ok,
+    FP_SM_LAYOUT(screen_case_t, screen_event_t),
+};
 
 int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today,
                       const screen_case_params_t *p, screen_case_t *out,
                       const char **refusal_code)
 {
-    const char *dummy;
-    if (!refusal_code) refusal_code = &dummy;
-    *refusal_code = NULL;
-    if (!in || !ev || !p || !out || (unsigned)in->state >= SCREEN_CS_COUNT_ ||
-        (unsigned)ev->kind >= SCREEN_EV_COUNT_ || (unsigned)ev->level >= SCREEN_LV_COUNT_ ||
-        !s_params_ok(p)) {
-        *refusal_code = "case.bad_request";
-        return SCREEN_CASE_REFUSED;
-    }
-    if (s_final(in->state)) {
-        *refusal_code = "case.final";
-        return SCREEN_CASE_REFUSED;
-    }
-    size_t row = S_NROWS;
-    bool any = false;
-    for (size_t i = 0; i < S_NROWS; i++) {
-        const screen_case_row_t *r = &screen_case_table[i];
-        if (r->from != in->state || r->event != ev->kind) continue;
-        any = true;
-        if (r->level == ev->level) {
-            row = i;
-            break;
-        }
-    }
-    if (!any) {
-        *refusal_code = "case.event_not_allowed";
-        return SCREEN_CASE_REFUSED;
-    }
-    if (row == S_NROWS) {
-        *refusal_code = "case.level_not_allowed";
-        return SCREEN_CASE_REFUSED;
-    }
-    if (today < in->step_since) {
-        *refusal_code = "case.date_before_step";
-        return SCREEN_CASE_REFUSED;
-    }
-    const char *why = s_fns[row].guard(in, ev, today, p);
-    if (why) {
-        *refusal_code = why;
-        return SCREEN_CASE_REFUSED;
-    }
-    screen_case_t c = *in;
-    s_fns[row].action(&c, ev, today); /* actions see the state they leave */
-    if (c.state != screen_case_table[row].to) c.step_since = today;
-    c.state = screen_case_table[row].to;
-    c.last_action = screen_case_table[row].action;
-    *out = c;
-    return (int)c.state;
+    return fp_sm_apply(&screen_case_machine, in, ev, today, p, out, refusal_code);
 }
 
 /* --- due dates ------------------------------------------------------------------------------- */
@@ -353,16 +242,16 @@ int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t
 screen_case_due_t screen_case_due(const screen_case_t *c, const screen_case_params_t *p)
 {
     screen_case_due_t d = {SCREEN_NO_DATE, SCREEN_NO_DATE};
-    if (!c || !p || (unsigned)c->state >= SCREEN_CS_COUNT_ || s_final(c->state) ||
+    if (!c || !p || (unsigned)c->state >= SCREEN_CS_COUNT_ || s_final((int)c->state) ||
         !s_params_ok(p))
         return d;
-    d.decision_due = s_add_days(c->lead_date, p->decision_days, p->decision_working_days, p->cal);
+    d.decision_due = fp_days_add(c->lead_date, p->decision_days, p->decision_working_days, p->cal);
     int32_t base = c->step_since;
     if (c->state == SCREEN_CS_NOTICE_POSTED && c->notice_posted_on != SCREEN_NO_DATE) {
         int32_t end = s_notice_end(c, p); /* review is due after the notice ends (or after a */
         if (end > base) base = end;       /* return from the township, whichever is later) */
     }
-    d.step_due = s_add_days(base, p->step_days[c->state], p->step_working_days, p->cal);
+    d.step_due = fp_days_add(base, p->step_days[c->state], p->step_working_days, p->cal);
     if (d.step_due > d.decision_due) d.step_due = d.decision_due;
     return d;
 }

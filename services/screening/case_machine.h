@@ -1,12 +1,16 @@
 /* case_machine.h: the verification case of one household (village -> township -> county) as ONE
- * transition table {from, event, level, guard, to, action} (STYLE.md 8), its refusal reasons,
- * step and decision due dates, and working-day arithmetic with holidays and 调休. Pure. */
+ * transition table {from, event, level, guard, to, action} (STYLE.md 8) run by the domain's
+ * engine (domain/machine.h), its refusal reasons, and step and decision due dates on the
+ * domain's working-day calendar (domain/calendar.h). Pure. */
 #ifndef SCREEN_CASE_MACHINE_H
 #define SCREEN_CASE_MACHINE_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h"
+#include "machine.h"
+#include "reason.h"
 #include "rules.h"
 
 typedef enum {
@@ -32,16 +36,16 @@ typedef enum {
     SCREEN_EV_COUNT_
 } screen_event_kind_t;
 
-typedef enum {
-    SCREEN_LV_VILLAGE = 0,
-    SCREEN_LV_TOWNSHIP,
-    SCREEN_LV_COUNTY,
-    SCREEN_LV_COUNT_
-} screen_level_t;
+/* The acting levels are the domain's (domain/vocab.h). */
+typedef fp_level_t screen_level_t;
+#define SCREEN_LV_VILLAGE FP_LEVEL_VILLAGE
+#define SCREEN_LV_TOWNSHIP FP_LEVEL_TOWNSHIP
+#define SCREEN_LV_COUNTY FP_LEVEL_COUNTY
+#define SCREEN_LV_COUNT_ FP_LEVEL_COUNT_
 
 const char *screen_case_state_code(screen_case_state_t s); /* "opened", ...; "?" */
 const char *screen_event_code(screen_event_kind_t e);      /* "visit", ...; "?" */
-const char *screen_level_code(screen_level_t l);           /* "village", ...; "?" */
+#define screen_level_code fp_level_code                        /* "village", ...; "?" */
 
 /* The case as the machine sees it. Texts (findings, reasons) are not kept here: the shell stores
  * them in the case history together with last_action. */
@@ -71,14 +75,8 @@ typedef struct {
     screen_risk_t risks[SCREEN_MAX_RISKS];
 } screen_event_t;
 
-/* Working days: Monday..Friday, minus holidays, plus adjusted working weekend days (调休).
- * Lists are caller-owned, any order; a day in both lists is a working day. */
-typedef struct {
-    const int32_t *holidays;
-    size_t n_holidays;
-    const int32_t *workdays;
-    size_t n_workdays;
-} screen_calendar_t;
+/* Working days: the domain's calendar (domain/calendar.h). */
+typedef fp_calendar_t screen_calendar_t;
 
 typedef struct {
     int32_t notice_days;           /* public notice at least this many days (default 5) */
@@ -97,7 +95,7 @@ void screen_case_params_default(screen_case_params_t *p);
 /* A new case in SCREEN_CS_OPENED for a lead of lead_date. */
 void screen_case_open(screen_case_t *c, int32_t lead_date);
 
-#define SCREEN_CASE_REFUSED (-1)
+#define SCREEN_CASE_REFUSED FP_SM_REFUSED
 
 /* Applies ev on day today. Returns the new state (>= 0) and writes *out (may equal in), or
  * SCREEN_CASE_REFUSED with *refusal_code set to a code of screen_case_reasons (out untouched).
@@ -108,23 +106,13 @@ int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t
                       const screen_case_params_t *p, screen_case_t *out,
                       const char **refusal_code);
 
-/* One row of the table, exported for the docs and tests. */
-typedef struct {
-    screen_case_state_t from;
-    screen_event_kind_t event;
-    screen_level_t level;
-    const char *guard;   /* name of the guard ("consent_and_findings", ...) or "-" */
-    screen_case_state_t to;
-    const char *action;  /* handler name, after the event: "on_visit", ... */
-} screen_case_row_t;
+/* The table as the engine runs it, and its rows for the docs and tests. */
+extern const fp_sm_t screen_case_machine;
+typedef fp_sm_row_t screen_case_row_t;
 extern const screen_case_row_t screen_case_table[];
 extern const size_t screen_case_table_count;
 
-typedef struct {
-    const char *code;
-    const char *en;
-    const char *zh;
-} screen_case_reason_t;
+typedef fp_reason_t screen_case_reason_t;
 /* Terminated by an entry whose code is NULL. */
 extern const screen_case_reason_t screen_case_reasons[];
 const screen_case_reason_t *screen_case_reason(const char *code);
@@ -139,10 +127,8 @@ screen_case_due_t screen_case_due(const screen_case_t *c, const screen_case_para
 /* True if the case is open and today is after its step due date (on the due date: not yet). */
 bool screen_is_overdue(const screen_case_t *c, int32_t today, const screen_case_params_t *p);
 
-/* Working days. */
-bool screen_is_workday(int32_t day, const screen_calendar_t *cal);
-/* The day n working days after from (from itself not counted; n = 0 gives from, n < 0 counts
- * back). |n| is clamped to 36600. cal may be NULL. */
-int32_t screen_workdays_add(int32_t from, int n, const screen_calendar_t *cal);
+/* Working days (domain/calendar.h). */
+#define screen_is_workday fp_is_workday
+#define screen_workdays_add fp_workdays_add
 
 #endif

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "receive.h"
 #include "service.h"
+#include "today.h"
 #include "transitions.h"
 
 static screen_recv_t g_recv;   /* the one instance; main owns it */
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
          "PUSH endpoint where assistance's PULL gets HouseholdIdentified hints", 0, 0, 0},
         {"FANGPIN_SCREENING_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for unreceived leads this often (hints can be lost)", 0, 0, 0},
-        {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0},
+        FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };
     static const fp_service_def_t def = {

@@ -10,6 +10,7 @@
 #include "transitions.h"
 #include "idcard.h"
 #include "log.h"
+#include "scope.h"
 
 typedef struct {
     fp_request_t *req;
@@ -53,25 +54,13 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
     return false;
 }
 
-/* The region prefix the caller may see: an actor's region, an admin's county. false for
- * departments, the gateway, or a principal without a region. */
-static bool s_scope_of(const fp_principal_t *p, char out[13])
-{
-    const char *r = NULL;
-    if (!strcmp(p->kind, "actor")) r = p->region;
-    else if (!strcmp(p->kind, "admin")) r = p->county[0] ? p->county : p->region;
-    if (!r || !r[0]) return false;
-    snprintf(out, 13, "%s", r);
-    return true;
-}
-
 static s_q_t *s_q(fp_request_t *req, Fangpin__V1__ScreeningRequest *msg, const char *op)
 {
     fp_request_set_op(req, op);
     s_q_t *q = fp_new(s_q_t);
     q->req = req;
     q->msg = msg;
-    if (!s_scope_of(fp_request_principal(req), q->scope)) {
+    if (!fp_scope_of(fp_request_principal(req), q->scope)) {
         s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "cases are for village, township and county actors and admins",
                  "仅村、乡、县工作人员及管理员可查看监测案件");
         return NULL;
@@ -109,28 +98,18 @@ static void s_on_list(fp_db_t *db, PGresult *res, void *arg)
     free(rb);
 }
 
-static bool s_digits(const char *s)
-{
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return false;
-    return true;
-}
-
 void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
 {
     s_q_t *q = s_q(req, msg, "list_cases");
     if (!q) return;
     Fangpin__V1__ListCases *lc = msg->list_cases;
-    const char *prefix = q->scope;
-    if (lc->region_prefix[0]) {
-        if (strlen(lc->region_prefix) > 12 || !s_digits(lc->region_prefix))
-            return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code",
-                            "区域代码格式错误");
-        if (strncmp(lc->region_prefix, q->scope, strlen(q->scope)) != 0)
-            return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
-                            "所查区域超出您的管辖范围");
-        prefix = lc->region_prefix;
-    }
+    char prefix[13];
+    fp_scope_check_t sc = fp_scope_narrow(q->scope, lc->region_prefix, prefix);
+    if (sc == FP_SCOPE_BAD_PREFIX)
+        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code", "区域代码格式错误");
+    if (sc == FP_SCOPE_OUTSIDE)
+        return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
+                        "所查区域超出您的管辖范围");
     if (lc->limit == 0) lc->limit = 200;
     if (lc->limit > 2000) lc->limit = 2000;
     char after[24], limit[16];

@@ -30,43 +30,6 @@
 #define S_MAX_FEN INT64_C(1000000000000000) /* 10^15 fen, as the money parser */
 #define S_MAX_MEMBERS 99
 
-/* --- vocabularies ---------------------------------------------------------------------------- */
-
-static const char *const s_kind_code[SCREEN_KIND_COUNT_] = {"none", "unstable_lifted",
-                                                            "marginal", "sudden_hardship"};
-static const char *const s_kind_zh[SCREEN_KIND_COUNT_] = {"无", "脱贫不稳定户", "边缘易致贫户",
-                                                          "突发严重困难户"};
-static const char *const s_risk_code[SCREEN_RISK_COUNT_] = {
-    "none",          "illness",        "disability",     "schooling", "disaster", "accident",
-    "industry_failure", "unstable_work", "lack_of_labour", "housing",  "water",    "other"};
-static const char *const s_risk_zh[SCREEN_RISK_COUNT_] = {
-    "无",     "因病",       "因残",     "因学",       "因自然灾害", "因意外事故",
-    "因产业(项目)失败", "因务工就业不稳", "缺劳动力", "因安全住房", "因安全饮水", "其他"};
-
-const char *screen_kind_code(screen_kind_t k)
-{
-    return ((unsigned)k < SCREEN_KIND_COUNT_) ? s_kind_code[k] : "?";
-}
-const char *screen_kind_zh(screen_kind_t k)
-{
-    return ((unsigned)k < SCREEN_KIND_COUNT_) ? s_kind_zh[k] : "?";
-}
-const char *screen_risk_code(screen_risk_t r)
-{
-    return ((unsigned)r < SCREEN_RISK_COUNT_) ? s_risk_code[r] : "?";
-}
-const char *screen_risk_zh(screen_risk_t r)
-{
-    return ((unsigned)r < SCREEN_RISK_COUNT_) ? s_risk_zh[r] : "?";
-}
-screen_risk_t screen_risk_from_code(const char *code)
-{
-    if (!code) return SCREEN_RISK_NONE;
-    for (int i = 1; i < SCREEN_RISK_COUNT_; i++)
-        if (strcmp(s_risk_code[i], code) == 0) return (screen_risk_t)i;
-    return SCREEN_RISK_NONE;
-}
-
 /* --- helpers --------------------------------------------------------------------------------- */
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "vocab.h"
 
 /* --- vocabularies ---------------------------------------------------------------------------- */
 
@@ -18,40 +19,7 @@ typedef enum {
     SCREEN_HH_COUNT_
 } screen_hh_type_t;
 
-typedef enum {
-    SCREEN_KIND_NONE = 0,
-    SCREEN_KIND_UNSTABLE_LIFTED,  /* 脱贫不稳定户 */
-    SCREEN_KIND_MARGINAL,         /* 边缘易致贫户 */
-    SCREEN_KIND_SUDDEN_HARDSHIP,  /* 突发严重困难户 */
-    SCREEN_KIND_COUNT_
-} screen_kind_t;
-
-/* The national list of risk types, in its own order. SCREEN_RISK_NONE is "no type". */
-typedef enum {
-    SCREEN_RISK_NONE = 0,
-    SCREEN_RISK_ILLNESS,           /* 因病 */
-    SCREEN_RISK_DISABILITY,        /* 因残 */
-    SCREEN_RISK_SCHOOLING,         /* 因学 */
-    SCREEN_RISK_DISASTER,          /* 因自然灾害 */
-    SCREEN_RISK_ACCIDENT,          /* 因意外事故 */
-    SCREEN_RISK_INDUSTRY_FAILURE,  /* 因产业(项目)失败 */
-    SCREEN_RISK_UNSTABLE_WORK,     /* 因务工就业不稳 */
-    SCREEN_RISK_LACK_OF_LABOUR,    /* 缺劳动力 */
-    SCREEN_RISK_HOUSING,           /* 因安全住房 */
-    SCREEN_RISK_WATER,             /* 因安全饮水 */
-    SCREEN_RISK_OTHER,             /* 其他 */
-    SCREEN_RISK_COUNT_
-} screen_risk_t;
-
-#define SCREEN_MAX_RISKS 5
-
-/* Stable codes ("marginal", "illness", ...) and Chinese names; "?" if out of range. */
-const char *screen_kind_code(screen_kind_t k);
-const char *screen_kind_zh(screen_kind_t k);
-const char *screen_risk_code(screen_risk_t r);
-const char *screen_risk_zh(screen_risk_t r);
-/* The risk type of a code; SCREEN_RISK_NONE if unknown or NULL. */
-screen_risk_t screen_risk_from_code(const char *code);
+/* The kinds and risk types (screen_kind_t, screen_risk_t) are the domain's: domain/vocab.h. */
 
 /* --- facts and parameters -------------------------------------------------------------------- */
 

@@ -10,20 +10,18 @@
 
 #include <zmq.h>
 
+#include "calendar.h"
 #include "date.h"
 #include "log.h"
 #include "mask.h"
 #include "mem.h"
 #include "notice.h"
+#include "scope.h"
+#include "today.h"
 
 #define SCREEN_OVERDUE_SCAN_MS 60000 /* the overdue scan's period; also on database-ready */
 
 #define S_FINAL_SQL "('identified', 'closed_not_included')"
-
-int32_t screen_today(const screen_trans_t *t)
-{
-    return t->today_override ? t->today_override : fp_date_today_utc8();
-}
 
 static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
 
@@ -35,16 +33,7 @@ static int32_t s_date(const char *s, int32_t dflt)
 
 static screen_case_state_t s_state_of(const char *code)
 {
-    for (int i = 0; i < SCREEN_CS_COUNT_; i++)
-        if (!strcmp(code, screen_case_state_code((screen_case_state_t)i))) return (screen_case_state_t)i;
-    return SCREEN_CS_COUNT_;
-}
-
-static screen_kind_t s_kind_of(const char *code)
-{
-    for (int i = 1; i < SCREEN_KIND_COUNT_; i++)
-        if (code && !strcmp(code, screen_kind_code((screen_kind_t)i))) return (screen_kind_t)i;
-    return SCREEN_KIND_NONE;
+    return (screen_case_state_t)fp_sm_state_of(&screen_case_machine, code);
 }
 
 /* --- parameters ------------------------------------------------------------------------------- */
@@ -57,19 +46,6 @@ static void s_int_param(const char *v, int32_t *out)
 static void s_bool_param(const char *v, bool *out)
 {
     if (v && *v) *out = strtol(v, NULL, 10) != 0;
-}
-
-static size_t s_days(const char *csv, int32_t *out, size_t max)
-{
-    size_t n = 0;
-    for (const char *p = csv; p && *p && n < max;) {
-        char day[11];
-        snprintf(day, sizeof day, "%.10s", p);
-        if (fp_date_parse(day, &out[n]) == FP_OK) n++;
-        p = strchr(p, ',');
-        if (p) p++;
-    }
-    return n;
 }
 
 void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b)
@@ -87,9 +63,9 @@ void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b)
     s_int_param(PQgetvalue(res, r, c0 + 8), &p->step_days[SCREEN_CS_COUNTY_APPROVED]);
     s_bool_param(PQgetvalue(res, r, c0 + 9), &p->step_working_days);
     b->cal.holidays = b->holidays;
-    b->cal.n_holidays = s_days(PQgetvalue(res, r, c0 + 10), b->holidays, SCREEN_CAL_MAX);
+    b->cal.n_holidays = fp_calendar_days_parse(PQgetvalue(res, r, c0 + 10), b->holidays, SCREEN_CAL_MAX);
     b->cal.workdays = b->workdays;
-    b->cal.n_workdays = s_days(PQgetvalue(res, r, c0 + 11), b->workdays, SCREEN_CAL_MAX);
+    b->cal.n_workdays = fp_calendar_days_parse(PQgetvalue(res, r, c0 + 11), b->workdays, SCREEN_CAL_MAX);
     p->cal = &b->cal;
 }
 
@@ -317,7 +293,7 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
         return;
     }
     const char *why = NULL;
-    int32_t today = screen_today(j->t);
+    int32_t today = fp_today();
     if (screen_case_apply(&j->before, &j->ev, today, &j->params.p, &j->after, &why) == SCREEN_CASE_REFUSED) {
         s_rollback(j);
         const screen_case_reason_t *r = screen_case_reason(why);
@@ -355,13 +331,13 @@ static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
     c->consent = PQgetvalue(res, 0, 4)[0] == 't';
     c->objections = (int32_t)s_i64(PQgetvalue(res, 0, 5));
     c->returns = (int32_t)s_i64(PQgetvalue(res, 0, 6));
-    c->kind = s_kind_of(PQgetvalue(res, 0, 7));
+    c->kind = screen_kind_from_code(PQgetvalue(res, 0, 7));
     snprintf(j->from, sizeof j->from, "%s", PQgetvalue(res, 0, 0));
     screen_params_fill(res, 0, 12, &j->params);
     if (j->ev.kind == SCREEN_EV_POST_NOTICE && !j->override) {
         const char *kind = PQgetvalue(res, 0, 7)[0] ? PQgetvalue(res, 0, 7) : PQgetvalue(res, 0, 11);
         j->notice = screen_notice_text(PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 10), kind, PQgetvalue(res, 0, 8),
-                                       screen_today(j->t), j->params.p.notice_days);
+                                       fp_today(), j->params.p.notice_days);
     }
     const char *p[2] = {j->case_id, j->msg->request_id};
     fp_db_query(db, FP_DB_FRONT, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p,
@@ -439,7 +415,7 @@ static bool s_event_of(s_job_t *j)
     case FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY: {
         Fangpin__V1__Identify *d = m->identify;
         id = d->case_id, op = "identify", ev->kind = SCREEN_EV_IDENTIFY;
-        ev->hh_kind = s_kind_of(d->kind);
+        ev->hh_kind = screen_kind_from_code(d->kind);
         ev->n_risks = d->n_risk_types;
         for (size_t i = 0; i < d->n_risk_types && i < SCREEN_MAX_RISKS; i++)
             ev->risks[i] = screen_risk_from_code(d->risk_types[i]);
@@ -480,14 +456,9 @@ void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__Screen
     const fp_principal_t *p = fp_request_principal(req);
     snprintf(j->actor, sizeof j->actor, "%s", p->id);
     snprintf(j->scope, sizeof j->scope, "%s", p->region);
-    j->level = SCREEN_LV_COUNT_;
-    if (!strcmp(p->kind, "actor")) {
-        if (!strcmp(p->level, "village")) j->level = SCREEN_LV_VILLAGE;
-        else if (!strcmp(p->level, "township")) j->level = SCREEN_LV_TOWNSHIP;
-        else if (!strcmp(p->level, "county")) j->level = SCREEN_LV_COUNTY;
-    }
+    j->level = fp_actor_level(p);
     if (!s_event_of(j)) return s_fail(j, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not a case transition", "未知的操作");
-    if (j->level == SCREEN_LV_COUNT_ || !p->region[0])
+    if (j->level == SCREEN_LV_COUNT_)
         return s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
                       "case steps are taken by village, township and county actors only",
                       "案件只能由村、乡（镇）、县级工作人员办理");
@@ -549,7 +520,7 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
         return;
     }
     screen_params_buf_t *params = fp_new(screen_params_buf_t);
-    int32_t today = screen_today(t);
+    int32_t today = fp_today();
     fp_buf_t json = {0};
     fp_buf_puts(&json, "[");
     int n = 0;
@@ -614,11 +585,7 @@ static void s_scan(screen_trans_t *t)
 int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
 {
     t->svc = svc;
-    const char *today = fp_service_str(svc, "FANGPIN_TODAY");
-    if (today && *today && fp_date_parse(today, &t->today_override) != FP_OK) {
-        fp_log_error("FANGPIN_TODAY is not a date (YYYY-MM-DD)", "value", today);
-        return 1;
-    }
+    if (fp_today_start(svc)) return 1;
     t->c_scans = fp_metrics_scans(fp_service_metrics(svc), "overdue");
     t->g_overdue = fp_metrics_gauge(fp_service_metrics(svc), "fangpin_cases_overdue",
                                     "Open cases whose step is past its due date, as of the last overdue scan.", "");

@@ -14,7 +14,6 @@
 
 typedef struct {
     fp_service_t *svc;
-    int32_t today_override;  /* FANGPIN_TODAY, 0 = the real date */
     uint64_t last_scan;      /* uv_now of the last overdue scan */
     bool scanning;
     fp_counter_t *c_scans;   /* fangpin_scans_total{scan="overdue"} */
@@ -28,12 +27,11 @@ int screen_trans_start(screen_trans_t *t, fp_service_t *svc);
 void screen_trans_stop(screen_trans_t *t);                    /* closes the PUSH socket */
 void screen_trans_ready(screen_trans_t *t);                   /* runs the overdue scan */
 void screen_trans_tick(screen_trans_t *t);                    /* ... every 60 s */
-int32_t screen_today(const screen_trans_t *t);
 
 /* One transition request (op record_visit .. close_case): answers req exactly once, takes msg. */
 void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg);
 
-/* The public notice text and name masking are in notice.h (pure, unit-tested). */
+/* The public notice text and name masking are the domain's (domain/notice.h, pure, unit-tested). */
 
 /* --- the case's parameters (policy_params via fp_param, 009_case_params.sql) ---------------- */
 

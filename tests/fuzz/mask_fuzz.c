@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../services/assistance/elim_notice.c"
-#include "../../services/screening/notice.c"
-#include "../../services/screening/rules.c"
+#include "mask.h"
+#include "date.h"
+#include "notice.h" /* domain/notice.c, linked */
+#include <string.h>
 
 static bool f_has_run(const char *s, int n)
 {

@@ -106,7 +106,7 @@ static void test_every_state_event_level(void **st)
                     legal++;
                     if (got != want)
                         fail_msg("%s %s %s: got %d (%s), want %d", s_state_code[s],
-                                 s_event_code[e], s_level_code[l], got, code ? code : "-", want);
+                                 s_event_code[e], fp_level_code((fp_level_t)l), got, code ? code : "-", want);
                     assert_null(code);
                     assert_int_equal(out.state, want);
                     assert_non_null(out.last_action);

@@ -7,11 +7,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../services/assistance/elim_notice.c"
 #include "../../services/assistance/measures.c"
 #include "../../services/assistance/support.c"
-#include "../../services/screening/notice.c"
-#include "../../services/screening/rules.c"
+#include "mask.h"
+#include "date.h"
+#include "notice.h" /* domain/notice.c, linked */
+#include <string.h>
 
 #include <stdio.h>
 #include <stdlib.h>

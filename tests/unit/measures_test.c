@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "../../services/assistance/measures.c"
-#include "../../services/screening/rules.c"
+#include "vocab.h" /* domain/vocab.c, linked */
 
 static void test_categories(void **st)
 {

@@ -9,8 +9,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../services/screening/notice.c"
-#include "../../services/screening/rules.c"
+#include "date.h"
+#include "notice.h" /* domain/notice.c, linked */
+#include <string.h>
+#include "mask.h"
+#include "vocab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
