@@ -53,6 +53,8 @@ struct fp_service {
     bool schema_ready;
     bool migrating;
     bool told_not_owner; /* logged once: FANGPIN_MIGRATE=true on a role that may not migrate */
+    bool catalogue_bad;  /* the last check found the catalogue disagreeing (catalogue_sql) */
+    bool told_catalogue; /* logged once until it agrees */
     bool stopping;
     bool closed;
     bool started;
@@ -276,10 +278,34 @@ typedef struct {
     char *conninfo;
     bool apply;
     bool not_owner; /* apply was asked, but the role may not: checked only */
+    const char *catalogue_sql; /* fp_service_def_t.catalogue_sql */
     fp_err_t err;
     int applied;
     char errbuf[512];
 } s_migrate_job_t;
+
+/* The catalogue check (fp_service_def_t.catalogue_sql): FP_OK, FP_ECONFLICT with the
+ * disagreements in errbuf, or FP_EDB. */
+static fp_err_t s_check_catalogue(PGconn *c, const char *sql, char *errbuf, size_t n)
+{
+    PGresult *res = PQexec(c, sql);
+    fp_err_t err = FP_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, n, "the catalogue check failed: %s", PQresultErrorMessage(res));
+        err = FP_EDB;
+    } else if (PQntuples(res) > 0 && PQnfields(res) >= 3) {
+        size_t used = 0;
+        errbuf[0] = '\0';
+        for (int r = 0; r < PQntuples(res) && used + 1 < n; r++) {
+            int w = snprintf(errbuf + used, n - used, "%s%s: compiled %s, database %s", r ? "; " : "",
+                             PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+            used += w > 0 ? (size_t)w : 0;
+        }
+        err = FP_ECONFLICT;
+    }
+    PQclear(res);
+    return err;
+}
 
 static void s_migrate_work(uv_work_t *w)
 {
@@ -302,6 +328,7 @@ static void s_migrate_work(uv_work_t *w)
     else
         j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
     if (j->err == FP_OK && j->svc->seal) j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
+    if (j->err == FP_OK && j->catalogue_sql) j->err = s_check_catalogue(c, j->catalogue_sql, j->errbuf, sizeof j->errbuf);
     PQfinish(c);
 }
 
@@ -326,14 +353,21 @@ static void s_migrate_done(uv_work_t *w, int status)
         fp_log_info("FANGPIN_MIGRATE=true, but this role does not own the database: waiting for the"
                     " schema", "apply_with", "fangpinctl migrate, as the owner");
     }
+    svc->catalogue_bad = j->err == FP_ECONFLICT;
     if (j->err == FP_OK) {
         char n[16];
         snprintf(n, sizeof n, "%d", j->applied);
         fp_log_info(j->apply ? "schema ready" : "schema found ready", "applied_now", n);
+        svc->told_catalogue = false;
         svc->schema_ready = true;
         if (!svc->stopping && fp_db_is_up(svc->db)) s_became_ready(svc);
     } else if (!svc->stopping) {
-        fp_log_warn(j->apply ? "migration failed; retrying" : "waiting for the schema", "error", j->errbuf);
+        if (j->err != FP_ECONFLICT)
+            fp_log_warn(j->apply ? "migration failed; retrying" : "waiting for the schema", "error", j->errbuf);
+        else if (!svc->told_catalogue) /* said once; checked again every 2 s */
+            fp_log_error("the vocabulary compiled in disagrees with the database's catalogue: not becoming ready",
+                         "disagreement", j->errbuf);
+        svc->told_catalogue = svc->told_catalogue || j->err == FP_ECONFLICT;
         uv_timer_start(&svc->migrate_retry, s_on_migrate_retry, 2000, 0);
     }
     free(j->conninfo);
@@ -349,6 +383,7 @@ static void s_start_migration(fp_service_t *svc)
     j->work.data = j;
     j->conninfo = fp_db_conninfo_defaults(svc->cfg[S_CFG_PG].str); /* valid: fp_db_new took it */
     j->apply = svc->cfg[S_CFG_MIGRATE].num != 0;
+    j->catalogue_sql = svc->def->catalogue_sql;
     uv_queue_work(svc->loop, &j->work, s_migrate_work, s_migrate_done);
 }
 
@@ -437,7 +472,7 @@ static void s_on_ready_probe(fp_db_t *db, PGresult *res, void *arg)
     } else {
         fp_buf_printf(&b, "not ready: database %s, schema %s, keys %s, sockets %s%s\n",
                       res && PQresultStatus(res) == PGRES_TUPLES_OK ? "reachable" : "unreachable",
-                      svc->schema_ready ? "ready" : "not ready", fp_auth_loaded(svc->auth) ? "loaded" : "not loaded",
+                      svc->schema_ready ? "ready" : (svc->catalogue_bad ? "disagrees with the vocabulary compiled in" : "not ready"), fp_auth_loaded(svc->auth) ? "loaded" : "not loaded",
                       svc->listening ? "bound" : "not bound (they bind once the keys are loaded)",
                       svc->stopping ? ", stopping" : "");
     }

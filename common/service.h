@@ -49,6 +49,11 @@ typedef struct {
     void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;
     fp_cfg_t *extra_cfg;          /* service-specific settings (env == NULL ends), or NULL */
+    /* A statement run once the schema is ready, before the service is: rows mean that the words
+     * compiled in disagree with the database's catalogue (domain/vocab.h, vocab_check_sql: text
+     * columns what, compiled, database). The service logs them and does not become ready until
+     * the statement returns none (checked again every 2 s). NULL: no check. */
+    const char *catalogue_sql;
 } fp_service_def_t;
 
 int fp_service_main(const fp_service_def_t *def, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "service.h"
 #include "today.h"
+#include "vocab.h"
 
 static assist_t g_assist; /* the one instance; main owns it */
 
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
         .on_ready = s_on_ready,
         .on_tick = s_on_tick,
         .extra_cfg = extra,
+        .catalogue_sql = vocab_check_sql, /* the risk types against risk_types */
     };
     return fp_service_main(&def, argc, argv);
 }

@@ -9,6 +9,7 @@
 #include "receive.h"
 #include "service.h"
 #include "today.h"
+#include "vocab.h"
 #include "transitions.h"
 
 static screen_recv_t g_recv;   /* the one instance; main owns it */
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
         .on_ready = s_on_ready,
         .on_tick = s_on_tick,
         .extra_cfg = extra,
+        .catalogue_sql = vocab_check_sql, /* the risk types against risk_types */
     };
     return fp_service_main(&def, argc, argv);
 }
