@@ -1,7 +1,9 @@
 /* request.c: the first step of every service's request handler: decode the frame within its
- * budget and check the request id (service.h, fp_request_unpack). */
+ * budget and check the request id (service.h, fp_request_unpack); and the last steps every
+ * service's reads share: a failed database step answered, an OK reply sent. */
 #include <stdio.h>
 
+#include "db.h"
 #include "log.h"
 #include "pbdecode.h"
 #include "service.h"
@@ -36,4 +38,44 @@ ProtobufCMessage *fp_request_unpack(fp_request_t *req, const ProtobufCMessageDes
         return NULL;
     }
     return m;
+}
+
+bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *res, const char *what)
+{
+    if (res && PQresultStatus(res) == PGRES_TUPLES_OK) return false;
+    if (!res) {
+        fp_request_error(req, request_id, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable; retry",
+                         "数据库暂不可用，请重试");
+        return true;
+    }
+    fp_log_error(what, "error", fp_db_errmsg(res));
+    fp_request_error(req, request_id, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
+    return true;
+}
+
+/* Field number n of m when it has type t (and, for a message, descriptor md); NULL otherwise. */
+static void *s_field(ProtobufCMessage *m, unsigned n, ProtobufCType t, const ProtobufCMessageDescriptor *md)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(m->descriptor, n);
+    if (!f || f->type != t || f->label == PROTOBUF_C_LABEL_REPEATED || (md && f->descriptor != md)) return NULL;
+    return (char *)m + f->offset;
+}
+
+void fp_request_reply_ok(fp_request_t *req, ProtobufCMessage *out, const char *request_id, const char *msg_zh)
+{
+    char **rid = s_field(out, 1, PROTOBUF_C_TYPE_STRING, NULL);
+    Fangpin__V1__Status **status = s_field(out, 2, PROTOBUF_C_TYPE_MESSAGE, &fangpin__v1__status__descriptor);
+    if (!rid || !status) { /* not an XReply: a programming error, answered rather than sent wrong */
+        fp_log_error("a reply without request_id and status", "type", out->descriptor->name);
+        fp_request_error(req, request_id, FANGPIN__V1__CODE__INTERNAL, "the reply could not be made", "无法生成应答");
+        return;
+    }
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.code = FANGPIN__V1__CODE__OK;
+    st.message = (char *)"ok";
+    st.message_zh = (char *)(msg_zh ? msg_zh : "");
+    *rid = (char *)request_id;
+    *status = &st;
+    fp_request_reply(req, out, FANGPIN__V1__CODE__OK);
+    *status = NULL;
 }

@@ -106,6 +106,14 @@ void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Co
 /* The same with a machine-readable reason in the status (Status.reason, docs/protocol.md). */
 void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
                        const char *msg_en, const char *msg_zh);
+/* The end of a read's database step: false when res holds rows (go on); otherwise answers the
+ * request and returns true: UNAVAILABLE when res is NULL (the connection was lost), INTERNAL
+ * (logged as what, with the server's error) for a failed statement. */
+bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *res, const char *what);
+/* Sends out, a service's reply message (an XReply: request_id is its field 1 and status its
+ * field 2, as ReplyHeader), with request_id and an OK status ("ok", msg_zh), then frees req. The
+ * result the caller set on out is left as it is. */
+void fp_request_reply_ok(fp_request_t *req, ProtobufCMessage *out, const char *request_id, const char *msg_zh);
 /* Decodes the request frame as a message of type d within the decoding budget
  * (FP_DECODE_FACTOR times the frame, plus 64 KiB; common/pbdecode.h) and checks its request id
  * (1 to 128 printable ASCII). On failure answers the refusal itself (BAD_REQUEST

@@ -41,28 +41,15 @@ static void s_q_fail(s_q_t *q, Fangpin__V1__Code code, const char *en, const cha
 
 static void s_q_reply(s_q_t *q, Fangpin__V1__AssistanceReply *out)
 {
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-    st.code = FANGPIN__V1__CODE__OK;
-    st.message = (char *)"ok";
-    st.message_zh = (char *)"查询成功";
-    out->request_id = q->msg->request_id;
-    out->status = &st;
-    fp_request_reply(q->req, &out->base, FANGPIN__V1__CODE__OK);
+    fp_request_reply_ok(q->req, &out->base, q->msg->request_id, "查询成功");
     s_q_free(q);
 }
 
 static bool s_q_db_error(s_q_t *q, PGresult *res)
 {
-    if (!res) {
-        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable; retry", "数据库暂不可用，请重试");
-        return true;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("assistance query failed", "error", fp_db_errmsg(res));
-        s_q_fail(q, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
-        return true;
-    }
-    return false;
+    if (!fp_request_db_failed(q->req, q->msg->request_id, res, "assistance query failed")) return false;
+    s_q_free(q);
+    return true;
 }
 
 static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg, const char *op)
