@@ -793,3 +793,15 @@ void fp_db_copy_fieldn(fp_buf_t *b, const char *s, size_t n)
     }
     fp_buf_append(b, start, (size_t)(s - start));
 }
+
+static void s_on_rolled_back(fp_db_t *db, PGresult *res, void *arg) {}
+
+void fp_db_rollback(fp_db_t *db) { fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rolled_back, NULL); }
+
+bool fp_db_unique_violation(const PGresult *res, const char *constraint)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!state || strcmp(state, "23505") != 0) return false;
+    const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+    return !constraint || (cons && !strcmp(cons, constraint));
+}

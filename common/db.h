@@ -66,6 +66,13 @@ void fp_db_listen(fp_db_t *db, const char *channel);
 
 enum { FP_DB_FRONT = 1 }; /* run before other queued work: to continue a transaction chain */
 
+/* Inside a transaction chain: ROLLBACK, queued in front, its result ignored (a connection lost
+ * meanwhile rolls the transaction back anyway). */
+void fp_db_rollback(fp_db_t *db);
+/* True when res failed on a unique violation (SQLSTATE 23505), of constraint when it is not
+ * NULL: in a chained write, the same request committed meanwhile by a concurrent retry. */
+bool fp_db_unique_violation(const PGresult *res, const char *constraint);
+
 /* Queues a query with text parameters (copied). sql may hold several statements when
  * nparams is 0 (simple protocol); the last result, or the first error, is delivered. */
 void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params,

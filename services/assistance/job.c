@@ -45,9 +45,7 @@ static void s_unavailable(assist_job_t *j)
            "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
-static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) {}
-
-static void s_rollback(assist_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL); }
+static void s_rollback(assist_job_t *j) { fp_db_rollback(j->db); }
 
 static void s_abort(assist_job_t *j, PGresult *res, const char *what)
 {
@@ -217,11 +215,9 @@ static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
     assist_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-        if (state && !strcmp(state, "23505")) {
+        if (fp_db_unique_violation(res, NULL)) {
             s_rollback(j);
-            if (cons && !strcmp(cons, "plan_history_request")) { /* the same request id committed meanwhile */
+            if (fp_db_unique_violation(res, "plan_history_request")) { /* the same request id committed meanwhile */
                 j->replayed = true;
                 const char *p[2] = {j->plan_id, j->msg->request_id};
                 fp_db_query(db, FP_DB_FRONT,

@@ -152,9 +152,7 @@ static void s_unavailable(s_job_t *j)
            " request id", "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
-static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) {}
-
-static void s_rollback(s_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL); }
+static void s_rollback(s_job_t *j) { fp_db_rollback(j->db); }
 
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
@@ -227,8 +225,7 @@ static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res) return s_unavailable(j);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (state && !strcmp(state, "23505")) { /* the same request id committed meanwhile */
+        if (fp_db_unique_violation(res, NULL)) { /* the same request id committed meanwhile */
             s_rollback(j);
             j->replayed = true;
             return s_reply_summary(j);

@@ -370,6 +370,25 @@ static void test_connect_watchdog(void **state)
     close(fd);
 }
 
+/* A chained write's duplicate: a unique violation, of the constraint named or of any. */
+static void test_unique_violation(void **st)
+{
+    PGconn *c = PQconnectdb(g_conninfo);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "CREATE TEMP TABLE uv (a int CONSTRAINT uv_a UNIQUE, b int CHECK (b > 0))"));
+    PQclear(PQexec(c, "INSERT INTO uv VALUES (1, 1)"));
+    PGresult *dup = PQexec(c, "INSERT INTO uv VALUES (1, 2)");
+    PGresult *chk = PQexec(c, "INSERT INTO uv VALUES (2, 0)");
+    assert_true(fp_db_unique_violation(dup, NULL));
+    assert_true(fp_db_unique_violation(dup, "uv_a"));
+    assert_false(fp_db_unique_violation(dup, "other"));
+    assert_false(fp_db_unique_violation(chk, NULL)); /* another violation */
+    assert_false(fp_db_unique_violation(NULL, NULL));
+    PQclear(dup);
+    PQclear(chk);
+    PQfinish(c);
+}
+
 int main(void)
 {
     const char *var = getenv("FANGPIN_TEST_VAR");
@@ -393,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_unreachable_fails_fast),
         cmocka_unit_test_setup_teardown(test_session_timeouts, setup_timeouts, teardown),
         cmocka_unit_test(test_connect_watchdog),
+        cmocka_unit_test(test_unique_violation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
