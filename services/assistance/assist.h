@@ -1,5 +1,5 @@
 /* assist.h: the assistance service's shell (STYLE.md 10: pure core in measures.c, plan_check.c,
- * elimination.c, elim_notice.c; this is the I/O around it). open.c opens plans for identified
+ * elimination.c and domain/; this is the I/O around it). open.c opens plans for identified
  * cases (HouseholdIdentified PULL + table scan); every change is one transaction of job.c
  * (change.h), the operations in changes.c and elim_step.c; queries.c the reads; findings.c
  * evaluates the plan checks on the stored data. */

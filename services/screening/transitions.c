@@ -111,7 +111,7 @@ void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary 
     s->step_due_on = b->step_due;
 }
 
-/* --- the public notice: notice.c (pure, unit-tested) ------------------------------------------ */
+/* --- the public notice: domain/notice.c (pure, unit-tested) ---------------------------------- */
 
 /* --- one transition ---------------------------------------------------------------------------- */
 

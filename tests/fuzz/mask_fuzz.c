@@ -1,4 +1,4 @@
-/* mask_fuzz.c: libFuzzer target for what public notices show (common/mask.c, screening's case
+/* mask_fuzz.c: libFuzzer target for what public notices show (domain/mask.c, screening's case
  * notice, assistance's elimination notice). The input is split in two: a name and a free text
  * (a village name, or a cadre's own notice). Invariants: no crash or leak; the cleaned text,
  * the masked name and both generated notices never hold a number fp_text_has_long_number

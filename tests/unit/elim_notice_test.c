@@ -1,4 +1,4 @@
-/* elim_notice_test.c: the risk elimination notice text (services/assistance/elim_notice.c) and the
+/* elim_notice_test.c: the risk elimination notice text (domain/notice.c) and the
  * quarter helpers of the assistance shell (support.c): masked name, no long digit runs, the
  * notice period; YYYYQn parsing and formatting. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* mask_test.c: one cleaning for every public notice (common/mask.c): numbers written ASCII,
+/* mask_test.c: one cleaning for every public notice (domain/mask.c): numbers written ASCII,
  * full-width or in spaced or hyphenated groups become ***, an ID number's X with them; dates and
  * short numbers stay; health words go; invalid UTF-8 and truncated characters are safe. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* notice_test.c: the public notice (公示, services/screening/notice.c): the head's name masked for
+/* notice_test.c: the public notice (公示, domain/notice.c): the head's name masked for
  * 2-, 3- and 4-character Chinese names, names with · (ethnic minorities), Latin names, one
  * character and empty; the notice carries the masked name, the village, the kind, the risk types
  * and the period, and never an ID number, a phone-like digit run or a health word, whichever
