@@ -310,24 +310,7 @@ class Follower(fp.Follower):
     restarted while ZMTP heartbeats run, can abort the driver (libzmq issue #3937). An unbounded
     queue never stops the engine; PUB-side drops are still healed by Replay."""
 
-    def _open(self):
-        import zmq
-        if self.sock is not None:
-            self.sock.close(0)
-        s = self.ctx.socket(zmq.SUB)
-        s.linger = 0
-        s.rcvhwm = 0
-        spub, _ = zmq.auth.load_certificate(self.server_cert)
-        cpub, csec = zmq.auth.load_certificate(self.client_cert)
-        s.curve_serverkey, s.curve_publickey, s.curve_secretkey = spub, cpub, csec
-        s.setsockopt(zmq.HEARTBEAT_IVL, self.hb)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, self.MISSED * self.hb)
-        s.setsockopt(zmq.HEARTBEAT_TTL, self.MISSED * self.hb)
-        s.setsockopt(zmq.SUBSCRIBE, self.prefix.encode())
-        s.setsockopt(zmq.SUBSCRIBE, b"HEARTBEAT")
-        s.connect(self.pub_ep)
-        self.sock = s
-        self.heard = time.time()
+    RCVHWM = 0
 
 
 class Load:
