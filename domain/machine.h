@@ -62,6 +62,13 @@ typedef struct {
     .rec_size = sizeof(R), .rec_state = offsetof(R, state), .rec_step_since = offsetof(R, step_since), \
     .rec_last_action = offsetof(R, last_action), .ev_kind = offsetof(E, kind), .ev_level = offsetof(E, level)
 
+/* The table fields of a machine: its rows and functions (arrays of the same length), its state
+ * and event codes (arrays of n_states and n_events), and how many levels act. */
+#define FP_SM_TABLES(ROWS, FNS, STATES, EVENTS, NLEVELS)                                            \
+    .rows = ROWS, .fns = FNS, .n_rows = sizeof FNS / sizeof FNS[0],                                   \
+    .n_states = (int)(sizeof STATES / sizeof STATES[0]), .n_events = (int)(sizeof EVENTS / sizeof EVENTS[0]), \
+    .n_levels = NLEVELS, .state_codes = STATES, .event_codes = EVENTS
+
 /* For a table written as X(from, event, level, guard, to, action) lines: the public row and the
  * functions (guard g_<guard>, action <action>) of one line, given full enum names. */
 #define FP_SM_ROW(from, ev, lv, g, to, a) {from, ev, lv, #g, to, #a},

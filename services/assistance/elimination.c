@@ -260,18 +260,10 @@ _Static_assert(sizeof(assist_elim_state_t) == sizeof(int) && sizeof(assist_elim_
 
 /* No final state: an eliminated household can be monitored again (UNDO). */
 const fp_sm_t assist_elim_machine = {
-    .rows = assist_elim_table,
-    .fns = s_el_fns,
-    .n_rows = sizeof s_el_fns / sizeof s_el_fns[0],
-    .n_states = ASSIST_ES_COUNT_,
-    .n_events = ASSIST_EE_COUNT_,
-    .n_levels = ASSIST_LV_COUNT_,
-    .state_codes = s_el_state,
-    .event_codes = s_el_event,
-    .codes = {"elim.bad_request", NULL, "elim.event_not_allowed", "elim.level_not_allowed", "elim.date_before_step"},
-    .is_final = NULL,
-    .params_ok = s_el_params_ok,
+    FP_SM_TABLES(assist_elim_table, s_el_fns, s_el_state, s_el_event, ASSIST_LV_COUNT_),
     FP_SM_LAYOUT(assist_elim_t, assist_elim_event_t),
+    .codes = {"elim.bad_request", NULL, "elim.event_not_allowed", "elim.level_not_allowed", "elim.date_before_step"},
+    .is_final = NULL, .params_ok = s_el_params_ok,
 };
 
 void assist_elim_init(assist_elim_t *e, int32_t since)

@@ -215,19 +215,11 @@ _Static_assert(sizeof(screen_case_state_t) == sizeof(int) && sizeof(screen_event
                "the engine reads states, events and levels as int");
 
 const fp_sm_t screen_case_machine = {
-    .rows = screen_case_table,
-    .fns = s_fns,
-    .n_rows = sizeof s_fns / sizeof s_fns[0],
-    .n_states = SCREEN_CS_COUNT_,
-    .n_events = SCREEN_EV_COUNT_,
-    .n_levels = SCREEN_LV_COUNT_,
-    .state_codes = s_state_code,
-    .event_codes = s_event_code,
+    FP_SM_TABLES(screen_case_table, s_fns, s_state_code, s_event_code, SCREEN_LV_COUNT_),
+    FP_SM_LAYOUT(screen_case_t, screen_event_t),
     .codes = {"case.bad_request", "case.final", "case.event_not_allowed", "case.level_not_allowed",
               "case.date_before_step"},
-    .is_final = s_final,
-    .params_ok = s_params_ok,
-    FP_SM_LAYOUT(screen_case_t, screen_event_t),
+    .is_final = s_final, .params_ok = s_params_ok,
 };
 
 int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today,
