@@ -1,9 +1,11 @@
 # Writes a C file holding every migration's name and SQL text, in order, the same for every
-# functions file (FUNCTIONS: deploy/db/functions/*.sql), and the text of GRANTS
-# (deploy/db/grants.sql) as fp_grants_sql (run by CMake -P).
+# functions file (FUNCTIONS: deploy/db/functions/*.sql) with the SHA-256 of all of them
+# (fp_functions_digest), and the text of GRANTS (deploy/db/grants.sql) as fp_grants_sql (run by
+# CMake -P).
 set(out "/* generated from deploy/db by cmake/embed_migrations.cmake */\n")
 string(APPEND out "#include \"migrate.h\"\n#include <stddef.h>\n")
 set(i 0)
+set(all_functions "")
 foreach(table fp_migrations fp_functions)
   if(table STREQUAL "fp_migrations")
     set(list ${FILES})
@@ -13,6 +15,10 @@ foreach(table fp_migrations fp_functions)
   set(entries "")
   foreach(f ${list})
     get_filename_component(name ${f} NAME)
+    if(table STREQUAL "fp_functions")
+      file(READ ${f} text)
+      string(APPEND all_functions "${name}\n${text}")
+    endif()
     file(READ ${f} hex HEX)
     string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
     string(APPEND out "static const char m${i}[] = {${hex}0x00};\n")
@@ -21,6 +27,8 @@ foreach(table fp_migrations fp_functions)
   endforeach()
   string(APPEND out "const fp_migration_t ${table}[] = {\n${entries}  {NULL, NULL}\n};\n")
 endforeach()
+string(SHA256 digest "${all_functions}")
+string(APPEND out "const char fp_functions_digest[] = \"${digest}\";\n")
 file(READ ${GRANTS} hex HEX)
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
 string(APPEND out "const char fp_grants_sql[] = {${hex}0x00};\n")

@@ -174,14 +174,43 @@ fp_err_t fp_migrate_check_data_key(PGconn *conn, const fp_seal_t *seal, char *er
 }
 
 /* The functions, as one transaction: every SQL function and trigger as deploy/db/functions/ says
- * now, whatever an older version made. Bodies are checked when called, not here (as pg_restore
+ * now, whatever an older version made, recorded by digest in schema_functions. Skipped when the
+ * database got these very files last and no migration was applied now (a service start does not
+ * rewrite 30 functions for nothing). Bodies are checked when called, not here (as pg_restore
  * does), so that a file may use a function of a file applied after it. */
-static fp_err_t s_apply_functions(PGconn *conn, char *errbuf, size_t errlen)
+static fp_err_t s_apply_functions(PGconn *conn, int migrated, char *errbuf, size_t errlen)
 {
-    fp_err_t err = s_exec(conn, "BEGIN; SET LOCAL check_function_bodies = off", "BEGIN", errbuf, errlen);
+    fp_err_t err = s_exec(conn,
+                          "CREATE TABLE IF NOT EXISTS schema_functions ("
+                          " only_one boolean PRIMARY KEY DEFAULT true CHECK (only_one), digest text NOT NULL,"
+                          " applied_at timestamptz NOT NULL DEFAULT now())",
+                          "creating schema_functions", errbuf, errlen);
+    if (err != FP_OK) return err;
+    if (!migrated) {
+        const char *params[1] = {fp_functions_digest};
+        PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_functions WHERE digest = $1", 1, NULL, params,
+                                     NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "reading schema_functions", errbuf, errlen);
+        int same = PQntuples(res) > 0;
+        PQclear(res);
+        if (same) return FP_OK;
+    }
+    err = s_exec(conn, "BEGIN; SET LOCAL check_function_bodies = off", "BEGIN", errbuf, errlen);
     for (int i = 0; err == FP_OK && fp_functions[i].name; i++)
         err = s_exec(conn, fp_functions[i].sql, fp_functions[i].name, errbuf, errlen);
+    if (err == FP_OK) {
+        const char *params[1] = {fp_functions_digest};
+        PGresult *res = PQexecParams(conn,
+                                     "INSERT INTO schema_functions (digest) VALUES ($1)"
+                                     " ON CONFLICT (only_one) DO UPDATE SET digest = $1, applied_at = now()",
+                                     1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            err = s_fail(conn, res, "recording the functions", errbuf, errlen);
+        else
+            PQclear(res);
+    }
     if (err == FP_OK) err = s_exec(conn, "COMMIT", "COMMIT", errbuf, errlen);
+    if (err == FP_OK) fp_log_info("functions applied", "digest", fp_functions_digest);
     if (err != FP_OK) PQclear(PQexec(conn, "ROLLBACK"));
     return err;
 }
@@ -235,7 +264,7 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, 
         count++;
         fp_log_info("migration applied", "name", fp_migrations[i].name);
     }
-    if (err == FP_OK) err = s_apply_functions(conn, errbuf, errlen);
+    if (err == FP_OK) err = s_apply_functions(conn, count, errbuf, errlen);
     if (err == FP_OK) err = s_apply_grants(conn, errbuf, errlen);
     snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%lld)", (long long)FP_MIGRATE_LOCK_KEY);
     PQclear(PQexec(conn, sql));

@@ -24,6 +24,10 @@ extern const fp_migration_t fp_migrations[];
  * trigger, applied after the migrations on every migrate. */
 extern const fp_migration_t fp_functions[];
 
+/* The SHA-256 (hex) of the functions files' names and texts: the migrator applies them when the
+ * database last got others (schema_functions), or when it applied a migration. */
+extern const char fp_functions_digest[];
+
 /* deploy/db/grants.sql: the privileges of the services' roles, applied after the migrations. */
 extern const char fp_grants_sql[];
 
