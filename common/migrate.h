@@ -1,6 +1,7 @@
 /* migrate.h: applies deploy/db/migrations/NNN_*.sql (embedded at build time) in order, each in
- * its own transaction, recorded in schema_migrations; then, every time, the SQL functions of
- * deploy/db/functions/NAME.sql and the grants of deploy/db/grants.sql (deploy/db/README.md). Safe
+ * its own transaction, recorded in schema_migrations; then the SQL functions of
+ * deploy/db/functions/NAME.sql (when they changed) and the grants of deploy/db/grants.sql
+ * (every time; deploy/db/README.md). Safe
  * when several services start at once: a session-level advisory lock serialises them, and each
  * re-reads what is applied under it. */
 #ifndef FP_MIGRATE_H
@@ -21,7 +22,7 @@ typedef struct {
 extern const fp_migration_t fp_migrations[];
 
 /* deploy/db/functions/NAME.sql by name, the same way: CREATE OR REPLACE of every SQL function and
- * trigger, applied after the migrations on every migrate. */
+ * trigger, applied after the migrations. */
 extern const fp_migration_t fp_functions[];
 
 /* The SHA-256 (hex) of the functions files' names and texts: the migrator applies them when the

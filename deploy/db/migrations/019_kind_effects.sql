@@ -3,7 +3,7 @@
 -- it reports (the screening rules S08-S13, docs/screening-rules.md) and the guarantee it says has
 -- failed (S04-S07: education, medical care, housing, water). screen_match() returns them per case. With it, the SQL
 -- functions moved out of the numbered migrations into deploy/db/functions/ (applied after the
--- migrations on every migrate): what an older fangpin made that those files no longer make goes
+-- migrations): what an older fangpin made that those files no longer make goes
 -- here.
 
 -- the shock the lead reports, named as the rules' shocks (services/screening/rules.h,
