@@ -28,7 +28,8 @@ static fp_err_t s_exec(PGconn *conn, const char *sql, const char *what, char *er
 {
     PGresult *res = PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    /* a migration may be comments only (its change was all in functions: 014, 016) */
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
         return s_fail(conn, res, what, errbuf, errlen);
     PQclear(res);
     return FP_OK;
@@ -154,17 +155,64 @@ fp_err_t fp_migrate_check_data_key(PGconn *conn, const fp_seal_t *seal, char *er
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(seal, check);
     const char *params[1] = {check};
-    PGresult *res = PQexecParams(conn, "SELECT fp_data_key_matches($1), (SELECT check_value FROM data_key)", 1,
-                                 NULL, params, NULL, NULL, 0);
+    /* the first key presented becomes the database's. Plain SQL, no function: this runs inside
+     * 018's transaction too, before the functions (deploy/db/functions/) are applied. */
+    PGresult *res = PQexecParams(conn,
+                                 "WITH i AS (INSERT INTO data_key (check_value) VALUES ($1) ON CONFLICT DO NOTHING"
+                                 " RETURNING check_value)"
+                                 " SELECT coalesce((SELECT check_value FROM i), (SELECT check_value FROM data_key))",
+                                 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "checking the data key", errbuf, errlen);
-    bool match = !strcmp(PQgetvalue(res, 0, 0), "t");
+    bool match = !strcmp(PQgetvalue(res, 0, 0), check);
     if (!match)
         snprintf(errbuf, errlen,
                  "the data key (check value %s) is not this database's (check value %s): give the key file "
                  "this county's ID numbers were sealed with (FANGPIN_DATA_KEY)",
-                 check, PQgetvalue(res, 0, 1));
+                 check, PQgetvalue(res, 0, 0));
     PQclear(res);
     return match ? FP_OK : FP_ECONFIG;
+}
+
+/* The functions, as one transaction: every SQL function and trigger as deploy/db/functions/ says
+ * now, whatever an older version made, recorded by digest in schema_functions. Skipped when the
+ * database got these very files last and no migration was applied now (a service start does not
+ * rewrite 30 functions for nothing). Bodies are checked when called, not here (as pg_restore
+ * does), so that a file may use a function of a file applied after it. */
+static fp_err_t s_apply_functions(PGconn *conn, int migrated, char *errbuf, size_t errlen)
+{
+    fp_err_t err = s_exec(conn,
+                          "CREATE TABLE IF NOT EXISTS schema_functions ("
+                          " only_one boolean PRIMARY KEY DEFAULT true CHECK (only_one), digest text NOT NULL,"
+                          " applied_at timestamptz NOT NULL DEFAULT now())",
+                          "creating schema_functions", errbuf, errlen);
+    if (err != FP_OK) return err;
+    if (!migrated) {
+        const char *params[1] = {fp_functions_digest};
+        PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_functions WHERE digest = $1", 1, NULL, params,
+                                     NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "reading schema_functions", errbuf, errlen);
+        int same = PQntuples(res) > 0;
+        PQclear(res);
+        if (same) return FP_OK;
+    }
+    err = s_exec(conn, "BEGIN; SET LOCAL check_function_bodies = off", "BEGIN", errbuf, errlen);
+    for (int i = 0; err == FP_OK && fp_functions[i].name; i++)
+        err = s_exec(conn, fp_functions[i].sql, fp_functions[i].name, errbuf, errlen);
+    if (err == FP_OK) {
+        const char *params[1] = {fp_functions_digest};
+        PGresult *res = PQexecParams(conn,
+                                     "INSERT INTO schema_functions (digest) VALUES ($1)"
+                                     " ON CONFLICT (only_one) DO UPDATE SET digest = $1, applied_at = now()",
+                                     1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            err = s_fail(conn, res, "recording the functions", errbuf, errlen);
+        else
+            PQclear(res);
+    }
+    if (err == FP_OK) err = s_exec(conn, "COMMIT", "COMMIT", errbuf, errlen);
+    if (err == FP_OK) fp_log_info("functions applied", "digest", fp_functions_digest);
+    if (err != FP_OK) PQclear(PQexec(conn, "ROLLBACK"));
+    return err;
 }
 
 /* The grants, as one transaction: the roles end with exactly what grants.sql says. */
@@ -216,6 +264,7 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, 
         count++;
         fp_log_info("migration applied", "name", fp_migrations[i].name);
     }
+    if (err == FP_OK) err = s_apply_functions(conn, count, errbuf, errlen);
     if (err == FP_OK) err = s_apply_grants(conn, errbuf, errlen);
     snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%lld)", (long long)FP_MIGRATE_LOCK_KEY);
     PQclear(PQexec(conn, sql));

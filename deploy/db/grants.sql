@@ -11,9 +11,10 @@
 -- tests' databases are) they are made here without LOGIN; a migrator that may not make them
 -- stops with a message saying what to run.
 --
--- The SQL functions of the migrations run with the caller's rights (none is SECURITY DEFINER):
--- a service may call any of them, and the tables each one touches must be granted here to the
--- services that call it (intake_apply, screen_match, report_get, report_deadline_scan...).
+-- The SQL functions (deploy/db/functions/) run with the caller's rights (none is SECURITY
+-- DEFINER): a service may call any of them, and the tables each one touches must be granted here
+-- to the services that call it (intake_apply, screen_match, report_get, report_deadline_scan,
+-- events_write...).
 DO $$
 DECLARE
     r text;
@@ -33,9 +34,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public
     FROM fangpin_intake, fangpin_screening, fangpin_assistance, fangpin_reporting;
 
 -- Every service: the schema's state, the keys and principals it authenticates (and LISTENs
--- for), and the reference tables the rules read.
+-- for), the reference tables the rules read, and the event catalogue events_write() checks.
 GRANT SELECT ON schema_migrations, curve_keys, principals, regions, policy_params, holidays,
-                risk_types, departments, department_types, lead_kinds
+                risk_types, departments, department_types, lead_kinds, event_regions, event_types, event_fields
     TO fangpin_intake, fangpin_screening, fangpin_assistance, fangpin_reporting;
 
 -- intake: department batches and their leads (intake_apply), the submission alerts, and the
@@ -44,7 +45,7 @@ GRANT SELECT, INSERT, UPDATE ON lead_batches, leads TO fangpin_intake;
 GRANT SELECT, INSERT ON submission_alerts TO fangpin_intake;
 GRANT INSERT ON events TO fangpin_intake;
 -- intake holds the data key: the first key presented becomes the database's
--- (fp_data_key_matches, migration 017); it may record one, never change it.
+-- (fp_migrate_check_data_key, common/migrate.c); it may record one, never change it.
 GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a

@@ -55,10 +55,10 @@ static void s_consolidation_apply(assist_job_t *j)
             " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, to_state, reason,"
             "   request_id) SELECT county_code, id, $4::date, $5, $6, 'plan.opened', 'monitored',"
             "   $3 || '年度巩固提升计划', $7 FROM p),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT county_code, village_code, 'plan.opened', jsonb_build_object('plan_id', id, 'kind',"
-            "   'consolidation', 'year', $3::int, 'level', $6) FROM p)"
-            " SELECT id::text FROM p",
+            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.opened',"
+            "   jsonb_build_object('plan_id', id, 'kind', 'consolidation', 'year', $3::int, 'level', $6))::event_new))"
+            "   FROM p)"
+            " SELECT p.id::text FROM p, e",
             7, p);
 }
 
@@ -87,10 +87,10 @@ static void s_income_apply(assist_job_t *j)
             " u AS (UPDATE plans SET updated_at = now() WHERE id = $1::bigint),"
             " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, reason, request_id)"
             "   SELECT county_code, id, $4::date, $5, $6, 'plan.income', $8, $7 FROM p),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT county_code, village_code, 'plan.income', jsonb_build_object('plan_id', id, 'month',"
-            "   to_char($2::date, 'YYYY-MM'), 'level', $6) FROM p)"
-            " SELECT count(*)::text FROM i",
+            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.income',"
+            "   jsonb_build_object('plan_id', id, 'month', to_char($2::date, 'YYYY-MM'), 'level', $6))::event_new))"
+            "   FROM p)"
+            " SELECT count(*)::text FROM i, e",
             8, p);
 }
 
@@ -126,10 +126,10 @@ static void s_addmeasure_apply(assist_job_t *j)
             " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
             "   to_state, reason, request_id) SELECT county_code, plan_id, id, $8::date, $9, $10, 'measure.added',"
             "   'planned', $12, $11 FROM m),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT m.county_code, u.village_code, 'measure.added', jsonb_build_object('plan_id', m.plan_id,"
-            "   'measure_id', m.id, 'category', $2, 'level', $10) FROM m, u)"
-            " SELECT id::text FROM m",
+            " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.added',"
+            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'category', $2, 'level', $10))::event_new))"
+            "   FROM m, u)"
+            " SELECT m.id::text FROM m, e",
             12, p);
 }
 
@@ -173,10 +173,10 @@ static void s_status_apply(assist_job_t *j)
             " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
             "   from_state, to_state, reason, request_id) SELECT county_code, plan_id, id, $4::date, $5, $6,"
             "   'measure.' || $2, $8, $2, $3, $7 FROM m),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT m.county_code, u.village_code, 'measure.' || $2, jsonb_build_object('plan_id', m.plan_id,"
-            "   'measure_id', m.id, 'from', $8, 'to', $2, 'level', $6) FROM m, u)"
-            " SELECT id::text FROM m",
+            " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.' || $2,"
+            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', $8, 'to', $2, 'level', $6))::event_new))"
+            "   FROM m, u)"
+            " SELECT m.id::text FROM m, e",
             9, p);
 }
 
@@ -199,10 +199,10 @@ static void s_check_apply(assist_job_t *j)
             " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
             "   to_state, reason, request_id) SELECT county_code, $9::bigint, measure_id, $3::date, $4, $5,"
             "   'measure.checked', $6, $2 || '：' || $7, $8 FROM k),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT k.county_code, u.village_code, 'measure.checked', jsonb_build_object('plan_id', $9::bigint,"
-            "   'measure_id', k.measure_id, 'quarter', $2, 'result', $6, 'level', $5) FROM k, u)"
-            " SELECT measure_id::text FROM k",
+            " e AS (SELECT events_write(array_agg(ROW(k.county_code, u.village_code, 'measure.checked',"
+            "   jsonb_build_object('plan_id', $9::bigint, 'measure_id', k.measure_id, 'quarter', $2, 'result', $6,"
+            "   'level', $5))::event_new)) FROM k, u)"
+            " SELECT k.measure_id::text FROM k, e",
             9, p);
 }
 
@@ -254,10 +254,10 @@ static void s_quarter_apply(assist_job_t *j)
             " q AS (INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts, note,"
             "   request_id) SELECT $1, $2, $3::date, fp_add_days($7::date, coalesce(fp_param('quarter_report_working_days',"
             "   $1, $7::date), 5)::int, true), $4, counts, $5, $6 FROM c RETURNING due_on, counts),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT $1, $1 || '000000', 'quarter.summary', jsonb_build_object('quarter', $2, 'due_on', q.due_on,"
-            "   'late', $3::date > q.due_on, 'counts', q.counts) FROM q)"
-            " SELECT 1 FROM q",
+            " e AS (SELECT events_write(array_agg(ROW($1, $1 || '000000', 'quarter.summary',"
+            "   jsonb_build_object('quarter', $2, 'due_on', q.due_on, 'late', $3::date > q.due_on, 'counts',"
+            "   q.counts))::event_new)) FROM q)"
+            " SELECT 1 FROM q, e",
             8, p);
 }
 

@@ -131,9 +131,8 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
             " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, from_state,"
             "   to_state, reason, request_id) SELECT county_code, id, $13::date, $14, $15, 'elimination.' || $16, $17,"
             "   $2, $18, nullif($19, '') FROM u),"
-            " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT county_code, village_code, 'elimination.' || $21, jsonb_build_object('plan_id', id, 'from', $17,"
-            "   'to', $2, 'level', $15, 'way', $10) FROM u),"
+            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'elimination.' || $21,"
+            "   jsonb_build_object('plan_id', id, 'from', $17, 'to', $2, 'level', $15, 'way', $10))::event_new)) FROM u),"
             /* announced: the live measures that end with monitoring are stopped, each with its audit
              * row and event; microcredit, a public-welfare job and schooling support run on */
             " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
@@ -145,10 +144,10 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
             " mh AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
             "   from_state, to_state, reason) SELECT county_code, plan_id, id, $13::date, $14, $15, 'measure.stopped',"
             "   status, 'stopped', '风险已消除，措施随监测结束' FROM m),"
-            " me AS (INSERT INTO events (county_code, region_code, type, payload)"
-            "   SELECT m.county_code, u.village_code, 'measure.stopped', jsonb_build_object('plan_id', m.plan_id,"
-            "   'measure_id', m.id, 'from', m.status, 'to', 'stopped', 'level', $15) FROM m, u)"
-            " SELECT id::text FROM u",
+            " me AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.stopped',"
+            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', m.status, 'to', 'stopped',"
+            "   'level', $15))::event_new ORDER BY m.id)) FROM m, u)"
+            " SELECT u.id::text FROM u, e, me", /* e and me read, so that they run */
             23, p);
     fp_buf_free(&past);
 }

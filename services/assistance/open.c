@@ -73,10 +73,10 @@ static void s_open(assist_t *a)
                 " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, event, to_state, reason)"
                 "  SELECT county_code, id, $1::date, 'system', 'plan.opened', 'monitored', '识别纳入监测，建立帮扶计划'"
                 "  FROM p),"
-                " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-                "  SELECT county_code, village_code, 'plan.opened', jsonb_build_object('plan_id', id, 'case_id',"
-                "   case_id, 'kind', 'monitoring', 'monitored_kind', monitored_kind) FROM p)"
-                " SELECT count(*) FROM p",
+                " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.opened',"
+                "   jsonb_build_object('plan_id', id, 'case_id', case_id, 'kind', 'monitoring', 'monitored_kind',"
+                "   monitored_kind))::event_new ORDER BY id)) FROM p)"
+                " SELECT count(*) FROM p, e", /* e read, so that it runs */
                 2, p, s_on_opened, a);
 }
 

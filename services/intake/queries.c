@@ -302,12 +302,12 @@ static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 {
     intake_t *in = arg;
     if (!res) return;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fp_log_warn("late-submission scan failed", "error", fp_db_errmsg(res));
         return;
     }
     fp_counter_add(in->c_scans, 1);
-    if (atoi(PQcmdTuples(res)) > 0) fp_log_info("late submissions raised", "count", PQcmdTuples(res));
+    if (atoi(PQgetvalue(res, 0, 0)) > 0) fp_log_info("late submissions raised", "count", PQgetvalue(res, 0, 0));
 }
 
 void intake_deadline_scan(intake_t *in)
@@ -333,8 +333,8 @@ void intake_deadline_scan(intake_t *in)
                 " ins AS (INSERT INTO submission_alerts (county_code, department, period)"
                 "  SELECT county_code, code, $2 FROM due ON CONFLICT DO NOTHING"
                 "  RETURNING county_code, department, period)"
-                " INSERT INTO events (county_code, region_code, type, payload)"
-                " SELECT county_code, rpad(county_code, 12, '0'), 'intake.submission_late',"
-                "        jsonb_build_object('department', department, 'period', period) FROM ins",
+                " SELECT events_write(array_agg(ROW(county_code, rpad(county_code, 12, '0'), 'intake.submission_late',"
+                "        jsonb_build_object('department', department, 'period', period))::event_new"
+                "        ORDER BY county_code, department)) FROM ins",
                 3, params, s_on_scan, in);
 }

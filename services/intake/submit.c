@@ -1,6 +1,6 @@
 /* submit.c: SubmitLeads and GetBatch. One transaction per batch: the pure checks run in C,
  * then BEGIN + stage table, COPY of the batch, intake_apply() (village existence, duplicates,
- * inserts, events, stored answers; deploy/db/migrations/002_intake.sql), COMMIT, and only then
+ * inserts, events, stored answers; deploy/db/functions/intake.sql), COMMIT, and only then
  * the reply and the LeadsAccepted hint to screening. A resent (sender, batch id) gets the
  * stored answer; a reused batch id with other content is refused. */
 #include <sodium.h>

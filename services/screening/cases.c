@@ -1,5 +1,5 @@
-/* cases.c: the rule evaluation of screening a batch. screen_match() (005_cases.sql) has matched
- * the leads, opened or merged the cases and returned the ledger facts of every case it touched;
+/* cases.c: the rule evaluation of screening a batch. screen_match()
+ * (deploy/db/functions/screening.sql) has matched the leads, opened or merged the cases and returned the ledger facts of every case it touched;
  * here each row becomes screen_income_t / screen_facts_t, is evaluated by income.c and rules.c,
  * and the decision (fired rules with what they saw, suggested kind, risk types) is written as
  * JSON for screen_store_decisions(). No ID numbers pass through here. */
@@ -22,33 +22,33 @@ static bool s_false(PGresult *res, int r, int c)
     return !PQgetisnull(res, r, c) && PQgetvalue(res, r, c)[0] == 'f';
 }
 
-static bool s_has_kind(const char *kinds, const char *kind)
+static bool s_has(const char *list, const char *name)
 {
-    size_t n = strlen(kind);
-    for (const char *p = kinds; p && *p;) {
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !memcmp(p, kind, n)) return true;
+        if (len == n && !memcmp(p, name, n)) return true;
         p = e ? e + 1 : NULL;
     }
     return false;
 }
 
-unsigned screen_shocks_of_kinds(const char *kinds)
+/* Which lead kind reports which shock is the kinds catalogue's (lead_kinds.shock, migration 019);
+ * here only the names of the rules' shock bits. */
+unsigned screen_shocks_of_names(const char *names)
 {
     static const struct {
-        const char *kind;
+        const char *name;
         unsigned shock;
-    } map[] = {
-        {"weijian.serious_illness", SCREEN_SHOCK_ILLNESS}, {"visit.illness", SCREEN_SHOCK_ILLNESS},
-        {"self.illness", SCREEN_SHOCK_ILLNESS},            {"yingji.disaster", SCREEN_SHOCK_DISASTER},
-        {"self.disaster", SCREEN_SHOCK_DISASTER},          {"visit.accident", SCREEN_SHOCK_ACCIDENT},
-        {"gongan.member_death", SCREEN_SHOCK_DEATH_WORKER}, {"renshe.job_loss", SCREEN_SHOCK_JOB_LOSS},
-        {"nongye.industry_failure", SCREEN_SHOCK_INDUSTRY},
+    } bits[] = {
+        {"illness", SCREEN_SHOCK_ILLNESS},   {"disaster", SCREEN_SHOCK_DISASTER},
+        {"accident", SCREEN_SHOCK_ACCIDENT}, {"death_of_worker", SCREEN_SHOCK_DEATH_WORKER},
+        {"job_loss", SCREEN_SHOCK_JOB_LOSS}, {"industry_failure", SCREEN_SHOCK_INDUSTRY},
     };
     unsigned s = 0;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (s_has_kind(kinds, map[i].kind)) s |= map[i].shock;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (s_has(names, bits[i].name)) s |= bits[i].shock;
     return s;
 }
 
@@ -68,7 +68,9 @@ static const char *s_reason(PGresult *res, int r, int c, const char *dflt)
 /* One row: facts, evaluation, the decision object appended to json. */
 static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
 {
-    const char *kinds = PQgetvalue(res, r, SCREEN_F_LEAD_KINDS);
+    /* what the case's leads say by their kinds (lead_kinds.shock and .guarantee) */
+    const char *shocks = PQgetvalue(res, r, SCREEN_F_LEAD_SHOCKS);
+    const char *failed = PQgetvalue(res, r, SCREEN_F_LEAD_GUARANTEES);
     int64_t wage = s_i64(res, r, SCREEN_F_WAGE), wage_public = s_i64(res, r, SCREEN_F_WAGE_PUBLIC);
     screen_income_t in = {
         .wage_public_welfare = wage_public,
@@ -101,24 +103,25 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
             .net_income = inc.net,
             .line = line,
             .medical_oop = medical > lead_medical ? medical : lead_medical,
-            .shocks = screen_shocks_of_kinds(kinds),
+            .shocks = screen_shocks_of_names(shocks),
             .members_with_labour = (int32_t)s_i64(res, r, SCREEN_F_WITH_LABOUR),
             .members_disabled = (int32_t)s_i64(res, r, SCREEN_F_DISABLED),
         };
-        if (s_false(res, r, SCREEN_F_EDUCATION_OK) || s_i64(res, r, SCREEN_F_DROPPED_OUT) > 0) {
+        if (s_false(res, r, SCREEN_F_EDUCATION_OK) || s_i64(res, r, SCREEN_F_DROPPED_OUT) > 0 ||
+            s_has(failed, "education")) {
             f.guarantee[SCREEN_G_EDUCATION].failed = true;
             f.guarantee[SCREEN_G_EDUCATION].reason = s_reason(res, r, SCREEN_F_EDUCATION_REASON, "有适龄儿童辍学");
         }
         if (s_false(res, r, SCREEN_F_MEDICAL_OK) || s_i64(res, r, SCREEN_F_UNINSURED) > 0 ||
-            s_has_kind(kinds, "yibao.uninsured")) {
+            s_has(failed, "medical")) {
             f.guarantee[SCREEN_G_MEDICAL].failed = true;
             f.guarantee[SCREEN_G_MEDICAL].reason = s_reason(res, r, SCREEN_F_MEDICAL_REASON, "有成员未参保");
         }
-        if (s_false(res, r, SCREEN_F_HOUSING_OK) || s_has_kind(kinds, "zhujian.dangerous_house")) {
+        if (s_false(res, r, SCREEN_F_HOUSING_OK) || s_has(failed, "housing")) {
             f.guarantee[SCREEN_G_HOUSING].failed = true;
             f.guarantee[SCREEN_G_HOUSING].reason = s_reason(res, r, SCREEN_F_HOUSING_REASON, "C级或D级危房");
         }
-        if (s_false(res, r, SCREEN_F_WATER_OK) || s_has_kind(kinds, "shuiwu.unsafe_water")) {
+        if (s_false(res, r, SCREEN_F_WATER_OK) || s_has(failed, "water")) {
             f.guarantee[SCREEN_G_WATER].failed = true;
             f.guarantee[SCREEN_G_WATER].reason = s_reason(res, r, SCREEN_F_WATER_REASON, "饮水安全不达标");
         }

@@ -1,5 +1,5 @@
-/* cases.h: screening's cases. cases.c turns the facts screen_match() (005_cases.sql) returns for
- * the cases a batch touched into decisions with the pure income and rule code; queries.c answers
+/* cases.h: screening's cases. cases.c turns the facts screen_match()
+ * (deploy/db/functions/screening.sql) returns for the cases a batch touched into decisions with the pure income and rule code; queries.c answers
  * ListCases and ShowCase within the caller's region. */
 #ifndef SCREEN_CASES_H
 #define SCREEN_CASES_H
@@ -18,12 +18,13 @@ enum {
     SCREEN_F_MEDICAL_OOP, SCREEN_F_LEAD_MEDICAL, SCREEN_F_EDUCATION_OK, SCREEN_F_EDUCATION_REASON,
     SCREEN_F_MEDICAL_OK, SCREEN_F_MEDICAL_REASON, SCREEN_F_HOUSING_OK, SCREEN_F_HOUSING_REASON,
     SCREEN_F_WATER_OK, SCREEN_F_WATER_REASON, SCREEN_F_MEMBERS, SCREEN_F_WITH_LABOUR, SCREEN_F_DISABLED,
-    SCREEN_F_UNINSURED, SCREEN_F_DROPPED_OUT, SCREEN_F_LEAD_KINDS, SCREEN_F_LINE_FEN,
+    SCREEN_F_UNINSURED, SCREEN_F_DROPPED_OUT, SCREEN_F_LEAD_SHOCKS, SCREEN_F_LEAD_GUARANTEES, SCREEN_F_LINE_FEN,
     SCREEN_F_RIGID_RATIO, SCREEN_F_UPPER_RATIO, SCREEN_F_COUNT_
 };
 
-/* The shock bits (SCREEN_SHOCK_*) of a comma-separated list of lead kinds. */
-unsigned screen_shocks_of_kinds(const char *kinds);
+/* The shock bits (SCREEN_SHOCK_*) of a comma-separated list of shock names (lead_kinds.shock:
+ * "illness,job_loss"); names it does not know add nothing. */
+unsigned screen_shocks_of_names(const char *names);
 
 /* Evaluates every row of res (screen_match's result) and appends to json the array
  * [{id, decision, line_fen, per_capita_net_fen}, ...] for screen_store_decisions(). A row whose

@@ -269,13 +269,12 @@ static void s_write(s_job_t *j)
                 "  WHERE id = $1::bigint RETURNING county_code, village_code),"
                 " h AS (INSERT INTO case_history (county_code, case_id, actor, level, event, from_state, to_state,"
                 "   reason, request_id) SELECT county_code, $1::bigint, $12, $13, $14, $15, $2, $16, $17 FROM u),"
-                " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-                "   SELECT county_code, village_code, 'case.' || $14, jsonb_build_object('case_id', $1::bigint,"
-                "   'from', $15, 'to', $2, 'level', $13) FROM u),"
+                " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'case.' || $14,"
+                "   jsonb_build_object('case_id', $1::bigint, 'from', $15, 'to', $2, 'level', $13))::event_new)) FROM u),"
                 " l AS (UPDATE leads l SET status = CASE WHEN $2 = 'identified' THEN 'identified' ELSE 'not_included' END,"
                 "   status_reason = $18, status_at = now() FROM case_leads cl"
                 "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
-                " SELECT count(*) FROM u",
+                " SELECT count(*) FROM u, e", /* e read, so that it runs */
                 18, p, s_on_written, j);
     fp_buf_free(&risks);
 }
@@ -554,11 +553,10 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
                 " u AS (UPDATE cases c SET overdue_step = c.state FROM d WHERE c.id = d.id"
                 "   AND c.overdue_step IS DISTINCT FROM c.state AND c.state NOT IN ('identified', 'closed_not_included')"
                 "   RETURNING c.id, c.county_code, c.state),"
-                " e AS (INSERT INTO events (county_code, region_code, type, payload)"
-                "   SELECT u.county_code, d.region, 'case.overdue', jsonb_build_object('case_id', u.id, 'state',"
-                "   u.state, 'step_due', d.step_due, 'to_level', d.to_level) FROM u JOIN d ON d.id = u.id"
-                "   RETURNING 1)"
-                " SELECT count(*) FROM e",
+                " e AS (SELECT events_write(array_agg(ROW(u.county_code, d.region, 'case.overdue',"
+                "   jsonb_build_object('case_id', u.id, 'state', u.state, 'step_due', d.step_due, 'to_level',"
+                "   d.to_level))::event_new ORDER BY u.id)) AS n FROM u JOIN d ON d.id = u.id)"
+                " SELECT n FROM e",
                 1, p, s_on_marked, t);
     fp_buf_free(&json);
 }

@@ -21,7 +21,8 @@ KEY = "rCfW2zgU]c8$F=Ph-YAF.WxuM-M>^-4(hN^A7tr%"  # a Z85 public key (40 charact
 
 # (first migration at which the rows can be written, the SQL that writes them[, the last migration
 # whose schema it fits]). Written as an
-# older fangpin wrote them: the columns of their time, ID numbers in clear.
+# older fangpin wrote them: the columns of their time, ID numbers in clear before 018, sealed from
+# it on ({sealed_*}: the values the migration sealed them to, SEALED_FROM).
 SEEDS = [
     (1, f"""
 INSERT INTO regions (code, name, level, parent) VALUES
@@ -50,6 +51,18 @@ VALUES (1, '130822', '{V}', 'dept:130822:yibao', 'yibao', 'old-1', 0, '2026-10',
        (2, '130822', '{V}', 'dept:130822:yibao', 'yibao', 'old-1', 1, '2026-10', 'yibao.high_cost', '{B}', '李四',
         '2026-10-15', 1234500, 'unmatched');
 SELECT setval('leads_id_seq', 2);
+""", 17),
+    (18, """
+INSERT INTO lead_batches (county_code, sender, department_code, batch_id, period, content_hash, leads, accepted,
+                          duplicates, rejected)
+VALUES ('130822', 'dept:130822:yibao', 'yibao', 'old-1', '2026-10', 'x', 2, 2, 0, 0);
+INSERT INTO leads (id, county_code, village_code, sender, department_code, batch_id, line_no, period, kind, id_hmac,
+                   id_sealed, id_masked, name, occurred_on, amount_fen, status)
+VALUES (1, '130822', '{V}', 'dept:130822:yibao', 'yibao', 'old-1', 0, '2026-10', 'yibao.high_cost', {sealed_lead_1},
+        '张三', '2026-10-15', 1234500, 'identified'),
+       (2, '130822', '{V}', 'dept:130822:yibao', 'yibao', 'old-1', 1, '2026-10', 'yibao.high_cost', {sealed_lead_2},
+        '李四', '2026-10-15', 1234500, 'unmatched');
+SELECT setval('leads_id_seq', 2);
 """),
     (4, f"""
 INSERT INTO ledger_households (county_code, household_no, village_code, household_type, head_name, survey_period)
@@ -59,6 +72,15 @@ INSERT INTO ledger_members (county_code, id_number, household_no, name, relation
 VALUES ('130822', '{A}', 'H1', '张三', 'head', '1980-01-01', 'male', 'normal', 'healthy', 'none', true);
 INSERT INTO ledger_events (county_code, household_no, id_number, kind, event_on, source)
 VALUES ('130822', 'H1', '{A}', 'move_in', '2026-07-01', 'census');
+""", 17),
+    (18, """
+INSERT INTO ledger_households (county_code, household_no, village_code, household_type, head_name, survey_period)
+VALUES ('130822', 'H1', '{V}', 'general', '张三', '2026Q3');
+INSERT INTO ledger_members (county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex,
+                            labour, health, schooling, insured)
+VALUES ('130822', {sealed_member_1}, 'H1', '张三', 'head', '1980-01-01', 'male', 'normal', 'healthy', 'none', true);
+INSERT INTO ledger_events (county_code, household_no, id_hmac, kind, event_on, source)
+VALUES ('130822', 'H1', {sealed_event_1}, 'move_in', '2026-07-01', 'census');
 """),
     (5, f"""
 INSERT INTO cases (id, county_code, village_code, household_no, state, kind, risk_types, opened_on, due_on)
@@ -92,11 +114,34 @@ def counts(ci):
     return {t: int(c) for t, c in fp.sql(ci, q)}
 
 
+SEALED_FROM = 18  # the seeds from 018 on hold ID numbers as that migration sealed them
+
+
+def sealed_values(ci):
+    """The {sealed_*} of the seeds from SEALED_FROM on: the ID numbers of ci (the seeds of schema
+    SEALED_FROM - 1, migrated) as migration 018 sealed them, as SQL literals."""
+    def lit(*vals):
+        return ", ".join("'" + v.replace("'", "''") + "'" for v in vals)
+
+    leads = fp.sql(ci, "SELECT id_hmac, id_sealed, id_masked FROM leads ORDER BY id")
+    member = fp.sql(ci, "SELECT id_hmac, id_sealed, id_masked FROM ledger_members")[0]
+    return dict(sealed_lead_1=lit(*leads[0]), sealed_lead_2=lit(*leads[1]), sealed_member_1=lit(*member),
+                sealed_event_1=lit(fp.sql(ci, "SELECT id_hmac FROM ledger_events")[0][0]))
+
+
 class Upgrades(unittest.TestCase):
+    sealed = None
+
     def old_database(self, n, template=None):
         """A database at schema n holding the seeds of its time: made from `template` (a database
         at schema n, copied as PostgreSQL copies a template) or from the migration files."""
         seeds = "\n".join(seed for since, seed, *until in SEEDS if since <= n <= (until[0] if until else n))
+        if n >= SEALED_FROM:  # those seeds are templates: the village and the sealed values
+            values = dict(self.sealed, V=V)
+            seeds = seeds.replace("{", "{{").replace("}", "}}")
+            for k in values:
+                seeds = seeds.replace("{{" + k + "}}", "{" + k + "}")
+            seeds = seeds.format(**values)
         if template:
             name = f"it_upgrade_{n:03d}"
             admin = fp.conninfo("postgres")
@@ -130,6 +175,8 @@ class Upgrades(unittest.TestCase):
                 if n >= 4:
                     self.assertEqual(fp.sql(ci, "SELECT m.household_no FROM leads l JOIN ledger_members m"
                                                 " USING (county_code, id_hmac)"), [("H1",)])
+                if n == SEALED_FROM - 1:
+                    Upgrades.sealed = sealed_values(ci)
                 # published events keep their positions; the relay goes on from the highest
                 self.assertEqual(fp.sql(ci, "SELECT id, position FROM events ORDER BY id"),
                                  [("1", "1"), ("2", "2"), ("3", "")])

@@ -53,18 +53,6 @@ CREATE TABLE curve_keys (
 );
 CREATE INDEX curve_keys_principal ON curve_keys (principal_id);
 
--- Services reload their key cache on this notification (and periodically, since NOTIFY is
--- lost while a service is disconnected).
-CREATE FUNCTION fp_keys_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('fangpin_keys', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER curve_keys_notify AFTER INSERT OR UPDATE OR DELETE ON curve_keys
-    FOR EACH STATEMENT EXECUTE FUNCTION fp_keys_changed();
-CREATE TRIGGER principals_notify AFTER INSERT OR UPDATE OR DELETE ON principals
-    FOR EACH STATEMENT EXECUTE FUNCTION fp_keys_changed();
-
 -- Policy parameters: never constants. Each has a province ('00' = national default) and the
 -- date it takes effect; a rule reads the value in force on the date of the event it judges
 -- (the row with the greatest effective_from <= that date, the province's before national).
@@ -77,14 +65,6 @@ CREATE TABLE policy_params (
     source         text NOT NULL,   -- where the value comes from (seed, document)
     PRIMARY KEY (name, province_code, effective_from)
 );
-
-CREATE FUNCTION fp_param(p_name text, p_region text, p_on date) RETURNS numeric
-LANGUAGE sql STABLE AS $$
-    SELECT value FROM policy_params
-     WHERE name = p_name AND province_code IN (left(p_region, 2), '00') AND effective_from <= p_on
-     ORDER BY (province_code = '00'), effective_from DESC
-     LIMIT 1
-$$;
 
 INSERT INTO policy_params (name, province_code, effective_from, value, unit, source) VALUES
   ('monitoring_line_yuan', '00', '2021-01-01', 6000, 'yuan/person/year', 'default where a province has no row: the 6000 yuan of seed 000 before Oct 2021'),
@@ -116,11 +96,3 @@ CREATE TABLE events (
 CREATE INDEX events_unpublished ON events (id) WHERE position IS NULL;
 -- Replay by region reads published events only; writers do not pay for this index.
 CREATE INDEX events_region_position ON events (region_code, position) WHERE position IS NOT NULL;
-
-CREATE FUNCTION fp_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('fangpin_events', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER events_notify AFTER INSERT ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION fp_events_written();

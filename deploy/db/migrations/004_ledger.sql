@@ -4,12 +4,6 @@
 -- in these tables only, never in the event outbox. Every table carries county_code, the
 -- distribution column, first in each key.
 
--- 'YYYYQn' -> the first day of that quarter.
-CREATE FUNCTION ledger_period_start(p text) RETURNS date
-LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT make_date(left(p, 4)::int, (right(p, 1)::int - 1) * 3 + 1, 1)
-$$;
-
 CREATE TABLE ledger_households (
     county_code      varchar(6) NOT NULL CHECK (county_code ~ '^[0-9]{6}$'),
     household_no     varchar(32) COLLATE "C" NOT NULL CHECK (household_no ~ '^[0-9A-Za-z-]{1,32}$'),

@@ -1,7 +1,6 @@
 -- 009_case_params: the verification case's time limits as policy parameters (read by
 -- services/screening/transitions.c with fp_param(name, case village, case opened_on)), the
--- holiday calendar for working-day counting, and the case's decision due date computed from them
--- when a case opens.
+-- holiday calendar for working-day counting (fp_add_days, screen_decision_due: deploy/db/functions/).
 
 -- National defaults ('00'); a province overrides with its own row (fp_param: province first).
 -- notice_days and decision_days are seeded by 001 already: ON CONFLICT keeps those rows.
@@ -30,44 +29,3 @@ CREATE TABLE holidays (
     kind text NOT NULL CHECK (kind IN ('holiday', 'workday')),
     name text NOT NULL DEFAULT ''
 );
-
--- p_n days after p_from: calendar days, or working days (p_from itself not counted) by the
--- holiday calendar. The same arithmetic as screen_workdays_add (case_machine.c).
-CREATE FUNCTION fp_add_days(p_from date, p_n integer, p_working boolean) RETURNS date
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    d    date := p_from;
-    n_left integer := abs(p_n);
-    step integer := CASE WHEN p_n < 0 THEN -1 ELSE 1 END;
-    k    text;
-BEGIN
-    IF NOT p_working THEN
-        RETURN p_from + p_n;
-    END IF;
-    WHILE n_left > 0 LOOP
-        d := d + step;
-        SELECT h.kind INTO k FROM holidays h WHERE h.day = d;
-        IF k = 'workday' OR (k IS NULL AND extract(isodow FROM d) < 6) THEN
-            n_left := n_left - 1;
-        END IF;
-        k := NULL;
-    END LOOP;
-    RETURN d;
-END $$;
-
--- The decision due date of a case of village p_region opened on p_opened.
-CREATE FUNCTION screen_decision_due(p_region text, p_opened date) RETURNS date
-LANGUAGE sql STABLE AS $$
-    SELECT fp_add_days(p_opened, coalesce(fp_param('decision_days', p_region, p_opened), 15)::int,
-                       coalesce(fp_param('decision_working_days', p_region, p_opened), 0) <> 0)
-$$;
-
--- screen_match() (005) inserts due_on in calendar days; this sets it from the parameters and the
--- holiday calendar instead, whoever opens the case.
-CREATE FUNCTION cases_set_due_on() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.due_on := screen_decision_due(NEW.village_code, NEW.opened_on);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER cases_due_on BEFORE INSERT ON cases
-    FOR EACH ROW EXECUTE FUNCTION cases_set_due_on();

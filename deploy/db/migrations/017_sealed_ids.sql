@@ -14,14 +14,6 @@ CREATE TABLE data_key (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- true when p_check is this database's data key; the first key presented becomes it.
-CREATE FUNCTION fp_data_key_matches(p_check text) RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO data_key (check_value) VALUES (p_check) ON CONFLICT DO NOTHING;
-    RETURN (SELECT d.check_value = p_check FROM data_key d);
-END $$;
-
 ALTER TABLE leads ADD COLUMN id_hmac bytea, ADD COLUMN id_sealed bytea, ADD COLUMN id_masked text;
 ALTER TABLE ledger_members ADD COLUMN id_hmac bytea, ADD COLUMN id_sealed bytea, ADD COLUMN id_masked text;
 ALTER TABLE ledger_events ADD COLUMN id_hmac bytea;
