@@ -14,6 +14,7 @@
 
 #include <xlsxwriter.h>
 
+#include "csv.h"
 #include "date.h"
 #include "httpauth.h"
 #include "log.h"
@@ -281,38 +282,22 @@ static void s_job_fail(s_job_t *j, Fangpin__V1__Code code, int http_status, cons
     s_job_free(j);
 }
 
-/* A CSV field, quoted when it holds a comma, quote or line break. Text that a spreadsheet would
- * take for a formula (=, +, -, @ first) gets a leading apostrophe: a reason typed by a cadre must
- * not run in the county's Excel. */
-static void s_csv_field(fp_buf_t *b, const char *s)
-{
-    bool formula = strchr("=+-@", s[0]) != NULL && s[0] != '\0';
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        if (formula) fp_buf_puts(b, "'");
-        fp_buf_puts(b, s);
-        return;
-    }
-    fp_buf_puts(b, formula ? "\"'" : "\"");
-    for (const char *c = s; *c; c++) {
-        if (*c == '"') fp_buf_puts(b, "\"");
-        fp_buf_append(b, c, 1);
-    }
-    fp_buf_puts(b, "\"");
-}
-
 static void s_csv(const s_view_t *v, fp_buf_t *b)
 {
     const s_report_t *d = v->def;
-    fp_buf_puts(b, "\xEF\xBB\xBF");
-    fp_buf_puts(b, d->first);
-    for (int c = 0; c < d->ncols; c++) fp_buf_printf(b, ",%s", d->cols[c].title);
+    fp_buf_puts(b, FP_CSV_BOM);
+    fp_csv_put(b, d->first);
+    for (int c = 0; c < d->ncols; c++) {
+        fp_buf_puts(b, ",");
+        fp_csv_put(b, d->cols[c].title);
+    }
     fp_buf_puts(b, "\r\n");
     for (int r = 0; r < v->nrows; r++) {
-        s_csv_field(b, v->labels[r]);
+        fp_csv_put(b, v->labels[r]);
         for (int c = 0; c < d->ncols; c++) {
             fp_buf_puts(b, ",");
-            if (d->cols[c].numeric) fp_buf_puts(b, v->cells[r][c]);
-            else s_csv_field(b, v->cells[r][c]);
+            if (d->cols[c].numeric) fp_csv_put_number(b, v->cells[r][c]);
+            else fp_csv_put(b, v->cells[r][c]);
         }
         fp_buf_puts(b, "\r\n");
     }

@@ -36,6 +36,7 @@
 
 #define S_MAX_FILE (1024L * 1024 * 1024)
 #define S_MAX_SHOWN 20
+#define S_WRITE_CHUNK (64 * 1024) /* FILE.results.csv is written in pieces of this size */
 #define S_MAX_TEXT 200 /* bytes in a name or a reason */
 #define S_COPY_CHUNK (256 * 1024)
 
@@ -1312,22 +1313,6 @@ fail:
 
 /* ---- results ------------------------------------------------------------------------------ */
 
-static void s_csv_cell(FILE *f, const char *s, bool last)
-{
-    bool quote = s[0] == ' ' || strpbrk(s, ",\"\r\n") != NULL || (s[0] && s[strlen(s) - 1] == ' ');
-    if (quote) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"') fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
-}
-
 static char *s_results_path(const char *path)
 {
     size_t n = strlen(path);
@@ -1347,22 +1332,26 @@ static int s_write_results(const s_im_t *im, const char *out)
         fp_buf_free(&tmp);
         return -1;
     }
-    fputs("\xEF\xBB\xBF", f);
-    fputs("行号,户编号,结果,原因代码,原因,reason\r\n", f);
+    int bad = 0;
+    fp_buf_t csv = {0};
+    fp_buf_puts(&csv, FP_CSV_BOM "行号,户编号,结果,原因代码,原因,reason\r\n");
     for (size_t i = 0; i < im->nlines; i++) {
         const s_line_t *l = &im->lines[i];
         if (l->reason < 0) continue;
         const s_reason_t *why = &im->reasons[l->reason];
         char num[16];
         snprintf(num, sizeof num, "%" PRIu32, l->line);
-        s_csv_cell(f, num, false);
-        s_csv_cell(f, l->hh >= 0 ? s_str(im, im->hhs[l->hh].no) : "", false);
-        s_csv_cell(f, "refused", false);
-        s_csv_cell(f, why->code, false);
-        s_csv_cell(f, why->zh, false);
-        s_csv_cell(f, why->en, true);
+        const char *cells[] = {num, l->hh >= 0 ? s_str(im, im->hhs[l->hh].no) : "", "refused", why->code,
+                               why->zh, why->en};
+        fp_csv_put_row(&csv, cells, sizeof cells / sizeof *cells);
+        if (csv.len >= S_WRITE_CHUNK) {
+            bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
+            fp_buf_reset(&csv);
+        }
     }
-    int bad = ferror(f);
+    bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
+    fp_buf_free(&csv);
+    bad |= ferror(f);
     bad |= fclose(f) != 0;
     if (bad || rename(tmp.data, out) != 0) {
         fprintf(stderr, "ledger import: cannot write %s: %s\n", out, strerror(errno));
