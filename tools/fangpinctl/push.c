@@ -455,11 +455,11 @@ static int s_load(s_push_t *p)
     bool have_header = false;
     int ret = 0;
     size_t off = 0;
-    for (;;) {
+    for (bool last = false; !last;) {
         const fp_csv_record_t *rec = NULL;
         size_t used = 0;
-        rc = off < text.len ? fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec)
-                            : fp_csv_finish(csv, &rec);
+        last = off >= text.len; /* then the record the file ends in without a line break */
+        rc = last ? fp_csv_finish(csv, &rec) : fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec);
         off += used;
         if (rc != FP_OK) {
             unsigned long line = 0;
@@ -482,7 +482,6 @@ static int s_load(s_push_t *p)
                 break;
             }
         }
-        if (!rec && off >= text.len) break;
     }
     fp_csv_destroy(&csv);
     fp_buf_free(&text);
