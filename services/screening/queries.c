@@ -123,12 +123,15 @@ void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screen
     Fangpin__V1__ListCases *lc = msg->list_cases;
     const char *prefix = q->scope;
     if (lc->region_prefix[0]) {
-        if (strlen(lc->region_prefix) > 12 || !s_digits(lc->region_prefix))
-            return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code",
-                            "区域代码格式错误");
-        if (strncmp(lc->region_prefix, q->scope, strlen(q->scope)) != 0)
-            return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
-                            "所查区域超出您的管辖范围");
+        if (strlen(lc->region_prefix) > 12 || !s_digits(lc->region_prefix)) {
+            s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code", "区域代码格式错误");
+            return;
+        }
+        if (strncmp(lc->region_prefix, q->scope, strlen(q->scope)) != 0) {
+            s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
+                     "所查区域超出您的管辖范围");
+            return;
+        }
         prefix = lc->region_prefix;
     }
     if (lc->limit == 0) lc->limit = 200;
@@ -155,8 +158,10 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     s_q_t *q = arg;
     if (s_q_db_error(q, res)) return;
     int n = PQntuples(res);
-    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-        return s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+        s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        return;
+    }
     size_t m = (size_t)n;
     Fangpin__V1__CaseSummary summary;
     screen_summary_buf_t rb = {0};
