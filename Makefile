@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format help
 
 all: build
 
@@ -24,6 +24,7 @@ help:
 	@echo "make chaos  - faults under load: kill -9 of each service, PostgreSQL restarts; checks nothing lost"
 	@echo "              (CHAOS_SECONDS=300 CHAOS_RATE=1000 CHAOS_SEED=random; not part of make test)"
 	@echo "make soak   - SOAK_SECONDS=1800 at SOAK_RATE=1000 leads/s; memory, files, connections every 10 s"
+	@echo "make rolling - each service restarted with SIGTERM in turn, ROLLING_ROUNDS=2 at ROLLING_RATE=1000 leads/s"
 	@echo "make fuzz-long - every fuzz target for ten million inputs (not part of make test)"
 
 deps:
@@ -110,6 +111,9 @@ chaos: build
 
 soak: build
 	@tools/chaos/run.sh $(BUILD) soak
+
+rolling: build
+	@tools/chaos/run.sh $(BUILD) rolling
 
 format:
 	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c

@@ -564,6 +564,7 @@ class Follower:
     socket was reopened. Positions are handled once each; how each arrived is recorded."""
 
     MISSED = 3
+    RCVHWM = None  # the SUB socket's receive high-water mark: libzmq's default unless set
 
     def __init__(self, pub_ep, endpoint, server_cert, client_secret_cert, prefix="", heartbeat_ms=1000,
                  timeout_ms=2000):
@@ -589,6 +590,8 @@ class Follower:
             self.sock.close(0)
         s = self.ctx.socket(zmq.SUB)
         s.linger = 0
+        if self.RCVHWM is not None:
+            s.rcvhwm = self.RCVHWM
         spub, _ = zmq.auth.load_certificate(self.server_cert)
         cpub, csec = zmq.auth.load_certificate(self.client_cert)
         s.curve_serverkey, s.curve_publickey, s.curve_secretkey = spub, cpub, csec

@@ -28,6 +28,18 @@ class Chaos(unittest.TestCase):
         self.assertGreater(fig["plan changes acknowledged"], 0)
         self.assertEqual(failures, [], f"seed {seed}")
 
+    def test_rolling_restart_under_load_loses_nothing(self):
+        """Each service stopped with SIGTERM and started again, one after another, under the load:
+        each exits 0, and the same checks as above hold."""
+        seed = int(os.environ.get("CHAOS_SEED") or random.SystemRandom().randrange(1, 2 ** 31))
+        fig, injected, failures = chaos.run_chaos(20, 40, seed, rounds=1, gap=(1.0, 3.0), tag="it-rolling",
+                                                  faults=chaos.ROLLING, shuffle=False)
+        chaos.print_chaos(fig, injected, failures, seed)
+        self.assertEqual([f for _, f, _ in injected], list(chaos.ROLLING))
+        self.assertGreater(fig["leads acknowledged"], 0)
+        self.assertGreater(fig["case steps acknowledged"], 0)
+        self.assertEqual(failures, [], f"seed {seed}")
+
 
 if __name__ == "__main__":
     fp.main()

@@ -12,6 +12,10 @@ tests' harness, tests/integration/fp.py: leased ports, fp.wait_for, fp.spawn, fp
 
     chaos.py chaos [--seconds S] [--rate LEADS_PER_S] [--seed N]
     chaos.py soak  [--seconds S] [--rate LEADS_PER_S] [--every S]
+    chaos.py rolling [--seconds S] [--rate LEADS_PER_S] [--rounds N] [--seed N]
+
+`rolling` is the rolling restart: each service in turn stopped with SIGTERM and started again
+(ROLLING), N rounds, under the same load and with the same checks as chaos.
 """
 import argparse
 import datetime
@@ -33,6 +37,9 @@ VA = "130822112201"
 DEPTS = (("yibao", "yibao.high_cost", True), ("weijian", "weijian.serious_illness", False),
          ("minzheng", "minzheng.temp_relief", True))
 FAULTS = ("kill intake", "kill screening", "kill assistance", "kill reporting", "pg fast", "pg immediate")
+# a rolling restart: each service stopped with SIGTERM (it must drain and exit 0) and started
+# again, one after another, in this order
+ROLLING = ("term intake", "term screening", "term assistance", "term reporting")
 HB_MS = 500
 CALL_TIMEOUT_MS = 10000   # one attempt; then the same bytes again on a new socket
 GIVE_UP_S = 180           # a request still unanswered after this is counted as not acknowledged
@@ -119,6 +126,7 @@ class Rig:
         self.pub = pub
         self.svc = {}
         self.pids = set()
+        self.problems = []  # what a graceful stop got wrong (an exit status other than 0)
         self.lock = threading.Lock()
         for n in fp.SERVICES:
             self.start(n)
@@ -142,6 +150,21 @@ class Rig:
         s.logf.close()
         self.start(name)
 
+    def term(self, name):
+        """SIGTERM: the service finishes what it holds and exits 0; then it is started again."""
+        s = self.svc[name]
+        s.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = s.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()
+            s.proc.wait()
+            rc = "hung"
+        if rc != 0:
+            self.problems.append(f"{name} exited {rc} on SIGTERM (rolling restart)")
+        s.logf.close()
+        self.start(name)
+
     def restart_pg(self, mode):
         run_as = ["runuser", "-u", "fangpin", "--"] if os.geteuid() == 0 else []
         pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
@@ -157,6 +180,8 @@ class Rig:
     def inject(self, fault):
         if fault.startswith("kill "):
             self.kill9(fault[5:])
+        elif fault.startswith("term "):
+            self.term(fault[5:])
         else:
             self.restart_pg(fault[3:])
 
@@ -168,7 +193,7 @@ class Rig:
 
     def stop(self):
         """SIGTERM to every service (each must exit 0), then PostgreSQL; returns the problems."""
-        bad = []
+        bad = list(self.problems)
         for n, s in self.svc.items():
             if s.proc.poll() is None:
                 s.proc.send_signal(signal.SIGTERM)
@@ -285,24 +310,7 @@ class Follower(fp.Follower):
     restarted while ZMTP heartbeats run, can abort the driver (libzmq issue #3937). An unbounded
     queue never stops the engine; PUB-side drops are still healed by Replay."""
 
-    def _open(self):
-        import zmq
-        if self.sock is not None:
-            self.sock.close(0)
-        s = self.ctx.socket(zmq.SUB)
-        s.linger = 0
-        s.rcvhwm = 0
-        spub, _ = zmq.auth.load_certificate(self.server_cert)
-        cpub, csec = zmq.auth.load_certificate(self.client_cert)
-        s.curve_serverkey, s.curve_publickey, s.curve_secretkey = spub, cpub, csec
-        s.setsockopt(zmq.HEARTBEAT_IVL, self.hb)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, self.MISSED * self.hb)
-        s.setsockopt(zmq.HEARTBEAT_TTL, self.MISSED * self.hb)
-        s.setsockopt(zmq.SUBSCRIBE, self.prefix.encode())
-        s.setsockopt(zmq.SUBSCRIBE, b"HEARTBEAT")
-        s.connect(self.pub_ep)
-        self.sock = s
-        self.heard = time.time()
+    RCVHWM = 0
 
 
 class Load:
@@ -620,10 +628,12 @@ def drain_and_check(rig, load, stats, log=print):
     return fig, fails
 
 
-def run_chaos(seconds, rate, seed, rounds=None, gap=(5.0, 20.0), tag="chaos", log=print):
-    """The chaos run: faults in rounds (each round every fault of FAULTS once, in an order and at
-    moments drawn from the seeded RNG) until `seconds` have passed, or exactly `rounds` rounds
-    (the load then runs until both are done). Returns (figures, faults injected, failures)."""
+def run_chaos(seconds, rate, seed, rounds=None, gap=(5.0, 20.0), tag="chaos", log=print, faults=FAULTS,
+              shuffle=True):
+    """The chaos run: faults in rounds (each round every fault of `faults` once, in an order
+    drawn from the seeded RNG, or in the given order with shuffle=False, and at moments drawn from
+    it) until `seconds` have passed, or exactly `rounds` rounds (the load then runs until both are
+    done). Returns (figures, faults injected, failures)."""
     rng = random.Random(seed)
     log(f"chaos: seed {seed}, {seconds} s, {rate} leads/s")
     rig = Rig(tag, log)
@@ -638,10 +648,11 @@ def run_chaos(seconds, rate, seed, rounds=None, gap=(5.0, 20.0), tag="chaos", lo
         todo = []
         while not stop.is_set():
             if not todo:
-                todo = list(FAULTS)
-                rng.shuffle(todo)
+                todo = list(faults)[::-1]  # popped from the end: the given order
+                if shuffle:
+                    rng.shuffle(todo)
             wait = rng.uniform(*gap)
-            if rounds is not None and len(injected) >= rounds * len(FAULTS):
+            if rounds is not None and len(injected) >= rounds * len(faults):
                 break
             if rounds is None and time.time() + wait - t0 > seconds:
                 break
@@ -789,15 +800,20 @@ def main():
     import faulthandler
     faulthandler.register(signal.SIGUSR1)  # kill -USR1 PID: every thread's stack on stderr
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("chaos", "soak"))
+    ap.add_argument("mode", choices=("chaos", "soak", "rolling"))
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--every", type=float, default=10.0)
+    ap.add_argument("--rounds", type=int, default=2)
     a = ap.parse_args()
-    if a.mode == "chaos":
+    if a.mode in ("chaos", "rolling"):
         seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1, 2 ** 31)
-        fig, injected, failures = run_chaos(a.seconds or 300, a.rate, seed)
+        if a.mode == "chaos":
+            fig, injected, failures = run_chaos(a.seconds or 300, a.rate, seed)
+        else:
+            fig, injected, failures = run_chaos(a.seconds or 60, a.rate, seed, rounds=a.rounds, gap=(3.0, 8.0),
+                                                tag="rolling", faults=ROLLING, shuffle=False)
         print_chaos(fig, injected, failures, seed)
         sys.exit(1 if failures else 0)
     sys.exit(0 if run_soak(a.seconds or 1800, a.rate, a.every) else 1)

@@ -2,10 +2,11 @@
 # tools/chaos/run.sh BUILD chaos|soak: tools/chaos/chaos.py on the optimised build, on the
 # integration tests' harness (tests/integration/fp.py): its own PostgreSQL cluster and files under
 # BUILD/chaosvar, ports leased from tools/scripts/ports.py. CHAOS_SECONDS (300), CHAOS_RATE
-# (1000 leads/s), CHAOS_SEED (random, printed); SOAK_SECONDS (1800), SOAK_RATE (1000).
+# (1000 leads/s), CHAOS_SEED (random, printed); SOAK_SECONDS (1800), SOAK_RATE (1000);
+# ROLLING_ROUNDS (2), ROLLING_RATE (1000): every service restarted with SIGTERM in turn under load.
 set -euo pipefail
 BUILD=${1:?BUILD}
-mode=${2:?chaos|soak}
+mode=${2:?chaos|soak|rolling}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$BUILD" && pwd)
 export FANGPIN_BUILD=$build FANGPIN_SOURCE=$root FANGPIN_TEST_VAR=$build/chaosvar
@@ -13,6 +14,8 @@ export PYTHONPATH=$build/py:$root/tests/integration
 mkdir -p "$FANGPIN_TEST_VAR"
 if [ "$mode" = chaos ]; then
   args=(chaos --seconds "${CHAOS_SECONDS:-300}" --rate "${CHAOS_RATE:-1000}" ${CHAOS_SEED:+--seed "$CHAOS_SEED"})
+elif [ "$mode" = rolling ]; then
+  args=(rolling --rounds "${ROLLING_ROUNDS:-2}" --rate "${ROLLING_RATE:-1000}" ${CHAOS_SEED:+--seed "$CHAOS_SEED"})
 else
   args=(soak --seconds "${SOAK_SECONDS:-1800}" --rate "${SOAK_RATE:-1000}")
 fi
