@@ -2,8 +2,9 @@
  * its deadline, a frozen snapshot after it; deploy/db/migrations/006_reports.sql and
  * 011_quarter_reports.sql) and rendered here as protobuf rows, CSV (UTF-8 with BOM, Chinese
  * headers, CRLF, for Excel) or XLSX (libxlsxwriter), for the ROUTER and for HTTP. Every report is
- * one row of report_defs[]: its code, name, period form and columns; the SQL gives each row as a
- * JSON object with those keys. The periodic deadline scan (report_deadline_tick) lives here too. */
+ * one row of report_defs[] (report_defs.c): its code, name, period form and columns; the SQL gives
+ * each row as a JSON object with those keys. Here: the requests (ROUTER and HTTP), the query and
+ * the answer; report_render.c writes the files, report_deadlines.c runs the deadline scan. */
 #include "reports.h"
 
 #include <inttypes.h>

@@ -3,8 +3,8 @@
  * repeated) into ledger_households and ledger_members. docs/ledger.md is the user's guide.
  *
  * How an import runs, per file. The file is read whole and decoded (UTF-8 with or without BOM,
- * or GBK), every line is checked by common/ledger.c (ID number, vocabularies, amounts, the household's columns
- * the same on every line of the household, one head), the village codes are looked up in the
+ * or GBK), every line is checked by common/ledger.c (ID number, vocabularies, amounts, the
+ * household's columns the same on every line of the household, one head), the village codes are looked up in the
  * regions table in one query, and a household with any refused line is refused whole. The rest
  * is COPYed into two temporary staging tables and moved in ONE transaction: natural changes are
  * recorded in ledger_events, members missing from a household that is in the file get left_on,
