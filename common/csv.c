@@ -4,6 +4,7 @@
 #include "csv.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,67 @@ fp_err_t fp_csv_finish(fp_csv_t *p, const fp_csv_record_t **rec)
     s_record_end(p);
     *rec = &p->rec;
     return FP_OK;
+}
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+static bool s_formula(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+void fp_csv_put_n(fp_buf_t *b, const char *s, size_t n)
+{
+    bool guard = n > 0 && s_formula(s[0]);
+    bool quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n' || s[i] == '\0';
+    if (!quote) {
+        if (guard) fp_buf_puts(b, "'");
+        fp_buf_append(b, s, n);
+        return;
+    }
+    fp_buf_puts(b, guard ? "\"'" : "\"");
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') fp_buf_puts(b, "\"");
+        fp_buf_append(b, s + i, 1);
+    }
+    fp_buf_puts(b, "\"");
+}
+
+void fp_csv_put(fp_buf_t *b, const char *s)
+{
+    fp_csv_put_n(b, s, strlen(s));
+}
+
+static bool s_is_number(const char *s)
+{
+    const char *p = s + (*s == '-');
+    size_t digits = 0;
+    bool dot = false;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits++;
+        } else if (*p == '.' && !dot && digits && p[1] >= '0' && p[1] <= '9') {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    return digits > 0;
+}
+
+void fp_csv_put_number(fp_buf_t *b, const char *s)
+{
+    if (s_is_number(s)) fp_buf_puts(b, s);
+    else fp_csv_put(b, s);
+}
+
+void fp_csv_put_row(fp_buf_t *b, const char *const *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) fp_buf_puts(b, ",");
+        fp_csv_put(b, fields[i]);
+    }
+    fp_buf_puts(b, "\r\n");
 }

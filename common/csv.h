@@ -1,4 +1,7 @@
-/* csv.h: a streaming RFC 4180 CSV reader. Bytes go in as chunks of any size (a file read in
+/* csv.h: a streaming RFC 4180 CSV reader, and the one CSV writer (at the end) that every CSV
+ * file fangpin writes goes through.
+ *
+ * The reader: Bytes go in as chunks of any size (a file read in
  * blocks, a socket, a whole buffer); complete records come out one at a time, each field a
  * NUL-terminated string, with the 1-based line where the record started. Pure: no I/O.
  *
@@ -33,6 +36,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "mem.h"
 
 typedef struct fp_csv fp_csv_t;
 
@@ -79,5 +83,26 @@ const char *fp_csv_error(const fp_csv_t *csv, unsigned long *line);
 
 /* The physical line (1-based) of the next byte to be read. */
 unsigned long fp_csv_line(const fp_csv_t *csv);
+
+/* ---- writing ----------------------------------------------------------------------------------
+ *
+ * One field, appended to b as RFC 4180 text that the reader above gives back:
+ *   - spreadsheet-formula guard: a field whose first byte is '=', '+', '-', '@', a tab or a CR
+ *     gets a leading apostrophe ('), so that text typed by a person (a name, a reason) is never
+ *     run as a formula by the spreadsheet a cadre opens the file in;
+ *   - quoted ("...", a '"' written as '""') when it holds ',', '"', CR, LF or NUL, or begins or
+ *     ends with a space (so that no reader trims it).
+ * Read back, a field is the same bytes, after the apostrophe if one was added. */
+void fp_csv_put_n(fp_buf_t *b, const char *s, size_t n);
+/* fp_csv_put_n of a NUL-terminated string. */
+void fp_csv_put(fp_buf_t *b, const char *s);
+/* A number the program formatted: an optional '-', digits, at most one '.' between digits, is
+ * written as it is (a negative number stays a number in the spreadsheet); anything else is
+ * written by fp_csv_put, guard included. */
+void fp_csv_put_number(fp_buf_t *b, const char *s);
+/* The n fields, by fp_csv_put, separated by ',' and ended by CRLF. */
+void fp_csv_put_row(fp_buf_t *b, const char *const *fields, size_t n);
+/* The UTF-8 byte order mark that makes Excel read the file as UTF-8 (at the start of a file). */
+#define FP_CSV_BOM "\xEF\xBB\xBF"
 
 #endif

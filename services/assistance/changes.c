@@ -38,9 +38,12 @@ static bool s_consolidation_locked(assist_job_t *j, PGresult *res)
 
 static void s_consolidation_apply(assist_job_t *j)
 {
-    if (j->exists)
-        return assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the household already has a consolidation plan for that year",
-                        "该户当年已有年度巩固提升计划");
+    if (j->exists) {
+        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT,
+                          "the household already has a consolidation plan for that year",
+                          "该户当年已有年度巩固提升计划");
+        return;
+    }
     Fangpin__V1__OpenConsolidationPlan *o = j->msg->open_consolidation_plan;
     char year[16];
     snprintf(year, sizeof year, "%d", (int)o->year);
@@ -159,9 +162,10 @@ static void s_status_apply(assist_job_t *j)
     const char *why = assist_measure_change(s_mstatus_of(j->from), s_mstatus_of(s->status), s->reason);
     if (why) {
         const assist_reason_t *r = assist_reason_in(assist_measure_reasons, why);
-        return assist_job_refuse(j, !strcmp(why, "measure.bad_status") ? FANGPIN__V1__CODE__BAD_REQUEST
-                                                               : FANGPIN__V1__CODE__CONFLICT,
-                        r ? r->en : "refused", r ? r->zh : "不予办理");
+        assist_job_refuse(
+            j, !strcmp(why, "measure.bad_status") ? FANGPIN__V1__CODE__BAD_REQUEST : FANGPIN__V1__CODE__CONFLICT,
+            r ? r->en : "refused", r ? r->zh : "不予办理");
+        return;
     }
     const char *p[9] = {j->measure_id, s->status, s->reason, j->today_s, j->actor, assist_job_level(j),
                         j->msg->request_id, j->from, j->plan_id};
@@ -183,12 +187,16 @@ static void s_status_apply(assist_job_t *j)
 static void s_check_apply(assist_job_t *j)
 {
     Fangpin__V1__CheckMeasure *c = j->msg->check_measure;
-    if (!strcmp(j->from, "stopped"))
-        return assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure is stopped: there is nothing to check",
-                        "该措施已终止，无需核查");
-    if (j->exists)
-        return assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure was already checked in this quarter",
-                        "该措施本季度已核查");
+    if (!strcmp(j->from, "stopped")) {
+        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure is stopped: there is nothing to check",
+                          "该措施已终止，无需核查");
+        return;
+    }
+    if (j->exists) {
+        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure was already checked in this quarter",
+                          "该措施本季度已核查");
+        return;
+    }
     const char *p[9] = {j->measure_id, j->quarter, j->today_s, j->actor, assist_job_level(j), c->result, c->finding,
                         j->msg->request_id, j->plan_id};
     assist_job_write(j,
@@ -281,6 +289,220 @@ static void s_forbidden(assist_job_t *j, const char *en, const char *zh)
     assist_job_fail(j, FANGPIN__V1__CODE__FORBIDDEN, en, zh);
 }
 
+/* Checks an annual consolidation plan (年度巩固提升计划) for a household of the ledger and locks what it changes; false when refused (answered). */
+static bool s_start_open_consolidation(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    Fangpin__V1__OpenConsolidationPlan *o = msg->open_consolidation_plan;
+    if (!s_level_in(j, true, true, false)) {
+        s_forbidden(j, "consolidation plans are opened by village and township actors",
+                    "年度巩固提升计划由村、乡（镇）工作人员制定");
+        return false;
+    }
+    if (strlen(o->county_code) != 6 || strspn(o->county_code, "0123456789") != 6) {
+        assist_job_bad(j, "county_code", "must be the 6-digit county code", "须为6位县级区划代码");
+        return false;
+    }
+    if (s_blank(o->household_no) || strlen(o->household_no) > 32) {
+        assist_job_bad(j, "household_no", "required, at most 32 characters", "必填，至多32个字符");
+        return false;
+    }
+    if (o->year < 2020 || o->year > 2100) {
+        assist_job_bad(j, "year", "must be between 2020 and 2100", "须在2020至2100之间");
+        return false;
+    }
+    char yr[16];
+    snprintf(yr, sizeof yr, "%d", (int)o->year);
+    assist_job_lock(j,
+           "SELECT coalesce((SELECT p.id::text FROM plans p WHERE p.county_code = h.county_code AND p.household_no"
+           "  = h.household_no AND p.kind = 'consolidation' AND p.year = $3::int), ''), h.household_type"
+           " FROM ledger_households h WHERE h.county_code = $1 AND h.household_no = $2"
+           " AND h.village_code LIKE $4 || '%' FOR UPDATE OF h",
+           4, o->county_code, o->household_no, yr, j->scope);
+    j->on_locked = s_consolidation_locked;
+    j->apply = s_consolidation_apply;
+    j->reply = ASSIST_R_SUMMARY;
+    return true;
+}
+
+/* Checks a measure added to a plan and locks what it changes; false when refused (answered). */
+static bool s_start_add_measure(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    int32_t d1, d2;
+    Fangpin__V1__AddMeasure *m = msg->add_measure;
+    assist_category_t cat;
+    if (m->plan_id <= 0) {
+        assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
+        return false;
+    }
+    if (!assist_category_from_code(m->category, &cat)) {
+        assist_job_bad(j, "category",
+                       "not a measure category (industry, finance, employment, housing, water, health,"
+                       " education, social_help, relocation, backstop, helper, risk_fund)",
+                       "不是帮扶措施类别");
+        return false;
+    }
+    if (s_blank(m->title) || strlen(m->title) > 400) {
+        assist_job_bad(j, "title", "required, at most 400 bytes", "必填，至多400字节");
+        return false;
+    }
+    if (s_blank(m->responsible_unit) || strlen(m->responsible_unit) > 200) {
+        assist_job_bad(j, "responsible_unit", "required, at most 200 bytes", "必填，至多200字节");
+        return false;
+    }
+    if (!s_valid_date(m->start_on, &d1)) {
+        assist_job_bad(j, "start_on", "must be a date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD");
+        return false;
+    }
+    if (m->end_on[0] && !s_valid_date(m->end_on, &d2)) {
+        assist_job_bad(j, "end_on", "must be a date YYYY-MM-DD or empty", "日期格式应为 YYYY-MM-DD 或留空");
+        return false;
+    }
+    if (m->end_on[0] && d2 < d1) {
+        assist_job_bad(j, "end_on", "is before start_on", "早于开始日期");
+        return false;
+    }
+    if (m->amount_fen < 0 || m->amount_fen > 100000000000LL) {
+        assist_job_bad(j, "amount_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
+        return false;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)m->plan_id);
+    assist_job_lock(j, S_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
+    j->on_locked = s_addmeasure_locked;
+    j->apply = s_addmeasure_apply;
+    j->reply = ASSIST_R_MEASURE;
+    return true;
+}
+
+/* Checks a measure started, delivered or stopped and locks what it changes; false when refused (answered). */
+static bool s_start_set_measure_status(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    Fangpin__V1__SetMeasureStatus *s = msg->set_measure_status;
+    if (s->measure_id <= 0) {
+        assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
+        return false;
+    }
+    if (s_mstatus_of(s->status) == ASSIST_MS_COUNT_ || !strcmp(s->status, "planned")) {
+        assist_job_bad(j, "status", "must be in_progress, delivered or stopped",
+                       "须为 in_progress、delivered 或 stopped");
+        return false;
+    }
+    snprintf(j->measure_id, sizeof j->measure_id, "%lld", (long long)s->measure_id);
+    assist_job_lock(j, S_LOCK_MEASURE, 3, j->measure_id, j->scope, j->quarter, NULL);
+    j->on_locked = s_measure_locked;
+    j->apply = s_status_apply;
+    j->reply = ASSIST_R_MEASURE;
+    return true;
+}
+
+/* Checks a measure's check in the current quarter and locks what it changes; false when refused (answered). */
+static bool s_start_check_measure(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    Fangpin__V1__CheckMeasure *c = msg->check_measure;
+    if (c->measure_id <= 0) {
+        assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
+        return false;
+    }
+    if (c->quarter[0] && strcmp(c->quarter, j->quarter) != 0) {
+        assist_job_bad(j, "quarter", "only the current quarter can be checked", "只能核查本季度");
+        return false;
+    }
+    if (strcmp(c->result, "on_track") && strcmp(c->result, "problem")) {
+        assist_job_bad(j, "result", "must be on_track or problem", "须为 on_track 或 problem");
+        return false;
+    }
+    if (s_blank(c->finding) || strlen(c->finding) > 2000) {
+        assist_job_bad(j, "finding", "required, at most 2000 bytes", "必填，至多2000字节");
+        return false;
+    }
+    snprintf(j->measure_id, sizeof j->measure_id, "%lld", (long long)c->measure_id);
+    assist_job_lock(j, S_LOCK_MEASURE, 3, j->measure_id, j->scope, j->quarter, NULL);
+    j->on_locked = s_measure_locked;
+    j->apply = s_check_apply;
+    j->reply = ASSIST_R_CHECK;
+    return true;
+}
+
+/* Checks the county's summary of an ended quarter and locks what it changes; false when refused (answered). */
+static bool s_start_quarter_summary(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    int32_t d1, d2;
+    Fangpin__V1__SubmitQuarterSummary *q = msg->submit_quarter_summary;
+    if (!s_level_in(j, false, false, true)) {
+        s_forbidden(j, "the quarter summary is submitted by the county", "季度汇总由县级报送");
+        return false;
+    }
+    if (q->quarter[0]) {
+        if (!assist_quarter_parse(q->quarter, &d1, &d2)) {
+            assist_job_bad(j, "quarter", "must be YYYYQn (e.g. 2026Q3)", "季度格式应为 YYYYQn（如 2026Q3）");
+            return false;
+        }
+        if (d2 >= j->today) {
+            assist_job_bad(j, "quarter", "has not ended yet", "该季度尚未结束");
+            return false;
+        }
+        snprintf(j->quarter, sizeof j->quarter, "%s", q->quarter);
+    } else {
+        assist_quarter_parse(j->quarter, &d1, &d2);
+        assist_quarter_of(d1 - 1, j->quarter);
+    }
+    if (strlen(q->note) > 2000) {
+        assist_job_bad(j, "note", "at most 2000 bytes", "至多2000字节");
+        return false;
+    }
+    assist_job_lock(j, "SELECT pg_advisory_xact_lock(hashtext('quarter_summary:' || $1 || ':' || $2))::text,"
+              " coalesce((SELECT request_id FROM quarter_summaries WHERE county_code = $1 AND quarter = $2), '')",
+           2, j->county, j->quarter, NULL, NULL);
+    j->on_locked = s_quarter_locked;
+    j->apply = s_quarter_apply;
+    j->reply = ASSIST_R_QUARTER;
+    return true;
+}
+
+/* Checks a month's follow-up income of a plan's household and locks what it changes; false when refused (answered). */
+static bool s_start_record_income(assist_job_t *j)
+{
+    Fangpin__V1__AssistanceRequest *msg = j->msg;
+    int32_t d1;
+    Fangpin__V1__RecordIncome *r = msg->record_income;
+    if (!s_level_in(j, true, false, false)) {
+        s_forbidden(j, "follow-up income is recorded by the village", "收入监测由村级录入");
+        return false;
+    }
+    if (r->plan_id <= 0) {
+        assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
+        return false;
+    }
+    char day[16];
+    snprintf(day, sizeof day, "%.7s-01", r->month);
+    if (strlen(r->month) != 7 || !s_valid_date(day, &d1)) {
+        assist_job_bad(j, "month", "must be YYYY-MM", "月份格式应为 YYYY-MM");
+        return false;
+    }
+    int y, mo, dd;
+    fp_date_civil(j->today, &y, &mo, &dd);
+    if (d1 > fp_date_from_civil(y, mo, 1)) {
+        assist_job_bad(j, "month", "is after the current month", "晚于本月");
+        return false;
+    }
+    if (r->per_capita_net_fen < 0 || r->per_capita_net_fen > 100000000000LL) {
+        assist_job_bad(j, "per_capita_net_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
+        return false;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)r->plan_id);
+    assist_job_lock(j, S_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
+    j->on_locked = s_plan_locked;
+    j->apply = s_income_apply;
+    j->reply = ASSIST_R_SUMMARY;
+    return true;
+}
+
 void assist_change(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
 {
     const char *op = "";
@@ -301,134 +523,16 @@ void assist_change(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceReques
     fp_request_set_op(req, op);
     assist_job_t *j = assist_job_new(a, req, msg); /* takes msg */
     if (!j) return;
-    int32_t d1, d2;
+    bool go = false;
     switch (msg->op_case) {
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN: {
-        Fangpin__V1__OpenConsolidationPlan *o = msg->open_consolidation_plan;
-        if (!s_level_in(j, true, true, false))
-            return s_forbidden(j, "consolidation plans are opened by village and township actors",
-                               "年度巩固提升计划由村、乡（镇）工作人员制定");
-        if (strlen(o->county_code) != 6 || strspn(o->county_code, "0123456789") != 6)
-            return assist_job_bad(j, "county_code", "must be the 6-digit county code", "须为6位县级区划代码");
-        if (s_blank(o->household_no) || strlen(o->household_no) > 32)
-            return assist_job_bad(j, "household_no", "required, at most 32 characters", "必填，至多32个字符");
-        if (o->year < 2020 || o->year > 2100)
-            return assist_job_bad(j, "year", "must be between 2020 and 2100", "须在2020至2100之间");
-        char yr[16];
-        snprintf(yr, sizeof yr, "%d", (int)o->year);
-        assist_job_lock(j,
-               "SELECT coalesce((SELECT p.id::text FROM plans p WHERE p.county_code = h.county_code AND p.household_no"
-               "  = h.household_no AND p.kind = 'consolidation' AND p.year = $3::int), ''), h.household_type"
-               " FROM ledger_households h WHERE h.county_code = $1 AND h.household_no = $2"
-               " AND h.village_code LIKE $4 || '%' FOR UPDATE OF h",
-               4, o->county_code, o->household_no, yr, j->scope);
-        j->on_locked = s_consolidation_locked;
-        j->apply = s_consolidation_apply;
-        j->reply = ASSIST_R_SUMMARY;
-        break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN: go = s_start_open_consolidation(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE: go = s_start_add_measure(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS: go = s_start_set_measure_status(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE: go = s_start_check_measure(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY: go = s_start_quarter_summary(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME: go = s_start_record_income(j); break;
+    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP: go = assist_elim_prepare(j); break;
+    default: break;
     }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE: {
-        Fangpin__V1__AddMeasure *m = msg->add_measure;
-        assist_category_t cat;
-        if (m->plan_id <= 0) return assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
-        if (!assist_category_from_code(m->category, &cat))
-            return assist_job_bad(j, "category", "not a measure category (industry, finance, employment, housing, water, health,"
-                         " education, social_help, relocation, backstop, helper, risk_fund)", "不是帮扶措施类别");
-        if (s_blank(m->title) || strlen(m->title) > 400)
-            return assist_job_bad(j, "title", "required, at most 400 bytes", "必填，至多400字节");
-        if (s_blank(m->responsible_unit) || strlen(m->responsible_unit) > 200)
-            return assist_job_bad(j, "responsible_unit", "required, at most 200 bytes", "必填，至多200字节");
-        if (!s_valid_date(m->start_on, &d1)) return assist_job_bad(j, "start_on", "must be a date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD");
-        if (m->end_on[0] && !s_valid_date(m->end_on, &d2))
-            return assist_job_bad(j, "end_on", "must be a date YYYY-MM-DD or empty", "日期格式应为 YYYY-MM-DD 或留空");
-        if (m->end_on[0] && d2 < d1) return assist_job_bad(j, "end_on", "is before start_on", "早于开始日期");
-        if (m->amount_fen < 0 || m->amount_fen > 100000000000LL)
-            return assist_job_bad(j, "amount_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)m->plan_id);
-        assist_job_lock(j, S_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
-        j->on_locked = s_addmeasure_locked;
-        j->apply = s_addmeasure_apply;
-        j->reply = ASSIST_R_MEASURE;
-        break;
-    }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS: {
-        Fangpin__V1__SetMeasureStatus *s = msg->set_measure_status;
-        if (s->measure_id <= 0) return assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
-        if (s_mstatus_of(s->status) == ASSIST_MS_COUNT_ || !strcmp(s->status, "planned"))
-            return assist_job_bad(j, "status", "must be in_progress, delivered or stopped", "须为 in_progress、delivered 或 stopped");
-        snprintf(j->measure_id, sizeof j->measure_id, "%lld", (long long)s->measure_id);
-        assist_job_lock(j, S_LOCK_MEASURE, 3, j->measure_id, j->scope, j->quarter, NULL);
-        j->on_locked = s_measure_locked;
-        j->apply = s_status_apply;
-        j->reply = ASSIST_R_MEASURE;
-        break;
-    }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE: {
-        Fangpin__V1__CheckMeasure *c = msg->check_measure;
-        if (c->measure_id <= 0) return assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
-        if (c->quarter[0] && strcmp(c->quarter, j->quarter) != 0)
-            return assist_job_bad(j, "quarter", "only the current quarter can be checked", "只能核查本季度");
-        if (strcmp(c->result, "on_track") && strcmp(c->result, "problem"))
-            return assist_job_bad(j, "result", "must be on_track or problem", "须为 on_track 或 problem");
-        if (s_blank(c->finding) || strlen(c->finding) > 2000)
-            return assist_job_bad(j, "finding", "required, at most 2000 bytes", "必填，至多2000字节");
-        snprintf(j->measure_id, sizeof j->measure_id, "%lld", (long long)c->measure_id);
-        assist_job_lock(j, S_LOCK_MEASURE, 3, j->measure_id, j->scope, j->quarter, NULL);
-        j->on_locked = s_measure_locked;
-        j->apply = s_check_apply;
-        j->reply = ASSIST_R_CHECK;
-        break;
-    }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY: {
-        Fangpin__V1__SubmitQuarterSummary *q = msg->submit_quarter_summary;
-        if (!s_level_in(j, false, false, true))
-            return s_forbidden(j, "the quarter summary is submitted by the county", "季度汇总由县级报送");
-        if (q->quarter[0]) {
-            if (!assist_quarter_parse(q->quarter, &d1, &d2))
-                return assist_job_bad(j, "quarter", "must be YYYYQn (e.g. 2026Q3)", "季度格式应为 YYYYQn（如 2026Q3）");
-            if (d2 >= j->today) return assist_job_bad(j, "quarter", "has not ended yet", "该季度尚未结束");
-            snprintf(j->quarter, sizeof j->quarter, "%s", q->quarter);
-        } else {
-            assist_quarter_parse(j->quarter, &d1, &d2);
-            assist_quarter_of(d1 - 1, j->quarter);
-        }
-        if (strlen(q->note) > 2000) return assist_job_bad(j, "note", "at most 2000 bytes", "至多2000字节");
-        assist_job_lock(j, "SELECT pg_advisory_xact_lock(hashtext('quarter_summary:' || $1 || ':' || $2))::text,"
-                  " coalesce((SELECT request_id FROM quarter_summaries WHERE county_code = $1 AND quarter = $2), '')",
-               2, j->county, j->quarter, NULL, NULL);
-        j->on_locked = s_quarter_locked;
-        j->apply = s_quarter_apply;
-        j->reply = ASSIST_R_QUARTER;
-        break;
-    }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME: {
-        Fangpin__V1__RecordIncome *r = msg->record_income;
-        if (!s_level_in(j, true, false, false))
-            return s_forbidden(j, "follow-up income is recorded by the village", "收入监测由村级录入");
-        if (r->plan_id <= 0) return assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
-        char day[16];
-        snprintf(day, sizeof day, "%.7s-01", r->month);
-        if (strlen(r->month) != 7 || !s_valid_date(day, &d1))
-            return assist_job_bad(j, "month", "must be YYYY-MM", "月份格式应为 YYYY-MM");
-        int y, mo, dd;
-        fp_date_civil(j->today, &y, &mo, &dd);
-        if (d1 > fp_date_from_civil(y, mo, 1)) return assist_job_bad(j, "month", "is after the current month", "晚于本月");
-        if (r->per_capita_net_fen < 0 || r->per_capita_net_fen > 100000000000LL)
-            return assist_job_bad(j, "per_capita_net_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)r->plan_id);
-        assist_job_lock(j, S_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
-        j->on_locked = s_plan_locked;
-        j->apply = s_income_apply;
-        j->reply = ASSIST_R_SUMMARY;
-        break;
-    }
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP:
-        if (!assist_elim_prepare(j)) return;
-        break;
-    default:
-        break;
-    }
-    assist_job_start(j);
+    if (go) assist_job_start(j);
 }

@@ -85,10 +85,14 @@ static void s_on_facts(fp_db_t *db, PGresult *res, void *arg)
     s_ref_t *f = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (res) fp_log_error("reading plan facts failed", "error", fp_db_errmsg(res));
-        return s_end(f, false);
+        s_end(f, false);
+        return;
     }
     int n = PQntuples(res);
-    if (n == 0) return s_end(f, true);
+    if (n == 0) {
+        s_end(f, true);
+        return;
+    }
     assist_measure_t *ms = fp_calloc(S_MAX_MEASURES, sizeof *ms);
     assist_findings_t *out = fp_new(assist_findings_t);
     fp_buf_t json = {0};

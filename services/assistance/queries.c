@@ -156,9 +156,11 @@ static void s_on_counts(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_refreshed_list(bool ok, void *arg)
 {
     s_q_t *q = arg;
-    if (!ok)
-        return s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
-                        "帮扶计划核查暂不可用，请重试");
+    if (!ok) {
+        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
+                 "帮扶计划核查暂不可用，请重试");
+        return;
+    }
     const char *p[1] = {q->prefix};
     fp_db_query(fp_service_db(q->a->svc), FP_DB_FRONT,
                 "SELECT f->>'id', count(*)::text FROM plans p, jsonb_array_elements(p.findings) f"
@@ -188,17 +190,25 @@ void assist_list_plans(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRe
     if (!q) return;
     Fangpin__V1__ListPlans *lp = msg->list_plans;
     if (!s_prefix(q, lp->region_prefix)) return;
-    if (!s_known_finding(lp->finding))
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "finding: must be \"\", \"any\" or a plan check id (P01..)",
-                        "finding：须为空、any 或核查规则编号（P01..）");
-    if (!s_known_state(lp->elim_state))
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "elim_state: not an elimination state",
-                        "elim_state：不是风险消除环节");
-    if (lp->kind[0] && strcmp(lp->kind, "monitoring") && strcmp(lp->kind, "consolidation"))
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "kind: must be monitoring or consolidation",
-                        "kind：须为 monitoring 或 consolidation");
-    if (lp->after_id < 0)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "after_id: must not be negative", "after_id：不能为负数");
+    if (!s_known_finding(lp->finding)) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "finding: must be \"\", \"any\" or a plan check id (P01..)",
+                 "finding：须为空、any 或核查规则编号（P01..）");
+        return;
+    }
+    if (!s_known_state(lp->elim_state)) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "elim_state: not an elimination state",
+                 "elim_state：不是风险消除环节");
+        return;
+    }
+    if (lp->kind[0] && strcmp(lp->kind, "monitoring") && strcmp(lp->kind, "consolidation")) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "kind: must be monitoring or consolidation",
+                 "kind：须为 monitoring 或 consolidation");
+        return;
+    }
+    if (lp->after_id < 0) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "after_id: must not be negative", "after_id：不能为负数");
+        return;
+    }
     if (lp->limit == 0) lp->limit = 200;
     if (lp->limit > 2000) lp->limit = 2000;
     assist_findings_refresh(fp_service_db(a->svc), 0, q->prefix, 0, assist_today(a), s_on_refreshed_list, q);
@@ -213,8 +223,10 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     s_q_t *q = arg;
     if (s_q_db_error(q, res)) return;
     int n = PQntuples(res);
-    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-        return s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such plan in your region", "您的管辖范围内无此帮扶计划");
+    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+        s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such plan in your region", "您的管辖范围内无此帮扶计划");
+        return;
+    }
     size_t m = (size_t)n;
     Fangpin__V1__PlanSummary summary;
     assist_summary_buf_t sb;
@@ -304,9 +316,11 @@ static void s_pad(fp_buf_t *b, int n)
 static void s_on_refreshed_show(bool ok, void *arg)
 {
     s_q_t *q = arg;
-    if (!ok)
-        return s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
-                        "帮扶计划核查暂不可用，请重试");
+    if (!ok) {
+        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
+                 "帮扶计划核查暂不可用，请重试");
+        return;
+    }
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)q->msg->show_plan->plan_id);
     fp_buf_t sql = {0};
@@ -343,9 +357,11 @@ void assist_show_plan(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceReq
 {
     s_q_t *q = s_q(a, req, msg, "show_plan");
     if (!q) return;
-    if (msg->show_plan->plan_id <= 0)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "plan_id: must be a plan id (> 0)",
-                        "plan_id：须为帮扶计划编号（大于0）");
+    if (msg->show_plan->plan_id <= 0) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "plan_id: must be a plan id (> 0)",
+                 "plan_id：须为帮扶计划编号（大于0）");
+        return;
+    }
     assist_findings_refresh(fp_service_db(a->svc), 0, q->prefix, msg->show_plan->plan_id, assist_today(a),
                             s_on_refreshed_show, q);
 }
@@ -396,9 +412,11 @@ void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__Assistan
     if (!s_prefix(q, lu->region_prefix)) return;
     int32_t first, last;
     if (lu->quarter[0]) {
-        if (!assist_quarter_parse(lu->quarter, &first, &last))
-            return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "quarter: must be YYYYQn (e.g. 2026Q4)",
-                            "quarter：季度格式应为 YYYYQn（如 2026Q4）");
+        if (!assist_quarter_parse(lu->quarter, &first, &last)) {
+            s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "quarter: must be YYYYQn (e.g. 2026Q4)",
+                     "quarter：季度格式应为 YYYYQn（如 2026Q4）");
+            return;
+        }
         snprintf(q->quarter, sizeof q->quarter, "%s", lu->quarter);
     } else {
         assist_quarter_of(assist_today(a), q->quarter);

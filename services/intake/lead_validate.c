@@ -98,8 +98,9 @@ const intake_reason_t intake_reasons[] = {
      "an amount is given but has_amount is not set: set has_amount, or leave the amount at 0",
      "填写了金额但未设置 has_amount，请设置 has_amount 或将金额置为 0"},
     {INTAKE_R_AMOUNT_REQUIRED,
-     "this kind of lead needs an amount: fill in the amount in fen and set has_amount",
-     "该类型线索必须填写金额（单位：分）"},
+     "this kind of lead needs an amount: fill in the amount (in a CSV file the 金额(元) column, in yuan;"
+     " in a request amount_fen with has_amount)",
+     "该类型线索必须填写金额（CSV 文件填写“金额(元)”列，单位元；接口请求填写 amount_fen 并设置 has_amount）"},
     {INTAKE_R_AMOUNT_NOT_ALLOWED,
      "this kind of lead takes no amount: leave the amount out",
      "该类型线索不填写金额，请去掉金额"},

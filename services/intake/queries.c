@@ -111,10 +111,14 @@ void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRe
     s_q_t *q = s_q(in, req, msg, "list_outcomes");
     Fangpin__V1__ListOutcomes *lo = msg->list_outcomes;
     fp_period_t period;
-    if (lo->period[0] && fp_period_parse(lo->period, &period) != FP_OK)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
-    if (lo->status > FANGPIN__V1__LEAD_STATUS__UNMATCHED)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "unknown status filter", "未知的状态");
+    if (lo->period[0] && fp_period_parse(lo->period, &period) != FP_OK) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
+        return;
+    }
+    if (lo->status > FANGPIN__V1__LEAD_STATUS__UNMATCHED) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "unknown status filter", "未知的状态");
+        return;
+    }
     if (lo->limit == 0) lo->limit = 500;
     if (lo->limit > 5000) lo->limit = 5000;
     const fp_principal_t *p = fp_request_principal(req);
@@ -182,10 +186,14 @@ void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__Inta
 {
     s_q_t *q = s_q(in, req, msg, "submission_status");
     fp_period_t period;
-    if (fp_period_parse(msg->submission_status->period, &period) != FP_OK)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
-    if (!q->county[0])
-        return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "your key is not scoped to a county", "密钥未限定到县");
+    if (fp_period_parse(msg->submission_status->period, &period) != FP_OK) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
+        return;
+    }
+    if (!q->county[0]) {
+        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "your key is not scoped to a county", "密钥未限定到县");
+        return;
+    }
     fp_period_format(period, q->period);
     char first[11];
     fp_date_format(fp_period_first_day(period), first);

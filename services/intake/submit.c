@@ -163,10 +163,14 @@ static void s_reply_items(s_job_t *j)
 static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("reading stored batch results failed", "error", fp_db_errmsg(res));
-        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
+        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
+        return;
     }
     s_take_items(j, res);
     s_reply_items(j);
@@ -185,21 +189,30 @@ static void s_start_new(s_job_t *j);
 static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("reading lead_batches failed", "error", fp_db_errmsg(res));
-        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
+        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
+        return;
     }
     bool get = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH;
     if (PQntuples(res) == 0) {
-        if (get)
-            return s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no batch of yours has this batch id", "未找到该批次");
-        return s_start_new(j);
+        if (get) {
+            s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no batch of yours has this batch id", "未找到该批次");
+            return;
+        }
+        s_start_new(j);
+        return;
     }
-    if (!get && strcmp(PQgetvalue(res, 0, 0), j->hash) != 0)
-        return s_fail(j, FANGPIN__V1__CODE__CONFLICT,
-                      "this batch id was already used for different leads: choose a new batch id",
-                      "该批次号已用于内容不同的批次，请使用新的批次号");
+    if (!get && strcmp(PQgetvalue(res, 0, 0), j->hash) != 0) {
+        s_fail(j, FANGPIN__V1__CODE__CONFLICT,
+               "this batch id was already used for different leads: choose a new batch id",
+               "该批次号已用于内容不同的批次，请使用新的批次号");
+        return;
+    }
     snprintf(j->period, sizeof j->period, "%s", PQgetvalue(res, 0, 1));
     j->received_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     j->replayed = !get;
@@ -221,7 +234,10 @@ static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { (void)arg; }
 
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
     fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -259,8 +275,14 @@ static void s_push_hint(s_job_t *j)
 static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COMMIT");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "COMMIT");
+        return;
+    }
     s_push_hint(j);
     s_reply_items(j);
     s_job_free(j);
@@ -269,8 +291,14 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_apply(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "intake_apply");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(j, res, "intake_apply");
+        return;
+    }
     if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == -1) {
         /* The same batch was stored meanwhile (a concurrent resend): answer from it. */
         fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
@@ -284,8 +312,14 @@ static void s_on_apply(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COPY");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "COPY");
+        return;
+    }
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(fp_service_seal(j->in->svc), check);
     const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
@@ -295,8 +329,14 @@ static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "BEGIN");
+        return;
+    }
     fp_db_copy(db, FP_DB_FRONT,
                "COPY intake_stage (idx, line_ref, reason, id_hmac, id_sealed, id_masked, name, village_code, kind,"
                " occurred_on, amount_fen, detail) FROM STDIN",
@@ -390,9 +430,10 @@ void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *
     Fangpin__V1__SubmitLeads *sl = msg->submit_leads;
     s_job_t *j = s_job(in, req, msg, sl->batch_id);
     if (strcmp(p->kind, "admin") == 0 || !j->county[0]) {
-        return s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
-                      "only departments, village actors and the self-report gateway submit leads",
-                      "只有行业部门、村级人员和自主申报渠道可以报送线索");
+        s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
+               "only departments, village actors and the self-report gateway submit leads",
+               "只有行业部门、村级人员和自主申报渠道可以报送线索");
+        return;
     }
     fp_period_t period;
     const char *why = intake_check_batch(sl->batch_id, sl->period, sl->n_leads, &in->limits, intake_today(in), &period);
@@ -402,11 +443,13 @@ void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *
                  " their own ids", sl->n_leads, in->limits.max_leads);
         snprintf(zh, sizeof zh, "批次含 %zu 条线索，超过上限 %d 条，请拆分为多个批次（各用不同批次号）", sl->n_leads,
                  in->limits.max_leads);
-        return s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, en, zh);
+        s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, en, zh);
+        return;
     }
     if (why) {
         const intake_reason_t *r = intake_reason(why);
-        return s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, r ? r->en : why, r ? r->zh : why);
+        s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, r ? r->en : why, r ? r->zh : why);
+        return;
     }
     fp_period_format(period, j->period);
     s_hash(sl, j->hash);

@@ -2,8 +2,9 @@
  * its deadline, a frozen snapshot after it; deploy/db/migrations/006_reports.sql and
  * 011_quarter_reports.sql) and rendered here as protobuf rows, CSV (UTF-8 with BOM, Chinese
  * headers, CRLF, for Excel) or XLSX (libxlsxwriter), for the ROUTER and for HTTP. Every report is
- * one row of s_reports[]: its code, name, period form and columns; the SQL gives each row as a
- * JSON object with those keys. The periodic deadline scan (report_deadline_tick) lives here too. */
+ * one row of report_defs[] (report_defs.c): its code, name, period form and columns; the SQL gives
+ * each row as a JSON object with those keys. Here: the requests (ROUTER and HTTP), the query and
+ * the answer; report_render.c writes the files, report_deadlines.c runs the deadline scan. */
 #include "reports.h"
 
 #include <inttypes.h>
@@ -12,122 +13,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xlsxwriter.h>
-
 #include "date.h"
 #include "httpauth.h"
 #include "today.h"
 #include "log.h"
 #include "mem.h"
 #include "replay.h"
+#include "report_defs.h"
+#include "report_render.h"
 #include "textenc.h"
 #include "workdb.h"
 
-#define S_LVM "lead_verification_monthly"
-#define S_MAX_COLS 32
 #define S_MAX_REASON 1000
+#define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 typedef enum { S_FMT_PROTO, S_FMT_CSV, S_FMT_XLSX } s_fmt_t;
-typedef enum { S_PER_MONTH = 1, S_PER_QUARTER = 2, S_PER_ANY = 3 } s_per_t;
-
-/* A column after the label: the key in the SQL's row objects, the Chinese header, integer or text. */
-typedef struct {
-    const char *key;
-    const char *title;
-    bool numeric;
-} s_col_t;
-
-/* One report: code, Chinese name, worksheet name, first column's header, period form, columns. */
-typedef struct {
-    const char *code;
-    const char *name_zh;
-    const char *sheet;
-    const char *first;
-    s_per_t per;
-    const s_col_t *cols;
-    int ncols;
-} s_report_t;
-
-static const s_col_t s_lvm_cols[] = {
-    {"received", "接收", true},   {"verified", "已核实", true}, {"included", "纳入", true},
-    {"not_included", "未纳入", true}, {"pending", "待核实", true}, {"unmatched", "未匹配", true},
-    {"overdue", "超期", true},
-};
-static const s_col_t s_scale_cols[] = {
-    {"mon_hh", "监测对象户数", true},
-    {"mon_people", "监测对象人数", true},
-    {"ul_hh", "脱贫不稳定户户数", true},
-    {"ul_people", "脱贫不稳定户人数", true},
-    {"mg_hh", "边缘易致贫户户数", true},
-    {"mg_people", "边缘易致贫户人数", true},
-    {"sh_hh", "突发严重困难户户数", true},
-    {"sh_people", "突发严重困难户人数", true},
-    {"risk_illness_hh", "因病（户）", true},
-    {"risk_disability_hh", "因残（户）", true},
-    {"risk_schooling_hh", "因学（户）", true},
-    {"risk_disaster_hh", "因自然灾害（户）", true},
-    {"risk_accident_hh", "因意外事故（户）", true},
-    {"risk_industry_failure_hh", "因产业(项目)失败（户）", true},
-    {"risk_unstable_work_hh", "因务工就业不稳（户）", true},
-    {"risk_lack_of_labour_hh", "缺劳动力（户）", true},
-    {"risk_housing_hh", "因安全住房（户）", true},
-    {"risk_water_hh", "因安全饮水（户）", true},
-    {"risk_other_hh", "其他（户）", true},
-    {"new_hh", "本季度新识别户数", true},
-    {"new_people", "本季度新识别人数", true},
-    {"elim_hh", "本季度风险消除户数", true},
-    {"elim_people", "本季度风险消除人数", true},
-    {"elim_assist_hh", "帮扶消除户数", true},
-    {"elim_natural_hh", "自然消除户数", true},
-};
-static const s_col_t s_measures_cols[] = {
-    {"total", "措施总数", true},      {"planned", "未启动", true},  {"in_progress", "实施中", true},
-    {"delivered", "已落实", true},    {"stopped", "已终止", true},  {"checked", "本季度已核查", true},
-    {"problem", "核查发现问题", true}, {"unchecked", "本季度未核查", true},
-};
-static const s_col_t s_elim_cols[] = {
-    {"nominated", "提名", true},
-    {"notice_posted", "公示", true},
-    {"township_approved", "乡镇核查核准", true},
-    {"county_confirmed", "县级核实确认", true},
-    {"eliminated", "公告消除", true},
-    {"elim_assist", "帮扶消除", true},
-    {"elim_natural", "自然消除", true},
-    {"returned", "退回", true},
-    {"refused", "不予消除（户）", true},
-    {"refused_village", "村级不予消除（次）", true},
-    {"refused_township", "乡镇不予消除（次）", true},
-    {"refused_county", "县级不予消除（次）", true},
-    {"undone", "回退", true},
-    {"at_nominated", "季末已提名待公示", true},
-    {"at_notice", "季末公示中", true},
-    {"at_township_approved", "季末乡镇已核准", true},
-    {"at_county_confirmed", "季末县级已确认", true},
-};
-static const s_col_t s_deadline_cols[] = {
-    {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},
-    {"days_late", "逾期天数", true},  {"late", "逾期单位数", true},
-};
-
-#define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-static const s_report_t s_reports[] = {
-    {S_LVM, "风险线索核实情况", "核实情况", "部门/乡镇", S_PER_MONTH, s_lvm_cols, S_N(s_lvm_cols)},
-    {"scale_quarterly", "规模统计表", "规模统计", "区划", S_PER_QUARTER, s_scale_cols, S_N(s_scale_cols)},
-    {"measures_quarterly", "帮扶措施落实情况", "措施落实", "区划/措施类别", S_PER_QUARTER, s_measures_cols,
-     S_N(s_measures_cols)},
-    {"elimination_quarterly", "风险消除情况", "风险消除", "区划/不予消除原因", S_PER_QUARTER, s_elim_cols,
-     S_N(s_elim_cols)},
-    {"deadlines", "逾期情况", "逾期情况", "单位", S_PER_ANY, s_deadline_cols, S_N(s_deadline_cols)},
-};
-
 static struct {
     bool http;              /* FANGPIN_REPORTING_HTTP_REPORTS */
-    int64_t scan_ms;        /* FANGPIN_REPORTING_DEADLINE_SCAN_MS; 0 = off */
-    char scan_from[8];      /* FANGPIN_REPORTING_DEADLINES_FROM: YYYY-MM, "" = no limit */
-    uint64_t last_scan;     /* loop time of the last scan started; 0 = none yet */
-    bool scanning;          /* a scan is in flight */
-    fp_counter_t *c_scans;  /* fangpin_scans_total{scan="deadlines"} */
-    fp_counter_t *c_missed; /* fangpin_deadlines_missed_total */
 } s_cfg;
 
 /* One report request in flight, from the ROUTER (req, in) or from HTTP (http). */
@@ -137,71 +39,27 @@ typedef struct {
     fp_http_req_t *http;
     fp_service_t *svc; /* HTTP: the service, for after the token's lookup */
     s_fmt_t fmt;
-    const s_report_t *def;
+    const report_def_t *def;
     char report[64];
     char prefix[13];
     char period[8];
 } s_job_t;
 
-/* The rendered view of a result: what CSV and XLSX need. cells[r][c] for the def's columns. */
-typedef struct {
-    const s_report_t *def;
-    const char *region_name;
-    char title[256];
-    int64_t generated_ms;
-    int nrows;
-    const char **labels;
-    const char **kinds;
-    const char *(*cells)[S_MAX_COLS];
-} s_view_t;
-
-static const s_report_t *s_find(const char *code)
-{
-    for (int i = 0; i < S_N(s_reports); i++)
-        if (strcmp(s_reports[i].code, code) == 0) return &s_reports[i];
-    return NULL;
-}
-
-/* "YYYYQn" with a year the monthly periods accept and n in 1..4. */
-static bool s_quarter_parse(const char *s, int *year, int *q)
-{
-    fp_period_t p;
-    char month[8];
-    if (strnlen(s, 8) != 6 || s[4] != 'Q' || s[5] < '1' || s[5] > '4') return false;
-    snprintf(month, sizeof month, "%.4s-01", s);
-    if (fp_period_parse(month, &p) != FP_OK) return false;
-    *year = p.year;
-    *q = s[5] - '0';
-    return true;
-}
 
 int report_reports_start(fp_service_t *svc)
 {
     if (fp_today_start(svc)) return 1;
     s_cfg.http = fp_config_bool(fp_service_config(svc), "FANGPIN_REPORTING_HTTP_REPORTS");
-    s_cfg.scan_ms = fp_service_int(svc, "FANGPIN_REPORTING_DEADLINE_SCAN_MS");
-    const char *from = fp_service_str(svc, "FANGPIN_REPORTING_DEADLINES_FROM");
-    fp_period_t fromp;
-    if (from && *from && (strlen(from) != 7 || fp_period_parse(from, &fromp) != FP_OK)) {
-        fp_log_error("FANGPIN_REPORTING_DEADLINES_FROM is not a month (YYYY-MM)", "value", from);
-        return 1;
-    }
-    snprintf(s_cfg.scan_from, sizeof s_cfg.scan_from, "%s", from ? from : "");
-    s_cfg.last_scan = 0;
-    s_cfg.scanning = false;
-    s_cfg.c_scans = fp_metrics_scans(fp_service_metrics(svc), "deadlines");
-    s_cfg.c_missed = fp_metrics_counter(fp_service_metrics(svc), "fangpin_deadlines_missed_total",
-                                        "Missed deadlines found (and announced as deadline.missed) by this process's"
-                                        " deadline scans.", "");
-    for (int i = 0; i < S_N(s_reports); i++)
-        if (s_reports[i].ncols > S_MAX_COLS) {
-            fp_log_error("a report has more columns than S_MAX_COLS", "report", s_reports[i].code);
+    if (report_deadlines_start(svc) != 0) return 1;
+    for (int i = 0; i < report_ndefs; i++)
+        if (report_defs[i].ncols > REPORT_MAX_COLS) {
+            fp_log_error("a report has more columns than REPORT_MAX_COLS", "report", report_defs[i].code);
             return 1;
         }
     return 0;
 }
 
-static int32_t s_today(void) { return fp_today(); }
+int32_t report_today(void) { return fp_today(); }
 
 /* A report's region prefix is a whole region code: 2, 4, 6, 9 or 12 digits. */
 static bool s_prefix_ok(const char *p)
@@ -216,7 +74,7 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
 {
     fp_period_t p;
     int y, q;
-    const s_report_t *def = s_find(report);
+    const report_def_t *def = report_def_find(report);
     if (!def) {
         *zh = "未知的报表（可用：lead_verification_monthly、scale_quarterly、measures_quarterly、"
               "elimination_quarterly、deadlines）";
@@ -227,14 +85,14 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
         *zh = "region_prefix 须为区划代码（2、4、6、9 或 12 位数字）";
         return "region_prefix must be a region code (2, 4, 6, 9 or 12 digits)";
     }
-    bool month = (def->per & S_PER_MONTH) && fp_period_parse(period, &p) == FP_OK;
-    bool quarter = (def->per & S_PER_QUARTER) && s_quarter_parse(period, &y, &q);
+    bool month = (def->per & REPORT_PER_MONTH) && fp_period_parse(period, &p) == FP_OK;
+    bool quarter = (def->per & REPORT_PER_QUARTER) && report_quarter_parse(period, &y, &q);
     if (!month && !quarter) {
-        if (def->per == S_PER_MONTH) {
+        if (def->per == REPORT_PER_MONTH) {
             *zh = "period 须为 YYYY-MM 格式的月份（如 2026-10）";
             return "period must be a month in the form YYYY-MM (like 2026-10)";
         }
-        if (def->per == S_PER_QUARTER) {
+        if (def->per == REPORT_PER_QUARTER) {
             *zh = "period 须为 YYYYQn 格式的季度（如 2026Q3）";
             return "period must be a quarter in the form YYYYQn (like 2026Q3)";
         }
@@ -276,115 +134,64 @@ static void s_job_fail(s_job_t *j, Fangpin__V1__Code code, int http_status, cons
     s_job_free(j);
 }
 
-/* A CSV field, quoted when it holds a comma, quote or line break. Text that a spreadsheet would
- * take for a formula (=, +, -, @ first) gets a leading apostrophe: a reason typed by a cadre must
- * not run in the county's Excel. */
-static void s_csv_field(fp_buf_t *b, const char *s)
+/* The file of a CSV or XLSX request, and its name and type; 0, or -1 when XLSX failed. */
+static int s_render(const s_job_t *j, const report_view_t *v, fp_buf_t *file, char *filename, size_t fnsize,
+                    const char **ctype)
 {
-    bool formula = strchr("=+-@", s[0]) != NULL && s[0] != '\0';
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        if (formula) fp_buf_puts(b, "'");
-        fp_buf_puts(b, s);
-        return;
+    if (j->fmt == S_FMT_CSV) {
+        report_render_csv(v, file);
+        snprintf(filename, fnsize, "%s-%s-%s.csv", j->report, j->prefix, j->period);
+        *ctype = "text/csv; charset=utf-8";
+    } else if (j->fmt == S_FMT_XLSX) {
+        snprintf(filename, fnsize, "%s-%s-%s.xlsx", j->report, j->prefix, j->period);
+        *ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        return report_render_xlsx(v, file);
     }
-    fp_buf_puts(b, formula ? "\"'" : "\"");
-    for (const char *c = s; *c; c++) {
-        if (*c == '"') fp_buf_puts(b, "\"");
-        fp_buf_append(b, c, 1);
-    }
-    fp_buf_puts(b, "\"");
+    return 0;
 }
 
-static void s_csv(const s_view_t *v, fp_buf_t *b)
+/* Answers a GetReport on the ROUTER with the rows (and the file, if one was asked for); frees j. */
+static void s_reply_router(s_job_t *j, PGresult *res, const report_view_t *v, Fangpin__V1__ReportRow **rp,
+                           Fangpin__V1__ReportColumn **colp, const fp_buf_t *file, char *filename, const char *ctype)
 {
-    const s_report_t *d = v->def;
-    fp_buf_puts(b, "\xEF\xBB\xBF");
-    fp_buf_puts(b, d->first);
-    for (int c = 0; c < d->ncols; c++) fp_buf_printf(b, ",%s", d->cols[c].title);
-    fp_buf_puts(b, "\r\n");
-    for (int r = 0; r < v->nrows; r++) {
-        s_csv_field(b, v->labels[r]);
-        for (int c = 0; c < d->ncols; c++) {
-            fp_buf_puts(b, ",");
-            if (d->cols[c].numeric) fp_buf_puts(b, v->cells[r][c]);
-            else s_csv_field(b, v->cells[r][c]);
-        }
-        fp_buf_puts(b, "\r\n");
-    }
+    Fangpin__V1__ReportingReply out = FANGPIN__V1__REPORTING_REPLY__INIT;
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    Fangpin__V1__Report rep = FANGPIN__V1__REPORT__INIT;
+    out.request_id = j->in->request_id;
+    out.status = &st;
+    st.code = FANGPIN__V1__CODE__OK;
+    st.message = (char *)"ok";
+    rep.report = j->report;
+    rep.region_prefix = j->prefix;
+    rep.region_name = (char *)v->region_name;
+    rep.period = j->period;
+    rep.generated_at_ms = v->generated_ms;
+    rep.frozen = PQgetvalue(res, 0, 0)[0] == 't';
+    rep.deadline = PQgetvalue(res, 0, 3);
+    rep.rows = rp;
+    rep.n_rows = (size_t)v->nrows;
+    rep.file.data = (uint8_t *)file->data;
+    rep.file.len = file->len;
+    rep.filename = filename;
+    rep.content_type = (char *)ctype;
+    rep.columns = colp;
+    rep.n_columns = (size_t)v->def->ncols;
+    rep.title = (char *)v->title;
+    out.result_case = FANGPIN__V1__REPORTING_REPLY__RESULT_REPORT;
+    out.report = &rep;
+    fp_request_reply(j->req, &out.base, st.code);
+    s_job_free(j);
 }
 
-/* Writes the workbook to a temporary file (libxlsxwriter writes files only) and reads it back.
- * The document's creation time is the report's, and the zip entries carry libxlsxwriter's fixed
- * date, so a frozen report renders to the same bytes every time. */
-static int s_xlsx(const s_view_t *v, fp_buf_t *out)
+/* Answers a download with the file; frees j. */
+static void s_reply_http(s_job_t *j, PGresult *res, const fp_buf_t *file, const char *filename, const char *ctype)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    char path[1024];
-    snprintf(path, sizeof path, "%s/fangpin-report-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) return -1;
-    close(fd);
-    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = (char *)dir, .use_zip64 = LXW_FALSE};
-    lxw_workbook *wb = workbook_new_opt(path, &opt);
-    if (!wb) {
-        unlink(path);
-        return -1;
-    }
-    lxw_doc_properties props = {0};
-    props.title = (char *)v->title;
-    props.author = (char *)"fangpin";
-    props.created = (time_t)(v->generated_ms / 1000);
-    workbook_set_properties(wb, &props);
-    const s_report_t *d = v->def;
-    lxw_worksheet *ws = workbook_add_worksheet(wb, d->sheet);
-    lxw_format *ft = workbook_add_format(wb);
-    format_set_bold(ft);
-    format_set_font_size(ft, 14);
-    format_set_align(ft, LXW_ALIGN_CENTER);
-    lxw_format *fh = workbook_add_format(wb);
-    format_set_bold(fh);
-    format_set_border(fh, LXW_BORDER_THIN);
-    format_set_align(fh, LXW_ALIGN_CENTER);
-    format_set_bg_color(fh, 0xDDEBF7);
-    lxw_format *fc = workbook_add_format(wb);
-    format_set_border(fc, LXW_BORDER_THIN);
-    lxw_format *fb = workbook_add_format(wb);
-    format_set_border(fb, LXW_BORDER_THIN);
-    format_set_bold(fb);
-    worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)d->ncols, v->title, ft);
-    worksheet_write_string(ws, 1, 0, d->first, fh);
-    for (int c = 0; c < d->ncols; c++) worksheet_write_string(ws, 1, (lxw_col_t)(c + 1), d->cols[c].title, fh);
-    for (int r = 0; r < v->nrows; r++) {
-        lxw_format *f = strcmp(v->kinds[r], "total") == 0 ? fb : fc;
-        worksheet_write_string(ws, (lxw_row_t)(r + 2), 0, v->labels[r], f);
-        for (int c = 0; c < d->ncols; c++) {
-            if (d->cols[c].numeric)
-                worksheet_write_number(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1),
-                                       (double)strtoll(v->cells[r][c], NULL, 10), f);
-            else
-                worksheet_write_string(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1), v->cells[r][c], f);
-        }
-    }
-    worksheet_set_column(ws, 0, 0, 32, NULL);
-    worksheet_set_column(ws, 1, (lxw_col_t)d->ncols, 12, NULL);
-    worksheet_freeze_panes(ws, 2, 1);
-    lxw_error err = workbook_close(wb);
-    int rc = -1;
-    if (err == LXW_NO_ERROR) {
-        FILE *f = fopen(path, "rb");
-        if (f) {
-            char chunk[8192];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fp_buf_append(out, chunk, n);
-            rc = ferror(f) ? -1 : 0;
-            fclose(f);
-        }
-    } else {
-        fp_log_error("writing the XLSX report failed", "error", lxw_strerror(err));
-    }
-    unlink(path);
-    return rc;
+    char disp[160];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    fp_http_req_add_header(j->http, "Content-Disposition", disp);
+    fp_http_req_add_header(j->http, "X-Fangpin-Frozen", PQgetvalue(res, 0, 0)[0] == 't' ? "true" : "false");
+    fp_http_reply(j->http, 200, ctype, file->data, file->len);
+    s_job_free(j);
 }
 
 static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
@@ -402,8 +209,8 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
                    "区划表中没有该代码，请核对 region_prefix");
         return;
     }
-    const s_report_t *d = j->def;
-    s_view_t v = {0};
+    const report_def_t *d = j->def;
+    report_view_t v = {0};
     v.def = d;
     v.region_name = PQgetvalue(res, 0, 2);
     v.generated_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -411,7 +218,7 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
     int qy = 0, qn = 0;
     if (fp_period_parse(j->period, &per) == FP_OK)
         snprintf(v.title, sizeof v.title, "%s %d年%d月 %s", v.region_name, per.year, per.month, d->name_zh);
-    else if (s_quarter_parse(j->period, &qy, &qn))
+    else if (report_quarter_parse(j->period, &qy, &qn))
         snprintf(v.title, sizeof v.title, "%s %d年第%d季度 %s", v.region_name, qy, qn, d->name_zh);
     v.nrows = rows;
     v.labels = fp_calloc((size_t)rows, sizeof *v.labels);
@@ -428,7 +235,7 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
         cols[c].title = (char *)d->cols[c].title;
         cols[c].numeric = d->cols[c].numeric;
     }
-    bool lvm = strcmp(d->code, S_LVM) == 0;
+    bool lvm = strcmp(d->code, REPORT_LVM) == 0;
     for (int i = 0; i < rows; i++) {
         fangpin__v1__report_row__init(&rr[i]);
         rp[i] = &rr[i];
@@ -447,54 +254,10 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
     fp_buf_t file = {0};
     char filename[96] = "";
     const char *ctype = "";
-    int rc = 0;
-    if (j->fmt == S_FMT_CSV) {
-        s_csv(&v, &file);
-        snprintf(filename, sizeof filename, "%s-%s-%s.csv", j->report, j->prefix, j->period);
-        ctype = "text/csv; charset=utf-8";
-    } else if (j->fmt == S_FMT_XLSX) {
-        rc = s_xlsx(&v, &file);
-        snprintf(filename, sizeof filename, "%s-%s-%s.xlsx", j->report, j->prefix, j->period);
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    }
-    if (rc != 0) {
+    if (s_render(j, &v, &file, filename, sizeof filename, &ctype) != 0)
         s_job_fail(j, FANGPIN__V1__CODE__INTERNAL, 500, "writing the XLSX file failed", "生成 XLSX 文件失败");
-    } else if (j->req) {
-        Fangpin__V1__ReportingReply out = FANGPIN__V1__REPORTING_REPLY__INIT;
-        Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-        Fangpin__V1__Report rep = FANGPIN__V1__REPORT__INIT;
-        out.request_id = j->in->request_id;
-        out.status = &st;
-        st.code = FANGPIN__V1__CODE__OK;
-        st.message = (char *)"ok";
-        rep.report = j->report;
-        rep.region_prefix = j->prefix;
-        rep.region_name = (char *)v.region_name;
-        rep.period = j->period;
-        rep.generated_at_ms = v.generated_ms;
-        rep.frozen = PQgetvalue(res, 0, 0)[0] == 't';
-        rep.deadline = PQgetvalue(res, 0, 3);
-        rep.rows = rp;
-        rep.n_rows = (size_t)rows;
-        rep.file.data = (uint8_t *)file.data;
-        rep.file.len = file.len;
-        rep.filename = filename;
-        rep.content_type = (char *)ctype;
-        rep.columns = colp;
-        rep.n_columns = (size_t)d->ncols;
-        rep.title = v.title;
-        out.result_case = FANGPIN__V1__REPORTING_REPLY__RESULT_REPORT;
-        out.report = &rep;
-        fp_request_reply(j->req, &out.base, st.code);
-        s_job_free(j);
-    } else {
-        char disp[160];
-        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
-        fp_http_req_add_header(j->http, "Content-Disposition", disp);
-        fp_http_req_add_header(j->http, "X-Fangpin-Frozen", PQgetvalue(res, 0, 0)[0] == 't' ? "true" : "false");
-        fp_http_reply(j->http, 200, ctype, file.data, file.len);
-        s_job_free(j);
-    }
+    else if (j->req) s_reply_router(j, res, &v, rp, colp, &file, filename, ctype);
+    else s_reply_http(j, res, &file, filename, ctype);
     fp_buf_free(&file);
     free(v.labels);
     free(v.kinds);
@@ -508,9 +271,9 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
 static void s_run(fp_service_t *svc, s_job_t *j)
 {
     char today[11];
-    fp_date_format(s_today(), today);
+    fp_date_format(report_today(), today);
     const char *p[4] = {j->report, j->prefix, j->period, today};
-    /* the column keys are the constants of s_reports[], never the caller's text */
+    /* the column keys are the constants of report_defs[], never the caller's text */
     fp_buf_t q = {0};
     fp_buf_puts(&q, "SELECT g.frozen, g.generated_at_ms, g.region_name, g.deadline::text,"
                     " e.v->>'label', e.v->>'kind', e.v->>'code'");
@@ -691,7 +454,7 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
         zh = "下载格式须为 csv 或 xlsx";
     }
     if (en) {
-        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, s_find(path + 9) ? 400 : 404, en, zh);
+        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, report_def_find(path + 9) ? 400 : 404, en, zh);
         return true;
     }
     if (!fp_service_db_ready(svc)) {
@@ -702,41 +465,4 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
     j->svc = svc;
     report_httpauth(svc, req, s_on_http_auth, j);
     return true;
-}
-
-/* --- deadline scan ----------------------------------------------------------------------------- */
-
-static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
-{
-    s_cfg.scanning = false;
-    report_workdb_scan_done();
-    if (!res) return;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_warn("deadline scan failed", "error", fp_db_errmsg(res));
-        return;
-    }
-    long missed = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-    if (missed > 0) {
-        fp_counter_add(s_cfg.c_missed, (uint64_t)missed);
-        fp_log_info("missed deadlines announced", "events", PQgetvalue(res, 0, 0));
-    }
-    fp_counter_add(s_cfg.c_scans, 1);
-}
-
-void report_deadline_tick(fp_service_t *svc)
-{
-    if (s_cfg.scan_ms <= 0 || s_cfg.scanning || !fp_service_db_ready(svc)) return;
-    uint64_t now = uv_now(fp_service_loop(svc));
-    if (s_cfg.last_scan && now - s_cfg.last_scan < (uint64_t)s_cfg.scan_ms) return;
-    /* never on the service's connection while work connections exist: it would hold up Replay
-     * for seconds (workdb.c); none up yet, as after a reconnect: try again at the next tick */
-    fp_db_t *db = report_workdb_for_scan(svc);
-    if (!db) return;
-    s_cfg.last_scan = now ? now : 1;
-    s_cfg.scanning = true;
-    report_workdb_scan_started(db);
-    char today[11];
-    fp_date_format(s_today(), today);
-    const char *p[2] = {today, s_cfg.scan_from};
-    fp_db_query(db, 0, "SELECT report_deadline_scan($1::date, $2)", 2, p, s_on_scan, NULL);
 }

@@ -4,6 +4,7 @@
 #ifndef REPORT_REPORTS_H
 #define REPORT_REPORTS_H
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "fangpin/v1/reporting.pb-c.h"
 #include "service.h"
@@ -22,5 +23,11 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req);
  * database is first ready) runs report_deadline_scan(today), which records missed deadlines and
  * writes one deadline.missed event per unit, deadline and period (011_quarter_reports.sql). */
 void report_deadline_tick(fp_service_t *svc);
+
+/* report_deadlines.c: reads FANGPIN_REPORTING_DEADLINE_SCAN_MS and FANGPIN_REPORTING_DEADLINES_FROM
+ * (from report_reports_start); 1 when one is wrong (logged). */
+int report_deadlines_start(fp_service_t *svc);
+/* The service's today: FANGPIN_TODAY, else the date in China (UTC+8). */
+int32_t report_today(void);
 
 #endif

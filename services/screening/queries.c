@@ -94,11 +94,14 @@ void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Screen
     Fangpin__V1__ListCases *lc = msg->list_cases;
     char prefix[13];
     fp_scope_check_t sc = fp_scope_narrow(q->scope, lc->region_prefix, prefix);
-    if (sc == FP_SCOPE_BAD_PREFIX)
-        return s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code", "区域代码格式错误");
-    if (sc == FP_SCOPE_OUTSIDE)
-        return s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region",
-                        "所查区域超出您的管辖范围");
+    if (sc == FP_SCOPE_BAD_PREFIX) {
+        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code", "区域代码格式错误");
+        return;
+    }
+    if (sc == FP_SCOPE_OUTSIDE) {
+        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region", "所查区域超出您的管辖范围");
+        return;
+    }
     if (lc->limit == 0) lc->limit = 200;
     if (lc->limit > 2000) lc->limit = 2000;
     char after[24], limit[16];
@@ -123,8 +126,10 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     s_q_t *q = arg;
     if (s_q_db_error(q, res)) return;
     int n = PQntuples(res);
-    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-        return s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+    if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+        s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        return;
+    }
     size_t m = (size_t)n;
     Fangpin__V1__CaseSummary summary;
     screen_summary_buf_t rb = {0};

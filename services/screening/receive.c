@@ -66,14 +66,20 @@ static void s_abort(fp_db_t *db, s_batch_t *b, PGresult *res, const char *what)
 static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(db, b, res, "COMMIT");
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(db, b, res, "COMMIT");
+        return;
+    }
     s_done(b, true);
 }
 
 static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "store decisions");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(db, b, res, "store decisions");
+        return;
+    }
     fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
 }
 
@@ -81,7 +87,10 @@ static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_matched(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "match");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(db, b, res, "match");
+        return;
+    }
     fp_buf_t json = {0};
     b->cases = screen_cases_decide(res, &json);
     if (b->cases == 0) {
@@ -97,7 +106,10 @@ static void s_on_matched(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(db, b, res, "claim");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(db, b, res, "claim");
+        return;
+    }
     b->n = PQntuples(res);
     if (b->n == 0) {
         fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
@@ -115,7 +127,10 @@ static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(db, b, res, "BEGIN");
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(db, b, res, "BEGIN");
+        return;
+    }
     const char *p[1] = {b->r->worker};
     fp_db_query(db, FP_DB_FRONT,
                 "WITH c AS (SELECT id FROM leads WHERE screened_at IS NULL ORDER BY county_code, id"

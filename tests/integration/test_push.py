@@ -2,7 +2,8 @@
 with a BOM and Chinese headers, a GBK file with English headers, pushed twice without taking
 anything twice; refused lines (each with its reason code in FILE.results.csv); a missing column;
 usage errors; the service down, frozen mid-push, its database away (UNAVAILABLE), and the push
-itself killed mid-way and run again."""
+itself killed mid-way and run again; a last line without a line break, and the formula guard of
+FILE.results.csv."""
 import csv
 import io
 import os
@@ -214,6 +215,27 @@ class Push(unittest.TestCase):
         self.assertEqual(res["8"]["线索编号"], res["7"]["线索编号"])
         self.assertEqual(self.count(), before + 2)
         self.assertIn("5 refused (1 here, 4 by the service)", out.stdout)
+
+    def test_last_line_and_formula_ref(self):
+        """A file whose last line has no line break sends that line too; a reference that a
+        spreadsheet would take for a formula comes back in FILE.results.csv behind an apostrophe."""
+        ids = people(1972, 2)
+        rows = [["=1+1", ids[0], "冯十一", "130822112201", "yibao.uninsured", "2026-10-03", "", ""],
+                ["2", ids[1], "冯十一", "130822112201", "yibao.uninsured", "2026-10-03", "", ""]]
+        path = self.path("last.csv")
+        write_csv(path, ZH_HEADER, rows)
+        with open(path, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.endswith(b"\r\n"))
+        with open(path, "wb") as f:
+            f.write(data[:-2])
+        before = self.count()
+        out = self.push(path)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        res = read_results(results_path(path))
+        self.assertEqual([r["行号"] for r in res], ["'=1+1", "2"])
+        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual(self.count(), before + 2)
 
     def test_missing_column(self):
         header = ["身份证号", "姓名", "线索类型", "发生日期", "金额(元)"]

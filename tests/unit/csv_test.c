@@ -1,13 +1,16 @@
 /* csv_test.c: the streaming CSV reader (common/csv.c): exact fields and start lines for quotes,
  * doubled quotes, embedded line breaks, CRLF/LF/CR, BOM, blank lines and a last record without
  * a line break; every error with its line; the limits; and the same records whatever the
- * chunking (split at every byte position, in three pieces, and byte by byte). */
+ * chunking (split at every byte position, in three pieces, and byte by byte). And the writer:
+ * the formula guard at each of its characters and just beside them, quoting, numbers, rows,
+ * and that the reader gives back what the writer wrote. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +325,138 @@ static void test_long_fields(void **state)
     free(in);
 }
 
+/* ---- the writer -------------------------------------------------------------------------- */
+
+static char *s_put(const char *in, size_t n)
+{
+    fp_buf_t b = {0};
+    fp_buf_puts(&b, "");
+    fp_csv_put_n(&b, in, n);
+    return b.data;
+}
+
+#define PUT_EQ(in, want)                                                                                     \
+    do {                                                                                                     \
+        char *got_ = s_put(in, strlen(in));                                                                  \
+        assert_string_equal(got_, want);                                                                     \
+        free(got_);                                                                                          \
+    } while (0)
+
+static void test_write_formula_guard(void **state)
+{
+    (void)state;
+    /* each character that starts a formula, first in the field */
+    PUT_EQ("=SUM(A1:A9)", "'=SUM(A1:A9)");
+    PUT_EQ("+86 138", "'+86 138");
+    PUT_EQ("-1", "'-1");
+    PUT_EQ("@cmd", "'@cmd");
+    PUT_EQ("\tx", "'\tx");
+    PUT_EQ("\rx", "\"'\rx\""); /* a CR is also quoted */
+    PUT_EQ("=a,b", "\"'=a,b\"");
+    PUT_EQ("=\"x\"", "\"'=\"\"x\"\"\"");
+    /* the same characters anywhere else, and their neighbours first: no guard */
+    PUT_EQ("a=b", "a=b");
+    PUT_EQ("1+1", "1+1");
+    PUT_EQ("2026-10", "2026-10");
+    PUT_EQ("x@y", "x@y");
+    PUT_EQ("<", "<");
+    PUT_EQ(">", ">");
+    PUT_EQ("?", "?");
+    PUT_EQ("A", "A");
+    PUT_EQ("*", "*");
+    PUT_EQ(",", "\",\"");
+    PUT_EQ("'=x", "'=x"); /* already an apostrophe first: written as it is */
+    PUT_EQ("", "");
+    PUT_EQ("花水村", "花水村");
+}
+
+static void test_write_quoting(void **state)
+{
+    (void)state;
+    PUT_EQ("plain", "plain");
+    PUT_EQ("a,b", "\"a,b\"");
+    PUT_EQ("say \"hi\"", "\"say \"\"hi\"\"\"");
+    PUT_EQ("\"", "\"\"\"\"");
+    PUT_EQ("two\nlines", "\"two\nlines\"");
+    PUT_EQ("cr\rlf", "\"cr\rlf\"");
+    PUT_EQ(" lead", "\" lead\"");
+    PUT_EQ("trail ", "\"trail \"");
+    PUT_EQ(" ", "\" \"");
+    PUT_EQ("in side", "in side");
+    char *got = s_put("a\0b", 3);
+    assert_memory_equal(got, "\"a\0b\"", 6);
+    free(got);
+}
+
+static void test_write_numbers(void **state)
+{
+    (void)state;
+    static const char *const numbers[] = {"0", "12", "-5", "-0.50", "1234.5", "007"};
+    for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++) {
+        fp_buf_t b = {0};
+        fp_csv_put_number(&b, numbers[i]);
+        assert_string_equal(b.data, numbers[i]);
+        fp_buf_free(&b);
+    }
+    /* not a number: written by fp_csv_put, guard and quotes included */
+    static const char *const others[][2] = {
+        {"-", "'-"},       {"-1+1", "'-1+1"}, {"=1", "'=1"},   {"1.", "1."},  {".5", ".5"}, {"-.5", "'-.5"},
+        {"1.2.3", "1.2.3"}, {"1,000", "\"1,000\""}, {"", ""}, {"+1", "'+1"}, {"--1", "'--1"},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        fp_buf_t b = {0};
+        fp_buf_puts(&b, "");
+        fp_csv_put_number(&b, others[i][0]);
+        assert_string_equal(b.data, others[i][1]);
+        fp_buf_free(&b);
+    }
+}
+
+static void test_write_row(void **state)
+{
+    (void)state;
+    fp_buf_t b = {0};
+    const char *const row[] = {"3", "", "-2", "a,b"};
+    fp_csv_put_row(&b, row, 4);
+    fp_csv_put_row(&b, row, 1);
+    assert_string_equal(b.data, "3,,'-2,\"a,b\"\r\n3\r\n");
+    fp_buf_free(&b);
+}
+
+/* Every field written and read back is the same bytes, after the apostrophe of the guard. */
+static void test_write_read_back(void **state)
+{
+    (void)state;
+    static const char *const fields[] = {"", " ", "a", "=1", "-", "@", "\t", "\r", "\n", "\r\n", ",", "\"",
+                                         "\"\"", "'", " x ", "=\"a,b\"\r\n", "\xEF\xBB\xBF", "花水村", "1.5"};
+    size_t n = sizeof fields / sizeof *fields;
+    for (size_t i = 0; i < n; i++) {
+        fp_buf_t b = {0};
+        const char *row[3] = {"first", fields[i], fields[(i + 1) % n]};
+        fp_csv_put_row(&b, row, 3);
+        fp_csv_t *csv = fp_csv_new();
+        const fp_csv_record_t *rec = NULL;
+        size_t used;
+        assert_int_equal(fp_csv_feed(csv, b.data, b.len, &used, &rec), FP_OK);
+        assert_int_equal(used, b.len - 1); /* the record ends at the CR; its LF is read next */
+        assert_non_null(rec);
+        assert_int_equal(rec->nfields, 3);
+        for (size_t k = 1; k < 3; k++) {
+            const char *want = row[k];
+            const char *got = rec->fields[k];
+            bool guarded = want[0] && strchr("=+-@\t\r", want[0]);
+            if (guarded) assert_int_equal(*got++, '\'');
+            assert_string_equal(got, want);
+        }
+        assert_int_equal(fp_csv_feed(csv, b.data + used, 1, &used, &rec), FP_OK);
+        assert_null(rec);
+        assert_int_equal(fp_csv_finish(csv, &rec), FP_OK);
+        assert_null(rec);
+        fp_csv_destroy(&csv);
+        fp_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +470,11 @@ int main(void)
         cmocka_unit_test(test_every_chunking),
         cmocka_unit_test(test_errors_every_chunking),
         cmocka_unit_test(test_long_fields),
+        cmocka_unit_test(test_write_formula_guard),
+        cmocka_unit_test(test_write_quoting),
+        cmocka_unit_test(test_write_numbers),
+        cmocka_unit_test(test_write_row),
+        cmocka_unit_test(test_write_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

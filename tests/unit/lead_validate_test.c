@@ -815,6 +815,12 @@ static void test_order(void **state)
     assert_reason(intake_check_lead(&f.cat, &f.yibao, &empty, &f.lim, f.today, &ok), "date.missing");
     empty.occurred_on = "2026-03-01";
     assert_reason(intake_check_lead(&f.cat, &f.yibao, &empty, &f.lim, f.today, &ok), "amount.required");
+    /* said to a department whose file's column is 金额(元): the yuan column is named, and no
+     * unit but yuan is given for it */
+    const intake_reason_t *why = intake_reason("amount.required");
+    assert_non_null(strstr(why->zh, "金额(元)"));
+    assert_non_null(strstr(why->en, "in yuan"));
+    assert_null(strstr(why->zh, "单位：分"));
     empty.kind = "yibao.uninsured";
     assert_null(intake_check_lead(&f.cat, &f.yibao, &empty, &f.lim, f.today, &ok));
 

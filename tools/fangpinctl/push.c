@@ -42,6 +42,7 @@
 
 #define S_MAX_FILE (1024L * 1024 * 1024) /* bytes; larger files are split by the sender */
 #define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
+#define S_WRITE_CHUNK (64 * 1024)         /* FILE.results.csv is written in pieces of this size */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
 
@@ -454,11 +455,11 @@ static int s_load(s_push_t *p)
     bool have_header = false;
     int ret = 0;
     size_t off = 0;
-    for (;;) {
+    for (bool last = false; !last;) {
         const fp_csv_record_t *rec = NULL;
         size_t used = 0;
-        rc = off < text.len ? fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec)
-                            : fp_csv_finish(csv, &rec);
+        last = off >= text.len; /* then the record the file ends in without a line break */
+        rc = last ? fp_csv_finish(csv, &rec) : fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec);
         off += used;
         if (rc != FP_OK) {
             unsigned long line = 0;
@@ -481,7 +482,6 @@ static int s_load(s_push_t *p)
                 break;
             }
         }
-        if (!rec && off >= text.len) break;
     }
     fp_csv_destroy(&csv);
     fp_buf_free(&text);
@@ -817,22 +817,6 @@ static void s_send_all(s_push_t *p)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-static void s_csv_cell(FILE *f, const char *s, bool last)
-{
-    bool quote = s[0] == ' ' || strpbrk(s, ",\"\r\n") != NULL || (s[0] && s[strlen(s) - 1] == ' ');
-    if (quote) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"') fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
-}
-
 static char *s_results_path(const char *path)
 {
     size_t n = strlen(path);
@@ -852,21 +836,25 @@ static int s_write_results(s_push_t *p, const char *out)
         fp_buf_free(&tmp);
         return -1;
     }
-    fputs("\xEF\xBB\xBF", f);
-    fputs("行号,线索编号,结果,原因代码,原因,reason\r\n", f);
+    int bad = 0;
+    fp_buf_t csv = {0};
+    fp_buf_puts(&csv, FP_CSV_BOM "行号,线索编号,结果,原因代码,原因,reason\r\n");
     for (size_t i = 0; i < p->nrows; i++) {
         const s_row_t *r = &p->rows[i];
         const s_reason_t *why = r->reason >= 0 ? &p->reasons[r->reason] : NULL;
         char id[24] = "";
         if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
-        s_csv_cell(f, s_str(p, r->f[F_REF]), false);
-        s_csv_cell(f, id, false);
-        s_csv_cell(f, s_result_name[r->result], false);
-        s_csv_cell(f, why ? why->code : "", false);
-        s_csv_cell(f, why ? why->zh : "", false);
-        s_csv_cell(f, why ? why->en : "", true);
+        const char *cells[] = {s_str(p, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
+                               why ? why->zh : "", why ? why->en : ""};
+        fp_csv_put_row(&csv, cells, sizeof cells / sizeof *cells);
+        if (csv.len >= S_WRITE_CHUNK) {
+            bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
+            fp_buf_reset(&csv);
+        }
     }
-    int bad = ferror(f);
+    bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
+    fp_buf_free(&csv);
+    bad |= ferror(f);
     bad |= fclose(f) != 0;
     if (bad || rename(tmp.data, out) != 0) {
         fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));

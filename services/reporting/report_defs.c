@@ -1,0 +1,101 @@
+/* report_defs.c: the table of reports (report_defs.h). */
+#include "report_defs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+
+static const report_col_t s_lvm_cols[] = {
+    {"received", "接收", true},   {"verified", "已核实", true}, {"included", "纳入", true},
+    {"not_included", "未纳入", true}, {"pending", "待核实", true}, {"unmatched", "未匹配", true},
+    {"overdue", "超期", true},
+};
+static const report_col_t s_scale_cols[] = {
+    {"mon_hh", "监测对象户数", true},
+    {"mon_people", "监测对象人数", true},
+    {"ul_hh", "脱贫不稳定户户数", true},
+    {"ul_people", "脱贫不稳定户人数", true},
+    {"mg_hh", "边缘易致贫户户数", true},
+    {"mg_people", "边缘易致贫户人数", true},
+    {"sh_hh", "突发严重困难户户数", true},
+    {"sh_people", "突发严重困难户人数", true},
+    {"risk_illness_hh", "因病（户）", true},
+    {"risk_disability_hh", "因残（户）", true},
+    {"risk_schooling_hh", "因学（户）", true},
+    {"risk_disaster_hh", "因自然灾害（户）", true},
+    {"risk_accident_hh", "因意外事故（户）", true},
+    {"risk_industry_failure_hh", "因产业(项目)失败（户）", true},
+    {"risk_unstable_work_hh", "因务工就业不稳（户）", true},
+    {"risk_lack_of_labour_hh", "缺劳动力（户）", true},
+    {"risk_housing_hh", "因安全住房（户）", true},
+    {"risk_water_hh", "因安全饮水（户）", true},
+    {"risk_other_hh", "其他（户）", true},
+    {"new_hh", "本季度新识别户数", true},
+    {"new_people", "本季度新识别人数", true},
+    {"elim_hh", "本季度风险消除户数", true},
+    {"elim_people", "本季度风险消除人数", true},
+    {"elim_assist_hh", "帮扶消除户数", true},
+    {"elim_natural_hh", "自然消除户数", true},
+};
+static const report_col_t s_measures_cols[] = {
+    {"total", "措施总数", true},      {"planned", "未启动", true},  {"in_progress", "实施中", true},
+    {"delivered", "已落实", true},    {"stopped", "已终止", true},  {"checked", "本季度已核查", true},
+    {"problem", "核查发现问题", true}, {"unchecked", "本季度未核查", true},
+};
+static const report_col_t s_elim_cols[] = {
+    {"nominated", "提名", true},
+    {"notice_posted", "公示", true},
+    {"township_approved", "乡镇核查核准", true},
+    {"county_confirmed", "县级核实确认", true},
+    {"eliminated", "公告消除", true},
+    {"elim_assist", "帮扶消除", true},
+    {"elim_natural", "自然消除", true},
+    {"returned", "退回", true},
+    {"refused", "不予消除（户）", true},
+    {"refused_village", "村级不予消除（次）", true},
+    {"refused_township", "乡镇不予消除（次）", true},
+    {"refused_county", "县级不予消除（次）", true},
+    {"undone", "回退", true},
+    {"at_nominated", "季末已提名待公示", true},
+    {"at_notice", "季末公示中", true},
+    {"at_township_approved", "季末乡镇已核准", true},
+    {"at_county_confirmed", "季末县级已确认", true},
+};
+static const report_col_t s_deadline_cols[] = {
+    {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},
+    {"days_late", "逾期天数", true},  {"late", "逾期单位数", true},
+};
+
+#define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+const report_def_t report_defs[] = {
+    {REPORT_LVM, "风险线索核实情况", "核实情况", "部门/乡镇", REPORT_PER_MONTH, s_lvm_cols, S_N(s_lvm_cols)},
+    {"scale_quarterly", "规模统计表", "规模统计", "区划", REPORT_PER_QUARTER, s_scale_cols, S_N(s_scale_cols)},
+    {"measures_quarterly", "帮扶措施落实情况", "措施落实", "区划/措施类别", REPORT_PER_QUARTER, s_measures_cols,
+     S_N(s_measures_cols)},
+    {"elimination_quarterly", "风险消除情况", "风险消除", "区划/不予消除原因", REPORT_PER_QUARTER, s_elim_cols,
+     S_N(s_elim_cols)},
+    {"deadlines", "逾期情况", "逾期情况", "单位", REPORT_PER_ANY, s_deadline_cols, S_N(s_deadline_cols)},
+};
+
+const int report_ndefs = S_N(report_defs);
+
+const report_def_t *report_def_find(const char *code)
+{
+    for (int i = 0; i < S_N(report_defs); i++)
+        if (strcmp(report_defs[i].code, code) == 0) return &report_defs[i];
+    return NULL;
+}
+
+bool report_quarter_parse(const char *s, int *year, int *q)
+{
+    fp_period_t p;
+    char month[8];
+    if (strnlen(s, 8) != 6 || s[4] != 'Q' || s[5] < '1' || s[5] > '4') return false;
+    snprintf(month, sizeof month, "%.4s-01", s);
+    if (fp_period_parse(month, &p) != FP_OK) return false;
+    *year = p.year;
+    *q = s[5] - '0';
+    return true;
+}
+
