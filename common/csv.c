@@ -3,6 +3,9 @@
  * a field in one go; the fast path never decides anything the state machine would not. */
 #include "csv.h"
 
+#include <errno.h>
+#include <strings.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -372,4 +375,62 @@ void fp_csv_put_row(fp_buf_t *b, const char *const *fields, size_t n)
         fp_csv_put(b, fields[i]);
     }
     fp_buf_puts(b, "\r\n");
+}
+
+/* ---- a results file ------------------------------------------------------------------------- */
+
+#define S_WRITE_CHUNK (64 * 1024)
+
+char *fp_csv_results_path(const char *input)
+{
+    size_t n = strlen(input);
+    fp_buf_t b = {0};
+    fp_buf_append(&b, input, n >= 4 && !strcasecmp(input + n - 4, ".csv") ? n - 4 : n);
+    fp_buf_puts(&b, ".results.csv");
+    return b.data;
+}
+
+int fp_csv_file_open(fp_csv_file_t *w, const char *out, const char *header)
+{
+    *w = (fp_csv_file_t){0};
+    fp_buf_printf(&w->tmp, "%s.tmp%ld", out, (long)getpid());
+    w->f = fopen(w->tmp.data, "wb");
+    if (!w->f) {
+        int e = errno;
+        fp_buf_free(&w->tmp);
+        errno = e;
+        return -1;
+    }
+    fp_buf_puts(&w->buf, FP_CSV_BOM);
+    fp_buf_puts(&w->buf, header);
+    fp_buf_puts(&w->buf, "\r\n");
+    return 0;
+}
+
+void fp_csv_file_row(fp_csv_file_t *w, const char *const *cells, size_t n)
+{
+    fp_csv_put_row(&w->buf, cells, n);
+    if (w->buf.len >= S_WRITE_CHUNK) {
+        w->bad |= fwrite(w->buf.data, 1, w->buf.len, w->f) != w->buf.len;
+        fp_buf_reset(&w->buf);
+    }
+}
+
+int fp_csv_file_close(fp_csv_file_t *w, const char *out)
+{
+    bool bad = w->bad;
+    bad |= fwrite(w->buf.data, 1, w->buf.len, w->f) != w->buf.len;
+    bad |= ferror(w->f) != 0;
+    bad |= fclose(w->f) != 0;
+    int rc = 0;
+    if (bad || rename(w->tmp.data, out) != 0) {
+        int e = errno;
+        unlink(w->tmp.data);
+        errno = e;
+        rc = -1;
+    }
+    fp_buf_free(&w->buf);
+    fp_buf_free(&w->tmp);
+    w->f = NULL;
+    return rc;
 }

@@ -33,7 +33,9 @@
  */
 #ifndef FP_CSV_H
 #define FP_CSV_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "mem.h"
@@ -104,5 +106,27 @@ void fp_csv_put_number(fp_buf_t *b, const char *s);
 void fp_csv_put_row(fp_buf_t *b, const char *const *fields, size_t n);
 /* The UTF-8 byte order mark that makes Excel read the file as UTF-8 (at the start of a file). */
 #define FP_CSV_BOM "\xEF\xBB\xBF"
+
+/* ---- a results file ---------------------------------------------------------------------------
+ *
+ * The file a reader of department or ledger files writes beside its input (FILE.results.csv):
+ * rows buffered and written in 64 KiB pieces to OUT.tmpPID, which is renamed to OUT only when
+ * every byte is written, so that a reader never sees half of one. */
+typedef struct {
+    FILE *f;
+    fp_buf_t tmp; /* the temporary name */
+    fp_buf_t buf; /* rows not yet written */
+    bool bad;     /* a write failed */
+} fp_csv_file_t;
+
+/* FILE.csv -> FILE.results.csv (any other name gets ".results.csv" added); caller frees. */
+char *fp_csv_results_path(const char *input);
+/* Opens OUT's temporary file and writes the BOM and the header line (header without CRLF).
+ * -1 (errno set, nothing left open) when it cannot be created. */
+int fp_csv_file_open(fp_csv_file_t *w, const char *out, const char *header);
+void fp_csv_file_row(fp_csv_file_t *w, const char *const *cells, size_t n);
+/* Writes what is buffered, closes and renames to OUT: 0, or -1 (errno set) when any write, the
+ * close or the rename failed; then the temporary file is removed. Frees w's buffers either way. */
+int fp_csv_file_close(fp_csv_file_t *w, const char *out);
 
 #endif

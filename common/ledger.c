@@ -172,34 +172,11 @@ static void s_refuse_col(fp_ledger_t *lg, fp_ledger_line_t *l, int col, const ch
 
 /* ---- text helpers ----------------------------------------------------------------------- */
 
-static size_t s_ws_lead(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (;;) {
-        if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
-        else if (i + 1 < n && !memcmp(s + i, "\xC2\xA0", 2)) i += 2;
-        else if (i + 2 < n && !memcmp(s + i, "\xE3\x80\x80", 3)) i += 3;
-        else if (i + 2 < n && !memcmp(s + i, "\xEF\xBB\xBF", 3)) i += 3;
-        else return i;
-    }
-}
-
-static size_t s_ws_trail(const char *s, size_t n)
-{
-    size_t i = n;
-    for (;;) {
-        if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '\r' || s[i - 1] == '\n')) i--;
-        else if (i >= 2 && !memcmp(s + i - 2, "\xC2\xA0", 2)) i -= 2;
-        else if (i >= 3 && !memcmp(s + i - 3, "\xE3\x80\x80", 3)) i -= 3;
-        else return n - i;
-    }
-}
-
 /* Trims the field in place (it is the reader's NUL-terminated copy) and returns it. */
 static char *s_trim(char *s, size_t n)
 {
-    size_t a = s_ws_lead(s, n);
-    size_t b = a < n ? s_ws_trail(s + a, n - a) : 0;
+    size_t a = fp_ws_lead(s, n);
+    size_t b = a < n ? fp_ws_trail(s + a, n - a) : 0;
     s[n - b] = '\0';
     return s + a;
 }
@@ -839,7 +816,7 @@ static fp_err_t s_header(fp_ledger_t *lg, const fp_csv_record_t *rec, char *msg,
 static bool s_blank(const fp_csv_record_t *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++)
-        if (s_ws_lead(rec->fields[i], rec->lens[i]) != rec->lens[i]) return false;
+        if (fp_ws_lead(rec->fields[i], rec->lens[i]) != rec->lens[i]) return false;
     return true;
 }
 

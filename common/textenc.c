@@ -110,3 +110,30 @@ fp_err_t fp_text_to_utf8(const char *in, size_t len, fp_buf_t *out, const char *
     if (rc == FP_OK && encoding) *encoding = "gbk";
     return rc;
 }
+
+/* Length of the white space at s[0..n) from the start: ASCII space, tab, CR, LF, U+00A0, U+3000
+ * (the ideographic space a clerk types in a Chinese cell) and U+FEFF (a byte-order mark). */
+size_t fp_ws_lead(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+        else if (i + 1 < n && !memcmp(s + i, "\xC2\xA0", 2)) i += 2;
+        else if (i + 2 < n && !memcmp(s + i, "\xE3\x80\x80", 3)) i += 3;
+        else if (i + 2 < n && !memcmp(s + i, "\xEF\xBB\xBF", 3)) i += 3;
+        else return i;
+    }
+}
+
+/* The same white space at the end of s[0..n): its length. */
+size_t fp_ws_trail(const char *s, size_t n)
+{
+    size_t i = n;
+    for (;;) {
+        if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '\r' || s[i - 1] == '\n')) i--;
+        else if (i >= 2 && !memcmp(s + i - 2, "\xC2\xA0", 2)) i -= 2;
+        else if (i >= 3 && !memcmp(s + i - 3, "\xE3\x80\x80", 3)) i -= 3;
+        else if (i >= 3 && !memcmp(s + i - 3, "\xEF\xBB\xBF", 3)) i -= 3;
+        else return n - i;
+    }
+}

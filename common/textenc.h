@@ -13,6 +13,11 @@
  * (U+D800..U+DFFF), nothing above U+10FFFF. NUL bytes are allowed (they are U+0000). */
 bool fp_utf8_valid(const char *s, size_t len);
 
+/* White space at the start / the end of s[0..n) (ASCII, U+00A0, U+3000, U+FEFF): its length in
+ * bytes. The department and ledger file readers trim their fields with these. */
+size_t fp_ws_lead(const char *s, size_t n);
+size_t fp_ws_trail(const char *s, size_t n);
+
 /* Appends in[0..len) to out as UTF-8 and sets *encoding (if not NULL) to a static name:
  *   - a UTF-8 byte order mark at the start is dropped;
  *   - input that is then valid UTF-8 is copied as it is: "utf-8";

@@ -10,10 +10,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "mem.h"
@@ -457,6 +460,68 @@ static void test_write_read_back(void **state)
     }
 }
 
+/* The results file: the name beside the input; rows past the 64 KiB piece all arrive, behind the
+ * BOM and the header; nothing under OUT until it is whole; a failed open or rename leaves nothing. */
+static void test_results_file(void **state)
+{
+    (void)state;
+    char *rp = fp_csv_results_path("dir/leads.CSV");
+    assert_string_equal(rp, "dir/leads.results.csv");
+    free(rp);
+    rp = fp_csv_results_path("leads.txt");
+    assert_string_equal(rp, "leads.txt.results.csv");
+    free(rp);
+
+    char dir[] = "/tmp/fp-csv-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[128], tmp[160];
+    snprintf(out, sizeof out, "%s/x.results.csv", dir);
+    fp_csv_file_t w;
+    assert_int_equal(fp_csv_file_open(&w, out, "a,b"), 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid());
+    char num[16];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(num, sizeof num, "%d", i);
+        const char *cells[] = {num, "=1+1"};
+        fp_csv_file_row(&w, cells, 2);
+    }
+    assert_int_equal(access(out, F_OK), -1); /* not there until whole */
+    assert_int_equal(fp_csv_file_close(&w, out), 0);
+    assert_int_equal(access(tmp, F_OK), -1);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    fp_buf_t b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fp_buf_append(&b, chunk, n);
+    fclose(f);
+    const char *head = FP_CSV_BOM "a,b\r\n0,'=1+1\r\n";
+    assert_true(b.len > strlen(head) && !memcmp(b.data, head, strlen(head)));
+    const char *last = "19999,'=1+1\r\n";
+    assert_memory_equal(b.data + b.len - strlen(last), last, strlen(last));
+    size_t lines = 0;
+    for (size_t i = 0; i < b.len; i++) lines += b.data[i] == '\n';
+    assert_int_equal(lines, 20001);
+    fp_buf_free(&b);
+    unlink(out);
+
+    /* OUT is a directory: everything is written, the rename fails, the temporary file goes */
+    assert_int_equal(mkdir(out, 0700), 0);
+    assert_int_equal(fp_csv_file_open(&w, out, "a"), 0);
+    const char *one[] = {"x"};
+    fp_csv_file_row(&w, one, 1);
+    assert_int_equal(fp_csv_file_close(&w, out), -1);
+    assert_int_equal(access(tmp, F_OK), -1);
+    rmdir(out);
+
+    /* a folder that does not exist: refused at once with errno, nothing to close */
+    snprintf(out, sizeof out, "%s/none/x.csv", dir);
+    errno = 0;
+    assert_int_equal(fp_csv_file_open(&w, out, "a"), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(rmdir(dir), 0); /* nothing left behind in it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_write_numbers),
         cmocka_unit_test(test_write_row),
         cmocka_unit_test(test_write_read_back),
+        cmocka_unit_test(test_results_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,16 +150,21 @@ class Rig:
         s.logf.close()
         self.start(name)
 
-    def term(self, name):
-        """SIGTERM: the service finishes what it holds and exits 0; then it is started again."""
-        s = self.svc[name]
+    @staticmethod
+    def _sigterm(s):
+        """SIGTERM and the exit status, or "hung" (then SIGKILL) after 60 s."""
         s.proc.send_signal(signal.SIGTERM)
         try:
-            rc = s.proc.wait(60)
+            return s.proc.wait(60)
         except subprocess.TimeoutExpired:
             s.proc.kill()
             s.proc.wait()
-            rc = "hung"
+            return "hung"
+
+    def term(self, name):
+        """SIGTERM: the service finishes what it holds and exits 0; then it is started again."""
+        s = self.svc[name]
+        rc = self._sigterm(s)
         if rc != 0:
             self.problems.append(f"{name} exited {rc} on SIGTERM (rolling restart)")
         s.logf.close()
@@ -196,13 +201,7 @@ class Rig:
         bad = list(self.problems)
         for n, s in self.svc.items():
             if s.proc.poll() is None:
-                s.proc.send_signal(signal.SIGTERM)
-                try:
-                    rc = s.proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    s.proc.kill()
-                    s.proc.wait()
-                    rc = "hung"
+                rc = self._sigterm(s)
                 if rc != 0:
                     bad.append(f"{n} exited {rc} on SIGTERM")
             if not s.logf.closed:

@@ -33,7 +33,6 @@
 
 #define S_MAX_FILE (1024L * 1024 * 1024)
 #define S_MAX_SHOWN 20
-#define S_WRITE_CHUNK (64 * 1024) /* FILE.results.csv is written in pieces of this size */
 #define S_COPY_CHUNK (256 * 1024)
 
 /* One file's import: the file's rules are common/ledger.c's; this is the I/O around them. */
@@ -411,28 +410,13 @@ fail:
 
 /* ---- results ------------------------------------------------------------------------------ */
 
-static char *s_results_path(const char *path)
-{
-    size_t n = strlen(path);
-    fp_buf_t b = {0};
-    fp_buf_append(&b, path, n >= 4 && !strcasecmp(path + n - 4, ".csv") ? n - 4 : n);
-    fp_buf_puts(&b, ".results.csv");
-    return b.data;
-}
-
 static int s_write_results(const s_im_t *im, const char *out)
 {
-    fp_buf_t tmp = {0};
-    fp_buf_printf(&tmp, "%s.tmp%ld", out, (long)getpid());
-    FILE *f = fopen(tmp.data, "wb");
-    if (!f) {
-        fprintf(stderr, "ledger import: cannot write %s: %s\n", tmp.data, strerror(errno));
-        fp_buf_free(&tmp);
+    fp_csv_file_t w;
+    if (fp_csv_file_open(&w, out, "行号,户编号,结果,原因代码,原因,reason") != 0) {
+        fprintf(stderr, "ledger import: cannot write %s: %s\n", out, strerror(errno));
         return -1;
     }
-    int bad = 0;
-    fp_buf_t csv = {0};
-    fp_buf_puts(&csv, FP_CSV_BOM "行号,户编号,结果,原因代码,原因,reason\r\n");
     for (size_t i = 0; i < im->lg.nlines; i++) {
         const fp_ledger_line_t *l = &im->lg.lines[i];
         if (l->reason < 0) continue;
@@ -441,23 +425,12 @@ static int s_write_results(const s_im_t *im, const char *out)
         snprintf(num, sizeof num, "%" PRIu32, l->line);
         const char *cells[] = {num, l->hh >= 0 ? fp_ledger_str(&im->lg, im->lg.hhs[l->hh].no) : "", "refused", why->code,
                                why->zh, why->en};
-        fp_csv_put_row(&csv, cells, sizeof cells / sizeof *cells);
-        if (csv.len >= S_WRITE_CHUNK) {
-            bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
-            fp_buf_reset(&csv);
-        }
+        fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
-    bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
-    fp_buf_free(&csv);
-    bad |= ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp.data, out) != 0) {
+    if (fp_csv_file_close(&w, out) != 0) {
         fprintf(stderr, "ledger import: cannot write %s: %s\n", out, strerror(errno));
-        unlink(tmp.data);
-        fp_buf_free(&tmp);
         return -1;
     }
-    fp_buf_free(&tmp);
     return 0;
 }
 
@@ -534,7 +507,7 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
         fp_ledger_free(&im.lg);
         return 1;
     }
-    char *results = s_results_path(path);
+    char *results = fp_csv_results_path(path);
     bool written = s_write_results(&im, results) == 0;
     s_show_refused(&im, results);
     double secs = s_now() - t0;

@@ -42,7 +42,6 @@
 
 #define S_MAX_FILE (1024L * 1024 * 1024) /* bytes; larger files are split by the sender */
 #define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
-#define S_WRITE_CHUNK (64 * 1024)         /* FILE.results.csv is written in pieces of this size */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
 
@@ -162,36 +161,11 @@ static int32_t s_reason(s_push_t *p, const char *code, const char *zh, const cha
 
 /* ---- text helpers ----------------------------------------------------------------------- */
 
-/* Length of the white space (ASCII, U+00A0, U+3000) at s[0..n) from the start / the end. */
-static size_t s_ws_lead(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (;;) {
-        if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
-        else if (i + 1 < n && !memcmp(s + i, "\xC2\xA0", 2)) i += 2;
-        else if (i + 2 < n && !memcmp(s + i, "\xE3\x80\x80", 3)) i += 3;
-        else if (i + 2 < n && !memcmp(s + i, "\xEF\xBB\xBF", 3)) i += 3;
-        else return i;
-    }
-}
-
-static size_t s_ws_trail(const char *s, size_t n)
-{
-    size_t i = n;
-    for (;;) {
-        if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '\r' || s[i - 1] == '\n')) i--;
-        else if (i >= 2 && !memcmp(s + i - 2, "\xC2\xA0", 2)) i -= 2;
-        else if (i >= 3 && !memcmp(s + i - 3, "\xE3\x80\x80", 3)) i -= 3;
-        else if (i >= 3 && !memcmp(s + i - 3, "\xEF\xBB\xBF", 3)) i -= 3;
-        else return n - i;
-    }
-}
-
 /* Trims s[0..*n) in place of the pointer: returns the start, *n the trimmed length. */
 static const char *s_trim(const char *s, size_t *n)
 {
-    size_t a = s_ws_lead(s, *n);
-    size_t b = a < *n ? s_ws_trail(s + a, *n - a) : 0;
+    size_t a = fp_ws_lead(s, *n);
+    size_t b = a < *n ? fp_ws_trail(s + a, *n - a) : 0;
     *n = *n - a - b;
     return s + a;
 }
@@ -817,28 +791,13 @@ static void s_send_all(s_push_t *p)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-static char *s_results_path(const char *path)
-{
-    size_t n = strlen(path);
-    fp_buf_t b = {0};
-    fp_buf_append(&b, path, n >= 4 && !strcasecmp(path + n - 4, ".csv") ? n - 4 : n);
-    fp_buf_puts(&b, ".results.csv");
-    return b.data;
-}
-
 static int s_write_results(s_push_t *p, const char *out)
 {
-    fp_buf_t tmp = {0};
-    fp_buf_printf(&tmp, "%s.tmp%ld", out, (long)getpid());
-    FILE *f = fopen(tmp.data, "wb");
-    if (!f) {
-        fprintf(stderr, "push: cannot write %s: %s\n", tmp.data, strerror(errno));
-        fp_buf_free(&tmp);
+    fp_csv_file_t w;
+    if (fp_csv_file_open(&w, out, "行号,线索编号,结果,原因代码,原因,reason") != 0) {
+        fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
         return -1;
     }
-    int bad = 0;
-    fp_buf_t csv = {0};
-    fp_buf_puts(&csv, FP_CSV_BOM "行号,线索编号,结果,原因代码,原因,reason\r\n");
     for (size_t i = 0; i < p->nrows; i++) {
         const s_row_t *r = &p->rows[i];
         const s_reason_t *why = r->reason >= 0 ? &p->reasons[r->reason] : NULL;
@@ -846,23 +805,12 @@ static int s_write_results(s_push_t *p, const char *out)
         if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
         const char *cells[] = {s_str(p, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
                                why ? why->zh : "", why ? why->en : ""};
-        fp_csv_put_row(&csv, cells, sizeof cells / sizeof *cells);
-        if (csv.len >= S_WRITE_CHUNK) {
-            bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
-            fp_buf_reset(&csv);
-        }
+        fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
-    bad |= fwrite(csv.data, 1, csv.len, f) != csv.len;
-    fp_buf_free(&csv);
-    bad |= ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp.data, out) != 0) {
+    if (fp_csv_file_close(&w, out) != 0) {
         fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
-        unlink(tmp.data);
-        fp_buf_free(&tmp);
         return -1;
     }
-    fp_buf_free(&tmp);
     return 0;
 }
 
@@ -1051,7 +999,7 @@ int ctl_cmd_push(int argc, char **argv)
         s_free(&p);
         return S_EXIT_USAGE;
     }
-    char *results = s_results_path(p.path);
+    char *results = fp_csv_results_path(p.path);
     p.progress = isatty(STDERR_FILENO);
     p.t0 = s_now();
     p.nchunks = (p.nrows + (size_t)p.chunk - 1) / (size_t)p.chunk;
