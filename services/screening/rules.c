@@ -2,7 +2,7 @@
  * Every predicate is pure: it reads the facts and parameters and, when it holds, writes the
  * numbers it saw and a Chinese sentence a cadre can read. No I/O, no globals but the const table.
  *
- * The kind decision (DOMAIN.md "How a household enters monitoring" 2):
+ * The kind decision (docs/policy.md, "Who is monitored"):
  *   in_range  = per capita net < line * monitor_upper_ratio_pct / 100 (exact integer compare)
  *   has_risk  = a rule of role INCOME_BELOW, RISK, SHOCK or HARDSHIP fired
  *               (income below the line is a risk by itself; "near the line" is not)

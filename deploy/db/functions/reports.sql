@@ -15,7 +15,7 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- The day the quarterly reports of p_prefix for quarter p_period are due: quarter_report_working_days
--- working days after the quarter (DOMAIN.md: counties report within 5 working days of each quarter).
+-- working days after the quarter (docs/policy.md, "Reports and deadlines": seed 004 §二(三), §二(四)).
 CREATE OR REPLACE FUNCTION report_quarter_due(p_prefix text, p_period text) RETURNS date
 LANGUAGE sql STABLE AS $$
     SELECT fp_add_days(report_quarter_end(p_period),

@@ -1,7 +1,7 @@
 -- 002_intake: the lead catalog (risk types, department types, lead kinds), batches, leads and
 -- the stored per-item results that make every SubmitLeads idempotent.
 
--- The national list of risk types (DOMAIN.md): a household has at most five, in order.
+-- The national list of risk types (docs/policy.md, "Risk types"): a household has at most five, in order.
 CREATE TABLE risk_types (
     code    text PRIMARY KEY CHECK (code ~ '^[a-z_]+$'),
     name_zh text NOT NULL,

@@ -12,7 +12,7 @@ CREATE TABLE ledger_households (
     household_type   text NOT NULL CHECK (household_type IN ('general', 'lifted', 'monitored')),
     monitored_kind   text CHECK (monitored_kind IN ('unstable_lifted', 'marginal', 'sudden_hardship')),
     head_name        text NOT NULL,
-    -- income of the 12 months before the survey, in fen (DOMAIN.md "income method")
+    -- income of the 12 months before the survey, in fen (docs/policy.md, "The income method")
     wage_fen             bigint NOT NULL DEFAULT 0 CHECK (wage_fen >= 0),  -- all wages, public jobs included
     wage_public_job_fen  bigint NOT NULL DEFAULT 0 CHECK (wage_public_job_fen BETWEEN 0 AND wage_fen), -- of which
     operating_fen        bigint NOT NULL DEFAULT 0 CHECK (operating_fen >= 0),
