@@ -281,7 +281,8 @@ static void s_elim_apply(assist_job_t *j)
         Fangpin__V1__Code code = FANGPIN__V1__CODE__CONFLICT;
         if (why && !strcmp(why, "elim.bad_request")) code = FANGPIN__V1__CODE__BAD_REQUEST;
         if (why && !strcmp(why, "elim.level_not_allowed")) code = FANGPIN__V1__CODE__FORBIDDEN;
-        return assist_job_refuse(j, code, en, zh);
+        assist_job_refuse(j, code, en, zh);
+        return;
     }
     fp_buf_t reason = {0}, crit = {0};
     fp_buf_puts(&reason, "");

@@ -49,7 +49,10 @@ static void s_rollback(assist_job_t *j) { fp_db_rollback(j->db); }
 
 static void s_abort(assist_job_t *j, PGresult *res, const char *what)
 {
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     fp_log_error("assistance change failed; rolled back", "step", what, "error", fp_db_errmsg(res));
     s_rollback(j);
     assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "the change could not be stored: nothing was changed",
@@ -83,10 +86,14 @@ static void s_status(assist_job_t *j, Fangpin__V1__Status *st)
 static void s_on_reply_row(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fp_log_error("reading back after a change failed", "error", fp_db_errmsg(res));
-        return assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading back the change failed", "读取办理结果失败");
+        assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading back the change failed", "读取办理结果失败");
+        return;
     }
     Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
@@ -193,8 +200,14 @@ static void s_reply(assist_job_t *j)
 static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COMMIT");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "COMMIT");
+        return;
+    }
     s_reply(j);
 }
 
@@ -205,7 +218,10 @@ void assist_job_commit(assist_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "COMMI
 static void s_on_seen_after(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) return s_abort(j, res, "request id");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        s_abort(j, res, "request id");
+        return;
+    }
     if (!j->measure_id[0]) snprintf(j->measure_id, sizeof j->measure_id, "%s", PQgetvalue(res, 0, 0));
     s_reply(j);
 }
@@ -213,7 +229,10 @@ static void s_on_seen_after(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (fp_db_unique_violation(res, NULL)) {
             s_rollback(j);
@@ -226,10 +245,12 @@ static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
                             2, p, s_on_seen_after, j);
                 return;
             }
-            return assist_job_fail(j, FANGPIN__V1__CODE__CONFLICT, "done meanwhile by someone else: nothing was changed",
-                          "他人已同时办理，本次未作更改");
+            assist_job_fail(j, FANGPIN__V1__CODE__CONFLICT, "done meanwhile by someone else: nothing was changed",
+                   "他人已同时办理，本次未作更改");
+            return;
         }
-        return s_abort(j, res, "write");
+        s_abort(j, res, "write");
+        return;
     }
     /* a new row's id (measure, plan) comes back as the first column */
     if (PQntuples(res) >= 1 && PQnfields(res) >= 1) {
@@ -249,11 +270,15 @@ void assist_job_write(assist_job_t *j, const char *sql, int n, const char *const
 static void s_on_seen(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "request id");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(j, res, "request id");
+        return;
+    }
     if (PQntuples(res) > 0) {
         j->replayed = true;
         if (!j->measure_id[0]) snprintf(j->measure_id, sizeof j->measure_id, "%s", PQgetvalue(res, 0, 0));
-        return assist_job_commit(j);
+        assist_job_commit(j);
+        return;
     }
     j->apply(j);
 }
@@ -269,17 +294,25 @@ static void s_check_seen(assist_job_t *j)
 static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "lock");
-    if (PQntuples(res) == 0)
-        return assist_job_refuse(j, FANGPIN__V1__CODE__NOT_FOUND, "no such plan, measure or household in your region",
-                        "您的管辖范围内无此帮扶计划、措施或农户");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(j, res, "lock");
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        assist_job_refuse(j, FANGPIN__V1__CODE__NOT_FOUND, "no such plan, measure or household in your region",
+                 "您的管辖范围内无此帮扶计划、措施或农户");
+        return;
+    }
     if (j->on_locked(j, res)) s_check_seen(j);
 }
 
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "BEGIN");
+        return;
+    }
     fp_db_query(db, FP_DB_FRONT, j->lock_sql, j->lock_n, (const char *const *)j->lock_p, s_on_locked, j);
 }
 

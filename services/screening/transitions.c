@@ -1,4 +1,4 @@
-/* transitions.c: the case transitions through the protocol and the overdue scan. Each request is
+/* transitions.c: the case transitions through the protocol (the overdue scan: overdue.c). Each request is
  * one transaction: BEGIN; the case FOR UPDATE within the actor's region; a seen request id answers
  * the stored outcome; screen_case_apply(); UPDATE case + INSERT history + event (+ the leads'
  * status when the case ends); COMMIT; then the reply. Only masked names leave through here. */
@@ -18,98 +18,6 @@
 #include "notice.h"
 #include "scope.h"
 #include "today.h"
-
-#define SCREEN_OVERDUE_SCAN_MS 60000 /* the overdue scan's period; also on database-ready */
-
-#define S_FINAL_SQL "('identified', 'closed_not_included')"
-
-static int64_t s_i64(const char *s) { return s && *s ? strtoll(s, NULL, 10) : 0; }
-
-static int32_t s_date(const char *s, int32_t dflt)
-{
-    int32_t d;
-    return s && *s && fp_date_parse(s, &d) == FP_OK ? d : dflt;
-}
-
-static screen_case_state_t s_state_of(const char *code)
-{
-    return (screen_case_state_t)fp_sm_state_of(&screen_case_machine, code);
-}
-
-/* --- parameters ------------------------------------------------------------------------------- */
-
-static void s_int_param(const char *v, int32_t *out)
-{
-    if (v && *v) *out = (int32_t)strtol(v, NULL, 10);
-}
-
-static void s_bool_param(const char *v, bool *out)
-{
-    if (v && *v) *out = strtol(v, NULL, 10) != 0;
-}
-
-void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b)
-{
-    screen_case_params_t *p = &b->p;
-    screen_case_params_default(p);
-    s_int_param(PQgetvalue(res, r, c0 + 0), &p->notice_days);
-    s_bool_param(PQgetvalue(res, r, c0 + 1), &p->notice_working_days);
-    s_int_param(PQgetvalue(res, r, c0 + 2), &p->decision_days);
-    s_bool_param(PQgetvalue(res, r, c0 + 3), &p->decision_working_days);
-    s_int_param(PQgetvalue(res, r, c0 + 4), &p->step_days[SCREEN_CS_OPENED]);
-    s_int_param(PQgetvalue(res, r, c0 + 5), &p->step_days[SCREEN_CS_VISITED]);
-    s_int_param(PQgetvalue(res, r, c0 + 6), &p->step_days[SCREEN_CS_NOTICE_POSTED]);
-    s_int_param(PQgetvalue(res, r, c0 + 7), &p->step_days[SCREEN_CS_TOWNSHIP_REVIEWED]);
-    s_int_param(PQgetvalue(res, r, c0 + 8), &p->step_days[SCREEN_CS_COUNTY_APPROVED]);
-    s_bool_param(PQgetvalue(res, r, c0 + 9), &p->step_working_days);
-    b->cal.holidays = b->holidays;
-    b->cal.n_holidays = fp_calendar_days_parse(PQgetvalue(res, r, c0 + 10), b->holidays, SCREEN_CAL_MAX);
-    b->cal.workdays = b->workdays;
-    b->cal.n_workdays = fp_calendar_days_parse(PQgetvalue(res, r, c0 + 11), b->workdays, SCREEN_CAL_MAX);
-    p->cal = &b->cal;
-}
-
-/* --- summary (shared with queries.c) ----------------------------------------------------------- */
-
-void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary *s, screen_summary_buf_t *b)
-{
-    fangpin__v1__case_summary__init(s);
-    s->case_id = s_i64(PQgetvalue(res, r, c0));
-    s->county_code = PQgetvalue(res, r, c0 + 1);
-    s->village_code = PQgetvalue(res, r, c0 + 2);
-    s->household_no = PQgetvalue(res, r, c0 + 3);
-    s->state = PQgetvalue(res, r, c0 + 4);
-    s->kind = PQgetvalue(res, r, c0 + 5);
-    snprintf(b->risks, sizeof b->risks, "%s", PQgetvalue(res, r, c0 + 6));
-    s->risk_types = b->ptrs;
-    for (char *save = NULL, *t = strtok_r(b->risks, ",", &save); t && s->n_risk_types < 11;
-         t = strtok_r(NULL, ",", &save))
-        b->ptrs[s->n_risk_types++] = t;
-    s->opened_on = PQgetvalue(res, r, c0 + 7);
-    s->due_on = PQgetvalue(res, r, c0 + 8);
-    s->line_fen = s_i64(PQgetvalue(res, r, c0 + 9));
-    s->per_capita_net_fen = s_i64(PQgetvalue(res, r, c0 + 10));
-    s->suggested_kind = PQgetvalue(res, r, c0 + 11);
-    s->leads = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 12));
-    s->overdue = !strcmp(PQgetvalue(res, r, c0 + 13), "true");
-    s->updated_at_ms = s_i64(PQgetvalue(res, r, c0 + 14));
-    s->notice_posted_on = PQgetvalue(res, r, c0 + 16);
-    s->objections = (uint32_t)s_i64(PQgetvalue(res, r, c0 + 17));
-    screen_case_t c;
-    screen_case_open(&c, s_date(s->opened_on, 0));
-    c.state = s_state_of(s->state);
-    c.step_since = s_date(PQgetvalue(res, r, c0 + 15), c.lead_date);
-    c.notice_posted_on = s_date(s->notice_posted_on, SCREEN_NO_DATE);
-    b->step_due[0] = '\0';
-    if (c.state < SCREEN_CS_COUNT_) {
-        screen_params_buf_t *params = fp_new(screen_params_buf_t);
-        screen_params_fill(res, r, c0 + 19, params);
-        screen_case_due_t due = screen_case_due(&c, &params->p);
-        if (due.step_due != SCREEN_NO_DATE) fp_date_format(due.step_due, b->step_due);
-        free(params);
-    }
-    s->step_due_on = b->step_due;
-}
 
 /* --- the public notice: domain/notice.c (pure, unit-tested) ---------------------------------- */
 
@@ -156,7 +64,10 @@ static void s_rollback(s_job_t *j) { fp_db_rollback(j->db); }
 
 static void s_abort(s_job_t *j, PGresult *res, const char *what)
 {
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     fp_log_error("case transition failed; rolled back", "step", what, "error", fp_db_errmsg(res));
     s_rollback(j);
     s_fail(j, FANGPIN__V1__CODE__INTERNAL, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
@@ -181,10 +92,14 @@ static void s_push_identified(screen_trans_t *t, const char *county, int64_t cas
 static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fp_log_error("reading the case after a transition failed", "error", fp_db_errmsg(res));
-        return s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the case failed", "读取案件失败");
+        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the case failed", "读取案件失败");
+        return;
     }
     Fangpin__V1__CaseSummary sum;
     screen_summary_buf_t b;
@@ -214,8 +129,14 @@ static void s_reply_summary(s_job_t *j)
 static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "COMMIT");
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "COMMIT");
+        return;
+    }
     if (!j->replayed) j->t->applied++;
     s_reply_summary(j);
 }
@@ -223,14 +144,19 @@ static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res) return s_unavailable(j);
+    if (!res) {
+        s_unavailable(j);
+        return;
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (fp_db_unique_violation(res, NULL)) { /* the same request id committed meanwhile */
             s_rollback(j);
             j->replayed = true;
-            return s_reply_summary(j);
+            s_reply_summary(j);
+            return;
         }
-        return s_abort(j, res, "write");
+        s_abort(j, res, "write");
+        return;
     }
     fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
 }
@@ -282,7 +208,10 @@ static void s_write(s_job_t *j)
 static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "request id");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(j, res, "request id");
+        return;
+    }
     if (PQntuples(res) > 0) {
         j->replayed = true;
         fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
@@ -293,9 +222,10 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
     if (screen_case_apply(&j->before, &j->ev, today, &j->params.p, &j->after, &why) == SCREEN_CASE_REFUSED) {
         s_rollback(j);
         const screen_case_reason_t *r = screen_case_reason(why);
-        return s_fail(j, why && !strcmp(why, "case.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
-                                                                 : FANGPIN__V1__CODE__CONFLICT,
-                      r ? r->en : "refused", r ? r->zh : "不予办理");
+        s_fail(j, why && !strcmp(why, "case.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
+                                                          : FANGPIN__V1__CODE__CONFLICT,
+               r ? r->en : "refused", r ? r->zh : "不予办理");
+        return;
     }
     if (j->ev.kind == SCREEN_EV_POST_NOTICE) {
         if (j->override) { /* a cadre's text is cleaned as the generated one is */
@@ -314,19 +244,23 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) return s_abort(j, res, "lock case");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(j, res, "lock case");
+        return;
+    }
     if (PQntuples(res) == 0) {
         s_rollback(j);
-        return s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        return;
     }
     screen_case_t *c = &j->before;
-    screen_case_open(c, s_date(PQgetvalue(res, 0, 1), 0));
-    c->state = s_state_of(PQgetvalue(res, 0, 0));
-    c->step_since = s_date(PQgetvalue(res, 0, 2), c->lead_date);
-    c->notice_posted_on = s_date(PQgetvalue(res, 0, 3), SCREEN_NO_DATE);
+    screen_case_open(c, screen_col_date(PQgetvalue(res, 0, 1), 0));
+    c->state = screen_state_of(PQgetvalue(res, 0, 0));
+    c->step_since = screen_col_date(PQgetvalue(res, 0, 2), c->lead_date);
+    c->notice_posted_on = screen_col_date(PQgetvalue(res, 0, 3), SCREEN_NO_DATE);
     c->consent = PQgetvalue(res, 0, 4)[0] == 't';
-    c->objections = (int32_t)s_i64(PQgetvalue(res, 0, 5));
-    c->returns = (int32_t)s_i64(PQgetvalue(res, 0, 6));
+    c->objections = (int32_t)screen_col_i64(PQgetvalue(res, 0, 5));
+    c->returns = (int32_t)screen_col_i64(PQgetvalue(res, 0, 6));
     c->kind = screen_kind_from_code(PQgetvalue(res, 0, 7));
     snprintf(j->from, sizeof j->from, "%s", PQgetvalue(res, 0, 0));
     screen_params_fill(res, 0, 12, &j->params);
@@ -343,7 +277,10 @@ static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
 {
     s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) return s_abort(j, res, "BEGIN");
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_abort(j, res, "BEGIN");
+        return;
+    }
     const char *p[2] = {j->case_id, j->scope};
     fp_db_query(db, FP_DB_FRONT,
                 "SELECT c.state, to_char(c.opened_on, 'YYYY-MM-DD'), coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''),"
@@ -453,128 +390,28 @@ void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__Screen
     snprintf(j->actor, sizeof j->actor, "%s", p->id);
     snprintf(j->scope, sizeof j->scope, "%s", p->region);
     j->level = fp_actor_level(p);
-    if (!s_event_of(j)) return s_fail(j, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not a case transition", "未知的操作");
-    if (j->level == SCREEN_LV_COUNT_)
-        return s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
-                      "case steps are taken by village, township and county actors only",
-                      "案件只能由村、乡（镇）、县级工作人员办理");
-    if (!msg->request_id[0])
-        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, "a request id is required: it makes a retry safe",
-                      "须填写请求号（用于安全重试）");
-    if (j->override && fp_text_has_long_number(j->override))
-        return s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST,
-                      "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
-                      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号");
+    if (!s_event_of(j)) {
+        s_fail(j, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not a case transition", "未知的操作");
+        return;
+    }
+    if (j->level == SCREEN_LV_COUNT_) {
+        s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
+               "case steps are taken by village, township and county actors only",
+               "案件只能由村、乡（镇）、县级工作人员办理");
+        return;
+    }
+    if (!msg->request_id[0]) {
+        s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, "a request id is required: it makes a retry safe",
+               "须填写请求号（用于安全重试）");
+        return;
+    }
+    if (j->override && fp_text_has_long_number(j->override)) {
+        s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST,
+               "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
+               "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号");
+        return;
+    }
     fp_db_query(j->db, 0, "BEGIN", 0, NULL, s_on_begun, j);
-}
-
-/* --- overdue scan ------------------------------------------------------------------------------ */
-
-/* The scan's last step: open cases whose step is overdue now (marked by this scan or an earlier
- * one for the state they are still in), for fangpin_cases_overdue; then the scan counts. */
-static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
-{
-    screen_trans_t *t = arg;
-    t->scanning = false;
-    if (!res) return;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fp_log_error("counting overdue cases failed", "error", fp_db_errmsg(res));
-        return;
-    }
-    fp_gauge_set(t->g_overdue, strtod(PQgetvalue(res, 0, 0), NULL));
-    fp_counter_add(t->c_scans, 1);
-}
-
-static void s_count_overdue(screen_trans_t *t, fp_db_t *db)
-{
-    fp_db_query(db, 0,
-                "SELECT count(*) FROM cases WHERE state NOT IN " S_FINAL_SQL " AND overdue_step = state", 0, NULL,
-                s_on_counted, t);
-}
-
-static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
-{
-    screen_trans_t *t = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("marking overdue cases failed", "error", fp_db_errmsg(res));
-        t->scanning = false;
-        return;
-    }
-    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
-        fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
-    s_count_overdue(t, db);
-}
-
-/* Rows: id, state, opened_on, step_since, notice_posted_on, village_code, then the case's
- * parameters (SCREEN_PARAMS_SQL). */
-static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
-{
-    screen_trans_t *t = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res) fp_log_error("overdue scan failed", "error", fp_db_errmsg(res));
-        t->scanning = false;
-        return;
-    }
-    screen_params_buf_t *params = fp_new(screen_params_buf_t);
-    int32_t today = fp_today();
-    fp_buf_t json = {0};
-    fp_buf_puts(&json, "[");
-    int n = 0;
-    for (int r = 0; r < PQntuples(res); r++) {
-        screen_case_t c;
-        screen_case_open(&c, s_date(PQgetvalue(res, r, 2), 0));
-        c.state = s_state_of(PQgetvalue(res, r, 1));
-        if (c.state >= SCREEN_CS_COUNT_) continue;
-        c.step_since = s_date(PQgetvalue(res, r, 3), c.lead_date);
-        c.notice_posted_on = s_date(PQgetvalue(res, r, 4), SCREEN_NO_DATE);
-        screen_params_fill(res, r, 6, params);
-        if (!screen_is_overdue(&c, today, &params->p)) continue;
-        const char *v = PQgetvalue(res, r, 5);
-        /* the level above the one that must act: village steps go to the township, the
-         * township's review to the county, the county's own steps stay at the county */
-        bool village_step = c.state == SCREEN_CS_OPENED || c.state == SCREEN_CS_VISITED;
-        char region[13], due[11];
-        snprintf(region, sizeof region, "%.*s%s", village_step ? 9 : 6, v, village_step ? "000" : "000000");
-        fp_date_format(screen_case_due(&c, &params->p).step_due, due);
-        fp_buf_printf(&json, "%s{\"id\":%s,\"region\":\"%s\",\"to_level\":\"%s\",\"step_due\":\"%s\"}", n++ ? "," : "",
-                      PQgetvalue(res, r, 0), region, village_step ? "township" : "county", due);
-    }
-    fp_buf_puts(&json, "]");
-    free(params);
-    if (n == 0) {
-        fp_buf_free(&json);
-        s_count_overdue(t, db);
-        return;
-    }
-    const char *p[1] = {json.data};
-    fp_db_query(db, 0,
-                "WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
-                "   AS d(id bigint, region text, to_level text, step_due text)),"
-                " u AS (UPDATE cases c SET overdue_step = c.state FROM d WHERE c.id = d.id"
-                "   AND c.overdue_step IS DISTINCT FROM c.state AND c.state NOT IN ('identified', 'closed_not_included')"
-                "   RETURNING c.id, c.county_code, c.state),"
-                " e AS (SELECT events_write(array_agg(ROW(u.county_code, d.region, 'case.overdue',"
-                "   jsonb_build_object('case_id', u.id, 'state', u.state, 'step_due', d.step_due, 'to_level',"
-                "   d.to_level))::event_new ORDER BY u.id)) AS n FROM u JOIN d ON d.id = u.id)"
-                " SELECT n FROM e",
-                1, p, s_on_marked, t);
-    fp_buf_free(&json);
-}
-
-static void s_scan(screen_trans_t *t)
-{
-    if (t->scanning || !fp_service_db_ready(t->svc)) return;
-    t->scanning = true;
-    t->last_scan = uv_now(fp_service_loop(t->svc));
-    fp_db_query(fp_service_db(t->svc), 0,
-                "SELECT c.id::text, c.state, to_char(c.opened_on, 'YYYY-MM-DD'),"
-                " coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''), coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''),"
-                " c.village_code::text, "
-                SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
-                                  "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
-                " FROM cases c WHERE c.state NOT IN " S_FINAL_SQL " AND c.overdue_step IS DISTINCT FROM c.state"
-                " ORDER BY c.id",
-                0, NULL, s_on_open_cases, t);
 }
 
 int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
@@ -603,13 +440,4 @@ void screen_trans_stop(screen_trans_t *t)
 {
     if (t->identified_push) zmq_close(t->identified_push);
     t->identified_push = NULL;
-}
-
-void screen_trans_ready(screen_trans_t *t) { s_scan(t); }
-
-void screen_trans_tick(screen_trans_t *t)
-{
-    uint64_t now = uv_now(fp_service_loop(t->svc));
-    if (now - t->last_scan < SCREEN_OVERDUE_SCAN_MS) return;
-    s_scan(t);
 }

@@ -66,6 +66,12 @@ typedef struct {
  * (screen_case_params_default) where a parameter has no row. */
 void screen_params_fill(PGresult *res, int r, int c0, screen_params_buf_t *b);
 
+/* A column's text as a number (0 when empty), as a day (dflt when empty or not a date), as a
+ * case state (by its code). */
+int64_t screen_col_i64(const char *s);
+int32_t screen_col_date(const char *s, int32_t dflt);
+screen_case_state_t screen_state_of(const char *code);
+
 /* --- the case summary (queries.c and transitions.c) ------------------------------------------ */
 
 #define SCREEN_SUMMARY_SQL                                                                                      \
