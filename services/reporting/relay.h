@@ -71,4 +71,9 @@ void report_relay_stop(report_relay_t *r);
  * position, county_code, region_code, type, payload::text, created_at in Unix ms. */
 void report_event_from_row(const PGresult *res, int row, int col, Fangpin__V1__Event *ev);
 
+/* The event PUB socket (pub.c): a new XPUB with the relay's options, not bound (0, or 1 with
+ * zmq_errno set); and closing it. */
+int report_pub_open(report_relay_t *r);
+void report_pub_close(report_relay_t *r);
+
 #endif
