@@ -72,4 +72,21 @@ const char *assist_job_level(const assist_job_t *j);
  * when it answered (bad input). */
 bool assist_elim_prepare(assist_job_t *j);
 
+/* --- what changes.c and measure_changes.c share ------------------------------------------- */
+
+/* The row lock of a plan: $1 the plan id, $2 the caller's region prefix. */
+#define ASSIST_LOCK_PLAN                                                                              \
+    "SELECT p.id::text, p.kind, p.elim_state FROM plans p WHERE p.id = $1::bigint"                    \
+    " AND p.village_code LIKE $2 || '%' FOR UPDATE"
+
+/* on_locked of a change on a plan: keeps its id and elimination state. */
+bool assist_plan_locked(assist_job_t *j, PGresult *res);
+/* s is a date (YYYY-MM-DD), stored in *out. */
+bool assist_valid_date(const char *s, int32_t *out);
+
+/* The measure changes (measure_changes.c): false when refused (answered). */
+bool assist_start_add_measure(assist_job_t *j);
+bool assist_start_set_measure_status(assist_job_t *j);
+bool assist_start_check_measure(assist_job_t *j);
+
 #endif
