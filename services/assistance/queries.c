@@ -218,6 +218,42 @@ void assist_list_plans(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRe
 
 /* One query, rows tagged: 0 the plan (summary columns), 1 its measures, 2 their checks, 3 its
  * history, 4 the last nomination's criteria, 5 the household's income months. */
+/* ShowPlan's rows after the first: a tag (1 measure, 2 check, 3 history, 4 criterion, 5 income
+ * month), then the branch's columns from 2. */
+#define S_COL(i) PQgetvalue(res, r, 2 + (i))
+
+static void s_history_fill(PGresult *res, int r, Fangpin__V1__PlanHistoryEntry *h)
+{
+    fangpin__v1__plan_history_entry__init(h);
+    h->at_ms = s_i64(S_COL(0));
+    h->on_day = S_COL(1);
+    h->actor = S_COL(2);
+    h->level = S_COL(3);
+    h->event = S_COL(4);
+    h->from_state = S_COL(5);
+    h->to_state = S_COL(6);
+    h->reason = S_COL(7);
+    h->measure_id = s_i64(S_COL(8));
+}
+
+static void s_criterion_fill(PGresult *res, int r, Fangpin__V1__Criterion *c)
+{
+    fangpin__v1__criterion__init(c);
+    c->id = S_COL(0);
+    c->zh = S_COL(1);
+    c->met = !strcmp(S_COL(2), "true");
+    c->seen = S_COL(3);
+}
+
+static void s_income_fill(PGresult *res, int r, Fangpin__V1__IncomeMonth *i)
+{
+    fangpin__v1__income_month__init(i);
+    i->month = S_COL(0);
+    i->per_capita_net_fen = s_i64(S_COL(1));
+}
+
+#undef S_COL
+
 static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
 {
     s_q_t *q = arg;
@@ -251,7 +287,6 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     d.notice_text = PQgetvalue(res, 0, 2 + 21);
     for (int r = 1; r < n; r++) {
         const char *tag = PQgetvalue(res, r, 0);
-#define C(i) PQgetvalue(res, r, 2 + (i))
         if (!strcmp(tag, "1")) {
             assist_measure_fill(res, r, 2, &ms[d.n_measures]);
             mp[d.n_measures] = &ms[d.n_measures];
@@ -261,34 +296,18 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
             kp[d.n_checks] = &ks[d.n_checks];
             d.n_checks++;
         } else if (!strcmp(tag, "3")) {
-            Fangpin__V1__PlanHistoryEntry *h = &hs[d.n_history];
-            fangpin__v1__plan_history_entry__init(h);
-            h->at_ms = s_i64(C(0));
-            h->on_day = C(1);
-            h->actor = C(2);
-            h->level = C(3);
-            h->event = C(4);
-            h->from_state = C(5);
-            h->to_state = C(6);
-            h->reason = C(7);
-            h->measure_id = s_i64(C(8));
-            hp[d.n_history++] = h;
+            s_history_fill(res, r, &hs[d.n_history]);
+            hp[d.n_history] = &hs[d.n_history];
+            d.n_history++;
         } else if (!strcmp(tag, "4")) {
-            Fangpin__V1__Criterion *c = &cs[d.n_criteria];
-            fangpin__v1__criterion__init(c);
-            c->id = C(0);
-            c->zh = C(1);
-            c->met = !strcmp(C(2), "true");
-            c->seen = C(3);
-            cp[d.n_criteria++] = c;
+            s_criterion_fill(res, r, &cs[d.n_criteria]);
+            cp[d.n_criteria] = &cs[d.n_criteria];
+            d.n_criteria++;
         } else if (!strcmp(tag, "5")) {
-            Fangpin__V1__IncomeMonth *i = &is[d.n_income];
-            fangpin__v1__income_month__init(i);
-            i->month = C(0);
-            i->per_capita_net_fen = s_i64(C(1));
-            ip[d.n_income++] = i;
+            s_income_fill(res, r, &is[d.n_income]);
+            ip[d.n_income] = &is[d.n_income];
+            d.n_income++;
         }
-#undef C
     }
     Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;
     out.result_case = FANGPIN__V1__ASSISTANCE_REPLY__RESULT_PLAN_DETAIL;

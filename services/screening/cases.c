@@ -65,14 +65,11 @@ static const char *s_reason(PGresult *res, int r, int c, const char *dflt)
     return s[0] ? s : dflt;
 }
 
-/* One row: facts, evaluation, the decision object appended to json. */
-static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
+/* The ledger's income figures of row r, for the official income method. */
+static screen_income_t s_income_of(PGresult *res, int r)
 {
-    /* what the case's leads say by their kinds (lead_kinds.shock and .guarantee) */
-    const char *shocks = PQgetvalue(res, r, SCREEN_F_LEAD_SHOCKS);
-    const char *failed = PQgetvalue(res, r, SCREEN_F_LEAD_GUARANTEES);
     int64_t wage = s_i64(res, r, SCREEN_F_WAGE), wage_public = s_i64(res, r, SCREEN_F_WAGE_PUBLIC);
-    screen_income_t in = {
+    return (screen_income_t){
         .wage_public_welfare = wage_public,
         .wage_other = wage - wage_public,
         .operating = s_i64(res, r, SCREEN_F_OPERATING),
@@ -86,6 +83,69 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
         .production_costs = s_i64(res, r, SCREEN_F_PRODUCTION_COST),
         .members = (int32_t)s_i64(res, r, SCREEN_F_MEMBERS),
     };
+}
+
+/* 两不愁三保障 and water: failed by the ledger's flag (with its reason, or the default words), by
+ * a count (a drop-out, an uninsured member), or by a lead whose kind fails that guarantee. */
+static void s_guarantees(PGresult *res, int r, const char *failed, screen_facts_t *f)
+{
+    if (s_false(res, r, SCREEN_F_EDUCATION_OK) || s_i64(res, r, SCREEN_F_DROPPED_OUT) > 0 ||
+        s_has(failed, "education")) {
+        f->guarantee[SCREEN_G_EDUCATION].failed = true;
+        f->guarantee[SCREEN_G_EDUCATION].reason = s_reason(res, r, SCREEN_F_EDUCATION_REASON, "有适龄儿童辍学");
+    }
+    if (s_false(res, r, SCREEN_F_MEDICAL_OK) || s_i64(res, r, SCREEN_F_UNINSURED) > 0 || s_has(failed, "medical")) {
+        f->guarantee[SCREEN_G_MEDICAL].failed = true;
+        f->guarantee[SCREEN_G_MEDICAL].reason = s_reason(res, r, SCREEN_F_MEDICAL_REASON, "有成员未参保");
+    }
+    if (s_false(res, r, SCREEN_F_HOUSING_OK) || s_has(failed, "housing")) {
+        f->guarantee[SCREEN_G_HOUSING].failed = true;
+        f->guarantee[SCREEN_G_HOUSING].reason = s_reason(res, r, SCREEN_F_HOUSING_REASON, "C级或D级危房");
+    }
+    if (s_false(res, r, SCREEN_F_WATER_OK) || s_has(failed, "water")) {
+        f->guarantee[SCREEN_G_WATER].failed = true;
+        f->guarantee[SCREEN_G_WATER].reason = s_reason(res, r, SCREEN_F_WATER_REASON, "饮水安全不达标");
+    }
+}
+
+/* The decision object after "per_capita_net_fen": the kind, the figures, the rules that fired and
+ * the risk types. */
+static void s_decision_json(fp_buf_t *json, const screen_decision_t *d, const screen_income_result_t *inc,
+                            int64_t line)
+{
+    fp_buf_printf(json, "\"per_capita_net_fen\":%" PRId64 ",\"decision\":{\"kind\":", inc->per_capita_net);
+    fp_buf_json_str(json, d->kind == SCREEN_KIND_NONE ? "" : screen_kind_code(d->kind));
+    fp_buf_printf(json,
+                  ",\"in_range\":%s,\"already_monitored\":%s,\"members\":%" PRId32 ",\"net_fen\":%" PRId64
+                  ",\"per_capita_net_fen\":%" PRId64 ",\"line_fen\":%" PRId64 ",\"fired\":[",
+                  d->in_range ? "true" : "false", d->already_monitored ? "true" : "false", inc->members, inc->net,
+                  inc->per_capita_net, line);
+    for (size_t i = 0; i < d->n_fired; i++) {
+        fp_buf_puts(json, i ? ",{\"id\":" : "{\"id\":");
+        fp_buf_json_str(json, d->fired[i].id);
+        fp_buf_puts(json, ",\"zh\":");
+        fp_buf_json_str(json, s_rule_zh(d->fired[i].id));
+        fp_buf_puts(json, ",\"seen\":");
+        fp_buf_json_str(json, d->fired[i].seen);
+        fp_buf_puts(json, ",\"why_zh\":");
+        fp_buf_json_str(json, d->fired[i].why_zh);
+        fp_buf_puts(json, "}");
+    }
+    fp_buf_puts(json, "],\"risk_types\":[");
+    for (size_t i = 0; i < d->n_risks; i++) {
+        if (i) fp_buf_puts(json, ",");
+        fp_buf_json_str(json, screen_risk_code(d->risks[i]));
+    }
+    fp_buf_printf(json, "],\"risks_dropped\":%zu}}", d->risks_dropped);
+}
+
+/* One row: facts, evaluation, the decision object appended to json. */
+static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
+{
+    /* what the case's leads say by their kinds (lead_kinds.shock and .guarantee) */
+    const char *shocks = PQgetvalue(res, r, SCREEN_F_LEAD_SHOCKS);
+    const char *failed = PQgetvalue(res, r, SCREEN_F_LEAD_GUARANTEES);
+    screen_income_t in = s_income_of(res, r);
     int64_t line = s_i64(res, r, SCREEN_F_LINE_FEN);
     fp_buf_printf(json, "{\"id\":%s,\"line_fen\":%" PRId64 ",", PQgetvalue(res, r, SCREEN_F_CASE_ID), line);
 
@@ -107,24 +167,7 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
             .members_with_labour = (int32_t)s_i64(res, r, SCREEN_F_WITH_LABOUR),
             .members_disabled = (int32_t)s_i64(res, r, SCREEN_F_DISABLED),
         };
-        if (s_false(res, r, SCREEN_F_EDUCATION_OK) || s_i64(res, r, SCREEN_F_DROPPED_OUT) > 0 ||
-            s_has(failed, "education")) {
-            f.guarantee[SCREEN_G_EDUCATION].failed = true;
-            f.guarantee[SCREEN_G_EDUCATION].reason = s_reason(res, r, SCREEN_F_EDUCATION_REASON, "有适龄儿童辍学");
-        }
-        if (s_false(res, r, SCREEN_F_MEDICAL_OK) || s_i64(res, r, SCREEN_F_UNINSURED) > 0 ||
-            s_has(failed, "medical")) {
-            f.guarantee[SCREEN_G_MEDICAL].failed = true;
-            f.guarantee[SCREEN_G_MEDICAL].reason = s_reason(res, r, SCREEN_F_MEDICAL_REASON, "有成员未参保");
-        }
-        if (s_false(res, r, SCREEN_F_HOUSING_OK) || s_has(failed, "housing")) {
-            f.guarantee[SCREEN_G_HOUSING].failed = true;
-            f.guarantee[SCREEN_G_HOUSING].reason = s_reason(res, r, SCREEN_F_HOUSING_REASON, "C级或D级危房");
-        }
-        if (s_false(res, r, SCREEN_F_WATER_OK) || s_has(failed, "water")) {
-            f.guarantee[SCREEN_G_WATER].failed = true;
-            f.guarantee[SCREEN_G_WATER].reason = s_reason(res, r, SCREEN_F_WATER_REASON, "饮水安全不达标");
-        }
+        s_guarantees(res, r, failed, &f);
         /* the ratios in force for the case's province and date (policy parameters); the
          * compiled defaults only where a parameter is missing */
         screen_params_t p = SCREEN_PARAMS_DEFAULT;
@@ -140,30 +183,7 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
         fp_buf_puts(json, ",\"fired\":[],\"risk_types\":[]}}");
         return;
     }
-    fp_buf_printf(json, "\"per_capita_net_fen\":%" PRId64 ",\"decision\":{\"kind\":", inc.per_capita_net);
-    fp_buf_json_str(json, d.kind == SCREEN_KIND_NONE ? "" : screen_kind_code(d.kind));
-    fp_buf_printf(json,
-                  ",\"in_range\":%s,\"already_monitored\":%s,\"members\":%" PRId32 ",\"net_fen\":%" PRId64
-                  ",\"per_capita_net_fen\":%" PRId64 ",\"line_fen\":%" PRId64 ",\"fired\":[",
-                  d.in_range ? "true" : "false", d.already_monitored ? "true" : "false", inc.members, inc.net,
-                  inc.per_capita_net, line);
-    for (size_t i = 0; i < d.n_fired; i++) {
-        fp_buf_puts(json, i ? ",{\"id\":" : "{\"id\":");
-        fp_buf_json_str(json, d.fired[i].id);
-        fp_buf_puts(json, ",\"zh\":");
-        fp_buf_json_str(json, s_rule_zh(d.fired[i].id));
-        fp_buf_puts(json, ",\"seen\":");
-        fp_buf_json_str(json, d.fired[i].seen);
-        fp_buf_puts(json, ",\"why_zh\":");
-        fp_buf_json_str(json, d.fired[i].why_zh);
-        fp_buf_puts(json, "}");
-    }
-    fp_buf_puts(json, "],\"risk_types\":[");
-    for (size_t i = 0; i < d.n_risks; i++) {
-        if (i) fp_buf_puts(json, ",");
-        fp_buf_json_str(json, screen_risk_code(d.risks[i]));
-    }
-    fp_buf_printf(json, "],\"risks_dropped\":%zu}}", d.risks_dropped);
+    s_decision_json(json, &d, &inc, line);
 }
 
 int screen_cases_decide(PGresult *res, fp_buf_t *json)
