@@ -644,19 +644,19 @@ def run_chaos(seconds, rate, seed, rounds=None, gap=(5.0, 20.0), tag="chaos", lo
         load.start()
         t0 = time.time()
         stop = threading.Event()
-        todo = []
+        pending = []
         while not stop.is_set():
-            if not todo:
-                todo = list(faults)[::-1]  # popped from the end: the given order
+            if not pending:
+                pending = list(faults)[::-1]  # popped from the end: the given order
                 if shuffle:
-                    rng.shuffle(todo)
+                    rng.shuffle(pending)
             wait = rng.uniform(*gap)
             if rounds is not None and len(injected) >= rounds * len(faults):
                 break
             if rounds is None and time.time() + wait - t0 > seconds:
                 break
             stop.wait(wait)  # the moment of the next fault: drawn from the seeded RNG
-            fault = todo.pop()
+            fault = pending.pop()
             t = time.time() - t0
             rig.inject(fault)
             injected.append((round(t, 1), fault, round(time.time() - t0 - t, 1)))
