@@ -21,19 +21,18 @@ ProtobufCMessage *fp_request_unpack(fp_request_t *req, const ProtobufCMessageDes
                  len, FP_DECODE_FACTOR);
         snprintf(zh, sizeof zh, "请求（%zu 字节）解码所需内存超过其大小的 %u 倍（条目或字段过多而内容过少），请精简后重发", len,
                  FP_DECODE_FACTOR);
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__TOO_LARGE, "request.too_complex", en, zh);
+        fp_request_refuse(req, "", "request.too_complex", en, zh);
         return NULL;
     }
     if (!m) {
         snprintf(en, sizeof en, "the frame is not a %s", d->name);
         snprintf(zh, sizeof zh, "无法解析的请求 (应为 %s)", d->name);
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__BAD_REQUEST, "request.malformed", en, zh);
+        fp_request_refuse(req, "", "request.malformed", en, zh);
         return NULL;
     }
     if (!fp_request_id_valid(fp_pb_request_id(m))) {
         protobuf_c_message_free_unpacked(m, NULL);
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__BAD_REQUEST, "request.id",
-                          "the request id must be 1 to 128 printable ASCII characters",
+        fp_request_refuse(req, "", "request.id", "the request id must be 1 to 128 printable ASCII characters",
                           "请求号须为 1 至 128 个可打印 ASCII 字符");
         return NULL;
     }
@@ -44,12 +43,11 @@ bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *r
 {
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) return false;
     if (!res) {
-        fp_request_error(req, request_id, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable; retry",
-                         "数据库暂不可用，请重试");
+        fp_request_refuse(req, request_id, "db.unavailable", "the database is not reachable; retry", "数据库暂不可用，请重试");
         return true;
     }
     fp_log_error(what, "error", fp_db_errmsg(res));
-    fp_request_error(req, request_id, FANGPIN__V1__CODE__INTERNAL, "the query failed", "查询失败");
+    fp_request_refuse(req, request_id, "db.failed", "the query failed", "查询失败");
     return true;
 }
 
@@ -67,7 +65,7 @@ void fp_request_reply_ok(fp_request_t *req, ProtobufCMessage *out, const char *r
     Fangpin__V1__Status **status = s_field(out, 2, PROTOBUF_C_TYPE_MESSAGE, &fangpin__v1__status__descriptor);
     if (!rid || !status) { /* not an XReply: a programming error, answered rather than sent wrong */
         fp_log_error("a reply without request_id and status", "type", out->descriptor->name);
-        fp_request_error(req, request_id, FANGPIN__V1__CODE__INTERNAL, "the reply could not be made", "无法生成应答");
+        fp_request_refuse(req, request_id, "internal.error", "the reply could not be made", "无法生成应答");
         return;
     }
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;

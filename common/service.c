@@ -20,6 +20,7 @@
 #include "seal.h"
 #include "pbdecode.h"
 #include "privdrop.h"
+#include "refusal.h"
 #include "zsock.h"
 
 enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
@@ -109,6 +110,7 @@ const fp_principal_t *fp_service_principal(fp_service_t *svc, const char *user_i
 }
 const fp_cfg_t *fp_service_config(fp_service_t *svc) { return svc->cfg; }
 const char *fp_service_name(const fp_service_t *svc) { return svc->def->name; }
+const fp_service_def_t *fp_service_def(const fp_service_t *svc) { return svc->def; }
 const char *fp_service_str(fp_service_t *svc, const char *env) { return fp_config_str(svc->cfg, env); }
 int64_t fp_service_int(fp_service_t *svc, const char *env) { return fp_config_int(svc->cfg, env); }
 bool fp_service_db_ready(const fp_service_t *svc) { return svc->schema_ready && fp_db_is_up(svc->db); }
@@ -171,27 +173,23 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
     free(buf);
 }
 
-void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
-                      const char *msg_zh)
+void fp_request_refuse(fp_request_t *req, const char *request_id, const char *reason, const char *msg_en,
+                       const char *msg_zh)
 {
-    fp_request_refuse(req, request_id, code, NULL, msg_en, msg_zh);
-}
-
-void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
-                       const char *msg_en, const char *msg_zh)
-{
+    const fp_refusal_t *r = fp_refusal_find(reason);
+    Fangpin__V1__Code code = r ? r->status : FANGPIN__V1__CODE__INTERNAL;
+    if (!r) fp_log_error("a reason code without a row in common/refusal.c", "reason", reason ? reason : "");
     Fangpin__V1__ReplyHeader h = FANGPIN__V1__REPLY_HEADER__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     st.code = code;
-    st.message = (char *)(msg_en ? msg_en : "");
-    st.message_zh = (char *)(msg_zh ? msg_zh : "");
+    st.message = (char *)(msg_en ? msg_en : r && r->en ? r->en : "");
+    st.message_zh = (char *)(msg_zh ? msg_zh : r && r->zh ? r->zh : "");
     st.reason = (char *)(reason ? reason : "");
     h.request_id = (char *)(request_id ? request_id : "");
     h.status = &st;
-    if (code != FANGPIN__V1__CODE__OK)
-        fp_log_info("request refused", "op", req->op[0] ? req->op : "unknown", "code", fp_code_name(code),
-                    "reason", reason ? reason : st.message, "principal", req->principal.id, "request_id",
-                    fp_request_id_valid(h.request_id) ? h.request_id : "");
+    fp_log_info("request refused", "op", req->op[0] ? req->op : "unknown", "code", fp_code_name(code), "reason",
+                st.reason, "principal", req->principal.id, "request_id",
+                fp_request_id_valid(h.request_id) ? h.request_id : "");
     fp_request_reply(req, &h.base, code);
 }
 
@@ -235,22 +233,17 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
 
     if (m->truncated || m->nparts > 3 || (m->nparts == 3 && !req->delimiter)) {
         fp_counter_add(svc->c_bad_frames, 1);
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__BAD_REQUEST, "request.frames",
-                          "expected one frame holding the request message", "请求应为一个帧");
+        fp_request_refuse(req, "", "request.frames", "expected one frame holding the request message", NULL);
         return;
     }
     if (!p) { /* the key this connection came on, as the cache holds it now (revoked since it connected?) */
         fp_key_state_t ks = fp_auth_key_state(svc->auth, uid);
         if (ks == FP_KEY_REVOKED)
-            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.revoked",
-                              "the key of this connection was revoked: use another registered key",
-                              "本连接所用的密钥已吊销，请改用其他已登记的密钥");
+            fp_request_refuse(req, "", "key.revoked", NULL, NULL);
         else if (ks == FP_KEY_DISABLED)
-            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "principal.disabled",
-                              "the principal of this key is disabled", "该密钥所属的用户已停用");
+            fp_request_refuse(req, "", "principal.disabled", NULL, NULL);
         else
-            fp_request_refuse(req, "", FANGPIN__V1__CODE__FORBIDDEN, "key.unregistered",
-                              "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用");
+            fp_request_refuse(req, "", "key.unregistered", NULL, NULL);
         return;
     }
     size_t len = zmq_msg_size(payload);
@@ -259,15 +252,14 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
         snprintf(msg, sizeof msg, "request of %zu bytes exceeds the limit of %zu bytes (FANGPIN_MAX_REQUEST_BYTES)",
                  len, svc->max_request);
         fp_counter_add(svc->c_too_large, 1);
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__TOO_LARGE, "request.too_large", msg, "请求过大");
+        fp_request_refuse(req, "", "request.too_large", msg, "请求过大");
         return;
     }
     if (svc->stopping) {
-        fp_request_refuse(req, "", FANGPIN__V1__CODE__UNAVAILABLE, "service.stopping", "service is stopping; retry",
-                          "服务正在停止，请重试");
+        fp_request_refuse(req, "", "service.stopping", "service is stopping; retry", "服务正在停止，请重试");
         return;
     }
-    svc->def->on_request(svc, req, zmq_msg_data(payload), len, svc->def->arg);
+    fp_ops_dispatch(svc, req, zmq_msg_data(payload), len);
 }
 
 /* --- database state, migration ------------------------------------------------------------- */
@@ -438,6 +430,19 @@ static void s_on_keys_loaded(void *arg)
 {
     fp_service_t *svc = arg;
     if (svc->binds) s_bind_pending(svc);
+}
+
+void *fp_service_bind_push(fp_service_t *svc, const char *env, const char *what)
+{
+    void *s = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    const char *ep = fp_service_str(svc, env);
+    if (zmq_bind(s, ep) == 0) return s;
+    fp_log_error("cannot bind a PUSH endpoint", "what", what, "endpoint", ep, "error", zmq_strerror(zmq_errno()));
+    zmq_close(s);
+    return NULL;
 }
 
 void fp_service_bind_curve(fp_service_t *svc, void *socket, const char *endpoint, const char *what)

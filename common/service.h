@@ -1,9 +1,10 @@
-/* service.h: the skeleton every fangpin service shares, so that a service's main.c only wires
- * its own request handler. fp_service_main reads the configuration table, logs JSON, connects
- * to PostgreSQL (migrating the schema, or waiting for it), starts the ZAP handler, binds the
- * CURVE ROUTER socket once the registered keys are loaded, serves /healthz /readyz /metrics over HTTP, hands each request frame
- * with its caller's principal to the handler, and stops cleanly on SIGTERM/SIGINT (waits for
- * in-flight requests up to FANGPIN_SHUTDOWN_GRACE_MS). */
+/* service.h: the skeleton every fangpin service shares, so that a service's main.c only lists
+ * its operations. fp_service_main reads the configuration table, logs JSON, connects to
+ * PostgreSQL (migrating the schema, or waiting for it), starts the ZAP handler, binds the CURVE
+ * ROUTER socket once the registered keys are loaded, serves /healthz /readyz /metrics over HTTP,
+ * dispatches each request frame with its caller's principal through the service's operation
+ * table (ops.h), and stops cleanly on SIGTERM/SIGINT (waits for in-flight requests up to
+ * FANGPIN_SHUTDOWN_GRACE_MS). */
 #ifndef FP_SERVICE_H
 #define FP_SERVICE_H
 #include <protobuf-c/protobuf-c.h>
@@ -18,9 +19,7 @@
 #include "fangpin/v1/common.pb-c.h"
 #include "http.h"
 #include "metrics.h"
-
-typedef struct fp_service fp_service_t;
-typedef struct fp_request fp_request_t;
+#include "ops.h"
 
 typedef struct {
     const char *name;             /* "intake" */
@@ -31,9 +30,15 @@ typedef struct {
     const char *http_default;     /* 0.0.0.0:8101 */
     const char *max_request_default; /* FANGPIN_MAX_REQUEST_BYTES's default for this service (NULL: 1 MiB) */
     bool data_key;                /* needs the county's data key (FANGPIN_DATA_KEY; common/seal.h) */
-    /* One request frame (already size-checked) from an authenticated caller. The handler
-     * answers exactly once, now or later, with fp_request_reply or fp_request_error. */
-    void (*on_request)(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg);
+    /* The request and reply messages (fangpin.v1.XRequest, XReply) and the operation table,
+     * ended by a row whose name is NULL (ops.h). Each frame (already size-checked) from an
+     * authenticated caller is decoded as request_type and handed to its operation's handler,
+     * which answers exactly once, now or later, with fp_request_reply or fp_request_refuse. */
+    const ProtobufCMessageDescriptor *request_type, *reply_type;
+    const fp_op_t *ops;
+    /* For the operations that need the database: the service's own state is ready too (NULL:
+     * the database reachable and migrated is enough). */
+    bool (*db_ready)(fp_service_t *svc, void *arg);
     /* Database up and schema ready (at start and after every reconnect): scan for work. */
     void (*on_ready)(fp_service_t *svc, void *arg);
     /* After configuration, sockets and HTTP are set up, before the loop runs: bind the
@@ -57,6 +62,9 @@ typedef struct {
 } fp_service_def_t;
 
 int fp_service_main(const fp_service_def_t *def, int argc, char **argv);
+const fp_service_def_t *fp_service_def(const fp_service_t *svc);
+/* Decodes a request frame and runs its operation (ops.c; the ROUTER's handler). */
+void fp_ops_dispatch(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len);
 
 uv_loop_t *fp_service_loop(fp_service_t *svc);
 fp_db_t *fp_service_db(fp_service_t *svc);
@@ -89,25 +97,30 @@ bool fp_service_ready(const fp_service_t *svc);
  * connects are refused and retried by libzmq. A bind that fails stops the service (exit 1).
  * what names the socket in the log ("ROUTER", "event PUB"). */
 void fp_service_bind_curve(fp_service_t *svc, void *socket, const char *endpoint, const char *what);
+/* A PUSH socket of hints to another service (no linger, a high-water mark of 100,000: a hint
+ * nobody takes is dropped, never waited for), bound to the endpoint of setting env; NULL when
+ * the bind fails (logged, naming what: "LeadsAccepted"). */
+void *fp_service_bind_push(fp_service_t *svc, const char *env, const char *what);
 /* Every CURVE socket asked for so far is bound. */
 bool fp_service_listening(const fp_service_t *svc);
 /* Database reachable and schema migrated: background work may run (true inside on_ready). */
 bool fp_service_db_ready(const fp_service_t *svc);
 
 const fp_principal_t *fp_request_principal(const fp_request_t *req);
-/* Names the operation for metrics and logs ("ping", "submit_leads"...). */
+/* Names the operation for metrics and logs ("ping", "submit_leads"...): the skeleton does, from
+ * the operation table. */
 void fp_request_set_op(fp_request_t *req, const char *op);
 /* Packs and sends the reply (any XReply message), then frees req. The status code is read
  * from the reply for metrics. */
 void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin__V1__Code code);
-/* Sends a reply carrying only request id and status (decodable as any XReply), frees req. */
-void fp_request_error(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *msg_en,
-                      const char *msg_zh);
-/* The same with a machine-readable reason in the status (Status.reason, docs/protocol.md). */
-void fp_request_refuse(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *reason,
-                       const char *msg_en, const char *msg_zh);
+/* Refuses the request: a reply carrying only request id and status (decodable as any XReply),
+ * then frees req. reason is a code of common/refusal.c, whose row gives the status; msg_en and
+ * msg_zh say it for this request (NULL: the row's words). A code without a row is a bug: logged
+ * and answered INTERNAL. */
+void fp_request_refuse(fp_request_t *req, const char *request_id, const char *reason, const char *msg_en,
+                       const char *msg_zh);
 /* The end of a read's database step: false when res holds rows (go on); otherwise answers the
- * request and returns true: UNAVAILABLE when res is NULL (the connection was lost), INTERNAL
+ * request and returns true: db.unavailable when res is NULL (the connection was lost), db.failed
  * (logged as what, with the server's error) for a failed statement. */
 bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *res, const char *what);
 /* Sends out, a service's reply message (an XReply: request_id is its field 1 and status its

@@ -32,14 +32,19 @@ void assist_open_ready(assist_t *a); /* opens plans now */
 void assist_open_tick(assist_t *a);  /* ... every FANGPIN_ASSISTANCE_SCAN_S */
 void assist_open_stop(assist_t *a);
 
-/* changes.c: one change request (open_consolidation_plan .. elimination_step): answers req
- * exactly once, takes msg. */
-void assist_change(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
-
-/* queries.c: ListPlans, ShowPlan, ListUnchecked; each answers req once and takes msg. */
-void assist_list_plans(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
-void assist_show_plan(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
-void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
+/* The operations (common/ops.h; arg: the assist_t): each answers req exactly once and takes the
+ * message. changes.c: one change each, one transaction of job.c. */
+void assist_open_consolidation_plan(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_add_measure(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_set_measure_status(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_check_measure(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_submit_quarter_summary(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_record_income(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_elimination_step(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+/* queries.c: ListPlans, ShowPlan, ListUnchecked. */
+void assist_list_plans(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_show_plan(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_list_unchecked(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* findings.c: evaluates the plan checks (assist_plan_check) for the plans under region prefix
  * (plan_id 0 = all of them, else only that one) on today's data and stores them on the plans

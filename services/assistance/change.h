@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "assist.h"
+#include "chain.h"
 #include "elimination.h"
 
 typedef enum { ASSIST_R_SUMMARY, ASSIST_R_MEASURE, ASSIST_R_CHECK, ASSIST_R_QUARTER } assist_reply_kind_t;
@@ -36,6 +37,7 @@ struct assist_job {
     /* the answer's status when the change was refused but something was committed (a backstop
      * nomination): code and words; OK otherwise */
     Fangpin__V1__Code code;
+    const char *reason;         /* its code (common/refusal.c), static */
     char *msg_en, *msg_zh;
     /* elimination */
     assist_elim_t before, after;
@@ -44,28 +46,31 @@ struct assist_job {
     bool was_backstop;          /* already recorded as a backstop household */
     char from[24];
     char *notice;
+    fp_chain_t chain;           /* the transaction (common/chain.h); its job is this */
 };
 
-/* A job for the request (the caller's actor, level, region and today filled), or NULL when the
- * request was answered (not an actor: FORBIDDEN; no request id: BAD_REQUEST). Takes msg. */
+/* A job for the request (the caller's actor, level, region and today filled; its request id
+ * checked by the skeleton, its caller by the operation table). Takes msg. */
 assist_job_t *assist_job_new(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg);
 /* Sets the row lock: SQL and its n (<= 4) text parameters (copied). */
 void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, const char *p1, const char *p2,
                      const char *p3);
 /* BEGIN, then the chain above. */
 void assist_job_start(assist_job_t *j);
-/* Answers and frees the job (before BEGIN, or after the rollback). */
-void assist_job_fail(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
-/* BAD_REQUEST naming the field: "field: en" / "field：zh". */
+/* Answers the refusal (reason: a code of common/refusal.c; en, zh NULL: its words) and frees the
+ * job (before BEGIN, or after the rollback). */
+void assist_job_fail(assist_job_t *j, const char *reason, const char *en, const char *zh);
+/* request.field, naming the field: "field: en" / "field：zh". */
 void assist_job_bad(assist_job_t *j, const char *field, const char *en, const char *zh);
 /* Inside the transaction: ROLLBACK, then answer. */
-void assist_job_refuse(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
+void assist_job_refuse(assist_job_t *j, const char *reason, const char *en, const char *zh);
 /* Runs the one write statement; then COMMIT and the reply (a duplicate request id: replay). */
 void assist_job_write(assist_job_t *j, const char *sql, int n, const char *const *p);
 /* COMMIT and reply (nothing written: a replay). */
 void assist_job_commit(assist_job_t *j);
-/* The status the reply carries when something was committed for a refused change. */
-void assist_job_set_status(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh);
+/* The status the reply carries when something was committed for a refused change: its reason
+ * (static; the status is the reason's) and words. */
+void assist_job_set_status(assist_job_t *j, const char *reason, const char *en, const char *zh);
 const char *assist_job_level(const assist_job_t *j);
 
 /* elim_step.c: validates an EliminationStep and sets the job's lock, on_locked and apply; false

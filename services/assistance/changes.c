@@ -19,9 +19,7 @@
 static bool s_consolidation_locked(assist_job_t *j, PGresult *res)
 {
     if (strcmp(PQgetvalue(res, 0, 1), "lifted") != 0) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT,
-                 "only a lifted household (脱贫户) gets a yearly consolidation plan",
-                 "仅脱贫户制定年度巩固提升计划");
+        assist_job_refuse(j, "plan.not_lifted", NULL, NULL);
         return false;
     }
     snprintf(j->plan_id, sizeof j->plan_id, "%s", PQgetvalue(res, 0, 0));
@@ -36,9 +34,7 @@ static bool s_consolidation_locked(assist_job_t *j, PGresult *res)
 static void s_consolidation_apply(assist_job_t *j)
 {
     if (j->exists) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT,
-                          "the household already has a consolidation plan for that year",
-                          "该户当年已有年度巩固提升计划");
+        assist_job_refuse(j, "plan.exists", NULL, NULL);
         return;
     }
     Fangpin__V1__OpenConsolidationPlan *o = j->msg->open_consolidation_plan;
@@ -108,8 +104,7 @@ static bool s_quarter_locked(assist_job_t *j, PGresult *res)
         assist_job_commit(j);
         return false;
     }
-    assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the county's summary of that quarter was already submitted",
-             "本县该季度汇总已报送");
+    assist_job_refuse(j, "quarter.submitted", NULL, NULL);
     return false;
 }
 
@@ -158,27 +153,11 @@ bool assist_valid_date(const char *s, int32_t *out)
     return s && fp_date_parse(s, out) == FP_OK;
 }
 
-static bool s_level_in(const assist_job_t *j, bool village, bool township, bool county)
-{
-    return (j->level == ASSIST_LV_VILLAGE && village) || (j->level == ASSIST_LV_TOWNSHIP && township) ||
-           (j->level == ASSIST_LV_COUNTY && county);
-}
-
-static void s_forbidden(assist_job_t *j, const char *en, const char *zh)
-{
-    assist_job_fail(j, FANGPIN__V1__CODE__FORBIDDEN, en, zh);
-}
-
 /* Checks an annual consolidation plan (年度巩固提升计划) for a household of the ledger and locks what it changes; false when refused (answered). */
 static bool s_start_open_consolidation(assist_job_t *j)
 {
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     Fangpin__V1__OpenConsolidationPlan *o = msg->open_consolidation_plan;
-    if (!s_level_in(j, true, true, false)) {
-        s_forbidden(j, "consolidation plans are opened by village and township actors",
-                    "年度巩固提升计划由村、乡（镇）工作人员制定");
-        return false;
-    }
     if (strlen(o->county_code) != 6 || strspn(o->county_code, "0123456789") != 6) {
         assist_job_bad(j, "county_code", "must be the 6-digit county code", "须为6位县级区划代码");
         return false;
@@ -211,10 +190,6 @@ static bool s_start_quarter_summary(assist_job_t *j)
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     int32_t d1, d2;
     Fangpin__V1__SubmitQuarterSummary *q = msg->submit_quarter_summary;
-    if (!s_level_in(j, false, false, true)) {
-        s_forbidden(j, "the quarter summary is submitted by the county", "季度汇总由县级报送");
-        return false;
-    }
     if (q->quarter[0]) {
         if (!assist_quarter_parse(q->quarter, &d1, &d2)) {
             assist_job_bad(j, "quarter", "must be YYYYQn (e.g. 2026Q3)", "季度格式应为 YYYYQn（如 2026Q3）");
@@ -248,10 +223,6 @@ static bool s_start_record_income(assist_job_t *j)
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     int32_t d1;
     Fangpin__V1__RecordIncome *r = msg->record_income;
-    if (!s_level_in(j, true, false, false)) {
-        s_forbidden(j, "follow-up income is recorded by the village", "收入监测由村级录入");
-        return false;
-    }
     if (r->plan_id <= 0) {
         assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
         return false;
@@ -281,36 +252,23 @@ static bool s_start_record_income(assist_job_t *j)
     return true;
 }
 
-void assist_change(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
+/* One change: its job (the caller's actor, level, region), then the operation's checks; start()
+ * false: answered. The operation table (main.c) admitted only the levels the operation is for. */
+static void s_change(assist_t *a, fp_request_t *req, ProtobufCMessage *m, bool (*start)(assist_job_t *j))
 {
-    const char *op = "";
-    switch (msg->op_case) {
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN: op = "open_consolidation_plan"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE: op = "add_measure"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS: op = "set_measure_status"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE: op = "check_measure"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY: op = "submit_quarter_summary"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME: op = "record_income"; break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP: op = "elimination_step"; break;
-    default:
-        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not an assistance change",
-                         "未知的操作");
-        fangpin__v1__assistance_request__free_unpacked(msg, NULL);
-        return;
-    }
-    fp_request_set_op(req, op);
-    assist_job_t *j = assist_job_new(a, req, msg); /* takes msg */
-    if (!j) return;
-    bool go = false;
-    switch (msg->op_case) {
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN: go = s_start_open_consolidation(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE: go = assist_start_add_measure(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS: go = assist_start_set_measure_status(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE: go = assist_start_check_measure(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY: go = s_start_quarter_summary(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME: go = s_start_record_income(j); break;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP: go = assist_elim_prepare(j); break;
-    default: break;
-    }
-    if (go) assist_job_start(j);
+    assist_job_t *j = assist_job_new(a, req, (Fangpin__V1__AssistanceRequest *)m); /* takes m */
+    if (start(j)) assist_job_start(j);
 }
+
+#define S_CHANGE(name, start)                                                               \
+    void name(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)         \
+    {                                                                                       \
+        s_change(arg, req, m, start);                                                       \
+    }
+S_CHANGE(assist_open_consolidation_plan, s_start_open_consolidation)
+S_CHANGE(assist_add_measure, assist_start_add_measure)
+S_CHANGE(assist_set_measure_status, assist_start_set_measure_status)
+S_CHANGE(assist_check_measure, assist_start_check_measure)
+S_CHANGE(assist_submit_quarter_summary, s_start_quarter_summary)
+S_CHANGE(assist_record_income, s_start_record_income)
+S_CHANGE(assist_elimination_step, assist_elim_prepare)

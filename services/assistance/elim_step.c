@@ -160,8 +160,7 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
 #define C(i) PQgetvalue(res, 0, i)
     snprintf(j->plan_id, sizeof j->plan_id, "%s", C(0));
     if (strcmp(C(1), "monitoring") != 0) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "a consolidation plan has no risk elimination (the household is lifted)",
-                 "年度巩固提升计划不办理风险消除（该户为脱贫户）");
+        assist_job_refuse(j, "plan.consolidation", NULL, NULL);
         return false;
     }
     snprintf(j->from, sizeof j->from, "%s", C(2));
@@ -212,7 +211,7 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
         if (f.members_with_labour > f.members) f.members_with_labour = f.members;
         fp_err_t err = assist_elim_criteria(&f, &prm, j->today, &j->criteria);
         if (err != FP_OK) {
-            assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT,
+            assist_job_refuse(j, "plan.facts",
                      f.members < 1 ? "the household has no member present in the ledger: check the ledger first"
                                    : "the household's facts are out of range: check the ledger and the income records",
                      f.members < 1 ? "台账中该户无在册成员，请先核对台账" : "该户台账或收入数据超出范围，请核对");
@@ -243,12 +242,13 @@ static void s_elim_apply(assist_job_t *j)
     const char *why = NULL;
     if (assist_elim_apply(&j->before, &ev, j->today, &j->prm, &j->after, &why) == ASSIST_ELIM_REFUSED) {
         const assist_reason_t *r = assist_reason_in(assist_elim_reasons, why);
-        const char *en = r ? r->en : "refused", *zh = r ? r->zh : "不予办理";
+        if (!why) why = "elim.bad_request";
+        const char *en = r ? r->en : NULL, *zh = r ? r->zh : NULL;
         if (why && !strcmp(why, "elim.backstop_household") && !j->was_backstop) {
             /* the policy's own answer: recorded once (backstop = true, the criteria, history,
              * event), the household stays monitored, and the caller hears why; asked again (a
              * retry, or a later nomination) it only refreshes the criteria, as below */
-            assist_job_set_status(j, FANGPIN__V1__CODE__CONFLICT, en, zh);
+            assist_job_set_status(j, why, en, zh);
             j->after = j->before;
             fp_buf_t crit = {0};
             s_criteria_json(&j->criteria, &crit);
@@ -267,7 +267,7 @@ static void s_elim_apply(assist_job_t *j)
                 fp_buf_printf(&e, "; %s %s (%s)", assist_criteria[i].id, cr ? cr->en : "", j->criteria.c[i].seen);
                 fp_buf_printf(&z, "；%s %s（%s）", assist_criteria[i].id, cr ? cr->zh : "", j->criteria.c[i].seen);
             }
-            assist_job_set_status(j, FANGPIN__V1__CODE__CONFLICT, e.data, z.data);
+            assist_job_set_status(j, why, e.data, z.data);
             fp_buf_free(&e);
             fp_buf_free(&z);
             fp_buf_t crit = {0};
@@ -278,10 +278,7 @@ static void s_elim_apply(assist_job_t *j)
             fp_buf_free(&crit);
             return;
         }
-        Fangpin__V1__Code code = FANGPIN__V1__CODE__CONFLICT;
-        if (why && !strcmp(why, "elim.bad_request")) code = FANGPIN__V1__CODE__BAD_REQUEST;
-        if (why && !strcmp(why, "elim.level_not_allowed")) code = FANGPIN__V1__CODE__FORBIDDEN;
-        assist_job_refuse(j, code, en, zh);
+        assist_job_refuse(j, why, en, zh);
         return;
     }
     fp_buf_t reason = {0}, crit = {0};

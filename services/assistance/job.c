@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "change.h"
 #include "date.h"
 #include "log.h"
 #include "mem.h"
+#include "refusal.h"
 #include "scope.h"
 
 static void s_job_free(assist_job_t *j)
@@ -24,9 +26,9 @@ static void s_job_free(assist_job_t *j)
     free(j);
 }
 
-void assist_job_fail(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+void assist_job_fail(assist_job_t *j, const char *reason, const char *en, const char *zh)
 {
-    fp_request_error(j->req, j->msg->request_id, code, en, zh);
+    fp_request_refuse(j->req, j->msg->request_id, reason, en, zh);
     s_job_free(j);
 }
 
@@ -35,35 +37,29 @@ void assist_job_bad(assist_job_t *j, const char *field, const char *en, const ch
     char e[256], z[256];
     snprintf(e, sizeof e, "%s: %s", field, en);
     snprintf(z, sizeof z, "%s：%s", field, zh);
-    assist_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, e, z);
+    assist_job_fail(j, "request.field", e, z);
 }
 
 static void s_unavailable(assist_job_t *j)
 {
-    assist_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE,
+    assist_job_fail(j, "db.unavailable",
            "the database went away: nothing was changed; retry with the same request id",
            "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
-static void s_rollback(assist_job_t *j) { fp_db_rollback(j->db); }
-
-static void s_abort(assist_job_t *j, PGresult *res, const char *what)
+/* The transaction ended without a commit (common/chain.h). */
+static void s_chain_fail(fp_chain_t *c, const char *reason, PGresult *res)
 {
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    fp_log_error("assistance change failed; rolled back", "step", what, "error", fp_db_errmsg(res));
-    s_rollback(j);
-    assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "the change could not be stored: nothing was changed",
-           "保存失败，未作任何更改");
+    (void)res;
+    if (!strcmp(reason, "db.unavailable")) s_unavailable(c->job);
+    else assist_job_fail(c->job, reason, "the change could not be stored: nothing was changed", "保存失败，未作任何更改");
 }
 
 /* Refused inside the transaction: roll back, answer. */
-void assist_job_refuse(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+void assist_job_refuse(assist_job_t *j, const char *reason, const char *en, const char *zh)
 {
-    s_rollback(j);
-    assist_job_fail(j, code, en, zh);
+    fp_chain_rollback(&j->chain);
+    assist_job_fail(j, reason, en, zh);
 }
 
 /* --- the reply, read back after COMMIT ------------------------------------------------------- */
@@ -74,6 +70,7 @@ static void s_status(assist_job_t *j, Fangpin__V1__Status *st)
     if (j->code != FANGPIN__V1__CODE__OK) {
         st->message = j->msg_en;
         st->message_zh = j->msg_zh;
+        st->reason = (char *)j->reason;
     } else if (j->replayed) {
         st->message = (char *)"already applied: this request id was seen for this plan";
         st->message_zh = (char *)"该请求已办理（重复请求未再次执行）";
@@ -92,7 +89,7 @@ static void s_on_reply_row(fp_db_t *db, PGresult *res, void *arg)
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fp_log_error("reading back after a change failed", "error", fp_db_errmsg(res));
-        assist_job_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading back the change failed", "读取办理结果失败");
+        assist_job_fail(j, "db.failed", "reading back the change failed", "读取办理结果失败");
         return;
     }
     Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;
@@ -197,59 +194,38 @@ static void s_reply(assist_job_t *j)
     }
 }
 
-static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
-{
-    assist_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "COMMIT");
-        return;
-    }
-    s_reply(j);
-}
+static void s_on_committed(fp_chain_t *c, PGresult *res) { s_reply(c->job); }
 
-void assist_job_commit(assist_job_t *j) { fp_db_query(j->db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j); }
+void assist_job_commit(assist_job_t *j) { fp_chain_commit(&j->chain, s_on_committed); }
 
 /* --- the request id: seen for this plan? ---------------------------------------------------- */
 
-static void s_on_seen_after(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_seen_after(fp_chain_t *c, PGresult *res)
 {
-    assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        s_abort(j, res, "request id");
+    assist_job_t *j = c->job;
+    if (PQntuples(res) != 1) {
+        s_chain_fail(c, "db.failed", res);
         return;
     }
     if (!j->measure_id[0]) snprintf(j->measure_id, sizeof j->measure_id, "%s", PQgetvalue(res, 0, 0));
     s_reply(j);
 }
 
-static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_written(fp_chain_t *c, PGresult *res)
 {
-    assist_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (fp_db_unique_violation(res, NULL)) {
-            s_rollback(j);
-            if (fp_db_unique_violation(res, "plan_history_request")) { /* the same request id committed meanwhile */
-                j->replayed = true;
-                const char *p[2] = {j->plan_id, j->msg->request_id};
-                fp_db_query(db, FP_DB_FRONT,
-                            "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint"
-                            " AND request_id = $2",
-                            2, p, s_on_seen_after, j);
-                return;
-            }
-            assist_job_fail(j, FANGPIN__V1__CODE__CONFLICT, "done meanwhile by someone else: nothing was changed",
-                   "他人已同时办理，本次未作更改");
+    assist_job_t *j = c->job;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) { /* a unique violation */
+        fp_chain_rollback(c);
+        if (fp_db_unique_violation(res, "plan_history_request")) { /* the same request id committed meanwhile */
+            j->replayed = true;
+            const char *p[2] = {j->plan_id, j->msg->request_id};
+            fp_chain_query(c, "request id",
+                           "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint"
+                           " AND request_id = $2",
+                           2, p, PGRES_TUPLES_OK, 0, s_on_seen_after);
             return;
         }
-        s_abort(j, res, "write");
+        assist_job_fail(j, "change.concurrent", NULL, NULL);
         return;
     }
     /* a new row's id (measure, plan) comes back as the first column */
@@ -264,56 +240,46 @@ static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
 
 void assist_job_write(assist_job_t *j, const char *sql, int n, const char *const *p)
 {
-    fp_db_query(j->db, FP_DB_FRONT, sql, n, p, s_on_written, j);
+    fp_chain_query(&j->chain, "write", sql, n, p, PGRES_TUPLES_OK, FP_CHAIN_VIOLATIONS, s_on_written);
 }
 
-static void s_on_seen(fp_db_t *db, PGresult *res, void *arg)
+/* The request id was seen for this plan: a retry, answered with what is stored. */
+static void s_on_seen(fp_chain_t *c, PGresult *res)
 {
-    assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(j, res, "request id");
-        return;
-    }
-    if (PQntuples(res) > 0) {
-        j->replayed = true;
-        if (!j->measure_id[0]) snprintf(j->measure_id, sizeof j->measure_id, "%s", PQgetvalue(res, 0, 0));
-        assist_job_commit(j);
-        return;
-    }
+    assist_job_t *j = c->job;
+    j->replayed = true;
+    if (!j->measure_id[0]) snprintf(j->measure_id, sizeof j->measure_id, "%s", PQgetvalue(res, 0, 0));
+    assist_job_commit(j);
+}
+
+static void s_on_fresh(fp_chain_t *c, PGresult *res)
+{
+    assist_job_t *j = c->job;
     j->apply(j);
 }
 
 static void s_check_seen(assist_job_t *j)
 {
     const char *p[2] = {j->plan_id, j->msg->request_id};
-    fp_db_query(j->db, FP_DB_FRONT,
-                "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint AND request_id = $2",
-                2, p, s_on_seen, j);
+    fp_chain_once(&j->chain,
+                  "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint AND request_id = $2",
+                  2, p, s_on_fresh, s_on_seen);
 }
 
-static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_locked(fp_chain_t *c, PGresult *res)
 {
-    assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(j, res, "lock");
-        return;
-    }
+    assist_job_t *j = c->job;
     if (PQntuples(res) == 0) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__NOT_FOUND, "no such plan, measure or household in your region",
-                 "您的管辖范围内无此帮扶计划、措施或农户");
+        assist_job_refuse(j, "plan.not_found", NULL, NULL);
         return;
     }
     if (j->on_locked(j, res)) s_check_seen(j);
 }
 
-static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_begun(fp_chain_t *c, PGresult *res)
 {
-    assist_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "BEGIN");
-        return;
-    }
-    fp_db_query(db, FP_DB_FRONT, j->lock_sql, j->lock_n, (const char *const *)j->lock_p, s_on_locked, j);
+    assist_job_t *j = c->job;
+    fp_chain_query(c, "lock", j->lock_sql, j->lock_n, (const char *const *)j->lock_p, PGRES_TUPLES_OK, 0, s_on_locked);
 }
 
 void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, const char *p1, const char *p2, const char *p3)
@@ -326,9 +292,10 @@ void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, co
 
 const char *assist_job_level(const assist_job_t *j) { return assist_level_code(j->level); }
 
-void assist_job_set_status(assist_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+void assist_job_set_status(assist_job_t *j, const char *reason, const char *en, const char *zh)
 {
-    j->code = code;
+    j->code = fp_refusal_status(reason);
+    j->reason = reason;
     j->msg_en = fp_strdup(en);
     j->msg_zh = fp_strdup(zh);
 }
@@ -348,17 +315,9 @@ assist_job_t *assist_job_new(assist_t *a, fp_request_t *req, Fangpin__V1__Assist
     snprintf(j->actor, sizeof j->actor, "%s", p->id);
     snprintf(j->scope, sizeof j->scope, "%s", p->region);
     snprintf(j->county, sizeof j->county, "%.6s", p->region);
-    j->level = fp_actor_level(p);
-    if (j->level == ASSIST_LV_COUNT_) {
-        assist_job_fail(j, FANGPIN__V1__CODE__FORBIDDEN, "plans are changed by village, township and county actors only",
-                        "帮扶计划只能由村、乡（镇）、县级工作人员办理");
-        return NULL;
-    }
-    if (!msg->request_id[0]) {
-        assist_job_bad(j, "request_id", "required: it makes a retry safe", "须填写请求号（用于安全重试）");
-        return NULL;
-    }
+    j->level = fp_actor_level(p); /* an actor of a level that takes steps: the operation table admitted no other */
+    j->chain = (fp_chain_t){.db = j->db, .what = "assistance change", .job = j, .fail = s_chain_fail};
     return j;
 }
 
-void assist_job_start(assist_job_t *j) { fp_db_query(j->db, 0, "BEGIN", 0, NULL, s_on_begun, j); }
+void assist_job_start(assist_job_t *j) { fp_chain_begin(&j->chain, "BEGIN", s_on_begun); }

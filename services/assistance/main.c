@@ -13,51 +13,35 @@
 
 static assist_t g_assist; /* the one instance; main owns it */
 
-static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
-{
-    Fangpin__V1__AssistanceRequest *in =
-        (Fangpin__V1__AssistanceRequest *)fp_request_unpack(req, &fangpin__v1__assistance_request__descriptor, data, len);
-    if (!in) return;
-    Fangpin__V1__AssistanceReply out = FANGPIN__V1__ASSISTANCE_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-    Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
-    out.request_id = in->request_id;
-    out.status = &st;
-    switch (in->op_case) {
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_LIST_PLANS:
-        assist_list_plans(&g_assist, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SHOW_PLAN:
-        assist_show_plan(&g_assist, req, in);
-        return;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_LIST_UNCHECKED:
-        assist_list_unchecked(&g_assist, req, in);
-        return;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_OPEN_CONSOLIDATION_PLAN:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ADD_MEASURE:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SET_MEASURE_STATUS:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_CHECK_MEASURE:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_SUBMIT_QUARTER_SUMMARY:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_RECORD_INCOME:
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_ELIMINATION_STEP:
-        assist_change(&g_assist, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__ASSISTANCE_REQUEST__OP_PING:
-        fp_request_set_op(req, "ping");
-        fp_request_fill_pong(svc, req, in->ping->note, &pong);
-        out.result_case = FANGPIN__V1__ASSISTANCE_REPLY__RESULT_PONG;
-        out.pong = &pong;
-        st.code = FANGPIN__V1__CODE__OK;
-        st.message = (char *)"ok";
-        fp_request_reply(req, &out.base, st.code);
-        break;
-    default:
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        break;
-    }
-    fangpin__v1__assistance_request__free_unpacked(in, NULL);
-}
+#define S_OP(NAME) FANGPIN__V1__ASSISTANCE_REQUEST__OP_##NAME
+/* a plan read: admins and actors of any level, within their region (domain/scope.h) */
+#define S_READ true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", \
+    "plans are for village, township and county actors and admins", "仅村、乡、县工作人员及管理员可查看帮扶计划"
+/* a change by the levels that take steps (caller.kind for the others, caller.level for an actor
+ * of another level) */
+#define S_BY(levels, en, zh) true, levels, NULL, en, zh
+#define S_STEPS S_BY(FP_CALL_STEPS, "plans are changed by village, township and county actors only", \
+                     "帮扶计划只能由村、乡（镇）、县级工作人员办理")
+
+/* The operations (common/ops.h). */
+static const fp_op_t s_ops[] = {
+    {S_OP(PING), "ping", fp_op_ping, false, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(LIST_PLANS), "list_plans", assist_list_plans, S_READ},
+    {S_OP(SHOW_PLAN), "show_plan", assist_show_plan, S_READ},
+    {S_OP(LIST_UNCHECKED), "list_unchecked", assist_list_unchecked, S_READ},
+    {S_OP(OPEN_CONSOLIDATION_PLAN), "open_consolidation_plan", assist_open_consolidation_plan,
+     S_BY(FP_CALL_VILLAGE | FP_CALL_TOWNSHIP, "consolidation plans are opened by village and township actors",
+          "年度巩固提升计划由村、乡（镇）工作人员制定")},
+    {S_OP(ADD_MEASURE), "add_measure", assist_add_measure, S_STEPS},
+    {S_OP(SET_MEASURE_STATUS), "set_measure_status", assist_set_measure_status, S_STEPS},
+    {S_OP(CHECK_MEASURE), "check_measure", assist_check_measure, S_STEPS},
+    {S_OP(SUBMIT_QUARTER_SUMMARY), "submit_quarter_summary", assist_submit_quarter_summary,
+     S_BY(FP_CALL_COUNTY, "the quarter summary is submitted by the county", "季度汇总由县级报送")},
+    {S_OP(RECORD_INCOME), "record_income", assist_record_income,
+     S_BY(FP_CALL_VILLAGE, "follow-up income is recorded by the village", "收入监测由村级录入")},
+    {S_OP(ELIMINATION_STEP), "elimination_step", assist_elimination_step, S_STEPS},
+    {0, NULL, NULL, false, 0, NULL, NULL, NULL},
+};
 
 static int s_on_start(fp_service_t *svc, void *arg) { return assist_open_start(&g_assist, svc); }
 static void s_on_stop(fp_service_t *svc, void *arg) { assist_open_stop(&g_assist); }
@@ -81,7 +65,10 @@ int main(int argc, char **argv)
         .endpoint_default = "tcp://*:7103",
         .http_env = "FANGPIN_ASSISTANCE_HTTP",
         .http_default = "0.0.0.0:8103",
-        .on_request = s_on_request,
+        .request_type = &fangpin__v1__assistance_request__descriptor,
+        .reply_type = &fangpin__v1__assistance_reply__descriptor,
+        .ops = s_ops,
+        .arg = &g_assist,
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_ready = s_on_ready,

@@ -18,9 +18,7 @@ static bool s_addmeasure_locked(assist_job_t *j, PGresult *res)
 {
     assist_plan_locked(j, res);
     if (!strcmp(j->from, "eliminated")) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT,
-                 "the household's risk is eliminated: a new measure needs the elimination undone first",
-                 "该户已标注风险消除，新增帮扶措施须先回退风险消除");
+        assist_job_refuse(j, "plan.eliminated", NULL, NULL);
         return false;
     }
     return true;
@@ -77,9 +75,7 @@ static void s_status_apply(assist_job_t *j)
     const char *why = assist_measure_change(s_mstatus_of(j->from), s_mstatus_of(s->status), s->reason);
     if (why) {
         const assist_reason_t *r = assist_reason_in(assist_measure_reasons, why);
-        assist_job_refuse(
-            j, !strcmp(why, "measure.bad_status") ? FANGPIN__V1__CODE__BAD_REQUEST : FANGPIN__V1__CODE__CONFLICT,
-            r ? r->en : "refused", r ? r->zh : "不予办理");
+        assist_job_refuse(j, why, r ? r->en : NULL, r ? r->zh : NULL);
         return;
     }
     const char *p[9] = {j->measure_id, s->status, s->reason, j->today_s, j->actor, assist_job_level(j),
@@ -103,13 +99,11 @@ static void s_check_apply(assist_job_t *j)
 {
     Fangpin__V1__CheckMeasure *c = j->msg->check_measure;
     if (!strcmp(j->from, "stopped")) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure is stopped: there is nothing to check",
-                          "该措施已终止，无需核查");
+        assist_job_refuse(j, "check.stopped", NULL, NULL);
         return;
     }
     if (j->exists) {
-        assist_job_refuse(j, FANGPIN__V1__CODE__CONFLICT, "the measure was already checked in this quarter",
-                          "该措施本季度已核查");
+        assist_job_refuse(j, "check.done", NULL, NULL);
         return;
     }
     const char *p[9] = {j->measure_id, j->quarter, j->today_s, j->actor, assist_job_level(j), c->result, c->finding,

@@ -33,9 +33,9 @@ static void s_q_free(s_q_t *q)
     free(q);
 }
 
-static void s_q_fail(s_q_t *q, Fangpin__V1__Code code, const char *en, const char *zh)
+static void s_q_fail(s_q_t *q, const char *reason, const char *en, const char *zh)
 {
-    fp_request_error(q->req, q->msg->request_id, code, en, zh);
+    fp_request_refuse(q->req, q->msg->request_id, reason, en, zh);
     s_q_free(q);
 }
 
@@ -52,15 +52,14 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
     return true;
 }
 
-static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg, const char *op)
+static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
 {
-    fp_request_set_op(req, op);
     s_q_t *q = fp_new(s_q_t);
     q->a = a;
     q->req = req;
     q->msg = msg;
     if (!fp_scope_of(fp_request_principal(req), q->scope)) {
-        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN,
+        s_q_fail(q, "read.kind",
                  "plans are for village, township and county actors and admins",
                  "仅村、乡、县工作人员及管理员可查看帮扶计划");
         return NULL;
@@ -77,12 +76,12 @@ static bool s_prefix(s_q_t *q, const char *want)
     switch (fp_scope_narrow(q->scope, want, q->prefix)) {
     case FP_SCOPE_OK: return true;
     case FP_SCOPE_BAD_PREFIX:
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix: must be a region code (digits, at most 12)",
+        s_q_fail(q, "request.field", "region_prefix: must be a region code (digits, at most 12)",
                  "region_prefix：区域代码格式错误（至多12位数字）");
         return false;
     case FP_SCOPE_OUTSIDE: break;
     }
-    s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region", "所查区域超出您的管辖范围");
+    s_q_fail(q, "read.region", "region_prefix is outside your region", "所查区域超出您的管辖范围");
     return false;
 }
 
@@ -157,7 +156,7 @@ static void s_on_refreshed_list(bool ok, void *arg)
 {
     s_q_t *q = arg;
     if (!ok) {
-        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
+        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry",
                  "帮扶计划核查暂不可用，请重试");
         return;
     }
@@ -184,29 +183,31 @@ static bool s_known_state(const char *s)
     return false;
 }
 
-void assist_list_plans(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
+void assist_list_plans(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(a, req, msg, "list_plans");
+    assist_t *a = arg;
+    Fangpin__V1__AssistanceRequest *msg = (Fangpin__V1__AssistanceRequest *)m;
+    s_q_t *q = s_q(a, req, msg);
     if (!q) return;
     Fangpin__V1__ListPlans *lp = msg->list_plans;
     if (!s_prefix(q, lp->region_prefix)) return;
     if (!s_known_finding(lp->finding)) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "finding: must be \"\", \"any\" or a plan check id (P01..)",
+        s_q_fail(q, "request.field", "finding: must be \"\", \"any\" or a plan check id (P01..)",
                  "finding：须为空、any 或核查规则编号（P01..）");
         return;
     }
     if (!s_known_state(lp->elim_state)) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "elim_state: not an elimination state",
+        s_q_fail(q, "request.field", "elim_state: not an elimination state",
                  "elim_state：不是风险消除环节");
         return;
     }
     if (lp->kind[0] && strcmp(lp->kind, "monitoring") && strcmp(lp->kind, "consolidation")) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "kind: must be monitoring or consolidation",
+        s_q_fail(q, "request.field", "kind: must be monitoring or consolidation",
                  "kind：须为 monitoring 或 consolidation");
         return;
     }
     if (lp->after_id < 0) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "after_id: must not be negative", "after_id：不能为负数");
+        s_q_fail(q, "request.field", "after_id: must not be negative", "after_id：不能为负数");
         return;
     }
     if (lp->limit == 0) lp->limit = 200;
@@ -260,7 +261,7 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     if (s_q_db_error(q, res)) return;
     int n = PQntuples(res);
     if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-        s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such plan in your region", "您的管辖范围内无此帮扶计划");
+        s_q_fail(q, "plan.not_found", "no such plan in your region", "您的管辖范围内无此帮扶计划");
         return;
     }
     size_t m = (size_t)n;
@@ -336,7 +337,7 @@ static void s_on_refreshed_show(bool ok, void *arg)
 {
     s_q_t *q = arg;
     if (!ok) {
-        s_q_fail(q, FANGPIN__V1__CODE__UNAVAILABLE, "the plan checks could not run; retry",
+        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry",
                  "帮扶计划核查暂不可用，请重试");
         return;
     }
@@ -372,12 +373,14 @@ static void s_on_refreshed_show(bool ok, void *arg)
     fp_buf_free(&sql);
 }
 
-void assist_show_plan(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
+void assist_show_plan(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(a, req, msg, "show_plan");
+    assist_t *a = arg;
+    Fangpin__V1__AssistanceRequest *msg = (Fangpin__V1__AssistanceRequest *)m;
+    s_q_t *q = s_q(a, req, msg);
     if (!q) return;
     if (msg->show_plan->plan_id <= 0) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "plan_id: must be a plan id (> 0)",
+        s_q_fail(q, "request.field", "plan_id: must be a plan id (> 0)",
                  "plan_id：须为帮扶计划编号（大于0）");
         return;
     }
@@ -423,16 +426,18 @@ static void s_on_unchecked(fp_db_t *db, PGresult *res, void *arg)
     free(ids);
 }
 
-void assist_list_unchecked(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest *msg)
+void assist_list_unchecked(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(a, req, msg, "list_unchecked");
+    assist_t *a = arg;
+    Fangpin__V1__AssistanceRequest *msg = (Fangpin__V1__AssistanceRequest *)m;
+    s_q_t *q = s_q(a, req, msg);
     if (!q) return;
     Fangpin__V1__ListUnchecked *lu = msg->list_unchecked;
     if (!s_prefix(q, lu->region_prefix)) return;
     int32_t first, last;
     if (lu->quarter[0]) {
         if (!assist_quarter_parse(lu->quarter, &first, &last)) {
-            s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "quarter: must be YYYYQn (e.g. 2026Q4)",
+            s_q_fail(q, "request.field", "quarter: must be YYYYQn (e.g. 2026Q4)",
                      "quarter：季度格式应为 YYYYQn（如 2026Q4）");
             return;
         }

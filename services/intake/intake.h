@@ -28,11 +28,11 @@ typedef struct {
 int32_t intake_today(const intake_t *in); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
 
 /* Each answers req exactly once. */
-void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
-void intake_get_batch(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
-void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
-void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
-void intake_list_kinds(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg);
+void intake_submit(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_get_batch(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_submission_status(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_list_kinds(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);
@@ -41,8 +41,6 @@ void intake_load_catalog(intake_t *in);
 /* Raises intake.submission_late events for departments past the deadline (periodic). */
 void intake_deadline_scan(intake_t *in);
 
-/* Replies with only a status. */
-void intake_fail(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *en, const char *zh);
 /* The county a principal acts for ("" if none). */
 const char *intake_county_of(const fp_principal_t *p, char out[7]);
 

@@ -24,58 +24,22 @@ const char *intake_county_of(const fp_principal_t *p, char out[7])
     return out;
 }
 
-void intake_fail(fp_request_t *req, const char *request_id, Fangpin__V1__Code code, const char *en, const char *zh)
-{
-    fp_request_error(req, request_id, code, en, zh);
-}
+static bool s_db_ready(fp_service_t *svc, void *arg) { return ((intake_t *)arg)->catalog_loaded; }
 
-static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
-{
-    intake_t *in = arg;
-    Fangpin__V1__IntakeRequest *msg =
-        (Fangpin__V1__IntakeRequest *)fp_request_unpack(req, &fangpin__v1__intake_request__descriptor, data, len);
-    if (!msg) return;
-    if (msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_PING) {
-        Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-        Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-        Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
-        fp_request_set_op(req, "ping");
-        fp_request_fill_pong(svc, req, msg->ping->note, &pong);
-        out.request_id = msg->request_id;
-        out.status = &st;
-        st.message = (char *)"ok";
-        out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_PONG;
-        out.pong = &pong;
-        fp_request_reply(req, &out.base, FANGPIN__V1__CODE__OK);
-        fangpin__v1__intake_request__free_unpacked(msg, NULL);
-        return;
-    }
-    if (msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP__NOT_SET) {
-        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        fangpin__v1__intake_request__free_unpacked(msg, NULL);
-        return;
-    }
-    if (!fp_service_ready(svc) || !in->catalog_loaded) {
-        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNAVAILABLE,
-                         "the database is not reachable: nothing was stored; retry with the same batch id",
-                         "数据库暂不可用，未保存任何数据，请用相同批次号重试");
-        fangpin__v1__intake_request__free_unpacked(msg, NULL);
-        return;
-    }
-    /* The operation takes msg and frees it when it has answered. */
-    switch (msg->op_case) {
-    case FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS: intake_submit(in, req, msg); break;
-    case FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH: intake_get_batch(in, req, msg); break;
-    case FANGPIN__V1__INTAKE_REQUEST__OP_LIST_OUTCOMES: intake_list_outcomes(in, req, msg); break;
-    case FANGPIN__V1__INTAKE_REQUEST__OP_SUBMISSION_STATUS: intake_submission_status(in, req, msg); break;
-    case FANGPIN__V1__INTAKE_REQUEST__OP_LIST_LEAD_KINDS: intake_list_kinds(in, req, msg); break;
-    default:
-        fp_request_error(req, msg->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        fangpin__v1__intake_request__free_unpacked(msg, NULL);
-    }
-}
+#define S_OP(NAME) FANGPIN__V1__INTAKE_REQUEST__OP_##NAME
+
+/* The operations (common/ops.h): each needs the database and the lead-kind catalog. */
+static const fp_op_t s_ops[] = {
+    {S_OP(PING), "ping", fp_op_ping, false, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(SUBMIT_LEADS), "submit_leads", intake_submit, true, FP_CALL_DEPARTMENT | FP_CALL_GATEWAY | FP_CALL_ACTORS,
+     NULL, "only departments, village actors and the self-report gateway submit leads",
+     "只有行业部门、村级人员和自主申报渠道可以报送线索"},
+    {S_OP(GET_BATCH), "get_batch", intake_get_batch, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(LIST_OUTCOMES), "list_outcomes", intake_list_outcomes, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(SUBMISSION_STATUS), "submission_status", intake_submission_status, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(LIST_LEAD_KINDS), "list_lead_kinds", intake_list_kinds, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {0, NULL, NULL, false, 0, NULL, NULL, NULL},
+};
 
 static void s_on_ready(fp_service_t *svc, void *arg)
 {
@@ -94,17 +58,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->deadline_scan_ms = fp_service_int(svc, "FANGPIN_INTAKE_DEADLINE_SCAN_MS");
     in->c_scans = fp_metrics_scans(fp_service_metrics(svc), "late_submissions");
     if (fp_today_start(svc)) return 1;
-    in->push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
-    int linger = 0, hwm = 100000;
-    zmq_setsockopt(in->push, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(in->push, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    const char *ep = fp_service_str(svc, "FANGPIN_INTAKE_LEADS_PUSH");
-    if (zmq_bind(in->push, ep) != 0) {
-        fp_log_error("cannot bind the LeadsAccepted PUSH endpoint", "endpoint", ep, "error", zmq_strerror(zmq_errno()));
-        zmq_close(in->push);
-        in->push = NULL;
-        return 1;
-    }
+    in->push = fp_service_bind_push(svc, "FANGPIN_INTAKE_LEADS_PUSH", "LeadsAccepted");
+    if (!in->push) return 1;
     /* The service's own connection plus these: each batch is one transaction on one of them. */
     int64_t nconn = fp_service_int(svc, "FANGPIN_INTAKE_DB_CONNECTIONS");
     in->ndbs = nconn > 1 ? (size_t)(nconn - 1) : 0;
@@ -177,7 +132,10 @@ int main(int argc, char **argv)
         .http_default = "0.0.0.0:8101",
         .max_request_default = "4194304", /* a batch of 10,000 leads is about 1.5 MiB */
         .data_key = true, /* ID numbers are sealed before they reach the database */
-        .on_request = s_on_request,
+        .request_type = &fangpin__v1__intake_request__descriptor,
+        .reply_type = &fangpin__v1__intake_reply__descriptor,
+        .ops = s_ops,
+        .db_ready = s_db_ready,
         .on_ready = s_on_ready,
         .on_start = s_on_start,
         .on_stop = s_on_stop,

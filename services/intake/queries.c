@@ -20,9 +20,8 @@ typedef struct {
     int32_t deadline;
 } s_q_t;
 
-static s_q_t *s_q(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg, const char *op)
+static s_q_t *s_q(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
 {
-    fp_request_set_op(req, op);
     s_q_t *q = fp_new(s_q_t);
     q->in = in;
     q->req = req;
@@ -37,9 +36,9 @@ static void s_q_free(s_q_t *q)
     free(q);
 }
 
-static void s_q_fail(s_q_t *q, Fangpin__V1__Code code, const char *en, const char *zh)
+static void s_q_fail(s_q_t *q, const char *reason, const char *en, const char *zh)
 {
-    intake_fail(q->req, q->msg->request_id, code, en, zh);
+    fp_request_refuse(q->req, q->msg->request_id, reason, en, zh);
     s_q_free(q);
 }
 
@@ -106,17 +105,19 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
     free(ptrs);
 }
 
-void intake_list_outcomes(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(in, req, msg, "list_outcomes");
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
+    s_q_t *q = s_q(in, req, msg);
     Fangpin__V1__ListOutcomes *lo = msg->list_outcomes;
     fp_period_t period;
     if (lo->period[0] && fp_period_parse(lo->period, &period) != FP_OK) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
+        s_q_fail(q, "request.field", "period must be YYYY-MM", "期间格式应为 YYYY-MM");
         return;
     }
     if (lo->status > FANGPIN__V1__LEAD_STATUS__UNMATCHED) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "unknown status filter", "未知的状态");
+        s_q_fail(q, "request.field", "unknown status filter", "未知的状态");
         return;
     }
     if (lo->limit == 0) lo->limit = 500;
@@ -182,16 +183,18 @@ static void s_on_submissions(fp_db_t *db, PGresult *res, void *arg)
     free(ptrs);
 }
 
-void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+void intake_submission_status(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(in, req, msg, "submission_status");
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
+    s_q_t *q = s_q(in, req, msg);
     fp_period_t period;
     if (fp_period_parse(msg->submission_status->period, &period) != FP_OK) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "period must be YYYY-MM", "期间格式应为 YYYY-MM");
+        s_q_fail(q, "request.field", "period must be YYYY-MM", "期间格式应为 YYYY-MM");
         return;
     }
     if (!q->county[0]) {
-        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "your key is not scoped to a county", "密钥未限定到县");
+        s_q_fail(q, "caller.county", NULL, NULL);
         return;
     }
     fp_period_format(period, q->period);
@@ -260,9 +263,11 @@ static void s_on_kinds(fp_db_t *db, PGresult *res, void *arg)
     free(ptrs);
 }
 
-void intake_list_kinds(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+void intake_list_kinds(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(in, req, msg, "list_lead_kinds");
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
+    s_q_t *q = s_q(in, req, msg);
     fp_db_query(fp_service_db(in->svc), 0,
                 "SELECT code, sender, name_zh, name_en, array_to_string(risk_types, ','), amount, max_amount_fen"
                 " FROM lead_kinds ORDER BY code",

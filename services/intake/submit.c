@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "chain.h"
 #include "date.h"
 #include "intake.h"
 #include "log.h"
@@ -33,6 +34,7 @@ typedef struct {
     int64_t received_ms;
     bool replayed;
     fp_buf_t copy; /* the batch in COPY text format, until handed to fp_db_copy */
+    fp_chain_t chain; /* a new batch's transaction (common/chain.h); its job is this */
 } s_job_t;
 
 static void s_job_free(s_job_t *j)
@@ -44,22 +46,16 @@ static void s_job_free(s_job_t *j)
     free(j);
 }
 
-static void s_fail(s_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
-{
-    intake_fail(j->req, j->msg ? j->msg->request_id : "", code, en, zh);
-    s_job_free(j);
-}
-
 /* A refusal of the whole batch, with its reason code in the status (batch.empty...). */
-static void s_refuse(s_job_t *j, Fangpin__V1__Code code, const char *reason, const char *en, const char *zh)
+static void s_refuse(s_job_t *j, const char *reason, const char *en, const char *zh)
 {
-    fp_request_refuse(j->req, j->msg ? j->msg->request_id : "", code, reason, en, zh);
+    fp_request_refuse(j->req, j->msg ? j->msg->request_id : "", reason, en, zh);
     s_job_free(j);
 }
 
 static void s_unavailable(s_job_t *j)
 {
-    s_fail(j, FANGPIN__V1__CODE__UNAVAILABLE,
+    s_refuse(j, "db.unavailable",
            "the database went away: the batch was not stored; retry with the same batch id",
            "数据库连接中断，本批次未保存，请用相同批次号重试");
 }
@@ -169,7 +165,7 @@ static void s_on_stored_items(fp_db_t *db, PGresult *res, void *arg)
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("reading stored batch results failed", "error", fp_db_errmsg(res));
-        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the stored results failed", "读取批次结果失败");
+        s_refuse(j, "db.failed", "reading the stored results failed", "读取批次结果失败");
         return;
     }
     s_take_items(j, res);
@@ -195,22 +191,20 @@ static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fp_log_error("reading lead_batches failed", "error", fp_db_errmsg(res));
-        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the batch failed", "读取批次失败");
+        s_refuse(j, "db.failed", "reading the batch failed", "读取批次失败");
         return;
     }
     bool get = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_GET_BATCH;
     if (PQntuples(res) == 0) {
         if (get) {
-            s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no batch of yours has this batch id", "未找到该批次");
+            s_refuse(j, "batch.not_found", NULL, NULL);
             return;
         }
         s_start_new(j);
         return;
     }
     if (!get && strcmp(PQgetvalue(res, 0, 0), j->hash) != 0) {
-        s_fail(j, FANGPIN__V1__CODE__CONFLICT,
-               "this batch id was already used for different leads: choose a new batch id",
-               "该批次号已用于内容不同的批次，请使用新的批次号");
+        s_refuse(j, "batch.reused", NULL, NULL);
         return;
     }
     snprintf(j->period, sizeof j->period, "%s", PQgetvalue(res, 0, 1));
@@ -230,25 +224,20 @@ static void s_lookup(s_job_t *j)
 
 /* --- a new batch: one transaction ------------------------------------------------------------ */
 
-static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { (void)arg; }
-
-static void s_abort(s_job_t *j, PGresult *res, const char *what)
+/* The batch's transaction ended without a commit (common/chain.h). */
+static void s_chain_fail(fp_chain_t *c, const char *reason, PGresult *res)
 {
+    s_job_t *j = c->job;
     if (!res) {
         s_unavailable(j);
         return;
     }
-    fp_log_error("SubmitLeads transaction failed", "step", what, "error", fp_db_errmsg(res));
-    fp_db_query(j->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     if (state && !strcmp(state, "FPK01")) { /* the key was rotated (fangpinctl keys rotate-data-key) */
-        s_refuse(j, FANGPIN__V1__CODE__UNAVAILABLE, "data_key.changed",
-                 "the county's data key was changed: intake must be restarted with the new key; nothing was "
-                 "stored, retry with the same batch id",
-                 "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试");
+        s_refuse(j, "data_key.changed", NULL, NULL);
         return;
     }
-    s_fail(j, FANGPIN__V1__CODE__INTERNAL, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
+    s_refuse(j, reason, "storing the batch failed: nothing was stored", "批次保存失败，未保存任何数据");
 }
 
 static void s_push_hint(s_job_t *j)
@@ -272,75 +261,44 @@ static void s_push_hint(s_job_t *j)
     free(ids);
 }
 
-static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_commit(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "COMMIT");
-        return;
-    }
+    s_job_t *j = c->job;
     s_push_hint(j);
     s_reply_items(j);
     s_job_free(j);
 }
 
-static void s_on_apply(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_apply(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(j, res, "intake_apply");
-        return;
-    }
+    s_job_t *j = c->job;
     if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == -1) {
         /* The same batch was stored meanwhile (a concurrent resend): answer from it. */
-        fp_db_query(db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, NULL);
+        fp_chain_rollback(c);
         s_lookup(j);
         return;
     }
     s_take_items(j, res);
-    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, j);
+    fp_chain_commit(c, s_on_commit);
 }
 
-static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_copied(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "COPY");
-        return;
-    }
+    s_job_t *j = c->job;
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(fp_service_seal(j->in->svc), check);
     const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
-    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p, s_on_apply, j);
+    fp_chain_query(c, "intake_apply", "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p,
+                   PGRES_TUPLES_OK, 0, s_on_apply);
 }
 
-static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_begun(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "BEGIN");
-        return;
-    }
-    fp_db_copy(db, FP_DB_FRONT,
-               "COPY intake_stage (idx, line_ref, reason, id_hmac, id_sealed, id_masked, name, village_code, kind,"
-               " occurred_on, amount_fen, detail) FROM STDIN",
-               &j->copy, s_on_copied, j);
+    s_job_t *j = c->job;
+    fp_chain_copy(c, "COPY",
+                  "COPY intake_stage (idx, line_ref, reason, id_hmac, id_sealed, id_masked, name, village_code, kind,"
+                  " occurred_on, amount_fen, detail) FROM STDIN",
+                  &j->copy, s_on_copied);
 }
 
 static void s_start_new(s_job_t *j)
@@ -383,7 +341,8 @@ static void s_start_new(s_job_t *j)
         fp_db_copy_field(data, l->detail);
         fp_buf_puts(data, "\n");
     }
-    fp_db_query(j->db, 0,
+    j->chain = (fp_chain_t){.db = j->db, .what = "SubmitLeads", .job = j, .fail = s_chain_fail};
+    fp_chain_begin(&j->chain,
                 "BEGIN;"
                 "CREATE TEMP TABLE IF NOT EXISTS intake_stage ("
                 " idx integer PRIMARY KEY, line_ref text NOT NULL, reason text NOT NULL,"
@@ -392,7 +351,7 @@ static void s_start_new(s_job_t *j)
                 " occurred_on date, amount_fen bigint, detail text,"
                 " first_idx integer, lead_id bigint, duplicate_of bigint) ON COMMIT DELETE ROWS;"
                 "TRUNCATE intake_stage",
-                0, NULL, s_on_begun, j);
+                s_on_begun);
 }
 
 /* The hash of the batch's content (period and leads, not the batch id): BLAKE2b-256, hex. */
@@ -423,16 +382,14 @@ static s_job_t *s_job(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeReques
     return j;
 }
 
-void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+void intake_submit(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    fp_request_set_op(req, "submit_leads");
-    const fp_principal_t *p = fp_request_principal(req);
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
     Fangpin__V1__SubmitLeads *sl = msg->submit_leads;
-    s_job_t *j = s_job(in, req, msg, sl->batch_id);
-    if (strcmp(p->kind, "admin") == 0 || !j->county[0]) {
-        s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
-               "only departments, village actors and the self-report gateway submit leads",
-               "只有行业部门、村级人员和自主申报渠道可以报送线索");
+    s_job_t *j = s_job(in, req, msg, sl->batch_id); /* an admin was refused by the operation table */
+    if (!j->county[0]) {
+        s_refuse(j, "caller.county", NULL, NULL);
         return;
     }
     fp_period_t period;
@@ -443,12 +400,12 @@ void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *
                  " their own ids", sl->n_leads, in->limits.max_leads);
         snprintf(zh, sizeof zh, "批次含 %zu 条线索，超过上限 %d 条，请拆分为多个批次（各用不同批次号）", sl->n_leads,
                  in->limits.max_leads);
-        s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, en, zh);
+        s_refuse(j, why, en, zh);
         return;
     }
     if (why) {
         const intake_reason_t *r = intake_reason(why);
-        s_refuse(j, FANGPIN__V1__CODE__BAD_REQUEST, why, r ? r->en : why, r ? r->zh : why);
+        s_refuse(j, why, r ? r->en : NULL, r ? r->zh : NULL);
         return;
     }
     fp_period_format(period, j->period);
@@ -456,9 +413,10 @@ void intake_submit(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *
     s_lookup(j);
 }
 
-void intake_get_batch(intake_t *in, fp_request_t *req, Fangpin__V1__IntakeRequest *msg)
+void intake_get_batch(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    fp_request_set_op(req, "get_batch");
+    intake_t *in = arg;
+    Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
     s_job_t *j = s_job(in, req, msg, msg->get_batch->batch_id);
     s_lookup(j);
 }

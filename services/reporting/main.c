@@ -17,42 +17,20 @@
 static report_relay_t g_relay; /* the one relay; main owns it */
 static report_sse_t g_sse;
 
-static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
-{
-    Fangpin__V1__ReportingRequest *in =
-        (Fangpin__V1__ReportingRequest *)fp_request_unpack(req, &fangpin__v1__reporting_request__descriptor, data, len);
-    if (!in) return;
-    Fangpin__V1__ReportingReply out = FANGPIN__V1__REPORTING_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-    Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
-    out.request_id = in->request_id;
-    out.status = &st;
-    switch (in->op_case) {
-    case FANGPIN__V1__REPORTING_REQUEST__OP_PING:
-        fp_request_set_op(req, "ping");
-        fp_request_fill_pong(svc, req, in->ping->note, &pong);
-        out.result_case = FANGPIN__V1__REPORTING_REPLY__RESULT_PONG;
-        out.pong = &pong;
-        st.code = FANGPIN__V1__CODE__OK;
-        st.message = (char *)"ok";
-        fp_request_reply(req, &out.base, st.code);
-        break;
-    case FANGPIN__V1__REPORTING_REQUEST__OP_REPLAY:
-        report_replay(svc, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__REPORTING_REQUEST__OP_GET_REPORT:
-        report_get_report(svc, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__REPORTING_REQUEST__OP_REOPEN_REPORT:
-        report_reopen_report(svc, req, in); /* takes in */
-        return;
-    default:
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        break;
-    }
-    fangpin__v1__reporting_request__free_unpacked(in, NULL);
-}
+#define S_OP(NAME) FANGPIN__V1__REPORTING_REQUEST__OP_##NAME
+
+/* The operations (common/ops.h). Who reads what is the read policy's (access.c), per report
+ * and region: Replay and GetReport check it themselves (read.kind, read.report, read.region). */
+static const fp_op_t s_ops[] = {
+    {S_OP(PING), "ping", fp_op_ping, false, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(REPLAY), "replay", report_replay, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(GET_REPORT), "get_report", report_get_report, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(REOPEN_REPORT), "reopen_report", report_reopen_report, true,
+     FP_CALL_ADMIN | FP_CALL_COUNTY | FP_CALL_PREFECTURE | FP_CALL_PROVINCE, "reopen.level",
+     "only an administrator or a county-level (or higher) cadre may re-open a report",
+     "只有管理员或县级及以上人员可以重新开放报表"},
+    {0, NULL, NULL, false, 0, NULL, NULL, NULL},
+};
 
 static int s_on_start(fp_service_t *svc, void *arg)
 {
@@ -124,7 +102,9 @@ int main(int argc, char **argv)
         .endpoint_default = "tcp://*:7104",
         .http_env = "FANGPIN_REPORTING_HTTP",
         .http_default = "0.0.0.0:8104",
-        .on_request = s_on_request,
+        .request_type = &fangpin__v1__reporting_request__descriptor,
+        .reply_type = &fangpin__v1__reporting_reply__descriptor,
+        .ops = s_ops,
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_http = s_on_http,

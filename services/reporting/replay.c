@@ -47,9 +47,9 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__ReportingRequest *in = q->in;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (res) fp_log_error("replay query failed", "error", fp_db_errmsg(res), "request_id", in->request_id);
-        fp_request_error(q->req, in->request_id, res ? FANGPIN__V1__CODE__INTERNAL : FANGPIN__V1__CODE__UNAVAILABLE,
-                         res ? "reading events failed" : "the database is not reachable: retry",
-                         res ? "读取事件失败" : "数据库暂不可用，请重试");
+        fp_request_refuse(q->req, in->request_id, res ? "db.failed" : "db.unavailable",
+                          res ? "reading events failed" : "the database is not reachable: retry",
+                          res ? "读取事件失败" : "数据库暂不可用，请重试");
         goto out;
     }
     int rows = PQntuples(res);
@@ -85,9 +85,9 @@ out:
     free(q);
 }
 
-void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in)
+void report_replay(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    fp_request_set_op(req, "replay");
+    Fangpin__V1__ReportingRequest *in = (Fangpin__V1__ReportingRequest *)m;
     const Fangpin__V1__Replay *rp = in->replay;
     const char *prefix = rp->region_prefix ? rp->region_prefix : "";
     const char *bad = NULL, *bad_zh = NULL;
@@ -107,7 +107,7 @@ void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingR
             bad_zh = "事件类型格式错误（应为以点连接的小写单词，如 lead.accepted）";
         }
     if (bad) {
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__BAD_REQUEST, bad, bad_zh);
+        fp_request_refuse(req, in->request_id, "request.field", bad, bad_zh);
         fangpin__v1__reporting_request__free_unpacked(in, NULL);
         return;
     }
@@ -116,13 +116,7 @@ void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingR
     if (d != REPORT_READ_OK) {
         char en[300], zh[300];
         report_read_message(d, who, REPORT_READ_EVENTS, en, sizeof en, zh, sizeof zh);
-        fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, report_read_reason(d), en, zh);
-        fangpin__v1__reporting_request__free_unpacked(in, NULL);
-        return;
-    }
-    if (!fp_service_db_ready(svc)) {
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable: retry",
-                         "数据库暂不可用，请重试");
+        fp_request_refuse(req, in->request_id, report_read_reason(d), en, zh);
         fangpin__v1__reporting_request__free_unpacked(in, NULL);
         return;
     }

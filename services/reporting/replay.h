@@ -5,7 +5,7 @@
 #include "service.h"
 
 /* Answers in->replay (takes in and frees it when it has answered). */
-void report_replay(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
+void report_replay(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 /* A region prefix is 0 to 12 digits. */
 bool report_prefix_valid(const char *prefix);
 

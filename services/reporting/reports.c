@@ -119,12 +119,14 @@ static void s_job_free(s_job_t *j)
     free(j);
 }
 
-/* Answers the job with an error (ROUTER status, or HTTP status with the messages as text) and frees it. */
-static void s_job_fail(s_job_t *j, Fangpin__V1__Code code, int http_status, const char *en, const char *zh)
+/* Answers the job with a refusal (common/refusal.c: ROUTER status, or HTTP status with the reason
+ * in X-Fangpin-Reason and the messages as text) and frees it. */
+static void s_job_fail(s_job_t *j, const char *reason, int http_status, const char *en, const char *zh)
 {
     if (j->req) {
-        fp_request_error(j->req, j->in->request_id, code, en, zh);
+        fp_request_refuse(j->req, j->in->request_id, reason, en, zh);
     } else {
+        fp_http_req_add_header(j->http, "X-Fangpin-Reason", reason);
         char body[1024];
         int n = snprintf(body, sizeof body, "%s\n%s\n", en, zh);
         if (n < 0) n = 0;
@@ -199,14 +201,13 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
     s_job_t *j = arg;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (res) fp_log_error("report query failed", "error", fp_db_errmsg(res), "report", j->report);
-        if (res) s_job_fail(j, FANGPIN__V1__CODE__INTERNAL, 500, "computing the report failed", "生成报表失败");
-        else s_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
+        if (res) s_job_fail(j, "db.failed", 500, "computing the report failed", "生成报表失败");
+        else s_job_fail(j, "db.unavailable", 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         return;
     }
     int rows = PQntuples(res);
     if (rows == 0) {
-        s_job_fail(j, FANGPIN__V1__CODE__NOT_FOUND, 404, "no region has that code: check region_prefix",
-                   "区划表中没有该代码，请核对 region_prefix");
+        s_job_fail(j, "region.not_found", 404, NULL, NULL);
         return;
     }
     const report_def_t *d = j->def;
@@ -255,7 +256,7 @@ static void s_on_report(fp_db_t *db, PGresult *res, void *arg)
     char filename[96] = "";
     const char *ctype = "";
     if (s_render(j, &v, &file, filename, sizeof filename, &ctype) != 0)
-        s_job_fail(j, FANGPIN__V1__CODE__INTERNAL, 500, "writing the XLSX file failed", "生成 XLSX 文件失败");
+        s_job_fail(j, "internal.error", 500, "writing the XLSX file failed", "生成 XLSX 文件失败");
     else if (j->req) s_reply_router(j, res, &v, rp, colp, &file, filename, ctype);
     else s_reply_http(j, res, &file, filename, ctype);
     fp_buf_free(&file);
@@ -294,14 +295,14 @@ static bool s_forbidden(fp_request_t *req, Fangpin__V1__ReportingRequest *in, co
     if (d == REPORT_READ_OK) return false;
     char en[300], zh[300];
     report_read_message(d, who, REPORT_READ_REPORT, en, sizeof en, zh, sizeof zh);
-    fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, report_read_reason(d), en, zh);
+    fp_request_refuse(req, in->request_id, report_read_reason(d), en, zh);
     fangpin__v1__reporting_request__free_unpacked(in, NULL);
     return true;
 }
 
-void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in)
+void report_get_report(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    fp_request_set_op(req, "get_report");
+    Fangpin__V1__ReportingRequest *in = (Fangpin__V1__ReportingRequest *)m;
     const Fangpin__V1__GetReport *g = in->get_report;
     s_job_t *j = fp_new(s_job_t);
     j->req = req;
@@ -310,15 +311,11 @@ void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Report
     const char *en = s_check(j, g->report ? g->report : "", g->region_prefix ? g->region_prefix : "",
                              g->period ? g->period : "", g->format ? g->format : "", &zh);
     if (en) {
-        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, 400, en, zh);
+        s_job_fail(j, "request.field", 400, en, zh);
         return;
     }
     if (s_forbidden(req, in, j->report, j->prefix)) {
         free(j);
-        return;
-    }
-    if (!fp_service_db_ready(svc)) {
-        s_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         return;
     }
     s_run(svc, j);
@@ -337,12 +334,11 @@ static void s_on_reopen(fp_db_t *db, PGresult *res, void *arg)
     const Fangpin__V1__ReopenReport *r = in->reopen_report;
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         if (res) fp_log_error("reopen failed", "error", fp_db_errmsg(res), "request_id", in->request_id);
-        fp_request_error(q->req, in->request_id, res ? FANGPIN__V1__CODE__INTERNAL : FANGPIN__V1__CODE__UNAVAILABLE,
-                         res ? "re-opening the report failed" : "the database is not reachable: retry",
-                         res ? "重新开放报表失败" : "数据库暂不可用，请重试");
+        fp_request_refuse(q->req, in->request_id, res ? "db.failed" : "db.unavailable",
+                          res ? "re-opening the report failed" : "the database is not reachable: retry",
+                          res ? "重新开放报表失败" : "数据库暂不可用，请重试");
     } else if (PQntuples(res) == 0) {
-        fp_request_error(q->req, in->request_id, FANGPIN__V1__CODE__NOT_FOUND,
-                         "that report is not frozen: there is nothing to re-open", "该报表尚未封存，无需重新开放");
+        fp_request_refuse(q->req, in->request_id, "report.not_frozen", NULL, NULL);
     } else {
         fp_log_info("report re-opened", "report", r->report, "region", r->region_prefix, "period", r->period,
                     "by", q->who, "reason", r->reason);
@@ -366,9 +362,9 @@ static void s_on_reopen(fp_db_t *db, PGresult *res, void *arg)
     free(q);
 }
 
-void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in)
+void report_reopen_report(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    fp_request_set_op(req, "reopen_report");
+    Fangpin__V1__ReportingRequest *in = (Fangpin__V1__ReportingRequest *)m;
     const Fangpin__V1__ReopenReport *r = in->reopen_report;
     s_job_t chk = {0};
     const char *zh = NULL;
@@ -380,28 +376,12 @@ void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__Rep
         zh = "须填写重新开放的原因（UTF-8 文本，不超过 1000 字节）";
     }
     if (en) {
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__BAD_REQUEST, en, zh);
+        fp_request_refuse(req, in->request_id, "request.field", en, zh);
         fangpin__v1__reporting_request__free_unpacked(in, NULL);
         return;
     }
-    const fp_principal_t *who = fp_request_principal(req);
-    bool may = !strcmp(who->kind, "admin") ||
-               (!strcmp(who->kind, "actor") &&
-                (!strcmp(who->level, "county") || !strcmp(who->level, "prefecture") || !strcmp(who->level, "province")));
-    if (!may) {
-        fp_request_refuse(req, in->request_id, FANGPIN__V1__CODE__FORBIDDEN, "reopen.level",
-                          "only an administrator or a county-level (or higher) cadre may re-open a report",
-                          "只有管理员或县级及以上人员可以重新开放报表");
-        fangpin__v1__reporting_request__free_unpacked(in, NULL);
-        return;
-    }
+    const fp_principal_t *who = fp_request_principal(req); /* an admin or a county-level (or higher) actor */
     if (s_forbidden(req, in, chk.report, chk.prefix)) return;
-    if (!fp_service_db_ready(svc)) {
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNAVAILABLE, "the database is not reachable: retry",
-                         "数据库暂不可用，请重试");
-        fangpin__v1__reporting_request__free_unpacked(in, NULL);
-        return;
-    }
     s_reopen_t *q = fp_new(s_reopen_t);
     q->req = req;
     q->in = in;
@@ -442,7 +422,7 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
     j->http = req;
     if (!s_query_param(query, "region", region, sizeof region) || !s_query_param(query, "period", period, sizeof period) ||
         !s_query_param(query, "format", format, sizeof format)) {
-        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, 400, "region, period and format must be plain values",
+        s_job_fail(j, "request.field", 400, "region, period and format must be plain values",
                    "region、period、format 参数格式错误");
         return true;
     }
@@ -454,12 +434,12 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
         zh = "下载格式须为 csv 或 xlsx";
     }
     if (en) {
-        s_job_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, report_def_find(path + 9) ? 400 : 404, en, zh);
+        s_job_fail(j, "request.field", report_def_find(path + 9) ? 400 : 404, en, zh);
         return true;
     }
     if (!fp_service_db_ready(svc)) {
         fp_http_req_add_header(req, "Retry-After", "5");
-        s_job_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
+        s_job_fail(j, "db.unavailable", 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         return true;
     }
     j->svc = svc;

@@ -13,8 +13,8 @@
  * non-zero on a bad value. */
 int report_reports_start(fp_service_t *svc);
 /* Answers in->get_report / in->reopen_report (takes in and frees it when it has answered). */
-void report_get_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
-void report_reopen_report(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ReportingRequest *in);
+void report_get_report(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void report_reopen_report(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 /* GET /reports/...: true when answered (now or later); false for other paths, or when report
  * downloads are off (the skeleton then answers 404). */
 bool report_reports_http(fp_service_t *svc, fp_http_req_t *req);

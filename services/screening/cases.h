@@ -32,7 +32,7 @@ unsigned screen_shocks_of_names(const char *names);
 int screen_cases_decide(PGresult *res, fp_buf_t *json);
 
 /* ListCases and ShowCase (queries.c): answer req exactly once; take ownership of msg. */
-void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg);
-void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg);
+void screen_list_cases(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void screen_show_case(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 #endif

@@ -15,49 +15,29 @@
 static screen_recv_t g_recv;   /* the one instance; main owns it */
 static screen_trans_t g_trans; /* transitions and the overdue scan */
 
-static void s_on_request(fp_service_t *svc, fp_request_t *req, const uint8_t *data, size_t len, void *arg)
-{
-    Fangpin__V1__ScreeningRequest *in =
-        (Fangpin__V1__ScreeningRequest *)fp_request_unpack(req, &fangpin__v1__screening_request__descriptor, data, len);
-    if (!in) return;
-    Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
-    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
-    Fangpin__V1__Pong pong = FANGPIN__V1__PONG__INIT;
-    out.request_id = in->request_id;
-    out.status = &st;
-    switch (in->op_case) {
-    case FANGPIN__V1__SCREENING_REQUEST__OP_LIST_CASES:
-        screen_list_cases(svc, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__SCREENING_REQUEST__OP_SHOW_CASE:
-        screen_show_case(svc, req, in);
-        return;
-    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE:
-    case FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE:
-        screen_transition(&g_trans, req, in); /* takes in */
-        return;
-    case FANGPIN__V1__SCREENING_REQUEST__OP_PING:
-        fp_request_set_op(req, "ping");
-        fp_request_fill_pong(svc, req, in->ping->note, &pong);
-        out.result_case = FANGPIN__V1__SCREENING_REPLY__RESULT_PONG;
-        out.pong = &pong;
-        st.code = FANGPIN__V1__CODE__OK;
-        st.message = (char *)"ok";
-        fp_request_reply(req, &out.base, st.code);
-        break;
-    default:
-        fp_request_error(req, in->request_id, FANGPIN__V1__CODE__UNKNOWN_OPERATION,
-                         "the request names no operation this service knows", "未知的操作");
-        break;
-    }
-    fangpin__v1__screening_request__free_unpacked(in, NULL);
-}
+#define S_OP(NAME) FANGPIN__V1__SCREENING_REQUEST__OP_##NAME
+/* a case read: admins and actors of any level, within their region (domain/scope.h) */
+#define S_READ true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", \
+    "cases are for village, township and county actors and admins", "仅村、乡、县工作人员及管理员可查看监测案件"
+/* a case step: actors of the levels that take steps, at the level the case table allows */
+#define S_STEP screen_transition, true, FP_CALL_STEPS, "caller.kind", \
+    "case steps are taken by village, township and county actors only", "案件只能由村、乡（镇）、县级工作人员办理"
+
+/* The operations (common/ops.h). */
+static const fp_op_t s_ops[] = {
+    {S_OP(PING), "ping", fp_op_ping, false, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(LIST_CASES), "list_cases", screen_list_cases, S_READ},
+    {S_OP(SHOW_CASE), "show_case", screen_show_case, S_READ},
+    {S_OP(RECORD_VISIT), "record_visit", S_STEP},
+    {S_OP(POST_NOTICE), "post_notice", S_STEP},
+    {S_OP(RECORD_OBJECTION), "record_objection", S_STEP},
+    {S_OP(TOWNSHIP_REVIEW), "township_review", S_STEP},
+    {S_OP(COUNTY_APPROVE), "county_approve", S_STEP},
+    {S_OP(IDENTIFY), "identify", S_STEP},
+    {S_OP(RETURN_CASE), "return_case", S_STEP},
+    {S_OP(CLOSE_CASE), "close_case", S_STEP},
+    {0, NULL, NULL, false, 0, NULL, NULL, NULL},
+};
 
 static int s_on_start(fp_service_t *svc, void *arg)
 {
@@ -98,7 +78,10 @@ int main(int argc, char **argv)
         .endpoint_default = "tcp://*:7102",
         .http_env = "FANGPIN_SCREENING_HTTP",
         .http_default = "0.0.0.0:8102",
-        .on_request = s_on_request,
+        .request_type = &fangpin__v1__screening_request__descriptor,
+        .reply_type = &fangpin__v1__screening_reply__descriptor,
+        .ops = s_ops,
+        .arg = &g_trans,
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_ready = s_on_ready,

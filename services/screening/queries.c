@@ -24,9 +24,9 @@ static void s_q_free(s_q_t *q)
     free(q);
 }
 
-static void s_q_fail(s_q_t *q, Fangpin__V1__Code code, const char *en, const char *zh)
+static void s_q_fail(s_q_t *q, const char *reason, const char *en, const char *zh)
 {
-    fp_request_error(q->req, q->msg->request_id, code, en, zh);
+    fp_request_refuse(q->req, q->msg->request_id, reason, en, zh);
     s_q_free(q);
 }
 
@@ -43,14 +43,13 @@ static bool s_q_db_error(s_q_t *q, PGresult *res)
     return true;
 }
 
-static s_q_t *s_q(fp_request_t *req, Fangpin__V1__ScreeningRequest *msg, const char *op)
+static s_q_t *s_q(fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
 {
-    fp_request_set_op(req, op);
     s_q_t *q = fp_new(s_q_t);
     q->req = req;
     q->msg = msg;
     if (!fp_scope_of(fp_request_principal(req), q->scope)) {
-        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "cases are for village, township and county actors and admins",
+        s_q_fail(q, "read.kind", "cases are for village, township and county actors and admins",
                  "仅村、乡、县工作人员及管理员可查看监测案件");
         return NULL;
     }
@@ -87,19 +86,20 @@ static void s_on_list(fp_db_t *db, PGresult *res, void *arg)
     free(rb);
 }
 
-void screen_list_cases(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+void screen_list_cases(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(req, msg, "list_cases");
+    Fangpin__V1__ScreeningRequest *msg = (Fangpin__V1__ScreeningRequest *)m;
+    s_q_t *q = s_q(req, msg);
     if (!q) return;
     Fangpin__V1__ListCases *lc = msg->list_cases;
     char prefix[13];
     fp_scope_check_t sc = fp_scope_narrow(q->scope, lc->region_prefix, prefix);
     if (sc == FP_SCOPE_BAD_PREFIX) {
-        s_q_fail(q, FANGPIN__V1__CODE__BAD_REQUEST, "region_prefix must be a region code", "区域代码格式错误");
+        s_q_fail(q, "request.field", "region_prefix must be a region code", "区域代码格式错误");
         return;
     }
     if (sc == FP_SCOPE_OUTSIDE) {
-        s_q_fail(q, FANGPIN__V1__CODE__FORBIDDEN, "region_prefix is outside your region", "所查区域超出您的管辖范围");
+        s_q_fail(q, "read.region", "region_prefix is outside your region", "所查区域超出您的管辖范围");
         return;
     }
     if (lc->limit == 0) lc->limit = 200;
@@ -127,7 +127,7 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
     if (s_q_db_error(q, res)) return;
     int n = PQntuples(res);
     if (n == 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-        s_q_fail(q, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        s_q_fail(q, "case.not_found", NULL, NULL);
         return;
     }
     size_t m = (size_t)n;
@@ -200,9 +200,10 @@ static void s_on_show(fp_db_t *db, PGresult *res, void *arg)
 /* the parameter columns of the summary, empty in the rows that are not the case */
 #define S_PAD_PARAMS ", '', '', '', '', '', '', '', '', '', '', '', ''"
 
-void screen_show_case(fp_service_t *svc, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+void screen_show_case(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
-    s_q_t *q = s_q(req, msg, "show_case");
+    Fangpin__V1__ScreeningRequest *msg = (Fangpin__V1__ScreeningRequest *)m;
+    s_q_t *q = s_q(req, msg);
     if (!q) return;
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)msg->show_case->case_id);

@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "calendar.h"
+#include "chain.h"
 #include "date.h"
 #include "log.h"
 #include "mask.h"
@@ -38,6 +39,7 @@ typedef struct {
     screen_case_t before, after;
     char from[24], lead_status[16];
     screen_params_buf_t params; /* in force for the case (fp_param on its village and opened_on) */
+    fp_chain_t chain;           /* the transaction (common/chain.h); its job is this */
 } s_job_t;
 
 static void s_job_free(s_job_t *j)
@@ -48,29 +50,24 @@ static void s_job_free(s_job_t *j)
     free(j);
 }
 
-static void s_fail(s_job_t *j, Fangpin__V1__Code code, const char *en, const char *zh)
+static void s_fail(s_job_t *j, const char *reason, const char *en, const char *zh)
 {
-    fp_request_error(j->req, j->msg->request_id, code, en, zh);
+    fp_request_refuse(j->req, j->msg->request_id, reason, en, zh);
     s_job_free(j);
 }
 
 static void s_unavailable(s_job_t *j)
 {
-    s_fail(j, FANGPIN__V1__CODE__UNAVAILABLE, "the database went away: nothing was changed; retry with the same"
+    s_fail(j, "db.unavailable", "the database went away: nothing was changed; retry with the same"
            " request id", "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
-static void s_rollback(s_job_t *j) { fp_db_rollback(j->db); }
-
-static void s_abort(s_job_t *j, PGresult *res, const char *what)
+/* The transaction ended without a commit (common/chain.h). */
+static void s_chain_fail(fp_chain_t *c, const char *reason, PGresult *res)
 {
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    fp_log_error("case transition failed; rolled back", "step", what, "error", fp_db_errmsg(res));
-    s_rollback(j);
-    s_fail(j, FANGPIN__V1__CODE__INTERNAL, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
+    (void)res;
+    if (!strcmp(reason, "db.unavailable")) s_unavailable(c->job);
+    else s_fail(c->job, reason, "the step could not be stored: nothing was changed", "办理保存失败，未作任何更改");
 }
 
 /* After an Identify committed: wake assistance (a hint; it catches up from the tables anyway). */
@@ -98,7 +95,7 @@ static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fp_log_error("reading the case after a transition failed", "error", fp_db_errmsg(res));
-        s_fail(j, FANGPIN__V1__CODE__INTERNAL, "reading the case failed", "读取案件失败");
+        s_fail(j, "db.failed", "reading the case failed", "读取案件失败");
         return;
     }
     Fangpin__V1__CaseSummary sum;
@@ -126,39 +123,23 @@ static void s_reply_summary(s_job_t *j)
     fp_db_query(j->db, 0, "SELECT " SCREEN_SUMMARY_SQL " FROM cases c WHERE c.id = $1::bigint", 1, p, s_on_summary, j);
 }
 
-static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_committed(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "COMMIT");
-        return;
-    }
+    s_job_t *j = c->job;
     if (!j->replayed) j->t->applied++;
     s_reply_summary(j);
 }
 
-static void s_on_written(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_written(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
+    s_job_t *j = c->job;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) { /* the same request id committed meanwhile */
+        fp_chain_rollback(c);
+        j->replayed = true;
+        s_reply_summary(j);
         return;
     }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (fp_db_unique_violation(res, NULL)) { /* the same request id committed meanwhile */
-            s_rollback(j);
-            j->replayed = true;
-            s_reply_summary(j);
-            return;
-        }
-        s_abort(j, res, "write");
-        return;
-    }
-    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
+    fp_chain_commit(c, s_on_committed);
 }
 
 static void s_write(s_job_t *j)
@@ -186,7 +167,7 @@ static void s_write(s_job_t *j)
         j->notice ? "t" : "f", j->notice ? j->notice : "", j->actor, screen_level_code(j->level),
         screen_event_code(j->ev.kind), j->from, j->text.data ? j->text.data : "", j->msg->request_id,
         lead_reason};
-    fp_db_query(j->db, FP_DB_FRONT,
+    fp_chain_query(&j->chain, "write",
                 "WITH u AS (UPDATE cases SET state = $2, kind = coalesce(nullif($3, ''), kind),"
                 "   risk_types = CASE WHEN $4 = '' THEN risk_types ELSE string_to_array($4, ',') END,"
                 "   step_since = $5::date, notice_posted_on = nullif($6, '')::date, objections = $7::int,"
@@ -201,30 +182,26 @@ static void s_write(s_job_t *j)
                 "   status_reason = $18, status_at = now() FROM case_leads cl"
                 "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
                 " SELECT count(*) FROM u, e", /* e read, so that it runs */
-                18, p, s_on_written, j);
+                18, p, PGRES_TUPLES_OK, FP_CHAIN_VIOLATIONS, s_on_written);
     fp_buf_free(&risks);
 }
 
-static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
+/* The request id was seen for this case: a retry, answered with the case as it is. */
+static void s_on_seen(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(j, res, "request id");
-        return;
-    }
-    if (PQntuples(res) > 0) {
-        j->replayed = true;
-        fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, j);
-        return;
-    }
+    ((s_job_t *)c->job)->replayed = true;
+    fp_chain_commit(c, s_on_committed);
+}
+
+static void s_on_fresh(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
     const char *why = NULL;
     int32_t today = fp_today();
     if (screen_case_apply(&j->before, &j->ev, today, &j->params.p, &j->after, &why) == SCREEN_CASE_REFUSED) {
-        s_rollback(j);
+        fp_chain_rollback(c);
         const screen_case_reason_t *r = screen_case_reason(why);
-        s_fail(j, why && !strcmp(why, "case.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
-                                                          : FANGPIN__V1__CODE__CONFLICT,
-               r ? r->en : "refused", r ? r->zh : "不予办理");
+        s_fail(j, why ? why : "case.bad_request", r ? r->en : NULL, r ? r->zh : NULL);
         return;
     }
     if (j->ev.kind == SCREEN_EV_POST_NOTICE) {
@@ -241,16 +218,12 @@ static void s_on_request_seen(fp_db_t *db, PGresult *res, void *arg)
 /* Columns: state, opened_on, step_since, notice_posted_on, consent, objections, returns, kind,
  * risk_types, head_name, village name, suggested kind, then the case's parameters
  * (SCREEN_PARAMS_SQL). */
-static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_locked(fp_chain_t *ch, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(j, res, "lock case");
-        return;
-    }
+    s_job_t *j = ch->job;
     if (PQntuples(res) == 0) {
-        s_rollback(j);
-        s_fail(j, FANGPIN__V1__CODE__NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件");
+        fp_chain_rollback(ch);
+        s_fail(j, "case.not_found", NULL, NULL);
         return;
     }
     screen_case_t *c = &j->before;
@@ -270,19 +243,15 @@ static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
                                        fp_today(), j->params.p.notice_days);
     }
     const char *p[2] = {j->case_id, j->msg->request_id};
-    fp_db_query(db, FP_DB_FRONT, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p,
-                s_on_request_seen, j);
+    fp_chain_once(ch, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p, s_on_fresh,
+                  s_on_seen);
 }
 
-static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
+static void s_on_begun(fp_chain_t *c, PGresult *res)
 {
-    s_job_t *j = arg;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        s_abort(j, res, "BEGIN");
-        return;
-    }
+    s_job_t *j = c->job;
     const char *p[2] = {j->case_id, j->scope};
-    fp_db_query(db, FP_DB_FRONT,
+    fp_chain_query(c, "lock case",
                 "SELECT c.state, to_char(c.opened_on, 'YYYY-MM-DD'), coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''),"
                 " coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''), c.consent::text, c.objections::text,"
                 " c.returns::text, coalesce(c.kind, ''), array_to_string(c.risk_types, ','), h.head_name,"
@@ -293,7 +262,7 @@ static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
                 " FROM cases c JOIN ledger_households h ON h.county_code = c.county_code"
                 "  AND h.household_no = c.household_no"
                 " WHERE c.id = $1::bigint AND c.village_code LIKE $2 || '%' FOR UPDATE OF c",
-                2, p, s_on_locked, j);
+                2, p, PGRES_TUPLES_OK, 0, s_on_locked);
 }
 
 static void s_text(fp_buf_t *b, const char *label, const char *v)
@@ -310,11 +279,10 @@ static bool s_event_of(s_job_t *j)
     memset(ev, 0, sizeof *ev);
     int64_t id = 0;
     const char *txt = NULL;
-    const char *op = "";
     switch (m->op_case) {
     case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT: {
         Fangpin__V1__RecordVisit *v = m->record_visit;
-        id = v->case_id, op = "record_visit", ev->kind = SCREEN_EV_VISIT, ev->consent = v->consent_given;
+        id = v->case_id, ev->kind = SCREEN_EV_VISIT, ev->consent = v->consent_given;
         if (v->findings) {
             for (size_t i = 0; i < v->findings->n_income; i++) {
                 char amt[64];
@@ -329,25 +297,25 @@ static bool s_event_of(s_job_t *j)
         break;
     }
     case FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE:
-        id = m->post_notice->case_id, op = "post_notice", ev->kind = SCREEN_EV_POST_NOTICE;
+        id = m->post_notice->case_id, ev->kind = SCREEN_EV_POST_NOTICE;
         if (m->post_notice->notice_text_override[0])
             j->override = m->post_notice->notice_text_override;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION:
-        id = m->record_objection->case_id, op = "record_objection", ev->kind = SCREEN_EV_OBJECTION;
+        id = m->record_objection->case_id, ev->kind = SCREEN_EV_OBJECTION;
         txt = m->record_objection->text;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW:
-        id = m->township_review->case_id, op = "township_review", ev->kind = SCREEN_EV_REVIEW;
+        id = m->township_review->case_id, ev->kind = SCREEN_EV_REVIEW;
         txt = m->township_review->opinion;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE:
-        id = m->county_approve->case_id, op = "county_approve", ev->kind = SCREEN_EV_APPROVE;
+        id = m->county_approve->case_id, ev->kind = SCREEN_EV_APPROVE;
         txt = m->county_approve->opinion;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY: {
         Fangpin__V1__Identify *d = m->identify;
-        id = d->case_id, op = "identify", ev->kind = SCREEN_EV_IDENTIFY;
+        id = d->case_id, ev->kind = SCREEN_EV_IDENTIFY;
         ev->hh_kind = screen_kind_from_code(d->kind);
         ev->n_risks = d->n_risk_types;
         for (size_t i = 0; i < d->n_risk_types && i < SCREEN_MAX_RISKS; i++)
@@ -360,17 +328,16 @@ static bool s_event_of(s_job_t *j)
         break;
     }
     case FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE:
-        id = m->return_case->case_id, op = "return_case", ev->kind = SCREEN_EV_RETURN;
+        id = m->return_case->case_id, ev->kind = SCREEN_EV_RETURN;
         txt = m->return_case->reason;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE:
-        id = m->close_case->case_id, op = "close_case", ev->kind = SCREEN_EV_CLOSE;
+        id = m->close_case->case_id, ev->kind = SCREEN_EV_CLOSE;
         txt = m->close_case->reason;
         break;
     default:
         return false;
     }
-    fp_request_set_op(j->req, op);
     if (txt) fp_buf_puts(&j->text, txt);
     fp_buf_puts(&j->text, "");
     ev->level = j->level;
@@ -379,8 +346,10 @@ static bool s_event_of(s_job_t *j)
     return true;
 }
 
-void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg)
+void screen_transition(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
+    screen_trans_t *t = arg;
+    Fangpin__V1__ScreeningRequest *msg = (Fangpin__V1__ScreeningRequest *)m;
     s_job_t *j = fp_new(s_job_t);
     j->t = t;
     j->req = req;
@@ -391,27 +360,20 @@ void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__Screen
     snprintf(j->scope, sizeof j->scope, "%s", p->region);
     j->level = fp_actor_level(p);
     if (!s_event_of(j)) {
-        s_fail(j, FANGPIN__V1__CODE__UNKNOWN_OPERATION, "not a case transition", "未知的操作");
-        return;
-    }
-    if (j->level == SCREEN_LV_COUNT_) {
-        s_fail(j, FANGPIN__V1__CODE__FORBIDDEN,
-               "case steps are taken by village, township and county actors only",
-               "案件只能由村、乡（镇）、县级工作人员办理");
+        s_fail(j, "request.unknown_operation", "not a case transition", NULL);
         return;
     }
     if (!msg->request_id[0]) {
-        s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST, "a request id is required: it makes a retry safe",
+        s_fail(j, "request.id", "a request id is required: it makes a retry safe",
                "须填写请求号（用于安全重试）");
         return;
     }
     if (j->override && fp_text_has_long_number(j->override)) {
-        s_fail(j, FANGPIN__V1__CODE__BAD_REQUEST,
-               "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
-               "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号");
+        s_fail(j, "notice.long_number", NULL, NULL);
         return;
     }
-    fp_db_query(j->db, 0, "BEGIN", 0, NULL, s_on_begun, j);
+    j->chain = (fp_chain_t){.db = j->db, .what = "case transition", .job = j, .fail = s_chain_fail};
+    fp_chain_begin(&j->chain, "BEGIN", s_on_begun);
 }
 
 int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
@@ -421,19 +383,8 @@ int screen_trans_start(screen_trans_t *t, fp_service_t *svc)
     t->c_scans = fp_metrics_scans(fp_service_metrics(svc), "overdue");
     t->g_overdue = fp_metrics_gauge(fp_service_metrics(svc), "fangpin_cases_overdue",
                                     "Open cases whose step is past its due date, as of the last overdue scan.", "");
-    t->identified_push = zmq_socket(fp_service_zctx(svc), ZMQ_PUSH);
-    int linger = 0, hwm = 100000;
-    zmq_setsockopt(t->identified_push, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(t->identified_push, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    const char *ep = fp_service_str(svc, "FANGPIN_SCREENING_IDENTIFIED_PUSH");
-    if (zmq_bind(t->identified_push, ep) != 0) {
-        fp_log_error("cannot bind the HouseholdIdentified PUSH endpoint", "endpoint", ep, "error",
-                     zmq_strerror(zmq_errno()));
-        zmq_close(t->identified_push);
-        t->identified_push = NULL;
-        return 1;
-    }
-    return 0;
+    t->identified_push = fp_service_bind_push(svc, "FANGPIN_SCREENING_IDENTIFIED_PUSH", "HouseholdIdentified");
+    return t->identified_push ? 0 : 1;
 }
 
 void screen_trans_stop(screen_trans_t *t)

@@ -28,8 +28,10 @@ void screen_trans_stop(screen_trans_t *t);                    /* closes the PUSH
 void screen_trans_ready(screen_trans_t *t);                   /* runs the overdue scan */
 void screen_trans_tick(screen_trans_t *t);                    /* ... every 60 s */
 
-/* One transition request (op record_visit .. close_case): answers req exactly once, takes msg. */
-void screen_transition(screen_trans_t *t, fp_request_t *req, Fangpin__V1__ScreeningRequest *msg);
+/* One transition request (op record_visit .. close_case; arg: the screen_trans_t): answers req
+ * exactly once, takes the message. The operation table admitted only village, township and
+ * county actors. */
+void screen_transition(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* The public notice text and name masking are the domain's (domain/notice.h, pure, unit-tested). */
 

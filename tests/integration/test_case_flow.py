@@ -110,6 +110,7 @@ class CaseFlow(unittest.TestCase):
                   "case.reason_missing": "退回或关闭案件须填写理由",
                   "case.event_not_allowed": "案件当前环节不能办理该事项"}[reason_code]
             self.assertEqual(r.status.message_zh, zh)
+            self.assertEqual(r.status.reason, reason_code)
 
     def test_identify_send_back_refusals_retry_notice(self):
         self.screening(TODAY)
@@ -119,7 +120,8 @@ class CaseFlow(unittest.TestCase):
 
         # refusals: another village, a township at a village step, an admin, a department
         self.refused(self.visit("vb", c1), Code.NOT_FOUND)
-        self.refused(self.visit("tb", c1), Code.CONFLICT, "case.level_not_allowed")
+        # the wrong level is FORBIDDEN, as in assistance (issue 13: one situation, one status)
+        self.refused(self.visit("tb", c1), Code.FORBIDDEN, "case.level_not_allowed")
         self.refused(self.visit("admin", c1), Code.FORBIDDEN)
         self.refused(self.visit("yibao", c1), Code.FORBIDDEN)
         self.refused(self.visit("va", c1, consent=False), Code.CONFLICT, "case.consent_missing")
@@ -170,7 +172,7 @@ class CaseFlow(unittest.TestCase):
         self.ok(self.ask("tb", township_review=screening_pb2.TownshipReview(case_id=c1, opinion="同意")),
                 "township_reviewed")
         self.refused(self.ask("va", county_approve=screening_pb2.CountyApprove(case_id=c1, opinion="同意")),
-                     Code.CONFLICT, "case.level_not_allowed")
+                     Code.FORBIDDEN, "case.level_not_allowed")
         self.ok(self.ask("cty", county_approve=screening_pb2.CountyApprove(case_id=c1, opinion="同意")), "county_approved")
         self.refused(self.ask("cty", identify=screening_pb2.Identify(case_id=c1, kind="marginal", risk_types=[])),
                      Code.CONFLICT)
