@@ -287,8 +287,10 @@ static void s_on_copied(fp_chain_t *c, PGresult *res)
     s_job_t *j = c->job;
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(fp_service_seal(j->in->svc), check);
-    const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
-    fp_chain_query(c, "intake_apply", "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p,
+    char today[11];
+    fp_date_format(intake_today(j->in), today);
+    const char *p[8] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check, today};
+    fp_chain_query(c, "intake_apply", "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
                    PGRES_TUPLES_OK, 0, s_on_apply);
 }
 
