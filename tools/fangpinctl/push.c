@@ -690,6 +690,107 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
     fangpin__v1__intake_reply__free_unpacked(rep, NULL);
 }
 
+/* Starts chunks until --window of them are in flight; [*lo, *next) are the ones started and not
+ * all done. */
+static void s_fill_window(s_push_t *p, size_t *lo, size_t *next)
+{
+    while (*lo < *next && p->chunks[*lo].state == C_DONE) (*lo)++;
+    while (*next < p->nchunks && *next - *lo < (size_t)p->window) {
+        s_chunk_build(p, &p->chunks[*next], *next);
+        (*next)++;
+        while (*lo < *next && p->chunks[*lo].state == C_DONE) (*lo)++;
+    }
+}
+
+/* Sends the chunks of [lo, hi) that are due; returns when the next one is due or its answer
+ * expected (at the latest now + 0.25 s). */
+static double s_send_due(s_push_t *p, size_t lo, size_t hi, double now)
+{
+    double wake = now + 0.25;
+    for (size_t i = lo; i < hi; i++) {
+        s_chunk_t *c = &p->chunks[i];
+        if (c->state == C_WAIT && p->sock && c->due <= now) {
+            if (zmq_send(p->sock, c->req, c->reqlen, ZMQ_DONTWAIT) < 0) {
+                c->due = now + 0.05; /* the queue is full: a moment later */
+            } else {
+                c->state = C_SENT;
+                c->due = now + p->timeout_ms / 1000.0;
+            }
+        }
+        if (c->state == C_WAIT || c->state == C_SENT)
+            if (c->due < wake) wake = c->due;
+    }
+    if (!p->sock && p->reconnect_at < wake) wake = p->reconnect_at;
+    return wake;
+}
+
+/* Waits up to ms for replies and takes every one that came (without a socket, just waits). */
+static void s_take_replies(s_push_t *p, size_t lo, size_t hi, long ms)
+{
+    if (!p->sock) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        return;
+    }
+    zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
+    zmq_poll(&it, 1, ms);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (!p->unreachable && !p->stopped && zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0) {
+        /* a REQ-style empty delimiter may come first: the reply is the last frame */
+        if (zmq_msg_more(&m)) continue;
+        s_on_reply(p, zmq_msg_data(&m), zmq_msg_size(&m), lo, hi);
+    }
+    zmq_msg_close(&m);
+}
+
+/* Answers overdue: each such chunk counts a retry (past --retries the service is unreachable),
+ * then a new socket after the longest backoff and everything in flight again. */
+static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
+{
+    double now = s_now(), backoff = 0;
+    for (size_t i = lo; i < hi; i++) {
+        s_chunk_t *c = &p->chunks[i];
+        if (c->state != C_SENT || c->due > now) continue;
+        if (++c->retries > p->retries) {
+            s_progress_clear(p);
+            fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
+                    " (down, unreachable, or this key is not registered)\n",
+                    p->endpoint, i + 1, c->retries, p->timeout_ms);
+            p->unreachable = true;
+            return;
+        }
+        double b = s_backoff(c->retries);
+        if (b > backoff) backoff = b;
+        s_progress_clear(p);
+        fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
+                " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
+    }
+    if (backoff > 0) {
+        s_close(p);
+        p->reconnect_at = now + backoff;
+        for (size_t i = lo; i < hi; i++)
+            if (p->chunks[i].state == C_SENT) {
+                p->chunks[i].state = C_WAIT;
+                p->chunks[i].due = p->reconnect_at;
+            }
+    }
+}
+
+/* After the push was given up: every line still without an answer gets why. */
+static void s_mark_unanswered(s_push_t *p)
+{
+    int32_t why = p->unreachable
+                      ? s_reason(p, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+                                 "the intake service could not be reached: run the same command again later")
+                      : s_reason(p, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+                                 "the push stopped after the error above: correct it and run the same command again");
+    for (size_t i = 0; i < p->nchunks; i++) {
+        s_chunk_unanswered(p, &p->chunks[i], why);
+        s_chunk_release(&p->chunks[i]);
+    }
+}
+
 /* Sends every chunk, keeping up to --window in flight; returns when all are answered, the
  * service is unreachable, or a fatal answer stopped the push. */
 static void s_send_all(s_push_t *p)
@@ -697,96 +798,24 @@ static void s_send_all(s_push_t *p)
     size_t lo = 0, next = 0; /* chunks [lo, next) have been started; those before lo are done */
     p->reconnect_at = 0;
     while (!p->unreachable && !p->stopped) {
-        while (lo < next && p->chunks[lo].state == C_DONE) lo++;
-        while (next < p->nchunks && next - lo < (size_t)p->window) {
-            s_chunk_build(p, &p->chunks[next], next);
-            next++;
-            while (lo < next && p->chunks[lo].state == C_DONE) lo++;
-        }
+        s_fill_window(p, &lo, &next);
         if (lo == next) break; /* all done */
         double now = s_now();
         if (!p->sock && now >= p->reconnect_at && s_open(p)) {
             p->unreachable = true;
             break;
         }
-        double wake = now + 0.25;
-        for (size_t i = lo; i < next; i++) {
-            s_chunk_t *c = &p->chunks[i];
-            if (c->state == C_WAIT && p->sock && c->due <= now) {
-                if (zmq_send(p->sock, c->req, c->reqlen, ZMQ_DONTWAIT) < 0) {
-                    c->due = now + 0.05; /* the queue is full: a moment later */
-                } else {
-                    c->state = C_SENT;
-                    c->due = now + p->timeout_ms / 1000.0;
-                }
-            }
-            if (c->state == C_WAIT || c->state == C_SENT)
-                if (c->due < wake) wake = c->due;
-        }
-        if (!p->sock && p->reconnect_at < wake) wake = p->reconnect_at;
+        double wake = s_send_due(p, lo, next, now);
         long ms = (long)((wake - now) * 1000) + 1;
         if (ms < 0) ms = 0;
-        if (p->sock) {
-            zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
-            zmq_poll(&it, 1, ms);
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            while (!p->unreachable && !p->stopped && zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0) {
-                /* a REQ-style empty delimiter may come first: the reply is the last frame */
-                if (zmq_msg_more(&m)) continue;
-                s_on_reply(p, zmq_msg_data(&m), zmq_msg_size(&m), lo, next);
-            }
-            zmq_msg_close(&m);
-        } else {
-            struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        s_take_replies(p, lo, next, ms);
         if (p->unreachable || p->stopped) break;
-        /* answers overdue: new socket, everything in flight again */
-        now = s_now();
-        double backoff = 0;
-        for (size_t i = lo; i < next; i++) {
-            s_chunk_t *c = &p->chunks[i];
-            if (c->state != C_SENT || c->due > now) continue;
-            if (++c->retries > p->retries) {
-                s_progress_clear(p);
-                fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
-                        " (down, unreachable, or this key is not registered)\n",
-                        p->endpoint, i + 1, c->retries, p->timeout_ms);
-                p->unreachable = true;
-                break;
-            }
-            double b = s_backoff(c->retries);
-            if (b > backoff) backoff = b;
-            s_progress_clear(p);
-            fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
-                    " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
-        }
+        s_resend_overdue(p, lo, next);
         if (p->unreachable) break;
-        if (backoff > 0) {
-            s_close(p);
-            p->reconnect_at = now + backoff;
-            for (size_t i = lo; i < next; i++)
-                if (p->chunks[i].state == C_SENT) {
-                    p->chunks[i].state = C_WAIT;
-                    p->chunks[i].due = p->reconnect_at;
-                }
-        }
         s_progress(p, false);
     }
     s_close(p);
-    /* what got no answer */
-    if (p->unreachable || p->stopped) {
-        int32_t why = p->unreachable
-                          ? s_reason(p, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
-                                     "the intake service could not be reached: run the same command again later")
-                          : s_reason(p, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
-                                     "the push stopped after the error above: correct it and run the same command again");
-        for (size_t i = 0; i < p->nchunks; i++) {
-            s_chunk_unanswered(p, &p->chunks[i], why);
-            s_chunk_release(&p->chunks[i]);
-        }
-    }
+    if (p->unreachable || p->stopped) s_mark_unanswered(p);
 }
 
 /* ---- results ---------------------------------------------------------------------------- */
