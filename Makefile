@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format long-functions help
 
 all: build
 
@@ -114,6 +114,10 @@ soak: build
 
 rolling: build
 	@tools/chaos/run.sh $(BUILD) rolling
+
+# C functions over 80 lines (CONTRIBUTING.md; data tables are not functions); also a test, lint_long_functions
+long-functions:
+	@tools/scripts/long-functions.py --check
 
 format:
 	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c

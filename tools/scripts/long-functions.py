@@ -106,9 +106,20 @@ def functions(text):
     return found
 
 
+SOURCE_DIRS = ("bench", "common", "domain", "services", "tests", "tools")
+
+
 def sources():
-    out = subprocess.run(["git", "ls-files", "*.c", "*.h"], capture_output=True, text=True, check=True)
-    return [p for p in out.stdout.split("\n") if p]
+    """The project's own C files: git's list, or (outside a git checkout) the source folders'."""
+    try:
+        out = subprocess.run(["git", "ls-files", "*.c", "*.h"], capture_output=True, text=True, check=True)
+        return [p for p in out.stdout.split("\n") if p]
+    except (OSError, subprocess.CalledProcessError):
+        found = []
+        for top in SOURCE_DIRS:
+            for root, _, names in os.walk(top):
+                found += [os.path.join(root, n) for n in names if n.endswith((".c", ".h"))]
+        return sorted(found)
 
 
 def main():
