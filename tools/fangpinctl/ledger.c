@@ -199,13 +199,13 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
         if (h->refused || !h->has_data) continue;
         (*nh)++;
         fp_buf_printf(&b, "%s\t", h->county);
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->no));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->no));
         fp_buf_printf(&b, "\t%s\t%s\t%s\t", h->village, h->type, h->kind ? h->kind : "\\N");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->head));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->head));
         for (int i = 0; i < FP_LEDGER_NAMT; i++) fp_buf_printf(&b, "\t%" PRId64, h->amt[i]);
         for (int g = 0; g < FP_LEDGER_NGUAR; g++) {
             fp_buf_printf(&b, "\t%s\t", h->ok[g] < 0 ? "\\N" : h->ok[g] ? "t" : "f");
-            fp_db_copy_field(&b, h->ok[g] == 0 ? fp_ledger_str(&im->lg, h->why[g]) : "");
+            fp_db_copy_field(&b, h->ok[g] == 0 ? fp_arena_str(&im->lg.arena, h->why[g]) : "");
         }
         fp_buf_printf(&b, "\t%s\n", h->period);
         bad = s_copy_put(conn, &b, false);
@@ -232,9 +232,9 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
         fp_buf_printf(&b, "%s\t", h->county);
         fp_seal_copy_fields(im->seal, l->id, &b);
         fp_buf_puts(&b, "\t");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->no));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->no));
         fp_buf_puts(&b, "\t");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, l->name));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, l->name));
         fp_buf_printf(&b, "\t%s\t%s\t%s\t%s\t%s\t", l->relation, birth, l->sex, l->labour, l->health);
         if (l->disability) fp_buf_printf(&b, "%d", l->disability);
         else fp_buf_puts(&b, "\\N");
@@ -420,10 +420,10 @@ static int s_write_results(const s_im_t *im, const char *out)
     for (size_t i = 0; i < im->lg.nlines; i++) {
         const fp_ledger_line_t *l = &im->lg.lines[i];
         if (l->reason < 0) continue;
-        const fp_ledger_reason_t *why = &im->lg.reasons[l->reason];
+        const fp_arena_reason_t *why = &im->lg.arena.reasons[l->reason];
         char num[16];
         snprintf(num, sizeof num, "%" PRIu32, l->line);
-        const char *cells[] = {num, l->hh >= 0 ? fp_ledger_str(&im->lg, im->lg.hhs[l->hh].no) : "", "refused", why->code,
+        const char *cells[] = {num, l->hh >= 0 ? fp_arena_str(&im->lg.arena, im->lg.hhs[l->hh].no) : "", "refused", why->code,
                                why->zh, why->en};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
@@ -439,9 +439,9 @@ static void s_show_refused(const s_im_t *im, const char *results)
     long shown = 0;
     for (size_t i = 0; i < im->lg.nlines; i++) {
         const fp_ledger_line_t *l = &im->lg.lines[i];
-        if (l->reason < 0 || !strcmp(im->lg.reasons[l->reason].code, "household.refused")) continue;
+        if (l->reason < 0 || !strcmp(im->lg.arena.reasons[l->reason].code, "household.refused")) continue;
         if (++shown > S_MAX_SHOWN) continue;
-        const fp_ledger_reason_t *why = &im->lg.reasons[l->reason];
+        const fp_arena_reason_t *why = &im->lg.arena.reasons[l->reason];
         fprintf(stderr, "%s:%" PRIu32 ": refused: %s: %s (%s)\n", im->path, l->line, why->code, why->zh, why->en);
     }
     if (shown > S_MAX_SHOWN) fprintf(stderr, "... and %ld more: see %s\n", shown - S_MAX_SHOWN, results);

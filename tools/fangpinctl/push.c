@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "arena.h"
 #include "cert.h"
 #include "csv.h"
 #include "ctl.h"
@@ -69,19 +70,14 @@ static const char *const s_field[F_N] = {"id_number", "name",   "village_code", 
 enum { R_PENDING, R_ACCEPTED, R_DUPLICATE, R_REJECTED, R_FAILED };
 static const char *const s_result_name[] = {"pending", "accepted", "duplicate", "rejected", "failed"};
 
-/* A reason with its messages; rows point at one of these (there are few distinct ones). */
-typedef struct {
-    char *code, *zh, *en;
-} s_reason_t;
-
-/* One data line of the file. Strings are offsets into the push's text arena. */
+/* One data line of the file. Strings are offsets into the push's arena. */
 typedef struct {
     uint32_t line;          /* where the record starts in the file */
     uint32_t f[F_N];        /* field values (F_AMOUNT unused: see amount_fen) */
     int64_t amount_fen;
     bool has_amount;
     uint8_t result;
-    int32_t reason;         /* index into reasons, -1: none */
+    int32_t reason;         /* index into arena.reasons, -1: none */
     int64_t id;             /* the lead id (accepted) or the lead it repeats (duplicate) */
 } s_row_t;
 
@@ -106,11 +102,9 @@ typedef struct {
     /* the file */
     const char *encoding;
     char hash[17];
-    fp_buf_t text;          /* arena of field strings */
+    fp_arena_t arena;       /* the field strings and the reasons */
     s_row_t *rows;
     size_t nrows, rows_cap;
-    s_reason_t *reasons;
-    size_t nreasons;
     /* sending */
     s_chunk_t *chunks;
     size_t nchunks;
@@ -129,34 +123,6 @@ static double s_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *s_str(const s_push_t *p, uint32_t off)
-{
-    return p->text.data + off;
-}
-
-static uint32_t s_put(s_push_t *p, const char *s, size_t n)
-{
-    uint32_t off = (uint32_t)p->text.len;
-    fp_buf_append(&p->text, s, n);
-    fp_buf_append(&p->text, "", 1);
-    return off;
-}
-
-/* The index of (code, zh, en) in the reasons, added if new. */
-static int32_t s_reason(s_push_t *p, const char *code, const char *zh, const char *en)
-{
-    code = code ? code : "";
-    zh = zh ? zh : "";
-    en = en ? en : "";
-    for (size_t i = p->nreasons; i-- > 0;) {
-        const s_reason_t *r = &p->reasons[i];
-        if (!strcmp(r->code, code) && !strcmp(r->zh, zh) && !strcmp(r->en, en)) return (int32_t)i;
-    }
-    p->reasons = fp_realloc(p->reasons, (p->nreasons + 1) * sizeof *p->reasons);
-    p->reasons[p->nreasons] = (s_reason_t){fp_strdup(code), fp_strdup(zh), fp_strdup(en)};
-    return (int32_t)p->nreasons++;
 }
 
 /* ---- text helpers ----------------------------------------------------------------------- */
@@ -342,7 +308,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
         if (f == F_DATE && s_norm_date(s, n, date)) s = date, n = 10;
         if (f == F_REF && n == 0) {
             char num[24];
-            r->f[f] = s_put(p, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
+            r->f[f] = fp_arena_put(&p->arena, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
             continue;
         }
         if (f == F_AMOUNT) {
@@ -359,11 +325,11 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
                          " correct it and push again", k, s);
                 snprintf(zh, sizeof zh, "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送",
                          k, s);
-                r->reason = s_reason(p, "amount.format", zh, en);
+                r->reason = fp_arena_reason(&p->arena, "amount.format", zh, en);
             }
             continue;
         }
-        r->f[f] = s_put(p, s, n);
+        r->f[f] = fp_arena_put(&p->arena, s, n);
     }
     /* cells beyond the header's columns are a misplaced comma, unless they are empty */
     for (size_t i = lay->ncols; i < rec->nfields && r->reason < 0; i++) {
@@ -375,7 +341,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
                      rec->nfields, lay->ncols);
             snprintf(zh, sizeof zh, "该行有 %zu 列，表头只有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields,
                      lay->ncols);
-            r->reason = s_reason(p, "csv.fields", zh, en);
+            r->reason = fp_arena_reason(&p->arena, "csv.fields", zh, en);
         }
     }
     if (r->reason >= 0) {
@@ -424,7 +390,7 @@ static int s_load(s_push_t *p)
 
     fp_csv_t *csv = fp_csv_new();
     fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 1024, .max_record_bytes = 1024 * 1024});
-    fp_buf_reserve(&p->text, text.len + text.len / 4);
+    fp_arena_reserve(&p->arena, text.len + text.len / 4);
     s_layout_t lay = {0}; /* filled from the header before any row uses it */
     bool have_header = false;
     int ret = 0;
@@ -450,7 +416,7 @@ static int s_load(s_push_t *p)
             have_header = true;
         } else if (rec) {
             s_row(p, rec, &lay);
-            if (p->text.len > UINT32_MAX - 1024 * 1024) {
+            if (p->arena.full) {
                 fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
                 ret = -1;
                 break;
@@ -518,13 +484,13 @@ static void s_chunk_build(s_push_t *p, s_chunk_t *c, size_t index)
         if (r->reason >= 0) continue;
         Fangpin__V1__Lead *l = &leads[k];
         fangpin__v1__lead__init(l);
-        l->id_number = (char *)s_str(p, r->f[F_ID]);
-        l->name = (char *)s_str(p, r->f[F_NAME]);
-        l->village_code = (char *)s_str(p, r->f[F_VILLAGE]);
-        l->kind = (char *)s_str(p, r->f[F_KIND]);
-        l->occurred_on = (char *)s_str(p, r->f[F_DATE]);
-        l->detail = (char *)s_str(p, r->f[F_DETAIL]);
-        l->line_ref = (char *)s_str(p, r->f[F_REF]);
+        l->id_number = (char *)fp_arena_str(&p->arena, r->f[F_ID]);
+        l->name = (char *)fp_arena_str(&p->arena, r->f[F_NAME]);
+        l->village_code = (char *)fp_arena_str(&p->arena, r->f[F_VILLAGE]);
+        l->kind = (char *)fp_arena_str(&p->arena, r->f[F_KIND]);
+        l->occurred_on = (char *)fp_arena_str(&p->arena, r->f[F_DATE]);
+        l->detail = (char *)fp_arena_str(&p->arena, r->f[F_DETAIL]);
+        l->line_ref = (char *)fp_arena_str(&p->arena, r->f[F_REF]);
         l->has_amount = r->has_amount;
         l->amount_fen = r->has_amount ? r->amount_fen : 0;
         ptrs[k] = l;
@@ -599,11 +565,11 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
         } else if (it->code == FANGPIN__V1__CODE__DUPLICATE) {
             r->result = R_DUPLICATE;
             r->id = it->duplicate_of;
-            r->reason = s_reason(p, it->reason, it->message_zh, it->message);
+            r->reason = fp_arena_reason(&p->arena, it->reason, it->message_zh, it->message);
             p->n_duplicate++;
         } else {
             r->result = R_REJECTED;
-            r->reason = s_reason(p, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
+            r->reason = fp_arena_reason(&p->arena, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
             p->n_rejected++;
         }
     }
@@ -683,7 +649,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
         for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
         snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
         snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
-        s_chunk_unanswered(p, c, s_reason(p, rcode, czh, cen));
+        s_chunk_unanswered(p, c, fp_arena_reason(&p->arena, rcode, czh, cen));
         s_chunk_done(p, c);
         if (fatal) p->stopped = true;
     }
@@ -781,9 +747,9 @@ static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
 static void s_mark_unanswered(s_push_t *p)
 {
     int32_t why = p->unreachable
-                      ? s_reason(p, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+                      ? fp_arena_reason(&p->arena, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
                                  "the intake service could not be reached: run the same command again later")
-                      : s_reason(p, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+                      : fp_arena_reason(&p->arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
                                  "the push stopped after the error above: correct it and run the same command again");
     for (size_t i = 0; i < p->nchunks; i++) {
         s_chunk_unanswered(p, &p->chunks[i], why);
@@ -829,10 +795,10 @@ static int s_write_results(s_push_t *p, const char *out)
     }
     for (size_t i = 0; i < p->nrows; i++) {
         const s_row_t *r = &p->rows[i];
-        const s_reason_t *why = r->reason >= 0 ? &p->reasons[r->reason] : NULL;
+        const fp_arena_reason_t *why = r->reason >= 0 ? &p->arena.reasons[r->reason] : NULL;
         char id[24] = "";
         if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
-        const char *cells[] = {s_str(p, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
+        const char *cells[] = {fp_arena_str(&p->arena, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
                                why ? why->zh : "", why ? why->en : ""};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
@@ -851,10 +817,10 @@ static void s_show_refused(const s_push_t *p, const char *results)
         if (r->result != R_REJECTED) continue;
         if (++refused > S_MAX_SHOWN) continue;
         shown++;
-        const s_reason_t *why = &p->reasons[r->reason];
+        const fp_arena_reason_t *why = &p->arena.reasons[r->reason];
         char num[24];
         snprintf(num, sizeof num, "%" PRIu32, r->line);
-        const char *ref = s_str(p, r->f[F_REF]);
+        const char *ref = fp_arena_str(&p->arena, r->f[F_REF]);
         fprintf(stderr, "%s:%s%s%s%s: refused: %s: %s (%s)\n", p->path, num, strcmp(ref, num) ? " (ref " : "",
                 strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code, why->zh, why->en);
     }
@@ -998,16 +964,10 @@ static int s_keys(s_push_t *p)
 
 static void s_free(s_push_t *p)
 {
-    for (size_t i = 0; i < p->nreasons; i++) {
-        free(p->reasons[i].code);
-        free(p->reasons[i].zh);
-        free(p->reasons[i].en);
-    }
-    free(p->reasons);
     for (size_t i = 0; i < p->nchunks; i++) s_chunk_release(&p->chunks[i]);
     free(p->chunks);
     free(p->rows);
-    fp_buf_free(&p->text);
+    fp_arena_free(&p->arena);
     if (p->ctx) zmq_ctx_term(p->ctx);
 }
 
