@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -41,7 +40,6 @@
 #include "service.h"
 #include "textenc.h"
 
-#define S_MAX_FILE (1024L * 1024 * 1024) /* bytes; larger files are split by the sender */
 #define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
@@ -206,40 +204,6 @@ static int s_column(const char *s, size_t n)
 
 /* ---- reading and parsing the file ------------------------------------------------------- */
 
-static int s_read_file(const char *path, fp_buf_t *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "push: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "push: %s is a folder, not a CSV file\n", path);
-        fclose(f);
-        return -1;
-    }
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) fp_buf_reserve(out, (size_t)st.st_size);
-    char blk[65536];
-    size_t n;
-    while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
-        fp_buf_append(out, blk, n);
-        if (out->len > (size_t)S_MAX_FILE) {
-            fprintf(stderr, "push: %s is larger than %ld MiB: split it into several files\n", path,
-                    S_MAX_FILE >> 20);
-            fclose(f);
-            return -1;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "push: cannot read %s\n", path);
-        return -1;
-    }
-    return 0;
-}
-
 typedef struct {
     int col[F_N];           /* column of each field, -1 if absent */
     size_t ncols;
@@ -355,7 +319,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
 static int s_load(s_push_t *p)
 {
     fp_buf_t raw = {0};
-    if (s_read_file(p->path, &raw)) {
+    if (ctl_read_file("push", p->path, "into several files", &raw)) {
         fp_buf_free(&raw);
         return -1;
     }

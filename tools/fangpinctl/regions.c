@@ -467,16 +467,6 @@ static void s_file(s_import_t *im, uint32_t fileno)
 
 /* ---- database ----------------------------------------------------------------------------- */
 
-static int s_exec(PGconn *conn, const char *sql, const char *what)
-{
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
-    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "regions: %s: %s", what, PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
 typedef struct {
     uint64_t parent;
     uint32_t file, line; /* the first row (in file order) that names it */
@@ -615,9 +605,9 @@ static int s_stage(s_import_t *im)
     PGconn *conn = im->conn;
     /* temp_buffers must be set before the session first touches a temporary table; 256MB
      * holds the whole national staging table in memory. JIT only costs time here. */
-    int ok = s_exec(conn, "SET temp_buffers = '256MB'; SET jit = off", "setting up the session") == 0 &&
-             s_exec(conn, "BEGIN", "BEGIN") == 0 &&
-             s_exec(conn,
+    int ok = ctl_pg_exec("regions", conn, "SET temp_buffers = '256MB'; SET jit = off", "setting up the session") == 0 &&
+        ctl_pg_exec("regions", conn, "BEGIN", "BEGIN") == 0 &&
+        ctl_pg_exec("regions", conn,
                     "CREATE TEMP TABLE regions_staging (code text NOT NULL, level smallint NOT NULL,"
                     " name text NOT NULL, parent text, county_code text) ON COMMIT DROP",
                     "creating the staging table") == 0;
@@ -686,13 +676,13 @@ static int s_import(int nfiles, char **files)
     int ok = s_stage(&im);
     t[1] = s_now();
     if (ok && s_check_parents(&im)) ok = 0;
-    if (ok) ok = s_exec(conn, "ANALYZE regions_staging", "analysing the staging table") == 0;
+    if (ok) ok = ctl_pg_exec("regions", conn, "ANALYZE regions_staging", "analysing the staging table") == 0;
     long ins[S_LEVELS + 1] = {0}, upd[S_LEVELS + 1] = {0};
     t[2] = s_now();
     if (ok) ok = s_upsert(conn, ins, upd) == 0;
     t[3] = s_now();
-    if (ok) ok = s_exec(conn, "COMMIT", "COMMIT") == 0;
-    else if (PQstatus(conn) == CONNECTION_OK) s_exec(conn, "ROLLBACK", "ROLLBACK");
+    if (ok) ok = ctl_pg_exec("regions", conn, "COMMIT", "COMMIT") == 0;
+    else if (PQstatus(conn) == CONNECTION_OK) ctl_pg_exec("regions", conn, "ROLLBACK", "ROLLBACK");
     PQfinish(conn);
     free(im.codes.slots);
     fp_buf_free(&im.copy);
