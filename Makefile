@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format format-check long-functions help
 
 all: build
 
@@ -115,8 +115,27 @@ soak: build
 rolling: build
 	@tools/chaos/run.sh $(BUILD) rolling
 
+# C functions over 80 lines (CONTRIBUTING.md; data tables are not functions); also a test, lint_long_functions
+long-functions:
+	@tools/scripts/long-functions.py --check
+
+# The project's own C sources: what git tracks, or would (new files not ignored); never build*/,
+# where protoc-c writes the generated code. make format rewrites them with .clang-format;
+# make format-check changes nothing and fails, listing the files, when format would change any.
+FORMAT_SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
+
 format:
-	clang-format -i common/*.[ch] services/*/*.c tools/fangpinctl/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	@test -n "$(FORMAT_SOURCES)" || { echo "make format: no C sources found (run it in a git checkout)" >&2; exit 2; }
+	clang-format -i $(FORMAT_SOURCES)
+
+format-check:
+	@test -n "$(FORMAT_SOURCES)" || { echo "make format-check: no C sources found (run it in a git checkout)" >&2; exit 2; }
+	@places=$$(clang-format --dry-run $(FORMAT_SOURCES) 2>&1 | grep -- '-Wclang-format-violations' | cut -d: -f1); \
+	if [ -n "$$places" ]; then \
+	    printf '%s\n' "$$places" | sort | uniq -c | sort -rn; \
+	    echo "make format-check: $$(printf '%s\n' "$$places" | wc -l) places in $$(printf '%s\n' "$$places" | sort -u | wc -l) files would change (make format)"; \
+	    exit 1; \
+	fi
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

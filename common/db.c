@@ -130,6 +130,20 @@ static void s_fail_queue(fp_db_t *db)
     }
 }
 
+/* The connection is gone or going: the kept result is dropped, and the query in flight and
+ * every queued one fail (callbacks get NULL). */
+static void s_drop_work(fp_db_t *db)
+{
+    if (db->kept) PQclear(db->kept);
+    db->kept = NULL;
+    if (db->inflight) {
+        s_query_t *q = db->inflight;
+        db->inflight = NULL;
+        s_complete(db, q, NULL);
+    }
+    s_fail_queue(db);
+}
+
 static void s_on_fail_timer(uv_timer_t *t)
 {
     fp_db_t *db = t->data;
@@ -175,16 +189,7 @@ static void s_lost(fp_db_t *db, const char *why)
         db->conn = NULL;
     }
     db->state = S_DOWN;
-    if (db->kept) {
-        PQclear(db->kept);
-        db->kept = NULL;
-    }
-    if (db->inflight) {
-        s_query_t *q = db->inflight;
-        db->inflight = NULL;
-        s_complete(db, q, NULL);
-    }
-    s_fail_queue(db);
+    s_drop_work(db);
     if (was == S_READY || was == S_SETUP) {
         fp_log_warn("database connection lost", "error", db->last_error);
         if (was == S_READY && db->opts.on_state) db->opts.on_state(db, false, db->opts.arg);
@@ -643,15 +648,8 @@ void fp_db_destroy(fp_db_t **p)
     if (!p || !*p) return;
     fp_db_t *db = *p;
     *p = NULL;
-    if (db->kept) PQclear(db->kept);
-    db->kept = NULL;
     db->state = S_CLOSED;
-    if (db->inflight) {
-        s_query_t *q = db->inflight;
-        db->inflight = NULL;
-        s_complete(db, q, NULL);
-    }
-    s_fail_queue(db);
+    s_drop_work(db);
     db->pending_closes += 3; /* the three timers */
     s_drop_poll(db);
     if (db->conn) PQfinish(db->conn);

@@ -131,33 +131,9 @@ static const char *s_lookup(const s_word_t *v, const char *s)
 
 /* ---- reasons ------------------------------------------------------------------------------ */
 
-static const char *s_str(const fp_ledger_t *lg, uint32_t off)
-{
-    return lg->arena.data + off;
-}
-
-static uint32_t s_put(fp_ledger_t *lg, const char *s, size_t n)
-{
-    uint32_t off = (uint32_t)lg->arena.len;
-    fp_buf_append(&lg->arena, s, n);
-    fp_buf_append(&lg->arena, "", 1);
-    return off;
-}
-
-static int32_t s_reason(fp_ledger_t *lg, const char *code, const char *zh, const char *en)
-{
-    for (size_t i = lg->nreasons; i-- > 0;) {
-        const fp_ledger_reason_t *r = &lg->reasons[i];
-        if (!strcmp(r->code, code) && !strcmp(r->zh, zh) && !strcmp(r->en, en)) return (int32_t)i;
-    }
-    lg->reasons = fp_realloc(lg->reasons, (lg->nreasons + 1) * sizeof *lg->reasons);
-    lg->reasons[lg->nreasons] = (fp_ledger_reason_t){fp_strdup(code), fp_strdup(zh), fp_strdup(en)};
-    return (int32_t)lg->nreasons++;
-}
-
 static void s_refuse(fp_ledger_t *lg, fp_ledger_line_t *l, const char *code, const char *zh, const char *en)
 {
-    if (l->reason < 0) l->reason = s_reason(lg, code, zh, en);
+    if (l->reason < 0) l->reason = fp_arena_reason(&lg->arena, code, zh, en);
 }
 
 /* Refuses with the column's header name in both messages: "<col>: zh" / "<col>: en". */
@@ -223,7 +199,7 @@ static void s_hh_tab_grow(fp_ledger_t *lg)
     size_t cap = lg->hh_tab_cap ? lg->hh_tab_cap * 2 : 1024;
     int32_t *t = fp_calloc(cap, sizeof *t);
     for (size_t i = 0; i < lg->nhh; i++) {
-        const char *no = s_str(lg, lg->hhs[i].no);
+        const char *no = fp_arena_str(&lg->arena, lg->hhs[i].no);
         size_t j = s_hash(no, strlen(no)) & (cap - 1);
         while (t[j]) j = (j + 1) & (cap - 1);
         t[j] = (int32_t)i + 1;
@@ -240,7 +216,7 @@ static int32_t s_hh_get(fp_ledger_t *lg, const char *no, uint32_t line, bool *ad
     size_t n = strlen(no);
     size_t j = s_hash(no, n) & (lg->hh_tab_cap - 1);
     for (; lg->hh_tab[j]; j = (j + 1) & (lg->hh_tab_cap - 1))
-        if (!strcmp(s_str(lg, lg->hhs[lg->hh_tab[j] - 1].no), no)) {
+        if (!strcmp(fp_arena_str(&lg->arena, lg->hhs[lg->hh_tab[j] - 1].no), no)) {
             *added = false;
             return lg->hh_tab[j] - 1;
         }
@@ -250,7 +226,7 @@ static int32_t s_hh_get(fp_ledger_t *lg, const char *no, uint32_t line, bool *ad
     }
     fp_ledger_hh_t *h = &lg->hhs[lg->nhh];
     memset(h, 0, sizeof *h);
-    h->no = s_put(lg, no, n);
+    h->no = fp_arena_put(&lg->arena, no, n);
     h->first_line = line;
     h->first_idx = -1;
     lg->hh_tab[j] = (int32_t)lg->nhh + 1;
@@ -472,7 +448,7 @@ static bool s_parse_guarantees(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, f
     for (int g = 0; g < FP_LEDGER_NGUAR; g++) {
         int col = s_guar_src[g];
         h->ok[g] = -1;
-        h->why[g] = s_put(lg, "", 0);
+        h->why[g] = fp_arena_put(&lg->arena, "", 0);
         if (lg->col[col] < 0) continue;
         const char *why;
         int r = s_guarantee(f[col], &why);
@@ -486,7 +462,7 @@ static bool s_parse_guarantees(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, f
             return false;
         }
         h->ok[g] = (signed char)r;
-        h->why[g] = s_put(lg, why, strlen(why));
+        h->why[g] = fp_arena_put(&lg->arena, why, strlen(why));
     }
     return true;
 }
@@ -510,7 +486,7 @@ static void s_parse_household(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, fp
         s_refuse_col(lg, l, C_HEAD, "head_name.invalid", "不能为空，不能含控制字符", "empty or not a name");
         return;
     }
-    h->head = s_put(lg, head, strlen(head));
+    h->head = fp_arena_put(&lg->arena, head, strlen(head));
     if (!s_parse_amounts(lg, l, f, h) || !s_parse_guarantees(lg, l, f, h)) return;
     if (!s_period(f[C_PERIOD], h->period)) {
         s_refuse_col(lg, l, C_PERIOD, "period.invalid", "应为“年份Q季度”，如 2026Q3", "expected YEARQn, e.g. 2026Q3");
@@ -525,11 +501,11 @@ static int s_hh_diff(const fp_ledger_t *lg, const fp_ledger_hh_t *a, const fp_le
     if (strcmp(a->village, b->village)) return C_VILLAGE;
     if (a->type != b->type) return C_TYPE;
     if (a->kind != b->kind) return C_KIND;
-    if (strcmp(s_str(lg, a->head), s_str(lg, b->head))) return C_HEAD;
+    if (strcmp(fp_arena_str(&lg->arena, a->head), fp_arena_str(&lg->arena, b->head))) return C_HEAD;
     for (int i = 0; i < FP_LEDGER_NAMT; i++)
         if (a->amt[i] != b->amt[i]) return C_WAGE + i;
     for (int g = 0; g < FP_LEDGER_NGUAR; g++)
-        if (a->ok[g] != b->ok[g] || strcmp(s_str(lg, a->why[g]), s_str(lg, b->why[g]))) return s_guar_src[g];
+        if (a->ok[g] != b->ok[g] || strcmp(fp_arena_str(&lg->arena, a->why[g]), fp_arena_str(&lg->arena, b->why[g]))) return s_guar_src[g];
     if (strcmp(a->period, b->period)) return C_PERIOD;
     return -1;
 }
@@ -541,7 +517,7 @@ static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
         s_refuse_col(lg, l, C_NAME, "name.invalid", "不能为空，不能含控制字符", "empty or not a name");
         return;
     }
-    l->name = s_put(lg, name, strlen(name));
+    l->name = fp_arena_put(&lg->arena, name, strlen(name));
     fp_idcard_t id;
     fp_err_t rc = fp_idcard_parse(f[C_ID], lg->today, &id);
     if (rc != FP_OK) {
@@ -723,7 +699,7 @@ void fp_ledger_households(fp_ledger_t *lg)
         } else {
             head_line[l->hh] = (int32_t)i;
             const fp_ledger_hh_t *h = &lg->hhs[l->hh];
-            if (h->has_data && l->name && strcmp(s_str(lg, l->name), s_str(lg, h->head)))
+            if (h->has_data && l->name && strcmp(fp_arena_str(&lg->arena, l->name), fp_arena_str(&lg->arena, h->head)))
                 s_refuse_col(lg, l, C_HEAD, "household.head_name", "与户主本人一行的姓名不一致",
                              "differs from the name on the head's own line");
         }
@@ -838,6 +814,11 @@ static fp_err_t s_records(fp_ledger_t *lg, const fp_buf_t *text, unsigned long *
             snprintf(msg, msgsz, "%s; nothing was imported", fp_csv_error(csv, line));
         } else if (rec && !s_blank(rec) && have_header) {
             s_line(lg, rec);
+            if (lg->arena.full) { /* past 4 GiB of names and reasons: not with fangpinctl's 1 GiB files */
+                *line = rec->line;
+                snprintf(msg, msgsz, "holds too much text: split it into several files; nothing was imported");
+                rc = FP_ETOOBIG;
+            }
         } else if (rec && !s_blank(rec)) {
             *line = rec->line;
             rc = s_header(lg, rec, msg, msgsz);
@@ -881,7 +862,7 @@ void fp_ledger_refuse_villages(fp_ledger_t *lg, const char (*known)[13], size_t 
         char zh[200], en[200];
         snprintf(zh, sizeof zh, "%s：%s 不是区划代码表中的村", lg->colname[C_VILLAGE], h->village);
         snprintf(en, sizeof en, "%s: %s is not a village of the regions table", lg->colname[C_VILLAGE], h->village);
-        l->reason = s_reason(lg, "village.unknown", zh, en);
+        l->reason = fp_arena_reason(&lg->arena, "village.unknown", zh, en);
     }
 }
 
@@ -895,7 +876,7 @@ void fp_ledger_refuse_older(fp_ledger_t *lg, const char *household_no, const cha
     snprintf(zh, sizeof zh, "台账中本户已有更新的调查期 %s 的数据（本文件为 %s），不覆盖", newer, h->period);
     snprintf(en, sizeof en, "the ledger already holds this household from a later survey (%s; this file: %s)", newer,
              h->period);
-    int32_t why = s_reason(lg, "period.older", zh, en);
+    int32_t why = fp_arena_reason(&lg->arena, "period.older", zh, en);
     for (size_t i = 0; i < lg->nlines; i++)
         if (lg->lines[i].hh == k && lg->lines[i].reason < 0) lg->lines[i].reason = why;
 }
@@ -907,23 +888,12 @@ void fp_ledger_init(fp_ledger_t *lg, int32_t today)
     for (int c = 0; c < C_N; c++) lg->col[c] = -1;
 }
 
-const char *fp_ledger_str(const fp_ledger_t *lg, uint32_t off)
-{
-    return lg->arena.data + off;
-}
-
 void fp_ledger_free(fp_ledger_t *lg)
 {
-    fp_buf_free(&lg->arena);
+    fp_arena_free(&lg->arena);
     free(lg->lines);
     free(lg->hhs);
     free(lg->hh_tab);
     free(lg->id_tab);
-    for (size_t i = 0; i < lg->nreasons; i++) {
-        free(lg->reasons[i].code);
-        free(lg->reasons[i].zh);
-        free(lg->reasons[i].en);
-    }
-    free(lg->reasons);
     memset(lg, 0, sizeof *lg);
 }

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
-#include "mem.h"
 
 /* the amounts of a household, in table order: wage, public_job, operating, property, pension,
  * family_planning, eco_compensation, dibao, tekun, other_transfer, production_cost, medical_oop */
@@ -36,15 +36,11 @@
 #define FP_LEDGER_NGUAR 5
 #define FP_LEDGER_NCOLS 33
 
-typedef struct {
-    char *code, *zh, *en;
-} fp_ledger_reason_t;
-
 /* One data line of the file. */
 typedef struct {
     uint32_t line;
     int32_t hh;          /* household index, -1 when the household number itself is bad */
-    int32_t reason;      /* index into reasons, -1: accepted */
+    int32_t reason;      /* index into arena.reasons, -1: accepted */
     uint32_t name;       /* arena offset */
     char id[19];
     const char *relation, *sex, *labour, *health, *schooling; /* the stored codes */
@@ -68,7 +64,7 @@ typedef struct {
 } fp_ledger_hh_t;
 
 typedef struct {
-    fp_buf_t arena;
+    fp_arena_t arena;    /* the strings (offsets below) and the reasons (indexes) */
     fp_ledger_line_t *lines;
     size_t nlines, lines_cap;
     fp_ledger_hh_t *hhs;
@@ -77,8 +73,6 @@ typedef struct {
     size_t hh_tab_cap;
     int32_t *id_tab;     /* line index + 1 */
     size_t id_tab_cap, nids;
-    fp_ledger_reason_t *reasons;
-    size_t nreasons;
     int col[FP_LEDGER_NCOLS];          /* field index of each column, -1 absent */
     char colname[FP_LEDGER_NCOLS][64]; /* its name as the header writes it */
     size_t ncols;
@@ -89,9 +83,6 @@ typedef struct {
 
 void fp_ledger_init(fp_ledger_t *lg, int32_t today);
 void fp_ledger_free(fp_ledger_t *lg);
-
-/* A string of the arena (a household number, a name, a reason of a guarantee). */
-const char *fp_ledger_str(const fp_ledger_t *lg, uint32_t off);
 
 /* Reads the whole file: the encoding, the CSV, the header and every line's own checks. FP_OK,
  * or an error of the file as a whole (not text, broken CSV, a header without the required

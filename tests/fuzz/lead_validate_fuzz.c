@@ -100,6 +100,105 @@ static void s_fz_accepted(const intake_lead_in_t *in, const intake_lead_ok_t *ok
             if ((unsigned char)*p < 0x20 || *p == 0x7f) abort();
 }
 
+/* The fields: the body (buf, a copy with a NUL appended) cut at every NUL; fields it does not
+ * reach are NULL when absent bit 7 of h[0] says so, else "". */
+static void s_fz_fields(const uint8_t h[20], char *buf, size_t blen, const char *field[FZ_NFIELDS])
+{
+    size_t nf = 0, pos = 0;
+    while (nf < FZ_NFIELDS) {
+        field[nf++] = buf + pos;
+        if (pos >= blen) break;
+        pos += strlen(buf + pos) + 1;
+        if (pos > blen) break;
+    }
+    while (nf < FZ_NFIELDS) field[nf++] = (h[0] & 0x80) ? NULL : "";
+}
+
+/* The catalog, rebuilt each run (no global mutable state). */
+static intake_catalog_t s_fz_catalog(intake_kind_t kinds[FZ_NKINDS])
+{
+    memset(kinds, 0, FZ_NKINDS * sizeof *kinds);
+    for (size_t i = 0; i < FZ_NKINDS; i++) {
+        strcpy(kinds[i].code, s_fz_kinds[i].code);
+        strcpy(kinds[i].sender, s_fz_kinds[i].sender);
+        kinds[i].amount = s_fz_kinds[i].amount;
+        kinds[i].max_amount_fen = s_fz_kinds[i].max;
+    }
+    intake_catalog_t cat = {kinds, FZ_NKINDS};
+    intake_catalog_sort(&cat);
+    return cat;
+}
+
+/* A valid ID number from h[17], h[18] (a lower-case x when bit 7 of h[1] says so). */
+static void s_fz_good_id(const uint8_t h[20], char goodid[19])
+{
+    static const char *const regions[] = {"130822", "110105", "650100", "429006"};
+    char d17[18];
+    int y = 1930 + h[17] % 90, m = 1 + h[18] % 12, d = 1 + h[17] % 28;
+    const char *r6 = regions[h[18] >> 6];
+    memcpy(d17, r6, 6);
+    d17[6] = (char)('0' + y / 1000);
+    d17[7] = (char)('0' + y / 100 % 10);
+    d17[8] = (char)('0' + y / 10 % 10);
+    d17[9] = (char)('0' + y % 10);
+    d17[10] = (char)('0' + m / 10);
+    d17[11] = (char)('0' + m % 10);
+    d17[12] = (char)('0' + d / 10);
+    d17[13] = (char)('0' + d % 10);
+    d17[14] = (char)('0' + h[18] % 10);
+    d17[15] = (char)('0' + h[17] % 10);
+    d17[16] = (char)('0' + (h[17] + h[18]) % 10);
+    memcpy(goodid, d17, 17);
+    goodid[17] = fp_idcard_check_char(d17);
+    goodid[18] = '\0';
+    if (goodid[17] == 'X' && (h[1] & 0x80)) goodid[17] = 'x';
+}
+
+/* The lead's check: a refusal is a catalogued reason and leaves the output alone; an accepted
+ * lead is what the input said; the line_ref rule alone agrees; a second run gives the same. */
+static void s_fz_check_lead(const intake_catalog_t *cat, const intake_sender_t *s, const intake_lead_in_t *in,
+                            const intake_limits_t *lim, int32_t today)
+{
+    intake_lead_ok_t ok, before;
+    memset(&ok, 0xA5, sizeof ok);
+    memcpy(&before, &ok, sizeof ok);
+    const char *why = intake_check_lead(cat, s, in, lim, today, &ok);
+    if (why) {
+        if (!intake_reason(why) || s_fz_is_reserved(why)) abort();
+        if (memcmp(&ok, &before, sizeof ok) != 0) abort();
+    } else {
+        s_fz_accepted(in, &ok, s, cat, lim, today);
+    }
+    /* The line_ref rule alone agrees with the full check. */
+    const char *rwhy = intake_check_line_ref(in->line_ref, lim);
+    if (!why && rwhy) abort();
+    if (why && strncmp(why, "line_ref.", 9) == 0 && rwhy != why) abort();
+    intake_lead_ok_t again;
+    const char *why2 = intake_check_lead(cat, s, in, lim, today, &again);
+    if (why != why2) abort();
+    if (!why && (memcmp(ok.id_number, again.id_number, sizeof ok.id_number) != 0 ||
+                 memcmp(ok.village, again.village, sizeof ok.village) != 0 ||
+                 ok.occurred_days != again.occurred_days || ok.kind != again.kind))
+        abort();
+}
+
+/* The batch header, from the name (as the id) and the date (as the period). */
+static void s_fz_check_batch(const char *id, const char *period, size_t nleads, const intake_limits_t *lim,
+                             int32_t today)
+{
+    fp_period_t p;
+    const char *bwhy = intake_check_batch(id, period, nleads, lim, today, &p);
+    if (bwhy && (!intake_reason(bwhy) || strncmp(bwhy, "batch.", 6) != 0)) abort();
+    if (!bwhy) {
+        size_t bl = strlen(id);
+        if (bl == 0 || bl > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != bl)
+            abort();
+        fp_period_t now = fp_period_of(today);
+        if (p.year * 12 + p.month > now.year * 12 + now.month) abort();
+        if (nleads == 0 || nleads > (size_t)lim->max_leads) abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* h[0]  bits 0-2 sender, 3 has_amount, 4 fix the input ID's check character, 5 kind from
@@ -117,32 +216,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *body = data + hn;
     size_t blen = size - hn;
 
-    /* Fields: the body with a NUL appended, cut at every NUL. */
     char *buf = malloc(blen + 1);
     if (!buf) return 0;
     memcpy(buf, body, blen);
     buf[blen] = '\0';
     const char *field[FZ_NFIELDS];
-    size_t nf = 0, pos = 0;
-    while (nf < FZ_NFIELDS) {
-        field[nf++] = buf + pos;
-        if (pos >= blen) break;
-        pos += strlen(buf + pos) + 1;
-        if (pos > blen) break;
-    }
-    while (nf < FZ_NFIELDS) field[nf++] = (h[0] & 0x80) ? NULL : "";
-
-    /* The catalog, rebuilt each run (no global mutable state). */
+    s_fz_fields(h, buf, blen, field);
     intake_kind_t kinds[FZ_NKINDS];
-    memset(kinds, 0, sizeof kinds);
-    for (size_t i = 0; i < FZ_NKINDS; i++) {
-        strcpy(kinds[i].code, s_fz_kinds[i].code);
-        strcpy(kinds[i].sender, s_fz_kinds[i].sender);
-        kinds[i].amount = s_fz_kinds[i].amount;
-        kinds[i].max_amount_fen = s_fz_kinds[i].max;
-    }
-    intake_catalog_t cat = {kinds, FZ_NKINDS};
-    intake_catalog_sort(&cat);
+    intake_catalog_t cat = s_fz_catalog(kinds);
 
     intake_sender_t s = s_fz_senders[h[0] & 7];
     if (field[7] && *field[7]) s.region = field[7];
@@ -163,26 +244,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int32_t today = fp_date_from_civil(2020, 1, 1) + (int32_t)(h[3] | (h[4] << 8)) % 4000;
     char goodid[19], gooddate[11];
     if (!(h[16] & 1)) {
-        static const char *const regions[] = {"130822", "110105", "650100", "429006"};
-        char d17[18];
-        int y = 1930 + h[17] % 90, m = 1 + h[18] % 12, d = 1 + h[17] % 28;
-        const char *r6 = regions[h[18] >> 6];
-        memcpy(d17, r6, 6);
-        d17[6] = (char)('0' + y / 1000);
-        d17[7] = (char)('0' + y / 100 % 10);
-        d17[8] = (char)('0' + y / 10 % 10);
-        d17[9] = (char)('0' + y % 10);
-        d17[10] = (char)('0' + m / 10);
-        d17[11] = (char)('0' + m % 10);
-        d17[12] = (char)('0' + d / 10);
-        d17[13] = (char)('0' + d % 10);
-        d17[14] = (char)('0' + h[18] % 10);
-        d17[15] = (char)('0' + h[17] % 10);
-        d17[16] = (char)('0' + (h[17] + h[18]) % 10);
-        memcpy(goodid, d17, 17);
-        goodid[17] = fp_idcard_check_char(d17);
-        goodid[18] = '\0';
-        if (goodid[17] == 'X' && (h[1] & 0x80)) goodid[17] = 'x';
+        s_fz_good_id(h, goodid);
         idf = goodid;
     }
     if (!(h[16] & 2)) {
@@ -205,42 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .has_amount = (h[0] & 0x08) != 0,
     };
     intake_limits_t lim = {(int)h[6], (int)h[5] * 4 - 8, h[6], h[7] % 80};
-
-    intake_lead_ok_t ok, before;
-    memset(&ok, 0xA5, sizeof ok);
-    memcpy(&before, &ok, sizeof ok);
-    const char *why = intake_check_lead(&cat, &s, &in, &lim, today, &ok);
-    if (why) {
-        if (!intake_reason(why) || s_fz_is_reserved(why)) abort();
-        if (memcmp(&ok, &before, sizeof ok) != 0) abort();
-    } else {
-        s_fz_accepted(&in, &ok, &s, &cat, &lim, today);
-    }
-    /* The line_ref rule alone agrees with the full check. */
-    const char *rwhy = intake_check_line_ref(in.line_ref, &lim);
-    if (!why && rwhy) abort();
-    if (why && strncmp(why, "line_ref.", 9) == 0 && rwhy != why) abort();
-    intake_lead_ok_t again;
-    const char *why2 = intake_check_lead(&cat, &s, &in, &lim, today, &again);
-    if (why != why2) abort();
-    if (!why && (memcmp(ok.id_number, again.id_number, sizeof ok.id_number) != 0 ||
-                 memcmp(ok.village, again.village, sizeof ok.village) != 0 ||
-                 ok.occurred_days != again.occurred_days || ok.kind != again.kind))
-        abort();
-
-    /* The batch header, from the name (as the id) and the date (as the period). */
-    fp_period_t p;
-    size_t nleads = h[7];
-    const char *bwhy = intake_check_batch(field[1], field[4], nleads, &lim, today, &p);
-    if (bwhy && (!intake_reason(bwhy) || strncmp(bwhy, "batch.", 6) != 0)) abort();
-    if (!bwhy) {
-        size_t bl = strlen(field[1]);
-        if (bl == 0 || bl > 64 || strspn(field[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != bl)
-            abort();
-        fp_period_t now = fp_period_of(today);
-        if (p.year * 12 + p.month > now.year * 12 + now.month) abort();
-        if (nleads == 0 || nleads > (size_t)lim.max_leads) abort();
-    }
+    s_fz_check_lead(&cat, &s, &in, &lim, today);
+    s_fz_check_batch(field[1], field[4], h[7], &lim, today);
 
     free(buf);
     return 0;

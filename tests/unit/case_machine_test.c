@@ -207,9 +207,18 @@ static void test_guards(void **st)
     assert_int_equal(out.returns, 1);
     assert_int_equal(out.step_since, t);
     assert_string_equal(out.last_action, "on_return");
-    /* identify guards */
-    c = s_case_in(SCREEN_CS_COUNTY_APPROVED);
-    e = s_good(SCREEN_EV_IDENTIFY, SCREEN_LV_COUNTY);
+}
+
+/* Identify's guards (a kind, one to five distinct risks), then requests that are no event. */
+static void test_guards_identify(void **st)
+{
+    (void)st;
+    screen_case_params_t p;
+    screen_case_params_default(&p);
+    screen_case_t c = s_case_in(SCREEN_CS_COUNTY_APPROVED), out;
+    const char *why;
+    int32_t t = D(2026, 3, 20);
+    screen_event_t e = s_good(SCREEN_EV_IDENTIFY, SCREEN_LV_COUNTY);
     e.hh_kind = SCREEN_KIND_NONE;
     assert_int_equal(screen_case_apply(&c, &e, t, &p, &out, &why), SCREEN_CASE_REFUSED);
     assert_string_equal(why, "case.kind_missing");
@@ -390,7 +399,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_state_event_level), cmocka_unit_test(test_happy_path),
-        cmocka_unit_test(test_guards),                  cmocka_unit_test(test_notice_days),
+        cmocka_unit_test(test_guards),
+        cmocka_unit_test(test_guards_identify),                  cmocka_unit_test(test_notice_days),
         cmocka_unit_test(test_workdays),                cmocka_unit_test(test_due_and_overdue),
         cmocka_unit_test(test_catalog),
     };

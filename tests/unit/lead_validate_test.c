@@ -316,6 +316,7 @@ static void test_valid_lead(void **state)
     assert_null(intake_check_lead(&f.cat, &f.yibao, &in, NULL, f.today, &ok));
 }
 
+/* Missing, malformed and 15-digit numbers. */
 static void test_idcard(void **state)
 {
     (void)state;
@@ -358,6 +359,16 @@ static void test_idcard(void **state)
     assert_reason(s_check(&f, &in), "idcard.legacy15");
     in.id_number = "990822800517123"; /* 15 digits: legacy whatever the province */
     assert_reason(s_check(&f, &in), "idcard.legacy15");
+}
+
+/* A well-formed 18-character number: its province, check character and birth date. */
+static void test_idcard_number(void **state)
+{
+    (void)state;
+    s_fix_t f;
+    s_fix_init(&f);
+    intake_lead_in_t in = s_lead(&f);
+    char id[40];
 
     /* Province 99 and 00 with a correct check character. */
     s_mk_id(id, "990822", 1980, 5, 17, 123);
@@ -947,6 +958,39 @@ typedef struct {
     int sender;      /* 0 yibao, 1 township actor, 2 gateway, 3 admin */
 } s_case_t;
 
+/* One crafted batch header per batch.* reason, each asserted exactly and marked in seen. */
+static void s_every_batch_reason(const s_fix_t *f, bool seen[])
+{
+    const char *b;
+    b = intake_check_batch("a b", "2026-02", 1, &f->lim, f->today, NULL);
+    assert_reason(b, "batch.id");
+    seen[intake_reason(b) - intake_reasons] = true;
+    b = intake_check_batch("b", "2026-2", 1, &f->lim, f->today, NULL);
+    assert_reason(b, "batch.period");
+    seen[intake_reason(b) - intake_reasons] = true;
+    b = intake_check_batch("b", "2026-04", 1, &f->lim, f->today, NULL);
+    assert_reason(b, "batch.period_future");
+    seen[intake_reason(b) - intake_reasons] = true;
+    b = intake_check_batch("b", "2026-02", 0, &f->lim, f->today, NULL);
+    assert_reason(b, "batch.empty");
+    seen[intake_reason(b) - intake_reasons] = true;
+    b = intake_check_batch("b", "2026-02", 101, &f->lim, f->today, NULL);
+    assert_reason(b, "batch.too_many");
+    seen[intake_reason(b) - intake_reasons] = true;
+}
+
+/* Every code of the catalog was produced, except the reserved ones, set by the service and
+ * never here: village.unknown, duplicate.in_batch, duplicate.earlier. */
+static void s_assert_all_produced(const bool seen[], size_t nreasons)
+{
+    for (size_t i = 0; i < nreasons; i++) {
+        const char *code = intake_reasons[i].code;
+        bool reserved = strcmp(code, "village.unknown") == 0 || strcmp(code, "duplicate.earlier") == 0 ||
+                        strcmp(code, "duplicate.in_batch") == 0;
+        if (seen[i] == reserved) fail_msg("%s: %s", code, reserved ? "returned though reserved" : "never produced");
+    }
+}
+
 static void test_every_reason(void **state)
 {
     (void)state;
@@ -1020,31 +1064,8 @@ static void test_every_reason(void **state)
         if (!why || strcmp(why, c->want) != 0) fail_msg("case %zu: want %s, got %s", i, c->want, why ? why : "(valid)");
         seen[intake_reason(why) - intake_reasons] = true;
     }
-    const char *b;
-    b = intake_check_batch("a b", "2026-02", 1, &f.lim, f.today, NULL);
-    assert_reason(b, "batch.id");
-    seen[intake_reason(b) - intake_reasons] = true;
-    b = intake_check_batch("b", "2026-2", 1, &f.lim, f.today, NULL);
-    assert_reason(b, "batch.period");
-    seen[intake_reason(b) - intake_reasons] = true;
-    b = intake_check_batch("b", "2026-04", 1, &f.lim, f.today, NULL);
-    assert_reason(b, "batch.period_future");
-    seen[intake_reason(b) - intake_reasons] = true;
-    b = intake_check_batch("b", "2026-02", 0, &f.lim, f.today, NULL);
-    assert_reason(b, "batch.empty");
-    seen[intake_reason(b) - intake_reasons] = true;
-    b = intake_check_batch("b", "2026-02", 101, &f.lim, f.today, NULL);
-    assert_reason(b, "batch.too_many");
-    seen[intake_reason(b) - intake_reasons] = true;
-
-    /* Reserved, set by the service and never here: village.unknown, duplicate.in_batch,
-     * duplicate.earlier. */
-    for (size_t i = 0; i < nreasons; i++) {
-        const char *code = intake_reasons[i].code;
-        bool reserved = strcmp(code, "village.unknown") == 0 || strcmp(code, "duplicate.earlier") == 0 ||
-                        strcmp(code, "duplicate.in_batch") == 0;
-        if (seen[i] == reserved) fail_msg("%s: %s", code, reserved ? "returned though reserved" : "never produced");
-    }
+    s_every_batch_reason(&f, seen);
+    s_assert_all_produced(seen, nreasons);
 }
 
 int main(void)
@@ -1055,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_kind_allowed),
         cmocka_unit_test(test_valid_lead),
         cmocka_unit_test(test_idcard),
+        cmocka_unit_test(test_idcard_number),
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_village),
         cmocka_unit_test(test_kind),

@@ -64,7 +64,7 @@ static fp_err_t s_read(fp_ledger_t *lg, const fp_buf_t *b, char *msg, unsigned l
 static const char *s_code(const fp_ledger_t *lg, uint32_t n)
 {
     for (size_t i = 0; i < lg->nlines; i++)
-        if (lg->lines[i].line == n) return lg->lines[i].reason < 0 ? "" : lg->reasons[lg->lines[i].reason].code;
+        if (lg->lines[i].line == n) return lg->lines[i].reason < 0 ? "" : lg->arena.reasons[lg->lines[i].reason].code;
     fail_msg("no line %u", n);
     return NULL;
 }
@@ -99,7 +99,7 @@ static void test_good_file(void **state)
     assert_int_equal(lg.refused_hh, 0);
     assert_int_equal(lg.lines[2].line, 5); /* physical lines: header 1, blank row 4 */
     const fp_ledger_hh_t *h1 = &lg.hhs[0];
-    assert_string_equal(fp_ledger_str(&lg, h1->no), "H1");
+    assert_string_equal(fp_arena_str(&lg.arena, h1->no), "H1");
     assert_string_equal(h1->village, "130822112201");
     assert_string_equal(h1->county, "130822");
     assert_string_equal(h1->type, "general");
@@ -108,7 +108,7 @@ static void test_good_file(void **state)
     assert_int_equal(h1->amt[FP_LEDGER_NAMT - 1], 30000);
     assert_string_equal(h1->period, "2026Q3");
     assert_int_equal(h1->ok[3], 0); /* housing: no, with its reason */
-    assert_string_equal(fp_ledger_str(&lg, h1->why[3]), "墙体开裂");
+    assert_string_equal(fp_arena_str(&lg.arena, h1->why[3]), "墙体开裂");
     assert_int_equal(h1->ok[4], 1);  /* water */
     assert_int_equal(h1->ok[0], -1); /* food_clothing: not in the file */
     assert_int_equal(h1->nlines, 2);
@@ -142,7 +142,7 @@ static void test_gbk(void **state)
     assert_int_equal(s_read(&lg, &f, msg, &line), FP_OK);
     assert_string_equal(lg.encoding, "gbk");
     assert_int_equal(lg.lines[0].reason, -1);
-    assert_string_equal(fp_ledger_str(&lg, lg.lines[0].name), "张三");
+    assert_string_equal(fp_arena_str(&lg.arena, lg.lines[0].name), "张三");
     fp_ledger_free(&lg);
     fp_buf_free(&f);
 }
@@ -209,9 +209,9 @@ static void test_refusals(void **state)
     /* the reason names the column as the header writes it, and says which line it points to */
     for (size_t i = 0; i < lg.nlines; i++) {
         const fp_ledger_line_t *l = &lg.lines[i];
-        if (l->line == 6) assert_string_equal(lg.reasons[l->reason].en, "public_job: public-welfare job income is part of the wage income and cannot exceed it");
-        if (l->line == 20) assert_non_null(strstr(lg.reasons[l->reason].en, "line 21"));
-        if (l->line == 22) assert_non_null(strstr(lg.reasons[l->reason].en, "line 23"));
+        if (l->line == 6) assert_string_equal(lg.arena.reasons[l->reason].en, "public_job: public-welfare job income is part of the wage income and cannot exceed it");
+        if (l->line == 20) assert_non_null(strstr(lg.arena.reasons[l->reason].en, "line 21"));
+        if (l->line == 22) assert_non_null(strstr(lg.arena.reasons[l->reason].en, "line 23"));
     }
     fp_ledger_free(&lg);
     fp_buf_free(&f);

@@ -121,6 +121,94 @@ static int s_show(int64_t id, Fangpin__V1__ScreeningRequest *req)
     return 0;
 }
 
+/* A step's options and the request message it becomes (the messages live as long as this). */
+typedef struct {
+    const char *text, *findings, *guarantees, *labour, *kind, *risks;
+    bool consent, has_text;
+    Fangpin__V1__IncomeItem items[16], *item_ptrs[16];
+    size_t n_items;
+    char riskbuf[256], *risk_ptrs[8];
+    Fangpin__V1__RecordVisit visit;
+    Fangpin__V1__VisitFindings vf;
+    Fangpin__V1__PostNotice notice;
+    Fangpin__V1__RecordObjection obj;
+    Fangpin__V1__TownshipReview review;
+    Fangpin__V1__CountyApprove approve;
+    Fangpin__V1__Identify ident;
+    Fangpin__V1__ReturnCase ret;
+    Fangpin__V1__CloseCase close;
+} s_step_t;
+
+/* The options after `case STEP ID`: 0, or the usage's exit code. --income ITEM=FEN is cut at
+ * its '=' in argv. */
+static int s_step_args(int argc, char **argv, s_step_t *s)
+{
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--consent")) s->consent = true;
+        else if (!v) return s_usage();
+        else if (!strcmp(a, "--request-id")) i++;
+        else if (!strcmp(a, "--text") || !strcmp(a, "--opinion") || !strcmp(a, "--reason")) s->text = v, s->has_text = true, i++;
+        else if (!strcmp(a, "--findings")) s->findings = v, i++;
+        else if (!strcmp(a, "--guarantees")) s->guarantees = v, i++;
+        else if (!strcmp(a, "--labour")) s->labour = v, i++;
+        else if (!strcmp(a, "--kind")) s->kind = v, i++;
+        else if (!strcmp(a, "--risks")) s->risks = v, i++;
+        else if (!strcmp(a, "--income") && s->n_items < 16 && strchr(v, '=')) {
+            Fangpin__V1__IncomeItem *it = &s->items[s->n_items];
+            fangpin__v1__income_item__init(it);
+            it->item = (char *)v; /* cut at '=' below */
+            it->amount_fen = strtoll(strchr(v, '=') + 1, NULL, 10);
+            *strchr(argv[i + 1], '=') = '\0';
+            s->item_ptrs[s->n_items] = it;
+            s->n_items++, i++;
+        } else return s_usage();
+    }
+    return 0;
+}
+
+/* The request of step cmd on case id: 0, or the usage's exit code (an unknown step, an
+ * objection without its text). */
+static int s_step_request(const char *cmd, int64_t id, s_step_t *s, Fangpin__V1__ScreeningRequest *req)
+{
+    if (!strcmp(cmd, "visit")) {
+        s->visit.case_id = id, s->visit.consent_given = s->consent, s->visit.findings = &s->vf;
+        s->vf.text = (char *)s->findings, s->vf.guarantees = (char *)s->guarantees, s->vf.labour_notes = (char *)s->labour;
+        s->vf.n_income = s->n_items, s->vf.income = s->item_ptrs;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT, req->record_visit = &s->visit;
+    } else if (!strcmp(cmd, "notice")) {
+        s->notice.case_id = id, s->notice.notice_text_override = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE, req->post_notice = &s->notice;
+    } else if (!strcmp(cmd, "object")) {
+        if (!s->has_text) return s_usage();
+        s->obj.case_id = id, s->obj.text = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION, req->record_objection = &s->obj;
+    } else if (!strcmp(cmd, "review")) {
+        s->review.case_id = id, s->review.opinion = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW, req->township_review = &s->review;
+    } else if (!strcmp(cmd, "approve")) {
+        s->approve.case_id = id, s->approve.opinion = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE, req->county_approve = &s->approve;
+    } else if (!strcmp(cmd, "identify")) {
+        s->ident.case_id = id, s->ident.kind = (char *)s->kind;
+        snprintf(s->riskbuf, sizeof s->riskbuf, "%s", s->risks);
+        s->ident.risk_types = s->risk_ptrs;
+        for (char *save = NULL, *t = strtok_r(s->riskbuf, ",", &save); t && s->ident.n_risk_types < 8;
+             t = strtok_r(NULL, ",", &save))
+            s->risk_ptrs[s->ident.n_risk_types++] = t;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY, req->identify = &s->ident;
+    } else if (!strcmp(cmd, "return")) {
+        s->ret.case_id = id, s->ret.reason = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE, req->return_case = &s->ret;
+    } else if (!strcmp(cmd, "close")) {
+        s->close.case_id = id, s->close.reason = (char *)s->text;
+        req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE, req->close_case = &s->close;
+    } else {
+        return s_usage();
+    }
+    return 0;
+}
+
 int ctl_cmd_case(int argc, char **argv)
 {
     if (argc < 2) return s_usage();
@@ -138,75 +226,15 @@ int ctl_cmd_case(int argc, char **argv)
     if (*end || id <= 0) return s_usage();
     if (!strcmp(cmd, "show")) return s_show(id, &req);
 
-    const char *text = "", *findings = "", *guarantees = "", *labour = "", *kind = "", *risks = "";
-    bool consent = false, has_text = false;
-    Fangpin__V1__IncomeItem items[16], *item_ptrs[16];
-    size_t n_items = 0;
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--consent")) consent = true;
-        else if (!v) return s_usage();
-        else if (!strcmp(a, "--request-id")) i++;
-        else if (!strcmp(a, "--text") || !strcmp(a, "--opinion") || !strcmp(a, "--reason")) text = v, has_text = true, i++;
-        else if (!strcmp(a, "--findings")) findings = v, i++;
-        else if (!strcmp(a, "--guarantees")) guarantees = v, i++;
-        else if (!strcmp(a, "--labour")) labour = v, i++;
-        else if (!strcmp(a, "--kind")) kind = v, i++;
-        else if (!strcmp(a, "--risks")) risks = v, i++;
-        else if (!strcmp(a, "--income") && n_items < 16 && strchr(v, '=')) {
-            fangpin__v1__income_item__init(&items[n_items]);
-            items[n_items].item = (char *)v; /* cut at '=' below */
-            items[n_items].amount_fen = strtoll(strchr(v, '=') + 1, NULL, 10);
-            *strchr(argv[i + 1], '=') = '\0';
-            item_ptrs[n_items] = &items[n_items];
-            n_items++, i++;
-        } else return s_usage();
-    }
-    Fangpin__V1__RecordVisit visit = FANGPIN__V1__RECORD_VISIT__INIT;
-    Fangpin__V1__VisitFindings vf = FANGPIN__V1__VISIT_FINDINGS__INIT;
-    Fangpin__V1__PostNotice notice = FANGPIN__V1__POST_NOTICE__INIT;
-    Fangpin__V1__RecordObjection obj = FANGPIN__V1__RECORD_OBJECTION__INIT;
-    Fangpin__V1__TownshipReview review = FANGPIN__V1__TOWNSHIP_REVIEW__INIT;
-    Fangpin__V1__CountyApprove approve = FANGPIN__V1__COUNTY_APPROVE__INIT;
-    Fangpin__V1__Identify ident = FANGPIN__V1__IDENTIFY__INIT;
-    Fangpin__V1__ReturnCase ret = FANGPIN__V1__RETURN_CASE__INIT;
-    Fangpin__V1__CloseCase close = FANGPIN__V1__CLOSE_CASE__INIT;
-    char riskbuf[256], *risk_ptrs[8];
-    if (!strcmp(cmd, "visit")) {
-        visit.case_id = id, visit.consent_given = consent, visit.findings = &vf;
-        vf.text = (char *)findings, vf.guarantees = (char *)guarantees, vf.labour_notes = (char *)labour;
-        vf.n_income = n_items, vf.income = item_ptrs;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT, req.record_visit = &visit;
-    } else if (!strcmp(cmd, "notice")) {
-        notice.case_id = id, notice.notice_text_override = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE, req.post_notice = &notice;
-    } else if (!strcmp(cmd, "object")) {
-        if (!has_text) return s_usage();
-        obj.case_id = id, obj.text = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION, req.record_objection = &obj;
-    } else if (!strcmp(cmd, "review")) {
-        review.case_id = id, review.opinion = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_TOWNSHIP_REVIEW, req.township_review = &review;
-    } else if (!strcmp(cmd, "approve")) {
-        approve.case_id = id, approve.opinion = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_COUNTY_APPROVE, req.county_approve = &approve;
-    } else if (!strcmp(cmd, "identify")) {
-        ident.case_id = id, ident.kind = (char *)kind;
-        snprintf(riskbuf, sizeof riskbuf, "%s", risks);
-        ident.risk_types = risk_ptrs;
-        for (char *save = NULL, *t = strtok_r(riskbuf, ",", &save); t && ident.n_risk_types < 8;
-             t = strtok_r(NULL, ",", &save))
-            risk_ptrs[ident.n_risk_types++] = t;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_IDENTIFY, req.identify = &ident;
-    } else if (!strcmp(cmd, "return")) {
-        ret.case_id = id, ret.reason = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RETURN_CASE, req.return_case = &ret;
-    } else if (!strcmp(cmd, "close")) {
-        close.case_id = id, close.reason = (char *)text;
-        req.op_case = FANGPIN__V1__SCREENING_REQUEST__OP_CLOSE_CASE, req.close_case = &close;
-    } else {
-        return s_usage();
-    }
+    s_step_t s = {.text = "", .findings = "", .guarantees = "", .labour = "", .kind = "", .risks = "",
+                  .visit = FANGPIN__V1__RECORD_VISIT__INIT, .vf = FANGPIN__V1__VISIT_FINDINGS__INIT,
+                  .notice = FANGPIN__V1__POST_NOTICE__INIT, .obj = FANGPIN__V1__RECORD_OBJECTION__INIT,
+                  .review = FANGPIN__V1__TOWNSHIP_REVIEW__INIT, .approve = FANGPIN__V1__COUNTY_APPROVE__INIT,
+                  .ident = FANGPIN__V1__IDENTIFY__INIT, .ret = FANGPIN__V1__RETURN_CASE__INIT,
+                  .close = FANGPIN__V1__CLOSE_CASE__INIT};
+    int bad = s_step_args(argc, argv, &s);
+    if (!bad) bad = s_step_request(cmd, id, &s, &req);
+    if (bad) return bad;
     Fangpin__V1__ScreeningReply *rep = s_call(&req);
     if (!rep) return 1;
     if (rep->case_summary) s_print_summary(rep->case_summary);

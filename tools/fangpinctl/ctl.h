@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "cert.h"
+#include "mem.h"
 
 /* Connects to PostgreSQL with $FANGPIN_PG (default: host=127.0.0.1 port=5432 dbname=fangpin
  * user=postgres); prints a clear message and returns NULL on failure. */
@@ -23,6 +24,11 @@ struct fp_seal *ctl_data_key(bool required, bool *failed);
  * an older version stored in clear); prints "WHO: migrating the schema: ..." and returns -1 on
  * failure, else 0 (*applied may be NULL). */
 int ctl_migrate(PGconn *c, const char *who, int *applied);
+/* Runs sql (no parameters): 0, or -1 after printing "WHO: WHAT: the server's error". */
+int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what);
+/* Reads the whole file at path into out (up to 1 GiB; larger files are refused with "split it
+ * SPLIT", e.g. "into several files"): 0, or -1 after printing "WHO: why". */
+int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
 /* Sends req to the service (endpoint from endpoint_env, else endpoint_default; rpc.c) and waits

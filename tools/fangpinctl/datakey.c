@@ -17,15 +17,6 @@
 
 #define S_CHUNK 5000
 
-static int s_exec(PGconn *c, const char *sql, const char *what)
-{
-    PGresult *res = PQexec(c, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "rotate-data-key: %s: %s", what, PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
 static int s_copy(PGconn *c, const fp_buf_t *b)
 {
     PGresult *res = PQexec(c, "COPY rekey (old_hmac, id_hmac, id_sealed, id_masked) FROM STDIN");
@@ -78,14 +69,14 @@ static int s_rekey_chunk(PGconn *c, const fp_seal_t *old, const fp_seal_t *new, 
 
 static long s_rekey(PGconn *c, const fp_seal_t *old, const fp_seal_t *new)
 {
-    if (s_exec(c,
-               "CREATE TEMP TABLE rekey (old_hmac bytea PRIMARY KEY, id_hmac bytea NOT NULL, id_sealed bytea NOT NULL,"
-               " id_masked text NOT NULL) ON COMMIT DROP;"
-               "DECLARE people NO SCROLL CURSOR FOR"
-               " SELECT DISTINCT ON (id_hmac) id_hmac, id_sealed FROM"
-               "  (SELECT id_hmac, id_sealed FROM leads UNION ALL SELECT id_hmac, id_sealed FROM ledger_members) x"
-               " ORDER BY id_hmac",
-               "reading the sealed numbers") != 0)
+    if (ctl_pg_exec("rotate-data-key", c,
+                    "CREATE TEMP TABLE rekey (old_hmac bytea PRIMARY KEY, id_hmac bytea NOT NULL,"
+                    " id_sealed bytea NOT NULL, id_masked text NOT NULL) ON COMMIT DROP;"
+                    "DECLARE people NO SCROLL CURSOR FOR"
+                    " SELECT DISTINCT ON (id_hmac) id_hmac, id_sealed FROM"
+                    "  (SELECT id_hmac, id_sealed FROM leads UNION ALL SELECT id_hmac, id_sealed FROM ledger_members) x"
+                    " ORDER BY id_hmac",
+                    "reading the sealed numbers") != 0)
         return -1;
     long n = 0;
     char fetch[48];
@@ -128,13 +119,13 @@ static int s_apply(PGconn *c, const fp_seal_t *new)
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(new, check);
     const char *p[1] = {check};
-    if (s_exec(c,
-               "UPDATE leads l SET id_hmac = r.id_hmac, id_sealed = r.id_sealed, id_masked = r.id_masked"
-               "  FROM rekey r WHERE l.id_hmac = r.old_hmac;"
-               "UPDATE ledger_members m SET id_hmac = r.id_hmac, id_sealed = r.id_sealed, id_masked = r.id_masked"
-               "  FROM rekey r WHERE m.id_hmac = r.old_hmac;"
-               "UPDATE ledger_events e SET id_hmac = r.id_hmac FROM rekey r WHERE e.id_hmac = r.old_hmac",
-               "re-sealing") != 0)
+    if (ctl_pg_exec("rotate-data-key", c,
+                    "UPDATE leads l SET id_hmac = r.id_hmac, id_sealed = r.id_sealed, id_masked = r.id_masked"
+                    "  FROM rekey r WHERE l.id_hmac = r.old_hmac;"
+                    "UPDATE ledger_members m SET id_hmac = r.id_hmac, id_sealed = r.id_sealed, id_masked = r.id_masked"
+                    "  FROM rekey r WHERE m.id_hmac = r.old_hmac;"
+                    "UPDATE ledger_events e SET id_hmac = r.id_hmac FROM rekey r WHERE e.id_hmac = r.old_hmac",
+                    "re-sealing") != 0)
         return -1;
     PGresult *res = PQexecParams(c, "UPDATE data_key SET check_value = $1, created_at = now()", 1, NULL, p, NULL,
                                  NULL, 0);
@@ -195,16 +186,21 @@ int ctl_rotate_data_key(int argc, char **argv)
     char err[1024];
     long people = -1;
     if (!rc && !c) rc = 1;
-    if (!rc && (ctl_migrate(c, "rotate-data-key", NULL) != 0 ||
-                s_exec(c, "BEGIN; LOCK TABLE leads, ledger_members, ledger_events IN EXCLUSIVE MODE", "locking") != 0))
+    if (!rc &&
+        (ctl_migrate(c, "rotate-data-key", NULL) != 0 ||
+         ctl_pg_exec("rotate-data-key", c, "BEGIN; LOCK TABLE leads, ledger_members, ledger_events IN EXCLUSIVE MODE",
+                     "locking") != 0))
         rc = 1;
     if (!rc && fp_migrate_check_data_key(c, old, err, sizeof err) != FP_OK) {
         fprintf(stderr, "rotate-data-key: the old key: %s\n", err);
         rc = 1;
     }
-    if (!rc && ((people = s_rekey(c, old, new)) < 0 || s_apply(c, new) != 0 || s_exec(c, "COMMIT", "COMMIT") != 0))
+    if (!rc &&
+        ((people = s_rekey(c, old, new)) < 0 || s_apply(c, new) != 0 ||
+         ctl_pg_exec("rotate-data-key", c, "COMMIT", "COMMIT") != 0))
         rc = 1;
-    if (rc == 1 && c && PQtransactionStatus(c) != PQTRANS_IDLE) s_exec(c, "ROLLBACK", "ROLLBACK");
+    if (rc == 1 && c && PQtransactionStatus(c) != PQTRANS_IDLE)
+        ctl_pg_exec("rotate-data-key", c, "ROLLBACK", "ROLLBACK");
     if (!rc)
         printf("%ld people's ID numbers re-sealed with the new key. Now: put it where FANGPIN_DATA_KEY points (the\n"
                "keys folder's data.key), restart intake, and keep the old key until a backup made after now\n"

@@ -118,19 +118,10 @@ static int s_key_arg(const char *arg, char out[41])
     return 1;
 }
 
-static int s_register(int argc, char **argv)
+/* A level names a region of one length: a "village" actor with a county code would read the
+ * whole county. Without a level the region is any code. 0 when it fits, else the exit code. */
+static int s_check_region(const char *level, const char *region)
 {
-    const char *id = s_opt(argc, argv, "--id"), *kind = s_opt(argc, argv, "--kind"),
-               *name = s_opt(argc, argv, "--name"), *region = s_opt(argc, argv, "--region"),
-               *level = s_opt(argc, argv, "--level"), *dept = s_opt(argc, argv, "--dept"),
-               *keyarg = s_opt(argc, argv, "--key");
-    if (!id || !kind || !name || !region || !keyarg) {
-        fprintf(stderr, "usage: fangpinctl keys register --id ID --kind department|actor|gateway|admin --name TEXT\n"
-                        "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85 [--force]\n");
-        return 2;
-    }
-    /* A level names a region of one length: a "village" actor with a county code would read
-     * the whole county. */
     static const struct {
         const char *level;
         size_t len;
@@ -153,6 +144,71 @@ static int s_register(int argc, char **argv)
         fprintf(stderr, "fangpinctl keys register: --region must be a region code (digits), not '%s'\n", region);
         return 2;
     }
+    return 0;
+}
+
+/* The county's department row (SubmissionStatus lists these); the code must be one of
+ * department_types and the department's region its county. 1 ok, 0 refused (said why). */
+static int s_add_department(PGconn *c, const char *county, const char *dept)
+{
+    const char *d[2] = {county, dept ? dept : ""};
+    PGresult *r = PQexecParams(c,
+                               "INSERT INTO departments (county_code, code, name_zh, name_en)"
+                               " SELECT $1, code, name_zh, name_en FROM department_types WHERE code = $2"
+                               " ON CONFLICT DO NOTHING RETURNING 1",
+                               2, NULL, d, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    if (ok && strlen(county) != 6) {
+        fprintf(stderr, "fangpinctl keys register: a department's --region must be its county (6 digits)\n");
+        ok = 0;
+    }
+    if (ok) {
+        r = PQexecParams(c, "SELECT 1 FROM department_types WHERE code = $1", 1, NULL, d + 1, NULL, NULL, 0);
+        if (PQntuples(r) == 0) {
+            fprintf(stderr, "fangpinctl keys register: unknown department code '%s' (see department_types:"
+                            " yibao weijian minzheng jiaoyu zhujian shuiwu canlian yingji renshe gongan nongye)\n",
+                    d[1]);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok;
+}
+
+/* A revoked key comes back only on purpose (--force). 1 when key is not a revoked one. */
+static int s_not_revoked(PGconn *c, const char *key)
+{
+    const char *k[1] = {key};
+    int ok = 1;
+    PGresult *r = PQexecParams(c, "SELECT 1 FROM curve_keys WHERE public_key = $1 AND revoked_at IS NOT NULL", 1,
+                               NULL, k, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
+        ok = 0;
+    } else if (PQntuples(r) > 0) {
+        fprintf(stderr, "fangpinctl keys register: key %.8s… was revoked; register it again only with --force"
+                        " (better: make a new key)\n", key);
+        ok = 0;
+    }
+    PQclear(r);
+    return ok;
+}
+
+static int s_register(int argc, char **argv)
+{
+    const char *id = s_opt(argc, argv, "--id"), *kind = s_opt(argc, argv, "--kind"),
+               *name = s_opt(argc, argv, "--name"), *region = s_opt(argc, argv, "--region"),
+               *level = s_opt(argc, argv, "--level"), *dept = s_opt(argc, argv, "--dept"),
+               *keyarg = s_opt(argc, argv, "--key");
+    if (!id || !kind || !name || !region || !keyarg) {
+        fprintf(stderr, "usage: fangpinctl keys register --id ID --kind department|actor|gateway|admin --name TEXT\n"
+                        "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85 [--force]\n");
+        return 2;
+    }
+    int bad = s_check_region(level, region);
+    if (bad) return bad;
     int force = s_has(argc, argv, "--force");
     char key[41];
     if (!s_key_arg(keyarg, key)) return 1;
@@ -170,47 +226,9 @@ static int s_register(int argc, char **argv)
                       " department_code = EXCLUDED.department_code, county_code = EXCLUDED.county_code,"
                       " disabled_at = NULL",
                       7, p);
-    if (ok && !strcmp(kind, "department")) {
-        /* The county's department row (SubmissionStatus lists these); the code must be one of
-         * department_types. */
-        const char *d[2] = {county, dept ? dept : ""};
-        PGresult *r = PQexecParams(c,
-                                   "INSERT INTO departments (county_code, code, name_zh, name_en)"
-                                   " SELECT $1, code, name_zh, name_en FROM department_types WHERE code = $2"
-                                   " ON CONFLICT DO NOTHING RETURNING 1",
-                                   2, NULL, d, NULL, NULL, 0);
-        ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-        if (!ok) fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
-        PQclear(r);
-        if (ok && strlen(county) != 6) {
-            fprintf(stderr, "fangpinctl keys register: a department's --region must be its county (6 digits)\n");
-            ok = 0;
-        }
-        if (ok) {
-            r = PQexecParams(c, "SELECT 1 FROM department_types WHERE code = $1", 1, NULL, d + 1, NULL, NULL, 0);
-            if (PQntuples(r) == 0) {
-                fprintf(stderr, "fangpinctl keys register: unknown department code '%s' (see department_types:"
-                                " yibao weijian minzheng jiaoyu zhujian shuiwu canlian yingji renshe gongan nongye)\n",
-                        d[1]);
-                ok = 0;
-            }
-            PQclear(r);
-        }
-    }
+    if (ok && !strcmp(kind, "department")) ok = s_add_department(c, county, dept);
+    if (ok && !force) ok = s_not_revoked(c, key);
     const char *k[2] = {key, id};
-    if (ok && !force) { /* a revoked key comes back only on purpose */
-        PGresult *r = PQexecParams(c, "SELECT 1 FROM curve_keys WHERE public_key = $1 AND revoked_at IS NOT NULL", 1,
-                                   NULL, k, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
-            ok = 0;
-        } else if (PQntuples(r) > 0) {
-            fprintf(stderr, "fangpinctl keys register: key %.8s… was revoked; register it again only with --force"
-                            " (better: make a new key)\n", key);
-            ok = 0;
-        }
-        PQclear(r);
-    }
     ok = ok && s_exec(c,
                       "INSERT INTO curve_keys (public_key, principal_id) VALUES ($1, $2)"
                       " ON CONFLICT (public_key) DO UPDATE SET principal_id = EXCLUDED.principal_id, revoked_at = NULL",

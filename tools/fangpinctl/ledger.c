@@ -31,7 +31,6 @@
 #include "migrate.h"
 #include "seal.h"
 
-#define S_MAX_FILE (1024L * 1024 * 1024)
 #define S_MAX_SHOWN 20
 #define S_COPY_CHUNK (256 * 1024)
 
@@ -44,36 +43,10 @@ typedef struct {
 
 /* ---- reading the file --------------------------------------------------------------------- */
 
-static int s_read_file(const char *path, fp_buf_t *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "ledger import: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (out->len + n > (size_t)S_MAX_FILE) {
-            fprintf(stderr, "ledger import: %s is larger than 1 GiB: split it by township\n", path);
-            fclose(f);
-            return -1;
-        }
-        fp_buf_append(out, buf, n);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "ledger import: reading %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static int s_load(s_im_t *im)
 {
     fp_buf_t raw = {0};
-    if (s_read_file(im->path, &raw)) {
+    if (ctl_read_file("ledger import", im->path, "by township", &raw)) {
         fp_buf_free(&raw);
         return -1;
     }
@@ -88,16 +61,6 @@ static int s_load(s_im_t *im)
 }
 
 /* ---- database ----------------------------------------------------------------------------- */
-
-static int s_exec(PGconn *conn, const char *sql, const char *what)
-{
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
-    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "ledger import: %s: %s", what, PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
-}
 
 static int s_cmp13(const void *a, const void *b)
 {
@@ -199,13 +162,13 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
         if (h->refused || !h->has_data) continue;
         (*nh)++;
         fp_buf_printf(&b, "%s\t", h->county);
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->no));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->no));
         fp_buf_printf(&b, "\t%s\t%s\t%s\t", h->village, h->type, h->kind ? h->kind : "\\N");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->head));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->head));
         for (int i = 0; i < FP_LEDGER_NAMT; i++) fp_buf_printf(&b, "\t%" PRId64, h->amt[i]);
         for (int g = 0; g < FP_LEDGER_NGUAR; g++) {
             fp_buf_printf(&b, "\t%s\t", h->ok[g] < 0 ? "\\N" : h->ok[g] ? "t" : "f");
-            fp_db_copy_field(&b, h->ok[g] == 0 ? fp_ledger_str(&im->lg, h->why[g]) : "");
+            fp_db_copy_field(&b, h->ok[g] == 0 ? fp_arena_str(&im->lg.arena, h->why[g]) : "");
         }
         fp_buf_printf(&b, "\t%s\n", h->period);
         bad = s_copy_put(conn, &b, false);
@@ -232,9 +195,9 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
         fp_buf_printf(&b, "%s\t", h->county);
         fp_seal_copy_fields(im->seal, l->id, &b);
         fp_buf_puts(&b, "\t");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, h->no));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, h->no));
         fp_buf_puts(&b, "\t");
-        fp_db_copy_field(&b, fp_ledger_str(&im->lg, l->name));
+        fp_db_copy_field(&b, fp_arena_str(&im->lg.arena, l->name));
         fp_buf_printf(&b, "\t%s\t%s\t%s\t%s\t%s\t", l->relation, birth, l->sex, l->labour, l->health);
         if (l->disability) fp_buf_printf(&b, "%d", l->disability);
         else fp_buf_puts(&b, "\\N");
@@ -420,10 +383,10 @@ static int s_write_results(const s_im_t *im, const char *out)
     for (size_t i = 0; i < im->lg.nlines; i++) {
         const fp_ledger_line_t *l = &im->lg.lines[i];
         if (l->reason < 0) continue;
-        const fp_ledger_reason_t *why = &im->lg.reasons[l->reason];
+        const fp_arena_reason_t *why = &im->lg.arena.reasons[l->reason];
         char num[16];
         snprintf(num, sizeof num, "%" PRIu32, l->line);
-        const char *cells[] = {num, l->hh >= 0 ? fp_ledger_str(&im->lg, im->lg.hhs[l->hh].no) : "", "refused", why->code,
+        const char *cells[] = {num, l->hh >= 0 ? fp_arena_str(&im->lg.arena, im->lg.hhs[l->hh].no) : "", "refused", why->code,
                                why->zh, why->en};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
@@ -439,9 +402,9 @@ static void s_show_refused(const s_im_t *im, const char *results)
     long shown = 0;
     for (size_t i = 0; i < im->lg.nlines; i++) {
         const fp_ledger_line_t *l = &im->lg.lines[i];
-        if (l->reason < 0 || !strcmp(im->lg.reasons[l->reason].code, "household.refused")) continue;
+        if (l->reason < 0 || !strcmp(im->lg.arena.reasons[l->reason].code, "household.refused")) continue;
         if (++shown > S_MAX_SHOWN) continue;
-        const fp_ledger_reason_t *why = &im->lg.reasons[l->reason];
+        const fp_arena_reason_t *why = &im->lg.arena.reasons[l->reason];
         fprintf(stderr, "%s:%" PRIu32 ": refused: %s: %s (%s)\n", im->path, l->line, why->code, why->zh, why->en);
     }
     if (shown > S_MAX_SHOWN) fprintf(stderr, "... and %ld more: see %s\n", shown - S_MAX_SHOWN, results);
@@ -473,22 +436,22 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
         fp_ledger_households(&im.lg);
         fp_ledger_refuse_households(&im.lg);
     }
-    ok = ok && s_exec(conn, "BEGIN", "BEGIN") == 0 &&
-         s_exec(conn,
-                "CREATE TEMP TABLE ledger_stage_h (LIKE ledger_households INCLUDING DEFAULTS) ON COMMIT DROP;"
-                "ALTER TABLE ledger_stage_h DROP COLUMN net_income_fen, DROP COLUMN created_at,"
-                " DROP COLUMN updated_at;"
-                "CREATE TEMP TABLE ledger_stage_m (LIKE ledger_members INCLUDING DEFAULTS) ON COMMIT DROP;"
-                "ALTER TABLE ledger_stage_m DROP COLUMN created_at, DROP COLUMN updated_at,"
-                " DROP COLUMN left_on, DROP COLUMN left_reason",
-                "creating the staging tables") == 0 &&
-         s_stage(&im, conn, &staged_h, &staged_m) == 0 &&
-         s_exec(conn,
-                "ALTER TABLE ledger_stage_h ADD PRIMARY KEY (county_code, household_no);"
-                "ALTER TABLE ledger_stage_m ADD PRIMARY KEY (county_code, id_hmac);"
-                "CREATE INDEX ON ledger_stage_m (county_code, household_no);"
-                "ANALYZE ledger_stage_h; ANALYZE ledger_stage_m",
-                "indexing the staging tables") == 0;
+    ok = ok && ctl_pg_exec("ledger import", conn, "BEGIN", "BEGIN") == 0 &&
+        ctl_pg_exec("ledger import", conn,
+                    "CREATE TEMP TABLE ledger_stage_h (LIKE ledger_households INCLUDING DEFAULTS) ON COMMIT DROP;"
+                    "ALTER TABLE ledger_stage_h DROP COLUMN net_income_fen, DROP COLUMN created_at,"
+                    " DROP COLUMN updated_at;"
+                    "CREATE TEMP TABLE ledger_stage_m (LIKE ledger_members INCLUDING DEFAULTS) ON COMMIT DROP;"
+                    "ALTER TABLE ledger_stage_m DROP COLUMN created_at, DROP COLUMN updated_at,"
+                    " DROP COLUMN left_on, DROP COLUMN left_reason",
+                    "creating the staging tables") == 0 &&
+        s_stage(&im, conn, &staged_h, &staged_m) == 0 &&
+        ctl_pg_exec("ledger import", conn,
+                    "ALTER TABLE ledger_stage_h ADD PRIMARY KEY (county_code, household_no);"
+                    "ALTER TABLE ledger_stage_m ADD PRIMARY KEY (county_code, id_hmac);"
+                    "CREATE INDEX ON ledger_stage_m (county_code, household_no);"
+                    "ANALYZE ledger_stage_h; ANALYZE ledger_stage_m",
+                    "indexing the staging tables") == 0;
     double t_stage = s_now();
     long older_before = im.lg.refused_hh;
     if (ok) ok = s_refuse_older(&im, conn) == 0;
@@ -499,8 +462,8 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
         staged_h -= im.lg.refused_hh - older_before;
     }
     if (ok) ok = s_apply(conn, &c) == 0;
-    if (ok) ok = s_exec(conn, "COMMIT", "COMMIT") == 0;
-    else if (PQtransactionStatus(conn) != PQTRANS_IDLE) s_exec(conn, "ROLLBACK", "ROLLBACK");
+    if (ok) ok = ctl_pg_exec("ledger import", conn, "COMMIT", "COMMIT") == 0;
+    else if (PQtransactionStatus(conn) != PQTRANS_IDLE) ctl_pg_exec("ledger import", conn, "ROLLBACK", "ROLLBACK");
     double t_write = s_now();
     if (!ok) {
         fprintf(stderr, "ledger import: %s: failed; nothing was imported\n", path);

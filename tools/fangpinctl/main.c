@@ -1,9 +1,11 @@
 /* main.c: fangpinctl, the command-line client for people and scripts: import regions, make
  * and register keys, ping services, apply migrations. Later issues add push, case, plan,
  * tail and report. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -32,6 +34,51 @@ PGconn *ctl_pg_connect(void)
     }
     PQclear(PQexec(c, "SET client_min_messages = warning"));
     return c;
+}
+
+int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what)
+{
+    PGresult *res = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok) fprintf(stderr, "%s: %s: %s", who, what, PQresultErrorMessage(res));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+#define S_MAX_FILE (1024L * 1024 * 1024) /* bytes */
+
+int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s is a folder, not a CSV file\n", who, path);
+        fclose(f);
+        return -1;
+    }
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= S_MAX_FILE) fp_buf_reserve(out, (size_t)st.st_size);
+    char blk[65536];
+    size_t n;
+    while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
+        if (out->len + n > (size_t)S_MAX_FILE) {
+            fprintf(stderr, "%s: %s is larger than 1 GiB: split it %s\n", who, path, split);
+            fclose(f);
+            return -1;
+        }
+        fp_buf_append(out, blk, n);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "%s: cannot read %s: %s\n", who, path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 struct fp_seal *ctl_data_key(bool required, bool *failed)

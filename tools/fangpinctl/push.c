@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "arena.h"
 #include "cert.h"
 #include "csv.h"
 #include "ctl.h"
@@ -40,7 +40,6 @@
 #include "service.h"
 #include "textenc.h"
 
-#define S_MAX_FILE (1024L * 1024 * 1024) /* bytes; larger files are split by the sender */
 #define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
@@ -69,19 +68,14 @@ static const char *const s_field[F_N] = {"id_number", "name",   "village_code", 
 enum { R_PENDING, R_ACCEPTED, R_DUPLICATE, R_REJECTED, R_FAILED };
 static const char *const s_result_name[] = {"pending", "accepted", "duplicate", "rejected", "failed"};
 
-/* A reason with its messages; rows point at one of these (there are few distinct ones). */
-typedef struct {
-    char *code, *zh, *en;
-} s_reason_t;
-
-/* One data line of the file. Strings are offsets into the push's text arena. */
+/* One data line of the file. Strings are offsets into the push's arena. */
 typedef struct {
     uint32_t line;          /* where the record starts in the file */
     uint32_t f[F_N];        /* field values (F_AMOUNT unused: see amount_fen) */
     int64_t amount_fen;
     bool has_amount;
     uint8_t result;
-    int32_t reason;         /* index into reasons, -1: none */
+    int32_t reason;         /* index into arena.reasons, -1: none */
     int64_t id;             /* the lead id (accepted) or the lead it repeats (duplicate) */
 } s_row_t;
 
@@ -106,11 +100,9 @@ typedef struct {
     /* the file */
     const char *encoding;
     char hash[17];
-    fp_buf_t text;          /* arena of field strings */
+    fp_arena_t arena;       /* the field strings and the reasons */
     s_row_t *rows;
     size_t nrows, rows_cap;
-    s_reason_t *reasons;
-    size_t nreasons;
     /* sending */
     s_chunk_t *chunks;
     size_t nchunks;
@@ -129,34 +121,6 @@ static double s_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *s_str(const s_push_t *p, uint32_t off)
-{
-    return p->text.data + off;
-}
-
-static uint32_t s_put(s_push_t *p, const char *s, size_t n)
-{
-    uint32_t off = (uint32_t)p->text.len;
-    fp_buf_append(&p->text, s, n);
-    fp_buf_append(&p->text, "", 1);
-    return off;
-}
-
-/* The index of (code, zh, en) in the reasons, added if new. */
-static int32_t s_reason(s_push_t *p, const char *code, const char *zh, const char *en)
-{
-    code = code ? code : "";
-    zh = zh ? zh : "";
-    en = en ? en : "";
-    for (size_t i = p->nreasons; i-- > 0;) {
-        const s_reason_t *r = &p->reasons[i];
-        if (!strcmp(r->code, code) && !strcmp(r->zh, zh) && !strcmp(r->en, en)) return (int32_t)i;
-    }
-    p->reasons = fp_realloc(p->reasons, (p->nreasons + 1) * sizeof *p->reasons);
-    p->reasons[p->nreasons] = (s_reason_t){fp_strdup(code), fp_strdup(zh), fp_strdup(en)};
-    return (int32_t)p->nreasons++;
 }
 
 /* ---- text helpers ----------------------------------------------------------------------- */
@@ -240,40 +204,6 @@ static int s_column(const char *s, size_t n)
 
 /* ---- reading and parsing the file ------------------------------------------------------- */
 
-static int s_read_file(const char *path, fp_buf_t *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "push: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "push: %s is a folder, not a CSV file\n", path);
-        fclose(f);
-        return -1;
-    }
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) fp_buf_reserve(out, (size_t)st.st_size);
-    char blk[65536];
-    size_t n;
-    while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
-        fp_buf_append(out, blk, n);
-        if (out->len > (size_t)S_MAX_FILE) {
-            fprintf(stderr, "push: %s is larger than %ld MiB: split it into several files\n", path,
-                    S_MAX_FILE >> 20);
-            fclose(f);
-            return -1;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "push: cannot read %s\n", path);
-        return -1;
-    }
-    return 0;
-}
-
 typedef struct {
     int col[F_N];           /* column of each field, -1 if absent */
     size_t ncols;
@@ -342,7 +272,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
         if (f == F_DATE && s_norm_date(s, n, date)) s = date, n = 10;
         if (f == F_REF && n == 0) {
             char num[24];
-            r->f[f] = s_put(p, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
+            r->f[f] = fp_arena_put(&p->arena, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
             continue;
         }
         if (f == F_AMOUNT) {
@@ -359,11 +289,11 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
                          " correct it and push again", k, s);
                 snprintf(zh, sizeof zh, "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送",
                          k, s);
-                r->reason = s_reason(p, "amount.format", zh, en);
+                r->reason = fp_arena_reason(&p->arena, "amount.format", zh, en);
             }
             continue;
         }
-        r->f[f] = s_put(p, s, n);
+        r->f[f] = fp_arena_put(&p->arena, s, n);
     }
     /* cells beyond the header's columns are a misplaced comma, unless they are empty */
     for (size_t i = lay->ncols; i < rec->nfields && r->reason < 0; i++) {
@@ -375,7 +305,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
                      rec->nfields, lay->ncols);
             snprintf(zh, sizeof zh, "该行有 %zu 列，表头只有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields,
                      lay->ncols);
-            r->reason = s_reason(p, "csv.fields", zh, en);
+            r->reason = fp_arena_reason(&p->arena, "csv.fields", zh, en);
         }
     }
     if (r->reason >= 0) {
@@ -389,7 +319,7 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
 static int s_load(s_push_t *p)
 {
     fp_buf_t raw = {0};
-    if (s_read_file(p->path, &raw)) {
+    if (ctl_read_file("push", p->path, "into several files", &raw)) {
         fp_buf_free(&raw);
         return -1;
     }
@@ -424,7 +354,7 @@ static int s_load(s_push_t *p)
 
     fp_csv_t *csv = fp_csv_new();
     fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 1024, .max_record_bytes = 1024 * 1024});
-    fp_buf_reserve(&p->text, text.len + text.len / 4);
+    fp_arena_reserve(&p->arena, text.len + text.len / 4);
     s_layout_t lay = {0}; /* filled from the header before any row uses it */
     bool have_header = false;
     int ret = 0;
@@ -450,7 +380,7 @@ static int s_load(s_push_t *p)
             have_header = true;
         } else if (rec) {
             s_row(p, rec, &lay);
-            if (p->text.len > UINT32_MAX - 1024 * 1024) {
+            if (p->arena.full) {
                 fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
                 ret = -1;
                 break;
@@ -518,13 +448,13 @@ static void s_chunk_build(s_push_t *p, s_chunk_t *c, size_t index)
         if (r->reason >= 0) continue;
         Fangpin__V1__Lead *l = &leads[k];
         fangpin__v1__lead__init(l);
-        l->id_number = (char *)s_str(p, r->f[F_ID]);
-        l->name = (char *)s_str(p, r->f[F_NAME]);
-        l->village_code = (char *)s_str(p, r->f[F_VILLAGE]);
-        l->kind = (char *)s_str(p, r->f[F_KIND]);
-        l->occurred_on = (char *)s_str(p, r->f[F_DATE]);
-        l->detail = (char *)s_str(p, r->f[F_DETAIL]);
-        l->line_ref = (char *)s_str(p, r->f[F_REF]);
+        l->id_number = (char *)fp_arena_str(&p->arena, r->f[F_ID]);
+        l->name = (char *)fp_arena_str(&p->arena, r->f[F_NAME]);
+        l->village_code = (char *)fp_arena_str(&p->arena, r->f[F_VILLAGE]);
+        l->kind = (char *)fp_arena_str(&p->arena, r->f[F_KIND]);
+        l->occurred_on = (char *)fp_arena_str(&p->arena, r->f[F_DATE]);
+        l->detail = (char *)fp_arena_str(&p->arena, r->f[F_DETAIL]);
+        l->line_ref = (char *)fp_arena_str(&p->arena, r->f[F_REF]);
         l->has_amount = r->has_amount;
         l->amount_fen = r->has_amount ? r->amount_fen : 0;
         ptrs[k] = l;
@@ -599,11 +529,11 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
         } else if (it->code == FANGPIN__V1__CODE__DUPLICATE) {
             r->result = R_DUPLICATE;
             r->id = it->duplicate_of;
-            r->reason = s_reason(p, it->reason, it->message_zh, it->message);
+            r->reason = fp_arena_reason(&p->arena, it->reason, it->message_zh, it->message);
             p->n_duplicate++;
         } else {
             r->result = R_REJECTED;
-            r->reason = s_reason(p, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
+            r->reason = fp_arena_reason(&p->arena, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
             p->n_rejected++;
         }
     }
@@ -683,11 +613,112 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
         for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
         snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
         snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
-        s_chunk_unanswered(p, c, s_reason(p, rcode, czh, cen));
+        s_chunk_unanswered(p, c, fp_arena_reason(&p->arena, rcode, czh, cen));
         s_chunk_done(p, c);
         if (fatal) p->stopped = true;
     }
     fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+}
+
+/* Starts chunks until --window of them are in flight; [*lo, *next) are the ones started and not
+ * all done. */
+static void s_fill_window(s_push_t *p, size_t *lo, size_t *next)
+{
+    while (*lo < *next && p->chunks[*lo].state == C_DONE) (*lo)++;
+    while (*next < p->nchunks && *next - *lo < (size_t)p->window) {
+        s_chunk_build(p, &p->chunks[*next], *next);
+        (*next)++;
+        while (*lo < *next && p->chunks[*lo].state == C_DONE) (*lo)++;
+    }
+}
+
+/* Sends the chunks of [lo, hi) that are due; returns when the next one is due or its answer
+ * expected (at the latest now + 0.25 s). */
+static double s_send_due(s_push_t *p, size_t lo, size_t hi, double now)
+{
+    double wake = now + 0.25;
+    for (size_t i = lo; i < hi; i++) {
+        s_chunk_t *c = &p->chunks[i];
+        if (c->state == C_WAIT && p->sock && c->due <= now) {
+            if (zmq_send(p->sock, c->req, c->reqlen, ZMQ_DONTWAIT) < 0) {
+                c->due = now + 0.05; /* the queue is full: a moment later */
+            } else {
+                c->state = C_SENT;
+                c->due = now + p->timeout_ms / 1000.0;
+            }
+        }
+        if (c->state == C_WAIT || c->state == C_SENT)
+            if (c->due < wake) wake = c->due;
+    }
+    if (!p->sock && p->reconnect_at < wake) wake = p->reconnect_at;
+    return wake;
+}
+
+/* Waits up to ms for replies and takes every one that came (without a socket, just waits). */
+static void s_take_replies(s_push_t *p, size_t lo, size_t hi, long ms)
+{
+    if (!p->sock) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        return;
+    }
+    zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
+    zmq_poll(&it, 1, ms);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (!p->unreachable && !p->stopped && zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0) {
+        /* a REQ-style empty delimiter may come first: the reply is the last frame */
+        if (zmq_msg_more(&m)) continue;
+        s_on_reply(p, zmq_msg_data(&m), zmq_msg_size(&m), lo, hi);
+    }
+    zmq_msg_close(&m);
+}
+
+/* Answers overdue: each such chunk counts a retry (past --retries the service is unreachable),
+ * then a new socket after the longest backoff and everything in flight again. */
+static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
+{
+    double now = s_now(), backoff = 0;
+    for (size_t i = lo; i < hi; i++) {
+        s_chunk_t *c = &p->chunks[i];
+        if (c->state != C_SENT || c->due > now) continue;
+        if (++c->retries > p->retries) {
+            s_progress_clear(p);
+            fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
+                    " (down, unreachable, or this key is not registered)\n",
+                    p->endpoint, i + 1, c->retries, p->timeout_ms);
+            p->unreachable = true;
+            return;
+        }
+        double b = s_backoff(c->retries);
+        if (b > backoff) backoff = b;
+        s_progress_clear(p);
+        fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
+                " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
+    }
+    if (backoff > 0) {
+        s_close(p);
+        p->reconnect_at = now + backoff;
+        for (size_t i = lo; i < hi; i++)
+            if (p->chunks[i].state == C_SENT) {
+                p->chunks[i].state = C_WAIT;
+                p->chunks[i].due = p->reconnect_at;
+            }
+    }
+}
+
+/* After the push was given up: every line still without an answer gets why. */
+static void s_mark_unanswered(s_push_t *p)
+{
+    int32_t why = p->unreachable
+                      ? fp_arena_reason(&p->arena, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+                                 "the intake service could not be reached: run the same command again later")
+                      : fp_arena_reason(&p->arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+                                 "the push stopped after the error above: correct it and run the same command again");
+    for (size_t i = 0; i < p->nchunks; i++) {
+        s_chunk_unanswered(p, &p->chunks[i], why);
+        s_chunk_release(&p->chunks[i]);
+    }
 }
 
 /* Sends every chunk, keeping up to --window in flight; returns when all are answered, the
@@ -697,96 +728,24 @@ static void s_send_all(s_push_t *p)
     size_t lo = 0, next = 0; /* chunks [lo, next) have been started; those before lo are done */
     p->reconnect_at = 0;
     while (!p->unreachable && !p->stopped) {
-        while (lo < next && p->chunks[lo].state == C_DONE) lo++;
-        while (next < p->nchunks && next - lo < (size_t)p->window) {
-            s_chunk_build(p, &p->chunks[next], next);
-            next++;
-            while (lo < next && p->chunks[lo].state == C_DONE) lo++;
-        }
+        s_fill_window(p, &lo, &next);
         if (lo == next) break; /* all done */
         double now = s_now();
         if (!p->sock && now >= p->reconnect_at && s_open(p)) {
             p->unreachable = true;
             break;
         }
-        double wake = now + 0.25;
-        for (size_t i = lo; i < next; i++) {
-            s_chunk_t *c = &p->chunks[i];
-            if (c->state == C_WAIT && p->sock && c->due <= now) {
-                if (zmq_send(p->sock, c->req, c->reqlen, ZMQ_DONTWAIT) < 0) {
-                    c->due = now + 0.05; /* the queue is full: a moment later */
-                } else {
-                    c->state = C_SENT;
-                    c->due = now + p->timeout_ms / 1000.0;
-                }
-            }
-            if (c->state == C_WAIT || c->state == C_SENT)
-                if (c->due < wake) wake = c->due;
-        }
-        if (!p->sock && p->reconnect_at < wake) wake = p->reconnect_at;
+        double wake = s_send_due(p, lo, next, now);
         long ms = (long)((wake - now) * 1000) + 1;
         if (ms < 0) ms = 0;
-        if (p->sock) {
-            zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
-            zmq_poll(&it, 1, ms);
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            while (!p->unreachable && !p->stopped && zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0) {
-                /* a REQ-style empty delimiter may come first: the reply is the last frame */
-                if (zmq_msg_more(&m)) continue;
-                s_on_reply(p, zmq_msg_data(&m), zmq_msg_size(&m), lo, next);
-            }
-            zmq_msg_close(&m);
-        } else {
-            struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        s_take_replies(p, lo, next, ms);
         if (p->unreachable || p->stopped) break;
-        /* answers overdue: new socket, everything in flight again */
-        now = s_now();
-        double backoff = 0;
-        for (size_t i = lo; i < next; i++) {
-            s_chunk_t *c = &p->chunks[i];
-            if (c->state != C_SENT || c->due > now) continue;
-            if (++c->retries > p->retries) {
-                s_progress_clear(p);
-                fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
-                        " (down, unreachable, or this key is not registered)\n",
-                        p->endpoint, i + 1, c->retries, p->timeout_ms);
-                p->unreachable = true;
-                break;
-            }
-            double b = s_backoff(c->retries);
-            if (b > backoff) backoff = b;
-            s_progress_clear(p);
-            fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
-                    " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
-        }
+        s_resend_overdue(p, lo, next);
         if (p->unreachable) break;
-        if (backoff > 0) {
-            s_close(p);
-            p->reconnect_at = now + backoff;
-            for (size_t i = lo; i < next; i++)
-                if (p->chunks[i].state == C_SENT) {
-                    p->chunks[i].state = C_WAIT;
-                    p->chunks[i].due = p->reconnect_at;
-                }
-        }
         s_progress(p, false);
     }
     s_close(p);
-    /* what got no answer */
-    if (p->unreachable || p->stopped) {
-        int32_t why = p->unreachable
-                          ? s_reason(p, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
-                                     "the intake service could not be reached: run the same command again later")
-                          : s_reason(p, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
-                                     "the push stopped after the error above: correct it and run the same command again");
-        for (size_t i = 0; i < p->nchunks; i++) {
-            s_chunk_unanswered(p, &p->chunks[i], why);
-            s_chunk_release(&p->chunks[i]);
-        }
-    }
+    if (p->unreachable || p->stopped) s_mark_unanswered(p);
 }
 
 /* ---- results ---------------------------------------------------------------------------- */
@@ -800,10 +759,10 @@ static int s_write_results(s_push_t *p, const char *out)
     }
     for (size_t i = 0; i < p->nrows; i++) {
         const s_row_t *r = &p->rows[i];
-        const s_reason_t *why = r->reason >= 0 ? &p->reasons[r->reason] : NULL;
+        const fp_arena_reason_t *why = r->reason >= 0 ? &p->arena.reasons[r->reason] : NULL;
         char id[24] = "";
         if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
-        const char *cells[] = {s_str(p, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
+        const char *cells[] = {fp_arena_str(&p->arena, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
                                why ? why->zh : "", why ? why->en : ""};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
@@ -822,10 +781,10 @@ static void s_show_refused(const s_push_t *p, const char *results)
         if (r->result != R_REJECTED) continue;
         if (++refused > S_MAX_SHOWN) continue;
         shown++;
-        const s_reason_t *why = &p->reasons[r->reason];
+        const fp_arena_reason_t *why = &p->arena.reasons[r->reason];
         char num[24];
         snprintf(num, sizeof num, "%" PRIu32, r->line);
-        const char *ref = s_str(p, r->f[F_REF]);
+        const char *ref = fp_arena_str(&p->arena, r->f[F_REF]);
         fprintf(stderr, "%s:%s%s%s%s: refused: %s: %s (%s)\n", p->path, num, strcmp(ref, num) ? " (ref " : "",
                 strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code, why->zh, why->en);
     }
@@ -969,16 +928,10 @@ static int s_keys(s_push_t *p)
 
 static void s_free(s_push_t *p)
 {
-    for (size_t i = 0; i < p->nreasons; i++) {
-        free(p->reasons[i].code);
-        free(p->reasons[i].zh);
-        free(p->reasons[i].en);
-    }
-    free(p->reasons);
     for (size_t i = 0; i < p->nchunks; i++) s_chunk_release(&p->chunks[i]);
     free(p->chunks);
     free(p->rows);
-    fp_buf_free(&p->text);
+    fp_arena_free(&p->arena);
     if (p->ctx) zmq_ctx_term(p->ctx);
 }
 

@@ -467,16 +467,6 @@ static void s_file(s_import_t *im, uint32_t fileno)
 
 /* ---- database ----------------------------------------------------------------------------- */
 
-static int s_exec(PGconn *conn, const char *sql, const char *what)
-{
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
-    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) fprintf(stderr, "regions: %s: %s", what, PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
 typedef struct {
     uint64_t parent;
     uint32_t file, line; /* the first row (in file order) that names it */
@@ -608,9 +598,72 @@ static int s_migrate(PGconn *conn)
     return 0;
 }
 
+/* The files into a temporary staging table through one COPY, in a transaction left open. 1 ok,
+ * 0 failed (said why, or the files' errors collected in im->errs). */
+static int s_stage(s_import_t *im)
+{
+    PGconn *conn = im->conn;
+    /* temp_buffers must be set before the session first touches a temporary table; 256MB
+     * holds the whole national staging table in memory. JIT only costs time here. */
+    int ok = ctl_pg_exec("regions", conn, "SET temp_buffers = '256MB'; SET jit = off", "setting up the session") == 0 &&
+        ctl_pg_exec("regions", conn, "BEGIN", "BEGIN") == 0 &&
+        ctl_pg_exec("regions", conn,
+                    "CREATE TEMP TABLE regions_staging (code text NOT NULL, level smallint NOT NULL,"
+                    " name text NOT NULL, parent text, county_code text) ON COMMIT DROP",
+                    "creating the staging table") == 0;
+    if (!ok) return 0;
+    PGresult *res = PQexec(conn, "COPY regions_staging FROM STDIN");
+    ok = PQresultStatus(res) == PGRES_COPY_IN;
+    if (!ok) fprintf(stderr, "regions import: COPY: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    if (!ok) return 0;
+    for (int i = 0; i < im->nfiles; i++) s_file(im, (uint32_t)i);
+    s_copy_flush(im, 1);
+    int end = PQputCopyEnd(conn, im->errs.count || im->copy_failed ? "import aborted" : NULL);
+    while ((res = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && !im->errs.count && !im->copy_failed) {
+            fprintf(stderr, "regions import: COPY: %s", PQresultErrorMessage(res));
+            im->copy_failed = 1;
+        }
+        PQclear(res);
+    }
+    return end == 1 && !im->errs.count && !im->copy_failed;
+}
+
+/* Why nothing was imported. */
+static void s_import_failed(const s_import_t *im)
+{
+    if (im->errs.count > S_MAX_ERRORS) fprintf(stderr, "... and %ld more errors\n", im->errs.count - S_MAX_ERRORS);
+    if (im->errs.count)
+        fprintf(stderr, "regions import: %ld error%s; nothing was imported\n", im->errs.count,
+                im->errs.count == 1 ? "" : "s");
+    else
+        fprintf(stderr, "regions import: failed; nothing was imported\n");
+}
+
+/* The rows read, inserted, updated and unchanged per level, and where the time went (t: the
+ * start, the end of staging, of the parent check and of the write). */
+static void s_import_summary(const s_import_t *im, const long ins[], const long upd[], const double t[4])
+{
+    double secs = s_now() - t[0];
+    long tr = 0, ti = 0, tu = 0;
+    printf("%-9s %9s %9s %9s %9s\n", "level", "read", "inserted", "updated", "unchanged");
+    for (int l = 1; l <= S_LEVELS; l++) {
+        if (!im->read[l]) continue;
+        printf("%-9s %9ld %9ld %9ld %9ld\n", s_level_name[l], im->read[l], ins[l], upd[l],
+               im->read[l] - ins[l] - upd[l]);
+        tr += im->read[l], ti += ins[l], tu += upd[l];
+    }
+    printf("%-9s %9ld %9ld %9ld %9ld\n", "total", tr, ti, tu, tr - ti - tu);
+    printf("%ld rows from %d file%s in %.2f s (%.0f rows/s): read and stage %.2f s, check parents "
+           "%.2f s, write %.2f s, commit %.2f s\n",
+           tr, im->nfiles, im->nfiles == 1 ? "" : "s", secs, secs > 0 ? (double)tr / secs : 0.0,
+           t[1] - t[0], t[2] - t[1], t[3] - t[2], s_now() - t[3]);
+}
+
 static int s_import(int nfiles, char **files)
 {
-    double t0 = s_now();
+    double t[4] = {s_now()}; /* start, staged, checked, written */
     PGconn *conn = ctl_pg_connect();
     if (!conn) return 1;
     if (s_migrate(conn)) {
@@ -620,43 +673,16 @@ static int s_import(int nfiles, char **files)
     s_import_t im = {.conn = conn, .files = files, .nfiles = nfiles,
                      .file_level = fp_calloc((size_t)nfiles, sizeof(int)),
                      .file_rows = fp_calloc((size_t)nfiles, sizeof(long))};
-    /* temp_buffers must be set before the session first touches a temporary table; 256MB
-     * holds the whole national staging table in memory. JIT only costs time here. */
-    int ok = s_exec(conn, "SET temp_buffers = '256MB'; SET jit = off", "setting up the session") == 0 &&
-             s_exec(conn, "BEGIN", "BEGIN") == 0 &&
-             s_exec(conn,
-                    "CREATE TEMP TABLE regions_staging (code text NOT NULL, level smallint NOT NULL,"
-                    " name text NOT NULL, parent text, county_code text) ON COMMIT DROP",
-                    "creating the staging table") == 0;
-    if (ok) {
-        PGresult *res = PQexec(conn, "COPY regions_staging FROM STDIN");
-        ok = PQresultStatus(res) == PGRES_COPY_IN;
-        if (!ok) fprintf(stderr, "regions import: COPY: %s", PQresultErrorMessage(res));
-        PQclear(res);
-    }
-    if (ok) {
-        for (int i = 0; i < nfiles; i++) s_file(&im, (uint32_t)i);
-        s_copy_flush(&im, 1);
-        int end = PQputCopyEnd(conn, im.errs.count || im.copy_failed ? "import aborted" : NULL);
-        PGresult *res;
-        while ((res = PQgetResult(conn)) != NULL) {
-            if (PQresultStatus(res) != PGRES_COMMAND_OK && !im.errs.count && !im.copy_failed) {
-                fprintf(stderr, "regions import: COPY: %s", PQresultErrorMessage(res));
-                im.copy_failed = 1;
-            }
-            PQclear(res);
-        }
-        ok = end == 1 && !im.errs.count && !im.copy_failed;
-    }
-    double t_copy = s_now();
+    int ok = s_stage(&im);
+    t[1] = s_now();
     if (ok && s_check_parents(&im)) ok = 0;
-    if (ok) ok = s_exec(conn, "ANALYZE regions_staging", "analysing the staging table") == 0;
+    if (ok) ok = ctl_pg_exec("regions", conn, "ANALYZE regions_staging", "analysing the staging table") == 0;
     long ins[S_LEVELS + 1] = {0}, upd[S_LEVELS + 1] = {0};
-    double t_check = s_now();
+    t[2] = s_now();
     if (ok) ok = s_upsert(conn, ins, upd) == 0;
-    double t_write = s_now();
-    if (ok) ok = s_exec(conn, "COMMIT", "COMMIT") == 0;
-    else if (PQstatus(conn) == CONNECTION_OK) s_exec(conn, "ROLLBACK", "ROLLBACK");
+    t[3] = s_now();
+    if (ok) ok = ctl_pg_exec("regions", conn, "COMMIT", "COMMIT") == 0;
+    else if (PQstatus(conn) == CONNECTION_OK) ctl_pg_exec("regions", conn, "ROLLBACK", "ROLLBACK");
     PQfinish(conn);
     free(im.codes.slots);
     fp_buf_free(&im.copy);
@@ -666,29 +692,10 @@ static int s_import(int nfiles, char **files)
     free(im.file_level);
     free(im.file_rows);
     if (!ok) {
-        if (im.errs.count > S_MAX_ERRORS)
-            fprintf(stderr, "... and %ld more errors\n", im.errs.count - S_MAX_ERRORS);
-        if (im.errs.count)
-            fprintf(stderr, "regions import: %ld error%s; nothing was imported\n", im.errs.count,
-                    im.errs.count == 1 ? "" : "s");
-        else
-            fprintf(stderr, "regions import: failed; nothing was imported\n");
+        s_import_failed(&im);
         return 1;
     }
-    double secs = s_now() - t0;
-    long tr = 0, ti = 0, tu = 0;
-    printf("%-9s %9s %9s %9s %9s\n", "level", "read", "inserted", "updated", "unchanged");
-    for (int l = 1; l <= S_LEVELS; l++) {
-        if (!im.read[l]) continue;
-        printf("%-9s %9ld %9ld %9ld %9ld\n", s_level_name[l], im.read[l], ins[l], upd[l],
-               im.read[l] - ins[l] - upd[l]);
-        tr += im.read[l], ti += ins[l], tu += upd[l];
-    }
-    printf("%-9s %9ld %9ld %9ld %9ld\n", "total", tr, ti, tu, tr - ti - tu);
-    printf("%ld rows from %d file%s in %.2f s (%.0f rows/s): read and stage %.2f s, check parents "
-           "%.2f s, write %.2f s, commit %.2f s\n",
-           tr, nfiles, nfiles == 1 ? "" : "s", secs, secs > 0 ? (double)tr / secs : 0.0,
-           t_copy - t0, t_check - t_copy, t_write - t_check, s_now() - t_write);
+    s_import_summary(&im, ins, upd, t);
     return 0;
 }
 

@@ -38,6 +38,8 @@ typedef struct {
     int64_t last;      /* every matching event up to here has been printed */
     long count, printed;
     unsigned seq;
+    int64_t heard;     /* the last time anything came on the SUB socket */
+    bool replay_due;   /* a gap to fill whose Replay got no answer yet */
 } s_tail_t;
 
 static int64_t s_now_ms(void)
@@ -161,34 +163,164 @@ static int s_usage(void)
     return 2;
 }
 
-int ctl_cmd_tail(int argc, char **argv)
+/* --option value pairs and flags into t, from, types and timeout_ms. -1 to go on, or the exit
+ * code (0 after --help, 2 on a bad command line). */
+static int s_args(s_tail_t *t, int argc, char **argv, const char **from, const char **types, long *timeout_ms)
 {
-    s_tail_t t = {0};
-    const char *from = NULL, *types = NULL;
-    long timeout_ms = 0;
-    for (int i = 1; i < argc; i += 2) { /* --option value pairs, and flags */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             s_usage();
             return 0;
         }
         if (!strcmp(a, "--show-source")) {
-            t.show_source = true;
+            t->show_source = true;
             i--;
             continue;
         }
         if (!v) return s_usage();
-        if (!strcmp(a, "--region")) t.prefix = v;
-        else if (!strcmp(a, "--from")) from = v;
-        else if (!strcmp(a, "--types")) types = v;
-        else if (!strcmp(a, "--count")) t.count = atol(v);
-        else if (!strcmp(a, "--timeout-ms")) timeout_ms = atol(v);
+        if (!strcmp(a, "--region")) t->prefix = v;
+        else if (!strcmp(a, "--from")) *from = v;
+        else if (!strcmp(a, "--types")) *types = v;
+        else if (!strcmp(a, "--count")) t->count = atol(v);
+        else if (!strcmp(a, "--timeout-ms")) *timeout_ms = atol(v);
         else return s_usage();
     }
-    if (!t.prefix || strlen(t.prefix) > 12 || strspn(t.prefix, "0123456789") != strlen(t.prefix)) {
+    if (!t->prefix || strlen(t->prefix) > 12 || strspn(t->prefix, "0123456789") != strlen(t->prefix)) {
         fprintf(stderr, "fangpinctl tail: --region must be a region code or its beginning (up to 12 digits)\n");
         return 2;
     }
+    return -1;
+}
+
+/* The first Replay: after --from N, or an empty page for just the head (only new events). */
+static int s_catch_up(s_tail_t *t, const char *from)
+{
+    int64_t head = 0;
+    if (from) {
+        t->last = strtoll(from, NULL, 10);
+        if (t->last < 0) t->last = 0;
+        return s_replay(t, t->last, &head);
+    }
+    if (s_replay(t, INT64_MAX, &head)) return 1;
+    t->last = head;
+    return 0;
+}
+
+/* Nothing came within a poll: after S_MISSED heartbeats of silence the Clone pattern's cure for
+ * a subscriber connected to nothing, a new socket, then Replay from the last position (the
+ * socket may have missed events). 0 to go on, 1 to stop with an error. */
+static int s_on_silence(s_tail_t *t)
+{
+    int64_t silent = s_now_ms() - t->heard;
+    if (silent > (int64_t)S_MISSED * t->hb_ms) {
+        fprintf(stderr, "fangpinctl tail: no heartbeat for %" PRId64 " ms: reopening the event socket,"
+                        " then replaying after position %" PRId64 "\n", silent, t->last);
+        zmq_close(t->sub);
+        t->sub = NULL;
+        if (s_sub_open(t) != 0) return 1;
+        t->reopened++;
+        t->heard = s_now_ms();
+        t->replay_due = true;
+    }
+    if (t->replay_due) {
+        int r = s_replay(t, t->last, NULL);
+        if (r == 1) return 1;
+        t->replay_due = r != 0;
+    }
+    return 0;
+}
+
+/* One message from the SUB socket: its topic and position (the first two frames) and, for an
+ * event, the decoded event (NULL for a heartbeat or an undecodable one). The frame count. */
+static int s_recv(s_tail_t *t, char topic[96], int64_t *pos, Fangpin__V1__Event **ev)
+{
+    zmq_msg_t parts[3];
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, t->sub, 0) < 0) break;
+        more = zmq_msg_more(&m);
+        if (n < 3) {
+            zmq_msg_init(&parts[n]);
+            zmq_msg_move(&parts[n++], &m);
+        }
+        zmq_msg_close(&m);
+    }
+    char posbuf[24] = "";
+    topic[0] = '\0';
+    if (n >= 2) {
+        size_t tl = zmq_msg_size(&parts[0]) < 96 - 1 ? zmq_msg_size(&parts[0]) : 96 - 1;
+        memcpy(topic, zmq_msg_data(&parts[0]), tl);
+        topic[tl] = '\0';
+        size_t pl = zmq_msg_size(&parts[1]) < sizeof posbuf - 1 ? zmq_msg_size(&parts[1]) : sizeof posbuf - 1;
+        memcpy(posbuf, zmq_msg_data(&parts[1]), pl);
+    }
+    *pos = strtoll(posbuf, NULL, 10);
+    *ev = NULL;
+    if (n == 3 && strncmp(topic, "HEARTBEAT", 9) != 0)
+        *ev = fangpin__v1__event__unpack(NULL, zmq_msg_size(&parts[2]), zmq_msg_data(&parts[2]));
+    for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+    return n;
+}
+
+/* A message arrived: a heartbeat above the last position (silence may have hidden events) or an
+ * event after a gap (or other regions' events) replays; the next event is printed. 0 to go on,
+ * 1 to stop with an error. */
+static int s_on_message(s_tail_t *t)
+{
+    t->heard = s_now_ms();
+    char topic[96];
+    int64_t pos;
+    Fangpin__V1__Event *ev;
+    int n = s_recv(t, topic, &pos, &ev);
+    int r = -1; /* -1: no Replay made */
+    if (n >= 2 && !strcmp(topic, "HEARTBEAT")) {
+        if (pos > t->last || t->replay_due) r = s_replay(t, t->last, NULL);
+    } else if (ev && pos > t->last) {
+        if (pos > t->last + 1 || t->replay_due) {
+            r = s_replay(t, t->last, NULL);
+        } else if (s_type_wanted(t, ev->type)) {
+            s_print(t, ev, "live");
+            t->last = pos;
+        } else {
+            t->last = pos;
+        }
+    }
+    if (ev) fangpin__v1__event__free_unpacked(ev, NULL);
+    if (r == 1) return 1;
+    if (r >= 0) t->replay_due = r == 2; /* no answer: try again at the next heartbeat or silence */
+    return 0;
+}
+
+/* Prints live events until --count of them or --timeout-ms. The exit code. */
+static int s_follow(s_tail_t *t, long timeout_ms)
+{
+    int64_t deadline = timeout_ms > 0 ? s_now_ms() + timeout_ms : 0;
+    t->heard = s_now_ms();
+    t->replay_due = false;
+    while (t->count <= 0 || t->printed < t->count) {
+        long wait = t->hb_ms;
+        if (deadline) {
+            int64_t left = deadline - s_now_ms();
+            if (left <= 0) return t->count > 0 ? 1 : 0;
+            if (left < wait) wait = (long)left;
+        }
+        zmq_pollitem_t it = {t->sub, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&it, 1, wait) <= 0 ? s_on_silence(t) : s_on_message(t);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int ctl_cmd_tail(int argc, char **argv)
+{
+    s_tail_t t = {0};
+    const char *from = NULL, *types = NULL;
+    long timeout_ms = 0;
+    int rc = s_args(&t, argc, argv, &from, &types, &timeout_ms);
+    if (rc >= 0) return rc;
     char *typesbuf = types ? fp_strdup(types) : NULL;
     char *tsave = NULL;
     char *tlist[32];
@@ -203,114 +335,13 @@ int ctl_cmd_tail(int argc, char **argv)
         free(typesbuf);
         return 2;
     }
-    int rc = ctl_peer_open(&t.peer, "reporting", ctl_env("FANGPIN_REPORTING_CONNECT", "tcp://127.0.0.1:7104"), 5000);
-    if (rc != 0) {
-        ctl_peer_close(&t.peer);
-        free(typesbuf);
-        return rc;
+    rc = ctl_peer_open(&t.peer, "reporting", ctl_env("FANGPIN_REPORTING_CONNECT", "tcp://127.0.0.1:7104"), 5000);
+    if (rc == 0) {
+        t.pub_ep = ctl_env("FANGPIN_REPORTING_PUB_CONNECT", "tcp://127.0.0.1:7105");
+        /* Subscribe first, so nothing published during the replay is missed. */
+        if (s_sub_open(&t) != 0 || s_catch_up(&t, from) != 0) rc = 1;
+        else rc = s_follow(&t, timeout_ms);
     }
-    rc = 1;
-    t.pub_ep = ctl_env("FANGPIN_REPORTING_PUB_CONNECT", "tcp://127.0.0.1:7105");
-    /* Subscribe first, so nothing published during the replay is missed. */
-    if (s_sub_open(&t) != 0) goto out;
-    int64_t head = 0;
-    if (from) {
-        t.last = strtoll(from, NULL, 10);
-        if (t.last < 0) t.last = 0;
-        if (s_replay(&t, t.last, &head)) goto out;
-    } else {
-        if (s_replay(&t, INT64_MAX, &head)) goto out; /* an empty page: just the head */
-        t.last = head;
-    }
-    int64_t deadline = timeout_ms > 0 ? s_now_ms() + timeout_ms : 0;
-    int64_t heard = s_now_ms(); /* the last time anything came on the SUB socket */
-    bool replay_due = false;   /* a gap to fill whose Replay got no answer yet */
-    rc = 0;
-    while (t.count <= 0 || t.printed < t.count) {
-        long wait = t.hb_ms;
-        if (deadline) {
-            int64_t left = deadline - s_now_ms();
-            if (left <= 0) {
-                rc = t.count > 0 ? 1 : 0;
-                break;
-            }
-            if (left < wait) wait = (long)left;
-        }
-        zmq_pollitem_t it = {t.sub, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, wait) <= 0) {
-            int64_t silent = s_now_ms() - heard;
-            if (silent > (int64_t)S_MISSED * t.hb_ms) {
-                /* The Clone pattern's cure for a subscriber connected to nothing: a new socket,
-                 * then Replay from the last position (the socket may have missed events). */
-                fprintf(stderr, "fangpinctl tail: no heartbeat for %" PRId64 " ms: reopening the event socket,"
-                                " then replaying after position %" PRId64 "\n", silent, t.last);
-                zmq_close(t.sub);
-                t.sub = NULL;
-                if (s_sub_open(&t) != 0) {
-                    rc = 1;
-                    break;
-                }
-                t.reopened++;
-                heard = s_now_ms();
-                replay_due = true;
-            }
-            if (replay_due) {
-                int r = s_replay(&t, t.last, NULL);
-                if (r == 1) {
-                    rc = 1;
-                    break;
-                }
-                replay_due = r != 0;
-            }
-            continue;
-        }
-        heard = s_now_ms();
-        zmq_msg_t parts[3];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, t.sub, 0) < 0) break;
-            more = zmq_msg_more(&m);
-            if (n < 3) {
-                zmq_msg_init(&parts[n]);
-                zmq_msg_move(&parts[n++], &m);
-            }
-            zmq_msg_close(&m);
-        }
-        char topic[96] = "", posbuf[24] = "";
-        if (n >= 2) {
-            size_t tl = zmq_msg_size(&parts[0]) < sizeof topic - 1 ? zmq_msg_size(&parts[0]) : sizeof topic - 1;
-            memcpy(topic, zmq_msg_data(&parts[0]), tl);
-            size_t pl = zmq_msg_size(&parts[1]) < sizeof posbuf - 1 ? zmq_msg_size(&parts[1]) : sizeof posbuf - 1;
-            memcpy(posbuf, zmq_msg_data(&parts[1]), pl);
-        }
-        int64_t pos = strtoll(posbuf, NULL, 10);
-        Fangpin__V1__Event *ev = NULL;
-        if (n == 3 && strncmp(topic, "HEARTBEAT", 9) != 0)
-            ev = fangpin__v1__event__unpack(NULL, zmq_msg_size(&parts[2]), zmq_msg_data(&parts[2]));
-        for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
-        int r = -1; /* -1: no Replay made */
-        if (n >= 2 && !strcmp(topic, "HEARTBEAT")) {
-            if (pos > t.last || replay_due) r = s_replay(&t, t.last, NULL); /* silence may have hidden events */
-        } else if (ev && pos > t.last) {
-            if (pos > t.last + 1 || replay_due) {
-                r = s_replay(&t, t.last, NULL); /* a gap (or other regions' events): fill it */
-            } else if (s_type_wanted(&t, ev->type)) {
-                s_print(&t, ev, "live");
-                t.last = pos;
-            } else {
-                t.last = pos;
-            }
-        }
-        if (ev) fangpin__v1__event__free_unpacked(ev, NULL);
-        if (r == 1) {
-            rc = 1;
-            break;
-        }
-        if (r >= 0) replay_due = r == 2; /* no answer: try again at the next heartbeat or silence */
-    }
-out:
     if (t.sub) zmq_close(t.sub);
     ctl_peer_close(&t.peer);
     free(typesbuf);
