@@ -139,6 +139,8 @@ CASES = {
     "Q030": (dict(with_member(insured=False), household_type="lifted"), with_member(insured=False)),
     "Q031": (with_member(insured=False), dict(with_member(insured=False), medical_ok=None)),
     "Q032": (with_member(health="disabled"), with_member(health="disabled", disability_grade=4)),
+    "Q033": (with_member(health="serious", labour="weak"), dict(with_member(health="serious", labour="weak"),
+                                                                 medical_oop_fen=1)),
     "Q040": (dict(members=[person(left_on="2026-07-01"), person(relation="spouse", sex="female")]),
              with_member(relation="spouse", sex="female")),
     "Q041": (dict(members=[person(), person(relation="spouse", sex="female"), person(relation="spouse", sex="female")]),
@@ -153,6 +155,7 @@ CASES = {
     "Q054": (dict(members=[person(labour="none")]), dict(members=[person(labour="weak")])),
     "Q055": (dict(household_type="lifted", members=[person(birth_date="1966-10-01")]),
              dict(household_type="lifted", members=[person(birth_date="1966-10-02")])),
+    "Q056": (dict(dibao_fen=1), dict(household_type="lifted", dibao_fen=1)),
     "Q060": (dict(food_clothing_ok=False), dict(MON, food_clothing_ok=False)),
     "Q061": (dict(education_ok=False), dict(MON, education_ok=False)),
     "Q062": (dict(medical_ok=False), dict(MON, medical_ok=False)),
@@ -168,6 +171,12 @@ CASES = {
     "Q075": (dict(MON, plan=dict(case_per_capita=LINE * 3 // 2)), dict(MON, plan=dict(case_per_capita=LINE * 3 // 2 - 1))),
     "Q076": (dict(MON, plan=dict(risk_types=["housing"])), dict(MON, housing_ok=False, plan=dict(risk_types=["housing"]))),
     "Q077": (dict(MON, plan=dict(risk_types=["water"])), dict(MON, water_ok=False, plan=dict(risk_types=["water"]))),
+    "Q078": (dict(MON, housing_ok=False, plan=dict(risk_types=["water"])),
+             dict(MON, housing_ok=False, plan=dict(risk_types=["water", "housing"]))),
+    "Q079": (dict(MON, water_ok=False, plan=dict(risk_types=["housing"])),
+             dict(MON, water_ok=False, plan=dict(risk_types=["water", "housing"]))),
+    "Q081": (dict(household_type="lifted", medical_ok=False, plan=ELIMINATED),
+             dict(household_type="lifted", medical_ok=None, plan=ELIMINATED)),
     "Q080": (dict(household_type="lifted", plan=ELIMINATED, incomes=[("2026-08-01", LINE - 1)]),
              dict(household_type="lifted", plan=ELIMINATED, incomes=[("2026-08-01", LINE)])),
     "Q090": (dict(MON, plan={}, measures=[dict(status="planned", start_on="2026-08-31")]),
@@ -209,7 +218,7 @@ class Rules(unittest.TestCase):
     def test_every_rule_has_a_case(self):
         rules = {r for r, in fp.sql(self.ci, "SELECT code FROM quality_rules")}
         self.assertEqual(rules, set(CASES))
-        self.assertGreaterEqual(len(rules), 56)
+        self.assertGreaterEqual(len(rules), 61)
 
     def test_each_rule_fires_and_not_across_its_boundary(self):
         for rule in sorted(CASES):

@@ -37,6 +37,12 @@ database (`quality_run()`, `deploy/db/functions/quality.sql`).
 | `facts` | what a finding keeps of what the rule saw: a column, or `label=expression` |
 | `message_zh`, `message_en`, `source` | what a cadre reads, and where the check comes from |
 
+The numbers are fangpin's own, not the national system's (whose list of about 250 checks is not
+among fangpin's sources). A `source` of **interpretation** marks a consistency check fangpin
+wrote after the kinds of doubtful record those lists carry; "issue 14" marks a check the issue
+names; the parameters' sources are in the table below (**fangpin default**: no source document
+states the value, a province replaces it with its own row).
+
 A new rule is a migration inserting its row (and its parameters into `policy_params`), a case in
 `CASES` of `tests/integration/test_quality.py` (a household that fires it and one just across its
 boundary), and this page made again.
@@ -48,9 +54,9 @@ years on the run's day, and "present" members are those without `left_on`.
 
 | population | one row per | columns |
 |---|---|---|
-| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok` |
-| `household` (`quality_households`) | ledger household | `household_type`, `monitored_kind`; present members `n_members`, `n_heads`, `n_spouses`, `n_labour` (normal or weak), `n_labour_normal`, `oldest_age`; `net_income_fen`, `per_capita_fen` (over the present members), `wage_fen`, `pension_fen`, `tekun_fen`; `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok` (NULL: not surveyed); `identified` (an identified case or a monitoring plan exists) |
-| `plan` (`quality_plans`) | assistance plan | the ledger's `household_type`, `monitored_kind`; `plan_kind`, `plan_monitored_kind`, `current` (the household's latest monitoring plan), `risk_types`, `n_risks`, `identified_on`, `elim_state`, `elim_way`, `eliminated_on`; present `n_labour`, `n_in_school`; the identifying case's `case_per_capita_fen`, `case_line_fen`; `income_at_elim_fen` (the last income follow-up on or before elimination); of the live (not stopped) measures `live_categories`, `days_planned_unstarted` (the oldest still planned: days since its start), `n_unchecked` (planned or in progress, started before `last_quarter` and not checked for it); `housing_ok`, `water_ok`; `checks`, `checks_seen` (the plan checks P01-P09 the assistance plan scan last found, docs/assistance-rules.md) |
+| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok`, `medical_oop_fen` |
+| `household` (`quality_households`) | ledger household | `household_type`, `monitored_kind`; present members `n_members`, `n_heads`, `n_spouses`, `n_labour` (normal or weak), `n_labour_normal`, `oldest_age`; `net_income_fen`, `per_capita_fen` (over the present members), `wage_fen`, `pension_fen`, `dibao_fen`, `tekun_fen`; `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok` (NULL: not surveyed); `identified` (an identified case or a monitoring plan exists) |
+| `plan` (`quality_plans`) | assistance plan | the ledger's `household_type`, `monitored_kind`; `plan_kind`, `plan_monitored_kind`, `current` (the household's latest monitoring plan), `risk_types`, `n_risks`, `identified_on`, `elim_state`, `elim_way`, `eliminated_on`; present `n_labour`, `n_in_school`; the identifying case's `case_per_capita_fen`, `case_line_fen`; `income_at_elim_fen` (the last income follow-up on or before elimination); of the live (not stopped) measures `live_categories`, `days_planned_unstarted` (the oldest still planned: days since its start), `n_unchecked` (planned or in progress, started before `last_quarter` and not checked for it); `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok`; `checks`, `checks_seen` (the plan checks P01-P09 the assistance plan scan last found, docs/assistance-rules.md) |
 
 ## Findings and runs
 

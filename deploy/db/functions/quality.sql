@@ -15,12 +15,12 @@ CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
-               head_sex text, education_ok boolean, medical_ok boolean)
+               head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'hex'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok
+           h.education_ok, h.medical_ok, h.medical_oop_fen
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
@@ -37,14 +37,14 @@ CREATE OR REPLACE FUNCTION quality_households(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, n_members integer, n_heads integer, n_spouses integer,
                n_labour integer, n_labour_normal integer, oldest_age integer, net_income_fen bigint,
-               per_capita_fen bigint, wage_fen bigint, pension_fen bigint, tekun_fen bigint,
+               per_capita_fen bigint, wage_fen bigint, pension_fen bigint, dibao_fen bigint, tekun_fen bigint,
                food_clothing_ok boolean, education_ok boolean, medical_ok boolean, housing_ok boolean,
                water_ok boolean, identified boolean)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, h.household_no, 'household', NULL::bytea, NULL::bigint, h.household_type,
            h.monitored_kind, coalesce(m.n, 0), coalesce(m.heads, 0), coalesce(m.spouses, 0),
            coalesce(m.labour, 0), coalesce(m.labour_normal, 0), m.oldest, h.net_income_fen,
-           h.net_income_fen / nullif(m.n, 0), h.wage_fen, h.pension_fen, h.tekun_fen, h.food_clothing_ok,
+           h.net_income_fen / nullif(m.n, 0), h.wage_fen, h.pension_fen, h.dibao_fen, h.tekun_fen, h.food_clothing_ok,
            h.education_ok, h.medical_ok, h.housing_ok, h.water_ok,
            EXISTS (SELECT 1 FROM plans p
                     WHERE p.county_code = h.county_code AND p.household_no = h.household_no AND p.kind = 'monitoring')
@@ -80,7 +80,8 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                elim_way text, eliminated_on date, n_labour integer, n_in_school integer,
                case_per_capita_fen bigint, case_line_fen bigint, income_at_elim_fen bigint,
                live_categories text[], days_planned_unstarted integer, n_unchecked integer, last_quarter text,
-               housing_ok boolean, water_ok boolean, checks text[], checks_seen jsonb)
+               food_clothing_ok boolean, education_ok boolean, medical_ok boolean, housing_ok boolean,
+               water_ok boolean, checks text[], checks_seen jsonb)
 LANGUAGE sql STABLE AS $$
     SELECT p.village_code, p.household_no, 'plan:' || p.id, NULL::bytea, p.id, h.household_type, h.monitored_kind,
            p.kind, p.monitored_kind,
@@ -92,7 +93,7 @@ LANGUAGE sql STABLE AS $$
              WHERE i.county_code = p.county_code AND i.household_no = p.household_no AND i.month <= p.eliminated_on
              ORDER BY i.month DESC LIMIT 1),
            coalesce(ms.categories, '{}'), ms.unstarted, coalesce(ms.unchecked, 0), quality_last_quarter(p_on),
-           h.housing_ok, h.water_ok,
+           h.food_clothing_ok, h.education_ok, h.medical_ok, h.housing_ok, h.water_ok,
            ARRAY(SELECT f->>'id' FROM jsonb_array_elements(p.findings) f),
            (SELECT coalesce(jsonb_object_agg(f->>'id', f - 'id'), '{}') FROM jsonb_array_elements(p.findings) f)
       FROM plans p
