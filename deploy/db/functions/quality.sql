@@ -144,9 +144,16 @@ BEGIN
     RETURN p_text;
 END $$;
 
--- The rule as one row of the VALUES list its population is evaluated with: (code, the facts as
--- a JSON object when the rule fires on the population's row, else NULL).
-CREATE OR REPLACE FUNCTION quality_rule_sql(r quality_rules, p_county text, p_on date)
+-- The rule's two pieces of the statement its population is evaluated with: its test, an
+-- expression that is the rule's code when it fires on the population's row (else NULL), and its
+-- facts, the JSON object a finding keeps.
+CREATE OR REPLACE FUNCTION quality_rule_test(r quality_rules, p_county text, p_on date)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT format('CASE WHEN household_type = ANY (%L::text[]) AND (%s) THEN %L END', r.household_types,
+                  quality_fill(r.code, r.condition, r.params, p_county, p_on), r.code)
+$$;
+
+CREATE OR REPLACE FUNCTION quality_rule_facts(r quality_rules, p_county text, p_on date)
 RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
     fact  text;
@@ -160,10 +167,23 @@ BEGIN
                                      quality_fill(r.code, substr(fact, strpos(fact, '=') + 1), r.params, p_county, p_on));
         END IF;
     END LOOP;
-    RETURN format('(%L, CASE WHEN household_type = ANY (%L::text[]) AND (%s) THEN jsonb_build_object(%s) END)',
-                  r.code, r.household_types, quality_fill(r.code, r.condition, r.params, p_county, p_on),
-                  array_to_string(parts, ', '));
+    RETURN format('jsonb_build_object(%s)', array_to_string(parts, ', '));
 END $$;
+
+-- The statement that evaluates the rules p_rules of population p_pop over county p_county as on
+-- p_on ($1 county, $2 day) and writes what fired to quality_hits: one pass over the population,
+-- each row's tests in one array; the facts are built for the rules that fired only.
+CREATE OR REPLACE FUNCTION quality_population_sql(p_pop text, p_rules text[], p_county text, p_on date)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT format('INSERT INTO quality_hits SELECT x.code, x.village_code, x.household_no, x.subject, x.id_hmac,'
+                  ' x.plan_id, CASE x.code %s END FROM (SELECT f.*, unnest(f.fired) AS code FROM'
+                  ' (SELECT f.*, array_remove(ARRAY[%s], NULL) AS fired FROM quality_%ss($1, $2) f) f'
+                  ' WHERE f.fired <> ''{}'') x',
+                  string_agg(format('WHEN %L THEN %s', r.code, quality_rule_facts(r, p_county, p_on)), ' ' ORDER BY r.code),
+                  string_agg(quality_rule_test(r, p_county, p_on), ', ' ORDER BY r.code), p_pop)
+      FROM quality_rules r
+     WHERE r.population = p_pop AND r.code = ANY (p_rules)
+$$;
 
 -- Evaluates the rules p_rules (NULL: all) over county p_county as on p_on, for p_actor; returns
 -- the run's id. Each population is read once, all its rules evaluated on each row. A finding still
@@ -172,12 +192,11 @@ END $$;
 -- due quality_due_days later; a live finding of an evaluated rule not found again is fixed by this
 -- run. Runs of one county are serialized. FPQ01: an unknown rule.
 CREATE OR REPLACE FUNCTION quality_run(p_county text, p_on date, p_actor text, p_rules text[] DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     run    bigint;
     chosen text[];
     pop    text;
-    sql    text;
     due    integer := fp_param('quality_due_days', p_county, p_on);
 BEGIN
     IF EXISTS (SELECT 1 FROM unnest(p_rules) x WHERE NOT EXISTS (SELECT 1 FROM quality_rules r WHERE r.code = x)) THEN
@@ -192,13 +211,9 @@ BEGIN
     CREATE TEMP TABLE quality_hits (rule_code text, village_code text, household_no text, subject text,
                                     id_hmac bytea, plan_id bigint, facts jsonb) ON COMMIT DROP;
     FOR pop IN SELECT DISTINCT population FROM quality_rules WHERE code = ANY (chosen) LOOP
-        SELECT string_agg(quality_rule_sql(r, p_county, p_on), ', ' ORDER BY r.code) INTO sql
-          FROM quality_rules r WHERE r.population = pop AND r.code = ANY (chosen);
-        EXECUTE format('INSERT INTO quality_hits SELECT v.code, f.village_code, f.household_no, f.subject, f.id_hmac,'
-                       ' f.plan_id, v.facts FROM quality_%ss($1, $2) f CROSS JOIN LATERAL (VALUES %s) AS v(code, facts)'
-                       ' WHERE v.facts IS NOT NULL', pop, sql)
-            USING p_county, p_on;
+        EXECUTE quality_population_sql(pop, chosen, p_county, p_on) USING p_county, p_on;
     END LOOP;
+    ANALYZE pg_temp.quality_hits;
 
     UPDATE quality_findings f
        SET last_run = run, facts = h.facts,

@@ -48,19 +48,21 @@ CREATE INDEX quality_runs_county ON quality_runs (county_code, id);
 CREATE TABLE quality_findings (
     id             bigserial PRIMARY KEY,
     county_code    varchar(6) NOT NULL,
-    rule_code      text NOT NULL REFERENCES quality_rules (code),
+    rule_code      text NOT NULL,            -- quality_rules.code
     village_code   varchar(12) COLLATE "C" NOT NULL,
     household_no   varchar(32) COLLATE "C" NOT NULL,
     subject        text NOT NULL,            -- 'household', 'person:<id_hmac hex>' or 'plan:<id>'
     id_hmac        bytea,                    -- the person, for a person rule
-    plan_id        bigint REFERENCES plans (id), -- the plan, for a plan rule
+    plan_id        bigint,                   -- the plan (plans.id), for a plan rule
     facts          jsonb NOT NULL,           -- what the rule saw at the last run that found it
     state          text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'overdue', 'explained', 'fixed')),
     opened_on      date NOT NULL,
     due_on         date NOT NULL,            -- opened_on + quality_due_days
-    first_run      bigint NOT NULL REFERENCES quality_runs (id),
-    last_run       bigint NOT NULL REFERENCES quality_runs (id), -- the last run that found it
-    fixed_run      bigint REFERENCES quality_runs (id),
+    -- quality_runs ids. No foreign keys on this table: only quality_run() writes it, a finding
+    -- per subject and rule, and a key check per row cost more than finding the rows
+    first_run      bigint NOT NULL,
+    last_run       bigint NOT NULL,          -- the last run that found it
+    fixed_run      bigint,
     fixed_on       date,
     explanation    text NOT NULL DEFAULT '',
     explained_by   text,
