@@ -14,6 +14,7 @@ import sys
 import unittest
 
 import fp
+from test_quarter_reports import q
 
 COUNTY = "130822"
 VA, VB = "130822112201", "130822112202"  # 花水村, 鸠儿峪村 (兴隆县 fixture)
@@ -21,19 +22,6 @@ ON = "2026-10-01"   # the run's day: the line of Hebei is 6600 yuan; the last fi
 LINE = 660000       # fen
 TODAY = {"FANGPIN_TODAY": ON}
 _seq = [0]
-
-
-def q(v):
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, (list, dict)):
-        v = json.dumps(v, ensure_ascii=False) if isinstance(v, dict) or (v and isinstance(v[0], dict)) else \
-            "{" + ",".join(v) + "}"
-    return "'" + str(v).replace("'", "''") + "'"
 
 
 def person(**kw):

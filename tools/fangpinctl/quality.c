@@ -77,8 +77,8 @@ static void s_print_run(PGresult *r)
            "EXPLAINED", "FIXED", "MESSAGE");
     for (int i = 0; i < PQntuples(r); i++)
         printf("%-5s %-8s %-15s %6s %6s %6s %9s %6s  %s\n", PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
-               PQgetvalue(r, i, 6), PQgetvalue(r, i, 7), PQgetvalue(r, i, 8), PQgetvalue(r, i, 9),
-               PQgetvalue(r, i, 10), PQgetvalue(r, i, 11), PQgetvalue(r, i, 12));
+               PQgetvalue(r, i, 6), PQgetvalue(r, i, 7), PQgetvalue(r, i, 8), PQgetvalue(r, i, 9), PQgetvalue(r, i, 10),
+               PQgetvalue(r, i, 11), PQgetvalue(r, i, 12));
 }
 
 static int s_run(int argc, char **argv)
@@ -92,22 +92,22 @@ static int s_run(int argc, char **argv)
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
     const char *p[4] = {county, today, by ? by : "fangpinctl", rules};
-    PGresult *r = PQexecParams(c, "SELECT quality_run($1, $2::date, $3, string_to_array($4, ','))", 4, NULL, p,
-                               NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c, "SELECT quality_run($1, $2::date, $3, string_to_array($4, ','))", 4, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "run");
     const char *q[1] = {PQgetvalue(r, 0, 0)};
-    PGresult *s = PQexecParams(
-        c,
-        "SELECT q.id, q.county_code, q.on_day, q.counts, u.code, u.severity, u.category,"
-        "  count(f.id) FILTER (WHERE f.last_run = q.id), count(f.id) FILTER (WHERE f.first_run = q.id),"
-        "  count(f.id) FILTER (WHERE f.last_run = q.id AND f.state IN ('open', 'overdue')),"
-        "  count(f.id) FILTER (WHERE f.last_run = q.id AND f.state = 'explained'),"
-        "  count(f.id) FILTER (WHERE f.fixed_run = q.id), u.message_zh"
-        " FROM quality_runs q JOIN quality_rules u ON u.code = ANY (q.rules)"
-        " LEFT JOIN quality_findings f ON f.county_code = q.county_code AND f.rule_code = u.code"
-        "  AND (f.last_run = q.id OR f.fixed_run = q.id)"
-        " WHERE q.id = $1::bigint GROUP BY q.id, u.code ORDER BY u.code",
-        1, NULL, q, NULL, NULL, 0);
+    PGresult *s =
+        PQexecParams(c,
+                     "SELECT q.id, q.county_code, q.on_day, q.counts, u.code, u.severity, u.category,"
+                     "  count(f.id) FILTER (WHERE f.last_run = q.id), count(f.id) FILTER (WHERE f.first_run = q.id),"
+                     "  count(f.id) FILTER (WHERE f.last_run = q.id AND f.state IN ('open', 'overdue')),"
+                     "  count(f.id) FILTER (WHERE f.last_run = q.id AND f.state = 'explained'),"
+                     "  count(f.id) FILTER (WHERE f.fixed_run = q.id), u.message_zh"
+                     " FROM quality_runs q JOIN quality_rules u ON u.code = ANY (q.rules)"
+                     " LEFT JOIN quality_findings f ON f.county_code = q.county_code AND f.rule_code = u.code"
+                     "  AND (f.last_run = q.id OR f.fixed_run = q.id)"
+                     " WHERE q.id = $1::bigint GROUP BY q.id, u.code ORDER BY u.code",
+                     1, NULL, q, NULL, NULL, 0);
     PQclear(r);
     r = s;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "run");
@@ -118,9 +118,9 @@ static int s_run(int argc, char **argv)
 }
 
 /* The columns of quality list's CSV, in the order of s_list_sql's result (the name is masked). */
-static const char *const s_list_cols[] = {"id", "rule", "category", "severity", "state", "village_code",
-                                          "household_no", "name", "id_masked", "opened_on", "due_on", "message_zh",
-                                          "message_en", "facts", "explanation", "explained_by"};
+static const char *const s_list_cols[] = {
+    "id",        "rule",      "category", "severity",   "state",      "village_code", "household_no", "name",
+    "id_masked", "opened_on", "due_on",   "message_zh", "message_en", "facts",        "explanation",  "explained_by"};
 #define S_NCOLS (sizeof s_list_cols / sizeof s_list_cols[0])
 
 static const char s_list_sql[] =
@@ -187,8 +187,8 @@ static void s_list_table(PGresult *r)
            "HOUSEHOLD", "NAME", "ID NUMBER", "DUE", "MESSAGE / FACTS");
     for (int i = 0; i < PQntuples(r); i++) {
         s_list_cells(r, i, cells, masked, sizeof masked);
-        printf("%-6s %-5s %-8s %-9s %-12s %-20s %-12s %-18s %-10s  %s %s\n", cells[0], cells[1], cells[3],
-               cells[4], cells[5], cells[6], cells[7], *cells[8] ? cells[8] : "-", cells[10], cells[11], cells[13]);
+        printf("%-6s %-5s %-8s %-9s %-12s %-20s %-12s %-18s %-10s  %s %s\n", cells[0], cells[1], cells[3], cells[4],
+               cells[5], cells[6], cells[7], *cells[8] ? cells[8] : "-", cells[10], cells[11], cells[13]);
         if (*cells[14]) printf("%-6s explained by %s: %s\n", "", cells[15], cells[14]);
     }
     printf("%d finding(s)\n", PQntuples(r));
@@ -196,8 +196,8 @@ static void s_list_table(PGresult *r)
 
 static int s_list(int argc, char **argv)
 {
-    static const char *const allowed[] = {"--region", "--rule", "--category", "--severity", "--state",
-                                          "--format", "--out", NULL};
+    static const char *const allowed[] = {"--region", "--rule",   "--category", "--severity",
+                                          "--state",  "--format", "--out",      NULL};
     if (!s_opts_ok(argc, argv, 1, allowed)) return s_usage();
     const char *format = s_opt(argc, argv, 1, "--format"), *out = s_opt(argc, argv, 1, "--out");
     if (!format) format = out ? "csv" : "table";
@@ -211,10 +211,8 @@ static int s_list(int argc, char **argv)
     PGresult *r = PQexecParams(c, s_list_sql, 5, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "list");
     int rc = 0;
-    if (!strcmp(format, "csv"))
-        rc = s_list_csv(r, out);
-    else
-        s_list_table(r);
+    if (!strcmp(format, "csv")) rc = s_list_csv(r, out);
+    else s_list_table(r);
     PQclear(r);
     PQfinish(c);
     return rc;

@@ -8,10 +8,11 @@ quality_run() (deploy/db/functions/quality.sql) evaluates exactly these rows, so
 what the checks do. `make test` (it_quality) checks that the committed page is what this makes
 from a freshly migrated database: after changing a rule (a migration), run this against a
 database migrated by `fangpinctl migrate` and commit the page."""
-import subprocess
 import sys
 
-SEP = "\x1f"
+import docrows
+from docrows import cell
+
 CATEGORIES = ["identity", "composition", "income", "labour", "basic_needs", "identification", "elimination",
               "measures", "education", "health", "housing", "water"]
 
@@ -83,15 +84,7 @@ writes them through the CSV writer (`common/csv.c`).
 
 
 def rows(ci, query):
-    p = subprocess.run(["psql", "-X", "-q", "-tA", "-F", SEP, "-v", "ON_ERROR_STOP=1", ci, "-c", query],
-                       capture_output=True, text=True, check=False)
-    if p.returncode != 0:
-        sys.exit(f"quality-doc: {p.stderr.strip()}")
-    return [line.split(SEP) for line in p.stdout.splitlines() if line]
-
-
-def cell(text):
-    return text.replace("|", "\\|").replace("\n", " ")
+    return docrows.rows(ci, query, "quality-doc")
 
 
 def page(ci):
