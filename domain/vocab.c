@@ -8,25 +8,11 @@ static const char *const s_kind_code[SCREEN_KIND_COUNT_] = {"none", "unstable_li
 static const char *const s_kind_zh[SCREEN_KIND_COUNT_] = {"无", "脱贫不稳定户", "边缘易致贫户",
                                                           "突发严重困难户"};
 
-/* THE list of risk types: {ord, code, Chinese, English}, as the risk_types catalogue holds them
- * (002_intake.sql); expanded into the table below and into vocab_check_sql[]. */
-#define S_RISKS(X)                                                   \
-    X(1, "illness", "因病", "illness")                                \
-    X(2, "disability", "因残", "disability")                          \
-    X(3, "schooling", "因学", "schooling")                            \
-    X(4, "disaster", "因自然灾害", "natural disaster")                \
-    X(5, "accident", "因意外事故", "accident")                        \
-    X(6, "industry_failure", "因产业(项目)失败", "failed industry or project") \
-    X(7, "unstable_work", "因务工就业不稳", "unstable work")          \
-    X(8, "lack_of_labour", "缺劳动力", "lack of labour")              \
-    X(9, "housing", "因安全住房", "housing safety")                   \
-    X(10, "water", "因安全饮水", "drinking water")                    \
-    X(11, "other", "其他", "other")
 
 #define S_RISK_ROW(ord, code, zh, en) {code, zh, en},
 static const struct {
     const char *code, *zh, *en;
-} s_risks[] = {{"none", "无", "none"}, S_RISKS(S_RISK_ROW)};
+} s_risks[] = {{"none", "无", "none"}, VOCAB_RISKS(S_RISK_ROW)};
 _Static_assert(sizeof s_risks / sizeof s_risks[0] == SCREEN_RISK_COUNT_, "one row per screen_risk_t");
 
 static const char *const s_level_code[FP_LEVEL_COUNT_] = {"village", "township", "county"};
@@ -54,7 +40,7 @@ screen_risk_t screen_risk_from_code(const char *code)
 
 #define S_RISK_SQL(ord, code, zh, en) "('" code "', '" zh "', '" en "', " #ord "), "
 const char vocab_check_sql[] =
-    "WITH c(code, name_zh, name_en, ord) AS (SELECT * FROM (VALUES " S_RISKS(S_RISK_SQL) "('none', '', '', 0))"
+    "WITH c(code, name_zh, name_en, ord) AS (SELECT * FROM (VALUES " VOCAB_RISKS(S_RISK_SQL) "('none', '', '', 0))"
     " AS v(code, name_zh, name_en, ord) WHERE ord > 0)"
     " SELECT 'risk type ' || coalesce(c.code, t.code),"
     " coalesce(c.ord || ' ' || c.name_zh || ' / ' || c.name_en, 'missing'),"

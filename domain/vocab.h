@@ -37,6 +37,22 @@ typedef enum {
 
 #define SCREEN_MAX_RISKS 5
 
+/* THE list of risk types: X(ord, code, Chinese, English) in screen_risk_t's order, as the
+ * risk_types catalogue holds them (002_intake.sql). Expanded into vocab.c's table, into
+ * vocab_check_sql[] and into the reports' risk columns (services/reporting/report_defs.c). */
+#define VOCAB_RISKS(X)                                                        \
+    X(1, "illness", "因病", "illness")                                         \
+    X(2, "disability", "因残", "disability")                                   \
+    X(3, "schooling", "因学", "schooling")                                     \
+    X(4, "disaster", "因自然灾害", "natural disaster")                         \
+    X(5, "accident", "因意外事故", "accident")                                 \
+    X(6, "industry_failure", "因产业(项目)失败", "failed industry or project") \
+    X(7, "unstable_work", "因务工就业不稳", "unstable work")                   \
+    X(8, "lack_of_labour", "缺劳动力", "lack of labour")                       \
+    X(9, "housing", "因安全住房", "housing safety")                            \
+    X(10, "water", "因安全饮水", "drinking water")                             \
+    X(11, "other", "其他", "other")
+
 /* Stable codes ("marginal", "illness", ...) and Chinese names; "?" if out of range. */
 const char *screen_kind_code(screen_kind_t k);
 const char *screen_kind_zh(screen_kind_t k);

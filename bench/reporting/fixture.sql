@@ -387,11 +387,11 @@ SELECT 2, lm.county, h.village_code, 'dept:' || lm.county || ':' || k.dept, k.de
 CREATE TEMP TABLE ls (r bigint, id_hmac bytea, id_sealed bytea, id_masked text);
 \copy ls FROM PROGRAM 'cat "$FP_BENCH_TMP/leads.sealed" && rm "$FP_BENCH_TMP/leads.sealed"'
 INSERT INTO leads (county_code, village_code, sender, department_code, batch_id, line_no, line_ref, period, kind,
-                   id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail, received_at, status,
-                   status_at, screened_at)
+                   id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail, received_at, received_on,
+                   status, status_at, screened_at)
 SELECT nl.county_code, nl.village_code, nl.sender, nl.dept, nl.batch_id, nl.line_no, nl.line_ref, :'month', nl.kind,
        ls.id_hmac, ls.id_sealed, ls.id_masked, nl.name, nl.occurred_on, nl.amount_fen, '基准测试线索', nl.received_at,
-       nl.status, nl.status_at, now()
+       (nl.received_at AT TIME ZONE 'Asia/Shanghai')::date, nl.status, nl.status_at, now()
   FROM nl JOIN ls USING (r)
  ORDER BY nl.g, nl.line_no
 ON CONFLICT DO NOTHING;
@@ -402,10 +402,11 @@ SELECT l.county_code, l.line_no, l.id, l.received_at FROM leads l
 -- the departments' batches of the month: received on the 1st..8th of the next month (after the
 -- 5th is late); every seventh department sent none
 INSERT INTO lead_batches (county_code, sender, department_code, batch_id, period, content_hash, leads, accepted,
-                          duplicates, rejected, received_at)
+                          duplicates, rejected, received_at, received_on)
 SELECT l.county_code, l.sender, l.department_code, l.batch_id, :'month', md5(l.batch_id), count(*), count(*), 0, 0,
        ((:'month' || '-01')::date + interval '1 month' + (pg_temp.h(hashtext(l.sender), 64) % 8) * interval '1 day'
-        + time '10:00') AT TIME ZONE 'Asia/Shanghai'
+        + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+       (:'month' || '-01')::date + interval '1 month' + (pg_temp.h(hashtext(l.sender), 64) % 8) * interval '1 day'
   FROM leads l WHERE l.period = :'month' AND l.batch_id LIKE 'bench-%'
  GROUP BY l.county_code, l.sender, l.department_code, l.batch_id
 HAVING pg_temp.h(hashtext(l.sender), 65) % 7 <> 0;

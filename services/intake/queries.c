@@ -161,8 +161,9 @@ static void s_on_submissions(fp_db_t *db, PGresult *res, void *arg)
         int32_t dl = 0;
         fp_date_parse(PQgetvalue(res, r, 7), &dl);
         snprintf(deadline, sizeof deadline, "%s", PQgetvalue(res, r, 7));
-        /* the day of the first push, in China (UTC+8) */
-        int32_t first_day = (int32_t)((d->first_at_ms / 1000 + 8 * 3600) / 86400);
+        /* the day of the first push, as intake counted it (received_on: FANGPIN_TODAY or China's date) */
+        int32_t first_day = 0;
+        fp_date_parse(PQgetvalue(res, r, 8), &first_day);
         if (d->batches > 0) d->state = (char *)(first_day <= dl ? "on_time" : "late");
         else d->state = (char *)(today > dl ? "missing" : "not_due");
         ptrs[r] = d;
@@ -203,7 +204,8 @@ void intake_submission_status(intake_t *in, fp_request_t *req, Fangpin__V1__Inta
                 " (extract(epoch FROM min(b.received_at)) * 1000)::bigint,"
                 " (extract(epoch FROM max(b.received_at)) * 1000)::bigint,"
                 " to_char((date_trunc('month', $2::date) + interval '1 month')::date"
-                "   + (fp_param('lead_push_day', $1, $2::date)::int - 1), 'YYYY-MM-DD')"
+                "   + (fp_param('lead_push_day', $1, $2::date)::int - 1), 'YYYY-MM-DD'),"
+                " coalesce(min(b.received_on)::text, '')"
                 " FROM departments d JOIN department_types t ON t.code = d.code"
                 " LEFT JOIN lead_batches b ON b.county_code = d.county_code AND b.department_code = d.code"
                 "   AND b.period = $3"

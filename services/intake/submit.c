@@ -322,8 +322,11 @@ static void s_on_copied(fp_db_t *db, PGresult *res, void *arg)
     }
     char check[FP_SEAL_CHECK_HEX];
     fp_seal_check_value(fp_service_seal(j->in->svc), check);
-    const char *p[7] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check};
-    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7)", 7, p, s_on_apply, j);
+    char today[11];
+    fp_date_format(intake_today(j->in), today);
+    const char *p[8] = {j->sender, j->batch_id, j->county, j->period, j->hash, j->dept, check, today};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM intake_apply($1, $2, $3, $4, $5, $6, $7, $8)", 8, p, s_on_apply,
+                j);
 }
 
 static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)

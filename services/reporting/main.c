@@ -10,8 +10,9 @@
 #include "replay.h"
 #include "reports.h"
 #include "service.h"
-#include "today.h"
 #include "sse.h"
+#include "today.h"
+#include "vocab.h"
 #include "workdb.h"
 
 static report_relay_t g_relay; /* the one relay; main owns it */
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
         .on_ready = s_on_ready,
         .on_tick = s_on_tick,
         .extra_cfg = extra,
+        .catalogue_sql = vocab_check_sql, /* the reports' risk columns against risk_types */
     };
     return fp_service_main(&def, argc, argv);
 }

@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include "date.h"
+#include "vocab.h"
+
+/* A household count per risk type, named as report_scale_rows() names it (reports.sql). */
+#define S_RISK_COL(ord, code, zh, en) {"risk_" code "_hh", zh "（户）", true},
 
 static const report_col_t s_lvm_cols[] = {
     {"received", "接收", true},   {"verified", "已核实", true}, {"included", "纳入", true},
@@ -20,17 +24,7 @@ static const report_col_t s_scale_cols[] = {
     {"mg_people", "边缘易致贫户人数", true},
     {"sh_hh", "突发严重困难户户数", true},
     {"sh_people", "突发严重困难户人数", true},
-    {"risk_illness_hh", "因病（户）", true},
-    {"risk_disability_hh", "因残（户）", true},
-    {"risk_schooling_hh", "因学（户）", true},
-    {"risk_disaster_hh", "因自然灾害（户）", true},
-    {"risk_accident_hh", "因意外事故（户）", true},
-    {"risk_industry_failure_hh", "因产业(项目)失败（户）", true},
-    {"risk_unstable_work_hh", "因务工就业不稳（户）", true},
-    {"risk_lack_of_labour_hh", "缺劳动力（户）", true},
-    {"risk_housing_hh", "因安全住房（户）", true},
-    {"risk_water_hh", "因安全饮水（户）", true},
-    {"risk_other_hh", "其他（户）", true},
+    VOCAB_RISKS(S_RISK_COL) /* risk_<code>_hh, one per risk type (domain/vocab.h) */
     {"new_hh", "本季度新识别户数", true},
     {"new_people", "本季度新识别人数", true},
     {"elim_hh", "本季度风险消除户数", true},

@@ -145,30 +145,19 @@ static bool s_shock(const screen_facts_t *f, unsigned bit, const char *key, cons
     return true;
 }
 
-static bool s_sh_illness(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_ILLNESS, "illness", "家庭成员患重病", o);
-}
-static bool s_sh_disaster(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_DISASTER, "disaster", "遭受自然灾害", o);
-}
-static bool s_sh_accident(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_ACCIDENT, "accident", "遭遇意外事故", o);
-}
-static bool s_sh_death(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_DEATH_WORKER, "death_of_worker", "家庭主要劳动力死亡", o);
-}
-static bool s_sh_job(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_JOB_LOSS, "job_loss", "家庭成员失业或务工中断", o);
-}
-static bool s_sh_industry(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
-{
-    return s_shock(f, SCREEN_SHOCK_INDUSTRY, "industry_failure", "家庭产业（项目）经营失败", o);
-}
+/* S08-S13: one rule per shock, each the shock's bit, its key in `seen` and its Chinese words. */
+#define S_SHOCK_RULE(fn, bit, key, zh)                                                    \
+    static bool fn(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o) \
+    {                                                                                     \
+        return s_shock(f, bit, key, zh, o);                                               \
+    }
+S_SHOCK_RULE(s_sh_illness, SCREEN_SHOCK_ILLNESS, "illness", "家庭成员患重病")
+S_SHOCK_RULE(s_sh_disaster, SCREEN_SHOCK_DISASTER, "disaster", "遭受自然灾害")
+S_SHOCK_RULE(s_sh_accident, SCREEN_SHOCK_ACCIDENT, "accident", "遭遇意外事故")
+S_SHOCK_RULE(s_sh_death, SCREEN_SHOCK_DEATH_WORKER, "death_of_worker", "家庭主要劳动力死亡")
+S_SHOCK_RULE(s_sh_job, SCREEN_SHOCK_JOB_LOSS, "job_loss", "家庭成员失业或务工中断")
+S_SHOCK_RULE(s_sh_industry, SCREEN_SHOCK_INDUSTRY, "industry_failure", "家庭产业（项目）经营失败")
+#undef S_SHOCK_RULE
 
 static bool s_no_labour(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {

@@ -190,7 +190,7 @@ class Fixture:
                                        **fp.id_columns(f"{COUNTY}19800101{lid:04d}"),
                                        name="某", occurred_on="2026-10-15", status=status,
                                        status_at=(town_on or "2026-11-01") + " 12:00+08",
-                                       received_at="2026-11-03 10:00+08"))
+                                       received_at="2026-11-03 10:00+08", received_on="2026-11-03"))
                 if status == "unmatched":
                     continue
                 cid += 1
@@ -223,7 +223,8 @@ class Fixture:
         s += insert("quarter_summaries", self.summaries)
         s += insert("lead_batches", [dict(county_code=COUNTY, sender=f"dept:130822:{d}", department_code=d,
                                           batch_id=f"b-{d}-{p}", period=p, content_hash="x", leads=1, accepted=1,
-                                          duplicates=0, rejected=0, received_at=at) for d, p, at in self.batches])
+                                          duplicates=0, rejected=0, received_at=at, received_on=at[:10])
+                                     for d, p, at in self.batches])
         s += insert("leads", self.leads) + insert("case_leads", self.case_leads)
         s += insert("case_history", self.case_history)
         return s

@@ -45,7 +45,7 @@ def lead(seq, kind, village, amount=None):
 def expected(ci, prefix, as_of):
     """An independent count, in Python, over the leads table's raw rows."""
     rows = fp.sql(ci, "SELECT coalesce(department_code, ''), village_code, status,"
-                      " (received_at AT TIME ZONE 'Asia/Shanghai')::date::text FROM leads"
+                      " received_on::text FROM leads"
                       f" WHERE period = '{PERIOD}'")
     as_of = datetime.date.fromisoformat(as_of)
     out = {}
@@ -106,7 +106,13 @@ class Reports(unittest.TestCase):
         # Screening is not wired to verification yet: set statuses, and old receipts, by SQL.
         arr = "ARRAY[" + ",".join(f"'{s}'" for s in STATUSES) + "]"
         fp.sql(cls.ci, f"UPDATE leads SET status = ({arr})[id % {len(STATUSES)} + 1]")
-        fp.sql(cls.ci, "UPDATE leads SET received_at = '2026-10-20 10:00+08' WHERE id % 3 = 0")
+        # intake stored its today (FANGPIN_TODAY), not the database's clock, as the day received
+        days = fp.sql(cls.ci, "SELECT DISTINCT received_on::text FROM leads UNION ALL"
+                              " SELECT DISTINCT received_on::text FROM lead_batches")
+        assert {d for d, in days} == {TODAY_OPEN}, days
+        # Older receipts: received_on only, so that a report counting from received_at (the
+        # database's clock, today's real date) would not find them overdue.
+        fp.sql(cls.ci, "UPDATE leads SET received_on = '2026-10-20' WHERE id % 3 = 0")
         cls.open = fp.Service("reporting", cls.ci, k, env={"FANGPIN_TODAY": TODAY_OPEN,
                                                            "FANGPIN_REPORTING_HTTP_REPORTS": "true"})
         cls.closed = fp.Service("reporting", cls.ci, k, env={"FANGPIN_TODAY": TODAY_CLOSED})

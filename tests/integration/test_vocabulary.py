@@ -1,4 +1,4 @@
-"""The risk types compiled into screening and assistance (domain/vocab.c) against the database's
+"""The risk types compiled into screening, assistance and reporting's risk columns (domain/vocab.h) against the database's
 risk_types catalogue: a service whose words disagree with the catalogue says so once, in one log
 line naming each difference, and stays not ready (/readyz 503) until the catalogue agrees again;
 then it becomes ready without a restart."""
@@ -25,7 +25,7 @@ class Vocabulary(unittest.TestCase):
         fp.sql(self.ci, "UPDATE risk_types SET name_zh = '因安全饮水' WHERE code = 'water'")
 
     def test_agreeing_catalogue_is_ready(self):
-        for name in ("screening", "assistance"):
+        for name in ("screening", "assistance", "reporting"):
             with self.subTest(svc=name):
                 svc = fp.Service(name, self.ci, self.keys)
                 try:
@@ -34,7 +34,7 @@ class Vocabulary(unittest.TestCase):
                     svc.stop()
 
     def test_disagreeing_catalogue_is_not_ready_until_it_agrees(self):
-        for name in ("screening", "assistance"):
+        for name in ("screening", "assistance", "reporting"):
             with self.subTest(svc=name):
                 self.disagree()
                 svc = fp.Service(name, self.ci, self.keys, wait_ready=False)

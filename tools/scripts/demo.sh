@@ -101,8 +101,8 @@ echo "  在库线索 leads stored for 2026-10: $before before, $(count_leads) af
 
 say "Where 2026-10 stands, per department (from PostgreSQL)"
 # What intake's SubmissionStatus answers (fangpinctl has no command for it yet), and the answers
-# to every batch: lines sent, accepted, already received, refused.
-sql <<'SQL'
+# to every batch: lines sent, accepted, already received, refused. Today is the services' today.
+sql -v today="${FANGPIN_TODAY:-$(TZ=Asia/Shanghai date +%F)}" <<'SQL'
 WITH p AS (
   SELECT '130822'::varchar AS county, '2026-10'::text AS period,
          date '2026-11-01' + (fp_param('lead_push_day', '130822', date '2026-11-01')::int - 1) AS deadline)
@@ -112,9 +112,9 @@ SELECT d.code AS "部门 dept", t.name_zh AS "名称 name", count(b.batch_id) AS
        to_char(min(b.received_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS "首次报送 first push",
        to_char(p.deadline, 'YYYY-MM-DD') AS "截止 deadline",
        CASE WHEN count(b.batch_id) = 0 THEN
-                 CASE WHEN (now() AT TIME ZONE 'Asia/Shanghai')::date > p.deadline THEN '未报送 missing'
+                 CASE WHEN :'today'::date > p.deadline THEN '未报送 missing'
                       ELSE '未到期 not due' END
-            WHEN (min(b.received_at) AT TIME ZONE 'Asia/Shanghai')::date <= p.deadline THEN '按时 on time'
+            WHEN min(b.received_on) <= p.deadline THEN '按时 on time'
             ELSE '逾期 late' END AS "状态 state"
   FROM p JOIN departments d ON d.county_code = p.county
   JOIN department_types t ON t.code = d.code

@@ -24,7 +24,7 @@ SELECT township AS unit, count(*) AS leads, count(*) FILTER (WHERE town_on IS NU
 UNION ALL
 SELECT county_code, count(*), count(*) FILTER (WHERE county_on IS NULL), max(county_on) FROM l GROUP BY 1
 UNION ALL
-SELECT b.county_code || ':' || b.department_code, count(*), NULL, min((b.received_at AT TIME ZONE 'Asia/Shanghai')::date)
+SELECT b.county_code || ':' || b.department_code, count(*), NULL, min(b.received_on)
   FROM lead_batches b
  WHERE b.period = :'period' AND b.county_code LIKE left(:'prefix', 6) || '%' AND b.department_code IS NOT NULL
  GROUP BY 1

@@ -7,7 +7,7 @@ SELECT l.county_code, l.department_code, left(l.village_code, 9) AS township, co
        count(*) FILTER (WHERE l.status = 'pending') AS pending,
        count(*) FILTER (WHERE l.status = 'unmatched') AS unmatched,
        count(*) FILTER (WHERE l.status IN ('pending', 'verifying')
-                          AND (l.received_at AT TIME ZONE 'Asia/Shanghai')::date < :'as_of'::date - 15) AS overdue
+                          AND l.received_on < :'as_of'::date - 15) AS overdue
   FROM leads l
  WHERE l.period = :'period' AND l.village_code LIKE :'prefix' || '%'
  GROUP BY GROUPING SETS ((l.county_code, l.department_code), (left(l.village_code, 9)), ())

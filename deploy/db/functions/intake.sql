@@ -7,9 +7,10 @@
 -- concurrent resend): the caller rolls back and answers from the stored batch. p_key is the
 -- check value of the data key the batch was sealed with: a batch sealed with another key than
 -- the database's (rotated while intake ran with the old one) is refused whole (SQLSTATE FPK01)
--- rather than stored unmatched.
+-- rather than stored unmatched. p_today is intake's today (FANGPIN_TODAY or the real date in
+-- China), stored as the batch's and its leads' received_on, the day the reports count from.
 CREATE OR REPLACE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
-                             p_hash text, p_dept text, p_key text)
+                             p_hash text, p_dept text, p_key text, p_today date)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -21,8 +22,8 @@ BEGIN
               USING ERRCODE = 'FPK01';
     END IF;
     INSERT INTO lead_batches AS b (county_code, sender, department_code, batch_id, period, content_hash,
-                                   leads, accepted, duplicates, rejected)
-    VALUES (p_county, p_sender, nullif(p_dept, ''), p_batch, p_period, p_hash, 0, 0, 0, 0)
+                                   leads, accepted, duplicates, rejected, received_on)
+    VALUES (p_county, p_sender, nullif(p_dept, ''), p_batch, p_period, p_hash, 0, 0, 0, 0, p_today)
     ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
@@ -49,9 +50,10 @@ BEGIN
         -- A lead already received from this sender (same person, kind, date) is touched rather
         -- than skipped, so RETURNING gives its id too: xmax = 0 marks the rows inserted now.
         INSERT INTO leads AS l (county_code, village_code, sender, department_code, batch_id, line_no, line_ref,
-                                period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail)
+                                period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen, detail,
+                                received_on)
         SELECT p_county, r.village_code, p_sender, nullif(p_dept, ''), p_batch, r.idx, r.line_ref, p_period,
-               r.kind, r.id_hmac, r.id_sealed, r.id_masked, r.name, r.occurred_on, r.amount_fen, r.detail
+               r.kind, r.id_hmac, r.id_sealed, r.id_masked, r.name, r.occurred_on, r.amount_fen, r.detail, p_today
           FROM ranked r WHERE r.first_idx = r.idx
          -- key order: two batches committing at once lock shared keys in the same order (no deadlock)
          ORDER BY r.id_hmac, r.kind, r.occurred_on

@@ -107,8 +107,8 @@ $$;
 -- Monthly lead verification (风险线索核实情况) of region prefix p_prefix and period p_period, as of
 -- p_as_of. Leads of the period whose village starts with the prefix, counted by current status:
 -- received (all), verified (verifying + identified + not_included), included (identified),
--- not_included, pending, unmatched, and overdue: pending or verifying, received (China date)
--- more than decision_days days before p_as_of. Rows: every department of the counties under
+-- not_included, pending, unmatched, and overdue: pending or verifying, received (received_on,
+-- intake's day) more than decision_days days before p_as_of. Rows: every department of the counties under
 -- the prefix (of its county for a township or village prefix), then leads from no department
 -- (village visits, self-reports) when there are any, then every township, then the total.
 -- decision_days is read once per call (fp_param is not inlined), and the leads and townships are
@@ -122,8 +122,7 @@ BEGIN
 WITH l AS (
     SELECT l.county_code, l.department_code, left(l.village_code, 9) AS township, l.status,
            (l.status IN ('pending', 'verifying')
-            AND (l.received_at AT TIME ZONE 'Asia/Shanghai')::date
-                < v_cut) AS overdue
+            AND l.received_on < v_cut) AS overdue
       FROM leads l
      WHERE l.period = p_period AND l.village_code >= p_prefix AND l.village_code < p_prefix || ':'
 ), c AS (
@@ -533,7 +532,7 @@ u AS (
     SELECT 'lead_push' AS deadline, 1 AS ord, 'department' AS unit_kind, d.code::text AS code,
            CASE WHEN length(p_prefix) < 6 THEN c.name || ' ' ELSE '' END || d.name_zh AS name,
            pr.n + (fp_param('lead_push_day', d.county_code, pr.n)::int - 1) AS due_on,
-           (SELECT min((b.received_at AT TIME ZONE 'Asia/Shanghai')::date) FROM lead_batches b
+           (SELECT min(b.received_on) FROM lead_batches b
              WHERE b.county_code = d.county_code AND b.period = p_period AND b.department_code = d.code) AS done_on,
            d.county_code || ':' || d.code AS sort
       FROM pr CROSS JOIN counties c JOIN departments d ON d.county_code = c.code
