@@ -72,5 +72,6 @@ int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary */
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 int ctl_cmd_report(int argc, char **argv);  /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);   /* token add|list|revoke (token.c) */
+int ctl_cmd_quality(int argc, char **argv); /* quality run|list|explain (quality.c) */
 
 #endif

@@ -150,7 +150,8 @@ static void s_usage(FILE *out)
             "                             a report as a table in the terminal, saved as CSV or XLSX\n"
             "  token add --principal ID [--label TEXT] [--days N] | list [--principal ID] | revoke ID\n"
             "                             bearer tokens for the reporting HTTP port (downloads, /events);\n"
-            "                             add prints the new token once on stdout\n\n"
+            "                             add prints the new token once on stdout\n"
+            "  quality run|list|explain ...  the data-quality checks (疑点) and their findings (see quality --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
                 {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
                 {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case},
                 {"plan", ctl_cmd_plan}, {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},
-                {"eliminate", ctl_cmd_eliminate}, {"report", ctl_cmd_report}, {"token", ctl_cmd_token}};
+                {"eliminate", ctl_cmd_eliminate}, {"report", ctl_cmd_report}, {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

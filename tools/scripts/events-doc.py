@@ -9,23 +9,16 @@ against, so the page says what the services write. `make test` (it_event_catalog
 the committed page is what this makes from a freshly migrated database: after changing the
 catalogue (a migration), run this against a database migrated by `fangpinctl migrate` and commit
 the page."""
-import subprocess
 import sys
 
+import docrows
+from docrows import cell
+
 WRITERS = ["intake", "screening", "assistance", "reporting"]
-SEP = "\x1f"
 
 
 def rows(ci, query):
-    p = subprocess.run(["psql", "-X", "-q", "-tA", "-F", SEP, "-v", "ON_ERROR_STOP=1", ci, "-c", query],
-                       capture_output=True, text=True, check=False)
-    if p.returncode != 0:
-        sys.exit(f"events-doc: {p.stderr.strip()}")
-    return [line.split(SEP) for line in p.stdout.splitlines() if line]
-
-
-def cell(text):
-    return text.replace("|", "\\|")
+    return docrows.rows(ci, query, "events-doc")
 
 
 def page(ci):

@@ -1,0 +1,343 @@
+"""The data-quality checks (疑点, issue 14) on a real database: every rule of quality_rules fires on
+a household crafted for it and does not fire on one just across its boundary (one table, CASES,
+checked to cover every rule); `fangpinctl quality run` is idempotent (a finding still found keeps
+its id), a finding no longer found is fixed by the run, one past its due day is overdue, a
+village actor explains one (refused for another village, and it opens again when its facts
+change); `quality list` shows masked names and never an ID number, as a table or through the CSV
+writer; docs/quality.md is what tools/scripts/quality-doc.py makes from the rules."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import fp
+from test_quarter_reports import q
+
+COUNTY = "130822"
+VA, VB = "130822112201", "130822112202"  # 花水村, 鸠儿峪村 (兴隆县 fixture)
+ON = "2026-10-01"   # the run's day: the line of Hebei is 6600 yuan; the last finished quarter 2026Q3
+LINE = 660000       # fen
+TODAY = {"FANGPIN_TODAY": ON}
+_seq = [0]
+
+
+def person(**kw):
+    """A member: the head, born 1980-01-01 (46 on ON), a man of full labour, healthy, insured."""
+    m = dict(relation="head", birth_date="1980-01-01", sex="male", labour="normal", health="healthy",
+             disability_grade=None, schooling="none", insured=True, left_on=None, name="张建国")
+    m.update(kw)
+    return m
+
+
+def household(no, members=None, village=VA, plan=None, measures=(), incomes=(), **cols):
+    """SQL making household no: a general household with 60000 yuan of wages and every guarantee
+    met, its members (default: the head alone), its identified case and plan, measures, checks
+    and income follow-ups."""
+    h = dict(household_type="general", monitored_kind=None, head_name="张建国", wage_fen=6000000,
+             production_cost_fen=0, pension_fen=0, tekun_fen=0, food_clothing_ok=True, education_ok=True,
+             medical_ok=True, housing_ok=True, water_ok=True)
+    h.update(cols)
+    if h["household_type"] == "monitored" and not h["monitored_kind"]:
+        h["monitored_kind"] = "marginal"
+    out = [f"INSERT INTO ledger_households (county_code, household_no, village_code, survey_period, {', '.join(h)})"
+           f" VALUES ('{COUNTY}', '{no}', '{village}', '2026Q3', {', '.join(q(v) for v in h.values())});"]
+    for m in members if members is not None else [person()]:
+        _seq[0] += 1
+        if m.get("left_on"):
+            m = dict(m, left_reason="not_in_census:2026Q3")
+        cols_ = ", ".join(m)
+        out.append(f"INSERT INTO ledger_members (county_code, household_no, id_hmac, id_sealed, id_masked, {cols_})"
+                   f" VALUES ('{COUNTY}', '{no}', sha256('person {_seq[0]}'::bytea), '\\x00'::bytea,"
+                   f" '1308**********{_seq[0]:04d}', {', '.join(q(v) for v in m.values())});")
+    if plan is not None:
+        out += plan_sql(no, village, plan, measures, incomes)
+    return out
+
+
+def plan_sql(no, village, plan, measures, incomes):
+    p = dict(kind="marginal", risk_types=["illness"], identified_on="2026-01-05", elim_state="monitored",
+             elim_way=None, eliminated_on=None, findings=[], case_per_capita=500000, household_kind=None)
+    p.update(plan)
+    out = [f"INSERT INTO cases (county_code, village_code, household_no, state, kind, risk_types, opened_on, due_on,"
+           f" line_fen, per_capita_net_fen) VALUES ('{COUNTY}', '{village}', '{no}', 'identified', {q(p['kind'])},"
+           f" {q(p['risk_types'])}, '2025-12-20', '2026-01-04', {LINE}, {p['case_per_capita']});",
+           f"INSERT INTO plans (county_code, village_code, household_no, kind, case_id, monitored_kind, risk_types,"
+           f" identified_on, opened_on, elim_state, elim_way, eliminated_on, findings) SELECT '{COUNTY}', '{village}',"
+           f" '{no}', 'monitoring', max(id), {q(p['kind'])}, {q(p['risk_types'])}, {q(p['identified_on'])},"
+           f" '2026-01-06', {q(p['elim_state'])}, {q(p['elim_way'])}, {q(p['eliminated_on'])},"
+           f" {q(json.dumps(p['findings']))}::jsonb FROM cases WHERE household_no = '{no}';"]
+    plan_id = f"(SELECT id FROM plans WHERE household_no = '{no}')"
+    for m in measures:
+        m = dict(dict(category="industry", status="in_progress", start_on="2026-02-01", checked=True), **m)
+        out.append(f"INSERT INTO measures (county_code, plan_id, category, title, responsible_unit, start_on, status)"
+                   f" VALUES ('{COUNTY}', {plan_id}, {q(m['category'])}, '帮扶', '农业农村局', {q(m['start_on'])},"
+                   f" {q(m['status'])});")
+        if m["checked"]:
+            out.append(f"INSERT INTO measure_checks (county_code, measure_id, quarter, checked_on, actor, level,"
+                       f" result, finding) SELECT '{COUNTY}', max(id), '2026Q3', '2026-09-20', 'actor:x', 'village',"
+                       f" 'on_track', '已落实' FROM measures;")
+    for month, fen in incomes:
+        out.append(f"INSERT INTO household_income (county_code, household_no, month, per_capita_net_fen, recorded_by)"
+                   f" VALUES ('{COUNTY}', '{no}', '{month}', {fen}, 'actor:x');")
+    return out
+
+
+def with_member(**kw):
+    return dict(members=[person(), person(name="李秀兰", **kw)])
+
+
+MON = dict(household_type="monitored")
+ELIMINATED = dict(elim_state="eliminated", elim_way="by_assistance", eliminated_on="2026-09-01")
+
+
+def finding(pid):
+    return [{"id": pid, "zh": "检查", "seen": "x=1", "why_zh": "原因"}]
+
+
+# rule -> (the household that fires it, the household just across its boundary): household() kwargs
+CASES = {
+    "Q001": (with_member(relation="spouse", sex="female", birth_date="2007-01-01"),
+             with_member(relation="spouse", sex="female", birth_date="2006-10-01")),
+    "Q002": (with_member(relation="child", birth_date="1994-10-01"), with_member(relation="child", birth_date="1995-10-01")),
+    "Q003": (with_member(relation="parent", birth_date="1966-10-01"),
+             with_member(relation="parent", birth_date="1965-10-01")),
+    "Q004": (with_member(relation="grandchild", birth_date="2009-10-01"),
+             with_member(relation="grandchild", birth_date="2010-10-01")),
+    "Q005": (with_member(relation="grandparent", birth_date="1951-10-01"),
+             with_member(relation="grandparent", birth_date="1950-10-01")),
+    "Q006": (with_member(relation="spouse", sex="male"), with_member(relation="spouse", sex="female")),
+    "Q007": (dict(members=[person(birth_date="2009-01-01")]), dict(members=[person(birth_date="2008-10-01")])),
+    "Q010": (with_member(relation="child", birth_date="2011-01-01", labour="weak"),
+             with_member(relation="child", birth_date="2010-10-01", labour="weak")),
+    "Q011": (dict(members=[person(birth_date="1966-10-01")]), dict(members=[person(birth_date="1966-10-02")])),
+    "Q012": (with_member(health="disabled", disability_grade=2), with_member(health="disabled", disability_grade=3)),
+    "Q013": (with_member(health="serious"), with_member(health="serious", labour="weak")),
+    "Q020": (with_member(relation="child", birth_date="2019-10-01", labour="none", schooling="preschool"),
+             with_member(relation="child", birth_date="2020-10-01", labour="none", schooling="preschool")),
+    "Q021": (with_member(relation="child", birth_date="2011-10-01", labour="none", schooling="dropped_out"),
+             with_member(relation="child", birth_date="2010-10-01", labour="none", schooling="dropped_out")),
+    "Q022": (with_member(relation="child", birth_date="2020-10-01", labour="none", schooling="none"),
+             with_member(relation="child", birth_date="2021-10-01", labour="none", schooling="none")),
+    "Q023": (with_member(relation="child", birth_date="2016-01-01", labour="none", schooling="dropped_out"),
+             dict(with_member(relation="child", birth_date="2016-01-01", labour="none", schooling="dropped_out"),
+                  education_ok=False)),
+    "Q030": (dict(with_member(insured=False), household_type="lifted"), with_member(insured=False)),
+    "Q031": (with_member(insured=False), dict(with_member(insured=False), medical_ok=None)),
+    "Q032": (with_member(health="disabled"), with_member(health="disabled", disability_grade=4)),
+    "Q033": (with_member(health="serious", labour="weak"), dict(with_member(health="serious", labour="weak"),
+                                                                 medical_oop_fen=1)),
+    "Q040": (dict(members=[person(left_on="2026-07-01"), person(relation="spouse", sex="female")]),
+             with_member(relation="spouse", sex="female")),
+    "Q041": (dict(members=[person(), person(relation="spouse", sex="female"), person(relation="spouse", sex="female")]),
+             with_member(relation="spouse", sex="female")),
+    "Q042": (dict(members=[person(left_on="2026-07-01")]), {}),
+    "Q043": (dict(members=[person()] + [person(relation="child", birth_date="2005-01-01")] * 12),
+             dict(members=[person()] + [person(relation="child", birth_date="2005-01-01")] * 11)),
+    "Q050": (dict(wage_fen=LINE - 1), dict(wage_fen=LINE)),
+    "Q051": (dict(wage_fen=0, production_cost_fen=100), dict(wage_fen=0)),
+    "Q052": (dict(wage_fen=0), dict(wage_fen=1)),
+    "Q053": (dict(tekun_fen=1), dict(tekun_fen=1, members=[person(labour="weak")])),
+    "Q054": (dict(members=[person(labour="none")]), dict(members=[person(labour="weak")])),
+    "Q055": (dict(household_type="lifted", members=[person(birth_date="1966-10-01")]),
+             dict(household_type="lifted", members=[person(birth_date="1966-10-02")])),
+    "Q056": (dict(dibao_fen=1), dict(household_type="lifted", dibao_fen=1)),
+    "Q060": (dict(food_clothing_ok=False), dict(MON, food_clothing_ok=False)),
+    "Q061": (dict(education_ok=False), dict(MON, education_ok=False)),
+    "Q062": (dict(medical_ok=False), dict(MON, medical_ok=False)),
+    "Q063": (dict(housing_ok=False), dict(MON, housing_ok=False)),
+    "Q064": (dict(water_ok=False), dict(MON, water_ok=False)),
+    "Q065": (dict(household_type="lifted", water_ok=None), dict(household_type="lifted")),
+    "Q070": (dict(MON), dict(MON, plan={})),
+    "Q071": (dict(MON, plan=dict(risk_types=[])), dict(MON, plan={})),
+    "Q072": (dict(MON, plan=dict(risk_types=["illness", "disability", "schooling", "disaster", "accident", "water"])),
+             dict(MON, plan=dict(risk_types=["illness", "disability", "schooling", "disaster", "accident"]))),
+    "Q073": (dict(household_type="lifted", plan={}), dict(household_type="lifted", plan=ELIMINATED)),
+    "Q074": (dict(MON, plan=dict(kind="sudden_hardship")), dict(MON, plan={})),
+    "Q075": (dict(MON, plan=dict(case_per_capita=LINE * 3 // 2)), dict(MON, plan=dict(case_per_capita=LINE * 3 // 2 - 1))),
+    "Q076": (dict(MON, plan=dict(risk_types=["housing"])), dict(MON, housing_ok=False, plan=dict(risk_types=["housing"]))),
+    "Q077": (dict(MON, plan=dict(risk_types=["water"])), dict(MON, water_ok=False, plan=dict(risk_types=["water"]))),
+    "Q078": (dict(MON, housing_ok=False, plan=dict(risk_types=["water"])),
+             dict(MON, housing_ok=False, plan=dict(risk_types=["water", "housing"]))),
+    "Q079": (dict(MON, water_ok=False, plan=dict(risk_types=["housing"])),
+             dict(MON, water_ok=False, plan=dict(risk_types=["water", "housing"]))),
+    "Q081": (dict(household_type="lifted", medical_ok=False, plan=ELIMINATED),
+             dict(household_type="lifted", medical_ok=None, plan=ELIMINATED)),
+    "Q080": (dict(household_type="lifted", plan=ELIMINATED, incomes=[("2026-08-01", LINE - 1)]),
+             dict(household_type="lifted", plan=ELIMINATED, incomes=[("2026-08-01", LINE)])),
+    "Q090": (dict(MON, plan={}, measures=[dict(status="planned", start_on="2026-08-31")]),
+             dict(MON, plan={}, measures=[dict(status="planned", start_on="2026-09-01")])),
+    "Q091": (dict(MON, plan={}, measures=[dict(checked=False)]), dict(MON, plan={}, measures=[{}])),
+    "Q092": (dict(MON, plan={}, measures=[dict(category="education")]),
+             dict(MON, plan={}, measures=[dict(category="education")],
+                  members=[person(), person(relation="child", birth_date="2012-01-01", labour="none",
+                                            schooling="in_school")])),
+    "Q093": (dict(MON, plan={}, measures=[dict(category="employment")], members=[person(labour="none")]),
+             dict(MON, plan={}, measures=[dict(category="employment")], members=[person(labour="weak")])),
+}
+for _n in range(1, 10):
+    CASES[f"Q10{_n}"] = (dict(MON, plan=dict(findings=finding(f"P0{_n}"))),
+                         dict(MON, plan=dict(findings=finding(f"P0{_n % 9 + 1}"))))
+
+
+def build(ci, cases):
+    sql = []
+    for rule, (fire, clean) in cases.items():
+        sql += household(rule + "F", **fire) + household(rule + "C", **clean)
+    fp.sql(ci, "\n".join(sql))
+
+
+def found(ci, state="state <> 'fixed'"):
+    return {(r, h) for r, h in fp.sql(ci, f"SELECT rule_code, household_no FROM quality_findings WHERE {state}")}
+
+
+class Rules(unittest.TestCase):
+    """Each rule at its boundary, all evaluated by one run."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_rules")
+        build(cls.ci, CASES)
+        cls.ran = fp.ctl(["quality", "run", "--county", COUNTY], cls.ci, env=TODAY)
+        cls.found = found(cls.ci)
+
+    def test_every_rule_has_a_case(self):
+        rules = {r for r, in fp.sql(self.ci, "SELECT code FROM quality_rules")}
+        self.assertEqual(rules, set(CASES))
+        self.assertGreaterEqual(len(rules), 61)
+
+    def test_each_rule_fires_and_not_across_its_boundary(self):
+        for rule in sorted(CASES):
+            with self.subTest(rule=rule):
+                self.assertIn((rule, rule + "F"), self.found, f"{rule} did not fire on {rule}F")
+                self.assertNotIn((rule, rule + "C"), self.found, f"{rule} fired on {rule}C")
+
+    def test_run_prints_counts_per_rule(self):
+        out = self.ran.stdout
+        self.assertIn(f"of county {COUNTY} on {ON}", out)
+        self.assertRegex(out, r"\nQ050 +error +income +\d+ +\d+")
+
+    def test_findings_name_the_person_and_facts(self):
+        rows = fp.sql(self.ci, "SELECT subject, id_hmac IS NOT NULL, plan_id IS NOT NULL, facts::text, village_code,"
+                               " state, opened_on, due_on FROM quality_findings WHERE (rule_code, household_no) IN"
+                               " (('Q001', 'Q001F'), ('Q050', 'Q050F'), ('Q071', 'Q071F'))")
+        by = {r[0].split(":")[0]: r for r in rows}
+        self.assertEqual(len(by), 3)
+        self.assertEqual(by["person"][1:3], ("t", "f"))
+        self.assertEqual(json.loads(by["person"][3]), {"relation": "spouse", "age": 19})
+        self.assertEqual(json.loads(by["household"][3])["line_fen"], LINE)
+        self.assertEqual(by["plan"][1:3], ("f", "t"))
+        self.assertEqual(by["plan"][4:], (VA, "open", ON, "2026-10-31"))
+
+    def test_list_is_masked_and_holds_no_id_number(self):
+        table = fp.ctl(["quality", "list", "--rule", "Q001"], self.ci).stdout
+        self.assertIn("李*兰", table)  # the person the rule found
+        self.assertNotIn("李秀兰", table)
+        self.assertIn("Q001F", table)
+        self.assertNotIn("Q001C", table)
+        table = fp.ctl(["quality", "list", "--rule", "Q050", "--state", "open"], self.ci).stdout
+        self.assertIn("张*国", table)  # a household rule: the head
+        self.assertNotIn("张建国", table)
+        out = os.path.join(fp.VAR, "quality-list.csv")
+        fp.ctl(["quality", "list", "--region", VA, "--category", "identity", "--out", out], self.ci)
+        with open(out, encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual({r["category"] for r in rows}, {"identity"})
+        self.assertIn(("Q006", "Q006F", "李*兰"), {(r["rule"], r["household_no"], r["name"]) for r in rows})
+        self.assertTrue(all(r["id_masked"] == "" or "**********" in r["id_masked"] for r in rows))
+        stdout = fp.ctl(["quality", "list", "--severity", "error", "--format", "csv"], self.ci).stdout
+        rows = list(csv.DictReader(io.StringIO(stdout.lstrip("\ufeff"))))
+        self.assertTrue(rows and {r["severity"] for r in rows} == {"error"})
+
+    def test_docs_are_the_rules(self):
+        p = subprocess.run([sys.executable, os.path.join(fp.SOURCE, "tools/scripts/quality-doc.py"), self.ci],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(fp.SOURCE, "docs/quality.md"), encoding="utf-8") as f:
+            committed = f.read()
+        self.assertEqual(committed, p.stdout, "docs/quality.md is not what tools/scripts/quality-doc.py makes from "
+                                              "quality_rules: run it against a migrated database and commit the page")
+
+
+class Life(unittest.TestCase):
+    """The findings' life across runs."""
+
+    def setUp(self):
+        self.ci = fp.county_db(f"it_quality_{self._testMethodName[-20:]}")
+        build(self.ci, {r: CASES[r] for r in ("Q001", "Q050", "Q064", "Q071")})
+        keys = fp.Keys(self.ci, ("va", "vb"))
+        keys.register("va", f"actor:{VA}:li", kind="actor", level="village", region=VA)
+        keys.register("vb", f"actor:{VB}:wang", kind="actor", level="village", region=VB)
+
+    def run_on(self, day, *more):
+        return fp.ctl(["quality", "run", "--county", COUNTY] + list(more), self.ci, env={"FANGPIN_TODAY": day})
+
+    def findings(self):
+        return {(r, h): (int(i), s) for i, r, h, s in fp.sql(
+            self.ci, "SELECT id, rule_code, household_no, state FROM quality_findings WHERE state <> 'fixed'")}
+
+    def test_rerun_keeps_findings_and_fixes_what_is_gone(self):
+        self.run_on(ON)
+        first = self.findings()
+        self.run_on(ON)
+        self.assertEqual(self.findings(), first, "a second run on the same records changed the findings")
+        fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 700000 WHERE household_no = 'Q050F'")
+        out = self.run_on("2026-10-02").stdout
+        now = self.findings()
+        self.assertNotIn(("Q050", "Q050F"), now)
+        self.assertEqual({k: v for k, v in first.items() if k != ("Q050", "Q050F")}, now)
+        self.assertEqual(fp.sql(self.ci, "SELECT state, fixed_on, fixed_run = (SELECT max(id) FROM quality_runs)"
+                                         " FROM quality_findings WHERE household_no = 'Q050F' AND rule_code = 'Q050'"),
+                         [("fixed", "2026-10-02", "t")])
+        self.assertRegex(out, r"\nQ050 .* 0 +0 +0 +0 +1 ")
+        fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 100 WHERE household_no = 'Q050F'")
+        self.run_on("2026-10-03")
+        again = self.findings()[("Q050", "Q050F")]
+        self.assertNotEqual(again[0], first[("Q050", "Q050F")][0], "a problem found again after a fix is a new finding")
+
+    def test_overdue_after_the_due_day(self):
+        self.run_on(ON)
+        self.run_on("2026-10-31")
+        self.assertEqual(self.findings()[("Q064", "Q064F")][1], "open")
+        self.run_on("2026-11-01")
+        self.assertEqual(self.findings()[("Q064", "Q064F")][1], "overdue")
+        self.assertEqual(fp.sql(self.ci, "SELECT counts->>'overdue' FROM quality_runs ORDER BY id DESC LIMIT 1"),
+                         [(str(len(self.findings())),)])
+
+    def test_only_the_rules_asked_are_run(self):
+        self.run_on(ON, "--rules", "Q064")
+        self.assertEqual(set(self.findings()), {("Q064", "Q064F")})
+        self.run_on(ON)
+        self.run_on(ON, "--rules", "Q001")  # Q064's finding is not judged, so not fixed
+        self.assertIn(("Q064", "Q064F"), self.findings())
+        p = fp.ctl(["quality", "run", "--county", COUNTY, "--rules", "Q999"], self.ci, check=False, env=TODAY)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("unknown quality rule", p.stderr)
+
+    def test_explained_by_the_village_and_reopened_when_facts_change(self):
+        self.run_on(ON)
+        fid, _ = self.findings()[("Q050", "Q050F")]
+        p = fp.ctl(["quality", "explain", str(fid), "--by", f"actor:{VB}:wang", "--reason", "外出务工收入未统计"],
+                   self.ci, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not an active village actor", p.stderr)
+        p = fp.ctl(["quality", "explain", str(fid), "--by", f"actor:{VA}:li", "--reason", "身份证 130822196805120033"],
+                   self.ci, check=False)
+        self.assertEqual(p.returncode, 2)
+        fp.ctl(["quality", "explain", str(fid), "--by", f"actor:{VA}:li", "--reason", "外出务工收入未统计"], self.ci)
+        self.assertEqual(fp.sql(self.ci, f"SELECT state, explanation, explained_by FROM quality_findings WHERE id = {fid}"),
+                         [("explained", "外出务工收入未统计", f"actor:{VA}:li")])
+        p = fp.ctl(["quality", "explain", str(fid), "--by", f"actor:{VA}:li", "--reason", "again"], self.ci, check=False)
+        self.assertIn("not open or overdue", p.stderr)
+        self.run_on("2026-11-15")  # past the due day, facts unchanged: stays explained
+        self.assertEqual(self.findings()[("Q050", "Q050F")], (fid, "explained"))
+        fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 100 WHERE household_no = 'Q050F'")
+        self.run_on("2026-11-16")
+        self.assertEqual(self.findings()[("Q050", "Q050F")], (fid, "open"))
+        self.assertEqual(fp.sql(self.ci, f"SELECT due_on FROM quality_findings WHERE id = {fid}"), [("2026-12-16",)])
+
+
+if __name__ == "__main__":
+    fp.main()
