@@ -19,5 +19,10 @@ int ctl_migrate(PGconn *c, const char *who, int *applied)
     (void)c, (void)who, (void)applied;
     return -1;
 }
+int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what)
+{
+    (void)who, (void)c, (void)sql, (void)what;
+    return -1;
+}
 
 #endif
