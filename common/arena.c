@@ -5,15 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t s_max(const fp_arena_t *a)
-{
-    return a->max == 0 || a->max > FP_ARENA_MAX ? FP_ARENA_MAX : a->max;
-}
+static size_t s_max(const fp_arena_t *a) { return a->max == 0 || a->max > FP_ARENA_MAX ? FP_ARENA_MAX : a->max; }
 
-void fp_arena_reserve(fp_arena_t *a, size_t bytes)
-{
-    fp_buf_reserve(&a->text, bytes);
-}
+void fp_arena_reserve(fp_arena_t *a, size_t bytes) { fp_buf_reserve(&a->text, bytes); }
 
 uint32_t fp_arena_put(fp_arena_t *a, const char *s, size_t n)
 {

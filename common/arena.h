@@ -24,12 +24,12 @@ typedef struct {
 } fp_arena_reason_t;
 
 typedef struct {
-    fp_buf_t text;            /* NUL-terminated strings, one after another */
-    size_t max;               /* the most text bytes it may hold; 0 (or above FP_ARENA_MAX): FP_ARENA_MAX */
-    bool full;                /* a string did not fit within max */
+    fp_buf_t text; /* NUL-terminated strings, one after another */
+    size_t max;    /* the most text bytes it may hold; 0 (or above FP_ARENA_MAX): FP_ARENA_MAX */
+    bool full;     /* a string did not fit within max */
     fp_arena_reason_t *reasons;
     size_t nreasons, reasons_cap;
-    uint32_t *reason_tab;     /* open addressing over the reasons: index + 1, 0 empty */
+    uint32_t *reason_tab; /* open addressing over the reasons: index + 1, 0 empty */
     size_t reason_tab_cap;
 } fp_arena_t;
 

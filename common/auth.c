@@ -22,19 +22,22 @@ struct fp_auth {
     fp_db_t *db;
     void *rep;
     fp_zsock_t *zs;
-    s_entry_t *keys;      /* sorted by key, every registered key (revoked ones too, to say why) */
+    s_entry_t *keys; /* sorted by key, every registered key (revoked ones too, to say why) */
     size_t nkeys;
-    size_t nactive;       /* of them admitted */
+    size_t nactive; /* of them admitted */
     bool loaded;
     bool reloading;
     bool reload_again;
     unsigned long denied, allowed, not_ready;
     void (*on_loaded)(void *arg);
     void *on_loaded_arg;
-    bool *alive;          /* cleared on destroy so a late db callback does nothing */
+    bool *alive; /* cleared on destroy so a late db callback does nothing */
 };
 
-static int s_cmp_key(const void *a, const void *b) { return strcmp(((const s_entry_t *)a)->key, ((const s_entry_t *)b)->key); }
+static int s_cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const s_entry_t *)a)->key, ((const s_entry_t *)b)->key);
+}
 static const s_entry_t *s_lookup_key(const fp_auth_t *a, const char *key)
 {
     s_entry_t probe;

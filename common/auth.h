@@ -18,13 +18,13 @@
 #include "err.h"
 
 typedef struct {
-    char id[128];           /* e.g. "dept:130822:yibao", "actor:130822112001:wang" */
-    char kind[16];          /* department | actor | gateway | admin */
+    char id[128];  /* e.g. "dept:130822:yibao", "actor:130822112001:wang" */
+    char kind[16]; /* department | actor | gateway | admin */
     char display_name[128];
-    char level[16];         /* village | township | county | prefecture | province | "" */
-    char region[13];        /* short region code the principal is scoped to */
-    char department[40];    /* department code for kind department, else "" */
-    char county[7];         /* county code, "" above county */
+    char level[16];      /* village | township | county | prefecture | province | "" */
+    char region[13];     /* short region code the principal is scoped to */
+    char department[40]; /* department code for kind department, else "" */
+    char county[7];      /* county code, "" above county */
 } fp_principal_t;
 
 typedef struct fp_auth fp_auth_t;

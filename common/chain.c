@@ -36,8 +36,8 @@ void fp_chain_begin(fp_chain_t *c, const char *sql, fp_chain_step_fn next)
     fp_db_query(c->db, 0, sql, 0, NULL, s_on_result, c);
 }
 
-void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, const char *const *p,
-                    ExecStatusType want, int flags, fp_chain_step_fn next)
+void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, const char *const *p, ExecStatusType want,
+                    int flags, fp_chain_step_fn next)
 {
     s_set(c, step, want, flags, next);
     fp_db_query(c->db, FP_DB_FRONT, sql, n, p, s_on_result, c);

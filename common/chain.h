@@ -20,8 +20,8 @@ typedef void (*fp_chain_step_fn)(fp_chain_t *c, PGresult *res);
 
 struct fp_chain {
     fp_db_t *db;
-    const char *what;  /* names the chain in the log: "case transition" */
-    void *job;         /* the job the steps and fail work on */
+    const char *what; /* names the chain in the log: "case transition" */
+    void *job;        /* the job the steps and fail work on */
     /* The chain ended: reason "db.unavailable" (the connection was lost: nothing was stored) or
      * "db.failed" (a statement failed: logged, rolled back; res is its result, for its
      * SQLSTATE). Answers the request and frees the job. */
@@ -40,8 +40,8 @@ enum { FP_CHAIN_VIOLATIONS = 1 }; /* a unique violation goes to the step instead
  * the back of the connection's queue; later statements run in front of it. */
 void fp_chain_begin(fp_chain_t *c, const char *sql, fp_chain_step_fn next);
 /* Runs sql (n text parameters p), expecting want; then next(c, res). step names it in the log. */
-void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, const char *const *p,
-                    ExecStatusType want, int flags, fp_chain_step_fn next);
+void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, const char *const *p, ExecStatusType want,
+                    int flags, fp_chain_step_fn next);
 /* COPY ... FROM STDIN of data (handed over, see fp_db_copy); then next. */
 void fp_chain_copy(fp_chain_t *c, const char *step, const char *sql, fp_buf_t *data, fp_chain_step_fn next);
 /* The request id seen before? Runs sql (n parameters p; a row means yes); then seen(c, res)

@@ -53,8 +53,7 @@ fp_err_t fp_config_load(fp_cfg_t *table, char *errbuf, size_t errlen)
         if (bad) {
             rc = FP_ECONFIG;
             if (used < errlen) {
-                int n = snprintf(errbuf + used, errlen - used, "%s%s=\"%s\": %s", used ? "; " : "",
-                                 c->env, v, bad);
+                int n = snprintf(errbuf + used, errlen - used, "%s%s=\"%s\": %s", used ? "; " : "", c->env, v, bad);
                 if (n > 0) used += (size_t)n;
             }
         }
@@ -64,8 +63,8 @@ fp_err_t fp_config_load(fp_cfg_t *table, char *errbuf, size_t errlen)
 
 void fp_config_print_help(const fp_cfg_t *table, const char *prog, const char *about, FILE *out)
 {
-    fprintf(out, "%s %s: %s\n\nUsage: %s [--help] [--version]\n\nConfiguration (environment variables):\n",
-            prog, FANGPIN_VERSION, about, prog);
+    fprintf(out, "%s %s: %s\n\nUsage: %s [--help] [--version]\n\nConfiguration (environment variables):\n", prog,
+            FANGPIN_VERSION, about, prog);
     for (const fp_cfg_t *c = table; c->env; c++) {
         fprintf(out, "  %-28s %s (default: %s", c->env, c->help, *c->dflt ? c->dflt : "\"\"");
         if (c->type == FP_CFG_INT) fprintf(out, "; %lld..%lld", (long long)c->min, (long long)c->max);
@@ -85,8 +84,7 @@ int fp_config_main(fp_cfg_t *table, const char *prog, const char *about, int arg
             printf("%s %s (schema %s)\n", prog, FANGPIN_VERSION, fp_migrations_schema());
             return 1;
         }
-        fprintf(stderr, "%s: unknown argument '%s' (settings come from the environment; see --help)\n",
-                prog, argv[i]);
+        fprintf(stderr, "%s: unknown argument '%s' (settings come from the environment; see --help)\n", prog, argv[i]);
         return 2;
     }
     char err[1024];

@@ -12,15 +12,15 @@
 typedef enum { FP_CFG_STR, FP_CFG_INT, FP_CFG_BOOL } fp_cfg_type_t;
 
 typedef struct {
-    const char *env;      /* FANGPIN_... */
+    const char *env; /* FANGPIN_... */
     fp_cfg_type_t type;
-    const char *dflt;     /* default, as text */
-    int64_t min, max;     /* bounds for FP_CFG_INT */
+    const char *dflt; /* default, as text */
+    int64_t min, max; /* bounds for FP_CFG_INT */
     const char *help;
     /* filled by fp_config_load */
     const char *str;
     int64_t num;
-    bool set;             /* taken from the environment, not the default */
+    bool set; /* taken from the environment, not the default */
 } fp_cfg_t;
 
 /* Handles --help / --version (prints and returns 1: the caller exits 0), a bad argument

@@ -23,18 +23,18 @@ static const unsigned char s_bom[3] = {0xEF, 0xBB, 0xBF};
 struct fp_csv {
     fp_csv_limits_t lim;
     s_state_t st;
-    int bom;               /* bytes of a BOM matched so far; 3 when done looking */
-    int open;              /* a record has begun */
-    int any;               /* the record has content besides its line end */
-    int skip_lf;           /* the last byte was CR: an LF right after it is part of that line end */
+    int bom;     /* bytes of a BOM matched so far; 3 when done looking */
+    int open;    /* a record has begun */
+    int any;     /* the record has content besides its line end */
+    int skip_lf; /* the last byte was CR: an LF right after it is part of that line end */
     int finished;
-    unsigned long line;    /* physical line of the next byte */
+    unsigned long line; /* physical line of the next byte */
     unsigned long rec_line;
-    fp_buf_t data;         /* the record's fields, each NUL-terminated, back to back */
-    size_t *off, *len;     /* per field: offset in data, length */
-    char **ptrs;           /* per field: pointer, filled when the record completes */
-    size_t nf, cap;        /* fields in the record, size of the arrays */
-    size_t rec_bytes;      /* field bytes in the record */
+    fp_buf_t data;     /* the record's fields, each NUL-terminated, back to back */
+    size_t *off, *len; /* per field: offset in data, length */
+    char **ptrs;       /* per field: pointer, filled when the record completes */
+    size_t nf, cap;    /* fields in the record, size of the arrays */
+    size_t rec_bytes;  /* field bytes in the record */
     fp_csv_record_t rec;
     fp_err_t err;
     unsigned long err_line;
@@ -67,8 +67,7 @@ void fp_csv_set_limits(fp_csv_t *p, const fp_csv_limits_t *limits)
 {
     if (!p || !limits) return;
     p->lim.max_fields = limits->max_fields ? limits->max_fields : FP_CSV_DEFAULT_MAX_FIELDS;
-    p->lim.max_record_bytes =
-        limits->max_record_bytes ? limits->max_record_bytes : FP_CSV_DEFAULT_MAX_RECORD_BYTES;
+    p->lim.max_record_bytes = limits->max_record_bytes ? limits->max_record_bytes : FP_CSV_DEFAULT_MAX_RECORD_BYTES;
     p->lim.max_field_bytes = limits->max_field_bytes ? limits->max_field_bytes : p->lim.max_record_bytes;
 }
 
@@ -78,10 +77,7 @@ const char *fp_csv_error(const fp_csv_t *p, unsigned long *line)
     return p && p->err ? p->errmsg : "";
 }
 
-unsigned long fp_csv_line(const fp_csv_t *p)
-{
-    return p ? p->line : 0;
-}
+unsigned long fp_csv_line(const fp_csv_t *p) { return p ? p->line : 0; }
 
 static int s_fail(fp_csv_t *p, fp_err_t err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -114,10 +110,7 @@ static int s_field_start(fp_csv_t *p)
 }
 
 /* Ends the current field: its terminating NUL. */
-static void s_field_end(fp_csv_t *p)
-{
-    fp_buf_append(&p->data, "", 1);
-}
+static void s_field_end(fp_csv_t *p) { fp_buf_append(&p->data, "", 1); }
 
 static void s_record_begin(fp_csv_t *p)
 {
@@ -316,10 +309,7 @@ fp_err_t fp_csv_finish(fp_csv_t *p, const fp_csv_record_t **rec)
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
-static bool s_formula(char c)
-{
-    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
-}
+static bool s_formula(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
 
 void fp_csv_put_n(fp_buf_t *b, const char *s, size_t n)
 {
@@ -340,10 +330,7 @@ void fp_csv_put_n(fp_buf_t *b, const char *s, size_t n)
     fp_buf_puts(b, "\"");
 }
 
-void fp_csv_put(fp_buf_t *b, const char *s)
-{
-    fp_csv_put_n(b, s, strlen(s));
-}
+void fp_csv_put(fp_buf_t *b, const char *s) { fp_csv_put_n(b, s, strlen(s)); }
 
 static bool s_is_number(const char *s)
 {

@@ -45,10 +45,10 @@ typedef struct fp_csv fp_csv_t;
 /* One record. Everything it points to belongs to the reader and stays valid until the next
  * fp_csv_feed, fp_csv_finish or fp_csv_destroy. */
 typedef struct {
-    char **fields;       /* nfields NUL-terminated strings */
-    const size_t *lens;  /* their lengths in bytes (a field may hold a NUL byte) */
-    size_t nfields;      /* at least 1 */
-    unsigned long line;  /* 1-based physical line where the record starts */
+    char **fields;      /* nfields NUL-terminated strings */
+    const size_t *lens; /* their lengths in bytes (a field may hold a NUL byte) */
+    size_t nfields;     /* at least 1 */
+    unsigned long line; /* 1-based physical line where the record starts */
 } fp_csv_record_t;
 
 /* Limits; a 0 member keeps the default. */
@@ -71,8 +71,7 @@ void fp_csv_set_limits(fp_csv_t *csv, const fp_csv_limits_t *limits);
  * were taken (all of them when no record completed); *rec is that record, or NULL. Call it
  * again with the rest of the chunk until *used == len. On an error *rec is NULL, *used is 0
  * and the error and its line are available from fp_csv_error. */
-fp_err_t fp_csv_feed(fp_csv_t *csv, const char *data, size_t len, size_t *used,
-                     const fp_csv_record_t **rec);
+fp_err_t fp_csv_feed(fp_csv_t *csv, const char *data, size_t len, size_t *used, const fp_csv_record_t **rec);
 
 /* Ends the input: *rec is the last record if the input did not end with a line break (else
  * NULL). FP_EINVAL when a quoted field is still open. Afterwards fp_csv_feed and fp_csv_finish

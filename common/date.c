@@ -124,11 +124,9 @@ fp_err_t fp_date_parse(const char *s, int32_t *days)
     int y, m, d;
     if (len == 10) {
         if ((s[4] != '-' && s[4] != '/') || s[7] != s[4]) return FP_EINVAL;
-        if (!s_digits(s, 4, &y) || !s_digits(s + 5, 2, &m) || !s_digits(s + 8, 2, &d))
-            return FP_EINVAL;
+        if (!s_digits(s, 4, &y) || !s_digits(s + 5, 2, &m) || !s_digits(s + 8, 2, &d)) return FP_EINVAL;
     } else if (len == 8) {
-        if (!s_digits(s, 4, &y) || !s_digits(s + 4, 2, &m) || !s_digits(s + 6, 2, &d))
-            return FP_EINVAL;
+        if (!s_digits(s, 4, &y) || !s_digits(s + 4, 2, &m) || !s_digits(s + 6, 2, &d)) return FP_EINVAL;
     } else {
         return FP_EINVAL;
     }
@@ -166,8 +164,7 @@ fp_err_t fp_period_parse(const char *s, fp_period_t *p)
 {
     if (!s || !p) return FP_EINVAL;
     int y, m;
-    if (strnlen(s, 8) != 7 || s[4] != '-' || !s_digits(s, 4, &y) || !s_digits(s + 5, 2, &m))
-        return FP_EINVAL;
+    if (strnlen(s, 8) != 7 || s[4] != '-' || !s_digits(s, 4, &y) || !s_digits(s + 5, 2, &m)) return FP_EINVAL;
     if (y < FP_PERIOD_MIN_YEAR || y > FP_PERIOD_MAX_YEAR) return FP_ERANGE;
     if (m < 1 || m > 12) return FP_EDATE;
     p->year = y;
@@ -200,10 +197,7 @@ fp_period_t fp_period_next(fp_period_t p) { return s_period_add(p, 1); }
 
 int32_t fp_period_first_day(fp_period_t p) { return s_sat32(s_days_from_civil(p.year, p.month, 1)); }
 
-int32_t fp_period_last_day(fp_period_t p)
-{
-    return s_sat32(s_days_from_civil(p.year, (int64_t)p.month + 1, 1) - 1);
-}
+int32_t fp_period_last_day(fp_period_t p) { return s_sat32(s_days_from_civil(p.year, (int64_t)p.month + 1, 1) - 1); }
 
 fp_period_t fp_period_of(int32_t days)
 {

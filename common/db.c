@@ -17,8 +17,8 @@
 static const struct {
     const char *keyword, *value;
 } S_CONN_DEFAULTS[] = {
-    {"keepalives", "1"},        {"keepalives_idle", "5"},       {"keepalives_interval", "2"},
-    {"keepalives_count", "3"},  {"tcp_user_timeout", "10000"},  {"connect_timeout", "5"},
+    {"keepalives", "1"},       {"keepalives_idle", "5"},      {"keepalives_interval", "2"},
+    {"keepalives_count", "3"}, {"tcp_user_timeout", "10000"}, {"connect_timeout", "5"},
 };
 
 #define S_COPY_CHUNK 65536
@@ -27,16 +27,16 @@ typedef enum { Q_QUERY, Q_EXEC, Q_COPY, Q_PREPARE, Q_LISTEN } s_qkind_t;
 
 typedef struct s_query {
     s_qkind_t kind;
-    char *sql;        /* SQL text, or statement name for Q_EXEC */
-    char *sql2;       /* Q_PREPARE: the statement's SQL */
+    char *sql;  /* SQL text, or statement name for Q_EXEC */
+    char *sql2; /* Q_PREPARE: the statement's SQL */
     int nparams;
     char **params;
-    fp_buf_t data;    /* Q_COPY */
+    fp_buf_t data; /* Q_COPY */
     size_t copy_off;
     int copy_ended;
     fp_db_result_fn cb;
     void *arg;
-    uint64_t sent_ns;  /* uv_hrtime when sent */
+    uint64_t sent_ns; /* uv_hrtime when sent */
     struct s_query *next;
 } s_query_t;
 
@@ -58,8 +58,8 @@ struct fp_db {
     int poll_events;
     uv_timer_t reconnect_timer;
     uv_timer_t fail_timer;
-    uv_timer_t watchdog;  /* a statement or a connection attempt the server does not answer */
-    uint64_t heard;       /* uv_now when the current statement was sent or the server last spoke */
+    uv_timer_t watchdog;    /* a statement or a connection attempt the server does not answer */
+    uint64_t heard;         /* uv_now when the current statement was sent or the server last spoke */
     int connect_timeout_ms; /* the conninfo's connect_timeout; 0 = none */
     unsigned watchdog_drops;
     s_query_t *head, *tail;
@@ -384,16 +384,12 @@ static int s_send(fp_db_t *db, s_query_t *q)
     switch (q->kind) {
     case Q_QUERY:
         if (q->nparams == 0) return PQsendQuery(db->conn, q->sql);
-        return PQsendQueryParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->params,
-                                 NULL, NULL, 0);
+        return PQsendQueryParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL, NULL, 0);
     case Q_EXEC:
-        return PQsendQueryPrepared(db->conn, q->sql, q->nparams, (const char *const *)q->params, NULL,
-                                   NULL, 0);
+        return PQsendQueryPrepared(db->conn, q->sql, q->nparams, (const char *const *)q->params, NULL, NULL, 0);
     case Q_COPY:
-    case Q_LISTEN:
-        return PQsendQuery(db->conn, q->sql);
-    case Q_PREPARE:
-        return PQsendPrepare(db->conn, q->sql, q->sql2, q->nparams, NULL);
+    case Q_LISTEN: return PQsendQuery(db->conn, q->sql);
+    case Q_PREPARE: return PQsendPrepare(db->conn, q->sql, q->sql2, q->nparams, NULL);
     }
     return 0;
 }
@@ -434,8 +430,7 @@ static void s_notice(void *arg, const PGresult *res)
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     bool warning = sev && strcmp(sev, "WARNING") == 0;
-    if (warning)
-        fp_log_warn("database warning", "sqlstate", state ? state : "", "message", msg ? msg : "");
+    if (warning) fp_log_warn("database warning", "sqlstate", state ? state : "", "message", msg ? msg : "");
     else
         fp_log_debug("database notice", "severity", sev ? sev : "", "sqlstate", state ? state : "", "message",
                      msg ? msg : "");
@@ -505,8 +500,7 @@ static void s_connect_poll(fp_db_t *db)
     default: {
         char msg[256];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(db->conn));
-        if (!db->ever_up || db->reconnects % 16 == 0)
-            fp_log_warn("database connect failed", "error", msg);
+        if (!db->ever_up || db->reconnects % 16 == 0) fp_log_warn("database connect failed", "error", msg);
         s_lost(db, msg);
     }
     }
@@ -711,8 +705,7 @@ static void s_submit(fp_db_t *db, s_query_t *q, int flags)
     s_enqueue(db, q, flags & FP_DB_FRONT);
     if (db->state == S_DOWN || db->state == S_CONNECTING)
         uv_timer_start(&db->fail_timer, s_on_fail_timer, 0, 0); /* fail it soon, not re-entrantly */
-    else
-        s_pump(db);
+    else s_pump(db);
 }
 
 static s_query_t *s_new_query(s_qkind_t kind, const char *sql, int nparams, const char *const *params,
@@ -731,14 +724,14 @@ static s_query_t *s_new_query(s_qkind_t kind, const char *sql, int nparams, cons
     return q;
 }
 
-void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params,
-                 fp_db_result_fn cb, void *arg)
+void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params, fp_db_result_fn cb,
+                 void *arg)
 {
     s_submit(db, s_new_query(Q_QUERY, sql, nparams, params, cb, arg), flags);
 }
 
-void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params,
-                fp_db_result_fn cb, void *arg)
+void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params, fp_db_result_fn cb,
+                void *arg)
 {
     s_submit(db, s_new_query(Q_EXEC, stmt, nparams, params, cb, arg), flags);
 }

@@ -33,8 +33,8 @@ typedef void (*fp_db_state_fn)(fp_db_t *db, bool up, void *arg);
 typedef void (*fp_db_notify_fn)(fp_db_t *db, const char *channel, const char *payload, void *arg);
 
 typedef struct {
-    int backoff_min_ms;   /* first reconnect delay (default 100) */
-    int backoff_max_ms;   /* cap (default 5000) */
+    int backoff_min_ms; /* first reconnect delay (default 100) */
+    int backoff_max_ms; /* cap (default 5000) */
     /* statement_timeout and idle_in_transaction_session_timeout of every session, and the
      * watchdog's limit (plus FP_DB_WATCHDOG_GRACE_MS); 0 = none of them */
     int statement_timeout_ms;
@@ -75,14 +75,13 @@ bool fp_db_unique_violation(const PGresult *res, const char *constraint);
 
 /* Queues a query with text parameters (copied). sql may hold several statements when
  * nparams is 0 (simple protocol); the last result, or the first error, is delivered. */
-void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params,
-                 fp_db_result_fn cb, void *arg);
+void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params, fp_db_result_fn cb,
+                 void *arg);
 /* Queues execution of a prepared statement. */
-void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params,
-                fp_db_result_fn cb, void *arg);
-/* Queues `copy_sql` (a COPY ... FROM STDIN) with its data in text format; takes *data. */
-void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp_db_result_fn cb,
+void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params, fp_db_result_fn cb,
                 void *arg);
+/* Queues `copy_sql` (a COPY ... FROM STDIN) with its data in text format; takes *data. */
+void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp_db_result_fn cb, void *arg);
 
 /* A connection's instruments, shared by all the connections of a service (fp_service_db_metrics);
  * any may be NULL. seconds: each statement's time from sent to its last result (a statement cut

@@ -66,16 +66,16 @@ struct s_conn {
     fp_http_t *srv;
     s_conn_t *prev, *next;
     http_parser parser;
-    fp_buf_t in;          /* received, not yet parsed */
+    fp_buf_t in; /* received, not yet parsed */
     size_t inoff;
-    fp_http_req_t *req;   /* being parsed (S_READ), or handed to the handler and unanswered */
+    fp_http_req_t *req; /* being parsed (S_READ), or handed to the handler and unanswered */
     s_state_t state;
-    int err_status;       /* set by a parser callback that refuses the request */
+    int err_status; /* set by a parser callback that refuses the request */
     size_t head_bytes;
-    unsigned writes;      /* write requests in flight */
+    unsigned writes; /* write requests in flight */
     int open_handles;
-    bool ready;           /* a request is complete: dispatch it once the parser returns */
-    bool keep_alive;      /* of the response being written */
+    bool ready;      /* a request is complete: dispatch it once the parser returns */
+    bool keep_alive; /* of the response being written */
     bool reading;
     bool closing;
     bool peer_eof;
@@ -433,8 +433,8 @@ static s_conn_t *s_conn_new(fp_http_t *srv)
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static void s_head(fp_buf_t *b, const fp_http_req_t *r, int status, const char *ctype,
-                   s_frame_t frame, size_t len, bool keep_alive)
+static void s_head(fp_buf_t *b, const fp_http_req_t *r, int status, const char *ctype, s_frame_t frame, size_t len,
+                   bool keep_alive)
 {
     char date[64];
     time_t now = time(NULL);
@@ -499,8 +499,7 @@ static void s_on_write_done(s_conn_t *c, int status)
     if (!c->closing && c->writes == 0 && c->state == S_WRITE) s_response_done(c);
 }
 
-void fp_http_reply(fp_http_req_t *req, int status, const char *content_type, const void *body,
-                   size_t len)
+void fp_http_reply(fp_http_req_t *req, int status, const char *content_type, const void *body, size_t len)
 {
     if (!req) return;
     if (req->streaming) {
@@ -543,8 +542,7 @@ void fp_http_stream_start(fp_http_req_t *req, int status, const char *content_ty
     c->keep_alive = req->keep_alive && req->chunked;
     c->state = S_STREAM;
     fp_buf_t h = {0};
-    s_head(&h, req, status, content_type, req->chunked ? S_FRAME_CHUNKED : S_FRAME_CLOSE, 0,
-           c->keep_alive);
+    s_head(&h, req, status, content_type, req->chunked ? S_FRAME_CHUNKED : S_FRAME_CLOSE, 0, c->keep_alive);
     uv_buf_t part = uv_buf_init(h.data, (unsigned)h.len);
     s_conn_send(c, &part, 1);
     fp_buf_free(&h);
@@ -572,10 +570,7 @@ int fp_http_stream_write(fp_http_req_t *req, const void *data, size_t len)
     return c->closing ? FP_EIO : FP_OK;
 }
 
-size_t fp_http_stream_queued(const fp_http_req_t *req)
-{
-    return req && req->conn ? s_conn_queued(req->conn) : 0;
-}
+size_t fp_http_stream_queued(const fp_http_req_t *req) { return req && req->conn ? s_conn_queued(req->conn) : 0; }
 
 void fp_http_stream_end(fp_http_req_t *req)
 {
@@ -681,12 +676,10 @@ static int s_on_headers_complete(http_parser *p)
     }
     if (u.field_set & (1 << UF_PATH))
         r->path = fp_strndup(r->url.data + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
-    else
-        r->path = fp_strdup((u.field_set & (1 << UF_HOST)) && !connect ? "/" : "");
+    else r->path = fp_strdup((u.field_set & (1 << UF_HOST)) && !connect ? "/" : "");
     if (u.field_set & (1 << UF_QUERY))
         r->query = fp_strndup(r->url.data + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
-    else
-        r->query = fp_strdup("");
+    else r->query = fp_strdup("");
 
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->srv->max_body) {
         c->err_status = 413;
@@ -899,8 +892,7 @@ static void s_on_listener_closed(uv_handle_t *h)
     s_server_maybe_free(srv);
 }
 
-fp_err_t fp_http_new(uv_loop_t *loop, const char *addr, fp_http_handler_fn handler, void *arg,
-                     fp_http_t **out)
+fp_err_t fp_http_new(uv_loop_t *loop, const char *addr, fp_http_handler_fn handler, void *arg, fp_http_t **out)
 {
     if (!out) return FP_EINVAL;
     *out = NULL;
@@ -937,7 +929,7 @@ fp_err_t fp_http_new(uv_loop_t *loop, const char *addr, fp_http_handler_fn handl
     srv->idle_ms = FP_HTTP_DEFAULT_IDLE_MS;
     srv->max_conns = FP_HTTP_DEFAULT_MAX_CONNS;
     srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                   : ((struct sockaddr_in *)&bound)->sin_port);
+                                                  : ((struct sockaddr_in *)&bound)->sin_port);
     srv->rbuf = fp_malloc(S_READ_BUF);
     if (uv_tcp_init(loop, &srv->listener) != 0) {
         close(fd);

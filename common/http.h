@@ -28,20 +28,19 @@ typedef struct fp_http_req fp_http_req_t;
 /* Called once per complete request (head and body received), on the loop thread. */
 typedef void (*fp_http_handler_fn)(fp_http_req_t *req, void *arg);
 
-#define FP_HTTP_MAX_HEAD (16 * 1024)             /* request line + headers; beyond: 431 */
-#define FP_HTTP_MAX_HEADERS 100                  /* header lines; beyond: 431 */
-#define FP_HTTP_DEFAULT_MAX_BODY (1024 * 1024)   /* beyond: 413 */
-#define FP_HTTP_DEFAULT_IDLE_MS 30000            /* a whole request must arrive within this */
-#define FP_HTTP_DEFAULT_MAX_CONNS 256            /* further connections are accepted and closed */
-#define FP_HTTP_STREAM_MAX_QUEUED (4 * 1024 * 1024)  /* unsent stream bytes before FP_EAGAIN */
+#define FP_HTTP_MAX_HEAD (16 * 1024)                /* request line + headers; beyond: 431 */
+#define FP_HTTP_MAX_HEADERS 100                     /* header lines; beyond: 431 */
+#define FP_HTTP_DEFAULT_MAX_BODY (1024 * 1024)      /* beyond: 413 */
+#define FP_HTTP_DEFAULT_IDLE_MS 30000               /* a whole request must arrive within this */
+#define FP_HTTP_DEFAULT_MAX_CONNS 256               /* further connections are accepted and closed */
+#define FP_HTTP_STREAM_MAX_QUEUED (4 * 1024 * 1024) /* unsent stream bytes before FP_EAGAIN */
 
 /* Binds and listens on addr, "HOST:PORT" with a numeric host: "127.0.0.1:8101", "0.0.0.0:8101",
  * "[::1]:8101", "[::]:0" (port 0 picks a free port; see fp_http_port). Returns FP_EINVAL for a
  * malformed address, FP_EIO if the socket cannot be bound or listened on; logs nothing.
  * If SIGPIPE still has its default disposition it is set to ignored (writes to a vanished client
  * then fail with EPIPE instead of killing the process). */
-fp_err_t fp_http_new(uv_loop_t *loop, const char *addr, fp_http_handler_fn handler, void *arg,
-                     fp_http_t **out);
+fp_err_t fp_http_new(uv_loop_t *loop, const char *addr, fp_http_handler_fn handler, void *arg, fp_http_t **out);
 /* Closes the listener and every connection (unanswered requests see their on_close callback and
  * remain valid until answered). Memory is released in libuv close callbacks, so run the loop
  * afterwards before uv_loop_close(). NULL-safe; sets *p to NULL. */
@@ -58,9 +57,9 @@ void fp_http_set_idle_timeout(fp_http_t *http, uint64_t ms);
 void fp_http_set_max_conns(fp_http_t *http, unsigned max_conns);
 
 /* The request. Strings stay valid until the request is answered. */
-const char *fp_http_req_method(const fp_http_req_t *req);   /* "GET", "HEAD", "POST", ... */
-const char *fp_http_req_path(const fp_http_req_t *req);     /* "/readyz"; not percent-decoded */
-const char *fp_http_req_query(const fp_http_req_t *req);    /* "a=1&b=2", "" if none */
+const char *fp_http_req_method(const fp_http_req_t *req); /* "GET", "HEAD", "POST", ... */
+const char *fp_http_req_path(const fp_http_req_t *req);   /* "/readyz"; not percent-decoded */
+const char *fp_http_req_query(const fp_http_req_t *req);  /* "a=1&b=2", "" if none */
 /* The value of parameter name in a query string ("a=1&b=2"), not percent-decoded, copied into
  * out: "" when absent (or given empty). False, with out "", when it does not fit in outlen. */
 bool fp_http_query_param(const char *query, const char *name, char *out, size_t outlen);
@@ -81,8 +80,7 @@ fp_err_t fp_http_req_add_header(fp_http_req_t *req, const char *name, const char
 
 /* Answers with a complete body (copied). Always sends Content-Length (none for 204 and 304,
  * which carry no body); a HEAD request gets the headers only. Releases req. */
-void fp_http_reply(fp_http_req_t *req, int status, const char *content_type, const void *body,
-                   size_t len);
+void fp_http_reply(fp_http_req_t *req, int status, const char *content_type, const void *body, size_t len);
 
 /* Starts a stream: no Content-Length, Cache-Control: no-cache; chunked for HTTP/1.1 clients
  * (the connection stays usable after fp_http_stream_end), close-delimited for HTTP/1.0. */

@@ -87,8 +87,7 @@ fp_err_t fp_idcard_upgrade15(const char *s15, char out[19])
 {
     if (!s15 || !out) return FP_EINVAL;
     if (strnlen(s15, 16) != 15 || !s_all_digits(s15, 15) || !s_province_ok(s15)) return FP_EINVAL;
-    if (!fp_date_valid(1900 + s_num(s15 + 6, 2), s_num(s15 + 8, 2), s_num(s15 + 10, 2)))
-        return FP_EDATE;
+    if (!fp_date_valid(1900 + s_num(s15 + 6, 2), s_num(s15 + 8, 2), s_num(s15 + 10, 2))) return FP_EDATE;
     char n[19];
     memcpy(n, s15, 6);
     n[6] = '1';

@@ -10,12 +10,12 @@
 #include "mem.h"
 
 typedef struct {
-    char number[19];  /* normalized: 17 digits + digit or upper-case 'X' */
+    char number[19]; /* normalized: 17 digits + digit or upper-case 'X' */
     int birth_year;
     int birth_month;
     int birth_day;
-    int sex;          /* 1 male (odd 17th digit), 2 female (even) */
-    char region6[7];  /* the first six digits: the issuing county's GB/T 2260 code */
+    int sex;         /* 1 male (odd 17th digit), 2 female (even) */
+    char region6[7]; /* the first six digits: the issuing county's GB/T 2260 code */
 } fp_idcard_t;
 
 /* Parses and validates an ID number. today_days (days since 1970-01-01, see date.h) bounds

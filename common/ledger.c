@@ -20,12 +20,39 @@
 /* ---- columns ---------------------------------------------------------------------------- */
 
 enum {
-    C_HH_NO, C_VILLAGE, C_TYPE, C_KIND, C_HEAD, C_NAME, C_ID, C_REL, C_SEX, C_BIRTH, C_LABOUR,
-    C_HEALTH, C_SCHOOL, C_INSURED,
-    C_WAGE, C_PUBJOB, C_OPER, C_PROP, C_PENSION, C_FAMPLAN, C_ECO, C_DIBAO, C_TEKUN, C_OTHERTR,
-    C_COST, C_MEDICAL,
-    C_WATER, C_HOUSING, C_PERIOD,
-    C_FOOD, C_EDU, C_MEDOK, C_DISAB, /* optional */
+    C_HH_NO,
+    C_VILLAGE,
+    C_TYPE,
+    C_KIND,
+    C_HEAD,
+    C_NAME,
+    C_ID,
+    C_REL,
+    C_SEX,
+    C_BIRTH,
+    C_LABOUR,
+    C_HEALTH,
+    C_SCHOOL,
+    C_INSURED,
+    C_WAGE,
+    C_PUBJOB,
+    C_OPER,
+    C_PROP,
+    C_PENSION,
+    C_FAMPLAN,
+    C_ECO,
+    C_DIBAO,
+    C_TEKUN,
+    C_OTHERTR,
+    C_COST,
+    C_MEDICAL,
+    C_WATER,
+    C_HOUSING,
+    C_PERIOD,
+    C_FOOD,
+    C_EDU,
+    C_MEDOK,
+    C_DISAB, /* optional */
     C_N
 };
 _Static_assert(C_N == FP_LEDGER_NCOLS, "FP_LEDGER_NCOLS is the number of columns");
@@ -79,45 +106,102 @@ typedef struct {
     const char *word, *code;
 } s_word_t;
 
-static const s_word_t s_v_type[] = {
-    {"一般户", "general"}, {"一般农户", "general"}, {"general", "general"},
-    {"脱贫户", "lifted"}, {"lifted", "lifted"},
-    {"监测户", "monitored"}, {"监测对象", "monitored"}, {"monitored", "monitored"}, {NULL, NULL}};
-static const s_word_t s_v_kind[] = {
-    {"脱贫不稳定户", "unstable_lifted"}, {"unstable_lifted", "unstable_lifted"},
-    {"边缘易致贫户", "marginal"}, {"marginal", "marginal"},
-    {"突发严重困难户", "sudden_hardship"}, {"sudden_hardship", "sudden_hardship"}, {NULL, NULL}};
-static const s_word_t s_v_rel[] = {
-    {"户主", "head"}, {"head", "head"}, {"配偶", "spouse"}, {"spouse", "spouse"},
-    {"之子", "child"}, {"之女", "child"}, {"子女", "child"}, {"儿子", "child"}, {"女儿", "child"},
-    {"child", "child"}, {"之儿媳", "child_in_law"}, {"之女婿", "child_in_law"}, {"儿媳", "child_in_law"},
-    {"女婿", "child_in_law"}, {"child_in_law", "child_in_law"},
-    {"之孙子", "grandchild"}, {"之孙女", "grandchild"}, {"之外孙子", "grandchild"},
-    {"之外孙女", "grandchild"}, {"孙子", "grandchild"}, {"孙女", "grandchild"}, {"grandchild", "grandchild"},
-    {"之父", "parent"}, {"之母", "parent"}, {"父亲", "parent"}, {"母亲", "parent"}, {"parent", "parent"},
-    {"之祖父", "grandparent"}, {"之祖母", "grandparent"}, {"之外祖父", "grandparent"},
-    {"之外祖母", "grandparent"}, {"grandparent", "grandparent"},
-    {"之兄弟姐妹", "sibling"}, {"兄弟姐妹", "sibling"}, {"sibling", "sibling"},
-    {"其他", "other"}, {"other", "other"}, {NULL, NULL}};
-static const s_word_t s_v_sex[] = {{"男", "male"}, {"male", "male"}, {"女", "female"}, {"female", "female"},
+static const s_word_t s_v_type[] = {{"一般户", "general"},     {"一般农户", "general"},    {"general", "general"},
+                                    {"脱贫户", "lifted"},      {"lifted", "lifted"},       {"监测户", "monitored"},
+                                    {"监测对象", "monitored"}, {"monitored", "monitored"}, {NULL, NULL}};
+static const s_word_t s_v_kind[] = {{"脱贫不稳定户", "unstable_lifted"},
+                                    {"unstable_lifted", "unstable_lifted"},
+                                    {"边缘易致贫户", "marginal"},
+                                    {"marginal", "marginal"},
+                                    {"突发严重困难户", "sudden_hardship"},
+                                    {"sudden_hardship", "sudden_hardship"},
+                                    {NULL, NULL}};
+static const s_word_t s_v_rel[] = {{"户主", "head"},
+                                   {"head", "head"},
+                                   {"配偶", "spouse"},
+                                   {"spouse", "spouse"},
+                                   {"之子", "child"},
+                                   {"之女", "child"},
+                                   {"子女", "child"},
+                                   {"儿子", "child"},
+                                   {"女儿", "child"},
+                                   {"child", "child"},
+                                   {"之儿媳", "child_in_law"},
+                                   {"之女婿", "child_in_law"},
+                                   {"儿媳", "child_in_law"},
+                                   {"女婿", "child_in_law"},
+                                   {"child_in_law", "child_in_law"},
+                                   {"之孙子", "grandchild"},
+                                   {"之孙女", "grandchild"},
+                                   {"之外孙子", "grandchild"},
+                                   {"之外孙女", "grandchild"},
+                                   {"孙子", "grandchild"},
+                                   {"孙女", "grandchild"},
+                                   {"grandchild", "grandchild"},
+                                   {"之父", "parent"},
+                                   {"之母", "parent"},
+                                   {"父亲", "parent"},
+                                   {"母亲", "parent"},
+                                   {"parent", "parent"},
+                                   {"之祖父", "grandparent"},
+                                   {"之祖母", "grandparent"},
+                                   {"之外祖父", "grandparent"},
+                                   {"之外祖母", "grandparent"},
+                                   {"grandparent", "grandparent"},
+                                   {"之兄弟姐妹", "sibling"},
+                                   {"兄弟姐妹", "sibling"},
+                                   {"sibling", "sibling"},
+                                   {"其他", "other"},
+                                   {"other", "other"},
                                    {NULL, NULL}};
-static const s_word_t s_v_labour[] = {
-    {"普通劳动力", "normal"}, {"技能劳动力", "normal"}, {"劳动力", "normal"}, {"normal", "normal"},
-    {"弱劳动力或半劳动力", "weak"}, {"弱劳动力", "weak"}, {"半劳动力", "weak"}, {"weak", "weak"},
-    {"无劳动力", "none"}, {"none", "none"}, {"丧失劳动力", "lost"}, {"lost", "lost"}, {NULL, NULL}};
-static const s_word_t s_v_health[] = {
-    {"健康", "healthy"}, {"healthy", "healthy"}, {"长期慢性病", "chronic"}, {"慢性病", "chronic"},
-    {"chronic", "chronic"}, {"患有大病", "serious"}, {"大病", "serious"}, {"serious", "serious"},
-    {"残疾", "disabled"}, {"disabled", "disabled"}, {NULL, NULL}};
-static const s_word_t s_v_school[] = {
-    {"学龄前儿童", "preschool"}, {"学前", "preschool"}, {"preschool", "preschool"},
-    {"在校生", "in_school"}, {"在校", "in_school"}, {"in_school", "in_school"},
-    {"辍学", "dropped_out"}, {"失学辍学", "dropped_out"}, {"dropped_out", "dropped_out"},
-    {"已毕业", "graduated"}, {"毕业", "graduated"}, {"graduated", "graduated"},
-    {"非在校生", "none"}, {"无", "none"}, {"none", "none"}, {NULL, NULL}};
-static const s_word_t s_v_bool[] = {
-    {"是", "t"}, {"yes", "t"}, {"y", "t"}, {"true", "t"}, {"1", "t"}, {"参保", "t"}, {"已参保", "t"},
-    {"否", "f"}, {"no", "f"}, {"n", "f"}, {"false", "f"}, {"0", "f"}, {"未参保", "f"}, {NULL, NULL}};
+static const s_word_t s_v_sex[] = {{"男", "male"},
+                                   {"male", "male"},
+                                   {"女", "female"},
+                                   {"female", "female"},
+                                   {NULL, NULL}};
+static const s_word_t s_v_labour[] = {{"普通劳动力", "normal"},
+                                      {"技能劳动力", "normal"},
+                                      {"劳动力", "normal"},
+                                      {"normal", "normal"},
+                                      {"弱劳动力或半劳动力", "weak"},
+                                      {"弱劳动力", "weak"},
+                                      {"半劳动力", "weak"},
+                                      {"weak", "weak"},
+                                      {"无劳动力", "none"},
+                                      {"none", "none"},
+                                      {"丧失劳动力", "lost"},
+                                      {"lost", "lost"},
+                                      {NULL, NULL}};
+static const s_word_t s_v_health[] = {{"健康", "healthy"},
+                                      {"healthy", "healthy"},
+                                      {"长期慢性病", "chronic"},
+                                      {"慢性病", "chronic"},
+                                      {"chronic", "chronic"},
+                                      {"患有大病", "serious"},
+                                      {"大病", "serious"},
+                                      {"serious", "serious"},
+                                      {"残疾", "disabled"},
+                                      {"disabled", "disabled"},
+                                      {NULL, NULL}};
+static const s_word_t s_v_school[] = {{"学龄前儿童", "preschool"},
+                                      {"学前", "preschool"},
+                                      {"preschool", "preschool"},
+                                      {"在校生", "in_school"},
+                                      {"在校", "in_school"},
+                                      {"in_school", "in_school"},
+                                      {"辍学", "dropped_out"},
+                                      {"失学辍学", "dropped_out"},
+                                      {"dropped_out", "dropped_out"},
+                                      {"已毕业", "graduated"},
+                                      {"毕业", "graduated"},
+                                      {"graduated", "graduated"},
+                                      {"非在校生", "none"},
+                                      {"无", "none"},
+                                      {"none", "none"},
+                                      {NULL, NULL}};
+static const s_word_t s_v_bool[] = {{"是", "t"},    {"yes", "t"},    {"y", "t"},      {"true", "t"}, {"1", "t"},
+                                    {"参保", "t"},  {"已参保", "t"}, {"否", "f"},     {"no", "f"},   {"n", "f"},
+                                    {"false", "f"}, {"0", "f"},      {"未参保", "f"}, {NULL, NULL}};
 /* Guarantee cells: a yes word, or a no word optionally followed by ':'/'：'/'('/'（' and a reason. */
 static const char *const s_yes[] = {"是", "yes", "安全", "达标", "有保障", "不愁", NULL};
 static const char *const s_no[] = {"否", "no", "不安全", "不达标", "无保障", "未达标", "有困难", NULL};
@@ -137,7 +221,8 @@ static void s_refuse(fp_ledger_t *lg, fp_ledger_line_t *l, const char *code, con
 }
 
 /* Refuses with the column's header name in both messages: "<col>: zh" / "<col>: en". */
-static void s_refuse_col(fp_ledger_t *lg, fp_ledger_line_t *l, int col, const char *code, const char *zh, const char *en)
+static void s_refuse_col(fp_ledger_t *lg, fp_ledger_line_t *l, int col, const char *code, const char *zh,
+                         const char *en)
 {
     if (l->reason >= 0) return;
     char z[1024], e[1024];
@@ -458,7 +543,8 @@ static bool s_parse_guarantees(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, f
             return false;
         }
         if (strlen(why) > S_MAX_TEXT || s_has_ctl(why)) {
-            s_refuse_col(lg, l, col, "guarantee.reason", "原因太长或含控制字符", "reason too long or has control characters");
+            s_refuse_col(lg, l, col, "guarantee.reason", "原因太长或含控制字符",
+                         "reason too long or has control characters");
             return false;
         }
         h->ok[g] = (signed char)r;
@@ -473,8 +559,7 @@ static void s_parse_household(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, fp
     char shortc[13];
     fp_region_level_t lvl;
     if (fp_region_parse(f[C_VILLAGE], shortc, &lvl) != FP_OK || lvl != FP_REGION_VILLAGE) {
-        s_refuse_col(lg, l, C_VILLAGE, "village.invalid", "应为12位村级区划代码",
-                     "must be a 12-digit village code");
+        s_refuse_col(lg, l, C_VILLAGE, "village.invalid", "应为12位村级区划代码", "must be a 12-digit village code");
         return;
     }
     memcpy(h->village, shortc, 13);
@@ -505,7 +590,8 @@ static int s_hh_diff(const fp_ledger_t *lg, const fp_ledger_hh_t *a, const fp_le
     for (int i = 0; i < FP_LEDGER_NAMT; i++)
         if (a->amt[i] != b->amt[i]) return C_WAGE + i;
     for (int g = 0; g < FP_LEDGER_NGUAR; g++)
-        if (a->ok[g] != b->ok[g] || strcmp(fp_arena_str(&lg->arena, a->why[g]), fp_arena_str(&lg->arena, b->why[g]))) return s_guar_src[g];
+        if (a->ok[g] != b->ok[g] || strcmp(fp_arena_str(&lg->arena, a->why[g]), fp_arena_str(&lg->arena, b->why[g])))
+            return s_guar_src[g];
     if (strcmp(a->period, b->period)) return C_PERIOD;
     return -1;
 }
@@ -522,11 +608,14 @@ static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
     fp_err_t rc = fp_idcard_parse(f[C_ID], lg->today, &id);
     if (rc != FP_OK) {
         const char *code = "idcard.invalid", *zh = "不是18位身份证号", *en = "not an 18-character ID number";
-        if (rc == FP_ECHECKSUM) code = "idcard.checksum", zh = "校验位不对（可能抄错了一位）",
+        if (rc == FP_ECHECKSUM)
+            code = "idcard.checksum", zh = "校验位不对（可能抄错了一位）",
             en = "the check character does not match (a digit mistyped?)";
-        else if (rc == FP_EDATE) code = "idcard.date", zh = "出生日期不存在或在今天之后",
+        else if (rc == FP_EDATE)
+            code = "idcard.date", zh = "出生日期不存在或在今天之后",
             en = "the birth date in it is not a real date or is in the future";
-        else if (rc == FP_ELEGACY) code = "idcard.legacy", zh = "15位旧号码，请填写18位身份证号",
+        else if (rc == FP_ELEGACY)
+            code = "idcard.legacy", zh = "15位旧号码，请填写18位身份证号",
             en = "a legacy 15-digit number: write the 18-character one";
         s_refuse_col(lg, l, C_ID, code, zh, en);
         return;
@@ -540,7 +629,8 @@ static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
         const char *given = s_vocab(lg, l, f, C_SEX, s_v_sex, "sex.unknown");
         if (!given) return;
         if (strcmp(given, l->sex)) {
-            s_refuse_col(lg, l, C_SEX, "sex.mismatch", "与身份证号第17位不符", "does not match the ID number's 17th digit");
+            s_refuse_col(lg, l, C_SEX, "sex.mismatch", "与身份证号第17位不符",
+                         "does not match the ID number's 17th digit");
             return;
         }
     }
@@ -633,7 +723,7 @@ static bool s_household_no_ok(const char *no)
     bool ok = n > 0 && n <= 32;
     for (size_t i = 0; ok && i < n; i++)
         ok = (no[i] >= '0' && no[i] <= '9') || (no[i] >= 'A' && no[i] <= 'Z') || (no[i] >= 'a' && no[i] <= 'z') ||
-             no[i] == '-';
+            no[i] == '-';
     return ok;
 }
 
@@ -667,8 +757,7 @@ static void s_line(fp_ledger_t *lg, const fp_csv_record_t *rec)
         f[c] = i >= 0 ? s_trim(rec->fields[i], rec->lens[i]) : NULL;
     }
     if (!s_household_no_ok(f[C_HH_NO])) {
-        s_refuse_col(lg, l, C_HH_NO, "household_no.invalid", "应为1-32位数字或字母",
-                     "expected 1-32 digits or letters");
+        s_refuse_col(lg, l, C_HH_NO, "household_no.invalid", "应为1-32位数字或字母", "expected 1-32 digits or letters");
         return;
     }
     bool added;
@@ -706,8 +795,8 @@ void fp_ledger_households(fp_ledger_t *lg)
     }
     for (size_t k = 0; k < lg->nhh; k++)
         if (!heads[k] && lg->hhs[k].first_idx >= 0)
-            s_refuse(lg, &lg->lines[lg->hhs[k].first_idx], "household.no_head",
-                     "本户没有与户主关系为“户主”的成员", "no member of the household is its head (户主)");
+            s_refuse(lg, &lg->lines[lg->hhs[k].first_idx], "household.no_head", "本户没有与户主关系为“户主”的成员",
+                     "no member of the household is its head (户主)");
     for (size_t i = 0; i < lg->nlines; i++) {
         fp_ledger_line_t *l = &lg->lines[i];
         if (l->reason >= 0 && l->hh >= 0 && !lg->hhs[l->hh].refused) {
@@ -780,7 +869,8 @@ static fp_err_t s_header(fp_ledger_t *lg, const fp_csv_record_t *rec, char *msg,
     fp_err_t rc = FP_OK;
     if (missing.len) {
         snprintf(msg, msgsz,
-                 "the header lacks required columns:%s (see docs/ledger.md or `fangpinctl ledger --help` for the layout)",
+                 "the header lacks required columns:%s (see docs/ledger.md or `fangpinctl ledger --help` for the "
+                 "layout)",
                  missing.data);
         rc = FP_EINVAL;
     }
@@ -834,8 +924,7 @@ static fp_err_t s_records(fp_ledger_t *lg, const fp_buf_t *text, unsigned long *
     return rc;
 }
 
-fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned long *line, char *msg,
-                        size_t msgsz)
+fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned long *line, char *msg, size_t msgsz)
 {
     *line = 0;
     msg[0] = '\0';
@@ -847,10 +936,7 @@ fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned 
     return rc;
 }
 
-static int s_cmp13(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
+static int s_cmp13(const void *a, const void *b) { return strcmp(a, b); }
 
 void fp_ledger_refuse_villages(fp_ledger_t *lg, const char (*known)[13], size_t n)
 {

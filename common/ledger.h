@@ -39,44 +39,44 @@
 /* One data line of the file. */
 typedef struct {
     uint32_t line;
-    int32_t hh;          /* household index, -1 when the household number itself is bad */
-    int32_t reason;      /* index into arena.reasons, -1: accepted */
-    uint32_t name;       /* arena offset */
+    int32_t hh;     /* household index, -1 when the household number itself is bad */
+    int32_t reason; /* index into arena.reasons, -1: accepted */
+    uint32_t name;  /* arena offset */
     char id[19];
     const char *relation, *sex, *labour, *health, *schooling; /* the stored codes */
-    int disability;      /* 0: none */
+    int disability;                                           /* 0: none */
     bool insured;
-    int32_t birth;       /* days since 1970-01-01 */
+    int32_t birth; /* days since 1970-01-01 */
 } fp_ledger_line_t;
 
 /* One household of the file. */
 typedef struct {
-    uint32_t no, head;   /* arena offsets */
+    uint32_t no, head; /* arena offsets */
     char village[13], county[7], period[7];
     const char *type, *kind;
-    int64_t amt[FP_LEDGER_NAMT];      /* fen */
-    signed char ok[FP_LEDGER_NGUAR];  /* 1 yes, 0 no, -1 not surveyed */
-    uint32_t why[FP_LEDGER_NGUAR];    /* arena offsets: the reason written after a no */
+    int64_t amt[FP_LEDGER_NAMT];     /* fen */
+    signed char ok[FP_LEDGER_NGUAR]; /* 1 yes, 0 no, -1 not surveyed */
+    uint32_t why[FP_LEDGER_NGUAR];   /* arena offsets: the reason written after a no */
     bool has_data, refused;
     uint32_t first_line, refused_line;
-    int32_t first_idx;   /* first line index, for the head checks */
+    int32_t first_idx; /* first line index, for the head checks */
     uint32_t nlines;
 } fp_ledger_hh_t;
 
 typedef struct {
-    fp_arena_t arena;    /* the strings (offsets below) and the reasons (indexes) */
+    fp_arena_t arena; /* the strings (offsets below) and the reasons (indexes) */
     fp_ledger_line_t *lines;
     size_t nlines, lines_cap;
     fp_ledger_hh_t *hhs;
     size_t nhh, hh_cap;
-    int32_t *hh_tab;     /* open addressing: household index + 1, 0 empty */
+    int32_t *hh_tab; /* open addressing: household index + 1, 0 empty */
     size_t hh_tab_cap;
-    int32_t *id_tab;     /* line index + 1 */
+    int32_t *id_tab; /* line index + 1 */
     size_t id_tab_cap, nids;
     int col[FP_LEDGER_NCOLS];          /* field index of each column, -1 absent */
     char colname[FP_LEDGER_NCOLS][64]; /* its name as the header writes it */
     size_t ncols;
-    int32_t today;       /* for the ID numbers' birth dates */
+    int32_t today;        /* for the ID numbers' birth dates */
     const char *encoding; /* "utf-8" or "gbk", after fp_ledger_read */
     long refused_lines, refused_hh;
 } fp_ledger_t;
@@ -88,8 +88,7 @@ void fp_ledger_free(fp_ledger_t *lg);
  * or an error of the file as a whole (not text, broken CSV, a header without the required
  * columns, no header at all) with *line (0 when none) and its description in msg; then nothing
  * of the file may be imported. */
-fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned long *line, char *msg,
-                        size_t msgsz);
+fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned long *line, char *msg, size_t msgsz);
 
 /* Refuses every line of a household whose village code is not among known[0..n) (sorted with
  * strcmp: the villages of the regions table). */

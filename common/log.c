@@ -50,8 +50,8 @@ void fp_log_kv_(fp_log_level_t level, const char *msg, ...)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 
     fp_buf_t line = {0}, tmp = {0};
-    fp_buf_printf(&line, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"svc\":", when,
-                  ts.tv_nsec / 1000000L, s_names[level]);
+    fp_buf_printf(&line, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"svc\":", when, ts.tv_nsec / 1000000L,
+                  s_names[level]);
     fp_buf_json_str(&line, g_svc);
     fp_buf_puts(&line, ",\"msg\":");
     s_masked_json(&line, &tmp, msg);

@@ -16,8 +16,10 @@ bool fp_log_enabled(fp_log_level_t level);
 /* msg, then pairs of key and value strings, terminated by NULL. */
 void fp_log_kv_(fp_log_level_t level, const char *msg, ...);
 
-#define FP_LOG_(lvl, ...) \
-    do { if (fp_log_enabled(lvl)) fp_log_kv_(lvl, __VA_ARGS__, (const char *)0); } while (0)
+#define FP_LOG_(lvl, ...)                                                       \
+    do {                                                                        \
+        if (fp_log_enabled(lvl)) fp_log_kv_(lvl, __VA_ARGS__, (const char *)0); \
+    } while (0)
 #define fp_log_debug(...) FP_LOG_(FP_LOG_DEBUG, __VA_ARGS__)
 #define fp_log_info(...) FP_LOG_(FP_LOG_INFO, __VA_ARGS__)
 #define fp_log_warn(...) FP_LOG_(FP_LOG_WARN, __VA_ARGS__)

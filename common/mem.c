@@ -8,8 +8,8 @@
 
 static void s_oom(size_t n, const char *file, int line)
 {
-    fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"out of memory\",\"bytes\":%zu,\"file\":\"%s\",\"line\":%d}\n",
-            n, file, line);
+    fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"out of memory\",\"bytes\":%zu,\"file\":\"%s\",\"line\":%d}\n", n,
+            file, line);
     abort();
 }
 
@@ -34,10 +34,7 @@ void *fp_realloc_(void *p, size_t n, const char *file, int line)
     return q;
 }
 
-char *fp_strdup_(const char *s, const char *file, int line)
-{
-    return fp_strndup_(s, strlen(s), file, line);
-}
+char *fp_strdup_(const char *s, const char *file, int line) { return fp_strndup_(s, strlen(s), file, line); }
 
 char *fp_strndup_(const char *s, size_t n, const char *file, int line)
 {

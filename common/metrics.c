@@ -23,7 +23,7 @@ struct fp_gauge {
 struct fp_histogram {
     const double *bounds; /* the family's upper bounds, nbounds of them; +Inf is implied */
     size_t nbounds;
-    uint64_t *counts;     /* per bucket, not cumulative: nbounds + 1 (the last is +Inf) */
+    uint64_t *counts; /* per bucket, not cumulative: nbounds + 1 (the last is +Inf) */
     uint64_t count;
     double sum;
 };
@@ -81,8 +81,8 @@ static bool s_name_ok(const char *s, bool metric)
     if (!s || !*s) return false;
     for (size_t i = 0; s[i]; i++) {
         char ch = s[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
-                  (metric && ch == ':') || (i > 0 && ch >= '0' && ch <= '9');
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || (metric && ch == ':') ||
+            (i > 0 && ch >= '0' && ch <= '9');
         if (!ok) return false;
     }
     return true;
@@ -126,8 +126,8 @@ static bool s_labels_normalise(const char *s, fp_buf_t *out)
 
 /* The family of that name, created with that type (and bounds) on first use; NULL when the name
  * is taken by another type. */
-static s_family_t *s_family(fp_metrics_t *m, const char *name, const char *help, s_type_t type,
-                            const double *bounds, size_t nbounds)
+static s_family_t *s_family(fp_metrics_t *m, const char *name, const char *help, s_type_t type, const double *bounds,
+                            size_t nbounds)
 {
     for (size_t i = 0; i < m->n; i++)
         if (strcmp(m->fams[i]->name, name) == 0) return m->fams[i]->type == type ? m->fams[i] : NULL;
@@ -168,13 +168,10 @@ static s_series_t *s_series(s_family_t *f, const char *labels)
 }
 
 /* A histogram's labels must leave `le` to the buckets. */
-static bool s_has_le(const char *norm)
-{
-    return strncmp(norm, "le=\"", 4) == 0 || strstr(norm, ",le=\"") != NULL;
-}
+static bool s_has_le(const char *norm) { return strncmp(norm, "le=\"", 4) == 0 || strstr(norm, ",le=\"") != NULL; }
 
-static s_series_t *s_lookup(fp_metrics_t *m, const char *name, const char *help, const char *labels,
-                            s_type_t type, const double *bounds, size_t nbounds)
+static s_series_t *s_lookup(fp_metrics_t *m, const char *name, const char *help, const char *labels, s_type_t type,
+                            const double *bounds, size_t nbounds)
 {
     if (!m || !s_name_ok(name, true)) return NULL;
     fp_buf_t norm = {0};
@@ -324,10 +321,7 @@ static void s_render_histogram(fp_buf_t *out, const char *name, const s_series_t
     fp_buf_printf(out, " %" PRIu64 "\n", h->count);
 }
 
-static const char *s_type_name(s_type_t t)
-{
-    return t == S_COUNTER ? "counter" : t == S_GAUGE ? "gauge" : "histogram";
-}
+static const char *s_type_name(s_type_t t) { return t == S_COUNTER ? "counter" : t == S_GAUGE ? "gauge" : "histogram"; }
 
 void fp_metrics_render(const fp_metrics_t *m, fp_buf_t *out)
 {

@@ -57,8 +57,8 @@ int fp_migrations_count(void)
 static int s_is_applied(PGconn *conn, const char *name, fp_err_t *err, char *errbuf, size_t errlen)
 {
     const char *params[1] = {name};
-    PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE name = $1", 1, NULL,
-                                 params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE name = $1", 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         *err = s_fail(conn, res, "reading schema_migrations", errbuf, errlen);
         return -1;
@@ -116,7 +116,8 @@ static fp_err_t s_seal_clear_ids(PGconn *conn, const fp_seal_t *seal, char *errb
     snprintf(fetch, sizeof fetch, "FETCH %d FROM seal_ids", S_SEAL_CHUNK);
     while (err == FP_OK) {
         PGresult *ids = PQexec(conn, fetch);
-        if (PQresultStatus(ids) != PGRES_TUPLES_OK) return s_fail(conn, ids, "finding ID numbers in clear", errbuf, errlen);
+        if (PQresultStatus(ids) != PGRES_TUPLES_OK)
+            return s_fail(conn, ids, "finding ID numbers in clear", errbuf, errlen);
         int n = PQntuples(ids);
         if (n > 0 && !seal) {
             PQclear(ids);
@@ -188,9 +189,10 @@ static fp_err_t s_apply_functions(PGconn *conn, int migrated, char *errbuf, size
     if (err != FP_OK) return err;
     if (!migrated) {
         const char *params[1] = {fp_functions_digest};
-        PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_functions WHERE digest = $1", 1, NULL, params,
-                                     NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) return s_fail(conn, res, "reading schema_functions", errbuf, errlen);
+        PGresult *res =
+            PQexecParams(conn, "SELECT 1 FROM schema_functions WHERE digest = $1", 1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            return s_fail(conn, res, "reading schema_functions", errbuf, errlen);
         int same = PQntuples(res) > 0;
         PQclear(res);
         if (same) return FP_OK;
@@ -204,10 +206,8 @@ static fp_err_t s_apply_functions(PGconn *conn, int migrated, char *errbuf, size
                                      "INSERT INTO schema_functions (digest) VALUES ($1)"
                                      " ON CONFLICT (only_one) DO UPDATE SET digest = $1, applied_at = now()",
                                      1, NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            err = s_fail(conn, res, "recording the functions", errbuf, errlen);
-        else
-            PQclear(res);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) err = s_fail(conn, res, "recording the functions", errbuf, errlen);
+        else PQclear(res);
     }
     if (err == FP_OK) err = s_exec(conn, "COMMIT", "COMMIT", errbuf, errlen);
     if (err == FP_OK) fp_log_info("functions applied", "digest", fp_functions_digest);
@@ -249,12 +249,10 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, 
         if (err == FP_OK) err = s_exec(conn, fp_migrations[i].sql, fp_migrations[i].name, errbuf, errlen);
         if (err == FP_OK) {
             const char *params[1] = {fp_migrations[i].name};
-            PGresult *res = PQexecParams(conn, "INSERT INTO schema_migrations (name) VALUES ($1)", 1,
-                                         NULL, params, NULL, NULL, 0);
-            if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                err = s_fail(conn, res, "recording migration", errbuf, errlen);
-            else
-                PQclear(res);
+            PGresult *res =
+                PQexecParams(conn, "INSERT INTO schema_migrations (name) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) err = s_fail(conn, res, "recording migration", errbuf, errlen);
+            else PQclear(res);
         }
         if (err == FP_OK) err = s_exec(conn, "COMMIT", "COMMIT", errbuf, errlen);
         if (err != FP_OK) {
@@ -274,9 +272,10 @@ fp_err_t fp_migrate_blocking(PGconn *conn, const fp_seal_t *seal, int *applied, 
 
 int fp_migrate_can_apply(PGconn *conn, char *errbuf, size_t errlen)
 {
-    PGresult *res = PQexec(conn, "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
-                                 " OR pg_has_role(current_user, datdba, 'USAGE')"
-                                 " FROM pg_database WHERE datname = current_database()");
+    PGresult *res = PQexec(conn,
+                           "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+                           " OR pg_has_role(current_user, datdba, 'USAGE')"
+                           " FROM pg_database WHERE datname = current_database()");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         (void)s_fail(conn, res, "checking the role", errbuf, errlen);
         return -1;

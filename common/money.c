@@ -58,6 +58,5 @@ void fp_money_format(int64_t fen, char *out, size_t outsz)
     if (!out || outsz == 0) return;
     /* Magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64_t. */
     uint64_t mag = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-    snprintf(out, outsz, "%s%llu.%02u", fen < 0 ? "-" : "", (unsigned long long)(mag / 100),
-             (unsigned)(mag % 100));
+    snprintf(out, outsz, "%s%llu.%02u", fen < 0 ? "-" : "", (unsigned long long)(mag / 100), (unsigned)(mag % 100));
 }

@@ -20,7 +20,7 @@ enum {
     FP_CALL_ADMIN = 1u << 0,
     FP_CALL_DEPARTMENT = 1u << 1,
     FP_CALL_GATEWAY = 1u << 2,
-    FP_CALL_VILLAGE = 1u << 3,    /* an actor of that level, with a region */
+    FP_CALL_VILLAGE = 1u << 3, /* an actor of that level, with a region */
     FP_CALL_TOWNSHIP = 1u << 4,
     FP_CALL_COUNTY = 1u << 5,
     FP_CALL_PREFECTURE = 1u << 6,
@@ -35,11 +35,11 @@ enum {
 typedef void (*fp_op_fn)(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *msg, void *arg);
 
 typedef struct {
-    unsigned op;             /* the oneof case: the operation's field number */
-    const char *name;        /* "submit_leads": fangpin_requests_total{op}, logs */
+    unsigned op;      /* the oneof case: the operation's field number */
+    const char *name; /* "submit_leads": fangpin_requests_total{op}, logs */
     fp_op_fn handler;
-    bool needs_db;           /* db.unavailable unless the database is reachable and migrated */
-    unsigned callers;        /* FP_CALL_*; FP_CALL_ANY: anyone with a registered key */
+    bool needs_db;    /* db.unavailable unless the database is reachable and migrated */
+    unsigned callers; /* FP_CALL_*; FP_CALL_ANY: anyone with a registered key */
     /* A caller outside callers: this code (NULL: caller.level for an actor of another level,
      * caller.kind otherwise) and words for this operation (NULL: the code's). */
     const char *forbidden, *forbidden_en, *forbidden_zh;

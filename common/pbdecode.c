@@ -14,10 +14,7 @@
 #define S_SCAN_ON_STACK 16 /* its first slab of scan records lives on the stack */
 #define S_MAX_DEPTH 32     /* fangpin's messages nest a few levels; deeper is an attack */
 
-size_t fp_pb_budget(size_t len, unsigned factor)
-{
-    return (size_t)factor * len + 64 * 1024;
-}
+size_t fp_pb_budget(size_t len, unsigned factor) { return (size_t)factor * len + 64 * 1024; }
 
 /* A varint at *p (at most 10 bytes, not past end); false when truncated or too long. */
 static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
@@ -37,12 +34,15 @@ static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 static size_t s_scalar_size(ProtobufCType t)
 {
     switch (t) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_FLOAT:
-    case PROTOBUF_C_TYPE_ENUM: case PROTOBUF_C_TYPE_BOOL:
-        return 4;
-    default:
-        return 8;
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_BOOL: return 4;
+    default: return 8;
     }
 }
 
@@ -50,8 +50,12 @@ static size_t s_scalar_size(ProtobufCType t)
 static size_t s_packed_count(ProtobufCType t, const uint8_t *p, size_t len)
 {
     switch (t) {
-    case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_FLOAT: return len / 4;
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return len / 8;
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT: return len / 4;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE: return len / 8;
     default: {
         size_t n = 0;
         for (size_t i = 0; i < len; i++) n += !(p[i] & 0x80);
@@ -97,11 +101,12 @@ static fp_pb_result_t s_walk(const ProtobufCMessageDescriptor *d, const uint8_t 
         }
         p = val + vlen;
         fields++;
-        const ProtobufCFieldDescriptor *f =
-            number ? protobuf_c_message_descriptor_get_field(d, number) : NULL;
+        const ProtobufCFieldDescriptor *f = number ? protobuf_c_message_descriptor_get_field(d, number) : NULL;
         /* a known field in the wrong wire type is costed as unknown: protobuf-c judges it */
-        if (f && (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES ||
-                  f->type == PROTOBUF_C_TYPE_MESSAGE) && wire != 2)
+        if (f &&
+            (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES ||
+             f->type == PROTOBUF_C_TYPE_MESSAGE) &&
+            wire != 2)
             f = NULL;
         if (!f) {
             unknown++;
@@ -110,12 +115,8 @@ static fp_pb_result_t s_walk(const ProtobufCMessageDescriptor *d, const uint8_t 
             bool rep = f->label == PROTOBUF_C_LABEL_REPEATED;
             if (rep) e->need += S_OVERHEAD; /* the field's array: counted once per occurrence, an upper bound */
             switch (f->type) {
-            case PROTOBUF_C_TYPE_STRING:
-                e->need += vlen + 1 + S_OVERHEAD + (rep ? sizeof(char *) : 0);
-                break;
-            case PROTOBUF_C_TYPE_BYTES:
-                e->need += vlen + S_OVERHEAD + (rep ? sizeof(ProtobufCBinaryData) : 0);
-                break;
+            case PROTOBUF_C_TYPE_STRING: e->need += vlen + 1 + S_OVERHEAD + (rep ? sizeof(char *) : 0); break;
+            case PROTOBUF_C_TYPE_BYTES: e->need += vlen + S_OVERHEAD + (rep ? sizeof(ProtobufCBinaryData) : 0); break;
             case PROTOBUF_C_TYPE_MESSAGE: {
                 e->need += rep ? sizeof(void *) : 0;
                 fp_pb_result_t r = s_walk(f->descriptor, val, vlen, depth + 1, e);
@@ -123,8 +124,9 @@ static fp_pb_result_t s_walk(const ProtobufCMessageDescriptor *d, const uint8_t 
                 break;
             }
             default:
-                if (rep) e->need += wire == 2 ? s_packed_count(f->type, val, vlen) * s_scalar_size(f->type)
-                                              : s_scalar_size(f->type);
+                if (rep)
+                    e->need += wire == 2 ? s_packed_count(f->type, val, vlen) * s_scalar_size(f->type)
+                                         : s_scalar_size(f->type);
             }
         }
         if (e->need > e->limit) return FP_PB_TOO_COMPLEX;

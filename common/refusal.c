@@ -33,8 +33,7 @@ const fp_refusal_t fp_refusals[] = {
     {"key.revoked", S_FORBIDDEN, "the key of this connection was revoked: use another registered key",
      "本连接所用的密钥已吊销，请改用其他已登记的密钥"},
     {"principal.disabled", S_FORBIDDEN, "the principal of this key is disabled", "该密钥所属的用户已停用"},
-    {"key.unregistered", S_FORBIDDEN, "your key is no longer registered (revoked or disabled)",
-     "密钥未注册或已停用"},
+    {"key.unregistered", S_FORBIDDEN, "your key is no longer registered (revoked or disabled)", "密钥未注册或已停用"},
     {"service.stopping", S_UNAVAILABLE, "the service is stopping: retry with the same request id",
      "服务正在停止，请用相同请求号重试"},
     {"db.unavailable", S_UNAVAILABLE,
@@ -54,8 +53,7 @@ const fp_refusal_t fp_refusals[] = {
      "本级不能办理此操作"},
     {"caller.county", S_FORBIDDEN, "your key is not scoped to a county", "密钥未限定到县"},
     {"read.kind", S_FORBIDDEN,
-     "this kind of principal reads none of it (departments, the gateway, unknown kinds or levels)",
-     "该类用户无权查阅"},
+     "this kind of principal reads none of it (departments, the gateway, unknown kinds or levels)", "该类用户无权查阅"},
     {"read.report", S_FORBIDDEN, "not this report at the principal's level (a village actor's deadlines)",
      "本级无权查阅该报表"},
     {"read.region", S_FORBIDDEN, "a region prefix outside the principal's region", "所查区域超出您的管辖范围"},
@@ -74,12 +72,14 @@ const fp_refusal_t fp_refusals[] = {
      "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试"},
 
     /* --- screening ---------------------------------------------------------------------- */
-    {"case.*", S_CONFLICT, "a step the case table refuses: the code and words of its catalogue (docs/screening-rules.md)",
+    {"case.*", S_CONFLICT,
+     "a step the case table refuses: the code and words of its catalogue (docs/screening-rules.md)",
      "案件流程不允许该事项（见案件规则目录）"},
-    {"case.bad_request", S_BAD, NULL, NULL}, /* the catalogue's words */
+    {"case.bad_request", S_BAD, NULL, NULL},             /* the catalogue's words */
     {"case.level_not_allowed", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
     {"case.not_found", S_NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件"},
-    {"notice.long_number", S_BAD, "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
+    {"notice.long_number", S_BAD,
+     "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号"},
 
     /* --- assistance --------------------------------------------------------------------- */
@@ -107,10 +107,12 @@ const fp_refusal_t fp_refusals[] = {
     {"elim.*", S_CONFLICT,
      "a step the elimination table refuses: the code and words of its catalogue (docs/assistance-rules.md)",
      "风险消除流程不允许该事项（见风险消除规则目录）"},
-    {"elim.bad_request", S_BAD, NULL, NULL}, /* the catalogue's words */
+    {"elim.bad_request", S_BAD, NULL, NULL},             /* the catalogue's words */
     {"elim.level_not_allowed", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
-    {"measure.*", S_CONFLICT, "a status change the measure rules refuse: the code and words of their catalogue"
-     " (docs/assistance-rules.md)", "帮扶措施状态变更不允许（见措施规则目录）"},
+    {"measure.*", S_CONFLICT,
+     "a status change the measure rules refuse: the code and words of their catalogue"
+     " (docs/assistance-rules.md)",
+     "帮扶措施状态变更不允许（见措施规则目录）"},
     {"measure.bad_status", S_BAD, NULL, NULL}, /* the catalogue's words */
 
     /* --- reporting ---------------------------------------------------------------------- */

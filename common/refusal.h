@@ -18,9 +18,9 @@
 #include "fangpin/v1/common.pb-c.h"
 
 typedef struct {
-    const char *code;        /* "case.not_found"; "case.*" for a catalogue */
+    const char *code; /* "case.not_found"; "case.*" for a catalogue */
     Fangpin__V1__Code status;
-    const char *en, *zh;     /* when it is given, and what to do; NULL: the catalogue's words */
+    const char *en, *zh; /* when it is given, and what to do; NULL: the catalogue's words */
 } fp_refusal_t;
 
 /* The table, ended by a row whose code is NULL. */

@@ -76,8 +76,7 @@ bool fp_region_within(const char *code, const char *prefix)
     if (!code) return false;
     if (!prefix || !*prefix) return true;
     char c[13], p[13];
-    if (fp_region_parse(code, c, NULL) != FP_OK || fp_region_parse(prefix, p, NULL) != FP_OK)
-        return false;
+    if (fp_region_parse(code, c, NULL) != FP_OK || fp_region_parse(prefix, p, NULL) != FP_OK) return false;
     return strncmp(c, p, strlen(p)) == 0;
 }
 

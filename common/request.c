@@ -19,7 +19,8 @@ ProtobufCMessage *fp_request_unpack(fp_request_t *req, const ProtobufCMessageDes
                  "the request of %zu bytes would take more than %u times its size to decode (too many items or"
                  " fields for its size): send fewer, fuller items",
                  len, FP_DECODE_FACTOR);
-        snprintf(zh, sizeof zh, "请求（%zu 字节）解码所需内存超过其大小的 %u 倍（条目或字段过多而内容过少），请精简后重发", len,
+        snprintf(zh, sizeof zh,
+                 "请求（%zu 字节）解码所需内存超过其大小的 %u 倍（条目或字段过多而内容过少），请精简后重发", len,
                  FP_DECODE_FACTOR);
         fp_request_refuse(req, "", "request.too_complex", en, zh);
         return NULL;
@@ -43,7 +44,8 @@ bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *r
 {
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) return false;
     if (!res) {
-        fp_request_refuse(req, request_id, "db.unavailable", "the database is not reachable; retry", "数据库暂不可用，请重试");
+        fp_request_refuse(req, request_id, "db.unavailable", "the database is not reachable; retry",
+                          "数据库暂不可用，请重试");
         return true;
     }
     fp_log_error(what, "error", fp_db_errmsg(res));

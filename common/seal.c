@@ -105,8 +105,7 @@ fp_err_t fp_seal_make_keyfile(const char *path, char *errbuf, size_t errlen)
 {
     if (sodium_init() < 0) return s_err(errbuf, errlen, FP_EIO, path, "libsodium cannot initialise");
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return s_err(errbuf, errlen, errno == EEXIST ? FP_ECONFLICT : FP_EIO, path, strerror(errno));
+    if (fd < 0) return s_err(errbuf, errlen, errno == EEXIST ? FP_ECONFLICT : FP_EIO, path, strerror(errno));
     uint8_t key[32];
     char text[sizeof S_MAGIC + 2 * sizeof key + 2];
     crypto_kdf_keygen(key);
@@ -147,8 +146,8 @@ void fp_seal_seal(const fp_seal_t *s, const char id[FP_SEAL_ID_LEN], uint8_t out
     uint8_t *nonce = out;
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL,
-                                               (const uint8_t *)id, FP_SEAL_ID_LEN, s_ad, sizeof s_ad - 1, NULL,
-                                               nonce, s->aead_key);
+                                               (const uint8_t *)id, FP_SEAL_ID_LEN, s_ad, sizeof s_ad - 1, NULL, nonce,
+                                               s->aead_key);
 }
 
 int fp_seal_open(const fp_seal_t *s, const uint8_t *in, size_t len, char id[FP_SEAL_ID_LEN + 1])

@@ -23,9 +23,25 @@
 #include "refusal.h"
 #include "zsock.h"
 
-enum { S_CFG_PG, S_CFG_LOG, S_CFG_KEYS, S_CFG_ENDPOINT, S_CFG_HTTP, S_CFG_MAXREQ, S_CFG_MAXFRAME,
-       S_CFG_GRACE, S_CFG_REFRESH, S_CFG_BACKOFF, S_CFG_MIGRATE, S_CFG_HWM, S_CFG_RUNAS, S_CFG_MAXINFLIGHT,
-       S_CFG_STMT_TIMEOUT, S_CFG_DATAKEY, S_CFG_COMMON_N };
+enum {
+    S_CFG_PG,
+    S_CFG_LOG,
+    S_CFG_KEYS,
+    S_CFG_ENDPOINT,
+    S_CFG_HTTP,
+    S_CFG_MAXREQ,
+    S_CFG_MAXFRAME,
+    S_CFG_GRACE,
+    S_CFG_REFRESH,
+    S_CFG_BACKOFF,
+    S_CFG_MIGRATE,
+    S_CFG_HWM,
+    S_CFG_RUNAS,
+    S_CFG_MAXINFLIGHT,
+    S_CFG_STMT_TIMEOUT,
+    S_CFG_DATAKEY,
+    S_CFG_COMMON_N
+};
 
 /* A CURVE server socket waiting for the keys before it binds (fp_service_bind_curve). */
 typedef struct s_bind {
@@ -49,7 +65,7 @@ struct fp_service {
     fp_cert_t cert;
     fp_seal_t *seal;
     uv_signal_t sigterm, sigint;
-    uv_timer_t tick;      /* periodic: key refresh, metrics gauges, shutdown grace */
+    uv_timer_t tick; /* periodic: key refresh, metrics gauges, shutdown grace */
     uv_timer_t migrate_retry;
     bool schema_ready;
     bool migrating;
@@ -59,17 +75,17 @@ struct fp_service {
     bool stopping;
     bool closed;
     bool started;
-    bool listening;       /* every CURVE socket is bound (after the first key load) */
-    s_bind_t *binds;      /* CURVE sockets not bound yet, in the order asked */
-    int exit_code;        /* set when the service stops itself (a late bind failed) */
+    bool listening;  /* every CURVE socket is bound (after the first key load) */
+    s_bind_t *binds; /* CURVE sockets not bound yet, in the order asked */
+    int exit_code;   /* set when the service stops itself (a late bind failed) */
     uint64_t stop_deadline;
     uint64_t last_refresh;
     size_t inflight;
     size_t max_inflight;
-    bool full;            /* inflight reached max_inflight: the ROUTER is not read */
+    bool full; /* inflight reached max_inflight: the ROUTER is not read */
     size_t max_request;
     fp_gauge_t *g_db_up, *g_ready, *g_inflight, *g_keys;
-    fp_db_metrics_t dbm;  /* the instruments of every database connection of the service */
+    fp_db_metrics_t dbm; /* the instruments of every database connection of the service */
     fp_counter_t *c_reconnects_seen, *c_zap_denied, *c_zap_allowed, *c_too_large, *c_bad_frames, *c_paused;
     fp_counter_t *c_zap_not_ready, *c_unanswered;
     unsigned long zap_denied_seen, zap_allowed_seen, zap_not_ready_seen;
@@ -78,8 +94,8 @@ struct fp_service {
 
 struct fp_request {
     fp_service_t *svc;
-    zmq_msg_t route;      /* the ROUTER identity frame */
-    bool delimiter;       /* the client sent an empty frame before the payload (REQ style) */
+    zmq_msg_t route; /* the ROUTER identity frame */
+    bool delimiter;  /* the client sent an empty frame before the payload (REQ style) */
     fp_principal_t principal;
     char op[32];
     uint64_t start_ns;
@@ -130,7 +146,9 @@ static void s_count(fp_service_t *svc, const char *op, Fangpin__V1__Code code)
 {
     char labels[128];
     snprintf(labels, sizeof labels, "service=\"%s\",op=\"%s\",code=\"%s\"", svc->def->name, op, fp_code_name(code));
-    fp_counter_add(fp_metrics_counter(svc->metrics, "fangpin_requests_total", "Requests answered, by operation and status code.", labels), 1);
+    fp_counter_add(fp_metrics_counter(svc->metrics, "fangpin_requests_total",
+                                      "Requests answered, by operation and status code.", labels),
+                   1);
 }
 
 static void s_send_reply(fp_request_t *req, const uint8_t *buf, size_t len, Fangpin__V1__Code code)
@@ -150,8 +168,8 @@ static void s_send_reply(fp_request_t *req, const uint8_t *buf, size_t len, Fang
     if (!svc->closed) {
         fp_err_t e = fp_zsock_send(svc->zrouter, data, lens, n);
         if (e != FP_OK)
-            fp_log_warn("reply not delivered: the client is gone or too slow", "op", req->op,
-                        "error", zmq_strerror(zmq_errno()));
+            fp_log_warn("reply not delivered: the client is gone or too slow", "op", req->op, "error",
+                        zmq_strerror(zmq_errno()));
     }
     s_count(svc, req->op[0] ? req->op : "unknown", code);
     zmq_msg_close(&req->route);
@@ -238,12 +256,9 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
     }
     if (!p) { /* the key this connection came on, as the cache holds it now (revoked since it connected?) */
         fp_key_state_t ks = fp_auth_key_state(svc->auth, uid);
-        if (ks == FP_KEY_REVOKED)
-            fp_request_refuse(req, "", "key.revoked", NULL, NULL);
-        else if (ks == FP_KEY_DISABLED)
-            fp_request_refuse(req, "", "principal.disabled", NULL, NULL);
-        else
-            fp_request_refuse(req, "", "key.unregistered", NULL, NULL);
+        if (ks == FP_KEY_REVOKED) fp_request_refuse(req, "", "key.revoked", NULL, NULL);
+        else if (ks == FP_KEY_DISABLED) fp_request_refuse(req, "", "principal.disabled", NULL, NULL);
+        else fp_request_refuse(req, "", "key.unregistered", NULL, NULL);
         return;
     }
     size_t len = zmq_msg_size(payload);
@@ -269,7 +284,7 @@ typedef struct {
     fp_service_t *svc;
     char *conninfo;
     bool apply;
-    bool not_owner; /* apply was asked, but the role may not: checked only */
+    bool not_owner;            /* apply was asked, but the role may not: checked only */
     const char *catalogue_sql; /* fp_service_def_t.catalogue_sql */
     fp_err_t err;
     int applied;
@@ -315,12 +330,12 @@ static void s_migrate_work(uv_work_t *w)
         j->apply = false;
         j->not_owner = true;
     }
-    if (j->apply)
-        j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
-    else
-        j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
-    if (j->err == FP_OK && j->svc->seal) j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
-    if (j->err == FP_OK && j->catalogue_sql) j->err = s_check_catalogue(c, j->catalogue_sql, j->errbuf, sizeof j->errbuf);
+    if (j->apply) j->err = fp_migrate_blocking(c, j->svc->seal, &j->applied, j->errbuf, sizeof j->errbuf);
+    else j->err = fp_migrate_check(c, j->errbuf, sizeof j->errbuf);
+    if (j->err == FP_OK && j->svc->seal)
+        j->err = fp_migrate_check_data_key(c, j->svc->seal, j->errbuf, sizeof j->errbuf);
+    if (j->err == FP_OK && j->catalogue_sql)
+        j->err = s_check_catalogue(c, j->catalogue_sql, j->errbuf, sizeof j->errbuf);
     PQfinish(c);
 }
 
@@ -343,7 +358,8 @@ static void s_migrate_done(uv_work_t *w, int status)
     if (j->not_owner && !svc->told_not_owner) {
         svc->told_not_owner = true;
         fp_log_info("FANGPIN_MIGRATE=true, but this role does not own the database: waiting for the"
-                    " schema", "apply_with", "fangpinctl migrate, as the owner");
+                    " schema",
+                    "apply_with", "fangpinctl migrate, as the owner");
     }
     svc->catalogue_bad = j->err == FP_ECONFLICT;
     if (j->err == FP_OK) {
@@ -470,14 +486,17 @@ static void s_on_ready_probe(fp_db_t *db, PGresult *res, void *arg)
     s_ready_probe_t *p = arg;
     fp_service_t *svc = p->svc;
     bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && svc->schema_ready && fp_auth_loaded(svc->auth) &&
-              svc->listening && !svc->stopping;
+        svc->listening && !svc->stopping;
     fp_buf_t b = {0};
     if (ok) {
         fp_buf_puts(&b, "ready\n");
     } else {
         fp_buf_printf(&b, "not ready: database %s, schema %s, keys %s, sockets %s%s\n",
                       res && PQresultStatus(res) == PGRES_TUPLES_OK ? "reachable" : "unreachable",
-                      svc->schema_ready ? "ready" : (svc->catalogue_bad ? "disagrees with the vocabulary compiled in" : "not ready"), fp_auth_loaded(svc->auth) ? "loaded" : "not loaded",
+                      svc->schema_ready
+                          ? "ready"
+                          : (svc->catalogue_bad ? "disagrees with the vocabulary compiled in" : "not ready"),
+                      fp_auth_loaded(svc->auth) ? "loaded" : "not loaded",
                       svc->listening ? "bound" : "not bound (they bind once the keys are loaded)",
                       svc->stopping ? ", stopping" : "");
     }
@@ -609,42 +628,146 @@ static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
     size_t extra = 0;
     while (def->extra_cfg && def->extra_cfg[extra].env) extra++;
     fp_cfg_t *t = fp_calloc(S_CFG_COMMON_N + extra + 1, sizeof *t);
-    t[S_CFG_PG] = (fp_cfg_t){"FANGPIN_PG", FP_CFG_STR, "host=127.0.0.1 port=5432 dbname=fangpin user=postgres", 0, 0,
-                             "PostgreSQL connection string (libpq conninfo)", 0, 0, 0};
+    t[S_CFG_PG] = (fp_cfg_t){"FANGPIN_PG",
+                             FP_CFG_STR,
+                             "host=127.0.0.1 port=5432 dbname=fangpin user=postgres",
+                             0,
+                             0,
+                             "PostgreSQL connection string (libpq conninfo)",
+                             0,
+                             0,
+                             0};
     t[S_CFG_LOG] = (fp_cfg_t){"FANGPIN_LOG_LEVEL", FP_CFG_STR, "info", 0, 0, "debug, info, warn or error", 0, 0, 0};
-    t[S_CFG_KEYS] = (fp_cfg_t){"FANGPIN_KEYS_DIR", FP_CFG_STR, "/var/lib/fangpin/keys", 0, 0,
-                               "folder holding this service's <name>.key_secret CURVE certificate", 0, 0, 0};
-    t[S_CFG_ENDPOINT] = (fp_cfg_t){def->endpoint_env, FP_CFG_STR, def->endpoint_default, 0, 0,
-                                   "ZeroMQ ROUTER endpoint to bind (CURVE server)", 0, 0, 0};
-    t[S_CFG_HTTP] = (fp_cfg_t){def->http_env, FP_CFG_STR, def->http_default, 0, 0,
-                               "HOST:PORT for /healthz, /readyz, /metrics", 0, 0, 0};
-    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES", FP_CFG_INT,
-                                 def->max_request_default ? def->max_request_default : "1048576", 1024, 268435456,
-                                 "largest request frame answered; larger ones get TOO_LARGE (request.too_large)", 0, 0, 0};
-    t[S_CFG_MAXFRAME] = (fp_cfg_t){"FANGPIN_MAX_FRAME_BYTES", FP_CFG_INT, "67108864", 1024, 1073741824,
-                                   "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected", 0, 0, 0};
-    t[S_CFG_GRACE] = (fp_cfg_t){"FANGPIN_SHUTDOWN_GRACE_MS", FP_CFG_INT, "10000", 0, 600000,
-                                "on SIGTERM, how long to let in-flight requests finish", 0, 0, 0};
-    t[S_CFG_REFRESH] = (fp_cfg_t){"FANGPIN_KEYS_REFRESH_S", FP_CFG_INT, "60", 1, 86400,
-                                  "reload registered keys at least this often (also on NOTIFY)", 0, 0, 0};
-    t[S_CFG_BACKOFF] = (fp_cfg_t){"FANGPIN_DB_BACKOFF_MAX_MS", FP_CFG_INT, "5000", 100, 600000,
-                                  "longest wait between database reconnection attempts", 0, 0, 0};
-    t[S_CFG_MIGRATE] = (fp_cfg_t){"FANGPIN_MIGRATE", FP_CFG_BOOL, "true", 0, 0,
-                                  "apply schema migrations at start (false: wait for them)", 0, 0, 0};
-    t[S_CFG_HWM] = (fp_cfg_t){"FANGPIN_ZMQ_HWM", FP_CFG_INT, "10000", 10, 10000000,
-                              "ZeroMQ send/receive high-water marks (messages)", 0, 0, 0};
-    t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS", FP_CFG_STR, "fangpin", 0, 0,
-                                "started as root: the unprivileged user to run as, once the certificate is read", 0, 0, 0};
-    t[S_CFG_STMT_TIMEOUT] = (fp_cfg_t){"FANGPIN_DB_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "10000", 100, 86400000,
+    t[S_CFG_KEYS] = (fp_cfg_t){"FANGPIN_KEYS_DIR",
+                               FP_CFG_STR,
+                               "/var/lib/fangpin/keys",
+                               0,
+                               0,
+                               "folder holding this service's <name>.key_secret CURVE certificate",
+                               0,
+                               0,
+                               0};
+    t[S_CFG_ENDPOINT] = (fp_cfg_t){def->endpoint_env,
+                                   FP_CFG_STR,
+                                   def->endpoint_default,
+                                   0,
+                                   0,
+                                   "ZeroMQ ROUTER endpoint to bind (CURVE server)",
+                                   0,
+                                   0,
+                                   0};
+    t[S_CFG_HTTP] = (fp_cfg_t){def->http_env,
+                               FP_CFG_STR,
+                               def->http_default,
+                               0,
+                               0,
+                               "HOST:PORT for /healthz, /readyz, /metrics",
+                               0,
+                               0,
+                               0};
+    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES",
+                                 FP_CFG_INT,
+                                 def->max_request_default ? def->max_request_default : "1048576",
+                                 1024,
+                                 268435456,
+                                 "largest request frame answered; larger ones get TOO_LARGE (request.too_large)",
+                                 0,
+                                 0,
+                                 0};
+    t[S_CFG_MAXFRAME] = (fp_cfg_t){"FANGPIN_MAX_FRAME_BYTES",
+                                   FP_CFG_INT,
+                                   "67108864",
+                                   1024,
+                                   1073741824,
+                                   "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected",
+                                   0,
+                                   0,
+                                   0};
+    t[S_CFG_GRACE] = (fp_cfg_t){"FANGPIN_SHUTDOWN_GRACE_MS",
+                                FP_CFG_INT,
+                                "10000",
+                                0,
+                                600000,
+                                "on SIGTERM, how long to let in-flight requests finish",
+                                0,
+                                0,
+                                0};
+    t[S_CFG_REFRESH] = (fp_cfg_t){"FANGPIN_KEYS_REFRESH_S",
+                                  FP_CFG_INT,
+                                  "60",
+                                  1,
+                                  86400,
+                                  "reload registered keys at least this often (also on NOTIFY)",
+                                  0,
+                                  0,
+                                  0};
+    t[S_CFG_BACKOFF] = (fp_cfg_t){"FANGPIN_DB_BACKOFF_MAX_MS",
+                                  FP_CFG_INT,
+                                  "5000",
+                                  100,
+                                  600000,
+                                  "longest wait between database reconnection attempts",
+                                  0,
+                                  0,
+                                  0};
+    t[S_CFG_MIGRATE] = (fp_cfg_t){"FANGPIN_MIGRATE",
+                                  FP_CFG_BOOL,
+                                  "true",
+                                  0,
+                                  0,
+                                  "apply schema migrations at start (false: wait for them)",
+                                  0,
+                                  0,
+                                  0};
+    t[S_CFG_HWM] = (fp_cfg_t){"FANGPIN_ZMQ_HWM",
+                              FP_CFG_INT,
+                              "10000",
+                              10,
+                              10000000,
+                              "ZeroMQ send/receive high-water marks (messages)",
+                              0,
+                              0,
+                              0};
+    t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS",
+                                FP_CFG_STR,
+                                "fangpin",
+                                0,
+                                0,
+                                "started as root: the unprivileged user to run as, once the certificate is read",
+                                0,
+                                0,
+                                0};
+    t[S_CFG_STMT_TIMEOUT] = (fp_cfg_t){"FANGPIN_DB_STATEMENT_TIMEOUT_MS",
+                                       FP_CFG_INT,
+                                       "10000",
+                                       100,
+                                       86400000,
                                        "statement_timeout and idle_in_transaction_session_timeout of the service's"
                                        " database sessions; a statement unanswered 2000 ms longer drops the"
-                                       " connection (a server that stopped answering)", 0, 0, 0};
-    t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT", FP_CFG_INT, "64", 1, 100000,
+                                       " connection (a server that stopped answering)",
+                                       0,
+                                       0,
+                                       0};
+    t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT",
+                                      FP_CFG_INT,
+                                      "64",
+                                      1,
+                                      100000,
                                       "requests in flight at most; above it the ROUTER stops reading, so that"
-                                      " ZeroMQ's high-water mark pushes back on senders", 0, 0, 0};
-    t[S_CFG_DATAKEY] = (fp_cfg_t){"FANGPIN_DATA_KEY", FP_CFG_STR, "", 0, 0,
+                                      " ZeroMQ's high-water mark pushes back on senders",
+                                      0,
+                                      0,
+                                      0};
+    t[S_CFG_DATAKEY] = (fp_cfg_t){"FANGPIN_DATA_KEY",
+                                  FP_CFG_STR,
+                                  "",
+                                  0,
+                                  0,
                                   "the county's data key file (ID numbers at rest; intake only); empty:"
-                                  " FANGPIN_KEYS_DIR/data.key", 0, 0, 0};
+                                  " FANGPIN_KEYS_DIR/data.key",
+                                  0,
+                                  0,
+                                  0};
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
 }
@@ -670,36 +793,51 @@ static void s_register_metrics(fp_service_t *svc)
     snprintf(build, sizeof build, "service=\"%s\",version=\"%s\",schema=\"%s\"", svc->def->name, FANGPIN_VERSION,
              fp_migrations_schema());
     fp_gauge_set(fp_metrics_gauge(svc->metrics, "fangpin_build_info",
-                                  "Always 1: the binary's version and the schema it carries (its last migration).", build),
+                                  "Always 1: the binary's version and the schema it carries (its last migration).",
+                                  build),
                  1);
     svc->g_db_up = fp_metrics_gauge(svc->metrics, "fangpin_db_up", "1 while the PostgreSQL connection is up.", labels);
-    svc->g_ready = fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
-    svc->g_inflight = fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);
+    svc->g_ready =
+        fp_metrics_gauge(svc->metrics, "fangpin_ready", "1 while database, schema and keys are ready.", labels);
+    svc->g_inflight =
+        fp_metrics_gauge(svc->metrics, "fangpin_inflight_requests", "Requests received and not yet answered.", labels);
     svc->g_keys = fp_metrics_gauge(svc->metrics, "fangpin_keys_loaded", "Registered CURVE keys in the cache.", labels);
-    svc->dbm.queue = fp_metrics_gauge(svc->metrics, "fangpin_db_queue",
-                                      "Database statements queued or running, on all of the service's connections.", labels);
+    svc->dbm.queue =
+        fp_metrics_gauge(svc->metrics, "fangpin_db_queue",
+                         "Database statements queued or running, on all of the service's connections.", labels);
     svc->dbm.seconds = fp_metrics_histogram(svc->metrics, "fangpin_db_statement_seconds",
                                             "Database statements' time from sent to answered, on all of the service's"
-                                            " connections.", labels, S_DB_BUCKETS, sizeof S_DB_BUCKETS / sizeof *S_DB_BUCKETS);
+                                            " connections.",
+                                            labels, S_DB_BUCKETS, sizeof S_DB_BUCKETS / sizeof *S_DB_BUCKETS);
     svc->dbm.errors = fp_metrics_counter(svc->metrics, "fangpin_db_errors_total",
                                          "Database statements that failed (a timeout, a lost lock, a bug), except"
-                                         " integrity violations.", labels);
+                                         " integrity violations.",
+                                         labels);
     svc->dbm.violations = fp_metrics_counter(svc->metrics, "fangpin_db_violations_total",
                                              "Database statements refused as integrity violations (SQLSTATE class 23:"
-                                             " a duplicate request id answered as such).", labels);
-    svc->c_reconnects_seen = fp_metrics_counter(svc->metrics, "fangpin_db_reconnects_total", "Database reconnections after a loss.", labels);
-    svc->c_zap_denied = fp_metrics_counter(svc->metrics, "fangpin_zap_denied_total", "Connections refused by ZAP (unknown key).", labels);
-    svc->c_zap_allowed = fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
-    svc->c_too_large = fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
-    svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total", "Messages with the wrong number of frames.", labels);
-    svc->c_zap_not_ready = fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
-                                              "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
+                                             " a duplicate request id answered as such).",
+                                             labels);
+    svc->c_reconnects_seen =
+        fp_metrics_counter(svc->metrics, "fangpin_db_reconnects_total", "Database reconnections after a loss.", labels);
+    svc->c_zap_denied = fp_metrics_counter(svc->metrics, "fangpin_zap_denied_total",
+                                           "Connections refused by ZAP (unknown key).", labels);
+    svc->c_zap_allowed =
+        fp_metrics_counter(svc->metrics, "fangpin_zap_allowed_total", "Connections admitted by ZAP.", labels);
+    svc->c_too_large =
+        fp_metrics_counter(svc->metrics, "fangpin_requests_too_large_total", "Requests refused as too large.", labels);
+    svc->c_bad_frames = fp_metrics_counter(svc->metrics, "fangpin_bad_frames_total",
+                                           "Messages with the wrong number of frames.", labels);
+    svc->c_zap_not_ready =
+        fp_metrics_counter(svc->metrics, "fangpin_zap_not_ready_total",
+                           "Connections refused for now (ZAP 300) because the keys were not loaded yet.", labels);
     svc->c_unanswered = fp_metrics_counter(svc->metrics, "fangpin_db_unanswered_total",
                                            "Times the service's database connection was dropped because the server did"
                                            " not answer (a statement past FANGPIN_DB_STATEMENT_TIMEOUT_MS + 2000 ms, or"
-                                           " a connection attempt past connect_timeout).", labels);
-    svc->c_paused = fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
-                                       "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
+                                           " a connection attempt past connect_timeout).",
+                                           labels);
+    svc->c_paused =
+        fp_metrics_counter(svc->metrics, "fangpin_requests_paused_total",
+                           "Times the ROUTER stopped reading at FANGPIN_MAX_INFLIGHT requests in flight.", labels);
 }
 
 void fp_service_db_metrics(fp_service_t *svc, fp_db_t *db) { fp_db_set_metrics(db, &svc->dbm); }
@@ -721,9 +859,12 @@ static int s_setup(fp_service_t *svc)
     if (fp_privdrop(svc->cfg[S_CFG_RUNAS].str) != 0) return 1;
     s_register_metrics(svc);
 
-    fp_db_opts_t dbo = {.backoff_min_ms = 100, .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
+    fp_db_opts_t dbo = {.backoff_min_ms = 100,
+                        .backoff_max_ms = (int)svc->cfg[S_CFG_BACKOFF].num,
                         .statement_timeout_ms = (int)svc->cfg[S_CFG_STMT_TIMEOUT].num,
-                        .on_state = s_on_db_state, .on_notify = s_on_db_notify, .arg = svc};
+                        .on_state = s_on_db_state,
+                        .on_notify = s_on_db_notify,
+                        .arg = svc};
     if (fp_db_new(svc->loop, svc->cfg[S_CFG_PG].str, &dbo, &svc->db) != FP_OK) {
         fp_log_error("FANGPIN_PG is not a valid connection string");
         return 1;

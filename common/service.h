@@ -22,14 +22,14 @@
 #include "ops.h"
 
 typedef struct {
-    const char *name;             /* "intake" */
-    const char *about;            /* one line for --help */
-    const char *endpoint_env;     /* FANGPIN_INTAKE_ENDPOINT */
-    const char *endpoint_default; /* e.g. "tcp://0.0.0.0:7101" */
-    const char *http_env;         /* FANGPIN_INTAKE_HTTP */
-    const char *http_default;     /* 0.0.0.0:8101 */
+    const char *name;                /* "intake" */
+    const char *about;               /* one line for --help */
+    const char *endpoint_env;        /* FANGPIN_INTAKE_ENDPOINT */
+    const char *endpoint_default;    /* e.g. "tcp://0.0.0.0:7101" */
+    const char *http_env;            /* FANGPIN_INTAKE_HTTP */
+    const char *http_default;        /* 0.0.0.0:8101 */
     const char *max_request_default; /* FANGPIN_MAX_REQUEST_BYTES's default for this service (NULL: 1 MiB) */
-    bool data_key;                /* needs the county's data key (FANGPIN_DATA_KEY; common/seal.h) */
+    bool data_key;                   /* needs the county's data key (FANGPIN_DATA_KEY; common/seal.h) */
     /* The request and reply messages (fangpin.v1.XRequest, XReply) and the operation table,
      * ended by a row whose name is NULL (ops.h). Each frame (already size-checked) from an
      * authenticated caller is decoded as request_type and handed to its operation's handler,
@@ -53,7 +53,7 @@ typedef struct {
     /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
     void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;
-    fp_cfg_t *extra_cfg;          /* service-specific settings (env == NULL ends), or NULL */
+    fp_cfg_t *extra_cfg; /* service-specific settings (env == NULL ends), or NULL */
     /* A statement run once the schema is ready, before the service is: rows mean that the words
      * compiled in disagree with the database's catalogue (domain/vocab.h, vocab_check_sql: text
      * columns what, compiled, database). The service logs them and does not become ready until

@@ -38,8 +38,7 @@ const fp_sm_row_t *fp_sm_row(const fp_sm_t *m, int state, int event, int level)
 static long s_find(const fp_sm_t *m, const void *in, const void *ev, int32_t today, fp_sm_refusal_t *why)
 {
     int state = s_int_at(in, m->rec_state), event = s_int_at(ev, m->ev_kind), level = s_int_at(ev, m->ev_level);
-    if (state < 0 || state >= m->n_states || event < 0 || event >= m->n_events || level < 0 ||
-        level >= m->n_levels) {
+    if (state < 0 || state >= m->n_states || event < 0 || event >= m->n_events || level < 0 || level >= m->n_levels) {
         *why = FP_SM_BAD_REQUEST;
         return -1;
     }

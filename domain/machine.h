@@ -14,7 +14,7 @@ typedef struct {
     int from;
     int event;
     int level;
-    const char *guard;  /* the guard's name ("consent_and_findings", ...) or "none" */
+    const char *guard; /* the guard's name ("consent_and_findings", ...) or "none" */
     int to;
     const char *action; /* the action's name, after the event: "on_visit", ... */
 } fp_sm_row_t;
@@ -41,13 +41,13 @@ typedef enum {
 
 typedef struct {
     const fp_sm_row_t *rows;
-    const fp_sm_fns_t *fns;            /* parallel to rows */
+    const fp_sm_fns_t *fns; /* parallel to rows */
     size_t n_rows;
     int n_states, n_events, n_levels;
-    const char *const *state_codes;    /* [n_states]: "opened", ... as stored */
-    const char *const *event_codes;    /* [n_events]: "visit", ... */
-    const char *codes[FP_SM_CODES_];   /* the machine's reason code of each engine refusal */
-    bool (*is_final)(int state);       /* NULL: no final state */
+    const char *const *state_codes;  /* [n_states]: "opened", ... as stored */
+    const char *const *event_codes;  /* [n_events]: "visit", ... */
+    const char *codes[FP_SM_CODES_]; /* the machine's reason code of each engine refusal */
+    bool (*is_final)(int state);     /* NULL: no final state */
     bool (*params_ok)(const void *params);
     /* where the engine finds what it reads and writes: offsetof in the record (an int-sized
      * state enum, an int32_t day, a const char *) and in the event (two int-sized enums) */
@@ -64,8 +64,8 @@ typedef struct {
 
 /* The table fields of a machine: its rows and functions (arrays of the same length), its state
  * and event codes (arrays of n_states and n_events), and how many levels act. */
-#define FP_SM_TABLES(ROWS, FNS, STATES, EVENTS, NLEVELS)                                            \
-    .rows = ROWS, .fns = FNS, .n_rows = sizeof FNS / sizeof FNS[0],                                   \
+#define FP_SM_TABLES(ROWS, FNS, STATES, EVENTS, NLEVELS)                                                      \
+    .rows = ROWS, .fns = FNS, .n_rows = sizeof FNS / sizeof FNS[0],                                           \
     .n_states = (int)(sizeof STATES / sizeof STATES[0]), .n_events = (int)(sizeof EVENTS / sizeof EVENTS[0]), \
     .n_levels = NLEVELS, .state_codes = STATES, .event_codes = EVENTS
 

@@ -5,12 +5,12 @@
 #include <string.h>
 
 #define S_MAX_STARS 16
-#define S_DIGIT_RUN 5     /* an unbroken run this long never shows */
-#define S_LONG_NUMBER 11  /* nor a number this long in groups: an ID, phone or bank number */
+#define S_DIGIT_RUN 5    /* an unbroken run this long never shows */
+#define S_LONG_NUMBER 11 /* nor a number this long in groups: an ID, phone or bank number */
 
 /* Health conditions (健康状况 and the like): never in a notice, whichever field carries them. */
-static const char *const s_health_words[] = {"慢性病", "大病", "重病", "重疾", "疾病", "患病", "残疾",
-                                             "健康", "病残", "精神病", "癌症", "肿瘤", NULL};
+static const char *const s_health_words[] = {"慢性病", "大病", "重病",   "重疾", "疾病", "患病", "残疾",
+                                             "健康",   "病残", "精神病", "癌症", "肿瘤", NULL};
 
 static size_t s_u8len(unsigned char c)
 {

@@ -45,8 +45,7 @@ char *screen_notice_text(const char *head_name, const char *village_name, const 
     return b.data;
 }
 
-char *assist_elim_notice_text(const char *head_name, const char *village_name, int32_t posted_on,
-                              int notice_days)
+char *assist_elim_notice_text(const char *head_name, const char *village_name, int32_t posted_on, int notice_days)
 {
     if (notice_days < 1) notice_days = 1;
     if (notice_days > 60) notice_days = 60;
@@ -64,9 +63,10 @@ char *assist_elim_notice_text(const char *head_name, const char *village_name, i
     fp_buf_puts(&vm, masked[0] ? masked : "*");
     fp_text_clean(&b, vm.data);
     fp_buf_free(&vm);
-    fp_buf_printf(&b, "户经村级评议，家庭收入持续稳定高于监测标准，两不愁三保障及饮水安全有保障，"
-                      "返贫致贫风险已稳定消除，拟标注风险消除。公示期%d天（%s至%s），"
-                      "如有异议，请在公示期内向村民委员会或乡镇人民政府反映。",
+    fp_buf_printf(&b,
+                  "户经村级评议，家庭收入持续稳定高于监测标准，两不愁三保障及饮水安全有保障，"
+                  "返贫致贫风险已稳定消除，拟标注风险消除。公示期%d天（%s至%s），"
+                  "如有异议，请在公示期内向村民委员会或乡镇人民政府反映。",
                   notice_days, from, to);
     char *out = fp_strdup(b.data);
     fp_buf_free(&b);

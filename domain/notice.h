@@ -15,8 +15,7 @@ char *screen_notice_text(const char *head_name, const char *village_name, const 
 
 /* The elimination notice: the village and the masked head name, the notice period. notice_days
  * 1..60 (clamped). */
-char *assist_elim_notice_text(const char *head_name, const char *village_name, int32_t posted_on,
-                              int notice_days);
+char *assist_elim_notice_text(const char *head_name, const char *village_name, int32_t posted_on, int notice_days);
 
 /* The head's name as a notice shows it, into out: cleaned first (fp_text_clean), so that what
  * survives the mask is never a digit or a health word, then masked (fp_mask_name). */

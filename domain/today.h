@@ -7,8 +7,10 @@
 #include "service.h"
 
 /* The entry of a service's extra configuration table. */
-#define FP_TODAY_CFG \
-    {"FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0}
+#define FP_TODAY_CFG                                                                                             \
+    {                                                                                                            \
+        "FANGPIN_TODAY", FP_CFG_STR, "", 0, 0, "override today's date (YYYY-MM-DD) for demos and tests", 0, 0, 0 \
+    }
 
 /* Reads FANGPIN_TODAY from the service's configuration (empty: the real date). Returns 0, or 1
  * after logging the bad value (the service stops with status 1). */

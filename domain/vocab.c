@@ -3,11 +3,8 @@
 
 #include <string.h>
 
-static const char *const s_kind_code[SCREEN_KIND_COUNT_] = {"none", "unstable_lifted", "marginal",
-                                                            "sudden_hardship"};
-static const char *const s_kind_zh[SCREEN_KIND_COUNT_] = {"无", "脱贫不稳定户", "边缘易致贫户",
-                                                          "突发严重困难户"};
-
+static const char *const s_kind_code[SCREEN_KIND_COUNT_] = {"none", "unstable_lifted", "marginal", "sudden_hardship"};
+static const char *const s_kind_zh[SCREEN_KIND_COUNT_] = {"无", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户"};
 
 #define S_RISK_ROW(ord, code, zh, en) {code, zh, en},
 static const struct {
@@ -39,12 +36,12 @@ screen_risk_t screen_risk_from_code(const char *code)
 }
 
 #define S_RISK_SQL(ord, code, zh, en) "('" code "', '" zh "', '" en "', " #ord "), "
-const char vocab_check_sql[] =
-    "WITH c(code, name_zh, name_en, ord) AS (SELECT * FROM (VALUES " VOCAB_RISKS(S_RISK_SQL) "('none', '', '', 0))"
-    " AS v(code, name_zh, name_en, ord) WHERE ord > 0)"
-    " SELECT 'risk type ' || coalesce(c.code, t.code),"
-    " coalesce(c.ord || ' ' || c.name_zh || ' / ' || c.name_en, 'missing'),"
-    " coalesce(t.ord || ' ' || t.name_zh || ' / ' || t.name_en, 'missing')"
-    " FROM c FULL JOIN risk_types t ON t.code = c.code"
-    " WHERE c.code IS NULL OR t.code IS NULL OR t.name_zh <> c.name_zh OR t.name_en <> c.name_en"
-    " OR t.ord <> c.ord ORDER BY 1";
+const char vocab_check_sql[] = "WITH c(code, name_zh, name_en, ord) AS (SELECT * FROM (VALUES " VOCAB_RISKS(
+    S_RISK_SQL) "('none', '', '', 0))"
+                " AS v(code, name_zh, name_en, ord) WHERE ord > 0)"
+                " SELECT 'risk type ' || coalesce(c.code, t.code),"
+                " coalesce(c.ord || ' ' || c.name_zh || ' / ' || c.name_en, 'missing'),"
+                " coalesce(t.ord || ' ' || t.name_zh || ' / ' || t.name_en, 'missing')"
+                " FROM c FULL JOIN risk_types t ON t.code = c.code"
+                " WHERE c.code IS NULL OR t.code IS NULL OR t.name_zh <> c.name_zh OR t.name_en <> c.name_en"
+                " OR t.ord <> c.ord ORDER BY 1";

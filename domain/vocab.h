@@ -11,9 +11,9 @@
 
 typedef enum {
     SCREEN_KIND_NONE = 0,
-    SCREEN_KIND_UNSTABLE_LIFTED,  /* 脱贫不稳定户 */
-    SCREEN_KIND_MARGINAL,         /* 边缘易致贫户 */
-    SCREEN_KIND_SUDDEN_HARDSHIP,  /* 突发严重困难户 */
+    SCREEN_KIND_UNSTABLE_LIFTED, /* 脱贫不稳定户 */
+    SCREEN_KIND_MARGINAL,        /* 边缘易致贫户 */
+    SCREEN_KIND_SUDDEN_HARDSHIP, /* 突发严重困难户 */
     SCREEN_KIND_COUNT_
 } screen_kind_t;
 
@@ -21,17 +21,17 @@ typedef enum {
  * type". */
 typedef enum {
     SCREEN_RISK_NONE = 0,
-    SCREEN_RISK_ILLNESS,           /* 因病 */
-    SCREEN_RISK_DISABILITY,        /* 因残 */
-    SCREEN_RISK_SCHOOLING,         /* 因学 */
-    SCREEN_RISK_DISASTER,          /* 因自然灾害 */
-    SCREEN_RISK_ACCIDENT,          /* 因意外事故 */
-    SCREEN_RISK_INDUSTRY_FAILURE,  /* 因产业(项目)失败 */
-    SCREEN_RISK_UNSTABLE_WORK,     /* 因务工就业不稳 */
-    SCREEN_RISK_LACK_OF_LABOUR,    /* 缺劳动力 */
-    SCREEN_RISK_HOUSING,           /* 因安全住房 */
-    SCREEN_RISK_WATER,             /* 因安全饮水 */
-    SCREEN_RISK_OTHER,             /* 其他 */
+    SCREEN_RISK_ILLNESS,          /* 因病 */
+    SCREEN_RISK_DISABILITY,       /* 因残 */
+    SCREEN_RISK_SCHOOLING,        /* 因学 */
+    SCREEN_RISK_DISASTER,         /* 因自然灾害 */
+    SCREEN_RISK_ACCIDENT,         /* 因意外事故 */
+    SCREEN_RISK_INDUSTRY_FAILURE, /* 因产业(项目)失败 */
+    SCREEN_RISK_UNSTABLE_WORK,    /* 因务工就业不稳 */
+    SCREEN_RISK_LACK_OF_LABOUR,   /* 缺劳动力 */
+    SCREEN_RISK_HOUSING,          /* 因安全住房 */
+    SCREEN_RISK_WATER,            /* 因安全饮水 */
+    SCREEN_RISK_OTHER,            /* 其他 */
     SCREEN_RISK_COUNT_
 } screen_risk_t;
 
@@ -40,7 +40,7 @@ typedef enum {
 /* THE list of risk types: X(ord, code, Chinese, English) in screen_risk_t's order, as the
  * risk_types catalogue holds them (002_intake.sql). Expanded into vocab.c's table, into
  * vocab_check_sql[] and into the reports' risk columns (services/reporting/report_defs.c). */
-#define VOCAB_RISKS(X)                                                        \
+#define VOCAB_RISKS(X)                                                         \
     X(1, "illness", "因病", "illness")                                         \
     X(2, "disability", "因残", "disability")                                   \
     X(3, "schooling", "因学", "schooling")                                     \
@@ -65,12 +65,7 @@ screen_kind_t screen_kind_from_code(const char *code);
 screen_risk_t screen_risk_from_code(const char *code);
 
 /* The levels that take a step of a case or of a risk elimination. */
-typedef enum {
-    FP_LEVEL_VILLAGE = 0,
-    FP_LEVEL_TOWNSHIP,
-    FP_LEVEL_COUNTY,
-    FP_LEVEL_COUNT_
-} fp_level_t;
+typedef enum { FP_LEVEL_VILLAGE = 0, FP_LEVEL_TOWNSHIP, FP_LEVEL_COUNTY, FP_LEVEL_COUNT_ } fp_level_t;
 
 const char *fp_level_code(fp_level_t l); /* "village", "township", "county"; "?" */
 

@@ -261,9 +261,10 @@ static double s_through_copy(const s_bench_t *b, const char *pg, bool *ok)
         return -1;
     }
     double t1 = s_now();
-    PGresult *res = PQexec(c, "COPY leads (county_code, village_code, sender, department_code, batch_id, line_no,"
-                              " line_ref, period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen,"
-                              " detail) FROM STDIN");
+    PGresult *res = PQexec(c,
+                           "COPY leads (county_code, village_code, sender, department_code, batch_id, line_no,"
+                           " line_ref, period, kind, id_hmac, id_sealed, id_masked, name, occurred_on, amount_fen,"
+                           " detail) FROM STDIN");
     *ok = PQresultStatus(res) == PGRES_COPY_IN;
     PQclear(res);
     for (size_t off = 0; *ok && off < text.len; off += 1 << 20) {
@@ -292,8 +293,9 @@ int main(int argc, char **argv)
     const char *pg = s_arg(argc, argv, "--pg", NULL);
     const char *pid = s_arg(argc, argv, "--pid", NULL);
     if (!vfile || !pg || b.nleads <= 0 || b.batch <= 0 || b.window <= 0) {
-        fprintf(stderr, "usage: intake_bench --villages FILE --pg CONNINFO [--prefix 1308] [--leads N] [--batch N]"
-                        " [--window N] [--pid PID]\n");
+        fprintf(stderr,
+                "usage: intake_bench --villages FILE --pg CONNINFO [--prefix 1308] [--leads N] [--batch N]"
+                " [--window N] [--pid PID]\n");
         return 2;
     }
     size_t nv = 0;

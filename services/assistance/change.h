@@ -22,7 +22,7 @@ struct assist_job {
     Fangpin__V1__AssistanceRequest *msg;
     fp_db_t *db;
     char scope[13], county[7], actor[128];
-    assist_level_t level;       /* ASSIST_LV_COUNT_: not an actor */
+    assist_level_t level; /* ASSIST_LV_COUNT_: not an actor */
     int32_t today;
     char today_s[11];
     char plan_id[24], measure_id[24], quarter[7];
@@ -37,16 +37,16 @@ struct assist_job {
     /* the answer's status when the change was refused but something was committed (a backstop
      * nomination): code and words; OK otherwise */
     Fangpin__V1__Code code;
-    const char *reason;         /* its code (common/refusal.c), static */
+    const char *reason; /* its code (common/refusal.c), static */
     char *msg_en, *msg_zh;
     /* elimination */
     assist_elim_t before, after;
     assist_elim_check_t criteria;
-    assist_elim_params_t prm;   /* in force for the plan's village today (fp_param) */
-    bool was_backstop;          /* already recorded as a backstop household */
+    assist_elim_params_t prm; /* in force for the plan's village today (fp_param) */
+    bool was_backstop;        /* already recorded as a backstop household */
     char from[24];
     char *notice;
-    fp_chain_t chain;           /* the transaction (common/chain.h); its job is this */
+    fp_chain_t chain; /* the transaction (common/chain.h); its job is this */
 };
 
 /* A job for the request (the caller's actor, level, region and today filled; its request id
@@ -80,8 +80,8 @@ bool assist_elim_prepare(assist_job_t *j);
 /* --- what changes.c and measure_changes.c share ------------------------------------------- */
 
 /* The row lock of a plan: $1 the plan id, $2 the caller's region prefix. */
-#define ASSIST_LOCK_PLAN                                                                              \
-    "SELECT p.id::text, p.kind, p.elim_state FROM plans p WHERE p.id = $1::bigint"                    \
+#define ASSIST_LOCK_PLAN                                                           \
+    "SELECT p.id::text, p.kind, p.elim_state FROM plans p WHERE p.id = $1::bigint" \
     " AND p.village_code LIKE $2 || '%' FOR UPDATE"
 
 /* on_locked of a change on a plan: keeps its id and elimination state. */

@@ -15,7 +15,6 @@
 
 /* --- plans: OpenConsolidationPlan, RecordIncome ----------------------------------------------- */
 
-
 static bool s_consolidation_locked(assist_job_t *j, PGresult *res)
 {
     if (strcmp(PQgetvalue(res, 0, 1), "lifted") != 0) {
@@ -40,22 +39,23 @@ static void s_consolidation_apply(assist_job_t *j)
     Fangpin__V1__OpenConsolidationPlan *o = j->msg->open_consolidation_plan;
     char year[16];
     snprintf(year, sizeof year, "%d", (int)o->year);
-    const char *p[7] = {o->county_code, o->household_no, year, j->today_s, j->actor, assist_job_level(j),
-                        j->msg->request_id};
-    assist_job_write(j,
-            "WITH h0 AS (SELECT county_code, household_no, village_code FROM ledger_households"
-            "   WHERE county_code = $1 AND household_no = $2),"
-            " p AS (INSERT INTO plans (county_code, village_code, household_no, kind, year, opened_on, elim_step_since)"
-            "   SELECT county_code, village_code, household_no, 'consolidation', $3::int, $4::date, $4::date FROM h0"
-            "   RETURNING id, county_code, village_code),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, to_state, reason,"
-            "   request_id) SELECT county_code, id, $4::date, $5, $6, 'plan.opened', 'monitored',"
-            "   $3 || '年度巩固提升计划', $7 FROM p),"
-            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.opened',"
-            "   jsonb_build_object('plan_id', id, 'kind', 'consolidation', 'year', $3::int, 'level', $6))::event_new))"
-            "   FROM p)"
-            " SELECT p.id::text FROM p, e",
-            7, p);
+    const char *p[7] = {o->county_code,      o->household_no,   year, j->today_s, j->actor,
+                        assist_job_level(j), j->msg->request_id};
+    assist_job_write(
+        j,
+        "WITH h0 AS (SELECT county_code, household_no, village_code FROM ledger_households"
+        "   WHERE county_code = $1 AND household_no = $2),"
+        " p AS (INSERT INTO plans (county_code, village_code, household_no, kind, year, opened_on, elim_step_since)"
+        "   SELECT county_code, village_code, household_no, 'consolidation', $3::int, $4::date, $4::date FROM h0"
+        "   RETURNING id, county_code, village_code),"
+        " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, to_state, reason,"
+        "   request_id) SELECT county_code, id, $4::date, $5, $6, 'plan.opened', 'monitored',"
+        "   $3 || '年度巩固提升计划', $7 FROM p),"
+        " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.opened',"
+        "   jsonb_build_object('plan_id', id, 'kind', 'consolidation', 'year', $3::int, 'level', $6))::event_new))"
+        "   FROM p)"
+        " SELECT p.id::text FROM p, e",
+        7, p);
 }
 
 bool assist_plan_locked(assist_job_t *j, PGresult *res)
@@ -74,20 +74,21 @@ static void s_income_apply(assist_job_t *j)
     snprintf(reason, sizeof reason, "%.7s 人均纯收入 %lld.%02lld元", r->month, (long long)(r->per_capita_net_fen / 100),
              (long long)(r->per_capita_net_fen % 100));
     const char *p[8] = {j->plan_id, month, fen, j->today_s, j->actor, assist_job_level(j), j->msg->request_id, reason};
-    assist_job_write(j,
-            "WITH p AS (SELECT id, county_code, household_no, village_code FROM plans WHERE id = $1::bigint),"
-            " i AS (INSERT INTO household_income (county_code, household_no, month, per_capita_net_fen, recorded_by)"
-            "   SELECT county_code, household_no, $2::date, $3::bigint, $5 FROM p"
-            "   ON CONFLICT (county_code, household_no, month) DO UPDATE SET per_capita_net_fen ="
-            "   EXCLUDED.per_capita_net_fen, recorded_by = EXCLUDED.recorded_by, recorded_at = now() RETURNING 1),"
-            " u AS (UPDATE plans SET updated_at = now() WHERE id = $1::bigint),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, reason, request_id)"
-            "   SELECT county_code, id, $4::date, $5, $6, 'plan.income', $8, $7 FROM p),"
-            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.income',"
-            "   jsonb_build_object('plan_id', id, 'month', to_char($2::date, 'YYYY-MM'), 'level', $6))::event_new))"
-            "   FROM p)"
-            " SELECT count(*)::text FROM i, e",
-            8, p);
+    assist_job_write(
+        j,
+        "WITH p AS (SELECT id, county_code, household_no, village_code FROM plans WHERE id = $1::bigint),"
+        " i AS (INSERT INTO household_income (county_code, household_no, month, per_capita_net_fen, recorded_by)"
+        "   SELECT county_code, household_no, $2::date, $3::bigint, $5 FROM p"
+        "   ON CONFLICT (county_code, household_no, month) DO UPDATE SET per_capita_net_fen ="
+        "   EXCLUDED.per_capita_net_fen, recorded_by = EXCLUDED.recorded_by, recorded_at = now() RETURNING 1),"
+        " u AS (UPDATE plans SET updated_at = now() WHERE id = $1::bigint),"
+        " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, reason, request_id)"
+        "   SELECT county_code, id, $4::date, $5, $6, 'plan.income', $8, $7 FROM p),"
+        " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'plan.income',"
+        "   jsonb_build_object('plan_id', id, 'month', to_char($2::date, 'YYYY-MM'), 'level', $6))::event_new))"
+        "   FROM p)"
+        " SELECT count(*)::text FROM i, e",
+        8, p);
 }
 
 /* --- the county's quarter summary ------------------------------------------------------------- */
@@ -116,42 +117,40 @@ static void s_quarter_apply(assist_job_t *j)
     fp_date_format(last, last_s);
     char first_s[11];
     fp_date_format(first, first_s);
-    const char *p[8] = {j->county, j->quarter, j->today_s, j->actor, j->msg->submit_quarter_summary->note,
-                        j->msg->request_id, last_s, first_s};
+    const char *p[8] = {j->county,          j->quarter, j->today_s, j->actor, j->msg->submit_quarter_summary->note,
+                        j->msg->request_id, last_s,     first_s};
     /* the measures of the county's plans in force in the quarter (started by its last day, not
      * delivered or stopped before its first), by their status on its last day (migration 014, as
      * measures_quarterly counts them), and the live ones checked or not in the quarter */
-    assist_job_write(j,
-            "WITH m AS (SELECT CASE WHEN m.status_on IS NULL OR m.status_on <= $7::date THEN m.status"
-            "   ELSE measure_status_on(m.plan_id, m.id, $7::date) END AS status,"
-            "   EXISTS (SELECT 1 FROM measure_checks k WHERE k.measure_id = m.id AND k.quarter = $2) AS checked"
-            "   FROM measures m WHERE m.county_code = $1 AND m.start_on <= $7::date"
-            "   AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < $8::date)),"
-            " c AS (SELECT jsonb_build_object('planned', count(*) FILTER (WHERE status = 'planned'),"
-            "   'in_progress', count(*) FILTER (WHERE status = 'in_progress'),"
-            "   'delivered', count(*) FILTER (WHERE status = 'delivered'),"
-            "   'stopped', count(*) FILTER (WHERE status = 'stopped'),"
-            "   'checked', count(*) FILTER (WHERE checked),"
-            "   'unchecked', count(*) FILTER (WHERE status IN ('planned', 'in_progress') AND NOT checked)) AS counts"
-            "   FROM m),"
-            " q AS (INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts, note,"
-            "   request_id) SELECT $1, $2, $3::date, fp_add_days($7::date, coalesce(fp_param('quarter_report_working_days',"
-            "   $1, $7::date), 5)::int, true), $4, counts, $5, $6 FROM c RETURNING due_on, counts),"
-            " e AS (SELECT events_write(array_agg(ROW($1, $1 || '000000', 'quarter.summary',"
-            "   jsonb_build_object('quarter', $2, 'due_on', q.due_on, 'late', $3::date > q.due_on, 'counts',"
-            "   q.counts))::event_new)) FROM q)"
-            " SELECT 1 FROM q, e",
-            8, p);
+    assist_job_write(
+        j,
+        "WITH m AS (SELECT CASE WHEN m.status_on IS NULL OR m.status_on <= $7::date THEN m.status"
+        "   ELSE measure_status_on(m.plan_id, m.id, $7::date) END AS status,"
+        "   EXISTS (SELECT 1 FROM measure_checks k WHERE k.measure_id = m.id AND k.quarter = $2) AS checked"
+        "   FROM measures m WHERE m.county_code = $1 AND m.start_on <= $7::date"
+        "   AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < $8::date)),"
+        " c AS (SELECT jsonb_build_object('planned', count(*) FILTER (WHERE status = 'planned'),"
+        "   'in_progress', count(*) FILTER (WHERE status = 'in_progress'),"
+        "   'delivered', count(*) FILTER (WHERE status = 'delivered'),"
+        "   'stopped', count(*) FILTER (WHERE status = 'stopped'),"
+        "   'checked', count(*) FILTER (WHERE checked),"
+        "   'unchecked', count(*) FILTER (WHERE status IN ('planned', 'in_progress') AND NOT checked)) AS counts"
+        "   FROM m),"
+        " q AS (INSERT INTO quarter_summaries (county_code, quarter, submitted_on, due_on, actor, counts, note,"
+        "   request_id) SELECT $1, $2, $3::date, fp_add_days($7::date, coalesce(fp_param('quarter_report_working_days',"
+        "   $1, $7::date), 5)::int, true), $4, counts, $5, $6 FROM c RETURNING due_on, counts),"
+        " e AS (SELECT events_write(array_agg(ROW($1, $1 || '000000', 'quarter.summary',"
+        "   jsonb_build_object('quarter', $2, 'due_on', q.due_on, 'late', $3::date > q.due_on, 'counts',"
+        "   q.counts))::event_new)) FROM q)"
+        " SELECT 1 FROM q, e",
+        8, p);
 }
 
 /* --- the request ------------------------------------------------------------------------------ */
 
 static bool s_blank(const char *s) { return !assist_has_text(s); }
 
-bool assist_valid_date(const char *s, int32_t *out)
-{
-    return s && fp_date_parse(s, out) == FP_OK;
-}
+bool assist_valid_date(const char *s, int32_t *out) { return s && fp_date_parse(s, out) == FP_OK; }
 
 /* Checks an annual consolidation plan (年度巩固提升计划) for a household of the ledger and locks what it changes; false when refused (answered). */
 static bool s_start_open_consolidation(assist_job_t *j)
@@ -173,11 +172,12 @@ static bool s_start_open_consolidation(assist_job_t *j)
     char yr[16];
     snprintf(yr, sizeof yr, "%d", (int)o->year);
     assist_job_lock(j,
-           "SELECT coalesce((SELECT p.id::text FROM plans p WHERE p.county_code = h.county_code AND p.household_no"
-           "  = h.household_no AND p.kind = 'consolidation' AND p.year = $3::int), ''), h.household_type"
-           " FROM ledger_households h WHERE h.county_code = $1 AND h.household_no = $2"
-           " AND h.village_code LIKE $4 || '%' FOR UPDATE OF h",
-           4, o->county_code, o->household_no, yr, j->scope);
+                    "SELECT coalesce((SELECT p.id::text FROM plans p WHERE p.county_code = h.county_code AND "
+                    "p.household_no"
+                    "  = h.household_no AND p.kind = 'consolidation' AND p.year = $3::int), ''), h.household_type"
+                    " FROM ledger_households h WHERE h.county_code = $1 AND h.household_no = $2"
+                    " AND h.village_code LIKE $4 || '%' FOR UPDATE OF h",
+                    4, o->county_code, o->household_no, yr, j->scope);
     j->on_locked = s_consolidation_locked;
     j->apply = s_consolidation_apply;
     j->reply = ASSIST_R_SUMMARY;
@@ -208,9 +208,10 @@ static bool s_start_quarter_summary(assist_job_t *j)
         assist_job_bad(j, "note", "at most 2000 bytes", "至多2000字节");
         return false;
     }
-    assist_job_lock(j, "SELECT pg_advisory_xact_lock(hashtext('quarter_summary:' || $1 || ':' || $2))::text,"
-              " coalesce((SELECT request_id FROM quarter_summaries WHERE county_code = $1 AND quarter = $2), '')",
-           2, j->county, j->quarter, NULL, NULL);
+    assist_job_lock(j,
+                    "SELECT pg_advisory_xact_lock(hashtext('quarter_summary:' || $1 || ':' || $2))::text,"
+                    " coalesce((SELECT request_id FROM quarter_summaries WHERE county_code = $1 AND quarter = $2), '')",
+                    2, j->county, j->quarter, NULL, NULL);
     j->on_locked = s_quarter_locked;
     j->apply = s_quarter_apply;
     j->reply = ASSIST_R_QUARTER;
@@ -260,11 +261,8 @@ static void s_change(assist_t *a, fp_request_t *req, ProtobufCMessage *m, bool (
     if (start(j)) assist_job_start(j);
 }
 
-#define S_CHANGE(name, start)                                                               \
-    void name(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)         \
-    {                                                                                       \
-        s_change(arg, req, m, start);                                                       \
-    }
+#define S_CHANGE(name, start) \
+    void name(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg) { s_change(arg, req, m, start); }
 S_CHANGE(assist_open_consolidation_plan, s_start_open_consolidation)
 S_CHANGE(assist_add_measure, assist_start_add_measure)
 S_CHANGE(assist_set_measure_status, assist_start_set_measure_status)

@@ -20,31 +20,31 @@
  * labour, 14 delivered measures, 15 income by month (oldest first, -1 = not recorded) from the
  * first recorded month to the month before today's, 16 the line in fen, 17 stable months,
  * 18 min months, 19 notice days, 20 head's name, 21 village's name, 22 backstop already. $3 = today. */
-#define S_LOCK_ELIM                                                                                              \
-    "SELECT p.id::text, p.kind, p.elim_state, coalesce(to_char(p.elim_step_since, 'YYYY-MM-DD'), ''),"           \
+#define S_LOCK_ELIM                                                                                                 \
+    "SELECT p.id::text, p.kind, p.elim_state, coalesce(to_char(p.elim_step_since, 'YYYY-MM-DD'), ''),"              \
     " coalesce(to_char(p.elim_notice_posted_on, 'YYYY-MM-DD'), ''), p.elim_objections::text, p.elim_returns::text," \
-    " p.elim_refusals::text, p.elim_undos::text, coalesce(p.elim_way, ''),"                                      \
+    " p.elim_refusals::text, p.elim_undos::text, coalesce(p.elim_way, ''),"                                         \
     " coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"  \
-    " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                               \
-    "   AND lm.household_no = p.household_no AND lm.left_on IS NULL)::text,"                                      \
-    " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                               \
-    "   AND lm.household_no = p.household_no AND lm.left_on IS NULL AND lm.labour IN ('normal', 'weak'))::text,"  \
-    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id AND m.status = 'delivered')::text,"               \
-    " coalesce((SELECT string_agg(coalesce(i.per_capita_net_fen, -1)::text, ',' ORDER BY g.m)"                    \
-    "   FROM generate_series(greatest((SELECT min(hi.month) FROM household_income hi"                              \
+    " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                                 \
+    "   AND lm.household_no = p.household_no AND lm.left_on IS NULL)::text,"                                        \
+    " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                                 \
+    "   AND lm.household_no = p.household_no AND lm.left_on IS NULL AND lm.labour IN ('normal', 'weak'))::text,"    \
+    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id AND m.status = 'delivered')::text,"                   \
+    " coalesce((SELECT string_agg(coalesce(i.per_capita_net_fen, -1)::text, ',' ORDER BY g.m)"                      \
+    "   FROM generate_series(greatest((SELECT min(hi.month) FROM household_income hi"                               \
     "     WHERE hi.county_code = p.county_code AND hi.household_no = p.household_no),"                              \
     "     date_trunc('month', $3::date) - interval '120 months'),"                                                  \
     "     date_trunc('month', $3::date) - interval '1 month', interval '1 month') AS g(m)"                          \
-    "   LEFT JOIN household_income i ON i.county_code = p.county_code AND i.household_no = p.household_no"         \
-    "     AND i.month = g.m::date"                                                                                 \
+    "   LEFT JOIN household_income i ON i.county_code = p.county_code AND i.household_no = p.household_no"          \
+    "     AND i.month = g.m::date"                                                                                  \
     "   WHERE EXISTS (SELECT 1 FROM household_income hi WHERE hi.county_code = p.county_code"                       \
     "     AND hi.household_no = p.household_no)), ''),"                                                             \
-    " coalesce((fp_param('monitoring_line_yuan', p.village_code, $3::date) * 100)::bigint::text, ''),"            \
-    " coalesce(fp_param('elimination_stable_months', p.village_code, $3::date)::int::text, ''),"                  \
-    " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, ''),"                     \
-    " coalesce(fp_param('elimination_notice_days', p.village_code, $3::date)::int::text, ''),"                    \
-    " h.head_name, coalesce((SELECT r.name FROM regions r WHERE r.code = p.village_code), ''), p.backstop::text" \
-    " FROM plans p JOIN ledger_households h ON h.county_code = p.county_code AND h.household_no = p.household_no" \
+    " coalesce((fp_param('monitoring_line_yuan', p.village_code, $3::date) * 100)::bigint::text, ''),"              \
+    " coalesce(fp_param('elimination_stable_months', p.village_code, $3::date)::int::text, ''),"                    \
+    " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, ''),"                       \
+    " coalesce(fp_param('elimination_notice_days', p.village_code, $3::date)::int::text, ''),"                      \
+    " h.head_name, coalesce((SELECT r.name FROM regions r WHERE r.code = p.village_code), ''), p.backstop::text"    \
+    " FROM plans p JOIN ledger_households h ON h.county_code = p.county_code AND h.household_no = p.household_no"   \
     " WHERE p.id = $1::bigint AND p.village_code LIKE $2 || '%' FOR UPDATE OF p"
 
 static int32_t s_date(const char *s, int32_t dflt)
@@ -113,45 +113,62 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
         if (assist_runs_past_elimination((assist_category_t)c))
             fp_buf_printf(&past, "%s%s", past.len > 1 ? "," : "", assist_category_code((assist_category_t)c));
     fp_buf_puts(&past, "}");
-    const char *p[23] = {j->plan_id, assist_elim_state_code(a->state), step[0] ? step : j->today_s, posted,
-                         j->notice ? j->notice : "", obj, ret, ref, undo,
-                         a->way == ASSIST_WAY_NONE ? "" : assist_way_code(a->way), elim_on, criteria ? criteria : "",
-                         j->today_s, j->actor, assist_job_level(j), s->event, j->from, reason ? reason : "",
-                         with_request ? j->msg->request_id : "", backstop ? backstop : "", event_type,
-                         j->notice ? "t" : "f", past.data};
-    assist_job_write(j,
-            "WITH u AS (UPDATE plans SET elim_state = $2, elim_step_since = $3::date,"
-            "   elim_notice_posted_on = nullif($4, '')::date,"
-            "   elim_notice_text = CASE WHEN $22::boolean THEN $5 ELSE elim_notice_text END,"
-            "   elim_objections = $6::int, elim_returns = $7::int, elim_refusals = $8::int, elim_undos = $9::int,"
-            "   elim_way = nullif($10, ''), eliminated_on = nullif($11, '')::date,"
-            "   elim_criteria = coalesce(nullif($12, '')::jsonb, elim_criteria),"
-            "   backstop = CASE $20 WHEN 't' THEN true WHEN 'f' THEN false ELSE backstop END, updated_at = now()"
-            "   WHERE id = $1::bigint RETURNING id, county_code, village_code),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, from_state,"
-            "   to_state, reason, request_id) SELECT county_code, id, $13::date, $14, $15, 'elimination.' || $16, $17,"
-            "   $2, $18, nullif($19, '') FROM u),"
-            " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'elimination.' || $21,"
-            "   jsonb_build_object('plan_id', id, 'from', $17, 'to', $2, 'level', $15, 'way', $10))::event_new)) FROM u),"
-            /* announced: the live measures that end with monitoring are stopped, each with its audit
+    const char *p[23] = {j->plan_id,
+                         assist_elim_state_code(a->state),
+                         step[0] ? step : j->today_s,
+                         posted,
+                         j->notice ? j->notice : "",
+                         obj,
+                         ret,
+                         ref,
+                         undo,
+                         a->way == ASSIST_WAY_NONE ? "" : assist_way_code(a->way),
+                         elim_on,
+                         criteria ? criteria : "",
+                         j->today_s,
+                         j->actor,
+                         assist_job_level(j),
+                         s->event,
+                         j->from,
+                         reason ? reason : "",
+                         with_request ? j->msg->request_id : "",
+                         backstop ? backstop : "",
+                         event_type,
+                         j->notice ? "t" : "f",
+                         past.data};
+    assist_job_write(
+        j,
+        "WITH u AS (UPDATE plans SET elim_state = $2, elim_step_since = $3::date,"
+        "   elim_notice_posted_on = nullif($4, '')::date,"
+        "   elim_notice_text = CASE WHEN $22::boolean THEN $5 ELSE elim_notice_text END,"
+        "   elim_objections = $6::int, elim_returns = $7::int, elim_refusals = $8::int, elim_undos = $9::int,"
+        "   elim_way = nullif($10, ''), eliminated_on = nullif($11, '')::date,"
+        "   elim_criteria = coalesce(nullif($12, '')::jsonb, elim_criteria),"
+        "   backstop = CASE $20 WHEN 't' THEN true WHEN 'f' THEN false ELSE backstop END, updated_at = now()"
+        "   WHERE id = $1::bigint RETURNING id, county_code, village_code),"
+        " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, from_state,"
+        "   to_state, reason, request_id) SELECT county_code, id, $13::date, $14, $15, 'elimination.' || $16, $17,"
+        "   $2, $18, nullif($19, '') FROM u),"
+        " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'elimination.' || $21,"
+        "   jsonb_build_object('plan_id', id, 'from', $17, 'to', $2, 'level', $15, 'way', $10))::event_new)) FROM u),"
+        /* announced: the live measures that end with monitoring are stopped, each with its audit
              * row and event; microcredit, a public-welfare job and schooling support run on */
-            " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
-            "   AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
-            "   AND NOT (ms.category = ANY ($23::text[]))),"
-            " m AS (UPDATE measures ms SET status = 'stopped', status_on = $13::date,"
-            "   stop_reason = '风险已消除，措施随监测结束 / risk eliminated: the measure ends with monitoring',"
-            "   updated_at = now() FROM m0 WHERE ms.id = m0.id RETURNING ms.id, ms.county_code, ms.plan_id, m0.status),"
-            " mh AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
-            "   from_state, to_state, reason) SELECT county_code, plan_id, id, $13::date, $14, $15, 'measure.stopped',"
-            "   status, 'stopped', '风险已消除，措施随监测结束' FROM m),"
-            " me AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.stopped',"
-            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', m.status, 'to', 'stopped',"
-            "   'level', $15))::event_new ORDER BY m.id)) FROM m, u)"
-            " SELECT u.id::text FROM u, e, me", /* e and me read, so that they run */
-            23, p);
+        " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
+        "   AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
+        "   AND NOT (ms.category = ANY ($23::text[]))),"
+        " m AS (UPDATE measures ms SET status = 'stopped', status_on = $13::date,"
+        "   stop_reason = '风险已消除，措施随监测结束 / risk eliminated: the measure ends with monitoring',"
+        "   updated_at = now() FROM m0 WHERE ms.id = m0.id RETURNING ms.id, ms.county_code, ms.plan_id, m0.status),"
+        " mh AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
+        "   from_state, to_state, reason) SELECT county_code, plan_id, id, $13::date, $14, $15, 'measure.stopped',"
+        "   status, 'stopped', '风险已消除，措施随监测结束' FROM m),"
+        " me AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.stopped',"
+        "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', m.status, 'to', 'stopped',"
+        "   'level', $15))::event_new ORDER BY m.id)) FROM m, u)"
+        " SELECT u.id::text FROM u, e, me", /* e and me read, so that they run */
+        23, p);
     fp_buf_free(&past);
 }
-
 
 static void s_elim_apply(assist_job_t *j);
 
@@ -212,9 +229,11 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
         fp_err_t err = assist_elim_criteria(&f, &prm, j->today, &j->criteria);
         if (err != FP_OK) {
             assist_job_refuse(j, "plan.facts",
-                     f.members < 1 ? "the household has no member present in the ledger: check the ledger first"
-                                   : "the household's facts are out of range: check the ledger and the income records",
-                     f.members < 1 ? "台账中该户无在册成员，请先核对台账" : "该户台账或收入数据超出范围，请核对");
+                              f.members < 1
+                                  ? "the household has no member present in the ledger: check the ledger first"
+                                  : "the household's facts are out of range: check the ledger and the income records",
+                              f.members < 1 ? "台账中该户无在册成员，请先核对台账"
+                                            : "该户台账或收入数据超出范围，请核对");
             return false;
         }
     } else if (kind == ASSIST_EE_POST_NOTICE) {
@@ -222,8 +241,7 @@ static bool s_elim_locked(assist_job_t *j, PGresult *res)
             fp_buf_t b = {0};
             fp_text_clean(&b, s->notice_text_override);
             j->notice = b.data;
-        }
-        else j->notice = assist_elim_notice_text(C(20), C(21), j->today, prm.notice_days);
+        } else j->notice = assist_elim_notice_text(C(20), C(21), j->today, prm.notice_days);
     }
 #undef C
     return true;
@@ -273,8 +291,8 @@ static void s_elim_apply(assist_job_t *j)
             fp_buf_t crit = {0};
             s_criteria_json(&j->criteria, &crit);
             const char *p[2] = {j->plan_id, crit.data};
-            assist_job_write(j, "UPDATE plans SET elim_criteria = $2::jsonb WHERE id = $1::bigint RETURNING id::text", 2,
-                             p);
+            assist_job_write(j, "UPDATE plans SET elim_criteria = $2::jsonb WHERE id = $1::bigint RETURNING id::text",
+                             2, p);
             fp_buf_free(&crit);
             return;
         }
@@ -312,10 +330,13 @@ bool assist_elim_prepare(assist_job_t *j)
     assist_elim_event_kind_t kind;
     if (s->plan_id <= 0) return s_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
     if (!s_event_of(s->event, &kind))
-        return s_bad(j, "event", "must be nominate, post_notice, objection, approve, confirm, announce, return,"
-                     " refuse or undo", "不是风险消除事项");
+        return s_bad(j, "event",
+                     "must be nominate, post_notice, objection, approve, confirm, announce, return,"
+                     " refuse or undo",
+                     "不是风险消除事项");
     if (s->way[0] && s_way_of(s->way) == ASSIST_WAY_NONE)
-        return s_bad(j, "way", "must be by_assistance or natural", "须为 by_assistance（帮扶消除）或 natural（自然消除）");
+        return s_bad(j, "way", "must be by_assistance or natural",
+                     "须为 by_assistance（帮扶消除）或 natural（自然消除）");
     if (strlen(s->text) > 2000) return s_bad(j, "text", "at most 2000 bytes", "至多2000字节");
     if (strlen(s->notice_text_override) > 4000)
         return s_bad(j, "notice_text_override", "at most 4000 bytes", "至多4000字节");

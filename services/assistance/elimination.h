@@ -49,10 +49,10 @@ typedef enum {
     ASSIST_WAY_COUNT_
 } assist_way_t;
 
-const char *assist_elim_state_code(assist_elim_state_t s);     /* "monitored", ...; "?" */
+const char *assist_elim_state_code(assist_elim_state_t s);      /* "monitored", ...; "?" */
 const char *assist_elim_event_code(assist_elim_event_kind_t e); /* "nominate", ...; "?" */
-#define assist_level_code fp_level_code                             /* "village", ...; "?" */
-const char *assist_way_code(assist_way_t w);                   /* "by_assistance", ...; "?" */
+#define assist_level_code fp_level_code                         /* "village", ...; "?" */
+const char *assist_way_code(assist_way_t w);                    /* "by_assistance", ...; "?" */
 
 /* --- nomination criteria --------------------------------------------------------------------- */
 
@@ -78,33 +78,36 @@ typedef struct {
      * greater than the line (高于); exactly at the line does not count. 0..120 entries. */
     const int64_t *income_by_month;
     size_t n_months;
-    bool rigid_costs_resolved; /* large rigid costs (medical, rebuilding ...) resolved */
-    bool guarantees_hold;      /* 两不愁三保障 all hold */
-    bool water_holds;          /* safe drinking water holds */
-    int32_t identified_on;     /* day of identification */
-    int32_t measures_delivered;/* measures with status delivered, >= 0 */
-    int32_t members;           /* 1..99 */
+    bool rigid_costs_resolved;   /* large rigid costs (medical, rebuilding ...) resolved */
+    bool guarantees_hold;        /* 两不愁三保障 all hold */
+    bool water_holds;            /* safe drinking water holds */
+    int32_t identified_on;       /* day of identification */
+    int32_t measures_delivered;  /* measures with status delivered, >= 0 */
+    int32_t members;             /* 1..99 */
     int32_t members_with_labour; /* 0..members */
 } assist_elim_facts_t;
 
 typedef struct {
-    int32_t stable_months;       /* consecutive months above the line; bounds 1..60, default 6 */
-    int32_t min_months;          /* months since identification; bounds 1..60, default 6 */
-    int32_t notice_days;         /* public notice at least this many days; 1..60, default 5 */
+    int32_t stable_months; /* consecutive months above the line; bounds 1..60, default 6 */
+    int32_t min_months;    /* months since identification; bounds 1..60, default 6 */
+    int32_t notice_days;   /* public notice at least this many days; 1..60, default 5 */
 } assist_elim_params_t;
 
-#define ASSIST_ELIM_PARAMS_DEFAULT {6, 6, 5}
+#define ASSIST_ELIM_PARAMS_DEFAULT \
+    {                              \
+        6, 6, 5                    \
+    }
 
 typedef struct {
-    const char *id;          /* "E01".. */
+    const char *id; /* "E01".. */
     const char *zh;
     const char *en;
-    const char *fail_code;   /* reason code (assist_elim_reasons) when not met */
+    const char *fail_code; /* reason code (assist_elim_reasons) when not met */
 } assist_criterion_info_t;
 extern const assist_criterion_info_t assist_criteria[ASSIST_CR_COUNT_];
 
 typedef struct {
-    bool passed;             /* every criterion met */
+    bool passed; /* every criterion met */
     struct {
         bool met;
         char seen[96];
@@ -114,23 +117,23 @@ typedef struct {
 /* Evaluates every criterion as of day today. FP_OK; FP_EINVAL for a NULL argument (or a NULL
  * series with n_months > 0); FP_ERANGE for a fact or parameter outside its bounds. *out is written
  * only on FP_OK. */
-fp_err_t assist_elim_criteria(const assist_elim_facts_t *f, const assist_elim_params_t *p,
-                              int32_t today, assist_elim_check_t *out);
+fp_err_t assist_elim_criteria(const assist_elim_facts_t *f, const assist_elim_params_t *p, int32_t today,
+                              assist_elim_check_t *out);
 
 /* --- the machine ----------------------------------------------------------------------------- */
 
 /* The elimination record as the machine sees it; texts live in the shell's history. */
 typedef struct {
     assist_elim_state_t state;
-    int32_t step_since;        /* day the current state was entered */
-    int32_t notice_posted_on;  /* ASSIST_ELIM_NO_DATE if no notice in force */
-    int32_t objections;        /* during the notice in force */
+    int32_t step_since;       /* day the current state was entered */
+    int32_t notice_posted_on; /* ASSIST_ELIM_NO_DATE if no notice in force */
+    int32_t objections;       /* during the notice in force */
     int32_t returns;
     int32_t refusals;
     int32_t undos;
-    assist_way_t way;          /* set by ANNOUNCE, cleared by UNDO */
-    int32_t eliminated_on;     /* ASSIST_ELIM_NO_DATE unless ELIMINATED */
-    const char *last_action;   /* action name of the last applied row */
+    assist_way_t way;        /* set by ANNOUNCE, cleared by UNDO */
+    int32_t eliminated_on;   /* ASSIST_ELIM_NO_DATE unless ELIMINATED */
+    const char *last_action; /* action name of the last applied row */
 } assist_elim_t;
 
 #define ASSIST_ELIM_NO_DATE INT32_MIN
@@ -138,9 +141,9 @@ typedef struct {
 typedef struct {
     assist_elim_event_kind_t kind;
     assist_level_t level;
-    const char *text;                   /* OBJECTION text; RETURN/REFUSE/UNDO reason */
-    const assist_elim_check_t *criteria;/* NOMINATE: the result of assist_elim_criteria */
-    assist_way_t way;                   /* ANNOUNCE */
+    const char *text;                    /* OBJECTION text; RETURN/REFUSE/UNDO reason */
+    const assist_elim_check_t *criteria; /* NOMINATE: the result of assist_elim_criteria */
+    assist_way_t way;                    /* ANNOUNCE */
 } assist_elim_event_t;
 
 /* A record in MONITORED since day `since`. */

@@ -174,19 +174,20 @@ void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t
     snprintf(id, sizeof id, "%lld", (long long)plan_id);
     fp_date_format(today, day);
     const char *p[3] = {prefix, id, day};
-    fp_db_query(db, flags,
-                "SELECT p.id::text, to_char(p.opened_on, 'YYYY-MM-DD'), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"
-                " array_to_string(p.risk_types, ','), p.elim_state, coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''),"
-                " coalesce(hm.members, 0)::text, coalesce(hm.labour, 0)::text,"
-                " coalesce((SELECT string_agg(concat_ws(':', m.category, m.status, to_char(m.start_on, 'YYYY-MM-DD'),"
-                "   coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text), ';' ORDER BY m.id)"
-                "   FROM measures m WHERE m.plan_id = p.id), ''),"
-                " coalesce(fp_param('plan_empty_days', p.village_code, $3::date)::int::text, ''),"
-                " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, '')"
-                " FROM plans p LEFT JOIN LATERAL (SELECT count(*) AS members,"
-                "   count(*) FILTER (WHERE lm.labour IN ('normal', 'weak')) AS labour FROM ledger_members lm"
-                "   WHERE lm.county_code = p.county_code AND lm.household_no = p.household_no AND lm.left_on IS NULL) hm"
-                "  ON true"
-                " WHERE p.village_code LIKE $1 || '%' AND ($2::bigint = 0 OR p.id = $2::bigint) ORDER BY p.id",
-                3, p, s_on_facts, f);
+    fp_db_query(
+        db, flags,
+        "SELECT p.id::text, to_char(p.opened_on, 'YYYY-MM-DD'), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"
+        " array_to_string(p.risk_types, ','), p.elim_state, coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''),"
+        " coalesce(hm.members, 0)::text, coalesce(hm.labour, 0)::text,"
+        " coalesce((SELECT string_agg(concat_ws(':', m.category, m.status, to_char(m.start_on, 'YYYY-MM-DD'),"
+        "   coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text), ';' ORDER BY m.id)"
+        "   FROM measures m WHERE m.plan_id = p.id), ''),"
+        " coalesce(fp_param('plan_empty_days', p.village_code, $3::date)::int::text, ''),"
+        " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, '')"
+        " FROM plans p LEFT JOIN LATERAL (SELECT count(*) AS members,"
+        "   count(*) FILTER (WHERE lm.labour IN ('normal', 'weak')) AS labour FROM ledger_members lm"
+        "   WHERE lm.county_code = p.county_code AND lm.household_no = p.household_no AND lm.left_on IS NULL) hm"
+        "  ON true"
+        " WHERE p.village_code LIKE $1 || '%' AND ($2::bigint = 0 OR p.id = $2::bigint) ORDER BY p.id",
+        3, p, s_on_facts, f);
 }

@@ -42,9 +42,8 @@ void assist_job_bad(assist_job_t *j, const char *field, const char *en, const ch
 
 static void s_unavailable(assist_job_t *j)
 {
-    assist_job_fail(j, "db.unavailable",
-           "the database went away: nothing was changed; retry with the same request id",
-           "数据库连接中断，未作任何更改，请用相同请求号重试");
+    assist_job_fail(j, "db.unavailable", "the database went away: nothing was changed; retry with the same request id",
+                    "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
 /* The transaction ended without a commit (common/chain.h). */
@@ -52,7 +51,9 @@ static void s_chain_fail(fp_chain_t *c, const char *reason, PGresult *res)
 {
     (void)res;
     if (!strcmp(reason, "db.unavailable")) s_unavailable(c->job);
-    else assist_job_fail(c->job, reason, "the change could not be stored: nothing was changed", "保存失败，未作任何更改");
+    else
+        assist_job_fail(c->job, reason, "the change could not be stored: nothing was changed",
+                        "保存失败，未作任何更改");
 }
 
 /* Refused inside the transaction: roll back, answer. */
@@ -169,8 +170,8 @@ static void s_reply(assist_job_t *j)
         break;
     case ASSIST_R_MEASURE: {
         const char *p[1] = {j->measure_id};
-        fp_db_query(j->db, FP_DB_FRONT, "SELECT " ASSIST_MEASURE_SQL " FROM measures m WHERE m.id = $1::bigint", 1,
-                    p, s_on_reply_row, j);
+        fp_db_query(j->db, FP_DB_FRONT, "SELECT " ASSIST_MEASURE_SQL " FROM measures m WHERE m.id = $1::bigint", 1, p,
+                    s_on_reply_row, j);
         break;
     }
     case ASSIST_R_CHECK: {
@@ -186,7 +187,8 @@ static void s_reply(assist_job_t *j)
         fp_db_query(j->db, FP_DB_FRONT,
                     "SELECT county_code::text, quarter::text, to_char(submitted_on, 'YYYY-MM-DD'),"
                     " to_char(due_on, 'YYYY-MM-DD'), (submitted_on > due_on)::text,"
-                    " coalesce((SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM jsonb_each_text(counts)), '')"
+                    " coalesce((SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM "
+                    "jsonb_each_text(counts)), '')"
                     " FROM quarter_summaries WHERE county_code = $1 AND quarter = $2",
                     2, p, s_on_reply_row, j);
         break;
@@ -262,7 +264,8 @@ static void s_check_seen(assist_job_t *j)
 {
     const char *p[2] = {j->plan_id, j->msg->request_id};
     fp_chain_once(&j->chain,
-                  "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint AND request_id = $2",
+                  "SELECT coalesce(measure_id::text, '') FROM plan_history WHERE plan_id = $1::bigint AND request_id = "
+                  "$2",
                   2, p, s_on_fresh, s_on_seen);
 }
 
@@ -282,7 +285,8 @@ static void s_on_begun(fp_chain_t *c, PGresult *res)
     fp_chain_query(c, "lock", j->lock_sql, j->lock_n, (const char *const *)j->lock_p, PGRES_TUPLES_OK, 0, s_on_locked);
 }
 
-void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, const char *p1, const char *p2, const char *p3)
+void assist_job_lock(assist_job_t *j, const char *sql, int n, const char *p0, const char *p1, const char *p2,
+                     const char *p3)
 {
     const char *ps[4] = {p0, p1, p2, p3};
     j->lock_sql = sql;

@@ -15,13 +15,15 @@ static assist_t g_assist; /* the one instance; main owns it */
 
 #define S_OP(NAME) FANGPIN__V1__ASSISTANCE_REQUEST__OP_##NAME
 /* a plan read: admins and actors of any level, within their region (domain/scope.h) */
-#define S_READ true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", \
-    "plans are for village, township and county actors and admins", "仅村、乡、县工作人员及管理员可查看帮扶计划"
+#define S_READ                                                                                                         \
+    true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", "plans are for village, township and county actors and admins", \
+        "仅村、乡、县工作人员及管理员可查看帮扶计划"
 /* a change by the levels that take steps (caller.kind for the others, caller.level for an actor
  * of another level) */
 #define S_BY(levels, en, zh) true, levels, NULL, en, zh
-#define S_STEPS S_BY(FP_CALL_STEPS, "plans are changed by village, township and county actors only", \
-                     "帮扶计划只能由村、乡（镇）、县级工作人员办理")
+#define S_STEPS                                                                          \
+    S_BY(FP_CALL_STEPS, "plans are changed by village, township and county actors only", \
+         "帮扶计划只能由村、乡（镇）、县级工作人员办理")
 
 /* The operations (common/ops.h). */
 static const fp_op_t s_ops[] = {

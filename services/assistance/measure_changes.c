@@ -32,25 +32,26 @@ static void s_addmeasure_apply(assist_job_t *j)
     char amount[24], reason[512];
     snprintf(amount, sizeof amount, "%lld", (long long)m->amount_fen);
     snprintf(reason, sizeof reason, "%s：%s（%s）", assist_categories[cat].zh, m->title, m->responsible_unit);
-    const char *p[12] = {j->plan_id, m->category, m->title, m->responsible_unit, m->start_on, m->end_on,
-                         amount, j->today_s, j->actor, assist_job_level(j), j->msg->request_id, reason};
-    assist_job_write(j,
-            "WITH m AS (INSERT INTO measures (county_code, plan_id, category, title, responsible_unit, start_on,"
-            "   end_on, amount_fen, status_on) SELECT county_code, id, $2, $3, $4, $5::date, nullif($6, '')::date,"
-            "   $7::bigint, $8::date FROM plans WHERE id = $1::bigint RETURNING id, county_code, plan_id),"
-            " u AS (UPDATE plans SET updated_at = now() WHERE id = $1::bigint RETURNING village_code),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
-            "   to_state, reason, request_id) SELECT county_code, plan_id, id, $8::date, $9, $10, 'measure.added',"
-            "   'planned', $12, $11 FROM m),"
-            " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.added',"
-            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'category', $2, 'level', $10))::event_new))"
-            "   FROM m, u)"
-            " SELECT m.id::text FROM m, e",
-            12, p);
+    const char *p[12] = {j->plan_id, m->category, m->title, m->responsible_unit, m->start_on,        m->end_on,
+                         amount,     j->today_s,  j->actor, assist_job_level(j), j->msg->request_id, reason};
+    assist_job_write(
+        j,
+        "WITH m AS (INSERT INTO measures (county_code, plan_id, category, title, responsible_unit, start_on,"
+        "   end_on, amount_fen, status_on) SELECT county_code, id, $2, $3, $4, $5::date, nullif($6, '')::date,"
+        "   $7::bigint, $8::date FROM plans WHERE id = $1::bigint RETURNING id, county_code, plan_id),"
+        " u AS (UPDATE plans SET updated_at = now() WHERE id = $1::bigint RETURNING village_code),"
+        " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
+        "   to_state, reason, request_id) SELECT county_code, plan_id, id, $8::date, $9, $10, 'measure.added',"
+        "   'planned', $12, $11 FROM m),"
+        " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.added',"
+        "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'category', $2, 'level', $10))::event_new))"
+        "   FROM m, u)"
+        " SELECT m.id::text FROM m, e",
+        12, p);
 }
 
-#define S_LOCK_MEASURE                                                                                 \
-    "SELECT p.id::text, m.status, p.elim_state, EXISTS (SELECT 1 FROM measure_checks k"                 \
+#define S_LOCK_MEASURE                                                                                       \
+    "SELECT p.id::text, m.status, p.elim_state, EXISTS (SELECT 1 FROM measure_checks k"                      \
     "  WHERE k.measure_id = m.id AND k.quarter = $3)::text FROM measures m JOIN plans p ON p.id = m.plan_id" \
     " WHERE m.id = $1::bigint AND p.village_code LIKE $2 || '%' FOR UPDATE OF m, p"
 
@@ -78,21 +79,23 @@ static void s_status_apply(assist_job_t *j)
         assist_job_refuse(j, why, r ? r->en : NULL, r ? r->zh : NULL);
         return;
     }
-    const char *p[9] = {j->measure_id, s->status, s->reason, j->today_s, j->actor, assist_job_level(j),
-                        j->msg->request_id, j->from, j->plan_id};
+    const char *p[9] = {j->measure_id,       s->status,          s->reason, j->today_s, j->actor,
+                        assist_job_level(j), j->msg->request_id, j->from,   j->plan_id};
     assist_job_write(j,
-            "WITH m AS (UPDATE measures SET status = $2, status_on = $4::date, stop_reason = CASE WHEN $2 = 'stopped'"
-            "   THEN $3 ELSE stop_reason END, updated_at = now() WHERE id = $1::bigint"
-            "   RETURNING id, county_code, plan_id),"
-            " u AS (UPDATE plans SET updated_at = now() WHERE id = $9::bigint RETURNING village_code),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
-            "   from_state, to_state, reason, request_id) SELECT county_code, plan_id, id, $4::date, $5, $6,"
-            "   'measure.' || $2, $8, $2, $3, $7 FROM m),"
-            " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.' || $2,"
-            "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', $8, 'to', $2, 'level', $6))::event_new))"
-            "   FROM m, u)"
-            " SELECT m.id::text FROM m, e",
-            9, p);
+                     "WITH m AS (UPDATE measures SET status = $2, status_on = $4::date, stop_reason = CASE WHEN $2 = "
+                     "'stopped'"
+                     "   THEN $3 ELSE stop_reason END, updated_at = now() WHERE id = $1::bigint"
+                     "   RETURNING id, county_code, plan_id),"
+                     " u AS (UPDATE plans SET updated_at = now() WHERE id = $9::bigint RETURNING village_code),"
+                     " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
+                     "   from_state, to_state, reason, request_id) SELECT county_code, plan_id, id, $4::date, $5, $6,"
+                     "   'measure.' || $2, $8, $2, $3, $7 FROM m),"
+                     " e AS (SELECT events_write(array_agg(ROW(m.county_code, u.village_code, 'measure.' || $2,"
+                     "   jsonb_build_object('plan_id', m.plan_id, 'measure_id', m.id, 'from', $8, 'to', $2, 'level', "
+                     "$6))::event_new))"
+                     "   FROM m, u)"
+                     " SELECT m.id::text FROM m, e",
+                     9, p);
 }
 
 static void s_check_apply(assist_job_t *j)
@@ -106,21 +109,22 @@ static void s_check_apply(assist_job_t *j)
         assist_job_refuse(j, "check.done", NULL, NULL);
         return;
     }
-    const char *p[9] = {j->measure_id, j->quarter, j->today_s, j->actor, assist_job_level(j), c->result, c->finding,
-                        j->msg->request_id, j->plan_id};
-    assist_job_write(j,
-            "WITH k AS (INSERT INTO measure_checks (county_code, measure_id, quarter, checked_on, actor, level, result,"
-            "   finding) SELECT county_code, id, $2, $3::date, $4, $5, $6, $7 FROM measures WHERE id = $1::bigint"
-            "   RETURNING id, county_code, measure_id),"
-            " u AS (UPDATE plans SET updated_at = now() WHERE id = $9::bigint RETURNING village_code),"
-            " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
-            "   to_state, reason, request_id) SELECT county_code, $9::bigint, measure_id, $3::date, $4, $5,"
-            "   'measure.checked', $6, $2 || '：' || $7, $8 FROM k),"
-            " e AS (SELECT events_write(array_agg(ROW(k.county_code, u.village_code, 'measure.checked',"
-            "   jsonb_build_object('plan_id', $9::bigint, 'measure_id', k.measure_id, 'quarter', $2, 'result', $6,"
-            "   'level', $5))::event_new)) FROM k, u)"
-            " SELECT k.measure_id::text FROM k, e",
-            9, p);
+    const char *p[9] = {j->measure_id, j->quarter, j->today_s,         j->actor,  assist_job_level(j),
+                        c->result,     c->finding, j->msg->request_id, j->plan_id};
+    assist_job_write(
+        j,
+        "WITH k AS (INSERT INTO measure_checks (county_code, measure_id, quarter, checked_on, actor, level, result,"
+        "   finding) SELECT county_code, id, $2, $3::date, $4, $5, $6, $7 FROM measures WHERE id = $1::bigint"
+        "   RETURNING id, county_code, measure_id),"
+        " u AS (UPDATE plans SET updated_at = now() WHERE id = $9::bigint RETURNING village_code),"
+        " h AS (INSERT INTO plan_history (county_code, plan_id, measure_id, on_day, actor, level, event,"
+        "   to_state, reason, request_id) SELECT county_code, $9::bigint, measure_id, $3::date, $4, $5,"
+        "   'measure.checked', $6, $2 || '：' || $7, $8 FROM k),"
+        " e AS (SELECT events_write(array_agg(ROW(k.county_code, u.village_code, 'measure.checked',"
+        "   jsonb_build_object('plan_id', $9::bigint, 'measure_id', k.measure_id, 'quarter', $2, 'result', $6,"
+        "   'level', $5))::event_new)) FROM k, u)"
+        " SELECT k.measure_id::text FROM k, e",
+        9, p);
 }
 
 /* Checks a measure added to a plan and locks what it changes; false when refused (answered). */

@@ -11,23 +11,18 @@
 
 const assist_category_info_t assist_categories[ASSIST_CAT_COUNT_] = {
     {ASSIST_CAT_INDUSTRY, "industry", "产业帮扶", "industry", S_DEV, ASSIST_PAST_NONE},
-    {ASSIST_CAT_FINANCE, "finance", "金融帮扶", "finance / microcredit", S_DEV,
-     ASSIST_PAST_LOAN_END},
-    {ASSIST_CAT_EMPLOYMENT, "employment", "就业帮扶", "employment", S_DEV,
-     ASSIST_PAST_AGREEMENT_END},
+    {ASSIST_CAT_FINANCE, "finance", "金融帮扶", "finance / microcredit", S_DEV, ASSIST_PAST_LOAN_END},
+    {ASSIST_CAT_EMPLOYMENT, "employment", "就业帮扶", "employment", S_DEV, ASSIST_PAST_AGREEMENT_END},
     {ASSIST_CAT_HOUSING, "housing", "安全住房保障帮扶", "housing safety", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_WATER, "water", "饮水安全保障帮扶", "drinking water safety", S_BACK,
-     ASSIST_PAST_NONE},
+    {ASSIST_CAT_WATER, "water", "饮水安全保障帮扶", "drinking water safety", S_BACK, ASSIST_PAST_NONE},
     {ASSIST_CAT_HEALTH, "health", "健康帮扶", "health", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_EDUCATION, "education", "教育帮扶", "education", S_BACK,
-     ASSIST_PAST_SCHOOL_STAGE_END},
+    {ASSIST_CAT_EDUCATION, "education", "教育帮扶", "education", S_BACK, ASSIST_PAST_SCHOOL_STAGE_END},
     {ASSIST_CAT_SOCIAL_HELP, "social_help", "社会帮扶", "social help", S_BACK, ASSIST_PAST_NONE},
     {ASSIST_CAT_RELOCATION, "relocation", "搬迁帮扶", "relocation", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_BACKSTOP, "backstop", "综合保障兜底", "comprehensive social-security backstop",
-     S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_HELPER, "helper", "专人帮扶", "dedicated helper", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_RISK_FUND, "risk_fund", "防贫风险基金帮扶", "anti-poverty risk fund", S_BACK,
+    {ASSIST_CAT_BACKSTOP, "backstop", "综合保障兜底", "comprehensive social-security backstop", S_BACK,
      ASSIST_PAST_NONE},
+    {ASSIST_CAT_HELPER, "helper", "专人帮扶", "dedicated helper", S_BACK, ASSIST_PAST_NONE},
+    {ASSIST_CAT_RISK_FUND, "risk_fund", "防贫风险基金帮扶", "anti-poverty risk fund", S_BACK, ASSIST_PAST_NONE},
 };
 
 const assist_category_info_t *assist_category(assist_category_t c)
@@ -73,13 +68,9 @@ bool assist_runs_past_elimination(assist_category_t c)
 
 /* --- measure status -------------------------------------------------------------------------- */
 
-static const char *const s_mstatus_code[ASSIST_MS_COUNT_] = {"planned", "in_progress",
-                                                             "delivered", "stopped"};
+static const char *const s_mstatus_code[ASSIST_MS_COUNT_] = {"planned", "in_progress", "delivered", "stopped"};
 
-const char *assist_mstatus_code(assist_mstatus_t s)
-{
-    return (unsigned)s < ASSIST_MS_COUNT_ ? s_mstatus_code[s] : "?";
-}
+const char *assist_mstatus_code(assist_mstatus_t s) { return (unsigned)s < ASSIST_MS_COUNT_ ? s_mstatus_code[s] : "?"; }
 
 const assist_reason_t assist_measure_reasons[] = {
     {"measure.bad_status", "the measure status is unknown", "帮扶措施状态无效"},
@@ -95,23 +86,19 @@ const assist_reason_t assist_measure_reasons[] = {
 static const struct {
     assist_mstatus_t from, to;
 } s_meas_changes[] = {
-    {ASSIST_MS_PLANNED, ASSIST_MS_IN_PROGRESS},
-    {ASSIST_MS_PLANNED, ASSIST_MS_DELIVERED},
-    {ASSIST_MS_PLANNED, ASSIST_MS_STOPPED},
-    {ASSIST_MS_IN_PROGRESS, ASSIST_MS_DELIVERED},
+    {ASSIST_MS_PLANNED, ASSIST_MS_IN_PROGRESS}, {ASSIST_MS_PLANNED, ASSIST_MS_DELIVERED},
+    {ASSIST_MS_PLANNED, ASSIST_MS_STOPPED},     {ASSIST_MS_IN_PROGRESS, ASSIST_MS_DELIVERED},
     {ASSIST_MS_IN_PROGRESS, ASSIST_MS_STOPPED},
 };
 
 const char *assist_measure_change(assist_mstatus_t from, assist_mstatus_t to, const char *reason)
 {
-    if ((unsigned)from >= ASSIST_MS_COUNT_ || (unsigned)to >= ASSIST_MS_COUNT_)
-        return "measure.bad_status";
+    if ((unsigned)from >= ASSIST_MS_COUNT_ || (unsigned)to >= ASSIST_MS_COUNT_) return "measure.bad_status";
     if (from == to) return "measure.same_status";
     if (from == ASSIST_MS_DELIVERED || from == ASSIST_MS_STOPPED) return "measure.final";
     for (size_t i = 0; i < sizeof s_meas_changes / sizeof s_meas_changes[0]; i++)
         if (s_meas_changes[i].from == from && s_meas_changes[i].to == to) {
-            if (to == ASSIST_MS_STOPPED && !assist_has_text(reason))
-                return "measure.reason_missing";
+            if (to == ASSIST_MS_STOPPED && !assist_has_text(reason)) return "measure.reason_missing";
             return NULL;
         }
     return "measure.not_allowed";
@@ -119,10 +106,18 @@ const char *assist_measure_change(assist_mstatus_t from, assist_mstatus_t to, co
 
 /* --- risk type -> categories ----------------------------------------------------------------- */
 
-#define S_MAP1(r, a) {SCREEN_RISK_##r, false, {ASSIST_CAT_##a}, 1}
-#define S_MAP2(r, a, b) {SCREEN_RISK_##r, false, {ASSIST_CAT_##a, ASSIST_CAT_##b}, 2}
-#define S_MAP3(r, a, b, c) \
-    {SCREEN_RISK_##r, false, {ASSIST_CAT_##a, ASSIST_CAT_##b, ASSIST_CAT_##c}, 3}
+#define S_MAP1(r, a)                                \
+    {                                               \
+        SCREEN_RISK_##r, false, {ASSIST_CAT_##a}, 1 \
+    }
+#define S_MAP2(r, a, b)                                             \
+    {                                                               \
+        SCREEN_RISK_##r, false, {ASSIST_CAT_##a, ASSIST_CAT_##b}, 2 \
+    }
+#define S_MAP3(r, a, b, c)                                                          \
+    {                                                                               \
+        SCREEN_RISK_##r, false, {ASSIST_CAT_##a, ASSIST_CAT_##b, ASSIST_CAT_##c}, 3 \
+    }
 
 const assist_risk_map_t assist_risk_map[] = {
     S_MAP1(ILLNESS, HEALTH),

@@ -12,27 +12,24 @@
 
 /* The categories in the seed's order. New categories go at the end (before the count). */
 typedef enum {
-    ASSIST_CAT_INDUSTRY = 0,   /* 产业帮扶 */
-    ASSIST_CAT_FINANCE,        /* 金融帮扶 (小额信贷) */
-    ASSIST_CAT_EMPLOYMENT,     /* 就业帮扶 (公益性岗位 ...) */
-    ASSIST_CAT_HOUSING,        /* 安全住房保障帮扶 */
-    ASSIST_CAT_WATER,          /* 饮水安全保障帮扶 */
-    ASSIST_CAT_HEALTH,         /* 健康帮扶 */
-    ASSIST_CAT_EDUCATION,      /* 教育帮扶 (雨露计划 ...) */
-    ASSIST_CAT_SOCIAL_HELP,    /* 社会帮扶 */
-    ASSIST_CAT_RELOCATION,     /* 搬迁帮扶 */
-    ASSIST_CAT_BACKSTOP,       /* 综合保障兜底 */
-    ASSIST_CAT_HELPER,         /* 专人帮扶 */
-    ASSIST_CAT_RISK_FUND,      /* 防贫风险基金帮扶 */
+    ASSIST_CAT_INDUSTRY = 0, /* 产业帮扶 */
+    ASSIST_CAT_FINANCE,      /* 金融帮扶 (小额信贷) */
+    ASSIST_CAT_EMPLOYMENT,   /* 就业帮扶 (公益性岗位 ...) */
+    ASSIST_CAT_HOUSING,      /* 安全住房保障帮扶 */
+    ASSIST_CAT_WATER,        /* 饮水安全保障帮扶 */
+    ASSIST_CAT_HEALTH,       /* 健康帮扶 */
+    ASSIST_CAT_EDUCATION,    /* 教育帮扶 (雨露计划 ...) */
+    ASSIST_CAT_SOCIAL_HELP,  /* 社会帮扶 */
+    ASSIST_CAT_RELOCATION,   /* 搬迁帮扶 */
+    ASSIST_CAT_BACKSTOP,     /* 综合保障兜底 */
+    ASSIST_CAT_HELPER,       /* 专人帮扶 */
+    ASSIST_CAT_RISK_FUND,    /* 防贫风险基金帮扶 */
     ASSIST_CAT_COUNT_
 } assist_category_t;
 
 /* Development measures (industry, finance, employment) build the household's own income;
  * every other category is "backstop" (保障类) here. */
-typedef enum {
-    ASSIST_KIND_DEVELOPMENT = 0,
-    ASSIST_KIND_BACKSTOP
-} assist_kind_t;
+typedef enum { ASSIST_KIND_DEVELOPMENT = 0, ASSIST_KIND_BACKSTOP } assist_kind_t;
 
 /* How far a measure of a category may run past the household's elimination. */
 typedef enum {
@@ -44,7 +41,7 @@ typedef enum {
 
 typedef struct {
     assist_category_t cat;
-    const char *code;   /* stable code: "industry", "finance", ... */
+    const char *code; /* stable code: "industry", "finance", ... */
     const char *zh;
     const char *en;
     assist_kind_t kind;
@@ -72,10 +69,10 @@ bool assist_runs_past_elimination(assist_category_t c);
 /* --- measure status -------------------------------------------------------------------------- */
 
 typedef enum {
-    ASSIST_MS_PLANNED = 0,  /* 计划 */
-    ASSIST_MS_IN_PROGRESS,  /* 实施中 */
-    ASSIST_MS_DELIVERED,    /* 已落实 (final) */
-    ASSIST_MS_STOPPED,      /* 已终止, with a reason (final) */
+    ASSIST_MS_PLANNED = 0, /* 计划 */
+    ASSIST_MS_IN_PROGRESS, /* 实施中 */
+    ASSIST_MS_DELIVERED,   /* 已落实 (final) */
+    ASSIST_MS_STOPPED,     /* 已终止, with a reason (final) */
     ASSIST_MS_COUNT_
 } assist_mstatus_t;
 
@@ -98,7 +95,7 @@ extern const assist_reason_t assist_measure_reasons[];
 #define ASSIST_MAP_MAX 3
 typedef struct {
     screen_risk_t risk;
-    bool any;                            /* every category answers it ("other") */
+    bool any; /* every category answers it ("other") */
     assist_category_t cats[ASSIST_MAP_MAX];
     size_t n_cats;
 } assist_risk_map_t;

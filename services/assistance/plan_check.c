@@ -29,10 +29,7 @@ static void s_pc_cat(char *buf, size_t n, const char *s)
     buf[len + add] = '\0';
 }
 
-static bool s_live(const assist_measure_t *m)
-{
-    return m->status != ASSIST_MS_STOPPED;
-}
+static bool s_live(const assist_measure_t *m) { return m->status != ASSIST_MS_STOPPED; }
 
 static size_t s_count_live(const assist_plan_t *pl)
 {
@@ -43,8 +40,8 @@ static size_t s_count_live(const assist_plan_t *pl)
 }
 
 /* P01: every risk type answered by a live measure of a matching category. */
-static bool p01_unanswered(const assist_plan_t *pl, const assist_household_t *h,
-                           const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p01_unanswered(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                           int32_t today, assist_finding_t *out)
 {
     char codes[128] = "", names[256] = "";
     size_t n = 0;
@@ -62,24 +59,21 @@ static bool p01_unanswered(const assist_plan_t *pl, const assist_household_t *h,
     }
     if (!n) return false;
     snprintf(out->seen, sizeof out->seen, "unanswered=%s risks=%zu", codes, h->n_risks);
-    snprintf(out->why_zh, sizeof out->why_zh, "风险类型%s没有对应类别的帮扶措施（缺什么补什么）",
-             names);
+    snprintf(out->why_zh, sizeof out->why_zh, "风险类型%s没有对应类别的帮扶措施（缺什么补什么）", names);
     return true;
 }
 
 /* P02: a household with labour capacity given backstop measures only. */
-static bool p02_backstop_only(const assist_plan_t *pl, const assist_household_t *h,
-                              const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p02_backstop_only(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                              int32_t today, assist_finding_t *out)
 {
     if (h->members_with_labour <= 0) return false;
     size_t live = s_count_live(pl), dev = 0;
     for (size_t i = 0; i < pl->n_measures; i++)
-        if (s_live(&pl->measures[i]) &&
-            assist_categories[pl->measures[i].category].kind == ASSIST_KIND_DEVELOPMENT)
+        if (s_live(&pl->measures[i]) && assist_categories[pl->measures[i].category].kind == ASSIST_KIND_DEVELOPMENT)
             dev++;
     if (live == 0 || dev > 0) return false;
-    snprintf(out->seen, sizeof out->seen, "labour=%d measures=%zu development=0",
-             (int)h->members_with_labour, live);
+    snprintf(out->seen, sizeof out->seen, "labour=%d measures=%zu development=0", (int)h->members_with_labour, live);
     snprintf(out->why_zh, sizeof out->why_zh,
              "家庭有劳动能力成员%d人，但%zu项帮扶措施均为保障类，未落实产业、就业或金融等开发式帮扶",
              (int)h->members_with_labour, live);
@@ -87,8 +81,8 @@ static bool p02_backstop_only(const assist_plan_t *pl, const assist_household_t 
 }
 
 /* P03: a measure past its end date and not delivered (stopped measures are closed). */
-static bool p03_overdue(const assist_plan_t *pl, const assist_household_t *h,
-                        const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p03_overdue(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                        int32_t today, assist_finding_t *out)
 {
     char idx[96] = "";
     size_t n = 0;
@@ -107,61 +101,55 @@ static bool p03_overdue(const assist_plan_t *pl, const assist_household_t *h,
     char end[11], now[11];
     fp_date_format(first_end, end);
     fp_date_format(today, now);
-    snprintf(out->seen, sizeof out->seen, "overdue=%zu first_end=%s today=%s measures=#", n, end,
-             now);
+    snprintf(out->seen, sizeof out->seen, "overdue=%zu first_end=%s today=%s measures=#", n, end, now);
     s_pc_cat(out->seen, sizeof out->seen, idx);
-    snprintf(out->why_zh, sizeof out->why_zh, "%zu项帮扶措施已过计划完成日期（最早%s）仍未落实：第",
-             n, end);
+    snprintf(out->why_zh, sizeof out->why_zh, "%zu项帮扶措施已过计划完成日期（最早%s）仍未落实：第", n, end);
     s_pc_cat(out->why_zh, sizeof out->why_zh, idx);
     s_pc_cat(out->why_zh, sizeof out->why_zh, "项");
     return true;
 }
 
 /* P04: no live measure more than empty_plan_days after the plan was opened. */
-static bool p04_empty(const assist_plan_t *pl, const assist_household_t *h,
-                      const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p04_empty(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                      int32_t today, assist_finding_t *out)
 {
     if (s_count_live(pl) > 0) return false;
     int64_t days = (int64_t)today - pl->opened_on;
     if (days <= p->empty_plan_days) return false;
     char opened[11];
     fp_date_format(pl->opened_on, opened);
-    snprintf(out->seen, sizeof out->seen, "measures=0 opened=%s days=%lld limit=%d", opened,
+    snprintf(out->seen, sizeof out->seen, "measures=0 opened=%s days=%lld limit=%d", opened, (long long)days,
+             (int)p->empty_plan_days);
+    snprintf(out->why_zh, sizeof out->why_zh, "帮扶计划于%s建立，已%lld天（超过%d天）仍无帮扶措施", opened,
              (long long)days, (int)p->empty_plan_days);
-    snprintf(out->why_zh, sizeof out->why_zh, "帮扶计划于%s建立，已%lld天（超过%d天）仍无帮扶措施",
-             opened, (long long)days, (int)p->empty_plan_days);
     return true;
 }
 
 /* P05: a whole household without labour capacity not given 综合保障兜底. */
-static bool p05_no_backstop(const assist_plan_t *pl, const assist_household_t *h,
-                            const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p05_no_backstop(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                            int32_t today, assist_finding_t *out)
 {
     if (h->members_with_labour != 0) return false;
     for (size_t i = 0; i < pl->n_measures; i++)
-        if (s_live(&pl->measures[i]) && pl->measures[i].category == ASSIST_CAT_BACKSTOP)
-            return false;
+        if (s_live(&pl->measures[i]) && pl->measures[i].category == ASSIST_CAT_BACKSTOP) return false;
     snprintf(out->seen, sizeof out->seen, "labour=0 members=%d backstop=0", (int)h->members);
-    snprintf(out->why_zh, sizeof out->why_zh,
-             "整户无劳动能力（%d人），未落实综合保障兜底措施", (int)h->members);
+    snprintf(out->why_zh, sizeof out->why_zh, "整户无劳动能力（%d人），未落实综合保障兜底措施", (int)h->members);
     return true;
 }
 
 /* P06: a whole household without labour capacity marked eliminated. */
 static bool p06_no_labour_eliminated(const assist_plan_t *pl, const assist_household_t *h,
-                                     const assist_check_params_t *p, int32_t today,
-                                     assist_finding_t *out)
+                                     const assist_check_params_t *p, int32_t today, assist_finding_t *out)
 {
     if (!h->eliminated || h->members_with_labour != 0) return false;
     snprintf(out->seen, sizeof out->seen, "eliminated=1 labour=0 members=%d", (int)h->members);
-    snprintf(out->why_zh, sizeof out->why_zh,
-             "整户无劳动能力，应作为兜底保障户继续监测，不应标注风险消除");
+    snprintf(out->why_zh, sizeof out->why_zh, "整户无劳动能力，应作为兜底保障户继续监测，不应标注风险消除");
     return true;
 }
 
 /* P07: elimination less than min_months_to_elim months after identification. */
-static bool p07_too_soon(const assist_plan_t *pl, const assist_household_t *h,
-                         const assist_check_params_t *p, int32_t today, assist_finding_t *out)
+static bool p07_too_soon(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                         int32_t today, assist_finding_t *out)
 {
     if (!h->eliminated) return false;
     int months = fp_date_months_between(h->identified_on, h->eliminated_on);
@@ -169,18 +157,16 @@ static bool p07_too_soon(const assist_plan_t *pl, const assist_household_t *h,
     char a[11], b[11];
     fp_date_format(h->identified_on, a);
     fp_date_format(h->eliminated_on, b);
-    snprintf(out->seen, sizeof out->seen, "identified=%s eliminated=%s months=%d min=%d", a, b,
-             months, (int)p->min_months_to_elim);
-    snprintf(out->why_zh, sizeof out->why_zh,
-             "%s识别纳入，%s标注风险消除，间隔%d个月，不足%d个月", a, b, months,
+    snprintf(out->seen, sizeof out->seen, "identified=%s eliminated=%s months=%d min=%d", a, b, months,
+             (int)p->min_months_to_elim);
+    snprintf(out->why_zh, sizeof out->why_zh, "%s识别纳入，%s标注风险消除，间隔%d个月，不足%d个月", a, b, months,
              (int)p->min_months_to_elim);
     return true;
 }
 
 /* P08: eliminated without any delivered measure. */
 static bool p08_eliminated_undelivered(const assist_plan_t *pl, const assist_household_t *h,
-                                       const assist_check_params_t *p, int32_t today,
-                                       assist_finding_t *out)
+                                       const assist_check_params_t *p, int32_t today, assist_finding_t *out)
 {
     if (!h->eliminated) return false;
     for (size_t i = 0; i < pl->n_measures; i++)
@@ -191,9 +177,8 @@ static bool p08_eliminated_undelivered(const assist_plan_t *pl, const assist_hou
 }
 
 /* P09: a measure ending before it starts. */
-static bool p09_dates_inverted(const assist_plan_t *pl, const assist_household_t *h,
-                               const assist_check_params_t *p, int32_t today,
-                               assist_finding_t *out)
+static bool p09_dates_inverted(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                               int32_t today, assist_finding_t *out)
 {
     for (size_t i = 0; i < pl->n_measures; i++) {
         const assist_measure_t *m = &pl->measures[i];
@@ -203,8 +188,7 @@ static bool p09_dates_inverted(const assist_plan_t *pl, const assist_household_t
         fp_date_format(m->start_on, a);
         fp_date_format(m->end_on, b);
         snprintf(out->seen, sizeof out->seen, "measure=#%zu start=%s end=%s", i + 1, a, b);
-        snprintf(out->why_zh, sizeof out->why_zh, "第%zu项帮扶措施结束日期%s早于开始日期%s", i + 1,
-                 b, a);
+        snprintf(out->why_zh, sizeof out->why_zh, "第%zu项帮扶措施结束日期%s早于开始日期%s", i + 1, b, a);
         return true;
     }
     return false;
@@ -216,16 +200,13 @@ const assist_check_t assist_checks[] = {
     {"P02", "有劳动能力家庭仅落实保障类措施", "a household with labour capacity given backstop measures only",
      p02_backstop_only},
     {"P03", "帮扶措施超过计划完成日期未落实", "a measure past its end date not delivered", p03_overdue},
-    {"P04", "帮扶计划建立后超过期限仍无措施", "a plan with no measure too long after it was opened",
-     p04_empty},
+    {"P04", "帮扶计划建立后超过期限仍无措施", "a plan with no measure too long after it was opened", p04_empty},
     {"P05", "整户无劳动能力未落实综合保障兜底", "a whole household without labour capacity not given the backstop",
      p05_no_backstop},
     {"P06", "整户无劳动能力家庭标注风险消除", "a whole household without labour capacity marked eliminated",
      p06_no_labour_eliminated},
-    {"P07", "识别纳入不足6个月标注风险消除", "elimination less than 6 months after identification",
-     p07_too_soon},
-    {"P08", "标注风险消除但无已落实的帮扶措施", "eliminated without any delivered measure",
-     p08_eliminated_undelivered},
+    {"P07", "识别纳入不足6个月标注风险消除", "elimination less than 6 months after identification", p07_too_soon},
+    {"P08", "标注风险消除但无已落实的帮扶措施", "eliminated without any delivered measure", p08_eliminated_undelivered},
     {"P09", "帮扶措施结束日期早于开始日期", "a measure ending before it starts", p09_dates_inverted},
 };
 const size_t assist_checks_count = sizeof assist_checks / sizeof assist_checks[0];
@@ -237,8 +218,8 @@ static bool s_pc_disabled(const assist_check_params_t *p, const char *id)
     return false;
 }
 
-fp_err_t assist_plan_check(const assist_plan_t *pl, const assist_household_t *h,
-                           const assist_check_params_t *p, int32_t today, assist_findings_t *out)
+fp_err_t assist_plan_check(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                           int32_t today, assist_findings_t *out)
 {
     if (!pl || !h || !p || !out || (pl->n_measures > 0 && !pl->measures)) return FP_EINVAL;
     if (p->empty_plan_days < 1 || p->empty_plan_days > 366) return FP_ERANGE;
@@ -253,8 +234,7 @@ fp_err_t assist_plan_check(const assist_plan_t *pl, const assist_household_t *h,
     }
     for (size_t i = 0; i < pl->n_measures; i++) {
         const assist_measure_t *m = &pl->measures[i];
-        if ((unsigned)m->category >= ASSIST_CAT_COUNT_ || (unsigned)m->status >= ASSIST_MS_COUNT_)
-            return FP_EINVAL;
+        if ((unsigned)m->category >= ASSIST_CAT_COUNT_ || (unsigned)m->status >= ASSIST_MS_COUNT_) return FP_EINVAL;
         if (m->amount_fen < 0) return FP_ERANGE;
     }
     assist_findings_t res;

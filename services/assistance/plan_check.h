@@ -21,30 +21,33 @@ typedef struct {
 } assist_measure_t;
 
 typedef struct {
-    int32_t opened_on;                 /* day the plan was opened */
-    const assist_measure_t *measures;  /* caller-owned; may be NULL when n_measures is 0 */
+    int32_t opened_on;                /* day the plan was opened */
+    const assist_measure_t *measures; /* caller-owned; may be NULL when n_measures is 0 */
     size_t n_measures;
 } assist_plan_t;
 
 typedef struct {
-    int32_t members;              /* 1..99 */
-    int32_t members_with_labour;  /* 0..members (full or partial labour capacity) */
-    size_t n_risks;               /* 0..5 */
+    int32_t members;             /* 1..99 */
+    int32_t members_with_labour; /* 0..members (full or partial labour capacity) */
+    size_t n_risks;              /* 0..5 */
     screen_risk_t risks[SCREEN_MAX_RISKS];
-    int32_t identified_on;        /* day of identification (识别纳入) */
-    bool eliminated;              /* marked risk-eliminated (风险消除) */
-    int32_t eliminated_on;        /* when eliminated */
+    int32_t identified_on; /* day of identification (识别纳入) */
+    bool eliminated;       /* marked risk-eliminated (风险消除) */
+    int32_t eliminated_on; /* when eliminated */
 } assist_household_t;
 
 typedef struct {
-    int32_t empty_plan_days;      /* P04: a plan with no measure more than this many days after it
+    int32_t empty_plan_days;     /* P04: a plan with no measure more than this many days after it
                                    * was opened. Bounds 1..366, default 30. */
-    int32_t min_months_to_elim;   /* P07: months from identification to elimination. Bounds
+    int32_t min_months_to_elim;  /* P07: months from identification to elimination. Bounds
                                    * 1..60, default 6. */
-    const char *const *disabled;  /* check ids switched off (NULL-terminated list, or NULL) */
+    const char *const *disabled; /* check ids switched off (NULL-terminated list, or NULL) */
 } assist_check_params_t;
 
-#define ASSIST_CHECK_PARAMS_DEFAULT {30, 6, NULL}
+#define ASSIST_CHECK_PARAMS_DEFAULT \
+    {                               \
+        30, 6, NULL                 \
+    }
 
 typedef struct {
     const char *id;
@@ -53,11 +56,11 @@ typedef struct {
 } assist_finding_t;
 
 typedef struct assist_check {
-    const char *id;  /* "P01".. in table order, never reused */
+    const char *id; /* "P01".. in table order, never reused */
     const char *zh;
     const char *en;
-    bool (*fires)(const assist_plan_t *pl, const assist_household_t *h,
-                  const assist_check_params_t *p, int32_t today, assist_finding_t *out);
+    bool (*fires)(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p, int32_t today,
+                  assist_finding_t *out);
 } assist_check_t;
 
 extern const assist_check_t assist_checks[];
@@ -73,7 +76,7 @@ typedef struct {
  * (measures NULL with n_measures > 0 included), an unknown category, status or risk type, or a
  * risk type given twice; FP_ERANGE for members outside 1..99, labour outside 0..members, more than
  * five risks, a negative amount, a parameter outside its bounds. *out written only on FP_OK. */
-fp_err_t assist_plan_check(const assist_plan_t *pl, const assist_household_t *h,
-                           const assist_check_params_t *p, int32_t today, assist_findings_t *out);
+fp_err_t assist_plan_check(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                           int32_t today, assist_findings_t *out);
 
 #endif

@@ -59,8 +59,7 @@ static s_q_t *s_q(assist_t *a, fp_request_t *req, Fangpin__V1__AssistanceRequest
     q->req = req;
     q->msg = msg;
     if (!fp_scope_of(fp_request_principal(req), q->scope)) {
-        s_q_fail(q, "read.kind",
-                 "plans are for village, township and county actors and admins",
+        s_q_fail(q, "read.kind", "plans are for village, township and county actors and admins",
                  "仅村、乡、县工作人员及管理员可查看帮扶计划");
         return NULL;
     }
@@ -156,8 +155,7 @@ static void s_on_refreshed_list(bool ok, void *arg)
 {
     s_q_t *q = arg;
     if (!ok) {
-        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry",
-                 "帮扶计划核查暂不可用，请重试");
+        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry", "帮扶计划核查暂不可用，请重试");
         return;
     }
     const char *p[1] = {q->prefix};
@@ -197,8 +195,7 @@ void assist_list_plans(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m
         return;
     }
     if (!s_known_state(lp->elim_state)) {
-        s_q_fail(q, "request.field", "elim_state: not an elimination state",
-                 "elim_state：不是风险消除环节");
+        s_q_fail(q, "request.field", "elim_state: not an elimination state", "elim_state：不是风险消除环节");
         return;
     }
     if (lp->kind[0] && strcmp(lp->kind, "monitoring") && strcmp(lp->kind, "consolidation")) {
@@ -337,37 +334,42 @@ static void s_on_refreshed_show(bool ok, void *arg)
 {
     s_q_t *q = arg;
     if (!ok) {
-        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry",
-                 "帮扶计划核查暂不可用，请重试");
+        s_q_fail(q, "db.unavailable", "the plan checks could not run; retry", "帮扶计划核查暂不可用，请重试");
         return;
     }
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)q->msg->show_plan->plan_id);
     fp_buf_t sql = {0};
-    fp_buf_puts(&sql, "WITH p AS (SELECT * FROM plans WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
-                      " SELECT 0 AS tag, 0::bigint AS ord, " ASSIST_SUMMARY_SQL " FROM p"
-                      " UNION ALL SELECT 1, m.id, " ASSIST_MEASURE_SQL);
+    fp_buf_puts(&sql,
+                "WITH p AS (SELECT * FROM plans WHERE id = $1::bigint AND village_code LIKE $2 || '%')"
+                " SELECT 0 AS tag, 0::bigint AS ord, " ASSIST_SUMMARY_SQL " FROM p"
+                " UNION ALL SELECT 1, m.id, " ASSIST_MEASURE_SQL);
     s_pad(&sql, ASSIST_SUMMARY_COLS - ASSIST_MEASURE_COLS);
-    fp_buf_puts(&sql, " FROM p JOIN measures m ON m.plan_id = p.id"
-                      " UNION ALL SELECT 2, k.id, " ASSIST_CHECK_SQL);
+    fp_buf_puts(&sql,
+                " FROM p JOIN measures m ON m.plan_id = p.id"
+                " UNION ALL SELECT 2, k.id, " ASSIST_CHECK_SQL);
     s_pad(&sql, ASSIST_SUMMARY_COLS - ASSIST_CHECK_COLS);
-    fp_buf_puts(&sql, " FROM p JOIN measures m ON m.plan_id = p.id JOIN measure_checks k ON k.measure_id = m.id"
-                      " UNION ALL SELECT 3, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text,"
-                      " to_char(h.on_day, 'YYYY-MM-DD'), h.actor, coalesce(h.level, ''), h.event,"
-                      " coalesce(h.from_state, ''), coalesce(h.to_state, ''), h.reason, coalesce(h.measure_id::text, '')");
+    fp_buf_puts(&sql,
+                " FROM p JOIN measures m ON m.plan_id = p.id JOIN measure_checks k ON k.measure_id = m.id"
+                " UNION ALL SELECT 3, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text,"
+                " to_char(h.on_day, 'YYYY-MM-DD'), h.actor, coalesce(h.level, ''), h.event,"
+                " coalesce(h.from_state, ''), coalesce(h.to_state, ''), h.reason, coalesce(h.measure_id::text, '')");
     s_pad(&sql, ASSIST_SUMMARY_COLS - 9);
-    fp_buf_puts(&sql, " FROM p JOIN plan_history h ON h.plan_id = p.id"
-                      " UNION ALL SELECT 4, c.n, c.v->>'id', coalesce(c.v->>'zh', ''), coalesce(c.v->>'met', 'false'),"
-                      " coalesce(c.v->>'seen', '')");
+    fp_buf_puts(&sql,
+                " FROM p JOIN plan_history h ON h.plan_id = p.id"
+                " UNION ALL SELECT 4, c.n, c.v->>'id', coalesce(c.v->>'zh', ''), coalesce(c.v->>'met', 'false'),"
+                " coalesce(c.v->>'seen', '')");
     s_pad(&sql, ASSIST_SUMMARY_COLS - 4);
-    fp_buf_puts(&sql, " FROM p, jsonb_array_elements(CASE jsonb_typeof(p.elim_criteria) WHEN 'array'"
-                      "  THEN p.elim_criteria ELSE '[]' END) WITH ORDINALITY AS c(v, n)"
-                      " UNION ALL SELECT 5, (extract(epoch FROM i.month) / 86400)::bigint, to_char(i.month, 'YYYY-MM'),"
-                      " i.per_capita_net_fen::text");
+    fp_buf_puts(&sql,
+                " FROM p, jsonb_array_elements(CASE jsonb_typeof(p.elim_criteria) WHEN 'array'"
+                "  THEN p.elim_criteria ELSE '[]' END) WITH ORDINALITY AS c(v, n)"
+                " UNION ALL SELECT 5, (extract(epoch FROM i.month) / 86400)::bigint, to_char(i.month, 'YYYY-MM'),"
+                " i.per_capita_net_fen::text");
     s_pad(&sql, ASSIST_SUMMARY_COLS - 2);
-    fp_buf_puts(&sql, " FROM p JOIN household_income i ON i.county_code = p.county_code"
-                      "  AND i.household_no = p.household_no"
-                      " ORDER BY 1, 2");
+    fp_buf_puts(&sql,
+                " FROM p JOIN household_income i ON i.county_code = p.county_code"
+                "  AND i.household_no = p.household_no"
+                " ORDER BY 1, 2");
     const char *p[2] = {id, q->prefix};
     fp_db_query(fp_service_db(q->a->svc), FP_DB_FRONT, sql.data, 2, p, s_on_show, q);
     fp_buf_free(&sql);
@@ -380,8 +382,7 @@ void assist_show_plan(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m,
     s_q_t *q = s_q(a, req, msg);
     if (!q) return;
     if (msg->show_plan->plan_id <= 0) {
-        s_q_fail(q, "request.field", "plan_id: must be a plan id (> 0)",
-                 "plan_id：须为帮扶计划编号（大于0）");
+        s_q_fail(q, "request.field", "plan_id: must be a plan id (> 0)", "plan_id：须为帮扶计划编号（大于0）");
         return;
     }
     assist_findings_refresh(fp_service_db(a->svc), 0, q->prefix, msg->show_plan->plan_id, assist_today(a),
@@ -456,7 +457,8 @@ void assist_list_unchecked(fp_service_t *svc, fp_request_t *req, ProtobufCMessag
                 "  count(*) FILTER (WHERE checked)::text FROM m GROUP BY village"
                 " UNION ALL SELECT 1, 0, substr(village, 1, 9), 'township', count(*) FILTER (WHERE NOT checked)::text,"
                 "  count(*) FILTER (WHERE checked)::text FROM m GROUP BY substr(village, 1, 9)"
-                " UNION ALL (SELECT 2, m.id, m.id::text, '', '', '' FROM m WHERE NOT m.checked ORDER BY m.id LIMIT 2000)"
+                " UNION ALL (SELECT 2, m.id, m.id::text, '', '', '' FROM m WHERE NOT m.checked ORDER BY m.id LIMIT "
+                "2000)"
                 " ORDER BY 1, 2, 3",
                 2, p, s_on_unchecked, q);
 }

@@ -13,15 +13,15 @@
 
 typedef struct {
     fp_service_t *svc;
-    intake_catalog_t catalog;   /* lead kinds, loaded from lead_kinds when the database is ready */
+    intake_catalog_t catalog; /* lead kinds, loaded from lead_kinds when the database is ready */
     bool catalog_loaded;
     intake_limits_t limits;
-    void *push;                 /* PUSH socket: LeadsAccepted hints to screening */
-    fp_db_t **dbs;              /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
+    void *push;    /* PUSH socket: LeadsAccepted hints to screening */
+    fp_db_t **dbs; /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
     size_t ndbs;
     uint64_t last_deadline_scan;
-    int64_t deadline_scan_ms;   /* FANGPIN_INTAKE_DEADLINE_SCAN_MS; 0 = off */
-    fp_counter_t *c_scans;      /* fangpin_scans_total{scan="late_submissions"} */
+    int64_t deadline_scan_ms; /* FANGPIN_INTAKE_DEADLINE_SCAN_MS; 0 = off */
+    fp_counter_t *c_scans;    /* fangpin_scans_total{scan="late_submissions"} */
     fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
 } intake_t;
 

@@ -12,23 +12,18 @@
 /* --- reasons ------------------------------------------------------------------------------- */
 
 const intake_reason_t intake_reasons[] = {
-    {INTAKE_R_BATCH_ID,
-     "the batch id must be 1 to 64 characters of A-Z, a-z, 0-9 and . _ : -: choose another id",
+    {INTAKE_R_BATCH_ID, "the batch id must be 1 to 64 characters of A-Z, a-z, 0-9 and . _ : -: choose another id",
      "批次号须为 1 至 64 个字母、数字或 . _ : - 字符，请更换批次号"},
-    {INTAKE_R_BATCH_PERIOD,
-     "the period is not a month in the form YYYY-MM (2000 to 2199): write it like 2026-03",
+    {INTAKE_R_BATCH_PERIOD, "the period is not a month in the form YYYY-MM (2000 to 2199): write it like 2026-03",
      "所属期格式错误，应为 YYYY-MM（如 2026-03）"},
     {INTAKE_R_BATCH_PERIOD_FUTURE,
      "the period is a month that has not begun yet: send leads for the current or an earlier month",
      "所属期晚于当前月份，请报送本月或以前月份的线索"},
-    {INTAKE_R_BATCH_EMPTY,
-     "the batch holds no leads: send at least one lead",
-     "批次中没有线索，请至少包含一条线索"},
+    {INTAKE_R_BATCH_EMPTY, "the batch holds no leads: send at least one lead", "批次中没有线索，请至少包含一条线索"},
     {INTAKE_R_BATCH_TOO_MANY,
      "the batch holds more leads than one batch may: split it into several batches with their own ids",
      "批次线索条数超过上限，请拆分为多个批次（各用不同批次号）报送"},
-    {INTAKE_R_IDCARD_MISSING,
-     "the ID number is missing: fill in the person's 18-character resident ID number",
+    {INTAKE_R_IDCARD_MISSING, "the ID number is missing: fill in the person's 18-character resident ID number",
      "缺少身份证号，请填写 18 位公民身份号码"},
     {INTAKE_R_IDCARD_FORMAT,
      "the ID number must be 17 digits followed by a digit or X, with no spaces: re-check the number",
@@ -36,17 +31,14 @@ const intake_reason_t intake_reasons[] = {
     {INTAKE_R_IDCARD_LEGACY15,
      "this is an old 15-digit ID number: convert it to the 18-digit form (or use the number on the current card)",
      "这是 15 位旧身份证号，请转换为 18 位号码（或填写现用身份证上的号码）"},
-    {INTAKE_R_IDCARD_PROVINCE,
-     "the ID number's first two digits are not a province code: re-check the number",
+    {INTAKE_R_IDCARD_PROVINCE, "the ID number's first two digits are not a province code: re-check the number",
      "身份证号前两位不是有效的省级行政区划代码，请核对"},
-    {INTAKE_R_IDCARD_CHECKSUM,
-     "the ID number's check character does not match: re-check the number",
+    {INTAKE_R_IDCARD_CHECKSUM, "the ID number's check character does not match: re-check the number",
      "身份证号校验位错误，请核对"},
     {INTAKE_R_IDCARD_BIRTH_DATE,
      "the birth date inside the ID number is not a real date or lies in the future: re-check the number",
      "身份证号中的出生日期无效或晚于今天，请核对"},
-    {INTAKE_R_NAME_MISSING,
-     "the name is missing: fill in the person's name as on the ID card",
+    {INTAKE_R_NAME_MISSING, "the name is missing: fill in the person's name as on the ID card",
      "缺少姓名，请按身份证填写姓名"},
     {INTAKE_R_NAME_TOO_LONG,
      "the name is longer than 64 bytes (about 21 Chinese characters): write the name only, as on the ID card",
@@ -60,8 +52,7 @@ const intake_reason_t intake_reasons[] = {
     {INTAKE_R_VILLAGE_MISSING,
      "the village code is missing: fill in the 12-digit statistical code of the person's village",
      "缺少村代码，请填写 12 位统计用区划代码"},
-    {INTAKE_R_VILLAGE_FORMAT,
-     "the village code is not a valid 12-digit statistical division code: re-check it",
+    {INTAKE_R_VILLAGE_FORMAT, "the village code is not a valid 12-digit statistical division code: re-check it",
      "村代码不是有效的 12 位统计用区划代码，请核对"},
     {INTAKE_R_VILLAGE_NOT_VILLAGE,
      "the code names a county or township, not a village (its last three digits are 000): "
@@ -73,24 +64,17 @@ const intake_reason_t intake_reasons[] = {
     {INTAKE_R_VILLAGE_UNKNOWN,
      "the village code is not in the region table: check it against the current statistical codes",
      "区划表中没有该村代码，请对照最新统计用区划代码核对"},
-    {INTAKE_R_KIND_MISSING,
-     "the lead kind is missing: fill in one of the kinds listed by ListLeadKinds",
+    {INTAKE_R_KIND_MISSING, "the lead kind is missing: fill in one of the kinds listed by ListLeadKinds",
      "缺少线索类型，请填写 ListLeadKinds 列出的类型之一"},
-    {INTAKE_R_KIND_UNKNOWN,
-     "the lead kind is not a known kind: use a code listed by ListLeadKinds",
+    {INTAKE_R_KIND_UNKNOWN, "the lead kind is not a known kind: use a code listed by ListLeadKinds",
      "线索类型不存在，请使用 ListLeadKinds 列出的类型代码"},
-    {INTAKE_R_KIND_NOT_ALLOWED,
-     "you may not send leads of this kind: use the kinds marked allowed in ListLeadKinds",
+    {INTAKE_R_KIND_NOT_ALLOWED, "you may not send leads of this kind: use the kinds marked allowed in ListLeadKinds",
      "本单位无权报送该类型线索，请使用 ListLeadKinds 中标注允许的类型"},
-    {INTAKE_R_DATE_MISSING,
-     "the date it happened is missing: fill in occurred_on as YYYY-MM-DD",
+    {INTAKE_R_DATE_MISSING, "the date it happened is missing: fill in occurred_on as YYYY-MM-DD",
      "缺少发生日期，请按 YYYY-MM-DD 填写"},
-    {INTAKE_R_DATE_FORMAT,
-     "the date it happened is not a real date in the form YYYY-MM-DD (1900 to 2199): re-check it",
+    {INTAKE_R_DATE_FORMAT, "the date it happened is not a real date in the form YYYY-MM-DD (1900 to 2199): re-check it",
      "发生日期无效，应为 YYYY-MM-DD 格式的真实日期，请核对"},
-    {INTAKE_R_DATE_FUTURE,
-     "the date it happened is after today: re-check the date",
-     "发生日期晚于今天，请核对"},
+    {INTAKE_R_DATE_FUTURE, "the date it happened is after today: re-check the date", "发生日期晚于今天，请核对"},
     {INTAKE_R_DATE_TOO_OLD,
      "the date it happened is older than the intake accepts: report it to the village for a home visit instead",
      "发生日期早于可受理的期限，请转交所在村入户核实"},
@@ -101,29 +85,22 @@ const intake_reason_t intake_reasons[] = {
      "this kind of lead needs an amount: fill in the amount (in a CSV file the 金额(元) column, in yuan;"
      " in a request amount_fen with has_amount)",
      "该类型线索必须填写金额（CSV 文件填写“金额(元)”列，单位元；接口请求填写 amount_fen 并设置 has_amount）"},
-    {INTAKE_R_AMOUNT_NOT_ALLOWED,
-     "this kind of lead takes no amount: leave the amount out",
+    {INTAKE_R_AMOUNT_NOT_ALLOWED, "this kind of lead takes no amount: leave the amount out",
      "该类型线索不填写金额，请去掉金额"},
-    {INTAKE_R_AMOUNT_NEGATIVE,
-     "the amount is negative: give the amount as a positive number of fen (0 is allowed)",
+    {INTAKE_R_AMOUNT_NEGATIVE, "the amount is negative: give the amount as a positive number of fen (0 is allowed)",
      "金额不能为负数，请填写以分为单位的非负金额"},
     {INTAKE_R_AMOUNT_TOO_LARGE,
      "the amount is larger than this kind of lead allows: check that it is in fen (1 yuan = 100 fen)",
      "金额超过该类型线索的上限，请核对单位是否为分（1 元 = 100 分）"},
-    {INTAKE_R_DETAIL_TOO_LONG,
-     "the description is too long: shorten it",
-     "情况说明过长，请精简"},
+    {INTAKE_R_DETAIL_TOO_LONG, "the description is too long: shorten it", "情况说明过长，请精简"},
     {INTAKE_R_DETAIL_INVALID,
      "the description is not valid UTF-8 text or holds control characters: send plain UTF-8 text",
      "情况说明不是有效的 UTF-8 文本或含有控制字符，请使用 UTF-8 纯文本"},
-    {INTAKE_R_LINE_REF_TOO_LONG,
-     "the line reference is too long: shorten it",
-     "行号引用过长，请缩短"},
+    {INTAKE_R_LINE_REF_TOO_LONG, "the line reference is too long: shorten it", "行号引用过长，请缩短"},
     {INTAKE_R_LINE_REF_INVALID,
      "the line reference is not valid UTF-8 or holds control characters: use plain text such as a line number",
      "行号引用不是有效的 UTF-8 文本或含有控制字符，请使用行号等纯文本"},
-    {INTAKE_R_DUPLICATE_IN_BATCH,
-     "the same person, kind and date appear earlier in this batch: send each lead once",
+    {INTAKE_R_DUPLICATE_IN_BATCH, "the same person, kind and date appear earlier in this batch: send each lead once",
      "本批次中已有相同人员、类型和日期的线索，请勿重复报送"},
     {INTAKE_R_DUPLICATE_EARLIER,
      "this lead (same person, kind and date) was already received in an earlier batch: nothing to do",
@@ -196,8 +173,8 @@ bool intake_kind_allowed(const intake_kind_t *k, const intake_sender_t *s)
 
 intake_limits_t intake_limits_default(void)
 {
-    intake_limits_t l = {INTAKE_DEFAULT_MAX_LEADS, INTAKE_DEFAULT_MAX_AGE_DAYS,
-                         INTAKE_DEFAULT_MAX_DETAIL_BYTES, INTAKE_DEFAULT_MAX_REF_BYTES};
+    intake_limits_t l = {INTAKE_DEFAULT_MAX_LEADS, INTAKE_DEFAULT_MAX_AGE_DAYS, INTAKE_DEFAULT_MAX_DETAIL_BYTES,
+                         INTAKE_DEFAULT_MAX_REF_BYTES};
     return l;
 }
 
@@ -235,8 +212,8 @@ static size_t s_utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
     if (c < 0xF5) {
         unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
         if (n < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-              ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
+            (p[3] & 0x3F);
         return 4;
     }
     return 0;
@@ -272,21 +249,20 @@ static bool s_text_ok(const char *s, size_t len, bool newlines)
  * characters, dots that look like '·' but are not, CJK and full-width punctuation and digits,
  * noncharacters and the replacement character (the mark of a botched conversion). Sorted. */
 static const uint32_t s_name_bad[][2] = {
-    {0x0080, 0x00A0}, /* C1 controls, no-break space */
-    {0x00AD, 0x00AD}, /* soft hyphen */
-    {0x1680, 0x1680}, {0x180E, 0x180E},
-    {0x2000, 0x2021}, /* spaces, zero-width characters, dashes, quotes, daggers */
-    {0x2023, 0x206F}, /* the rest of General Punctuation (2022 '•' is a name separator) */
+    {0x0080, 0x00A0},                                     /* C1 controls, no-break space */
+    {0x00AD, 0x00AD},                                     /* soft hyphen */
+    {0x1680, 0x1680}, {0x180E, 0x180E}, {0x2000, 0x2021}, /* spaces, zero-width characters, dashes, quotes, daggers */
+    {0x2023, 0x206F},                   /* the rest of General Punctuation (2022 '•' is a name separator) */
     {0x2219, 0x2219}, {0x22C5, 0x22C5}, /* bullet and dot operators */
-    {0x3000, 0x3004}, /* ideographic space, 、。〃〄 */
-    {0x3008, 0x301F}, /* CJK brackets and quotes, 〜 */
-    {0x30FB, 0x30FB}, /* katakana middle dot '・' */
-    {0xFDD0, 0xFDEF}, /* noncharacters */
+    {0x3000, 0x3004},                   /* ideographic space, 、。〃〄 */
+    {0x3008, 0x301F},                   /* CJK brackets and quotes, 〜 */
+    {0x30FB, 0x30FB},                   /* katakana middle dot '・' */
+    {0xFDD0, 0xFDEF},                   /* noncharacters */
     {0xFE10, 0xFE1F}, {0xFE30, 0xFE6F}, /* vertical and small punctuation forms */
-    {0xFEFF, 0xFEFF}, /* byte-order mark */
-    {0xFF01, 0xFF20}, /* full-width ！ to ＠, digits ０-９ included */
+    {0xFEFF, 0xFEFF},                   /* byte-order mark */
+    {0xFF01, 0xFF20},                   /* full-width ！ to ＠, digits ０-９ included */
     {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65}, /* full-width brackets ... halfwidth '･' */
-    {0xFFF0, 0xFFFF}, /* specials, U+FFFD included */
+    {0xFFF0, 0xFFFF},                   /* specials, U+FFFD included */
 };
 
 static bool s_name_cp_bad(uint32_t cp)
@@ -351,8 +327,8 @@ static bool s_name_ok(const char *s, size_t len)
 
 static int s_clamp0(int v) { return v < 0 ? 0 : v; }
 
-const char *intake_check_batch(const char *batch_id, const char *period, size_t nleads,
-                               const intake_limits_t *lim, int32_t today, fp_period_t *period_out)
+const char *intake_check_batch(const char *batch_id, const char *period, size_t nleads, const intake_limits_t *lim,
+                               int32_t today, fp_period_t *period_out)
 {
     intake_limits_t def = intake_limits_default();
     if (!lim) lim = &def;
@@ -361,8 +337,8 @@ const char *intake_check_batch(const char *batch_id, const char *period, size_t 
     if (idlen == 0 || idlen > INTAKE_MAX_BATCH_ID) return INTAKE_R_BATCH_ID;
     for (size_t i = 0; i < idlen; i++) {
         unsigned char c = (unsigned char)batch_id[i];
-        bool ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '.' ||
-                  c == '_' || c == ':' || c == '-';
+        bool ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '.' || c == '_' ||
+            c == ':' || c == '-';
         if (!ok) return INTAKE_R_BATCH_ID;
     }
 
@@ -370,8 +346,7 @@ const char *intake_check_batch(const char *batch_id, const char *period, size_t 
     if (!period || fp_period_parse(period, &p) != FP_OK) return INTAKE_R_BATCH_PERIOD;
     if (period_out) *period_out = p;
     fp_period_t now = fp_period_of(today);
-    if ((int64_t)p.year * 12 + p.month > (int64_t)now.year * 12 + now.month)
-        return INTAKE_R_BATCH_PERIOD_FUTURE;
+    if ((int64_t)p.year * 12 + p.month > (int64_t)now.year * 12 + now.month) return INTAKE_R_BATCH_PERIOD_FUTURE;
 
     if (nleads == 0) return INTAKE_R_BATCH_EMPTY;
     if (nleads > (size_t)s_clamp0(lim->max_leads)) return INTAKE_R_BATCH_TOO_MANY;
@@ -448,9 +423,8 @@ const char *intake_check_line_ref(const char *line_ref, const intake_limits_t *l
     return NULL;
 }
 
-const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t *s,
-                              const intake_lead_in_t *in, const intake_limits_t *lim, int32_t today,
-                              intake_lead_ok_t *ok)
+const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t *s, const intake_lead_in_t *in,
+                              const intake_limits_t *lim, int32_t today, intake_lead_ok_t *ok)
 {
     if (!in) return INTAKE_R_IDCARD_MISSING;
     intake_limits_t def = intake_limits_default();

@@ -31,7 +31,7 @@
 #define INTAKE_R_VILLAGE_FORMAT "village.format"
 #define INTAKE_R_VILLAGE_NOT_VILLAGE "village.not_village"
 #define INTAKE_R_VILLAGE_OUT_OF_SCOPE "village.out_of_scope"
-#define INTAKE_R_VILLAGE_UNKNOWN "village.unknown"       /* reserved: not in the regions table */
+#define INTAKE_R_VILLAGE_UNKNOWN "village.unknown" /* reserved: not in the regions table */
 #define INTAKE_R_KIND_MISSING "kind.missing"
 #define INTAKE_R_KIND_UNKNOWN "kind.unknown"
 #define INTAKE_R_KIND_NOT_ALLOWED "kind.not_allowed"
@@ -48,17 +48,17 @@
 #define INTAKE_R_DETAIL_INVALID "detail.invalid"
 #define INTAKE_R_LINE_REF_TOO_LONG "line_ref.too_long"
 #define INTAKE_R_LINE_REF_INVALID "line_ref.invalid"
-#define INTAKE_R_DUPLICATE_IN_BATCH "duplicate.in_batch"  /* reserved: earlier in this batch */
-#define INTAKE_R_DUPLICATE_EARLIER "duplicate.earlier"    /* reserved: an earlier batch has it */
+#define INTAKE_R_DUPLICATE_IN_BATCH "duplicate.in_batch" /* reserved: earlier in this batch */
+#define INTAKE_R_DUPLICATE_EARLIER "duplicate.earlier"   /* reserved: an earlier batch has it */
 
 /* --- the lead-kind catalog (table lead_kinds) ---------------------------------------------- */
 typedef enum { INTAKE_AMOUNT_NONE = 0, INTAKE_AMOUNT_OPTIONAL, INTAKE_AMOUNT_REQUIRED } intake_amount_mode_t;
 
 typedef struct {
-    char code[48];              /* "yibao.high_cost" */
-    char sender[32];            /* a department code, "visit" or "self" */
+    char code[48];   /* "yibao.high_cost" */
+    char sender[32]; /* a department code, "visit" or "self" */
     intake_amount_mode_t amount;
-    int64_t max_amount_fen;     /* an amount above it is amount.too_large */
+    int64_t max_amount_fen; /* an amount above it is amount.too_large */
 } intake_kind_t;
 
 /* The caller owns kinds; sort it once with intake_catalog_sort before any lookup. */
@@ -77,9 +77,9 @@ bool intake_amount_mode_parse(const char *s, intake_amount_mode_t *out);
 
 /* --- the sender (from the ZAP principal, never from the request) --------------------------- */
 typedef struct {
-    const char *kind;        /* principal kind: "department" | "actor" | "gateway" | "admin" */
-    const char *department;  /* department code for kind department ("yibao"), else "" */
-    const char *region;      /* the principal's scope, short (or 12-digit padded) code: a county
+    const char *kind;       /* principal kind: "department" | "actor" | "gateway" | "admin" */
+    const char *department; /* department code for kind department ("yibao"), else "" */
+    const char *region;     /* the principal's scope, short (or 12-digit padded) code: a county
                                 for departments and the gateway, any level for actors */
 } intake_sender_t;
 
@@ -93,10 +93,10 @@ bool intake_kind_allowed(const intake_kind_t *k, const intake_sender_t *s);
  * today's date). A negative max_leads or max_age_days counts as 0. Pass NULL for
  * intake_limits_default(). */
 typedef struct {
-    int max_leads;            /* leads per batch */
-    int max_age_days;         /* oldest occurred_on: today - max_age_days */
-    size_t max_detail_bytes;  /* detail, UTF-8 bytes */
-    size_t max_ref_bytes;     /* line_ref, bytes */
+    int max_leads;           /* leads per batch */
+    int max_age_days;        /* oldest occurred_on: today - max_age_days */
+    size_t max_detail_bytes; /* detail, UTF-8 bytes */
+    size_t max_ref_bytes;    /* line_ref, bytes */
 } intake_limits_t;
 
 #define INTAKE_DEFAULT_MAX_LEADS 10000
@@ -116,8 +116,8 @@ intake_limits_t intake_limits_default(void);
 /* Batch header, checked in this order: batch id 1..64 chars of [A-Za-z0-9._:-]; period
  * "YYYY-MM" (years 2000..2199), not after the month of `today`; 1..max_leads leads.
  * *period_out (may be NULL) is written when the period parsed, whatever the result. */
-const char *intake_check_batch(const char *batch_id, const char *period, size_t nleads,
-                               const intake_limits_t *lim, int32_t today, fp_period_t *period_out);
+const char *intake_check_batch(const char *batch_id, const char *period, size_t nleads, const intake_limits_t *lim,
+                               int32_t today, fp_period_t *period_out);
 
 /* One lead; the fields of intake.proto's Lead (NULL strings count as empty). */
 typedef struct {
@@ -127,9 +127,9 @@ typedef struct {
 } intake_lead_in_t;
 
 typedef struct {
-    char id_number[19];      /* normalized (upper-case X) */
-    char village[13];        /* the 12-digit village code */
-    int32_t occurred_days;   /* days since 1970-01-01 */
+    char id_number[19];    /* normalized (upper-case X) */
+    char village[13];      /* the 12-digit village code */
+    int32_t occurred_days; /* days since 1970-01-01 */
     const intake_kind_t *kind;
 } intake_lead_ok_t;
 
@@ -147,9 +147,8 @@ typedef struct {
  *   detail     detail.too_long, .invalid (bad UTF-8 or control characters but tab/CR/LF)
  *   line_ref   line_ref.too_long, .invalid (bad UTF-8 or any control character)
  * Nothing is trimmed: " 1308..." is idcard.format. */
-const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t *s,
-                              const intake_lead_in_t *in, const intake_limits_t *lim, int32_t today,
-                              intake_lead_ok_t *ok);
+const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t *s, const intake_lead_in_t *in,
+                              const intake_limits_t *lim, int32_t today, intake_lead_ok_t *ok);
 
 /* The line_ref rule alone (NULL = fine, else line_ref.too_long or line_ref.invalid), for the
  * service to decide whether a REFUSED lead's line_ref can be echoed and stored as it is: it is

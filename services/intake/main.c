@@ -64,7 +64,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
     int64_t nconn = fp_service_int(svc, "FANGPIN_INTAKE_DB_CONNECTIONS");
     in->ndbs = nconn > 1 ? (size_t)(nconn - 1) : 0;
     in->dbs = fp_calloc(in->ndbs ? in->ndbs : 1, sizeof *in->dbs);
-    fp_db_opts_t o = {.backoff_min_ms = 100, .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+    fp_db_opts_t o = {.backoff_min_ms = 100,
+                      .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
                       .statement_timeout_ms = (int)fp_service_int(svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS")};
     for (size_t i = 0; i < in->ndbs; i++)
         if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &in->dbs[i]) == FP_OK)
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
         .http_env = "FANGPIN_INTAKE_HTTP",
         .http_default = "0.0.0.0:8101",
         .max_request_default = "4194304", /* a batch of 10,000 leads is about 1.5 MiB */
-        .data_key = true, /* ID numbers are sealed before they reach the database */
+        .data_key = true,                 /* ID numbers are sealed before they reach the database */
         .request_type = &fangpin__v1__intake_request__descriptor,
         .reply_type = &fangpin__v1__intake_reply__descriptor,
         .ops = s_ops,

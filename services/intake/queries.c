@@ -56,7 +56,10 @@ static void s_q_reply(s_q_t *q, Fangpin__V1__IntakeReply *out)
     s_q_free(q);
 }
 
-static int64_t s_i64(PGresult *res, int r, int c) { return PQgetisnull(res, r, c) ? 0 : strtoll(PQgetvalue(res, r, c), NULL, 10); }
+static int64_t s_i64(PGresult *res, int r, int c)
+{
+    return PQgetisnull(res, r, c) ? 0 : strtoll(PQgetvalue(res, r, c), NULL, 10);
+}
 
 /* --- ListOutcomes ---------------------------------------------------------------------------- */
 
@@ -292,7 +295,8 @@ static void s_on_catalog(fp_db_t *db, PGresult *res, void *arg)
         snprintf(kinds[r].sender, sizeof kinds[r].sender, "%s", PQgetvalue(res, r, 1));
         const char *a = PQgetvalue(res, r, 2);
         kinds[r].amount = !strcmp(a, "required") ? INTAKE_AMOUNT_REQUIRED
-                          : !strcmp(a, "optional") ? INTAKE_AMOUNT_OPTIONAL : INTAKE_AMOUNT_NONE;
+            : !strcmp(a, "optional")             ? INTAKE_AMOUNT_OPTIONAL
+                                                 : INTAKE_AMOUNT_NONE;
         kinds[r].max_amount_fen = s_i64(res, r, 3);
     }
     free(in->catalog.kinds);

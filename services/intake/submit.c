@@ -18,7 +18,7 @@
 
 typedef struct {
     Fangpin__V1__Code code;
-    const char *reason;  /* static: from the reason catalog, or "" */
+    const char *reason; /* static: from the reason catalog, or "" */
     char *line_ref;
     int64_t id, duplicate_of;
 } s_item_t;
@@ -33,7 +33,7 @@ typedef struct {
     size_t nitems;
     int64_t received_ms;
     bool replayed;
-    fp_buf_t copy; /* the batch in COPY text format, until handed to fp_db_copy */
+    fp_buf_t copy;    /* the batch in COPY text format, until handed to fp_db_copy */
     fp_chain_t chain; /* a new batch's transaction (common/chain.h); its job is this */
 } s_job_t;
 
@@ -55,9 +55,8 @@ static void s_refuse(s_job_t *j, const char *reason, const char *en, const char 
 
 static void s_unavailable(s_job_t *j)
 {
-    s_refuse(j, "db.unavailable",
-           "the database went away: the batch was not stored; retry with the same batch id",
-           "数据库连接中断，本批次未保存，请用相同批次号重试");
+    s_refuse(j, "db.unavailable", "the database went away: the batch was not stored; retry with the same batch id",
+             "数据库连接中断，本批次未保存，请用相同批次号重试");
 }
 
 static const char *s_static_reason(const char *code)
@@ -315,8 +314,8 @@ static void s_start_new(s_job_t *j)
     fp_buf_reserve(data, sl->n_leads * 160);
     for (size_t i = 0; i < sl->n_leads; i++) {
         const Fangpin__V1__Lead *l = sl->leads[i];
-        intake_lead_in_t li = {l->id_number, l->name, l->village_code, l->kind, l->occurred_on, l->detail,
-                               l->line_ref, l->amount_fen, l->has_amount};
+        intake_lead_in_t li = {l->id_number, l->name,     l->village_code, l->kind,      l->occurred_on,
+                               l->detail,    l->line_ref, l->amount_fen,   l->has_amount};
         intake_lead_ok_t ok;
         const char *why = intake_check_lead(&in->catalog, &sender, &li, &in->limits, today, &ok);
         fp_buf_printf(data, "%zu\t", i);
@@ -345,15 +344,15 @@ static void s_start_new(s_job_t *j)
     }
     j->chain = (fp_chain_t){.db = j->db, .what = "SubmitLeads", .job = j, .fail = s_chain_fail};
     fp_chain_begin(&j->chain,
-                "BEGIN;"
-                "CREATE TEMP TABLE IF NOT EXISTS intake_stage ("
-                " idx integer PRIMARY KEY, line_ref text NOT NULL, reason text NOT NULL,"
-                " id_hmac bytea, id_sealed bytea, id_masked text, name text,"
-                " village_code varchar(12) COLLATE \"C\", kind text,"
-                " occurred_on date, amount_fen bigint, detail text,"
-                " first_idx integer, lead_id bigint, duplicate_of bigint) ON COMMIT DELETE ROWS;"
-                "TRUNCATE intake_stage",
-                s_on_begun);
+                   "BEGIN;"
+                   "CREATE TEMP TABLE IF NOT EXISTS intake_stage ("
+                   " idx integer PRIMARY KEY, line_ref text NOT NULL, reason text NOT NULL,"
+                   " id_hmac bytea, id_sealed bytea, id_masked text, name text,"
+                   " village_code varchar(12) COLLATE \"C\", kind text,"
+                   " occurred_on date, amount_fen bigint, detail text,"
+                   " first_idx integer, lead_id bigint, duplicate_of bigint) ON COMMIT DELETE ROWS;"
+                   "TRUNCATE intake_stage",
+                   s_on_begun);
 }
 
 /* The hash of the batch's content (period and leads, not the batch id): BLAKE2b-256, hex. */
@@ -398,8 +397,10 @@ void intake_submit(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, vo
     const char *why = intake_check_batch(sl->batch_id, sl->period, sl->n_leads, &in->limits, intake_today(in), &period);
     if (why && !strcmp(why, "batch.too_many")) {
         char en[200], zh[200];
-        snprintf(en, sizeof en, "the batch holds %zu leads, more than the limit of %d: split it into batches with"
-                 " their own ids", sl->n_leads, in->limits.max_leads);
+        snprintf(en, sizeof en,
+                 "the batch holds %zu leads, more than the limit of %d: split it into batches with"
+                 " their own ids",
+                 sl->n_leads, in->limits.max_leads);
         snprintf(zh, sizeof zh, "批次含 %zu 条线索，超过上限 %d 条，请拆分为多个批次（各用不同批次号）", sl->n_leads,
                  in->limits.max_leads);
         s_refuse(j, why, en, zh);

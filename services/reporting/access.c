@@ -48,8 +48,10 @@ void report_read_message(report_read_t d, const fp_principal_t *p, report_read_w
     case REPORT_READ_NO_KIND:
         snprintf(en, enlen,
                  "a %s key reads no %s of the reporting service: a department follows its own leads with intake's"
-                 " ListOutcomes", p && p->kind[0] ? p->kind : "principal", thing);
-        snprintf(zh, zhlen, "此类用户（%s）不能读取报表服务的%s；行业部门请通过 intake 的 ListOutcomes 查看本部门线索的处理结果",
+                 " ListOutcomes",
+                 p && p->kind[0] ? p->kind : "principal", thing);
+        snprintf(zh, zhlen,
+                 "此类用户（%s）不能读取报表服务的%s；行业部门请通过 intake 的 ListOutcomes 查看本部门线索的处理结果",
                  p && p->kind[0] ? p->kind : "未知", thing_zh);
         break;
     case REPORT_READ_NO_REPORT:

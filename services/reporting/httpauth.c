@@ -105,7 +105,8 @@ static void s_on_lookup(fp_db_t *db, PGresult *res, void *arg)
         s_text(l->req, 503, "the database is not reachable: retry", "数据库暂不可用，请重试");
         l->cb(l->req, NULL, 0, true, l->arg);
     } else if (PQntuples(res) != 1) {
-        s_unauthorized(l->req, "invalid_token", "the token is unknown, revoked or expired, or its principal is disabled",
+        s_unauthorized(l->req, "invalid_token",
+                       "the token is unknown, revoked or expired, or its principal is disabled",
                        "令牌无效、已吊销或已过期，或其所属用户已停用");
         l->cb(l->req, NULL, 0, true, l->arg);
     } else {
@@ -129,8 +130,7 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
         return;
     }
     char token[S_TOKEN_LEN + 1];
-    if (!report_httpauth_token(fp_http_req_header(req, "Authorization"), fp_http_req_query(req), token,
-                               sizeof token)) {
+    if (!report_httpauth_token(fp_http_req_header(req, "Authorization"), fp_http_req_query(req), token, sizeof token)) {
         bool given = fp_http_req_header(req, "Authorization") || strstr(fp_http_req_query(req), "access_token=");
         s_unauthorized(req, given ? "invalid_token" : NULL,
                        given ? "the token is malformed (fpt_ and 43 characters)"
@@ -184,8 +184,8 @@ int report_pub_grant(const fp_principal_t *p, const char *topic, size_t len, con
     return 0;
 }
 
-bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what,
-                            const char *report, const char *prefix)
+bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what, const char *report,
+                            const char *prefix)
 {
     report_read_t d = report_read_policy(who, what, report, prefix);
     if (d == REPORT_READ_OK) return true;

@@ -35,8 +35,8 @@ void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn c
 /* True when who (NULL: proxy mode) may read `what` (report: its code) of region prefix, as
  * report_read_policy says (access.h); else answers req 403 (text, both languages, the reason in
  * the header X-Fangpin-Reason) and returns false. */
-bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what,
-                            const char *report, const char *prefix);
+bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, report_read_what_t what, const char *report,
+                            const char *prefix);
 
 /* The event XPUB's subscriptions (relay.c): what a subscriber of principal p (NULL: its key is
  * not admitted any more) is subscribed to when it asks for topic prefix topic[0..len). Writes 0,

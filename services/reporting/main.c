@@ -75,24 +75,27 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_SSE", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /events (Server-Sent Events of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
         {"FANGPIN_REPORTING_SSE_KEEPALIVE_MS", FP_CFG_INT, "15000", 100, 600000,
-         "write an SSE keep-alive comment this often, and end the streams whose token was revoked or expired", 0, 0,
-         0},
+         "write an SSE keep-alive comment this often, and end the streams whose token was revoked or expired", 0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /reports/... downloads (CSV, XLSX of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_AUTH", FP_CFG_STR, "token", 0, 0,
          "token: downloads and /events need a bearer token (fangpinctl token add) and keep to its principal's"
-         " region; proxy: no token, any region (the county's reverse proxy authenticates)", 0, 0, 0},
+         " region; proxy: no token, any region (the county's reverse proxy authenticates)",
+         0, 0, 0},
         {"FANGPIN_REPORTING_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "look for missed deadlines (deadline.missed events) this often; 0 = never", 0, 0, 0},
         {"FANGPIN_REPORTING_DEADLINES_FROM", FP_CFG_STR, "", 0, 0,
          "the month (YYYY-MM) the county began running fangpin: the deadline scan announces nothing before it;"
-         " empty = no limit", 0, 0, 0},
+         " empty = no limit",
+         0, 0, 0},
         {"FANGPIN_REPORTING_WORK_DB_CONNECTIONS", FP_CFG_INT, "2", 0, 16,
-         "database connections for reports and the deadline scan, apart from Replay's and the relay's; 0 = share Replay's",
+         "database connections for reports and the deadline scan, apart from Replay's and the relay's; 0 = share "
+         "Replay's",
          0, 0, 0},
         {"FANGPIN_REPORTING_WORK_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "600000", 100, 86400000,
          "statement_timeout of the work connections (reports, deadline scan); a statement unanswered 2000 ms longer"
-         " drops the connection", 0, 0, 0},
+         " drops the connection",
+         0, 0, 0},
         FP_TODAY_CFG,
         {0},
     };

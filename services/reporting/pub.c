@@ -118,10 +118,10 @@ void report_relay_check_keys(report_relay_t *r)
         const report_sub_key_t *k = &r->subkeys[i];
         const fp_principal_t *p = fp_service_principal(r->svc, k->key);
         const char *what = !p ? "revoked or disabled"
-                           : strcmp(p->id, k->id) || strcmp(p->kind, k->kind) || strcmp(p->level, k->level) ||
-                                     strcmp(p->region, k->region)
-                               ? "principal or scope changed"
-                               : NULL;
+            : strcmp(p->id, k->id) || strcmp(p->kind, k->kind) || strcmp(p->level, k->level) ||
+                strcmp(p->region, k->region)
+            ? "principal or scope changed"
+            : NULL;
         if (what) {
             report_sub_key_t copy = *k;
             s_pub_recycle(r, &copy, what);
@@ -148,8 +148,7 @@ static void s_on_subscription(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
     const char *out[2];
     size_t outlen[2];
     int n = report_pub_grant(who, data + 1, len - 1, out, outlen);
-    for (int i = 0; i < n; i++)
-        zmq_setsockopt(r->pub, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, out[i], outlen[i]);
+    for (int i = 0; i < n; i++) zmq_setsockopt(r->pub, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, out[i], outlen[i]);
     if (data[0] && n > 0) s_track_key(r, uid, who);
     if (data[0] && (n == 0 || out[0] != data + 1)) {
         char topic[64];

@@ -39,8 +39,8 @@
 
 #define S_LAG_EVERY_MS 5000 /* how often the relay's lag is measured (at a heartbeat) */
 
-#define S_EVENT_COLS                                                                                         \
-    "position, county_code, region_code, type, payload::text,"                                              \
+#define S_EVENT_COLS                                           \
+    "position, county_code, region_code, type, payload::text," \
     " (extract(epoch FROM created_at) * 1000)::bigint"
 
 static void s_run(report_relay_t *r);
@@ -217,8 +217,8 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
             char a[24], b[24];
             snprintf(a, sizeof a, "%" PRId64, r->published);
             snprintf(b, sizeof b, "%" PRId64, lo);
-            fp_log_warn("positions jumped: another relay is numbering events? catching up from the table",
-                        "published", a, "first", b);
+            fp_log_warn("positions jumped: another relay is numbering events? catching up from the table", "published",
+                        a, "first", b);
             r->recovered = false;
             s_claim_end(c, true);
             return;
@@ -387,16 +387,20 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     r->g_position = fp_metrics_gauge(m, "fangpin_events_position", "Highest event position published.", "");
     r->g_lag_events = fp_metrics_gauge(m, "fangpin_relay_lag_events",
                                        "Events written and not yet published (measured every 5 s).", "");
-    r->g_lag_seconds = fp_metrics_gauge(m, "fangpin_relay_lag_seconds",
-                                        "Age of the oldest event not yet published, 0 when none (measured every 5 s).", "");
-    r->c_sub_narrowed = fp_metrics_counter(m, "fangpin_event_subscriptions_narrowed_total",
-                                           "Event PUB subscriptions wider than the key's region, given its region.", "");
-    r->c_sub_refused = fp_metrics_counter(m, "fangpin_event_subscriptions_refused_total",
-                                          "Event PUB subscriptions outside the key's region (or of a revoked key).", "");
+    r->g_lag_seconds =
+        fp_metrics_gauge(m, "fangpin_relay_lag_seconds",
+                         "Age of the oldest event not yet published, 0 when none (measured every 5 s).", "");
+    r->c_sub_narrowed =
+        fp_metrics_counter(m, "fangpin_event_subscriptions_narrowed_total",
+                           "Event PUB subscriptions wider than the key's region, given its region.", "");
+    r->c_sub_refused =
+        fp_metrics_counter(m, "fangpin_event_subscriptions_refused_total",
+                           "Event PUB subscriptions outside the key's region (or of a revoked key).", "");
 
     r->c_recycled = fp_metrics_counter(m, "fangpin_event_pub_recycled_total",
                                        "Event PUB sockets recycled because a subscribed key was revoked (or its"
-                                       " principal disabled or changed).", "");
+                                       " principal disabled or changed).",
+                                       "");
 
     /* the certificate the skeleton read at start, before root was given up: a recycle needs it */
     snprintf(r->pub_secret, sizeof r->pub_secret, "%s", fp_service_cert(svc)->secret_key);

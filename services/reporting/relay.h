@@ -26,35 +26,35 @@ typedef struct {
 
 typedef struct {
     fp_service_t *svc;
-    fp_db_t *db;             /* the relay's own connection: LISTEN fangpin_events, claim transactions */
-    void *pub;               /* XPUB (manual subscriptions, by the key's region), CURVE server */
+    fp_db_t *db; /* the relay's own connection: LISTEN fangpin_events, claim transactions */
+    void *pub;   /* XPUB (manual subscriptions, by the key's region), CURVE server */
     fp_zsock_t *zpub;
-    uv_timer_t beat;         /* heartbeat, and a periodic scan */
+    uv_timer_t beat; /* heartbeat, and a periodic scan */
     bool beat_started;
     bool stopping;
-    bool busy;               /* a claim or recovery chain is running on db */
-    bool again;              /* woken while busy: run once more */
-    bool recovered;          /* positions given out but not published before have been republished */
-    bool mark_known;         /* relay_state.published has been read since the start: heartbeats may go out */
-    int64_t published;       /* highest position sent on the PUB */
-    int64_t batch;           /* rows per claim transaction */
-    int64_t marked;          /* highest position known recorded in relay_state.published */
+    bool busy;         /* a claim or recovery chain is running on db */
+    bool again;        /* woken while busy: run once more */
+    bool recovered;    /* positions given out but not published before have been republished */
+    bool mark_known;   /* relay_state.published has been read since the start: heartbeats may go out */
+    int64_t published; /* highest position sent on the PUB */
+    int64_t batch;     /* rows per claim transaction */
+    int64_t marked;    /* highest position known recorded in relay_state.published */
     report_event_fn listener;
     void *listener_arg;
     void (*beat_listener)(void *arg); /* called at every heartbeat (listener_arg), e.g. the SSE streams' catch-up */
     fp_counter_t *c_published, *c_republished, *c_sub_narrowed, *c_sub_refused, *c_recycled;
-    char pub_ep[512];        /* FANGPIN_REPORTING_PUB */
-    char pub_secret[41];     /* the server's secret key (Z85), to make the socket again */
+    char pub_ep[512];          /* FANGPIN_REPORTING_PUB */
+    char pub_secret[41];       /* the server's secret key (Z85), to make the socket again */
     report_sub_key_t *subkeys; /* keys granted subscriptions on the current socket */
     size_t nsubkeys, capsubkeys;
-    uv_timer_t rebind;       /* binds a recycled socket (the old listener closes asynchronously) */
+    uv_timer_t rebind; /* binds a recycled socket (the old listener closes asynchronously) */
     bool rebind_started;
-    bool rebinding;          /* a recycled socket is not bound yet */
+    bool rebinding; /* a recycled socket is not bound yet */
     unsigned rebind_tries;
     fp_gauge_t *g_position;
     fp_gauge_t *g_lag_events, *g_lag_seconds; /* fangpin_relay_lag_events / _seconds */
-    bool lag_busy;           /* the lag query is queued or running */
-    uint64_t lag_at;         /* uv_now of the last lag query sent */
+    bool lag_busy;                            /* the lag query is queued or running */
+    uint64_t lag_at;                          /* uv_now of the last lag query sent */
 } report_relay_t;
 
 /* Binds the PUB socket (FANGPIN_REPORTING_PUB) once the keys are loaded, opens the relay's connection; non-zero on error. */

@@ -38,10 +38,10 @@ int report_deadlines_start(fp_service_t *svc)
     s_dl.c_scans = fp_metrics_scans(fp_service_metrics(svc), "deadlines");
     s_dl.c_missed = fp_metrics_counter(fp_service_metrics(svc), "fangpin_deadlines_missed_total",
                                        "Missed deadlines found (and announced as deadline.missed) by this process's"
-                                       " deadline scans.", "");
+                                       " deadline scans.",
+                                       "");
     return 0;
 }
-
 
 static void s_on_scan(fp_db_t *db, PGresult *res, void *arg)
 {

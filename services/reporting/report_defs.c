@@ -11,8 +11,8 @@
 #define S_RISK_COL(ord, code, zh, en) {"risk_" code "_hh", zh "（户）", true},
 
 static const report_col_t s_lvm_cols[] = {
-    {"received", "接收", true},   {"verified", "已核实", true}, {"included", "纳入", true},
-    {"not_included", "未纳入", true}, {"pending", "待核实", true}, {"unmatched", "未匹配", true},
+    {"received", "接收", true},       {"verified", "已核实", true}, {"included", "纳入", true},
+    {"not_included", "未纳入", true}, {"pending", "待核实", true},  {"unmatched", "未匹配", true},
     {"overdue", "超期", true},
 };
 static const report_col_t s_scale_cols[] = {
@@ -33,8 +33,8 @@ static const report_col_t s_scale_cols[] = {
     {"elim_natural_hh", "自然消除户数", true},
 };
 static const report_col_t s_measures_cols[] = {
-    {"total", "措施总数", true},      {"planned", "未启动", true},  {"in_progress", "实施中", true},
-    {"delivered", "已落实", true},    {"stopped", "已终止", true},  {"checked", "本季度已核查", true},
+    {"total", "措施总数", true},       {"planned", "未启动", true},         {"in_progress", "实施中", true},
+    {"delivered", "已落实", true},     {"stopped", "已终止", true},         {"checked", "本季度已核查", true},
     {"problem", "核查发现问题", true}, {"unchecked", "本季度未核查", true},
 };
 static const report_col_t s_elim_cols[] = {
@@ -58,7 +58,7 @@ static const report_col_t s_elim_cols[] = {
 };
 static const report_col_t s_deadline_cols[] = {
     {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},
-    {"days_late", "逾期天数", true},  {"late", "逾期单位数", true},
+    {"days_late", "逾期天数", true}, {"late", "逾期单位数", true},
 };
 
 #define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -92,4 +92,3 @@ bool report_quarter_parse(const char *s, int *year, int *q)
     *q = s[5] - '0';
     return true;
 }
-

@@ -82,8 +82,7 @@ int report_render_xlsx(const report_view_t *v, fp_buf_t *out)
             if (d->cols[c].numeric)
                 worksheet_write_number(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1),
                                        (double)strtoll(v->cells[r][c], NULL, 10), f);
-            else
-                worksheet_write_string(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1), v->cells[r][c], f);
+            else worksheet_write_string(ws, (lxw_row_t)(r + 2), (lxw_col_t)(c + 1), v->cells[r][c], f);
         }
     }
     worksheet_set_column(ws, 0, 0, 32, NULL);
@@ -106,4 +105,3 @@ int report_render_xlsx(const report_view_t *v, fp_buf_t *out)
     unlink(path);
     return rc;
 }
-

@@ -29,7 +29,7 @@
 
 typedef enum { S_FMT_PROTO, S_FMT_CSV, S_FMT_XLSX } s_fmt_t;
 static struct {
-    bool http;              /* FANGPIN_REPORTING_HTTP_REPORTS */
+    bool http; /* FANGPIN_REPORTING_HTTP_REPORTS */
 } s_cfg;
 
 /* One report request in flight, from the ROUTER (req, in) or from HTTP (http). */
@@ -44,7 +44,6 @@ typedef struct {
     char prefix[13];
     char period[8];
 } s_job_t;
-
 
 int report_reports_start(fp_service_t *svc)
 {
@@ -69,8 +68,8 @@ static bool s_prefix_ok(const char *p)
 }
 
 /* Checks the common arguments and fills the job; NULL when fine, else the English message. */
-static const char *s_check(s_job_t *j, const char *report, const char *prefix, const char *period,
-                           const char *format, const char **zh)
+static const char *s_check(s_job_t *j, const char *report, const char *prefix, const char *period, const char *format,
+                           const char **zh)
 {
     fp_period_t p;
     int y, q;
@@ -276,13 +275,15 @@ static void s_run(fp_service_t *svc, s_job_t *j)
     const char *p[4] = {j->report, j->prefix, j->period, today};
     /* the column keys are the constants of report_defs[], never the caller's text */
     fp_buf_t q = {0};
-    fp_buf_puts(&q, "SELECT g.frozen, g.generated_at_ms, g.region_name, g.deadline::text,"
-                    " e.v->>'label', e.v->>'kind', e.v->>'code'");
+    fp_buf_puts(&q,
+                "SELECT g.frozen, g.generated_at_ms, g.region_name, g.deadline::text,"
+                " e.v->>'label', e.v->>'kind', e.v->>'code'");
     for (int c = 0; c < j->def->ncols; c++)
         fp_buf_printf(&q, ", coalesce(e.v->>'%s', '%s')", j->def->cols[c].key, j->def->cols[c].numeric ? "0" : "");
-    fp_buf_puts(&q, " FROM report_get($1::text, $2::text, $3::text, $4::date) g"
-                    " CROSS JOIN LATERAL jsonb_array_elements(g.content) WITH ORDINALITY AS e(v, ord)"
-                    " ORDER BY e.ord");
+    fp_buf_puts(&q,
+                " FROM report_get($1::text, $2::text, $3::text, $4::date) g"
+                " CROSS JOIN LATERAL jsonb_array_elements(g.content) WITH ORDINALITY AS e(v, ord)"
+                " ORDER BY e.ord");
     /* on a work connection: a report must not hold up Replay on the service's (workdb.c) */
     fp_db_query(report_workdb_for_report(svc), 0, q.data, 4, p, s_on_report, j);
     fp_buf_free(&q);
@@ -340,8 +341,8 @@ static void s_on_reopen(fp_db_t *db, PGresult *res, void *arg)
     } else if (PQntuples(res) == 0) {
         fp_request_refuse(q->req, in->request_id, "report.not_frozen", NULL, NULL);
     } else {
-        fp_log_info("report re-opened", "report", r->report, "region", r->region_prefix, "period", r->period,
-                    "by", q->who, "reason", r->reason);
+        fp_log_info("report re-opened", "report", r->report, "region", r->region_prefix, "period", r->period, "by",
+                    q->who, "reason", r->reason);
         Fangpin__V1__ReportingReply out = FANGPIN__V1__REPORTING_REPLY__INIT;
         Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
         Fangpin__V1__ReportReopened ro = FANGPIN__V1__REPORT_REOPENED__INIT;
@@ -420,7 +421,8 @@ bool report_reports_http(fp_service_t *svc, fp_http_req_t *req)
     char region[16], period[16], format[16];
     s_job_t *j = fp_new(s_job_t);
     j->http = req;
-    if (!s_query_param(query, "region", region, sizeof region) || !s_query_param(query, "period", period, sizeof period) ||
+    if (!s_query_param(query, "region", region, sizeof region) ||
+        !s_query_param(query, "period", period, sizeof period) ||
         !s_query_param(query, "format", format, sizeof format)) {
         s_job_fail(j, "request.field", 400, "region, period and format must be plain values",
                    "region、period、format 参数格式错误");

@@ -24,8 +24,8 @@ struct report_sse_stream {
     fp_http_req_t *req;
     report_sse_stream_t *prev, *next;
     char prefix[16];
-    int64_t last;      /* -1: start at the head */
-    int64_t token_id;  /* the bearer token that opened it (0: proxy mode), checked at each keep-alive */
+    int64_t last;     /* -1: start at the head */
+    int64_t token_id; /* the bearer token that opened it (0: proxy mode), checked at each keep-alive */
     bool busy, again, gone;
 };
 

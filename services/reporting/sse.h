@@ -19,7 +19,7 @@ typedef struct {
     report_sse_stream_t *streams; /* doubly linked */
     uv_timer_t keepalive;
     bool timer_started;
-    bool checking; /* a token check is in flight */
+    bool checking;    /* a token check is in flight */
     int64_t retry_ms; /* the retry: an EventSource is told (3 heartbeats) */
 } report_sse_t;
 

@@ -27,7 +27,7 @@
 static struct {
     fp_db_t **dbs;
     size_t n;
-    fp_db_t *scan_db;     /* the connection running the deadline scan, or NULL */
+    fp_db_t *scan_db; /* the connection running the deadline scan, or NULL */
     fp_gauge_t *g_up;
 } s_w;
 
@@ -57,7 +57,8 @@ int report_workdb_start(fp_service_t *svc)
     for (size_t i = 0; i < s_w.n; i++) {
         fp_db_opts_t o = {.backoff_min_ms = 100,
                           .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
-                          .statement_timeout_ms = (int)fp_service_int(svc, "FANGPIN_REPORTING_WORK_STATEMENT_TIMEOUT_MS"),
+                          .statement_timeout_ms =
+                              (int)fp_service_int(svc, "FANGPIN_REPORTING_WORK_STATEMENT_TIMEOUT_MS"),
                           .on_state = s_on_state,
                           .arg = (void *)(uintptr_t)(i + 1)};
         if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &s_w.dbs[i]) != FP_OK) return 1;

@@ -10,11 +10,10 @@
 
 /* --- names ----------------------------------------------------------------------------------- */
 
-static const char *const s_state_code[SCREEN_CS_COUNT_] = {
-    "opened", "visited", "notice_posted", "township_reviewed", "county_approved", "identified",
-    "closed_not_included"};
-static const char *const s_event_code[SCREEN_EV_COUNT_] = {
-    "visit", "post_notice", "objection", "review", "approve", "identify", "return", "close"};
+static const char *const s_state_code[SCREEN_CS_COUNT_] =
+    {"opened", "visited", "notice_posted", "township_reviewed", "county_approved", "identified", "closed_not_included"};
+static const char *const s_event_code[SCREEN_EV_COUNT_] = {"visit",   "post_notice", "objection", "review",
+                                                           "approve", "identify",    "return",    "close"};
 
 const char *screen_case_state_code(screen_case_state_t s) { return fp_sm_state_code(&screen_case_machine, (int)s); }
 const char *screen_event_code(screen_event_kind_t e) { return fp_sm_event_code(&screen_case_machine, (int)e); }
@@ -32,19 +31,16 @@ const screen_case_reason_t screen_case_reasons[] = {
      "本级不能在案件当前环节办理该事项"},
     {"case.date_before_step", "the date is earlier than the case's current step began: check the date",
      "办理日期早于当前环节开始日期，请核对日期"},
-    {"case.consent_missing",
-     "the household's signed consent to data checks (承诺授权书) was not given at the visit",
+    {"case.consent_missing", "the household's signed consent to data checks (承诺授权书) was not given at the visit",
      "入户核实时未取得农户签字的承诺授权书"},
     {"case.findings_missing", "the visit's findings are missing: record what the visit found",
      "缺少入户核实情况，请填写核实结果"},
-    {"case.reason_missing", "a reason is required to send a case back or to close it",
-     "退回或关闭案件须填写理由"},
+    {"case.reason_missing", "a reason is required to send a case back or to close it", "退回或关闭案件须填写理由"},
     {"case.objection_missing", "the objection's content is missing", "缺少异议内容"},
     {"case.notice_too_early",
      "the public notice has not yet run its required days: review it after the notice period ends",
      "公示期未满，请在公示期满后审核"},
-    {"case.kind_missing",
-     "identification needs a kind: unstable lifted, marginal or sudden hardship",
+    {"case.kind_missing", "identification needs a kind: unstable lifted, marginal or sudden hardship",
      "识别纳入须选择监测对象类型：脱贫不稳定户、边缘易致贫户或突发严重困难户"},
     {"case.risks_count", "identification needs 1 to 5 risk types", "识别纳入须选择1至5项风险类型"},
     {"case.risk_invalid", "a risk type is unknown or given twice", "风险类型无效或重复"},
@@ -101,8 +97,7 @@ static int32_t s_notice_end(const screen_case_t *c, const screen_case_params_t *
 
 /* --- guards: NULL lets the step happen, else a reason code ------------------------------------ */
 
-#define S_GUARD(name) \
-    static const char *g_##name(const void *rec, const void *event, int32_t today, const void *params)
+#define S_GUARD(name) static const char *g_##name(const void *rec, const void *event, int32_t today, const void *params)
 
 S_GUARD(none) { return NULL; }
 S_GUARD(consent_and_findings)
@@ -113,10 +108,7 @@ S_GUARD(consent_and_findings)
     return NULL;
 }
 S_GUARD(reason) { return fp_has_text(((const screen_event_t *)event)->text) ? NULL : "case.reason_missing"; }
-S_GUARD(objection_text)
-{
-    return fp_has_text(((const screen_event_t *)event)->text) ? NULL : "case.objection_missing";
-}
+S_GUARD(objection_text) { return fp_has_text(((const screen_event_t *)event)->text) ? NULL : "case.objection_missing"; }
 S_GUARD(notice_period_over)
 {
     const screen_case_t *c = rec;
@@ -179,22 +171,22 @@ S_ACTION(on_close) {}
 /* THE table: one line per transition {from, event, level, guard, to, action}. Expanded twice
  * below: into the rows (the public view screen_case_table[] that the engine, the docs and tests
  * read) and into the guard and action functions the engine calls. */
-#define S_CASE_TABLE(X)                                                                    \
-    X(OPENED, VISIT, V, consent_and_findings, VISITED, on_visit)                            \
-    X(OPENED, CLOSE, V, reason, CLOSED, on_close)                                           \
-    X(OPENED, CLOSE, C, reason, CLOSED, on_close)                                           \
-    X(VISITED, POST_NOTICE, V, none, NOTICE_POSTED, on_post_notice)                         \
-    X(VISITED, CLOSE, V, reason, CLOSED, on_close)                                          \
-    X(VISITED, CLOSE, C, reason, CLOSED, on_close)                                          \
-    X(NOTICE_POSTED, OBJECTION, V, objection_text, NOTICE_POSTED, on_objection)             \
-    X(NOTICE_POSTED, REVIEW, T, notice_period_over, TOWNSHIP_REVIEWED, on_review)           \
-    X(NOTICE_POSTED, RETURN, T, reason, VISITED, on_return)                                 \
-    X(NOTICE_POSTED, CLOSE, C, reason, CLOSED, on_close)                                    \
-    X(TOWNSHIP_REVIEWED, APPROVE, C, none, COUNTY_APPROVED, on_approve)                     \
-    X(TOWNSHIP_REVIEWED, RETURN, C, reason, NOTICE_POSTED, on_return)                       \
-    X(TOWNSHIP_REVIEWED, CLOSE, C, reason, CLOSED, on_close)                                \
-    X(COUNTY_APPROVED, IDENTIFY, C, kind_and_risks, IDENTIFIED, on_identify)                \
-    X(COUNTY_APPROVED, RETURN, C, reason, TOWNSHIP_REVIEWED, on_return)                     \
+#define S_CASE_TABLE(X)                                                           \
+    X(OPENED, VISIT, V, consent_and_findings, VISITED, on_visit)                  \
+    X(OPENED, CLOSE, V, reason, CLOSED, on_close)                                 \
+    X(OPENED, CLOSE, C, reason, CLOSED, on_close)                                 \
+    X(VISITED, POST_NOTICE, V, none, NOTICE_POSTED, on_post_notice)               \
+    X(VISITED, CLOSE, V, reason, CLOSED, on_close)                                \
+    X(VISITED, CLOSE, C, reason, CLOSED, on_close)                                \
+    X(NOTICE_POSTED, OBJECTION, V, objection_text, NOTICE_POSTED, on_objection)   \
+    X(NOTICE_POSTED, REVIEW, T, notice_period_over, TOWNSHIP_REVIEWED, on_review) \
+    X(NOTICE_POSTED, RETURN, T, reason, VISITED, on_return)                       \
+    X(NOTICE_POSTED, CLOSE, C, reason, CLOSED, on_close)                          \
+    X(TOWNSHIP_REVIEWED, APPROVE, C, none, COUNTY_APPROVED, on_approve)           \
+    X(TOWNSHIP_REVIEWED, RETURN, C, reason, NOTICE_POSTED, on_return)             \
+    X(TOWNSHIP_REVIEWED, CLOSE, C, reason, CLOSED, on_close)                      \
+    X(COUNTY_APPROVED, IDENTIFY, C, kind_and_risks, IDENTIFIED, on_identify)      \
+    X(COUNTY_APPROVED, RETURN, C, reason, TOWNSHIP_REVIEWED, on_return)           \
     X(COUNTY_APPROVED, CLOSE, C, reason, CLOSED, on_close)
 
 #define S_PUBLIC_ROW(from, ev, lv, g, to, a) FP_SM_ROW(SCREEN_CS_##from, SCREEN_EV_##ev, lv, g, SCREEN_CS_##to, a)
@@ -219,12 +211,12 @@ const fp_sm_t screen_case_machine = {
     FP_SM_LAYOUT(screen_case_t, screen_event_t),
     .codes = {"case.bad_request", "case.final", "case.event_not_allowed", "case.level_not_allowed",
               "case.date_before_step"},
-    .is_final = s_final, .params_ok = s_params_ok,
+    .is_final = s_final,
+    .params_ok = s_params_ok,
 };
 
-int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today,
-                      const screen_case_params_t *p, screen_case_t *out,
-                      const char **refusal_code)
+int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today, const screen_case_params_t *p,
+                      screen_case_t *out, const char **refusal_code)
 {
     return fp_sm_apply(&screen_case_machine, in, ev, today, p, out, refusal_code);
 }
@@ -234,9 +226,7 @@ int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t
 screen_case_due_t screen_case_due(const screen_case_t *c, const screen_case_params_t *p)
 {
     screen_case_due_t d = {SCREEN_NO_DATE, SCREEN_NO_DATE};
-    if (!c || !p || (unsigned)c->state >= SCREEN_CS_COUNT_ || s_final((int)c->state) ||
-        !s_params_ok(p))
-        return d;
+    if (!c || !p || (unsigned)c->state >= SCREEN_CS_COUNT_ || s_final((int)c->state) || !s_params_ok(p)) return d;
     d.decision_due = fp_days_add(c->lead_date, p->decision_days, p->decision_working_days, p->cal);
     int32_t base = c->step_since;
     if (c->state == SCREEN_CS_NOTICE_POSTED && c->notice_posted_on != SCREEN_NO_DATE) {

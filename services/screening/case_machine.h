@@ -14,25 +14,25 @@
 #include "rules.h"
 
 typedef enum {
-    SCREEN_CS_OPENED = 0,         /* lead matched to a household, case opened */
-    SCREEN_CS_VISITED,            /* village visit recorded: findings, signed consent */
-    SCREEN_CS_NOTICE_POSTED,      /* deliberated and public notice posted (公示) */
-    SCREEN_CS_TOWNSHIP_REVIEWED,  /* township review (审核) done */
-    SCREEN_CS_COUNTY_APPROVED,    /* county approval (审批) done */
-    SCREEN_CS_IDENTIFIED,         /* final: identified (识别纳入) with kind and risk types */
-    SCREEN_CS_CLOSED,             /* final: closed, not included, with a reason */
+    SCREEN_CS_OPENED = 0,        /* lead matched to a household, case opened */
+    SCREEN_CS_VISITED,           /* village visit recorded: findings, signed consent */
+    SCREEN_CS_NOTICE_POSTED,     /* deliberated and public notice posted (公示) */
+    SCREEN_CS_TOWNSHIP_REVIEWED, /* township review (审核) done */
+    SCREEN_CS_COUNTY_APPROVED,   /* county approval (审批) done */
+    SCREEN_CS_IDENTIFIED,        /* final: identified (识别纳入) with kind and risk types */
+    SCREEN_CS_CLOSED,            /* final: closed, not included, with a reason */
     SCREEN_CS_COUNT_
 } screen_case_state_t;
 
 typedef enum {
-    SCREEN_EV_VISIT = 0,    /* village: visit recorded (text = findings, consent) */
-    SCREEN_EV_POST_NOTICE,  /* village: notice posted */
-    SCREEN_EV_OBJECTION,    /* village: an objection to the notice recorded (text) */
-    SCREEN_EV_REVIEW,       /* township: review passed (notice period over) */
-    SCREEN_EV_APPROVE,      /* county: approved */
-    SCREEN_EV_IDENTIFY,     /* county: identified (kind + 1..5 risk types) */
-    SCREEN_EV_RETURN,       /* township/county: back one step (text = reason) */
-    SCREEN_EV_CLOSE,        /* village at its steps, county at any open step (text = reason) */
+    SCREEN_EV_VISIT = 0,   /* village: visit recorded (text = findings, consent) */
+    SCREEN_EV_POST_NOTICE, /* village: notice posted */
+    SCREEN_EV_OBJECTION,   /* village: an objection to the notice recorded (text) */
+    SCREEN_EV_REVIEW,      /* township: review passed (notice period over) */
+    SCREEN_EV_APPROVE,     /* county: approved */
+    SCREEN_EV_IDENTIFY,    /* county: identified (kind + 1..5 risk types) */
+    SCREEN_EV_RETURN,      /* township/county: back one step (text = reason) */
+    SCREEN_EV_CLOSE,       /* village at its steps, county at any open step (text = reason) */
     SCREEN_EV_COUNT_
 } screen_event_kind_t;
 
@@ -45,33 +45,33 @@ typedef fp_level_t screen_level_t;
 
 const char *screen_case_state_code(screen_case_state_t s); /* "opened", ...; "?" */
 const char *screen_event_code(screen_event_kind_t e);      /* "visit", ...; "?" */
-#define screen_level_code fp_level_code                        /* "village", ...; "?" */
+#define screen_level_code fp_level_code                    /* "village", ...; "?" */
 
 /* The case as the machine sees it. Texts (findings, reasons) are not kept here: the shell stores
  * them in the case history together with last_action. */
 typedef struct {
     screen_case_state_t state;
-    int32_t lead_date;         /* day the lead arrived: the decision clock starts here */
-    int32_t step_since;        /* day the current state was entered */
-    int32_t notice_posted_on;  /* day of the notice in force; SCREEN_NO_DATE if none */
-    bool consent;              /* signed consent to data checks given at the visit */
-    int32_t objections;        /* objections recorded during the notice in force */
-    int32_t returns;           /* how many times the case was sent back */
-    screen_kind_t kind;        /* set by IDENTIFY */
+    int32_t lead_date;        /* day the lead arrived: the decision clock starts here */
+    int32_t step_since;       /* day the current state was entered */
+    int32_t notice_posted_on; /* day of the notice in force; SCREEN_NO_DATE if none */
+    bool consent;             /* signed consent to data checks given at the visit */
+    int32_t objections;       /* objections recorded during the notice in force */
+    int32_t returns;          /* how many times the case was sent back */
+    screen_kind_t kind;       /* set by IDENTIFY */
     size_t n_risks;
     screen_risk_t risks[SCREEN_MAX_RISKS];
-    const char *last_action;   /* action name of the last applied row (static string) */
+    const char *last_action; /* action name of the last applied row (static string) */
 } screen_case_t;
 
 #define SCREEN_NO_DATE INT32_MIN
 
 typedef struct {
     screen_event_kind_t kind;
-    screen_level_t level;      /* the acting level */
-    bool consent;              /* VISIT */
-    const char *text;          /* VISIT findings; OBJECTION text; RETURN/CLOSE reason */
-    screen_kind_t hh_kind;     /* IDENTIFY */
-    size_t n_risks;            /* IDENTIFY: 1..5 */
+    screen_level_t level;  /* the acting level */
+    bool consent;          /* VISIT */
+    const char *text;      /* VISIT findings; OBJECTION text; RETURN/CLOSE reason */
+    screen_kind_t hh_kind; /* IDENTIFY */
+    size_t n_risks;        /* IDENTIFY: 1..5 */
     screen_risk_t risks[SCREEN_MAX_RISKS];
 } screen_event_t;
 
@@ -79,13 +79,13 @@ typedef struct {
 typedef fp_calendar_t screen_calendar_t;
 
 typedef struct {
-    int32_t notice_days;           /* public notice at least this many days (default 5) */
-    bool notice_working_days;      /* count them as working days (default calendar days) */
-    int32_t decision_days;         /* lead -> decision (default 15) */
-    bool decision_working_days;    /* count them as working days (some provinces: 20 working) */
+    int32_t notice_days;                 /* public notice at least this many days (default 5) */
+    bool notice_working_days;            /* count them as working days (default calendar days) */
+    int32_t decision_days;               /* lead -> decision (default 15) */
+    bool decision_working_days;          /* count them as working days (some provinces: 20 working) */
     int32_t step_days[SCREEN_CS_COUNT_]; /* time allowed in each open state (see .c) */
-    bool step_working_days;        /* step_days counted as working days (default true) */
-    const screen_calendar_t *cal;  /* NULL = no holidays, no adjusted days */
+    bool step_working_days;              /* step_days counted as working days (default true) */
+    const screen_calendar_t *cal;        /* NULL = no holidays, no adjusted days */
 } screen_case_params_t;
 
 /* Defaults: notice 5 calendar days; decision 15 calendar days; steps in working days: visit 2,
@@ -102,9 +102,8 @@ void screen_case_open(screen_case_t *c, int32_t lead_date);
  * Checks, first failure wins: arguments (case.bad_request), final state (case.final), a row for
  * (state, event) (case.event_not_allowed), a row for the level (case.level_not_allowed), a day
  * before the current step (case.date_before_step), then the row's guard. */
-int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today,
-                      const screen_case_params_t *p, screen_case_t *out,
-                      const char **refusal_code);
+int screen_case_apply(const screen_case_t *in, const screen_event_t *ev, int32_t today, const screen_case_params_t *p,
+                      screen_case_t *out, const char **refusal_code);
 
 /* The table as the engine runs it, and its rows for the docs and tests. */
 extern const fp_sm_t screen_case_machine;

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "calendar.h"
 #include "date.h"
 #include "log.h"
@@ -103,4 +102,3 @@ void screen_summary_fill(PGresult *res, int r, int c0, Fangpin__V1__CaseSummary 
     }
     s->step_due_on = b->step_due;
 }
-

@@ -17,10 +17,7 @@ static int64_t s_i64(PGresult *res, int r, int c)
 }
 
 /* A guarantee counts as failed only when the ledger says false (NULL = not surveyed). */
-static bool s_false(PGresult *res, int r, int c)
-{
-    return !PQgetisnull(res, r, c) && PQgetvalue(res, r, c)[0] == 'f';
-}
+static bool s_false(PGresult *res, int r, int c) { return !PQgetisnull(res, r, c) && PQgetvalue(res, r, c)[0] == 'f'; }
 
 static bool s_has(const char *list, const char *name)
 {
@@ -110,8 +107,7 @@ static void s_guarantees(PGresult *res, int r, const char *failed, screen_facts_
 
 /* The decision object after "per_capita_net_fen": the kind, the figures, the rules that fired and
  * the risk types. */
-static void s_decision_json(fp_buf_t *json, const screen_decision_t *d, const screen_income_result_t *inc,
-                            int64_t line)
+static void s_decision_json(fp_buf_t *json, const screen_decision_t *d, const screen_income_result_t *inc, int64_t line)
 {
     fp_buf_printf(json, "\"per_capita_net_fen\":%" PRId64 ",\"decision\":{\"kind\":", inc->per_capita_net);
     fp_buf_json_str(json, d->kind == SCREEN_KIND_NONE ? "" : screen_kind_code(d->kind));
@@ -157,7 +153,8 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
         int64_t medical = s_i64(res, r, SCREEN_F_MEDICAL_OOP), lead_medical = s_i64(res, r, SCREEN_F_LEAD_MEDICAL);
         screen_facts_t f = {
             .hh_type = !strcmp(hh, "lifted") ? SCREEN_HH_LIFTED
-                       : !strcmp(hh, "monitored") ? SCREEN_HH_MONITORED : SCREEN_HH_GENERAL,
+                : !strcmp(hh, "monitored")   ? SCREEN_HH_MONITORED
+                                             : SCREEN_HH_GENERAL,
             .members = inc.members,
             .per_capita_net = inc.per_capita_net,
             .net_income = inc.net,
@@ -171,15 +168,17 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
         /* the ratios in force for the case's province and date (policy parameters); the
          * compiled defaults only where a parameter is missing */
         screen_params_t p = SCREEN_PARAMS_DEFAULT;
-        if (!PQgetisnull(res, r, SCREEN_F_RIGID_RATIO)) p.rigid_ratio_pct = (int32_t)s_i64(res, r, SCREEN_F_RIGID_RATIO);
+        if (!PQgetisnull(res, r, SCREEN_F_RIGID_RATIO))
+            p.rigid_ratio_pct = (int32_t)s_i64(res, r, SCREEN_F_RIGID_RATIO);
         if (!PQgetisnull(res, r, SCREEN_F_UPPER_RATIO))
             p.monitor_upper_ratio_pct = (int32_t)s_i64(res, r, SCREEN_F_UPPER_RATIO);
         e = screen_evaluate(&f, &p, &d);
     }
     if (e != FP_OK) {
         fp_buf_puts(json, "\"per_capita_net_fen\":null,\"decision\":{\"error\":");
-        fp_buf_json_str(json, e == FP_EINVAL ? "no member present in the household: the rules cannot run"
-                                             : "a ledger figure is outside the rules' bounds");
+        fp_buf_json_str(json,
+                        e == FP_EINVAL ? "no member present in the household: the rules cannot run"
+                                       : "a ledger figure is outside the rules' bounds");
         fp_buf_puts(json, ",\"fired\":[],\"risk_types\":[]}}");
         return;
     }

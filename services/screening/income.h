@@ -16,12 +16,12 @@
  * screen_income_window()), each a non-negative amount in fen, gross of costs. */
 typedef struct {
     /* wage income 工资性收入 */
-    int64_t wage_public_welfare;      /* 公益性岗位工资 */
-    int64_t wage_other;               /* other wages 其他工资性收入 (migrant work, local jobs) */
+    int64_t wage_public_welfare; /* 公益性岗位工资 */
+    int64_t wage_other;          /* other wages 其他工资性收入 (migrant work, local jobs) */
     /* operating income 生产经营性收入 (gross; its costs go to production_costs) */
     int64_t operating;
     /* property income 财产性收入 */
-    int64_t property;                 /* asset dividends 资产收益分红, rents */
+    int64_t property; /* asset dividends 资产收益分红, rents */
     /* transfer income 转移性收入 */
     int64_t transfer_pension;         /* 养老金 */
     int64_t transfer_family_planning; /* 计划生育金 */
@@ -39,11 +39,11 @@ typedef struct {
 } screen_income_t;
 
 typedef struct {
-    int64_t wage;           /* wage_public_welfare + wage_other */
+    int64_t wage; /* wage_public_welfare + wage_other */
     int64_t operating;
     int64_t property;
-    int64_t transfer;       /* the six transfer items */
-    int64_t total_income;   /* wage + operating + property + transfer */
+    int64_t transfer;     /* the six transfer items */
+    int64_t total_income; /* wage + operating + property + transfer */
     int64_t production_costs;
     int64_t net;            /* total_income - production_costs; may be negative */
     int64_t per_capita_net; /* net / members, rounded to the fen half away from zero */

@@ -17,11 +17,13 @@ static screen_trans_t g_trans; /* transitions and the overdue scan */
 
 #define S_OP(NAME) FANGPIN__V1__SCREENING_REQUEST__OP_##NAME
 /* a case read: admins and actors of any level, within their region (domain/scope.h) */
-#define S_READ true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", \
-    "cases are for village, township and county actors and admins", "仅村、乡、县工作人员及管理员可查看监测案件"
+#define S_READ                                                                                                         \
+    true, FP_CALL_ADMIN | FP_CALL_ACTORS, "read.kind", "cases are for village, township and county actors and admins", \
+        "仅村、乡、县工作人员及管理员可查看监测案件"
 /* a case step: actors of the levels that take steps, at the level the case table allows */
-#define S_STEP screen_transition, true, FP_CALL_STEPS, "caller.kind", \
-    "case steps are taken by village, township and county actors only", "案件只能由村、乡（镇）、县级工作人员办理"
+#define S_STEP                                             \
+    screen_transition, true, FP_CALL_STEPS, "caller.kind", \
+        "case steps are taken by village, township and county actors only", "案件只能由村、乡（镇）、县级工作人员办理"
 
 /* The operations (common/ops.h). */
 static const fp_op_t s_ops[] = {

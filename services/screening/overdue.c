@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "calendar.h"
 #include "date.h"
 #include "log.h"
@@ -39,9 +38,8 @@ static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
 
 static void s_count_overdue(screen_trans_t *t, fp_db_t *db)
 {
-    fp_db_query(db, 0,
-                "SELECT count(*) FROM cases WHERE state NOT IN " S_FINAL_SQL " AND overdue_step = state", 0, NULL,
-                s_on_counted, t);
+    fp_db_query(db, 0, "SELECT count(*) FROM cases WHERE state NOT IN " S_FINAL_SQL " AND overdue_step = state", 0,
+                NULL, s_on_counted, t);
 }
 
 static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
@@ -103,7 +101,8 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
                 "WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
                 "   AS d(id bigint, region text, to_level text, step_due text)),"
                 " u AS (UPDATE cases c SET overdue_step = c.state FROM d WHERE c.id = d.id"
-                "   AND c.overdue_step IS DISTINCT FROM c.state AND c.state NOT IN ('identified', 'closed_not_included')"
+                "   AND c.overdue_step IS DISTINCT FROM c.state AND c.state NOT IN ('identified', "
+                "'closed_not_included')"
                 "   RETURNING c.id, c.county_code, c.state),"
                 " e AS (SELECT events_write(array_agg(ROW(u.county_code, d.region, 'case.overdue',"
                 "   jsonb_build_object('case_id', u.id, 'state', u.state, 'step_due', d.step_due, 'to_level',"
@@ -120,12 +119,13 @@ static void s_scan(screen_trans_t *t)
     t->last_scan = uv_now(fp_service_loop(t->svc));
     fp_db_query(fp_service_db(t->svc), 0,
                 "SELECT c.id::text, c.state, to_char(c.opened_on, 'YYYY-MM-DD'),"
-                " coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''), coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''),"
-                " c.village_code::text, "
-                SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
-                                  "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
-                " FROM cases c WHERE c.state NOT IN " S_FINAL_SQL " AND c.overdue_step IS DISTINCT FROM c.state"
-                " ORDER BY c.id",
+                " coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''), coalesce(to_char(c.notice_posted_on, "
+                "'YYYY-MM-DD'), ''),"
+                " c.village_code::text, " SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
+                                                            "greatest(c.opened_on, c.step_since, c.notice_posted_on) + "
+                                                            "400") " FROM cases c WHERE c.state NOT IN " S_FINAL_SQL
+                                                                   " AND c.overdue_step IS DISTINCT FROM c.state"
+                                                                   " ORDER BY c.id",
                 0, NULL, s_on_open_cases, t);
 }
 

@@ -220,11 +220,12 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m,
                 "  FROM c JOIN case_leads cl ON cl.case_id = c.id JOIN leads l ON l.id = cl.lead_id"
                 " UNION ALL"
                 " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
-                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
-                "  FROM c JOIN case_history h ON h.case_id = c.id"
+                "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', "
+                "'', ''" S_PAD_PARAMS "  FROM c JOIN case_history h ON h.case_id = c.id"
                 " UNION ALL"
                 " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
-                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
+                "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', "
+                "''" S_PAD_PARAMS
                 "  FROM c, jsonb_array_elements(coalesce(c.decision->'fired', '[]')) WITH ORDINALITY AS f(v, n)"
                 " ORDER BY 1, 2",
                 2, p, s_on_show, q);

@@ -24,8 +24,8 @@ static void s_claim(screen_recv_t *r);
 /* One batch on its way through the transaction chain. */
 typedef struct {
     screen_recv_t *r;
-    int n;          /* leads claimed */
-    int cases;      /* cases touched */
+    int n;     /* leads claimed */
+    int cases; /* cases touched */
 } s_batch_t;
 
 /* The chain ended (committed, rolled back or the database went away): maybe go again. */

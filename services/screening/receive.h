@@ -11,7 +11,7 @@ typedef struct {
     fp_service_t *svc;
     void *pull;
     fp_zsock_t *zs;
-    char worker[96];   /* host:pid, recorded in leads.screened_by */
+    char worker[96]; /* host:pid, recorded in leads.screened_by */
     bool claiming, again;
     uint64_t last_scan;
     uint64_t received;

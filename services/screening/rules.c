@@ -64,23 +64,20 @@ static const char *s_reason(const screen_facts_t *f, screen_guarantee_t g, const
 static bool s_income_below(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
     if (!(f->per_capita_net < f->line)) return false;
-    snprintf(o->seen, sizeof o->seen, "income=%" PRId64 " line=%" PRId64, f->per_capita_net,
-             f->line);
-    snprintf(o->why_zh, sizeof o->why_zh, "人均纯收入%s元，低于监测标准%s元",
-             s_yuan(f->per_capita_net).s, s_yuan(f->line).s);
+    snprintf(o->seen, sizeof o->seen, "income=%" PRId64 " line=%" PRId64, f->per_capita_net, f->line);
+    snprintf(o->why_zh, sizeof o->why_zh, "人均纯收入%s元，低于监测标准%s元", s_yuan(f->per_capita_net).s,
+             s_yuan(f->line).s);
     return true;
 }
 
 static bool s_income_near(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
     if (!(f->per_capita_net >= f->line && s_in_range(f, p))) return false;
-    snprintf(o->seen, sizeof o->seen,
-             "income=%" PRId64 " line=%" PRId64 " ratio_pct=%" PRId32 " upper=%" PRId64,
+    snprintf(o->seen, sizeof o->seen, "income=%" PRId64 " line=%" PRId64 " ratio_pct=%" PRId32 " upper=%" PRId64,
              f->per_capita_net, f->line, p->monitor_upper_ratio_pct, s_upper(f, p));
     snprintf(o->why_zh, sizeof o->why_zh,
              "人均纯收入%s元，不低于监测标准%s元，但低于监测范围上限%s元（监测标准的%" PRId32 "%%）",
-             s_yuan(f->per_capita_net).s, s_yuan(f->line).s, s_yuan(s_upper(f, p)).s,
-             p->monitor_upper_ratio_pct);
+             s_yuan(f->per_capita_net).s, s_yuan(f->line).s, s_yuan(s_upper(f, p)).s, p->monitor_upper_ratio_pct);
     return true;
 }
 
@@ -89,26 +86,23 @@ static bool s_rigid_medical(const screen_facts_t *f, const screen_params_t *p, s
     if (f->medical_oop <= 0) return false;
     if (f->net_income > 0) {
         if (f->medical_oop * 100 < f->net_income * p->rigid_ratio_pct) return false;
-        snprintf(o->seen, sizeof o->seen,
-                 "medical=%" PRId64 " net=%" PRId64 " ratio_pct=%" PRId32, f->medical_oop,
+        snprintf(o->seen, sizeof o->seen, "medical=%" PRId64 " net=%" PRId64 " ratio_pct=%" PRId32, f->medical_oop,
                  f->net_income, p->rigid_ratio_pct);
         snprintf(o->why_zh, sizeof o->why_zh,
-                 "近12个月医疗自付费用%s元，占家庭年纯收入%s元的%" PRId64 "%%，达到%" PRId32
-                 "%%的大额刚性支出标准",
-                 s_yuan(f->medical_oop).s, s_yuan(f->net_income).s,
-                 f->medical_oop * 100 / f->net_income, p->rigid_ratio_pct);
+                 "近12个月医疗自付费用%s元，占家庭年纯收入%s元的%" PRId64 "%%，达到%" PRId32 "%%的大额刚性支出标准",
+                 s_yuan(f->medical_oop).s, s_yuan(f->net_income).s, f->medical_oop * 100 / f->net_income,
+                 p->rigid_ratio_pct);
         return true;
     }
-    snprintf(o->seen, sizeof o->seen, "medical=%" PRId64 " net=%" PRId64 " ratio_pct=%" PRId32,
-             f->medical_oop, f->net_income, p->rigid_ratio_pct);
-    snprintf(o->why_zh, sizeof o->why_zh,
-             "近12个月医疗自付费用%s元，而家庭年纯收入为%s元（不为正），属大额刚性支出",
+    snprintf(o->seen, sizeof o->seen, "medical=%" PRId64 " net=%" PRId64 " ratio_pct=%" PRId32, f->medical_oop,
+             f->net_income, p->rigid_ratio_pct);
+    snprintf(o->why_zh, sizeof o->why_zh, "近12个月医疗自付费用%s元，而家庭年纯收入为%s元（不为正），属大额刚性支出",
              s_yuan(f->medical_oop).s, s_yuan(f->net_income).s);
     return true;
 }
 
-static bool s_guarantee(const screen_facts_t *f, screen_guarantee_t g, const char *key,
-                        const char *what, const char *dflt, screen_fired_t *o)
+static bool s_guarantee(const screen_facts_t *f, screen_guarantee_t g, const char *key, const char *what,
+                        const char *dflt, screen_fired_t *o)
 {
     if (!f->guarantee[g].failed) return false;
     snprintf(o->seen, sizeof o->seen, "%s=failed", key);
@@ -118,13 +112,11 @@ static bool s_guarantee(const screen_facts_t *f, screen_guarantee_t g, const cha
 
 static bool s_g_education(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
-    return s_guarantee(f, SCREEN_G_EDUCATION, "education", "义务教育",
-                       "有义务教育阶段适龄儿童失学辍学", o);
+    return s_guarantee(f, SCREEN_G_EDUCATION, "education", "义务教育", "有义务教育阶段适龄儿童失学辍学", o);
 }
 static bool s_g_medical(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
-    return s_guarantee(f, SCREEN_G_MEDICAL, "medical", "基本医疗", "有家庭成员未参加基本医疗保险",
-                       o);
+    return s_guarantee(f, SCREEN_G_MEDICAL, "medical", "基本医疗", "有家庭成员未参加基本医疗保险", o);
 }
 static bool s_g_housing(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
@@ -132,12 +124,10 @@ static bool s_g_housing(const screen_facts_t *f, const screen_params_t *p, scree
 }
 static bool s_g_water(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
-    return s_guarantee(f, SCREEN_G_WATER, "water", "饮水安全", "饮水水量、水质、便利程度或供水保证率不达标",
-                       o);
+    return s_guarantee(f, SCREEN_G_WATER, "water", "饮水安全", "饮水水量、水质、便利程度或供水保证率不达标", o);
 }
 
-static bool s_shock(const screen_facts_t *f, unsigned bit, const char *key, const char *zh,
-                    screen_fired_t *o)
+static bool s_shock(const screen_facts_t *f, unsigned bit, const char *key, const char *zh, screen_fired_t *o)
 {
     if (!(f->shocks & bit)) return false;
     snprintf(o->seen, sizeof o->seen, "shock=%s", key);
@@ -146,10 +136,10 @@ static bool s_shock(const screen_facts_t *f, unsigned bit, const char *key, cons
 }
 
 /* S08-S13: one rule per shock, each the shock's bit, its key in `seen` and its Chinese words. */
-#define S_SHOCK_RULE(fn, bit, key, zh)                                                    \
+#define S_SHOCK_RULE(fn, bit, key, zh)                                                   \
     static bool fn(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o) \
-    {                                                                                     \
-        return s_shock(f, bit, key, zh, o);                                               \
+    {                                                                                    \
+        return s_shock(f, bit, key, zh, o);                                              \
     }
 S_SHOCK_RULE(s_sh_illness, SCREEN_SHOCK_ILLNESS, "illness", "家庭成员患重病")
 S_SHOCK_RULE(s_sh_disaster, SCREEN_SHOCK_DISASTER, "disaster", "遭受自然灾害")
@@ -170,10 +160,8 @@ static bool s_no_labour(const screen_facts_t *f, const screen_params_t *p, scree
 static bool s_disabled(const screen_facts_t *f, const screen_params_t *p, screen_fired_t *o)
 {
     if (f->members_disabled <= 0) return false;
-    snprintf(o->seen, sizeof o->seen, "members=%" PRId32 " disabled=%" PRId32, f->members,
-             f->members_disabled);
-    snprintf(o->why_zh, sizeof o->why_zh, "家庭%" PRId32 "人中有%" PRId32 "名残疾人", f->members,
-             f->members_disabled);
+    snprintf(o->seen, sizeof o->seen, "members=%" PRId32 " disabled=%" PRId32, f->members, f->members_disabled);
+    snprintf(o->why_zh, sizeof o->why_zh, "家庭%" PRId32 "人中有%" PRId32 "名残疾人", f->members, f->members_disabled);
     return true;
 }
 
@@ -188,45 +176,47 @@ static bool s_hardship(const screen_facts_t *f, const screen_params_t *p, screen
     int64_t pc = rest / f->members, r = rest % f->members;
     if (2 * (r < 0 ? -r : r) >= f->members) pc += rest < 0 ? -1 : 1;
     snprintf(o->seen, sizeof o->seen,
-             "net=%" PRId64 " medical=%" PRId64 " other_rigid=%" PRId64 " loss=%" PRId64
-             " members=%" PRId32 " rest_pc=%" PRId64 " line=%" PRId64,
-             f->net_income, f->medical_oop, f->other_rigid, f->expected_loss, f->members, pc,
-             f->line);
+             "net=%" PRId64 " medical=%" PRId64 " other_rigid=%" PRId64 " loss=%" PRId64 " members=%" PRId32
+             " rest_pc=%" PRId64 " line=%" PRId64,
+             f->net_income, f->medical_oop, f->other_rigid, f->expected_loss, f->members, pc, f->line);
     snprintf(o->why_zh, sizeof o->why_zh,
              "家庭年纯收入%s元，扣除医疗自付%s元、其他刚性支出%s元和预计减收%s元后，"
              "人均%s元，低于监测标准%s元，基本生活出现严重困难",
-             s_yuan(f->net_income).s, s_yuan(f->medical_oop).s, s_yuan(f->other_rigid).s,
-             s_yuan(f->expected_loss).s, s_yuan(pc).s, s_yuan(f->line).s);
+             s_yuan(f->net_income).s, s_yuan(f->medical_oop).s, s_yuan(f->other_rigid).s, s_yuan(f->expected_loss).s,
+             s_yuan(pc).s, s_yuan(f->line).s);
     return true;
 }
 
 /* --- the table ------------------------------------------------------------------------------- */
 
-#define R1(x) {x, SCREEN_RISK_NONE}
-#define R0 {SCREEN_RISK_NONE, SCREEN_RISK_NONE}
+#define R1(x)               \
+    {                       \
+        x, SCREEN_RISK_NONE \
+    }
+#define R0                                 \
+    {                                      \
+        SCREEN_RISK_NONE, SCREEN_RISK_NONE \
+    }
 
 const screen_rule_t screen_rules[] = {
-    {"S01", "人均纯收入低于监测标准", "per capita net income below the monitoring line",
-     SCREEN_ROLE_INCOME_BELOW, s_income_below, R0},
+    {"S01", "人均纯收入低于监测标准", "per capita net income below the monitoring line", SCREEN_ROLE_INCOME_BELOW,
+     s_income_below, R0},
     {"S02", "人均纯收入在监测标准以上但未超过监测范围上限",
-     "per capita net income at or above the line but inside the monitoring range",
-     SCREEN_ROLE_INCOME_NEAR, s_income_near, R0},
+     "per capita net income at or above the line but inside the monitoring range", SCREEN_ROLE_INCOME_NEAR,
+     s_income_near, R0},
     {"S03", "医疗自付费用占家庭年纯收入比例达到大额刚性支出标准",
-     "out-of-pocket medical cost large against the household's net income", SCREEN_ROLE_HARDSHIP,
-     s_rigid_medical, R1(SCREEN_RISK_ILLNESS)},
+     "out-of-pocket medical cost large against the household's net income", SCREEN_ROLE_HARDSHIP, s_rigid_medical,
+     R1(SCREEN_RISK_ILLNESS)},
     {"S04", "义务教育保障未落实（适龄儿童失学辍学）",
-     "compulsory education not guaranteed (a child of school age out of school)",
-     SCREEN_ROLE_RISK, s_g_education, R1(SCREEN_RISK_SCHOOLING)},
+     "compulsory education not guaranteed (a child of school age out of school)", SCREEN_ROLE_RISK, s_g_education,
+     R1(SCREEN_RISK_SCHOOLING)},
     {"S05", "基本医疗保障未落实（成员未参保）", "basic medical care not guaranteed (a member uninsured)",
      SCREEN_ROLE_RISK, s_g_medical, R1(SCREEN_RISK_ILLNESS)},
-    {"S06", "住房安全未保障（C级或D级危房）", "housing unsafe (house rated C or D)", SCREEN_ROLE_RISK,
-     s_g_housing, R1(SCREEN_RISK_HOUSING)},
-    {"S07", "饮水安全未保障", "drinking water unsafe", SCREEN_ROLE_RISK, s_g_water,
-     R1(SCREEN_RISK_WATER)},
-    {"S08", "家庭成员患重病", "serious illness of a member", SCREEN_ROLE_SHOCK, s_sh_illness,
-     R1(SCREEN_RISK_ILLNESS)},
-    {"S09", "遭受自然灾害", "natural disaster", SCREEN_ROLE_SHOCK, s_sh_disaster,
-     R1(SCREEN_RISK_DISASTER)},
+    {"S06", "住房安全未保障（C级或D级危房）", "housing unsafe (house rated C or D)", SCREEN_ROLE_RISK, s_g_housing,
+     R1(SCREEN_RISK_HOUSING)},
+    {"S07", "饮水安全未保障", "drinking water unsafe", SCREEN_ROLE_RISK, s_g_water, R1(SCREEN_RISK_WATER)},
+    {"S08", "家庭成员患重病", "serious illness of a member", SCREEN_ROLE_SHOCK, s_sh_illness, R1(SCREEN_RISK_ILLNESS)},
+    {"S09", "遭受自然灾害", "natural disaster", SCREEN_ROLE_SHOCK, s_sh_disaster, R1(SCREEN_RISK_DISASTER)},
     {"S10", "遭遇意外事故", "accident", SCREEN_ROLE_SHOCK, s_sh_accident, R1(SCREEN_RISK_ACCIDENT)},
     {"S11", "家庭主要劳动力死亡", "death of a working member", SCREEN_ROLE_SHOCK, s_sh_death,
      R1(SCREEN_RISK_LACK_OF_LABOUR)},
@@ -235,11 +225,10 @@ const screen_rule_t screen_rules[] = {
      R1(SCREEN_RISK_INDUSTRY_FAILURE)},
     {"S14", "整户无劳动能力", "no member with labour capacity", SCREEN_ROLE_RISK, s_no_labour,
      R1(SCREEN_RISK_LACK_OF_LABOUR)},
-    {"S15", "家庭中有残疾人", "a member with a disability", SCREEN_ROLE_RISK, s_disabled,
-     R1(SCREEN_RISK_DISABILITY)},
+    {"S15", "家庭中有残疾人", "a member with a disability", SCREEN_ROLE_RISK, s_disabled, R1(SCREEN_RISK_DISABILITY)},
     {"S16", "刚性支出或减收后人均低于监测标准，基本生活严重困难",
-     "after rigid spending and lost income the rest per person is below the line",
-     SCREEN_ROLE_HARDSHIP, s_hardship, R0},
+     "after rigid spending and lost income the rest per person is below the line", SCREEN_ROLE_HARDSHIP, s_hardship,
+     R0},
 };
 const size_t screen_rules_count = sizeof screen_rules / sizeof screen_rules[0];
 
@@ -282,10 +271,8 @@ static void s_add_risk(screen_decision_t *d, screen_risk_t r)
     if (r == SCREEN_RISK_NONE) return;
     for (size_t i = 0; i < d->n_risks; i++)
         if (d->risks[i] == r) return;
-    if (d->n_risks < SCREEN_MAX_RISKS)
-        d->risks[d->n_risks++] = r;
-    else
-        d->risks_dropped++;
+    if (d->n_risks < SCREEN_MAX_RISKS) d->risks[d->n_risks++] = r;
+    else d->risks_dropped++;
 }
 
 fp_err_t screen_evaluate(const screen_facts_t *f, const screen_params_t *p, screen_decision_t *d)

@@ -32,8 +32,8 @@ typedef struct {
     char scope[13], actor[128], case_id[24];
     screen_level_t level;
     screen_event_t ev;
-    fp_buf_t text;      /* history reason: findings, opinion, reason, objection, notice */
-    char *notice;       /* PostNotice: the text stored on the case */
+    fp_buf_t text; /* history reason: findings, opinion, reason, objection, notice */
+    char *notice;  /* PostNotice: the text stored on the case */
     const char *override;
     bool replayed;
     screen_case_t before, after;
@@ -58,8 +58,10 @@ static void s_fail(s_job_t *j, const char *reason, const char *en, const char *z
 
 static void s_unavailable(s_job_t *j)
 {
-    s_fail(j, "db.unavailable", "the database went away: nothing was changed; retry with the same"
-           " request id", "数据库连接中断，未作任何更改，请用相同请求号重试");
+    s_fail(j, "db.unavailable",
+           "the database went away: nothing was changed; retry with the same"
+           " request id",
+           "数据库连接中断，未作任何更改，请用相同请求号重试");
 }
 
 /* The transaction ended without a commit (common/chain.h). */
@@ -161,28 +163,41 @@ static void s_write(s_job_t *j)
         snprintf(ident_reason, sizeof ident_reason, "已识别纳入监测：%s", screen_kind_zh(a->kind));
         lead_reason = ident_reason;
     }
-    const char *p[18] = {
-        j->case_id, to, a->state == SCREEN_CS_IDENTIFIED ? screen_kind_code(a->kind) : "",
-        risks.data, step, posted, objections, returns, a->consent ? "t" : "f",
-        j->notice ? "t" : "f", j->notice ? j->notice : "", j->actor, screen_level_code(j->level),
-        screen_event_code(j->ev.kind), j->from, j->text.data ? j->text.data : "", j->msg->request_id,
-        lead_reason};
-    fp_chain_query(&j->chain, "write",
-                "WITH u AS (UPDATE cases SET state = $2, kind = coalesce(nullif($3, ''), kind),"
-                "   risk_types = CASE WHEN $4 = '' THEN risk_types ELSE string_to_array($4, ',') END,"
-                "   step_since = $5::date, notice_posted_on = nullif($6, '')::date, objections = $7::int,"
-                "   returns = $8::int, consent = $9::boolean,"
-                "   notice_text = CASE WHEN $10::boolean THEN $11 ELSE notice_text END, updated_at = now()"
-                "  WHERE id = $1::bigint RETURNING county_code, village_code),"
-                " h AS (INSERT INTO case_history (county_code, case_id, actor, level, event, from_state, to_state,"
-                "   reason, request_id) SELECT county_code, $1::bigint, $12, $13, $14, $15, $2, $16, $17 FROM u),"
-                " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'case.' || $14,"
-                "   jsonb_build_object('case_id', $1::bigint, 'from', $15, 'to', $2, 'level', $13))::event_new)) FROM u),"
-                " l AS (UPDATE leads l SET status = CASE WHEN $2 = 'identified' THEN 'identified' ELSE 'not_included' END,"
-                "   status_reason = $18, status_at = now() FROM case_leads cl"
-                "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
-                " SELECT count(*) FROM u, e", /* e read, so that it runs */
-                18, p, PGRES_TUPLES_OK, FP_CHAIN_VIOLATIONS, s_on_written);
+    const char *p[18] = {j->case_id,
+                         to,
+                         a->state == SCREEN_CS_IDENTIFIED ? screen_kind_code(a->kind) : "",
+                         risks.data,
+                         step,
+                         posted,
+                         objections,
+                         returns,
+                         a->consent ? "t" : "f",
+                         j->notice ? "t" : "f",
+                         j->notice ? j->notice : "",
+                         j->actor,
+                         screen_level_code(j->level),
+                         screen_event_code(j->ev.kind),
+                         j->from,
+                         j->text.data ? j->text.data : "",
+                         j->msg->request_id,
+                         lead_reason};
+    fp_chain_query(
+        &j->chain, "write",
+        "WITH u AS (UPDATE cases SET state = $2, kind = coalesce(nullif($3, ''), kind),"
+        "   risk_types = CASE WHEN $4 = '' THEN risk_types ELSE string_to_array($4, ',') END,"
+        "   step_since = $5::date, notice_posted_on = nullif($6, '')::date, objections = $7::int,"
+        "   returns = $8::int, consent = $9::boolean,"
+        "   notice_text = CASE WHEN $10::boolean THEN $11 ELSE notice_text END, updated_at = now()"
+        "  WHERE id = $1::bigint RETURNING county_code, village_code),"
+        " h AS (INSERT INTO case_history (county_code, case_id, actor, level, event, from_state, to_state,"
+        "   reason, request_id) SELECT county_code, $1::bigint, $12, $13, $14, $15, $2, $16, $17 FROM u),"
+        " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'case.' || $14,"
+        "   jsonb_build_object('case_id', $1::bigint, 'from', $15, 'to', $2, 'level', $13))::event_new)) FROM u),"
+        " l AS (UPDATE leads l SET status = CASE WHEN $2 = 'identified' THEN 'identified' ELSE 'not_included' END,"
+        "   status_reason = $18, status_at = now() FROM case_leads cl"
+        "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
+        " SELECT count(*) FROM u, e", /* e read, so that it runs */
+        18, p, PGRES_TUPLES_OK, FP_CHAIN_VIOLATIONS, s_on_written);
     fp_buf_free(&risks);
 }
 
@@ -251,18 +266,21 @@ static void s_on_begun(fp_chain_t *c, PGresult *res)
 {
     s_job_t *j = c->job;
     const char *p[2] = {j->case_id, j->scope};
-    fp_chain_query(c, "lock case",
-                "SELECT c.state, to_char(c.opened_on, 'YYYY-MM-DD'), coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''),"
-                " coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''), c.consent::text, c.objections::text,"
-                " c.returns::text, coalesce(c.kind, ''), array_to_string(c.risk_types, ','), h.head_name,"
-                " coalesce((SELECT r.name FROM regions r WHERE r.code = c.village_code), c.village_code),"
-                " coalesce(c.decision->>'kind', ''), "
-                SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",
-                                  "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
-                " FROM cases c JOIN ledger_households h ON h.county_code = c.county_code"
-                "  AND h.household_no = c.household_no"
-                " WHERE c.id = $1::bigint AND c.village_code LIKE $2 || '%' FOR UPDATE OF c",
-                2, p, PGRES_TUPLES_OK, 0, s_on_locked);
+    fp_chain_query(
+        c, "lock case",
+        "SELECT c.state, to_char(c.opened_on, 'YYYY-MM-DD'), coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''),"
+        " coalesce(to_char(c.notice_posted_on, 'YYYY-MM-DD'), ''), c.consent::text, c.objections::text,"
+        " c.returns::text, coalesce(c.kind, ''), array_to_string(c.risk_types, ','), h.head_name,"
+        " coalesce((SELECT r.name FROM regions r WHERE r.code = c.village_code), c.village_code),"
+        " coalesce(c.decision->>'kind', ''), " SCREEN_PARAMS_SQL(
+            "c.village_code", "c.opened_on", "c.opened_on",
+            "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400") " FROM cases c JOIN ledger_households h "
+                                                                             "ON h.county_code = c.county_code"
+                                                                             "  AND h.household_no = c.household_no"
+                                                                             " WHERE c.id = $1::bigint AND "
+                                                                             "c.village_code LIKE $2 || '%' FOR UPDATE "
+                                                                             "OF c",
+        2, p, PGRES_TUPLES_OK, 0, s_on_locked);
 }
 
 static void s_text(fp_buf_t *b, const char *label, const char *v)
@@ -298,8 +316,7 @@ static bool s_event_of(s_job_t *j)
     }
     case FANGPIN__V1__SCREENING_REQUEST__OP_POST_NOTICE:
         id = m->post_notice->case_id, ev->kind = SCREEN_EV_POST_NOTICE;
-        if (m->post_notice->notice_text_override[0])
-            j->override = m->post_notice->notice_text_override;
+        if (m->post_notice->notice_text_override[0]) j->override = m->post_notice->notice_text_override;
         break;
     case FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_OBJECTION:
         id = m->record_objection->case_id, ev->kind = SCREEN_EV_OBJECTION;
@@ -335,8 +352,7 @@ static bool s_event_of(s_job_t *j)
         id = m->close_case->case_id, ev->kind = SCREEN_EV_CLOSE;
         txt = m->close_case->reason;
         break;
-    default:
-        return false;
+    default: return false;
     }
     if (txt) fp_buf_puts(&j->text, txt);
     fp_buf_puts(&j->text, "");
@@ -364,8 +380,7 @@ void screen_transition(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m
         return;
     }
     if (!msg->request_id[0]) {
-        s_fail(j, "request.id", "a request id is required: it makes a retry safe",
-               "须填写请求号（用于安全重试）");
+        s_fail(j, "request.id", "a request id is required: it makes a retry safe", "须填写请求号（用于安全重试）");
         return;
     }
     if (j->override && fp_text_has_long_number(j->override)) {

@@ -14,19 +14,19 @@
 
 typedef struct {
     fp_service_t *svc;
-    uint64_t last_scan;      /* uv_now of the last overdue scan */
+    uint64_t last_scan; /* uv_now of the last overdue scan */
     bool scanning;
-    fp_counter_t *c_scans;   /* fangpin_scans_total{scan="overdue"} */
-    fp_gauge_t *g_overdue;   /* fangpin_cases_overdue: open cases past their step's due date */
+    fp_counter_t *c_scans; /* fangpin_scans_total{scan="overdue"} */
+    fp_gauge_t *g_overdue; /* fangpin_cases_overdue: open cases past their step's due date */
     uint64_t applied;
-    void *identified_push;   /* PUSH of HouseholdIdentified hints to assistance (after COMMIT) */
+    void *identified_push; /* PUSH of HouseholdIdentified hints to assistance (after COMMIT) */
 } screen_trans_t;
 
 /* Reads FANGPIN_TODAY and binds FANGPIN_SCREENING_IDENTIFIED_PUSH; 1 if either is bad. */
 int screen_trans_start(screen_trans_t *t, fp_service_t *svc);
-void screen_trans_stop(screen_trans_t *t);                    /* closes the PUSH socket */
-void screen_trans_ready(screen_trans_t *t);                   /* runs the overdue scan */
-void screen_trans_tick(screen_trans_t *t);                    /* ... every 60 s */
+void screen_trans_stop(screen_trans_t *t);  /* closes the PUSH socket */
+void screen_trans_ready(screen_trans_t *t); /* runs the overdue scan */
+void screen_trans_tick(screen_trans_t *t);  /* ... every 60 s */
 
 /* One transition request (op record_visit .. close_case; arg: the screen_trans_t): answers req
  * exactly once, takes the message. The operation table admitted only village, township and
@@ -43,6 +43,8 @@ void screen_transition(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m
  * step_working_days (each '' when no row), then the holidays and the adjusted working days as
  * comma-separated YYYY-MM-DD. */
 #define SCREEN_PARAM_SQL_(N, V, D) "coalesce(fp_param('" N "', " V ", " D ")::int::text, '')"
+/* One parameter pair per line, as the columns are read: */
+/* clang-format off */
 #define SCREEN_PARAMS_SQL(V, D, LO, HI)                                                                     \
     SCREEN_PARAM_SQL_("notice_days", V, D) ", " SCREEN_PARAM_SQL_("notice_working_days", V, D) ", "          \
     SCREEN_PARAM_SQL_("decision_days", V, D) ", " SCREEN_PARAM_SQL_("decision_working_days", V, D) ", "      \
@@ -53,6 +55,7 @@ void screen_transition(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m
     " AND hd.day BETWEEN " LO " AND " HI "), ''),"                                                            \
     " coalesce((SELECT string_agg(to_char(hd.day, 'YYYY-MM-DD'), ',') FROM holidays hd WHERE hd.kind = 'workday'" \
     " AND hd.day BETWEEN " LO " AND " HI "), '')"
+/* clang-format on */
 #define SCREEN_PARAMS_COLS 12
 #define SCREEN_CAL_MAX 512
 
@@ -76,17 +79,17 @@ screen_case_state_t screen_state_of(const char *code);
 
 /* --- the case summary (queries.c and transitions.c) ------------------------------------------ */
 
-#define SCREEN_SUMMARY_SQL                                                                                      \
-    "c.id::text, c.county_code::text, c.village_code::text, c.household_no::text, c.state, coalesce(c.kind, ''),"  \
+#define SCREEN_SUMMARY_SQL                                                                                        \
+    "c.id::text, c.county_code::text, c.village_code::text, c.household_no::text, c.state, coalesce(c.kind, '')," \
     " array_to_string(c.risk_types, ','), to_char(c.opened_on, 'YYYY-MM-DD'), to_char(c.due_on, 'YYYY-MM-DD'),"   \
-    " coalesce(c.line_fen, 0)::text, coalesce(c.per_capita_net_fen, 0)::text, coalesce(c.decision->>'kind', ''),"  \
+    " coalesce(c.line_fen, 0)::text, coalesce(c.per_capita_net_fen, 0)::text, coalesce(c.decision->>'kind', '')," \
     " (SELECT count(*) FROM case_leads cl WHERE cl.case_id = c.id)::text,"                                        \
     " coalesce(c.overdue_step = c.state, false)::text,"                                                           \
     " ((extract(epoch FROM c.updated_at) * 1000)::bigint)::text,"                                                 \
     " to_char(coalesce(c.step_since, c.opened_on), 'YYYY-MM-DD'), coalesce(to_char(c.notice_posted_on,"           \
-    " 'YYYY-MM-DD'), ''), c.objections::text, c.notice_text, "                                                 \
-    SCREEN_PARAMS_SQL("c.village_code", "c.opened_on", "c.opened_on",                                             \
-                      "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
+    " 'YYYY-MM-DD'), ''), c.objections::text, c.notice_text, " SCREEN_PARAMS_SQL(                                 \
+        "c.village_code", "c.opened_on", "c.opened_on",                                                           \
+        "greatest(c.opened_on, c.step_since, c.notice_posted_on) + 400")
 /* 19 columns of the case, then its parameters (SCREEN_PARAMS_COLS) for the step due date */
 #define SCREEN_SUMMARY_COLS (19 + SCREEN_PARAMS_COLS)
 

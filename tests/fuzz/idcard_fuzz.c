@@ -42,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strlen(id.number) != 18 || strncmp(id.number, s, 17) != 0) abort();
         if (fp_idcard_check_char(id.number) != id.number[17]) abort();
         if (!fp_date_valid(id.birth_year, id.birth_month, id.birth_day)) abort();
-        if (today > 0 && fp_date_from_civil(id.birth_year, id.birth_month, id.birth_day) > today)
-            abort();
+        if (today > 0 && fp_date_from_civil(id.birth_year, id.birth_month, id.birth_day) > today) abort();
         if (id.sex != 1 && id.sex != 2) abort();
         if (strncmp(id.region6, s, 6) != 0 || strlen(id.region6) != 6) abort();
         fp_idcard_t again;

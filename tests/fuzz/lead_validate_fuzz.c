@@ -45,7 +45,7 @@ static const intake_sender_t s_fz_senders[8] = {
 static bool s_fz_is_reserved(const char *why)
 {
     return strcmp(why, INTAKE_R_VILLAGE_UNKNOWN) == 0 || strcmp(why, INTAKE_R_DUPLICATE_EARLIER) == 0 ||
-           strcmp(why, INTAKE_R_DUPLICATE_IN_BATCH) == 0;
+        strcmp(why, INTAKE_R_DUPLICATE_IN_BATCH) == 0;
 }
 
 static void s_fz_accepted(const intake_lead_in_t *in, const intake_lead_ok_t *ok, const intake_sender_t *s,
@@ -176,9 +176,10 @@ static void s_fz_check_lead(const intake_catalog_t *cat, const intake_sender_t *
     intake_lead_ok_t again;
     const char *why2 = intake_check_lead(cat, s, in, lim, today, &again);
     if (why != why2) abort();
-    if (!why && (memcmp(ok.id_number, again.id_number, sizeof ok.id_number) != 0 ||
-                 memcmp(ok.village, again.village, sizeof ok.village) != 0 ||
-                 ok.occurred_days != again.occurred_days || ok.kind != again.kind))
+    if (!why &&
+        (memcmp(ok.id_number, again.id_number, sizeof ok.id_number) != 0 ||
+         memcmp(ok.village, again.village, sizeof ok.village) != 0 || ok.occurred_days != again.occurred_days ||
+         ok.kind != again.kind))
         abort();
 }
 
@@ -191,7 +192,8 @@ static void s_fz_check_batch(const char *id, const char *period, size_t nleads, 
     if (bwhy && (!intake_reason(bwhy) || strncmp(bwhy, "batch.", 6) != 0)) abort();
     if (!bwhy) {
         size_t bl = strlen(id);
-        if (bl == 0 || bl > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != bl)
+        if (bl == 0 || bl > 64 ||
+            strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != bl)
             abort();
         fp_period_t now = fp_period_of(today);
         if (p.year * 12 + p.month > now.year * 12 + now.month) abort();
@@ -262,8 +264,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 8; i++) amount |= (int64_t)((uint64_t)h[8 + i] << (8 * i));
     if (!(h[16] & 32)) amount = (int64_t)h[8] * 1000;
     intake_lead_in_t in = {
-        .id_number = idf, .name = field[1], .village_code = villf, .kind = kindf, .occurred_on = field[4],
-        .detail = field[5], .line_ref = field[6], .amount_fen = (h[1] & 0x40) ? amount : 0,
+        .id_number = idf,
+        .name = field[1],
+        .village_code = villf,
+        .kind = kindf,
+        .occurred_on = field[4],
+        .detail = field[5],
+        .line_ref = field[6],
+        .amount_fen = (h[1] & 0x40) ? amount : 0,
         .has_amount = (h[0] & 0x08) != 0,
     };
     intake_limits_t lim = {(int)h[6], (int)h[5] * 4 - 8, h[6], h[7] % 80};

@@ -25,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const fp_ledger_line_t *l = &lg.lines[i];
             if (l->reason >= (int32_t)lg.arena.nreasons) abort();
             if (l->reason < 0 && (l->hh < 0 || !lg.hhs[l->hh].has_data || lg.hhs[l->hh].refused)) abort();
-            if (l->reason >= 0 && (!lg.arena.reasons[l->reason].code[0] || !lg.arena.reasons[l->reason].zh[0] ||
-                                   !lg.arena.reasons[l->reason].en[0]))
+            if (l->reason >= 0 &&
+                (!lg.arena.reasons[l->reason].code[0] || !lg.arena.reasons[l->reason].zh[0] ||
+                 !lg.arena.reasons[l->reason].en[0]))
                 abort();
         }
     } else if (!msg[0]) {

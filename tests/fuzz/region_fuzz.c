@@ -58,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         a[half] = '\0';
         const char *bsrc = s + half;
         if (fp_region_within(bsrc, a) && *a) {
-            if (fp_region_parse(a, sh, NULL) != FP_OK || fp_region_parse(bsrc, sh2, NULL) != FP_OK)
-                abort();
+            if (fp_region_parse(a, sh, NULL) != FP_OK || fp_region_parse(bsrc, sh2, NULL) != FP_OK) abort();
             if (strncmp(sh2, sh, strlen(sh)) != 0) abort();
         }
         free(a);

@@ -18,7 +18,10 @@ static bool s_ref_valid(const uint8_t *s, size_t n)
         uint8_t b = s[i];
         size_t k;
         uint32_t cp, min;
-        if (b < 0x80) { i++; continue; }
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
         if ((b & 0xE0) == 0xC0) k = 1, cp = b & 0x1Fu, min = 0x80;
         else if ((b & 0xF0) == 0xE0) k = 2, cp = b & 0x0Fu, min = 0x800;
         else if ((b & 0xF8) == 0xF0) k = 3, cp = b & 0x07u, min = 0x10000;

@@ -94,11 +94,12 @@ static int s_compare(PGconn *c, const char *name)
     static int32_t hol[S_MAX_DAYS], wd[S_MAX_DAYS];
     fp_calendar_t cal;
     s_read_back(c, &cal, hol, wd);
-    PGresult *res = s_exec(c,
-                           "SELECT to_char(d, 'YYYY-MM-DD'), n, w::int, to_char(fp_add_days(d::date, n, w), 'YYYY-MM-DD')"
-                           " FROM generate_series(date '2024-01-01', date '2028-12-31', interval '1 day') AS d,"
-                           " unnest(ARRAY[-3, -1, 0, 1, 2, 3, 5, 15, 20]) AS n, unnest(ARRAY[true, false]) AS w",
-                           PGRES_TUPLES_OK);
+    PGresult *res =
+        s_exec(c,
+               "SELECT to_char(d, 'YYYY-MM-DD'), n, w::int, to_char(fp_add_days(d::date, n, w), 'YYYY-MM-DD')"
+               " FROM generate_series(date '2024-01-01', date '2028-12-31', interval '1 day') AS d,"
+               " unnest(ARRAY[-3, -1, 0, 1, 2, 3, 5, 15, 20]) AS n, unnest(ARRAY[true, false]) AS w",
+               PGRES_TUPLES_OK);
     int rows = PQntuples(res), bad = 0;
     for (int r = 0; r < rows; r++) {
         int32_t from, sql_due;
@@ -133,9 +134,9 @@ static void test_festivals(void **state)
     int32_t hol[64], wd[32];
     size_t nh = 0, nw = 0;
     for (int y = 2024; y <= 2028; y++) {
-        for (int d = 1; d <= 7; d++) hol[nh++] = D(y, 10, d); /* National Day week */
+        for (int d = 1; d <= 7; d++) hol[nh++] = D(y, 10, d);    /* National Day week */
         for (int d = 0; d < 5; d++) hol[nh++] = D(y, 2, 10) + d; /* a Spring Festival block */
-        wd[nw++] = D(y, 9, 28);                               /* 调休: a weekend day worked */
+        wd[nw++] = D(y, 9, 28);                                  /* 调休: a weekend day worked */
         wd[nw++] = D(y, 10, 11);
     }
     s_load(*state, hol, nh, wd, nw);

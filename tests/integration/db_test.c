@@ -113,7 +113,10 @@ static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof *f);
     uv_loop_init(&f->loop);
-    fp_db_opts_t o = {.backoff_min_ms = 20, .backoff_max_ms = 200, .on_state = on_state, .on_notify = on_notify,
+    fp_db_opts_t o = {.backoff_min_ms = 20,
+                      .backoff_max_ms = 200,
+                      .on_state = on_state,
+                      .on_notify = on_notify,
                       .arg = &f->st};
     assert_int_equal(fp_db_new(&f->loop, g_conninfo, &o, &f->db), FP_OK);
     fp_db_prepare(f->db, "add", "SELECT ($1::int + $2::int)::text", 2);
@@ -128,8 +131,11 @@ static int setup_timeouts(void **state)
 {
     fx_t *f = calloc(1, sizeof *f);
     uv_loop_init(&f->loop);
-    fp_db_opts_t o = {.backoff_min_ms = 20, .backoff_max_ms = 200, .statement_timeout_ms = 500,
-                      .on_state = on_state, .arg = &f->st};
+    fp_db_opts_t o = {.backoff_min_ms = 20,
+                      .backoff_max_ms = 200,
+                      .statement_timeout_ms = 500,
+                      .on_state = on_state,
+                      .arg = &f->st};
     assert_int_equal(fp_db_new(&f->loop, g_conninfo, &o, &f->db), FP_OK);
     wait_up(f, 1);
     *state = f;
@@ -217,7 +223,8 @@ typedef struct {
 static void on_chain(fp_db_t *db, PGresult *res, void *arg)
 {
     chain_t *c = arg;
-    static const char *const steps[] = {"INSERT INTO fp_chain_t VALUES (1)", "INSERT INTO fp_chain_t VALUES (2)", "COMMIT"};
+    static const char *const steps[] = {"INSERT INTO fp_chain_t VALUES (1)", "INSERT INTO fp_chain_t VALUES (2)",
+                                        "COMMIT"};
     c->last = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (c->step < 3) fp_db_query(db, FP_DB_FRONT, steps[c->step++], 0, NULL, on_chain, c);
     else c->done = 1;

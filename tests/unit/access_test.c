@@ -19,7 +19,7 @@
 typedef struct {
     const char *kind, *level, *region; /* the principal */
     report_read_what_t what;
-    const char *report;                /* for RP */
+    const char *report; /* for RP */
     const char *prefix;
     report_read_t want;
 } s_case_t;

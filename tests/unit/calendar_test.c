@@ -85,8 +85,8 @@ static void test_parse(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_weekdays),          cmocka_unit_test(test_holidays_and_adjusted),
-        cmocka_unit_test(test_counting_edges),    cmocka_unit_test(test_days_add),
+        cmocka_unit_test(test_weekdays),       cmocka_unit_test(test_holidays_and_adjusted),
+        cmocka_unit_test(test_counting_edges), cmocka_unit_test(test_days_add),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,10 +12,7 @@
 
 #include <stdio.h>
 
-static int32_t D(int y, int m, int d)
-{
-    return fp_date_from_civil(y, m, d);
-}
+static int32_t D(int y, int m, int d) { return fp_date_from_civil(y, m, d); }
 
 /* An event that passes every guard for its kind. */
 static screen_event_t s_good(screen_event_kind_t k, screen_level_t lv)
@@ -51,13 +48,11 @@ static int s_expect(screen_case_state_t s, screen_event_kind_t e, screen_level_t
     if (s == SCREEN_CS_IDENTIFIED || s == SCREEN_CS_CLOSED) return -1;
     if (e == SCREEN_EV_CLOSE) {
         if (l == SCREEN_LV_COUNTY) return SCREEN_CS_CLOSED;
-        if (l == SCREEN_LV_VILLAGE && (s == SCREEN_CS_OPENED || s == SCREEN_CS_VISITED))
-            return SCREEN_CS_CLOSED;
+        if (l == SCREEN_LV_VILLAGE && (s == SCREEN_CS_OPENED || s == SCREEN_CS_VISITED)) return SCREEN_CS_CLOSED;
         return -1;
     }
     switch (s) {
-    case SCREEN_CS_OPENED:
-        return (e == SCREEN_EV_VISIT && l == SCREEN_LV_VILLAGE) ? SCREEN_CS_VISITED : -1;
+    case SCREEN_CS_OPENED: return (e == SCREEN_EV_VISIT && l == SCREEN_LV_VILLAGE) ? SCREEN_CS_VISITED : -1;
     case SCREEN_CS_VISITED:
         return (e == SCREEN_EV_POST_NOTICE && l == SCREEN_LV_VILLAGE) ? SCREEN_CS_NOTICE_POSTED : -1;
     case SCREEN_CS_NOTICE_POSTED:
@@ -73,8 +68,7 @@ static int s_expect(screen_case_state_t s, screen_event_kind_t e, screen_level_t
         if (e == SCREEN_EV_IDENTIFY && l == SCREEN_LV_COUNTY) return SCREEN_CS_IDENTIFIED;
         if (e == SCREEN_EV_RETURN && l == SCREEN_LV_COUNTY) return SCREEN_CS_TOWNSHIP_REVIEWED;
         return -1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -100,23 +94,20 @@ static void test_every_state_event_level(void **st)
                 screen_event_t ev = s_good((screen_event_kind_t)e, (screen_level_t)l);
                 const char *code = "unset";
                 int got = screen_case_apply(&in, &ev, D(2026, 3, 20), &p, &out, &code);
-                int want = s_expect((screen_case_state_t)s, (screen_event_kind_t)e,
-                                    (screen_level_t)l);
+                int want = s_expect((screen_case_state_t)s, (screen_event_kind_t)e, (screen_level_t)l);
                 if (want >= 0) {
                     legal++;
                     if (got != want)
-                        fail_msg("%s %s %s: got %d (%s), want %d", s_state_code[s],
-                                 s_event_code[e], fp_level_code((fp_level_t)l), got, code ? code : "-", want);
+                        fail_msg("%s %s %s: got %d (%s), want %d", s_state_code[s], s_event_code[e],
+                                 fp_level_code((fp_level_t)l), got, code ? code : "-", want);
                     assert_null(code);
                     assert_int_equal(out.state, want);
                     assert_non_null(out.last_action);
                 } else {
                     assert_int_equal(got, SCREEN_CASE_REFUSED);
-                    const char *wcode = s_final((screen_case_state_t)s) ? "case.final"
-                                        : s_event_exists((screen_case_state_t)s,
-                                                         (screen_event_kind_t)e)
-                                            ? "case.level_not_allowed"
-                                            : "case.event_not_allowed";
+                    const char *wcode = s_final((screen_case_state_t)s)                  ? "case.final"
+                        : s_event_exists((screen_case_state_t)s, (screen_event_kind_t)e) ? "case.level_not_allowed"
+                                                                                         : "case.event_not_allowed";
                     assert_string_equal(code, wcode);
                     assert_int_equal(out.lead_date, (int32_t)0x5a5a5a5a); /* untouched */
                 }
@@ -137,23 +128,18 @@ static void test_happy_path(void **st)
     assert_true(c.consent);
     assert_string_equal(c.last_action, "on_visit");
     e = s_good(SCREEN_EV_POST_NOTICE, SCREEN_LV_VILLAGE);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 4), &p, &c, &why),
-                     SCREEN_CS_NOTICE_POSTED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 4), &p, &c, &why), SCREEN_CS_NOTICE_POSTED);
     assert_int_equal(c.notice_posted_on, D(2026, 3, 4));
     e = s_good(SCREEN_EV_OBJECTION, SCREEN_LV_VILLAGE);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 5), &p, &c, &why),
-                     SCREEN_CS_NOTICE_POSTED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 5), &p, &c, &why), SCREEN_CS_NOTICE_POSTED);
     assert_int_equal(c.objections, 1);
     assert_int_equal(c.step_since, D(2026, 3, 4)); /* a self-transition keeps the step date */
     e = s_good(SCREEN_EV_REVIEW, SCREEN_LV_TOWNSHIP);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 9), &p, &c, &why),
-                     SCREEN_CS_TOWNSHIP_REVIEWED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 9), &p, &c, &why), SCREEN_CS_TOWNSHIP_REVIEWED);
     e = s_good(SCREEN_EV_APPROVE, SCREEN_LV_COUNTY);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 10), &p, &c, &why),
-                     SCREEN_CS_COUNTY_APPROVED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 10), &p, &c, &why), SCREEN_CS_COUNTY_APPROVED);
     e = s_good(SCREEN_EV_IDENTIFY, SCREEN_LV_COUNTY);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 11), &p, &c, &why),
-                     SCREEN_CS_IDENTIFIED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 11), &p, &c, &why), SCREEN_CS_IDENTIFIED);
     assert_int_equal(c.kind, SCREEN_KIND_MARGINAL);
     assert_int_equal(c.n_risks, 2);
     assert_int_equal(c.risks[1], SCREEN_RISK_SCHOOLING);
@@ -185,8 +171,7 @@ static void test_guards(void **st)
     assert_string_equal(why, "case.reason_missing");
     /* a date before the step began */
     e = s_good(SCREEN_EV_VISIT, SCREEN_LV_VILLAGE);
-    assert_int_equal(screen_case_apply(&c, &e, c.step_since - 1, &p, &out, &why),
-                     SCREEN_CASE_REFUSED);
+    assert_int_equal(screen_case_apply(&c, &e, c.step_since - 1, &p, &out, &why), SCREEN_CASE_REFUSED);
     assert_string_equal(why, "case.date_before_step");
     /* objection text */
     c = s_case_in(SCREEN_CS_NOTICE_POSTED);
@@ -273,13 +258,12 @@ static void test_notice_days(void **st)
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 6), &p, &out, &why), SCREEN_CASE_REFUSED);
     assert_string_equal(why, "case.notice_too_early"); /* 4 days */
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 7), &p, &out, &why),
-                     SCREEN_CS_TOWNSHIP_REVIEWED);    /* 5 days */
+                     SCREEN_CS_TOWNSHIP_REVIEWED); /* 5 days */
     /* working days: posted Thursday 2026-03-05; 5 working days -> Thursday 03-12 */
     p.notice_working_days = true;
     c.notice_posted_on = c.step_since = D(2026, 3, 5);
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 11), &p, &out, &why), SCREEN_CASE_REFUSED);
-    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 12), &p, &out, &why),
-                     SCREEN_CS_TOWNSHIP_REVIEWED);
+    assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 12), &p, &out, &why), SCREEN_CS_TOWNSHIP_REVIEWED);
     /* a returned case without a notice date cannot be reviewed */
     c.notice_posted_on = SCREEN_NO_DATE;
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 4, 30), &p, &out, &why), SCREEN_CASE_REFUSED);
@@ -374,11 +358,13 @@ static void test_catalog(void **st)
 {
     (void)st;
     /* every code the machine can return is in the catalog with both messages */
-    const char *codes[] = {"case.bad_request", "case.final", "case.event_not_allowed",
-                           "case.level_not_allowed", "case.date_before_step",
-                           "case.consent_missing", "case.findings_missing", "case.reason_missing",
-                           "case.objection_missing", "case.notice_too_early", "case.kind_missing",
-                           "case.risks_count", "case.risk_invalid"};
+    const char *codes[] = {"case.bad_request",       "case.final",
+                           "case.event_not_allowed", "case.level_not_allowed",
+                           "case.date_before_step",  "case.consent_missing",
+                           "case.findings_missing",  "case.reason_missing",
+                           "case.objection_missing", "case.notice_too_early",
+                           "case.kind_missing",      "case.risks_count",
+                           "case.risk_invalid"};
     size_t n = 0;
     for (const screen_case_reason_t *r = screen_case_reasons; r->code; r++) n++;
     assert_int_equal(n, sizeof codes / sizeof codes[0]);
@@ -398,10 +384,13 @@ static void test_catalog(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_state_event_level), cmocka_unit_test(test_happy_path),
+        cmocka_unit_test(test_every_state_event_level),
+        cmocka_unit_test(test_happy_path),
         cmocka_unit_test(test_guards),
-        cmocka_unit_test(test_guards_identify),                  cmocka_unit_test(test_notice_days),
-        cmocka_unit_test(test_workdays),                cmocka_unit_test(test_due_and_overdue),
+        cmocka_unit_test(test_guards_identify),
+        cmocka_unit_test(test_notice_days),
+        cmocka_unit_test(test_workdays),
+        cmocka_unit_test(test_due_and_overdue),
         cmocka_unit_test(test_catalog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,10 +91,7 @@ static char *s_run_cuts(const fp_csv_limits_t *lim, const char *in, size_t len, 
     return out.data;
 }
 
-static char *s_run(const char *in, size_t len)
-{
-    return s_run_cuts(NULL, in, len, NULL, 0);
-}
+static char *s_run(const char *in, size_t len) { return s_run_cuts(NULL, in, len, NULL, 0); }
 
 static void s_expect_lim(const fp_csv_limits_t *lim, const char *in, size_t len, const char *want)
 {
@@ -103,27 +100,24 @@ static void s_expect_lim(const fp_csv_limits_t *lim, const char *in, size_t len,
     free(got);
 }
 
-static void s_expect(const char *in, const char *want)
-{
-    s_expect_lim(NULL, in, strlen(in), want);
-}
+static void s_expect(const char *in, const char *want) { s_expect_lim(NULL, in, strlen(in), want); }
 
 static void test_simple(void **state)
 {
     (void)state;
     s_expect("a,b,c\n1,2,3\n", "1:[a|b|c]\n2:[1|2|3]\n");
-    s_expect("a,b,c\n1,2,3", "1:[a|b|c]\n2:[1|2|3]\n");          /* last record without a line end */
-    s_expect("a,b\r\n1,2\r\n", "1:[a|b]\n2:[1|2]\n");             /* CRLF */
-    s_expect("a,b\r1,2\r", "1:[a|b]\n2:[1|2]\n");                 /* old Mac CR */
+    s_expect("a,b,c\n1,2,3", "1:[a|b|c]\n2:[1|2|3]\n"); /* last record without a line end */
+    s_expect("a,b\r\n1,2\r\n", "1:[a|b]\n2:[1|2]\n");   /* CRLF */
+    s_expect("a,b\r1,2\r", "1:[a|b]\n2:[1|2]\n");       /* old Mac CR */
     s_expect("one\n", "1:[one]\n");
-    s_expect(",\n", "1:[|]\n");                                   /* two empty fields */
+    s_expect(",\n", "1:[|]\n"); /* two empty fields */
     s_expect(",,,\n", "1:[|||]\n");
     s_expect("a,,c\n", "1:[a||c]\n");
-    s_expect(" a , b \n", "1:[ a | b ]\n");                       /* spaces are data */
+    s_expect(" a , b \n", "1:[ a | b ]\n"); /* spaces are data */
     s_expect("", "");
     s_expect("\n", "");
     s_expect("\r\n\r\n\n", "");
-    s_expect("\"\"\n", "1:[]\n");                                 /* one empty quoted field */
+    s_expect("\"\"\n", "1:[]\n"); /* one empty quoted field */
     s_expect("\"\"", "1:[]\n");
     s_expect("x,\"\"", "1:[x|]\n");
 }
@@ -155,15 +149,25 @@ static void test_blank_lines_and_line_numbers(void **state)
 static void test_bom(void **state)
 {
     (void)state;
-    s_expect("\xEF\xBB\xBF" "a,b\n", "1:[a|b]\n");
+    s_expect("\xEF\xBB\xBF"
+             "a,b\n",
+             "1:[a|b]\n");
     s_expect("\xEF\xBB\xBF", "");
     s_expect("\xEF\xBB\xBF\"q\"\n", "1:[q]\n");
     /* only at the very start */
-    s_expect("a\n\xEF\xBB\xBF" "b\n", "1:[a]\n2:[\\xEF\\xBB\\xBFb]\n");
-    s_expect("\xEF\xBB\xBF\xEF\xBB\xBF" "b\n", "1:[\\xEF\\xBB\\xBFb]\n");
+    s_expect("a\n\xEF\xBB\xBF"
+             "b\n",
+             "1:[a]\n2:[\\xEF\\xBB\\xBFb]\n");
+    s_expect("\xEF\xBB\xBF\xEF\xBB\xBF"
+             "b\n",
+             "1:[\\xEF\\xBB\\xBFb]\n");
     /* a BOM begun but not finished is data */
-    s_expect("\xEF\xBB" "x\n", "1:[\\xEF\\xBBx]\n");
-    s_expect("\xEF" ",x\n", "1:[\\xEF|x]\n");
+    s_expect("\xEF\xBB"
+             "x\n",
+             "1:[\\xEF\\xBBx]\n");
+    s_expect("\xEF"
+             ",x\n",
+             "1:[\\xEF|x]\n");
     s_expect("\xEF\xBB", "1:[\\xEF\\xBB]\n");
     s_expect("\xEF\n", "1:[\\xEF]\n");
 }
@@ -181,13 +185,15 @@ static void test_errors(void **state)
 {
     (void)state;
     s_expect("a,b\nx,y\"z\n",
-             "1:[a|b]\nERR -1 2: field 2: a quote inside an unquoted field (quote the whole field and double the quote)\n");
+             "1:[a|b]\nERR -1 2: field 2: a quote inside an unquoted field (quote the whole field and double the "
+             "quote)\n");
     s_expect("\"a\"b\n", "ERR -1 1: field 1: unexpected character after the closing quote\n");
     s_expect("ok\n\"a\" ,b\n", "1:[ok]\nERR -1 2: field 1: unexpected character after the closing quote\n");
     /* an unterminated quote is reported at the line where its record started */
     s_expect("h\nx,\"open\nmore\nmore\n", "1:[h]\nERR -1 2: unterminated quoted field 2\n");
     s_expect("\"", "ERR -1 1: unterminated quoted field 1\n");
-    s_expect(" \"a\"\n", "ERR -1 1: field 1: a quote inside an unquoted field (quote the whole field and double the quote)\n");
+    s_expect(" \"a\"\n",
+             "ERR -1 1: field 1: a quote inside an unquoted field (quote the whole field and double the quote)\n");
 }
 
 static void test_limits(void **state)
@@ -198,8 +204,7 @@ static void test_limits(void **state)
     lim = (fp_csv_limits_t){.max_field_bytes = 4};
     s_expect_lim(&lim, "abcd,\"wxyz\"\nabcde\n", 18,
                  "1:[abcd|wxyz]\nERR -11 2: field 1 is longer than 4 bytes (an unbalanced quote?)\n");
-    s_expect_lim(&lim, "x,\"abc\"\"d\"\n", 11,
-                 "ERR -11 1: field 2 is longer than 4 bytes (an unbalanced quote?)\n");
+    s_expect_lim(&lim, "x,\"abc\"\"d\"\n", 11, "ERR -11 1: field 2 is longer than 4 bytes (an unbalanced quote?)\n");
     lim = (fp_csv_limits_t){.max_record_bytes = 6};
     s_expect_lim(&lim, "ab,cd,ef\nab,cd,efg\n", 19,
                  "1:[ab|cd|ef]\nERR -11 2: the record is longer than 6 bytes (an unbalanced quote?)\n");
@@ -222,23 +227,22 @@ static void test_limits(void **state)
 
 /* A tricky input: BOM, CRLF and LF, quoted commas and line breaks, doubled quotes, blank
  * lines, UTF-8, empty fields and no final line break. */
-static const char s_tricky[] =
-    "\xEF\xBB\xBF" "\xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81\xE5\x8F\xB7,name,detail\r\n"
-    "130822199001011234,\"Zhang, San\",\"said \"\"ok\"\"\r\nnext line\"\r\n"
-    "\r\n"
-    ",,\n"
-    "\"\",\"\"\"\",\"\xE4\xB8\x89\xE9\x81\x93\xE6\xB2\xB3\xE9\x95\x87\"\r"
-    "x,\"a\nb\",\"\"\"\"\"\"\n"
-    "\n"
-    "last,\"q\",end";
+static const char s_tricky[] = "\xEF\xBB\xBF"
+                               "\xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81\xE5\x8F\xB7,name,detail\r\n"
+                               "130822199001011234,\"Zhang, San\",\"said \"\"ok\"\"\r\nnext line\"\r\n"
+                               "\r\n"
+                               ",,\n"
+                               "\"\",\"\"\"\",\"\xE4\xB8\x89\xE9\x81\x93\xE6\xB2\xB3\xE9\x95\x87\"\r"
+                               "x,\"a\nb\",\"\"\"\"\"\"\n"
+                               "\n"
+                               "last,\"q\",end";
 
-static const char s_tricky_want[] =
-    "1:[\\xE8\\xBA\\xAB\\xE4\\xBB\\xBD\\xE8\\xAF\\x81\\xE5\\x8F\\xB7|name|detail]\n"
-    "2:[130822199001011234|Zhang, San|said \"ok\"\\x0D\\x0Anext line]\n"
-    "5:[||]\n"
-    "6:[|\"|\\xE4\\xB8\\x89\\xE9\\x81\\x93\\xE6\\xB2\\xB3\\xE9\\x95\\x87]\n"
-    "7:[x|a\\x0Ab|\"\"]\n"
-    "10:[last|q|end]\n";
+static const char s_tricky_want[] = "1:[\\xE8\\xBA\\xAB\\xE4\\xBB\\xBD\\xE8\\xAF\\x81\\xE5\\x8F\\xB7|name|detail]\n"
+                                    "2:[130822199001011234|Zhang, San|said \"ok\"\\x0D\\x0Anext line]\n"
+                                    "5:[||]\n"
+                                    "6:[|\"|\\xE4\\xB8\\x89\\xE9\\x81\\x93\\xE6\\xB2\\xB3\\xE9\\x95\\x87]\n"
+                                    "7:[x|a\\x0Ab|\"\"]\n"
+                                    "10:[last|q|end]\n";
 
 static void test_every_chunking(void **state)
 {
@@ -275,7 +279,8 @@ static void test_errors_every_chunking(void **state)
 {
     (void)state;
     static const char in[] = "a,b\r\n\"x\"\"y\",\"z\nw\"\r\nq,\"r\"s\n";
-    static const char want[] = "1:[a|b]\n2:[x\"y|z\\x0Aw]\nERR -1 4: field 2: unexpected character after the closing quote\n";
+    static const char want[] =
+        "1:[a|b]\n2:[x\"y|z\\x0Aw]\nERR -1 4: field 2: unexpected character after the closing quote\n";
     size_t len = sizeof in - 1;
     for (size_t i = 0; i <= len; i++) {
         char *got = s_run_cuts(NULL, in, len, &i, 1);
@@ -338,11 +343,11 @@ static char *s_put(const char *in, size_t n)
     return b.data;
 }
 
-#define PUT_EQ(in, want)                                                                                     \
-    do {                                                                                                     \
-        char *got_ = s_put(in, strlen(in));                                                                  \
-        assert_string_equal(got_, want);                                                                     \
-        free(got_);                                                                                          \
+#define PUT_EQ(in, want)                    \
+    do {                                    \
+        char *got_ = s_put(in, strlen(in)); \
+        assert_string_equal(got_, want);    \
+        free(got_);                         \
     } while (0)
 
 static void test_write_formula_guard(void **state)
@@ -403,8 +408,8 @@ static void test_write_numbers(void **state)
     }
     /* not a number: written by fp_csv_put, guard and quotes included */
     static const char *const others[][2] = {
-        {"-", "'-"},       {"-1+1", "'-1+1"}, {"=1", "'=1"},   {"1.", "1."},  {".5", ".5"}, {"-.5", "'-.5"},
-        {"1.2.3", "1.2.3"}, {"1,000", "\"1,000\""}, {"", ""}, {"+1", "'+1"}, {"--1", "'--1"},
+        {"-", "'-"},        {"-1+1", "'-1+1"},      {"=1", "'=1"}, {"1.", "1."},  {".5", ".5"},    {"-.5", "'-.5"},
+        {"1.2.3", "1.2.3"}, {"1,000", "\"1,000\""}, {"", ""},      {"+1", "'+1"}, {"--1", "'--1"},
     };
     for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
         fp_buf_t b = {0};
@@ -430,8 +435,10 @@ static void test_write_row(void **state)
 static void test_write_read_back(void **state)
 {
     (void)state;
-    static const char *const fields[] = {"", " ", "a", "=1", "-", "@", "\t", "\r", "\n", "\r\n", ",", "\"",
-                                         "\"\"", "'", " x ", "=\"a,b\"\r\n", "\xEF\xBB\xBF", "花水村", "1.5"};
+    static const char *const fields[] =
+        {"",     " ", "a",  "=1",   "-", "@",   "\t",           "\r",           "\n",
+         "\r\n", ",", "\"", "\"\"", "'", " x ", "=\"a,b\"\r\n", "\xEF\xBB\xBF", "花水村",
+         "1.5"};
     size_t n = sizeof fields / sizeof *fields;
     for (size_t i = 0; i < n; i++) {
         fp_buf_t b = {0};

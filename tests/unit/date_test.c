@@ -218,8 +218,7 @@ static void test_weekday(void **state)
     assert_int_equal(fp_date_weekday(fp_date_from_civil(2026, 1, 1)), 3);   /* Thursday */
     assert_int_equal(fp_date_weekday(fp_date_from_civil(2199, 12, 31)), 1); /* Tuesday */
     /* The cycle continues across the epoch and over negative numbers. */
-    for (int32_t d = -30000; d < 30000; d++)
-        assert_int_equal(fp_date_weekday(d + 1), (fp_date_weekday(d) + 1) % 7);
+    for (int32_t d = -30000; d < 30000; d++) assert_int_equal(fp_date_weekday(d + 1), (fp_date_weekday(d) + 1) % 7);
     assert_true(fp_date_weekday(INT32_MIN) >= 0 && fp_date_weekday(INT32_MIN) <= 6);
     assert_true(fp_date_weekday(INT32_MAX) >= 0 && fp_date_weekday(INT32_MAX) <= 6);
 }
@@ -230,8 +229,8 @@ static void s_expect_add(int y, int m, int d, int months, int ey, int em, int ed
     int gy, gm, gd;
     fp_date_civil(got, &gy, &gm, &gd);
     if (gy != ey || gm != em || gd != ed)
-        fail_msg("%04d-%02d-%02d %+d months: got %04d-%02d-%02d want %04d-%02d-%02d", y, m, d,
-                 months, gy, gm, gd, ey, em, ed);
+        fail_msg("%04d-%02d-%02d %+d months: got %04d-%02d-%02d want %04d-%02d-%02d", y, m, d, months, gy, gm, gd, ey,
+                 em, ed);
 }
 
 static void test_add_months(void **state)
@@ -344,11 +343,10 @@ static void test_period_parse(void **state)
         const char *s;
         fp_err_t rc;
     } bad[] = {
-        {"", FP_EINVAL},         {"2026-1", FP_EINVAL},    {"2026-001", FP_EINVAL},
-        {"202601", FP_EINVAL},   {"2026/01", FP_EINVAL},   {"2026-01-01", FP_EINVAL},
-        {" 2026-01", FP_EINVAL}, {"2026-01 ", FP_EINVAL},  {"2026-0x", FP_EINVAL},
-        {"2026-13", FP_EDATE},   {"2026-00", FP_EDATE},    {"2026-99", FP_EDATE},
-        {"1999-12", FP_ERANGE},  {"2200-01", FP_ERANGE},   {"0000-01", FP_ERANGE},
+        {"", FP_EINVAL},        {"2026-1", FP_EINVAL},     {"2026-001", FP_EINVAL}, {"202601", FP_EINVAL},
+        {"2026/01", FP_EINVAL}, {"2026-01-01", FP_EINVAL}, {" 2026-01", FP_EINVAL}, {"2026-01 ", FP_EINVAL},
+        {"2026-0x", FP_EINVAL}, {"2026-13", FP_EDATE},     {"2026-00", FP_EDATE},   {"2026-99", FP_EDATE},
+        {"1999-12", FP_ERANGE}, {"2200-01", FP_ERANGE},    {"0000-01", FP_ERANGE},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fp_period_t q = {7, 7};

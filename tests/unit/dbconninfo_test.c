@@ -115,10 +115,8 @@ static void test_invalid_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults_added),
-        cmocka_unit_test(test_user_values_win),
-        cmocka_unit_test(test_environment_wins),
-        cmocka_unit_test(test_uri_and_quoting),
+        cmocka_unit_test(test_defaults_added),   cmocka_unit_test(test_user_values_win),
+        cmocka_unit_test(test_environment_wins), cmocka_unit_test(test_uri_and_quoting),
         cmocka_unit_test(test_invalid_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,10 +11,7 @@
 #include "../../services/assistance/measures.c"
 #include "../../services/assistance/elimination.c"
 
-static int32_t D(int y, int m, int d)
-{
-    return fp_date_from_civil(y, m, d);
-}
+static int32_t D(int y, int m, int d) { return fp_date_from_civil(y, m, d); }
 
 static const assist_elim_params_t s_p = ASSIST_ELIM_PARAMS_DEFAULT;
 
@@ -27,9 +24,8 @@ static assist_elim_check_t s_passed(void)
     return c;
 }
 
-static const assist_elim_check_t s_ok_criteria = {true, {{true, ""}, {true, ""}, {true, ""},
-                                                         {true, ""}, {true, ""}, {true, ""},
-                                                         {true, ""}}};
+static const assist_elim_check_t s_ok_criteria =
+    {true, {{true, ""}, {true, ""}, {true, ""}, {true, ""}, {true, ""}, {true, ""}, {true, ""}}};
 
 static assist_elim_event_t s_good(assist_elim_event_kind_t k, assist_level_t lv)
 {
@@ -48,8 +44,7 @@ static assist_elim_t s_in(assist_elim_state_t s)
     assist_elim_t e;
     assist_elim_init(&e, D(2026, 3, 2));
     e.state = s;
-    if (s == ASSIST_ES_NOTICE_POSTED || s == ASSIST_ES_TOWNSHIP_APPROVED ||
-        s == ASSIST_ES_COUNTY_CONFIRMED)
+    if (s == ASSIST_ES_NOTICE_POSTED || s == ASSIST_ES_TOWNSHIP_APPROVED || s == ASSIST_ES_COUNTY_CONFIRMED)
         e.notice_posted_on = D(2026, 3, 3);
     if (s == ASSIST_ES_ELIMINATED) {
         e.way = ASSIST_WAY_NATURAL;
@@ -111,8 +106,8 @@ static void test_every_transition(void **st)
                 int exp = s_expect((assist_elim_state_t)s, (assist_elim_event_kind_t)e, (assist_level_t)l);
                 int got = assist_elim_apply(&in, &ev, D(2026, 4, 1), &s_p, &out, &why);
                 if (got != exp)
-                    fail_msg("%s x %s x %s: got %d want %d (%s)", assist_elim_state_code(s),
-                             assist_elim_event_code(e), assist_level_code(l), got, exp, why ? why : "-");
+                    fail_msg("%s x %s x %s: got %d want %d (%s)", assist_elim_state_code(s), assist_elim_event_code(e),
+                             assist_level_code(l), got, exp, why ? why : "-");
                 if (exp >= 0) {
                     legal++;
                     assert_null(why);
@@ -195,12 +190,13 @@ static void test_guards(void **st)
     assert_int_equal(assist_elim_apply(&in, &ev, D(2026, 4, 1), &s_p, &out, &why), ASSIST_ELIM_REFUSED);
     assert_string_equal(why, "elim.backstop_household");
     /* every guard-less-than-perfect RETURN/REFUSE needs a reason */
-    assist_elim_state_t states[] = {ASSIST_ES_NOMINATED, ASSIST_ES_NOTICE_POSTED,
-                                    ASSIST_ES_TOWNSHIP_APPROVED, ASSIST_ES_COUNTY_CONFIRMED};
+    assist_elim_state_t states[] = {ASSIST_ES_NOMINATED, ASSIST_ES_NOTICE_POSTED, ASSIST_ES_TOWNSHIP_APPROVED,
+                                    ASSIST_ES_COUNTY_CONFIRMED};
     for (size_t i = 0; i < 4; i++) {
         in = s_in(states[i]);
-        ev = s_good(ASSIST_EE_REFUSE, states[i] == ASSIST_ES_NOMINATED || states[i] == ASSIST_ES_NOTICE_POSTED
-                                          ? ASSIST_LV_TOWNSHIP : ASSIST_LV_COUNTY);
+        ev = s_good(ASSIST_EE_REFUSE,
+                    states[i] == ASSIST_ES_NOMINATED || states[i] == ASSIST_ES_NOTICE_POSTED ? ASSIST_LV_TOWNSHIP
+                                                                                             : ASSIST_LV_COUNTY);
         ev.text = NULL;
         assert_int_equal(assist_elim_apply(&in, &ev, D(2026, 4, 1), &s_p, &out, &why), ASSIST_ELIM_REFUSED);
         assert_string_equal(why, "elim.reason_missing");
@@ -227,10 +223,10 @@ static void test_guards(void **st)
     ev.kind = ASSIST_EE_COUNT_;
     assert_int_equal(assist_elim_apply(&in, &ev, D(2026, 4, 1), &s_p, &out, NULL), ASSIST_ELIM_REFUSED);
     /* every reason code used by the table is in the catalog */
-    const char *codes[] = {"elim.bad_request", "elim.event_not_allowed", "elim.level_not_allowed",
-                           "elim.date_before_step", "elim.criteria_missing", "elim.criteria_not_met",
-                           "elim.backstop_household", "elim.reason_missing", "elim.objection_missing",
-                           "elim.notice_too_early", "elim.way_missing"};
+    const char *codes[] = {"elim.bad_request",        "elim.event_not_allowed", "elim.level_not_allowed",
+                           "elim.date_before_step",   "elim.criteria_missing",  "elim.criteria_not_met",
+                           "elim.backstop_household", "elim.reason_missing",    "elim.objection_missing",
+                           "elim.notice_too_early",   "elim.way_missing"};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         assert_non_null(assist_reason_in(assist_elim_reasons, codes[i]));
     for (int i = 0; i < ASSIST_CR_COUNT_; i++)
@@ -242,7 +238,8 @@ static int64_t s_income[8];
 static assist_elim_facts_t s_facts(void)
 {
     for (int i = 0; i < 8; i++) s_income[i] = 700000;
-    s_income[0] = 500000; s_income[1] = 500000;
+    s_income[0] = 500000;
+    s_income[1] = 500000;
     assist_elim_facts_t f;
     memset(&f, 0, sizeof f);
     f.line = 660000;
@@ -298,11 +295,26 @@ static void test_criteria_boundaries(void **st)
         f = s_facts();
         int crit;
         switch (k) {
-        case 0: f.rigid_costs_resolved = false; crit = ASSIST_CR_RIGID_RESOLVED; break;
-        case 1: f.guarantees_hold = false; crit = ASSIST_CR_GUARANTEES; break;
-        case 2: f.water_holds = false; crit = ASSIST_CR_WATER; break;
-        case 3: f.measures_delivered = 0; crit = ASSIST_CR_MEASURE_DELIVERED; break;
-        default: f.members_with_labour = 0; crit = ASSIST_CR_HAS_LABOUR; break;
+        case 0:
+            f.rigid_costs_resolved = false;
+            crit = ASSIST_CR_RIGID_RESOLVED;
+            break;
+        case 1:
+            f.guarantees_hold = false;
+            crit = ASSIST_CR_GUARANTEES;
+            break;
+        case 2:
+            f.water_holds = false;
+            crit = ASSIST_CR_WATER;
+            break;
+        case 3:
+            f.measures_delivered = 0;
+            crit = ASSIST_CR_MEASURE_DELIVERED;
+            break;
+        default:
+            f.members_with_labour = 0;
+            crit = ASSIST_CR_HAS_LABOUR;
+            break;
         }
         assert_int_equal(assist_elim_criteria(&f, &s_p, D(2026, 7, 15), &r), FP_OK);
         assert_false(r.passed);

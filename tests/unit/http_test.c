@@ -39,8 +39,13 @@ typedef struct {
 } fx_t;
 
 /* cmocka's asserts longjmp and must stay on the test thread; the loop thread aborts instead. */
-#define APP_CHECK(x) \
-    do { if (!(x)) { fprintf(stderr, "%s:%d: loop thread check failed: %s\n", __FILE__, __LINE__, #x); abort(); } } while (0)
+#define APP_CHECK(x)                                                                          \
+    do {                                                                                      \
+        if (!(x)) {                                                                           \
+            fprintf(stderr, "%s:%d: loop thread check failed: %s\n", __FILE__, __LINE__, #x); \
+            abort();                                                                          \
+        }                                                                                     \
+    } while (0)
 
 typedef struct {
     uv_timer_t timer;
@@ -122,8 +127,8 @@ static void s_app(fp_http_req_t *req, void *arg)
         fx->late_started++;
     } else if (!strcmp(path, "/stats")) {
         char b[128];
-        int n = snprintf(b, sizeof b, "late_started=%d gone=%d late=%d sse_started=%d sse_gone=%d",
-                         fx->late_started, fx->gone, fx->late_replied, fx->sse_started, fx->sse_gone);
+        int n = snprintf(b, sizeof b, "late_started=%d gone=%d late=%d sse_started=%d sse_gone=%d", fx->late_started,
+                         fx->gone, fx->late_replied, fx->sse_started, fx->sse_gone);
         fp_http_reply(req, 200, "text/plain", b, (size_t)n);
     } else if (!strcmp(path, "/sse")) {
         job_t *j = fp_new(job_t);
@@ -368,8 +373,7 @@ static bool cl_read_response(cl_t *c, resp_t *r, bool head_request)
     memset(r, 0, sizeof *r);
     if (!cl_read_head(c, r)) return false;
     const char *cl = strstr(r->head, "\r\nContent-Length: ");
-    if (head_request || !strncmp(r->status, "HTTP/1.1 204", 12) || !strncmp(r->status, "HTTP/1.1 1", 10))
-        return true;
+    if (head_request || !strncmp(r->status, "HTTP/1.1 204", 12) || !strncmp(r->status, "HTTP/1.1 1", 10)) return true;
     if (cl) {
         size_t n = strtoul(cl + 18, NULL, 10);
         if (!cl_need(c, n)) return false;
@@ -426,7 +430,7 @@ static void test_query_param(void **state)
     assert_string_equal(out, "2");
     assert_true(fp_http_query_param("region=1&region=2", "region", out, sizeof out)); /* the first */
     assert_string_equal(out, "1");
-    assert_true(fp_http_query_param("region", "region", out, sizeof out));             /* no '=': absent */
+    assert_true(fp_http_query_param("region", "region", out, sizeof out)); /* no '=': absent */
     assert_string_equal(out, "");
     assert_true(fp_http_query_param("region=&a=1", "region", out, sizeof out));
     assert_string_equal(out, "");
@@ -913,8 +917,7 @@ static void test_big_reply_half_close(void **state)
     bool same = true;
     while (got < N) {
         if (c->len == 0 && cl_fill(c) <= 0) break;
-        for (size_t i = 0; i < c->len && got + i < N; i++)
-            same = same && c->buf[i] == (char)('a' + (got + i) % 26);
+        for (size_t i = 0; i < c->len && got + i < N; i++) same = same && c->buf[i] == (char)('a' + (got + i) % 26);
         size_t take = c->len < N - got ? c->len : N - got;
         got += take;
         cl_consume(c, take);
@@ -1026,9 +1029,22 @@ static void test_addresses(void **state)
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
     fp_http_t *h = (fp_http_t *)&loop; /* must be set to NULL on failure */
-    const char *bad[] = {NULL, "", "nonsense", "127.0.0.1", "127.0.0.1:", ":8101", "127.0.0.1:99999",
-                         "127.0.0.1:80x", "127.0.0.1:-1", "localhost:8101", "::1:8101", "[::1]8101",
-                         "[::1:8101", "[]:8101", "300.1.1.1:80", "127.0.0.1:123456"};
+    const char *bad[] = {NULL,
+                         "",
+                         "nonsense",
+                         "127.0.0.1",
+                         "127.0.0.1:",
+                         ":8101",
+                         "127.0.0.1:99999",
+                         "127.0.0.1:80x",
+                         "127.0.0.1:-1",
+                         "localhost:8101",
+                         "::1:8101",
+                         "[::1]8101",
+                         "[::1:8101",
+                         "[]:8101",
+                         "300.1.1.1:80",
+                         "127.0.0.1:123456"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(fp_http_new(&loop, bad[i], s_noop, NULL, &h), FP_EINVAL);
         assert_null(h);

@@ -33,7 +33,7 @@ static void test_header(void **state)
     assert_string_equal(out, "");
     assert_false(s_tok("Bearer", "", out));
     assert_false(s_tok("Bearer ", "", out));
-    assert_false(s_tok("Bearer" TOK, "", out));         /* no blank after the scheme */
+    assert_false(s_tok("Bearer" TOK, "", out));          /* no blank after the scheme */
     assert_false(s_tok("Bearer " TOK "x", "", out));     /* 48 characters */
     assert_false(s_tok("Bearer fpt_abc", "", out));      /* short */
     assert_false(s_tok("Bearer " TOK " " TOK, "", out)); /* two tokens */
@@ -50,8 +50,8 @@ static void test_query(void **state)
     assert_false(s_tok(NULL, "region=130822", out));
     assert_false(s_tok(NULL, "", out));
     assert_false(s_tok(NULL, NULL, out));
-    assert_false(s_tok(NULL, "xaccess_token=" TOK, out));          /* another parameter's name */
-    assert_false(s_tok(NULL, "access_token=" TOK "%00", out));     /* percent-encoding is not a token */
+    assert_false(s_tok(NULL, "xaccess_token=" TOK, out));      /* another parameter's name */
+    assert_false(s_tok(NULL, "access_token=" TOK "%00", out)); /* percent-encoding is not a token */
     assert_false(s_tok(NULL, "access_token=", out));
 }
 
@@ -86,7 +86,7 @@ static void test_scope(void **state)
     assert_true(report_scope_allows(&t, "130822112"));
     assert_true(report_scope_allows(&t, "130822112001"));
     assert_false(report_scope_allows(&t, "13082211"));  /* wider */
-    assert_false(report_scope_allows(&t, "130822113"));  /* a neighbour */
+    assert_false(report_scope_allows(&t, "130822113")); /* a neighbour */
     assert_false(report_scope_allows(&t, ""));
     assert_true(report_scope_allows(&prov, ""));
     assert_true(report_scope_allows(&prov, "13"));
@@ -120,14 +120,14 @@ static void test_pub_grant(void **state)
     /* a township's key */
     assert_string_equal(G("130822112", "130822112"), "130822112");
     assert_string_equal(G("130822112", "130822112001/plan."), "130822112001/plan.");
-    assert_string_equal(G("130822112", "13082211"), "130822112");         /* wider: its region */
+    assert_string_equal(G("130822112", "13082211"), "130822112"); /* wider: its region */
     assert_string_equal(G("130822112", "13"), "130822112");
-    assert_string_equal(G("130822112", ""), "130822112|HEARTBEAT");     /* all: its region, beats */
+    assert_string_equal(G("130822112", ""), "130822112|HEARTBEAT"); /* all: its region, beats */
     assert_string_equal(G("130822112", "HEARTBEAT"), "HEARTBEAT");
-    assert_string_equal(G("130822112", "H"), "H");                      /* can only match HEARTBEAT */
-    assert_string_equal(G("130822112", "130822113"), "");               /* a neighbour */
+    assert_string_equal(G("130822112", "H"), "H");        /* can only match HEARTBEAT */
+    assert_string_equal(G("130822112", "130822113"), ""); /* a neighbour */
     assert_string_equal(G("130822112", "130821"), "");
-    assert_string_equal(G("130822112", "1308221121"), "1308221121");    /* inside (a village prefix) */
+    assert_string_equal(G("130822112", "1308221121"), "1308221121"); /* inside (a village prefix) */
     assert_string_equal(G("130822112", "130822113001/plan."), "");
     /* no region (a province-level principal): as asked */
     assert_string_equal(G("", ""), "");
@@ -153,11 +153,8 @@ static void test_pub_grant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header),
-        cmocka_unit_test(test_query),
-        cmocka_unit_test(test_characters),
-        cmocka_unit_test(test_scope),
-        cmocka_unit_test(test_pub_grant),
+        cmocka_unit_test(test_header), cmocka_unit_test(test_query),     cmocka_unit_test(test_characters),
+        cmocka_unit_test(test_scope),  cmocka_unit_test(test_pub_grant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

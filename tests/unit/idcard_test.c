@@ -32,8 +32,8 @@ static char s_ref_check(const char *d17)
 static void s_make(char out[19], const char *region6, int y, int m, int d, int seq)
 {
     char d17[40];
-    snprintf(d17, sizeof d17, "%.6s%04u%02u%02u%03u", region6, (unsigned)y % 10000u,
-             (unsigned)m % 100u, (unsigned)d % 100u, (unsigned)seq % 1000u);
+    snprintf(d17, sizeof d17, "%.6s%04u%02u%02u%03u", region6, (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u, (unsigned)seq % 1000u);
     memcpy(out, d17, 17);
     out[17] = s_ref_check(d17);
     out[18] = '\0';
@@ -137,12 +137,12 @@ static void test_length_and_characters(void **state)
         {"11010519491231002X ", FP_EINVAL},
         {"11010519491231-02X", FP_EINVAL},
         {"１１010519491231002X", FP_EINVAL},
-        {"110105491231002", FP_ELEGACY},   /* 15 digits */
+        {"110105491231002", FP_ELEGACY}, /* 15 digits */
         {"440524800101001", FP_ELEGACY},
-        {"11010549123100X", FP_EINVAL},    /* 15 characters, not all digits */
-        {"11010549123100", FP_EINVAL},     /* 14 */
-        {"1101054912310021", FP_EINVAL},   /* 16 */
-        {"000000000000000", FP_ELEGACY},   /* legacy by shape; upgrade15 judges it */
+        {"11010549123100X", FP_EINVAL},  /* 15 characters, not all digits */
+        {"11010549123100", FP_EINVAL},   /* 14 */
+        {"1101054912310021", FP_EINVAL}, /* 16 */
+        {"000000000000000", FP_ELEGACY}, /* legacy by shape; upgrade15 judges it */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fp_idcard_t id;
@@ -159,8 +159,8 @@ static void test_length_and_characters(void **state)
 static void test_provinces(void **state)
 {
     (void)state;
-    static const int valid[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
-                                43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83};
+    static const int valid[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43,
+                                44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83};
     int nvalid = 0;
     for (int p = 0; p < 100; p++) {
         bool ok = false;
@@ -257,16 +257,10 @@ static void test_upgrade15(void **state)
     } bad[] = {
         {"110105490229002", FP_EDATE}, /* 1949 is not a leap year */
         {"110105000229002", FP_EDATE}, /* 1900 is not a leap year */
-        {"110105491301002", FP_EDATE},
-        {"110105491200002", FP_EDATE},
-        {"110105490431002", FP_EDATE},
+        {"110105491301002", FP_EDATE},  {"110105491200002", FP_EDATE},     {"110105490431002", FP_EDATE},
         {"000105491231002", FP_EINVAL}, /* no such province */
-        {"991231491231002", FP_EINVAL},
-        {"11010549123100", FP_EINVAL},
-        {"1101054912310021", FP_EINVAL},
-        {"11010549123100X", FP_EINVAL},
-        {"11010519491231002X", FP_EINVAL},
-        {"", FP_EINVAL},
+        {"991231491231002", FP_EINVAL}, {"11010549123100", FP_EINVAL},     {"1101054912310021", FP_EINVAL},
+        {"11010549123100X", FP_EINVAL}, {"11010519491231002X", FP_EINVAL}, {"", FP_EINVAL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         strcpy(out, "untouched");
@@ -361,18 +355,19 @@ static void test_mask_in_text(void **state)
     s_expect_masked("11010519491231002X5", "1101**********002X5"); /* 17 + X, then a digit */
     /* Letters and punctuation do not protect a run. */
     s_expect_masked("ID130822199001011234abc", "ID1308**********1234abc");
-    s_expect_masked("a:130822199001011234,b:11010519491231002X;",
-                    "a:1308**********1234,b:1101**********002X;");
-    s_expect_masked("130822199001011234户11010519491231002X",
-                    "1308**********1234户1101**********002X");
-    s_expect_masked("两人130822199001011234 130822199001011230",
-                    "两人1308**********1234 1308**********1230");
+    s_expect_masked("a:130822199001011234,b:11010519491231002X;", "a:1308**********1234,b:1101**********002X;");
+    s_expect_masked("130822199001011234户11010519491231002X", "1308**********1234户1101**********002X");
+    s_expect_masked("两人130822199001011234 130822199001011230", "两人1308**********1234 1308**********1230");
     s_expect_masked("", "");
     s_expect_masked("无号码的中文文本", "无号码的中文文本");
     s_expect_masked("2026年11月24日", "2026年11月24日");
     /* Bytes that are not valid UTF-8 pass through as they are. */
-    s_expect_masked("\xff\xfe" "130822199001011234" "\x80\xe4",
-                    "\xff\xfe" "1308**********1234" "\x80\xe4");
+    s_expect_masked("\xff\xfe"
+                    "130822199001011234"
+                    "\x80\xe4",
+                    "\xff\xfe"
+                    "1308**********1234"
+                    "\x80\xe4");
 }
 
 static void test_mask_appends_and_scales(void **state)

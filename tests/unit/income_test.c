@@ -98,18 +98,18 @@ static int64_t s_pc(int64_t income, int64_t costs, int32_t members)
 static void test_rounding(void **st)
 {
     (void)st;
-    assert_int_equal(s_pc(1001, 0, 2), 501);   /* 500.5 -> 501 */
-    assert_int_equal(s_pc(0, 1001, 2), -501);  /* -500.5 -> -501 */
-    assert_int_equal(s_pc(1000, 0, 3), 333);   /* 333.33 */
-    assert_int_equal(s_pc(2000, 0, 3), 667);   /* 666.67 */
+    assert_int_equal(s_pc(1001, 0, 2), 501);  /* 500.5 -> 501 */
+    assert_int_equal(s_pc(0, 1001, 2), -501); /* -500.5 -> -501 */
+    assert_int_equal(s_pc(1000, 0, 3), 333);  /* 333.33 */
+    assert_int_equal(s_pc(2000, 0, 3), 667);  /* 666.67 */
     assert_int_equal(s_pc(0, 1000, 3), -333);
     assert_int_equal(s_pc(0, 2000, 3), -667);
-    assert_int_equal(s_pc(1, 0, 2), 1);        /* 0.5 -> 1 */
+    assert_int_equal(s_pc(1, 0, 2), 1); /* 0.5 -> 1 */
     assert_int_equal(s_pc(1, 0, 3), 0);
     assert_int_equal(s_pc(0, 1, 2), -1);
     assert_int_equal(s_pc(0, 0, 7), 0);
-    assert_int_equal(s_pc(99 * 5 + 49, 0, 99), 5);   /* 5.49 */
-    assert_int_equal(s_pc(99 * 5 + 50, 0, 99), 6);   /* 5.505 */
+    assert_int_equal(s_pc(99 * 5 + 49, 0, 99), 5); /* 5.49 */
+    assert_int_equal(s_pc(99 * 5 + 50, 0, 99), 6); /* 5.505 */
 }
 
 static void test_members(void **st)

@@ -13,11 +13,11 @@
 
 #include <stdio.h>
 
-#define V_SANDAOHE "130822112204"   /* 三道河村, 三道河镇 130822112 */
-#define V_HUASHUI "130822112201"    /* 花水村, 三道河镇 */
-#define V_DAMIAO "130822100202"     /* 大庙村, 兴隆镇 130822100 */
-#define V_CHENGDE "130821100013"    /* 新兴社区, 承德县 130821 */
-#define V_TIANMEN "429006001001"    /* 鸿渐社区, 天门市 429006 */
+#define V_SANDAOHE "130822112204"     /* 三道河村, 三道河镇 130822112 */
+#define V_HUASHUI "130822112201"      /* 花水村, 三道河镇 */
+#define V_DAMIAO "130822100202"       /* 大庙村, 兴隆镇 130822100 */
+#define V_CHENGDE "130821100013"      /* 新兴社区, 承德县 130821 */
+#define V_TIANMEN "429006001001"      /* 鸿渐社区, 天门市 429006 */
 #define MAX_FEN INT64_C(100000000000) /* lead_kinds.max_amount_fen default */
 
 typedef struct {
@@ -26,8 +26,8 @@ typedef struct {
     intake_sender_t yibao, minzheng, actor_town, actor_village, actor_county, gateway, admin;
     intake_limits_t lim;
     int32_t today;
-    char id[19];   /* 130822 19800517 123 + check */
-    char idx[19];  /* a valid number ending in X */
+    char id[19];  /* 130822 19800517 123 + check */
+    char idx[19]; /* a valid number ending in X */
 } s_fix_t;
 
 /* An 18-character number with a correct check character. */
@@ -100,9 +100,15 @@ static void s_fix_init(s_fix_t *f)
 static intake_lead_in_t s_lead(const s_fix_t *f)
 {
     intake_lead_in_t in = {
-        .id_number = f->id, .name = "张三", .village_code = V_SANDAOHE, .kind = "yibao.high_cost",
-        .occurred_on = "2026-02-20", .detail = "住院自付 3 万元", .line_ref = "line 2",
-        .amount_fen = 3000000, .has_amount = true,
+        .id_number = f->id,
+        .name = "张三",
+        .village_code = V_SANDAOHE,
+        .kind = "yibao.high_cost",
+        .occurred_on = "2026-02-20",
+        .detail = "住院自付 3 万元",
+        .line_ref = "line 2",
+        .amount_fen = 3000000,
+        .has_amount = true,
     };
     return in;
 }
@@ -116,10 +122,7 @@ static const char *s_check_as(const s_fix_t *f, const intake_sender_t *s, const 
     return why;
 }
 
-static const char *s_check(const s_fix_t *f, const intake_lead_in_t *in)
-{
-    return s_check_as(f, &f->yibao, in);
-}
+static const char *s_check(const s_fix_t *f, const intake_lead_in_t *in) { return s_check_as(f, &f->yibao, in); }
 
 /* Every reason the module returns, checked off as the tests produce it. */
 #define assert_reason(got, want) assert_string_equal((got) ? (got) : "(valid)", (want))
@@ -128,16 +131,18 @@ static void test_reason_catalog(void **state)
 {
     (void)state;
     static const char *const codes[] = {
-        INTAKE_R_BATCH_ID, INTAKE_R_BATCH_PERIOD, INTAKE_R_BATCH_PERIOD_FUTURE, INTAKE_R_BATCH_EMPTY,
-        INTAKE_R_BATCH_TOO_MANY, INTAKE_R_IDCARD_MISSING, INTAKE_R_IDCARD_FORMAT, INTAKE_R_IDCARD_PROVINCE,
-        INTAKE_R_IDCARD_LEGACY15, INTAKE_R_IDCARD_CHECKSUM, INTAKE_R_IDCARD_BIRTH_DATE, INTAKE_R_NAME_MISSING,
-        INTAKE_R_NAME_TOO_LONG, INTAKE_R_NAME_INVALID, INTAKE_R_VILLAGE_MISSING, INTAKE_R_VILLAGE_FORMAT,
-        INTAKE_R_VILLAGE_NOT_VILLAGE, INTAKE_R_VILLAGE_OUT_OF_SCOPE, INTAKE_R_VILLAGE_UNKNOWN,
-        INTAKE_R_KIND_MISSING, INTAKE_R_KIND_UNKNOWN, INTAKE_R_KIND_NOT_ALLOWED, INTAKE_R_DATE_MISSING,
-        INTAKE_R_DATE_FORMAT, INTAKE_R_DATE_FUTURE, INTAKE_R_DATE_TOO_OLD, INTAKE_R_AMOUNT_UNFLAGGED,
-        INTAKE_R_AMOUNT_REQUIRED, INTAKE_R_AMOUNT_NOT_ALLOWED, INTAKE_R_AMOUNT_NEGATIVE,
-        INTAKE_R_AMOUNT_TOO_LARGE, INTAKE_R_DETAIL_TOO_LONG, INTAKE_R_DETAIL_INVALID,
-        INTAKE_R_LINE_REF_TOO_LONG, INTAKE_R_LINE_REF_INVALID, INTAKE_R_DUPLICATE_IN_BATCH,
+        INTAKE_R_BATCH_ID,          INTAKE_R_BATCH_PERIOD,        INTAKE_R_BATCH_PERIOD_FUTURE,
+        INTAKE_R_BATCH_EMPTY,       INTAKE_R_BATCH_TOO_MANY,      INTAKE_R_IDCARD_MISSING,
+        INTAKE_R_IDCARD_FORMAT,     INTAKE_R_IDCARD_PROVINCE,     INTAKE_R_IDCARD_LEGACY15,
+        INTAKE_R_IDCARD_CHECKSUM,   INTAKE_R_IDCARD_BIRTH_DATE,   INTAKE_R_NAME_MISSING,
+        INTAKE_R_NAME_TOO_LONG,     INTAKE_R_NAME_INVALID,        INTAKE_R_VILLAGE_MISSING,
+        INTAKE_R_VILLAGE_FORMAT,    INTAKE_R_VILLAGE_NOT_VILLAGE, INTAKE_R_VILLAGE_OUT_OF_SCOPE,
+        INTAKE_R_VILLAGE_UNKNOWN,   INTAKE_R_KIND_MISSING,        INTAKE_R_KIND_UNKNOWN,
+        INTAKE_R_KIND_NOT_ALLOWED,  INTAKE_R_DATE_MISSING,        INTAKE_R_DATE_FORMAT,
+        INTAKE_R_DATE_FUTURE,       INTAKE_R_DATE_TOO_OLD,        INTAKE_R_AMOUNT_UNFLAGGED,
+        INTAKE_R_AMOUNT_REQUIRED,   INTAKE_R_AMOUNT_NOT_ALLOWED,  INTAKE_R_AMOUNT_NEGATIVE,
+        INTAKE_R_AMOUNT_TOO_LARGE,  INTAKE_R_DETAIL_TOO_LONG,     INTAKE_R_DETAIL_INVALID,
+        INTAKE_R_LINE_REF_TOO_LONG, INTAKE_R_LINE_REF_INVALID,    INTAKE_R_DUPLICATE_IN_BATCH,
         INTAKE_R_DUPLICATE_EARLIER,
     };
     size_t ncodes = sizeof codes / sizeof codes[0], n = 0;
@@ -146,7 +151,7 @@ static void test_reason_catalog(void **state)
         assert_non_null(r->zh);
         assert_true(strlen(r->en) > 10);
         assert_true(strlen(r->zh) > 6);
-        assert_true((unsigned char)r->zh[0] >= 0xE0);  /* starts with a Chinese character */
+        assert_true((unsigned char)r->zh[0] >= 0xE0); /* starts with a Chinese character */
         assert_true(s_text_ok(r->zh, strlen(r->zh), false));
         assert_true(s_text_ok(r->en, strlen(r->en), false));
         assert_ptr_equal(intake_reason(r->code), r);
@@ -173,7 +178,8 @@ static void test_catalog(void **state)
     s_fix_t f;
     s_fix_init(&f);
     for (size_t i = 1; i < f.cat.nkinds; i++) assert_true(strcmp(f.kinds[i - 1].code, f.kinds[i].code) < 0);
-    for (size_t i = 0; i < f.cat.nkinds; i++) assert_ptr_equal(intake_catalog_find(&f.cat, f.kinds[i].code), &f.kinds[i]);
+    for (size_t i = 0; i < f.cat.nkinds; i++)
+        assert_ptr_equal(intake_catalog_find(&f.cat, f.kinds[i].code), &f.kinds[i]);
     assert_string_equal(intake_catalog_find(&f.cat, "yibao.high_cost")->sender, "yibao");
     assert_null(intake_catalog_find(&f.cat, "yibao.high"));
     assert_null(intake_catalog_find(&f.cat, "yibao.high_cost "));
@@ -216,16 +222,16 @@ static void test_kind_allowed(void **state)
     const intake_kind_t *vi = intake_catalog_find(&f.cat, "visit.illness");
     const intake_kind_t *sh = intake_catalog_find(&f.cat, "self.hardship");
 
-    assert_true(intake_kind_allowed(hc, &f.yibao));       /* its own kind */
-    assert_false(intake_kind_allowed(tr, &f.yibao));      /* another department's */
+    assert_true(intake_kind_allowed(hc, &f.yibao));  /* its own kind */
+    assert_false(intake_kind_allowed(tr, &f.yibao)); /* another department's */
     assert_true(intake_kind_allowed(tr, &f.minzheng));
     assert_false(intake_kind_allowed(hc, &f.minzheng));
-    assert_false(intake_kind_allowed(vi, &f.yibao));      /* departments do not visit */
+    assert_false(intake_kind_allowed(vi, &f.yibao)); /* departments do not visit */
     assert_false(intake_kind_allowed(sh, &f.yibao));
-    assert_true(intake_kind_allowed(vi, &f.actor_town));  /* actors: visit.* only */
+    assert_true(intake_kind_allowed(vi, &f.actor_town)); /* actors: visit.* only */
     assert_false(intake_kind_allowed(hc, &f.actor_town));
     assert_false(intake_kind_allowed(sh, &f.actor_town));
-    assert_true(intake_kind_allowed(sh, &f.gateway));     /* gateway: self.* only */
+    assert_true(intake_kind_allowed(sh, &f.gateway)); /* gateway: self.* only */
     assert_false(intake_kind_allowed(vi, &f.gateway));
     assert_false(intake_kind_allowed(hc, &f.gateway));
 
@@ -240,7 +246,7 @@ static void test_kind_allowed(void **state)
     assert_int_equal(n_yibao, 2);
     assert_int_equal(n_actor, 5);
     assert_int_equal(n_gw, 3);
-    assert_int_equal(n_admin, 0);                         /* admins manage, they do not report */
+    assert_int_equal(n_admin, 0); /* admins manage, they do not report */
 
     /* A department row that names no department, or "visit"/"self", pushes nothing. */
     intake_sender_t s = {"department", "", "130822"};
@@ -331,16 +337,16 @@ static void test_idcard(void **state)
     assert_reason(s_check(&f, &in), "idcard.missing");
 
     static const char *const bad_format[] = {
-        "13082219800517123",      /* 17 */
-        "1308221980051712345",    /* 19 */
+        "13082219800517123",   /* 17 */
+        "1308221980051712345", /* 19 */
         "13082219800517123X4",
-        "13082219800517X234",     /* X not last */
+        "13082219800517X234", /* X not last */
         "13082219800517123Y",
         "1308221980051712 3",
         "130822 19800517123",
         "13082219800517123*",
         "１３０８２２１９８００５１７１２３",
-        "13082280051712A",        /* 15 with a letter */
+        "13082280051712A", /* 15 with a letter */
         "1",
         " ",
     };
@@ -446,30 +452,78 @@ static void test_name(void **state)
     assert_reason(s_check(&f, &in), "name.too_long");
 
     static const char *const good[] = {
-        "张三", "欧阳娜娜", "王〇", "阿卜杜拉·艾合买提", "阿卜杜拉•艾合买提", "Abdulla Ahmat",
-        "Abdulla·Ahmat", "José María", "Mary Ann Smith", "次仁卓玛", "\xee\x80\x80\xe6\x98\x8e", /* a private-use character + 明 */
-        "𠀀一", "x",
+        "张三",
+        "欧阳娜娜",
+        "王〇",
+        "阿卜杜拉·艾合买提",
+        "阿卜杜拉•艾合买提",
+        "Abdulla Ahmat",
+        "Abdulla·Ahmat",
+        "José María",
+        "Mary Ann Smith",
+        "次仁卓玛",
+        "\xee\x80\x80\xe6\x98\x8e", /* a private-use character + 明 */
+        "𠀀一",
+        "x",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         in.name = good[i];
         assert_null(s_check(&f, &in));
     }
     static const char *const bad[] = {
-        "张三1", "张三.", "张-三", "O'Brien", "张三(男)", "Jean-Pierre", "张\t三", "张三\n", "\x7f张",
-        " 张三", "张三 ", "张 三", "Abdulla  Ahmat", " Abdulla", "Abdulla ", "Abdulla Ahmat·X 张",
-        "·张三", "张三·", "阿卜杜拉··艾合买提", "阿卜杜拉· 艾合买提", "·", " ", "•",
+        "张三1",
+        "张三.",
+        "张-三",
+        "O'Brien",
+        "张三(男)",
+        "Jean-Pierre",
+        "张\t三",
+        "张三\n",
+        "\x7f张",
+        " 张三",
+        "张三 ",
+        "张 三",
+        "Abdulla  Ahmat",
+        " Abdulla",
+        "Abdulla ",
+        "Abdulla Ahmat·X 张",
+        "·张三",
+        "张三·",
+        "阿卜杜拉··艾合买提",
+        "阿卜杜拉· 艾合买提",
+        "·",
+        " ",
+        "•",
         "阿卜杜拉・艾合买提", /* katakana middle dot */
         "阿卜杜拉．艾合买提", /* full-width full stop */
-        "阿卜杜拉‧艾合买提",   /* U+2027 */
-        "张３", "张　三", "张三\xc2\xa0", "张\xe2\x80\x8b三", "\xef\xbb\xbf张三", "张\xef\xbf\xbd",
-        "张三、李四", "张三，", "《张三》", "张\xc2\x85",
-        "\xff", "\xc0\xaf", "\xe5\xbc", "张\xe5\xbc", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-        "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\x80", "\xf8\x88\x80\x80\x80", "\xef\xbf\xbe",
+        "阿卜杜拉‧艾合买提",  /* U+2027 */
+        "张３",
+        "张　三",
+        "张三\xc2\xa0",
+        "张\xe2\x80\x8b三",
+        "\xef\xbb\xbf张三",
+        "张\xef\xbf\xbd",
+        "张三、李四",
+        "张三，",
+        "《张三》",
+        "张\xc2\x85",
+        "\xff",
+        "\xc0\xaf",
+        "\xe5\xbc",
+        "张\xe5\xbc",
+        "\xed\xa0\x80",
+        "\xf4\x90\x80\x80",
+        "\xe0\x80\xaf",
+        "\xf0\x80\x80\xaf",
+        "\x80",
+        "\xf8\x88\x80\x80\x80",
+        "\xef\xbf\xbe",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         in.name = bad[i];
         const char *why = s_check(&f, &in);
-        if (!why || strcmp(why, "name.invalid") != 0) fail_msg("name #%zu \"%s\": %s", i, bad[i], why ? why : "(valid)");
+        if (!why || strcmp(why, "name.invalid") != 0)
+            fail_msg("name #%zu \"%s\": %s", i, bad[i], why ? why : "(valid)");
     }
 }
 
@@ -486,9 +540,8 @@ static void test_village(void **state)
     in.village_code = "";
     assert_reason(s_check(&f, &in), "village.missing");
     static const char *const bad_format[] = {
-        "13082211220", "1308221122041", "130822112", "130822", "13082211220a", " 30822112204",
-        "130822112204 ", "000000000000", "130800112201", "130822000201", "001308221122",
-        "１３０８２２１１２２０４",
+        "13082211220",   "1308221122041", "130822112",    "130822",       "13082211220a", " 30822112204",
+        "130822112204 ", "000000000000",  "130800112201", "130822000201", "001308221122", "１３０８２２１１２２０４",
     };
     for (size_t i = 0; i < sizeof bad_format / sizeof bad_format[0]; i++) {
         in.village_code = bad_format[i];
@@ -537,7 +590,7 @@ static void test_village(void **state)
     assert_reason(s_check_as(&f, &s, &in), "village.out_of_scope");
     s.region = "130800"; /* not a short form: 6 digits read as a county with county 00 */
     assert_reason(s_check_as(&f, &s, &in), "village.out_of_scope");
-    s.region = "13";     /* a province-level principal */
+    s.region = "13"; /* a province-level principal */
     assert_null(s_check_as(&f, &s, &in));
     assert_reason(intake_check_lead(&f.cat, NULL, &in, &f.lim, f.today, &ok), "village.out_of_scope");
 }
@@ -590,8 +643,8 @@ static void test_date(void **state)
     in.occurred_on = "";
     assert_reason(s_check(&f, &in), "date.missing");
     static const char *const bad[] = {
-        "2026-3-1", "2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "yesterday", "2026-02-20 ",
-        " 2026-02-20", "2026-02/20", "1899-12-31", "2026-02-20T00:00", "26-02-20", "2026.02.20",
+        "2026-3-1",    "2026-02-30", "2025-02-29", "2026-13-01",       "2026-00-10", "yesterday",  "2026-02-20 ",
+        " 2026-02-20", "2026-02/20", "1899-12-31", "2026-02-20T00:00", "26-02-20",   "2026.02.20",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         in.occurred_on = bad[i];
@@ -713,7 +766,7 @@ static void test_detail_and_line_ref(void **state)
     buf[0] = '\0';
     for (int i = 0; i < 66; i++) strcat(buf, "说"); /* 198 bytes */
     assert_null(s_check(&f, &in));
-    strcat(buf, "说");                             /* 201 */
+    strcat(buf, "说"); /* 201 */
     assert_reason(s_check(&f, &in), "detail.too_long");
 
     in.detail = "第一行\n第二行\r\n\t缩进";
@@ -781,9 +834,15 @@ static void test_order(void **state)
     memset(longref, 'r', 30);
     longref[30] = '\0';
     intake_lead_in_t in = {
-        .id_number = "13082219800517123", .name = "张三3", .village_code = "130822112000",
-        .kind = "minzheng.temp_relief", .occurred_on = "2026-02-30", .detail = "\xff",
-        .line_ref = longref, .amount_fen = -1, .has_amount = true,
+        .id_number = "13082219800517123",
+        .name = "张三3",
+        .village_code = "130822112000",
+        .kind = "minzheng.temp_relief",
+        .occurred_on = "2026-02-30",
+        .detail = "\xff",
+        .line_ref = longref,
+        .amount_fen = -1,
+        .has_amount = true,
     };
     const intake_lead_in_t good = s_lead(&f);
     intake_lead_ok_t ok, before;
@@ -791,8 +850,8 @@ static void test_order(void **state)
     memcpy(&before, &ok, sizeof ok);
 
     static const char *const order[] = {
-        "idcard.format", "name.invalid", "village.not_village", "kind.not_allowed", "date.format",
-        "amount.negative", "detail.invalid", "line_ref.too_long",
+        "idcard.format", "name.invalid",    "village.not_village", "kind.not_allowed",
+        "date.format",   "amount.negative", "detail.invalid",      "line_ref.too_long",
     };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *why = intake_check_lead(&f.cat, &f.yibao, &in, &f.lim, f.today, &ok);
@@ -871,8 +930,8 @@ static void test_batch(void **state)
         assert_reason(intake_check_batch(bad_ids[i], "2026-02", 1, &f.lim, f.today, NULL), "batch.id");
     assert_reason(intake_check_batch(NULL, "2026-02", 1, &f.lim, f.today, NULL), "batch.id");
 
-    static const char *const bad_periods[] = {"", "2026-2", "2026-13", "2026-00", "1999-12", "2026-02-01",
-                                              "202602", "2026/02", " 2026-02"};
+    static const char *const bad_periods[] = {"",           "2026-2", "2026-13", "2026-00", "1999-12",
+                                              "2026-02-01", "202602", "2026/02", " 2026-02"};
     for (size_t i = 0; i < sizeof bad_periods / sizeof bad_periods[0]; i++)
         assert_reason(intake_check_batch("b1", bad_periods[i], 1, &f.lim, f.today, NULL), "batch.period");
     assert_reason(intake_check_batch("b1", NULL, 1, &f.lim, f.today, NULL), "batch.period");
@@ -953,9 +1012,9 @@ static void test_accepted_are_consistent(void **state)
 typedef struct {
     const char *want;
     const char *id, *name, *village, *kind, *date, *detail, *ref; /* NULL: keep the good value */
-    int amount;      /* 0 keep; 1 has_amount with amt; 2 no has_amount with amt */
+    int amount; /* 0 keep; 1 has_amount with amt; 2 no has_amount with amt */
     int64_t amt;
-    int sender;      /* 0 yibao, 1 township actor, 2 gateway, 3 admin */
+    int sender; /* 0 yibao, 1 township actor, 2 gateway, 3 admin */
 } s_case_t;
 
 /* One crafted batch header per batch.* reason, each asserted exactly and marked in seen. */
@@ -986,7 +1045,7 @@ static void s_assert_all_produced(const bool seen[], size_t nreasons)
     for (size_t i = 0; i < nreasons; i++) {
         const char *code = intake_reasons[i].code;
         bool reserved = strcmp(code, "village.unknown") == 0 || strcmp(code, "duplicate.earlier") == 0 ||
-                        strcmp(code, "duplicate.in_batch") == 0;
+            strcmp(code, "duplicate.in_batch") == 0;
         if (seen[i] == reserved) fail_msg("%s: %s", code, reserved ? "returned though reserved" : "never produced");
     }
 }

@@ -16,8 +16,38 @@
 #include "ledger.h"
 #include "mem.h"
 
-enum { HH, VIL, TYPE, KIND, HEAD, NAME, ID, REL, SEX, BIRTH, LAB, HEALTH, SCHOOL, INS, WAGE, PUBJOB, OPER, PROP,
-       PENS, FAMPLAN, ECO, DIBAO, TEKUN, OTHER, COST, MED, WATER, HOUSING, PERIOD, NCOL };
+enum {
+    HH,
+    VIL,
+    TYPE,
+    KIND,
+    HEAD,
+    NAME,
+    ID,
+    REL,
+    SEX,
+    BIRTH,
+    LAB,
+    HEALTH,
+    SCHOOL,
+    INS,
+    WAGE,
+    PUBJOB,
+    OPER,
+    PROP,
+    PENS,
+    FAMPLAN,
+    ECO,
+    DIBAO,
+    TEKUN,
+    OTHER,
+    COST,
+    MED,
+    WATER,
+    HOUSING,
+    PERIOD,
+    NCOL
+};
 
 static const char *const s_header =
     "household_no,village_code,household_type,monitored_kind,head_name,name,id_number,relation,sex,"
@@ -40,12 +70,35 @@ static void s_id(char out[19], const char *yyyymmdd, int seq)
  * NULL-terminated (column, value) pairs that replace some. */
 static void s_line(fp_buf_t *b, const char *hh, const char *name, const char *id, ...)
 {
-    const char *v[NCOL] = {
-        [HH] = hh, [VIL] = "130822112201", [TYPE] = "一般户", [KIND] = "", [HEAD] = "王大", [NAME] = name,
-        [ID] = id, [REL] = "户主", [SEX] = "", [BIRTH] = "", [LAB] = "普通劳动力", [HEALTH] = "健康",
-        [SCHOOL] = "非在校生", [INS] = "是", [WAGE] = "\"12,000.50\"", [PUBJOB] = "0", [OPER] = "", [PROP] = "",
-        [PENS] = "", [FAMPLAN] = "", [ECO] = "", [DIBAO] = "", [TEKUN] = "", [OTHER] = "", [COST] = "",
-        [MED] = "300", [WATER] = "是", [HOUSING] = "否：墙体开裂", [PERIOD] = "2026-q3"};
+    const char *v[NCOL] = {[HH] = hh,
+                           [VIL] = "130822112201",
+                           [TYPE] = "一般户",
+                           [KIND] = "",
+                           [HEAD] = "王大",
+                           [NAME] = name,
+                           [ID] = id,
+                           [REL] = "户主",
+                           [SEX] = "",
+                           [BIRTH] = "",
+                           [LAB] = "普通劳动力",
+                           [HEALTH] = "健康",
+                           [SCHOOL] = "非在校生",
+                           [INS] = "是",
+                           [WAGE] = "\"12,000.50\"",
+                           [PUBJOB] = "0",
+                           [OPER] = "",
+                           [PROP] = "",
+                           [PENS] = "",
+                           [FAMPLAN] = "",
+                           [ECO] = "",
+                           [DIBAO] = "",
+                           [TEKUN] = "",
+                           [OTHER] = "",
+                           [COST] = "",
+                           [MED] = "300",
+                           [WATER] = "是",
+                           [HOUSING] = "否：墙体开裂",
+                           [PERIOD] = "2026-q3"};
     va_list ap;
     va_start(ap, id);
     for (int col; (col = va_arg(ap, int)) >= 0;) v[col] = va_arg(ap, const char *);
@@ -82,8 +135,8 @@ static void test_good_file(void **state)
     s_line(&f, "H1", "王大", a, SEX, "男", BIRTH, "1970-01-01", -1);
     s_line(&f, "H1", "李二", b2, REL, "配偶", -1);
     fp_buf_puts(&f, ",,,,\r\n"); /* Excel's formatted empty row: skipped */
-    s_line(&f, "H2", "赵三", c, HEAD, "赵三", TYPE, "监测户", KIND, "边缘易致贫户", SCHOOL, "在校生", WAGE, "0",
-           MED, "", HOUSING, "是", PERIOD, "2026Q3", -1);
+    s_line(&f, "H2", "赵三", c, HEAD, "赵三", TYPE, "监测户", KIND, "边缘易致贫户", SCHOOL, "在校生", WAGE, "0", MED,
+           "", HOUSING, "是", PERIOD, "2026Q3", -1);
     fp_ledger_t lg;
     char msg[1024];
     unsigned long line;
@@ -160,47 +213,64 @@ static void test_refusals(void **state)
     fp_buf_t f = {0};
     fp_buf_puts(&f, s_header);
     /* line 2.. */
-    s_line(&f, "A1", "王大", id[0], WAGE, "-0.01", -1);                    /* 2 amount.negative */
-    s_line(&f, "A2", "王大", id[1], WAGE, "0.00", -1);                     /* 3 ok */
-    s_line(&f, "A3", "王大", id[2], WAGE, "1.234", -1);                    /* 4 amount.invalid */
-    s_line(&f, "A4", "王大", id[3], WAGE, "\"1,23\"", -1);                 /* 5 amount.invalid */
-    s_line(&f, "A5", "王大", id[4], WAGE, "100", PUBJOB, "100.01", -1);    /* 6 amount.public_job */
-    s_line(&f, "A6", "王大", id[5], WAGE, "100", PUBJOB, "100", -1);       /* 7 ok */
-    s_line(&f, "A7", "王大", id[6], SEX, "女", -1);                        /* 8 sex.mismatch */
-    s_line(&f, "A8", "王大", bad_check, -1);                               /* 9 idcard.checksum */
-    s_line(&f, "A9", "王大", id[8], BIRTH, "1980-01-02", -1);              /* 10 birth_date.mismatch */
-    s_line(&f, "B1", "王大", id[9], TYPE, "监测户", -1);                   /* 11 monitored_kind.missing */
-    s_line(&f, "B2", "王大", id[10], KIND, "边缘易致贫户", -1);            /* 12 monitored_kind.unexpected */
-    s_line(&f, "B3", "王大", id[11], HOUSING, "也许", -1);                 /* 13 guarantee.unknown */
-    s_line(&f, "B4", "王大", id[12], PERIOD, "2026Q5", -1);                /* 14 period.invalid */
-    s_line(&f, "B5", "王大", id[13], VIL, "13082211220", -1);              /* 15 village.invalid */
-    s_line(&f, "B6", "王大", id[14], REL, "邻居", -1);                     /* 16 relation.unknown */
-    s_line(&f, "C1", "王大", id[15], -1);                                  /* 17 household.heads (2nd head) */
-    s_line(&f, "C1", "王大", id[16], -1);                                  /* 18 */
-    s_line(&f, "C2", "李二", id[17], REL, "配偶", -1);                     /* 19 household.no_head */
-    s_line(&f, "C3", "王大", id[18], -1);                                  /* 20 refused: line 21 */
-    s_line(&f, "C3", "李二", id[19], REL, "配偶", WAGE, "1", -1);          /* 21 household.inconsistent */
-    s_line(&f, "C4", "王大", id[20], -1);                                  /* 22 id.duplicate */
-    s_line(&f, "C5", "王大", id[20], -1);                                  /* 23 id.duplicate */
-    s_line(&f, "C6", "王小", id[21], -1);                                  /* 24 household.head_name */
-    s_line(&f, "C7", "王大", id[22], -1, 0);                               /* 25 ok */
-    fp_buf_puts(&f, "C8,130822112201\r\n");                               /* 26 csv.fields */
-    s_line(&f, "C 9", "王大", id[23], -1);                                 /* 27 household_no.invalid */
+    s_line(&f, "A1", "王大", id[0], WAGE, "-0.01", -1);                 /* 2 amount.negative */
+    s_line(&f, "A2", "王大", id[1], WAGE, "0.00", -1);                  /* 3 ok */
+    s_line(&f, "A3", "王大", id[2], WAGE, "1.234", -1);                 /* 4 amount.invalid */
+    s_line(&f, "A4", "王大", id[3], WAGE, "\"1,23\"", -1);              /* 5 amount.invalid */
+    s_line(&f, "A5", "王大", id[4], WAGE, "100", PUBJOB, "100.01", -1); /* 6 amount.public_job */
+    s_line(&f, "A6", "王大", id[5], WAGE, "100", PUBJOB, "100", -1);    /* 7 ok */
+    s_line(&f, "A7", "王大", id[6], SEX, "女", -1);                     /* 8 sex.mismatch */
+    s_line(&f, "A8", "王大", bad_check, -1);                            /* 9 idcard.checksum */
+    s_line(&f, "A9", "王大", id[8], BIRTH, "1980-01-02", -1);           /* 10 birth_date.mismatch */
+    s_line(&f, "B1", "王大", id[9], TYPE, "监测户", -1);                /* 11 monitored_kind.missing */
+    s_line(&f, "B2", "王大", id[10], KIND, "边缘易致贫户", -1);         /* 12 monitored_kind.unexpected */
+    s_line(&f, "B3", "王大", id[11], HOUSING, "也许", -1);              /* 13 guarantee.unknown */
+    s_line(&f, "B4", "王大", id[12], PERIOD, "2026Q5", -1);             /* 14 period.invalid */
+    s_line(&f, "B5", "王大", id[13], VIL, "13082211220", -1);           /* 15 village.invalid */
+    s_line(&f, "B6", "王大", id[14], REL, "邻居", -1);                  /* 16 relation.unknown */
+    s_line(&f, "C1", "王大", id[15], -1);                               /* 17 household.heads (2nd head) */
+    s_line(&f, "C1", "王大", id[16], -1);                               /* 18 */
+    s_line(&f, "C2", "李二", id[17], REL, "配偶", -1);                  /* 19 household.no_head */
+    s_line(&f, "C3", "王大", id[18], -1);                               /* 20 refused: line 21 */
+    s_line(&f, "C3", "李二", id[19], REL, "配偶", WAGE, "1", -1);       /* 21 household.inconsistent */
+    s_line(&f, "C4", "王大", id[20], -1);                               /* 22 id.duplicate */
+    s_line(&f, "C5", "王大", id[20], -1);                               /* 23 id.duplicate */
+    s_line(&f, "C6", "王小", id[21], -1);                               /* 24 household.head_name */
+    s_line(&f, "C7", "王大", id[22], -1, 0);                            /* 25 ok */
+    fp_buf_puts(&f, "C8,130822112201\r\n");                             /* 26 csv.fields */
+    s_line(&f, "C 9", "王大", id[23], -1);                              /* 27 household_no.invalid */
     fp_ledger_t lg;
     char msg[1024];
     unsigned long line;
     assert_int_equal(s_read(&lg, &f, msg, &line), FP_OK);
     fp_ledger_households(&lg);
     fp_ledger_refuse_households(&lg);
-    static const char *const want[] = {
-        [2] = "amount.negative", [3] = "", [4] = "amount.invalid", [5] = "amount.invalid",
-        [6] = "amount.public_job", [7] = "", [8] = "sex.mismatch", [9] = "idcard.checksum",
-        [10] = "birth_date.mismatch", [11] = "monitored_kind.missing", [12] = "monitored_kind.unexpected",
-        [13] = "guarantee.unknown", [14] = "period.invalid", [15] = "village.invalid", [16] = "relation.unknown",
-        [17] = "household.refused", [18] = "household.heads", [19] = "household.no_head",
-        [20] = "household.refused", [21] = "household.inconsistent", [22] = "id.duplicate",
-        [23] = "id.duplicate", [24] = "household.head_name", [25] = "", [26] = "csv.fields",
-        [27] = "household_no.invalid"};
+    static const char *const want[] = {[2] = "amount.negative",
+                                       [3] = "",
+                                       [4] = "amount.invalid",
+                                       [5] = "amount.invalid",
+                                       [6] = "amount.public_job",
+                                       [7] = "",
+                                       [8] = "sex.mismatch",
+                                       [9] = "idcard.checksum",
+                                       [10] = "birth_date.mismatch",
+                                       [11] = "monitored_kind.missing",
+                                       [12] = "monitored_kind.unexpected",
+                                       [13] = "guarantee.unknown",
+                                       [14] = "period.invalid",
+                                       [15] = "village.invalid",
+                                       [16] = "relation.unknown",
+                                       [17] = "household.refused",
+                                       [18] = "household.heads",
+                                       [19] = "household.no_head",
+                                       [20] = "household.refused",
+                                       [21] = "household.inconsistent",
+                                       [22] = "id.duplicate",
+                                       [23] = "id.duplicate",
+                                       [24] = "household.head_name",
+                                       [25] = "",
+                                       [26] = "csv.fields",
+                                       [27] = "household_no.invalid"};
     for (uint32_t n = 2; n <= 27; n++) {
         const char *got = s_code(&lg, n);
         if (strcmp(got, want[n])) fail_msg("line %u: %s, want %s", n, got, want[n]);
@@ -209,7 +279,10 @@ static void test_refusals(void **state)
     /* the reason names the column as the header writes it, and says which line it points to */
     for (size_t i = 0; i < lg.nlines; i++) {
         const fp_ledger_line_t *l = &lg.lines[i];
-        if (l->line == 6) assert_string_equal(lg.arena.reasons[l->reason].en, "public_job: public-welfare job income is part of the wage income and cannot exceed it");
+        if (l->line == 6)
+            assert_string_equal(lg.arena.reasons[l->reason].en,
+                                "public_job: public-welfare job income is part of the wage income and cannot exceed "
+                                "it");
         if (l->line == 20) assert_non_null(strstr(lg.arena.reasons[l->reason].en, "line 21"));
         if (l->line == 22) assert_non_null(strstr(lg.arena.reasons[l->reason].en, "line 23"));
     }

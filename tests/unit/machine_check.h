@@ -14,7 +14,7 @@
 typedef struct {
     const fp_sm_t *m;
     const void *params;
-    int32_t since;                                          /* step_since of every record made */
+    int32_t since;                                         /* step_since of every record made */
     void (*make_rec)(void *rec, int state, int32_t since); /* a record in state, any guard passes */
     void (*make_ev)(void *ev, int event, int level);       /* an event that passes every guard */
 } mc_t;
@@ -41,9 +41,7 @@ static const fp_sm_row_t *mc_expect(const fp_sm_t *m, int s, int e, int l, fp_sm
         any = true;
         if (m->rows[i].level == l && !row) row = &m->rows[i];
     }
-    *why = m->is_final && m->is_final(s) ? FP_SM_FINAL
-           : !any                        ? FP_SM_EVENT_NOT_ALLOWED
-                                         : FP_SM_LEVEL_NOT_ALLOWED;
+    *why = m->is_final && m->is_final(s) ? FP_SM_FINAL : !any ? FP_SM_EVENT_NOT_ALLOWED : FP_SM_LEVEL_NOT_ALLOWED;
     return *why == FP_SM_FINAL ? NULL : row;
 }
 

@@ -42,12 +42,8 @@ static void on_go(void *rec, const void *ev, int32_t today)
 }
 static void on_back(void *rec, const void *ev, int32_t today) { on_go(rec, ev, today); }
 
-static const fp_sm_row_t s_rows[] = {
-    FP_SM_ROW(A, GO, LO, ok, B, on_go)
-    FP_SM_ROW(B, GO, LO, none, B, on_go)
-    FP_SM_ROW(B, BACK, HI, none, A, on_back)
-    FP_SM_ROW(B, GO, HI, none, F, on_go)
-};
+static const fp_sm_row_t s_rows[] = {FP_SM_ROW(A, GO, LO, ok, B, on_go) FP_SM_ROW(B, GO, LO, none, B, on_go)
+                                         FP_SM_ROW(B, BACK, HI, none, A, on_back) FP_SM_ROW(B, GO, HI, none, F, on_go)};
 static const fp_sm_fns_t s_fns[] = {FP_SM_FNS(ok, on_go) FP_SM_FNS(none, on_go) FP_SM_FNS(none, on_back)
                                         FP_SM_FNS(none, on_go)};
 static const char *const s_states[] = {"a", "b", "f"};
@@ -56,10 +52,18 @@ static bool s_final(int s) { return s == F; }
 static bool s_params_ok(const void *p) { return *(const int *)p > 0; }
 
 static const fp_sm_t s_m = {
-    .rows = s_rows, .fns = s_fns, .n_rows = 4, .n_states = N_STATES, .n_events = N_EVENTS, .n_levels = N_LEVELS,
-    .state_codes = s_states, .event_codes = s_events,
+    .rows = s_rows,
+    .fns = s_fns,
+    .n_rows = 4,
+    .n_states = N_STATES,
+    .n_events = N_EVENTS,
+    .n_levels = N_LEVELS,
+    .state_codes = s_states,
+    .event_codes = s_events,
     .codes = {"toy.bad", "toy.final", "toy.event", "toy.level", "toy.date"},
-    .is_final = s_final, .params_ok = s_params_ok, FP_SM_LAYOUT(rec_t, ev_t),
+    .is_final = s_final,
+    .params_ok = s_params_ok,
+    FP_SM_LAYOUT(rec_t, ev_t),
 };
 
 static const int g_params = 1, g_bad_params = 0;

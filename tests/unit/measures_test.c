@@ -13,9 +13,8 @@
 static void test_categories(void **st)
 {
     (void)st;
-    static const char *const codes[] = {"industry", "finance", "employment", "housing", "water",
-                                        "health", "education", "social_help", "relocation",
-                                        "backstop", "helper", "risk_fund"};
+    static const char *const codes[] = {"industry",  "finance",     "employment", "housing",  "water",  "health",
+                                        "education", "social_help", "relocation", "backstop", "helper", "risk_fund"};
     assert_int_equal(ASSIST_CAT_COUNT_, 12);
     for (int i = 0; i < ASSIST_CAT_COUNT_; i++) {
         assert_int_equal(assist_categories[i].cat, i);
@@ -58,15 +57,12 @@ static void test_status_changes(void **st)
             else assert_null(got);
             if (exp) assert_non_null(assist_reason_in(assist_measure_reasons, exp));
         }
-    assert_string_equal(assist_measure_change(ASSIST_MS_PLANNED, ASSIST_MS_STOPPED, NULL),
-                        "measure.reason_missing");
+    assert_string_equal(assist_measure_change(ASSIST_MS_PLANNED, ASSIST_MS_STOPPED, NULL), "measure.reason_missing");
     assert_string_equal(assist_measure_change(ASSIST_MS_IN_PROGRESS, ASSIST_MS_STOPPED, " \t"),
                         "measure.reason_missing");
     assert_null(assist_measure_change(ASSIST_MS_PLANNED, ASSIST_MS_DELIVERED, NULL));
-    assert_string_equal(assist_measure_change((assist_mstatus_t)9, ASSIST_MS_PLANNED, "x"),
-                        "measure.bad_status");
-    assert_string_equal(assist_measure_change(ASSIST_MS_PLANNED, (assist_mstatus_t)-1, "x"),
-                        "measure.bad_status");
+    assert_string_equal(assist_measure_change((assist_mstatus_t)9, ASSIST_MS_PLANNED, "x"), "measure.bad_status");
+    assert_string_equal(assist_measure_change(ASSIST_MS_PLANNED, (assist_mstatus_t)-1, "x"), "measure.bad_status");
     assert_string_equal(assist_mstatus_code(ASSIST_MS_IN_PROGRESS), "in_progress");
     assert_string_equal(assist_mstatus_code((assist_mstatus_t)7), "?");
     assert_null(assist_reason_in(assist_measure_reasons, "nope"));

@@ -35,7 +35,8 @@ static void test_grouping_and_order(void **state)
     fp_metrics_t *m = fp_metrics_new();
     fp_counter_t *ping_ok = fp_metrics_counter(m, "fp_requests_total", "Requests handled.", "op=\"ping\",code=\"OK\"");
     fp_gauge_t *up = fp_metrics_gauge(m, "fp_db_up", "1 if the database answers.", "");
-    fp_counter_t *ping_bad = fp_metrics_counter(m, "fp_requests_total", "ignored later help", "op=\"ping\",code=\"EINVAL\"");
+    fp_counter_t *ping_bad =
+        fp_metrics_counter(m, "fp_requests_total", "ignored later help", "op=\"ping\",code=\"EINVAL\"");
     fp_counter_t *again = fp_metrics_counter(m, "fp_requests_total", "x", "op=\"ping\",code=\"OK\"");
     assert_ptr_equal(ping_ok, again);
     assert_ptr_not_equal(ping_ok, ping_bad);
@@ -219,7 +220,7 @@ static void test_histogram_refused(void **state)
     assert_null(fp_metrics_histogram(m, "h", "", "", inf, 2));
     assert_null(fp_metrics_histogram(m, "h", "", "", nan, 1));
     assert_null(fp_metrics_histogram(m, "h", "", "", NULL, 1));
-    assert_null(fp_metrics_histogram(m, "h", "", "le=\"1\"", ok, 1));         /* le is the buckets' */
+    assert_null(fp_metrics_histogram(m, "h", "", "le=\"1\"", ok, 1)); /* le is the buckets' */
     assert_null(fp_metrics_histogram(m, "h", "", "a=\"x\",le=\"1\"", ok, 1));
     assert_non_null(fp_metrics_histogram(m, "h", "", "handle=\"1\"", ok, 1)); /* not le */
     assert_null(fp_metrics_counter(m, "h", "", ""));                          /* name taken by a histogram */

@@ -197,12 +197,9 @@ static void test_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_accepts),
-        cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_parse_range),
-        cmocka_unit_test(test_parse_nonneg),
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_format_truncates),
+        cmocka_unit_test(test_parse_accepts), cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_parse_range),   cmocka_unit_test(test_parse_nonneg),
+        cmocka_unit_test(test_format),        cmocka_unit_test(test_format_truncates),
         cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

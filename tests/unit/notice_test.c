@@ -22,10 +22,7 @@
 #define ID_DIGITS "130822198001010011"
 #define PHONE "13800138000"
 
-static int32_t D(int y, int m, int d)
-{
-    return fp_date_from_civil(y, m, d);
-}
+static int32_t D(int y, int m, int d) { return fp_date_from_civil(y, m, d); }
 
 static void s_expect_mask(const char *name, const char *want)
 {
@@ -78,9 +75,10 @@ static void test_full_notice(void **state)
 {
     (void)state;
     char *t = screen_notice_text("王小明", "花水村", "marginal", "illness,lack_of_labour", D(2026, 10, 20), 5);
-    assert_string_equal(t, "公示：经农户申请（或部门预警）、村入户核实和民主评议，花水村户主王*明家庭拟识别为防止返贫"
-                           "监测对象（边缘易致贫户），主要风险：因病、缺劳动力。公示期5天（2026-10-20至2026-10-25），"
-                           "如有异议，请向村民委员会或乡镇人民政府反映。");
+    assert_string_equal(t,
+                        "公示：经农户申请（或部门预警）、村入户核实和民主评议，花水村户主王*明家庭拟识别为防止返贫"
+                        "监测对象（边缘易致贫户），主要风险：因病、缺劳动力。公示期5天（2026-10-20至2026-10-25），"
+                        "如有异议，请向村民委员会或乡镇人民政府反映。");
     assert_non_null(strstr(t, "王*明"));
     assert_null(strstr(t, "王小明"));
     assert_non_null(strstr(t, "花水村"));
@@ -91,9 +89,10 @@ static void test_full_notice(void **state)
 
     /* unknown kind and no known risk: 待定, never the raw code */
     t = screen_notice_text("欧阳娜娜", "鸠儿峪村", "", "", D(2026, 12, 29), 5);
-    assert_string_equal(t, "公示：经农户申请（或部门预警）、村入户核实和民主评议，鸠儿峪村户主欧**娜家庭拟识别为防止返贫"
-                           "监测对象（类型待定），主要风险：待定。公示期5天（2026-12-29至2027-01-03），"
-                           "如有异议，请向村民委员会或乡镇人民政府反映。");
+    assert_string_equal(t,
+                        "公示：经农户申请（或部门预警）、村入户核实和民主评议，鸠儿峪村户主欧**娜家庭拟识别为防止返贫"
+                        "监测对象（类型待定），主要风险：待定。公示期5天（2026-12-29至2027-01-03），"
+                        "如有异议，请向村民委员会或乡镇人民政府反映。");
     free(t);
 
     t = screen_notice_text("扎西·多吉", "花水村", "sudden_hardship", "accident,disaster,bogus", D(2026, 1, 1), 7);
@@ -131,9 +130,10 @@ static void s_assert_clean(const char *t)
 static void test_never_id_phone_health(void **state)
 {
     (void)state;
-    static const char *const bad[] = {ID_NUMBER, ID_DIGITS, PHONE, "电话" PHONE, "身份证" ID_NUMBER "号",
-                                      "１３８００１３８０００", "慢性病", "重病", "残疾", "健康",
-                                      "王" ID_NUMBER "明", "花水村" PHONE, "患癌症", NULL};
+    static const char *const bad[] =
+        {ID_NUMBER, ID_DIGITS, PHONE,  "电话" PHONE, "身份证" ID_NUMBER "号", "１３８００１３８０００",
+         "慢性病",  "重病",    "残疾", "健康",       "王" ID_NUMBER "明",     "花水村" PHONE,
+         "患癌症",  NULL};
     for (int i = 0; bad[i]; i++) {
         for (int field = 0; field < 4; field++) {
             const char *in[4] = {"王小明", "花水村", "marginal", "illness"};

@@ -36,9 +36,9 @@ static void test_classes(void **state)
         {"actor", "county", "130822", FP_CALL_COUNTY},
         {"actor", "prefecture", "1308", FP_CALL_PREFECTURE},
         {"actor", "province", "13", FP_CALL_PROVINCE},
-        {"actor", "county", "", 0},        /* no region: no level it acts at */
-        {"actor", "hamlet", "130822", 0},  /* an unknown level fails closed */
-        {"robot", "", "130822", 0},        /* an unknown kind too */
+        {"actor", "county", "", 0},       /* no region: no level it acts at */
+        {"actor", "hamlet", "130822", 0}, /* an unknown level fails closed */
+        {"robot", "", "130822", 0},       /* an unknown kind too */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fp_principal_t p = s_p(cases[i].kind, cases[i].level, cases[i].region);

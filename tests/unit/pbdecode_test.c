@@ -31,7 +31,7 @@ static uint8_t *s_batch(size_t n, int empty, size_t *len)
     Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
     Fangpin__V1__Lead *leads = calloc(n, sizeof *leads);
     Fangpin__V1__Lead **ptrs = calloc(n, sizeof *ptrs);
-    char (*refs)[16] = calloc(n, sizeof *refs);
+    char(*refs)[16] = calloc(n, sizeof *refs);
     for (size_t i = 0; i < n; i++) {
         fangpin__v1__lead__init(&leads[i]);
         if (!empty) {
@@ -120,8 +120,8 @@ static void test_tiny_fields_refused(void **state)
         buf[len++] = 0;
     }
     fp_pb_result_t why = FP_PB_OK;
-    assert_null(fp_pb_unpack(&fangpin__v1__screening_request__descriptor, buf, len,
-                             fp_pb_budget(len, FP_DECODE_FACTOR), &why));
+    assert_null(
+        fp_pb_unpack(&fangpin__v1__screening_request__descriptor, buf, len, fp_pb_budget(len, FP_DECODE_FACTOR), &why));
     assert_int_equal(why, FP_PB_TOO_COMPLEX);
     free(buf);
 }
@@ -166,7 +166,7 @@ static void test_request_id(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_batch_fits),    cmocka_unit_test(test_empty_leads_refused),
+        cmocka_unit_test(test_real_batch_fits),     cmocka_unit_test(test_empty_leads_refused),
         cmocka_unit_test(test_tiny_fields_refused), cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_request_id),
     };

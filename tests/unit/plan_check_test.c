@@ -11,10 +11,7 @@
 #include "../../services/assistance/plan_check.c"
 #include "../../services/assistance/elimination.h"
 
-static int32_t D(int y, int m, int d)
-{
-    return fp_date_from_civil(y, m, d);
-}
+static int32_t D(int y, int m, int d) { return fp_date_from_civil(y, m, d); }
 
 static assist_measure_t M(assist_category_t c, assist_mstatus_t s)
 {
@@ -56,8 +53,7 @@ static const assist_finding_t *s_find(const assist_findings_t *f, const char *id
 static void test_clean(void **st)
 {
     (void)st;
-    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_IN_PROGRESS),
-                            M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_DELIVERED)};
+    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_IN_PROGRESS), M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_DELIVERED)};
     assist_household_t h = s_hh();
     assist_findings_t f;
     assert_int_equal(s_run(m, 2, &h, D(2026, 3, 1), &f), 0);
@@ -70,8 +66,7 @@ static void test_p01(void **st)
     h.n_risks = 3;
     h.risks[1] = SCREEN_RISK_SCHOOLING;
     h.risks[2] = SCREEN_RISK_UNSTABLE_WORK;
-    assist_measure_t m[] = {M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_PLANNED),
-                            M(ASSIST_CAT_EDUCATION, ASSIST_MS_STOPPED)};
+    assist_measure_t m[] = {M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_PLANNED), M(ASSIST_CAT_EDUCATION, ASSIST_MS_STOPPED)};
     assist_findings_t f;
     assert_int_equal(s_run(m, 2, &h, D(2026, 3, 1), &f), 1);
     assert_string_equal(f.f[0].id, "P01");
@@ -96,8 +91,7 @@ static void test_p02_labour_rule(void **st)
 {
     (void)st;
     assist_household_t h = s_hh();
-    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_PLANNED),
-                            M(ASSIST_CAT_BACKSTOP, ASSIST_MS_PLANNED),
+    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_PLANNED), M(ASSIST_CAT_BACKSTOP, ASSIST_MS_PLANNED),
                             M(ASSIST_CAT_FINANCE, ASSIST_MS_STOPPED)};
     assist_findings_t f;
     assert_int_equal(s_run(m, 3, &h, D(2026, 3, 1), &f), 1);
@@ -120,8 +114,7 @@ static void test_p03(void **st)
 {
     (void)st;
     assist_household_t h = s_hh();
-    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_IN_PROGRESS),
-                            M(ASSIST_CAT_INDUSTRY, ASSIST_MS_PLANNED),
+    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_IN_PROGRESS), M(ASSIST_CAT_INDUSTRY, ASSIST_MS_PLANNED),
                             M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_DELIVERED)};
     m[1].end_on = D(2026, 3, 1);
     assist_findings_t f;
@@ -171,8 +164,7 @@ static void test_p05(void **st)
     (void)st;
     assist_household_t h = s_hh();
     h.members_with_labour = 0;
-    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_PLANNED),
-                            M(ASSIST_CAT_BACKSTOP, ASSIST_MS_STOPPED)};
+    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_PLANNED), M(ASSIST_CAT_BACKSTOP, ASSIST_MS_STOPPED)};
     assist_findings_t f;
     assert_int_equal(s_run(m, 2, &h, D(2026, 3, 1), &f), 1);
     assert_string_equal(f.f[0].id, "P05");
@@ -187,8 +179,7 @@ static void test_data_quality(void **st)
     assist_household_t h = s_hh();
     h.eliminated = true;
     h.eliminated_on = D(2026, 7, 5); /* exactly 6 months */
-    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_DELIVERED),
-                            M(ASSIST_CAT_INDUSTRY, ASSIST_MS_DELIVERED)};
+    assist_measure_t m[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_DELIVERED), M(ASSIST_CAT_INDUSTRY, ASSIST_MS_DELIVERED)};
     assist_findings_t f;
     assert_int_equal(s_run(m, 2, &h, D(2026, 8, 1), &f), 0);
     h.eliminated_on = D(2026, 7, 4); /* 5 months 29 days */
@@ -307,10 +298,8 @@ static void test_doc_lists_everything(void **st)
     char path[4096];
     const char *src = __FILE__;
     const char *cut = strstr(src, "tests/unit/plan_check_test.c");
-    if (cut)
-        snprintf(path, sizeof path, "%.*sdocs/assistance-rules.md", (int)(cut - src), src);
-    else
-        snprintf(path, sizeof path, "../../docs/assistance-rules.md");
+    if (cut) snprintf(path, sizeof path, "%.*sdocs/assistance-rules.md", (int)(cut - src), src);
+    else snprintf(path, sizeof path, "../../docs/assistance-rules.md");
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
     static char buf[1 << 18];

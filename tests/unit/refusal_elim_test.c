@@ -15,9 +15,9 @@ static void test_elim_catalogue_covered(void **state)
     size_t n = 0;
     for (const fp_reason_t *r = assist_elim_reasons; r->code; r++, n++) {
         assert_non_null(fp_refusal_find(r->code));
-        Fangpin__V1__Code want = !strcmp(r->code, "elim.bad_request")         ? FANGPIN__V1__CODE__BAD_REQUEST
-                                 : !strcmp(r->code, "elim.level_not_allowed") ? FANGPIN__V1__CODE__FORBIDDEN
-                                                                              : FANGPIN__V1__CODE__CONFLICT;
+        Fangpin__V1__Code want = !strcmp(r->code, "elim.bad_request") ? FANGPIN__V1__CODE__BAD_REQUEST
+            : !strcmp(r->code, "elim.level_not_allowed")              ? FANGPIN__V1__CODE__FORBIDDEN
+                                                                      : FANGPIN__V1__CODE__CONFLICT;
         assert_int_equal(fp_refusal_status(r->code), want);
     }
     assert_true(n > 10);

@@ -47,7 +47,8 @@ static void s_doc(fp_buf_t *out)
 {
     fp_buf_puts(out,
                 "# Refusal codes\n\n"
-                "<!-- Generated from common/refusal.c by `build-test/tests/refusal_test --doc`; do not edit here. -->\n\n"
+                "<!-- Generated from common/refusal.c by `build-test/tests/refusal_test --doc`; do not edit here. "
+                "-->\n\n"
                 "Every refusal a service answers carries one of these codes in its reply's `Status.reason`\n"
                 "(docs/protocol.md), and on the reporting service's HTTP downloads in the header\n"
                 "`X-Fangpin-Reason`. A code is always answered with the same status: the services name only the\n"
@@ -106,7 +107,7 @@ static void test_find(void **state)
     assert_null(fp_refusal_find(NULL));
     assert_null(fp_refusal_find(""));
     assert_null(fp_refusal_find("no.such_code"));
-    assert_null(fp_refusal_find("case."));   /* a family's prefix is no code */
+    assert_null(fp_refusal_find("case."));       /* a family's prefix is no code */
     assert_null(fp_refusal_find("cases.final")); /* nor another word beginning alike */
     assert_string_equal(fp_refusal_find("case.final")->code, "case.*");
     assert_string_equal(fp_refusal_find("case.not_found")->code, "case.not_found");
@@ -177,10 +178,8 @@ int main(int argc, char **argv)
         return 0;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codes_unique_and_said),
-        cmocka_unit_test(test_find),
-        cmocka_unit_test(test_same_situation_same_status),
-        cmocka_unit_test(test_catalogues_covered),
+        cmocka_unit_test(test_codes_unique_and_said),      cmocka_unit_test(test_find),
+        cmocka_unit_test(test_same_situation_same_status), cmocka_unit_test(test_catalogues_covered),
         cmocka_unit_test(test_doc_is_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,14 +90,14 @@ static void test_malformed(void **state)
     s_bad("0000");
     s_bad("1300");
     s_bad("0008");
-    s_bad("130800");    /* 6-digit GB/T 2260 padding is not read as city 1308 */
+    s_bad("130800"); /* 6-digit GB/T 2260 padding is not read as city 1308 */
     s_bad("130000");
     s_bad("130822000"); /* township 000 in a 9-digit short form */
     s_bad("000000000000");
     s_bad("000822000000");
     s_bad("130022000000");
-    s_bad("130800112000");  /* county 00 followed by a township */
-    s_bad("130822000112");  /* township 000 followed by a village */
+    s_bad("130800112000"); /* county 00 followed by a township */
+    s_bad("130822000112"); /* township 000 followed by a village */
     s_bad("130800000112");
     s_bad("001308221120");
     assert_int_equal(fp_region_parse("13", NULL, NULL), FP_EINVAL);
@@ -175,16 +175,16 @@ static void test_within(void **state)
     assert_true(fp_region_within("130822112201", "130822112201"));
     assert_true(fp_region_within("130822", "130822"));
     assert_true(fp_region_within("130822112", "130822000000")); /* padded prefix */
-    assert_true(fp_region_within("130822112000", "130822"));     /* padded code */
+    assert_true(fp_region_within("130822112000", "130822"));    /* padded code */
     assert_true(fp_region_within("130822", ""));
     assert_true(fp_region_within("130822", NULL));
-    assert_false(fp_region_within("130822", "130822112"));       /* parent is not inside child */
+    assert_false(fp_region_within("130822", "130822112")); /* parent is not inside child */
     assert_false(fp_region_within("130821112201", "130822"));
     assert_false(fp_region_within("1308", "130822"));
     assert_false(fp_region_within("652801", "13"));
-    assert_false(fp_region_within("130822112201", "13082"));     /* malformed prefix */
+    assert_false(fp_region_within("130822112201", "13082")); /* malformed prefix */
     assert_false(fp_region_within("130822112201", "1308221"));
-    assert_false(fp_region_within("13082211", "130822"));        /* malformed code */
+    assert_false(fp_region_within("13082211", "130822")); /* malformed code */
     assert_false(fp_region_within("1300", "13"));
     assert_false(fp_region_within(NULL, "13"));
     assert_false(fp_region_within(NULL, ""));
@@ -214,14 +214,10 @@ static void test_county(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_short_forms),
-        cmocka_unit_test(test_padded_forms),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_level_of_len_and_names),
-        cmocka_unit_test(test_pad12),
-        cmocka_unit_test(test_parent),
-        cmocka_unit_test(test_within),
-        cmocka_unit_test(test_county),
+        cmocka_unit_test(test_short_forms), cmocka_unit_test(test_padded_forms),
+        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_level_of_len_and_names),
+        cmocka_unit_test(test_pad12),       cmocka_unit_test(test_parent),
+        cmocka_unit_test(test_within),      cmocka_unit_test(test_county),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@ static screen_facts_t s_quiet(void)
     memset(&f, 0, sizeof f);
     f.hh_type = SCREEN_HH_GENERAL;
     f.members = 4;
-    f.per_capita_net = 2000000;  /* 20000 yuan */
+    f.per_capita_net = 2000000; /* 20000 yuan */
     f.net_income = 8000000;
     f.line = LINE_6600;
     f.members_with_labour = 2;
@@ -106,8 +106,7 @@ static void test_line_change(void **st)
     struct {
         int32_t from;
         int64_t line;
-    } hebei[] = {{fp_date_from_civil(2021, 1, 1), LINE_6000},
-                 {fp_date_from_civil(2021, 10, 1), LINE_6600}};
+    } hebei[] = {{fp_date_from_civil(2021, 1, 1), LINE_6000}, {fp_date_from_civil(2021, 10, 1), LINE_6600}};
     screen_income_t in = {0};
     in.members = 3;
     in.wage_other = 1920000;
@@ -147,7 +146,7 @@ static screen_facts_t s_only(const char *id)
     screen_facts_t f = s_quiet();
     if (!strcmp(id, "S01")) f.per_capita_net = 540000;
     if (!strcmp(id, "S02")) f.per_capita_net = 700000;
-    if (!strcmp(id, "S03")) f.medical_oop = 4000000;       /* 50% of 80000 yuan */
+    if (!strcmp(id, "S03")) f.medical_oop = 4000000; /* 50% of 80000 yuan */
     if (!strcmp(id, "S04")) f.guarantee[SCREEN_G_EDUCATION].failed = true;
     if (!strcmp(id, "S05")) f.guarantee[SCREEN_G_MEDICAL].failed = true;
     if (!strcmp(id, "S06")) f.guarantee[SCREEN_G_HOUSING].failed = true;
@@ -160,20 +159,29 @@ static screen_facts_t s_only(const char *id)
     if (!strcmp(id, "S13")) f.shocks = SCREEN_SHOCK_INDUSTRY;
     if (!strcmp(id, "S14")) f.members_with_labour = 0;
     if (!strcmp(id, "S15")) f.members_disabled = 1;
-    if (!strcmp(id, "S16")) f.expected_loss = 5500000;     /* 80000 - 55000 = 25000 / 4 = 6250 */
+    if (!strcmp(id, "S16")) f.expected_loss = 5500000; /* 80000 - 55000 = 25000 / 4 = 6250 */
     return f;
 }
 
 static void test_each_rule_alone(void **st)
 {
     (void)st;
-    static const screen_risk_t want[] = {
-        SCREEN_RISK_NONE,          SCREEN_RISK_NONE,         SCREEN_RISK_ILLNESS,
-        SCREEN_RISK_SCHOOLING,     SCREEN_RISK_ILLNESS,      SCREEN_RISK_HOUSING,
-        SCREEN_RISK_WATER,         SCREEN_RISK_ILLNESS,      SCREEN_RISK_DISASTER,
-        SCREEN_RISK_ACCIDENT,      SCREEN_RISK_LACK_OF_LABOUR, SCREEN_RISK_UNSTABLE_WORK,
-        SCREEN_RISK_INDUSTRY_FAILURE, SCREEN_RISK_LACK_OF_LABOUR, SCREEN_RISK_DISABILITY,
-        SCREEN_RISK_NONE};
+    static const screen_risk_t want[] = {SCREEN_RISK_NONE,
+                                         SCREEN_RISK_NONE,
+                                         SCREEN_RISK_ILLNESS,
+                                         SCREEN_RISK_SCHOOLING,
+                                         SCREEN_RISK_ILLNESS,
+                                         SCREEN_RISK_HOUSING,
+                                         SCREEN_RISK_WATER,
+                                         SCREEN_RISK_ILLNESS,
+                                         SCREEN_RISK_DISASTER,
+                                         SCREEN_RISK_ACCIDENT,
+                                         SCREEN_RISK_LACK_OF_LABOUR,
+                                         SCREEN_RISK_UNSTABLE_WORK,
+                                         SCREEN_RISK_INDUSTRY_FAILURE,
+                                         SCREEN_RISK_LACK_OF_LABOUR,
+                                         SCREEN_RISK_DISABILITY,
+                                         SCREEN_RISK_NONE};
     assert_int_equal(screen_rules_count, 16);
     for (size_t i = 0; i < screen_rules_count; i++) {
         char id[8];
@@ -227,8 +235,7 @@ static void test_texts(void **st)
     assert_string_equal(d.fired[0].why_zh, "住房安全未保障：2025年鉴定为D级危房");
     f = s_only("S02");
     d = s_eval(&f);
-    assert_string_equal(d.fired[0].seen,
-                        "income=700000 line=660000 ratio_pct=150 upper=990000");
+    assert_string_equal(d.fired[0].seen, "income=700000 line=660000 ratio_pct=150 upper=990000");
     f = s_only("S16");
     d = s_eval(&f);
     assert_string_equal(d.fired[0].seen,
@@ -267,8 +274,7 @@ static void test_kinds(void **st)
         d = s_eval(&f);
         assert_false(d.in_range);
         assert_true(s_fired(&d, "S03") && s_fired(&d, "S08"));
-        assert_int_equal(d.kind, t == SCREEN_HH_MONITORED ? SCREEN_KIND_NONE
-                                                           : SCREEN_KIND_SUDDEN_HARDSHIP);
+        assert_int_equal(d.kind, t == SCREEN_HH_MONITORED ? SCREEN_KIND_NONE : SCREEN_KIND_SUDDEN_HARDSHIP);
         assert_int_equal(d.n_risks, 1); /* illness, once */
         assert_int_equal(d.risks[0], SCREEN_RISK_ILLNESS);
     }
@@ -298,11 +304,11 @@ static void test_cap_and_order(void **st)
     f.per_capita_net = 100000;
     f.net_income = 400000;
     f.hh_type = SCREEN_HH_LIFTED;
-    f.medical_oop = 300000;                          /* S03 illness */
+    f.medical_oop = 300000;                                                 /* S03 illness */
     for (int g = 0; g < SCREEN_G_COUNT_; g++) f.guarantee[g].failed = true; /* S04..S07 */
-    f.shocks = SCREEN_SHOCK_ALL_;                    /* S08..S13 */
-    f.members_with_labour = 0;                       /* S14 */
-    f.members_disabled = 2;                          /* S15 */
+    f.shocks = SCREEN_SHOCK_ALL_;                                           /* S08..S13 */
+    f.members_with_labour = 0;                                              /* S14 */
+    f.members_disabled = 2;                                                 /* S15 */
     screen_decision_t d = s_eval(&f);
     assert_int_equal(d.n_fired, 14); /* all but S02 and S16 (income already below the line) */
     for (size_t i = 1; i < d.n_fired; i++) assert_true(strcmp(d.fired[i - 1].id, d.fired[i].id) < 0);
@@ -419,11 +425,11 @@ static void test_doc_lists_rules(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quiet),       cmocka_unit_test(test_line_boundary),
-        cmocka_unit_test(test_line_change), cmocka_unit_test(test_each_rule_alone),
-        cmocka_unit_test(test_texts),       cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_quiet),         cmocka_unit_test(test_line_boundary),
+        cmocka_unit_test(test_line_change),   cmocka_unit_test(test_each_rule_alone),
+        cmocka_unit_test(test_texts),         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_cap_and_order), cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_vocab),       cmocka_unit_test(test_doc_lists_rules),
+        cmocka_unit_test(test_vocab),         cmocka_unit_test(test_doc_lists_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

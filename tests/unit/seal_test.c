@@ -121,10 +121,10 @@ static void test_parse_is_strict(void **state)
     assert_int_equal(fp_seal_parse(good, strlen(good) - 1, &s, &why), FP_OK); /* no final newline */
     fp_seal_free(&s);
     s_refused("", 0);
-    s_refused(good, 19);                            /* the first line only */
-    s_refused(good, strlen(good) - 2);              /* 63 hex digits */
+    s_refused(good, 19);               /* the first line only */
+    s_refused(good, strlen(good) - 2); /* 63 hex digits */
     good[25] = 'g';
-    s_refused(good, strlen(good));                  /* not hex */
+    s_refused(good, strlen(good)); /* not hex */
     snprintf(good, sizeof good, "fangpin-data-key v2\n%s\n", hex);
     s_refused(good, strlen(good));
     snprintf(good, sizeof good, "fangpin-data-key v1\n%s\nmore\n", hex);

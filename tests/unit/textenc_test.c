@@ -23,41 +23,41 @@ static void test_utf8_boundaries(void **state)
     assert_true(fp_utf8_valid(NULL, 0));
     S_VALID("plain ascii, 0123456789 and more than eight bytes");
     S_VALID("\x00\x7F");
-    S_VALID("\xC2\x80");             /* U+0080 */
-    S_VALID("\xDF\xBF");             /* U+07FF */
-    S_VALID("\xE0\xA0\x80");         /* U+0800 */
-    S_VALID("\xED\x9F\xBF");         /* U+D7FF */
-    S_VALID("\xEE\x80\x80");         /* U+E000 */
-    S_VALID("\xEF\xBB\xBF");         /* U+FEFF */
-    S_VALID("\xEF\xBF\xBF");         /* U+FFFF */
-    S_VALID("\xF0\x90\x80\x80");     /* U+10000 */
-    S_VALID("\xF0\xA0\x80\x80");     /* U+20000, CJK extension B */
-    S_VALID("\xF4\x8F\xBF\xBF");     /* U+10FFFF */
+    S_VALID("\xC2\x80");                 /* U+0080 */
+    S_VALID("\xDF\xBF");                 /* U+07FF */
+    S_VALID("\xE0\xA0\x80");             /* U+0800 */
+    S_VALID("\xED\x9F\xBF");             /* U+D7FF */
+    S_VALID("\xEE\x80\x80");             /* U+E000 */
+    S_VALID("\xEF\xBB\xBF");             /* U+FEFF */
+    S_VALID("\xEF\xBF\xBF");             /* U+FFFF */
+    S_VALID("\xF0\x90\x80\x80");         /* U+10000 */
+    S_VALID("\xF0\xA0\x80\x80");         /* U+20000, CJK extension B */
+    S_VALID("\xF4\x8F\xBF\xBF");         /* U+10FFFF */
     S_VALID("\xE5\xA7\x93\xE5\x90\x8D"); /* 姓名 */
 
-    S_INVALID("\x80");               /* a lone continuation byte */
+    S_INVALID("\x80"); /* a lone continuation byte */
     S_INVALID("\xBF");
-    S_INVALID("\xC0\x80");           /* overlong NUL */
-    S_INVALID("\xC1\xBF");           /* overlong U+007F */
-    S_INVALID("\xE0\x80\x80");       /* overlong */
-    S_INVALID("\xE0\x9F\xBF");       /* overlong U+07FF */
-    S_INVALID("\xED\xA0\x80");       /* U+D800, a surrogate */
-    S_INVALID("\xED\xBF\xBF");       /* U+DFFF */
-    S_INVALID("\xF0\x80\x80\x80");   /* overlong */
-    S_INVALID("\xF0\x8F\xBF\xBF");   /* overlong U+FFFF */
-    S_INVALID("\xF4\x90\x80\x80");   /* U+110000 */
+    S_INVALID("\xC0\x80");         /* overlong NUL */
+    S_INVALID("\xC1\xBF");         /* overlong U+007F */
+    S_INVALID("\xE0\x80\x80");     /* overlong */
+    S_INVALID("\xE0\x9F\xBF");     /* overlong U+07FF */
+    S_INVALID("\xED\xA0\x80");     /* U+D800, a surrogate */
+    S_INVALID("\xED\xBF\xBF");     /* U+DFFF */
+    S_INVALID("\xF0\x80\x80\x80"); /* overlong */
+    S_INVALID("\xF0\x8F\xBF\xBF"); /* overlong U+FFFF */
+    S_INVALID("\xF4\x90\x80\x80"); /* U+110000 */
     S_INVALID("\xF5\x80\x80\x80");
     S_INVALID("\xF8\x88\x80\x80\x80");
     S_INVALID("\xFE");
     S_INVALID("\xFF");
-    S_INVALID("\xC2");               /* cut off */
+    S_INVALID("\xC2"); /* cut off */
     S_INVALID("\xE5\xA7");
     S_INVALID("\xF0\x90\x80");
-    S_INVALID("\xC2\x41");           /* continuation missing */
+    S_INVALID("\xC2\x41"); /* continuation missing */
     S_INVALID("\xE5\x41\x93");
     S_INVALID("\xE5\xA7\x41");
     S_INVALID("\xF0\x90\x41\x80");
-    S_INVALID("\xD0\xD5\xC3\xFB");   /* 姓名 in GBK: D0 wants a continuation byte, D5 is none */
+    S_INVALID("\xD0\xD5\xC3\xFB"); /* 姓名 in GBK: D0 wants a continuation byte, D5 is none */
 }
 
 /* An invalid byte at every position of a long ASCII run (the 8-byte fast path and its tail). */
@@ -104,7 +104,11 @@ static void test_utf8_passes(void **state)
     S_DECODE("id_number,name\r\n", "id_number,name\r\n", "utf-8");
     S_DECODE("\xEF\xBB\xBF\xE5\xA7\x93\xE5\x90\x8D,x", "\xE5\xA7\x93\xE5\x90\x8D,x", "utf-8");
     /* only one BOM is dropped */
-    S_DECODE("\xEF\xBB\xBF\xEF\xBB\xBF" "a", "\xEF\xBB\xBF" "a", "utf-8");
+    S_DECODE("\xEF\xBB\xBF\xEF\xBB\xBF"
+             "a",
+             "\xEF\xBB\xBF"
+             "a",
+             "utf-8");
     /* NUL bytes are text too */
     fp_buf_t out = {0};
     assert_int_equal(fp_text_to_utf8("a\0b", 3, &out, NULL), FP_OK);
@@ -115,9 +119,9 @@ static void test_utf8_passes(void **state)
 static void test_gbk_decodes(void **state)
 {
     (void)state;
-    S_DECODE("\xD0\xD5\xC3\xFB", "\xE5\xA7\x93\xE5\x90\x8D", "gbk");                         /* 姓名 */
-    S_DECODE("\xC8\xFD\xB5\xC0\xBA\xD3\xD5\xF2",
-             "\xE4\xB8\x89\xE9\x81\x93\xE6\xB2\xB3\xE9\x95\x87", "gbk");                     /* 三道河镇 */
+    S_DECODE("\xD0\xD5\xC3\xFB", "\xE5\xA7\x93\xE5\x90\x8D", "gbk"); /* 姓名 */
+    S_DECODE("\xC8\xFD\xB5\xC0\xBA\xD3\xD5\xF2", "\xE4\xB8\x89\xE9\x81\x93\xE6\xB2\xB3\xE9\x95\x87",
+             "gbk"); /* 三道河镇 */
     /* a GBK CSV line: 身份证号,姓名 / 130822...,兴隆县 */
     S_DECODE("\xC9\xED\xB7\xDD\xD6\xA4\xBA\xC5,\xD0\xD5\xC3\xFB\r\n130822,\xD0\xCB\xC2\xA1\xCF\xD8\r\n",
              "\xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81\xE5\x8F\xB7,\xE5\xA7\x93\xE5\x90\x8D\r\n"
@@ -169,21 +173,18 @@ static void test_neither(void **state)
     S_REFUSE("\xFF");
     S_REFUSE("abc\xFF");
     S_REFUSE("\x80");
-    S_REFUSE("\xD0\xD5\xC3");       /* GBK cut off in the middle of a character */
+    S_REFUSE("\xD0\xD5\xC3"); /* GBK cut off in the middle of a character */
     S_REFUSE("\xD0");
-    S_REFUSE("\x81\x30\x81");       /* a 4-byte GB18030 form cut off */
+    S_REFUSE("\x81\x30\x81");         /* a 4-byte GB18030 form cut off */
     S_REFUSE("\xD0\xD5\xC3\xFB\xFF"); /* good GBK, then a byte neither knows */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_boundaries),
-        cmocka_unit_test(test_utf8_fast_path),
-        cmocka_unit_test(test_utf8_passes),
-        cmocka_unit_test(test_gbk_decodes),
-        cmocka_unit_test(test_gbk_large),
-        cmocka_unit_test(test_neither),
+        cmocka_unit_test(test_utf8_boundaries), cmocka_unit_test(test_utf8_fast_path),
+        cmocka_unit_test(test_utf8_passes),     cmocka_unit_test(test_gbk_decodes),
+        cmocka_unit_test(test_gbk_large),       cmocka_unit_test(test_neither),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

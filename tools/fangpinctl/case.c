@@ -31,16 +31,19 @@ static int s_usage(void)
 /* One request, one reply; NULL (message printed) on failure. */
 static Fangpin__V1__ScreeningReply *s_call(Fangpin__V1__ScreeningRequest *req)
 {
-    return (Fangpin__V1__ScreeningReply *)ctl_call("screening", "FANGPIN_SCREENING_CONNECT", "tcp://127.0.0.1:7102", &req->base,
-                                           &fangpin__v1__screening_reply__descriptor);
+    return (Fangpin__V1__ScreeningReply *)ctl_call("screening", "FANGPIN_SCREENING_CONNECT", "tcp://127.0.0.1:7102",
+                                                   &req->base, &fangpin__v1__screening_reply__descriptor);
 }
 
 static const char *s_state_zh(const char *s)
 {
-    static const char *const map[][2] = {
-        {"opened", "已立案"},           {"visited", "已入户核实"},        {"notice_posted", "公示中"},
-        {"township_reviewed", "乡镇已审核"}, {"county_approved", "县级已审批"}, {"identified", "已识别纳入"},
-        {"closed_not_included", "已关闭（未纳入）"}};
+    static const char *const map[][2] = {{"opened", "已立案"},
+                                         {"visited", "已入户核实"},
+                                         {"notice_posted", "公示中"},
+                                         {"township_reviewed", "乡镇已审核"},
+                                         {"county_approved", "县级已审批"},
+                                         {"identified", "已识别纳入"},
+                                         {"closed_not_included", "已关闭（未纳入）"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(s, map[i][0])) return map[i][1];
     return s;
@@ -148,7 +151,8 @@ static int s_step_args(int argc, char **argv, s_step_t *s)
         if (!strcmp(a, "--consent")) s->consent = true;
         else if (!v) return s_usage();
         else if (!strcmp(a, "--request-id")) i++;
-        else if (!strcmp(a, "--text") || !strcmp(a, "--opinion") || !strcmp(a, "--reason")) s->text = v, s->has_text = true, i++;
+        else if (!strcmp(a, "--text") || !strcmp(a, "--opinion") || !strcmp(a, "--reason"))
+            s->text = v, s->has_text = true, i++;
         else if (!strcmp(a, "--findings")) s->findings = v, i++;
         else if (!strcmp(a, "--guarantees")) s->guarantees = v, i++;
         else if (!strcmp(a, "--labour")) s->labour = v, i++;
@@ -173,7 +177,8 @@ static int s_step_request(const char *cmd, int64_t id, s_step_t *s, Fangpin__V1_
 {
     if (!strcmp(cmd, "visit")) {
         s->visit.case_id = id, s->visit.consent_given = s->consent, s->visit.findings = &s->vf;
-        s->vf.text = (char *)s->findings, s->vf.guarantees = (char *)s->guarantees, s->vf.labour_notes = (char *)s->labour;
+        s->vf.text = (char *)s->findings, s->vf.guarantees = (char *)s->guarantees,
+        s->vf.labour_notes = (char *)s->labour;
         s->vf.n_income = s->n_items, s->vf.income = s->item_ptrs;
         req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_RECORD_VISIT, req->record_visit = &s->visit;
     } else if (!strcmp(cmd, "notice")) {
@@ -226,11 +231,20 @@ int ctl_cmd_case(int argc, char **argv)
     if (*end || id <= 0) return s_usage();
     if (!strcmp(cmd, "show")) return s_show(id, &req);
 
-    s_step_t s = {.text = "", .findings = "", .guarantees = "", .labour = "", .kind = "", .risks = "",
-                  .visit = FANGPIN__V1__RECORD_VISIT__INIT, .vf = FANGPIN__V1__VISIT_FINDINGS__INIT,
-                  .notice = FANGPIN__V1__POST_NOTICE__INIT, .obj = FANGPIN__V1__RECORD_OBJECTION__INIT,
-                  .review = FANGPIN__V1__TOWNSHIP_REVIEW__INIT, .approve = FANGPIN__V1__COUNTY_APPROVE__INIT,
-                  .ident = FANGPIN__V1__IDENTIFY__INIT, .ret = FANGPIN__V1__RETURN_CASE__INIT,
+    s_step_t s = {.text = "",
+                  .findings = "",
+                  .guarantees = "",
+                  .labour = "",
+                  .kind = "",
+                  .risks = "",
+                  .visit = FANGPIN__V1__RECORD_VISIT__INIT,
+                  .vf = FANGPIN__V1__VISIT_FINDINGS__INIT,
+                  .notice = FANGPIN__V1__POST_NOTICE__INIT,
+                  .obj = FANGPIN__V1__RECORD_OBJECTION__INIT,
+                  .review = FANGPIN__V1__TOWNSHIP_REVIEW__INIT,
+                  .approve = FANGPIN__V1__COUNTY_APPROVE__INIT,
+                  .ident = FANGPIN__V1__IDENTIFY__INIT,
+                  .ret = FANGPIN__V1__RETURN_CASE__INIT,
                   .close = FANGPIN__V1__CLOSE_CASE__INIT};
     int bad = s_step_args(argc, argv, &s);
     if (!bad) bad = s_step_request(cmd, id, &s, &req);

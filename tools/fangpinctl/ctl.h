@@ -57,21 +57,21 @@ int ctl_peer_request(ctl_peer_t *p, const void *req, size_t len, zmq_msg_t *repl
 void ctl_peer_reset(ctl_peer_t *p);
 void ctl_peer_close(ctl_peer_t *p);
 
-int ctl_cmd_regions(int argc, char **argv); /* regions import FILE... */
-int ctl_cmd_keys(int argc, char **argv);    /* keys make|register|revoke|list|rotate-data-key */
+int ctl_cmd_regions(int argc, char **argv);     /* regions import FILE... */
+int ctl_cmd_keys(int argc, char **argv);        /* keys make|register|revoke|list|rotate-data-key */
 int ctl_rotate_data_key(int argc, char **argv); /* keys rotate-data-key --new FILE (datakey.c) */
-int ctl_cmd_ping(int argc, char **argv);    /* ping SERVICE */
-int ctl_cmd_migrate(int argc, char **argv); /* migrate */
-int ctl_cmd_push(int argc, char **argv);    /* push --dept NAME --period YYYY-MM FILE.csv */
-int ctl_cmd_tail(int argc, char **argv);    /* tail --region PREFIX [--from N] */
-int ctl_cmd_ledger(int argc, char **argv);  /* ledger import FILE... */
-int ctl_cmd_case(int argc, char **argv);    /* case list|show|visit|notice|object|review|approve|identify|return|close */
-int ctl_cmd_plan(int argc, char **argv);    /* plan list|show|open|income (plan.c) */
-int ctl_cmd_measure(int argc, char **argv); /* measure add|status */
-int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary */
+int ctl_cmd_ping(int argc, char **argv);        /* ping SERVICE */
+int ctl_cmd_migrate(int argc, char **argv);     /* migrate */
+int ctl_cmd_push(int argc, char **argv);        /* push --dept NAME --period YYYY-MM FILE.csv */
+int ctl_cmd_tail(int argc, char **argv);        /* tail --region PREFIX [--from N] */
+int ctl_cmd_ledger(int argc, char **argv);      /* ledger import FILE... */
+int ctl_cmd_case(int argc, char **argv); /* case list|show|visit|notice|object|review|approve|identify|return|close */
+int ctl_cmd_plan(int argc, char **argv); /* plan list|show|open|income (plan.c) */
+int ctl_cmd_measure(int argc, char **argv);   /* measure add|status */
+int ctl_cmd_check(int argc, char **argv);     /* check add|unchecked|summary */
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
-int ctl_cmd_report(int argc, char **argv);  /* report get|reopen (report.c) */
-int ctl_cmd_token(int argc, char **argv);   /* token add|list|revoke (token.c) */
-int ctl_cmd_quality(int argc, char **argv); /* quality run|list|explain (quality.c) */
+int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
+int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */
+int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */
 
 #endif

@@ -50,8 +50,9 @@ static int s_rekey_chunk(PGconn *c, const fp_seal_t *old, const fp_seal_t *new, 
             bad = hlen != sizeof check || sodium_memcmp(check, h, sizeof check) != 0;
         }
         if (bad) {
-            fprintf(stderr, "rotate-data-key: a sealed ID number does not open with the old key, or does not "
-                            "match its stored value: nothing was changed\n");
+            fprintf(stderr,
+                    "rotate-data-key: a sealed ID number does not open with the old key, or does not "
+                    "match its stored value: nothing was changed\n");
         } else {
             fp_buf_printf(&b, "\\%s\t", PQgetvalue(rows, r, 0));
             fp_seal_copy_fields(new, id, &b);
@@ -108,12 +109,15 @@ static long s_count(PGconn *c, const char *sql)
 
 static int s_apply(PGconn *c, const fp_seal_t *new)
 {
-    long orphans = s_count(c, "SELECT count(*) FROM ledger_events e"
-                              " WHERE NOT EXISTS (SELECT 1 FROM rekey r WHERE r.old_hmac = e.id_hmac)");
+    long orphans = s_count(c,
+                           "SELECT count(*) FROM ledger_events e"
+                           " WHERE NOT EXISTS (SELECT 1 FROM rekey r WHERE r.old_hmac = e.id_hmac)");
     if (orphans != 0) {
         if (orphans > 0)
-            fprintf(stderr, "rotate-data-key: %ld ledger events name a person whose sealed number is nowhere: "
-                            "nothing was changed\n", orphans);
+            fprintf(stderr,
+                    "rotate-data-key: %ld ledger events name a person whose sealed number is nowhere: "
+                    "nothing was changed\n",
+                    orphans);
         return -1;
     }
     char check[FP_SEAL_CHECK_HEX];
@@ -127,8 +131,8 @@ static int s_apply(PGconn *c, const fp_seal_t *new)
                     "UPDATE ledger_events e SET id_hmac = r.id_hmac FROM rekey r WHERE e.id_hmac = r.old_hmac",
                     "re-sealing") != 0)
         return -1;
-    PGresult *res = PQexecParams(c, "UPDATE data_key SET check_value = $1, created_at = now()", 1, NULL, p, NULL,
-                                 NULL, 0);
+    PGresult *res =
+        PQexecParams(c, "UPDATE data_key SET check_value = $1, created_at = now()", 1, NULL, p, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) fprintf(stderr, "rotate-data-key: %s", PQresultErrorMessage(res));
     PQclear(res);

@@ -132,8 +132,9 @@ static int s_check_region(const char *level, const char *region)
         for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
             if (!strcmp(level, levels[i].level)) want = levels[i].len;
         if (!want) {
-            fprintf(stderr, "fangpinctl keys register: --level must be province, prefecture, county, township or"
-                            " village\n");
+            fprintf(stderr,
+                    "fangpinctl keys register: --level must be province, prefecture, county, township or"
+                    " village\n");
             return 2;
         }
         if (strlen(region) != want || !digits) {
@@ -167,8 +168,9 @@ static int s_add_department(PGconn *c, const char *county, const char *dept)
     if (ok) {
         r = PQexecParams(c, "SELECT 1 FROM department_types WHERE code = $1", 1, NULL, d + 1, NULL, NULL, 0);
         if (PQntuples(r) == 0) {
-            fprintf(stderr, "fangpinctl keys register: unknown department code '%s' (see department_types:"
-                            " yibao weijian minzheng jiaoyu zhujian shuiwu canlian yingji renshe gongan nongye)\n",
+            fprintf(stderr,
+                    "fangpinctl keys register: unknown department code '%s' (see department_types:"
+                    " yibao weijian minzheng jiaoyu zhujian shuiwu canlian yingji renshe gongan nongye)\n",
                     d[1]);
             ok = 0;
         }
@@ -182,14 +184,16 @@ static int s_not_revoked(PGconn *c, const char *key)
 {
     const char *k[1] = {key};
     int ok = 1;
-    PGresult *r = PQexecParams(c, "SELECT 1 FROM curve_keys WHERE public_key = $1 AND revoked_at IS NOT NULL", 1,
-                               NULL, k, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c, "SELECT 1 FROM curve_keys WHERE public_key = $1 AND revoked_at IS NOT NULL", 1, NULL,
+                               k, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
         ok = 0;
     } else if (PQntuples(r) > 0) {
-        fprintf(stderr, "fangpinctl keys register: key %.8s… was revoked; register it again only with --force"
-                        " (better: make a new key)\n", key);
+        fprintf(stderr,
+                "fangpinctl keys register: key %.8s… was revoked; register it again only with --force"
+                " (better: make a new key)\n",
+                key);
         ok = 0;
     }
     PQclear(r);
@@ -203,8 +207,9 @@ static int s_register(int argc, char **argv)
                *level = s_opt(argc, argv, "--level"), *dept = s_opt(argc, argv, "--dept"),
                *keyarg = s_opt(argc, argv, "--key");
     if (!id || !kind || !name || !region || !keyarg) {
-        fprintf(stderr, "usage: fangpinctl keys register --id ID --kind department|actor|gateway|admin --name TEXT\n"
-                        "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85 [--force]\n");
+        fprintf(stderr,
+                "usage: fangpinctl keys register --id ID --kind department|actor|gateway|admin --name TEXT\n"
+                "         --region CODE [--level LEVEL] [--dept CODE] --key FILE.key|Z85 [--force]\n");
         return 2;
     }
     int bad = s_check_region(level, region);
@@ -218,21 +223,23 @@ static int s_register(int argc, char **argv)
     if (!c) return 1;
     int ok = s_ensure_schema(c) && s_exec(c, "BEGIN", 0, NULL);
     const char *p[7] = {id, kind, name, level, region, dept, county[0] ? county : NULL};
-    ok = ok && s_exec(c,
-                      "INSERT INTO principals (id, kind, display_name, level, region_code, department_code, county_code)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                      " ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, display_name = EXCLUDED.display_name,"
-                      " level = EXCLUDED.level, region_code = EXCLUDED.region_code,"
-                      " department_code = EXCLUDED.department_code, county_code = EXCLUDED.county_code,"
-                      " disabled_at = NULL",
-                      7, p);
+    ok = ok &&
+        s_exec(c,
+               "INSERT INTO principals (id, kind, display_name, level, region_code, department_code, county_code)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+               " ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, display_name = EXCLUDED.display_name,"
+               " level = EXCLUDED.level, region_code = EXCLUDED.region_code,"
+               " department_code = EXCLUDED.department_code, county_code = EXCLUDED.county_code,"
+               " disabled_at = NULL",
+               7, p);
     if (ok && !strcmp(kind, "department")) ok = s_add_department(c, county, dept);
     if (ok && !force) ok = s_not_revoked(c, key);
     const char *k[2] = {key, id};
-    ok = ok && s_exec(c,
-                      "INSERT INTO curve_keys (public_key, principal_id) VALUES ($1, $2)"
-                      " ON CONFLICT (public_key) DO UPDATE SET principal_id = EXCLUDED.principal_id, revoked_at = NULL",
-                      2, k);
+    ok = ok &&
+        s_exec(c,
+               "INSERT INTO curve_keys (public_key, principal_id) VALUES ($1, $2)"
+               " ON CONFLICT (public_key) DO UPDATE SET principal_id = EXCLUDED.principal_id, revoked_at = NULL",
+               2, k);
     ok = ok && s_exec(c, "COMMIT", 0, NULL);
     PQfinish(c);
     if (ok) printf("registered %s (%s, region %s) key %.8s…\n", id, kind, region, key);
@@ -251,8 +258,9 @@ static int s_revoke(int argc, char **argv)
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
     const char *p[1] = {key};
-    PGresult *r = PQexecParams(c, "UPDATE curve_keys SET revoked_at = now() WHERE public_key = $1 AND revoked_at IS NULL",
-                               1, NULL, p, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c, "UPDATE curve_keys SET revoked_at = now() WHERE public_key = $1 AND revoked_at IS NULL", 1,
+                     NULL, p, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     int n = ok ? atoi(PQcmdTuples(r)) : 0;
     if (!ok) fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
@@ -270,10 +278,11 @@ static int s_list(void)
 {
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
-    PGresult *r = PQexec(c, "SELECT p.id, p.kind, coalesce(p.level, '-'), p.region_code, k.public_key,"
-                            " CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked' WHEN p.disabled_at IS NOT NULL"
-                            " THEN 'disabled' ELSE 'active' END"
-                            " FROM principals p LEFT JOIN curve_keys k ON k.principal_id = p.id ORDER BY p.id");
+    PGresult *r = PQexec(c,
+                         "SELECT p.id, p.kind, coalesce(p.level, '-'), p.region_code, k.public_key,"
+                         " CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked' WHEN p.disabled_at IS NOT NULL"
+                         " THEN 'disabled' ELSE 'active' END"
+                         " FROM principals p LEFT JOIN curve_keys k ON k.principal_id = p.id ORDER BY p.id");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "fangpinctl: %s", PQresultErrorMessage(r));
         PQclear(r);

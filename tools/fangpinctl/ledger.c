@@ -62,10 +62,7 @@ static int s_load(s_im_t *im)
 
 /* ---- database ----------------------------------------------------------------------------- */
 
-static int s_cmp13(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
+static int s_cmp13(const void *a, const void *b) { return strcmp(a, b); }
 
 /* Refuses households whose village is not a village of the regions table. */
 static int s_check_villages(s_im_t *im, PGconn *conn)
@@ -77,8 +74,7 @@ static int s_check_villages(s_im_t *im, PGconn *conn)
         if (lg->hhs[k].has_data) fp_buf_printf(&arr, "%s%s", arr.len > 1 ? "," : "", lg->hhs[k].village);
     fp_buf_puts(&arr, "}");
     const char *params[1] = {arr.data};
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT DISTINCT code FROM regions WHERE code = ANY($1::text[]) AND level = 5",
+    PGresult *res = PQexecParams(conn, "SELECT DISTINCT code FROM regions WHERE code = ANY($1::text[]) AND level = 5",
                                  1, NULL, params, NULL, NULL, 0);
     fp_buf_free(&arr);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -87,34 +83,33 @@ static int s_check_villages(s_im_t *im, PGconn *conn)
         return -1;
     }
     int n = PQntuples(res);
-    char (*known)[13] = fp_calloc((size_t)(n ? n : 1), 13);
+    char(*known)[13] = fp_calloc((size_t)(n ? n : 1), 13);
     for (int i = 0; i < n; i++) snprintf(known[i], 13, "%s", PQgetvalue(res, i, 0));
     PQclear(res);
     qsort(known, (size_t)n, 13, s_cmp13); /* few distinct villages: sorted, and looked up by bsearch */
-    fp_ledger_refuse_villages(&im->lg, (const char (*)[13])known, (size_t)n);
+    fp_ledger_refuse_villages(&im->lg, (const char(*)[13])known, (size_t)n);
     free(known);
     return 0;
 }
 
 #define S_HH_COLS                                                                                            \
-    "county_code, household_no, village_code, household_type, monitored_kind, head_name, wage_fen,"         \
+    "county_code, household_no, village_code, household_type, monitored_kind, head_name, wage_fen,"          \
     " wage_public_job_fen, operating_fen, property_fen, pension_fen, family_planning_fen,"                   \
     " eco_compensation_fen, dibao_fen, tekun_fen, other_transfer_fen, production_cost_fen, medical_oop_fen," \
     " food_clothing_ok, food_clothing_reason, education_ok, education_reason, medical_ok, medical_reason,"   \
     " housing_ok, housing_reason, water_ok, water_reason, survey_period"
 /* the columns compared to decide "changed" (all but the key) */
-#define S_HH_CMP(p)                                                                                          \
-    "(" p "village_code, " p "household_type, " p "monitored_kind, " p "head_name, " p "wage_fen, "         \
-    p "wage_public_job_fen, " p "operating_fen, " p "property_fen, " p "pension_fen, " p                     \
-    "family_planning_fen, " p "eco_compensation_fen, " p "dibao_fen, " p "tekun_fen, " p                     \
-    "other_transfer_fen, " p "production_cost_fen, " p "medical_oop_fen, " p "food_clothing_ok, " p          \
-    "food_clothing_reason, " p "education_ok, " p "education_reason, " p "medical_ok, " p                    \
-    "medical_reason, " p "housing_ok, " p "housing_reason, " p "water_ok, " p "water_reason, " p             \
+#define S_HH_CMP(p)                                                                                                   \
+    "(" p "village_code, " p "household_type, " p "monitored_kind, " p "head_name, " p "wage_fen, " p                 \
+    "wage_public_job_fen, " p "operating_fen, " p "property_fen, " p "pension_fen, " p "family_planning_fen, " p      \
+    "eco_compensation_fen, " p "dibao_fen, " p "tekun_fen, " p "other_transfer_fen, " p "production_cost_fen, " p     \
+    "medical_oop_fen, " p "food_clothing_ok, " p "food_clothing_reason, " p "education_ok, " p "education_reason, " p \
+    "medical_ok, " p "medical_reason, " p "housing_ok, " p "housing_reason, " p "water_ok, " p "water_reason, " p     \
     "survey_period)"
-#define S_M_COLS                                                                                             \
-    "county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex, labour, health,"                \
+#define S_M_COLS                                                                                                 \
+    "county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex, labour, health," \
     " disability_grade, schooling, insured"
-#define S_M_CMP(p)                                                                                           \
+#define S_M_CMP(p)                                                                                          \
     "(" p "household_no, " p "name, " p "relation, " p "birth_date, " p "sex, " p "labour, " p "health, " p \
     "disability_grade, " p "schooling, " p "insured, " p "left_on, " p "left_reason)"
 
@@ -214,16 +209,16 @@ static int s_stage(s_im_t *im, PGconn *conn, long *nh, long *nm)
 static int s_refuse_older(s_im_t *im, PGconn *conn)
 {
     PGresult *res = PQexec(conn,
-        "WITH old AS (SELECT s.county_code, s.household_no, h.survey_period AS newer"
-        "   FROM ledger_stage_h s JOIN ledger_households h"
-        "     ON h.county_code = s.county_code AND h.household_no = s.household_no"
-        "  WHERE h.survey_period > s.survey_period),"
-        " dm AS (DELETE FROM ledger_stage_m m USING old o"
-        "  WHERE m.county_code = o.county_code AND m.household_no = o.household_no),"
-        " dh AS (DELETE FROM ledger_stage_h h USING old o"
-        "  WHERE h.county_code = o.county_code AND h.household_no = o.household_no"
-        "  RETURNING h.household_no, o.newer)"
-        " SELECT household_no, newer FROM dh");
+                           "WITH old AS (SELECT s.county_code, s.household_no, h.survey_period AS newer"
+                           "   FROM ledger_stage_h s JOIN ledger_households h"
+                           "     ON h.county_code = s.county_code AND h.household_no = s.household_no"
+                           "  WHERE h.survey_period > s.survey_period),"
+                           " dm AS (DELETE FROM ledger_stage_m m USING old o"
+                           "  WHERE m.county_code = o.county_code AND m.household_no = o.household_no),"
+                           " dh AS (DELETE FROM ledger_stage_h h USING old o"
+                           "  WHERE h.county_code = o.county_code AND h.household_no = o.household_no"
+                           "  RETURNING h.household_no, o.newer)"
+                           " SELECT household_no, newer FROM dh");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fprintf(stderr, "ledger import: checking survey periods: %s", PQresultErrorMessage(res));
         PQclear(res);
@@ -239,10 +234,7 @@ typedef struct {
     long h_ins, h_upd, m_ins, m_upd, m_left, events;
 } s_counts_t;
 
-static long s_count(PGresult *res, int col)
-{
-    return PQntuples(res) > 0 ? atol(PQgetvalue(res, 0, col)) : 0;
-}
+static long s_count(PGresult *res, int col) { return PQntuples(res) > 0 ? atol(PQgetvalue(res, 0, col)) : 0; }
 
 /* The statements of s_apply, in the order it runs them. */
 /* 1. natural changes against the ledger as it was: members new to a known household
@@ -303,46 +295,48 @@ static const char s_hh_sql[] =
     "  s.water_ok, s.water_reason, s.survey_period"
     " FROM ledger_stage_h s LEFT JOIN ledger_households x"
     "   ON x.county_code = s.county_code AND x.household_no = s.household_no"
-    " WHERE x.household_no IS NULL OR " S_HH_CMP("x.") " IS DISTINCT FROM " S_HH_CMP("s.")
-    " ORDER BY s.county_code, s.household_no"
-    " ON CONFLICT (county_code, household_no) DO UPDATE SET"
-    "  village_code = EXCLUDED.village_code, household_type = EXCLUDED.household_type,"
-    "  monitored_kind = EXCLUDED.monitored_kind, head_name = EXCLUDED.head_name,"
-    "  wage_fen = EXCLUDED.wage_fen, wage_public_job_fen = EXCLUDED.wage_public_job_fen,"
-    "  operating_fen = EXCLUDED.operating_fen, property_fen = EXCLUDED.property_fen,"
-    "  pension_fen = EXCLUDED.pension_fen, family_planning_fen = EXCLUDED.family_planning_fen,"
-    "  eco_compensation_fen = EXCLUDED.eco_compensation_fen, dibao_fen = EXCLUDED.dibao_fen,"
-    "  tekun_fen = EXCLUDED.tekun_fen, other_transfer_fen = EXCLUDED.other_transfer_fen,"
-    "  production_cost_fen = EXCLUDED.production_cost_fen, medical_oop_fen = EXCLUDED.medical_oop_fen,"
-    "  food_clothing_ok = EXCLUDED.food_clothing_ok, food_clothing_reason = EXCLUDED.food_clothing_reason,"
-    "  education_ok = EXCLUDED.education_ok, education_reason = EXCLUDED.education_reason,"
-    "  medical_ok = EXCLUDED.medical_ok, medical_reason = EXCLUDED.medical_reason,"
-    "  housing_ok = EXCLUDED.housing_ok, housing_reason = EXCLUDED.housing_reason,"
-    "  water_ok = EXCLUDED.water_ok, water_reason = EXCLUDED.water_reason,"
-    "  survey_period = EXCLUDED.survey_period, updated_at = now()"
-    " WHERE " S_HH_CMP("r.") " IS DISTINCT FROM " S_HH_CMP("EXCLUDED.")
-    " RETURNING (r.xmax = 0) AS inserted)"
-    " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
+    " WHERE x.household_no IS NULL OR " S_HH_CMP("x.") " IS DISTINCT FROM " S_HH_CMP(
+        "s.") " ORDER BY s.county_code, s.household_no"
+              " ON CONFLICT (county_code, household_no) DO UPDATE SET"
+              "  village_code = EXCLUDED.village_code, household_type = EXCLUDED.household_type,"
+              "  monitored_kind = EXCLUDED.monitored_kind, head_name = EXCLUDED.head_name,"
+              "  wage_fen = EXCLUDED.wage_fen, wage_public_job_fen = EXCLUDED.wage_public_job_fen,"
+              "  operating_fen = EXCLUDED.operating_fen, property_fen = EXCLUDED.property_fen,"
+              "  pension_fen = EXCLUDED.pension_fen, family_planning_fen = EXCLUDED.family_planning_fen,"
+              "  eco_compensation_fen = EXCLUDED.eco_compensation_fen, dibao_fen = EXCLUDED.dibao_fen,"
+              "  tekun_fen = EXCLUDED.tekun_fen, other_transfer_fen = EXCLUDED.other_transfer_fen,"
+              "  production_cost_fen = EXCLUDED.production_cost_fen, medical_oop_fen = EXCLUDED.medical_oop_fen,"
+              "  food_clothing_ok = EXCLUDED.food_clothing_ok, food_clothing_reason = EXCLUDED.food_clothing_reason,"
+              "  education_ok = EXCLUDED.education_ok, education_reason = EXCLUDED.education_reason,"
+              "  medical_ok = EXCLUDED.medical_ok, medical_reason = EXCLUDED.medical_reason,"
+              "  housing_ok = EXCLUDED.housing_ok, housing_reason = EXCLUDED.housing_reason,"
+              "  water_ok = EXCLUDED.water_ok, water_reason = EXCLUDED.water_reason,"
+              "  survey_period = EXCLUDED.survey_period, updated_at = now()"
+              " WHERE " S_HH_CMP("r.") " IS DISTINCT FROM " S_HH_CMP(
+                  "EXCLUDED.") " RETURNING (r.xmax = 0) AS inserted)"
+                               " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
 static const char s_m_sql[] =
     "WITH up AS ("
     " INSERT INTO ledger_members AS r (" S_M_COLS ", left_on, left_reason)"
-    " SELECT s.county_code, s.id_hmac, s.id_sealed, s.id_masked, s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour,"
+    " SELECT s.county_code, s.id_hmac, s.id_sealed, s.id_masked, s.household_no, s.name, s.relation, s.birth_date, "
+    "s.sex, s.labour,"
     "  s.health, s.disability_grade, s.schooling, s.insured, NULL::date, ''"
     " FROM ledger_stage_m s LEFT JOIN ledger_members x"
     "   ON x.county_code = s.county_code AND x.id_hmac = s.id_hmac"
-    " WHERE x.id_hmac IS NULL OR " S_M_CMP("x.") " IS DISTINCT FROM "
-    "  (s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour, s.health, s.disability_grade,"
-    "   s.schooling, s.insured, NULL::date, ''::text)"
-    " ORDER BY s.county_code, s.id_hmac"
-    " ON CONFLICT (county_code, id_hmac) DO UPDATE SET"
-    "  household_no = EXCLUDED.household_no, name = EXCLUDED.name, relation = EXCLUDED.relation,"
-    "  birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, labour = EXCLUDED.labour,"
-    "  health = EXCLUDED.health, disability_grade = EXCLUDED.disability_grade,"
-    "  schooling = EXCLUDED.schooling, insured = EXCLUDED.insured, left_on = NULL, left_reason = '',"
-    "  updated_at = now()"
-    " WHERE " S_M_CMP("r.") " IS DISTINCT FROM " S_M_CMP("EXCLUDED.")
-    " RETURNING (r.xmax = 0) AS inserted)"
-    " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
+    " WHERE x.id_hmac IS NULL OR " S_M_CMP(
+        "x.") " IS DISTINCT FROM "
+              "  (s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour, s.health, s.disability_grade,"
+              "   s.schooling, s.insured, NULL::date, ''::text)"
+              " ORDER BY s.county_code, s.id_hmac"
+              " ON CONFLICT (county_code, id_hmac) DO UPDATE SET"
+              "  household_no = EXCLUDED.household_no, name = EXCLUDED.name, relation = EXCLUDED.relation,"
+              "  birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, labour = EXCLUDED.labour,"
+              "  health = EXCLUDED.health, disability_grade = EXCLUDED.disability_grade,"
+              "  schooling = EXCLUDED.schooling, insured = EXCLUDED.insured, left_on = NULL, left_reason = '',"
+              "  updated_at = now()"
+              " WHERE " S_M_CMP("r.") " IS DISTINCT FROM " S_M_CMP(
+                  "EXCLUDED.") " RETURNING (r.xmax = 0) AS inserted)"
+                               " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
 static int s_apply(PGconn *conn, s_counts_t *c)
 {
     PGresult *res = PQexec(conn, s_ev_sql);
@@ -386,8 +380,9 @@ static int s_write_results(const s_im_t *im, const char *out)
         const fp_arena_reason_t *why = &im->lg.arena.reasons[l->reason];
         char num[16];
         snprintf(num, sizeof num, "%" PRIu32, l->line);
-        const char *cells[] = {num, l->hh >= 0 ? fp_arena_str(&im->lg.arena, im->lg.hhs[l->hh].no) : "", "refused", why->code,
-                               why->zh, why->en};
+        const char *cells[] = {num,       l->hh >= 0 ? fp_arena_str(&im->lg.arena, im->lg.hhs[l->hh].no) : "",
+                               "refused", why->code,
+                               why->zh,   why->en};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
     if (fp_csv_file_close(&w, out) != 0) {
@@ -481,13 +476,13 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
            im.lg.refused_hh);
     printf("%-11s %9ld %9ld %9ld %9ld %9ld\n", "members", lines, c.m_ins, c.m_upd, staged_m - c.m_ins - c.m_upd,
            im.lg.refused_lines);
-    printf("members no longer in their household (left_on set): %ld; natural-change events recorded: %ld\n",
-           c.m_left, c.events);
+    printf("members no longer in their household (left_on set): %ld; natural-change events recorded: %ld\n", c.m_left,
+           c.events);
     if (im.lg.refused_lines)
         printf("%ld line%s refused, in %ld household%s; a household with a refused line is not loaded at all: "
                "see %s\n",
-               im.lg.refused_lines, im.lg.refused_lines == 1 ? "" : "s", im.lg.refused_hh, im.lg.refused_hh == 1 ? "" : "s",
-               results);
+               im.lg.refused_lines, im.lg.refused_lines == 1 ? "" : "s", im.lg.refused_hh,
+               im.lg.refused_hh == 1 ? "" : "s", results);
     printf("%ld lines in %.2f s (%.0f lines/s): read and check %.2f s, stage %.2f s, write %.2f s\n", lines, secs,
            secs > 0 ? (double)lines / secs : 0.0, t_parse - t0, t_stage - t_parse, t_write - t_stage);
     free(results);

@@ -61,7 +61,8 @@ int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t
         fclose(f);
         return -1;
     }
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= S_MAX_FILE) fp_buf_reserve(out, (size_t)st.st_size);
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= S_MAX_FILE)
+        fp_buf_reserve(out, (size_t)st.st_size);
     char blk[65536];
     size_t n;
     while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
@@ -174,11 +175,11 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys}, {"ping", ctl_cmd_ping},
-                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push}, {"ledger", ctl_cmd_ledger},
-                {"tail", ctl_cmd_tail}, {"case", ctl_cmd_case},
-                {"plan", ctl_cmd_plan}, {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},
-                {"eliminate", ctl_cmd_eliminate}, {"report", ctl_cmd_report}, {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality}};
+    } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys},   {"ping", ctl_cmd_ping},
+                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push},   {"ledger", ctl_cmd_ledger},
+                {"tail", ctl_cmd_tail},       {"case", ctl_cmd_case},   {"plan", ctl_cmd_plan},
+                {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check}, {"eliminate", ctl_cmd_eliminate},
+                {"report", ctl_cmd_report},   {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

@@ -25,7 +25,8 @@ int ctl_cmd_ping(int argc, char **argv)
     }
     const char *name = svcs[idx];
     char env[64], dflt[64];
-    for (size_t i = 0; i <= strlen(name); i++) env[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    for (size_t i = 0; i <= strlen(name); i++)
+        env[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
     char var[96];
     snprintf(var, sizeof var, "FANGPIN_%s_CONNECT", env);
     snprintf(dflt, sizeof dflt, "tcp://127.0.0.1:%d", ports[idx]);
@@ -55,9 +56,9 @@ int ctl_cmd_ping(int argc, char **argv)
     } else if (rep->status->code != FANGPIN__V1__CODE__OK || !rep->pong) {
         fprintf(stderr, "fangpinctl ping: %s: %s\n", fp_code_name(rep->status->code), rep->status->message);
     } else {
-        printf("%s %s at %s: ok, you are %s (%s%s%s, region %s), database %s\n", rep->pong->service,
-               rep->pong->version, endpoint, rep->pong->principal, rep->pong->kind, rep->pong->level[0] ? ", " : "",
-               rep->pong->level, rep->pong->region, rep->pong->db_ready ? "ready" : "NOT ready");
+        printf("%s %s at %s: ok, you are %s (%s%s%s, region %s), database %s\n", rep->pong->service, rep->pong->version,
+               endpoint, rep->pong->principal, rep->pong->kind, rep->pong->level[0] ? ", " : "", rep->pong->level,
+               rep->pong->region, rep->pong->db_ready ? "ready" : "NOT ready");
         rc = 0;
     }
     if (rep) fangpin__v1__ping_reply__free_unpacked(rep, NULL);

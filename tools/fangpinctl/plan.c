@@ -16,11 +16,14 @@
 static int s_usage(void)
 {
     fprintf(stderr,
-            "usage: fangpinctl plan list [--region PREFIX] [--state S] [--finding P01|any] [--kind monitoring|consolidation]\n"
+            "usage: fangpinctl plan list [--region PREFIX] [--state S] [--finding P01|any] [--kind "
+            "monitoring|consolidation]\n"
             "       fangpinctl plan show PLAN\n"
-            "       fangpinctl plan open --county C --household NO --year YYYY   (a lifted household's consolidation plan)\n"
+            "       fangpinctl plan open --county C --household NO --year YYYY   (a lifted household's consolidation "
+            "plan)\n"
             "       fangpinctl plan income PLAN --month YYYY-MM --fen N         (per capita net income, 12 months)\n"
-            "       fangpinctl measure add PLAN --category C --title T --unit U --start YYYY-MM-DD [--end D] [--amount-fen N]\n"
+            "       fangpinctl measure add PLAN --category C --title T --unit U --start YYYY-MM-DD [--end D] "
+            "[--amount-fen N]\n"
             "       fangpinctl measure status MEASURE in_progress|delivered|stopped [--reason T]\n"
             "       fangpinctl check add MEASURE --result on_track|problem --finding T [--quarter YYYYQn]\n"
             "       fangpinctl check unchecked [--region PREFIX] [--quarter YYYYQn]\n"
@@ -38,21 +41,40 @@ static int s_usage(void)
 /* One request, one reply; NULL (message printed) on failure or refusal. */
 static Fangpin__V1__AssistanceReply *s_call(Fangpin__V1__AssistanceRequest *req)
 {
-    return (Fangpin__V1__AssistanceReply *)ctl_call("assistance", "FANGPIN_ASSISTANCE_CONNECT", "tcp://127.0.0.1:7103", &req->base,
-                                           &fangpin__v1__assistance_reply__descriptor);
+    return (Fangpin__V1__AssistanceReply *)ctl_call("assistance", "FANGPIN_ASSISTANCE_CONNECT", "tcp://127.0.0.1:7103",
+                                                    &req->base, &fangpin__v1__assistance_reply__descriptor);
 }
 
 static const char *s_zh(const char *s)
 {
-    static const char *const map[][2] = {
-        {"monitored", "监测帮扶中"}, {"nominated", "已提名"}, {"notice_posted", "公示中"},
-        {"township_approved", "乡镇已核准"}, {"county_confirmed", "县级已确认"}, {"eliminated", "已标注风险消除"},
-        {"planned", "计划"}, {"in_progress", "实施中"}, {"delivered", "已落实"}, {"stopped", "已终止"},
-        {"on_track", "正常"}, {"problem", "有问题"}, {"by_assistance", "帮扶消除"}, {"natural", "自然消除"},
-        {"monitoring", "监测帮扶计划"}, {"consolidation", "年度巩固提升计划"}, {"industry", "产业"},
-        {"finance", "金融"}, {"employment", "就业"}, {"housing", "住房"}, {"water", "饮水"}, {"health", "健康"},
-        {"education", "教育"}, {"social_help", "社会帮扶"}, {"relocation", "搬迁"}, {"backstop", "综合保障兜底"},
-        {"helper", "专人帮扶"}, {"risk_fund", "防贫基金"}};
+    static const char *const map[][2] = {{"monitored", "监测帮扶中"},
+                                         {"nominated", "已提名"},
+                                         {"notice_posted", "公示中"},
+                                         {"township_approved", "乡镇已核准"},
+                                         {"county_confirmed", "县级已确认"},
+                                         {"eliminated", "已标注风险消除"},
+                                         {"planned", "计划"},
+                                         {"in_progress", "实施中"},
+                                         {"delivered", "已落实"},
+                                         {"stopped", "已终止"},
+                                         {"on_track", "正常"},
+                                         {"problem", "有问题"},
+                                         {"by_assistance", "帮扶消除"},
+                                         {"natural", "自然消除"},
+                                         {"monitoring", "监测帮扶计划"},
+                                         {"consolidation", "年度巩固提升计划"},
+                                         {"industry", "产业"},
+                                         {"finance", "金融"},
+                                         {"employment", "就业"},
+                                         {"housing", "住房"},
+                                         {"water", "饮水"},
+                                         {"health", "健康"},
+                                         {"education", "教育"},
+                                         {"social_help", "社会帮扶"},
+                                         {"relocation", "搬迁"},
+                                         {"backstop", "综合保障兜底"},
+                                         {"helper", "专人帮扶"},
+                                         {"risk_fund", "防贫基金"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(s, map[i][0])) return map[i][1];
     return s;
@@ -160,8 +182,8 @@ static int s_plan_show(Fangpin__V1__AssistanceRequest *req, int64_t id)
     req->show_plan = &sp;
     Fangpin__V1__AssistanceReply *rep = s_call(req);
     if (!rep) return 1;
-    Fangpin__V1__PlanDetail *d = rep->result_case == FANGPIN__V1__ASSISTANCE_REPLY__RESULT_PLAN_DETAIL ? rep->plan_detail
-                                                                                                     : NULL;
+    Fangpin__V1__PlanDetail *d =
+        rep->result_case == FANGPIN__V1__ASSISTANCE_REPLY__RESULT_PLAN_DETAIL ? rep->plan_detail : NULL;
     if (d && d->summary) {
         s_print_summary(d->summary);
         printf("\n计划核查：%s\n", d->summary->n_findings ? "" : "（未发现问题）");
@@ -244,8 +266,8 @@ int ctl_cmd_plan(int argc, char **argv)
     }
     int64_t id = argc > 2 ? s_id(argv[2]) : 0;
     if (!id) return s_usage();
-    if (!strcmp(cmd, "show")) return argc == 3 || s_opt(argc, argv, 3, "--request-id") ? s_plan_show(&req, id)
-                                                                                       : s_usage();
+    if (!strcmp(cmd, "show"))
+        return argc == 3 || s_opt(argc, argv, 3, "--request-id") ? s_plan_show(&req, id) : s_usage();
     if (!strcmp(cmd, "income")) {
         static const char *const vals[] = {"--month", "--fen", "--request-id", NULL};
         static const char *const flags[] = {NULL};
@@ -270,8 +292,8 @@ int ctl_cmd_measure(int argc, char **argv)
     int64_t id = s_id(argv[2]);
     if (!id) return s_usage();
     if (!strcmp(cmd, "add")) {
-        static const char *const vals[] = {"--category", "--title", "--unit", "--start", "--end", "--amount-fen",
-                                           "--request-id", NULL};
+        static const char *const vals[] = {"--category", "--title",      "--unit",       "--start",
+                                           "--end",      "--amount-fen", "--request-id", NULL};
         static const char *const flags[] = {NULL};
         const char *c = s_opt(argc, argv, 3, "--category"), *t = s_opt(argc, argv, 3, "--title"),
                    *u = s_opt(argc, argv, 3, "--unit"), *s = s_opt(argc, argv, 3, "--start"),

@@ -40,7 +40,7 @@
 #include "service.h"
 #include "textenc.h"
 
-#define S_MAX_SHOWN 20                    /* refused lines printed to stderr */
+#define S_MAX_SHOWN 20 /* refused lines printed to stderr */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
 
@@ -60,7 +60,7 @@ static const char *const s_names[F_N][6] = {
     [F_DETAIL] = {"情况说明", "说明", "detail"},
     [F_REF] = {"行号", "序号", "ref", "line_ref"},
 };
-static const char *const s_field[F_N] = {"id_number", "name",   "village_code", "kind",
+static const char *const s_field[F_N] = {"id_number",   "name",   "village_code", "kind",
                                          "occurred_on", "amount", "detail",       "line_ref"};
 
 /* ---- results ---------------------------------------------------------------------------- */
@@ -70,26 +70,26 @@ static const char *const s_result_name[] = {"pending", "accepted", "duplicate", 
 
 /* One data line of the file. Strings are offsets into the push's arena. */
 typedef struct {
-    uint32_t line;          /* where the record starts in the file */
-    uint32_t f[F_N];        /* field values (F_AMOUNT unused: see amount_fen) */
+    uint32_t line;   /* where the record starts in the file */
+    uint32_t f[F_N]; /* field values (F_AMOUNT unused: see amount_fen) */
     int64_t amount_fen;
     bool has_amount;
     uint8_t result;
-    int32_t reason;         /* index into arena.reasons, -1: none */
-    int64_t id;             /* the lead id (accepted) or the lead it repeats (duplicate) */
+    int32_t reason; /* index into arena.reasons, -1: none */
+    int64_t id;     /* the lead id (accepted) or the lead it repeats (duplicate) */
 } s_row_t;
 
 enum { C_TODO, C_WAIT, C_SENT, C_DONE };
 
 typedef struct {
-    size_t first, count;    /* rows */
-    uint32_t *map;          /* lead index in the request -> row */
+    size_t first, count; /* rows */
+    uint32_t *map;       /* lead index in the request -> row */
     size_t nsent;
-    uint8_t *req;           /* the packed request, kept until answered */
+    uint8_t *req; /* the packed request, kept until answered */
     size_t reqlen;
     char batch_id[80];
     int state, retries;
-    double due;             /* C_WAIT: send at; C_SENT: answer expected by */
+    double due; /* C_WAIT: send at; C_SENT: answer expected by */
 } s_chunk_t;
 
 typedef struct {
@@ -100,7 +100,7 @@ typedef struct {
     /* the file */
     const char *encoding;
     char hash[17];
-    fp_arena_t arena;       /* the field strings and the reasons */
+    fp_arena_t arena; /* the field strings and the reasons */
     s_row_t *rows;
     size_t nrows, rows_cap;
     /* sending */
@@ -110,7 +110,7 @@ typedef struct {
     fp_cert_t server, client;
     void *ctx, *sock;
     double reconnect_at, t0, last_progress;
-    bool progress;          /* stderr is a terminal */
+    bool progress; /* stderr is a terminal */
     bool unreachable, stopped;
     size_t chunks_done;
     long n_accepted, n_duplicate, n_rejected, n_local, n_failed;
@@ -205,7 +205,7 @@ static int s_column(const char *s, size_t n)
 /* ---- reading and parsing the file ------------------------------------------------------- */
 
 typedef struct {
-    int col[F_N];           /* column of each field, -1 if absent */
+    int col[F_N]; /* column of each field, -1 if absent */
     size_t ncols;
 } s_layout_t;
 
@@ -217,8 +217,8 @@ static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
         int f = s_column(rec->fields[i], rec->lens[i]);
         if (f < 0) continue; /* a column push does not use */
         if (lay->col[f] >= 0) {
-            fprintf(stderr, "push: %s:%lu: columns %d (%s) and %zu (%s) both give %s: keep one\n", p->path,
-                    rec->line, lay->col[f] + 1, rec->fields[lay->col[f]], i + 1, rec->fields[i], s_field[f]);
+            fprintf(stderr, "push: %s:%lu: columns %d (%s) and %zu (%s) both give %s: keep one\n", p->path, rec->line,
+                    lay->col[f] + 1, rec->fields[lay->col[f]], i + 1, rec->fields[i], s_field[f]);
             return -1;
         }
         lay->col[f] = (int)i;
@@ -286,9 +286,11 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
                 while (k > 0 && (size_t)k < n && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* whole characters */
                 snprintf(en, sizeof en,
                          "the amount \"%.*s\" is not a number of yuan with at most two decimals (e.g. 1234.50):"
-                         " correct it and push again", k, s);
-                snprintf(zh, sizeof zh, "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送",
+                         " correct it and push again",
                          k, s);
+                snprintf(zh, sizeof zh,
+                         "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送", k,
+                         s);
                 r->reason = fp_arena_reason(&p->arena, "amount.format", zh, en);
             }
             continue;
@@ -533,7 +535,8 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
             p->n_duplicate++;
         } else {
             r->result = R_REJECTED;
-            r->reason = fp_arena_reason(&p->arena, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh, it->message);
+            r->reason = fp_arena_reason(&p->arena, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh,
+                                        it->message);
             p->n_rejected++;
         }
     }
@@ -597,7 +600,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
          * (this key may not push) and UNKNOWN_OPERATION (an intake without SubmitLeads) would
          * refuse every chunk alike: stop. Other failures concern this chunk only. */
         bool fatal = code == FANGPIN__V1__CODE__BAD_REQUEST || code == FANGPIN__V1__CODE__FORBIDDEN ||
-                     code == FANGPIN__V1__CODE__UNKNOWN_OPERATION;
+            code == FANGPIN__V1__CODE__UNKNOWN_OPERATION;
         bool mismatch = code == FANGPIN__V1__CODE__OK || code == FANGPIN__V1__CODE__PARTIAL;
         s_progress_clear(p);
         if (mismatch)
@@ -606,8 +609,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
         else
             fprintf(stderr, "push: chunk %zu (batch %s) refused as a whole: %s: %s%s%s\n", index + 1, c->batch_id,
                     fp_code_name(code), en, zh[0] ? " / " : "", zh);
-        if (code == FANGPIN__V1__CODE__TOO_LARGE)
-            fprintf(stderr, "push: use a smaller --chunk (now %ld)\n", p->chunk);
+        if (code == FANGPIN__V1__CODE__TOO_LARGE) fprintf(stderr, "push: use a smaller --chunk (now %ld)\n", p->chunk);
         char cen[400], czh[400], rcode[48];
         snprintf(rcode, sizeof rcode, "push.%s", mismatch ? "bad_answer" : fp_code_name(code));
         for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
@@ -684,7 +686,8 @@ static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
         if (c->state != C_SENT || c->due > now) continue;
         if (++c->retries > p->retries) {
             s_progress_clear(p);
-            fprintf(stderr, "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
+            fprintf(stderr,
+                    "push: no answer from the intake service at %s for chunk %zu after %d tries of %d ms"
                     " (down, unreachable, or this key is not registered)\n",
                     p->endpoint, i + 1, c->retries, p->timeout_ms);
             p->unreachable = true;
@@ -693,8 +696,10 @@ static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
         double b = s_backoff(c->retries);
         if (b > backoff) backoff = b;
         s_progress_clear(p);
-        fprintf(stderr, "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
-                " connection\n", i + 1, p->timeout_ms, c->retries, p->retries);
+        fprintf(stderr,
+                "push: no answer for chunk %zu within %d ms: sending it again (retry %d of %ld) on a new"
+                " connection\n",
+                i + 1, p->timeout_ms, c->retries, p->retries);
     }
     if (backoff > 0) {
         s_close(p);
@@ -711,10 +716,10 @@ static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
 static void s_mark_unanswered(s_push_t *p)
 {
     int32_t why = p->unreachable
-                      ? fp_arena_reason(&p->arena, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
-                                 "the intake service could not be reached: run the same command again later")
-                      : fp_arena_reason(&p->arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
-                                 "the push stopped after the error above: correct it and run the same command again");
+        ? fp_arena_reason(&p->arena, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+                          "the intake service could not be reached: run the same command again later")
+        : fp_arena_reason(&p->arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+                          "the push stopped after the error above: correct it and run the same command again");
     for (size_t i = 0; i < p->nchunks; i++) {
         s_chunk_unanswered(p, &p->chunks[i], why);
         s_chunk_release(&p->chunks[i]);
@@ -762,8 +767,12 @@ static int s_write_results(s_push_t *p, const char *out)
         const fp_arena_reason_t *why = r->reason >= 0 ? &p->arena.reasons[r->reason] : NULL;
         char id[24] = "";
         if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
-        const char *cells[] = {fp_arena_str(&p->arena, r->f[F_REF]), id, s_result_name[r->result], why ? why->code : "",
-                               why ? why->zh : "", why ? why->en : ""};
+        const char *cells[] = {fp_arena_str(&p->arena, r->f[F_REF]),
+                               id,
+                               s_result_name[r->result],
+                               why ? why->code : "",
+                               why ? why->zh : "",
+                               why ? why->en : ""};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
     if (fp_csv_file_close(&w, out) != 0) {
@@ -915,8 +924,10 @@ static int s_keys(s_push_t *p)
     }
     if (!cpath) cpath = ctl_env("FANGPIN_CLIENT_CERT", NULL);
     if (!cpath) {
-        fprintf(stderr, "push: whose key? give --dept NAME (uses %s/dept-NAME.key_secret), --key FILE, or set "
-                        "FANGPIN_CLIENT_CERT\n", keys);
+        fprintf(stderr,
+                "push: whose key? give --dept NAME (uses %s/dept-NAME.key_secret), --key FILE, or set "
+                "FANGPIN_CLIENT_CERT\n",
+                keys);
         return -1;
     }
     if (fp_cert_load(cpath, &p->client) != FP_OK || !p->client.secret_key[0]) {
@@ -959,8 +970,8 @@ int ctl_cmd_push(int argc, char **argv)
     p.chunks = fp_calloc(p.nchunks ? p.nchunks : 1, sizeof *p.chunks);
     for (size_t i = 0; i < p.nchunks; i++) {
         p.chunks[i].first = i * (size_t)p.chunk;
-        p.chunks[i].count = p.nrows - p.chunks[i].first < (size_t)p.chunk ? p.nrows - p.chunks[i].first
-                                                                           : (size_t)p.chunk;
+        p.chunks[i].count =
+            p.nrows - p.chunks[i].first < (size_t)p.chunk ? p.nrows - p.chunks[i].first : (size_t)p.chunk;
     }
     p.ctx = zmq_ctx_new();
     int rc = 0;

@@ -118,9 +118,10 @@ static int s_run(int argc, char **argv)
 }
 
 /* The columns of quality list's CSV, in the order of s_list_sql's result (the name is masked). */
-static const char *const s_list_cols[] = {
-    "id",        "rule",      "category", "severity",   "state",      "village_code", "household_no", "name",
-    "id_masked", "opened_on", "due_on",   "message_zh", "message_en", "facts",        "explanation",  "explained_by"};
+static const char *const s_list_cols[] = {"id",         "rule",         "category",     "severity",
+                                          "state",      "village_code", "household_no", "name",
+                                          "id_masked",  "opened_on",    "due_on",       "message_zh",
+                                          "message_en", "facts",        "explanation",  "explained_by"};
 #define S_NCOLS (sizeof s_list_cols / sizeof s_list_cols[0])
 
 static const char s_list_sql[] =
@@ -227,8 +228,9 @@ static int s_explain(int argc, char **argv)
     long n = strtol(id, &end, 10);
     if (!*id || *end || n < 1 || !by || !reason) return s_usage();
     if (fp_text_has_long_number(reason)) {
-        fprintf(stderr, "fangpinctl quality explain: the reason holds a long number (an ID, phone or bank "
-                        "number?): write it without\n");
+        fprintf(stderr,
+                "fangpinctl quality explain: the reason holds a long number (an ID, phone or bank "
+                "number?): write it without\n");
         return 2;
     }
     PGconn *c = ctl_pg_connect();

@@ -30,16 +30,14 @@
 
 #define S_LEVELS 5
 #define S_MAX_FIELDS 16
-#define S_MAX_FIELD 4096   /* bytes; a longer field is an unbalanced quote, not a name */
-#define S_MAX_ERRORS 20    /* printed; the rest are only counted */
+#define S_MAX_FIELD 4096 /* bytes; a longer field is an unbalanced quote, not a name */
+#define S_MAX_ERRORS 20  /* printed; the rest are only counted */
 #define S_COPY_CHUNK (256 * 1024)
 
-static const char *const s_level_name[S_LEVELS + 1] = {"", "province", "city", "county",
-                                                        "township", "village"};
+static const char *const s_level_name[S_LEVELS + 1] = {"", "province", "city", "county", "township", "village"};
 static const int s_level_len[S_LEVELS + 1] = {0, 2, 4, 6, 9, 12};
 /* The parent column that names the code's prefix of level i (1-based), as published. */
-static const char *const s_parent_col[S_LEVELS] = {"", "provinceCode", "cityCode", "areaCode",
-                                                   "streetCode"};
+static const char *const s_parent_col[S_LEVELS] = {"", "provinceCode", "cityCode", "areaCode", "streetCode"};
 
 /* ---- errors: printed as FILE:LINE: reason, the first S_MAX_ERRORS of them ----------------- */
 
@@ -56,10 +54,8 @@ static void s_err(s_errs_t *e, const char *file, unsigned long line, const char 
     if (e->count > S_MAX_ERRORS) return;
     va_list ap;
     va_start(ap, fmt);
-    if (line)
-        fprintf(stderr, "%s:%lu: ", file, line);
-    else
-        fprintf(stderr, "%s: ", file);
+    if (line) fprintf(stderr, "%s:%lu: ", file, line);
+    else fprintf(stderr, "%s: ", file);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -94,8 +90,8 @@ static uint64_t s_parent_key(uint64_t key)
 }
 
 typedef struct {
-    uint64_t key;   /* 0: empty slot */
-    uint32_t file;  /* index into the file list */
+    uint64_t key;  /* 0: empty slot */
+    uint32_t file; /* index into the file list */
     uint32_t line;
 } s_slot_t;
 
@@ -125,8 +121,7 @@ static s_slot_t *s_set_find(const s_set_t *s, uint64_t key)
 static s_slot_t *s_set_add(s_set_t *s, uint64_t key, uint32_t file, uint32_t line)
 {
     if ((s->n + 1) * 4 > s->cap * 3) {
-        s_set_t g = {fp_calloc(s->cap ? s->cap * 2 : 1024, sizeof(s_slot_t)),
-                     s->cap ? s->cap * 2 : 1024, 0};
+        s_set_t g = {fp_calloc(s->cap ? s->cap * 2 : 1024, sizeof(s_slot_t)), s->cap ? s->cap * 2 : 1024, 0};
         for (size_t i = 0; i < s->cap; i++)
             if (s->slots[i].key) s_set_add(&g, s->slots[i].key, s->slots[i].file, s->slots[i].line);
         free(s->slots);
@@ -148,13 +143,13 @@ static s_slot_t *s_set_add(s_set_t *s, uint64_t key, uint32_t file, uint32_t lin
 typedef struct {
     gzFile gz;
     const char *path;
-    unsigned char *in;        /* read buffer */
+    unsigned char *in; /* read buffer */
     size_t pos, len;
-    int eof;                  /* 1 at end of input, -1 on a read error (message printed) */
+    int eof; /* 1 at end of input, -1 on a read error (message printed) */
     fp_csv_t *csv;
     const fp_csv_record_t *rec; /* the current record */
-    unsigned long rec_line;   /* line where the current record starts */
-    int nf;                   /* its number of fields */
+    unsigned long rec_line;     /* line where the current record starts */
+    int nf;                     /* its number of fields */
 } s_csv_t;
 
 enum { S_EOF = -1, S_RERR = -2 };
@@ -172,9 +167,10 @@ static int s_csv_open(s_csv_t *c, const char *path, s_errs_t *errs)
     gzbuffer(c->gz, 256 * 1024);
     c->in = fp_malloc(256 * 1024);
     c->csv = fp_csv_new();
-    fp_csv_set_limits(c->csv, &(fp_csv_limits_t){.max_fields = S_MAX_FIELDS,
-                                                 .max_field_bytes = S_MAX_FIELD,
-                                                 .max_record_bytes = S_MAX_FIELDS * S_MAX_FIELD});
+    fp_csv_set_limits(c->csv,
+                      &(fp_csv_limits_t){.max_fields = S_MAX_FIELDS,
+                                         .max_field_bytes = S_MAX_FIELD,
+                                         .max_record_bytes = S_MAX_FIELDS * S_MAX_FIELD});
     return 0;
 }
 
@@ -195,8 +191,7 @@ static int s_fill(s_csv_t *c, s_errs_t *errs)
     if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
         /* zlib's message starts with the path: leave it out */
         size_t plen = strlen(c->path);
-        if (msg && strncmp(msg, c->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
-            msg += plen + 2;
+        if (msg && strncmp(msg, c->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0) msg += plen + 2;
         char after[48] = "";
         unsigned long line = fp_csv_line(c->csv);
         if (line > 1) snprintf(after, sizeof after, " after line %lu", line - 1);
@@ -250,9 +245,9 @@ static int s_csv_next(s_csv_t *c, s_errs_t *errs)
 /* ---- validation of one file's rows ------------------------------------------------------ */
 
 typedef struct {
-    int level;                    /* 1..5 from the header */
+    int level; /* 1..5 from the header */
     int col_code, col_name;
-    int col_parent[S_LEVELS];     /* column of provinceCode.. by level, -1 if absent */
+    int col_parent[S_LEVELS]; /* column of provinceCode.. by level, -1 if absent */
     int ncols;
 } s_layout_t;
 
@@ -284,8 +279,7 @@ static int s_header(s_csv_t *c, s_layout_t *lay, s_errs_t *errs)
             if (i == 0 && p[0] >= '0' && p[0] <= '9')
                 s_err(errs, c->path, c->rec_line,
                       "no header line: the first line must name the columns (code,name,...)");
-            else
-                s_err(errs, c->path, c->rec_line, "unknown column \"%s\" in the header", p);
+            else s_err(errs, c->path, c->rec_line, "unknown column \"%s\" in the header", p);
             return -1;
         }
         if (*slot >= 0) {
@@ -351,8 +345,7 @@ static int s_text_ok(const unsigned char *s, size_t n, const char **why)
             }
             cp = cp << 6 | (s[i + j] & 0x3F);
         }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
             *why = s_not_utf8;
             return 0;
         }
@@ -366,11 +359,11 @@ typedef struct {
     char **files;
     int nfiles;
     s_errs_t errs;
-    s_set_t codes;                 /* every code read, with its file and line */
+    s_set_t codes; /* every code read, with its file and line */
     long read[S_LEVELS + 1];
-    int *file_level;               /* per file, for the summary */
+    int *file_level; /* per file, for the summary */
     long *file_rows;
-    fp_buf_t copy;                 /* COPY data waiting to be sent */
+    fp_buf_t copy; /* COPY data waiting to be sent */
     int copy_failed;
 } s_import_t;
 
@@ -402,32 +395,30 @@ static void s_row(s_import_t *im, s_csv_t *c, const s_layout_t *lay, uint32_t fi
     size_t nlen = c->rec->lens[lay->col_name];
     int want = s_level_len[lay->level];
     if (!s_all_digits(code, clen) || (int)clen != want) {
-        s_err(&im->errs, path, ln, "code \"%.*s\": a %s code has %d digits", (int)(clen > 40 ? 40 : clen),
-              code, s_level_name[lay->level], want);
+        s_err(&im->errs, path, ln, "code \"%.*s\": a %s code has %d digits", (int)(clen > 40 ? 40 : clen), code,
+              s_level_name[lay->level], want);
         return;
     }
     for (int l = 1; l < lay->level; l++) {
         const char *pc = c->rec->fields[lay->col_parent[l]];
         size_t plen = c->rec->lens[lay->col_parent[l]];
         if ((int)plen != s_level_len[l] || memcmp(pc, code, plen) != 0)
-            s_err(&im->errs, path, ln, "%s \"%.*s\" does not match code %.*s (expected %.*s)",
-                  s_parent_col[l], (int)(plen > 40 ? 40 : plen), pc, (int)clen, code,
-                  s_level_len[l], code);
+            s_err(&im->errs, path, ln, "%s \"%.*s\" does not match code %.*s (expected %.*s)", s_parent_col[l],
+                  (int)(plen > 40 ? 40 : plen), pc, (int)clen, code, s_level_len[l], code);
     }
     size_t lead = 0, trail = 0;
     while (lead < nlen && name[lead] == ' ') lead++;
     while (trail < nlen - lead && name[nlen - 1 - trail] == ' ') trail++;
     const char *why = NULL;
-    if (lead == nlen)
-        s_err(&im->errs, path, ln, "code %.*s: the name is empty", (int)clen, code);
+    if (lead == nlen) s_err(&im->errs, path, ln, "code %.*s: the name is empty", (int)clen, code);
     else if (!s_text_ok((const unsigned char *)name, nlen, &why))
         s_err(&im->errs, path, ln, "code %.*s: the name %s", (int)clen, code, why);
     if (im->errs.count != before) return;
 
     s_slot_t *first = s_set_add(&im->codes, s_code_key(code, clen), fileno, (uint32_t)ln);
     if (first) {
-        s_err(&im->errs, path, ln, "code %.*s appears again (first at %s:%" PRIu32 ")", (int)clen,
-              code, im->files[first->file], first->line);
+        s_err(&im->errs, path, ln, "code %.*s appears again (first at %s:%" PRIu32 ")", (int)clen, code,
+              im->files[first->file], first->line);
         return;
     }
     im->read[lay->level]++;
@@ -509,8 +500,8 @@ static int s_check_parents(s_import_t *im)
     }
     fp_buf_puts(&arr, "}");
     const char *params[1] = {arr.data};
-    PGresult *res = PQexecParams(im->conn, "SELECT code FROM regions WHERE code = ANY($1::text[])",
-                                 1, NULL, params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(im->conn, "SELECT code FROM regions WHERE code = ANY($1::text[])", 1, NULL, params, NULL, NULL, 0);
     fp_buf_free(&arr);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fprintf(stderr, "regions import: looking up parent codes: %s", PQresultErrorMessage(res));
@@ -528,8 +519,7 @@ static int s_check_parents(s_import_t *im)
     size_t n = 0;
     for (size_t i = 0; i < missing.cap; i++)
         if (missing.slots[i].key && !(missing.slots[i].key >> 63))
-            list[n++] = (s_missing_t){missing.slots[i].key, missing.slots[i].file,
-                                      missing.slots[i].line};
+            list[n++] = (s_missing_t){missing.slots[i].key, missing.slots[i].file, missing.slots[i].line};
     qsort(list, n, sizeof *list, s_missing_cmp);
     for (size_t i = 0; i < n; i++) {
         char pcode[16];
@@ -538,8 +528,7 @@ static int s_check_parents(s_import_t *im)
         for (int l = 1; l <= S_LEVELS; l++)
             if (s_level_len[l] == (int)(list[i].parent & 15)) plevel = l;
         s_err(&im->errs, im->files[list[i].file], list[i].line,
-              "parent %s %s is neither in these files nor in the regions table", s_level_name[plevel],
-              pcode);
+              "parent %s %s is neither in these files nor in the regions table", s_level_name[plevel], pcode);
     }
     free(list);
     free(missing.slots);
@@ -637,8 +626,7 @@ static void s_import_failed(const s_import_t *im)
     if (im->errs.count)
         fprintf(stderr, "regions import: %ld error%s; nothing was imported\n", im->errs.count,
                 im->errs.count == 1 ? "" : "s");
-    else
-        fprintf(stderr, "regions import: failed; nothing was imported\n");
+    else fprintf(stderr, "regions import: failed; nothing was imported\n");
 }
 
 /* The rows read, inserted, updated and unchanged per level, and where the time went (t: the
@@ -657,8 +645,8 @@ static void s_import_summary(const s_import_t *im, const long ins[], const long 
     printf("%-9s %9ld %9ld %9ld %9ld\n", "total", tr, ti, tu, tr - ti - tu);
     printf("%ld rows from %d file%s in %.2f s (%.0f rows/s): read and stage %.2f s, check parents "
            "%.2f s, write %.2f s, commit %.2f s\n",
-           tr, im->nfiles, im->nfiles == 1 ? "" : "s", secs, secs > 0 ? (double)tr / secs : 0.0,
-           t[1] - t[0], t[2] - t[1], t[3] - t[2], s_now() - t[3]);
+           tr, im->nfiles, im->nfiles == 1 ? "" : "s", secs, secs > 0 ? (double)tr / secs : 0.0, t[1] - t[0],
+           t[2] - t[1], t[3] - t[2], s_now() - t[3]);
 }
 
 static int s_import(int nfiles, char **files)
@@ -670,7 +658,9 @@ static int s_import(int nfiles, char **files)
         PQfinish(conn);
         return 1;
     }
-    s_import_t im = {.conn = conn, .files = files, .nfiles = nfiles,
+    s_import_t im = {.conn = conn,
+                     .files = files,
+                     .nfiles = nfiles,
                      .file_level = fp_calloc((size_t)nfiles, sizeof(int)),
                      .file_rows = fp_calloc((size_t)nfiles, sizeof(long))};
     int ok = s_stage(&im);
@@ -715,13 +705,11 @@ static int s_stats(const char *prefix)
         return 1;
     }
     const char *params[1] = {prefix};
-    PGresult *res = PQexecParams(
-        conn,
-        "SELECT level, count(*), to_char(max(updated_at), 'YYYY-MM-DD HH24:MI:SS')"
-        " FROM regions WHERE code LIKE $1 || '%' GROUP BY level ORDER BY level",
-        1, NULL, params, NULL, NULL, 0);
-    PGresult *named = PQexecParams(conn, "SELECT name FROM regions WHERE code = $1", 1, NULL,
-                                   params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT level, count(*), to_char(max(updated_at), 'YYYY-MM-DD HH24:MI:SS')"
+                                 " FROM regions WHERE code LIKE $1 || '%' GROUP BY level ORDER BY level",
+                                 1, NULL, params, NULL, NULL, 0);
+    PGresult *named = PQexecParams(conn, "SELECT name FROM regions WHERE code = $1", 1, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQresultStatus(named) == PGRES_TUPLES_OK;
     if (!ok) {
         fprintf(stderr, "regions stats: %s", PQerrorMessage(conn));
@@ -729,8 +717,7 @@ static int s_stats(const char *prefix)
         if (plen)
             printf("regions under %s%s%s\n", prefix, PQntuples(named) ? " " : " (no region has this code)",
                    PQntuples(named) ? PQgetvalue(named, 0, 0) : "");
-        else
-            printf("all regions\n");
+        else printf("all regions\n");
         long counts[S_LEVELS + 1] = {0}, total = 0;
         char last[32] = "";
         for (int i = 0; i < PQntuples(res); i++) {
@@ -738,8 +725,7 @@ static int s_stats(const char *prefix)
             if (l < 1 || l > S_LEVELS) continue;
             counts[l] = atol(PQgetvalue(res, i, 1));
             total += counts[l];
-            if (strcmp(PQgetvalue(res, i, 2), last) > 0)
-                snprintf(last, sizeof last, "%s", PQgetvalue(res, i, 2));
+            if (strcmp(PQgetvalue(res, i, 2), last) > 0) snprintf(last, sizeof last, "%s", PQgetvalue(res, i, 2));
         }
         printf("%-9s %9s\n", "level", "count");
         for (int l = 1; l <= S_LEVELS; l++) printf("%-9s %9ld\n", s_level_name[l], counts[l]);
@@ -771,8 +757,7 @@ static void s_usage(FILE *out)
 
 int ctl_cmd_regions(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
         s_usage(stdout);
         return 0;
     }
@@ -785,8 +770,7 @@ int ctl_cmd_regions(int argc, char **argv)
             }
         return s_import(argc - 2, argv + 2);
     }
-    if ((argc == 2 || argc == 3) && strcmp(argv[1], "stats") == 0)
-        return s_stats(argc == 3 ? argv[2] : "");
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "stats") == 0) return s_stats(argc == 3 ? argv[2] : "");
     s_usage(stderr);
     return 2;
 }

@@ -47,11 +47,12 @@ static int s_width(const char *s)
             cp = (cp << 6) | (p[i] & 0x3F);
         }
         p += n;
-        w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                               (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
-                               (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000))
-                 ? 2
-                 : 1;
+        w += (cp >= 0x1100 &&
+              (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+               (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+               (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000))
+            ? 2
+            : 1;
     }
     return w;
 }
@@ -73,7 +74,8 @@ static void s_print_table(const Fangpin__V1__Report *r)
     for (size_t c = 0; c < nc; c++) {
         w[c + 1] = s_width(r->columns[c]->title);
         for (size_t i = 0; i < r->n_rows; i++)
-            if (c < r->rows[i]->n_cells && s_width(r->rows[i]->cells[c]) > w[c + 1]) w[c + 1] = s_width(r->rows[i]->cells[c]);
+            if (c < r->rows[i]->n_cells && s_width(r->rows[i]->cells[c]) > w[c + 1])
+                w[c + 1] = s_width(r->rows[i]->cells[c]);
     }
     printf("%s%s\n", r->title, r->frozen ? "（已封存 frozen）" : "");
     printf("截止 due %s", r->deadline);

@@ -143,7 +143,8 @@ int ctl_peer_request(ctl_peer_t *p, const void *req, size_t len, zmq_msg_t *repl
         }
         if (!answered) {
             if (attempt < p->retries)
-                fprintf(stderr, "fangpinctl: no reply from %s at %s within %d ms%s; retrying on a new connection (%d of %d)\n",
+                fprintf(stderr,
+                        "fangpinctl: no reply from %s at %s within %d ms%s; retrying on a new connection (%d of %d)\n",
                         p->service, p->endpoint, p->timeout_ms, refused ? " (refused for now: not ready)" : "",
                         attempt + 1, p->retries);
             s_sock_close(p);

@@ -26,20 +26,20 @@
 #define S_MISSED 3 /* heartbeats missed in a row before the SUB socket is reopened */
 
 typedef struct {
-    ctl_peer_t peer;   /* the Replay DEALER (Lazy Pirate) and the zmq context */
+    ctl_peer_t peer; /* the Replay DEALER (Lazy Pirate) and the zmq context */
     void *sub;
     const char *pub_ep;
     const char *prefix;
-    int hb_ms;         /* the heartbeat period expected */
-    bool show_source;  /* --show-source: each line begins with live or replay */
-    long reopened;     /* SUB sockets reopened after missed heartbeats */
+    int hb_ms;        /* the heartbeat period expected */
+    bool show_source; /* --show-source: each line begins with live or replay */
+    long reopened;    /* SUB sockets reopened after missed heartbeats */
     char **types;
     size_t ntypes;
-    int64_t last;      /* every matching event up to here has been printed */
+    int64_t last; /* every matching event up to here has been printed */
     long count, printed;
     unsigned seq;
-    int64_t heard;     /* the last time anything came on the SUB socket */
-    bool replay_due;   /* a gap to fill whose Replay got no answer yet */
+    int64_t heard;   /* the last time anything came on the SUB socket */
+    bool replay_due; /* a gap to fill whose Replay got no answer yet */
 } s_tail_t;
 
 static int64_t s_now_ms(void)
@@ -155,11 +155,12 @@ static int s_sub_open(s_tail_t *t)
 
 static int s_usage(void)
 {
-    fprintf(stderr, "usage: fangpinctl tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
-                    "                       [--show-source]\n"
-                    "  follows events of regions starting with PREFIX; --from N starts after position N\n"
-                    "  (default: only new events); exits after --count events or --timeout-ms;\n"
-                    "  --show-source begins each line with live or replay (how it arrived)\n");
+    fprintf(stderr,
+            "usage: fangpinctl tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
+            "                       [--show-source]\n"
+            "  follows events of regions starting with PREFIX; --from N starts after position N\n"
+            "  (default: only new events); exits after --count events or --timeout-ms;\n"
+            "  --show-source begins each line with live or replay (how it arrived)\n");
     return 2;
 }
 
@@ -214,8 +215,10 @@ static int s_on_silence(s_tail_t *t)
 {
     int64_t silent = s_now_ms() - t->heard;
     if (silent > (int64_t)S_MISSED * t->hb_ms) {
-        fprintf(stderr, "fangpinctl tail: no heartbeat for %" PRId64 " ms: reopening the event socket,"
-                        " then replaying after position %" PRId64 "\n", silent, t->last);
+        fprintf(stderr,
+                "fangpinctl tail: no heartbeat for %" PRId64 " ms: reopening the event socket,"
+                " then replaying after position %" PRId64 "\n",
+                silent, t->last);
         zmq_close(t->sub);
         t->sub = NULL;
         if (s_sub_open(t) != 0) return 1;

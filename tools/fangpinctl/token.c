@@ -70,17 +70,16 @@ static int s_add(int argc, char **argv)
         return s_fail(r, c);
     }
     if (PQntuples(r) != 1) {
-        fprintf(stderr, "fangpinctl token add: no active principal '%s' (register it first: fangpinctl keys register)\n",
-                who);
+        fprintf(stderr,
+                "fangpinctl token add: no active principal '%s' (register it first: fangpinctl keys register)\n", who);
         sodium_memzero(token, sizeof token);
         PQclear(r);
         PQfinish(c);
         return 1;
     }
     printf("%s\n", token);
-    fprintf(stderr, "token %s for %s (region %s)%s%s: shown this once, keep it like a password\n",
-            PQgetvalue(r, 0, 0), who, PQgetvalue(r, 0, 1), *PQgetvalue(r, 0, 2) ? ", expires " : "",
-            PQgetvalue(r, 0, 2));
+    fprintf(stderr, "token %s for %s (region %s)%s%s: shown this once, keep it like a password\n", PQgetvalue(r, 0, 0),
+            who, PQgetvalue(r, 0, 1), *PQgetvalue(r, 0, 2) ? ", expires " : "", PQgetvalue(r, 0, 2));
     sodium_memzero(token, sizeof token);
     PQclear(r);
     PQfinish(c);
@@ -93,24 +92,24 @@ static int s_list(int argc, char **argv)
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
     const char *p[1] = {who};
-    PGresult *r = PQexecParams(
-        c,
-        "SELECT t.id, t.principal_id, p.region_code, t.label,"
-        " to_char(t.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
-        " coalesce(to_char(t.expires_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), '-'),"
-        " coalesce(to_char(t.last_used_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), '-'),"
-        " CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN p.disabled_at IS NOT NULL THEN 'disabled'"
-        " WHEN t.expires_at <= now() THEN 'expired' ELSE 'active' END"
-        " FROM http_tokens t JOIN principals p ON p.id = t.principal_id"
-        " WHERE $1::text IS NULL OR t.principal_id = $1 ORDER BY t.id",
-        1, NULL, p, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c,
+                     "SELECT t.id, t.principal_id, p.region_code, t.label,"
+                     " to_char(t.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
+                     " coalesce(to_char(t.expires_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), '-'),"
+                     " coalesce(to_char(t.last_used_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), '-'),"
+                     " CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN p.disabled_at IS NOT NULL THEN 'disabled'"
+                     " WHEN t.expires_at <= now() THEN 'expired' ELSE 'active' END"
+                     " FROM http_tokens t JOIN principals p ON p.id = t.principal_id"
+                     " WHERE $1::text IS NULL OR t.principal_id = $1 ORDER BY t.id",
+                     1, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(r, c);
     printf("%-6s %-36s %-12s %-16s %-16s %-16s %-8s %s\n", "ID", "PRINCIPAL", "REGION", "CREATED", "EXPIRES",
            "LAST USED", "STATE", "LABEL");
     for (int i = 0; i < PQntuples(r); i++)
         printf("%-6s %-36s %-12s %-16s %-16s %-16s %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-               PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
-               PQgetvalue(r, i, 7), PQgetvalue(r, i, 3));
+               PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
+               PQgetvalue(r, i, 3));
     PQclear(r);
     PQfinish(c);
     return 0;
@@ -127,8 +126,9 @@ static int s_revoke(int argc, char **argv)
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
     const char *p[1] = {argv[1]};
-    PGresult *r = PQexecParams(c, "UPDATE http_tokens SET revoked_at = now() WHERE id = $1::bigint AND revoked_at IS NULL",
-                               1, NULL, p, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c, "UPDATE http_tokens SET revoked_at = now() WHERE id = $1::bigint AND revoked_at IS NULL", 1,
+                     NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) return s_fail(r, c);
     int n = atoi(PQcmdTuples(r));
     PQclear(r);
@@ -146,7 +146,8 @@ int ctl_cmd_token(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "add")) return s_add(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "list")) return s_list(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "revoke")) return s_revoke(argc - 1, argv + 1);
-    fprintf(stderr, "usage: fangpinctl token add --principal ID [--label TEXT] [--days N] | list [--principal ID]"
-                    " | revoke ID\n");
+    fprintf(stderr,
+            "usage: fangpinctl token add --principal ID [--label TEXT] [--days N] | list [--principal ID]"
+            " | revoke ID\n");
     return 2;
 }
