@@ -623,151 +623,55 @@ static void s_on_tick(uv_timer_t *t)
 
 /* --- start ----------------------------------------------------------------------------------- */
 
+/* The settings every service has; the endpoint's and the HTTP port's names and defaults and the
+ * request limit's default come from the service's definition (s_build_cfg). */
+static const fp_cfg_t s_common_cfg[S_CFG_COMMON_N] = {
+    [S_CFG_PG] = {"FANGPIN_PG", FP_CFG_STR, "host=127.0.0.1 port=5432 dbname=fangpin user=postgres", 0, 0,
+                  "PostgreSQL connection string (libpq conninfo)"},
+    [S_CFG_LOG] = {"FANGPIN_LOG_LEVEL", FP_CFG_STR, "info", 0, 0, "debug, info, warn or error"},
+    [S_CFG_KEYS] = {"FANGPIN_KEYS_DIR", FP_CFG_STR, "/var/lib/fangpin/keys", 0, 0,
+                    "folder holding this service's <name>.key_secret CURVE certificate"},
+    [S_CFG_ENDPOINT] = {NULL, FP_CFG_STR, NULL, 0, 0, "ZeroMQ ROUTER endpoint to bind (CURVE server)"},
+    [S_CFG_HTTP] = {NULL, FP_CFG_STR, NULL, 0, 0, "HOST:PORT for /healthz, /readyz, /metrics"},
+    [S_CFG_MAXREQ] = {"FANGPIN_MAX_REQUEST_BYTES", FP_CFG_INT, "1048576", 1024, 268435456,
+                      "largest request frame answered; larger ones get TOO_LARGE (request.too_large)"},
+    [S_CFG_MAXFRAME] = {"FANGPIN_MAX_FRAME_BYTES", FP_CFG_INT, "67108864", 1024, 1073741824,
+                        "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected"},
+    [S_CFG_GRACE] = {"FANGPIN_SHUTDOWN_GRACE_MS", FP_CFG_INT, "10000", 0, 600000,
+                     "on SIGTERM, how long to let in-flight requests finish"},
+    [S_CFG_REFRESH] = {"FANGPIN_KEYS_REFRESH_S", FP_CFG_INT, "60", 1, 86400,
+                       "reload registered keys at least this often (also on NOTIFY)"},
+    [S_CFG_BACKOFF] = {"FANGPIN_DB_BACKOFF_MAX_MS", FP_CFG_INT, "5000", 100, 600000,
+                       "longest wait between database reconnection attempts"},
+    [S_CFG_MIGRATE] = {"FANGPIN_MIGRATE", FP_CFG_BOOL, "true", 0, 0,
+                       "apply schema migrations at start (false: wait for them)"},
+    [S_CFG_HWM] = {"FANGPIN_ZMQ_HWM", FP_CFG_INT, "10000", 10, 10000000,
+                   "ZeroMQ send/receive high-water marks (messages)"},
+    [S_CFG_RUNAS] = {"FANGPIN_RUN_AS", FP_CFG_STR, "fangpin", 0, 0,
+                     "started as root: the unprivileged user to run as, once the certificate is read"},
+    [S_CFG_STMT_TIMEOUT] = {"FANGPIN_DB_STATEMENT_TIMEOUT_MS", FP_CFG_INT, "10000", 100, 86400000,
+                            "statement_timeout and idle_in_transaction_session_timeout of the service's"
+                            " database sessions; a statement unanswered 2000 ms longer drops the"
+                            " connection (a server that stopped answering)"},
+    [S_CFG_MAXINFLIGHT] = {"FANGPIN_MAX_INFLIGHT", FP_CFG_INT, "64", 1, 100000,
+                           "requests in flight at most; above it the ROUTER stops reading, so that"
+                           " ZeroMQ's high-water mark pushes back on senders"},
+    [S_CFG_DATAKEY] = {"FANGPIN_DATA_KEY", FP_CFG_STR, "", 0, 0,
+                       "the county's data key file (ID numbers at rest; intake only); empty:"
+                       " FANGPIN_KEYS_DIR/data.key"},
+};
+
 static fp_cfg_t *s_build_cfg(const fp_service_def_t *def)
 {
     size_t extra = 0;
     while (def->extra_cfg && def->extra_cfg[extra].env) extra++;
     fp_cfg_t *t = fp_calloc(S_CFG_COMMON_N + extra + 1, sizeof *t);
-    t[S_CFG_PG] = (fp_cfg_t){"FANGPIN_PG",
-                             FP_CFG_STR,
-                             "host=127.0.0.1 port=5432 dbname=fangpin user=postgres",
-                             0,
-                             0,
-                             "PostgreSQL connection string (libpq conninfo)",
-                             0,
-                             0,
-                             0};
-    t[S_CFG_LOG] = (fp_cfg_t){"FANGPIN_LOG_LEVEL", FP_CFG_STR, "info", 0, 0, "debug, info, warn or error", 0, 0, 0};
-    t[S_CFG_KEYS] = (fp_cfg_t){"FANGPIN_KEYS_DIR",
-                               FP_CFG_STR,
-                               "/var/lib/fangpin/keys",
-                               0,
-                               0,
-                               "folder holding this service's <name>.key_secret CURVE certificate",
-                               0,
-                               0,
-                               0};
-    t[S_CFG_ENDPOINT] = (fp_cfg_t){def->endpoint_env,
-                                   FP_CFG_STR,
-                                   def->endpoint_default,
-                                   0,
-                                   0,
-                                   "ZeroMQ ROUTER endpoint to bind (CURVE server)",
-                                   0,
-                                   0,
-                                   0};
-    t[S_CFG_HTTP] = (fp_cfg_t){def->http_env,
-                               FP_CFG_STR,
-                               def->http_default,
-                               0,
-                               0,
-                               "HOST:PORT for /healthz, /readyz, /metrics",
-                               0,
-                               0,
-                               0};
-    t[S_CFG_MAXREQ] = (fp_cfg_t){"FANGPIN_MAX_REQUEST_BYTES",
-                                 FP_CFG_INT,
-                                 def->max_request_default ? def->max_request_default : "1048576",
-                                 1024,
-                                 268435456,
-                                 "largest request frame answered; larger ones get TOO_LARGE (request.too_large)",
-                                 0,
-                                 0,
-                                 0};
-    t[S_CFG_MAXFRAME] = (fp_cfg_t){"FANGPIN_MAX_FRAME_BYTES",
-                                   FP_CFG_INT,
-                                   "67108864",
-                                   1024,
-                                   1073741824,
-                                   "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected",
-                                   0,
-                                   0,
-                                   0};
-    t[S_CFG_GRACE] = (fp_cfg_t){"FANGPIN_SHUTDOWN_GRACE_MS",
-                                FP_CFG_INT,
-                                "10000",
-                                0,
-                                600000,
-                                "on SIGTERM, how long to let in-flight requests finish",
-                                0,
-                                0,
-                                0};
-    t[S_CFG_REFRESH] = (fp_cfg_t){"FANGPIN_KEYS_REFRESH_S",
-                                  FP_CFG_INT,
-                                  "60",
-                                  1,
-                                  86400,
-                                  "reload registered keys at least this often (also on NOTIFY)",
-                                  0,
-                                  0,
-                                  0};
-    t[S_CFG_BACKOFF] = (fp_cfg_t){"FANGPIN_DB_BACKOFF_MAX_MS",
-                                  FP_CFG_INT,
-                                  "5000",
-                                  100,
-                                  600000,
-                                  "longest wait between database reconnection attempts",
-                                  0,
-                                  0,
-                                  0};
-    t[S_CFG_MIGRATE] = (fp_cfg_t){"FANGPIN_MIGRATE",
-                                  FP_CFG_BOOL,
-                                  "true",
-                                  0,
-                                  0,
-                                  "apply schema migrations at start (false: wait for them)",
-                                  0,
-                                  0,
-                                  0};
-    t[S_CFG_HWM] = (fp_cfg_t){"FANGPIN_ZMQ_HWM",
-                              FP_CFG_INT,
-                              "10000",
-                              10,
-                              10000000,
-                              "ZeroMQ send/receive high-water marks (messages)",
-                              0,
-                              0,
-                              0};
-    t[S_CFG_RUNAS] = (fp_cfg_t){"FANGPIN_RUN_AS",
-                                FP_CFG_STR,
-                                "fangpin",
-                                0,
-                                0,
-                                "started as root: the unprivileged user to run as, once the certificate is read",
-                                0,
-                                0,
-                                0};
-    t[S_CFG_STMT_TIMEOUT] = (fp_cfg_t){"FANGPIN_DB_STATEMENT_TIMEOUT_MS",
-                                       FP_CFG_INT,
-                                       "10000",
-                                       100,
-                                       86400000,
-                                       "statement_timeout and idle_in_transaction_session_timeout of the service's"
-                                       " database sessions; a statement unanswered 2000 ms longer drops the"
-                                       " connection (a server that stopped answering)",
-                                       0,
-                                       0,
-                                       0};
-    t[S_CFG_MAXINFLIGHT] = (fp_cfg_t){"FANGPIN_MAX_INFLIGHT",
-                                      FP_CFG_INT,
-                                      "64",
-                                      1,
-                                      100000,
-                                      "requests in flight at most; above it the ROUTER stops reading, so that"
-                                      " ZeroMQ's high-water mark pushes back on senders",
-                                      0,
-                                      0,
-                                      0};
-    t[S_CFG_DATAKEY] = (fp_cfg_t){"FANGPIN_DATA_KEY",
-                                  FP_CFG_STR,
-                                  "",
-                                  0,
-                                  0,
-                                  "the county's data key file (ID numbers at rest; intake only); empty:"
-                                  " FANGPIN_KEYS_DIR/data.key",
-                                  0,
-                                  0,
-                                  0};
+    memcpy(t, s_common_cfg, sizeof s_common_cfg);
+    t[S_CFG_ENDPOINT].env = def->endpoint_env;
+    t[S_CFG_ENDPOINT].dflt = def->endpoint_default;
+    t[S_CFG_HTTP].env = def->http_env;
+    t[S_CFG_HTTP].dflt = def->http_default;
+    if (def->max_request_default) t[S_CFG_MAXREQ].dflt = def->max_request_default;
     for (size_t i = 0; i < extra; i++) t[S_CFG_COMMON_N + i] = def->extra_cfg[i];
     return t;
 }

@@ -416,6 +416,70 @@ static void test_idcard_number(void **state)
     assert_null(s_check(&f, &in));
 }
 
+/* Names accepted (the one in escapes is a private-use character + 明). */
+static const char *const s_good_names[] = {"张三",
+                                           "欧阳娜娜",
+                                           "王〇",
+                                           "阿卜杜拉·艾合买提",
+                                           "阿卜杜拉•艾合买提",
+                                           "Abdulla Ahmat",
+                                           "Abdulla·Ahmat",
+                                           "José María",
+                                           "Mary Ann Smith",
+                                           "次仁卓玛",
+                                           "\xee\x80\x80\xe6\x98\x8e",
+                                           "𠀀一",
+                                           "x"};
+/* Names refused as name.invalid; the three after "•" join with a katakana middle dot, a full-width
+ * full stop and U+2027. */
+static const char *const s_bad_names[] = {"张三1",
+                                          "张三.",
+                                          "张-三",
+                                          "O'Brien",
+                                          "张三(男)",
+                                          "Jean-Pierre",
+                                          "张\t三",
+                                          "张三\n",
+                                          "\x7f张",
+                                          " 张三",
+                                          "张三 ",
+                                          "张 三",
+                                          "Abdulla  Ahmat",
+                                          " Abdulla",
+                                          "Abdulla ",
+                                          "Abdulla Ahmat·X 张",
+                                          "·张三",
+                                          "张三·",
+                                          "阿卜杜拉··艾合买提",
+                                          "阿卜杜拉· 艾合买提",
+                                          "·",
+                                          " ",
+                                          "•",
+                                          "阿卜杜拉・艾合买提",
+                                          "阿卜杜拉．艾合买提",
+                                          "阿卜杜拉‧艾合买提",
+                                          "张３",
+                                          "张　三",
+                                          "张三\xc2\xa0",
+                                          "张\xe2\x80\x8b三",
+                                          "\xef\xbb\xbf张三",
+                                          "张\xef\xbf\xbd",
+                                          "张三、李四",
+                                          "张三，",
+                                          "《张三》",
+                                          "张\xc2\x85",
+                                          "\xff",
+                                          "\xc0\xaf",
+                                          "\xe5\xbc",
+                                          "张\xe5\xbc",
+                                          "\xed\xa0\x80",
+                                          "\xf4\x90\x80\x80",
+                                          "\xe0\x80\xaf",
+                                          "\xf0\x80\x80\xaf",
+                                          "\x80",
+                                          "\xf8\x88\x80\x80\x80",
+                                          "\xef\xbf\xbe"};
+
 static void test_name(void **state)
 {
     (void)state;
@@ -451,79 +515,15 @@ static void test_name(void **state)
     buf[65] = '\0';
     assert_reason(s_check(&f, &in), "name.too_long");
 
-    static const char *const good[] = {
-        "张三",
-        "欧阳娜娜",
-        "王〇",
-        "阿卜杜拉·艾合买提",
-        "阿卜杜拉•艾合买提",
-        "Abdulla Ahmat",
-        "Abdulla·Ahmat",
-        "José María",
-        "Mary Ann Smith",
-        "次仁卓玛",
-        "\xee\x80\x80\xe6\x98\x8e", /* a private-use character + 明 */
-        "𠀀一",
-        "x",
-    };
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        in.name = good[i];
+    for (size_t i = 0; i < sizeof s_good_names / sizeof s_good_names[0]; i++) {
+        in.name = s_good_names[i];
         assert_null(s_check(&f, &in));
     }
-    static const char *const bad[] = {
-        "张三1",
-        "张三.",
-        "张-三",
-        "O'Brien",
-        "张三(男)",
-        "Jean-Pierre",
-        "张\t三",
-        "张三\n",
-        "\x7f张",
-        " 张三",
-        "张三 ",
-        "张 三",
-        "Abdulla  Ahmat",
-        " Abdulla",
-        "Abdulla ",
-        "Abdulla Ahmat·X 张",
-        "·张三",
-        "张三·",
-        "阿卜杜拉··艾合买提",
-        "阿卜杜拉· 艾合买提",
-        "·",
-        " ",
-        "•",
-        "阿卜杜拉・艾合买提", /* katakana middle dot */
-        "阿卜杜拉．艾合买提", /* full-width full stop */
-        "阿卜杜拉‧艾合买提",  /* U+2027 */
-        "张３",
-        "张　三",
-        "张三\xc2\xa0",
-        "张\xe2\x80\x8b三",
-        "\xef\xbb\xbf张三",
-        "张\xef\xbf\xbd",
-        "张三、李四",
-        "张三，",
-        "《张三》",
-        "张\xc2\x85",
-        "\xff",
-        "\xc0\xaf",
-        "\xe5\xbc",
-        "张\xe5\xbc",
-        "\xed\xa0\x80",
-        "\xf4\x90\x80\x80",
-        "\xe0\x80\xaf",
-        "\xf0\x80\x80\xaf",
-        "\x80",
-        "\xf8\x88\x80\x80\x80",
-        "\xef\xbf\xbe",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        in.name = bad[i];
+    for (size_t i = 0; i < sizeof s_bad_names / sizeof s_bad_names[0]; i++) {
+        in.name = s_bad_names[i];
         const char *why = s_check(&f, &in);
         if (!why || strcmp(why, "name.invalid") != 0)
-            fail_msg("name #%zu \"%s\": %s", i, bad[i], why ? why : "(valid)");
+            fail_msg("name #%zu \"%s\": %s", i, s_bad_names[i], why ? why : "(valid)");
     }
 }
 
@@ -646,7 +646,7 @@ static void test_date(void **state)
         "2026-3-1",    "2026-02-30", "2025-02-29", "2026-13-01",       "2026-00-10", "yesterday",  "2026-02-20 ",
         " 2026-02-20", "2026-02/20", "1899-12-31", "2026-02-20T00:00", "26-02-20",   "2026.02.20",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < sizeof s_bad_names / sizeof s_bad_names[0]; i++) {
         in.occurred_on = bad[i];
         assert_reason(s_check(&f, &in), "date.format");
     }

@@ -200,6 +200,34 @@ static void test_gbk(void **state)
     fp_buf_free(&f);
 }
 
+/* test_refusals: the code each line of its file gets, by line number. */
+static const char *const s_refusal_want[] = {[2] = "amount.negative",
+                                             [3] = "",
+                                             [4] = "amount.invalid",
+                                             [5] = "amount.invalid",
+                                             [6] = "amount.public_job",
+                                             [7] = "",
+                                             [8] = "sex.mismatch",
+                                             [9] = "idcard.checksum",
+                                             [10] = "birth_date.mismatch",
+                                             [11] = "monitored_kind.missing",
+                                             [12] = "monitored_kind.unexpected",
+                                             [13] = "guarantee.unknown",
+                                             [14] = "period.invalid",
+                                             [15] = "village.invalid",
+                                             [16] = "relation.unknown",
+                                             [17] = "household.refused",
+                                             [18] = "household.heads",
+                                             [19] = "household.no_head",
+                                             [20] = "household.refused",
+                                             [21] = "household.inconsistent",
+                                             [22] = "id.duplicate",
+                                             [23] = "id.duplicate",
+                                             [24] = "household.head_name",
+                                             [25] = "",
+                                             [26] = "csv.fields",
+                                             [27] = "household_no.invalid"};
+
 /* Each line is refused for one thing, just past the boundary of a rule; its neighbour just
  * inside the boundary (a household of its own) is accepted. */
 static void test_refusals(void **state)
@@ -245,35 +273,9 @@ static void test_refusals(void **state)
     assert_int_equal(s_read(&lg, &f, msg, &line), FP_OK);
     fp_ledger_households(&lg);
     fp_ledger_refuse_households(&lg);
-    static const char *const want[] = {[2] = "amount.negative",
-                                       [3] = "",
-                                       [4] = "amount.invalid",
-                                       [5] = "amount.invalid",
-                                       [6] = "amount.public_job",
-                                       [7] = "",
-                                       [8] = "sex.mismatch",
-                                       [9] = "idcard.checksum",
-                                       [10] = "birth_date.mismatch",
-                                       [11] = "monitored_kind.missing",
-                                       [12] = "monitored_kind.unexpected",
-                                       [13] = "guarantee.unknown",
-                                       [14] = "period.invalid",
-                                       [15] = "village.invalid",
-                                       [16] = "relation.unknown",
-                                       [17] = "household.refused",
-                                       [18] = "household.heads",
-                                       [19] = "household.no_head",
-                                       [20] = "household.refused",
-                                       [21] = "household.inconsistent",
-                                       [22] = "id.duplicate",
-                                       [23] = "id.duplicate",
-                                       [24] = "household.head_name",
-                                       [25] = "",
-                                       [26] = "csv.fields",
-                                       [27] = "household_no.invalid"};
     for (uint32_t n = 2; n <= 27; n++) {
         const char *got = s_code(&lg, n);
-        if (strcmp(got, want[n])) fail_msg("line %u: %s, want %s", n, got, want[n]);
+        if (strcmp(got, s_refusal_want[n])) fail_msg("line %u: %s, want %s", n, got, s_refusal_want[n]);
     }
     assert_int_equal(lg.refused_lines, 26 - 3);
     /* the reason names the column as the header writes it, and says which line it points to */
