@@ -646,7 +646,7 @@ static void test_date(void **state)
         "2026-3-1",    "2026-02-30", "2025-02-29", "2026-13-01",       "2026-00-10", "yesterday",  "2026-02-20 ",
         " 2026-02-20", "2026-02/20", "1899-12-31", "2026-02-20T00:00", "26-02-20",   "2026.02.20",
     };
-    for (size_t i = 0; i < sizeof s_bad_names / sizeof s_bad_names[0]; i++) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         in.occurred_on = bad[i];
         assert_reason(s_check(&f, &in), "date.format");
     }
