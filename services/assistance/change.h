@@ -88,6 +88,13 @@ bool assist_elim_prepare(assist_job_t *j);
 bool assist_plan_locked(assist_job_t *j, PGresult *res);
 /* s is a date (YYYY-MM-DD), stored in *out. */
 bool assist_valid_date(const char *s, int32_t *out);
+/* The checks every change starts with; each answers request.field naming the field and returns
+ * false when the value is refused. what: "plan" or "measure" (a plan id / a measure id > 0). */
+bool assist_check_id(assist_job_t *j, const char *field, int64_t id, const char *what);
+/* An amount in fen within 0..10^11 (one thousand million yuan). */
+bool assist_check_fen(assist_job_t *j, const char *field, int64_t fen);
+/* Locks the plan plan_id inside the caller's region (ASSIST_LOCK_PLAN). */
+void assist_lock_plan(assist_job_t *j, int64_t plan_id);
 
 /* The measure changes (measure_changes.c): false when refused (answered). */
 bool assist_start_add_measure(assist_job_t *j);

@@ -152,6 +152,29 @@ static bool s_blank(const char *s) { return !assist_has_text(s); }
 
 bool assist_valid_date(const char *s, int32_t *out) { return s && fp_date_parse(s, out) == FP_OK; }
 
+bool assist_check_id(assist_job_t *j, const char *field, int64_t id, const char *what)
+{
+    if (id > 0) return true;
+    bool plan = !strcmp(what, "plan");
+    assist_job_bad(j, field, plan ? "must be a plan id (> 0)" : "must be a measure id (> 0)",
+                   plan ? "须为帮扶计划编号（大于0）" : "须为措施编号（大于0）");
+    return false;
+}
+
+bool assist_check_fen(assist_job_t *j, const char *field, int64_t fen)
+{
+    if (fen >= 0 && fen <= 100000000000LL) return true;
+    assist_job_bad(j, field, "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
+    return false;
+}
+
+void assist_lock_plan(assist_job_t *j, int64_t plan_id)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)plan_id);
+    assist_job_lock(j, ASSIST_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
+}
+
 /* Checks an annual consolidation plan (年度巩固提升计划) for a household of the ledger and locks what it changes; false when refused (answered). */
 static bool s_start_open_consolidation(assist_job_t *j)
 {
@@ -224,10 +247,7 @@ static bool s_start_record_income(assist_job_t *j)
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     int32_t d1;
     Fangpin__V1__RecordIncome *r = msg->record_income;
-    if (r->plan_id <= 0) {
-        assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
-        return false;
-    }
+    if (!assist_check_id(j, "plan_id", r->plan_id, "plan")) return false;
     char day[16];
     snprintf(day, sizeof day, "%.7s-01", r->month);
     if (strlen(r->month) != 7 || !assist_valid_date(day, &d1)) {
@@ -240,13 +260,8 @@ static bool s_start_record_income(assist_job_t *j)
         assist_job_bad(j, "month", "is after the current month", "晚于本月");
         return false;
     }
-    if (r->per_capita_net_fen < 0 || r->per_capita_net_fen > 100000000000LL) {
-        assist_job_bad(j, "per_capita_net_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
-        return false;
-    }
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)r->plan_id);
-    assist_job_lock(j, ASSIST_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
+    if (!assist_check_fen(j, "per_capita_net_fen", r->per_capita_net_fen)) return false;
+    assist_lock_plan(j, r->plan_id);
     j->on_locked = assist_plan_locked;
     j->apply = s_income_apply;
     j->reply = ASSIST_R_SUMMARY;

@@ -134,10 +134,7 @@ bool assist_start_add_measure(assist_job_t *j)
     int32_t d1, d2;
     Fangpin__V1__AddMeasure *m = msg->add_measure;
     assist_category_t cat;
-    if (m->plan_id <= 0) {
-        assist_job_bad(j, "plan_id", "must be a plan id (> 0)", "须为帮扶计划编号（大于0）");
-        return false;
-    }
+    if (!assist_check_id(j, "plan_id", m->plan_id, "plan")) return false;
     if (!assist_category_from_code(m->category, &cat)) {
         assist_job_bad(j, "category",
                        "not a measure category (industry, finance, employment, housing, water, health,"
@@ -165,13 +162,8 @@ bool assist_start_add_measure(assist_job_t *j)
         assist_job_bad(j, "end_on", "is before start_on", "早于开始日期");
         return false;
     }
-    if (m->amount_fen < 0 || m->amount_fen > 100000000000LL) {
-        assist_job_bad(j, "amount_fen", "must be between 0 and 10^11 fen", "须在0至1000000000元之间");
-        return false;
-    }
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)m->plan_id);
-    assist_job_lock(j, ASSIST_LOCK_PLAN, 2, id, j->scope, NULL, NULL);
+    if (!assist_check_fen(j, "amount_fen", m->amount_fen)) return false;
+    assist_lock_plan(j, m->plan_id);
     j->on_locked = s_addmeasure_locked;
     j->apply = s_addmeasure_apply;
     j->reply = ASSIST_R_MEASURE;
@@ -183,10 +175,7 @@ bool assist_start_set_measure_status(assist_job_t *j)
 {
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     Fangpin__V1__SetMeasureStatus *s = msg->set_measure_status;
-    if (s->measure_id <= 0) {
-        assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
-        return false;
-    }
+    if (!assist_check_id(j, "measure_id", s->measure_id, "measure")) return false;
     if (s_mstatus_of(s->status) == ASSIST_MS_COUNT_ || !strcmp(s->status, "planned")) {
         assist_job_bad(j, "status", "must be in_progress, delivered or stopped",
                        "须为 in_progress、delivered 或 stopped");
@@ -205,10 +194,7 @@ bool assist_start_check_measure(assist_job_t *j)
 {
     Fangpin__V1__AssistanceRequest *msg = j->msg;
     Fangpin__V1__CheckMeasure *c = msg->check_measure;
-    if (c->measure_id <= 0) {
-        assist_job_bad(j, "measure_id", "must be a measure id (> 0)", "须为措施编号（大于0）");
-        return false;
-    }
+    if (!assist_check_id(j, "measure_id", c->measure_id, "measure")) return false;
     if (c->quarter[0] && strcmp(c->quarter, j->quarter) != 0) {
         assist_job_bad(j, "quarter", "only the current quarter can be checked", "只能核查本季度");
         return false;
