@@ -134,6 +134,14 @@ bool fp_service_ready(const fp_service_t *svc)
 {
     return svc->schema_ready && fp_db_is_up(svc->db) && fp_auth_loaded(svc->auth) && svc->listening;
 }
+
+void fp_service_every(fp_service_t *svc, uv_timer_t *t, const char *env, uv_timer_cb cb, void *data)
+{
+    uint64_t every = (uint64_t)fp_service_int(svc, env);
+    uv_timer_init(fp_service_loop(svc), t);
+    t->data = data;
+    uv_timer_start(t, cb, every, every);
+}
 bool fp_service_listening(const fp_service_t *svc) { return svc->listening; }
 const fp_principal_t *fp_request_principal(const fp_request_t *req) { return &req->principal; }
 void fp_request_set_op(fp_request_t *req, const char *op) { snprintf(req->op, sizeof req->op, "%s", op); }

@@ -88,6 +88,9 @@ const char *fp_service_name(const fp_service_t *svc);
 /* The setting env of this service's configuration table (common and extra entries). */
 const char *fp_service_str(fp_service_t *svc, const char *env);
 int64_t fp_service_int(fp_service_t *svc, const char *env);
+/* Starts t (initialised here, its data set to data) on the service's loop: cb every env
+ * milliseconds (an integer setting of the service), the first time after one period. */
+void fp_service_every(fp_service_t *svc, uv_timer_t *t, const char *env, uv_timer_cb cb, void *data);
 /* Database reachable, schema migrated, the key cache loaded and every CURVE socket bound (what
  * /readyz reports). */
 bool fp_service_ready(const fp_service_t *svc);

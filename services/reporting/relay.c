@@ -424,10 +424,7 @@ int report_relay_start(report_relay_t *r, fp_service_t *svc)
     fp_service_db_metrics(svc, r->db);
     fp_db_listen(r->db, "fangpin_events");
 
-    uv_timer_init(fp_service_loop(svc), &r->beat);
-    r->beat.data = r;
-    uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_HEARTBEAT_MS");
-    uv_timer_start(&r->beat, s_on_beat, every, every);
+    fp_service_every(svc, &r->beat, "FANGPIN_REPORTING_HEARTBEAT_MS", s_on_beat, r);
     r->beat_started = true;
     return 0;
 }

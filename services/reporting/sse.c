@@ -268,10 +268,7 @@ int report_sse_start(report_sse_t *s, report_relay_t *relay, fp_service_t *svc)
     relay->beat_listener = s_on_beat;
     relay->listener_arg = s;
     s->retry_ms = 3 * fp_service_int(svc, "FANGPIN_REPORTING_HEARTBEAT_MS");
-    uv_timer_init(fp_service_loop(svc), &s->keepalive);
-    s->keepalive.data = s;
-    uint64_t every = (uint64_t)fp_service_int(svc, "FANGPIN_REPORTING_SSE_KEEPALIVE_MS");
-    uv_timer_start(&s->keepalive, s_on_keepalive, every, every);
+    fp_service_every(svc, &s->keepalive, "FANGPIN_REPORTING_SSE_KEEPALIVE_MS", s_on_keepalive, s);
     s->timer_started = true;
     return 0;
 }
