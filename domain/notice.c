@@ -20,12 +20,13 @@ void fp_notice_name(const char *head_name, char *out, size_t outsz)
 }
 
 char *screen_notice_text(const char *head_name, const char *village_name, const char *kind_code,
-                         const char *risk_codes_csv, int32_t posted_on, int notice_days)
+                         const char *risk_codes_csv, int32_t posted_on, int notice_days, bool working_days,
+                         int32_t ends_on)
 {
     char masked[256], day[11], end[11];
     fp_notice_name(head_name, masked, sizeof masked);
     fp_date_format(posted_on, day);
-    fp_date_format(posted_on + notice_days, end);
+    fp_date_format(ends_on, end);
     screen_kind_t k = screen_kind_from_code(kind_code);
     fp_buf_t b = {0};
     fp_buf_puts(&b, "公示：经农户申请（或部门预警）、村入户核实和民主评议，");
@@ -41,7 +42,8 @@ char *screen_notice_text(const char *head_name, const char *village_name, const 
         fp_buf_printf(&b, "%s%s", n++ ? "、" : "", screen_risk_zh(r));
     }
     if (!n) fp_buf_puts(&b, "待定");
-    fp_buf_printf(&b, "。公示期%d天（%s至%s），如有异议，请向村民委员会或乡镇人民政府反映。", notice_days, day, end);
+    fp_buf_printf(&b, "。公示期%d%s（%s至%s），如有异议，请向村民委员会或乡镇人民政府反映。", notice_days,
+                  working_days ? "个工作日" : "天", day, end);
     return b.data;
 }
 

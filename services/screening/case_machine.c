@@ -90,9 +90,14 @@ void screen_case_open(screen_case_t *c, int32_t lead_date)
     c->last_action = "on_open";
 }
 
+int32_t screen_notice_end(int32_t posted_on, const screen_case_params_t *p)
+{
+    return fp_days_add(posted_on, p->notice_days, p->notice_working_days, p->cal);
+}
+
 static int32_t s_notice_end(const screen_case_t *c, const screen_case_params_t *p)
 {
-    return fp_days_add(c->notice_posted_on, p->notice_days, p->notice_working_days, p->cal);
+    return screen_notice_end(c->notice_posted_on, p);
 }
 
 /* --- guards: NULL lets the step happen, else a reason code ------------------------------------ */

@@ -124,6 +124,9 @@ typedef struct {
 } screen_case_due_t;
 screen_case_due_t screen_case_due(const screen_case_t *c, const screen_case_params_t *p);
 /* True if the case is open and today is after its step due date (on the due date: not yet). */
+/* The day a notice posted on posted_on ends (notice_days days, or working days when
+ * notice_working_days): the township may review from that day. */
+int32_t screen_notice_end(int32_t posted_on, const screen_case_params_t *p);
 bool screen_is_overdue(const screen_case_t *c, int32_t today, const screen_case_params_t *p);
 
 /* Working days (domain/calendar.h). */

@@ -255,7 +255,8 @@ static void s_on_locked(fp_chain_t *ch, PGresult *res)
     if (j->ev.kind == SCREEN_EV_POST_NOTICE && !j->override) {
         const char *kind = PQgetvalue(res, 0, 7)[0] ? PQgetvalue(res, 0, 7) : PQgetvalue(res, 0, 11);
         j->notice = screen_notice_text(PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 10), kind, PQgetvalue(res, 0, 8),
-                                       fp_today(), j->params.p.notice_days);
+                                       fp_today(), j->params.p.notice_days, j->params.p.notice_working_days,
+                                       screen_notice_end(fp_today(), &j->params.p));
     }
     const char *p[2] = {j->case_id, j->msg->request_id};
     fp_chain_once(ch, "SELECT 1 FROM case_history WHERE case_id = $1::bigint AND request_id = $2", 2, p, s_on_fresh,

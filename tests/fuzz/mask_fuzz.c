@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fp_buf_free(&nb);
     f_check(masked);
 
-    char *n1 = screen_notice_text(name, text, "marginal", "illness,disaster", 20000, 5);
+    char *n1 = screen_notice_text(name, text, "marginal", "illness,disaster", 20000, 5, false, 20000 + 5);
     f_check(n1);
     free(n1);
     char *n2 = assist_elim_notice_text(name, text, 20000, 5);

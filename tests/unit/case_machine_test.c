@@ -264,6 +264,11 @@ static void test_notice_days(void **st)
     c.notice_posted_on = c.step_since = D(2026, 3, 5);
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 11), &p, &out, &why), SCREEN_CASE_REFUSED);
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 3, 12), &p, &out, &why), SCREEN_CS_TOWNSHIP_REVIEWED);
+    /* the notice's text ends on the same day the machine lets the township review */
+    assert_int_equal(screen_notice_end(D(2026, 3, 5), &p), D(2026, 3, 12));
+    p.notice_working_days = false;
+    assert_int_equal(screen_notice_end(D(2026, 3, 5), &p), D(2026, 3, 10));
+    p.notice_working_days = true;
     /* a returned case without a notice date cannot be reviewed */
     c.notice_posted_on = SCREEN_NO_DATE;
     assert_int_equal(screen_case_apply(&c, &e, D(2026, 4, 30), &p, &out, &why), SCREEN_CASE_REFUSED);

@@ -74,7 +74,8 @@ static void test_mask_latin_empty(void **state)
 static void test_full_notice(void **state)
 {
     (void)state;
-    char *t = screen_notice_text("王小明", "花水村", "marginal", "illness,lack_of_labour", D(2026, 10, 20), 5);
+    char *t = screen_notice_text("王小明", "花水村", "marginal", "illness,lack_of_labour", D(2026, 10, 20), 5, false,
+                                 D(2026, 10, 20) + 5);
     assert_string_equal(t,
                         "公示：经农户申请（或部门预警）、村入户核实和民主评议，花水村户主王*明家庭拟识别为防止返贫"
                         "监测对象（边缘易致贫户），主要风险：因病、缺劳动力。公示期5天（2026-10-20至2026-10-25），"
@@ -88,14 +89,21 @@ static void test_full_notice(void **state)
     free(t);
 
     /* unknown kind and no known risk: 待定, never the raw code */
-    t = screen_notice_text("欧阳娜娜", "鸠儿峪村", "", "", D(2026, 12, 29), 5);
+    t = screen_notice_text("欧阳娜娜", "鸠儿峪村", "", "", D(2026, 12, 29), 5, false, D(2026, 12, 29) + 5);
     assert_string_equal(t,
                         "公示：经农户申请（或部门预警）、村入户核实和民主评议，鸠儿峪村户主欧**娜家庭拟识别为防止返贫"
                         "监测对象（类型待定），主要风险：待定。公示期5天（2026-12-29至2027-01-03），"
                         "如有异议，请向村民委员会或乡镇人民政府反映。");
     free(t);
 
-    t = screen_notice_text("扎西·多吉", "花水村", "sudden_hardship", "accident,disaster,bogus", D(2026, 1, 1), 7);
+    /* working days: the period ends when the case machine says (here 7 days later, over a weekend) */
+    t = screen_notice_text("欧阳娜娜", "鸠儿峪村", "", "", D(2026, 3, 5), 5, true, D(2026, 3, 12));
+    assert_non_null(strstr(t, "公示期5个工作日（2026-03-05至2026-03-12）"));
+    assert_null(strstr(t, "公示期5天"));
+    free(t);
+
+    t = screen_notice_text("扎西·多吉", "花水村", "sudden_hardship", "accident,disaster,bogus", D(2026, 1, 1), 7, false,
+                           D(2026, 1, 1) + 7);
     assert_non_null(strstr(t, "扎***吉"));
     assert_non_null(strstr(t, "突发严重困难户"));
     assert_non_null(strstr(t, "主要风险：因意外事故、因自然灾害。"));
@@ -138,26 +146,28 @@ static void test_never_id_phone_health(void **state)
         for (int field = 0; field < 4; field++) {
             const char *in[4] = {"王小明", "花水村", "marginal", "illness"};
             in[field] = bad[i];
-            char *t = screen_notice_text(in[0], in[1], in[2], in[3], D(2026, 10, 20), 5);
+            char *t = screen_notice_text(in[0], in[1], in[2], in[3], D(2026, 10, 20), 5, false, D(2026, 10, 20) + 5);
             assert_non_null(t);
             s_assert_clean(t);
             free(t);
         }
         /* and in every field at once */
-        char *t = screen_notice_text(bad[i], bad[i], bad[i], bad[i], D(2026, 10, 20), 5);
+        char *t = screen_notice_text(bad[i], bad[i], bad[i], bad[i], D(2026, 10, 20), 5, false, D(2026, 10, 20) + 5);
         s_assert_clean(t);
         free(t);
     }
     /* a village name with health words and numbers keeps only the rest */
-    char *t = screen_notice_text("王小明", "花水村（慢性病）" PHONE, "marginal", "illness", D(2026, 10, 20), 5);
+    char *t = screen_notice_text("王小明", "花水村（慢性病）" PHONE, "marginal", "illness", D(2026, 10, 20), 5, false,
+                                 D(2026, 10, 20) + 5);
     assert_non_null(strstr(t, "花水村（**）***户主王*明"));
     free(t);
     /* short digit runs (a group number) stay */
-    t = screen_notice_text("王小明", "花水村3组", "marginal", "illness", D(2026, 10, 20), 5);
+    t = screen_notice_text("王小明", "花水村3组", "marginal", "illness", D(2026, 10, 20), 5, false,
+                           D(2026, 10, 20) + 5);
     assert_non_null(strstr(t, "花水村3组户主"));
     free(t);
     /* NULL inputs are empty */
-    t = screen_notice_text(NULL, NULL, NULL, NULL, D(2026, 10, 20), 5);
+    t = screen_notice_text(NULL, NULL, NULL, NULL, D(2026, 10, 20), 5, false, D(2026, 10, 20) + 5);
     assert_non_null(strstr(t, "民主评议，户主家庭拟识别"));
     free(t);
 }
