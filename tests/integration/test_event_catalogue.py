@@ -82,6 +82,9 @@ class EventCatalogue(unittest.TestCase):
         self.assertIn("lead.unmatched", answer)
         self.assertIn("occurred_on", answer)
         self.refused("FPE02", event("130822", V, "lead.unmatched", '[1, 2]'))
+        # a scalar payload is refused as not an object, not with jsonb's "cannot delete from scalar"
+        self.refused("FPE02", event("130822", V, "lead.unmatched", '1'))
+        self.refused("FPE02", event("130822", V, "lead.unmatched", '"lead_id"'))
         # an optional field may be left out, a required one of the same type may not
         self.refused("FPE02", event("130822", V, "plan.opened", '{"kind": "monitoring", "case_id": 1}'))
 

@@ -12,7 +12,11 @@
 CREATE OR REPLACE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
                              p_hash text, p_dept text, p_key text, p_today date)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
-LANGUAGE plpgsql AS $$
+-- jit off: the planner's estimate for a batch (a regions probe per line) passes jit_above_cost, and
+-- compiling the plan took about 40 ms of each 250 ms batch of 5,000 leads (auto_explain under
+-- bench/intake), to evaluate expressions over a few thousand rows once. Off, 1,000,000 leads
+-- took 28.9-29.7 s instead of 33.3-34.7 s.
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     n integer;
 BEGIN
