@@ -5,6 +5,7 @@
 #define FP_TEXTENC_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "mem.h"
@@ -12,6 +13,11 @@
 /* True when s[0..len) is well-formed UTF-8: shortest forms only, no UTF-16 surrogates
  * (U+D800..U+DFFF), nothing above U+10FFFF. NUL bytes are allowed (they are U+0000). */
 bool fp_utf8_valid(const char *s, size_t len);
+
+/* Decodes one code point of strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF) from the n > 0 bytes at p. Returns its length, or 0 if the bytes there are
+ * not valid UTF-8. */
+size_t fp_utf8_next(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* White space at the start / the end of s[0..n) (ASCII, U+00A0, U+3000, U+FEFF): its length in
  * bytes. The department and ledger file readers trim their fields with these. */

@@ -8,6 +8,7 @@
 
 #include "idcard.h"
 #include "region.h"
+#include "textenc.h"
 
 /* --- reasons ------------------------------------------------------------------------------- */
 
@@ -187,38 +188,6 @@ static size_t s_len_upto(const char *s, size_t cap)
 
 /* --- UTF-8 ------------------------------------------------------------------------------------- */
 
-/* Decodes one code point of strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF) from the n > 0 bytes at p. Returns its length, or 0 if the bytes there are
- * not valid UTF-8. */
-static size_t s_utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c < 0xC2) return 0; /* continuation byte, or overlong 2-byte lead */
-    if (c < 0xE0) {
-        if (n < 2 || (p[1] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
-        return 2;
-    }
-    if (c < 0xF0) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        if (n < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        return 3;
-    }
-    if (c < 0xF5) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        if (n < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-            (p[3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
 /* Free text of len bytes: strict UTF-8 without control characters (C0, DEL, C1); tab, LF
  * and CR are allowed when `newlines`. */
 static bool s_text_ok(const char *s, size_t len, bool newlines)
@@ -236,7 +205,7 @@ static bool s_text_ok(const char *s, size_t len, bool newlines)
             continue;
         }
         uint32_t cp;
-        size_t k = s_utf8_next(p, (size_t)(end - p), &cp);
+        size_t k = fp_utf8_next(p, (size_t)(end - p), &cp);
         if (k == 0 || (cp >= 0x80 && cp <= 0x9F)) return false;
         p += k;
     }
@@ -302,7 +271,7 @@ static bool s_name_ok(const char *s, size_t len)
     bool prev_sep = true, space = false, latin = true;
     while (p < end) {
         uint32_t cp;
-        size_t k = s_utf8_next(p, (size_t)(end - p), &cp);
+        size_t k = fp_utf8_next(p, (size_t)(end - p), &cp);
         if (k == 0) return false;
         p += k;
         if (cp == ' ' || cp == 0xB7 || cp == 0x2022) {
