@@ -47,6 +47,8 @@ GRANT INSERT ON events TO fangpin_intake;
 -- intake holds the data key: the first key presented becomes the database's
 -- (fp_migrate_check_data_key, common/migrate.c); it may record one, never change it.
 GRANT SELECT, INSERT ON data_key TO fangpin_intake;
+-- the aliases of lead kinds each department may write (read per batch; fangpinctl kinds alias).
+GRANT SELECT ON kind_aliases TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).

@@ -411,7 +411,7 @@ const char *intake_check_lead(const intake_catalog_t *cat, const intake_sender_t
     if ((why = s_check_village(in->village_code, s, r.village))) return why;
 
     if (!in->kind || !*in->kind) return INTAKE_R_KIND_MISSING;
-    r.kind = intake_catalog_find(cat, in->kind);
+    r.kind = intake_kind_resolve(cat, s, in->kind);
     if (!r.kind) return INTAKE_R_KIND_UNKNOWN;
     if (!intake_kind_allowed(r.kind, s)) return INTAKE_R_KIND_NOT_ALLOWED;
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "kindname.h"
 #include "reason.h"
 
 /* --- reason codes ---------------------------------------------------------------------------
@@ -55,20 +56,29 @@
 typedef enum { INTAKE_AMOUNT_NONE = 0, INTAKE_AMOUNT_OPTIONAL, INTAKE_AMOUNT_REQUIRED } intake_amount_mode_t;
 
 typedef struct {
-    char code[48];   /* "yibao.high_cost" */
-    char sender[32]; /* a department code, "visit" or "self" */
+    char code[48];     /* "yibao.high_cost" */
+    char name_zh[128]; /* "医疗费用个人负担较重" */
+    char sender[32];   /* a department code, "visit" or "self" */
     intake_amount_mode_t amount;
     int64_t max_amount_fen; /* an amount above it is amount.too_large */
 } intake_kind_t;
 
-/* The caller owns kinds; sort it once with intake_catalog_sort before any lookup. */
+/* The caller owns kinds and keys; sort it once with intake_catalog_sort before any lookup. */
 typedef struct {
     intake_kind_t *kinds;
     size_t nkinds;
+    fp_kind_key_t *keys; /* each kind's code and Chinese name normalised (domain/kindname.h),
+                            made by intake_catalog_index */
+    size_t nkeys;
 } intake_catalog_t;
 
 /* Sorts the kinds by code (strcmp order) for intake_catalog_find. NULL-safe. */
 void intake_catalog_sort(intake_catalog_t *c);
+/* (kinds.c) Makes keys again from the sorted kinds (freeing the old ones): without keys a kind
+ * is found by its exact code only. NULL-safe. */
+void intake_catalog_index(intake_catalog_t *c);
+/* (kinds.c) Frees kinds and keys and empties c. NULL-safe. */
+void intake_catalog_free(intake_catalog_t *c);
 /* The kind with this exact code (binary search), or NULL. NULL-safe in every argument. */
 const intake_kind_t *intake_catalog_find(const intake_catalog_t *c, const char *code);
 /* "none" / "optional" / "required" (the column lead_kinds.amount) into *out; false and *out
@@ -77,16 +87,30 @@ bool intake_amount_mode_parse(const char *s, intake_amount_mode_t *out);
 
 /* --- the sender (from the ZAP principal, never from the request) --------------------------- */
 typedef struct {
-    const char *kind;       /* principal kind: "department" | "actor" | "gateway" | "admin" */
-    const char *department; /* department code for kind department ("yibao"), else "" */
-    const char *region;     /* the principal's scope, short (or 12-digit padded) code: a county
+    const char *kind;             /* principal kind: "department" | "actor" | "gateway" | "admin" */
+    const char *department;       /* department code for kind department ("yibao"), else "" */
+    const char *region;           /* the principal's scope, short (or 12-digit padded) code: a county
                                 for departments and the gateway, any level for actors */
+    const fp_kind_key_t *aliases; /* the kind names its county added for its department
+                                     (kind_aliases; FP_KIND_VIA_ALIAS, kind = a catalogue index) */
+    size_t naliases;
 } intake_sender_t;
 
 /* May this sender push this kind? department: k->sender equals its (non-empty) department
  * code; actor: k->sender is "visit"; gateway: "self"; admin and anything else: never (admins
  * manage, they do not report). False if k or s is NULL. */
 bool intake_kind_allowed(const intake_kind_t *k, const intake_sender_t *s);
+
+/* (kinds.c) The kind a lead names: its exact code, else the one kind whose code or Chinese name
+ * (catalogue) or, failing those, whose alias (s->aliases) equals the text after fp_kind_norm.
+ * NULL when none does, or when two kinds do at the same step (ambiguous). */
+const intake_kind_t *intake_kind_resolve(const intake_catalog_t *c, const intake_sender_t *s, const char *text);
+
+/* (kinds.c) kind.unknown's message for this text and sender: the catalogue's, then up to three closest
+ * kinds this sender may push (fp_kind_closest over the codes and names), each as code and name,
+ * written into en and zh (NUL-terminated, cut at their size). Returns how many were named. */
+size_t intake_kind_unknown_message(const intake_catalog_t *c, const intake_sender_t *s, const char *text, char *en,
+                                   size_t en_size, char *zh, size_t zh_size);
 
 /* --- limits ---------------------------------------------------------------------------------
  * Taken literally: 0 means 0 (max_ref_bytes 0 = line_ref must be empty; max_age_days 0 = only
@@ -140,7 +164,7 @@ typedef struct {
  *   village    village.missing, .format (not 12 digits, or not a valid code), .not_village
  *              (a padded county/township code), .out_of_scope (not inside s->region; a sender
  *              without a valid region has no scope)
- *   kind       kind.missing, .unknown, .not_allowed
+ *   kind       kind.missing, .unknown (intake_kind_resolve finds none, or two), .not_allowed
  *   date       date.missing, .format, .future (> today), .too_old (< today - max_age_days)
  *   amount     amount.unflagged (amount_fen != 0 but has_amount false), .not_allowed (kind
  *              none), .required, .negative, .too_large (> kind's max_amount_fen)

@@ -145,6 +145,6 @@ int main(int argc, char **argv)
         .extra_cfg = extra,
     };
     int rc = fp_service_main(&def, argc, argv);
-    free(g_intake.catalog.kinds);
+    intake_catalog_free(&g_intake.catalog);
     return rc;
 }

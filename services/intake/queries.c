@@ -226,7 +226,7 @@ static void s_on_kinds(fp_db_t *db, PGresult *res, void *arg)
     s_q_t *q = arg;
     if (s_q_db_error(q, res)) return;
     const fp_principal_t *p = fp_request_principal(q->req);
-    intake_sender_t sender = {p->kind, p->department, p->region};
+    intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0};
     int n = PQntuples(res);
     Fangpin__V1__LeadKind *rows = fp_calloc((size_t)(n ? n : 1), sizeof *rows);
     Fangpin__V1__LeadKind **ptrs = fp_calloc((size_t)(n ? n : 1), sizeof *ptrs);
@@ -293,6 +293,7 @@ static void s_on_catalog(fp_db_t *db, PGresult *res, void *arg)
     for (int r = 0; r < n; r++) {
         snprintf(kinds[r].code, sizeof kinds[r].code, "%s", PQgetvalue(res, r, 0));
         snprintf(kinds[r].sender, sizeof kinds[r].sender, "%s", PQgetvalue(res, r, 1));
+        snprintf(kinds[r].name_zh, sizeof kinds[r].name_zh, "%s", PQgetvalue(res, r, 4));
         const char *a = PQgetvalue(res, r, 2);
         kinds[r].amount = !strcmp(a, "required") ? INTAKE_AMOUNT_REQUIRED
             : !strcmp(a, "optional")             ? INTAKE_AMOUNT_OPTIONAL
@@ -303,6 +304,7 @@ static void s_on_catalog(fp_db_t *db, PGresult *res, void *arg)
     in->catalog.kinds = kinds;
     in->catalog.nkinds = (size_t)n;
     intake_catalog_sort(&in->catalog);
+    intake_catalog_index(&in->catalog);
     in->catalog_loaded = true;
     char count[16];
     snprintf(count, sizeof count, "%d", n);
@@ -311,8 +313,8 @@ static void s_on_catalog(fp_db_t *db, PGresult *res, void *arg)
 
 void intake_load_catalog(intake_t *in)
 {
-    fp_db_query(fp_service_db(in->svc), 0, "SELECT code, sender, amount, max_amount_fen FROM lead_kinds", 0, NULL,
-                s_on_catalog, in);
+    fp_db_query(fp_service_db(in->svc), 0, "SELECT code, sender, amount, max_amount_fen, name_zh FROM lead_kinds", 0,
+                NULL, s_on_catalog, in);
 }
 
 /* --- deadline scan --------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 
 /* The module under test is compiled into the target, as in tests/unit/lead_validate_test.c. */
 #include "../../services/intake/lead_validate.c"
+#include "../../services/intake/kinds.c"
 
 #define FZ_NFIELDS 8 /* id, name, village, kind, date, detail, line_ref, sender region */
 
@@ -36,10 +37,10 @@ static const char *const s_fz_villages[] = {
 };
 
 static const intake_sender_t s_fz_senders[8] = {
-    {"department", "yibao", "130822"}, {"department", "minzheng", "130822"},
-    {"actor", "", "130822112"},        {"actor", "", "130822112204"},
-    {"actor", "", "130822"},           {"gateway", "", "130822"},
-    {"admin", "", "130822"},           {"department", "visit", "130822"},
+    {"department", "yibao", "130822", NULL, 0}, {"department", "minzheng", "130822", NULL, 0},
+    {"actor", "", "130822112", NULL, 0},        {"actor", "", "130822112204", NULL, 0},
+    {"actor", "", "130822", NULL, 0},           {"gateway", "", "130822", NULL, 0},
+    {"admin", "", "130822", NULL, 0},           {"department", "visit", "130822", NULL, 0},
 };
 
 static bool s_fz_is_reserved(const char *why)
@@ -124,7 +125,7 @@ static intake_catalog_t s_fz_catalog(intake_kind_t kinds[FZ_NKINDS])
         kinds[i].amount = s_fz_kinds[i].amount;
         kinds[i].max_amount_fen = s_fz_kinds[i].max;
     }
-    intake_catalog_t cat = {kinds, FZ_NKINDS};
+    intake_catalog_t cat = {kinds, FZ_NKINDS, NULL, 0};
     intake_catalog_sort(&cat);
     return cat;
 }

@@ -10,6 +10,7 @@
 
 /* The module under test is compiled into this test (tests link only libfangpin). */
 #include "../../services/intake/lead_validate.c"
+#include "../../services/intake/kinds.c"
 
 #include <stdio.h>
 
@@ -80,13 +81,13 @@ static void s_fix_init(s_fix_t *f)
     f->cat.kinds = f->kinds;
     f->cat.nkinds = 24;
     intake_catalog_sort(&f->cat);
-    f->yibao = (intake_sender_t){"department", "yibao", "130822"};
-    f->minzheng = (intake_sender_t){"department", "minzheng", "130822"};
-    f->actor_town = (intake_sender_t){"actor", "", "130822112"};
-    f->actor_village = (intake_sender_t){"actor", "", V_SANDAOHE};
-    f->actor_county = (intake_sender_t){"actor", "", "130822"};
-    f->gateway = (intake_sender_t){"gateway", "", "130822"};
-    f->admin = (intake_sender_t){"admin", "", "130822"};
+    f->yibao = (intake_sender_t){"department", "yibao", "130822", NULL, 0};
+    f->minzheng = (intake_sender_t){"department", "minzheng", "130822", NULL, 0};
+    f->actor_town = (intake_sender_t){"actor", "", "130822112", NULL, 0};
+    f->actor_village = (intake_sender_t){"actor", "", V_SANDAOHE, NULL, 0};
+    f->actor_county = (intake_sender_t){"actor", "", "130822", NULL, 0};
+    f->gateway = (intake_sender_t){"gateway", "", "130822", NULL, 0};
+    f->admin = (intake_sender_t){"admin", "", "130822", NULL, 0};
     f->lim = (intake_limits_t){100, 400, 200, 16};
     f->today = fp_date_from_civil(2026, 3, 15);
     s_mk_id(f->id, "130822", 1980, 5, 17, 123);
@@ -188,7 +189,7 @@ static void test_catalog(void **state)
     assert_null(intake_catalog_find(&f.cat, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
     assert_null(intake_catalog_find(&f.cat, NULL));
     assert_null(intake_catalog_find(NULL, "yibao.high_cost"));
-    intake_catalog_t empty = {NULL, 0};
+    intake_catalog_t empty = {NULL, 0, NULL, 0};
     intake_catalog_sort(&empty);
     intake_catalog_sort(NULL);
     assert_null(intake_catalog_find(&empty, "yibao.high_cost"));
@@ -249,7 +250,7 @@ static void test_kind_allowed(void **state)
     assert_int_equal(n_admin, 0); /* admins manage, they do not report */
 
     /* A department row that names no department, or "visit"/"self", pushes nothing. */
-    intake_sender_t s = {"department", "", "130822"};
+    intake_sender_t s = {"department", "", "130822", NULL, 0};
     assert_false(intake_kind_allowed(hc, &s));
     s.department = NULL;
     assert_false(intake_kind_allowed(hc, &s));
@@ -259,11 +260,11 @@ static void test_kind_allowed(void **state)
     assert_false(intake_kind_allowed(sh, &s));
     s.department = "yibao.high_cost";
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){"Department", "yibao", "130822"}; /* kinds are exact */
+    s = (intake_sender_t){"Department", "yibao", "130822", NULL, 0}; /* kinds are exact */
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){"robot", "yibao", "130822"};
+    s = (intake_sender_t){"robot", "yibao", "130822", NULL, 0};
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){NULL, "yibao", "130822"};
+    s = (intake_sender_t){NULL, "yibao", "130822", NULL, 0};
     assert_false(intake_kind_allowed(hc, &s));
     assert_false(intake_kind_allowed(NULL, &f.yibao));
     assert_false(intake_kind_allowed(hc, NULL));
@@ -581,7 +582,7 @@ static void test_village(void **state)
     assert_reason(s_check_as(&f, &f.actor_village, &in), "village.out_of_scope");
 
     /* The scope may be given padded; no valid scope means no villages at all. */
-    intake_sender_t s = {"department", "yibao", "130822000000"};
+    intake_sender_t s = {"department", "yibao", "130822000000", NULL, 0};
     in = s_lead(&f);
     assert_null(s_check_as(&f, &s, &in));
     s.region = "";

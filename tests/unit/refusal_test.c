@@ -14,6 +14,7 @@
 
 #include "../../services/assistance/measures.c"
 #include "../../services/intake/lead_validate.c"
+#include "../../services/intake/kinds.c"
 #include "../../services/screening/case_machine.c"
 #include "mem.h"
 #include "refusal.h"

@@ -11,12 +11,15 @@
 -- China), stored as the batch's and its leads' received_on, the day the reports count from.
 CREATE OR REPLACE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
                              p_hash text, p_dept text, p_key text, p_today date)
-RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
+RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint,
+               kind text)
 -- jit off: the planner's estimate for a batch (a regions probe per line) passes jit_above_cost, and
 -- compiling the plan took about 40 ms of each 250 ms batch of 5,000 leads (auto_explain under
 -- bench/intake), to evaluate expressions over a few thousand rows once. Off, 1,000,000 leads
 -- took 28.9-29.7 s instead of 33.3-34.7 s.
 LANGUAGE plpgsql SET jit = off AS $$
+-- the result's columns (kind above all, in ON CONFLICT) name the tables' columns, never variables
+#variable_conflict use_column
 DECLARE
     n integer;
 BEGIN
@@ -31,7 +34,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
-        RETURN QUERY SELECT -1, ''::text, ''::text, ''::text, NULL::bigint, NULL::bigint;
+        RETURN QUERY SELECT -1, ''::text, ''::text, ''::text, NULL::bigint, NULL::bigint, NULL::text;
         RETURN;
     END IF;
 
@@ -82,7 +85,8 @@ BEGIN
                CASE WHEN r.why <> '' THEN r.why WHEN r.first_idx <> r.idx THEN 'duplicate.in_batch'
                     WHEN NOT f.inserted THEN 'duplicate.earlier' ELSE '' END AS reason,
                CASE WHEN r.why = '' AND r.first_idx = r.idx AND f.inserted THEN f.id END AS lead_id,
-               CASE WHEN r.why = '' AND NOT (r.first_idx = r.idx AND f.inserted) THEN f.id END AS duplicate_of
+               CASE WHEN r.why = '' AND NOT (r.first_idx = r.idx AND f.inserted) THEN f.id END AS duplicate_of,
+               CASE WHEN r.why = '' THEN r.kind END AS kind
           FROM ranked r LEFT JOIN firsts f ON f.idx = r.first_idx),
     upd AS (
         UPDATE lead_batches b SET
@@ -92,18 +96,23 @@ BEGIN
                        count(*) FILTER (WHERE x.code = 'DUPLICATE') AS duplicates,
                        count(*) FILTER (WHERE x.code = 'BAD_REQUEST') AS rejected,
                        string_agg(concat_ws(E'\t', x.idx, x.code, x.reason, coalesce(x.lead_id, 0),
-                                            coalesce(x.duplicate_of, 0), x.line_ref), E'\n' ORDER BY x.idx) AS results
+                                            coalesce(x.duplicate_of, 0), x.line_ref, coalesce(x.kind, '')), E'\n'
+                                  ORDER BY x.idx) AS results
                   FROM res x) s
          WHERE b.sender = p_sender AND b.batch_id = p_batch)
-    SELECT x.idx, x.line_ref, x.code, x.reason, x.lead_id, x.duplicate_of FROM res x CROSS JOIN ev ORDER BY x.idx;
+    SELECT x.idx, x.line_ref, x.code, x.reason, x.lead_id, x.duplicate_of, x.kind FROM res x CROSS JOIN ev
+     ORDER BY x.idx;
 END $$;
 
--- The stored answer of a batch as rows, for a resend and GetBatch. line_ref is last in each
--- line and the service keeps it free of tabs and newlines (intake_check_line_ref).
+-- The stored answer of a batch as rows, for a resend and GetBatch. The service keeps line_ref
+-- free of tabs and newlines (intake_check_line_ref); the kind a line resolved to (a code) follows
+-- it, empty for a refused line and absent from batches stored before 023_kind_aliases.
 CREATE OR REPLACE FUNCTION intake_batch_results(p_sender text, p_batch text)
-RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint)
+RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint,
+               kind text)
 LANGUAGE sql STABLE AS $$
-    SELECT f[1]::integer, f[6], f[2], f[3], nullif(f[4], '0')::bigint, nullif(f[5], '0')::bigint
+    SELECT f[1]::integer, f[6], f[2], f[3], nullif(f[4], '0')::bigint, nullif(f[5], '0')::bigint,
+           nullif(f[7], '')
       FROM lead_batches b,
            LATERAL regexp_split_to_table(b.results, E'\n') AS line,
            LATERAL regexp_split_to_array(line, E'\t') AS f
