@@ -31,6 +31,10 @@ int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what);
 int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
+/* The value after option name among the "--name value" pairs of argv[from..), or NULL. */
+const char *ctl_opt(int argc, char **argv, int from, const char *name);
+/* Every argument from argv[from] on is "--name value" with name among allowed (NULL-ended). */
+bool ctl_opts_ok(int argc, char **argv, int from, const char *const *allowed);
 /* Sends req to the service (endpoint from endpoint_env, else endpoint_default; rpc.c) and waits
  * for the reply. Returns it decoded as reply_type when its status is OK; otherwise prints the
  * code and both messages (or what went wrong) on stderr and returns NULL. */
@@ -73,5 +77,6 @@ int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */
 int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */
+int ctl_cmd_kinds(int argc, char **argv);     /* kinds alias add|list|remove (kinds.c) */
 
 #endif

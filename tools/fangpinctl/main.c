@@ -99,6 +99,24 @@ struct fp_seal *ctl_data_key(bool required, bool *failed)
     return seal;
 }
 
+const char *ctl_opt(int argc, char **argv, int from, const char *name)
+{
+    for (int i = from; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], name)) return argv[i + 1];
+    return NULL;
+}
+
+bool ctl_opts_ok(int argc, char **argv, int from, const char *const *allowed)
+{
+    if ((argc - from) % 2) return false;
+    for (int i = from; i < argc; i += 2) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(argv[i], *a);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 int ctl_migrate(PGconn *c, const char *who, int *applied)
 {
     bool failed;
@@ -152,7 +170,9 @@ static void s_usage(FILE *out)
             "  token add --principal ID [--label TEXT] [--days N] | list [--principal ID] | revoke ID\n"
             "                             bearer tokens for the reporting HTTP port (downloads, /events);\n"
             "                             add prints the new token once on stdout\n"
-            "  quality run|list|explain ...  the data-quality checks (疑点) and their findings (see quality --help)\n\n"
+            "  quality run|list|explain ...  the data-quality checks (疑点) and their findings (see quality --help)\n"
+            "  kinds alias add|list|remove ...  the names a department may write for a lead kind\n"
+            "                             (see kinds --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -179,7 +199,8 @@ int main(int argc, char **argv)
                 {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push},   {"ledger", ctl_cmd_ledger},
                 {"tail", ctl_cmd_tail},       {"case", ctl_cmd_case},   {"plan", ctl_cmd_plan},
                 {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check}, {"eliminate", ctl_cmd_eliminate},
-                {"report", ctl_cmd_report},   {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality}};
+                {"report", ctl_cmd_report},   {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality},
+                {"kinds", ctl_cmd_kinds}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);
