@@ -153,6 +153,13 @@ def old_schema(ci, upto, then=""):
     return names
 
 
+def id_number(seq, birth="19800101", region="130822"):
+    """A valid 18-character resident ID number (GB 11643, check character MOD 11-2)."""
+    body = f"{region}{birth}{seq:03d}"
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+
+
 def data_key():
     """The run's county data key (common/seal.h), one for every database of the run, made once
     by the real `fangpinctl keys make` (a link makes it appear whole, whichever test is first)."""

@@ -19,22 +19,11 @@ TODAY = "2026-11-24"
 SENDER = "dept:130822:yibao"
 
 
-def id_number(seq, birth="19720101", region="130822"):
-    body = f"{region}{birth}{seq:03d}"
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+V1 = "130822112204"  # 三道河村 (tests/fixtures/regions/130822)
 
 
-def villages():
-    with open(os.path.join(fp.SOURCE, "tests/fixtures/regions/130822/villages.csv"), encoding="utf-8") as f:
-        return [r["code"] for r in csv.DictReader(f)]
-
-
-V1 = villages()[0]
-
-
-def lead(seq, kind, amount=100000, birth="19720101"):
-    l = intake_pb2.Lead(id_number=id_number(seq, birth), name="王五", village_code=V1, kind=kind,
+def lead(seq, kind, amount=100000):
+    l = intake_pb2.Lead(id_number=fp.id_number(seq, "19720101"), name="王五", village_code=V1, kind=kind,
                         occurred_on="2026-10-15", line_ref=f"L{seq}")
     if amount is not None:
         l.amount_fen = amount
@@ -178,9 +167,9 @@ class KindNames(unittest.TestCase):
     def test_3_push_a_file_with_chinese_kind_names(self):
         path = os.path.join(self.tmp, "yibao.csv")
         rows = [["行号", "身份证号", "姓名", "村代码", "线索类型", "发生日期", "金额(元)", "情况说明"],
-                ["1", id_number(11, "19730101"), "赵六", V1, "医疗费用个人负担较重", "2026-10-03", "5000", ""],
-                ["2", id_number(12, "19730101"), "赵七", V1, "未参加 基本医疗保险", "2026-10-03", "", ""],
-                ["3", id_number(13, "19730101"), "赵八", V1, "医疗保险", "2026-10-03", "", ""]]
+                ["1", fp.id_number(11, "19730101"), "赵六", V1, "医疗费用个人负担较重", "2026-10-03", "5000", ""],
+                ["2", fp.id_number(12, "19730101"), "赵七", V1, "未参加 基本医疗保险", "2026-10-03", "", ""],
+                ["3", fp.id_number(13, "19730101"), "赵八", V1, "医疗保险", "2026-10-03", "", ""]]
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\r\n").writerows(rows)
         with open(path, "wb") as f:

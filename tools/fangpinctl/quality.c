@@ -28,26 +28,6 @@ static int s_usage(void)
     return 2;
 }
 
-/* The value after option name in argv[from..), or NULL. */
-static const char *s_opt(int argc, char **argv, int from, const char *name)
-{
-    for (int i = from; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], name)) return argv[i + 1];
-    return NULL;
-}
-
-/* Every argument from argv[from] on is "--name value" with name among the allowed (NULL-ended). */
-static bool s_opts_ok(int argc, char **argv, int from, const char *const *allowed)
-{
-    if ((argc - from) % 2) return false;
-    for (int i = from; i < argc; i += 2) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(argv[i], *a);
-        if (!ok) return false;
-    }
-    return true;
-}
-
 static int s_fail(PGconn *c, PGresult *r, const char *what)
 {
     fprintf(stderr, "fangpinctl quality %s: %s", what, PQresultErrorMessage(r));
@@ -84,9 +64,9 @@ static void s_print_run(PGresult *r)
 static int s_run(int argc, char **argv)
 {
     static const char *const allowed[] = {"--county", "--rules", "--by", NULL};
-    const char *county = s_opt(argc, argv, 1, "--county"), *rules = s_opt(argc, argv, 1, "--rules"),
-               *by = s_opt(argc, argv, 1, "--by");
-    if (!s_opts_ok(argc, argv, 1, allowed) || !county) return s_usage();
+    const char *county = ctl_opt(argc, argv, 1, "--county"), *rules = ctl_opt(argc, argv, 1, "--rules"),
+               *by = ctl_opt(argc, argv, 1, "--by");
+    if (!ctl_opts_ok(argc, argv, 1, allowed) || !county) return s_usage();
     char today[11];
     if (s_today(today)) return 2;
     PGconn *c = ctl_pg_connect();
@@ -199,16 +179,16 @@ static int s_list(int argc, char **argv)
 {
     static const char *const allowed[] = {"--region", "--rule",   "--category", "--severity",
                                           "--state",  "--format", "--out",      NULL};
-    if (!s_opts_ok(argc, argv, 1, allowed)) return s_usage();
-    const char *format = s_opt(argc, argv, 1, "--format"), *out = s_opt(argc, argv, 1, "--out");
+    if (!ctl_opts_ok(argc, argv, 1, allowed)) return s_usage();
+    const char *format = ctl_opt(argc, argv, 1, "--format"), *out = ctl_opt(argc, argv, 1, "--out");
     if (!format) format = out ? "csv" : "table";
     if (strcmp(format, "csv") != 0 && strcmp(format, "table") != 0) return s_usage();
     if (out && strcmp(format, "csv") != 0) return s_usage();
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
-    const char *p[5] = {s_opt(argc, argv, 1, "--region"), s_opt(argc, argv, 1, "--rule"),
-                        s_opt(argc, argv, 1, "--category"), s_opt(argc, argv, 1, "--severity"),
-                        s_opt(argc, argv, 1, "--state")};
+    const char *p[5] = {ctl_opt(argc, argv, 1, "--region"), ctl_opt(argc, argv, 1, "--rule"),
+                        ctl_opt(argc, argv, 1, "--category"), ctl_opt(argc, argv, 1, "--severity"),
+                        ctl_opt(argc, argv, 1, "--state")};
     PGresult *r = PQexecParams(c, s_list_sql, 5, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "list");
     int rc = 0;
@@ -222,8 +202,8 @@ static int s_list(int argc, char **argv)
 static int s_explain(int argc, char **argv)
 {
     static const char *const allowed[] = {"--by", "--reason", NULL};
-    if (argc < 2 || !s_opts_ok(argc, argv, 2, allowed)) return s_usage();
-    const char *id = argv[1], *by = s_opt(argc, argv, 2, "--by"), *reason = s_opt(argc, argv, 2, "--reason");
+    if (argc < 2 || !ctl_opts_ok(argc, argv, 2, allowed)) return s_usage();
+    const char *id = argv[1], *by = ctl_opt(argc, argv, 2, "--by"), *reason = ctl_opt(argc, argv, 2, "--reason");
     char *end = NULL;
     long n = strtol(id, &end, 10);
     if (!*id || *end || n < 1 || !by || !reason) return s_usage();
