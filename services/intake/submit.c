@@ -93,7 +93,7 @@ static void s_kind_messages(s_job_t *j)
     for (size_t i = 0; i < j->nitems && i < sl->n_leads; i++) {
         s_item_t *it = &j->items[i];
         if (strcmp(it->reason, INTAKE_R_KIND_UNKNOWN) != 0) continue;
-        char en[600], zh[600];
+        char en[1024], zh[1024]; /* the catalogue message and three codes and names fit */
         intake_kind_unknown_message(&j->in->catalog, &sender, sl->leads[i]->kind, en, sizeof en, zh, sizeof zh);
         it->message = fp_strdup(en);
         it->message_zh = fp_strdup(zh);
