@@ -14,6 +14,8 @@ import sys
 import unittest
 
 import fp
+import test_events
+from fangpin.v1 import common_pb2
 from test_quarter_reports import q
 
 COUNTY = "130822"
@@ -337,6 +339,71 @@ class Life(unittest.TestCase):
         self.run_on("2026-11-16")
         self.assertEqual(self.findings()[("Q050", "Q050F")], (fid, "open"))
         self.assertEqual(fp.sql(self.ci, f"SELECT due_on FROM quality_findings WHERE id = {fid}"), [("2026-12-16",)])
+
+
+class Events(unittest.TestCase):
+    """finding.opened and finding.closed: written by the run in its transaction, published and
+    replayed by the reporting service like every event, naming the finding and never a person."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_events")
+        build(cls.ci, {r: CASES[r] for r in ("Q001", "Q050")})
+        cls.keys = fp.Keys(cls.ci, names=("reporting", "admin"))
+        cls.keys.register("admin", "admin:county-it")
+        cls.svc, _ = test_events.start(cls.ci, cls.keys)
+        cls.client = cls.svc.client("admin")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.svc.stop()
+
+    def replayed(self, after, types):
+        fp.wait_for(lambda: fp.sql(self.ci, test_events.UNPUBLISHED)[0][0] == "0", 30, what="every event published")
+        r = test_events.replay(self.client, VA[:9], after, types=types)
+        self.assertEqual(r.status.code, common_pb2.OK, r.status.message)
+        return [(e.type, e.region, json.loads(e.payload_json)) for e in r.events.events]
+
+    def head(self):
+        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+
+    def test_opened_then_closed_by_the_run_after_a_fix(self):
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env=TODAY)
+        run1, = [int(x) for x, in fp.sql(self.ci, "SELECT max(id) FROM quality_runs")]
+        rows = fp.sql(self.ci, "SELECT id, rule_code, household_no FROM quality_findings ORDER BY id")
+        self.assertEqual({(r, h) for _, r, h in rows}, {("Q001", "Q001F"), ("Q050", "Q050F")})
+        cats = {"Q001": "identity", "Q050": "income"}
+        opened = self.replayed(0, ["finding.opened"])
+        self.assertEqual(opened, [("finding.opened", VA, {"finding_id": int(i), "rule": r, "category": cats[r],
+                                                          "run_id": run1, "household_no": h}) for i, r, h in rows])
+        self.assertEqual(self.replayed(0, ["finding.closed"]), [])
+        for _, _, payload in opened:
+            self.assertNotIn("name", payload)
+            self.assertNotRegex(json.dumps(payload, ensure_ascii=False), r"\d{15}|张|李")
+        before = self.head()
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env=TODAY)
+        self.assertEqual(self.replayed(before, ["finding.opened", "finding.closed"]), [],
+                         "a run that found the same findings wrote events")
+        fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 700000 WHERE household_no = 'Q050F'")
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env={"FANGPIN_TODAY": "2026-10-02"})
+        run3, = [int(x) for x, in fp.sql(self.ci, "SELECT max(id) FROM quality_runs")]
+        fixed = [int(i) for i, r, _ in rows if r == "Q050"]
+        self.assertEqual(self.replayed(before, ["finding.opened", "finding.closed"]),
+                         [("finding.closed", VA, {"finding_id": fixed[0], "rule": "Q050", "category": "income",
+                                                  "run_id": run3, "household_no": "Q050F"})])
+
+    def test_a_refused_event_writes_no_run(self):
+        """The events are written in the run's transaction: a run whose events the catalogue
+        refuses leaves neither run nor finding behind."""
+        ci = fp.county_db("it_quality_events_refused")
+        build(ci, {"Q052": CASES["Q052"]})
+        fp.sql(ci, "DELETE FROM event_fields WHERE type = 'finding.opened' AND field = 'household_no'")
+        p = fp.ctl(["quality", "run", "--county", COUNTY], ci, check=False, env=TODAY)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("event.unknown_field", p.stderr)
+        self.assertEqual(fp.sql(ci, "SELECT (SELECT count(*) FROM quality_runs), (SELECT count(*) FROM"
+                                    " quality_findings), (SELECT count(*) FROM events)"), [("0", "0", "0")])
 
 
 if __name__ == "__main__":
