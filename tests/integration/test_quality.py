@@ -12,10 +12,11 @@ import os
 import subprocess
 import sys
 import unittest
+import zipfile
 
 import fp
 import test_events
-from fangpin.v1 import common_pb2
+from fangpin.v1 import common_pb2, reporting_pb2
 from test_quarter_reports import q
 
 COUNTY = "130822"
@@ -404,6 +405,95 @@ class Events(unittest.TestCase):
         self.assertIn("event.unknown_field", p.stderr)
         self.assertEqual(fp.sql(ci, "SELECT (SELECT count(*) FROM quality_runs), (SELECT count(*) FROM"
                                     " quality_findings), (SELECT count(*) FROM events)"), [("0", "0", "0")])
+
+
+class Report(unittest.TestCase):
+    """疑点问题整改情况 (quality_findings) through the reporting service: the findings opened in the
+    period by where they stood on the report day, per region and per rule, as CSV and XLSX."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_report")
+        build(cls.ci, {r: CASES[r] for r in ("Q001", "Q050", "Q064")})
+        cls.keys = fp.Keys(cls.ci, names=("reporting", "admin", "va"))
+        cls.keys.register("admin", "admin:county-it")
+        cls.keys.register("va", f"actor:{VA}:li", kind="actor", level="village", region=VA)
+        run = lambda day: fp.ctl(["quality", "run", "--county", COUNTY], cls.ci, env={"FANGPIN_TODAY": day})
+        run(ON)
+        fid, = fp.sql(cls.ci, "SELECT id FROM quality_findings WHERE rule_code = 'Q001'")[0]
+        fp.ctl(["quality", "explain", fid, "--by", f"actor:{VA}:li", "--reason", "年龄登记有误，待户籍核实"], cls.ci)
+        # explained_at is the clock's, not FANGPIN_TODAY's: put it on the fixture's calendar
+        fp.sql(cls.ci, f"UPDATE quality_findings SET explained_at = '2026-10-01 18:00+08' WHERE id = {fid}")
+        fp.sql(cls.ci, "UPDATE ledger_households SET wage_fen = 700000 WHERE household_no = 'Q050F'")
+        run("2026-10-02")  # Q050F is fixed: closed
+        fp.sql(cls.ci, "\n".join(household("VBZERO", village=VB, wage_fen=0)))
+        run("2026-10-20")  # VBZERO opens Q050 and Q052, due 2026-11-19
+        cls.svc = fp.Service("reporting", cls.ci, cls.keys, env={"FANGPIN_TODAY": "2026-11-05",
+                                                                 "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.svc.stop()
+        assert rc == 0 and "Sanitizer" not in cls.svc.log(), cls.svc.log()[-3000:]
+
+    def get(self, prefix=COUNTY, period="2026-10", fmt="proto"):
+        req = reporting_pb2.ReportingRequest(request_id="q")
+        req.get_report.report, req.get_report.region_prefix = "quality_findings", prefix
+        req.get_report.period, req.get_report.format = period, fmt
+        c = self.svc.client("admin")
+        try:
+            r = c.call(req, reporting_pb2.ReportingReply, 20000)
+        finally:
+            c.close()
+        self.assertEqual(r.status.code, common_pb2.OK, r.status.message)
+        return r.report
+
+    def rows(self, rep):
+        keys = [c.key for c in rep.columns]
+        self.assertEqual(keys, ["opened", "open", "overdue", "explained", "closed"])
+        return {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in rep.rows}
+
+    def test_counts_by_state_per_region_and_rule(self):
+        rep = self.get()
+        self.assertFalse(rep.frozen)
+        rows = self.rows(rep)
+        nrules = int(fp.sql(self.ci, "SELECT count(*) FROM quality_rules")[0][0])
+        self.assertEqual(len([k for k in rows if k[0] == "rule"]), nrules, "a row for every rule")
+        z = dict(opened=0, open=0, overdue=0, explained=0, closed=0)
+        self.assertEqual(rows[("rule", "Q001")], dict(z, opened=1, explained=1))
+        self.assertEqual(rows[("rule", "Q050")], dict(z, opened=2, open=1, closed=1))  # Q050F closed; VBZERO open
+        self.assertEqual(rows[("rule", "Q052")], dict(z, opened=1, open=1))
+        self.assertEqual(rows[("rule", "Q064")], dict(z, opened=1, overdue=1))  # due 2026-10-31, report day 11-05
+        self.assertEqual(rows[("rule", "Q007")], z)
+        total = rows[("total", "")]
+        for key in z:
+            self.assertEqual(total[key], sum(v[key] for k, v in rows.items() if k[0] == "rule"), key)
+            self.assertEqual(total[key], rows[("township", VA[:9])][key], key)
+        self.assertEqual(total["opened"], total["open"] + total["overdue"] + total["explained"] + total["closed"])
+        self.assertEqual(total["opened"], int(fp.sql(self.ci, "SELECT count(*) FROM quality_findings")[0][0]))
+        village = self.rows(self.get(prefix=VB))
+        self.assertEqual(village[("village", VB)], dict(z, opened=2, open=2))
+        self.assertEqual(village[("total", "")], village[("village", VB)])
+
+    def test_period_selects_when_opened(self):
+        self.assertEqual(self.rows(self.get(period="2026Q4")), self.rows(self.get(period="2026-10")))
+        self.assertEqual(self.rows(self.get(period="2026-09"))[("total", "")]["opened"], 0)
+
+    def test_csv_and_xlsx(self):
+        r = self.get(fmt="csv")
+        self.assertEqual(r.filename, "quality_findings-130822-2026-10.csv")
+        self.assertTrue(r.file.startswith(b"\xef\xbb\xbf"), "no BOM")
+        lines = r.file[3:].decode("utf-8").split("\r\n")[:-1]
+        self.assertEqual(lines[0].split(","), ["区划/疑点规则", "本期发现疑点", "待整改", "逾期未整改", "已说明", "已整改销号"])
+        self.assertEqual(len(lines) - 1, len(r.rows))
+        self.assertIn("Q064 " + fp.sql(self.ci, "SELECT message_zh FROM quality_rules WHERE code = 'Q064'")[0][0]
+                      + ",1,0,1,0,0", lines)
+        x = self.get(fmt="xlsx")
+        z = zipfile.ZipFile(io.BytesIO(x.file))
+        strings = z.read("xl/sharedStrings.xml").decode()
+        self.assertIn("疑点问题整改情况", x.title)
+        self.assertIn(x.title, strings)
+        self.assertIn("已整改销号", strings)
 
 
 if __name__ == "__main__":

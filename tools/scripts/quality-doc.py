@@ -83,6 +83,10 @@ finding, its rule and category, the run and the household number, never a name o
 committed (`reason` `ledger_import`, as on FANGPIN_TODAY like `quality run`) and prints the run;
 `--no-quality` skips it (docs/ledger.md).
 
+The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
+findings opened in a month or quarter by region and by rule, and by where they stood on the
+report date: open, overdue, explained, closed (fixed by a run); as rows, CSV or XLSX.
+
 `fangpinctl quality list` shows findings by region, rule, category, severity and state, names
 masked (`张*国`) and ID numbers only as the ledger's masked form; `--format csv` or `--out FILE`
 writes them through the CSV writer (`common/csv.c`).
