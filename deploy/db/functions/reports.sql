@@ -95,6 +95,21 @@ SELECT jsonb_agg(row ORDER BY sec, code COLLATE "C") FROM r
     );
 END $$;
 
+-- A report's rows per item after its regions (the measure categories, the quality rules): one row
+-- per item of p_items (a JSON array of {code, label}, in report order) of kind p_kind, with every
+-- key of p_keys: the sum of p_counts whose first field is the item's code (zero where none).
+CREATE OR REPLACE FUNCTION report_item_rows(p_kind text, p_keys text[], p_items jsonb, p_counts report_count[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    WITH s AS (SELECT c.village AS item, c.key, sum(c.n) AS n FROM unnest(p_counts) c GROUP BY 1, 2)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('label', i.item->>'label', 'kind', p_kind, 'code', i.item->>'code')
+                              || o.o ORDER BY i.ord), '[]')
+      FROM jsonb_array_elements(coalesce(p_items, '[]')) WITH ORDINALITY AS i(item, ord)
+      CROSS JOIN LATERAL (
+          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
+            FROM unnest(p_keys) AS k(key)
+            LEFT JOIN s ON s.item = i.item->>'code' AND s.key = k.key) o
+$$;
+
 -- The twelve measure categories in report order, as assist_categories[] (services/assistance/measures.c).
 CREATE OR REPLACE FUNCTION report_measure_categories() RETURNS TABLE (ord integer, code text, name_zh text)
 LANGUAGE sql IMMUTABLE AS $$
@@ -311,20 +326,13 @@ long AS (
            ('unchecked', g.unchecked)) AS k(key, n)
      WHERE k.n > 0
 ),
-keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k),
-catsum AS (SELECT category, key, sum(n) AS n FROM long GROUP BY 1, 2),
-cat AS (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('label', c.name_zh, 'kind', 'category', 'code', c.code) || o.o
-                              ORDER BY c.ord), '[]') AS rows
-      FROM report_measure_categories() c
-      CROSS JOIN LATERAL (
-          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
-            FROM unnest((SELECT k FROM keys)) AS k(key)
-            LEFT JOIN catsum s ON s.category = c.code AND s.key = k.key) o
-)
+keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k)
 SELECT report_rollup(p_prefix, (SELECT k FROM keys),
                      coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
-                     (SELECT rows FROM cat))
+                     report_item_rows('category', (SELECT k FROM keys),
+                                      (SELECT jsonb_agg(jsonb_build_object('code', c.code, 'label', c.name_zh) ORDER BY c.ord)
+                                         FROM report_measure_categories() c),
+                                      (SELECT array_agg(ROW(l.category, l.key, l.n)::report_count) FROM long l)))
     );
 END $$;
 
@@ -633,20 +641,13 @@ long AS (
     UNION ALL
     SELECT village_code, rule_code, state, count(*) FROM f GROUP BY 1, 2, 3
 ),
-keys AS (SELECT ARRAY['opened', 'open', 'overdue', 'explained', 'closed'] AS k),
-rulesum AS (SELECT rule_code, key, sum(n) AS n FROM long GROUP BY 1, 2),
-rul AS (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('label', u.code || ' ' || u.message_zh, 'kind', 'rule',
-                                                 'code', u.code) || o.o ORDER BY u.code), '[]') AS rows
-      FROM quality_rules u
-      CROSS JOIN LATERAL (
-          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
-            FROM unnest((SELECT k FROM keys)) AS k(key)
-            LEFT JOIN rulesum s ON s.rule_code = u.code AND s.key = k.key) o
-)
+keys AS (SELECT ARRAY['opened', 'open', 'overdue', 'explained', 'closed'] AS k)
 SELECT report_rollup(p_prefix, (SELECT k FROM keys),
                      coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
-                     (SELECT rows FROM rul))
+                     report_item_rows('rule', (SELECT k FROM keys),
+                                      (SELECT jsonb_agg(jsonb_build_object('code', u.code, 'label', u.code || ' ' || u.message_zh)
+                                                        ORDER BY u.code) FROM quality_rules u),
+                                      (SELECT array_agg(ROW(l.rule_code, l.key, l.n)::report_count) FROM long l)))
     );
 END $$;
 
