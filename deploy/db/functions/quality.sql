@@ -17,7 +17,7 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
                head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'hex'), m.id_hmac, NULL::bigint,
+    SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
            h.education_ok, h.medical_ok, h.medical_oop_fen
