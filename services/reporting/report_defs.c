@@ -60,6 +60,10 @@ static const report_col_t s_deadline_cols[] = {
     {"deadline", "截止事项", false}, {"due_on", "截止日期", false}, {"done_on", "完成日期", false},
     {"days_late", "逾期天数", true}, {"late", "逾期单位数", true},
 };
+static const report_col_t s_quality_cols[] = {
+    {"opened", "本期发现疑点", true}, {"open", "待整改", true},          {"overdue", "逾期未整改", true},
+    {"explained", "已说明", true},    {"closed", "已整改销号", true},
+};
 
 #define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 const report_def_t report_defs[] = {
@@ -70,6 +74,8 @@ const report_def_t report_defs[] = {
     {"elimination_quarterly", "风险消除情况", "风险消除", "区划/不予消除原因", REPORT_PER_QUARTER, s_elim_cols,
      S_N(s_elim_cols)},
     {"deadlines", "逾期情况", "逾期情况", "单位", REPORT_PER_ANY, s_deadline_cols, S_N(s_deadline_cols)},
+    {"quality_findings", "疑点问题整改情况", "疑点整改", "区划/疑点规则", REPORT_PER_ANY, s_quality_cols,
+     S_N(s_quality_cols)},
 };
 
 const int report_ndefs = S_N(report_defs);

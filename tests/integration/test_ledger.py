@@ -222,6 +222,46 @@ class LedgerImport(unittest.TestCase):
         self.assertEqual({v[1] for v in results(self.small).values()}, {'period.older'})
         self.assertEqual(self.snapshot(ci), before)
 
+    def zero_income(self, name):
+        """A copy of the small file whose first household has no income at all (Q052, docs/quality.md)."""
+        amounts = [i for n, i in self.col.items() if n.endswith('(元)')]
+        hh = self.households[0]
+        rows = [[('0' if i in amounts else v) for i, v in enumerate(r)] if r[0] == hh else r for r in self.rows]
+        path = self.path(name)
+        write_rows(path, self.header, rows)
+        return path, hh
+
+    def test_import_runs_the_quality_checks(self):
+        ci = fp.county_db('ledger_quality')
+        path, hh = self.zero_income('zero-income.csv')
+        out = fp.ctl(['ledger', 'import', path], ci, env={'FANGPIN_TODAY': '2026-10-01'})
+        self.assertIn('data-quality run after the import', out.stdout)
+        self.assertRegex(out.stdout, r'run \d+ of county 130822 on 2026-10-01')
+        runs = fp.sql(ci, 'SELECT id, county_code, reason, actor, on_day FROM quality_runs')
+        self.assertEqual([r[1:] for r in runs], [('130822', 'ledger_import', 'fangpinctl ledger import', '2026-10-01')])
+        self.assertEqual(fp.sql(ci, "SELECT state, first_run FROM quality_findings"
+                                    " WHERE rule_code = 'Q052' AND household_no = '%s'" % hh), [('open', runs[0][0])])
+        self.assertEqual(fp.sql(ci, "SELECT count(*) FROM events WHERE type = 'finding.opened'"
+                                    " AND payload->>'household_no' = '%s' AND payload->>'rule' = 'Q052'" % hh),
+                         [('1',)])
+        # the import committed before the run: a run that fails leaves the ledger imported
+        fp.sql(ci, "UPDATE policy_params SET effective_from = '2027-01-01' WHERE name = 'quality_spouse_min_age'")
+        p = fp.ctl(['ledger', 'import', self.small], ci, check=False, env={'FANGPIN_TODAY': '2026-10-01'})
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('fangpinctl quality run:', p.stderr)
+        self.assertEqual(counts(p, 'households')[2], 1, 'the fixed household was not updated')
+        self.assertEqual(fp.sql(ci, "SELECT net_income_fen > 0 FROM ledger_households WHERE household_no = '%s'" % hh),
+                         [('t',)])
+
+    def test_no_quality_skips_the_run(self):
+        ci = fp.county_db('ledger_no_quality')
+        path, _ = self.zero_income('zero-income-nq.csv')
+        out = fp.ctl(['ledger', 'import', '--no-quality', path], ci, env={'FANGPIN_TODAY': '2026-10-01'})
+        self.assertNotIn('data-quality run', out.stdout)
+        self.assertEqual(counts(out, 'households')[1], len(self.households))
+        self.assertEqual(fp.sql(ci, 'SELECT (SELECT count(*) FROM quality_runs), (SELECT count(*) FROM events)'),
+                         [('0', '0')])
+
     def test_usage(self):
         ci = fp.county_db('ledger_usage')
         self.assertEqual(fp.ctl(['ledger'], ci, check=False).returncode, 2)

@@ -12,8 +12,11 @@ import os
 import subprocess
 import sys
 import unittest
+import zipfile
 
 import fp
+import test_events
+from fangpin.v1 import common_pb2, reporting_pb2
 from test_quarter_reports import q
 
 COUNTY = "130822"
@@ -337,6 +340,160 @@ class Life(unittest.TestCase):
         self.run_on("2026-11-16")
         self.assertEqual(self.findings()[("Q050", "Q050F")], (fid, "open"))
         self.assertEqual(fp.sql(self.ci, f"SELECT due_on FROM quality_findings WHERE id = {fid}"), [("2026-12-16",)])
+
+
+class Events(unittest.TestCase):
+    """finding.opened and finding.closed: written by the run in its transaction, published and
+    replayed by the reporting service like every event, naming the finding and never a person."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_events")
+        build(cls.ci, {r: CASES[r] for r in ("Q001", "Q050")})
+        cls.keys = fp.Keys(cls.ci, names=("reporting", "admin"))
+        cls.keys.register("admin", "admin:county-it")
+        cls.svc, _ = test_events.start(cls.ci, cls.keys)
+        cls.client = cls.svc.client("admin")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.svc.stop()
+
+    def replayed(self, after, types):
+        fp.wait_for(lambda: fp.sql(self.ci, test_events.UNPUBLISHED)[0][0] == "0", 30, what="every event published")
+        r = test_events.replay(self.client, VA[:9], after, types=types)
+        self.assertEqual(r.status.code, common_pb2.OK, r.status.message)
+        return [(e.type, e.region, json.loads(e.payload_json)) for e in r.events.events]
+
+    def head(self):
+        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+
+    def test_opened_then_closed_by_the_run_after_a_fix(self):
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env=TODAY)
+        run1, = [int(x) for x, in fp.sql(self.ci, "SELECT max(id) FROM quality_runs")]
+        rows = fp.sql(self.ci, "SELECT id, rule_code, household_no FROM quality_findings ORDER BY id")
+        self.assertEqual({(r, h) for _, r, h in rows}, {("Q001", "Q001F"), ("Q050", "Q050F")})
+        cats = {"Q001": "identity", "Q050": "income"}
+        opened = self.replayed(0, ["finding.opened"])
+        self.assertEqual(opened, [("finding.opened", VA, {"finding_id": int(i), "rule": r, "category": cats[r],
+                                                          "run_id": run1, "household_no": h}) for i, r, h in rows])
+        self.assertEqual(self.replayed(0, ["finding.closed"]), [])
+        for _, _, payload in opened:
+            self.assertNotIn("name", payload)
+            self.assertNotRegex(json.dumps(payload, ensure_ascii=False), r"\d{15}|张|李")
+        before = self.head()
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env=TODAY)
+        self.assertEqual(self.replayed(before, ["finding.opened", "finding.closed"]), [],
+                         "a run that found the same findings wrote events")
+        fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 700000 WHERE household_no = 'Q050F'")
+        fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env={"FANGPIN_TODAY": "2026-10-02"})
+        run3, = [int(x) for x, in fp.sql(self.ci, "SELECT max(id) FROM quality_runs")]
+        fixed = [int(i) for i, r, _ in rows if r == "Q050"]
+        self.assertEqual(self.replayed(before, ["finding.opened", "finding.closed"]),
+                         [("finding.closed", VA, {"finding_id": fixed[0], "rule": "Q050", "category": "income",
+                                                  "run_id": run3, "household_no": "Q050F"})])
+
+    def test_a_refused_event_writes_no_run(self):
+        """The events are written in the run's transaction: a run whose events the catalogue
+        refuses leaves neither run nor finding behind."""
+        ci = fp.county_db("it_quality_events_refused")
+        build(ci, {"Q052": CASES["Q052"]})
+        fp.sql(ci, "DELETE FROM event_fields WHERE type = 'finding.opened' AND field = 'household_no'")
+        p = fp.ctl(["quality", "run", "--county", COUNTY], ci, check=False, env=TODAY)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("event.unknown_field", p.stderr)
+        self.assertEqual(fp.sql(ci, "SELECT (SELECT count(*) FROM quality_runs), (SELECT count(*) FROM"
+                                    " quality_findings), (SELECT count(*) FROM events)"), [("0", "0", "0")])
+
+
+class Report(unittest.TestCase):
+    """疑点问题整改情况 (quality_findings) through the reporting service: the findings opened in the
+    period by where they stood on the report day, per region and per rule, as CSV and XLSX."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_report")
+        build(cls.ci, {r: CASES[r] for r in ("Q001", "Q050", "Q064")})
+        cls.keys = fp.Keys(cls.ci, names=("reporting", "admin", "va"))
+        cls.keys.register("admin", "admin:county-it")
+        cls.keys.register("va", f"actor:{VA}:li", kind="actor", level="village", region=VA)
+        run = lambda day: fp.ctl(["quality", "run", "--county", COUNTY], cls.ci, env={"FANGPIN_TODAY": day})
+        run(ON)
+        fid, = fp.sql(cls.ci, "SELECT id FROM quality_findings WHERE rule_code = 'Q001'")[0]
+        fp.ctl(["quality", "explain", fid, "--by", f"actor:{VA}:li", "--reason", "年龄登记有误，待户籍核实"], cls.ci)
+        # explained_at is the clock's, not FANGPIN_TODAY's: put it on the fixture's calendar
+        fp.sql(cls.ci, f"UPDATE quality_findings SET explained_at = '2026-10-01 18:00+08' WHERE id = {fid}")
+        fp.sql(cls.ci, "UPDATE ledger_households SET wage_fen = 700000 WHERE household_no = 'Q050F'")
+        run("2026-10-02")  # Q050F is fixed: closed
+        fp.sql(cls.ci, "\n".join(household("VBZERO", village=VB, wage_fen=0)))
+        run("2026-10-20")  # VBZERO opens Q050 and Q052, due 2026-11-19
+        cls.svc = fp.Service("reporting", cls.ci, cls.keys, env={"FANGPIN_TODAY": "2026-11-05",
+                                                                 "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.svc.stop()
+        assert rc == 0 and "Sanitizer" not in cls.svc.log(), cls.svc.log()[-3000:]
+
+    def get(self, prefix=COUNTY, period="2026-10", fmt="proto"):
+        req = reporting_pb2.ReportingRequest(request_id="q")
+        req.get_report.report, req.get_report.region_prefix = "quality_findings", prefix
+        req.get_report.period, req.get_report.format = period, fmt
+        c = self.svc.client("admin")
+        try:
+            r = c.call(req, reporting_pb2.ReportingReply, 20000)
+        finally:
+            c.close()
+        self.assertEqual(r.status.code, common_pb2.OK, r.status.message)
+        return r.report
+
+    def rows(self, rep):
+        keys = [c.key for c in rep.columns]
+        self.assertEqual(keys, ["opened", "open", "overdue", "explained", "closed"])
+        return {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in rep.rows}
+
+    def test_counts_by_state_per_region_and_rule(self):
+        rep = self.get()
+        self.assertFalse(rep.frozen)
+        rows = self.rows(rep)
+        nrules = int(fp.sql(self.ci, "SELECT count(*) FROM quality_rules")[0][0])
+        self.assertEqual(len([k for k in rows if k[0] == "rule"]), nrules, "a row for every rule")
+        z = dict(opened=0, open=0, overdue=0, explained=0, closed=0)
+        self.assertEqual(rows[("rule", "Q001")], dict(z, opened=1, explained=1))
+        self.assertEqual(rows[("rule", "Q050")], dict(z, opened=2, open=1, closed=1))  # Q050F closed; VBZERO open
+        self.assertEqual(rows[("rule", "Q052")], dict(z, opened=1, open=1))
+        self.assertEqual(rows[("rule", "Q064")], dict(z, opened=1, overdue=1))  # due 2026-10-31, report day 11-05
+        self.assertEqual(rows[("rule", "Q007")], z)
+        total = rows[("total", "")]
+        for key in z:
+            self.assertEqual(total[key], sum(v[key] for k, v in rows.items() if k[0] == "rule"), key)
+            self.assertEqual(total[key], rows[("township", VA[:9])][key], key)
+        self.assertEqual(total["opened"], total["open"] + total["overdue"] + total["explained"] + total["closed"])
+        self.assertEqual(total["opened"], int(fp.sql(self.ci, "SELECT count(*) FROM quality_findings")[0][0]))
+        village = self.rows(self.get(prefix=VB))
+        self.assertEqual(village[("village", VB)], dict(z, opened=2, open=2))
+        self.assertEqual(village[("total", "")], village[("village", VB)])
+
+    def test_period_selects_when_opened(self):
+        self.assertEqual(self.rows(self.get(period="2026Q4")), self.rows(self.get(period="2026-10")))
+        self.assertEqual(self.rows(self.get(period="2026-09"))[("total", "")]["opened"], 0)
+
+    def test_csv_and_xlsx(self):
+        r = self.get(fmt="csv")
+        self.assertEqual(r.filename, "quality_findings-130822-2026-10.csv")
+        self.assertTrue(r.file.startswith(b"\xef\xbb\xbf"), "no BOM")
+        lines = r.file[3:].decode("utf-8").split("\r\n")[:-1]
+        self.assertEqual(lines[0].split(","), ["区划/疑点规则", "本期发现疑点", "待整改", "逾期未整改", "已说明", "已整改销号"])
+        self.assertEqual(len(lines) - 1, len(r.rows))
+        self.assertIn("Q064 " + fp.sql(self.ci, "SELECT message_zh FROM quality_rules WHERE code = 'Q064'")[0][0]
+                      + ",1,0,1,0,0", lines)
+        x = self.get(fmt="xlsx")
+        z = zipfile.ZipFile(io.BytesIO(x.file))
+        strings = z.read("xl/sharedStrings.xml").decode()
+        self.assertIn("疑点问题整改情况", x.title)
+        self.assertIn(x.title, strings)
+        self.assertIn("已整改销号", strings)
 
 
 if __name__ == "__main__":

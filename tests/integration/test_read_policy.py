@@ -13,7 +13,7 @@ VILLAGE = "130822112201"  # 花水村 of 三道河镇 (in the fixture)
 TOWNSHIP = "130822112"
 COUNTY = "130822"
 PERIODS = {"lead_verification_monthly": "2026-10", "scale_quarterly": "2026Q3", "measures_quarterly": "2026Q3",
-           "elimination_quarterly": "2026Q3", "deadlines": "2026-10"}
+           "elimination_quarterly": "2026Q3", "deadlines": "2026-10", "quality_findings": "2026-10"}
 ALL = set(PERIODS)
 
 # key -> (principal, kind, level, region), its own region, reads events, the reports it reads, why refused

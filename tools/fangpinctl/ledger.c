@@ -414,7 +414,29 @@ static double s_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
+/* The counties an import loaded households of, each once: the quality run after the import. */
+typedef struct {
+    char (*code)[7];
+    size_t n, cap;
+} s_counties_t;
+
+static void s_counties_add(s_counties_t *cs, const fp_ledger_t *lg)
+{
+    for (size_t i = 0; i < lg->nhh; i++) {
+        const fp_ledger_hh_t *h = &lg->hhs[i];
+        if (h->refused) continue;
+        bool seen = false;
+        for (size_t k = 0; k < cs->n && !seen; k++) seen = !strcmp(cs->code[k], h->county);
+        if (seen) continue;
+        if (cs->n == cs->cap) {
+            cs->cap = cs->cap ? 2 * cs->cap : 8;
+            cs->code = fp_realloc(cs->code, cs->cap * sizeof *cs->code);
+        }
+        memcpy(cs->code[cs->n++], h->county, sizeof *cs->code);
+    }
+}
+
+static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path, s_counties_t *cs)
 {
     double t0 = s_now();
     s_im_t im = {.path = path, .seal = seal};
@@ -465,6 +487,7 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
         fp_ledger_free(&im.lg);
         return 1;
     }
+    s_counties_add(cs, &im.lg);
     char *results = fp_csv_results_path(path);
     bool written = s_write_results(&im, results) == 0;
     s_show_refused(&im, results);
@@ -494,7 +517,7 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: fangpinctl ledger import FILE...\n"
+            "usage: fangpinctl ledger import [--no-quality] FILE...\n"
             "  load quarterly census files of the rural population ledger (乡村人口台账): one CSV line\n"
             "  per member, the household's columns repeated on each; UTF-8 (with or without BOM) or GBK.\n"
             "  Columns (Chinese or English names, any order; docs/ledger.md has the values):\n"
@@ -506,6 +529,8 @@ static void s_usage(FILE *out)
             "  Each file is one transaction; a household with a refused line is not loaded at all;\n"
             "  FILE.results.csv lists refused lines with reasons. Importing the same file again changes\n"
             "  nothing. Members missing from a household of the file get left_on and a move_out event.\n"
+            "  Then the data-quality rules run over each county it loaded (docs/quality.md), as\n"
+            "  `fangpinctl quality run` does, recorded as a ledger_import run; --no-quality skips that.\n"
             "  Exit status: 0 all loaded, 1 some lines refused (or a failure), 2 usage.\n"
             "PostgreSQL: $FANGPIN_PG\n");
 }
@@ -520,12 +545,19 @@ int ctl_cmd_ledger(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    bool quality = true;
+    int nfiles = 0;
     for (int i = 2; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1]) {
+        if (!strcmp(argv[i], "--no-quality")) quality = false;
+        else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ledger import: unknown option %s\n", argv[i]);
             s_usage(stderr);
             return 2;
-        }
+        } else nfiles++;
+    if (!nfiles) {
+        s_usage(stderr);
+        return 2;
+    }
     bool failed;
     fp_seal_t *seal = ctl_data_key(true, &failed);
     if (!seal) return 1;
@@ -541,10 +573,17 @@ int ctl_cmd_ledger(int argc, char **argv)
     PQclear(PQexec(conn, "SET temp_buffers = '256MB'"));
     PQclear(PQexec(conn, "SET jit = off"));
     int rc = 0;
+    s_counties_t cs = {0};
     for (int i = 2; i < argc; i++) {
-        int r = s_import_file(conn, seal, argv[i]);
+        if (!strcmp(argv[i], "--no-quality")) continue;
+        int r = s_import_file(conn, seal, argv[i], &cs);
         if (r > rc) rc = r;
     }
+    for (size_t k = 0; quality && k < cs.n; k++) {
+        printf("data-quality run after the import (docs/quality.md):\n");
+        if (ctl_quality_run(conn, cs.code[k], NULL, "fangpinctl ledger import", "ledger_import")) rc = 1;
+    }
+    free(cs.code);
     PQfinish(conn);
     fp_seal_free(&seal);
     return rc;

@@ -61,20 +61,17 @@ static void s_print_run(PGresult *r)
                PQgetvalue(r, i, 11), PQgetvalue(r, i, 12));
 }
 
-static int s_run(int argc, char **argv)
+/* Runs the rules (all, or the comma-separated rules) over county as on FANGPIN_TODAY for by, recorded
+ * with reason (quality_runs.reason), and prints the run and its counts per rule; 0, or 1 on a failure
+ * (said on stderr as "fangpinctl quality run: ..."), or 2 for a bad FANGPIN_TODAY. */
+int ctl_quality_run(PGconn *c, const char *county, const char *rules, const char *by, const char *reason)
 {
-    static const char *const allowed[] = {"--county", "--rules", "--by", NULL};
-    const char *county = ctl_opt(argc, argv, 1, "--county"), *rules = ctl_opt(argc, argv, 1, "--rules"),
-               *by = ctl_opt(argc, argv, 1, "--by");
-    if (!ctl_opts_ok(argc, argv, 1, allowed) || !county) return s_usage();
     char today[11];
     if (s_today(today)) return 2;
-    PGconn *c = ctl_pg_connect();
-    if (!c) return 1;
-    const char *p[4] = {county, today, by ? by : "fangpinctl", rules};
-    PGresult *r =
-        PQexecParams(c, "SELECT quality_run($1, $2::date, $3, string_to_array($4, ','))", 4, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "run");
+    const char *p[5] = {county, today, by, rules, reason};
+    PGresult *r = PQexecParams(c, "SELECT quality_run($1, $2::date, $3, string_to_array($4, ','), $5)", 5, NULL, p,
+                               NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(NULL, r, "run");
     const char *q[1] = {PQgetvalue(r, 0, 0)};
     PGresult *s =
         PQexecParams(c,
@@ -90,11 +87,25 @@ static int s_run(int argc, char **argv)
                      1, NULL, q, NULL, NULL, 0);
     PQclear(r);
     r = s;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(c, r, "run");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return s_fail(NULL, r, "run");
     if (PQntuples(r) > 0) s_print_run(r);
     PQclear(r);
-    PQfinish(c);
     return 0;
+}
+
+static int s_run(int argc, char **argv)
+{
+    static const char *const allowed[] = {"--county", "--rules", "--by", NULL};
+    const char *county = ctl_opt(argc, argv, 1, "--county"), *rules = ctl_opt(argc, argv, 1, "--rules"),
+               *by = ctl_opt(argc, argv, 1, "--by");
+    if (!ctl_opts_ok(argc, argv, 1, allowed) || !county) return s_usage();
+    char today[11];
+    if (s_today(today)) return 2;
+    PGconn *c = ctl_pg_connect();
+    if (!c) return 1;
+    int rc = ctl_quality_run(c, county, rules, by ? by : "fangpinctl", "on_demand");
+    PQfinish(c);
+    return rc;
 }
 
 /* The columns of quality list's CSV, in the order of s_list_sql's result (the name is masked). */

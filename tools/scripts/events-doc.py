@@ -14,7 +14,11 @@ import sys
 import docrows
 from docrows import cell
 
-WRITERS = ["intake", "screening", "assistance", "reporting"]
+# the writers in the page's order, each with its section's heading
+WRITERS = [("intake", "intake"), ("screening", "screening"), ("assistance", "assistance"),
+           ("reporting", "reporting"),
+           ("quality", "the data-quality checks (`quality_run()`: `fangpinctl quality run` and the run after "
+                       "`fangpinctl ledger import`)")]
 
 
 def rows(ci, query):
@@ -43,11 +47,11 @@ def page(ci):
            "", "## Regions", "", "An event's region is its topic's first part on the PUB socket and what Replay and the",
            "region scope of a key select on.", "", "| region | the event is filed under |", "|---|---|"]
     out += [f"| `{code}` | {cell(meaning)} |" for code, meaning in regions]
-    for w in WRITERS:
+    for w, heading in WRITERS:
         mine = [t for t in types if t[1] == w]
         if not mine:
             continue
-        out += ["", f"## Written by {w}", ""]
+        out += ["", f"## Written by {heading}", ""]
         for t, _, region, meaning in mine:
             out += [f"### `{t}`", "", f"{cell(meaning)[0].upper()}{cell(meaning)[1:]}. Region: `{region}`.", ""]
             fs = fields.get(t, [])

@@ -61,7 +61,8 @@ years on the run's day, and "present" members are those without `left_on`.
 
 ## Findings and runs
 
-A run (`quality_runs`: county, day, who, the rules, counts) keeps one finding per rule and
+A run (`quality_runs`: county, day, who, the rules, counts, and `reason`: `on_demand` for
+`fangpinctl quality run`, `ledger_import` for the run after a ledger import) keeps one finding per rule and
 subject (`quality_findings`: the person by the keyed hash of the ID number, never the number;
 the household; or the plan), with its village and the facts it saw:
 
@@ -72,6 +73,19 @@ the household; or the plan), with its village and the facts it saw:
 - a village actor of the finding's village explains an open or overdue one
   (`fangpinctl quality explain ID --by ACTOR --reason TEXT`): `explained`, with who and when; it
   stays explained while its facts stay the same, and opens again (due anew) when they change.
+
+A run writes an event for each finding it opens (`finding.opened`) and each it fixes
+(`finding.closed`), filed under the finding's village, in its own transaction (docs/events.md):
+the reporting service publishes and replays them like every event. Their payload names the
+finding, its rule and category, the run and the household number, never a name or an ID number.
+
+`fangpinctl ledger import` runs every rule over the imported county after the import has
+committed (`reason` `ledger_import`, as on FANGPIN_TODAY like `quality run`) and prints the run;
+`--no-quality` skips it (docs/ledger.md).
+
+The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
+findings opened in a month or quarter by region and by rule, and by where they stood on the
+report date: open, overdue, explained, closed (fixed by a run); as rows, CSV or XLSX.
 
 `fangpinctl quality list` shows findings by region, rule, category, severity and state, names
 masked (`张*国`) and ID numbers only as the ledger's masked form; `--format csv` or `--out FILE`

@@ -17,7 +17,7 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
                head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'hex'), m.id_hmac, NULL::bigint,
+    SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
            h.education_ok, h.medical_ok, h.medical_oop_fen
@@ -190,8 +190,11 @@ $$;
 -- found keeps its id and takes the new facts (overdue once past due_on; an explained one stays
 -- explained unless its facts changed, then opens again with a new due day); a new one is opened,
 -- due quality_due_days later; a live finding of an evaluated rule not found again is fixed by this
--- run. Runs of one county are serialized. FPQ01: an unknown rule.
-CREATE OR REPLACE FUNCTION quality_run(p_county text, p_on date, p_actor text, p_rules text[] DEFAULT NULL)
+-- run. Each finding opened writes finding.opened and each fixed writes finding.closed (docs/events.md),
+-- in one events_write call, in this transaction. p_reason says why it ran (quality_runs.reason:
+-- on_demand or ledger_import). Runs of one county are serialized. FPQ01: an unknown rule.
+CREATE OR REPLACE FUNCTION quality_run(p_county text, p_on date, p_actor text, p_rules text[] DEFAULT NULL,
+                                       p_reason text DEFAULT 'on_demand')
 RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     run    bigint;
@@ -205,7 +208,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('quality_run:' || p_county));
     SELECT coalesce(array_agg(code ORDER BY code), '{}') INTO chosen
       FROM quality_rules WHERE p_rules IS NULL OR code = ANY (p_rules);
-    INSERT INTO quality_runs (county_code, on_day, actor, rules) VALUES (p_county, p_on, p_actor, chosen)
+    INSERT INTO quality_runs (county_code, on_day, actor, rules, reason) VALUES (p_county, p_on, p_actor, chosen, p_reason)
     RETURNING id INTO run;
     DROP TABLE IF EXISTS pg_temp.quality_hits;
     CREATE TEMP TABLE quality_hits (rule_code text, village_code text, household_no text, subject text,
@@ -234,6 +237,7 @@ BEGIN
                           AND f.household_no = h.household_no AND f.subject = h.subject AND f.state <> 'fixed');
     UPDATE quality_findings f SET state = 'fixed', fixed_run = run, fixed_on = p_on
      WHERE f.county_code = p_county AND f.state <> 'fixed' AND f.rule_code = ANY (chosen) AND f.last_run <> run;
+    PERFORM quality_run_events(p_county, run);
 
     UPDATE quality_runs SET finished_at = clock_timestamp(),
            counts = (SELECT jsonb_build_object(
@@ -248,6 +252,19 @@ BEGIN
      WHERE id = run;
     RETURN run;
 END $$;
+
+-- The events of run p_run of county p_county: finding.opened for each finding it opened,
+-- finding.closed for each it fixed, in the order of the findings' ids, written by one call.
+CREATE OR REPLACE FUNCTION quality_run_events(p_county text, p_run bigint) RETURNS integer
+LANGUAGE sql AS $$
+    SELECT events_write(ARRAY(
+        SELECT ROW(p_county, f.village_code, CASE WHEN f.first_run = p_run THEN 'finding.opened' ELSE 'finding.closed' END,
+                   jsonb_build_object('finding_id', f.id, 'rule', f.rule_code, 'category', u.category, 'run_id', p_run,
+                                      'household_no', f.household_no))::event_new
+          FROM quality_findings f JOIN quality_rules u ON u.code = f.rule_code
+         WHERE f.county_code = p_county AND (f.first_run = p_run OR f.fixed_run = p_run)
+         ORDER BY f.id))
+$$;
 
 -- A village actor's explanation of an open or overdue finding of its village: the finding becomes
 -- explained, with who and when. FPQ03: no such finding; FPQ04: p_actor is not an active village

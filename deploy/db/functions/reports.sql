@@ -95,6 +95,21 @@ SELECT jsonb_agg(row ORDER BY sec, code COLLATE "C") FROM r
     );
 END $$;
 
+-- A report's rows per item after its regions (the measure categories, the quality rules): one row
+-- per item of p_items (a JSON array of {code, label}, in report order) of kind p_kind, with every
+-- key of p_keys: the sum of p_counts whose first field is the item's code (zero where none).
+CREATE OR REPLACE FUNCTION report_item_rows(p_kind text, p_keys text[], p_items jsonb, p_counts report_count[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    WITH s AS (SELECT c.village AS item, c.key, sum(c.n) AS n FROM unnest(p_counts) c GROUP BY 1, 2)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('label', i.item->>'label', 'kind', p_kind, 'code', i.item->>'code')
+                              || o.o ORDER BY i.ord), '[]')
+      FROM jsonb_array_elements(coalesce(p_items, '[]')) WITH ORDINALITY AS i(item, ord)
+      CROSS JOIN LATERAL (
+          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
+            FROM unnest(p_keys) AS k(key)
+            LEFT JOIN s ON s.item = i.item->>'code' AND s.key = k.key) o
+$$;
+
 -- The twelve measure categories in report order, as assist_categories[] (services/assistance/measures.c).
 CREATE OR REPLACE FUNCTION report_measure_categories() RETURNS TABLE (ord integer, code text, name_zh text)
 LANGUAGE sql IMMUTABLE AS $$
@@ -311,20 +326,13 @@ long AS (
            ('unchecked', g.unchecked)) AS k(key, n)
      WHERE k.n > 0
 ),
-keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k),
-catsum AS (SELECT category, key, sum(n) AS n FROM long GROUP BY 1, 2),
-cat AS (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('label', c.name_zh, 'kind', 'category', 'code', c.code) || o.o
-                              ORDER BY c.ord), '[]') AS rows
-      FROM report_measure_categories() c
-      CROSS JOIN LATERAL (
-          SELECT jsonb_object_agg(k.key, coalesce(s.n, 0)) AS o
-            FROM unnest((SELECT k FROM keys)) AS k(key)
-            LEFT JOIN catsum s ON s.category = c.code AND s.key = k.key) o
-)
+keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k)
 SELECT report_rollup(p_prefix, (SELECT k FROM keys),
                      coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
-                     (SELECT rows FROM cat))
+                     report_item_rows('category', (SELECT k FROM keys),
+                                      (SELECT jsonb_agg(jsonb_build_object('code', c.code, 'label', c.name_zh) ORDER BY c.ord)
+                                         FROM report_measure_categories() c),
+                                      (SELECT array_agg(ROW(l.category, l.key, l.n)::report_count) FROM long l)))
     );
 END $$;
 
@@ -603,6 +611,46 @@ SELECT jsonb_agg(row ORDER BY sec, sub, rn) FROM r
     );
 END $$;
 
+-- 疑点问题整改情况 of period p_period (a month YYYY-MM or a quarter YYYYQn): the data-quality
+-- findings (quality_findings, docs/quality.md) of villages under the prefix opened in the period
+-- (opened: all of them), by where each stood on p_as_of, from its record: closed (已整改销号: a
+-- run no longer found it, fixed_on on or before p_as_of), else explained (explained on or before
+-- p_as_of, China date), else overdue (its due day before p_as_of), else open. Rows: the regions,
+-- then one row per rule in number order (kind 'rule', label number and message, zeros where it
+-- found nothing), then the total.
+CREATE OR REPLACE FUNCTION report_quality_findings_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
+WITH q AS (SELECT CASE WHEN p_period ~ 'Q' THEN ledger_period_start(p_period) ELSE (p_period || '-01')::date END AS ps,
+                  CASE WHEN p_period ~ 'Q' THEN report_quarter_end(p_period)
+                       ELSE ((p_period || '-01')::date + interval '1 month' - interval '1 day')::date END AS pe),
+f AS (
+    SELECT f.village_code, f.rule_code,
+           CASE WHEN f.state = 'fixed' AND f.fixed_on <= p_as_of THEN 'closed'
+                WHEN f.state = 'explained' AND (f.explained_at AT TIME ZONE 'Asia/Shanghai')::date <= p_as_of
+                    THEN 'explained'
+                WHEN f.due_on < p_as_of THEN 'overdue'
+                ELSE 'open' END AS state
+      FROM quality_findings f CROSS JOIN q
+     WHERE f.village_code >= p_prefix AND f.village_code < p_prefix || ':'
+       AND f.opened_on BETWEEN q.ps AND q.pe
+),
+long AS (
+    SELECT village_code, rule_code, 'opened' AS key, count(*) AS n FROM f GROUP BY 1, 2
+    UNION ALL
+    SELECT village_code, rule_code, state, count(*) FROM f GROUP BY 1, 2, 3
+),
+keys AS (SELECT ARRAY['opened', 'open', 'overdue', 'explained', 'closed'] AS k)
+SELECT report_rollup(p_prefix, (SELECT k FROM keys),
+                     coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
+                     report_item_rows('rule', (SELECT k FROM keys),
+                                      (SELECT jsonb_agg(jsonb_build_object('code', u.code, 'label', u.code || ' ' || u.message_zh)
+                                                        ORDER BY u.code) FROM quality_rules u),
+                                      (SELECT array_agg(ROW(l.rule_code, l.key, l.n)::report_count) FROM long l)))
+    );
+END $$;
+
 -- The rows of report p_report (NULL for an unknown report or a period of the wrong form).
 CREATE OR REPLACE FUNCTION report_rows(p_report text, p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -611,6 +659,8 @@ BEGIN
         RETURN report_lead_verification_monthly_rows(p_prefix, p_period, p_as_of);
     ELSIF p_report = 'deadlines' AND p_period ~ '^[0-9]{4}(-(0[1-9]|1[0-2])|Q[1-4])$' THEN
         RETURN report_deadlines_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_report = 'quality_findings' AND p_period ~ '^[0-9]{4}(-(0[1-9]|1[0-2])|Q[1-4])$' THEN
+        RETURN report_quality_findings_rows(p_prefix, p_period, p_as_of);
     ELSIF p_period !~ '^[0-9]{4}Q[1-4]$' THEN
         RETURN NULL;
     ELSIF p_report = 'scale_quarterly' THEN
@@ -637,7 +687,7 @@ DECLARE
 BEGIN
     SELECT r.name INTO v_name FROM regions r WHERE r.code = p_prefix;
     IF v_name IS NULL OR p_report NOT IN ('lead_verification_monthly', 'scale_quarterly', 'measures_quarterly',
-                                          'elimination_quarterly', 'deadlines') THEN
+                                          'elimination_quarterly', 'deadlines', 'quality_findings') THEN
         RETURN;
     END IF;
     v_deadline := report_due(p_report, p_prefix, p_period);
