@@ -64,6 +64,10 @@ const fp_refusal_t fp_refusals[] = {
     {"batch.*", S_BAD, "a malformed batch: the code and words of intake's catalogue (docs/protocol.md, SubmitLeads)",
      "批次格式错误（见受理服务的原因目录）"},
     {"batch.not_found", S_NOT_FOUND, "no batch of yours has this batch id", "未找到该批次"},
+    {"profile.unknown", S_NOT_FOUND,
+     "your department has no live column profile of that name and version (a department reads only its own):"
+     " see fangpinctl profile list",
+     "本部门没有该名称（及版本）的在用列映射方案（各部门只能读取本部门的方案），请用 fangpinctl profile list 查看"},
     {"batch.reused", S_CONFLICT, "this batch id was already used for different leads: choose a new batch id",
      "该批次号已用于内容不同的批次，请使用新的批次号"},
     {"data_key.changed", S_UNAVAILABLE,

@@ -49,6 +49,8 @@ GRANT INSERT ON events TO fangpin_intake;
 GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 -- the aliases of lead kinds each department may write (read per batch; fangpinctl kinds alias).
 GRANT SELECT ON kind_aliases TO fangpin_intake;
+-- the departments' column profiles, read by GetPushProfile (fangpinctl profile writes them).
+GRANT SELECT ON push_profiles TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).

@@ -1,6 +1,6 @@
 /* intake.h: the intake service's shared state and its operations (one file each):
  * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
- * ListLeadKinds), deadline.c (late-submission scan). Validation is pure: lead_validate.c. */
+ * ListLeadKinds), profiles.c (GetPushProfile), deadline.c (late-submission scan). Validation is pure: lead_validate.c. */
 #ifndef INTAKE_H
 #define INTAKE_H
 #include <stdbool.h>
@@ -33,6 +33,7 @@ void intake_get_batch(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m,
 void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void intake_submission_status(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void intake_list_kinds(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_get_push_profile(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg); /* profiles.c */
 
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);

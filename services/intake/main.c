@@ -38,6 +38,8 @@ static const fp_op_t s_ops[] = {
     {S_OP(LIST_OUTCOMES), "list_outcomes", intake_list_outcomes, true, FP_CALL_ANY, NULL, NULL, NULL},
     {S_OP(SUBMISSION_STATUS), "submission_status", intake_submission_status, true, FP_CALL_ANY, NULL, NULL, NULL},
     {S_OP(LIST_LEAD_KINDS), "list_lead_kinds", intake_list_kinds, true, FP_CALL_ANY, NULL, NULL, NULL},
+    {S_OP(GET_PUSH_PROFILE), "get_push_profile", intake_get_push_profile, true, FP_CALL_DEPARTMENT, NULL,
+     "only a department reads column profiles, each its own department's", "只有行业部门可以读取本部门的列映射方案"},
     {0, NULL, NULL, false, 0, NULL, NULL, NULL},
 };
 

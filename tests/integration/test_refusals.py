@@ -88,6 +88,10 @@ class Refusals(unittest.TestCase):
                      get_batch=I.GetBatch(batch_id="never-sent"))
         self.refused("intake", "yibao", I.IntakeRequest, I.IntakeReply, "request.field", Code.BAD_REQUEST,
                      list_outcomes=I.ListOutcomes(period="2026/10"))
+        self.refused("intake", "yibao", I.IntakeRequest, I.IntakeReply, "profile.unknown", Code.NOT_FOUND,
+                     get_push_profile=I.GetPushProfile(name="never-added"))
+        self.refused("intake", "cty", I.IntakeRequest, I.IntakeReply, "caller.kind", Code.FORBIDDEN,
+                     get_push_profile=I.GetPushProfile(name="never-added"))
 
     def test_screening(self):
         self.refused("screening", "admin", S.ScreeningRequest, S.ScreeningReply, "caller.kind", Code.FORBIDDEN,
