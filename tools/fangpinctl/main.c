@@ -151,9 +151,9 @@ static void s_usage(FILE *out)
             "                             missing); the old key is FANGPIN_DATA_KEY's by default\n"
             "  ping SERVICE               ping intake|screening|assistance|reporting over CURVE\n"
             "  migrate                    apply the database schema migrations\n"
-            "  push --dept NAME --period YYYY-MM FILE.csv\n"
-            "                             send a department's CSV of leads to intake; writes\n"
-            "                             FILE.results.csv (see push --help)\n"
+            "  push --dept NAME --period YYYY-MM [--profile NAME[@VERSION]] FILE.csv\n"
+            "                             send a department's CSV of leads to intake, its columns read\n"
+            "                             by a column profile; writes FILE.results.csv (see push --help)\n"
             "  ledger import FILE...      load quarterly census CSVs of the rural population ledger\n"
             "                             (乡村人口台账); writes FILE.results.csv (see ledger --help)\n"
             "  tail --region PREFIX [--from N] [--types a,b] [--count N] [--timeout-ms T]\n"
@@ -172,7 +172,9 @@ static void s_usage(FILE *out)
             "                             add prints the new token once on stdout\n"
             "  quality run|list|explain ...  the data-quality checks (疑点) and their findings (see quality --help)\n"
             "  kinds alias add|list|remove ...  the names a department may write for a lead kind\n"
-            "                             (see kinds --help)\n\n"
+            "                             (see kinds --help)\n"
+            "  profile add|list|show|remove ...  the departments' column profiles, versioned, which\n"
+            "                             push --profile reads (see profile --help)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -195,12 +197,12 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys},   {"ping", ctl_cmd_ping},
-                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push},   {"ledger", ctl_cmd_ledger},
-                {"tail", ctl_cmd_tail},       {"case", ctl_cmd_case},   {"plan", ctl_cmd_plan},
-                {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check}, {"eliminate", ctl_cmd_eliminate},
-                {"report", ctl_cmd_report},   {"token", ctl_cmd_token}, {"quality", ctl_cmd_quality},
-                {"kinds", ctl_cmd_kinds}};
+    } cmds[] = {{"regions", ctl_cmd_regions}, {"keys", ctl_cmd_keys},      {"ping", ctl_cmd_ping},
+                {"migrate", ctl_cmd_migrate}, {"push", ctl_cmd_push},      {"ledger", ctl_cmd_ledger},
+                {"tail", ctl_cmd_tail},       {"case", ctl_cmd_case},      {"plan", ctl_cmd_plan},
+                {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},    {"eliminate", ctl_cmd_eliminate},
+                {"report", ctl_cmd_report},   {"token", ctl_cmd_token},    {"quality", ctl_cmd_quality},
+                {"kinds", ctl_cmd_kinds},     {"profile", ctl_cmd_profile}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

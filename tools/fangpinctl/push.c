@@ -37,6 +37,7 @@
 #include "fangpin/v1/intake.pb-c.h"
 #include "mem.h"
 #include "money.h"
+#include "profile.h"
 #include "service.h"
 #include "textenc.h"
 
@@ -46,22 +47,19 @@
 
 /* ---- columns ---------------------------------------------------------------------------- */
 
-enum { F_ID, F_NAME, F_VILLAGE, F_KIND, F_DATE, F_AMOUNT, F_DETAIL, F_REF, F_N };
-#define F_REQUIRED 5 /* F_ID .. F_DATE */
-
-/* Header names of each field: Chinese as Excel users write them, English without case. */
-static const char *const s_names[F_N][6] = {
-    [F_ID] = {"身份证号", "公民身份号码", "id_number"},
-    [F_NAME] = {"姓名", "name"},
-    [F_VILLAGE] = {"村代码", "行政村代码", "village_code"},
-    [F_KIND] = {"线索类型", "lead_kind", "kind"},
-    [F_DATE] = {"发生日期", "日期", "occurred_on", "date"},
-    [F_AMOUNT] = {"金额(元)", "金额（元）", "金额", "amount_yuan", "amount"},
-    [F_DETAIL] = {"情况说明", "说明", "detail"},
-    [F_REF] = {"行号", "序号", "ref", "line_ref"},
+/* The lead fields, as the column profile names them (common/profile.h): the built-in profile
+ * reads the names push has always read; --profile NAME fetches a department's own from intake. */
+enum {
+    F_ID = FP_PF_ID,
+    F_NAME = FP_PF_NAME,
+    F_VILLAGE = FP_PF_VILLAGE,
+    F_KIND = FP_PF_KIND,
+    F_DATE = FP_PF_DATE,
+    F_AMOUNT = FP_PF_AMOUNT,
+    F_DETAIL = FP_PF_DETAIL,
+    F_REF = FP_PF_REF,
+    F_N = FP_PF_N
 };
-static const char *const s_field[F_N] = {"id_number",   "name",   "village_code", "kind",
-                                         "occurred_on", "amount", "detail",       "line_ref"};
 
 /* ---- results ---------------------------------------------------------------------------- */
 
@@ -94,8 +92,13 @@ typedef struct {
 
 typedef struct {
     /* options */
-    const char *dept, *period, *key, *path;
+    const char *dept, *period, *key, *path, *profile_arg;
     long chunk, window, retries;
+    /* the column profile: the built-in one, or --profile NAME[@VERSION] as intake gave it */
+    fp_profile_t profile;
+    char profile_name[72]; /* "NAME@VERSION", "" for the built-in one */
+    bool header_ready, header_failed;
+    fp_buf_t cell; /* one field's value while a line is read */
     int timeout_ms;
     /* the file */
     const char *encoding;
@@ -134,119 +137,107 @@ static const char *s_trim(const char *s, size_t *n)
     return s + a;
 }
 
-/* "2026/3/5", "2026-3-5" or "2026.3.5" (one separator throughout) as "2026-03-05" in out;
- * false (out untouched) for anything else, which is sent as it is. */
-static bool s_norm_date(const char *s, size_t n, char out[11])
+/* ---- reading and parsing the file ------------------------------------------------------- */
+
+/* The header's layout; the lines above the profile's header_row (a title) are passed over. */
+typedef struct {
+    fp_profile_layout_t pl;
+    uint32_t above; /* lines seen above the header */
+} s_layout_t;
+
+static void s_show_header(const s_push_t *p, const fp_csv_record_t *rec)
 {
-    if (n < 8 || n > 10) return false;
-    for (int i = 0; i < 4; i++)
-        if (s[i] < '0' || s[i] > '9') return false;
-    char sep = s[4];
-    if (sep != '-' && sep != '/' && sep != '.') return false;
-    unsigned part[2] = {0, 0};
-    size_t i = 5;
-    for (int k = 0; k < 2; k++) {
-        size_t d = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && d < 2) part[k] = part[k] * 10 + (unsigned)(s[i++] - '0'), d++;
-        if (d == 0) return false;
-        if (k == 0 && (i >= n || s[i++] != sep)) return false;
+    fprintf(stderr, "push: %s:%lu: the header has: ", p->path, rec->line);
+    for (size_t i = 0; i < rec->nfields; i++) {
+        size_t n = rec->lens[i];
+        const char *s = s_trim(rec->fields[i], &n);
+        fprintf(stderr, "%s\"%.*s\"", i ? ", " : "", (int)n, s);
     }
-    if (i != n) return false;
-    memcpy(out, s, 4);
-    out[4] = '-';
-    out[5] = (char)('0' + part[0] / 10 % 10);
-    out[6] = (char)('0' + part[0] % 10);
-    out[7] = '-';
-    out[8] = (char)('0' + part[1] / 10 % 10);
-    out[9] = (char)('0' + part[1] % 10);
-    out[10] = '\0';
-    return true;
+    if (p->profile_name[0])
+        fprintf(stderr,
+                "\npush: see `fangpinctl profile show %.*s` for the columns of this profile; nothing was sent\n",
+                (int)strcspn(p->profile_name, "@"), p->profile_name);
+    else fprintf(stderr, "\npush: see `fangpinctl push --help` for the column names; nothing was sent\n");
 }
 
-/* Parses an amount in yuan; commas are taken as thousands separators only where they group
- * exactly three digits ("1,234.50"), as Excel writes with a thousands format. */
-static fp_err_t s_amount(const char *s, size_t n, int64_t *fen)
+/* The header line (or a title line above it: then 0 and the header is still to come). */
+static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
 {
-    char buf[64];
-    if (n >= sizeof buf) return FP_EINVAL;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    if (memchr(buf, ',', n)) {
-        size_t i = buf[0] == '-' ? 1 : 0, digits = 0, j = 0;
-        char out[64];
-        if (i) out[j++] = '-';
-        while (i < n && buf[i] >= '0' && buf[i] <= '9') out[j++] = buf[i++], digits++;
-        if (digits < 1 || digits > 3) return FP_EINVAL;
-        while (i < n && buf[i] == ',') {
-            i++;
-            for (int k = 0; k < 3; k++, i++) {
-                if (i >= n || buf[i] < '0' || buf[i] > '9') return FP_EINVAL;
-                out[j++] = buf[i];
-            }
-        }
-        if (i < n && buf[i] != '.') return FP_EINVAL;
-        while (i < n) out[j++] = buf[i++];
-        out[j] = '\0';
-        memcpy(buf, out, j + 1);
+    if (++lay->above < p->profile.header_row) return 0;
+    fp_buf_t why = {0};
+    fp_err_t rc =
+        fp_profile_header(&p->profile, (const char *const *)rec->fields, rec->lens, rec->nfields, &lay->pl, &why);
+    if (rc == FP_OK) {
+        p->header_ready = true;
+        return 0;
     }
-    return fp_money_parse_yuan(buf, fen);
-}
-
-/* Header cell -> field, or -1. */
-static int s_column(const char *s, size_t n)
-{
-    s = s_trim(s, &n);
-    for (int f = 0; f < F_N; f++)
-        for (int k = 0; k < 6 && s_names[f][k]; k++)
-            if (strlen(s_names[f][k]) == n && strncasecmp(s, s_names[f][k], n) == 0) return f;
+    for (size_t at = 0; at < why.len;) {
+        const char *nl = memchr(why.data + at, '\n', why.len - at);
+        size_t n = nl ? (size_t)(nl - (why.data + at)) : why.len - at;
+        fprintf(stderr, "push: %s:%lu: %.*s\n", p->path, rec->line, (int)n, why.data + at);
+        at += n + 1;
+    }
+    fp_buf_free(&why);
+    s_show_header(p, rec);
+    p->header_failed = true;
     return -1;
 }
 
-/* ---- reading and parsing the file ------------------------------------------------------- */
-
-typedef struct {
-    int col[F_N]; /* column of each field, -1 if absent */
-    size_t ncols;
-} s_layout_t;
-
-static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
+/* The reason of an amount that is not one in the profile's unit. */
+static int32_t s_amount_refused(s_push_t *p, const char *s, size_t n)
 {
-    for (int f = 0; f < F_N; f++) lay->col[f] = -1;
-    lay->ncols = rec->nfields;
-    for (size_t i = 0; i < rec->nfields; i++) {
-        int f = s_column(rec->fields[i], rec->lens[i]);
-        if (f < 0) continue; /* a column push does not use */
-        if (lay->col[f] >= 0) {
-            fprintf(stderr, "push: %s:%lu: columns %d (%s) and %zu (%s) both give %s: keep one\n", p->path, rec->line,
-                    lay->col[f] + 1, rec->fields[lay->col[f]], i + 1, rec->fields[i], s_field[f]);
-            return -1;
-        }
-        lay->col[f] = (int)i;
+    char en[280], zh[280];
+    int k = (int)(n > 40 ? 40 : n);
+    while (k > 0 && (size_t)k < n && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* whole characters */
+    if (p->profile.wan) {
+        snprintf(en, sizeof en,
+                 "the amount \"%.*s\" is not a number of 万元 (10,000 yuan) with at most six decimals (e.g."
+                 " 0.1235): correct it and push again",
+                 k, s);
+        snprintf(zh, sizeof zh,
+                 "金额“%.*s”格式错误，应为以万元为单位、最多六位小数的数字（如 0.1235），请更正后重新报送", k, s);
+    } else {
+        snprintf(en, sizeof en,
+                 "the amount \"%.*s\" is not a number of yuan with at most two decimals (e.g. 1234.50):"
+                 " correct it and push again",
+                 k, s);
+        snprintf(zh, sizeof zh,
+                 "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送", k, s);
     }
-    int missing = 0;
-    for (int f = 0; f < F_REQUIRED; f++) {
-        if (lay->col[f] >= 0) continue;
-        missing++;
-        fprintf(stderr, "push: %s: no column for %s (name it ", p->path, s_field[f]);
-        for (int k = 0; k < 6 && s_names[f][k]; k++)
-            fprintf(stderr, "%s%s", k ? (k + 1 < 6 && s_names[f][k + 1] ? ", " : " or ") : "", s_names[f][k]);
-        fprintf(stderr, ")\n");
-    }
-    if (missing) {
-        fprintf(stderr, "push: %s:%lu: the header has: ", p->path, rec->line);
-        for (size_t i = 0; i < rec->nfields; i++) {
-            size_t n = rec->lens[i];
-            const char *s = s_trim(rec->fields[i], &n);
-            fprintf(stderr, "%s\"%.*s\"", i ? ", " : "", (int)n, s);
-        }
-        fprintf(stderr, "\npush: see `fangpinctl push --help` for the column names; nothing was sent\n");
-        return -1;
-    }
-    return 0;
+    return fp_arena_reason(&p->arena, "amount.format", zh, en);
 }
 
-static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay)
+/* Field f of the line into r, as the profile maps it: a date in one of the profile's forms goes
+ * as YYYY-MM-DD (anything else as written, for intake to refuse), an amount as fen. */
+static void s_field(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay, int f, s_row_t *r)
 {
+    p->cell.len = 0;
+    fp_profile_value(&p->profile, &lay->pl, (fp_pf_field_t)f, (const char *const *)rec->fields, rec->lens, rec->nfields,
+                     &p->cell);
+    const char *s = p->cell.data ? p->cell.data : "";
+    size_t n = p->cell.len;
+    char text[24];
+    if (f == F_DATE) {
+        fp_err_t rc = fp_profile_date(&p->profile, s, n, text);
+        if (rc == FP_OK || rc == FP_EDATE) s = text, n = 10; /* 2026-02-30: intake says it is no date */
+    } else if (f == F_REF && n == 0) {
+        s = text, n = (size_t)snprintf(text, sizeof text, "%lu", rec->line);
+    } else if (f == F_AMOUNT) {
+        if (n == 0) return;
+        if (fp_profile_amount(&p->profile, s, n, &r->amount_fen) == FP_OK) r->has_amount = true;
+        else if (r->reason < 0) r->reason = s_amount_refused(p, s, n);
+        return;
+    }
+    r->f[f] = fp_arena_put(&p->arena, s, n);
+}
+
+static void s_row(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
+{
+    if (p->header_failed) return;
+    if (!p->header_ready) { /* a title line above the header: this may be the header */
+        s_header(p, rec, lay);
+        return;
+    }
     /* a line of empty cells (Excel writes them below the data) is no lead */
     bool blank = true;
     for (size_t i = 0; i < rec->nfields && blank; i++) {
@@ -263,50 +254,18 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay
     memset(r, 0, sizeof *r);
     r->line = (uint32_t)rec->line;
     r->reason = -1;
-    for (int f = 0; f < F_N; f++) {
-        int c = lay->col[f];
-        const char *s = c >= 0 && (size_t)c < rec->nfields ? rec->fields[c] : "";
-        size_t n = c >= 0 && (size_t)c < rec->nfields ? rec->lens[c] : 0;
-        if (f != F_DETAIL) s = s_trim(s, &n);
-        char date[11];
-        if (f == F_DATE && s_norm_date(s, n, date)) s = date, n = 10;
-        if (f == F_REF && n == 0) {
-            char num[24];
-            r->f[f] = fp_arena_put(&p->arena, num, (size_t)snprintf(num, sizeof num, "%lu", rec->line));
-            continue;
-        }
-        if (f == F_AMOUNT) {
-            if (n == 0) continue;
-            fp_err_t rc = s_amount(s, n, &r->amount_fen);
-            if (rc == FP_OK) {
-                r->has_amount = true;
-            } else if (r->reason < 0) {
-                char en[240], zh[240];
-                int k = (int)(n > 40 ? 40 : n);
-                while (k > 0 && (size_t)k < n && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* whole characters */
-                snprintf(en, sizeof en,
-                         "the amount \"%.*s\" is not a number of yuan with at most two decimals (e.g. 1234.50):"
-                         " correct it and push again",
-                         k, s);
-                snprintf(zh, sizeof zh,
-                         "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送", k,
-                         s);
-                r->reason = fp_arena_reason(&p->arena, "amount.format", zh, en);
-            }
-            continue;
-        }
-        r->f[f] = fp_arena_put(&p->arena, s, n);
-    }
+    for (int f = 0; f < F_N; f++) s_field(p, rec, lay, f, r);
     /* cells beyond the header's columns are a misplaced comma, unless they are empty */
-    for (size_t i = lay->ncols; i < rec->nfields && r->reason < 0; i++) {
+    size_t ncols = lay->pl.ncols;
+    for (size_t i = ncols; i < rec->nfields && r->reason < 0; i++) {
         size_t n = rec->lens[i];
         s_trim(rec->fields[i], &n);
         if (n) {
             char en[200], zh[200];
             snprintf(en, sizeof en, "the line has %zu cells, the header %zu: a value holds an unquoted comma?",
-                     rec->nfields, lay->ncols);
+                     rec->nfields, ncols);
             snprintf(zh, sizeof zh, "该行有 %zu 列，表头只有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields,
-                     lay->ncols);
+                     ncols);
             r->reason = fp_arena_reason(&p->arena, "csv.fields", zh, en);
         }
     }
@@ -800,12 +759,79 @@ static void s_show_refused(const s_push_t *p, const char *results)
     if (refused > shown) fprintf(stderr, "... and %ld more refused lines: see %s\n", refused - shown, results);
 }
 
+/* ---- the column profile ----------------------------------------------------------------- */
+
+/* --profile NAME[@VERSION]: the department's profile as intake keeps it, asked with this push's
+ * own key (a department's PC reaches intake, not the database); 0, or -1 after printing why. */
+static int s_fetch_profile(s_push_t *p)
+{
+    char name[72];
+    snprintf(name, sizeof name, "%s", p->profile_arg);
+    char *at = strchr(name, '@');
+    unsigned long version = 0;
+    if (at) {
+        *at = '\0';
+        char *end;
+        version = strtoul(at + 1, &end, 10);
+        if (!at[1] || *end || version < 1 || version > 1000000) {
+            fprintf(stderr, "push: --profile %s: write NAME or NAME@VERSION (a version number from 1)\n",
+                    p->profile_arg);
+            return -1;
+        }
+    }
+    Fangpin__V1__GetPushProfile gp = FANGPIN__V1__GET_PUSH_PROFILE__INIT;
+    gp.name = name;
+    gp.version = (uint32_t)version;
+    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+    char rid[64];
+    snprintf(rid, sizeof rid, "push-profile-%ld-%ld", (long)time(NULL), (long)getpid());
+    req.request_id = rid;
+    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_GET_PUSH_PROFILE;
+    req.get_push_profile = &gp;
+    size_t len = fangpin__v1__intake_request__get_packed_size(&req);
+    uint8_t *buf = fp_malloc(len ? len : 1);
+    fangpin__v1__intake_request__pack(&req, buf);
+    ctl_peer_t peer = {.service = "intake",
+                       .endpoint = p->endpoint,
+                       .server = p->server,
+                       .client = p->client,
+                       .timeout_ms = p->timeout_ms,
+                       .retries = 2,
+                       .ctx = zmq_ctx_new()};
+    zmq_msg_t m;
+    int rc = ctl_peer_request(&peer, buf, len, &m);
+    free(buf);
+    Fangpin__V1__IntakeReply *rep = NULL;
+    if (rc == 0) {
+        rep = fangpin__v1__intake_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+    }
+    ctl_peer_close(&peer);
+    rc = -1;
+    char err[512] = "";
+    if (!rep || !rep->status) {
+        if (rep) fprintf(stderr, "push: --profile %s: the intake service's answer is not readable\n", p->profile_arg);
+    } else if (rep->status->code != FANGPIN__V1__CODE__OK ||
+               rep->result_case != FANGPIN__V1__INTAKE_REPLY__RESULT_PUSH_PROFILE) {
+        fprintf(stderr, "push: --profile %s: refused: %s: %s (%s)\n", p->profile_arg, rep->status->reason,
+                rep->status->message, rep->status->message_zh);
+    } else if (fp_profile_parse(rep->push_profile->body, strlen(rep->push_profile->body), &p->profile, err,
+                                sizeof err) != FP_OK) {
+        fprintf(stderr, "push: profile %s version %u: %s\n", rep->push_profile->name, rep->push_profile->version, err);
+    } else {
+        snprintf(p->profile_name, sizeof p->profile_name, "%s@%u", rep->push_profile->name, rep->push_profile->version);
+        rc = 0;
+    }
+    if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
 /* ---- the command ------------------------------------------------------------------------ */
 
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: fangpinctl push --dept NAME --period YYYY-MM [options] FILE.csv\n"
+            "usage: fangpinctl push --dept NAME --period YYYY-MM [--profile NAME[@VERSION]] [options] FILE.csv\n"
             "  Sends a department's CSV of risk leads (风险预警线索) to the intake service and writes\n"
             "  FILE.results.csv beside it with the result of every line. Running the same command\n"
             "  again is safe: the service answers what it already took from what it stored.\n\n"
@@ -818,10 +844,15 @@ static void s_usage(FILE *out)
             "    金额(元) | 金额（元） | 金额 | amount_yuan | amount   in yuan, e.g. 1234.50\n"
             "    情况说明 | 说明 | detail\n"
             "    行号 | 序号 | ref | line_ref               your reference (default: the line number)\n"
-            "  Other columns are ignored.\n\n"
+            "  Other columns are ignored. Dates also as 2026/10/3, 2026.10.03, 20261003, 2026年10月3日.\n"
+            "  --profile NAME[@VERSION] reads the file by the department's column profile instead\n"
+            "  (its column names, date forms, amounts in 元 or 万元, columns kept in the detail, a\n"
+            "  title above the header): fangpinctl profile add|list|show, docs/push.md.\n\n"
             "options:\n"
             "  --dept NAME      the department; its key is $FANGPIN_KEYS_DIR/dept-NAME.key_secret\n"
             "  --period YYYY-MM the month the leads belong to\n"
+            "  --profile NAME[@VERSION]  the department's column profile, fetched from intake\n"
+            "                   (the newest version unless @VERSION)\n"
             "  --key FILE       this client's secret certificate (instead of the --dept one;\n"
             "                   without --dept and --key: $FANGPIN_CLIENT_CERT)\n"
             "  --chunk N        leads per batch (default 2000)\n"
@@ -853,8 +884,9 @@ static int s_args(s_push_t *p, int argc, char **argv)
             s_usage(stdout);
             return 1;
         }
-        static const char *const opts[] = {"--dept", "--period", "--key", "--chunk", "--window", "--retries"};
-        const char **dst[] = {&p->dept, &p->period, &p->key, &chunk, &window, &retries};
+        static const char *const opts[] = {"--dept",   "--period",  "--key",    "--chunk",
+                                           "--window", "--retries", "--profile"};
+        const char **dst[] = {&p->dept, &p->period, &p->key, &chunk, &window, &retries, &p->profile_arg};
         bool matched = false;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !matched; k++) {
             size_t n = strlen(opts[k]);
@@ -942,6 +974,7 @@ static void s_free(s_push_t *p)
     for (size_t i = 0; i < p->nchunks; i++) s_chunk_release(&p->chunks[i]);
     free(p->chunks);
     free(p->rows);
+    fp_buf_free(&p->cell);
     fp_arena_free(&p->arena);
     if (p->ctx) zmq_ctx_term(p->ctx);
 }
@@ -959,7 +992,14 @@ int ctl_cmd_push(int argc, char **argv)
         return 1;
     }
     p.endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
-    if (s_keys(&p) || s_load(&p)) {
+    fp_profile_default(&p.profile);
+    if (s_keys(&p) || (p.profile_arg && s_fetch_profile(&p)) || s_load(&p) || p.header_failed) {
+        s_free(&p);
+        return S_EXIT_USAGE;
+    }
+    if (!p.header_ready) {
+        fprintf(stderr, "push: %s ends before line %u, where profile %s has its header: nothing was sent\n", p.path,
+                p.profile.header_row, p.profile_name);
         s_free(&p);
         return S_EXIT_USAGE;
     }
@@ -987,10 +1027,11 @@ int ctl_cmd_push(int argc, char **argv)
         bool written = s_write_results(&p, results) == 0;
         double secs = s_now() - p.t0;
         long sent = p.n_accepted + p.n_duplicate + p.n_rejected - p.n_local;
-        printf("push %s (%s, period %s): %zu lines in %zu batch%s: %ld accepted, %ld already received, %ld refused"
+        printf("push %s (%s, period %s%s%s): %zu lines in %zu batch%s: %ld accepted, %ld already received, %ld refused"
                " (%ld here, %ld by the service)",
-               p.path, p.encoding, p.period, p.nrows, p.nchunks, p.nchunks == 1 ? "" : "es", p.n_accepted,
-               p.n_duplicate, p.n_rejected, p.n_local, p.n_rejected - p.n_local);
+               p.path, p.encoding, p.period, p.profile_name[0] ? ", profile " : "", p.profile_name, p.nrows, p.nchunks,
+               p.nchunks == 1 ? "" : "es", p.n_accepted, p.n_duplicate, p.n_rejected, p.n_local,
+               p.n_rejected - p.n_local);
         if (p.n_failed) printf(", %ld without an answer", p.n_failed);
         printf("; %.1f s, %.0f leads/s; results in %s\n", secs, secs > 0 ? (double)sent / secs : 0.0,
                written ? results : "(not written)");
