@@ -59,7 +59,7 @@ static int s_which(PGconn *c, const char *what, const char *name, const char *de
                                name ? "SELECT DISTINCT county_code, department_code FROM push_profiles WHERE name = $1"
                                       " AND ($2::text IS NULL OR department_code = $2)"
                                       " AND ($3::text IS NULL OR county_code = $3) ORDER BY 1, 2"
-                                    : "SELECT county_code, code FROM departments WHERE code = $2"
+                                    : "SELECT county_code, code FROM departments WHERE $1::text IS NULL AND code = $2"
                                       " AND ($3::text IS NULL OR county_code = $3) ORDER BY 1",
                                3, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
