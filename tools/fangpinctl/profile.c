@@ -87,6 +87,19 @@ static int s_which(PGconn *c, const char *what, const char *name, const char *de
     return n == 1 ? 0 : 1;
 }
 
+/* A connection and the department of the profile argv[1] (--dept, --county narrow it), or NULL
+ * after printing why. */
+static PGconn *s_connect_which(int argc, char **argv, const char *what, char cty[8], char dep[40])
+{
+    PGconn *c = ctl_pg_connect();
+    if (c &&
+        s_which(c, what, argv[1], ctl_opt(argc, argv, 2, "--dept"), ctl_opt(argc, argv, 2, "--county"), cty, dep)) {
+        PQfinish(c);
+        c = NULL;
+    }
+    return c;
+}
+
 /* Reads and checks the profile's text; 0, or 2 after printing why. */
 static int s_read(const char *path, fp_buf_t *text)
 {
@@ -178,13 +191,9 @@ static int s_show(int argc, char **argv)
         fprintf(stderr, "fangpinctl profile show: --version is a version number (1, 2, ...)\n");
         return 2;
     }
-    PGconn *c = ctl_pg_connect();
     char cty[8], dep[40];
-    if (!c ||
-        s_which(c, "show", name, ctl_opt(argc, argv, 2, "--dept"), ctl_opt(argc, argv, 2, "--county"), cty, dep)) {
-        if (c) PQfinish(c);
-        return 1;
-    }
+    PGconn *c = s_connect_which(argc, argv, "show", cty, dep);
+    if (!c) return 1;
     const char *p[4] = {cty, dep, name, version};
     PGresult *r = PQexecParams(c,
                                "SELECT version, body, added_by, to_char(added_at AT TIME ZONE 'Asia/Shanghai',"
@@ -219,13 +228,9 @@ static int s_remove(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-' || !ctl_opts_ok(argc, argv, 2, allowed)) return s_usage();
     const char *name = argv[1], *by = ctl_opt(argc, argv, 2, "--by");
     if (!s_name_ok(name)) return 2;
-    PGconn *c = ctl_pg_connect();
     char cty[8], dep[40];
-    if (!c ||
-        s_which(c, "remove", name, ctl_opt(argc, argv, 2, "--dept"), ctl_opt(argc, argv, 2, "--county"), cty, dep)) {
-        if (c) PQfinish(c);
-        return 1;
-    }
+    PGconn *c = s_connect_which(argc, argv, "remove", cty, dep);
+    if (!c) return 1;
     const char *p[4] = {cty, dep, name, by ? by : ctl_env("USER", "fangpinctl")};
     PGresult *r = PQexecParams(c,
                                "UPDATE push_profiles SET retired_at = now(), retired_by = $4 WHERE county_code = $1"
