@@ -862,7 +862,8 @@ static void s_usage(FILE *out)
             "(default var/keys; the service's key is intake.key there), FANGPIN_TIMEOUT_MS (wait for\n"
             "an answer, default 30000).\n"
             "exit status: 0 every line accepted or already received, 1 a line refused or a batch\n"
-            "failed, 2 usage error (arguments, file, columns, keys), 3 the service was unreachable.\n");
+            "failed, 2 usage error (arguments, file, columns, keys, profile), 3 the service was\n"
+            "unreachable.\n");
 }
 
 static bool s_long_opt(const char *v, long lo, long hi, long *out)
