@@ -40,7 +40,7 @@ struct fp_xlsx {
     char workbook[S_PATH_MAX];
     char first_sheet_rid[64];
     s_rel_t *rels;
-    size_t nrels;
+    size_t nrels, rels_cap;
     /* shared strings: NUL-terminated in sst, offsets and lengths */
     fp_buf_t sst;
     size_t *sst_off;
@@ -337,6 +337,10 @@ static void XMLCALL s_rels_start(void *ud, const XML_Char *name, const XML_Char 
         s_xml_fail(&c->xml, FP_ETOOBIG, "more than 4096 relationships");
         return;
     }
+    if (x->nrels == x->rels_cap) {
+        x->rels_cap = x->rels_cap ? 2 * x->rels_cap : 16;
+        x->rels = fp_realloc(x->rels, x->rels_cap * sizeof *x->rels);
+    }
     s_rel_t *r = &x->rels[x->nrels++];
     s_copy(r->id, sizeof r->id, id);
     s_copy(r->type, sizeof r->type, type);
@@ -415,7 +419,6 @@ static fp_err_t s_open_workbook(fp_xlsx_t *x, char sheet[S_PATH_MAX])
     const char *slash = strrchr(x->workbook, '/');
     int dir = slash ? (int)(slash - x->workbook + 1) : 0;
     snprintf(rels, sizeof rels, "%.*s_rels/%s.rels", dir, x->workbook, x->workbook + dir);
-    x->rels = fp_calloc(S_MAX_RELS, sizeof *x->rels);
     s_rels_t wr = {0};
     if (s_parse(x, rels, true, &wr, s_rels_start, s_no_end)) return x->failed;
     if (!x->first_sheet_rid[0]) return s_fail(x, FP_EINVAL, "%s lists no sheet", x->workbook);

@@ -1,9 +1,11 @@
-/* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE.csv` sends a department's monthly
- * CSV of risk leads to the intake service and writes FILE.results.csv with the answer for every
- * line. docs/push.md is the user's guide: columns, results, exit status.
+/* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE` sends a department's monthly CSV
+ * or XLSX of risk leads to the intake service and writes FILE.results.csv (and .xlsx) with the
+ * file's own columns and the answer for every line (push_sheet.c reads the file and keeps its
+ * cells, push_results.c writes the results). docs/push.md is the user's guide: columns,
+ * results, exit status.
  *
- * How it runs. The file is read whole, hashed, decoded (UTF-8 with or without BOM, or GBK) and
- * parsed before anything is sent, so a broken file or a missing column sends nothing. The lines
+ * How it runs. The file is read whole, hashed, decoded (an XLSX's first sheet; a CSV in UTF-8
+ * with or without BOM, or GBK) and parsed before anything is sent, so a broken file or a missing column sends nothing. The lines
  * are cut into chunks of --chunk lines; each chunk is one SubmitLeads batch whose id is made of
  * the file's hash, the period, the chunk size and the chunk's number. Running the same command
  * again therefore sends the same batches, and the service, for which (sender, batch id) is the
