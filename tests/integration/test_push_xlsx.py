@@ -223,7 +223,8 @@ class PushXlsx(unittest.TestCase):
 
     def test_2_results_option_and_name(self):
         """A workbook named .csv is read as a workbook; --results FILE.xlsx writes an XLSX (and
-        its CSV beside it) for any input; --results of another kind is a usage error."""
+        its CSV beside it) for any input, --results FILE.csv only the CSV; --results of another kind,
+        or naming the input, is a usage error."""
         ids = [id_number("19740101", i + 1) for i in range(2)]
         path = self.path("named.csv")
         rows = [[str(i + 1), idn, "赵六", int(VILLAGES[1]), "yibao.uninsured", ("date", "2026-10-06"), None, ""]
@@ -238,6 +239,14 @@ class PushXlsx(unittest.TestCase):
                          [["1", ids[0], "赵六", VILLAGES[1], "yibao.uninsured", "2026-10-06", "", "", "接收"],
                           ["2", ids[1], "赵六", VILLAGES[1], "yibao.uninsured", "2026-10-06", "", "", "接收"]])
         self.assertEqual([r["结果"] for r in read_results(self.path("out.csv"))], ["接收", "接收"])
+        out = self.push(path, "--results", self.path("only.csv"))  # a CSV asked for: no XLSX
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        # the same bytes, the same batches: the stored answers, as the first time
+        self.assertEqual([r["结果"] for r in read_results(self.path("only.csv"))], ["接收", "接收"])
+        self.assertFalse(os.path.exists(self.path("only.xlsx")))
+        out = self.push(path, "--results", path)  # never over the input itself
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("would overwrite", out.stderr)
         out = self.push(path, "--results", self.path("out.txt"))
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
         self.assertIn("FILE.csv or a FILE.xlsx", out.stderr)
