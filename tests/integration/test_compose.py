@@ -230,8 +230,9 @@ class Compose(unittest.TestCase):
         self.assertRegex(text, r'(?m)^ENTRYPOINT \[')
         self.assertIn('fangpinctl', text)
         runtime = text[text.index('FROM debian:12-slim'):]
+        # libzip4 and libexpat1: fangpinctl (in every image) reads .xlsx department files
         for lib in ('libzmq5', 'libuv1', 'libpq5', 'libprotobuf-c1', 'libhttp-parser2.9', 'zlib1g',
-                    'ca-certificates', 'curl'):
+                    'libxlsxwriter4', 'libzip4', 'libexpat1', 'ca-certificates', 'curl'):
             self.assertIn(lib, runtime)
         self.assertNotIn('-dev', runtime, 'development packages in the runtime stage')
         # the libraries' layer comes before ARG SERVICE, so the four images share it

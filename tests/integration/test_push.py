@@ -20,7 +20,9 @@ PERIOD = "2026-10"
 SENDER = "dept:130822:yibao"
 FIXTURE = os.path.join(fp.SOURCE, "tests", "fixtures", "regions", "130822")
 ZH_HEADER = ["行号", "身份证号", "姓名", "村代码", "线索类型", "发生日期", "金额(元)", "情况说明"]
-RESULT_HEADER = ["行号", "线索编号", "结果", "原因代码", "原因", "reason"]
+# the columns FILE.results.csv adds after every column of the file (docs/push.md)
+ADDED = ["结果", "原因代码", "原因", "解析线索类型", "解析村代码", "线索编号", "文件行号", "result", "reason"]
+RESULT_ZH = {"accepted": "接收", "duplicate": "已接收", "rejected": "退回", "failed": "未获答复"}
 
 
 def id_number(birth, seq, region="130822"):
@@ -62,13 +64,17 @@ def write_csv(path, header, rows, encoding="utf-8-sig", newline="\r\n"):
 
 
 def read_results(path):
-    """The rows of FILE.results.csv (which must start with a UTF-8 BOM) as dicts."""
+    """The rows of FILE.results.csv (which must start with a UTF-8 BOM) as dicts: the file's own
+    columns, then ADDED, whose 结果 is the Chinese of result."""
     with open(path, "rb") as f:
         data = f.read()
     assert data.startswith(b"\xef\xbb\xbf"), "no BOM in the results file"
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
-    assert rows[0] == RESULT_HEADER, rows[0]
-    return [dict(zip(RESULT_HEADER, r)) for r in rows[1:]]
+    assert rows[0][-len(ADDED):] == ADDED, rows[0]
+    out = [dict(zip(rows[0], r)) for r in rows[1:]]
+    for r in out:
+        assert len(r) == len(rows[0]) and r["结果"] == RESULT_ZH[r["result"]], r
+    return out
 
 
 def results_path(path):
@@ -125,7 +131,7 @@ class Push(unittest.TestCase):
         self.assertIn("utf-8", out.stdout)
         res = read_results(results_path(path))
         self.assertEqual([r["行号"] for r in res], [f"A{i + 1}" for i in range(30)])
-        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual({r["result"] for r in res}, {"accepted"})
         lead_ids = [int(r["线索编号"]) for r in res]
         self.assertEqual(len(set(lead_ids)), 30)
         self.assertEqual(self.count(), before + 30)
@@ -152,7 +158,7 @@ class Push(unittest.TestCase):
         self.assertIn("30 already received", third.stdout)
         self.assertEqual(self.count(), before + 30)
         res3 = read_results(results_path(path))
-        self.assertEqual({r["结果"] for r in res3}, {"duplicate"})
+        self.assertEqual({r["result"] for r in res3}, {"duplicate"})
         self.assertEqual([int(r["线索编号"]) for r in res3], lead_ids)
         self.assertEqual({r["原因代码"] for r in res3}, {"duplicate.earlier"})
 
@@ -171,8 +177,9 @@ class Push(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("gbk", out.stdout)
         res = read_results(results_path(path))
-        self.assertEqual([r["行号"] for r in res], [str(n) for n in range(2, 14)])  # no ref column: line numbers
-        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual([r["文件行号"] for r in res], [str(n) for n in range(2, 14)])  # the lines in the file
+        self.assertNotIn("行号", res[0])  # no ref column: none added
+        self.assertEqual({r["result"] for r in res}, {"accepted"})
         self.assertEqual(self.count(), before + 12)
         first = int(res[0]["线索编号"])
         self.assertEqual(fp.sql(self.ci, f"SELECT name, occurred_on, detail FROM leads WHERE id = {first}"),
@@ -206,13 +213,21 @@ class Push(unittest.TestCase):
                 "3": ("rejected", "village.out_of_scope"), "4": ("rejected", "kind.not_allowed"),
                 "5": ("rejected", "date.future"), "6": ("rejected", "amount.format"),
                 "7": ("accepted", ""), "8": ("duplicate", "duplicate.in_batch")}
-        self.assertEqual({k: (v["结果"], v["原因代码"]) for k, v in res.items()}, want)
+        self.assertEqual({k: (v["result"], v["原因代码"]) for k, v in res.items()}, want)
         for k in ("2", "3", "4", "5", "6"):
             self.assertTrue(res[k]["原因"] and res[k]["reason"], res[k])
             self.assertIn(f"{path}:{int(k) + 1}", out.stderr)
             self.assertIn(want[k][1], out.stderr)
         self.assertIn("12.345", res["6"]["reason"])
         self.assertEqual(res["8"]["线索编号"], res["7"]["线索编号"])
+        # every column of the file comes back as it was, with what the line resolved to
+        self.assertEqual([res["2"][h] for h in ZH_HEADER], rows[1])
+        self.assertEqual([res["6"][h] for h in ZH_HEADER], rows[5])
+        self.assertEqual((res["1"]["解析线索类型"], res["1"]["解析村代码"], res["1"]["结果"]),
+                         ("yibao.high_cost", "130822112201", "接收"))
+        self.assertEqual((res["8"]["解析线索类型"], res["8"]["结果"]), ("yibao.uninsured", "已接收"))
+        self.assertEqual((res["3"]["解析线索类型"], res["3"]["解析村代码"], res["3"]["结果"]), ("", "", "退回"))
+        self.assertEqual([res[k]["文件行号"] for k in sorted(res)], [str(n) for n in range(2, 10)])
         self.assertEqual(self.count(), before + 2)
         self.assertIn("5 refused (1 here, 4 by the service)", out.stdout)
 
@@ -234,7 +249,7 @@ class Push(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         res = read_results(results_path(path))
         self.assertEqual([r["行号"] for r in res], ["'=1+1", "2"])
-        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual({r["result"] for r in res}, {"accepted"})
         self.assertEqual(self.count(), before + 2)
 
     def test_missing_column(self):
@@ -299,7 +314,7 @@ class Push(unittest.TestCase):
         self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
         self.assertIn("BAD_REQUEST", out.stderr)
         res = read_results(results_path(path))
-        self.assertEqual([(r["结果"], r["原因代码"]) for r in res], [("failed", "push.bad_request")])
+        self.assertEqual([(r["result"], r["原因代码"]) for r in res], [("failed", "push.bad_request")])
 
     def test_service_down(self):
         path = self.path("down.csv")
@@ -310,7 +325,7 @@ class Push(unittest.TestCase):
         self.assertEqual(out.returncode, 3, out.stdout + out.stderr)
         self.assertIn("no answer", out.stderr)
         res = read_results(results_path(path))
-        self.assertEqual({(r["结果"], r["原因代码"]) for r in res}, {("failed", "push.unreachable")})
+        self.assertEqual({(r["result"], r["原因代码"]) for r in res}, {("failed", "push.unreachable")})
         self.assertEqual(len(res), 5)
 
     def big_file(self, name, year, n):
@@ -346,7 +361,7 @@ class Push(unittest.TestCase):
         self.assertEqual(self.count() - start, n)
         res = read_results(results_path(path))
         self.assertEqual(len(res), n)
-        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual({r["result"] for r in res}, {"accepted"})
         self.assertEqual(len({r["线索编号"] for r in res}), n)
 
     def test_push_killed_and_run_again(self):
@@ -366,7 +381,7 @@ class Push(unittest.TestCase):
         self.assertEqual(self.count() - start, 2000)
         res = read_results(results_path(path))
         self.assertEqual(len(res), 2000)
-        self.assertEqual({r["结果"] for r in res}, {"accepted"})
+        self.assertEqual({r["result"] for r in res}, {"accepted"})
         self.assertIn("2000 accepted", out.stdout)
 
 

@@ -1,9 +1,11 @@
-/* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE.csv` sends a department's monthly
- * CSV of risk leads to the intake service and writes FILE.results.csv with the answer for every
- * line. docs/push.md is the user's guide: columns, results, exit status.
+/* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE` sends a department's monthly CSV
+ * or XLSX of risk leads to the intake service and writes FILE.results.csv (and .xlsx) with the
+ * file's own columns and the answer for every line (push_sheet.c reads the file and keeps its
+ * cells, push_results.c writes the results). docs/push.md is the user's guide: columns,
+ * results, exit status.
  *
- * How it runs. The file is read whole, hashed, decoded (UTF-8 with or without BOM, or GBK) and
- * parsed before anything is sent, so a broken file or a missing column sends nothing. The lines
+ * How it runs. The file is read whole, hashed, decoded (an XLSX's first sheet; a CSV in UTF-8
+ * with or without BOM, or GBK) and parsed before anything is sent, so a broken file or a missing column sends nothing. The lines
  * are cut into chunks of --chunk lines; each chunk is one SubmitLeads batch whose id is made of
  * the file's hash, the period, the chunk size and the chunk's number. Running the same command
  * again therefore sends the same batches, and the service, for which (sender, batch id) is the
@@ -38,6 +40,7 @@
 #include "mem.h"
 #include "money.h"
 #include "profile.h"
+#include "push_sheet.h"
 #include "service.h"
 #include "textenc.h"
 
@@ -100,7 +103,10 @@ typedef struct {
     bool header_ready, header_failed;
     fp_buf_t cell; /* one field's value while a line is read */
     int timeout_ms;
+    const char *results; /* --results */
     /* the file */
+    fp_buf_t raw;
+    push_sheet_t sheet; /* its reading, and its original cells for the results */
     const char *encoding;
     char hash[17];
     fp_arena_t arena; /* the field strings and the reasons */
@@ -160,15 +166,17 @@ static void s_show_header(const s_push_t *p, const fp_csv_record_t *rec)
     else fprintf(stderr, "\npush: see `fangpinctl push --help` for the column names; nothing was sent\n");
 }
 
-/* The header line (or a title line above it: then 0 and the header is still to come). */
+/* The header line, or a title line above it: then 0 and the header is still to come. A line
+ * that is the header by the profile's columns is taken before the profile's header_row too, so
+ * that the results file (which repeats the header but not the title lines) pushes again. */
 static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
 {
-    if (++lay->above < p->profile.header_row) return 0;
     fp_buf_t why = {0};
     fp_err_t rc =
         fp_profile_header(&p->profile, (const char *const *)rec->fields, rec->lens, rec->nfields, &lay->pl, &why);
-    if (rc == FP_OK) {
-        p->header_ready = true;
+    if (rc == FP_OK || ++lay->above < p->profile.header_row) {
+        p->header_ready = rc == FP_OK;
+        fp_buf_free(&why);
         return 0;
     }
     for (size_t at = 0; at < why.len;) {
@@ -233,11 +241,6 @@ static void s_field(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *l
 
 static void s_row(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
 {
-    if (p->header_failed) return;
-    if (!p->header_ready) { /* a title line above the header: this may be the header */
-        s_header(p, rec, lay);
-        return;
-    }
     /* a line of empty cells (Excel writes them below the data) is no lead */
     bool blank = true;
     for (size_t i = 0; i < rec->nfields && blank; i++) {
@@ -276,85 +279,39 @@ static void s_row(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
     }
 }
 
-/* Reads, hashes, decodes and parses the file into p->rows. */
+/* Reads, hashes and parses the file (CSV or XLSX: push_sheet.c) into p->rows, keeping the
+ * original cells of the header and of every lead line for the results file. */
 static int s_load(s_push_t *p)
 {
-    fp_buf_t raw = {0};
-    if (ctl_read_file("push", p->path, "into several files", &raw)) {
-        fp_buf_free(&raw);
-        return -1;
-    }
+    if (ctl_read_file("push", p->path, "into several files", &p->raw)) return -1;
     unsigned char digest[32];
-    crypto_generichash(digest, sizeof digest, (const unsigned char *)raw.data, raw.len, NULL, 0);
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)p->raw.data, p->raw.len, NULL, 0);
     for (int i = 0; i < 8; i++) snprintf(p->hash + 2 * i, 3, "%02x", digest[i]);
-    if (raw.len >= 2 && ((unsigned char)raw.data[0] == 0xFF || (unsigned char)raw.data[0] == 0xFE) &&
-        ((unsigned char)raw.data[1] == 0xFE || (unsigned char)raw.data[1] == 0xFF)) {
-        fprintf(stderr, "push: %s is UTF-16 (\"Unicode text\"): save it as \"CSV UTF-8\" or \"CSV\" instead\n",
-                p->path);
-        fp_buf_free(&raw);
-        return -1;
-    }
-    fp_buf_t text = {0};
-    fp_err_t rc = fp_text_to_utf8(raw.data ? raw.data : "", raw.len, &text, &p->encoding);
-    fp_buf_free(&raw);
-    if (rc != FP_OK) {
-        fprintf(stderr, "push: %s is neither UTF-8 nor GBK text%s: save it as \"CSV UTF-8\" or \"CSV\"\n", p->path,
-                rc == FP_EIO ? " (or this system has no GB18030 converter)" : "");
-        fp_buf_free(&text);
-        return -1;
-    }
-    const char *nul = text.data ? memchr(text.data, '\0', text.len) : NULL;
-    if (nul) {
-        unsigned long line = 1;
-        for (const char *c = text.data; c < nul; c++) line += *c == '\n';
-        fprintf(stderr, "push: %s:%lu: a NUL byte: this is not a CSV text file (UTF-16? save it as \"CSV UTF-8\")\n",
-                p->path, line);
-        fp_buf_free(&text);
-        return -1;
-    }
-
-    fp_csv_t *csv = fp_csv_new();
-    fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 1024, .max_record_bytes = 1024 * 1024});
-    fp_arena_reserve(&p->arena, text.len + text.len / 4);
+    if (push_sheet_open(&p->sheet, p->path, &p->raw, &p->encoding)) return -1;
+    fp_arena_reserve(&p->arena, p->raw.len + p->raw.len / 4);
     s_layout_t lay = {0}; /* filled from the header before any row uses it */
-    bool have_header = false;
-    int ret = 0;
-    size_t off = 0;
-    for (bool last = false; !last;) {
-        const fp_csv_record_t *rec = NULL;
-        size_t used = 0;
-        last = off >= text.len; /* then the record the file ends in without a line break */
-        rc = last ? fp_csv_finish(csv, &rec) : fp_csv_feed(csv, text.data + off, text.len - off, &used, &rec);
-        off += used;
-        if (rc != FP_OK) {
-            unsigned long line = 0;
-            const char *msg = fp_csv_error(csv, &line);
-            fprintf(stderr, "push: %s:%lu: %s; nothing was sent\n", p->path, line, msg);
-            ret = -1;
-            break;
+    const fp_csv_record_t *rec = NULL;
+    int rc;
+    while ((rc = push_sheet_next(&p->sheet, &rec)) == 0 && rec) {
+        if (!p->header_ready) { /* title lines above the header are not kept */
+            if (s_header(p, rec, &lay)) return -1;
+            if (p->header_ready) push_sheet_keep_header(&p->sheet, rec);
+            continue;
         }
-        if (rec && !have_header) {
-            if (s_header(p, rec, &lay)) {
-                ret = -1;
-                break;
-            }
-            have_header = true;
-        } else if (rec) {
-            s_row(p, rec, &lay);
-            if (p->arena.full) {
-                fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
-                ret = -1;
-                break;
-            }
+        size_t before = p->nrows;
+        s_row(p, rec, &lay);
+        if (p->nrows > before) push_sheet_keep(&p->sheet, rec);
+        if (p->arena.full) {
+            fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
+            return -1;
         }
     }
-    fp_csv_destroy(&csv);
-    fp_buf_free(&text);
-    if (ret == 0 && !have_header) {
+    if (rc) return -1; /* push_sheet_next said why */
+    if (!p->header_ready) {
         fprintf(stderr, "push: %s is empty: it needs a header line naming the columns\n", p->path);
-        ret = -1;
+        return -1;
     }
-    return ret;
+    return 0;
 }
 
 /* ---- the protocol ----------------------------------------------------------------------- */
@@ -483,6 +440,7 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
     for (size_t i = 0; i < rep->n_results; i++) {
         const Fangpin__V1__ItemResult *it = rep->results[i];
         s_row_t *r = &p->rows[c->map[it->index]];
+        push_sheet_resolved(&p->sheet, c->map[it->index], it->kind);
         if (it->code == FANGPIN__V1__CODE__OK) {
             r->result = R_ACCEPTED;
             r->id = it->id;
@@ -714,31 +672,24 @@ static void s_send_all(s_push_t *p)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-static int s_write_results(s_push_t *p, const char *out)
+/* The results file(s), through push_results.c: the file's own columns, then the answers. */
+static int s_write_results(s_push_t *p, const char *csv, const char *xlsx)
 {
-    fp_csv_file_t w;
-    if (fp_csv_file_open(&w, out, "行号,线索编号,结果,原因代码,原因,reason") != 0) {
-        fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
-        return -1;
-    }
+    push_outcome_t *out = fp_calloc(p->nrows ? p->nrows : 1, sizeof *out);
     for (size_t i = 0; i < p->nrows; i++) {
         const s_row_t *r = &p->rows[i];
         const fp_arena_reason_t *why = r->reason >= 0 ? &p->arena.reasons[r->reason] : NULL;
-        char id[24] = "";
-        if (r->id > 0) snprintf(id, sizeof id, "%" PRId64, r->id);
-        const char *cells[] = {fp_arena_str(&p->arena, r->f[F_REF]),
-                               id,
-                               s_result_name[r->result],
-                               why ? why->code : "",
-                               why ? why->zh : "",
-                               why ? why->en : ""};
-        fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
+        out[i] = (push_outcome_t){.result = s_result_name[r->result],
+                                  .code = why ? why->code : "",
+                                  .zh = why ? why->zh : "",
+                                  .en = why ? why->en : "",
+                                  .id = r->id,
+                                  .village = fp_arena_str(&p->arena, r->f[F_VILLAGE]),
+                                  .line = r->line};
     }
-    if (fp_csv_file_close(&w, out) != 0) {
-        fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
-        return -1;
-    }
-    return 0;
+    int rc = push_results_write(&p->sheet, out, p->nrows, csv, xlsx);
+    free(out);
+    return rc;
 }
 
 static void s_show_refused(const s_push_t *p, const char *results)
@@ -753,8 +704,9 @@ static void s_show_refused(const s_push_t *p, const char *results)
         char num[24];
         snprintf(num, sizeof num, "%" PRIu32, r->line);
         const char *ref = fp_arena_str(&p->arena, r->f[F_REF]);
-        fprintf(stderr, "%s:%s%s%s%s: refused: %s: %s (%s)\n", p->path, num, strcmp(ref, num) ? " (ref " : "",
-                strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code, why->zh, why->en);
+        fprintf(stderr, "%s:%s%s%s%s%s: refused: %s: %s (%s)\n", p->path, p->sheet.xlsx ? "row " : "", num,
+                strcmp(ref, num) ? " (ref " : "", strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code,
+                why->zh, why->en);
     }
     if (refused > shown) fprintf(stderr, "... and %ld more refused lines: see %s\n", refused - shown, results);
 }
@@ -831,11 +783,15 @@ static int s_fetch_profile(s_push_t *p)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: fangpinctl push --dept NAME --period YYYY-MM [--profile NAME[@VERSION]] [options] FILE.csv\n"
-            "  Sends a department's CSV of risk leads (风险预警线索) to the intake service and writes\n"
-            "  FILE.results.csv beside it with the result of every line. Running the same command\n"
-            "  again is safe: the service answers what it already took from what it stored.\n\n"
-            "  The file: UTF-8 (with or without BOM) or GBK, a header line naming the columns:\n"
+            "usage: fangpinctl push --dept NAME --period YYYY-MM [--profile NAME[@VERSION]] [options]\n"
+            "                       FILE.csv|FILE.xlsx\n"
+            "  Sends a department's CSV or XLSX of risk leads (风险预警线索) to the intake service and\n"
+            "  writes FILE.results.csv beside it (and FILE.results.xlsx for an XLSX): every column of\n"
+            "  the file, then 结果, 原因代码, 原因 ... for every line; correct the refused lines there\n"
+            "  and push that file again. Running the same command again is safe: the service answers\n"
+            "  what it already took from what it stored.\n\n"
+            "  The file: CSV in UTF-8 (with or without BOM) or GBK, or an XLSX (its first sheet, as\n"
+            "  Excel and WPS save it), a header line naming the columns:\n"
             "    身份证号 | 公民身份号码 | id_number        required\n"
             "    姓名 | name                               required\n"
             "    村代码 | 行政村代码 | village_code        required\n"
@@ -857,7 +813,8 @@ static void s_usage(FILE *out)
             "                   without --dept and --key: $FANGPIN_CLIENT_CERT)\n"
             "  --chunk N        leads per batch (default 2000)\n"
             "  --window N       batches in flight at once (default 4)\n"
-            "  --retries N      resends of a batch without an answer (default 8)\n\n"
+            "  --retries N      resends of a batch without an answer (default 8)\n"
+            "  --results FILE   where the results go: FILE.csv, or FILE.xlsx (with FILE.csv beside it)\n\n"
             "environment: FANGPIN_INTAKE_CONNECT (default tcp://127.0.0.1:7101), FANGPIN_KEYS_DIR\n"
             "(default var/keys; the service's key is intake.key there), FANGPIN_TIMEOUT_MS (wait for\n"
             "an answer, default 30000).\n"
@@ -886,8 +843,9 @@ static int s_args(s_push_t *p, int argc, char **argv)
             return 1;
         }
         static const char *const opts[] = {"--dept",   "--period",  "--key",    "--chunk",
-                                           "--window", "--retries", "--profile"};
-        const char **dst[] = {&p->dept, &p->period, &p->key, &chunk, &window, &retries, &p->profile_arg};
+                                           "--window", "--retries", "--profile", "--results"};
+        const char **dst[] = {&p->dept,   &p->period,      &p->key,     &chunk,
+                              &window,    &retries,        &p->profile_arg, &p->results};
         bool matched = false;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !matched; k++) {
             size_t n = strlen(opts[k]);
@@ -914,7 +872,8 @@ static int s_args(s_push_t *p, int argc, char **argv)
         p->path = a;
     }
     if (!p->path || !p->period) {
-        fprintf(stderr, "push: %s\n", !p->path ? "which file? give FILE.csv" : "--period YYYY-MM is required");
+        fprintf(stderr, "push: %s\n",
+                !p->path ? "which file? give FILE.csv or FILE.xlsx" : "--period YYYY-MM is required");
         return -1;
     }
     fp_period_t per;
@@ -977,6 +936,8 @@ static void s_free(s_push_t *p)
     free(p->rows);
     fp_buf_free(&p->cell);
     fp_arena_free(&p->arena);
+    push_sheet_free(&p->sheet);
+    fp_buf_free(&p->raw);
     if (p->ctx) zmq_ctx_term(p->ctx);
 }
 
@@ -985,7 +946,7 @@ int ctl_cmd_push(int argc, char **argv)
     s_push_t p = {.chunk = 2000, .window = 4, .retries = 8};
     int a = s_args(&p, argc, argv);
     if (a) {
-        if (a < 0) fprintf(stderr, "usage: fangpinctl push --dept NAME --period YYYY-MM FILE.csv (see --help)\n");
+        if (a < 0) fprintf(stderr, "usage: fangpinctl push --dept NAME --period YYYY-MM FILE (see --help)\n");
         return a > 0 ? 0 : S_EXIT_USAGE;
     }
     if (sodium_init() < 0) {
@@ -1004,7 +965,11 @@ int ctl_cmd_push(int argc, char **argv)
         s_free(&p);
         return S_EXIT_USAGE;
     }
-    char *results = fp_csv_results_path(p.path);
+    char *results = NULL, *results_xlsx = NULL;
+    if (push_results_paths(&p.sheet, p.path, p.results, &results, &results_xlsx)) {
+        s_free(&p);
+        return S_EXIT_USAGE;
+    }
     p.progress = isatty(STDERR_FILENO);
     p.t0 = s_now();
     p.nchunks = (p.nrows + (size_t)p.chunk - 1) / (size_t)p.chunk;
@@ -1025,7 +990,7 @@ int ctl_cmd_push(int argc, char **argv)
     }
     if (rc == 0) {
         s_show_refused(&p, results);
-        bool written = s_write_results(&p, results) == 0;
+        bool written = s_write_results(&p, results, results_xlsx) == 0;
         double secs = s_now() - p.t0;
         long sent = p.n_accepted + p.n_duplicate + p.n_rejected - p.n_local;
         printf("push %s (%s, period %s%s%s): %zu lines in %zu batch%s: %ld accepted, %ld already received, %ld refused"
@@ -1034,13 +999,15 @@ int ctl_cmd_push(int argc, char **argv)
                p.nchunks == 1 ? "" : "es", p.n_accepted, p.n_duplicate, p.n_rejected, p.n_local,
                p.n_rejected - p.n_local);
         if (p.n_failed) printf(", %ld without an answer", p.n_failed);
-        printf("; %.1f s, %.0f leads/s; results in %s\n", secs, secs > 0 ? (double)sent / secs : 0.0,
-               written ? results : "(not written)");
+        printf("; %.1f s, %.0f leads/s; results in %s%s%s\n", secs, secs > 0 ? (double)sent / secs : 0.0,
+               written ? results : "(not written)", written && results_xlsx ? " and " : "",
+               written && results_xlsx ? results_xlsx : "");
         fflush(stdout);
         if (p.unreachable) rc = S_EXIT_UNREACHABLE;
         else if (p.n_rejected || p.n_failed || !written) rc = 1;
     }
     free(results);
+    free(results_xlsx);
     s_free(&p);
     return rc;
 }
