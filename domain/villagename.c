@@ -12,17 +12,15 @@
 static const char *const s_village_suf[] = {"村民委员会", "居民委员会", "村委会", "居委会", NULL};
 static const char *const s_village_tail[] = {"社区", "村", NULL};
 static const char *const s_town_suf[] = {"街道办事处", "办事处", "街道", "苏木", "镇", "乡", NULL};
-static const char *const s_above_suf[] = {"自治州", "自治县", "自治旗", "自治区", "省", "市", "县", "区",
-                                          "旗",     "盟",     NULL};
+static const char *const s_above_suf[] = {"自治州", "自治县", "自治旗", "自治区", "省", "市",
+                                          "县",     "区",     "旗",     "盟",     NULL};
 /* Ethnic parts of place names (南天门满族乡, 宽城满族自治县). */
-static const char *const s_ethnic[] = {"蒙古族", "朝鲜族", "土家族", "哈尼族", "达斡尔族", "布依族", "锡伯族",
-                                       "满族",   "回族",   "苗族",   "瑶族",   "壮族",     "彝族",   "藏族",
-                                       "侗族",   "畲族",   "白族",   "傣族",   "黎族",     "土族",   "各族",
-                                       "民族",   NULL};
+static const char *const s_ethnic[] = {"蒙古族", "朝鲜族", "土家族", "哈尼族", "达斡尔族", "布依族", "锡伯族", "满族",
+                                       "回族",   "苗族",   "瑶族",   "壮族",   "彝族",     "藏族",   "侗族",   "畲族",
+                                       "白族",   "傣族",   "黎族",   "土族",   "各族",     "民族",   NULL};
 /* What may follow a village's core: the rest of its name, or a group number. */
-static const char *const s_boundary[] = {"村", "社区", "居委会", "居民委员会", "组", "队", "一", "二", "三",
-                                         "四", "五",   "六",     "七",         "八", "九", "十", "〇", "零",
-                                         NULL};
+static const char *const s_boundary[] = {"村", "社区", "居委会", "居民委员会", "组", "队", "一", "二", "三", "四",
+                                         "五", "六",   "七",     "八",         "九", "十", "〇", "零", NULL};
 
 static bool s_starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
@@ -186,8 +184,7 @@ static size_t s_starts_of(const fp_village_index_t *ix, const char *t, size_t po
 }
 
 /* The villages of township town (by code) whose core follows at once in s. */
-static void s_in_town(const fp_village_index_t *ix, const fp_vplace_t *town, const char *s, size_t base,
-                      s_cands_t *c)
+static void s_in_town(const fp_village_index_t *ix, const fp_vplace_t *town, const char *s, size_t base, s_cands_t *c)
 {
     for (size_t i = 0; i < ix->n; i++) {
         const fp_vplace_t *v = &ix->places[i];

@@ -18,9 +18,9 @@
 #define FP_VNAME_FORMS 4
 
 typedef struct {
-    char code[13];  /* the region code: 2, 4, 6, 9 or 12 digits */
-    char name[128]; /* as in the region table: "花水村民委员会", cut at 127 bytes */
-    int level;      /* 1 province .. 5 village */
+    char code[13];                            /* the region code: 2, 4, 6, 9 or 12 digits */
+    char name[128];                           /* as in the region table: "花水村民委员会", cut at 127 bytes */
+    int level;                                /* 1 province .. 5 village */
     char forms[FP_VNAME_FORMS][FP_VNAME_MAX]; /* normalised; a village's: its core, its name */
     int nforms;
     bool community; /* a village: its name ends in 社区, 居民委员会 or 居委会 (not 村) */

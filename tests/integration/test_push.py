@@ -20,7 +20,7 @@ PERIOD = "2026-10"
 SENDER = "dept:130822:yibao"
 FIXTURE = os.path.join(fp.SOURCE, "tests", "fixtures", "regions", "130822")
 ZH_HEADER = ["行号", "身份证号", "姓名", "村代码", "线索类型", "发生日期", "金额(元)", "情况说明"]
-RESULT_HEADER = ["行号", "线索编号", "结果", "原因代码", "原因", "reason"]
+RESULT_HEADER = ["行号", "线索编号", "结果", "原因代码", "原因", "reason", "村代码"]
 
 
 def id_number(birth, seq, region="130822"):

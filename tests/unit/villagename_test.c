@@ -90,10 +90,20 @@ static void test_index_forms(void **state)
 static void test_names_suffixes_widths(void **state)
 {
     fp_village_index_t ix = s_county();
-    const char *ok[] = {"三道河镇花水村",       "三道河镇 花水村",     "三道河镇花水",        "三道河镇花水村民委员会",
-                        "三道河镇花水村村委会", "三道河镇、花水村",    "三道河花水村",        "花水村",
-                        "花水",                 "花水村委会",          "　三道河镇　花水村　", "三道河镇（花水村）",
-                        "三道河鎮花水村",       "河北省承德市興隆縣三道河鎮花水村村民委員會"};
+    const char *ok[] = {"三道河镇花水村",
+                        "三道河镇 花水村",
+                        "三道河镇花水",
+                        "三道河镇花水村民委员会",
+                        "三道河镇花水村村委会",
+                        "三道河镇、花水村",
+                        "三道河花水村",
+                        "花水村",
+                        "花水",
+                        "花水村委会",
+                        "　三道河镇　花水村　",
+                        "三道河镇（花水村）",
+                        "三道河鎮花水村",
+                        "河北省承德市興隆縣三道河鎮花水村村民委員會"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) assert_string_equal(s_code(&ix, ok[i]), "130822112201");
     /* a community: 社区 and 居委会 optional */
     assert_string_equal(s_code(&ix, "兴隆镇东关社区"), "130822100003");
@@ -112,12 +122,8 @@ static void test_names_suffixes_widths(void **state)
 static void test_addresses(void **state)
 {
     fp_village_index_t ix = s_county();
-    const char *ok[] = {"河北省承德市兴隆县三道河镇花水村",
-                        "兴隆县三道河镇花水村5组",
-                        "兴隆县三道河镇花水村五组",
-                        "河北承德兴隆三道河镇花水村3组12号",
-                        "承德市兴隆县花水村",
-                        "兴隆县花水5组",
+    const char *ok[] = {"河北省承德市兴隆县三道河镇花水村",    "兴隆县三道河镇花水村5组", "兴隆县三道河镇花水村五组",
+                        "河北承德兴隆三道河镇花水村3组12号",   "承德市兴隆县花水村",      "兴隆县花水5组",
                         "河北省, 兴隆县 三道河镇 花水村 (5组)"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) assert_string_equal(s_code(&ix, ok[i]), "130822112201");
     /* the county's name is also the township's: 兴隆镇 is not 兴隆县 + 镇 */
@@ -221,10 +227,10 @@ static int s_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_index_forms),         cmocka_unit_test(test_names_suffixes_widths),
-        cmocka_unit_test(test_addresses),           cmocka_unit_test(test_village_named_as_township),
-        cmocka_unit_test(test_ambiguous),           cmocka_unit_test(test_boundaries_and_two_townships),
-        cmocka_unit_test(test_closest),             cmocka_unit_test(test_hant),
+        cmocka_unit_test(test_index_forms), cmocka_unit_test(test_names_suffixes_widths),
+        cmocka_unit_test(test_addresses),   cmocka_unit_test(test_village_named_as_township),
+        cmocka_unit_test(test_ambiguous),   cmocka_unit_test(test_boundaries_and_two_townships),
+        cmocka_unit_test(test_closest),     cmocka_unit_test(test_hant),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -75,8 +75,9 @@ typedef struct {
     int64_t amount_fen;
     bool has_amount;
     uint8_t result;
-    int32_t reason; /* index into arena.reasons, -1: none */
-    int64_t id;     /* the lead id (accepted) or the lead it repeats (duplicate) */
+    int32_t reason;   /* index into arena.reasons, -1: none */
+    int64_t id;       /* the lead id (accepted) or the lead it repeats (duplicate) */
+    char village[13]; /* the village code the line resolved to (accepted, duplicate) */
 } s_row_t;
 
 enum { C_TODO, C_WAIT, C_SENT, C_DONE };
@@ -524,6 +525,8 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
     for (size_t i = 0; i < rep->n_results; i++) {
         const Fangpin__V1__ItemResult *it = rep->results[i];
         s_row_t *r = &p->rows[c->map[it->index]];
+        if (it->code == FANGPIN__V1__CODE__OK || it->code == FANGPIN__V1__CODE__DUPLICATE)
+            snprintf(r->village, sizeof r->village, "%s", it->village);
         if (it->code == FANGPIN__V1__CODE__OK) {
             r->result = R_ACCEPTED;
             r->id = it->id;
@@ -758,7 +761,7 @@ static void s_send_all(s_push_t *p)
 static int s_write_results(s_push_t *p, const char *out)
 {
     fp_csv_file_t w;
-    if (fp_csv_file_open(&w, out, "行号,线索编号,结果,原因代码,原因,reason") != 0) {
+    if (fp_csv_file_open(&w, out, "行号,线索编号,结果,原因代码,原因,reason,村代码") != 0) {
         fprintf(stderr, "push: cannot write %s: %s\n", out, strerror(errno));
         return -1;
     }
@@ -772,7 +775,8 @@ static int s_write_results(s_push_t *p, const char *out)
                                s_result_name[r->result],
                                why ? why->code : "",
                                why ? why->zh : "",
-                               why ? why->en : ""};
+                               why ? why->en : "",
+                               r->village};
         fp_csv_file_row(&w, cells, sizeof cells / sizeof *cells);
     }
     if (fp_csv_file_close(&w, out) != 0) {
