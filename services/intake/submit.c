@@ -220,14 +220,14 @@ static void s_load_items(s_job_t *j)
 
 static void s_start_new(s_job_t *j);
 
-/* The county's places read (names.c); then the batch, or the stored answer of a resend (whose
- * refused names are answered with their candidates again). */
+/* The county's places read (names.c); then the new batch, or the stored answer of a resend
+ * (whose refused names are answered with their candidates again) or of a GetBatch. */
 static void s_on_villages(void *arg, intake_load_t how)
 {
     s_job_t *j = arg;
     if (how == INTAKE_LOAD_GONE) s_unavailable(j);
     else if (how == INTAKE_LOAD_FAILED) s_refuse(j, "db.failed", "reading the villages failed", "读取村庄区划失败");
-    else if (j->replayed) s_load_items(j);
+    else if (j->replayed || j->msg->op_case != FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS) s_load_items(j);
     else s_start_new(j);
 }
 
