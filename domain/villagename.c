@@ -98,6 +98,7 @@ bool fp_village_index_add(fp_village_index_t *ix, const char *code, int level, c
     memcpy(p->code, code, clen + 1);
     size_t nlen = strlen(name);
     if (nlen >= sizeof p->name) nlen = sizeof p->name - 1;
+    while (nlen > 0 && ((unsigned char)name[nlen] & 0xC0) == 0x80) nlen--; /* cut between characters */
     memcpy(p->name, name, nlen);
     p->level = level;
     if (level == 5) {
