@@ -22,7 +22,23 @@ static const char *const s_ethnic[] = {"蒙古族", "朝鲜族", "土家族", "�
 static const char *const s_boundary[] = {"村", "社区", "居委会", "居民委员会", "组", "队", "一", "二", "三", "四",
                                          "五", "六",   "七",     "八",         "九", "十", "〇", "零", NULL};
 
-static bool s_starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+/* The bytes of s's first character (up to 4), packed; 0 for "". */
+static uint32_t s_lead(const char *s)
+{
+    uint32_t v = (unsigned char)s[0];
+    for (int i = 1; i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80; i++) v = v << 8 | (unsigned char)s[i];
+    return v;
+}
+
+/* The length of p if s begins with it, else 0 (p not empty); inline: most calls fail at once. */
+static size_t s_prefix(const char *s, const char *p)
+{
+    size_t i = 0;
+    while (p[i] && s[i] == p[i]) i++;
+    return p[i] ? 0 : i;
+}
+
+static bool s_starts(const char *s, const char *p) { return s_prefix(s, p) > 0; }
 
 /* Cuts the first suffix of list that s ends with (leaving at least one byte); returns it or NULL. */
 static const char *s_cut(char *s, const char *const *list)
@@ -89,8 +105,10 @@ bool fp_village_index_add(fp_village_index_t *ix, const char *code, int level, c
     if (ix->n == ix->cap) {
         size_t cap = ix->cap ? ix->cap * 2 : 64;
         fp_vplace_t *np = realloc(ix->places, cap * sizeof *np);
-        if (!np) return false;
-        ix->places = np;
+        if (np) ix->places = np;
+        uint32_t *nl = np ? realloc(ix->lead, cap * sizeof *nl) : NULL;
+        if (!nl) return false;
+        ix->lead = nl;
         ix->cap = cap;
     }
     fp_vplace_t *p = &ix->places[ix->n];
@@ -107,7 +125,7 @@ bool fp_village_index_add(fp_village_index_t *ix, const char *code, int level, c
         s_forms(p, norm, level == 4 ? s_town_suf : s_above_suf);
     }
     if (p->nforms == 0) return false;
-    ix->n++;
+    ix->lead[ix->n++] = s_lead(p->forms[0]); /* every form begins with forms[0]'s first character */
     return true;
 }
 
@@ -115,6 +133,7 @@ void fp_village_index_free(fp_village_index_t *ix)
 {
     if (!ix) return;
     free(ix->places);
+    free(ix->lead);
     *ix = (fp_village_index_t){0};
 }
 
@@ -151,8 +170,8 @@ static void s_cand(s_cands_t *c, size_t place, size_t end)
  * followed by 社区 or 居委会, a community not by 村. */
 static size_t s_village_at(const char *s, const char *form, bool community)
 {
-    size_t k = strlen(form);
-    if (strncmp(s, form, k) != 0) return 0;
+    size_t k = s_prefix(s, form);
+    if (!k) return 0;
     const char *after = s + k;
     if (!*after || (*after >= '0' && *after <= '9')) return k;
     if (s_starts(after, community ? "村" : "社区") || (!community && s_starts(after, "居"))) return 0;
@@ -162,7 +181,8 @@ static size_t s_village_at(const char *s, const char *form, bool community)
 }
 
 /* Where a township or village may begin: 0, and after each prefix of province, prefecture and
- * county forms. Returns how many (at least 1). */
+ * county forms; of a place's forms that begin there, only the longest counts (兴隆县, not 兴隆
+ * followed by 县). Returns how many (at least 1). */
 static size_t s_starts_of(const fp_village_index_t *ix, const char *t, size_t pos[S_MAX_STARTS])
 {
     size_t n = 1;
@@ -170,15 +190,18 @@ static size_t s_starts_of(const fp_village_index_t *ix, const char *t, size_t po
     for (int level = 1; level <= 3; level++) {
         size_t have = n;
         for (size_t j = 0; j < have; j++)
-            for (size_t i = 0; i < ix->n; i++) {
+            for (size_t i = 0, lead = s_lead(t + pos[j]); i < ix->n; i++) {
+                if (ix->lead[i] != lead) continue;
                 const fp_vplace_t *p = &ix->places[i];
-                if (p->level != level) continue;
-                for (int f = 0; f < p->nforms; f++) {
-                    if (!s_starts(t + pos[j], p->forms[f])) continue;
-                    size_t at = pos[j] + strlen(p->forms[f]), k = 0;
-                    while (k < n && pos[k] != at) k++;
-                    if (k == n && n < S_MAX_STARTS) pos[n++] = at;
+                size_t len = 0, k = 0;
+                for (int f = 0; p->level == level && f < p->nforms; f++) {
+                    size_t l = s_prefix(t + pos[j], p->forms[f]);
+                    if (l > len) len = l;
                 }
+                if (!len) continue;
+                size_t at = pos[j] + len;
+                while (k < n && pos[k] != at) k++;
+                if (k == n && n < S_MAX_STARTS) pos[n++] = at;
             }
     }
     return n;
@@ -187,7 +210,8 @@ static size_t s_starts_of(const fp_village_index_t *ix, const char *t, size_t po
 /* The villages of township town (by code) whose core follows at once in s. */
 static void s_in_town(const fp_village_index_t *ix, const fp_vplace_t *town, const char *s, size_t base, s_cands_t *c)
 {
-    for (size_t i = 0; i < ix->n; i++) {
+    for (size_t i = 0, lead = s_lead(s); i < ix->n; i++) {
+        if (ix->lead[i] != lead) continue;
         const fp_vplace_t *v = &ix->places[i];
         if (v->level != 5 || memcmp(v->code, town->code, 9) != 0) continue;
         for (int f = 0; f < v->nforms; f++) {
@@ -202,7 +226,8 @@ static void s_match_norm(const fp_village_index_t *ix, const char *t, s_cands_t 
     size_t pos[S_MAX_STARTS], np = s_starts_of(ix, t, pos);
     for (size_t j = 0; j < np; j++) {
         const char *rest = t + pos[j];
-        for (size_t i = 0; i < ix->n; i++) {
+        for (size_t i = 0, lead = s_lead(rest); i < ix->n; i++) {
+            if (ix->lead[i] != lead) continue;
             const fp_vplace_t *p = &ix->places[i];
             if (p->level == 5) {
                 for (int f = 0; f < p->nforms; f++) {
@@ -213,8 +238,8 @@ static void s_match_norm(const fp_village_index_t *ix, const char *t, s_cands_t 
             }
             if (p->level != 4) continue;
             for (int f = 0; f < p->nforms; f++) {
-                size_t k = strlen(p->forms[f]);
-                if (strncmp(rest, p->forms[f], k) == 0) s_in_town(ix, p, rest + k, pos[j] + k, c);
+                size_t k = s_prefix(rest, p->forms[f]);
+                if (k) s_in_town(ix, p, rest + k, pos[j] + k, c);
             }
         }
     }
@@ -281,8 +306,8 @@ static const fp_vplace_t *s_town_at(const fp_village_index_t *ix, const char *t,
     for (size_t i = 0; i < ix->n; i++) {
         const fp_vplace_t *p = &ix->places[i];
         for (int f = 0; p->level == 4 && f < p->nforms; f++) {
-            size_t k = strlen(p->forms[f]);
-            if (k > len && strncmp(t, p->forms[f], k) == 0) {
+            size_t k = s_prefix(t, p->forms[f]);
+            if (k > len) {
                 best = p;
                 len = k;
             }

@@ -10,6 +10,7 @@
 #define FP_VILLAGENAME_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Room for a normalised place name or text, its NUL included (as FP_KIND_NORM_MAX). */
 #define FP_VNAME_MAX 192
@@ -29,6 +30,8 @@ typedef struct {
 /* One county's places; fp_village_index_add fills it, fp_village_index_free empties it. */
 typedef struct {
     fp_vplace_t *places;
+    uint32_t *lead; /* per place: the bytes of the first character its forms all begin with, so
+                       that a match skips most places without reading them */
     size_t n, cap;
 } fp_village_index_t;
 
