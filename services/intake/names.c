@@ -101,7 +101,7 @@ void intake_villages_load(fp_db_t *db, const char *county, fp_village_index_t *i
                 1, p, s_on_places, l);
 }
 
-/* "花水村民委员会（三道河镇，130822112201）" into zh and "130822112201 花水村民委员会 (三道河镇)" into en. */
+/* "三道河镇花水村民委员会（130822112201）" into zh and "130822112201 花水村民委员会 (三道河镇)" into en. */
 static void s_append(const fp_village_index_t *ix, size_t i, bool first, char *en, size_t en_size, int *le, char *zh,
                      size_t zh_size, int *lz)
 {
@@ -125,6 +125,7 @@ size_t intake_village_message(const fp_village_index_t *ix, intake_hant_t *h, co
         fp_village_match(ix, text, h ? intake_hant_t2s : NULL, h, found, INTAKE_VILLAGE_NAMED, &n);
     else if (ix && text && unknown && intake_village_by_name(text))
         n = fp_village_closest(ix, text, h ? intake_hant_t2s : NULL, h, found, 3);
+    if (!r) reason = reason ? reason : "";
     int le = snprintf(en, en_size, "%s%s", r ? r->en : reason,
                       !n              ? ""
                           : ambiguous ? "; the villages of that name:"

@@ -96,7 +96,7 @@ static void s_line_messages(s_job_t *j)
     intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0, NULL, NULL, NULL};
     for (size_t i = 0; i < j->nitems && i < sl->n_leads; i++) {
         s_item_t *it = &j->items[i];
-        char en[1024], zh[1024]; /* the catalogue message and three kinds or five villages fit */
+        char en[2048], zh[2048]; /* the catalogue message and three kinds or five villages fit */
         if (!strcmp(it->reason, INTAKE_R_KIND_UNKNOWN))
             intake_kind_unknown_message(&j->in->catalog, &sender, sl->leads[i]->kind, en, sizeof en, zh, sizeof zh);
         else if (!strcmp(it->reason, INTAKE_R_VILLAGE_AMBIGUOUS) || !strcmp(it->reason, INTAKE_R_VILLAGE_UNKNOWN))
