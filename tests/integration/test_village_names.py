@@ -75,6 +75,7 @@ class VillageNames(unittest.TestCase):
             lead(11, HUASHUI),
             lead(12, "130822112299"),  # a code of no village in the region table
             lead(13, "东关"),  # 东关村 and 东关社区
+            lead(14, "　三道河镇（花水村）　"),  # full-width space and brackets
         ]
         r = self.submit("v-1", leads)
         self.assertEqual(r.status.code, Code.PARTIAL)
@@ -88,6 +89,7 @@ class VillageNames(unittest.TestCase):
             (Code.OK, "", HUASHUI),
             (Code.BAD_REQUEST, "village.unknown", ""),
             (Code.BAD_REQUEST, "village.ambiguous", ""),
+            (Code.OK, "", HUASHUI),
         ])
         amb = r.results[8]
         self.assertIn(f"the villages of that name: {YUSHUGOU[0]} 榆树沟村民委员会 (半壁山镇),"
@@ -105,7 +107,7 @@ class VillageNames(unittest.TestCase):
         stored = fp.sql(self.ci, "SELECT line_ref, village_code FROM leads WHERE batch_id = 'v-1' ORDER BY line_no")
         self.assertEqual(stored, [("L1", HUASHUI), ("L2", HUASHUI), ("L3", HUASHUI), ("L4", HUASHUI),
                                   ("L5", SANDAOHE), ("L6", DONGGUAN_SQ), ("L7", DONGGUAN), ("L8", YUSHUGOU[0]),
-                                  ("L11", HUASHUI)])
+                                  ("L11", HUASHUI), ("L14", HUASHUI)])
         # the same batch again: the same answer, candidates included, nothing more stored
         n = fp.sql(self.ci, "SELECT count(*) FROM leads")
         again = self.submit("v-1", leads, rid="again")
