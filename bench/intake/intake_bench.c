@@ -3,6 +3,9 @@
  * same leads table in the same run: the physical limit. Prints leads/s for both, the ratio,
  * and the service's peak memory (VmHWM of --pid).
  *   intake_bench --villages villages.csv.gz --prefix 130822 --leads 1000000 --pg CONNINFO --pid PID
+ * With --streets streets.csv.gz each lead names its village by its township's and its own name
+ * (三道河镇花水村民委员会), as a department's file may (docs/push.md "Villages by name"), instead
+ * of its code; the COPY beside it still writes the code.
  * The client key is FANGPIN_CLIENT_CERT, the server key $FANGPIN_KEYS_DIR/intake.key, the
  * endpoint FANGPIN_INTAKE_CONNECT (see var/fangpin.env). */
 #include <libpq-fe.h>
@@ -43,6 +46,7 @@ static const char *s_env(const char *n, const char *d)
 
 typedef struct {
     char id[19], village[13], date[11];
+    const char *text; /* what the lead's village_code holds: the code, or names (--streets) */
     int64_t amount;
 } s_row_t;
 
@@ -87,6 +91,42 @@ static char (*s_villages(const char *vfile, const char *prefix, size_t *nv))[13]
     return vill;
 }
 
+/* The second field of a published CSV line (code,"name",...) into out; false if none. */
+static bool s_csv_name(const char *line, char *out, size_t cap)
+{
+    const char *a = strchr(line, '"'), *b = a ? strchr(a + 1, '"') : NULL;
+    if (!b || (size_t)(b - a - 1) >= cap) return false;
+    memcpy(out, a + 1, (size_t)(b - a - 1));
+    out[b - a - 1] = '\0';
+    return true;
+}
+
+/* For each village (its code in vill), its township's name and its own, from the published
+ * streets and villages files; NULL (said why) when one cannot be read. */
+static char (*s_names(const char *sfile, const char *vfile, char (*vill)[13], size_t nv))[112]
+{
+    gzFile st = gzopen(sfile, "rb"), vg = gzopen(vfile, "rb");
+    char line[512], town_code[64][10], town_name[64][48];
+    size_t nt = 0, k = 0;
+    while (st && nt < 64 && gzgets(st, line, sizeof line))
+        if (!strncmp(line, vill[0], 6) && s_csv_name(line, town_name[nt], sizeof town_name[nt]))
+            memcpy(town_code[nt++], line, 9), town_code[nt - 1][9] = '\0';
+    char(*names)[112] = vg && nt ? fp_calloc(nv, sizeof *names) : NULL;
+    while (names && k < nv && gzgets(vg, line, sizeof line)) {
+        char name[64];
+        if (strncmp(line, vill[k], 12) != 0 || !s_csv_name(line, name, sizeof name)) continue;
+        for (size_t t = 0; t < nt; t++)
+            if (!strncmp(town_code[t], line, 9)) snprintf(names[k], sizeof names[k], "%.47s%.63s", town_name[t], name);
+        k++;
+    }
+    if (st) gzclose(st);
+    if (vg) gzclose(vg);
+    if (names && k == nv) return names;
+    fprintf(stderr, "cannot read the township and village names from %s and %s\n", sfile, vfile);
+    free(names);
+    return NULL;
+}
+
 /* nleads rows: unique (ID number, kind, date); valid ID numbers of people born 1940-1999 */
 static s_row_t *s_rows(long nleads, char (*vill)[13], size_t nv)
 {
@@ -94,6 +134,7 @@ static s_row_t *s_rows(long nleads, char (*vill)[13], size_t nv)
     for (long i = 0; i < nleads; i++) {
         s_row_t *r = &rows[i];
         snprintf(r->village, sizeof r->village, "%s", vill[(size_t)i % nv]);
+        r->text = r->village;
         long seq = i % 1000, day = (i / 1000) % 28 + 1, month = (i / 28000) % 12 + 1, year = 1940 + (i / 336000) % 60;
         char body[18];
         snprintf(body, sizeof body, "%.6s%04ld%02ld%02ld%03ld", r->village, year, month, day, seq);
@@ -148,7 +189,7 @@ static void s_send_batch(void *s, const s_bench_t *b, long index)
         fangpin__v1__lead__init(l);
         l->id_number = (char *)r->id;
         l->name = (char *)"王某某";
-        l->village_code = (char *)r->village;
+        l->village_code = (char *)r->text;
         l->kind = (char *)"yibao.high_cost";
         l->occurred_on = (char *)r->date;
         l->amount_fen = r->amount;
@@ -292,17 +333,21 @@ int main(int argc, char **argv)
     const char *prefix = s_arg(argc, argv, "--prefix", "130822"); /* the department's county */
     const char *pg = s_arg(argc, argv, "--pg", NULL);
     const char *pid = s_arg(argc, argv, "--pid", NULL);
+    const char *streets = s_arg(argc, argv, "--streets", NULL);
     if (!vfile || !pg || b.nleads <= 0 || b.batch <= 0 || b.window <= 0) {
         fprintf(stderr,
                 "usage: intake_bench --villages FILE --pg CONNINFO [--prefix 1308] [--leads N] [--batch N]"
-                " [--window N] [--pid PID]\n");
+                " [--window N] [--pid PID] [--streets FILE]\n");
         return 2;
     }
     size_t nv = 0;
     char(*vill)[13] = s_villages(vfile, prefix, &nv);
     if (!vill) return 2;
     s_row_t *rows = s_rows(b.nleads, vill, nv);
+    char(*names)[112] = streets ? s_names(streets, vfile, vill, nv) : NULL;
     free(vill);
+    if (streets && !names) return 2;
+    for (long i = 0; names && i < b.nleads; i++) rows[i].text = names[(size_t)i % nv];
     b.rows = rows;
     b.nbatches = (b.nleads + b.batch - 1) / b.batch;
     snprintf(b.run, sizeof b.run, "bench-%ld", (long)time(NULL));
@@ -311,11 +356,12 @@ int main(int argc, char **argv)
     bool ok = false;
     double t_copy = t_service >= 0 ? s_through_copy(&b, pg, &ok) : -1;
     free(rows);
+    free(names);
     if (t_service < 0 || t_copy < 0) return t_service < -1 ? 2 : 1;
 
     long hwm = pid ? s_vmhwm_kb(pid) : -1;
-    printf("intake, %ld leads in %ld batches of %d (window %d), validated, committed, acknowledged, events written\n",
-           b.nleads, b.nbatches, b.batch, b.window);
+    printf("intake, %ld leads in %ld batches of %d (window %d), validated, committed, acknowledged, events written%s\n",
+           b.nleads, b.nbatches, b.batch, b.window, names ? "; villages by township and village name" : "");
     printf("  through the service:   %8.2f s  %9.0f leads/s  (%ld accepted, %ld not)\n", t_service,
            (double)b.nleads / t_service, b.accepted, b.other);
     printf("  raw COPY, same rows:   %8.2f s  %9.0f rows/s   (into the same leads table)\n", t_copy,

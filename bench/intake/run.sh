@@ -2,7 +2,8 @@
 # bench/intake/run.sh BUILD [LEADS]: 1,000,000 generated leads (real 兴隆县 village codes from
 # data/regions, valid ID numbers) through the real intake service, against a COPY of
 # the same rows into the same table in the same run. Its own PostgreSQL (fsync on, as in
-# production) under /tmp, the optimised build, stopped afterwards.
+# production) under /tmp, the optimised build, stopped afterwards. NAMES=1: each lead names its
+# village by township and village name instead of its code (intake_bench --streets).
 set -euo pipefail
 BUILD=${1:-build}
 LEADS=${2:-${LEADS:-1000000}}
@@ -39,4 +40,5 @@ pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 FANGPIN_INTAKE_CONNECT=tcp://127.0.0.1:$zport FANGPIN_CLIENT_CERT="$dir/keys/dept-yibao.key_secret" \
   "$BUILD/intake_bench" --villages "$data/villages.csv.gz" --prefix 130822 --leads "$LEADS" \
-  --batch "${BATCH:-5000}" --window "${WINDOW:-4}" --pg "$FANGPIN_PG" --pid "$pid"
+  --batch "${BATCH:-5000}" --window "${WINDOW:-4}" --pg "$FANGPIN_PG" --pid "$pid" \
+  ${NAMES:+--streets "$data/streets.csv.gz"}

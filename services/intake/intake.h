@@ -1,12 +1,14 @@
 /* intake.h: the intake service's shared state and its operations (one file each):
  * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
- * ListLeadKinds), profiles.c (GetPushProfile), deadline.c (late-submission scan). Validation is pure: lead_validate.c. */
+ * ListLeadKinds), profiles.c (GetPushProfile), deadline.c (late-submission scan), names.c (aliases,
+ * villages by name). Validation is pure: lead_validate.c. */
 #ifndef INTAKE_H
 #define INTAKE_H
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "fangpin/v1/intake.pb-c.h"
+#include "hant.h"
 #include "lead_validate.h"
 #include "service.h"
 #include "zsock.h"
@@ -15,6 +17,7 @@ typedef struct {
     fp_service_t *svc;
     intake_catalog_t catalog; /* lead kinds, loaded from lead_kinds when the database is ready */
     bool catalog_loaded;
+    intake_hant_t *hant; /* traditional to simplified for villages by name; NULL if OpenCC failed */
     intake_limits_t limits;
     void *push;    /* PUSH socket: LeadsAccepted hints to screening */
     fp_db_t **dbs; /* extra connections: batches commit in parallel (FANGPIN_INTAKE_DB_CONNECTIONS) */
@@ -44,5 +47,26 @@ void intake_deadline_scan(intake_t *in);
 
 /* The county a principal acts for ("" if none). */
 const char *intake_county_of(const fp_principal_t *p, char out[7]);
+
+/* --- names: kind aliases and villages by name (names.c) --- */
+typedef enum { INTAKE_LOAD_OK, INTAKE_LOAD_GONE, INTAKE_LOAD_FAILED } intake_load_t;
+typedef void (*intake_loaded_fn)(void *arg, intake_load_t how); /* GONE: the connection was lost */
+#define INTAKE_VILLAGE_NAMED 5 /* the most candidates village.ambiguous's message names */
+
+/* Reads the kind aliases of the department dept in county into *keys (allocated, the caller
+ * frees it) and *nkeys, then calls done once; no department (""): nothing read, done at once. */
+void intake_aliases_load(fp_db_t *db, const intake_catalog_t *cat, const char *county, const char *dept,
+                         fp_kind_key_t **keys, size_t *nkeys, intake_loaded_fn done, void *arg);
+/* Does any lead name its village by name or address (intake_village_by_name)? */
+bool intake_villages_needed(const Fangpin__V1__SubmitLeads *sl);
+/* Reads the county's province, prefecture, county, townships and villages from regions into ix
+ * (fp_village_index_add), then calls done once. */
+void intake_villages_load(fp_db_t *db, const char *county, fp_village_index_t *ix, intake_loaded_fn done, void *arg);
+/* The message of a line refused with reason (village.ambiguous: its catalogue message and the
+ * candidates, up to INTAKE_VILLAGE_NAMED, with township and code; village.unknown of a name: the
+ * catalogue message and the three closest villages) into en and zh, cut at their sizes. Returns
+ * how many villages it named (0: the catalogue message alone, as without ix). */
+size_t intake_village_message(const fp_village_index_t *ix, intake_hant_t *h, const char *reason, const char *text,
+                              char *en, size_t en_size, char *zh, size_t zh_size);
 
 #endif

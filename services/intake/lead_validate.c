@@ -63,8 +63,12 @@ const intake_reason_t intake_reasons[] = {
      "the village is outside the area you report for: send it to, or through, the county or township it belongs to",
      "该村不在本单位负责的区域内，请交由其所属县或乡镇报送"},
     {INTAKE_R_VILLAGE_UNKNOWN,
-     "the village code is not in the region table: check it against the current statistical codes",
-     "区划表中没有该村代码，请对照最新统计用区划代码核对"},
+     "the village is not in the region table: check its code against the current statistical codes, or write its "
+     "township and village names as the region table has them (三道河镇花水村)",
+     "区划表中没有该村：请对照最新统计用区划代码核对村代码，或按区划表写明乡镇和村名称（如 三道河镇花水村）"},
+    {INTAKE_R_VILLAGE_AMBIGUOUS,
+     "several villages of the county have this name: write its township before it (三道河镇花水村), or its code",
+     "本县有多个同名的村，请在村名前写明所属乡镇（如 三道河镇花水村），或填写村代码"},
     {INTAKE_R_KIND_MISSING, "the lead kind is missing: fill in one of the kinds listed by ListLeadKinds",
      "缺少线索类型，请填写 ListLeadKinds 列出的类型之一"},
     {INTAKE_R_KIND_UNKNOWN, "the lead kind is not a known kind: use a code listed by ListLeadKinds",
@@ -352,9 +356,40 @@ static const char *s_check_id(const char *s, int32_t today, char out[19])
     return NULL;
 }
 
+bool intake_village_by_name(const char *text)
+{
+    if (!text || !*text) return false;
+    for (; *text; text++)
+        if (*text < '0' || *text > '9') return true;
+    return false;
+}
+
+/* A village by name into code (13 bytes), or the reason it is none. A code badly written
+ * (full-width digits, spaces: "130822 112201") stays village.format: codes are not trimmed. */
+static const char *s_village_name(const char *v, const intake_sender_t *s, char code[13])
+{
+    char norm[FP_VNAME_MAX];
+    if (!fp_kind_norm(v, norm, sizeof norm) || !intake_village_by_name(norm)) return INTAKE_R_VILLAGE_FORMAT;
+    if (!s || !s->villages) return INTAKE_R_VILLAGE_FORMAT;
+    size_t i;
+    switch (fp_village_match(s->villages, v, s->conv, s->conv_ctx, &i, 1, NULL)) {
+    case FP_VILLAGE_ONE: break;
+    case FP_VILLAGE_AMBIGUOUS: return INTAKE_R_VILLAGE_AMBIGUOUS;
+    default: return INTAKE_R_VILLAGE_UNKNOWN;
+    }
+    memcpy(code, s->villages->places[i].code, 13);
+    return NULL;
+}
+
 static const char *s_check_village(const char *v, const intake_sender_t *s, char out[13])
 {
     if (!v || !*v) return INTAKE_R_VILLAGE_MISSING;
+    char byname[13];
+    if (intake_village_by_name(v)) {
+        const char *why = s_village_name(v, s, byname);
+        if (why) return why;
+        v = byname;
+    }
     if (strnlen(v, 13) != 12 || !s_digits(v, 12)) return INTAKE_R_VILLAGE_FORMAT;
     char sh[13];
     fp_region_level_t lv;

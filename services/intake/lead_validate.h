@@ -10,6 +10,7 @@
 #include "date.h"
 #include "kindname.h"
 #include "reason.h"
+#include "villagename.h"
 
 /* --- reason codes ---------------------------------------------------------------------------
  * Stable strings: they are stored (lead_batches.results) and sent to clients. Every code
@@ -32,7 +33,10 @@
 #define INTAKE_R_VILLAGE_FORMAT "village.format"
 #define INTAKE_R_VILLAGE_NOT_VILLAGE "village.not_village"
 #define INTAKE_R_VILLAGE_OUT_OF_SCOPE "village.out_of_scope"
-#define INTAKE_R_VILLAGE_UNKNOWN "village.unknown" /* reserved: not in the regions table */
+#define INTAKE_R_VILLAGE_UNKNOWN \
+    "village.unknown"                                  /* a name that matches no village, or (set by the
+                                                          service) a code not in the regions table */
+#define INTAKE_R_VILLAGE_AMBIGUOUS "village.ambiguous" /* a name several villages of the county answer */
 #define INTAKE_R_KIND_MISSING "kind.missing"
 #define INTAKE_R_KIND_UNKNOWN "kind.unknown"
 #define INTAKE_R_KIND_NOT_ALLOWED "kind.not_allowed"
@@ -94,6 +98,9 @@ typedef struct {
     const fp_kind_key_t *aliases; /* the kind names its county added for its department
                                      (kind_aliases; FP_KIND_VIA_ALIAS, kind = a catalogue index) */
     size_t naliases;
+    const fp_village_index_t *villages; /* its county's places, for villages by name; NULL: codes only */
+    fp_village_conv_fn conv;            /* traditional to simplified (intake_hant_t2s), or NULL */
+    void *conv_ctx;
 } intake_sender_t;
 
 /* May this sender push this kind? department: k->sender equals its (non-empty) department
@@ -111,6 +118,10 @@ const intake_kind_t *intake_kind_resolve(const intake_catalog_t *c, const intake
  * written into en and zh (NUL-terminated, cut at their size). Returns how many were named. */
 size_t intake_kind_unknown_message(const intake_catalog_t *c, const intake_sender_t *s, const char *text, char *en,
                                    size_t en_size, char *zh, size_t zh_size);
+
+/* Is this village text a name or an address rather than a code (anything but ASCII digits)?
+ * Only then does a batch need its county's village index. False for NULL and "". */
+bool intake_village_by_name(const char *text);
 
 /* --- limits ---------------------------------------------------------------------------------
  * Taken literally: 0 means 0 (max_ref_bytes 0 = line_ref must be empty; max_age_days 0 = only
@@ -161,9 +172,11 @@ typedef struct {
  * *ok is not touched on failure. Order and rules (see lead_validate.c for the details):
  *   id number  idcard.missing, .format, .legacy15, .province, .checksum, .birth_date (after today)
  *   name       name.missing, .too_long (> 64 bytes), .invalid
- *   village    village.missing, .format (not 12 digits, or not a valid code), .not_village
- *              (a padded county/township code), .out_of_scope (not inside s->region; a sender
- *              without a valid region has no scope)
+ *   village    village.missing, .format (digits but not 12, or not a valid code; digits with
+ *              spaces or full-width; a name when s->villages is NULL), .not_village (a padded county/township code), .out_of_scope
+ *              (not inside s->region; a sender without a valid region has no scope); a name
+ *              (intake_village_by_name) is matched in s->villages (fp_village_match):
+ *              .ambiguous (several villages), .unknown (none), else its code, checked as above
  *   kind       kind.missing, .unknown (intake_kind_resolve finds none, or two), .not_allowed
  *   date       date.missing, .format, .future (> today), .too_old (< today - max_age_days)
  *   amount     amount.unflagged (amount_fen != 0 but has_amount false), .not_allowed (kind

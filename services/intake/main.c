@@ -60,6 +60,11 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->deadline_scan_ms = fp_service_int(svc, "FANGPIN_INTAKE_DEADLINE_SCAN_MS");
     in->c_scans = fp_metrics_scans(fp_service_metrics(svc), "late_submissions");
     if (fp_today_start(svc)) return 1;
+    const char *why = NULL;
+    in->hant = intake_hant_open(&why);
+    if (!in->hant) /* villages by name still work; only traditional characters are not converted */
+        fp_log_warn("OpenCC t2s.json did not open: village names in traditional characters will not match", "error",
+                    why ? why : "");
     in->push = fp_service_bind_push(svc, "FANGPIN_INTAKE_LEADS_PUSH", "LeadsAccepted");
     if (!in->push) return 1;
     /* The service's own connection plus these: each batch is one transaction on one of them. */
@@ -148,5 +153,6 @@ int main(int argc, char **argv)
     };
     int rc = fp_service_main(&def, argc, argv);
     intake_catalog_free(&g_intake.catalog);
+    intake_hant_close(g_intake.hant);
     return rc;
 }

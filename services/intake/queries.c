@@ -226,7 +226,7 @@ static void s_on_kinds(fp_db_t *db, PGresult *res, void *arg)
     s_q_t *q = arg;
     if (s_q_db_error(q, res)) return;
     const fp_principal_t *p = fp_request_principal(q->req);
-    intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0};
+    intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0, NULL, NULL, NULL};
     int n = PQntuples(res);
     Fangpin__V1__LeadKind *rows = fp_calloc((size_t)(n ? n : 1), sizeof *rows);
     Fangpin__V1__LeadKind **ptrs = fp_calloc((size_t)(n ? n : 1), sizeof *ptrs);

@@ -18,9 +18,9 @@
 
 typedef struct {
     Fangpin__V1__Code code;
-    const char *reason;         /* static: from the reason catalog, or "" */
-    char *line_ref, *kind;      /* kind: the code the line resolved to, or NULL */
-    char *message, *message_zh; /* a message of this line's own (kind.unknown), or NULL */
+    const char *reason;              /* static: from the reason catalog, or "" */
+    char *line_ref, *kind, *village; /* kind, village: the codes the line resolved to, or NULL */
+    char *message, *message_zh;      /* a message of this line's own (kind.unknown, village.*), or NULL */
     int64_t id, duplicate_of;
 } s_item_t;
 
@@ -36,8 +36,9 @@ typedef struct {
     bool replayed;
     fp_kind_key_t *aliases; /* the sender's department's kind aliases (kind_aliases) */
     size_t naliases;
-    fp_buf_t copy;    /* the batch in COPY text format, until handed to fp_db_copy */
-    fp_chain_t chain; /* a new batch's transaction (common/chain.h); its job is this */
+    fp_village_index_t villages; /* the county's places, when a lead names a village (names.c) */
+    fp_buf_t copy;               /* the batch in COPY text format, until handed to fp_db_copy */
+    fp_chain_t chain;            /* a new batch's transaction (common/chain.h); its job is this */
 } s_job_t;
 
 static void s_job_free(s_job_t *j)
@@ -45,11 +46,13 @@ static void s_job_free(s_job_t *j)
     for (size_t i = 0; i < j->nitems; i++) {
         free(j->items[i].line_ref);
         free(j->items[i].kind);
+        free(j->items[i].village);
         free(j->items[i].message);
         free(j->items[i].message_zh);
     }
     free(j->items);
     free(j->aliases);
+    fp_village_index_free(&j->villages);
     fp_buf_free(&j->copy);
     if (j->msg) fangpin__v1__intake_request__free_unpacked(j->msg, NULL);
     free(j);
@@ -82,25 +85,30 @@ static Fangpin__V1__Code s_code_of(const char *s)
     return FANGPIN__V1__CODE__BAD_REQUEST;
 }
 
-/* kind.unknown's message naming the closest kinds, for each such line of a SubmitLeads (a
+/* kind.unknown's message naming the closest kinds, village.ambiguous's naming the candidates
+ * and village.unknown's naming the closest villages, for each such line of a SubmitLeads (a
  * GetBatch has not the lines' texts: it keeps the catalogue's message). */
-static void s_kind_messages(s_job_t *j)
+static void s_line_messages(s_job_t *j)
 {
     if (j->msg->op_case != FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS) return;
     const Fangpin__V1__SubmitLeads *sl = j->msg->submit_leads;
     const fp_principal_t *p = fp_request_principal(j->req);
-    intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0};
+    intake_sender_t sender = {p->kind, p->department, p->region, NULL, 0, NULL, NULL, NULL};
     for (size_t i = 0; i < j->nitems && i < sl->n_leads; i++) {
         s_item_t *it = &j->items[i];
-        if (strcmp(it->reason, INTAKE_R_KIND_UNKNOWN) != 0) continue;
-        char en[1024], zh[1024]; /* the catalogue message and three codes and names fit */
-        intake_kind_unknown_message(&j->in->catalog, &sender, sl->leads[i]->kind, en, sizeof en, zh, sizeof zh);
+        char en[2048], zh[2048]; /* the catalogue message and three kinds or five villages fit */
+        if (!strcmp(it->reason, INTAKE_R_KIND_UNKNOWN))
+            intake_kind_unknown_message(&j->in->catalog, &sender, sl->leads[i]->kind, en, sizeof en, zh, sizeof zh);
+        else if (!strcmp(it->reason, INTAKE_R_VILLAGE_AMBIGUOUS) || !strcmp(it->reason, INTAKE_R_VILLAGE_UNKNOWN))
+            intake_village_message(&j->villages, j->in->hant, it->reason, sl->leads[i]->village_code, en, sizeof en, zh,
+                                   sizeof zh);
+        else continue;
         it->message = fp_strdup(en);
         it->message_zh = fp_strdup(zh);
     }
 }
 
-/* Rows of (idx, line_ref, code, reason, lead_id, duplicate_of, kind) into j->items. */
+/* Rows of (idx, line_ref, code, reason, lead_id, duplicate_of, kind, village) into j->items. */
 static void s_take_items(s_job_t *j, PGresult *res)
 {
     int n = PQntuples(res);
@@ -114,8 +122,9 @@ static void s_take_items(s_job_t *j, PGresult *res)
         it->id = PQgetisnull(res, r, 4) ? 0 : strtoll(PQgetvalue(res, r, 4), NULL, 10);
         it->duplicate_of = PQgetisnull(res, r, 5) ? 0 : strtoll(PQgetvalue(res, r, 5), NULL, 10);
         if (!PQgetisnull(res, r, 6)) it->kind = fp_strdup(PQgetvalue(res, r, 6));
+        if (!PQgetisnull(res, r, 7)) it->village = fp_strdup(PQgetvalue(res, r, 7));
     }
-    s_kind_messages(j);
+    s_line_messages(j);
 }
 
 static void s_reply_items(s_job_t *j)
@@ -140,6 +149,7 @@ static void s_reply_items(s_job_t *j)
         r->message = it->message ? it->message : (char *)(why ? why->en : "accepted");
         r->message_zh = it->message_zh ? it->message_zh : (char *)(why ? why->zh : "已接收");
         r->kind = it->kind ? it->kind : (char *)"";
+        r->village = it->village ? it->village : (char *)"";
         if (it->code == FANGPIN__V1__CODE__OK) sum.accepted++;
         else if (it->code == FANGPIN__V1__CODE__DUPLICATE) sum.duplicates++;
         else sum.rejected++;
@@ -210,43 +220,34 @@ static void s_load_items(s_job_t *j)
 
 static void s_start_new(s_job_t *j);
 
-/* (alias, kind) of the sender's department's aliases, as catalogue keys; then the batch. Read
- * per batch, so that an alias added while intake runs serves the next batch. */
-static void s_on_aliases(fp_db_t *db, PGresult *res, void *arg)
+/* The county's places read (names.c); then the new batch, or the stored answer of a resend
+ * (whose refused names are answered with their candidates again) or of a GetBatch. */
+static void s_on_villages(void *arg, intake_load_t how)
 {
     s_job_t *j = arg;
-    if (!res) {
-        s_unavailable(j);
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fp_log_error("reading kind aliases failed", "error", fp_db_errmsg(res));
-        s_refuse(j, "db.failed", "reading the kind aliases failed", "读取线索类型别名失败");
-        return;
-    }
-    int n = PQntuples(res);
-    const intake_catalog_t *cat = &j->in->catalog;
-    j->aliases = fp_calloc((size_t)(n ? n : 1), sizeof *j->aliases);
-    for (int r = 0; r < n; r++) {
-        const intake_kind_t *k = intake_catalog_find(cat, PQgetvalue(res, r, 1));
-        fp_kind_key_t *a = &j->aliases[j->naliases];
-        if (!k || !fp_kind_norm(PQgetvalue(res, r, 0), a->norm, sizeof a->norm) || !a->norm[0]) continue;
-        a->kind = (size_t)(k - cat->kinds);
-        a->via = FP_KIND_VIA_ALIAS;
-        j->naliases++;
-    }
-    s_start_new(j);
+    if (how == INTAKE_LOAD_GONE) s_unavailable(j);
+    else if (how == INTAKE_LOAD_FAILED) s_refuse(j, "db.failed", "reading the villages failed", "读取村庄区划失败");
+    else if (j->replayed || j->msg->op_case != FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS) s_load_items(j);
+    else s_start_new(j);
 }
 
-static void s_load_aliases(s_job_t *j)
+/* Only a batch that names a village by name or address reads the county's places. */
+static void s_load_villages(s_job_t *j)
 {
-    if (!j->dept[0]) {
-        s_start_new(j);
-        return;
-    }
-    const char *p[2] = {j->county, j->dept};
-    fp_db_query(j->db, 0, "SELECT alias, kind FROM kind_aliases WHERE county_code = $1 AND department_code = $2", 2, p,
-                s_on_aliases, j);
+    bool submit = j->msg->op_case == FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
+    if (submit && intake_villages_needed(j->msg->submit_leads))
+        intake_villages_load(j->db, j->county, &j->villages, s_on_villages, j);
+    else s_on_villages(j, INTAKE_LOAD_OK);
+}
+
+/* The sender's department's kind aliases read (names.c); then the county's places if needed. */
+static void s_on_aliases(void *arg, intake_load_t how)
+{
+    s_job_t *j = arg;
+    if (how == INTAKE_LOAD_GONE) s_unavailable(j);
+    else if (how == INTAKE_LOAD_FAILED)
+        s_refuse(j, "db.failed", "reading the kind aliases failed", "读取线索类型别名失败");
+    else s_load_villages(j);
 }
 
 /* (content_hash, period, received_at ms) of an existing batch, or no row. */
@@ -268,7 +269,8 @@ static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
             s_refuse(j, "batch.not_found", NULL, NULL);
             return;
         }
-        s_load_aliases(j);
+        /* read per batch, so that an alias added while intake runs serves the next batch */
+        intake_aliases_load(j->db, &j->in->catalog, j->county, j->dept, &j->aliases, &j->naliases, s_on_aliases, j);
         return;
     }
     if (!get && strcmp(PQgetvalue(res, 0, 0), j->hash) != 0) {
@@ -278,7 +280,7 @@ static void s_on_existing(fp_db_t *db, PGresult *res, void *arg)
     snprintf(j->period, sizeof j->period, "%s", PQgetvalue(res, 0, 1));
     j->received_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     j->replayed = !get;
-    s_load_items(j);
+    s_load_villages(j);
 }
 
 static void s_lookup(s_job_t *j)
@@ -376,7 +378,9 @@ static void s_start_new(s_job_t *j)
     intake_t *in = j->in;
     Fangpin__V1__SubmitLeads *sl = j->msg->submit_leads;
     const fp_principal_t *p = fp_request_principal(j->req);
-    intake_sender_t sender = {p->kind, p->department, p->region, j->aliases, j->naliases};
+    intake_sender_t sender =
+        {p->kind, p->department, p->region, j->aliases, j->naliases, &j->villages, in->hant ? intake_hant_t2s : NULL,
+         in->hant};
     int32_t today = intake_today(in);
     const fp_seal_t *seal = fp_service_seal(in->svc);
     fp_buf_t *data = &j->copy;

@@ -37,10 +37,14 @@ static const char *const s_fz_villages[] = {
 };
 
 static const intake_sender_t s_fz_senders[8] = {
-    {"department", "yibao", "130822", NULL, 0}, {"department", "minzheng", "130822", NULL, 0},
-    {"actor", "", "130822112", NULL, 0},        {"actor", "", "130822112204", NULL, 0},
-    {"actor", "", "130822", NULL, 0},           {"gateway", "", "130822", NULL, 0},
-    {"admin", "", "130822", NULL, 0},           {"department", "visit", "130822", NULL, 0},
+    {"department", "yibao", "130822", NULL, 0, NULL, NULL, NULL},
+    {"department", "minzheng", "130822", NULL, 0, NULL, NULL, NULL},
+    {"actor", "", "130822112", NULL, 0, NULL, NULL, NULL},
+    {"actor", "", "130822112204", NULL, 0, NULL, NULL, NULL},
+    {"actor", "", "130822", NULL, 0, NULL, NULL, NULL},
+    {"gateway", "", "130822", NULL, 0, NULL, NULL, NULL},
+    {"admin", "", "130822", NULL, 0, NULL, NULL, NULL},
+    {"department", "visit", "130822", NULL, 0, NULL, NULL, NULL},
 };
 
 static bool s_fz_is_reserved(const char *why)

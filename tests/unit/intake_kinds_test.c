@@ -71,7 +71,7 @@ static void test_index(void **state)
 static void test_resolve(void **state)
 {
     s_fix_t *f = *state;
-    intake_sender_t yibao = {"department", "yibao", "130822", NULL, 0};
+    intake_sender_t yibao = {"department", "yibao", "130822", NULL, 0, NULL, NULL, NULL};
     assert_string_equal(s_resolve(f, &yibao, "yibao.high_cost"), "yibao.high_cost");
     assert_string_equal(s_resolve(f, &yibao, "YIBAO.HIGH-COST"), "yibao.high_cost");
     assert_string_equal(s_resolve(f, &yibao, "医疗费用个人负担较重"), "yibao.high_cost");
@@ -98,25 +98,25 @@ static void test_aliases(void **state)
     fp_kind_key_t a[3] = {{"大额医疗", (size_t)(hc - f->kinds), FP_KIND_VIA_ALIAS},
                           {"未参保", (size_t)(un - f->kinds), FP_KIND_VIA_ALIAS},
                           {"临时救助", (size_t)(un - f->kinds), FP_KIND_VIA_ALIAS}};
-    intake_sender_t yibao = {"department", "yibao", "130822", a, 3};
+    intake_sender_t yibao = {"department", "yibao", "130822", a, 3, NULL, NULL, NULL};
     assert_string_equal(s_resolve(f, &yibao, "大额 医疗"), "yibao.high_cost");
     assert_string_equal(s_resolve(f, &yibao, "未参保。"), "yibao.uninsured");
     /* the catalogue's name wins over an alias of another kind */
     assert_string_equal(s_resolve(f, &yibao, "临时救助"), "minzheng.temp_relief");
     /* another sender has not these aliases */
-    intake_sender_t other = {"department", "yibao", "130822", NULL, 0};
+    intake_sender_t other = {"department", "yibao", "130822", NULL, 0, NULL, NULL, NULL};
     assert_null(s_resolve(f, &other, "大额医疗"));
     /* two aliases of one text for two kinds: ambiguous, refused */
     fp_kind_key_t two[2] = {{"两可", (size_t)(hc - f->kinds), FP_KIND_VIA_ALIAS},
                             {"两可", (size_t)(un - f->kinds), FP_KIND_VIA_ALIAS}};
-    intake_sender_t amb = {"department", "yibao", "130822", two, 2};
+    intake_sender_t amb = {"department", "yibao", "130822", two, 2, NULL, NULL, NULL};
     assert_null(s_resolve(f, &amb, "两可"));
 }
 
 static void test_unknown_message(void **state)
 {
     s_fix_t *f = *state;
-    intake_sender_t yibao = {"department", "yibao", "130822", NULL, 0};
+    intake_sender_t yibao = {"department", "yibao", "130822", NULL, 0, NULL, NULL, NULL};
     char en[600], zh[600];
     /* 医疗负担重: high_cost shares 5, uninsured 2; the other kinds are not yibao's */
     assert_int_equal(intake_kind_unknown_message(&f->cat, &yibao, "医疗负担重", en, sizeof en, zh, sizeof zh), 2);
@@ -127,7 +127,7 @@ static void test_unknown_message(void **state)
                         "线索类型不存在，请使用 ListLeadKinds 列出的类型代码；最接近的可报送类型："
                         "医疗费用个人负担较重（yibao.high_cost）、未参加基本医疗保险（yibao.uninsured）");
     /* minzheng may push three kinds; 新纳入 is in two of them, 救助 in the third: the best two */
-    intake_sender_t mz = {"department", "minzheng", "130822", NULL, 0};
+    intake_sender_t mz = {"department", "minzheng", "130822", NULL, 0, NULL, NULL, NULL};
     assert_int_equal(intake_kind_unknown_message(&f->cat, &mz, "新纳入临时", en, sizeof en, zh, sizeof zh), 3);
     assert_non_null(strstr(zh, "新纳入低保（minzheng.dibao_new）、新纳入特困供养（minzheng.tekun_new）、临时救助"));
     /* nothing in common: the catalogue's message alone */
@@ -135,7 +135,7 @@ static void test_unknown_message(void **state)
     assert_string_equal(en, intake_reason(INTAKE_R_KIND_UNKNOWN)->en);
     assert_string_equal(zh, intake_reason(INTAKE_R_KIND_UNKNOWN)->zh);
     /* an admin may push nothing: nothing is suggested */
-    intake_sender_t admin = {"admin", "", "130822", NULL, 0};
+    intake_sender_t admin = {"admin", "", "130822", NULL, 0, NULL, NULL, NULL};
     assert_int_equal(intake_kind_unknown_message(&f->cat, &admin, "医疗", en, sizeof en, zh, sizeof zh), 0);
     /* a small buffer is cut, not overrun (ASan) */
     char small[40];

@@ -81,13 +81,13 @@ static void s_fix_init(s_fix_t *f)
     f->cat.kinds = f->kinds;
     f->cat.nkinds = 24;
     intake_catalog_sort(&f->cat);
-    f->yibao = (intake_sender_t){"department", "yibao", "130822", NULL, 0};
-    f->minzheng = (intake_sender_t){"department", "minzheng", "130822", NULL, 0};
-    f->actor_town = (intake_sender_t){"actor", "", "130822112", NULL, 0};
-    f->actor_village = (intake_sender_t){"actor", "", V_SANDAOHE, NULL, 0};
-    f->actor_county = (intake_sender_t){"actor", "", "130822", NULL, 0};
-    f->gateway = (intake_sender_t){"gateway", "", "130822", NULL, 0};
-    f->admin = (intake_sender_t){"admin", "", "130822", NULL, 0};
+    f->yibao = (intake_sender_t){"department", "yibao", "130822", NULL, 0, NULL, NULL, NULL};
+    f->minzheng = (intake_sender_t){"department", "minzheng", "130822", NULL, 0, NULL, NULL, NULL};
+    f->actor_town = (intake_sender_t){"actor", "", "130822112", NULL, 0, NULL, NULL, NULL};
+    f->actor_village = (intake_sender_t){"actor", "", V_SANDAOHE, NULL, 0, NULL, NULL, NULL};
+    f->actor_county = (intake_sender_t){"actor", "", "130822", NULL, 0, NULL, NULL, NULL};
+    f->gateway = (intake_sender_t){"gateway", "", "130822", NULL, 0, NULL, NULL, NULL};
+    f->admin = (intake_sender_t){"admin", "", "130822", NULL, 0, NULL, NULL, NULL};
     f->lim = (intake_limits_t){100, 400, 200, 16};
     f->today = fp_date_from_civil(2026, 3, 15);
     s_mk_id(f->id, "130822", 1980, 5, 17, 123);
@@ -132,19 +132,19 @@ static void test_reason_catalog(void **state)
 {
     (void)state;
     static const char *const codes[] = {
-        INTAKE_R_BATCH_ID,          INTAKE_R_BATCH_PERIOD,        INTAKE_R_BATCH_PERIOD_FUTURE,
-        INTAKE_R_BATCH_EMPTY,       INTAKE_R_BATCH_TOO_MANY,      INTAKE_R_IDCARD_MISSING,
-        INTAKE_R_IDCARD_FORMAT,     INTAKE_R_IDCARD_PROVINCE,     INTAKE_R_IDCARD_LEGACY15,
-        INTAKE_R_IDCARD_CHECKSUM,   INTAKE_R_IDCARD_BIRTH_DATE,   INTAKE_R_NAME_MISSING,
-        INTAKE_R_NAME_TOO_LONG,     INTAKE_R_NAME_INVALID,        INTAKE_R_VILLAGE_MISSING,
-        INTAKE_R_VILLAGE_FORMAT,    INTAKE_R_VILLAGE_NOT_VILLAGE, INTAKE_R_VILLAGE_OUT_OF_SCOPE,
-        INTAKE_R_VILLAGE_UNKNOWN,   INTAKE_R_KIND_MISSING,        INTAKE_R_KIND_UNKNOWN,
-        INTAKE_R_KIND_NOT_ALLOWED,  INTAKE_R_DATE_MISSING,        INTAKE_R_DATE_FORMAT,
-        INTAKE_R_DATE_FUTURE,       INTAKE_R_DATE_TOO_OLD,        INTAKE_R_AMOUNT_UNFLAGGED,
-        INTAKE_R_AMOUNT_REQUIRED,   INTAKE_R_AMOUNT_NOT_ALLOWED,  INTAKE_R_AMOUNT_NEGATIVE,
-        INTAKE_R_AMOUNT_TOO_LARGE,  INTAKE_R_DETAIL_TOO_LONG,     INTAKE_R_DETAIL_INVALID,
-        INTAKE_R_LINE_REF_TOO_LONG, INTAKE_R_LINE_REF_INVALID,    INTAKE_R_DUPLICATE_IN_BATCH,
-        INTAKE_R_DUPLICATE_EARLIER,
+        INTAKE_R_BATCH_ID,           INTAKE_R_BATCH_PERIOD,        INTAKE_R_BATCH_PERIOD_FUTURE,
+        INTAKE_R_BATCH_EMPTY,        INTAKE_R_BATCH_TOO_MANY,      INTAKE_R_IDCARD_MISSING,
+        INTAKE_R_IDCARD_FORMAT,      INTAKE_R_IDCARD_PROVINCE,     INTAKE_R_IDCARD_LEGACY15,
+        INTAKE_R_IDCARD_CHECKSUM,    INTAKE_R_IDCARD_BIRTH_DATE,   INTAKE_R_NAME_MISSING,
+        INTAKE_R_NAME_TOO_LONG,      INTAKE_R_NAME_INVALID,        INTAKE_R_VILLAGE_MISSING,
+        INTAKE_R_VILLAGE_FORMAT,     INTAKE_R_VILLAGE_NOT_VILLAGE, INTAKE_R_VILLAGE_OUT_OF_SCOPE,
+        INTAKE_R_VILLAGE_UNKNOWN,    INTAKE_R_VILLAGE_AMBIGUOUS,   INTAKE_R_KIND_MISSING,
+        INTAKE_R_KIND_UNKNOWN,       INTAKE_R_KIND_NOT_ALLOWED,    INTAKE_R_DATE_MISSING,
+        INTAKE_R_DATE_FORMAT,        INTAKE_R_DATE_FUTURE,         INTAKE_R_DATE_TOO_OLD,
+        INTAKE_R_AMOUNT_UNFLAGGED,   INTAKE_R_AMOUNT_REQUIRED,     INTAKE_R_AMOUNT_NOT_ALLOWED,
+        INTAKE_R_AMOUNT_NEGATIVE,    INTAKE_R_AMOUNT_TOO_LARGE,    INTAKE_R_DETAIL_TOO_LONG,
+        INTAKE_R_DETAIL_INVALID,     INTAKE_R_LINE_REF_TOO_LONG,   INTAKE_R_LINE_REF_INVALID,
+        INTAKE_R_DUPLICATE_IN_BATCH, INTAKE_R_DUPLICATE_EARLIER,
     };
     size_t ncodes = sizeof codes / sizeof codes[0], n = 0;
     for (const intake_reason_t *r = intake_reasons; r->code; r++, n++) {
@@ -250,7 +250,7 @@ static void test_kind_allowed(void **state)
     assert_int_equal(n_admin, 0); /* admins manage, they do not report */
 
     /* A department row that names no department, or "visit"/"self", pushes nothing. */
-    intake_sender_t s = {"department", "", "130822", NULL, 0};
+    intake_sender_t s = {"department", "", "130822", NULL, 0, NULL, NULL, NULL};
     assert_false(intake_kind_allowed(hc, &s));
     s.department = NULL;
     assert_false(intake_kind_allowed(hc, &s));
@@ -260,11 +260,11 @@ static void test_kind_allowed(void **state)
     assert_false(intake_kind_allowed(sh, &s));
     s.department = "yibao.high_cost";
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){"Department", "yibao", "130822", NULL, 0}; /* kinds are exact */
+    s = (intake_sender_t){"Department", "yibao", "130822", NULL, 0, NULL, NULL, NULL}; /* kinds are exact */
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){"robot", "yibao", "130822", NULL, 0};
+    s = (intake_sender_t){"robot", "yibao", "130822", NULL, 0, NULL, NULL, NULL};
     assert_false(intake_kind_allowed(hc, &s));
-    s = (intake_sender_t){NULL, "yibao", "130822", NULL, 0};
+    s = (intake_sender_t){NULL, "yibao", "130822", NULL, 0, NULL, NULL, NULL};
     assert_false(intake_kind_allowed(hc, &s));
     assert_false(intake_kind_allowed(NULL, &f.yibao));
     assert_false(intake_kind_allowed(hc, NULL));
@@ -582,7 +582,7 @@ static void test_village(void **state)
     assert_reason(s_check_as(&f, &f.actor_village, &in), "village.out_of_scope");
 
     /* The scope may be given padded; no valid scope means no villages at all. */
-    intake_sender_t s = {"department", "yibao", "130822000000", NULL, 0};
+    intake_sender_t s = {"department", "yibao", "130822000000", NULL, 0, NULL, NULL, NULL};
     in = s_lead(&f);
     assert_null(s_check_as(&f, &s, &in));
     s.region = "";
@@ -594,6 +594,75 @@ static void test_village(void **state)
     s.region = "13"; /* a province-level principal */
     assert_null(s_check_as(&f, &s, &in));
     assert_reason(intake_check_lead(&f.cat, NULL, &in, &f.lim, f.today, &ok), "village.out_of_scope");
+}
+
+/* A few places of 兴隆县 (tests/fixtures/regions/130822): 三道河镇 and 兴隆镇 with some of their
+ * villages, and the two 榆树沟 of 半壁山镇 and 蓝旗营镇. */
+static fp_village_index_t s_villages(void)
+{
+    static const struct {
+        const char *code, *name;
+        int level;
+    } rows[] = {
+        {"130822", "兴隆县", 3},
+        {"130822100", "兴隆镇", 4},
+        {"130822101", "半壁山镇", 4},
+        {"130822108", "蓝旗营镇", 4},
+        {"130822112", "三道河镇", 4},
+        {"130822100202", "大庙村民委员会", 5},
+        {"130822101210", "榆树沟村民委员会", 5},
+        {"130822108214", "榆树沟村民委员会", 5},
+        {"130822112201", "花水村民委员会", 5},
+        {"130822112204", "三道河村民委员会", 5},
+    };
+    fp_village_index_t ix = {0};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        assert_true(fp_village_index_add(&ix, rows[i].code, rows[i].level, rows[i].name));
+    return ix;
+}
+
+/* A village by name: resolved in the sender's index, then checked as a code (scope); refused as
+ * ambiguous or unknown; without an index a name is village.format. */
+static void test_village_by_name(void **state)
+{
+    (void)state;
+    s_fix_t f;
+    s_fix_init(&f);
+    fp_village_index_t ix = s_villages();
+    intake_sender_t yibao = f.yibao, town = f.actor_town;
+    yibao.villages = town.villages = &ix;
+    intake_lead_in_t in = s_lead(&f);
+    intake_lead_ok_t ok;
+    in.village_code = "兴隆县三道河镇花水村5组";
+    assert_null(intake_check_lead(&f.cat, &yibao, &in, &f.lim, f.today, &ok));
+    assert_string_equal(ok.village, V_HUASHUI);
+    in.village_code = "三道河村";
+    assert_null(intake_check_lead(&f.cat, &yibao, &in, &f.lim, f.today, &ok));
+    assert_string_equal(ok.village, V_SANDAOHE);
+    in.village_code = "榆树沟";
+    assert_reason(s_check_as(&f, &yibao, &in), "village.ambiguous");
+    in.village_code = "半壁山镇榆树沟";
+    assert_null(s_check_as(&f, &yibao, &in));
+    in.village_code = "花水沟村";
+    assert_reason(s_check_as(&f, &yibao, &in), "village.unknown");
+    in.village_code = "１３０８２２１１２２０１"; /* a code, written full-width: no name */
+    assert_reason(s_check_as(&f, &yibao, &in), "village.format");
+    in.village_code = "130822 112201";
+    assert_reason(s_check_as(&f, &yibao, &in), "village.format");
+    in.village_code = "花水村";
+    assert_reason(s_check_as(&f, &f.yibao, &in), "village.format"); /* no index */
+    assert_false(intake_village_by_name("130822112201"));
+    assert_false(intake_village_by_name(""));
+    assert_false(intake_village_by_name(NULL));
+    assert_true(intake_village_by_name("13082211220a"));
+    /* a township-level actor: a name in its township, not one in 兴隆镇 */
+    in = s_lead(&f);
+    in.kind = "visit.illness";
+    in.village_code = "花水村";
+    assert_null(s_check_as(&f, &town, &in));
+    in.village_code = "兴隆镇大庙村";
+    assert_reason(s_check_as(&f, &town, &in), "village.out_of_scope");
+    fp_village_index_free(&ix);
 }
 
 static void test_kind(void **state)
@@ -1040,13 +1109,13 @@ static void s_every_batch_reason(const s_fix_t *f, bool seen[])
 }
 
 /* Every code of the catalog was produced, except the reserved ones, set by the service and
- * never here: village.unknown, duplicate.in_batch, duplicate.earlier. */
+ * never here: duplicate.in_batch, duplicate.earlier (village.unknown is set both here, for a
+ * name, and by the service, for a code not in the regions table). */
 static void s_assert_all_produced(const bool seen[], size_t nreasons)
 {
     for (size_t i = 0; i < nreasons; i++) {
         const char *code = intake_reasons[i].code;
-        bool reserved = strcmp(code, "village.unknown") == 0 || strcmp(code, "duplicate.earlier") == 0 ||
-            strcmp(code, "duplicate.in_batch") == 0;
+        bool reserved = strcmp(code, "duplicate.earlier") == 0 || strcmp(code, "duplicate.in_batch") == 0;
         if (seen[i] == reserved) fail_msg("%s: %s", code, reserved ? "returned though reserved" : "never produced");
     }
 }
@@ -1082,6 +1151,8 @@ static void test_every_reason(void **state)
         {"village.format", .village = "13082211220"},
         {"village.not_village", .village = "130822112000"},
         {"village.out_of_scope", .village = V_DAMIAO, .kind = "visit.other", .sender = 1},
+        {"village.ambiguous", .village = "榆树沟村", .sender = 4},
+        {"village.unknown", .village = "花水沟", .sender = 4},
         {"kind.missing", .kind = ""},
         {"kind.unknown", .kind = "yibao.nothing"},
         {"kind.not_allowed", .kind = "minzheng.temp_relief"},
@@ -1100,7 +1171,9 @@ static void test_every_reason(void **state)
         {"line_ref.too_long", .ref = longref},
         {"line_ref.invalid", .ref = "\r"},
     };
-    const intake_sender_t *senders[] = {&f.yibao, &f.actor_town, &f.gateway, &f.admin};
+    fp_village_index_t ix = s_villages();
+    intake_sender_t named = {"department", "yibao", "130822", NULL, 0, &ix, NULL, NULL}; /* villages by name */
+    const intake_sender_t *senders[] = {&f.yibao, &f.actor_town, &f.gateway, &f.admin, &named};
     bool seen[64] = {false};
     size_t nreasons = 0;
     while (intake_reasons[nreasons].code) nreasons++;
@@ -1126,6 +1199,7 @@ static void test_every_reason(void **state)
     }
     s_every_batch_reason(&f, seen);
     s_assert_all_produced(seen, nreasons);
+    fp_village_index_free(&ix);
 }
 
 int main(void)
@@ -1139,6 +1213,7 @@ int main(void)
         cmocka_unit_test(test_idcard_number),
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_village),
+        cmocka_unit_test(test_village_by_name),
         cmocka_unit_test(test_kind),
         cmocka_unit_test(test_date),
         cmocka_unit_test(test_amount),

@@ -76,8 +76,9 @@ typedef struct {
     int64_t amount_fen;
     bool has_amount;
     uint8_t result;
-    int32_t reason; /* index into arena.reasons, -1: none */
-    int64_t id;     /* the lead id (accepted) or the lead it repeats (duplicate) */
+    int32_t reason;   /* index into arena.reasons, -1: none */
+    int64_t id;       /* the lead id (accepted) or the lead it repeats (duplicate) */
+    char village[13]; /* the village code the line resolved to (accepted, duplicate) */
 } s_row_t;
 
 enum { C_TODO, C_WAIT, C_SENT, C_DONE };
@@ -441,6 +442,8 @@ static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeR
         const Fangpin__V1__ItemResult *it = rep->results[i];
         s_row_t *r = &p->rows[c->map[it->index]];
         push_sheet_resolved(&p->sheet, c->map[it->index], it->kind);
+        if (it->code == FANGPIN__V1__CODE__OK || it->code == FANGPIN__V1__CODE__DUPLICATE)
+            snprintf(r->village, sizeof r->village, "%s", it->village);
         if (it->code == FANGPIN__V1__CODE__OK) {
             r->result = R_ACCEPTED;
             r->id = it->id;
@@ -684,7 +687,7 @@ static int s_write_results(s_push_t *p, const char *csv, const char *xlsx)
                                   .zh = why ? why->zh : "",
                                   .en = why ? why->en : "",
                                   .id = r->id,
-                                  .village = fp_arena_str(&p->arena, r->f[F_VILLAGE]),
+                                  .village = r->village,
                                   .line = r->line};
     }
     int rc = push_results_write(&p->sheet, out, p->nrows, csv, xlsx);

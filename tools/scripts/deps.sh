@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang
       libzmq3-dev libsodium-dev libuv1-dev libpq-dev protobuf-c-compiler libprotobuf-c-dev
-      libhttp-parser-dev libcmocka-dev zlib1g-dev libxlsxwriter-dev libzip-dev libexpat1-dev
+      libhttp-parser-dev libcmocka-dev zlib1g-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev
       postgresql-15 postgresql-client-15
       python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
       docker-compose unzip curl procps util-linux passwd

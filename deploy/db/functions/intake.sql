@@ -12,7 +12,7 @@
 CREATE OR REPLACE FUNCTION intake_apply(p_sender text, p_batch text, p_county text, p_period text,
                              p_hash text, p_dept text, p_key text, p_today date)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint,
-               kind text)
+               kind text, village text)
 -- jit off: the planner's estimate for a batch (a regions probe per line) passes jit_above_cost, and
 -- compiling the plan took about 40 ms of each 250 ms batch of 5,000 leads (auto_explain under
 -- bench/intake), to evaluate expressions over a few thousand rows once. Off, 1,000,000 leads
@@ -34,7 +34,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
-        RETURN QUERY SELECT -1, ''::text, ''::text, ''::text, NULL::bigint, NULL::bigint, NULL::text;
+        RETURN QUERY SELECT -1, ''::text, ''::text, ''::text, NULL::bigint, NULL::bigint, NULL::text, NULL::text;
         RETURN;
     END IF;
 
@@ -86,7 +86,8 @@ BEGIN
                     WHEN NOT f.inserted THEN 'duplicate.earlier' ELSE '' END AS reason,
                CASE WHEN r.why = '' AND r.first_idx = r.idx AND f.inserted THEN f.id END AS lead_id,
                CASE WHEN r.why = '' AND NOT (r.first_idx = r.idx AND f.inserted) THEN f.id END AS duplicate_of,
-               CASE WHEN r.why = '' THEN r.kind END AS kind
+               CASE WHEN r.why = '' THEN r.kind END AS kind,
+               CASE WHEN r.why = '' THEN r.village_code::text END AS village
           FROM ranked r LEFT JOIN firsts f ON f.idx = r.first_idx),
     upd AS (
         UPDATE lead_batches b SET
@@ -96,23 +97,25 @@ BEGIN
                        count(*) FILTER (WHERE x.code = 'DUPLICATE') AS duplicates,
                        count(*) FILTER (WHERE x.code = 'BAD_REQUEST') AS rejected,
                        string_agg(concat_ws(E'\t', x.idx, x.code, x.reason, coalesce(x.lead_id, 0),
-                                            coalesce(x.duplicate_of, 0), x.line_ref, coalesce(x.kind, '')), E'\n'
+                                            coalesce(x.duplicate_of, 0), x.line_ref, coalesce(x.kind, ''),
+                                            coalesce(x.village, '')), E'\n'
                                   ORDER BY x.idx) AS results
                   FROM res x) s
          WHERE b.sender = p_sender AND b.batch_id = p_batch)
-    SELECT x.idx, x.line_ref, x.code, x.reason, x.lead_id, x.duplicate_of, x.kind FROM res x CROSS JOIN ev
+    SELECT x.idx, x.line_ref, x.code, x.reason, x.lead_id, x.duplicate_of, x.kind, x.village FROM res x CROSS JOIN ev
      ORDER BY x.idx;
 END $$;
 
 -- The stored answer of a batch as rows, for a resend and GetBatch. The service keeps line_ref
 -- free of tabs and newlines (intake_check_line_ref); the kind a line resolved to (a code) follows
--- it, empty for a refused line and absent from batches stored before 023_kind_aliases.
+-- it, then the village (its 12-digit code), each empty for a refused line; the kind is absent from
+-- batches stored before 023_kind_aliases, the village from those stored before 026_village_names.
 CREATE OR REPLACE FUNCTION intake_batch_results(p_sender text, p_batch text)
 RETURNS TABLE (idx integer, line_ref text, code text, reason text, lead_id bigint, duplicate_of bigint,
-               kind text)
+               kind text, village text)
 LANGUAGE sql STABLE AS $$
     SELECT f[1]::integer, f[6], f[2], f[3], nullif(f[4], '0')::bigint, nullif(f[5], '0')::bigint,
-           nullif(f[7], '')
+           nullif(f[7], ''), nullif(f[8], '')
       FROM lead_batches b,
            LATERAL regexp_split_to_table(b.results, E'\n') AS line,
            LATERAL regexp_split_to_array(line, E'\t') AS f
