@@ -154,11 +154,22 @@ class PushProfiles(unittest.TestCase):
                               " FROM leads WHERE sender = 'dept:130822:minzheng' ORDER BY line_ref")
         self.assertEqual(got, [("1", "minzheng.dibao_new", V1, "2026-10-03", "150", "因病；保障人数：2"),
                                ("2", "minzheng.tekun_new", V2, "2026-09-30", "600000", "保障人数：1")])
-        with open(path[:-4] + ".results.csv", encoding="utf-8-sig") as f:
-            res = {r[0]: r for r in csv.reader(f) if r}
-        self.assertEqual(res["3"][3], "date.format")  # 2026-02-30 went to intake, which says it is no date
-        self.assertEqual(res["4"][3], "amount.format")
-        self.assertIn("万元", res["4"][4])
+        results = path[:-4] + ".results.csv"
+        with open(results, encoding="utf-8-sig") as f:  # the header first: the title line is not kept
+            res = {r["序号"]: r for r in csv.DictReader(f)}
+        self.assertEqual(res["3"]["原因代码"], "date.format")  # 2026-02-30 went to intake, which says it is no date
+        self.assertEqual(res["4"]["原因代码"], "amount.format")
+        self.assertIn("万元", res["4"]["原因"])
+        self.assertEqual([res[k]["结果"] for k in "1234"], ["接收", "接收", "退回", "退回"])
+        # the clerk corrects line 3 in the results file and pushes it again under the same profile
+        with open(results, encoding="utf-8-sig", newline="") as f:
+            sheet = list(csv.reader(f))
+        sheet[3][sheet[0].index("变动日期")] = "2026年10月30日"
+        path2 = self.write("dibao-again.csv", csv_bytes(sheet, "utf-8-sig"))
+        p = self.push("minzheng", path2, "--profile", "mz-codes")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)  # line 4 still refused
+        self.assertIn("4 lines in 1 batch: 1 accepted, 2 already received, 1 refused (1 here, 0 by the service)",
+                      p.stdout)
 
     def test_3_push_utf8_by_version(self):
         rows = [["结算单号", "参保人姓名", "证件号码", "村代码", "结算日期", "费用类别", "个人负担金额（元）",
