@@ -61,7 +61,7 @@ static const report_col_t s_deadline_cols[] = {
     {"days_late", "逾期天数", true}, {"late", "逾期单位数", true},
 };
 static const report_col_t s_quality_cols[] = {
-    {"opened", "本期发现疑点", true}, {"open", "待整改", true},          {"overdue", "逾期未整改", true},
+    {"opened", "本期发现疑点", true}, {"open", "待整改", true},       {"overdue", "逾期未整改", true},
     {"explained", "已说明", true},    {"closed", "已整改销号", true},
 };
 

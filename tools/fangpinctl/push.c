@@ -845,10 +845,9 @@ static int s_args(s_push_t *p, int argc, char **argv)
             s_usage(stdout);
             return 1;
         }
-        static const char *const opts[] = {"--dept",   "--period",  "--key",    "--chunk",
+        static const char *const opts[] = {"--dept",   "--period",  "--key",     "--chunk",
                                            "--window", "--retries", "--profile", "--results"};
-        const char **dst[] = {&p->dept,   &p->period,      &p->key,     &chunk,
-                              &window,    &retries,        &p->profile_arg, &p->results};
+        const char **dst[] = {&p->dept, &p->period, &p->key, &chunk, &window, &retries, &p->profile_arg, &p->results};
         bool matched = false;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !matched; k++) {
             size_t n = strlen(opts[k]);
