@@ -104,12 +104,15 @@ cat <<'EOF'
 民政局's social-assistance system exports the month's 低保 changes its own way: a title line above
 the header, 户主姓名 and 身份证号码, the township and the village by name in two columns, 变动类型
 in the system's words, dates as 2026年10月7日, the allowance in 万元 a year. The county registers
-that layout once as a column profile (deploy/profiles/minzheng-dibao.ini), adds the system's two
+that layout once as a column profile (deploy/profiles/minzheng-dibao.ini; 医保局's is the other one
+that ships, yibao-high-cost.ini), adds the system's two
 words the catalogue does not know as aliases, and the department pushes the file as exported:
   fangpinctl push --dept minzheng --period 2026-10 --profile minzheng-dibao FILE.csv
 (docs/push.md: "Column profiles", "Kinds by name", "Villages by name")
 EOF
 "$CTL" profile add minzheng-dibao --dept minzheng --file deploy/profiles/minzheng-dibao.ini --by county-it
+"$CTL" profile add yibao-high-cost --dept yibao --file deploy/profiles/yibao-high-cost.ini --by county-it
+"$CTL" profile list
 "$CTL" kinds alias add --county 130822 --dept minzheng --alias 低保新增 --kind minzheng.dibao_new
 "$CTL" kinds alias add --county 130822 --dept minzheng --alias 特困新增 --kind minzheng.tekun_new
 f=$LEADS/minzheng-dibao-2026-10.csv
