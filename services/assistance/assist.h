@@ -25,7 +25,7 @@ typedef struct {
     /* nightly.c: the nightly data-quality runs */
     int nightly_at;            /* minutes after midnight (UTC+8); -1: off */
     fp_db_t *nightly_db;       /* a connection of its own */
-    bool nightly_running, nightly_tried;
+    bool nightly_up, nightly_running, nightly_tried;
     int32_t nightly_day, nightly_done_day; /* the day asked for; the last day done */
     uint64_t nightly_last_try;             /* uv_now */
 } assist_t;

@@ -54,7 +54,7 @@ static const fp_op_t s_ops[] = {
 
 static int s_on_start(fp_service_t *svc, void *arg)
 {
-    return assist_open_start(&g_assist, svc) || assist_nightly_start(&g_assist, svc);
+    return assist_nightly_start(&g_assist, svc) || assist_open_start(&g_assist, svc);
 }
 static void s_on_stop(fp_service_t *svc, void *arg)
 {

@@ -24,6 +24,7 @@ int assist_nightly_parse(const char *s)
     return h < 24 && m < 60 ? h * 60 + m : -2;
 }
 
+/* Checks the setting only: the connection is made when the first run is due. */
 int assist_nightly_start(assist_t *a, fp_service_t *svc)
 {
     const char *at = fp_service_str(svc, "FANGPIN_QUALITY_NIGHTLY_AT");
@@ -32,11 +33,25 @@ int assist_nightly_start(assist_t *a, fp_service_t *svc)
         fp_log_error("FANGPIN_QUALITY_NIGHTLY_AT must be HH:MM or off", "value", at);
         return 1;
     }
-    if (a->nightly_at < 0) return 0;
-    fp_db_opts_t o = {.backoff_min_ms = 100, .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS")};
-    if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &a->nightly_db) != FP_OK) return 1;
-    fp_service_db_metrics(svc, a->nightly_db);
     return 0;
+}
+
+static void s_on_db_state(fp_db_t *db, bool up, void *arg) { ((assist_t *)arg)->nightly_up = up; }
+
+/* The run's own connection, made the first time a run is due; true once it is up. */
+static bool s_db(assist_t *a)
+{
+    if (a->nightly_db) return a->nightly_up;
+    fp_db_opts_t o = {.backoff_min_ms = 100,
+                      .backoff_max_ms = (int)fp_service_int(a->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                      .on_state = s_on_db_state,
+                      .arg = a};
+    if (fp_db_new(fp_service_loop(a->svc), fp_service_str(a->svc, "FANGPIN_PG"), &o, &a->nightly_db) != FP_OK) {
+        fp_log_error("no database connection for the nightly data-quality runs");
+        return false;
+    }
+    fp_service_db_metrics(a->svc, a->nightly_db);
+    return false;
 }
 
 static void s_on_nightly(fp_db_t *db, PGresult *res, void *arg)
@@ -59,10 +74,10 @@ void assist_nightly_tick(assist_t *a)
     uint64_t now = uv_now(fp_service_loop(a->svc));
     if (a->nightly_tried && now - a->nightly_last_try < S_RETRY_MS) return;
     long minute = (long)((time(NULL) + 8 * 3600) % 86400) / 60;
-    if (minute < a->nightly_at) return;
-    a->nightly_running = true;
+    if (minute < a->nightly_at || !s_db(a)) return;
     a->nightly_tried = true;
     a->nightly_last_try = now;
+    a->nightly_running = true;
     a->nightly_day = today;
     char day[11];
     fp_date_format(today, day);
