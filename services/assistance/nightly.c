@@ -15,13 +15,12 @@
 
 #define S_RETRY_MS 60000
 
-/* "HH:MM" as minutes after midnight, "off" as -1; -2 when it is neither. */
+/* "HH:MM" as minutes after midnight (fp_clock_minutes_parse), "off" as -1; -2 when it is neither. */
 int assist_nightly_parse(const char *s)
 {
     if (!strcmp(s, "off")) return -1;
-    if (strlen(s) != 5 || s[2] != ':' || strspn(s, "0123456789:") != 5) return -2;
-    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-    return h < 24 && m < 60 ? h * 60 + m : -2;
+    int m = fp_clock_minutes_parse(s);
+    return m < 0 ? -2 : m;
 }
 
 /* Checks the setting only: the connection is made when the first run is due. */
