@@ -7,6 +7,8 @@ by the township opens again due anew, explained again and accepted it survives a
 village actor may not review, nor a township actor of another township. `fangpinctl check` does
 the same through the service. And the nightly runs: once per county and day, none again after a
 restart on the same day."""
+import csv
+import io
 import json
 import unittest
 
@@ -111,6 +113,9 @@ class Findings(unittest.TestCase):
         self.assertIn("FXA1", out)
         self.assertNotIn("FXB1", out)
         self.assertIn("3 finding(s)", out)
+        rows = list(csv.DictReader(io.StringIO(self.ctl("cty", "check", "list", "--format", "csv", "--region", VB)
+                                               .stdout.lstrip("\ufeff"))))
+        self.assertEqual([(r["household_no"], r["name"], r["state"]) for r in rows], [("FXB1", "张*国", "open")])
 
     def test_2_a_claimed_fix_closes_when_corrected_and_comes_back_when_not(self):
         a1, a2 = self.fid("FXA1"), self.fid("FXA2")
