@@ -398,7 +398,8 @@ LANGUAGE sql STABLE AS $$
       FROM quality_findings f JOIN quality_rules u ON u.code = f.rule_code
       JOIN ledger_households h ON h.county_code = f.county_code AND h.household_no = f.household_no
       LEFT JOIN ledger_members m ON m.county_code = f.county_code AND m.id_hmac = f.id_hmac
-     WHERE (p_prefix IS NULL OR f.village_code LIKE p_prefix || '%') AND (p_rule IS NULL OR f.rule_code = p_rule)
+     WHERE (p_prefix IS NULL OR (f.village_code >= p_prefix AND f.village_code < p_prefix || ':'))
+       AND (p_rule IS NULL OR f.rule_code = p_rule)
        AND (p_category IS NULL OR u.category = p_category) AND (p_severity IS NULL OR u.severity = p_severity)
        AND (p_state IS NULL OR f.state = p_state) AND f.id > coalesce(p_after, 0)
 $$;
