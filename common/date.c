@@ -211,3 +211,12 @@ int fp_quarter_of(fp_period_t p)
     if (p.month < 1 || p.month > 12) return 0;
     return (p.month - 1) / 3 + 1;
 }
+
+int fp_clock_minutes_parse(const char *s)
+{
+    if (!s || strlen(s) != 5 || s[2] != ':') return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (s[i] < '0' || s[i] > '9')) return -1;
+    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    return h < 24 && m < 60 ? h * 60 + m : -1;
+}

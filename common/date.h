@@ -32,6 +32,9 @@ void fp_date_civil(int32_t days, int *y, int *m, int *d);
  * a result beyond int32_t saturates at INT32_MIN/INT32_MAX. */
 int32_t fp_date_from_civil(int y, int m, int d);
 
+/* Minutes after midnight of a time of day "HH:MM" (00:00..23:59, two digits each); -1 otherwise. */
+int fp_clock_minutes_parse(const char *s);
+
 bool fp_date_is_leap(int y);
 /* Days in month m (1..12) of year y; 0 for a month outside 1..12. */
 int fp_date_days_in_month(int y, int m);

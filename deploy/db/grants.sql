@@ -71,6 +71,11 @@ GRANT SELECT ON cases, ledger_households, ledger_members TO fangpin_assistance;
 -- column, here the least of them, updated_at. assistance never changes a case nor the ledger.
 GRANT UPDATE (updated_at) ON cases, ledger_households TO fangpin_assistance;
 GRANT INSERT ON events TO fangpin_assistance;
+-- the data-quality findings (疑点): ListFindings reads them, a fix claim, an explanation and a
+-- review change them (quality_claim_fix, quality_explain, quality_review), and the nightly runs
+-- (quality_nightly) record runs and keep findings.
+GRANT SELECT ON quality_rules TO fangpin_assistance;
+GRANT SELECT, INSERT, UPDATE ON quality_runs, quality_findings TO fangpin_assistance;
 
 -- reporting: reads everything its reports count; writes report snapshots and reopenings, the
 -- deadline misses (report_deadline_scan), the event positions and relay state, and a token's

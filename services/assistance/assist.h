@@ -22,6 +22,12 @@ typedef struct {
     uint64_t opened;     /* plans opened by this process */
     fp_counter_t *c_opened;
     fp_counter_t *c_scans; /* fangpin_scans_total{scan="plans"} */
+    /* nightly.c: the nightly data-quality runs */
+    int nightly_at;            /* minutes after midnight (UTC+8); -1: off */
+    fp_db_t *nightly_db;       /* a connection of its own */
+    bool nightly_up, nightly_running, nightly_tried;
+    int32_t nightly_day, nightly_done_day; /* the day asked for; the last day done */
+    uint64_t nightly_last_try;             /* uv_now */
 } assist_t;
 
 int32_t assist_today(const assist_t *a); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -31,6 +37,13 @@ int assist_open_start(assist_t *a, fp_service_t *svc);
 void assist_open_ready(assist_t *a); /* opens plans now */
 void assist_open_tick(assist_t *a);  /* ... every FANGPIN_ASSISTANCE_SCAN_S */
 void assist_open_stop(assist_t *a);
+
+/* nightly.c: FANGPIN_QUALITY_NIGHTLY_AT ("HH:MM" as minutes, "off" -1, else -2); start (1 if the
+ * setting is bad), the tick that runs quality_nightly() once a day, stop. */
+int assist_nightly_parse(const char *s);
+int assist_nightly_start(assist_t *a, fp_service_t *svc);
+void assist_nightly_tick(assist_t *a);
+void assist_nightly_stop(assist_t *a);
 
 /* The operations (common/ops.h; arg: the assist_t): each answers req exactly once and takes the
  * message. changes.c: one change each, one transaction of job.c. */
@@ -45,6 +58,12 @@ void assist_elimination_step(fp_service_t *svc, fp_request_t *req, ProtobufCMess
 void assist_list_plans(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void assist_show_plan(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void assist_list_unchecked(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+/* quality.c: the data-quality findings: ListFindings, MarkFindingFixed, ExplainFinding,
+ * ReviewExplanation. */
+void assist_list_findings(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_mark_finding_fixed(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_explain_finding(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void assist_review_explanation(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* findings.c: evaluates the plan checks (assist_plan_check) for the plans under region prefix
  * (plan_id 0 = all of them, else only that one) on today's data and stores them on the plans

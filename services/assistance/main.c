@@ -42,13 +42,31 @@ static const fp_op_t s_ops[] = {
     {S_OP(RECORD_INCOME), "record_income", assist_record_income,
      S_BY(FP_CALL_VILLAGE, "follow-up income is recorded by the village", "收入监测由村级录入")},
     {S_OP(ELIMINATION_STEP), "elimination_step", assist_elimination_step, S_STEPS},
+    {S_OP(LIST_FINDINGS), "list_findings", assist_list_findings, S_READ},
+    {S_OP(MARK_FINDING_FIXED), "mark_finding_fixed", assist_mark_finding_fixed,
+     S_BY(FP_CALL_VILLAGE, "a finding's fix is claimed by the village", "疑点整改由村级办理")},
+    {S_OP(EXPLAIN_FINDING), "explain_finding", assist_explain_finding,
+     S_BY(FP_CALL_VILLAGE, "a finding is explained by the village", "疑点说明由村级填写")},
+    {S_OP(REVIEW_EXPLANATION), "review_explanation", assist_review_explanation,
+     S_BY(FP_CALL_TOWNSHIP, "an explanation is reviewed by the township", "疑点说明由乡（镇）级审核")},
     {0, NULL, NULL, false, 0, NULL, NULL, NULL},
 };
 
-static int s_on_start(fp_service_t *svc, void *arg) { return assist_open_start(&g_assist, svc); }
-static void s_on_stop(fp_service_t *svc, void *arg) { assist_open_stop(&g_assist); }
+static int s_on_start(fp_service_t *svc, void *arg)
+{
+    return assist_nightly_start(&g_assist, svc) || assist_open_start(&g_assist, svc);
+}
+static void s_on_stop(fp_service_t *svc, void *arg)
+{
+    assist_open_stop(&g_assist);
+    assist_nightly_stop(&g_assist);
+}
 static void s_on_ready(fp_service_t *svc, void *arg) { assist_open_ready(&g_assist); }
-static void s_on_tick(fp_service_t *svc, void *arg) { assist_open_tick(&g_assist); }
+static void s_on_tick(fp_service_t *svc, void *arg)
+{
+    assist_open_tick(&g_assist);
+    assist_nightly_tick(&g_assist);
+}
 
 int main(int argc, char **argv)
 {
@@ -57,6 +75,8 @@ int main(int argc, char **argv)
          "screening's HouseholdIdentified PUSH endpoint to connect the PULL to", 0, 0, 0},
         {"FANGPIN_ASSISTANCE_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for identified households without a plan this often (hints can be lost)", 0, 0, 0},
+        {"FANGPIN_QUALITY_NIGHTLY_AT", FP_CFG_STR, "02:30", 0, 0,
+         "run every county's data-quality checks once a night after this time (HH:MM, UTC+8); off: never", 0, 0, 0},
         FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };

@@ -446,6 +446,18 @@ static void test_quarter(void **state)
     assert_int_equal(fp_quarter_of((fp_period_t){2026, 13}), 0);
 }
 
+static void test_clock_minutes(void **state)
+{
+    (void)state;
+    assert_int_equal(fp_clock_minutes_parse("00:00"), 0);
+    assert_int_equal(fp_clock_minutes_parse("02:30"), 150);
+    assert_int_equal(fp_clock_minutes_parse("23:59"), 23 * 60 + 59);
+    const char *bad[] = {"24:00", "12:60", "2:30", "02:3", "02-30", "0230", "02:30 ", " 02:30", "ab:cd", "", "off",
+                         "-1:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_int_equal(fp_clock_minutes_parse(bad[i]), -1);
+    assert_int_equal(fp_clock_minutes_parse(NULL), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_period_prev_next),
         cmocka_unit_test(test_period_days),
         cmocka_unit_test(test_quarter),
+        cmocka_unit_test(test_clock_minutes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

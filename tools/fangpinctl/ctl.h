@@ -72,7 +72,10 @@ int ctl_cmd_ledger(int argc, char **argv);      /* ledger import FILE... */
 int ctl_cmd_case(int argc, char **argv); /* case list|show|visit|notice|object|review|approve|identify|return|close */
 int ctl_cmd_plan(int argc, char **argv); /* plan list|show|open|income (plan.c) */
 int ctl_cmd_measure(int argc, char **argv);   /* measure add|status */
-int ctl_cmd_check(int argc, char **argv);     /* check add|unchecked|summary */
+int ctl_cmd_check(int argc, char **argv);     /* check add|unchecked|summary (plan.c), list|fix|explain|review */
+/* findings.c: the data-quality findings through the assistance service (check list|fix|explain|review) */
+bool ctl_check_is_finding_cmd(const char *cmd);
+int ctl_check_findings(int argc, char **argv);
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */

@@ -28,6 +28,7 @@ static int s_usage(void)
             "       fangpinctl check add MEASURE --result on_track|problem --finding T [--quarter YYYYQn]\n"
             "       fangpinctl check unchecked [--region PREFIX] [--quarter YYYYQn]\n"
             "       fangpinctl check summary [--quarter YYYYQn] [--note T]\n"
+            "       fangpinctl check list|fix|explain|review ...   (data-quality findings: fangpinctl check list -h)\n"
             "       fangpinctl eliminate PLAN nominate --rigid-resolved --guarantees-hold --water-holds\n"
             "       fangpinctl eliminate PLAN post_notice [--notice-text T]\n"
             "       fangpinctl eliminate PLAN objection|approve|confirm|return|refuse|undo [--text T]\n"
@@ -323,6 +324,7 @@ int ctl_cmd_measure(int argc, char **argv)
 int ctl_cmd_check(int argc, char **argv)
 {
     if (argc < 2) return s_usage();
+    if (ctl_check_is_finding_cmd(argv[1])) return ctl_check_findings(argc, argv);
     const char *cmd = argv[1];
     char rid[64];
     Fangpin__V1__AssistanceRequest req = FANGPIN__V1__ASSISTANCE_REQUEST__INIT;

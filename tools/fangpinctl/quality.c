@@ -17,6 +17,7 @@ static const char s_usage_text[] =
     "       fangpinctl quality list [--region PREFIX] [--rule Q001] [--category C] [--severity S]\n"
     "                               [--state open|overdue|explained|fixed] [--format table|csv] [--out FILE]\n"
     "       fangpinctl quality explain ID --by ACTOR --reason TEXT\n"
+    "  (a cadre with a key: fangpinctl check list|fix|explain|review, through the assistance service)\n"
     "  run      evaluates the rules (all, or --rules) over the county's records as on FANGPIN_TODAY\n"
     "           (default today) and keeps the findings; prints the run and its counts per rule\n"
     "  list     the findings of a region (village, township or county code prefix), masked\n"
@@ -115,17 +116,12 @@ static const char *const s_list_cols[] = {"id",         "rule",         "categor
                                           "message_en", "facts",        "explanation",  "explained_by"};
 #define S_NCOLS (sizeof s_list_cols / sizeof s_list_cols[0])
 
+/* quality_list() (deploy/db/functions/quality.sql), the same reading as the assistance service's
+ * ListFindings, in the order of s_list_cols. */
 static const char s_list_sql[] =
-    "SELECT f.id, f.rule_code, u.category, u.severity, f.state, f.village_code, f.household_no,"
-    " coalesce(m.name, h.head_name), coalesce(m.id_masked, ''), f.opened_on, f.due_on, u.message_zh,"
-    " u.message_en, f.facts::text, f.explanation, coalesce(f.explained_by, '')"
-    " FROM quality_findings f JOIN quality_rules u ON u.code = f.rule_code"
-    " JOIN ledger_households h ON h.county_code = f.county_code AND h.household_no = f.household_no"
-    " LEFT JOIN ledger_members m ON m.county_code = f.county_code AND m.id_hmac = f.id_hmac"
-    " WHERE ($1::text IS NULL OR f.village_code LIKE $1 || '%') AND ($2::text IS NULL OR f.rule_code = $2)"
-    " AND ($3::text IS NULL OR u.category = $3) AND ($4::text IS NULL OR u.severity = $4)"
-    " AND ($5::text IS NULL OR f.state = $5)"
-    " ORDER BY f.village_code, f.rule_code, f.household_no, f.id";
+    "SELECT id, rule, category, severity, state, village_code, household_no, name, id_masked, opened_on, due_on,"
+    " message_zh, message_en, facts, explanation, explained_by FROM quality_list($1, $2, $3, $4, $5)"
+    " ORDER BY village_code, rule, household_no, id";
 
 /* Row i of the list's result as cells, the name (column 7) masked into masked. */
 static void s_list_cells(PGresult *r, int i, const char **cells, char *masked, size_t masked_len)

@@ -62,34 +62,71 @@ years on the run's day, and "present" members are those without `left_on`.
 ## Findings and runs
 
 A run (`quality_runs`: county, day, who, the rules, counts, and `reason`: `on_demand` for
-`fangpinctl quality run`, `ledger_import` for the run after a ledger import) keeps one finding per rule and
-subject (`quality_findings`: the person by the keyed hash of the ID number, never the number;
-the household; or the plan), with its village and the facts it saw:
+`fangpinctl quality run`, `ledger_import` for the run after a ledger import, `nightly` for the
+assistance service's nightly run) keeps one finding per rule and subject (`quality_findings`: the
+person by the keyed hash of the ID number, never the number; the household; or the plan), with
+its village and the facts it saw.
+
+### The life of a finding
 
 - a new finding is `open`, due `quality_due_days` after the run's day;
 - a finding found again keeps its id and takes the new facts; past its due day it is `overdue`;
 - a finding no longer found by a run that evaluated its rule is `fixed` by that run; found again
   later, it is a new finding;
-- a village actor of the finding's village explains an open or overdue one
-  (`fangpinctl quality explain ID --by ACTOR --reason TEXT`): `explained`, with who and when; it
-  stays explained while its facts stay the same, and opens again (due anew) when they change.
+- **a fix claim**: a village actor of the finding's village says an open or overdue finding was
+  corrected (`MarkFindingFixed`, `fangpinctl check fix ID`). The finding stays open (or overdue),
+  marked with who claimed the fix and when (`fix_claimed_by`, `fix_claimed_at`): the next run
+  that no longer finds it closes it as `fixed` (the fix held); a run that finds it again keeps
+  it open and records that the fix did not hold (`fix_failed_run`, `finding.fix_failed`); a new
+  claim starts over;
+- **an explanation**: a village actor of the finding's village explains an open or overdue one
+  (`ExplainFinding`, `fangpinctl check explain ID --reason TEXT`; or, with direct database
+  access, `fangpinctl quality explain ID --by ACTOR --reason TEXT`): `explained`, with who and
+  when, awaiting the township's review; it stays explained while its facts stay the same, and
+  opens again (due anew, its review cleared) when they change;
+- **a review**: a township actor of the finding's township accepts or rejects an explanation not
+  yet reviewed (`ReviewExplanation`, `fangpinctl check review ID accept|reject --reason TEXT`).
+  Accepted (`review` `accepted`), the finding stays explained and does not come back unless its
+  facts change. Rejected (a reason is required), it is `open` again, due `quality_due_days`
+  after the review's day, and the reason is kept (`rejection_reason`) when the village explains
+  it again.
 
-A run writes an event for each finding it opens (`finding.opened`) and each it fixes
-(`finding.closed`), filed under the finding's village, in its own transaction (docs/events.md):
+Who sees what: through the assistance service (`ListFindings`, `fangpinctl check list`) a
+county actor reads every finding of the county, a township actor its township's, a village
+actor its village's only, an admin its county's; departments and the gateway none. Refusals:
+`finding.not_found`, `finding.out_of_scope` (not the caller's village, or township for a review),
+`finding.state`, `finding.reason_required` (docs/refusals.md).
+
+A run writes an event for each finding it opens (`finding.opened`), each it fixes
+(`finding.closed`) and each claimed fix it finds again (`finding.fix_failed`); a fix claim, an
+explanation and a review write `finding.fix_claimed`, `finding.explained` and `finding.reviewed`.
+All are filed under the finding's village, in the transaction of the change (docs/events.md):
 the reporting service publishes and replays them like every event. Their payload names the
-finding, its rule and category, the run and the household number, never a name or an ID number.
+finding, its rule, the household number and the actor or run, never a name or an ID number.
 
-`fangpinctl ledger import` runs every rule over the imported county after the import has
-committed (`reason` `ledger_import`, as on FANGPIN_TODAY like `quality run`) and prints the run;
-`--no-quality` skips it (docs/ledger.md).
+### When the checks run
+
+- on demand: `fangpinctl quality run --county CODE` (reason `on_demand`);
+- after each ledger import: `fangpinctl ledger import` runs every rule over the imported county
+  after the import has committed (`reason` `ledger_import`, as on FANGPIN_TODAY like `quality
+  run`) and prints the run; `--no-quality` skips it (docs/ledger.md);
+- nightly: the assistance service runs every rule over each county of the ledger once a day,
+  once the clock (China time) has passed `FANGPIN_QUALITY_NIGHTLY_AT` (default `02:30`; `off`
+  never) on the day (FANGPIN_TODAY or today), reason `nightly`, as actor `assistance:nightly`, on
+  a database connection of its own (`quality_nightly()`). The runs table is the record: a
+  county with a nightly run for that day is not run again, after a restart or by a second
+  service (a unique index on the nightly runs of a county and day); a failed attempt is logged
+  and tried again a minute later.
 
 The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
 findings opened in a month or quarter by region and by rule, and by where they stood on the
 report date: open, overdue, explained, closed (fixed by a run); as rows, CSV or XLSX.
 
-`fangpinctl quality list` shows findings by region, rule, category, severity and state, names
-masked (`张*国`) and ID numbers only as the ledger's masked form; `--format csv` or `--out FILE`
-writes them through the CSV writer (`common/csv.c`).
+`fangpinctl quality list` (direct database access) and `ListFindings` / `fangpinctl check list`
+(the actor's key) read the same function, `quality_list()`: findings by region, rule, category,
+severity and state, names masked (`张*国`) and ID numbers only as the ledger's masked form;
+`quality list --format csv` or `--out FILE` and `check list --format csv` write CSV through the
+CSV writer (`common/csv.c`).
 
 ## Parameters
 

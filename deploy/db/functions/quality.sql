@@ -190,9 +190,11 @@ $$;
 -- found keeps its id and takes the new facts (overdue once past due_on; an explained one stays
 -- explained unless its facts changed, then opens again with a new due day); a new one is opened,
 -- due quality_due_days later; a live finding of an evaluated rule not found again is fixed by this
--- run. Each finding opened writes finding.opened and each fixed writes finding.closed (docs/events.md),
--- in one events_write call, in this transaction. p_reason says why it ran (quality_runs.reason:
--- on_demand or ledger_import). Runs of one county are serialized. FPQ01: an unknown rule.
+-- run. A finding whose fix a village claimed (quality_claim_fix) and that is found again keeps the
+-- claim and records this run as the one the fix did not hold by (fix_failed_run). Each finding
+-- opened writes finding.opened, each fixed finding.closed, each claimed fix that did not hold
+-- finding.fix_failed (docs/events.md), in one events_write call, in this transaction. p_reason says
+-- why it ran (quality_runs.reason: on_demand, ledger_import or nightly). Runs of one county are serialized. FPQ01: an unknown rule.
 CREATE OR REPLACE FUNCTION quality_run(p_county text, p_on date, p_actor text, p_rules text[] DEFAULT NULL,
                                        p_reason text DEFAULT 'on_demand')
 RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
@@ -223,7 +225,12 @@ BEGIN
            state = CASE WHEN f.state = 'explained' AND f.facts = h.facts THEN 'explained'
                         WHEN f.state = 'explained' THEN 'open'
                         WHEN p_on > f.due_on THEN 'overdue' ELSE 'open' END,
-           due_on = CASE WHEN f.state = 'explained' AND f.facts <> h.facts THEN p_on + due ELSE f.due_on END
+           due_on = CASE WHEN f.state = 'explained' AND f.facts <> h.facts THEN p_on + due ELSE f.due_on END,
+           review = CASE WHEN f.state = 'explained' AND f.facts <> h.facts THEN NULL ELSE f.review END,
+           reviewed_by = CASE WHEN f.state = 'explained' AND f.facts <> h.facts THEN NULL ELSE f.reviewed_by END,
+           reviewed_at = CASE WHEN f.state = 'explained' AND f.facts <> h.facts THEN NULL ELSE f.reviewed_at END,
+           fix_failed_run = CASE WHEN f.fix_claimed_by IS NOT NULL AND f.fix_failed_run IS NULL THEN run
+                                 ELSE f.fix_failed_run END
       FROM quality_hits h
      WHERE f.county_code = p_county AND f.rule_code = h.rule_code AND f.household_no = h.household_no
        AND f.subject = h.subject AND f.state <> 'fixed';
@@ -254,23 +261,39 @@ BEGIN
 END $$;
 
 -- The events of run p_run of county p_county: finding.opened for each finding it opened,
--- finding.closed for each it fixed, in the order of the findings' ids, written by one call.
+-- finding.closed for each it fixed, finding.fix_failed for each claimed fix it found again, in the
+-- order of the findings' ids, written by one call.
 CREATE OR REPLACE FUNCTION quality_run_events(p_county text, p_run bigint) RETURNS integer
 LANGUAGE sql AS $$
     SELECT events_write(ARRAY(
-        SELECT ROW(p_county, f.village_code, CASE WHEN f.first_run = p_run THEN 'finding.opened' ELSE 'finding.closed' END,
-                   jsonb_build_object('finding_id', f.id, 'rule', f.rule_code, 'category', u.category, 'run_id', p_run,
-                                      'household_no', f.household_no))::event_new
+        SELECT CASE WHEN f.first_run = p_run OR f.fixed_run = p_run THEN
+                   ROW(p_county, f.village_code,
+                       CASE WHEN f.first_run = p_run THEN 'finding.opened' ELSE 'finding.closed' END,
+                       jsonb_build_object('finding_id', f.id, 'rule', f.rule_code, 'category', u.category,
+                                          'run_id', p_run, 'household_no', f.household_no))::event_new
+               ELSE ROW(p_county, f.village_code, 'finding.fix_failed',
+                        jsonb_build_object('finding_id', f.id, 'rule', f.rule_code, 'run_id', p_run,
+                                           'household_no', f.household_no))::event_new END
           FROM quality_findings f JOIN quality_rules u ON u.code = f.rule_code
-         WHERE f.county_code = p_county AND (f.first_run = p_run OR f.fixed_run = p_run)
+         WHERE f.county_code = p_county AND (f.first_run = p_run OR f.fixed_run = p_run OR f.fix_failed_run = p_run)
          ORDER BY f.id))
 $$;
 
--- A village actor's explanation of an open or overdue finding of its village: the finding becomes
--- explained, with who and when. FPQ03: no such finding; FPQ04: p_actor is not an active village
--- actor of the finding's village; FPQ05: the finding is not open or overdue; FPQ06: no reason.
-CREATE OR REPLACE FUNCTION quality_explain(p_id bigint, p_actor text, p_reason text) RETURNS void
-LANGUAGE plpgsql AS $$
+-- One finding's event (finding.fix_claimed, finding.explained, finding.reviewed) by p_actor, with
+-- the extra fields p_more, filed under the finding's village.
+CREATE OR REPLACE FUNCTION quality_finding_event(f quality_findings, p_type text, p_actor text,
+                                                 p_more jsonb DEFAULT '{}') RETURNS integer
+LANGUAGE sql AS $$
+    SELECT events_write(ARRAY[ROW(f.county_code, f.village_code, p_type,
+                                  jsonb_build_object('finding_id', f.id, 'rule', f.rule_code,
+                                                     'household_no', f.household_no, 'actor', p_actor) || p_more)::event_new])
+$$;
+
+-- Finding p_id, locked, for a step by p_actor: an active actor of level p_level whose region is
+-- the finding's village (village) or its township (township). FPQ03: no such finding; FPQ04:
+-- p_actor is not such an actor; FPQ05: the finding's state is not one of p_states.
+CREATE OR REPLACE FUNCTION quality_finding_for(p_id bigint, p_actor text, p_level text, p_states text[])
+RETURNS quality_findings LANGUAGE plpgsql AS $$
 DECLARE
     f quality_findings;
 BEGIN
@@ -279,18 +302,130 @@ BEGIN
         RAISE EXCEPTION 'no finding %', p_id USING ERRCODE = 'FPQ03';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM principals p
-                    WHERE p.id = p_actor AND p.kind = 'actor' AND p.level = 'village'
-                      AND p.region_code = f.village_code AND p.disabled_at IS NULL) THEN
-        RAISE EXCEPTION '% is not an active village actor of village %', p_actor, f.village_code
+                    WHERE p.id = p_actor AND p.kind = 'actor' AND p.level = p_level AND p.disabled_at IS NULL
+                      AND p.region_code = CASE p_level WHEN 'village' THEN f.village_code
+                                                       ELSE left(f.village_code, 9) END) THEN
+        RAISE EXCEPTION '% is not an active % actor of %', p_actor, p_level,
+            CASE p_level WHEN 'village' THEN f.village_code ELSE left(f.village_code, 9) END
             USING ERRCODE = 'FPQ04';
     END IF;
-    IF f.state NOT IN ('open', 'overdue') THEN
-        RAISE EXCEPTION 'finding % is %, not open or overdue', p_id, f.state USING ERRCODE = 'FPQ05';
+    IF NOT (f.state = ANY (p_states)) THEN
+        RAISE EXCEPTION 'finding % is %, not %', p_id, f.state, array_to_string(p_states, ' or ')
+            USING ERRCODE = 'FPQ05';
     END IF;
+    RETURN f;
+END $$;
+
+-- A village actor's explanation of an open or overdue finding of its village: the finding becomes
+-- explained, with who and when, for the township to review (a review of an earlier explanation is
+-- cleared; a rejection's reason is kept); writes finding.explained. FPQ03-FPQ05 as
+-- quality_finding_for; FPQ06: no reason.
+CREATE OR REPLACE FUNCTION quality_explain(p_id bigint, p_actor text, p_reason text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f quality_findings := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+BEGIN
     IF coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'an explanation needs a reason' USING ERRCODE = 'FPQ06';
     END IF;
     UPDATE quality_findings SET state = 'explained', explanation = btrim(p_reason), explained_by = p_actor,
-                                explained_at = now()
+                                explained_at = now(), review = NULL, reviewed_by = NULL, reviewed_at = NULL
      WHERE id = p_id;
+    PERFORM quality_finding_event(f, 'finding.explained', p_actor);
+END $$;
+
+-- A village actor's word that an open or overdue finding of its village was corrected: the
+-- finding stays live, marked with who claimed the fix and when, until the next run closes it as
+-- fixed or finds it again (fix_failed_run); writes finding.fix_claimed. FPQ03-FPQ05 as
+-- quality_finding_for.
+CREATE OR REPLACE FUNCTION quality_claim_fix(p_id bigint, p_actor text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f quality_findings := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+BEGIN
+    UPDATE quality_findings SET fix_claimed_by = p_actor, fix_claimed_at = now(), fix_failed_run = NULL
+     WHERE id = p_id;
+    PERFORM quality_finding_event(f, 'finding.fix_claimed', p_actor);
+END $$;
+
+-- A township actor's review of an explained finding of its township not yet reviewed: accepted,
+-- it stays explained (until its facts change); rejected (p_reason required), it opens again due
+-- quality_due_days after p_on, the reason kept (rejection_reason). Writes finding.reviewed.
+-- FPQ03-FPQ05 as quality_finding_for (FPQ05 also for an explanation already accepted); FPQ06: a
+-- rejection without a reason.
+CREATE OR REPLACE FUNCTION quality_review(p_id bigint, p_actor text, p_accept boolean, p_reason text, p_on date)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    f   quality_findings := quality_finding_for(p_id, p_actor, 'township', '{explained}');
+    due date;
+BEGIN
+    IF f.review IS NOT NULL THEN
+        RAISE EXCEPTION 'the explanation of finding % was already %', p_id, f.review USING ERRCODE = 'FPQ05';
+    END IF;
+    IF p_accept THEN
+        UPDATE quality_findings SET review = 'accepted', reviewed_by = p_actor, reviewed_at = now() WHERE id = p_id;
+        PERFORM quality_finding_event(f, 'finding.reviewed', p_actor, '{"decision": "accepted"}');
+        RETURN;
+    END IF;
+    IF coalesce(btrim(p_reason), '') = '' THEN
+        RAISE EXCEPTION 'a rejection needs a reason' USING ERRCODE = 'FPQ06';
+    END IF;
+    due := p_on + fp_param('quality_due_days', f.county_code, p_on)::integer;
+    UPDATE quality_findings SET state = 'open', due_on = due, review = 'rejected', reviewed_by = p_actor,
+                                reviewed_at = now(), rejection_reason = btrim(p_reason)
+     WHERE id = p_id;
+    PERFORM quality_finding_event(f, 'finding.reviewed', p_actor,
+                                  jsonb_build_object('decision', 'rejected', 'due_on', to_char(due, 'YYYY-MM-DD')));
+END $$;
+
+-- The findings under region prefix p_prefix (NULL: all) with the filters given (NULL: any) and an
+-- id above p_after, with the household head's or the person's name (in clear: the caller masks
+-- it) and the ledger's masked ID number, never the number. Callers order and limit.
+CREATE OR REPLACE FUNCTION quality_list(p_prefix text, p_rule text, p_category text, p_severity text, p_state text,
+                                        p_after bigint DEFAULT 0)
+RETURNS TABLE (id bigint, rule text, category text, severity text, state text, village_code text,
+               household_no text, name text, id_masked text, opened_on date, due_on date, message_zh text,
+               message_en text, facts text, explanation text, explained_by text, fix_claimed_by text,
+               fix_claimed_at timestamptz, fix_held text, review text, reviewed_by text, rejection_reason text)
+LANGUAGE sql STABLE AS $$
+    SELECT f.id, f.rule_code, u.category, u.severity, f.state, f.village_code, f.household_no,
+           coalesce(m.name, h.head_name), coalesce(m.id_masked, ''), f.opened_on, f.due_on, u.message_zh,
+           u.message_en, f.facts::text, f.explanation, coalesce(f.explained_by, ''), coalesce(f.fix_claimed_by, ''),
+           f.fix_claimed_at,
+           CASE WHEN f.fix_claimed_by IS NULL THEN '' WHEN f.fix_failed_run IS NOT NULL THEN 'no'
+                WHEN f.state = 'fixed' THEN 'yes' ELSE '' END,
+           coalesce(f.review, ''), coalesce(f.reviewed_by, ''), f.rejection_reason
+      FROM quality_findings f JOIN quality_rules u ON u.code = f.rule_code
+      JOIN ledger_households h ON h.county_code = f.county_code AND h.household_no = f.household_no
+      LEFT JOIN ledger_members m ON m.county_code = f.county_code AND m.id_hmac = f.id_hmac
+     WHERE (p_prefix IS NULL OR (f.village_code >= p_prefix AND f.village_code < p_prefix || ':'))
+       AND (p_rule IS NULL OR f.rule_code = p_rule)
+       AND (p_category IS NULL OR u.category = p_category) AND (p_severity IS NULL OR u.severity = p_severity)
+       AND (p_state IS NULL OR f.state = p_state) AND f.id > coalesce(p_after, 0)
+$$;
+
+-- The nightly runs of day p_on (the assistance service, FANGPIN_QUALITY_NIGHTLY_AT): every rule over
+-- every county of the ledger that has no nightly run for p_on yet, as p_actor, reason 'nightly';
+-- the number of counties run. The runs table is the record (one nightly run per county and day,
+-- quality_runs_nightly), so a restart or a second service on the same day runs nothing again.
+CREATE OR REPLACE FUNCTION quality_nightly(p_on date, p_actor text) RETURNS integer
+LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+    c text;
+    n integer := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('quality_nightly'));
+    FOR c IN WITH RECURSIVE k AS (SELECT min(county_code)::text AS code FROM ledger_households
+                                  UNION ALL
+                                  SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > k.code)
+                                    FROM k WHERE k.code IS NOT NULL)
+             SELECT k.code FROM k
+              WHERE k.code IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM quality_runs r
+                                 WHERE r.county_code = k.code AND r.on_day = p_on AND r.reason = 'nightly')
+    LOOP
+        PERFORM quality_run(c, p_on, p_actor, NULL, 'nightly');
+        n := n + 1;
+    END LOOP;
+    RETURN n;
 END $$;
