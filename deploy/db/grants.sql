@@ -51,6 +51,13 @@ GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 GRANT SELECT ON kind_aliases TO fangpin_intake;
 -- the departments' column profiles, read by GetPushProfile (fangpinctl profile writes them).
 GRANT SELECT ON push_profiles TO fangpin_intake;
+-- data comparison with departments (数据比对, docs/compare.md): the department's columns, the
+-- audited exports of its ledger slice (compare_export_open, compare_page), its answers kept as
+-- dated facts (compare_answers_apply), and the run of the rules that read them (quality_run over
+-- the persons population: the ledger, the rules, the runs and the findings it keeps).
+GRANT SELECT ON compare_columns, ledger_households, ledger_members, quality_rules TO fangpin_intake;
+GRANT SELECT, INSERT, UPDATE ON compare_exports, dept_facts, quality_runs, quality_findings TO fangpin_intake;
+GRANT SELECT, INSERT ON compare_batches TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).

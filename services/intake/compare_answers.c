@@ -145,8 +145,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     const char *params[11] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
                               arr[0].data, arr[1].data, arr[2].data, check};
     fp_db_query(fp_service_db(in->svc), 0,
-                "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0),"
-                " coalesce((SELECT (q.counts->>'opened')::int FROM quality_runs q WHERE q.id = a.run), 0)"
+                "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened"
                 " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
                 " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11) a",
                 11, params, s_on_applied, a);

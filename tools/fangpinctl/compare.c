@@ -179,7 +179,7 @@ static int s_export(s_cmp_t *c)
         free(g.after.data);
         g.after.len = sl->next_after.len;
         g.after.data = fp_malloc(g.after.len ? g.after.len : 1);
-        memcpy(g.after.data, sl->next_after.data, g.after.len);
+        if (g.after.len) memcpy(g.after.data, sl->next_after.data, g.after.len);
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
         if (g.after.len == 0) {
             rc = s_out_close(&o, path) ? 1 : 0;

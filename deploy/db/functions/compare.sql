@@ -106,7 +106,8 @@ END $$;
 CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
                                                  p_export bigint, p_on date, p_answers integer,
                                                  p_hmacs bytea[], p_facts text[], p_values text[], p_check text)
-RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint)
+RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
+               opened integer)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -114,21 +115,22 @@ DECLARE
     nm  integer;
     nf  integer;
     r   bigint;
+    no  integer := 0;
     rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[] END;
 BEGIN
     IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
-        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint;
+        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0;
         RETURN;
     END IF;
     IF compare_export_columns(p_county, p_dept, p_export) IS NULL THEN
-        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint;
+        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0;
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('compare_batch:' || p_county || ':' || p_dept || ':' || p_batch));
     SELECT * INTO b FROM compare_batches x
      WHERE x.county_code = p_county AND x.department_code = p_dept AND x.batch_id = p_batch;
     IF FOUND THEN
-        RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run;
+        RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened;
         RETURN;
     END IF;
     SELECT count(DISTINCT m.id_hmac) INTO nm FROM ledger_members m
@@ -141,9 +143,10 @@ BEGIN
     GET DIAGNOSTICS nf = ROW_COUNT;
     IF rules IS NOT NULL THEN
         r := quality_run(p_county, p_on, p_sender, rules, 'compare_import');
+        SELECT (q.counts->>'opened')::integer INTO no FROM quality_runs q WHERE q.id = r;
     END IF;
     INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
-                                 quality_run)
-    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, r);
-    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r;
+                                 quality_run, findings_opened)
+    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, r, no);
+    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r, no;
 END $$;

@@ -56,6 +56,7 @@ CREATE TABLE compare_batches (
     matched         integer NOT NULL,             -- answers about a person in the ledger
     facts           integer NOT NULL,             -- facts stored (a fact already known that day is not)
     quality_run     bigint,                       -- the run of Q094-Q096 after it
+    findings_opened integer NOT NULL DEFAULT 0,   -- the findings that run opened
     received_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (county_code, department_code, batch_id)
 );
