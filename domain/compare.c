@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
@@ -129,7 +130,7 @@ bool fp_compare_value_ok(const fp_compare_fact_t *f, const char *value)
         fp_date_format(d, back);
         return strcmp(back, value) == 0;
     }
-    if (strspn(value, "0123456789") != strlen(value) || (value[0] == '0' && value[1])) return false;
-    int64_t fen;
-    return fp_money_parse_yuan_nonneg(value, &fen) == FP_OK;
+    size_t n = strlen(value);
+    if (strspn(value, "0123456789") != n || (value[0] == '0' && n > 1) || n > 16) return false;
+    return strtoll(value, NULL, 10) <= FP_MONEY_MAX_FEN;
 }
