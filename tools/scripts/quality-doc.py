@@ -62,7 +62,7 @@ years on the run's day, and "present" members are those without `left_on`.
 ## Findings and runs
 
 A run (`quality_runs`: county, day, who, the rules, counts, and `reason`: `on_demand` for
-`fangpinctl quality run`, `ledger_import` for the run after a ledger import) keeps one finding per rule and
+`fangpinctl quality run`, `ledger_import` for the run after a ledger import, `compare_import` for the run of Q094-Q096 after a department's answer file, [compare.md](compare.md)) keeps one finding per rule and
 subject (`quality_findings`: the person by the keyed hash of the ID number, never the number;
 the household; or the plan), with its village and the facts it saw:
 
