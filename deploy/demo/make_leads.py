@@ -241,6 +241,48 @@ def zhujian_rows():
     return header, rows
 
 
+# --- 民政局 again: the 低保 change list as its own system exports it ----------------------------
+# Read through the column profile deploy/profiles/minzheng-dibao.ini (docs/push.md): a title line
+# above the header; the township and the village by name in two columns, written as clerks write
+# them (the full 村民委员会, 村, 村委会, the bare name, once in traditional characters); 变动类型 in
+# the system's own words (two of them aliases the county adds with `fangpinctl kinds alias add`);
+# dates as 2026年10月3日; the allowance in 万元 a year. One line names a village 榆树沟 without its
+# township, and 兴隆县 has two: it is refused with both candidates.
+DIBAO_EXPORT_KINDS = [("低保新增", 0.5), ("新纳入低保", 0.2), ("特困新增", 0.1), ("临时救助", 0.2)]
+YUSHUGOU = "130822108214"  # 蓝旗营镇榆树沟村民委员会; 半壁山镇 has one too
+
+
+def dibao_export_rows():
+    header = ["序号", "户主姓名", "身份证号码", "乡镇（街道）", "村（社区）", "变动类型", "变动日期",
+              "保障金额（万元）", "保障人数", "低保类别", "备注"]
+    rows = []
+    for i in range(12):
+        p = Person(35, 86, village=YUSHUGOU if i == 7 else None)
+        full = VILLAGE_NAME[p.village]
+        short = full[:-len("村民委员会")]
+        village = [full, short + "村", short + "村委会", short][i % 4]
+        township = p.township
+        if i == 5:  # typed with a traditional-character input method
+            township = township.replace("镇", "鎮").replace("乡", "鄉")
+        if i == 7:
+            township, village = "", short  # the clerk left the township out
+        kind = rng.choices([k for k, _ in DIBAO_EXPORT_KINDS], [w for _, w in DIBAO_EXPORT_KINDS])[0]
+        when = some_day()
+        members = rng.randint(1, 4)
+        if kind == "临时救助":
+            amount, grade, note = f"{rng.choice([800, 1000, 1500, 2000, 3000]) / 10000:.4f}", "", "因病临时救助"
+        elif kind == "特困新增":
+            amount, grade, note, members = f"{7560 / 10000:.4f}", "", "分散供养", 1
+        else:
+            monthly = rng.choice([386, 420, 465, 510, 560]) * members
+            amount = f"{monthly * 12 / 10000:.4f}"
+            grade, note = rng.choice(["A类", "B类", "C类"]), rng.choice(["因病", "因残", "缺劳动力", "年老体弱"])
+        rows.append((when, [p.name, p.id_number, township, village, kind,
+                            f"{when.year}年{when.month}月{when.day}日", amount, str(members), grade, note]))
+    rows.sort(key=lambda r: r[0])
+    return header, [[str(i + 1)] + r for i, (_, r) in enumerate(rows)]
+
+
 def render(header, rows, lineterminator):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator=lineterminator)
@@ -264,6 +306,8 @@ def main():
     text = render(*minzheng, "\r\n") + ",,,,,,,,\r\n" * 3  # Excel/WPS keep formatted empty rows
     write(f"minzheng-{PERIOD}.csv", text.encode("gbk"))
     write(f"zhujian-{PERIOD}.csv", render(*zhujian, "\n").encode("utf-8"))
+    title = "兴隆县2026年10月低保对象变动明细表\r\n"  # the export's title line, above the header
+    write(f"minzheng-dibao-{PERIOD}.csv", (title + render(*dibao_export_rows(), "\r\n")).encode("gbk"))
 
 
 if __name__ == "__main__":

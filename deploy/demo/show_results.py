@@ -6,8 +6,11 @@ column of the file, then adds 结果, 原因代码, 原因 ...: docs/push.md). U
 tools/scripts/demo.sh; Python 3 standard library only.
 
     show_results.py INPUT RESULTS.csv
+    show_results.py --resolved RESULTS.csv KIND_COLUMN VILLAGE_COLUMN...
 
 INPUT is the file that was pushed; its cells are read from RESULTS.csv, which repeats them.
+--resolved shows every line: the kind and the village as the file wrote them, and the kind code
+and village code the service resolved them to (解析线索类型, 解析村代码), or why it refused.
 """
 import csv
 import sys
@@ -33,7 +36,24 @@ def columns(header):
     return {k: next((low[n.lower()] for n in names if n.lower() in low), None) for k, names in HEADERS.items()}
 
 
+def resolved(path, kind_col, village_cols):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        results = list(csv.DictReader(f))
+    table = [("行号", "线索类型（原文）", "村（原文）", "→ 线索类型 kind", "→ 村代码 village", "结果 result")]
+    for r in results:
+        written = " ".join(r[c] for c in village_cols if r[c])
+        outcome = LABEL.get(r["result"], r["result"])
+        if r["原因代码"] and r["result"] != "duplicate":
+            outcome += f"  {r['原因代码']}：{r['原因']}"
+        table.append((r["文件行号"], r[kind_col], written, r["解析线索类型"], r["解析村代码"], outcome))
+    widths = [max(width(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        print("  " + "  ".join(pad(row[i], widths[i]) for i in range(5)) + "  " + row[5])
+
+
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "--resolved":
+        return resolved(sys.argv[2], sys.argv[3], sys.argv[4:])
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     with open(sys.argv[2], encoding="utf-8-sig", newline="") as f:

@@ -99,6 +99,31 @@ python3 deploy/demo/show_results.py "$LEADS/minzheng-2026-10-utf8.csv" "$LEADS/m
 echo "  已收到的线索不再重复接收 / every lead the service has comes back as already received (duplicate.earlier)"
 echo "  在库线索 leads stored for 2026-10: $before before, $(count_leads) after"
 
+say "A department's file as its own system exports it: a column profile, kinds and villages by name"
+cat <<'EOF'
+民政局's social-assistance system exports the month's 低保 changes its own way: a title line above
+the header, 户主姓名 and 身份证号码, the township and the village by name in two columns, 变动类型
+in the system's words, dates as 2026年10月7日, the allowance in 万元 a year. The county registers
+that layout once as a column profile (deploy/profiles/minzheng-dibao.ini), adds the system's two
+words the catalogue does not know as aliases, and the department pushes the file as exported:
+  fangpinctl push --dept minzheng --period 2026-10 --profile minzheng-dibao FILE.csv
+(docs/push.md: "Column profiles", "Kinds by name", "Villages by name")
+EOF
+"$CTL" profile add minzheng-dibao --dept minzheng --file deploy/profiles/minzheng-dibao.ini --by county-it
+"$CTL" kinds alias add --county 130822 --dept minzheng --alias 低保新增 --kind minzheng.dibao_new
+"$CTL" kinds alias add --county 130822 --dept minzheng --alias 特困新增 --kind minzheng.tekun_new
+f=$LEADS/minzheng-dibao-2026-10.csv
+sub "民政局  $(basename "$f"), GBK, read through the profile minzheng-dibao"
+st=0
+"$CTL" push --dept minzheng --period 2026-10 --profile minzheng-dibao "$f" 2>"${f%.csv}.push.log" || st=$?
+case $st in
+  0 | 1) echo "  exit status $st" ;;
+  *) echo "  exit status $st: UNEXPECTED"; cat "${f%.csv}.push.log"; exit 1 ;;
+esac
+python3 deploy/demo/show_results.py --resolved "${f%.csv}.results.csv" 变动类型 乡镇（街道） 村（社区）
+echo "  The results file repeats the export's columns and adds 结果, 原因代码, 原因, 解析线索类型 and 解析村代码:"
+echo "  the clerk corrects the refused line there (writes its township) and pushes that file again."
+
 say "Where 2026-10 stands, per department (from PostgreSQL)"
 # What intake's SubmissionStatus answers (fangpinctl has no command for it yet), and the answers
 # to every batch: lines sent, accepted, already received, refused. Today is the services' today.
