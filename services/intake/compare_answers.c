@@ -15,15 +15,32 @@
 #include "mem.h"
 #include "seal.h"
 
+typedef char s_hex_t[2 * FP_SEAL_HMAC_LEN + 1];
+
 typedef struct {
     fp_request_t *req;
     Fangpin__V1__IntakeRequest *msg;
+    s_hex_t *hex; /* each answer's person, the keyed hash in hex */
 } s_answers_t;
 
 static void s_done(s_answers_t *a)
 {
     fangpin__v1__intake_request__free_unpacked(a->msg, NULL);
+    free(a->hex);
     free(a);
+}
+
+/* The line refs of the answers whose person is in unmatched (a text[] of hex: "{ab..,cd..}"), in
+ * the answers' order, into refs (n_answers long); returns how many. */
+static size_t s_unmatched(const s_answers_t *a, const char *unmatched, char **refs)
+{
+    const Fangpin__V1__SubmitCompareAnswers *sa = a->msg->submit_compare_answers;
+    size_t n = 0;
+    for (size_t i = 0; i < sa->n_answers; i++) {
+        const char *hit = strstr(unmatched, a->hex[i]);
+        if (hit && (hit[-1] == '{' || hit[-1] == ',')) refs[n++] = sa->answers[i]->line_ref;
+    }
+    return n;
 }
 
 static void s_on_applied(fp_db_t *db, PGresult *res, void *arg)
@@ -52,10 +69,14 @@ static void s_on_applied(fp_db_t *db, PGresult *res, void *arg)
         sum.facts = (uint32_t)strtoul(PQgetvalue(res, 0, 4), NULL, 10);
         sum.quality_run_id = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
         sum.findings_opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
+        char **refs = fp_calloc(a->msg->submit_compare_answers->n_answers, sizeof *refs);
+        sum.n_unmatched_refs = s_unmatched(a, PQgetvalue(res, 0, 7), refs);
+        sum.unmatched_refs = refs;
         Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
         out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_COMPARE_ANSWERS;
         out.compare_answers = &sum;
         fp_request_reply_ok(a->req, &out.base, rid, "");
+        free(refs);
     }
     s_done(a);
 }
@@ -63,15 +84,14 @@ static void s_on_applied(fp_db_t *db, PGresult *res, void *arg)
 /* Checks answer i of department dept and appends its facts to the three array literals: NULL, or
  * why not (the answer's line named by the caller). */
 static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const Fangpin__V1__CompareAnswer *ans,
-                                 int32_t today, fp_buf_t *hmacs, fp_buf_t *facts, fp_buf_t *values)
+                                 int32_t today, s_hex_t hex, fp_buf_t *hmacs, fp_buf_t *facts, fp_buf_t *values)
 {
     fp_idcard_t id;
     if (fp_idcard_parse(ans->id_number, today, &id) != FP_OK) return "id_number is not a valid ID number";
     if (ans->n_facts == 0 || ans->n_facts > FP_COMPARE_MAX_FACTS) return "an answer gives 1 to 4 facts";
     uint8_t h[FP_SEAL_HMAC_LEN];
-    char hex[2 * FP_SEAL_HMAC_LEN + 1];
     fp_seal_hmac(seal, id.number, h);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    sodium_bin2hex(hex, sizeof(s_hex_t), h, sizeof h);
     sodium_memzero(&id, sizeof id);
     for (size_t i = 0; i < ans->n_facts; i++) {
         const fp_compare_fact_t *f = fp_compare_fact_by_name(dept, ans->facts[i]->fact);
@@ -87,7 +107,7 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
 
 /* The batch's checks and the answers as array literals: NULL, or the refusal's reason, with en/zh. */
 static const char *s_check(intake_t *in, const char *dept, const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3],
-                           char *en, size_t en_size, char *zh, size_t zh_size)
+                           s_hex_t **hex, char *en, size_t en_size, char *zh, size_t zh_size)
 {
     size_t nfacts;
     if (!fp_compare_facts(dept, &nfacts)) {
@@ -104,9 +124,10 @@ static const char *s_check(intake_t *in, const char *dept, const Fangpin__V1__Su
         return "request.field";
     }
     for (int k = 0; k < 3; k++) fp_buf_puts(&arr[k], "{");
+    *hex = fp_calloc(sa->n_answers, sizeof **hex);
     for (size_t i = 0; i < sa->n_answers; i++) {
-        const char *why = s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), &arr[0],
-                                        &arr[1], &arr[2]);
+        const char *why = s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), (*hex)[i],
+                                        &arr[0], &arr[1], &arr[2]);
         if (why) {
             snprintf(en, en_size, "answer %zu (line %.32s): %s", i + 1, sa->answers[i]->line_ref, why);
             snprintf(zh, zh_size, "第 %zu 条回复（行 %.32s）有误：%s", i + 1, sa->answers[i]->line_ref,
@@ -126,9 +147,11 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     const fp_principal_t *p = fp_request_principal(req);
     fp_buf_t arr[3] = {{0}, {0}, {0}};
     char en[240], zh[240];
-    const char *why = s_check(in, p->department, sa, arr, en, sizeof en, zh, sizeof zh);
+    s_hex_t *hex = NULL;
+    const char *why = s_check(in, p->department, sa, arr, &hex, en, sizeof en, zh, sizeof zh);
     if (why) {
         fp_request_refuse(req, msg->request_id, why, en, zh);
+        free(hex);
         for (int k = 0; k < 3; k++) fp_buf_free(&arr[k]);
         fangpin__v1__intake_request__free_unpacked(msg, NULL);
         return;
@@ -136,6 +159,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     s_answers_t *a = fp_new(s_answers_t);
     a->req = req;
     a->msg = msg;
+    a->hex = hex;
     char county[7], export_id[24], today[11], n[16], check[FP_SEAL_CHECK_HEX];
     intake_county_of(p, county);
     snprintf(export_id, sizeof export_id, "%lld", (long long)sa->export_id);
@@ -145,7 +169,8 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     const char *params[11] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
                               arr[0].data, arr[1].data, arr[2].data, check};
     fp_db_query(fp_service_db(in->svc), 0,
-                "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened"
+                "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
+                " a.unmatched"
                 " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
                 " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11) a",
                 11, params, s_on_applied, a);

@@ -224,13 +224,16 @@ class Compare(unittest.TestCase):
             rows = list(csv.reader(f))
         self.assertEqual(rows[0], ["姓名", "身份证号", "村代码", "户编号", "与户主关系", "低保金(元)", "特困供养金(元)"])
         self.assertIn(["李秀兰", P3, VB, "H2", "配偶", "0.00", "0.00"], rows)
-        # 民政's answer as a workbook: the spouse of a general household receives 低保 (Q096); the
-        # monitored household's head too (no finding: monitored already)
         path = os.path.join(self.tmp, "mz-answers.xlsx")
-        write_xlsx(path, ["身份证号", "低保状态", "月保障金额（元）"], [[P3, "在保", 450], [P1, "在保", "380.5"]])
+        # 民政's answer as a workbook: the spouse of a general household receives 低保 (Q096); the
+        # monitored household's head too (no finding: monitored already); a person not in the ledger
+        # (line 4) is named back by its line
+        write_xlsx(path, ["身份证号", "低保状态", "月保障金额（元）"],
+                   [[P3, "在保", 450], [P1, "在保", "380.5"], [fp.id_number(21, "19900101"), "在保", 300]])
         p = fp.ctl(["compare", "import", "--dept", "minzheng", "--export", ex, path], self.ci, check=False, env=env)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("2 answers, 2 in the ledger, 4 facts stored, 1 findings opened", p.stdout)
+        self.assertIn("3 answers, 2 in the ledger, 6 facts stored, 1 findings opened", p.stdout)
+        self.assertIn("1 answers name no one present in the ledger, lines: 4\n", p.stdout)
         self.assertEqual(fp.sql(self.ci, "SELECT household_no, id_hmac::text FROM quality_findings"
                                          " WHERE rule_code = 'Q096'"), [("H2", fp.id_hmac(P3))])
         self.assertEqual(fp.sql(self.ci, f"SELECT value FROM dept_facts WHERE id_hmac = '{fp.id_hmac(P1)}'"

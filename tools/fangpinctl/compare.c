@@ -334,6 +334,11 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
         printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,
                s->answers, s->matched, s->facts, s->findings_opened, s->replayed ? " (already received: nothing changed)" : "");
         *opened += s->findings_opened;
+        if (s->n_unmatched_refs) {
+            printf("  %zu answers name no one present in the ledger, lines:", s->n_unmatched_refs);
+            for (size_t i = 0; i < s->n_unmatched_refs; i++) printf(" %s", s->unmatched_refs[i]);
+            printf("\n");
+        }
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
     }
     free(factp);

@@ -97,8 +97,17 @@ BEGIN
     UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + n, last_page_at = now() WHERE id = p_export;
 END $$;
 
+-- The persons of p_hmacs not present in county p_county's ledger, as hex (for the answers' lines).
+CREATE OR REPLACE FUNCTION compare_unmatched(p_county text, p_hmacs bytea[])
+RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT encode(h, 'hex')), '{}') FROM unnest(p_hmacs) h
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_members m WHERE m.county_code = p_county AND m.id_hmac = h
+                                                        AND m.left_on IS NULL)
+$$;
+
 -- Stores batch p_batch of department p_dept's answers to export p_export: the facts (p_hmacs[i]
--- says p_facts[i] = p_values[i]) as of p_on, then runs the rules that read that department's facts.
+-- says p_facts[i] = p_values[i]) as of p_on, then runs the rules that read that department's facts;
+-- unmatched: the persons (hex of id_hmac) not present in the ledger.
 -- A batch already stored is answered with its counts (replayed) and writes nothing. problem:
 -- 'compare.export_unknown' when the export is not the department's of this county,
 -- 'data_key.changed' when p_check is not the stored data key's check value (the hashes would
@@ -107,7 +116,7 @@ CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_s
                                                  p_export bigint, p_on date, p_answers integer,
                                                  p_hmacs bytea[], p_facts text[], p_values text[], p_check text)
 RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
-               opened integer)
+               opened integer, unmatched text[])
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -119,18 +128,19 @@ DECLARE
     rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[] END;
 BEGIN
     IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
-        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0;
+        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
         RETURN;
     END IF;
     IF compare_export_columns(p_county, p_dept, p_export) IS NULL THEN
-        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0;
+        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('compare_batch:' || p_county || ':' || p_dept || ':' || p_batch));
     SELECT * INTO b FROM compare_batches x
      WHERE x.county_code = p_county AND x.department_code = p_dept AND x.batch_id = p_batch;
     IF FOUND THEN
-        RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened;
+        RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened,
+                            compare_unmatched(p_county, p_hmacs);
         RETURN;
     END IF;
     SELECT count(DISTINCT m.id_hmac) INTO nm FROM ledger_members m
@@ -148,5 +158,5 @@ BEGIN
     INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
                                  quality_run, findings_opened)
     VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, r, no);
-    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r, no;
+    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r, no, compare_unmatched(p_county, p_hmacs);
 END $$;
