@@ -227,13 +227,25 @@ class Compare(unittest.TestCase):
         path = os.path.join(self.tmp, "mz-answers.xlsx")
         # 民政's answer as a workbook: the spouse of a general household receives 低保 (Q096); the
         # monitored household's head too (no finding: monitored already); a person not in the ledger
-        # (line 4) is named back by its line
-        write_xlsx(path, ["身份证号", "低保状态", "月保障金额（元）"],
-                   [[P3, "在保", 450], [P1, "在保", "380.5"], [fp.id_number(21, "19900101"), "在保", 300]])
+        # (line 4) is named back by its line and becomes a lead minzheng.dibao_new
+        p5 = fp.id_number(21, "19900101")
+        write_xlsx(path, ["身份证号", "姓名", "村代码", "低保状态", "月保障金额（元）", "纳入日期"],
+                   [[P3, "李秀兰", VB, "在保", 450, "2026-11-01"], [P1, "王建国", VA, "在保", "380.5", ""],
+                    [p5, "钱新", VA, "在保", 300, "2026-11-02"]])
         p = fp.ctl(["compare", "import", "--dept", "minzheng", "--export", ex, path], self.ci, check=False, env=env)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("3 answers, 2 in the ledger, 6 facts stored, 1 findings opened", p.stdout)
         self.assertIn("1 answers name no one present in the ledger, lines: 4\n", p.stdout)
+        self.assertIn("(minzheng.dibao_new): 1 accepted, 0 already received, 0 refused\n", p.stdout)
+        lead = "SELECT kind, sender, village_code, name, occurred_on::text, line_ref FROM leads" \
+               f" WHERE id_hmac = '{fp.id_hmac(p5)}'"
+        self.assertEqual(fp.sql(self.ci, lead), [("minzheng.dibao_new", "dept:130822:minzheng", VA, "钱新",
+                                                  "2026-11-02", "4")])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM leads"), [("1",)])  # the others are in the ledger
+        p = fp.ctl(["compare", "import", "--dept", "minzheng", "--export", ex, path], self.ci, check=False, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count("already received: nothing changed"), 2, p.stdout)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM leads"), [("1",)])
         self.assertEqual(fp.sql(self.ci, "SELECT household_no, id_hmac::text FROM quality_findings"
                                          " WHERE rule_code = 'Q096'"), [("H2", fp.id_hmac(P3))])
         self.assertEqual(fp.sql(self.ci, f"SELECT value FROM dept_facts WHERE id_hmac = '{fp.id_hmac(P1)}'"

@@ -4,7 +4,9 @@
  * by intake) and writes it as CSV (UTF-8 with BOM) or XLSX with Chinese headers; import reads the
  * department's answer file (CSV or XLSX, domain/compare.h's columns), checks every line before
  * anything is sent, and sends the answers in batches whose ids come from the file's digest
- * (SubmitCompareAnswers): the same file again changes nothing. */
+ * (SubmitCompareAnswers): the same file again changes nothing. 民政's 低保 persons that intake
+ * names as not in the ledger become leads minzheng.dibao_new (SubmitLeads), when the file gives
+ * their 姓名, 村代码 and 纳入日期. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "compare.h"
 #include "csv.h"
+#include "date.h"
 #include "ctl.h"
 #include "digest.h"
 #include "fangpin/v1/intake.pb-c.h"
@@ -47,7 +50,7 @@ static Fangpin__V1__IntakeReply *s_call(s_cmp_t *c, Fangpin__V1__IntakeRequest *
     zmq_msg_close(&m);
     if (!rep || !rep->status) {
         fprintf(stderr, "compare: the intake service's answer is not readable\n");
-    } else if (rep->status->code != FANGPIN__V1__CODE__OK) {
+    } else if (rep->status->code != FANGPIN__V1__CODE__OK && rep->status->code != FANGPIN__V1__CODE__PARTIAL) {
         fprintf(stderr, "compare: refused: %s: %s (%s)\n", rep->status->reason, rep->status->message,
                 rep->status->message_zh);
     } else {
@@ -200,12 +203,15 @@ typedef struct {
     const char *fact[FP_COMPARE_MAX_FACTS];
     char value[FP_COMPARE_MAX_FACTS][FP_COMPARE_VALUE_MAX];
     char line[24];
+    /* for a lead of a 低保 person not in the ledger (民政): 姓名, 村代码, 纳入日期 */
+    char name[96], village[16], since[11];
 } s_answer_t;
 
 typedef struct {
     const char *dept;
     int idcol;
     const fp_compare_fact_t *cols[64]; /* by column, NULL for the others */
+    int namecol, villagecol, sincecol;   /* the lead columns (-1: absent) */
     size_t width;
     s_answer_t *a;
     size_t n, cap;
@@ -214,7 +220,7 @@ typedef struct {
 
 static int s_header(s_file_t *f, const fp_csv_record_t *r)
 {
-    f->idcol = -1;
+    f->idcol = f->namecol = f->villagecol = f->sincecol = -1;
     f->width = r->nfields < 64 ? r->nfields : 64;
     size_t facts = 0;
     for (size_t i = 0; i < f->width; i++) {
@@ -223,6 +229,9 @@ static int s_header(s_file_t *f, const fp_csv_record_t *r)
         f->cols[i] = fp_compare_fact_by_header(f->dept, h);
         facts += f->cols[i] != NULL;
         if (strcmp(h, FP_COMPARE_ID_HEADER) == 0) f->idcol = (int)i;
+        if (strcmp(h, "姓名") == 0) f->namecol = (int)i;
+        if (strcmp(h, "村代码") == 0) f->villagecol = (int)i;
+        if (strcmp(h, "纳入日期") == 0) f->sincecol = (int)i;
     }
     if (f->idcol < 0 || facts == 0) {
         fprintf(stderr, "compare: the answer file's first line must name 身份证号 and at least one of %s's columns"
@@ -230,6 +239,26 @@ static int s_header(s_file_t *f, const fp_csv_record_t *r)
         return -1;
     }
     return 0;
+}
+
+/* The cells a lead needs, when the file has them (trimmed of spaces; a date as YYYY-MM-DD). */
+static void s_lead_cells(const s_file_t *f, const fp_csv_record_t *r, s_answer_t *a)
+{
+    const int cols[3] = {f->namecol, f->villagecol, f->sincecol};
+    char *out[3] = {a->name, a->village, a->since};
+    const size_t size[3] = {sizeof a->name, sizeof a->village, sizeof a->since};
+    for (int k = 0; k < 3; k++) {
+        if (cols[k] < 0 || (size_t)cols[k] >= r->nfields) continue;
+        const char *v = r->fields[cols[k]];
+        while (*v == ' ') v++;
+        size_t n = strlen(v);
+        while (n && v[n - 1] == ' ') n--;
+        if (k < 2 && n < size[k]) snprintf(out[k], size[k], "%.*s", (int)n, v);
+        int32_t d;
+        char day[16];
+        snprintf(day, sizeof day, "%.*s", (int)(n < 15 ? n : 15), v);
+        if (k == 2 && fp_date_parse(day, &d) == FP_OK) fp_date_format(d, out[k]);
+    }
 }
 
 static void s_line(s_file_t *f, const fp_csv_record_t *r)
@@ -245,6 +274,7 @@ static void s_line(s_file_t *f, const fp_csv_record_t *r)
     while (*id == ' ') id++;
     snprintf(a->id, sizeof a->id, "%.18s", id);
     if (a->id[17] == 'x') a->id[17] = 'X';
+    s_lead_cells(f, r, a);
     for (size_t i = 0; i < f->width && i < r->nfields; i++) {
         if (!f->cols[i]) continue;
         int v = fp_compare_value(f->cols[i], r->fields[i], a->value[a->nfacts], FP_COMPARE_VALUE_MAX);
@@ -296,7 +326,7 @@ static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
 
 /* Sends answers [from, to) as batch k; prints its counts: 0, or 1. */
 static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const char *digest, size_t k,
-                  unsigned *opened)
+                  unsigned *opened, bool *unmatched)
 {
     size_t n = to - from;
     Fangpin__V1__CompareAnswer *ans = fp_calloc(n, sizeof *ans), **ansp = fp_calloc(n, sizeof *ansp);
@@ -339,6 +369,9 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
             for (size_t i = 0; i < s->n_unmatched_refs; i++) printf(" %s", s->unmatched_refs[i]);
             printf("\n");
         }
+        for (size_t i = 0; i < s->n_unmatched_refs; i++)
+            for (size_t j = from; j < to; j++)
+                if (strcmp(f->a[j].line, s->unmatched_refs[i]) == 0) unmatched[j] = true;
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
     }
     free(factp);
@@ -346,6 +379,75 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     free(ansp);
     free(ans);
     return rep ? 0 : 1;
+}
+
+/* Is answer a a 低保 person (民政 says dibao = yes) with what a lead needs? */
+static bool s_lead_ready(const s_answer_t *a)
+{
+    bool dibao = false;
+    for (size_t j = 0; j < a->nfacts; j++) dibao = dibao || (!strcmp(a->fact[j], "dibao") && !strcmp(a->value[j], "yes"));
+    return dibao && a->name[0] && a->village[0] && a->since[0];
+}
+
+/* Sends the leads idx[0..n) (answers of f) as one SubmitLeads batch k; prints what became of them. */
+static int s_send_leads(s_cmp_t *c, const s_file_t *f, const size_t *idx, size_t n, const char *digest, size_t k)
+{
+    Fangpin__V1__Lead *leads = fp_calloc(n, sizeof *leads), **leadp = fp_calloc(n, sizeof *leadp);
+    char period[8] = "";
+    for (size_t i = 0; i < n; i++) {
+        const s_answer_t *a = &f->a[idx[i]];
+        fangpin__v1__lead__init(&leads[i]);
+        leads[i].id_number = (char *)a->id;
+        leads[i].name = (char *)a->name;
+        leads[i].village_code = (char *)a->village;
+        leads[i].kind = "minzheng.dibao_new";
+        leads[i].occurred_on = (char *)a->since;
+        leads[i].detail = "数据比对：民政低保对象不在台账中";
+        leads[i].line_ref = (char *)a->line;
+        if (strncmp(a->since, period, 7) > 0) snprintf(period, sizeof period, "%.7s", a->since);
+        leadp[i] = &leads[i];
+    }
+    char batch[72];
+    snprintf(batch, sizeof batch, "cmpl%s-%.24s-%zu", c->export_id, digest, k);
+    Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
+    sl.batch_id = batch;
+    sl.period = period;
+    sl.n_leads = n;
+    sl.leads = leadp;
+    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
+    req.submit_leads = &sl;
+    Fangpin__V1__IntakeReply *rep = s_call(c, &req, "leads");
+    if (rep && rep->batch) {
+        printf("leads %s (minzheng.dibao_new): %u accepted, %u already received, %u refused%s\n", batch,
+               rep->batch->accepted, rep->batch->duplicates, rep->batch->rejected,
+               rep->batch->replayed ? " (already received: nothing changed)" : "");
+        for (size_t i = 0; i < rep->n_results; i++)
+            if (rep->results[i]->code == FANGPIN__V1__CODE__BAD_REQUEST)
+                printf("  line %s: %s: %s\n", rep->results[i]->ref, rep->results[i]->reason, rep->results[i]->message_zh);
+    }
+    if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    free(leadp);
+    free(leads);
+    return rep ? 0 : 1;
+}
+
+/* 民政's 低保 persons not present in the ledger, with 姓名, 村代码 and 纳入日期 in the file, become
+ * leads of kind minzheng.dibao_new through SubmitLeads (the path every lead takes: screening
+ * matches them, a village task for a person not in the ledger), in batches named by the file. */
+static int s_leads(s_cmp_t *c, const s_file_t *f, const bool *unmatched, const char *digest)
+{
+    size_t *idx = fp_calloc(f->n + 1, sizeof *idx), n = 0, k = 1;
+    int rc = 0;
+    for (size_t i = 0; i < f->n && rc == 0; i++) {
+        if (unmatched[i] && s_lead_ready(&f->a[i])) idx[n++] = i;
+        if (n == S_ANSWERS_PER_BATCH || (n && i + 1 == f->n)) {
+            rc = s_send_leads(c, f, idx, n, digest, k++);
+            n = 0;
+        }
+    }
+    free(idx);
+    return rc;
 }
 
 static int s_import(s_cmp_t *c)
@@ -364,10 +466,13 @@ static int s_import(s_cmp_t *c)
     char digest[65];
     fp_sha256_hex(data.data, data.len, digest);
     unsigned opened = 0;
+    bool *unmatched = fp_calloc(f.n + 1, sizeof *unmatched);
     for (size_t from = 0, k = 1; rc == 0 && from < f.n; from += S_ANSWERS_PER_BATCH, k++) {
         size_t to = from + S_ANSWERS_PER_BATCH < f.n ? from + S_ANSWERS_PER_BATCH : f.n;
-        rc = s_send(c, &f, from, to, digest, k, &opened);
+        rc = s_send(c, &f, from, to, digest, k, &opened, unmatched);
     }
+    if (rc == 0) rc = s_leads(c, &f, unmatched, digest);
+    free(unmatched);
     if (rc == 0) printf("%zu answers of %s sent for export %s; %u findings opened\n", f.n, c->dept, c->export_id, opened);
     free(f.a);
     fp_buf_free(&data);
@@ -385,7 +490,8 @@ static void s_usage(FILE *out)
             "export: the ledger slice your department compares (docs/compare.md), audited with the reason;\n"
             "  default file compare-NAME-ID.csv (UTF-8 with BOM; .xlsx for a workbook)\n"
             "import: your answer file for export ID; every line is checked before anything is sent; the\n"
-            "  same file again changes nothing\n"
+            "  same file again changes nothing; 民政's 低保 persons not in the ledger are sent as leads\n"
+            "  minzheng.dibao_new when the file has 姓名, 村代码 and 纳入日期\n"
             "The key is $FANGPIN_KEYS_DIR/dept-NAME.key_secret; FANGPIN_INTAKE_CONNECT (default\n"
             "tcp://127.0.0.1:7101), FANGPIN_TIMEOUT_MS. Exit: 0 done, 1 refused or failed, 2 usage error.\n");
 }
