@@ -72,8 +72,9 @@ const fp_refusal_t fp_refusals[] = {
      "a comparison column your department may not compare (another department's), or a department without a"
      " comparison table or answer file: docs/compare.md lists each department's",
      "本部门不能比对该列（属于其他部门），或本部门没有比对列表或回复文件：见 docs/compare.md"},
-    {"compare.out_of_scope", S_FORBIDDEN, "a department exports its own county's ledger only",
-     "部门只能导出本县的台账"},
+    {"compare.out_of_scope", S_FORBIDDEN,
+     "a department compares its own county's ledger only, with the key of a county's department",
+     "部门只能比对本县的台账（须为县级部门的密钥）"},
     {"compare.export_unknown", S_NOT_FOUND, "your department has no export of this county with this id",
      "本部门在本县没有该编号的比对导出"},
     {"compare.answer", S_BAD,

@@ -187,8 +187,8 @@ static void s_on_export(fp_db_t *db, PGresult *res, void *arg)
 static const char *s_check_slice(const Fangpin__V1__GetCompareSlice *g, const char *county, const char **en,
                                  const char **zh)
 {
-    if (g->county[0] && strcmp(g->county, county) != 0) {
-        *en = "a department compares its own county's ledger only";
+    if (!county[0] || (g->county[0] && strcmp(g->county, county) != 0)) {
+        *en = "a department compares its own county's ledger only (a key of a county's department)";
         *zh = "部门只能比对本县的台账";
         return "compare.out_of_scope";
     }

@@ -106,10 +106,16 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
 }
 
 /* The batch's checks and the answers as array literals: NULL, or the refusal's reason, with en/zh. */
-static const char *s_check(intake_t *in, const char *dept, const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3],
+static const char *s_check(intake_t *in, const char *county, const char *dept,
+                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3],
                            s_hex_t **hex, char *en, size_t en_size, char *zh, size_t zh_size)
 {
     size_t nfacts;
+    if (!county[0]) {
+        snprintf(en, en_size, "a department answers for its own county only (a key of a county's department)");
+        snprintf(zh, zh_size, "部门只能提交本县的比对结果（须为县级部门的密钥）");
+        return "compare.out_of_scope";
+    }
     if (!fp_compare_facts(dept, &nfacts)) {
         snprintf(en, en_size, "your department (%s) has no answer file (docs/compare.md)", dept);
         snprintf(zh, zh_size, "本部门（%s）没有比对回复文件（见 docs/compare.md）", dept);
@@ -148,7 +154,9 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     fp_buf_t arr[3] = {{0}, {0}, {0}};
     char en[240], zh[240];
     s_hex_t *hex = NULL;
-    const char *why = s_check(in, p->department, sa, arr, &hex, en, sizeof en, zh, sizeof zh);
+    char county[7];
+    intake_county_of(p, county);
+    const char *why = s_check(in, county, p->department, sa, arr, &hex, en, sizeof en, zh, sizeof zh);
     if (why) {
         fp_request_refuse(req, msg->request_id, why, en, zh);
         free(hex);
@@ -160,8 +168,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     a->req = req;
     a->msg = msg;
     a->hex = hex;
-    char county[7], export_id[24], today[11], n[16], check[FP_SEAL_CHECK_HEX];
-    intake_county_of(p, county);
+    char export_id[24], today[11], n[16], check[FP_SEAL_CHECK_HEX];
     snprintf(export_id, sizeof export_id, "%lld", (long long)sa->export_id);
     fp_date_format(intake_today(in), today);
     snprintf(n, sizeof n, "%zu", sa->n_answers);

@@ -52,28 +52,30 @@ RETURNS text[] LANGUAGE sql STABLE AS $$
     SELECT columns FROM compare_exports WHERE id = p_export AND county_code = p_county AND department_code = p_dept
 $$;
 
--- One cell of the export: the column p_col of member m of household h, as the answer file shows it
--- (Chinese words, yuan); the ID number is '' (intake opens id_sealed in C).
-CREATE OR REPLACE FUNCTION compare_cell(p_col text, m ledger_members, h ledger_households)
+-- One cell of the export: the column p_col of a member (m*) of its household (h*), as the answer
+-- file shows it (Chinese words, yuan); the ID number is '' (intake opens id_sealed in C). Columns,
+-- not rows: intake may read only these columns of the ledger (deploy/db/grants.sql).
+CREATE OR REPLACE FUNCTION compare_cell(p_col text, m_name text, m_relation text, m_birth date, m_insured boolean,
+                                        m_schooling text, h_village text, h_no text, h_type text, h_dibao bigint,
+                                        h_tekun bigint, h_housing boolean)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE p_col
-        WHEN 'name' THEN m.name
+        WHEN 'name' THEN m_name
         WHEN 'id_number' THEN ''
-        WHEN 'village_code' THEN h.village_code
-        WHEN 'household_no' THEN h.household_no
-        WHEN 'relation' THEN CASE m.relation WHEN 'head' THEN '户主' WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女'
+        WHEN 'village_code' THEN h_village
+        WHEN 'household_no' THEN h_no
+        WHEN 'relation' THEN CASE m_relation WHEN 'head' THEN '户主' WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女'
                                  WHEN 'child_in_law' THEN '儿媳/女婿' WHEN 'grandchild' THEN '孙子女'
                                  WHEN 'parent' THEN '父母' WHEN 'grandparent' THEN '祖父母'
                                  WHEN 'sibling' THEN '兄弟姐妹' ELSE '其他' END
-        WHEN 'household_type' THEN CASE h.household_type WHEN 'general' THEN '一般户' WHEN 'lifted' THEN '脱贫户'
-                                       ELSE '监测户' END
-        WHEN 'birth_date' THEN to_char(m.birth_date, 'YYYY-MM-DD')
-        WHEN 'insured' THEN CASE WHEN m.insured THEN '是' ELSE '否' END
-        WHEN 'schooling' THEN CASE m.schooling WHEN 'preschool' THEN '学龄前儿童' WHEN 'in_school' THEN '在校生'
+        WHEN 'household_type' THEN CASE h_type WHEN 'general' THEN '一般户' WHEN 'lifted' THEN '脱贫户' ELSE '监测户' END
+        WHEN 'birth_date' THEN to_char(m_birth, 'YYYY-MM-DD')
+        WHEN 'insured' THEN CASE WHEN m_insured THEN '是' ELSE '否' END
+        WHEN 'schooling' THEN CASE m_schooling WHEN 'preschool' THEN '学龄前儿童' WHEN 'in_school' THEN '在校生'
                                   WHEN 'dropped_out' THEN '辍学' WHEN 'graduated' THEN '已毕业' ELSE '非在校生' END
-        WHEN 'dibao_yuan' THEN to_char(h.dibao_fen / 100.0, 'FM999999999990.00')
-        WHEN 'tekun_yuan' THEN to_char(h.tekun_fen / 100.0, 'FM999999999990.00')
-        WHEN 'housing_ok' THEN CASE h.housing_ok WHEN true THEN '是' WHEN false THEN '否' ELSE '' END
+        WHEN 'dibao_yuan' THEN to_char(h_dibao / 100.0, 'FM999999999990.00')
+        WHEN 'tekun_yuan' THEN to_char(h_tekun / 100.0, 'FM999999999990.00')
+        WHEN 'housing_ok' THEN CASE h_housing WHEN true THEN '是' WHEN false THEN '否' ELSE '' END
     END
 $$;
 
@@ -88,7 +90,10 @@ DECLARE
     n    bigint;
 BEGIN
     RETURN QUERY
-    SELECT m.id_hmac, m.id_sealed, ARRAY(SELECT compare_cell(c, m, h) FROM unnest(cols) WITH ORDINALITY AS u(c, i) ORDER BY i)
+    SELECT m.id_hmac, m.id_sealed,
+           ARRAY(SELECT compare_cell(c, m.name, m.relation, m.birth_date, m.insured, m.schooling, h.village_code,
+                                     h.household_no, h.household_type, h.dibao_fen, h.tekun_fen, h.housing_ok)
+                   FROM unnest(cols) WITH ORDINALITY AS u(c, i) ORDER BY i)
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
      WHERE m.county_code = p_county AND m.left_on IS NULL AND m.id_hmac > p_after
