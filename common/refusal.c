@@ -68,6 +68,19 @@ const fp_refusal_t fp_refusals[] = {
      "your department has no live column profile of that name and version (a department reads only its own):"
      " see fangpinctl profile list",
      "本部门没有该名称（及版本）的在用列映射方案（各部门只能读取本部门的方案），请用 fangpinctl profile list 查看"},
+    {"compare.columns", S_FORBIDDEN,
+     "a comparison column your department may not compare (another department's), or a department without a"
+     " comparison table or answer file: docs/compare.md lists each department's",
+     "本部门不能比对该列（属于其他部门），或本部门没有比对列表或回复文件：见 docs/compare.md"},
+    {"compare.out_of_scope", S_FORBIDDEN,
+     "a department compares its own county's ledger only, with the key of a county's department",
+     "部门只能比对本县的台账（须为县级部门的密钥）"},
+    {"compare.export_unknown", S_NOT_FOUND, "your department has no export of this county with this id",
+     "本部门在本县没有该编号的比对导出"},
+    {"compare.answer", S_BAD,
+     "an answer of the batch is malformed (its ID number, or a fact or value not of your department's answer"
+     " file): the message names it; nothing was stored",
+     "批次中有一条回复格式错误（身份证号，或不属于本部门回复文件的事项或取值），见说明；未保存任何内容"},
     {"batch.reused", S_CONFLICT, "this batch id was already used for different leads: choose a new batch id",
      "该批次号已用于内容不同的批次，请使用新的批次号"},
     {"data_key.changed", S_UNAVAILABLE,

@@ -51,6 +51,19 @@ GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 GRANT SELECT ON kind_aliases TO fangpin_intake;
 -- the departments' column profiles, read by GetPushProfile (fangpinctl profile writes them).
 GRANT SELECT ON push_profiles TO fangpin_intake;
+-- data comparison with departments (数据比对, docs/compare.md): the department's columns, the
+-- audited exports of its ledger slice (compare_export_open, compare_page), its answers kept as
+-- dated facts (compare_answers_apply), and the run of the rules that read them (quality_run over
+-- the persons population: the rules, the runs and the findings it keeps). Of the ledger, only the
+-- columns an export gives and that population reads (intake never reads a whole ledger row: no
+-- incomes, reasons or masked numbers).
+GRANT SELECT ON compare_columns, quality_rules TO fangpin_intake;
+GRANT SELECT (county_code, household_no, name, relation, birth_date, sex, labour, health, disability_grade, schooling,
+              insured, left_on, id_hmac, id_sealed) ON ledger_members TO fangpin_intake;
+GRANT SELECT (county_code, household_no, village_code, household_type, monitored_kind, dibao_fen, tekun_fen,
+              housing_ok, education_ok, medical_ok, medical_oop_fen) ON ledger_households TO fangpin_intake;
+GRANT SELECT, INSERT, UPDATE ON compare_exports, dept_facts, quality_runs, quality_findings TO fangpin_intake;
+GRANT SELECT, INSERT ON compare_batches TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).

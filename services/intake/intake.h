@@ -1,6 +1,6 @@
 /* intake.h: the intake service's shared state and its operations (one file each):
  * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
- * ListLeadKinds), profiles.c (GetPushProfile), deadline.c (late-submission scan), names.c (aliases,
+ * ListLeadKinds), profiles.c (GetPushProfile), compare.c and compare_answers.c (数据比对), deadline.c (late-submission scan), names.c (aliases,
  * villages by name). Validation is pure: lead_validate.c. */
 #ifndef INTAKE_H
 #define INTAKE_H
@@ -37,6 +37,9 @@ void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage
 void intake_submission_status(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void intake_list_kinds(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void intake_get_push_profile(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg); /* profiles.c */
+/* GetCompareSlice (compare.c) and SubmitCompareAnswers (compare_answers.c): docs/compare.md */
+void intake_get_compare_slice(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);

@@ -300,20 +300,26 @@ static bool s_name_ok(const char *s, size_t len)
 
 static int s_clamp0(int v) { return v < 0 ? 0 : v; }
 
+bool intake_batch_id_ok(const char *batch_id)
+{
+    size_t idlen = batch_id ? strnlen(batch_id, INTAKE_MAX_BATCH_ID + 1) : 0;
+    if (idlen == 0 || idlen > INTAKE_MAX_BATCH_ID) return false;
+    for (size_t i = 0; i < idlen; i++) {
+        unsigned char c = (unsigned char)batch_id[i];
+        bool ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '.' || c == '_' ||
+            c == ':' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 const char *intake_check_batch(const char *batch_id, const char *period, size_t nleads, const intake_limits_t *lim,
                                int32_t today, fp_period_t *period_out)
 {
     intake_limits_t def = intake_limits_default();
     if (!lim) lim = &def;
 
-    size_t idlen = batch_id ? strnlen(batch_id, INTAKE_MAX_BATCH_ID + 1) : 0;
-    if (idlen == 0 || idlen > INTAKE_MAX_BATCH_ID) return INTAKE_R_BATCH_ID;
-    for (size_t i = 0; i < idlen; i++) {
-        unsigned char c = (unsigned char)batch_id[i];
-        bool ok = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '.' || c == '_' ||
-            c == ':' || c == '-';
-        if (!ok) return INTAKE_R_BATCH_ID;
-    }
+    if (!intake_batch_id_ok(batch_id)) return INTAKE_R_BATCH_ID;
 
     fp_period_t p;
     if (!period || fp_period_parse(period, &p) != FP_OK) return INTAKE_R_BATCH_PERIOD;

@@ -148,6 +148,9 @@ intake_limits_t intake_limits_default(void);
  * Reason codes returned are the INTAKE_R_* string literals above (compare with strcmp, or use
  * the pointer as a stable string); NULL means valid. */
 
+/* A batch id: 1..64 characters of [A-Za-z0-9._:-] (SubmitLeads, SubmitCompareAnswers). */
+bool intake_batch_id_ok(const char *batch_id);
+
 /* Batch header, checked in this order: batch id 1..64 chars of [A-Za-z0-9._:-]; period
  * "YYYY-MM" (years 2000..2199), not after the month of `today`; 1..max_leads leads.
  * *period_out (may be NULL) is written when the period parsed, whatever the result. */

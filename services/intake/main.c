@@ -40,6 +40,10 @@ static const fp_op_t s_ops[] = {
     {S_OP(LIST_LEAD_KINDS), "list_lead_kinds", intake_list_kinds, true, FP_CALL_ANY, NULL, NULL, NULL},
     {S_OP(GET_PUSH_PROFILE), "get_push_profile", intake_get_push_profile, true, FP_CALL_DEPARTMENT, NULL,
      "only a department reads column profiles, each its own department's", "只有行业部门可以读取本部门的列映射方案"},
+    {S_OP(GET_COMPARE_SLICE), "get_compare_slice", intake_get_compare_slice, true, FP_CALL_DEPARTMENT, NULL,
+     "only a department exports the ledger slice it compares", "只有行业部门可以导出本部门的比对数据"},
+    {S_OP(SUBMIT_COMPARE_ANSWERS), "submit_compare_answers", intake_submit_compare_answers, true, FP_CALL_DEPARTMENT,
+     NULL, "only a department answers a comparison", "只有行业部门可以提交比对结果"},
     {0, NULL, NULL, false, 0, NULL, NULL, NULL},
 };
 

@@ -51,6 +51,11 @@ def household(no, members=None, village=VA, plan=None, measures=(), incomes=(), 
         _seq[0] += 1
         if m.get("left_on"):
             m = dict(m, left_reason="not_in_census:2026Q3")
+        m = dict(m)
+        for (dept, fact), value in m.pop("dept_facts", {}).items():
+            out.append(f"INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id,"
+                       f" batch_id) SELECT '{COUNTY}', sha256('person {_seq[0]}'::bytea), '{dept}', '{fact}',"
+                       f" '{value}', '2026-09-30', min(id), 'it' FROM compare_exports;")
         cols_ = ", ".join(m)
         out.append(f"INSERT INTO ledger_members (county_code, household_no, id_hmac, id_sealed, id_masked, {cols_})"
                    f" VALUES ('{COUNTY}', '{no}', sha256('person {_seq[0]}'::bytea), '\\x00'::bytea,"
@@ -179,6 +184,13 @@ CASES = {
                                             schooling="in_school")])),
     "Q093": (dict(MON, plan={}, measures=[dict(category="employment")], members=[person(labour="none")]),
              dict(MON, plan={}, measures=[dict(category="employment")], members=[person(labour="weak")])),
+    # what a department said in a comparison (dept_facts, docs/compare.md)
+    "Q094": (dict(MON, members=[person(dept_facts={("yibao", "insured"): "no"})]),
+             dict(MON, members=[person(dept_facts={("yibao", "insured"): "yes"})])),
+    "Q095": (dict(members=[person(insured=False, dept_facts={("yibao", "insured"): "yes"})]),
+             dict(members=[person(insured=False, dept_facts={("yibao", "insured"): "no"})])),
+    "Q096": (dict(members=[person(dept_facts={("minzheng", "dibao"): "yes"})]),
+             dict(MON, members=[person(dept_facts={("minzheng", "dibao"): "yes"})])),
 }
 for _n in range(1, 10):
     CASES[f"Q10{_n}"] = (dict(MON, plan=dict(findings=finding(f"P0{_n}"))),
@@ -186,7 +198,9 @@ for _n in range(1, 10):
 
 
 def build(ci, cases):
-    sql = []
+    # the export the department facts answer (dept_facts.export_id)
+    sql = ["INSERT INTO compare_exports (county_code, department_code, sender, reason, columns, rows)"
+           f" VALUES ('{COUNTY}', 'yibao', 'it', 'it', '{{id_number}}', 0);"]
     for rule, (fire, clean) in cases.items():
         sql += household(rule + "F", **fire) + household(rule + "C", **clean)
     fp.sql(ci, "\n".join(sql))

@@ -82,6 +82,7 @@ int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c)
 int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */
 int ctl_cmd_kinds(int argc, char **argv);     /* kinds alias add|list|remove (kinds.c) */
 int ctl_cmd_profile(int argc, char **argv);   /* profile add|list|show|remove (profile.c) */
+int ctl_cmd_compare(int argc, char **argv);   /* compare export|import (compare.c) */
 /* Runs the quality rules (rules: comma-separated codes, or NULL for all) over county on FANGPIN_TODAY
  * for by, recorded with reason (on_demand, ledger_import), and prints the run: 0, 1 failed, 2 a bad
  * FANGPIN_TODAY (quality.c; ledger import runs it after each import). */

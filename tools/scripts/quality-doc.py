@@ -34,7 +34,7 @@ database (`quality_run()`, `deploy/db/functions/quality.sql`).
 | `category`, `severity` | what it is about; `error` (the record is wrong or a policy line is crossed), `warning` (very likely wrong), `notice` (to look at) |
 | `population` | what it looks at: one row per `person`, `household` or `plan` (below) |
 | `household_types` | the ledger household types it applies to (`general`, `lifted`, `monitored`) |
-| `condition` | an SQL boolean expression over the population's columns; `:name` is the policy parameter `name` (`policy_params`: the county's province before the national row, in force on the run's day) and must be listed in `params` |
+| `condition` | an SQL boolean expression over the population's columns; `:name` is the policy parameter `name` (`policy_params`: the county's province before the national row, in force on the run's day) and must be listed in `params`; `$1` is the run's county (as in `compare_fact($1, id_hmac, dept, fact)`, what a department said last in a comparison: [compare.md](compare.md)) |
 | `facts` | what a finding keeps of what the rule saw: a column, or `label=expression` |
 | `message_zh`, `message_en`, `source` | what a cadre reads, and where the check comes from |
 
@@ -63,7 +63,8 @@ years on the run's day, and "present" members are those without `left_on`.
 
 A run (`quality_runs`: county, day, who, the rules, counts, and `reason`: `on_demand` for
 `fangpinctl quality run`, `ledger_import` for the run after a ledger import, `nightly` for the
-assistance service's nightly run) keeps one finding per rule and subject (`quality_findings`: the
+assistance service's nightly run, `compare_import` for the run of Q094-Q096 after a department's
+answer file, [compare.md](compare.md)) keeps one finding per rule and subject (`quality_findings`: the
 person by the keyed hash of the ID number, never the number; the household; or the plan), with
 its village and the facts it saw.
 

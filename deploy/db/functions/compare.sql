@@ -1,0 +1,167 @@
+-- compare.sql: data comparison with departments (数据比对, migration 028, docs/compare.md): the
+-- audited export of a department's ledger slice, page by page, and its answers kept as dated
+-- department facts, after which the rules that read them (Q094-Q096) run. Intake calls these
+-- with the sender's county and department; the ID numbers are opened and hashed in C.
+
+-- What department p_dept said last about the person p_id_hmac of county p_county (NULL: nothing).
+CREATE OR REPLACE FUNCTION compare_fact(p_county text, p_id_hmac bytea, p_dept text, p_fact text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT value FROM dept_facts
+     WHERE county_code = p_county AND id_hmac = p_id_hmac AND department_code = p_dept AND fact = p_fact
+     ORDER BY as_of DESC LIMIT 1
+$$;
+
+-- Begins an export of county p_county's ledger for department p_dept: the columns p_columns (empty:
+-- all of the department's), in the department's order. A column the department may not compare is
+-- returned as problem (and nothing is written); else the export is recorded with the slice's size,
+-- and compare.exported written, in this transaction.
+CREATE OR REPLACE FUNCTION compare_export_open(p_county text, p_dept text, p_sender text, p_reason text,
+                                               p_columns text[])
+RETURNS TABLE (export_id bigint, problem text, columns text[], rows bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    bad  text;
+    cols text[];
+    n    bigint;
+    id   bigint;
+BEGIN
+    SELECT x INTO bad FROM unnest(p_columns) x
+     WHERE NOT EXISTS (SELECT 1 FROM compare_columns c WHERE c.department_code = p_dept AND c.column_name = x) LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RETURN QUERY SELECT NULL::bigint, bad, NULL::text[], NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT array_agg(c.column_name ORDER BY c.position) INTO cols FROM compare_columns c
+     WHERE c.department_code = p_dept AND (cardinality(p_columns) = 0 OR c.column_name = ANY (p_columns));
+    IF cols IS NULL THEN
+        RETURN QUERY SELECT NULL::bigint, '', NULL::text[], NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT count(*) INTO n FROM ledger_members m WHERE m.county_code = p_county AND m.left_on IS NULL;
+    INSERT INTO compare_exports (county_code, department_code, sender, reason, columns, rows)
+    VALUES (p_county, p_dept, p_sender, p_reason, cols, n) RETURNING compare_exports.id INTO id;
+    PERFORM events_write(ARRAY[ROW(p_county, p_county || '000000', 'compare.exported',
+        jsonb_build_object('export_id', id, 'department', p_dept, 'columns', to_jsonb(cols), 'rows', n))::event_new]);
+    RETURN QUERY SELECT id, NULL::text, cols, n;
+END $$;
+
+-- The columns of export p_export if it is department p_dept's of county p_county (else NULL).
+CREATE OR REPLACE FUNCTION compare_export_columns(p_county text, p_dept text, p_export bigint)
+RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT columns FROM compare_exports WHERE id = p_export AND county_code = p_county AND department_code = p_dept
+$$;
+
+-- One cell of the export: the column p_col of a member (m*) of its household (h*), as the answer
+-- file shows it (Chinese words, yuan); the ID number is '' (intake opens id_sealed in C). Columns,
+-- not rows: intake may read only these columns of the ledger (deploy/db/grants.sql).
+CREATE OR REPLACE FUNCTION compare_cell(p_col text, m_name text, m_relation text, m_birth date, m_insured boolean,
+                                        m_schooling text, h_village text, h_no text, h_type text, h_dibao bigint,
+                                        h_tekun bigint, h_housing boolean)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_col
+        WHEN 'name' THEN m_name
+        WHEN 'id_number' THEN ''
+        WHEN 'village_code' THEN h_village
+        WHEN 'household_no' THEN h_no
+        WHEN 'relation' THEN CASE m_relation WHEN 'head' THEN '户主' WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女'
+                                 WHEN 'child_in_law' THEN '儿媳/女婿' WHEN 'grandchild' THEN '孙子女'
+                                 WHEN 'parent' THEN '父母' WHEN 'grandparent' THEN '祖父母'
+                                 WHEN 'sibling' THEN '兄弟姐妹' ELSE '其他' END
+        WHEN 'household_type' THEN CASE h_type WHEN 'general' THEN '一般户' WHEN 'lifted' THEN '脱贫户' ELSE '监测户' END
+        WHEN 'birth_date' THEN to_char(m_birth, 'YYYY-MM-DD')
+        WHEN 'insured' THEN CASE WHEN m_insured THEN '是' ELSE '否' END
+        WHEN 'schooling' THEN CASE m_schooling WHEN 'preschool' THEN '学龄前儿童' WHEN 'in_school' THEN '在校生'
+                                  WHEN 'dropped_out' THEN '辍学' WHEN 'graduated' THEN '已毕业' ELSE '非在校生' END
+        WHEN 'dibao_yuan' THEN to_char(h_dibao / 100.0, 'FM999999999990.00')
+        WHEN 'tekun_yuan' THEN to_char(h_tekun / 100.0, 'FM999999999990.00')
+        WHEN 'housing_ok' THEN CASE h_housing WHEN true THEN '是' WHEN false THEN '否' ELSE '' END
+    END
+$$;
+
+-- A page of export p_export (county p_county's present members, by id_hmac after p_after, at most
+-- p_limit), its columns' cells, and the page counted on the export.
+CREATE OR REPLACE FUNCTION compare_page(p_county text, p_export bigint, p_after bytea, p_limit integer)
+RETURNS TABLE (id_hmac bytea, id_sealed bytea, cells text[])
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    cols text[] := (SELECT e.columns FROM compare_exports e WHERE e.id = p_export);
+    n    bigint;
+BEGIN
+    RETURN QUERY
+    SELECT m.id_hmac, m.id_sealed,
+           ARRAY(SELECT compare_cell(c, m.name, m.relation, m.birth_date, m.insured, m.schooling, h.village_code,
+                                     h.household_no, h.household_type, h.dibao_fen, h.tekun_fen, h.housing_ok)
+                   FROM unnest(cols) WITH ORDINALITY AS u(c, i) ORDER BY i)
+      FROM ledger_members m
+      JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
+     WHERE m.county_code = p_county AND m.left_on IS NULL AND m.id_hmac > p_after
+     ORDER BY m.id_hmac LIMIT p_limit;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + n, last_page_at = now() WHERE id = p_export;
+END $$;
+
+-- The persons of p_hmacs not present in county p_county's ledger, as hex (for the answers' lines).
+CREATE OR REPLACE FUNCTION compare_unmatched(p_county text, p_hmacs bytea[])
+RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT encode(h, 'hex')), '{}') FROM unnest(p_hmacs) h
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_members m WHERE m.county_code = p_county AND m.id_hmac = h
+                                                        AND m.left_on IS NULL)
+$$;
+
+-- Stores batch p_batch of department p_dept's answers to export p_export: the facts (p_hmacs[i]
+-- says p_facts[i] = p_values[i]) as of p_on, then runs the rules that read that department's facts;
+-- unmatched: the persons (hex of id_hmac) not present in the ledger.
+-- A batch already stored is answered with its counts (replayed) and writes nothing. problem:
+-- 'compare.export_unknown' when the export is not the department's of this county,
+-- 'data_key.changed' when p_check is not the stored data key's check value (the hashes would
+-- match nobody).
+CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
+                                                 p_export bigint, p_on date, p_answers integer,
+                                                 p_hmacs bytea[], p_facts text[], p_values text[], p_check text)
+RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
+               opened integer, unmatched text[])
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    b   compare_batches;
+    nm  integer;
+    nf  integer;
+    r   bigint;
+    no  integer := 0;
+    rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[] END;
+BEGIN
+    IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
+        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
+        RETURN;
+    END IF;
+    IF compare_export_columns(p_county, p_dept, p_export) IS NULL THEN
+        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('compare_batch:' || p_county || ':' || p_dept || ':' || p_batch));
+    SELECT * INTO b FROM compare_batches x
+     WHERE x.county_code = p_county AND x.department_code = p_dept AND x.batch_id = p_batch;
+    IF FOUND THEN
+        RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened,
+                            compare_unmatched(p_county, p_hmacs);
+        RETURN;
+    END IF;
+    SELECT count(DISTINCT m.id_hmac) INTO nm FROM ledger_members m
+     WHERE m.county_code = p_county AND m.left_on IS NULL AND m.id_hmac = ANY (p_hmacs);
+    INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
+    SELECT p_county, u.h, p_dept, u.f, u.v, p_on, p_export, p_batch FROM unnest(p_hmacs, p_facts, p_values) AS u(h, f, v)
+    ON CONFLICT ON CONSTRAINT dept_facts_pkey DO UPDATE SET value = EXCLUDED.value, export_id = EXCLUDED.export_id,
+                                                         batch_id = EXCLUDED.batch_id
+     WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
+    GET DIAGNOSTICS nf = ROW_COUNT;
+    IF rules IS NOT NULL THEN
+        r := quality_run(p_county, p_on, p_sender, rules, 'compare_import');
+        SELECT (q.counts->>'opened')::integer INTO no FROM quality_runs q WHERE q.id = r;
+    END IF;
+    INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
+                                 quality_run, findings_opened)
+    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, r, no);
+    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r, no, compare_unmatched(p_county, p_hmacs);
+END $$;

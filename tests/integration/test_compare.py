@@ -1,0 +1,256 @@
+"""Data comparison with departments (数据比对, issue 14; docs/compare.md) through the real intake
+service, `fangpinctl compare` and PostgreSQL: 医保 (yibao) exports its ledger slice (audited:
+who, county, columns, rows, reason; only its county's present members, only its columns, the ID
+number opened; paged), as CSV and XLSX; it answers with a file in which a monitored person is
+uninsured and a person the ledger marks uninsured is insured, and findings Q094 and Q095 open;
+the same file again changes nothing; yibao is refused 民政's columns, and a department of another
+county is refused this county's rows."""
+import csv
+import io
+import os
+import shutil
+import re
+import tempfile
+import unittest
+import zipfile
+import xml.etree.ElementTree as ET
+
+import fp
+from fangpin.v1 import common_pb2, intake_pb2 as I
+from test_push_xlsx import write_xlsx
+
+Code = common_pb2.Code
+TODAY = "2026-11-24"
+COUNTY = "130822"
+VA, VB = "130822112201", "130822112202"  # 花水村, 鸠儿峪村 (tests/fixtures/regions/130822)
+P1 = fp.id_number(11, "19700101")  # head of a monitored household, insured in the ledger
+P2 = fp.id_number(12, "19750101")  # head of a general household, NOT insured in the ledger
+P3 = fp.id_number(14, "19780101")  # P2's spouse, insured
+P4 = fp.id_number(15, "19600101")  # left the ledger
+P9 = fp.id_number(19, "19800101", region="130823")  # another county's person
+REASON = "2026Q4 季度比对"
+
+
+def member(county, no, idn, name, relation="head", insured=True, left_on=None):
+    c = fp.id_columns(idn)
+    left = f"'{left_on}', 'not_in_census:2026Q3'" if left_on else "NULL, ''"
+    return (f"INSERT INTO ledger_members (county_code, household_no, id_hmac, id_sealed, id_masked, name, relation,"
+            f" sex, birth_date, labour, health, schooling, insured, left_on, left_reason) VALUES ('{county}', '{no}',"
+            f" '{c['id_hmac']}', '{c['id_sealed']}', '{c['id_masked']}', '{name}', '{relation}', 'male',"
+            f" '{idn[6:10]}-{idn[10:12]}-{idn[12:14]}', 'normal', 'healthy', 'none', {str(insured).lower()}, {left});")
+
+
+def household(county, no, village, kind, monitored=None):
+    m = f"'{monitored}'" if monitored else "NULL"
+    return (f"INSERT INTO ledger_households (county_code, household_no, village_code, household_type, monitored_kind,"
+            f" head_name, survey_period) VALUES ('{county}', '{no}', '{village}', '{kind}', {m}, '户主', '2026Q3');")
+
+
+def read_inline_xlsx(path):
+    """The rows of the first sheet of a workbook libxlsxwriter wrote in constant memory (each cell an
+    inline string, <c r="B2" t="inlineStr"><is><t>...</t></is></c>), as lists of str."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in root.iter(ns + "row"):
+        cells = {}
+        for c in row.iter(ns + "c"):
+            col = re.match(r"[A-Z]+", c.get("r")).group(0)
+            cells[ord(col) - ord("A")] = "".join(t.text or "" for t in c.iter(ns + "t"))
+        rows.append([cells.get(i, "") for i in range(max(cells) + 1)])
+    return rows
+
+
+class Compare(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_compare")
+        cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao", "dept-minzheng", "other-yibao"))
+        cls.keys.register("dept-yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
+        cls.keys.register("dept-minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
+        cls.keys.register("other-yibao", "dept:130823:yibao", kind="department", level="county", dept="yibao",
+                          region="130823")
+        fp.sql(cls.ci, "\n".join([
+            household(COUNTY, "H1", VA, "monitored", "marginal"), member(COUNTY, "H1", P1, "王建国"),
+            household(COUNTY, "H2", VB, "general"), member(COUNTY, "H2", P2, "赵福", insured=False),
+            member(COUNTY, "H2", P3, "李秀兰", relation="spouse"),
+            household(COUNTY, "H3", VA, "lifted"), member(COUNTY, "H3", P4, "孙老汉", left_on="2026-07-01"),
+            household("130823", "H9", "130823100200", "general"), member("130823", "H9", P9, "外县人")]))
+        cls.svc = fp.Service("intake", cls.ci, cls.keys, env={
+            "FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+        cls.tmp = tempfile.mkdtemp(prefix="fp-compare-", dir=fp.VAR)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def compare(self, *args):
+        env = {"FANGPIN_KEYS_DIR": self.keys.dir, "FANGPIN_INTAKE_CONNECT": self.svc.endpoint,
+               "FANGPIN_TIMEOUT_MS": "20000"}
+        return fp.ctl(["compare"] + list(args), self.ci, check=False, env=env, cwd=self.tmp)
+
+    def slice_call(self, key, **kw):
+        c = self.svc.client(key)
+        try:
+            return c.call(I.IntakeRequest(request_id=f"cmp-{key}-{fp.free_port()}",
+                                          get_compare_slice=I.GetCompareSlice(**kw)), I.IntakeReply, 20000)
+        finally:
+            c.close()
+
+    def export(self, out):
+        p = self.compare("export", "--dept", "yibao", "--reason", REASON, "--out", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return int(p.stdout.split()[1])
+
+    def test_1_export_csv_audited_own_county_own_columns(self):
+        path = os.path.join(self.tmp, "yibao.csv")
+        ex = self.export(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.startswith(b"\xef\xbb\xbf"))
+        rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
+        self.assertEqual(rows[0], ["姓名", "身份证号", "村代码", "是否参保"])
+        self.assertEqual(sorted(rows[1:]), sorted([["王建国", P1, VA, "是"], ["赵福", P2, VB, "否"],
+                                                   ["李秀兰", P3, VB, "是"]]))  # no P4 (left), no P9 (130823)
+        audit = fp.sql(self.ci, f"SELECT county_code, department_code, sender, reason, array_to_string(columns, ','),"
+                                f" rows, rows_sent FROM compare_exports WHERE id = {ex}")
+        self.assertEqual(audit, [(COUNTY, "yibao", "dept:130822:yibao", REASON, "name,id_number,village_code,insured",
+                                  "3", "3")])
+        ev = fp.sql(self.ci, "SELECT region_code, payload::text FROM events WHERE type = 'compare.exported'"
+                             f" AND (payload->>'export_id')::bigint = {ex}")
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0][0], "130822000000")
+        for idn in (P1, P2, P3):
+            self.assertNotIn(idn, ev[0][1])
+
+    def test_2_export_xlsx(self):
+        path = os.path.join(self.tmp, "yibao.xlsx")
+        self.export(path)
+        rows = read_inline_xlsx(path)
+        self.assertEqual(rows[0], ["姓名", "身份证号", "村代码", "是否参保"])
+        self.assertEqual(sorted(rows[1:]), sorted([["王建国", P1, VA, "是"], ["赵福", P2, VB, "否"],
+                                                   ["李秀兰", P3, VB, "是"]]))
+
+    def test_3_pages(self):
+        r = self.slice_call("dept-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual(list(r.compare_slice.columns), ["name", "id_number"])  # the department's order
+        self.assertEqual((r.compare_slice.rows, len(r.compare_slice.page)), (3, 2))
+        seen = [row.cells[1] for row in r.compare_slice.page]
+        r2 = self.slice_call("dept-yibao", export_id=r.compare_slice.export_id, after=r.compare_slice.next_after,
+                             limit=2)
+        self.assertEqual(r2.status.code, Code.OK, r2.status.message)
+        self.assertEqual(r2.compare_slice.next_after, b"")
+        seen += [row.cells[1] for row in r2.compare_slice.page]
+        self.assertEqual(sorted(seen), sorted([P1, P2, P3]))
+        self.assertEqual(fp.sql(self.ci, f"SELECT pages, rows_sent FROM compare_exports"
+                                         f" WHERE id = {r.compare_slice.export_id}"), [("2", "3")])
+        # another department cannot read this export's pages
+        r3 = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, limit=2)
+        self.assertEqual((r3.status.code, r3.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
+
+    def answer_file(self, name):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerows([["序号", "身份证号", "参保状态", "参保日期"], ["1", P1, "否", ""],
+                         ["2", P2, "是", "2026-03-01"], ["3", P3.lower(), "已参保", "20260101"]])
+        return path
+
+    def test_4_answers_open_findings_once(self):
+        ex = self.export(os.path.join(self.tmp, "for-answers.csv"))
+        path = self.answer_file("yibao-answers.csv")
+        p = self.compare("import", "--dept", "yibao", "--export", str(ex), path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 answers, 3 in the ledger, 5 facts stored, 2 findings opened", p.stdout)
+        found = fp.sql(self.ci, "SELECT rule_code, household_no, id_hmac::text FROM quality_findings"
+                                " WHERE state = 'open' ORDER BY rule_code")
+        self.assertEqual(found, [("Q094", "H1", fp.id_hmac(P1)), ("Q095", "H2", fp.id_hmac(P2))])
+        self.assertEqual(fp.sql(self.ci, "SELECT value, as_of::text, export_id::text FROM dept_facts"
+                                         f" WHERE id_hmac = '{fp.id_hmac(P2)}' ORDER BY fact"),
+                         [("yes", TODAY, str(ex)), ("2026-03-01", TODAY, str(ex))])
+        counts = "SELECT (SELECT count(*) FROM dept_facts), (SELECT count(*) FROM quality_findings)," \
+                 " (SELECT count(*) FROM quality_runs), (SELECT count(*) FROM compare_batches)"
+        before = fp.sql(self.ci, counts)
+        p = self.compare("import", "--dept", "yibao", "--export", str(ex), path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("already received: nothing changed", p.stdout)
+        self.assertEqual(fp.sql(self.ci, counts), before)
+        # a line with a value the column does not take: nothing is sent
+        bad = os.path.join(self.tmp, "bad.csv")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write(f"身份证号,参保状态\n{P1},也许\n")
+        p = self.compare("import", "--dept", "yibao", "--export", str(ex), bad)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("line 2: 参保状态", p.stderr)
+        self.assertEqual(fp.sql(self.ci, counts), before)
+
+    def test_5_refused_other_columns_and_county(self):
+        n = fp.sql(self.ci, "SELECT count(*) FROM compare_exports")
+        p = self.compare("export", "--dept", "yibao", "--reason", REASON, "--columns", "name,dibao_yuan")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("refused: compare.columns", p.stderr)
+        self.assertIn("dibao_yuan", p.stderr)
+        r = self.slice_call("other-yibao", reason=REASON, county=COUNTY)
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "compare.out_of_scope"))
+        r = self.slice_call("dept-yibao", reason="")
+        self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "request.field"))
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM compare_exports"), n)  # nothing audited, nothing left
+        # the other county's department gets its own county's rows only
+        r = self.slice_call("other-yibao", reason=REASON)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual([row.cells[1] for row in r.compare_slice.page], [P9])
+        # answers to an export of another department are refused
+        ex = int(fp.sql(self.ci, "SELECT max(id) FROM compare_exports WHERE department_code = 'yibao'"
+                                 " AND county_code = '130822'")[0][0])
+        c = self.svc.client("dept-minzheng")
+        try:
+            r = c.call(I.IntakeRequest(request_id="cmp-mz", submit_compare_answers=I.SubmitCompareAnswers(
+                batch_id="b1", export_id=ex, answers=[I.CompareAnswer(
+                    id_number=P1, facts=[I.CompareFact(fact="dibao", value="yes")])])), I.IntakeReply, 20000)
+        finally:
+            c.close()
+        self.assertEqual((r.status.code, r.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
+
+    def test_6_minzheng_columns_and_xlsx_answers(self):
+        env = {"FANGPIN_KEYS_DIR": self.keys.dir, "FANGPIN_INTAKE_CONNECT": self.svc.endpoint}
+        p = fp.ctl(["compare", "export", "--dept", "minzheng", "--reason", REASON, "--out", "mz.csv"], self.ci,
+                   check=False, env=env, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ex = p.stdout.split()[1]
+        with open(os.path.join(self.tmp, "mz.csv"), encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], ["姓名", "身份证号", "村代码", "户编号", "与户主关系", "低保金(元)", "特困供养金(元)"])
+        self.assertIn(["李秀兰", P3, VB, "H2", "配偶", "0.00", "0.00"], rows)
+        path = os.path.join(self.tmp, "mz-answers.xlsx")
+        # 民政's answer as a workbook: the spouse of a general household receives 低保 (Q096); the
+        # monitored household's head too (no finding: monitored already); a person not in the ledger
+        # (line 4) is named back by its line and becomes a lead minzheng.dibao_new
+        p5 = fp.id_number(21, "19900101")
+        write_xlsx(path, ["身份证号", "姓名", "村代码", "低保状态", "月保障金额（元）", "纳入日期"],
+                   [[P3, "李秀兰", VB, "在保", 450, "2026-11-01"], [P1, "王建国", VA, "在保", "380.5", ""],
+                    [p5, "钱新", VA, "在保", 300, "2026-11-02"]])
+        p = fp.ctl(["compare", "import", "--dept", "minzheng", "--export", ex, path], self.ci, check=False, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 answers, 2 in the ledger, 6 facts stored, 1 findings opened", p.stdout)
+        self.assertIn("1 answers name no one present in the ledger, lines: 4\n", p.stdout)
+        self.assertIn("(minzheng.dibao_new): 1 accepted, 0 already received, 0 refused\n", p.stdout)
+        lead = "SELECT kind, sender, village_code, name, occurred_on::text, line_ref FROM leads" \
+               f" WHERE id_hmac = '{fp.id_hmac(p5)}'"
+        self.assertEqual(fp.sql(self.ci, lead), [("minzheng.dibao_new", "dept:130822:minzheng", VA, "钱新",
+                                                  "2026-11-02", "4")])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM leads"), [("1",)])  # the others are in the ledger
+        p = fp.ctl(["compare", "import", "--dept", "minzheng", "--export", ex, path], self.ci, check=False, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count("already received: nothing changed"), 2, p.stdout)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM leads"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, "SELECT household_no, id_hmac::text FROM quality_findings"
+                                         " WHERE rule_code = 'Q096'"), [("H2", fp.id_hmac(P3))])
+        self.assertEqual(fp.sql(self.ci, f"SELECT value FROM dept_facts WHERE id_hmac = '{fp.id_hmac(P1)}'"
+                                         " AND fact = 'dibao_fen'"), [("38050",)])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,537 @@
+/* compare.c: `fangpinctl compare export|import`, data comparison with departments (数据比对,
+ * docs/compare.md). A department's PC reaches intake with the department's key, never the
+ * database: export asks for the ledger slice it compares page by page (GetCompareSlice, audited
+ * by intake) and writes it as CSV (UTF-8 with BOM) or XLSX with Chinese headers; import reads the
+ * department's answer file (CSV or XLSX, domain/compare.h's columns), checks every line before
+ * anything is sent, and sends the answers in batches whose ids come from the file's digest
+ * (SubmitCompareAnswers): the same file again changes nothing. 民政's 低保 persons that intake
+ * names as not in the ledger become leads minzheng.dibao_new (SubmitLeads), when the file gives
+ * their 姓名, 村代码 and 纳入日期. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "compare.h"
+#include "csv.h"
+#include "date.h"
+#include "ctl.h"
+#include "digest.h"
+#include "fangpin/v1/intake.pb-c.h"
+#include "xlsx.h"
+
+#define S_ANSWERS_PER_BATCH 2000
+#define S_XLSX_MAX_ROWS 1048576
+
+typedef struct {
+    const char *dept, *reason, *out, *columns, *county, *export_id, *file;
+    ctl_peer_t peer;
+} s_cmp_t;
+
+/* One request to intake with the department's key: the reply when OK (the caller frees it), else
+ * NULL after printing why. */
+static Fangpin__V1__IntakeReply *s_call(s_cmp_t *c, Fangpin__V1__IntakeRequest *req, const char *what)
+{
+    char rid[96];
+    static unsigned seq;
+    snprintf(rid, sizeof rid, "compare-%s-%ld-%ld-%u", what, (long)time(NULL), (long)getpid(), ++seq);
+    req->request_id = rid;
+    size_t len = fangpin__v1__intake_request__get_packed_size(req);
+    uint8_t *buf = fp_malloc(len ? len : 1);
+    fangpin__v1__intake_request__pack(req, buf);
+    zmq_msg_t m;
+    int rc = ctl_peer_request(&c->peer, buf, len, &m);
+    free(buf);
+    if (rc != 0) return NULL;
+    Fangpin__V1__IntakeReply *rep = fangpin__v1__intake_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    if (!rep || !rep->status) {
+        fprintf(stderr, "compare: the intake service's answer is not readable\n");
+    } else if (rep->status->code != FANGPIN__V1__CODE__OK && rep->status->code != FANGPIN__V1__CODE__PARTIAL) {
+        fprintf(stderr, "compare: refused: %s: %s (%s)\n", rep->status->reason, rep->status->message,
+                rep->status->message_zh);
+    } else {
+        return rep;
+    }
+    if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    return NULL;
+}
+
+/* ---- export ----------------------------------------------------------------------------- */
+
+typedef struct {
+    bool xlsx;
+    fp_csv_file_t csv;
+    lxw_workbook *wb;
+    lxw_worksheet *ws;
+    fp_buf_t tmp;
+    lxw_row_t row;
+    lxw_error e;
+} s_out_t;
+
+static bool s_is_xlsx(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 5 && strcasecmp(path + n - 5, ".xlsx") == 0;
+}
+
+static int s_out_open(s_out_t *o, const char *path, const Fangpin__V1__CompareSlice *sl)
+{
+    fp_buf_t head = {0};
+    const char **zh = fp_calloc(sl->n_columns + 1, sizeof *zh);
+    for (size_t i = 0; i < sl->n_columns; i++) zh[i] = fp_compare_column_zh(sl->columns[i]);
+    for (size_t i = 0; i < sl->n_columns; i++) zh[i] = zh[i] ? zh[i] : sl->columns[i];
+    int rc = 0;
+    o->xlsx = s_is_xlsx(path);
+    if (o->xlsx) {
+        fp_buf_printf(&o->tmp, "%s.tmp%ld", path, (long)getpid());
+        lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
+        o->wb = workbook_new_opt(o->tmp.data, &opt);
+        o->ws = o->wb ? workbook_add_worksheet(o->wb, "比对数据") : NULL;
+        lxw_format *bold = o->ws ? workbook_add_format(o->wb) : NULL;
+        if (bold) format_set_bold(bold);
+        for (size_t i = 0; o->ws && i < sl->n_columns && !o->e; i++)
+            o->e = worksheet_write_string(o->ws, 0, (lxw_col_t)i, zh[i], bold);
+        if (!o->ws) rc = -1;
+        o->row = 1;
+    } else {
+        fp_csv_put_row(&head, zh, sl->n_columns);
+        while (head.len && (head.data[head.len - 1] == '\n' || head.data[head.len - 1] == '\r')) head.data[--head.len] = 0;
+        rc = fp_csv_file_open(&o->csv, path, head.data);
+    }
+    if (rc) fprintf(stderr, "compare: cannot write %s: %s\n", path, strerror(errno));
+    free(zh);
+    fp_buf_free(&head);
+    return rc;
+}
+
+static void s_out_row(s_out_t *o, const Fangpin__V1__CompareRow *r)
+{
+    if (!o->xlsx) {
+        fp_csv_file_row(&o->csv, (const char *const *)r->cells, r->n_cells);
+        return;
+    }
+    if (o->row >= S_XLSX_MAX_ROWS) o->e = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
+    for (size_t c = 0; c < r->n_cells && !o->e; c++)
+        if (r->cells[c][0]) o->e = worksheet_write_string(o->ws, o->row, (lxw_col_t)c, r->cells[c], NULL);
+    o->row++;
+}
+
+static int s_out_close(s_out_t *o, const char *path)
+{
+    int rc = 0;
+    if (!o->xlsx) {
+        rc = fp_csv_file_close(&o->csv, path);
+        if (rc) fprintf(stderr, "compare: cannot write %s: %s\n", path, strerror(errno));
+        return rc;
+    }
+    lxw_error closed = o->wb ? workbook_close(o->wb) : LXW_ERROR_CREATING_XLSX_FILE;
+    if (!o->e) o->e = closed;
+    if (o->e || rename(o->tmp.data, path) != 0) {
+        fprintf(stderr, "compare: cannot write %s: %s\n", path, o->e ? lxw_strerror(o->e) : strerror(errno));
+        unlink(o->tmp.data);
+        rc = -1;
+    }
+    fp_buf_free(&o->tmp);
+    return rc;
+}
+
+/* Splits --columns a,b,c into req's columns (pointers into cols, which it cuts). */
+static void s_columns(Fangpin__V1__GetCompareSlice *g, char *cols, char **slots, size_t max)
+{
+    g->columns = slots;
+    for (char *t = cols ? strtok(cols, ",") : NULL; t && g->n_columns < max; t = strtok(NULL, ","))
+        slots[g->n_columns++] = t;
+}
+
+static int s_export(s_cmp_t *c)
+{
+    char *cols = c->columns ? fp_strdup(c->columns) : NULL, *slots[16];
+    Fangpin__V1__GetCompareSlice g = FANGPIN__V1__GET_COMPARE_SLICE__INIT;
+    g.reason = (char *)c->reason;
+    g.county = (char *)(c->county ? c->county : "");
+    s_columns(&g, cols, slots, 16);
+    s_out_t o = {0};
+    char path[1024];
+    uint64_t written = 0;
+    int rc = 1;
+    for (bool first = true;; first = false) {
+        Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+        req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_GET_COMPARE_SLICE;
+        req.get_compare_slice = &g;
+        Fangpin__V1__IntakeReply *rep = s_call(c, &req, "export");
+        if (!rep) break;
+        const Fangpin__V1__CompareSlice *sl = rep->compare_slice;
+        if (first) {
+            snprintf(path, sizeof path, "%s", c->out ? c->out : "");
+            if (!c->out) snprintf(path, sizeof path, "compare-%s-%lld.csv", c->dept, (long long)sl->export_id);
+            g.export_id = sl->export_id;
+            g.n_columns = 0;
+            if (s_out_open(&o, path, sl)) {
+                fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+                break;
+            }
+            printf("export %lld of %s/%s: %llu rows\n", (long long)sl->export_id, sl->county, c->dept,
+                   (unsigned long long)sl->rows);
+        }
+        for (size_t i = 0; i < sl->n_page; i++) s_out_row(&o, sl->page[i]);
+        written += sl->n_page;
+        free(g.after.data);
+        g.after.len = sl->next_after.len;
+        g.after.data = fp_malloc(g.after.len ? g.after.len : 1);
+        if (g.after.len) memcpy(g.after.data, sl->next_after.data, g.after.len);
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+        if (g.after.len == 0) {
+            rc = s_out_close(&o, path) ? 1 : 0;
+            if (rc == 0) printf("wrote %llu rows to %s\n", (unsigned long long)written, path);
+            break;
+        }
+    }
+    free(g.after.data);
+    free(cols);
+    return rc;
+}
+
+/* ---- import ----------------------------------------------------------------------------- */
+
+typedef struct {
+    char id[19];
+    size_t nfacts;
+    const char *fact[FP_COMPARE_MAX_FACTS];
+    char value[FP_COMPARE_MAX_FACTS][FP_COMPARE_VALUE_MAX];
+    char line[24];
+    /* for a lead of a 低保 person not in the ledger (民政): 姓名, 村代码, 纳入日期 */
+    char name[96], village[16], since[11];
+} s_answer_t;
+
+typedef struct {
+    const char *dept;
+    int idcol;
+    const fp_compare_fact_t *cols[64]; /* by column, NULL for the others */
+    int namecol, villagecol, sincecol;   /* the lead columns (-1: absent) */
+    size_t width;
+    s_answer_t *a;
+    size_t n, cap;
+    unsigned bad;
+} s_file_t;
+
+static int s_header(s_file_t *f, const fp_csv_record_t *r)
+{
+    f->idcol = f->namecol = f->villagecol = f->sincecol = -1;
+    f->width = r->nfields < 64 ? r->nfields : 64;
+    size_t facts = 0;
+    for (size_t i = 0; i < f->width; i++) {
+        const char *h = r->fields[i];
+        if (i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0) h += 3;
+        f->cols[i] = fp_compare_fact_by_header(f->dept, h);
+        facts += f->cols[i] != NULL;
+        if (strcmp(h, FP_COMPARE_ID_HEADER) == 0) f->idcol = (int)i;
+        if (strcmp(h, "姓名") == 0) f->namecol = (int)i;
+        if (strcmp(h, "村代码") == 0) f->villagecol = (int)i;
+        if (strcmp(h, "纳入日期") == 0) f->sincecol = (int)i;
+    }
+    if (f->idcol < 0 || facts == 0) {
+        fprintf(stderr, "compare: the answer file's first line must name 身份证号 and at least one of %s's columns"
+                        " (docs/compare.md)\n", f->dept);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cells a lead needs, when the file has them (trimmed of spaces; a date as YYYY-MM-DD). */
+static void s_lead_cells(const s_file_t *f, const fp_csv_record_t *r, s_answer_t *a)
+{
+    const int cols[3] = {f->namecol, f->villagecol, f->sincecol};
+    char *out[3] = {a->name, a->village, a->since};
+    const size_t size[3] = {sizeof a->name, sizeof a->village, sizeof a->since};
+    for (int k = 0; k < 3; k++) {
+        if (cols[k] < 0 || (size_t)cols[k] >= r->nfields) continue;
+        const char *v = r->fields[cols[k]];
+        while (*v == ' ') v++;
+        size_t n = strlen(v);
+        while (n && v[n - 1] == ' ') n--;
+        if (k < 2 && n < size[k]) snprintf(out[k], size[k], "%.*s", (int)n, v);
+        int32_t d;
+        char day[16];
+        snprintf(day, sizeof day, "%.*s", (int)(n < 15 ? n : 15), v);
+        if (k == 2 && fp_date_parse(day, &d) == FP_OK) fp_date_format(d, out[k]);
+    }
+}
+
+static void s_line(s_file_t *f, const fp_csv_record_t *r)
+{
+    if (f->n == f->cap) {
+        f->cap = f->cap ? 2 * f->cap : 256;
+        f->a = fp_realloc(f->a, f->cap * sizeof *f->a);
+    }
+    s_answer_t *a = &f->a[f->n];
+    memset(a, 0, sizeof *a);
+    snprintf(a->line, sizeof a->line, "%lu", r->line);
+    const char *id = (size_t)f->idcol < r->nfields ? r->fields[f->idcol] : "";
+    while (*id == ' ') id++;
+    snprintf(a->id, sizeof a->id, "%.18s", id);
+    if (a->id[17] == 'x') a->id[17] = 'X';
+    s_lead_cells(f, r, a);
+    for (size_t i = 0; i < f->width && i < r->nfields; i++) {
+        if (!f->cols[i]) continue;
+        int v = fp_compare_value(f->cols[i], r->fields[i], a->value[a->nfacts], FP_COMPARE_VALUE_MAX);
+        if (v < 0) {
+            if (++f->bad <= 20)
+                fprintf(stderr, "compare: line %lu: %s: \"%.40s\" is not a value of this column\n", r->line,
+                        f->cols[i]->header_zh, r->fields[i]);
+            return;
+        }
+        if (v == 0 && a->nfacts < FP_COMPARE_MAX_FACTS) a->fact[a->nfacts++] = f->cols[i]->fact;
+    }
+    if (strlen(a->id) != 18 || strlen(id) > 18) {
+        if (++f->bad <= 20) fprintf(stderr, "compare: line %lu: 身份证号 is not 18 characters\n", r->line);
+        return;
+    }
+    if (a->nfacts) f->n++;
+}
+
+/* Reads every line of the answer file (CSV or XLSX): 0, or -1 after printing why. */
+static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
+{
+    bool header = false;
+    const fp_csv_record_t *r = NULL;
+    if (fp_xlsx_is_zip(data->data, data->len)) {
+        fp_xlsx_t *x = fp_xlsx_new();
+        fp_err_t e = fp_xlsx_open(x, data->data, data->len);
+        while (!e && (e = fp_xlsx_next(x, &r)) == FP_OK && r) {
+            if (header) s_line(f, r);
+            else if (s_header(f, r)) break;
+            header = true;
+        }
+        if (e) fprintf(stderr, "compare: %s: %s\n", path, fp_xlsx_error(x));
+        fp_xlsx_destroy(&x);
+        return e || !header || f->bad ? -1 : 0;
+    }
+    fp_csv_t *csv = fp_csv_new();
+    fp_err_t e = FP_OK;
+    for (size_t off = 0, used; !e && off < data->len; off += used) {
+        e = fp_csv_feed(csv, data->data + off, data->len - off, &used, &r);
+        if (!e && r && header) s_line(f, r);
+        else if (!e && r && s_header(f, r)) e = FP_EINVAL;
+        header = header || (r && !e);
+    }
+    if (!e && (e = fp_csv_finish(csv, &r)) == FP_OK && r && header) s_line(f, r);
+    if (e && fp_csv_error(csv, NULL)[0]) fprintf(stderr, "compare: %s: %s\n", path, fp_csv_error(csv, NULL));
+    fp_csv_destroy(&csv);
+    return e || !header || f->bad ? -1 : 0;
+}
+
+/* Sends answers [from, to) as batch k; prints its counts: 0, or 1. */
+static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const char *digest, size_t k,
+                  unsigned *opened, bool *unmatched)
+{
+    size_t n = to - from;
+    Fangpin__V1__CompareAnswer *ans = fp_calloc(n, sizeof *ans), **ansp = fp_calloc(n, sizeof *ansp);
+    Fangpin__V1__CompareFact *facts = fp_calloc(n * FP_COMPARE_MAX_FACTS, sizeof *facts);
+    Fangpin__V1__CompareFact **factp = fp_calloc(n * FP_COMPARE_MAX_FACTS, sizeof *factp);
+    for (size_t i = 0; i < n; i++) {
+        const s_answer_t *a = &f->a[from + i];
+        fangpin__v1__compare_answer__init(&ans[i]);
+        ans[i].id_number = (char *)a->id;
+        ans[i].line_ref = (char *)a->line;
+        ans[i].n_facts = a->nfacts;
+        ans[i].facts = &factp[i * FP_COMPARE_MAX_FACTS];
+        for (size_t j = 0; j < a->nfacts; j++) {
+            Fangpin__V1__CompareFact *cf = &facts[i * FP_COMPARE_MAX_FACTS + j];
+            fangpin__v1__compare_fact__init(cf);
+            cf->fact = (char *)a->fact[j];
+            cf->value = (char *)a->value[j];
+            ans[i].facts[j] = cf;
+        }
+        ansp[i] = &ans[i];
+    }
+    char batch[72];
+    snprintf(batch, sizeof batch, "cmp%s-%.24s-%zu", c->export_id, digest, k);
+    Fangpin__V1__SubmitCompareAnswers sa = FANGPIN__V1__SUBMIT_COMPARE_ANSWERS__INIT;
+    sa.batch_id = batch;
+    sa.export_id = strtoll(c->export_id, NULL, 10);
+    sa.n_answers = n;
+    sa.answers = ansp;
+    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_COMPARE_ANSWERS;
+    req.submit_compare_answers = &sa;
+    Fangpin__V1__IntakeReply *rep = s_call(c, &req, "import");
+    if (rep) {
+        const Fangpin__V1__CompareAnswersSummary *s = rep->compare_answers;
+        printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,
+               s->answers, s->matched, s->facts, s->findings_opened, s->replayed ? " (already received: nothing changed)" : "");
+        *opened += s->findings_opened;
+        if (s->n_unmatched_refs) {
+            printf("  %zu answers name no one present in the ledger, lines:", s->n_unmatched_refs);
+            for (size_t i = 0; i < s->n_unmatched_refs; i++) printf(" %s", s->unmatched_refs[i]);
+            printf("\n");
+        }
+        for (size_t i = 0; i < s->n_unmatched_refs; i++)
+            for (size_t j = from; j < to; j++)
+                if (strcmp(f->a[j].line, s->unmatched_refs[i]) == 0) unmatched[j] = true;
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    }
+    free(factp);
+    free(facts);
+    free(ansp);
+    free(ans);
+    return rep ? 0 : 1;
+}
+
+/* Is answer a a 低保 person (民政 says dibao = yes) with what a lead needs? */
+static bool s_lead_ready(const s_answer_t *a)
+{
+    bool dibao = false;
+    for (size_t j = 0; j < a->nfacts; j++) dibao = dibao || (!strcmp(a->fact[j], "dibao") && !strcmp(a->value[j], "yes"));
+    return dibao && a->name[0] && a->village[0] && a->since[0];
+}
+
+/* Sends the leads idx[0..n) (answers of f) as one SubmitLeads batch k; prints what became of them. */
+static int s_send_leads(s_cmp_t *c, const s_file_t *f, const size_t *idx, size_t n, const char *digest, size_t k)
+{
+    Fangpin__V1__Lead *leads = fp_calloc(n, sizeof *leads), **leadp = fp_calloc(n, sizeof *leadp);
+    char period[8] = "";
+    for (size_t i = 0; i < n; i++) {
+        const s_answer_t *a = &f->a[idx[i]];
+        fangpin__v1__lead__init(&leads[i]);
+        leads[i].id_number = (char *)a->id;
+        leads[i].name = (char *)a->name;
+        leads[i].village_code = (char *)a->village;
+        leads[i].kind = "minzheng.dibao_new";
+        leads[i].occurred_on = (char *)a->since;
+        leads[i].detail = "数据比对：民政低保对象不在台账中";
+        leads[i].line_ref = (char *)a->line;
+        if (strncmp(a->since, period, 7) > 0) snprintf(period, sizeof period, "%.7s", a->since);
+        leadp[i] = &leads[i];
+    }
+    char batch[72];
+    snprintf(batch, sizeof batch, "cmpl%s-%.24s-%zu", c->export_id, digest, k);
+    Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
+    sl.batch_id = batch;
+    sl.period = period;
+    sl.n_leads = n;
+    sl.leads = leadp;
+    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
+    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
+    req.submit_leads = &sl;
+    Fangpin__V1__IntakeReply *rep = s_call(c, &req, "leads");
+    if (rep && rep->batch) {
+        printf("leads %s (minzheng.dibao_new): %u accepted, %u already received, %u refused%s\n", batch,
+               rep->batch->accepted, rep->batch->duplicates, rep->batch->rejected,
+               rep->batch->replayed ? " (already received: nothing changed)" : "");
+        for (size_t i = 0; i < rep->n_results; i++)
+            if (rep->results[i]->code == FANGPIN__V1__CODE__BAD_REQUEST)
+                printf("  line %s: %s: %s\n", rep->results[i]->ref, rep->results[i]->reason, rep->results[i]->message_zh);
+    }
+    if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    free(leadp);
+    free(leads);
+    return rep ? 0 : 1;
+}
+
+/* 民政's 低保 persons not present in the ledger, with 姓名, 村代码 and 纳入日期 in the file, become
+ * leads of kind minzheng.dibao_new through SubmitLeads (the path every lead takes: screening
+ * matches them, a village task for a person not in the ledger), in batches named by the file. */
+static int s_leads(s_cmp_t *c, const s_file_t *f, const bool *unmatched, const char *digest)
+{
+    size_t *idx = fp_calloc(f->n + 1, sizeof *idx), n = 0, k = 1;
+    int rc = 0;
+    for (size_t i = 0; i < f->n && rc == 0; i++) {
+        if (unmatched[i] && s_lead_ready(&f->a[i])) idx[n++] = i;
+        if (n == S_ANSWERS_PER_BATCH || (n && i + 1 == f->n)) {
+            rc = s_send_leads(c, f, idx, n, digest, k++);
+            n = 0;
+        }
+    }
+    free(idx);
+    return rc;
+}
+
+static int s_import(s_cmp_t *c)
+{
+    char *end;
+    long long ex = strtoll(c->export_id, &end, 10);
+    if (ex <= 0 || *end) {
+        fprintf(stderr, "compare: --export %s: the export's id, as compare export printed it\n", c->export_id);
+        return 2;
+    }
+    fp_buf_t data = {0};
+    if (ctl_read_file("compare", c->file, "into several files", &data)) return 2;
+    s_file_t f = {.dept = c->dept};
+    int rc = s_read(&f, &data, c->file) ? 2 : 0;
+    if (rc) fprintf(stderr, "compare: %s: nothing was sent\n", c->file);
+    char digest[65];
+    fp_sha256_hex(data.data, data.len, digest);
+    unsigned opened = 0;
+    bool *unmatched = fp_calloc(f.n + 1, sizeof *unmatched);
+    for (size_t from = 0, k = 1; rc == 0 && from < f.n; from += S_ANSWERS_PER_BATCH, k++) {
+        size_t to = from + S_ANSWERS_PER_BATCH < f.n ? from + S_ANSWERS_PER_BATCH : f.n;
+        rc = s_send(c, &f, from, to, digest, k, &opened, unmatched);
+    }
+    if (rc == 0) rc = s_leads(c, &f, unmatched, digest);
+    free(unmatched);
+    if (rc == 0) printf("%zu answers of %s sent for export %s; %u findings opened\n", f.n, c->dept, c->export_id, opened);
+    free(f.a);
+    fp_buf_free(&data);
+    return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fangpinctl compare export --dept NAME --reason TEXT [--out FILE.csv|FILE.xlsx]\n"
+            "                                 [--columns a,b,...] [--county CODE]\n"
+            "       fangpinctl compare import --dept NAME --export ID FILE.csv|FILE.xlsx\n"
+            "export: the ledger slice your department compares (docs/compare.md), audited with the reason;\n"
+            "  default file compare-NAME-ID.csv (UTF-8 with BOM; .xlsx for a workbook)\n"
+            "import: your answer file for export ID; every line is checked before anything is sent; the\n"
+            "  same file again changes nothing; 民政's 低保 persons not in the ledger are sent as leads\n"
+            "  minzheng.dibao_new when the file has 姓名, 村代码 and 纳入日期\n"
+            "The key is $FANGPIN_KEYS_DIR/dept-NAME.key_secret; FANGPIN_INTAKE_CONNECT (default\n"
+            "tcp://127.0.0.1:7101), FANGPIN_TIMEOUT_MS. Exit: 0 done, 1 refused or failed, 2 usage error.\n");
+}
+
+static int s_args(s_cmp_t *c, int argc, char **argv)
+{
+    static const char *const opts[] = {"--dept", "--reason", "--out", "--columns", "--county", "--export", NULL};
+    bool import = strcmp(argv[1], "import") == 0;
+    int nopt = argc - 2 - import;
+    if (nopt < 0 || nopt % 2 || !ctl_opts_ok(2 + nopt, argv, 2, opts)) return 2;
+    const char **dst[] = {&c->dept, &c->reason, &c->out, &c->columns, &c->county, &c->export_id};
+    for (int i = 0; opts[i]; i++) *dst[i] = ctl_opt(2 + nopt, argv, 2, opts[i]);
+    if (import) c->file = argv[argc - 1];
+    if (!c->dept || strspn(c->dept, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(c->dept)) return 2;
+    if (import ? !c->export_id || !c->file : !c->reason || !c->reason[0]) return 2;
+    if (c->out && !s_is_xlsx(c->out) && (strlen(c->out) < 4 || strcasecmp(c->out + strlen(c->out) - 4, ".csv")))
+        return 2;
+    return 0;
+}
+
+int ctl_cmd_compare(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        s_usage(stdout);
+        return 0;
+    }
+    s_cmp_t c = {0};
+    if (argc < 2 || (strcmp(argv[1], "export") && strcmp(argv[1], "import")) || s_args(&c, argc, argv)) {
+        s_usage(stderr);
+        return 2;
+    }
+    const char *endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
+    int rc = ctl_peer_open(&c.peer, "intake", endpoint, 20000);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dept-%s.key_secret", ctl_env("FANGPIN_KEYS_DIR", "var/keys"), c.dept);
+    if (rc == 0 && (fp_cert_load(path, &c.peer.client) != FP_OK || !c.peer.client.secret_key[0])) {
+        fprintf(stderr, "compare: cannot read the department's secret key %s\n", path);
+        rc = 2;
+    }
+    if (rc == 0) rc = strcmp(argv[1], "export") == 0 ? s_export(&c) : s_import(&c);
+    ctl_peer_close(&c.peer);
+    return rc;
+}
