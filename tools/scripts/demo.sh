@@ -3,7 +3,8 @@
 # interfaces (CURVE ping with the demo keys, HTTP /readyz), then a month of leads pushed by four
 # departments from their CSV files (deploy/demo/leads/), one case carried to identification, its
 # assistance plan, measures, quarterly checks and plan checks, and its risk elimination in four
-# steps (the demo moves the services' clocks with FANGPIN_TODAY), and says what comes next.
+# steps (the demo moves the services' clocks with FANGPIN_TODAY), the data-quality findings by rule
+# and a data comparison with 医保 (export, answer, findings), and says what comes next.
 set -euo pipefail
 BUILD=${1:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -384,6 +385,39 @@ say "Live events, as a county dashboard follows them (fangpinctl tail --region 1
 echo "Every change is an event in the outbox; the reporting service numbers them gap-free in commit"
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
 FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
+
+say "The county's data-quality findings by rule (疑点, docs/quality.md)"
+echo "Every rule ran over the ledger after its import (and runs every night); open findings are the"
+echo "villages' work lists: fangpinctl check list|fix|explain|review through the assistance service."
+sql -c "SELECT f.rule_code AS \"规则 rule\", r.severity AS \"级别 level\", r.message_zh AS \"疑点 finding\",
+               count(*) FILTER (WHERE f.state IN ('open', 'overdue')) AS \"待整改 open\",
+               count(*) FILTER (WHERE f.state = 'explained') AS \"已说明 explained\",
+               count(*) FILTER (WHERE f.state = 'fixed') AS \"已整改 fixed\"
+          FROM quality_findings f JOIN quality_rules r ON r.code = f.rule_code
+         WHERE f.county_code = '130822' GROUP BY 1, 2, 3 ORDER BY 1"
+
+say "Data comparison with 医保 (数据比对): an audited export, 医保's answer, the differences as findings"
+cat <<'EOF'
+医疗保障局 asks, with its own key, for the slice of the ledger it may compare: its county, its
+columns (姓名, 身份证号, 村代码, 是否参保). The export is recorded before any row leaves. 医保
+answers from its own register; the answers become dated department facts, and the rules that
+read them (Q094: a lifted or monitored person not insured; Q095: the ledger says uninsured, 医保
+says insured) open findings for the villages (docs/compare.md).
+EOF
+mkdir -p "$VAR/demo/compare"
+exp=$("$CTL" compare export --dept yibao --reason "2026Q4 季度比对（演示）" --out "$VAR/demo/compare/yibao-2026Q4.csv")
+echo "$exp"
+EXPORT=$(sed -n 's/^export \([0-9]*\) of .*/\1/p' <<<"$exp")
+sql -c "SELECT id AS \"导出 export\", sender AS \"谁 who\", reason AS \"事由 why\", array_to_string(columns, ',') AS \"列 columns\",
+               rows AS \"行 rows\", rows_sent AS \"已发送 sent\" FROM compare_exports WHERE id = $EXPORT"
+python3 deploy/demo/answer_compare.py "$VAR/demo/compare/yibao-2026Q4.csv" "$VAR/demo/compare/yibao-answer.csv"
+"$CTL" compare import --dept yibao --export "$EXPORT" "$VAR/demo/compare/yibao-answer.csv"
+sql -c "SELECT f.rule_code AS \"规则 rule\", r.message_zh AS \"疑点 finding\", count(*) AS \"待整改 open\"
+          FROM quality_findings f JOIN quality_rules r ON r.code = f.rule_code
+         WHERE f.county_code = '130822' AND f.rule_code IN ('Q094', 'Q095') AND f.state IN ('open', 'overdue')
+         GROUP BY 1, 2 ORDER BY 1"
+echo "  The same answer file again changes nothing (its batches are answered from what was stored):"
+"$CTL" compare import --dept yibao --export "$EXPORT" "$VAR/demo/compare/yibao-answer.csv"
 
 say "What comes next"
 cat <<'TXT'
