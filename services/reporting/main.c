@@ -3,6 +3,7 @@
  * fangpin.v1.ReportingRequest / ReportingReply (proto/fangpin/v1/reporting.proto). */
 #include <stdio.h>
 
+#include "dash.h"
 #include "fangpin/v1/reporting.pb-c.h"
 #include "httpauth.h"
 #include "log.h"
@@ -37,15 +38,16 @@ static int s_on_start(fp_service_t *svc, void *arg)
 {
     if (report_reports_start(svc) != 0) return 1;
     if (report_httpauth_start(svc) != 0) return 1;
+    if (report_dash_start(svc) != 0) return 1;
     if (report_relay_start(&g_relay, svc) != 0) return 1;
     if (report_sse_start(&g_sse, &g_relay, svc) != 0) return 1;
     return report_workdb_start(svc); /* last: nothing after it can fail and leave it open */
 }
 
-/* Report downloads first (/reports/...), then the event stream (/events). */
+/* The dashboard (/dash/...), report downloads (/reports/...), then the event stream (/events). */
 static bool s_on_http(fp_service_t *svc, fp_http_req_t *req, void *arg)
 {
-    return report_reports_http(svc, req) || report_sse_handle(&g_sse, req);
+    return report_dash_http(svc, req) || report_reports_http(svc, req) || report_sse_handle(&g_sse, req);
 }
 
 static void s_on_stop(fp_service_t *svc, void *arg)
@@ -78,6 +80,10 @@ int main(int argc, char **argv)
          "write an SSE keep-alive comment this often, and end the streams whose token was revoked or expired", 0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /reports/... downloads (CSV, XLSX of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
+        {"FANGPIN_REPORTING_DASH", FP_CFG_BOOL, "false", 0, 0,
+         "serve the dashboard: the page at /dash/ and its JSON at /dash/api/ (of a region, as FANGPIN_REPORTING_HTTP_AUTH"
+         " admits); its downloads and ticker need FANGPIN_REPORTING_HTTP_REPORTS and FANGPIN_REPORTING_SSE",
+         0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_AUTH", FP_CFG_STR, "token", 0, 0,
          "token: downloads and /events need a bearer token (fangpinctl token add) and keep to its principal's"
          " region; proxy: no token, any region (the county's reverse proxy authenticates)",

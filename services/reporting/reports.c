@@ -60,8 +60,7 @@ int report_reports_start(fp_service_t *svc)
 
 int32_t report_today(void) { return fp_today(); }
 
-/* A report's region prefix is a whole region code: 2, 4, 6, 9 or 12 digits. */
-static bool s_prefix_ok(const char *p)
+bool report_region_code_ok(const char *p)
 {
     size_t n = strlen(p);
     return (n == 2 || n == 4 || n == 6 || n == 9 || n == 12) && report_prefix_valid(p);
@@ -80,7 +79,7 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
         return "unknown report: the reports are lead_verification_monthly, scale_quarterly, measures_quarterly, "
                "elimination_quarterly, deadlines and quality_findings";
     }
-    if (!s_prefix_ok(prefix)) {
+    if (!report_region_code_ok(prefix)) {
         *zh = "region_prefix 须为区划代码（2、4、6、9 或 12 位数字）";
         return "region_prefix must be a region code (2, 4, 6, 9 or 12 digits)";
     }

@@ -27,6 +27,8 @@ void report_deadline_tick(fp_service_t *svc);
 /* report_deadlines.c: reads FANGPIN_REPORTING_DEADLINE_SCAN_MS and FANGPIN_REPORTING_DEADLINES_FROM
  * (from report_reports_start); 1 when one is wrong (logged). */
 int report_deadlines_start(fp_service_t *svc);
+/* A report's region prefix is a whole region code: 2, 4, 6, 9 or 12 digits. */
+bool report_region_code_ok(const char *p);
 /* The service's today: FANGPIN_TODAY, else the date in China (UTC+8). */
 int32_t report_today(void);
 
