@@ -195,9 +195,31 @@ static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t tok
     free(j);
 }
 
+/* GET /dash/api/reports: the reports the page may show, from report_defs[] (no database). */
+static void s_reports(fp_http_req_t *req)
+{
+    static const char *const per[] = {"", "month", "quarter", "any"};
+    fp_buf_t b = {0};
+    fp_buf_puts(&b, "[");
+    for (int i = 0; i < report_ndefs; i++) {
+        fp_buf_puts(&b, i ? ",{\"code\":" : "{\"code\":");
+        fp_buf_json_str(&b, report_defs[i].code);
+        fp_buf_puts(&b, ",\"name_zh\":");
+        fp_buf_json_str(&b, report_defs[i].name_zh);
+        fp_buf_printf(&b, ",\"per\":\"%s\"}", per[report_defs[i].per & 3]);
+    }
+    fp_buf_puts(&b, "]");
+    s_json(req, 200, b.data, b.len);
+    fp_buf_free(&b);
+}
+
 bool report_dash_api(fp_service_t *svc, fp_http_req_t *req, const char *name)
 {
     s_what_t what;
+    if (!strcmp(name, "reports") && !strcmp(fp_http_req_method(req), "GET")) {
+        s_reports(req);
+        return true;
+    }
     if (!strcmp(name, "summary")) what = S_SUMMARY;
     else if (!strcmp(name, "children")) what = S_CHILDREN;
     else if (!strcmp(name, "report")) what = S_REPORT;
