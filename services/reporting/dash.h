@@ -6,9 +6,10 @@
  *   GET /dash/api/report?report=&region=&period=    a report as served (report_get()), rows and columns, for the charts
  * region: a whole region code (2, 4, 6, 9 or 12 digits), by default the token's principal's; month
  * YYYY-MM (default: the month before today, whose leads are pushed and verified this month);
- * quarter YYYYQn (default: today's). Who may read what is the reports' policy (access.h): the
- * token's region, the report at the principal's level; refusals carry the reason in
- * X-Fangpin-Reason and in the JSON body. */
+ * quarter YYYYQn (default: today's); report_default_periods (report_defs.h). Who may read what is
+ * the reports' policy (access.h): the token's region, the report at the principal's level;
+ * refusals carry the reason in X-Fangpin-Reason and in the JSON body. GET /dash/api/reports lists
+ * the reports (code, Chinese name, period form) from report_defs[], with no token: it holds no data. */
 #ifndef REPORT_DASH_H
 #define REPORT_DASH_H
 #include <stdbool.h>
@@ -25,9 +26,5 @@ bool report_dash_http(fp_service_t *svc, fp_http_req_t *req);
 
 /* The JSON API under /dash/api/ (dash_api.c): true when answered (now or later). */
 bool report_dash_api(fp_service_t *svc, fp_http_req_t *req, const char *name);
-
-/* The dashboard's default periods on day today: the month before today's ("YYYY-MM") and today's
- * quarter ("YYYYQn"). Pure; unit-tested. */
-void report_dash_periods(int32_t today, char month[8], char quarter[8]);
 
 #endif

@@ -29,15 +29,6 @@ typedef struct {
     const report_def_t *def; /* S_REPORT */
 } s_job_t;
 
-void report_dash_periods(int32_t today, char month[8], char quarter[8])
-{
-    int y, m, d;
-    fp_date_civil(today, &y, &m, &d);
-    snprintf(quarter, 8, "%04uQ%u", (unsigned)y % 10000u, (unsigned)(m - 1) / 3u % 10u + 1u);
-    fp_date_civil(fp_date_add_months(fp_date_from_civil(y, m, 1), -1), &y, &m, &d);
-    snprintf(month, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
-}
-
 /* Answers with a JSON body; the refusals name their reason (docs/dashboard.md). */
 static void s_json(fp_http_req_t *req, int status, const char *json, size_t len)
 {
@@ -71,14 +62,13 @@ static bool s_param(const char *query, const char *name, char *out, size_t outle
 static const char *s_args(s_job_t *j, const char *query, const char **zh)
 {
     *zh = "参数格式错误（region、month、quarter、report、period）";
-    if (!s_param(query, "region", j->region, sizeof j->region) ||
-        !s_param(query, "month", j->month, sizeof j->month) ||
+    if (!s_param(query, "region", j->region, sizeof j->region) || !s_param(query, "month", j->month, sizeof j->month) ||
         !s_param(query, "quarter", j->quarter, sizeof j->quarter) ||
         !s_param(query, "report", j->report, sizeof j->report) ||
         !s_param(query, "period", j->period, sizeof j->period))
         return "region, month, quarter, report and period must be plain values";
     char month[8], quarter[8];
-    report_dash_periods(report_today(), month, quarter);
+    report_default_periods(report_today(), month, quarter);
     if (!*j->month) snprintf(j->month, sizeof j->month, "%s", month);
     if (!*j->quarter) snprintf(j->quarter, sizeof j->quarter, "%s", quarter);
     fp_period_t p;
@@ -176,8 +166,8 @@ static void s_run(s_job_t *j, fp_http_req_t *req, const fp_principal_t *who)
     /* on a work connection: the reports it reads must not hold up Replay (workdb.c) */
     if (j->what == S_SUMMARY)
         fp_db_query(report_workdb_for_report(j->svc), 0,
-                    "SELECT dash_summary($1::text, $2::text, $3::text, $4::date, $5::boolean)::text", 5, p,
-                    s_on_rows, req);
+                    "SELECT dash_summary($1::text, $2::text, $3::text, $4::date, $5::boolean)::text", 5, p, s_on_rows,
+                    req);
     else if (j->what == S_CHILDREN)
         fp_db_query(report_workdb_for_report(j->svc), 0,
                     "SELECT dash_children($1::text, $2::text, $3::text, $4::date)::text", 4, p, s_on_rows, req);

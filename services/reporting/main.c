@@ -81,7 +81,8 @@ int main(int argc, char **argv)
         {"FANGPIN_REPORTING_HTTP_REPORTS", FP_CFG_BOOL, "false", 0, 0,
          "serve GET /reports/... downloads (CSV, XLSX of a region, as FANGPIN_REPORTING_HTTP_AUTH admits)", 0, 0, 0},
         {"FANGPIN_REPORTING_DASH", FP_CFG_BOOL, "false", 0, 0,
-         "serve the dashboard: the page at /dash/ and its JSON at /dash/api/ (of a region, as FANGPIN_REPORTING_HTTP_AUTH"
+         "serve the dashboard: the page at /dash/ and its JSON at /dash/api/ (of a region, as "
+         "FANGPIN_REPORTING_HTTP_AUTH"
          " admits); its downloads and ticker need FANGPIN_REPORTING_HTTP_REPORTS and FANGPIN_REPORTING_SSE",
          0, 0, 0},
         {"FANGPIN_REPORTING_HTTP_AUTH", FP_CFG_STR, "token", 0, 0,

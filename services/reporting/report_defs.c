@@ -98,3 +98,12 @@ bool report_quarter_parse(const char *s, int *year, int *q)
     *q = s[5] - '0';
     return true;
 }
+
+void report_default_periods(int32_t today, char month[8], char quarter[8])
+{
+    int y, m, d;
+    fp_date_civil(today, &y, &m, &d);
+    snprintf(quarter, 8, "%04uQ%u", (unsigned)y % 10000u, (unsigned)(m - 1) / 3u % 10u + 1u);
+    fp_date_civil(fp_date_add_months(fp_date_from_civil(y, m, 1), -1), &y, &m, &d);
+    snprintf(month, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+}

@@ -4,6 +4,7 @@
 #ifndef REPORT_DEFS_H
 #define REPORT_DEFS_H
 #include <stdbool.h>
+#include <stdint.h>
 
 #define REPORT_LVM "lead_verification_monthly"
 #define REPORT_MAX_COLS 32
@@ -34,6 +35,10 @@ extern const int report_ndefs;
 
 /* The report with this code, or NULL. */
 const report_def_t *report_def_find(const char *code);
+/* The periods a page shows by default on day today (the dashboard, dash.h): the month before
+ * today's ("YYYY-MM", the month whose leads are pushed and verified in today's) and today's quarter
+ * ("YYYYQn"). Pure; unit-tested. */
+void report_default_periods(int32_t today, char month[8], char quarter[8]);
 /* "YYYYQn" with a year the monthly periods accept and n in 1..4. */
 bool report_quarter_parse(const char *s, int *year, int *q);
 
