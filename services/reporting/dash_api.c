@@ -8,14 +8,15 @@
 #include "access.h"
 #include "dash.h"
 #include "date.h"
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
 #include "report_defs.h"
 #include "reports.h"
+#include "web.h"
 #include "workdb.h"
 
-typedef enum { S_SUMMARY, S_CHILDREN, S_REPORT } s_what_t;
+typedef enum { S_WHOAMI, S_SUMMARY, S_CHILDREN, S_REPORT } s_what_t;
 
 /* One API request in flight, from its arguments to its answer. */
 typedef struct {
@@ -29,13 +30,6 @@ typedef struct {
     const report_def_t *def; /* S_REPORT */
 } s_job_t;
 
-/* Answers with a JSON body; the refusals name their reason (docs/dashboard.md). */
-static void s_json(fp_http_req_t *req, int status, const char *json, size_t len)
-{
-    fp_http_req_add_header(req, "Cache-Control", "no-store");
-    fp_http_reply(req, status, "application/json; charset=utf-8", json, len);
-}
-
 static void s_refuse(fp_http_req_t *req, int status, const char *reason, const char *en, const char *zh)
 {
     fp_buf_t b = {0};
@@ -47,7 +41,7 @@ static void s_refuse(fp_http_req_t *req, int status, const char *reason, const c
     fp_buf_json_str(&b, zh);
     fp_buf_puts(&b, "}");
     fp_http_req_add_header(req, "X-Fangpin-Reason", reason);
-    s_json(req, status, b.data, b.len);
+    fp_web_json(req, status, b.data, b.len);
     fp_buf_free(&b);
 }
 
@@ -125,7 +119,7 @@ static void s_on_rows(fp_db_t *db, PGresult *res, void *arg)
     } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         s_refuse(req, 404, "region.not_found", "no region has this code", "没有这个区划代码");
     } else {
-        s_json(req, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+        fp_web_json(req, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     }
 }
 
@@ -174,11 +168,17 @@ static void s_run(s_job_t *j, fp_http_req_t *req, const fp_principal_t *who)
     else s_run_report(j, req, today);
 }
 
-/* The principal is known (NULL: proxy mode): the region, the policy, then the statement. */
-static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg)
+/* The principal is known (NULL: proxy mode): whoami, or the region, the policy, then the statement. */
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, const fp_http_token_t *tok, bool answered,
+                      void *arg)
 {
     s_job_t *j = arg;
-    (void)token_id;
+    static const fp_principal_t nobody = {0}; /* proxy mode: no principal, every region */
+    if (!answered && j->what == S_WHOAMI) {
+        fp_httpauth_whoami(req, who ? who : &nobody, tok);
+        free(j);
+        return;
+    }
     const char *zh = NULL, *en = answered ? NULL : s_scope(j, who, &zh);
     if (en) s_refuse(req, 400, "request.field", en, zh);
     else if (!answered && s_allowed(req, j, who)) s_run(j, req, who);
@@ -199,7 +199,7 @@ static void s_reports(fp_http_req_t *req)
         fp_buf_printf(&b, ",\"per\":\"%s\"}", per[report_defs[i].per & 3]);
     }
     fp_buf_puts(&b, "]");
-    s_json(req, 200, b.data, b.len);
+    fp_web_json(req, 200, b.data, b.len);
     fp_buf_free(&b);
 }
 
@@ -210,7 +210,8 @@ bool report_dash_api(fp_service_t *svc, fp_http_req_t *req, const char *name)
         s_reports(req);
         return true;
     }
-    if (!strcmp(name, "summary")) what = S_SUMMARY;
+    if (!strcmp(name, "whoami")) what = S_WHOAMI;
+    else if (!strcmp(name, "summary")) what = S_SUMMARY;
     else if (!strcmp(name, "children")) what = S_CHILDREN;
     else if (!strcmp(name, "report")) what = S_REPORT;
     else {
