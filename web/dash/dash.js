@@ -20,11 +20,11 @@
   }
 
   function bars(id, names, series, onClick) {
-    var c = chart(id);
+    var c = chart(id), turn = names.some(function (n) { return n.split('\n')[0].length > 5; });
     c.setOption({
-      backgroundColor: 'transparent', tooltip: { trigger: 'axis' }, legend: { show: series.length > 1 },
-      grid: { left: 48, right: 12, top: series.length > 1 ? 28 : 12, bottom: 60 },
-      xAxis: { type: 'category', data: names, axisLabel: { rotate: names.length > 6 ? 40 : 0, interval: 0 } },
+      backgroundColor: 'transparent', animation: false, tooltip: { trigger: 'axis' },
+      legend: { show: series.length > 1 }, grid: { left: 48, right: 12, top: series.length > 1 ? 28 : 12, bottom: 70 },
+      xAxis: { type: 'category', data: names, axisLabel: { rotate: turn ? 35 : 0, interval: 0, fontSize: 12 } },
       yAxis: { type: 'value', minInterval: 1 },
       series: series.map(function (s) { return { type: 'bar', name: s[0], data: s[1] }; })
     }, true);
@@ -34,7 +34,7 @@
 
   function pie(id, items) {
     chart(id).setOption({
-      backgroundColor: 'transparent', tooltip: { trigger: 'item' },
+      backgroundColor: 'transparent', animation: false, tooltip: { trigger: 'item' },
       series: [{ type: 'pie', radius: ['35%', '70%'], data: items, label: { formatter: '{b}\n{c}' } }]
     }, true);
   }
@@ -53,7 +53,7 @@
     pie('chart-kinds', KINDS.map(function (k) { return { name: k[1], value: t[k[0]] }; }));
     bars('chart-risks', s.risks.map(function (r) { return r.name_zh; }),
       [['户数', s.risks.map(function (r) { return r.hh; })]]);
-    bars('chart-cases', s.cases.steps.map(function (r) { return r.name_zh + '（' + r.level_zh + '）'; }),
+    bars('chart-cases', s.cases.steps.map(function (r) { return r.name_zh + '\n' + r.level_zh; }),
       [['在办', s.cases.steps.map(function (r) { return r.open; })],
        ['超期', s.cases.steps.map(function (r) { return r.overdue; })]]);
     var d = s.leads ? s.leads.rows : [];
@@ -68,7 +68,9 @@
   }
 
   function tables(s) {
-    rows('#late', s.late ? s.late.rows : [], function (r) {
+    var late = s.late ? s.late.rows : [];
+    $('#late caption').textContent = s.late ? (late.length ? '逾期单位 late' : '本月无逾期部门 none late') : '';
+    rows('#late', late, function (r) {
       return [r.label, '截止 ' + r.due_on, r.done_on ? '完成 ' + r.done_on : '未完成', '逾期 ' + r.days_late + ' 天'];
     });
     rows('#checks', s.plans.checks, function (r) { return [r.id + ' ' + r.name_zh, num(r.plans) + ' 户']; });
@@ -154,10 +156,17 @@
     if (ev.type !== 'HEARTBEAT') later();
   }
 
+  function tickerState(open, text) {
+    $('#ticker-state').textContent = text;
+    document.body.dataset.ticker = open ? 'open' : 'closed';
+  }
+
   function ticker() {
-    $('#ticker-state').textContent = '连接中 connecting';
-    FP.events('../events?' + qs({ region: S.home, from: '' }), tick);
-    $('#ticker-state').textContent = '● 实时 live';
+    tickerState(false, '连接中 connecting');
+    FP.events('../events?' + qs({ region: S.home, from: '' }), tick, {
+      onOpen: function () { tickerState(true, '● 实时 live'); },
+      onDrop: function () { tickerState(false, '重新连接中 reconnecting'); }
+    });
   }
 
   function reportPeriod(code) {
