@@ -163,6 +163,16 @@ class Dashboard(unittest.TestCase):
         refused = f"api/summary?region={D.COUNTY}"  # test_5's own 403, logged by the browser
         self.assertEqual([e for e in self.b.errors() if refused not in e], [])
 
+    def test_7_phone(self):
+        """On a phone's width one column, nothing wider than the screen (tables scroll in their box)."""
+        b = self.b
+        b.send("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                                                       "mobile": True})
+        b.wait_js("window.innerWidth === 390 && document.documentElement.scrollWidth <= 390"
+                  " && document.getElementById('chart-kinds').clientWidth < 390")
+        self.assertEqual(b.eval("getComputedStyle(document.querySelector('.kpis')).gridTemplateColumns.split(' ').length"), 2)
+        b.screenshot(os.path.join(fp.VAR, "dashboard-phone.png"))
+
 
 if __name__ == "__main__":
     fp.main()

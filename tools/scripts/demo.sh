@@ -431,3 +431,20 @@ scale_quarterly, measures_quarterly, elimination_quarterly and deadlines (GetRep
 XLSX, or /reports/... on the reporting service's HTTP port with a token of fangpinctl token add).
 The stack keeps running: `make down` stops it. The results files are in var/demo/leads/.
 TXT
+
+# --- the dashboard (issue 17; docs/dashboard.md) ---------------------------------------------
+say "The dashboard (大屏) of 兴隆县: open it in a browser"
+echo "A principal for the county's wall screen, and a token for it (30 days); the page keeps the"
+echo "token in the browser and sends it only in a header, never in a URL."
+[ -f "$VAR/keys/dash-xl.key" ] || "$CTL" keys make --dir "$VAR/keys" dash-xl >/dev/null
+"$CTL" keys register --id actor:130822:dashboard --kind actor --level county --region 130822 \
+    --name "兴隆县防返贫监测大屏" --key "$VAR/keys/dash-xl.key" >/dev/null
+DASH_TOKEN=$("$CTL" token add --principal actor:130822:dashboard --label "演示：县指挥部大屏" --days 30)
+printf '  its summary (GET /dash/api/summary with the token): %s\n' \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $DASH_TOKEN" "$FANGPIN_REPORTING_HTTP_URL/dash/api/summary")"
+cat <<TXT
+
+  Dashboard:  $FANGPIN_REPORTING_HTTP_URL/dash/
+  Token:      $DASH_TOKEN
+              (paste it into the page's login form; 退出 / Log out forgets it)
+TXT

@@ -31,6 +31,8 @@ export FANGPIN_KEYS_DIR="$VAR/keys"
 # bearer token (fangpinctl token add) of a principal, for its region only
 export FANGPIN_REPORTING_HTTP_REPORTS=${FANGPIN_REPORTING_HTTP_REPORTS:-true}
 export FANGPIN_REPORTING_SSE=${FANGPIN_REPORTING_SSE:-true}
+# and the dashboard (/dash/, docs/dashboard.md), to the same tokens
+export FANGPIN_REPORTING_DASH=${FANGPIN_REPORTING_DASH:-true}
 "$CTL" migrate >/dev/null
 "$CTL" keys make --dir "$VAR/keys" intake screening assistance reporting admin \
     dept-yibao dept-weijian dept-minzheng dept-zhujian village-sdh township-sdh county-xl >/dev/null
