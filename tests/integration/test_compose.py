@@ -35,8 +35,9 @@ LINKS = {
                   'FANGPIN_SCREENING_IDENTIFIED_PUSH': 'tcp://*:7111'},
     'assistance': {'FANGPIN_ASSISTANCE_IDENTIFIED_PULL': 'tcp://screening:7111'},
 }
-# What make up sets too: reporting serves report downloads and /events on its HTTP port.
-SERVES = {'reporting': {'FANGPIN_REPORTING_HTTP_REPORTS': 'true', 'FANGPIN_REPORTING_SSE': 'true'}}
+# What make up sets too: reporting serves report downloads, /events and the dashboard on its HTTP port.
+SERVES = {'reporting': {'FANGPIN_REPORTING_HTTP_REPORTS': 'true', 'FANGPIN_REPORTING_SSE': 'true',
+                        'FANGPIN_REPORTING_DASH': 'true'}}
 CONTRACT = COMMON.union(*SERVICES.values(), *LINKS.values(), *SERVES.values())
 KEYS_DIR = '/var/lib/fangpin/keys'
 
