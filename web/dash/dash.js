@@ -2,7 +2,7 @@
  * own SQL) and counts nothing itself; the token is fangpin.js's (FP), sent in a header only. */
 (function () {
   'use strict';
-  var S = { home: '', region: '', month: '', quarter: '', charts: {}, reports: [], reload: 0, ticker: 0 };
+  var S = { home: '', region: '', month: '', quarter: '', charts: {}, reports: [], reload: 0, seq: 0 };
   var KINDS = [['ul_hh', '脱贫不稳定户'], ['mg_hh', '边缘易致贫户'], ['sh_hh', '突发严重困难户']];
   var CHILD_COLS = [['mon_hh', '监测户'], ['mon_people', '监测人数'], ['elim_hh', '本季度消除户'],
     ['received', '本月线索'], ['overdue_leads', '超期线索'], ['open_cases', '在办案件'],
@@ -121,13 +121,17 @@
     $('#asof').textContent = where + '：' + (err && err.message ? err.message : err);
   }
 
-  function load() {
-    FP.json('api/summary?' + qs(periods())).then(summary).catch(function (e) { failed('总览', e); });
-    loadChildren();
+  /* Only the latest view's answers are shown: a refresh still on its way when the user drills
+   * down must not overwrite the new region with the old one. */
+  function latest(show) {
+    var seq = ++S.seq;
+    return function (data) { if (seq === S.seq) show(data); };
   }
 
-  function loadChildren() {
-    FP.json('api/children?' + qs(periods())).then(children).catch(function (e) { failed('下级区划', e); });
+  function load() {
+    var last = latest(function (both) { summary(both[0]); children(both[1]); });
+    Promise.all([FP.json('api/summary?' + qs(periods())), FP.json('api/children?' + qs(periods()))])
+      .then(last).catch(function (e) { failed('总览', e); });
   }
 
   function go(code) {
@@ -233,14 +237,18 @@
       Object.keys(S.charts).forEach(function (k) { S.charts[k].resize(); }); });
   }
 
+  /* Called at each login (also after a logout in the same page): the region kept in the
+   * address's fragment when it is inside the new token's, else the token's. */
   function ready(who) {
+    var hash = location.hash.slice(1);
     S.home = who.region || '';
-    S.region = /^[0-9]{2,12}$/.test(location.hash.slice(1)) ? location.hash.slice(1) : S.home;
+    S.region = /^[0-9]{2,12}$/.test(hash) && hash.indexOf(S.home) === 0 ? hash : S.home;
     $('#dash').hidden = false;
-    wire();
+    if (!S.wired) wire();
+    S.wired = true;
     FP.json('api/reports').then(reportList);
-    FP.json('api/summary?' + qs(periods())).then(function (s) { summary(s); loadChildren(); ticker(); })
-      .catch(function (e) { failed('总览', e); });
+    load();
+    ticker();
   }
 
   document.addEventListener('DOMContentLoaded', function () { FP.start(ready); });
