@@ -305,6 +305,17 @@ void fp_leadfile_unanswered(fp_leadfile_t *lf, size_t first, size_t count, int32
     }
 }
 
+void fp_leadfile_batch_refused(fp_leadfile_t *lf, size_t first, size_t count, Fangpin__V1__Code code, const char *en,
+                               const char *zh, bool mismatch)
+{
+    char cen[400], czh[400], rcode[48];
+    snprintf(rcode, sizeof rcode, "push.%s", mismatch ? "bad_answer" : fp_code_name(code));
+    for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+    snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
+    snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
+    fp_leadfile_unanswered(lf, first, count, fp_arena_reason(&lf->arena, rcode, czh, cen));
+}
+
 fp_outcome_t *fp_leadfile_outcomes(const fp_leadfile_t *lf)
 {
     fp_outcome_t *out = fp_calloc(lf->nrows ? lf->nrows : 1, sizeof *out);

@@ -58,6 +58,10 @@ typedef struct {
  * that ends before its header: "FILE is empty..."). */
 int fp_leadfile_load(fp_leadfile_t *lf, const char *path, const fp_buf_t *raw);
 
+/* The lines of one batch unless told otherwise (`fangpinctl push --chunk`; the desk always):
+ * the same file pushed by either makes the same batch ids. */
+#define FP_LEADFILE_CHUNK 2000
+
 /* The id of batch index (from 0) of the lines cut into batches of chunk lines. */
 void fp_leadfile_batch_id(const fp_leadfile_t *lf, const char *period, long chunk, size_t index, char out[80]);
 
@@ -74,6 +78,13 @@ bool fp_leadfile_take(fp_leadfile_t *lf, const uint32_t *map, size_t nsent, cons
 
 /* Lines of [first, first+count) still pending: failed, for reason (an arena reason index). */
 void fp_leadfile_unanswered(fp_leadfile_t *lf, size_t first, size_t count, int32_t reason);
+
+/* The lines of [first, first+count) still pending, when the service refused their batch as a
+ * whole with code and its words en / zh (mismatch: its answer did not fit the request): failed,
+ * with the reason push.<code> ("push.bad_answer"), "the service refused this line's batch as a
+ * whole: ...". */
+void fp_leadfile_batch_refused(fp_leadfile_t *lf, size_t first, size_t count, Fangpin__V1__Code code, const char *en,
+                               const char *zh, bool mismatch);
 
 /* Every line's outcome for the results file (fp_results_*): the caller frees the array; its
  * strings stay lf's. */

@@ -248,12 +248,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
             fprintf(stderr, "push: chunk %zu (batch %s) refused as a whole: %s: %s%s%s\n", index + 1, c->batch_id,
                     fp_code_name(code), en, zh[0] ? " / " : "", zh);
         if (code == FANGPIN__V1__CODE__TOO_LARGE) fprintf(stderr, "push: use a smaller --chunk (now %ld)\n", p->chunk);
-        char cen[400], czh[400], rcode[48];
-        snprintf(rcode, sizeof rcode, "push.%s", mismatch ? "bad_answer" : fp_code_name(code));
-        for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
-        snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
-        snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
-        s_chunk_unanswered(p, c, fp_arena_reason(&p->lf.arena, rcode, czh, cen));
+        fp_leadfile_batch_refused(&p->lf, c->first, c->count, code, en, zh, mismatch);
         s_chunk_done(p, c);
         if (fatal) p->stopped = true;
     }
@@ -655,7 +650,7 @@ static void s_free(s_push_t *p)
 
 int ctl_cmd_push(int argc, char **argv)
 {
-    s_push_t p = {.chunk = 2000, .window = 4, .retries = 8};
+    s_push_t p = {.chunk = FP_LEADFILE_CHUNK, .window = 4, .retries = 8};
     int a = s_args(&p, argc, argv);
     if (a) {
         if (a < 0) fprintf(stderr, "usage: fangpinctl push --dept NAME --period YYYY-MM FILE (see --help)\n");
