@@ -563,7 +563,10 @@ static void s_on_http(fp_http_req_t *req, void *arg)
     fp_service_t *svc = arg;
     const char *path = fp_http_req_path(req);
     const char *method = fp_http_req_method(req);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    bool read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0 && svc->def->http_post && strcmp(path, "/healthz") != 0 &&
+        strcmp(path, "/readyz") != 0 && strcmp(path, "/metrics") != 0;
+    if (!read && !post) {
         static const char msg[] = "method not allowed\n";
         fp_http_reply(req, 405, "text/plain; charset=utf-8", msg, sizeof msg - 1);
     } else if (strcmp(path, "/healthz") == 0) {

@@ -50,6 +50,9 @@ typedef struct {
     /* An HTTP GET/HEAD for a path other than /healthz, /readyz, /metrics: return true when
      * the service answers it (now or later, with fp_http_reply or a stream), false for 404. */
     bool (*on_http)(fp_service_t *svc, fp_http_req_t *req, void *arg);
+    /* on_http gets POST too (intake's desk takes uploads); it answers the method of each path
+     * (fp_web_serve: 405 on a page's file). Without it a POST is 405 before on_http. */
+    bool http_post;
     /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
     void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;

@@ -70,7 +70,7 @@ class Browser:
                 "--disable-sync", "--disable-extensions", "--disable-features=Translate,MediaRouter",
                 "--hide-scrollbars", "--mute-audio", "--password-store=basic", "about:blank"]
         # fds 3 and 4 in the child, whatever numbers os.pipe gave here
-        self._proc = subprocess.Popen(["sh", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'] + args,
+        self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'] + args,
                                       pass_fds=(to_chrome_r, from_chrome_w), stdin=subprocess.DEVNULL,
                                       stdout=open(os.path.join(self._dir, "chromium.log"), "wb"),
                                       stderr=subprocess.STDOUT, start_new_session=True)

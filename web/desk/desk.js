@@ -77,6 +77,7 @@
         "，" + r.batches.length + " 个批次）。同一文件再次上传不会重复报送。";
       showLines(r);
       showDeadline();
+      if ($("leads-month").value === r.period) showLeads();
     }).catch(function (e) { fail(status, e); }).then(function () { $("upload").disabled = false; });
   }
 
@@ -118,5 +119,5 @@
       $("lines").classList.toggle("only-refused", this.checked);
     });
     showDeadline().then(function () { showLeads(); });
-  });
+  }, { title: "行业部门报送台" });
 })();
