@@ -83,7 +83,7 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__CompareRow *rows = fp_calloc(n ? n : 1, sizeof *rows);
     Fangpin__V1__CompareRow **rowp = fp_calloc(n ? n : 1, sizeof *rowp);
     char **cells = fp_calloc(n * s->ncols + 1, sizeof *cells);
-    char(*ids)[FP_SEAL_ID_LEN + 1] = fp_calloc(n ? n : 1, sizeof *ids);
+    char (*ids)[FP_SEAL_ID_LEN + 1] = fp_calloc(n ? n : 1, sizeof *ids);
     bool opened = true;
     for (size_t r = 0; r < n; r++) {
         fangpin__v1__compare_row__init(&rows[r]);
@@ -115,7 +115,8 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
     out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_COMPARE_SLICE;
     out.compare_slice = &sl;
-    if (opened) fp_request_reply_ok(s->req, &out.base, s->msg->request_id, "");
+    if (opened)
+        fp_request_reply_ok(s->req, &out.base, s->msg->request_id, "");
     else
         fp_request_refuse(s->req, s->msg->request_id, "data_key.changed",
                           "an ID number of the ledger does not open with intake's data key: restart intake with the"
@@ -153,8 +154,7 @@ static void s_on_opened(fp_db_t *db, PGresult *res, void *arg)
         const char *dept = fp_request_principal(s->req)->department;
         snprintf(en, sizeof en, "your department (%s) may not compare %s%.40s: see docs/compare.md", dept,
                  bad[0] ? "the column " : "any column", bad);
-        snprintf(zh, sizeof zh, "本部门（%s）不能比对%s%.40s，见 docs/compare.md", dept, bad[0] ? "列 " : "任何列",
-                 bad);
+        snprintf(zh, sizeof zh, "本部门（%s）不能比对%s%.40s，见 docs/compare.md", dept, bad[0] ? "列 " : "任何列", bad);
         s_refuse(s, "compare.columns", en, zh);
         return;
     }
@@ -229,9 +229,8 @@ void intake_get_compare_slice(fp_service_t *svc, fp_request_t *req, ProtobufCMes
     if (g->export_id) {
         snprintf(s->export_id, sizeof s->export_id, "%lld", (long long)g->export_id);
         const char *params[3] = {s->county, p->department, s->export_id};
-        fp_db_query(db, 0,
-                    "SELECT compare_export_columns($1, $2, $3), (SELECT rows FROM compare_exports WHERE id = $3)", 3,
-                    params, s_on_export, s);
+        fp_db_query(db, 0, "SELECT compare_export_columns($1, $2, $3), (SELECT rows FROM compare_exports WHERE id = $3)",
+                    3, params, s_on_export, s);
         return;
     }
     fp_buf_t cols = {0};

@@ -107,8 +107,8 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
 
 /* The batch's checks and the answers as array literals: NULL, or the refusal's reason, with en/zh. */
 static const char *s_check(intake_t *in, const char *county, const char *dept,
-                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3], s_hex_t **hex, char *en,
-                           size_t en_size, char *zh, size_t zh_size)
+                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3],
+                           s_hex_t **hex, char *en, size_t en_size, char *zh, size_t zh_size)
 {
     size_t nfacts;
     if (!county[0]) {
@@ -173,14 +173,13 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     fp_date_format(intake_today(in), today);
     snprintf(n, sizeof n, "%zu", sa->n_answers);
     fp_seal_check_value(fp_service_seal(in->svc), check);
-    const char *params[11] = {county, p->department, p->id,       sa->batch_id, export_id, today,
-                              n,      arr[0].data,   arr[1].data, arr[2].data,  check};
+    const char *params[11] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
+                              arr[0].data, arr[1].data, arr[2].data, check};
     fp_db_query(fp_service_db(in->svc), 0,
                 "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
                 " a.unmatched"
                 " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
-                " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), "
-                "$9::text[], $10::text[], $11) a",
+                " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11) a",
                 11, params, s_on_applied, a);
     for (int k = 0; k < 3; k++) fp_buf_free(&arr[k]);
 }
