@@ -51,6 +51,7 @@ static void test_gbk_lines(void **state)
     assert_string_equal(fp_arena_str(&lf.arena, lf.rows[0].f[FP_PF_DATE]), "2026-10-03");
     assert_string_equal(fp_arena_str(&lf.arena, lf.rows[0].f[FP_PF_REF]), "2"); /* the line, by default */
     assert_int_equal(lf.rows[1].result, FP_LF_REJECTED);
+    assert_true(lf.rows[1].reason >= 0 && lf.rows[2].reason >= 0);
     assert_string_equal(lf.arena.reasons[lf.rows[1].reason].code, "amount.format");
     assert_int_equal(lf.rows[2].line, 5);
     assert_string_equal(lf.arena.reasons[lf.rows[2].reason].code, "csv.fields");
