@@ -64,6 +64,11 @@ const fp_refusal_t fp_refusals[] = {
     {"batch.*", S_BAD, "a malformed batch: the code and words of intake's catalogue (docs/protocol.md, SubmitLeads)",
      "批次格式错误（见受理服务的原因目录）"},
     {"batch.not_found", S_NOT_FOUND, "no batch of yours has this batch id", "未找到该批次"},
+    {"file.unreadable", S_BAD,
+     "the uploaded file cannot be read as a department's file (a CSV in UTF-8 or GBK, or an XLSX as Excel and WPS"
+     " save it, with a header naming the columns): the message says where; nothing was submitted",
+     "上传的文件无法读取（须为 UTF-8 或 GBK 编码的 CSV，或 Excel、WPS 保存的 "
+     "XLSX，并有列名表头），详见说明；未报送任何数据"},
     {"profile.unknown", S_NOT_FOUND,
      "your department has no live column profile of that name and version (a department reads only its own):"
      " see fangpinctl profile list",
@@ -161,6 +166,23 @@ const fp_refusal_t *fp_refusal_find(const char *code)
             family = r;
     }
     return family;
+}
+
+int fp_code_http(Fangpin__V1__Code code)
+{
+    switch (code) {
+    case FANGPIN__V1__CODE__OK:
+    case FANGPIN__V1__CODE__PARTIAL:
+    case FANGPIN__V1__CODE__DUPLICATE: return 200;
+    case FANGPIN__V1__CODE__BAD_REQUEST: return 400;
+    case FANGPIN__V1__CODE__FORBIDDEN: return 403;
+    case FANGPIN__V1__CODE__NOT_FOUND:
+    case FANGPIN__V1__CODE__UNKNOWN_OPERATION: return 404;
+    case FANGPIN__V1__CODE__CONFLICT: return 409;
+    case FANGPIN__V1__CODE__TOO_LARGE: return 413;
+    case FANGPIN__V1__CODE__UNAVAILABLE: return 503;
+    default: return 500;
+    }
 }
 
 Fangpin__V1__Code fp_refusal_status(const char *code)

@@ -33,4 +33,9 @@ const fp_refusal_t *fp_refusal_find(const char *code);
 /* The status code is answered with; INTERNAL when the table has no row for it. */
 Fangpin__V1__Code fp_refusal_status(const char *code);
 
+/* The HTTP status an answer with this code goes out with on a service's HTTP port (intake's
+ * desk): 200 OK (and PARTIAL, DUPLICATE), 400, 403, 404 (NOT_FOUND, UNKNOWN_OPERATION), 409, 413,
+ * 503, and 500 for INTERNAL and anything else. */
+int fp_code_http(Fangpin__V1__Code code);
+
 #endif

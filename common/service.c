@@ -99,6 +99,8 @@ struct fp_request {
     fp_principal_t principal;
     char op[32];
     uint64_t start_ns;
+    fp_local_reply_fn local; /* a request the service made itself (fp_service_local): its answer */
+    void *local_arg;
 };
 
 static uint64_t s_now_ns(void)
@@ -117,6 +119,7 @@ const char *fp_code_name(Fangpin__V1__Code code)
 uv_loop_t *fp_service_loop(fp_service_t *svc) { return svc->loop; }
 fp_db_t *fp_service_db(fp_service_t *svc) { return svc->db; }
 fp_metrics_t *fp_service_metrics(fp_service_t *svc) { return svc->metrics; }
+fp_http_t *fp_service_http(fp_service_t *svc) { return svc->http; }
 const struct fp_cert *fp_service_cert(const fp_service_t *svc) { return &svc->cert; }
 const struct fp_seal *fp_service_seal(const fp_service_t *svc) { return svc->seal; }
 void *fp_service_zctx(fp_service_t *svc) { return svc->zctx; }
@@ -173,7 +176,9 @@ static void s_send_reply(fp_request_t *req, const uint8_t *buf, size_t len, Fang
     }
     data[n] = buf;
     lens[n++] = len;
-    if (!svc->closed) {
+    if (req->local) {
+        req->local(req->local_arg, buf, len, code);
+    } else if (!svc->closed) {
         fp_err_t e = fp_zsock_send(svc->zrouter, data, lens, n);
         if (e != FP_OK)
             fp_log_warn("reply not delivered: the client is gone or too slow", "op", req->op, "error",
@@ -283,6 +288,24 @@ static void s_on_router(fp_zsock_t *zs, fp_zmsg_t *m, void *arg)
         return;
     }
     fp_ops_dispatch(svc, req, zmq_msg_data(payload), len);
+}
+
+void fp_service_local(fp_service_t *svc, const fp_principal_t *who, const uint8_t *frame, size_t len,
+                      fp_local_reply_fn cb, void *arg)
+{
+    fp_request_t *req = fp_new(fp_request_t);
+    req->svc = svc;
+    req->start_ns = s_now_ns();
+    zmq_msg_init(&req->route);
+    req->principal = *who;
+    req->local = cb;
+    req->local_arg = arg;
+    svc->inflight++;
+    if (svc->stopping) {
+        fp_request_refuse(req, "", "service.stopping", "service is stopping; retry", "服务正在停止，请重试");
+        return;
+    }
+    fp_ops_dispatch(svc, req, frame, len);
 }
 
 /* --- database state, migration ------------------------------------------------------------- */
@@ -540,7 +563,10 @@ static void s_on_http(fp_http_req_t *req, void *arg)
     fp_service_t *svc = arg;
     const char *path = fp_http_req_path(req);
     const char *method = fp_http_req_method(req);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    bool read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0 && svc->def->http_post && strcmp(path, "/healthz") != 0 &&
+        strcmp(path, "/readyz") != 0 && strcmp(path, "/metrics") != 0;
+    if (!read && !post) {
         static const char msg[] = "method not allowed\n";
         fp_http_reply(req, 405, "text/plain; charset=utf-8", msg, sizeof msg - 1);
     } else if (strcmp(path, "/healthz") == 0) {

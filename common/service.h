@@ -50,6 +50,9 @@ typedef struct {
     /* An HTTP GET/HEAD for a path other than /healthz, /readyz, /metrics: return true when
      * the service answers it (now or later, with fp_http_reply or a stream), false for 404. */
     bool (*on_http)(fp_service_t *svc, fp_http_req_t *req, void *arg);
+    /* on_http gets POST too (intake's desk takes uploads); it answers the method of each path
+     * (fp_web_serve: 405 on a page's file). Without it a POST is 405 before on_http. */
+    bool http_post;
     /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
     void (*on_tick)(fp_service_t *svc, void *arg);
     void *arg;
@@ -69,6 +72,9 @@ void fp_ops_dispatch(fp_service_t *svc, fp_request_t *req, const uint8_t *data, 
 uv_loop_t *fp_service_loop(fp_service_t *svc);
 fp_db_t *fp_service_db(fp_service_t *svc);
 fp_metrics_t *fp_service_metrics(fp_service_t *svc);
+/* The service's HTTP server (its settings: a service whose pages take uploads raises the body
+ * limit in on_start, fp_http_set_max_body). */
+fp_http_t *fp_service_http(fp_service_t *svc);
 /* Counts a connection of the service's own (a pool, the relay's) in the service's database
  * metrics (fangpin_db_statement_seconds, fangpin_db_errors_total, fangpin_db_violations_total,
  * fangpin_db_queue); the service's connection (fp_service_db) is counted already. */
@@ -108,6 +114,17 @@ void *fp_service_bind_push(fp_service_t *svc, const char *env, const char *what)
 bool fp_service_listening(const fp_service_t *svc);
 /* Database reachable and schema migrated: background work may run (true inside on_ready). */
 bool fp_service_db_ready(const fp_service_t *svc);
+
+/* The answer of a request the service made itself: the packed XReply and its status code. The
+ * bytes are valid only during the call. */
+typedef void (*fp_local_reply_fn)(void *arg, const uint8_t *reply, size_t len, Fangpin__V1__Code code);
+/* Runs a request frame (a packed XRequest) as if who had sent it on the ROUTER: the same
+ * decoding, operation table (who may call, the database), handler, metrics and logs; cb gets
+ * the answer (now or later) instead of a socket. For an HTTP front of the service's own
+ * operations (intake's desk: common/leadfile.h batches as SubmitLeads), so that both are one
+ * code path. */
+void fp_service_local(fp_service_t *svc, const fp_principal_t *who, const uint8_t *frame, size_t len,
+                      fp_local_reply_fn cb, void *arg);
 
 const fp_principal_t *fp_request_principal(const fp_request_t *req);
 /* Names the operation for metrics and logs ("ping", "submit_leads"...): the skeleton does, from

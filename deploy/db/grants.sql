@@ -51,6 +51,9 @@ GRANT SELECT, INSERT ON data_key TO fangpin_intake;
 GRANT SELECT ON kind_aliases TO fangpin_intake;
 -- the departments' column profiles, read by GetPushProfile (fangpinctl profile writes them).
 GRANT SELECT ON push_profiles TO fangpin_intake;
+-- the department desk's bearer tokens (common/httpauth.c: looked up and stamped with their
+-- last use; docs/desk.md)
+GRANT SELECT, UPDATE ON http_tokens TO fangpin_intake;
 -- data comparison with departments (数据比对, docs/compare.md): the department's columns, the
 -- audited exports of its ledger slice (compare_export_open, compare_page), its answers kept as
 -- dated facts (compare_answers_apply), and the run of the rules that read them (quality_run over

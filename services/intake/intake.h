@@ -1,7 +1,7 @@
 /* intake.h: the intake service's shared state and its operations (one file each):
  * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
- * ListLeadKinds), profiles.c (GetPushProfile), compare.c and compare_answers.c (数据比对), deadline.c (late-submission scan), names.c (aliases,
- * villages by name). Validation is pure: lead_validate.c. */
+ * ListLeadKinds, the late-submission scan), profiles.c (GetPushProfile), compare.c and compare_answers.c (数据比对), names.c (aliases,
+ * villages by name); desk.c, desk_upload.c, desk_api.c (the department desk, desk.h). Validation is pure: lead_validate.c. */
 #ifndef INTAKE_H
 #define INTAKE_H
 #include <stdbool.h>

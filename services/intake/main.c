@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "date.h"
+#include "desk.h"
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
@@ -63,6 +64,8 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->limits.max_ref_bytes = 64;
     in->deadline_scan_ms = fp_service_int(svc, "FANGPIN_INTAKE_DEADLINE_SCAN_MS");
     in->c_scans = fp_metrics_scans(fp_service_metrics(svc), "late_submissions");
+    /* the desk's uploads (desk.c): a department's file is one request body */
+    fp_http_set_max_body(fp_service_http(svc), (size_t)fp_service_int(svc, "FANGPIN_INTAKE_DESK_MAX_BYTES"));
     if (fp_today_start(svc)) return 1;
     const char *why = NULL;
     in->hant = intake_hant_open(&why);
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
         {"FANGPIN_INTAKE_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "how often to look for departments that missed the month's push deadline (intake.submission_late); 0 = never",
          0, 0, 0},
+        {"FANGPIN_INTAKE_DESK_MAX_BYTES", FP_CFG_INT, "33554432", 1024, 1073741824,
+         "largest file the department desk takes in one upload (/desk/api/upload), in bytes; larger: 413", 0, 0, 0},
         FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };
@@ -152,6 +157,8 @@ int main(int argc, char **argv)
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_tick = s_on_tick,
+        .on_http = intake_desk_http,
+        .http_post = true,
         .arg = &g_intake,
         .extra_cfg = extra,
     };

@@ -9,6 +9,7 @@
 #include "idcard.h"
 #include "intake.h"
 #include "log.h"
+#include "mask.h"
 #include "mem.h"
 
 typedef struct {
@@ -80,6 +81,7 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
     uint32_t limit = q->msg->list_outcomes->limit;
     Fangpin__V1__LeadOutcome *rows = fp_calloc((size_t)(n ? n : 1), sizeof *rows);
     Fangpin__V1__LeadOutcome **ptrs = fp_calloc((size_t)(n ? n : 1), sizeof *ptrs);
+    char(*names)[80] = fp_calloc((size_t)(n ? n : 1), sizeof *names);
     for (int r = 0; r < n; r++) {
         Fangpin__V1__LeadOutcome *o = &rows[r];
         fangpin__v1__lead_outcome__init(o);
@@ -94,6 +96,8 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
         o->reason = PQgetvalue(res, r, 8);
         o->updated_at_ms = s_i64(res, r, 9);
         o->period = PQgetvalue(res, r, 10);
+        fp_mask_name(PQgetvalue(res, r, 11), names[r], sizeof names[r]);
+        o->name_masked = names[r];
         ptrs[r] = o;
     }
     Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
@@ -106,6 +110,7 @@ static void s_on_outcomes(fp_db_t *db, PGresult *res, void *arg)
     s_q_reply(q, &out);
     free(rows);
     free(ptrs);
+    free(names);
 }
 
 void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
@@ -134,7 +139,7 @@ void intake_list_outcomes(fp_service_t *svc, fp_request_t *req, ProtobufCMessage
      * it; an actor or the gateway sees what it sent itself. */
     fp_db_query(fp_service_db(in->svc), 0,
                 "SELECT id, batch_id, line_ref, kind, village_code, to_char(occurred_on, 'YYYY-MM-DD'), id_masked,"
-                " status, status_reason, (extract(epoch FROM status_at) * 1000)::bigint, period FROM leads"
+                " status, status_reason, (extract(epoch FROM status_at) * 1000)::bigint, period, name FROM leads"
                 " WHERE county_code = $1 AND (CASE WHEN $2 <> '' THEN department_code = $2 ELSE sender = $3 END)"
                 " AND ($4 = '' OR period = $4) AND ($5 = '' OR status = $5) AND id > $6::bigint"
                 " ORDER BY id LIMIT $7::int",

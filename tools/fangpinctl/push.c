@@ -1,7 +1,7 @@
 /* push.c: `fangpinctl push --dept NAME --period YYYY-MM FILE` sends a department's monthly CSV
  * or XLSX of risk leads to the intake service and writes FILE.results.csv (and .xlsx) with the
- * file's own columns and the answer for every line (push_sheet.c reads the file and keeps its
- * cells, push_results.c writes the results). docs/push.md is the user's guide: columns,
+ * file's own columns and the answer for every line (common/leadfile.c reads the file into leads
+ * and takes the answers, common/results.c writes the results). docs/push.md is the user's guide: columns,
  * results, exit status.
  *
  * How it runs. The file is read whole, hashed, decoded (an XLSX's first sheet; a CSV in UTF-8
@@ -31,7 +31,6 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "arena.h"
 #include "cert.h"
 #include "csv.h"
 #include "ctl.h"
@@ -39,49 +38,14 @@
 #include "fangpin/v1/intake.pb-c.h"
 #include "mem.h"
 #include "money.h"
+#include "leadfile.h"
 #include "profile.h"
-#include "push_sheet.h"
 #include "service.h"
 #include "textenc.h"
 
 #define S_MAX_SHOWN 20 /* refused lines printed to stderr */
 #define S_EXIT_USAGE 2
 #define S_EXIT_UNREACHABLE 3
-
-/* ---- columns ---------------------------------------------------------------------------- */
-
-/* The lead fields, as the column profile names them (common/profile.h): the built-in profile
- * reads the names push has always read; --profile NAME fetches a department's own from intake. */
-enum {
-    F_ID = FP_PF_ID,
-    F_NAME = FP_PF_NAME,
-    F_VILLAGE = FP_PF_VILLAGE,
-    F_KIND = FP_PF_KIND,
-    F_DATE = FP_PF_DATE,
-    F_AMOUNT = FP_PF_AMOUNT,
-    F_DETAIL = FP_PF_DETAIL,
-    F_REF = FP_PF_REF,
-    F_N = FP_PF_N
-};
-
-/* ---- results ---------------------------------------------------------------------------- */
-
-enum { R_PENDING, R_ACCEPTED, R_DUPLICATE, R_REJECTED, R_FAILED };
-static const char *const s_result_name[] = {"pending", "accepted", "duplicate", "rejected", "failed"};
-
-/* One data line of the file. Strings are offsets into the push's arena. */
-typedef struct {
-    uint32_t line;   /* where the record starts in the file */
-    uint32_t f[F_N]; /* field values (F_AMOUNT unused: see amount_fen) */
-    int64_t amount_fen;
-    bool has_amount;
-    uint8_t result;
-    int32_t reason;   /* index into arena.reasons, -1: none */
-    int64_t id;       /* the lead id (accepted) or the lead it repeats (duplicate) */
-    char village[13]; /* the village code the line resolved to (accepted, duplicate) */
-} s_row_t;
-
-enum { C_TODO, C_WAIT, C_SENT, C_DONE };
 
 typedef struct {
     size_t first, count; /* rows */
@@ -94,25 +58,17 @@ typedef struct {
     double due; /* C_WAIT: send at; C_SENT: answer expected by */
 } s_chunk_t;
 
+enum { C_TODO, C_WAIT, C_SENT, C_DONE };
+
 typedef struct {
     /* options */
     const char *dept, *period, *key, *path, *profile_arg;
     long chunk, window, retries;
-    /* the column profile: the built-in one, or --profile NAME[@VERSION] as intake gave it */
-    fp_profile_t profile;
-    char profile_name[72]; /* "NAME@VERSION", "" for the built-in one */
-    bool header_ready, header_failed;
-    fp_buf_t cell; /* one field's value while a line is read */
     int timeout_ms;
     const char *results; /* --results */
-    /* the file */
+    /* the file: read, its lines and their answers (common/leadfile.h) */
     fp_buf_t raw;
-    push_sheet_t sheet; /* its reading, and its original cells for the results */
-    const char *encoding;
-    char hash[17];
-    fp_arena_t arena; /* the field strings and the reasons */
-    s_row_t *rows;
-    size_t nrows, rows_cap;
+    fp_leadfile_t lf;
     /* sending */
     s_chunk_t *chunks;
     size_t nchunks;
@@ -123,7 +79,6 @@ typedef struct {
     bool progress; /* stderr is a terminal */
     bool unreachable, stopped;
     size_t chunks_done;
-    long n_accepted, n_duplicate, n_rejected, n_local, n_failed;
 } s_push_t;
 
 static double s_now(void)
@@ -133,186 +88,29 @@ static double s_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- text helpers ----------------------------------------------------------------------- */
-
-/* Trims s[0..*n) in place of the pointer: returns the start, *n the trimmed length. */
-static const char *s_trim(const char *s, size_t *n)
+/* Prints each line of why as "push: LINE". */
+static void s_print_lines(const fp_buf_t *why)
 {
-    size_t a = fp_ws_lead(s, *n);
-    size_t b = a < *n ? fp_ws_trail(s + a, *n - a) : 0;
-    *n = *n - a - b;
-    return s + a;
-}
-
-/* ---- reading and parsing the file ------------------------------------------------------- */
-
-/* The header's layout; the lines above the profile's header_row (a title) are passed over. */
-typedef struct {
-    fp_profile_layout_t pl;
-    uint32_t above; /* lines seen above the header */
-} s_layout_t;
-
-static void s_show_header(const s_push_t *p, const fp_csv_record_t *rec)
-{
-    fprintf(stderr, "push: %s:%lu: the header has: ", p->path, rec->line);
-    for (size_t i = 0; i < rec->nfields; i++) {
-        size_t n = rec->lens[i];
-        const char *s = s_trim(rec->fields[i], &n);
-        fprintf(stderr, "%s\"%.*s\"", i ? ", " : "", (int)n, s);
-    }
-    if (p->profile_name[0])
-        fprintf(stderr,
-                "\npush: see `fangpinctl profile show %.*s` for the columns of this profile; nothing was sent\n",
-                (int)strcspn(p->profile_name, "@"), p->profile_name);
-    else fprintf(stderr, "\npush: see `fangpinctl push --help` for the column names; nothing was sent\n");
-}
-
-/* The header line, or a title line above it: then 0 and the header is still to come. A line
- * that is the header by the profile's columns is taken before the profile's header_row too, so
- * that the results file (which repeats the header but not the title lines) pushes again. */
-static int s_header(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
-{
-    fp_buf_t why = {0};
-    fp_err_t rc =
-        fp_profile_header(&p->profile, (const char *const *)rec->fields, rec->lens, rec->nfields, &lay->pl, &why);
-    if (rc == FP_OK || ++lay->above < p->profile.header_row) {
-        p->header_ready = rc == FP_OK;
-        fp_buf_free(&why);
-        return 0;
-    }
-    for (size_t at = 0; at < why.len;) {
-        const char *nl = memchr(why.data + at, '\n', why.len - at);
-        size_t n = nl ? (size_t)(nl - (why.data + at)) : why.len - at;
-        fprintf(stderr, "push: %s:%lu: %.*s\n", p->path, rec->line, (int)n, why.data + at);
+    for (size_t at = 0; at < why->len;) {
+        const char *nl = memchr(why->data + at, '\n', why->len - at);
+        size_t n = nl ? (size_t)(nl - (why->data + at)) : why->len - at;
+        fprintf(stderr, "push: %.*s\n", (int)n, why->data + at);
         at += n + 1;
     }
-    fp_buf_free(&why);
-    s_show_header(p, rec);
-    p->header_failed = true;
-    return -1;
 }
 
-/* The reason of an amount that is not one in the profile's unit. */
-static int32_t s_amount_refused(s_push_t *p, const char *s, size_t n)
-{
-    char en[280], zh[280];
-    int k = (int)(n > 40 ? 40 : n);
-    while (k > 0 && (size_t)k < n && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* whole characters */
-    if (p->profile.wan) {
-        snprintf(en, sizeof en,
-                 "the amount \"%.*s\" is not a number of 万元 (10,000 yuan) with at most six decimals (e.g."
-                 " 0.1235): correct it and push again",
-                 k, s);
-        snprintf(zh, sizeof zh,
-                 "金额“%.*s”格式错误，应为以万元为单位、最多六位小数的数字（如 0.1235），请更正后重新报送", k, s);
-    } else {
-        snprintf(en, sizeof en,
-                 "the amount \"%.*s\" is not a number of yuan with at most two decimals (e.g. 1234.50):"
-                 " correct it and push again",
-                 k, s);
-        snprintf(zh, sizeof zh,
-                 "金额“%.*s”格式错误，应为以元为单位、最多两位小数的数字（如 1234.50），请更正后重新报送", k, s);
-    }
-    return fp_arena_reason(&p->arena, "amount.format", zh, en);
-}
-
-/* Field f of the line into r, as the profile maps it: a date in one of the profile's forms goes
- * as YYYY-MM-DD (anything else as written, for intake to refuse), an amount as fen. */
-static void s_field(s_push_t *p, const fp_csv_record_t *rec, const s_layout_t *lay, int f, s_row_t *r)
-{
-    p->cell.len = 0;
-    fp_profile_value(&p->profile, &lay->pl, (fp_pf_field_t)f, (const char *const *)rec->fields, rec->lens, rec->nfields,
-                     &p->cell);
-    const char *s = p->cell.data ? p->cell.data : "";
-    size_t n = p->cell.len;
-    char text[24];
-    if (f == F_DATE) {
-        fp_err_t rc = fp_profile_date(&p->profile, s, n, text);
-        if (rc == FP_OK || rc == FP_EDATE) s = text, n = 10; /* 2026-02-30: intake says it is no date */
-    } else if (f == F_REF && n == 0) {
-        s = text, n = (size_t)snprintf(text, sizeof text, "%lu", rec->line);
-    } else if (f == F_AMOUNT) {
-        if (n == 0) return;
-        if (fp_profile_amount(&p->profile, s, n, &r->amount_fen) == FP_OK) r->has_amount = true;
-        else if (r->reason < 0) r->reason = s_amount_refused(p, s, n);
-        return;
-    }
-    r->f[f] = fp_arena_put(&p->arena, s, n);
-}
-
-static void s_row(s_push_t *p, const fp_csv_record_t *rec, s_layout_t *lay)
-{
-    /* a line of empty cells (Excel writes them below the data) is no lead */
-    bool blank = true;
-    for (size_t i = 0; i < rec->nfields && blank; i++) {
-        size_t n = rec->lens[i];
-        s_trim(rec->fields[i], &n);
-        blank = n == 0;
-    }
-    if (blank) return;
-    if (p->nrows == p->rows_cap) {
-        p->rows_cap = p->rows_cap ? p->rows_cap * 2 : 1024;
-        p->rows = fp_realloc(p->rows, p->rows_cap * sizeof *p->rows);
-    }
-    s_row_t *r = &p->rows[p->nrows++];
-    memset(r, 0, sizeof *r);
-    r->line = (uint32_t)rec->line;
-    r->reason = -1;
-    for (int f = 0; f < F_N; f++) s_field(p, rec, lay, f, r);
-    /* cells beyond the header's columns are a misplaced comma, unless they are empty */
-    size_t ncols = lay->pl.ncols;
-    for (size_t i = ncols; i < rec->nfields && r->reason < 0; i++) {
-        size_t n = rec->lens[i];
-        s_trim(rec->fields[i], &n);
-        if (n) {
-            char en[200], zh[200];
-            snprintf(en, sizeof en, "the line has %zu cells, the header %zu: a value holds an unquoted comma?",
-                     rec->nfields, ncols);
-            snprintf(zh, sizeof zh, "该行有 %zu 列，表头只有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields,
-                     ncols);
-            r->reason = fp_arena_reason(&p->arena, "csv.fields", zh, en);
-        }
-    }
-    if (r->reason >= 0) {
-        r->result = R_REJECTED;
-        p->n_local++;
-        p->n_rejected++;
-    }
-}
-
-/* Reads, hashes and parses the file (CSV or XLSX: push_sheet.c) into p->rows, keeping the
- * original cells of the header and of every lead line for the results file. */
+/* Reads and parses the file (common/leadfile.c); -1 after printing why. */
 static int s_load(s_push_t *p)
 {
     if (ctl_read_file("push", p->path, "into several files", &p->raw)) return -1;
-    unsigned char digest[32];
-    crypto_generichash(digest, sizeof digest, (const unsigned char *)p->raw.data, p->raw.len, NULL, 0);
-    for (int i = 0; i < 8; i++) snprintf(p->hash + 2 * i, 3, "%02x", digest[i]);
-    if (push_sheet_open(&p->sheet, p->path, &p->raw, &p->encoding)) return -1;
-    fp_arena_reserve(&p->arena, p->raw.len + p->raw.len / 4);
-    s_layout_t lay = {0}; /* filled from the header before any row uses it */
-    const fp_csv_record_t *rec = NULL;
-    int rc;
-    while ((rc = push_sheet_next(&p->sheet, &rec)) == 0 && rec) {
-        if (!p->header_ready) { /* title lines above the header are not kept */
-            if (s_header(p, rec, &lay)) return -1;
-            if (p->header_ready) push_sheet_keep_header(&p->sheet, rec);
-            continue;
-        }
-        size_t before = p->nrows;
-        s_row(p, rec, &lay);
-        if (p->nrows > before) push_sheet_keep(&p->sheet, rec);
-        if (p->arena.full) {
-            fprintf(stderr, "push: %s holds too much text: split it into several files\n", p->path);
-            return -1;
-        }
-    }
-    if (rc) return -1; /* push_sheet_next said why */
-    if (!p->header_ready) {
-        fprintf(stderr, "push: %s is empty: it needs a header line naming the columns\n", p->path);
-        return -1;
-    }
-    return 0;
+    if (fp_leadfile_load(&p->lf, p->path, &p->raw) == 0) return 0;
+    s_print_lines(&p->lf.err);
+    if (p->lf.header_failed && p->lf.profile_name[0])
+        fprintf(stderr, "push: see `fangpinctl profile show %.*s` for the columns of this profile; nothing was sent\n",
+                (int)strcspn(p->lf.profile_name, "@"), p->lf.profile_name);
+    else if (p->lf.header_failed)
+        fprintf(stderr, "push: see `fangpinctl push --help` for the column names; nothing was sent\n");
+    return -1;
 }
 
 /* ---- the protocol ----------------------------------------------------------------------- */
@@ -350,50 +148,13 @@ static void s_close(s_push_t *p)
 /* Packs chunk c's request; a chunk whose lines were all refused here is done at once. */
 static void s_chunk_build(s_push_t *p, s_chunk_t *c, size_t index)
 {
-    snprintf(c->batch_id, sizeof c->batch_id, "%s-%s-c%ld-%zu", p->hash, p->period, p->chunk, index + 1);
-    size_t n = 0;
-    for (size_t i = c->first; i < c->first + c->count; i++) n += p->rows[i].reason < 0;
-    if (n == 0) {
+    fp_leadfile_batch_id(&p->lf, p->period, p->chunk, index, c->batch_id);
+    c->nsent = fp_leadfile_request(&p->lf, p->period, c->batch_id, c->first, c->count, &c->map, &c->req, &c->reqlen);
+    if (c->nsent == 0) {
         c->state = C_DONE;
         p->chunks_done++;
         return;
     }
-    c->map = fp_malloc(n * sizeof *c->map);
-    Fangpin__V1__Lead *leads = fp_calloc(n, sizeof *leads);
-    Fangpin__V1__Lead **ptrs = fp_calloc(n, sizeof *ptrs);
-    size_t k = 0;
-    for (size_t i = c->first; i < c->first + c->count; i++) {
-        const s_row_t *r = &p->rows[i];
-        if (r->reason >= 0) continue;
-        Fangpin__V1__Lead *l = &leads[k];
-        fangpin__v1__lead__init(l);
-        l->id_number = (char *)fp_arena_str(&p->arena, r->f[F_ID]);
-        l->name = (char *)fp_arena_str(&p->arena, r->f[F_NAME]);
-        l->village_code = (char *)fp_arena_str(&p->arena, r->f[F_VILLAGE]);
-        l->kind = (char *)fp_arena_str(&p->arena, r->f[F_KIND]);
-        l->occurred_on = (char *)fp_arena_str(&p->arena, r->f[F_DATE]);
-        l->detail = (char *)fp_arena_str(&p->arena, r->f[F_DETAIL]);
-        l->line_ref = (char *)fp_arena_str(&p->arena, r->f[F_REF]);
-        l->has_amount = r->has_amount;
-        l->amount_fen = r->has_amount ? r->amount_fen : 0;
-        ptrs[k] = l;
-        c->map[k++] = (uint32_t)i;
-    }
-    c->nsent = n;
-    Fangpin__V1__SubmitLeads sl = FANGPIN__V1__SUBMIT_LEADS__INIT;
-    sl.batch_id = c->batch_id;
-    sl.period = (char *)p->period;
-    sl.n_leads = n;
-    sl.leads = ptrs;
-    Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
-    req.request_id = c->batch_id;
-    req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_LEADS;
-    req.submit_leads = &sl;
-    c->reqlen = fangpin__v1__intake_request__get_packed_size(&req);
-    c->req = fp_malloc(c->reqlen);
-    fangpin__v1__intake_request__pack(&req, c->req);
-    free(leads);
-    free(ptrs);
     c->state = C_WAIT;
     c->due = 0;
 }
@@ -409,13 +170,7 @@ static void s_chunk_release(s_chunk_t *c)
 /* Lines of a chunk that got no answer. */
 static void s_chunk_unanswered(s_push_t *p, s_chunk_t *c, int32_t reason)
 {
-    for (size_t i = c->first; i < c->first + c->count; i++) {
-        s_row_t *r = &p->rows[i];
-        if (r->result != R_PENDING) continue;
-        r->result = R_FAILED;
-        r->reason = reason;
-        p->n_failed++;
-    }
+    fp_leadfile_unanswered(&p->lf, c->first, c->count, reason);
 }
 
 static void s_chunk_done(s_push_t *p, s_chunk_t *c)
@@ -423,44 +178,6 @@ static void s_chunk_done(s_push_t *p, s_chunk_t *c)
     s_chunk_release(c);
     c->state = C_DONE;
     p->chunks_done++;
-}
-
-/* Takes the per-line results of an answered chunk; false if they do not match the request. */
-static bool s_take_results(s_push_t *p, s_chunk_t *c, const Fangpin__V1__IntakeReply *rep)
-{
-    if (rep->n_results != c->nsent) return false;
-    bool *seen = fp_calloc(c->nsent, sizeof *seen);
-    bool ok = true;
-    for (size_t i = 0; i < rep->n_results && ok; i++) {
-        uint32_t k = rep->results[i]->index;
-        ok = k < c->nsent && !seen[k];
-        if (ok) seen[k] = true;
-    }
-    free(seen);
-    if (!ok) return false;
-    for (size_t i = 0; i < rep->n_results; i++) {
-        const Fangpin__V1__ItemResult *it = rep->results[i];
-        s_row_t *r = &p->rows[c->map[it->index]];
-        push_sheet_resolved(&p->sheet, c->map[it->index], it->kind);
-        if (it->code == FANGPIN__V1__CODE__OK || it->code == FANGPIN__V1__CODE__DUPLICATE)
-            snprintf(r->village, sizeof r->village, "%s", it->village);
-        if (it->code == FANGPIN__V1__CODE__OK) {
-            r->result = R_ACCEPTED;
-            r->id = it->id;
-            p->n_accepted++;
-        } else if (it->code == FANGPIN__V1__CODE__DUPLICATE) {
-            r->result = R_DUPLICATE;
-            r->id = it->duplicate_of;
-            r->reason = fp_arena_reason(&p->arena, it->reason, it->message_zh, it->message);
-            p->n_duplicate++;
-        } else {
-            r->result = R_REJECTED;
-            r->reason = fp_arena_reason(&p->arena, it->reason[0] ? it->reason : fp_code_name(it->code), it->message_zh,
-                                        it->message);
-            p->n_rejected++;
-        }
-    }
-    return true;
 }
 
 static void s_progress_clear(s_push_t *p)
@@ -474,10 +191,11 @@ static void s_progress(s_push_t *p, bool force)
     double now = s_now();
     if (!force && now - p->last_progress < 0.1) return;
     p->last_progress = now;
-    long answered = p->n_accepted + p->n_duplicate + p->n_rejected - p->n_local;
+    const fp_leadfile_t *lf = &p->lf;
+    long answered = lf->n_accepted + lf->n_duplicate + lf->n_rejected - lf->n_local;
     double secs = now - p->t0;
     fprintf(stderr, "\r\033[Kpush: chunks %zu/%zu, leads %ld accepted, %ld duplicate, %ld rejected, %.0f leads/s",
-            p->chunks_done, p->nchunks, p->n_accepted, p->n_duplicate, p->n_rejected,
+            p->chunks_done, p->nchunks, lf->n_accepted, lf->n_duplicate, lf->n_rejected,
             secs > 0 ? (double)answered / secs : 0.0);
     fflush(stderr);
 }
@@ -513,7 +231,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
         }
     } else if ((code == FANGPIN__V1__CODE__OK || code == FANGPIN__V1__CODE__PARTIAL ||
                 code == FANGPIN__V1__CODE__BAD_REQUEST) &&
-               rep->n_results > 0 && s_take_results(p, c, rep)) {
+               rep->n_results > 0 && fp_leadfile_take(&p->lf, c->map, c->nsent, rep)) {
         s_chunk_done(p, c);
     } else {
         /* The whole batch was refused. BAD_REQUEST (a bad period, too many leads), FORBIDDEN
@@ -530,12 +248,7 @@ static void s_on_reply(s_push_t *p, const uint8_t *data, size_t len, size_t lo, 
             fprintf(stderr, "push: chunk %zu (batch %s) refused as a whole: %s: %s%s%s\n", index + 1, c->batch_id,
                     fp_code_name(code), en, zh[0] ? " / " : "", zh);
         if (code == FANGPIN__V1__CODE__TOO_LARGE) fprintf(stderr, "push: use a smaller --chunk (now %ld)\n", p->chunk);
-        char cen[400], czh[400], rcode[48];
-        snprintf(rcode, sizeof rcode, "push.%s", mismatch ? "bad_answer" : fp_code_name(code));
-        for (char *q = rcode; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
-        snprintf(cen, sizeof cen, "the service refused this line's batch as a whole: %s", mismatch ? "bad answer" : en);
-        snprintf(czh, sizeof czh, "服务拒收了该行所在的整个批次：%s", mismatch ? "答复与请求不符" : zh);
-        s_chunk_unanswered(p, c, fp_arena_reason(&p->arena, rcode, czh, cen));
+        fp_leadfile_batch_refused(&p->lf, c->first, c->count, code, en, zh, mismatch);
         s_chunk_done(p, c);
         if (fatal) p->stopped = true;
     }
@@ -636,9 +349,10 @@ static void s_resend_overdue(s_push_t *p, size_t lo, size_t hi)
 static void s_mark_unanswered(s_push_t *p)
 {
     int32_t why = p->unreachable
-        ? fp_arena_reason(&p->arena, "push.unreachable", "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
+        ? fp_arena_reason(&p->lf.arena, "push.unreachable",
+                          "未能连接线索接收服务，本行未获答复：请稍后重新运行同一命令",
                           "the intake service could not be reached: run the same command again later")
-        : fp_arena_reason(&p->arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
+        : fp_arena_reason(&p->lf.arena, "push.stopped", "报送因上述错误中止，本行未获答复：更正后重新运行同一命令",
                           "the push stopped after the error above: correct it and run the same command again");
     for (size_t i = 0; i < p->nchunks; i++) {
         s_chunk_unanswered(p, &p->chunks[i], why);
@@ -675,22 +389,14 @@ static void s_send_all(s_push_t *p)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-/* The results file(s), through push_results.c: the file's own columns, then the answers. */
+/* The results file(s) (common/results.c): the file's own columns, then the answers. */
 static int s_write_results(s_push_t *p, const char *csv, const char *xlsx)
 {
-    push_outcome_t *out = fp_calloc(p->nrows ? p->nrows : 1, sizeof *out);
-    for (size_t i = 0; i < p->nrows; i++) {
-        const s_row_t *r = &p->rows[i];
-        const fp_arena_reason_t *why = r->reason >= 0 ? &p->arena.reasons[r->reason] : NULL;
-        out[i] = (push_outcome_t){.result = s_result_name[r->result],
-                                  .code = why ? why->code : "",
-                                  .zh = why ? why->zh : "",
-                                  .en = why ? why->en : "",
-                                  .id = r->id,
-                                  .village = r->village,
-                                  .line = r->line};
-    }
-    int rc = push_results_write(&p->sheet, out, p->nrows, csv, xlsx);
+    fp_outcome_t *out = fp_leadfile_outcomes(&p->lf);
+    fp_buf_t why = {0};
+    int rc = fp_results_write(&p->lf.sheet, out, p->lf.nrows, csv, xlsx, &why);
+    s_print_lines(&why);
+    fp_buf_free(&why);
     free(out);
     return rc;
 }
@@ -698,16 +404,17 @@ static int s_write_results(s_push_t *p, const char *csv, const char *xlsx)
 static void s_show_refused(const s_push_t *p, const char *results)
 {
     long shown = 0, refused = 0;
-    for (size_t i = 0; i < p->nrows; i++) {
-        const s_row_t *r = &p->rows[i];
-        if (r->result != R_REJECTED) continue;
+    const fp_leadfile_t *lf = &p->lf;
+    for (size_t i = 0; i < lf->nrows; i++) {
+        const fp_lead_row_t *r = &lf->rows[i];
+        if (r->result != FP_LF_REJECTED) continue;
         if (++refused > S_MAX_SHOWN) continue;
         shown++;
-        const fp_arena_reason_t *why = &p->arena.reasons[r->reason];
+        const fp_arena_reason_t *why = &lf->arena.reasons[r->reason];
         char num[24];
         snprintf(num, sizeof num, "%" PRIu32, r->line);
-        const char *ref = fp_arena_str(&p->arena, r->f[F_REF]);
-        fprintf(stderr, "%s:%s%s%s%s%s: refused: %s: %s (%s)\n", p->path, p->sheet.xlsx ? "row " : "", num,
+        const char *ref = fp_arena_str(&lf->arena, r->f[FP_PF_REF]);
+        fprintf(stderr, "%s:%s%s%s%s%s: refused: %s: %s (%s)\n", p->path, lf->sheet.xlsx ? "row " : "", num,
                 strcmp(ref, num) ? " (ref " : "", strcmp(ref, num) ? ref : "", strcmp(ref, num) ? ")" : "", why->code,
                 why->zh, why->en);
     }
@@ -770,11 +477,12 @@ static int s_fetch_profile(s_push_t *p)
                rep->result_case != FANGPIN__V1__INTAKE_REPLY__RESULT_PUSH_PROFILE) {
         fprintf(stderr, "push: --profile %s: refused: %s: %s (%s)\n", p->profile_arg, rep->status->reason,
                 rep->status->message, rep->status->message_zh);
-    } else if (fp_profile_parse(rep->push_profile->body, strlen(rep->push_profile->body), &p->profile, err,
+    } else if (fp_profile_parse(rep->push_profile->body, strlen(rep->push_profile->body), &p->lf.profile, err,
                                 sizeof err) != FP_OK) {
         fprintf(stderr, "push: profile %s version %u: %s\n", rep->push_profile->name, rep->push_profile->version, err);
     } else {
-        snprintf(p->profile_name, sizeof p->profile_name, "%s@%u", rep->push_profile->name, rep->push_profile->version);
+        snprintf(p->lf.profile_name, sizeof p->lf.profile_name, "%s@%u", rep->push_profile->name,
+                 rep->push_profile->version);
         rc = 0;
     }
     if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
@@ -935,17 +643,14 @@ static void s_free(s_push_t *p)
 {
     for (size_t i = 0; i < p->nchunks; i++) s_chunk_release(&p->chunks[i]);
     free(p->chunks);
-    free(p->rows);
-    fp_buf_free(&p->cell);
-    fp_arena_free(&p->arena);
-    push_sheet_free(&p->sheet);
+    fp_leadfile_free(&p->lf);
     fp_buf_free(&p->raw);
     if (p->ctx) zmq_ctx_term(p->ctx);
 }
 
 int ctl_cmd_push(int argc, char **argv)
 {
-    s_push_t p = {.chunk = 2000, .window = 4, .retries = 8};
+    s_push_t p = {.chunk = FP_LEADFILE_CHUNK, .window = 4, .retries = 8};
     int a = s_args(&p, argc, argv);
     if (a) {
         if (a < 0) fprintf(stderr, "usage: fangpinctl push --dept NAME --period YYYY-MM FILE (see --help)\n");
@@ -956,30 +661,29 @@ int ctl_cmd_push(int argc, char **argv)
         return 1;
     }
     p.endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
-    fp_profile_default(&p.profile);
-    if (s_keys(&p) || (p.profile_arg && s_fetch_profile(&p)) || s_load(&p) || p.header_failed) {
-        s_free(&p);
-        return S_EXIT_USAGE;
-    }
-    if (!p.header_ready) {
-        fprintf(stderr, "push: %s ends before line %u, where profile %s has its header: nothing was sent\n", p.path,
-                p.profile.header_row, p.profile_name);
+    fp_profile_default(&p.lf.profile);
+    if (s_keys(&p) || (p.profile_arg && s_fetch_profile(&p)) || s_load(&p)) {
         s_free(&p);
         return S_EXIT_USAGE;
     }
     char *results = NULL, *results_xlsx = NULL;
-    if (push_results_paths(&p.sheet, p.path, p.results, &results, &results_xlsx)) {
+    fp_buf_t why = {0};
+    int bad = fp_results_paths(&p.lf.sheet, p.path, p.results, &results, &results_xlsx, &why);
+    s_print_lines(&why);
+    fp_buf_free(&why);
+    if (bad) {
         s_free(&p);
         return S_EXIT_USAGE;
     }
     p.progress = isatty(STDERR_FILENO);
     p.t0 = s_now();
-    p.nchunks = (p.nrows + (size_t)p.chunk - 1) / (size_t)p.chunk;
+    const fp_leadfile_t *lf = &p.lf;
+    p.nchunks = (lf->nrows + (size_t)p.chunk - 1) / (size_t)p.chunk;
     p.chunks = fp_calloc(p.nchunks ? p.nchunks : 1, sizeof *p.chunks);
     for (size_t i = 0; i < p.nchunks; i++) {
         p.chunks[i].first = i * (size_t)p.chunk;
         p.chunks[i].count =
-            p.nrows - p.chunks[i].first < (size_t)p.chunk ? p.nrows - p.chunks[i].first : (size_t)p.chunk;
+            lf->nrows - p.chunks[i].first < (size_t)p.chunk ? lf->nrows - p.chunks[i].first : (size_t)p.chunk;
     }
     p.ctx = zmq_ctx_new();
     int rc = 0;
@@ -994,19 +698,19 @@ int ctl_cmd_push(int argc, char **argv)
         s_show_refused(&p, results);
         bool written = s_write_results(&p, results, results_xlsx) == 0;
         double secs = s_now() - p.t0;
-        long sent = p.n_accepted + p.n_duplicate + p.n_rejected - p.n_local;
+        long sent = lf->n_accepted + lf->n_duplicate + lf->n_rejected - lf->n_local;
         printf("push %s (%s, period %s%s%s): %zu lines in %zu batch%s: %ld accepted, %ld already received, %ld refused"
                " (%ld here, %ld by the service)",
-               p.path, p.encoding, p.period, p.profile_name[0] ? ", profile " : "", p.profile_name, p.nrows, p.nchunks,
-               p.nchunks == 1 ? "" : "es", p.n_accepted, p.n_duplicate, p.n_rejected, p.n_local,
-               p.n_rejected - p.n_local);
-        if (p.n_failed) printf(", %ld without an answer", p.n_failed);
+               p.path, lf->encoding, p.period, lf->profile_name[0] ? ", profile " : "", lf->profile_name, lf->nrows,
+               p.nchunks, p.nchunks == 1 ? "" : "es", lf->n_accepted, lf->n_duplicate, lf->n_rejected, lf->n_local,
+               lf->n_rejected - lf->n_local);
+        if (lf->n_failed) printf(", %ld without an answer", lf->n_failed);
         printf("; %.1f s, %.0f leads/s; results in %s%s%s\n", secs, secs > 0 ? (double)sent / secs : 0.0,
                written ? results : "(not written)", written && results_xlsx ? " and " : "",
                written && results_xlsx ? results_xlsx : "");
         fflush(stdout);
         if (p.unreachable) rc = S_EXIT_UNREACHABLE;
-        else if (p.n_rejected || p.n_failed || !written) rc = 1;
+        else if (lf->n_rejected || lf->n_failed || !written) rc = 1;
     }
     free(results);
     free(results_xlsx);

@@ -448,3 +448,18 @@ cat <<TXT
   Token:      $DASH_TOKEN
               (paste it into the page's login form; 退出 / Log out forgets it)
 TXT
+
+# --- the department desk (issue 17; docs/desk.md) -----------------------------------------------
+say "The department desk (行业部门报送台): a department uploads its month's file in a browser"
+DESK_TOKEN=$("$CTL" token add --principal dept:130822:yibao --label "演示：医保局报送台" --days 30 2>/dev/null)
+DESK_STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $DESK_TOKEN" \
+  "$FANGPIN_INTAKE_HTTP_URL/desk/api/deadline")
+cat <<TXT
+医疗保障局's clerk opens the desk on intake's HTTP port, pastes the department's token into its
+login form once (the browser keeps it, never in a URL), uploads the month's CSV or XLSX and sees
+every line's result and reason, downloads the results file, and follows the earlier leads.
+Uploading the same file again changes nothing. (api/deadline with this token: $DESK_STATUS)
+
+  desk:  $FANGPIN_INTAKE_HTTP_URL/desk/
+  token: $DESK_TOKEN   (医保局, 30 days; fangpinctl token list / revoke)
+TXT

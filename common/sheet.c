@@ -1,6 +1,6 @@
-/* push_sheet.c: reading a department's file, CSV or XLSX, for `fangpinctl push`, and keeping
- * its original cells for the results file (push_sheet.h). */
-#include "push_sheet.h"
+/* sheet.c: reading a department's file, CSV or XLSX, for `fangpinctl push` and intake's desk,
+ * and keeping its original cells for the results file (sheet.h). */
+#include "sheet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,30 +8,30 @@
 
 #include "textenc.h"
 
-const char *const push_added[PUSH_ADDED_N] = {"结果",     "原因代码", "原因",   "解析线索类型", "解析村代码",
-                                              "线索编号", "文件行号", "result", "reason"};
+const char *const fp_sheet_added[FP_SHEET_ADDED_N] = {"结果",     "原因代码", "原因",   "解析线索类型", "解析村代码",
+                                                      "线索编号", "文件行号", "result", "reason"};
 
 /* The CSV text: UTF-16 and NUL bytes refused with a hint, UTF-8 or GBK decoded. */
-static int s_open_csv(push_sheet_t *sh, const fp_buf_t *raw, const char **encoding)
+static int s_open_csv(fp_sheet_t *sh, const fp_buf_t *raw, const char **encoding)
 {
     const unsigned char *d = (const unsigned char *)raw->data;
     if (raw->len >= 2 && (d[0] == 0xFF || d[0] == 0xFE) && (d[1] == 0xFE || d[1] == 0xFF)) {
-        fprintf(stderr, "push: %s is UTF-16 (\"Unicode text\"): save it as \"CSV UTF-8\" or \"CSV\" instead\n",
-                sh->path);
+        fp_buf_printf(&sh->err, "%s is UTF-16 (\"Unicode text\"): save it as \"CSV UTF-8\" or \"CSV\" instead\n",
+                      sh->path);
         return -1;
     }
     fp_err_t rc = fp_text_to_utf8(raw->data ? raw->data : "", raw->len, &sh->text, encoding);
     if (rc != FP_OK) {
-        fprintf(stderr, "push: %s is neither UTF-8 nor GBK text%s: save it as \"CSV UTF-8\" or \"CSV\"\n", sh->path,
-                rc == FP_EIO ? " (or this system has no GB18030 converter)" : "");
+        fp_buf_printf(&sh->err, "%s is neither UTF-8 nor GBK text%s: save it as \"CSV UTF-8\" or \"CSV\"\n", sh->path,
+                      rc == FP_EIO ? " (or this system has no GB18030 converter)" : "");
         return -1;
     }
     const char *nul = sh->text.data ? memchr(sh->text.data, '\0', sh->text.len) : NULL;
     if (nul) {
         unsigned long line = 1;
         for (const char *c = sh->text.data; c < nul; c++) line += *c == '\n';
-        fprintf(stderr, "push: %s:%lu: a NUL byte: this is not a CSV text file (UTF-16? save it as \"CSV UTF-8\")\n",
-                sh->path, line);
+        fp_buf_printf(&sh->err, "%s:%lu: a NUL byte: this is not a CSV text file (UTF-16? save it as \"CSV UTF-8\")\n",
+                      sh->path, line);
         return -1;
     }
     sh->csv = fp_csv_new();
@@ -39,7 +39,7 @@ static int s_open_csv(push_sheet_t *sh, const fp_buf_t *raw, const char **encodi
     return 0;
 }
 
-int push_sheet_open(push_sheet_t *sh, const char *path, const fp_buf_t *raw, const char **encoding)
+int fp_sheet_open(fp_sheet_t *sh, const char *path, const fp_buf_t *raw, const char **encoding)
 {
     sh->path = path;
     if (!fp_xlsx_is_zip(raw->data, raw->len)) return s_open_csv(sh, raw, encoding);
@@ -49,19 +49,19 @@ int push_sheet_open(push_sheet_t *sh, const char *path, const fp_buf_t *raw, con
     /* the same bounds as a CSV line: 1024 columns, 1 MiB a row */
     fp_xlsx_set_limits(sh->x, &(fp_xlsx_limits_t){.max_cols = 1024, .max_row_bytes = 1024 * 1024});
     if (fp_xlsx_open(sh->x, raw->data, raw->len) != FP_OK) {
-        fprintf(stderr, "push: %s: not a workbook push can read: %s; nothing was sent\n", path, fp_xlsx_error(sh->x));
+        fp_buf_printf(&sh->err, "%s: not a workbook push can read: %s; nothing was sent\n", path, fp_xlsx_error(sh->x));
         return -1;
     }
     return 0;
 }
 
 /* The record as read, before the results file's columns are dropped. */
-static int s_read(push_sheet_t *sh, const fp_csv_record_t **rec)
+static int s_read(fp_sheet_t *sh, const fp_csv_record_t **rec)
 {
     *rec = NULL;
     if (sh->xlsx) {
         if (fp_xlsx_next(sh->x, rec) == FP_OK) return 0;
-        fprintf(stderr, "push: %s: %s; nothing was sent\n", sh->path, fp_xlsx_error(sh->x));
+        fp_buf_printf(&sh->err, "%s: %s; nothing was sent\n", sh->path, fp_xlsx_error(sh->x));
         return -1;
     }
     while (!sh->done && !*rec) {
@@ -75,7 +75,7 @@ static int s_read(push_sheet_t *sh, const fp_csv_record_t **rec)
         if (rc != FP_OK) {
             unsigned long line = 0;
             const char *msg = fp_csv_error(sh->csv, &line);
-            fprintf(stderr, "push: %s:%lu: %s; nothing was sent\n", sh->path, line, msg);
+            fp_buf_printf(&sh->err, "%s:%lu: %s; nothing was sent\n", sh->path, line, msg);
             return -1;
         }
     }
@@ -84,21 +84,21 @@ static int s_read(push_sheet_t *sh, const fp_csv_record_t **rec)
 
 /* At the header: which columns are the results file's own (only when 结果 and 原因代码 are
  * both there, so that a department's own 原因 column is never taken for one). */
-static void s_find_added(push_sheet_t *sh, const fp_csv_record_t *rec)
+static void s_find_added(fp_sheet_t *sh, const fp_csv_record_t *rec)
 {
     bool result = false, code = false;
     for (size_t i = 0; i < rec->nfields; i++) {
-        result |= strcmp(rec->fields[i], push_added[0]) == 0;
-        code |= strcmp(rec->fields[i], push_added[1]) == 0;
+        result |= strcmp(rec->fields[i], fp_sheet_added[0]) == 0;
+        code |= strcmp(rec->fields[i], fp_sheet_added[1]) == 0;
     }
     if (!result || !code) return;
     sh->ndrop = rec->nfields;
     sh->drop = fp_calloc(sh->ndrop, sizeof *sh->drop);
     for (size_t i = 0; i < rec->nfields; i++)
-        for (size_t k = 0; k < PUSH_ADDED_N; k++) sh->drop[i] |= strcmp(rec->fields[i], push_added[k]) == 0;
+        for (size_t k = 0; k < FP_SHEET_ADDED_N; k++) sh->drop[i] |= strcmp(rec->fields[i], fp_sheet_added[k]) == 0;
 }
 
-int push_sheet_next(push_sheet_t *sh, const fp_csv_record_t **rec)
+int fp_sheet_next(fp_sheet_t *sh, const fp_csv_record_t **rec)
 {
     if (s_read(sh, rec)) return -1;
     if (!*rec) return 0;
@@ -127,7 +127,7 @@ int push_sheet_next(push_sheet_t *sh, const fp_csv_record_t **rec)
     return 0;
 }
 
-void push_sheet_keep(push_sheet_t *sh, const fp_csv_record_t *rec)
+void fp_sheet_keep(fp_sheet_t *sh, const fp_csv_record_t *rec)
 {
     if (sh->nrows + 2 > sh->rows_cap) {
         sh->rows_cap = sh->rows_cap ? 2 * sh->rows_cap : 1024;
@@ -150,9 +150,9 @@ void push_sheet_keep(push_sheet_t *sh, const fp_csv_record_t *rec)
     if (n > sh->width) sh->width = n;
 }
 
-void push_sheet_keep_header(push_sheet_t *sh, const fp_csv_record_t *rec) { push_sheet_keep(sh, rec); }
+void fp_sheet_keep_header(fp_sheet_t *sh, const fp_csv_record_t *rec) { fp_sheet_keep(sh, rec); }
 
-void push_sheet_resolved(push_sheet_t *sh, size_t row, const char *kind)
+void fp_sheet_resolved(fp_sheet_t *sh, size_t row, const char *kind)
 {
     if (!kind || !kind[0]) return;
     if (row >= sh->kind_cap) {
@@ -166,9 +166,10 @@ void push_sheet_resolved(push_sheet_t *sh, size_t row, const char *kind)
     fp_buf_append(&sh->kinds, kind, strlen(kind) + 1);
 }
 
-void push_sheet_free(push_sheet_t *sh)
+void fp_sheet_free(fp_sheet_t *sh)
 {
     fp_buf_free(&sh->text);
+    fp_buf_free(&sh->err);
     fp_csv_destroy(&sh->csv);
     fp_xlsx_destroy(&sh->x);
     free(sh->drop);
@@ -179,5 +180,5 @@ void push_sheet_free(push_sheet_t *sh)
     free(sh->off);
     fp_buf_free(&sh->kinds);
     free(sh->kind);
-    *sh = (push_sheet_t){0};
+    *sh = (fp_sheet_t){0};
 }
