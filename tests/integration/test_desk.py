@@ -279,7 +279,8 @@ class DeskBrowser(DeskBase):
             b.wait_js("document.querySelectorAll('#leads tbody tr').length >= 2", timeout=30)
             # the README's picture, saved in the run's folder (the source tree is not written
             # to by a test; the latest is copied to docs/images/desk.png by hand and committed)
-            print("screenshot:", b.screenshot(os.path.join(fp.VAR, "desk.png")))
+            shot = b.screenshot(os.path.join(fp.VAR, "desk.png"))
+            print("screenshot:", shot)
             urls = b.urls()
             self.assertEqual(b.errors(), [])
         for u in urls:
