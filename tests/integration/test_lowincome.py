@@ -8,7 +8,7 @@ import json
 import unittest
 
 import fp
-from fangpin.v1 import common_pb2, screening_pb2
+from fangpin.v1 import common_pb2, reporting_pb2, screening_pb2
 from test_cases import import_ledger, ledger_line, person
 from test_intake import TODAY, lead
 
@@ -22,6 +22,7 @@ class LowIncome(unittest.TestCase):
     def setUp(self):
         self.ci = fp.county_db(f"it_lowinc_{self._testMethodName[-20:]}")
         self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "minzheng", "yibao", "county"))
+        self.reporting = []
         self.keys.register("admin", "admin:county-it")
         self.keys.register("minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
         self.keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
@@ -42,8 +43,27 @@ class LowIncome(unittest.TestCase):
         self.svcs = [self.intake, self.screening]
 
     def tearDown(self):
-        for s in self.svcs:
+        for s in self.svcs + self.reporting:
             s.stop()
+
+    def report(self, today, fmt="proto"):
+        """农村低收入人口分类统计 of 2026Q4 for the county, from a reporting service whose day is today."""
+        svc = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_TODAY": today,
+                                                               "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
+        self.reporting.append(svc)
+        req = reporting_pb2.ReportingRequest(request_id="lowinc-report")
+        req.get_report.report, req.get_report.region_prefix = "lowincome_quarterly", "130822"
+        req.get_report.period, req.get_report.format = "2026Q4", fmt
+        c = svc.client("admin")
+        try:
+            r = c.call(req, reporting_pb2.ReportingReply, 20000)
+        finally:
+            c.close()
+        svc.stop()
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        keys = [c.key for c in r.report.columns]
+        return r.report, {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in r.report.rows
+                          if fmt == "proto"}
 
     def ctl(self, key, *args, check=True):
         env = {"FANGPIN_SCREENING_CONNECT": self.screening.endpoint, "FANGPIN_KEYS_DIR": self.keys.dir,
@@ -161,6 +181,15 @@ class LowIncome(unittest.TestCase):
                          [("confirmed", "dept:130822:minzheng")])
         r = self.ask("minzheng", "confirm_category", household_no=H_EDGE, category="dibao_edge", reason="again")
         self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.already"), r)
+        # the report counts both households by category, live before its due day
+        rep, rows = self.report(TODAY)
+        self.assertFalse(rep.frozen)
+        total = rows[("total", "")]
+        self.assertEqual({k: v for k, v in total.items() if v}, {
+            "total_hh": 2, "total_people": 2, "dibao_hh": 1, "dibao_people": 1, "dibao_edge_hh": 1,
+            "dibao_edge_people": 1, "entries": 2})
+        self.assertEqual(rows[("village", VA)] if ("village", VA) in rows else rows[("township", VA[:9])], total)
+        self.assertEqual({c.key: c.title for c in rep.columns}["dibao_edge_hh"], "低保边缘家庭户数")
         # the county's actor reads the categories of its region, the household with its history
         r = self.ask("county", "list_categories", household_no=H_EDGE)
         self.assertEqual([(m.category, m.authority, m.since) for m in r.category_list.members],
@@ -175,6 +204,16 @@ class LowIncome(unittest.TestCase):
         r = self.ask("minzheng", "leave_category", household_no=H_EDGE, category="dibao_edge", reason="x",
                      request_id="leave-2")
         self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.not_member"), r)
+        # after its due day the quarter is frozen: the exit of 11-24 is in it, as an exit
+        rep, rows = self.report("2027-02-01")
+        self.assertTrue(rep.frozen)
+        self.assertEqual({k: v for k, v in rows[("total", "")].items() if v}, {
+            "total_hh": 1, "total_people": 1, "dibao_hh": 1, "dibao_people": 1, "entries": 2, "exits": 1})
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM report_snapshots WHERE report_code ="
+                                         " 'lowincome_quarterly'"), [("1",)])
+        rep, _ = self.report("2027-02-01", fmt="csv")
+        self.assertEqual(rep.filename, "lowincome_quarterly-130822-2026Q4.csv")
+        self.assertIn("低保对象户数", rep.file.decode("utf-8-sig").splitlines()[0])
 
 
 if __name__ == "__main__":
