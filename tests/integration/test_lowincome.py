@@ -9,6 +9,7 @@ import unittest
 
 import fp
 from fangpin.v1 import common_pb2, reporting_pb2, screening_pb2
+import test_cases
 from test_cases import import_ledger, ledger_line, person
 from test_intake import TODAY, lead
 
@@ -70,18 +71,10 @@ class LowIncome(unittest.TestCase):
                "FANGPIN_CLIENT_CERT": self.keys.path(key, secret=True)} if key else None
         return fp.ctl(list(args), self.ci, check=check, env=env)
 
+    submit = test_cases.Cases.push  # one batch to intake, all accepted
+
     def push(self, key, name, leads):
-        from fangpin.v1 import intake_pb2
-        req = intake_pb2.IntakeRequest(request_id=name)
-        req.submit_leads.batch_id = name
-        req.submit_leads.period = "2026-10"
-        req.submit_leads.leads.extend(leads)
-        c = self.intake.client(key)
-        try:
-            r = c.call(req, intake_pb2.IntakeReply, 30000)
-        finally:
-            c.close()
-        self.assertEqual((r.status.code, r.batch.accepted), (Code.OK, len(leads)), r)
+        self.submit(key, name, leads)
         fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM leads WHERE screened_at IS NULL")[0][0] == "0",
                     30, what=f"batch {name} screened")
 
