@@ -210,7 +210,6 @@ int main(int argc, char **argv)
                 {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},    {"eliminate", ctl_cmd_eliminate},
                 {"report", ctl_cmd_report},   {"token", ctl_cmd_token},    {"quality", ctl_cmd_quality},
                 {"kinds", ctl_cmd_kinds},     {"profile", ctl_cmd_profile}, {"compare", ctl_cmd_compare},
-                /* the rural low-income population */
                 {"category", ctl_cmd_category}, {"mode", ctl_cmd_mode}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
