@@ -208,6 +208,28 @@ class LowIncome(unittest.TestCase):
         self.assertEqual(rep.filename, "lowincome_quarterly-130822-2026Q4.csv")
         self.assertIn("低保对象户数", rep.file.decode("utf-8-sig").splitlines()[0])
 
+    def test_parameters_by_region_and_date(self):
+        """The value in force: the county's row before the province's before the national one,
+        the latest on or before the date; a standard that changes between two screenings."""
+        set_ = lambda *a: self.ctl(None, "category", "param", "set", *a, "--source", "test")
+        set_("dibao_standard_yuan", "13", "2025-01-01", "5000")
+        set_("dibao_standard_yuan", "130822", "2027-01-01", "6600")
+        set_("dibao_edge_multiple_pct", "13", "2027-01-01", "200")
+        got = lambda name, region, on: fp.sql(self.ci, f"SELECT coalesce(lowincome_param('{name}', '{region}', '{on}')::text,"
+                                                   " 'none')")[0][0]
+        self.assertEqual(got("dibao_standard_yuan", VA, "2025-06-30"), "5000")   # the province's only
+        self.assertEqual(got("dibao_standard_yuan", VA, "2026-01-01"), "6000")   # the county's from setUp
+        self.assertEqual(got("dibao_standard_yuan", VA, "2026-12-31"), "6000")
+        self.assertEqual(got("dibao_standard_yuan", VA, "2027-01-01"), "6600")
+        self.assertEqual(got("dibao_standard_yuan", "130823101001", "2027-06-01"), "5000")  # another county
+        self.assertEqual(got("dibao_standard_yuan", "140822101001", "2027-06-01"), "none")  # another province
+        self.assertEqual(got("dibao_edge_multiple_pct", VA, "2026-12-31"), "150")  # national
+        self.assertEqual(got("dibao_edge_multiple_pct", VA, "2027-01-01"), "200")  # the province's
+        self.assertIn("6600", self.ctl(None, "category", "param", "list", "--region", "130822").stdout)
+        p = self.ctl(None, "category", "param", "set", "no_such", "13", "2027-01-01", "1", "--source", "x",
+                     check=False)
+        self.assertEqual(p.returncode, 1)
+
 
 if __name__ == "__main__":
     unittest.main()
