@@ -100,6 +100,15 @@ const fp_refusal_t fp_refusals[] = {
     {"case.bad_request", S_BAD, NULL, NULL},             /* the catalogue's words */
     {"case.level_not_allowed", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
     {"case.not_found", S_NOT_FOUND, "no such case in your region", "您的管辖范围内无此案件"},
+    {"category.*", S_CONFLICT,
+     "a change of a low-income category the household's state refuses: the code and words of its catalogue"
+     " (domain/lowincome.c, docs/lowincome.md)",
+     "该户状态不允许变更此类别（见低收入人口类别规则）"},
+    {"category.unknown", S_NOT_FOUND, NULL, NULL},   /* the catalogue's words */
+    {"category.household", S_NOT_FOUND, NULL, NULL}, /* the catalogue's words */
+    {"category.authority", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
+    {"category.by_case", S_FORBIDDEN, NULL, NULL},   /* the catalogue's words */
+    {"category.bad_request", S_BAD, NULL, NULL},     /* the catalogue's words */
     {"notice.long_number", S_BAD,
      "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号"},

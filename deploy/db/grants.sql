@@ -76,6 +76,12 @@ GRANT SELECT ON ledger_households TO fangpin_screening;
 GRANT SELECT, UPDATE ON ledger_members TO fangpin_screening;
 GRANT SELECT, INSERT ON ledger_events TO fangpin_screening;
 GRANT INSERT ON events TO fangpin_screening;
+-- the rural low-income population (docs/lowincome.md): the catalogue, parameters and modes read;
+-- memberships, their history and the referrals to civil affairs written.
+GRANT SELECT ON lowincome_categories, lowincome_params, fangpin_modes TO fangpin_screening;
+GRANT SELECT, INSERT, UPDATE, DELETE ON household_categories TO fangpin_screening;
+GRANT SELECT, INSERT ON household_category_history TO fangpin_screening;
+GRANT SELECT, INSERT, UPDATE ON lowincome_referrals TO fangpin_screening;
 
 -- assistance: plans, measures and their checks, incomes, quarter summaries; reads the cases
 -- and the ledger.

@@ -64,6 +64,25 @@ static const report_col_t s_quality_cols[] = {
     {"opened", "本期发现疑点", true}, {"open", "待整改", true},       {"overdue", "逾期未整改", true},
     {"explained", "已说明", true},    {"closed", "已整改销号", true},
 };
+/* the rural low-income population by category (report_lowincome_quarterly_rows, docs/lowincome.md):
+ * the categories in lowincome_categories' order */
+#define S_CAT(code, zh) \
+    {code "_hh", zh "户数", true}, { code "_people", zh "人数", true }
+static const report_col_t s_lowincome_cols[] = {
+    {"total_hh", "合计户数", true},
+    {"total_people", "合计人数", true},
+    S_CAT("unstable_lifted", "脱贫不稳定户"),
+    S_CAT("marginal", "边缘易致贫户"),
+    S_CAT("sudden_hardship", "突发严重困难户"),
+    S_CAT("dibao", "低保对象"),
+    S_CAT("tekun", "特困人员"),
+    S_CAT("dibao_edge", "低保边缘家庭"),
+    S_CAT("rigid_spending", "刚性支出困难家庭"),
+    {"overlap_hh", "属两类及以上户数", true},
+    {"mon_low_hh", "既是监测对象又是低收入人口户数", true},
+    {"entries", "本季度纳入（户次）", true},
+    {"exits", "本季度退出（户次）", true},
+};
 
 #define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 const report_def_t report_defs[] = {
@@ -76,6 +95,8 @@ const report_def_t report_defs[] = {
     {"deadlines", "逾期情况", "逾期情况", "单位", REPORT_PER_ANY, s_deadline_cols, S_N(s_deadline_cols)},
     {"quality_findings", "疑点问题整改情况", "疑点整改", "区划/疑点规则", REPORT_PER_ANY, s_quality_cols,
      S_N(s_quality_cols)},
+    {"lowincome_quarterly", "农村低收入人口分类统计", "低收入人口", "区划", REPORT_PER_QUARTER, s_lowincome_cols,
+     S_N(s_lowincome_cols)},
 };
 
 const int report_ndefs = S_N(report_defs);

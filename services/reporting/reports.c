@@ -75,9 +75,9 @@ static const char *s_check(s_job_t *j, const char *report, const char *prefix, c
     const report_def_t *def = report_def_find(report);
     if (!def) {
         *zh = "未知的报表（可用：lead_verification_monthly、scale_quarterly、measures_quarterly、"
-              "elimination_quarterly、deadlines、quality_findings）";
+              "elimination_quarterly、deadlines、quality_findings、lowincome_quarterly）";
         return "unknown report: the reports are lead_verification_monthly, scale_quarterly, measures_quarterly, "
-               "elimination_quarterly, deadlines and quality_findings";
+               "elimination_quarterly, deadlines, quality_findings and lowincome_quarterly";
     }
     if (!report_region_code_ok(prefix)) {
         *zh = "region_prefix 须为区划代码（2、4、6、9 或 12 位数字）";

@@ -105,17 +105,19 @@ static void s_guarantees(PGresult *res, int r, const char *failed, screen_facts_
     }
 }
 
-/* The decision object after "per_capita_net_fen": the kind, the figures, the rules that fired and
- * the risk types. */
-static void s_decision_json(fp_buf_t *json, const screen_decision_t *d, const screen_income_result_t *inc, int64_t line)
+/* The decision object after "per_capita_net_fen": the kind, the figures (rigid: the medical
+ * spending the rules saw, which the low-income rules read too: refer.c), the rules that fired
+ * and the risk types. */
+static void s_decision_json(fp_buf_t *json, const screen_decision_t *d, const screen_income_result_t *inc, int64_t line,
+                            int64_t rigid)
 {
     fp_buf_printf(json, "\"per_capita_net_fen\":%" PRId64 ",\"decision\":{\"kind\":", inc->per_capita_net);
     fp_buf_json_str(json, d->kind == SCREEN_KIND_NONE ? "" : screen_kind_code(d->kind));
     fp_buf_printf(json,
                   ",\"in_range\":%s,\"already_monitored\":%s,\"members\":%" PRId32 ",\"net_fen\":%" PRId64
-                  ",\"per_capita_net_fen\":%" PRId64 ",\"line_fen\":%" PRId64 ",\"fired\":[",
+                  ",\"per_capita_net_fen\":%" PRId64 ",\"line_fen\":%" PRId64 ",\"rigid_fen\":%" PRId64 ",\"fired\":[",
                   d->in_range ? "true" : "false", d->already_monitored ? "true" : "false", inc->members, inc->net,
-                  inc->per_capita_net, line);
+                  inc->per_capita_net, line, rigid);
     for (size_t i = 0; i < d->n_fired; i++) {
         fp_buf_puts(json, i ? ",{\"id\":" : "{\"id\":");
         fp_buf_json_str(json, d->fired[i].id);
@@ -148,6 +150,7 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
     screen_income_result_t inc;
     fp_err_t e = screen_income_compute(&in, &inc);
     screen_decision_t d;
+    int64_t rigid = 0;
     if (e == FP_OK) {
         const char *hh = PQgetvalue(res, r, SCREEN_F_HH_TYPE);
         int64_t medical = s_i64(res, r, SCREEN_F_MEDICAL_OOP), lead_medical = s_i64(res, r, SCREEN_F_LEAD_MEDICAL);
@@ -165,6 +168,7 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
             .members_disabled = (int32_t)s_i64(res, r, SCREEN_F_DISABLED),
         };
         s_guarantees(res, r, failed, &f);
+        rigid = f.medical_oop;
         /* the ratios in force for the case's province and date (policy parameters); the
          * compiled defaults only where a parameter is missing */
         screen_params_t p = SCREEN_PARAMS_DEFAULT;
@@ -182,7 +186,7 @@ static void s_decide_row(PGresult *res, int r, fp_buf_t *json)
         fp_buf_puts(json, ",\"fired\":[],\"risk_types\":[]}}");
         return;
     }
-    s_decision_json(json, &d, &inc, line);
+    s_decision_json(json, &d, &inc, line, rigid);
 }
 
 int screen_cases_decide(PGresult *res, fp_buf_t *json)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cases.h"
+#include "categories.h"
 #include "fangpin/v1/screening.pb-c.h"
 #include "log.h"
 #include "receive.h"
@@ -25,6 +26,11 @@ static screen_trans_t g_trans; /* transitions and the overdue scan */
     screen_transition, true, FP_CALL_STEPS, "caller.kind", \
         "case steps are taken by village, township and county actors only", "案件只能由村、乡（镇）、县级工作人员办理"
 
+/* who may change a category, for callers the row refuses (domain/lowincome.c says it for the rest) */
+#define S_CATEGORY_WORDS                                                                                           \
+    "category.authority", "a low-income category is identified by civil affairs (民政): only a civil-affairs key", \
+        "低收入人口类别由民政部门认定，仅民政部门可变更"
+
 /* The operations (common/ops.h). */
 static const fp_op_t s_ops[] = {
     {S_OP(PING), "ping", fp_op_ping, false, FP_CALL_ANY, NULL, NULL, NULL},
@@ -38,6 +44,14 @@ static const fp_op_t s_ops[] = {
     {S_OP(IDENTIFY), "identify", S_STEP},
     {S_OP(RETURN_CASE), "return_case", S_STEP},
     {S_OP(CLOSE_CASE), "close_case", S_STEP},
+    /* the low-income categories (categories.c): a change is a department's (the handler admits civil
+     * affairs alone, by the category's authority); the reads are also actors' and admins' */
+    {S_OP(CONFIRM_CATEGORY), "confirm_category", screen_change_category, true, FP_CALL_DEPARTMENT, S_CATEGORY_WORDS},
+    {S_OP(LEAVE_CATEGORY), "leave_category", screen_change_category, true, FP_CALL_DEPARTMENT, S_CATEGORY_WORDS},
+    {S_OP(LIST_CATEGORIES), "list_categories", screen_list_categories, true,
+     FP_CALL_DEPARTMENT | FP_CALL_ADMIN | FP_CALL_ACTORS, NULL, NULL, NULL},
+    {S_OP(LIST_REFERRALS), "list_referrals", screen_list_referrals, true,
+     FP_CALL_DEPARTMENT | FP_CALL_ADMIN | FP_CALL_ACTORS, NULL, NULL, NULL},
     {0, NULL, NULL, false, 0, NULL, NULL, NULL},
 };
 

@@ -6,6 +6,8 @@
  * hint was lost, are received all the same. */
 #include "receive.h"
 
+#include "categories.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,9 @@ static void s_claim(screen_recv_t *r);
 /* One batch on its way through the transaction chain. */
 typedef struct {
     screen_recv_t *r;
-    int n;     /* leads claimed */
-    int cases; /* cases touched */
+    int n;               /* leads claimed */
+    int cases;           /* cases touched */
+    fp_buf_t cases_json; /* the decisions stored: their case ids, for the low-income rules */
 } s_batch_t;
 
 /* The chain ended (committed, rolled back or the database went away): maybe go again. */
@@ -42,6 +45,7 @@ static void s_done(s_batch_t *b, bool committed)
         snprintf(cases, sizeof cases, "%d", b->cases);
         fp_log_info("leads received", "count", count, "cases", cases, "worker", r->worker);
     }
+    fp_buf_free(&b->cases_json);
     free(b);
     /* a full batch means there may be more: keep going; also go again if woken meanwhile */
     if (n == atoi(S_CLAIM_BATCH) || r->again) {
@@ -73,6 +77,35 @@ static void s_on_committed(fp_db_t *db, PGresult *res, void *arg)
     s_done(b, true);
 }
 
+static void s_on_referred(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(db, b, res, "refer to civil affairs");
+        return;
+    }
+    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+}
+
+/* The cases of a unified county with their facts: the low-income rules decide (refer.c). */
+static void s_on_candidates(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_batch_t *b = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        s_abort(db, b, res, "low-income candidates");
+        return;
+    }
+    fp_buf_t json = {0};
+    if (screen_refer_json(res, &json) == 0) {
+        fp_buf_free(&json);
+        fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+        return;
+    }
+    const char *p[1] = {json.data};
+    fp_db_query(db, FP_DB_FRONT, "SELECT lowincome_refer($1::jsonb)", 1, p, s_on_referred, b);
+    fp_buf_free(&json);
+}
+
 static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
 {
     s_batch_t *b = arg;
@@ -80,7 +113,8 @@ static void s_on_stored(fp_db_t *db, PGresult *res, void *arg)
         s_abort(db, b, res, "store decisions");
         return;
     }
-    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_committed, b);
+    const char *p[1] = {b->cases_json.data};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM lowincome_candidates($1::jsonb)", 1, p, s_on_candidates, b);
 }
 
 /* screen_match() opened or merged the cases and returned their facts: the rules decide. */
@@ -100,7 +134,7 @@ static void s_on_matched(fp_db_t *db, PGresult *res, void *arg)
     }
     const char *p[1] = {json.data};
     fp_db_query(db, FP_DB_FRONT, "SELECT screen_store_decisions($1::jsonb)", 1, p, s_on_stored, b);
-    fp_buf_free(&json);
+    b->cases_json = json; /* kept for lowincome_candidates */
 }
 
 static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)

@@ -71,8 +71,8 @@ int ctl_cmd_tail(int argc, char **argv);        /* tail --region PREFIX [--from 
 int ctl_cmd_ledger(int argc, char **argv);      /* ledger import FILE... */
 int ctl_cmd_case(int argc, char **argv); /* case list|show|visit|notice|object|review|approve|identify|return|close */
 int ctl_cmd_plan(int argc, char **argv); /* plan list|show|open|income (plan.c) */
-int ctl_cmd_measure(int argc, char **argv);   /* measure add|status */
-int ctl_cmd_check(int argc, char **argv);     /* check add|unchecked|summary (plan.c), list|fix|explain|review */
+int ctl_cmd_measure(int argc, char **argv); /* measure add|status */
+int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary (plan.c), list|fix|explain|review */
 /* findings.c: the data-quality findings through the assistance service (check list|fix|explain|review) */
 bool ctl_check_is_finding_cmd(const char *cmd);
 int ctl_check_findings(int argc, char **argv);
@@ -83,6 +83,9 @@ int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quali
 int ctl_cmd_kinds(int argc, char **argv);     /* kinds alias add|list|remove (kinds.c) */
 int ctl_cmd_profile(int argc, char **argv);   /* profile add|list|show|remove (profile.c) */
 int ctl_cmd_compare(int argc, char **argv);   /* compare export|import (compare.c) */
+/* the rural low-income population (category.c) */
+int ctl_cmd_category(int argc, char **argv); /* category confirm|leave|list|referrals|param */
+int ctl_cmd_mode(int argc, char **argv);     /* mode set|show */
 /* Runs the quality rules (rules: comma-separated codes, or NULL for all) over county on FANGPIN_TODAY
  * for by, recorded with reason (on_demand, ledger_import), and prints the run: 0, 1 failed, 2 a bad
  * FANGPIN_TODAY (quality.c; ledger import runs it after each import). */

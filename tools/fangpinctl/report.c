@@ -17,7 +17,8 @@ static int s_usage(void)
             " [--out FILE]\n"
             "       fangpinctl report reopen REPORT --region PREFIX --period PERIOD --reason TEXT\n"
             "  REPORT: lead_verification_monthly (PERIOD YYYY-MM), scale_quarterly, measures_quarterly,\n"
-            "  elimination_quarterly (PERIOD YYYYQn), deadlines, quality_findings (YYYY-MM or YYYYQn).\n"
+            "  elimination_quarterly (PERIOD YYYYQn), deadlines, quality_findings (YYYY-MM or YYYYQn),\n"
+            "  lowincome_quarterly (YYYYQn).\n"
             "  get prints the table; csv and xlsx also save the file (default: the name the service gives it).\n");
     return 2;
 }

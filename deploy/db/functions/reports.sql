@@ -651,6 +651,83 @@ SELECT report_rollup(p_prefix, (SELECT k FROM keys),
     );
 END $$;
 
+-- 农村低收入人口分类统计 of quarter p_period (docs/lowincome.md): the households of villages under
+-- the prefix in each category at the quarter's end, and their people (members present then): a
+-- low-income category when the household's last change of it on or before the last day is an
+-- entry (household_category_history), a monitoring kind when its monitoring plan was identified
+-- by then and not eliminated by then (as scale_quarterly). total_*: in any category; overlap_hh:
+-- in two or more; mon_low_hh: in a monitoring kind and a low-income category at once. entries /
+-- exits: the changes of the quarter, one per household and category (a low-income entry or exit
+-- dated in it; a monitoring plan identified or eliminated in it).
+CREATE OR REPLACE FUNCTION report_lowincome_quarterly_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+BEGIN
+    RETURN (
+WITH q AS MATERIALIZED (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
+x AS MATERIALIZED (
+    SELECT x.county_code, x.household_no, h.village_code, x.category, x.change, x.on_date, x.id
+      FROM household_category_history x
+      JOIN ledger_households h ON h.county_code = x.county_code AND h.household_no = x.household_no
+     WHERE h.village_code >= p_prefix AND h.village_code < p_prefix || ':'
+),
+pl AS MATERIALIZED (
+    SELECT pl.county_code, pl.household_no, pl.village_code, pl.monitored_kind AS category, pl.identified_on,
+           CASE WHEN pl.elim_state = 'eliminated' THEN pl.eliminated_on END AS gone_on
+      FROM plans pl
+     WHERE pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
+),
+li AS (
+    SELECT DISTINCT ON (x.county_code, x.household_no, x.category) x.county_code, x.household_no, x.village_code,
+           x.category, x.change
+      FROM x CROSS JOIN q WHERE x.on_date <= q.qe
+     ORDER BY x.county_code, x.household_no, x.category, x.on_date DESC, x.id DESC
+),
+mem AS (
+    SELECT county_code, household_no, village_code, category FROM li WHERE change = 'enter'
+    UNION
+    SELECT pl.county_code, pl.household_no, pl.village_code, pl.category FROM pl CROSS JOIN q
+     WHERE pl.identified_on <= q.qe AND (pl.gone_on IS NULL OR pl.gone_on > q.qe)
+),
+hh AS (
+    SELECT m.county_code, m.household_no, m.village_code, array_agg(m.category::text) AS cats,
+           (SELECT count(*) FROM ledger_members p CROSS JOIN q WHERE p.county_code = m.county_code
+               AND p.household_no = m.household_no AND (p.left_on IS NULL OR p.left_on > q.qe)) AS people
+      FROM mem m GROUP BY 1, 2, 3
+),
+moves AS (
+    SELECT x.village_code, CASE x.change WHEN 'enter' THEN 'entries' ELSE 'exits' END AS key, count(*) AS n
+      FROM x CROSS JOIN q WHERE x.on_date BETWEEN q.qs AND q.qe GROUP BY 1, 2
+    UNION ALL
+    SELECT pl.village_code, 'entries', count(*) FROM pl CROSS JOIN q
+     WHERE pl.identified_on BETWEEN q.qs AND q.qe GROUP BY 1
+    UNION ALL
+    SELECT pl.village_code, 'exits', count(*) FROM pl CROSS JOIN q
+     WHERE pl.gone_on BETWEEN q.qs AND q.qe GROUP BY 1
+),
+counts AS (
+    SELECT ROW(hh.village_code, c.code || k.suffix, sum(CASE k.suffix WHEN '_hh' THEN 1 ELSE hh.people END))::report_count AS c
+      FROM hh CROSS JOIN unnest(hh.cats) AS c(code) CROSS JOIN (VALUES ('_hh'), ('_people')) AS k(suffix)
+     GROUP BY hh.village_code, c.code, k.suffix
+    UNION ALL
+    SELECT ROW(hh.village_code, k.key, sum(k.n))::report_count
+      FROM hh CROSS JOIN LATERAL (VALUES
+           ('total_hh', 1::bigint), ('total_people', hh.people),
+           ('overlap_hh', (cardinality(hh.cats) >= 2)::int::bigint),
+           ('mon_low_hh', (hh.cats && ARRAY['unstable_lifted', 'marginal', 'sudden_hardship']
+                           AND hh.cats && ARRAY['dibao', 'tekun', 'dibao_edge', 'rigid_spending'])::int::bigint)) AS k(key, n)
+     GROUP BY hh.village_code, k.key HAVING sum(k.n) > 0
+    UNION ALL
+    SELECT ROW(m.village_code, m.key, sum(m.n))::report_count FROM moves m GROUP BY m.village_code, m.key
+)
+SELECT report_rollup(p_prefix,
+                     ARRAY['total_hh', 'total_people']
+                     || ARRAY(SELECT c.code || s.suffix FROM lowincome_categories c
+                                CROSS JOIN (VALUES (1, '_hh'), (2, '_people')) AS s(o, suffix) ORDER BY c.ord, s.o)
+                     || ARRAY['overlap_hh', 'mon_low_hh', 'entries', 'exits'],
+                     coalesce((SELECT array_agg(c) FROM counts), '{}'))
+    );
+END $$;
+
 -- The rows of report p_report (NULL for an unknown report or a period of the wrong form).
 CREATE OR REPLACE FUNCTION report_rows(p_report text, p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -669,6 +746,8 @@ BEGIN
         RETURN report_measures_quarterly_rows(p_prefix, p_period, p_as_of);
     ELSIF p_report = 'elimination_quarterly' THEN
         RETURN report_elimination_quarterly_rows(p_prefix, p_period, p_as_of);
+    ELSIF p_report = 'lowincome_quarterly' THEN
+        RETURN report_lowincome_quarterly_rows(p_prefix, p_period, p_as_of);
     END IF;
     RETURN NULL;
 END $$;
@@ -687,7 +766,8 @@ DECLARE
 BEGIN
     SELECT r.name INTO v_name FROM regions r WHERE r.code = p_prefix;
     IF v_name IS NULL OR p_report NOT IN ('lead_verification_monthly', 'scale_quarterly', 'measures_quarterly',
-                                          'elimination_quarterly', 'deadlines', 'quality_findings') THEN
+                                          'elimination_quarterly', 'deadlines', 'quality_findings',
+                                          'lowincome_quarterly') THEN
         RETURN;
     END IF;
     v_deadline := report_due(p_report, p_prefix, p_period);

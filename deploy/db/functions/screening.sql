@@ -50,6 +50,8 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM case_leads cl WHERE cl.county_code = l.county_code AND cl.lead_id = l.id);
     -- fresh statistics for the batch's stage table, so the statements below plan for its real size
     ANALYZE screen_stage;
+    -- civil affairs' leads update the categories directly where the county is unified (lowincome.sql)
+    PERFORM lowincome_from_leads();
 
     -- not in the ledger
     UPDATE leads l SET status = 'unmatched', status_at = now(),

@@ -1,0 +1,235 @@
+"""The rural low-income population through the real protocol (docs/lowincome.md): a county in
+the separate mode behaves as before (civil affairs' leads open cases and change no category,
+screening refers no one, a category change is refused); after its switch date, a civil-affairs
+lead puts a household in 低保 (and an exit lead takes it out), a household screened as likely
+低保边缘 is sent to civil affairs with its facts, a civil-affairs key confirms it (once, however
+often it is retried), and keys of other departments or of actors are refused."""
+import json
+import unittest
+
+import fp
+from fangpin.v1 import common_pb2, reporting_pb2, screening_pb2
+import test_cases
+from test_cases import import_ledger, ledger_line, person
+from test_intake import TODAY, lead
+
+Code = common_pb2.Code
+VA = "130822112201"
+H_DIBAO, H_EDGE, H_RICH = "13082211220100001", "13082211220100002", "13082211220100003"
+A, B, C = person(11), person(12), person(13)
+
+
+class LowIncome(unittest.TestCase):
+    def setUp(self):
+        self.ci = fp.county_db(f"it_lowinc_{self._testMethodName[-20:]}")
+        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "minzheng", "yibao", "county"))
+        self.reporting = []
+        self.keys.register("admin", "admin:county-it")
+        self.keys.register("minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
+        self.keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
+        self.keys.register("county", "actor:130822:chen", kind="actor", level="county", region="130822")
+        import_ledger(self.ci, [
+            # one member each: the per-capita income is the wage (yuan)
+            ledger_line(H_DIBAO, VA, "一般户", "甲", "甲", A, "户主", 4000),
+            ledger_line(H_EDGE, VA, "一般户", "乙", "乙", B, "户主", 8000),
+            ledger_line(H_RICH, VA, "一般户", "丙", "丙", C, "户主", 9000),
+        ])
+        # the county's 低保 standard: 1.5 × 6000 = 9000 yuan, so 8000 is below it and 9000 is not
+        self.ctl(None, "category", "param", "set", "dibao_standard_yuan", "130822", "2026-01-01", "6000",
+                 "--source", "县民政局 2026 年农村低保标准")
+        self.intake = fp.Service("intake", self.ci, self.keys, env={"FANGPIN_TODAY": TODAY})
+        self.screening = fp.Service("screening", self.ci, self.keys, env={
+            "FANGPIN_SCREENING_LEADS_PULL": self.intake.leads_push, "FANGPIN_SCREENING_SCAN_S": "1",
+            "FANGPIN_TODAY": TODAY})
+        self.svcs = [self.intake, self.screening]
+
+    def tearDown(self):
+        for s in self.svcs + self.reporting:
+            s.stop()
+
+    def report(self, today, fmt="proto"):
+        """农村低收入人口分类统计 of 2026Q4 for the county, from a reporting service whose day is today."""
+        svc = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_TODAY": today,
+                                                               "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
+        self.reporting.append(svc)
+        req = reporting_pb2.ReportingRequest(request_id="lowinc-report")
+        req.get_report.report, req.get_report.region_prefix = "lowincome_quarterly", "130822"
+        req.get_report.period, req.get_report.format = "2026Q4", fmt
+        c = svc.client("admin")
+        try:
+            r = c.call(req, reporting_pb2.ReportingReply, 20000)
+        finally:
+            c.close()
+        svc.stop()
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        keys = [c.key for c in r.report.columns]
+        return r.report, {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in r.report.rows
+                          if fmt == "proto"}
+
+    def ctl(self, key, *args, check=True):
+        env = {"FANGPIN_SCREENING_CONNECT": self.screening.endpoint, "FANGPIN_KEYS_DIR": self.keys.dir,
+               "FANGPIN_CLIENT_CERT": self.keys.path(key, secret=True)} if key else None
+        return fp.ctl(list(args), self.ci, check=check, env=env)
+
+    submit = test_cases.Cases.push  # one batch to intake, all accepted
+
+    def push(self, key, name, leads):
+        self.submit(key, name, leads)
+        fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM leads WHERE screened_at IS NULL")[0][0] == "0",
+                    30, what=f"batch {name} screened")
+
+    def ask(self, key, op, **fields):
+        req = screening_pb2.ScreeningRequest(request_id=fields.pop("request_id", f"{op}-{key}"))
+        getattr(req, op).SetInParent()
+        for k, v in fields.items():
+            setattr(getattr(req, op), k, v)
+        c = self.screening.client(key)
+        try:
+            return c.call(req, screening_pb2.ScreeningReply, 10000)
+        finally:
+            c.close()
+
+    def members(self):
+        return sorted(fp.sql(self.ci, "SELECT household_no, category, decided_by FROM household_categories"))
+
+    def leads_of_both(self, date):
+        self.push("minzheng", f"mz-{date}", [lead(idn=A, village=VA, kind="minzheng.dibao_new", date=date,
+                                                  amount=None, ref="a")])
+        self.push("yibao", f"yb-{date}", [lead(idn=B, village=VA, date=date, amount=100000, ref="b"),
+                                          lead(idn=C, village=VA, date=date, amount=100000, ref="c")])
+
+    def test_separate_mode_is_as_before(self):
+        self.leads_of_both("2026-10-15")
+        # the leads open cases as they always did
+        self.assertEqual(sorted(r[0] for r in fp.sql(self.ci, "SELECT household_no FROM cases")),
+                         [H_DIBAO, H_EDGE, H_RICH])
+        self.assertEqual(self.members(), [])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM lowincome_referrals"), [("0",)])
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type LIKE 'category.%'"
+                                         " OR type = 'lowincome.referred'"), [("0",)])
+        r = self.ask("minzheng", "confirm_category", household_no=H_EDGE, category="dibao_edge", reason="审核确认")
+        self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.mode"), r)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM household_category_history"), [("0",)])
+
+    def test_before_and_after_the_switch(self):
+        self.ctl(None, "mode", "set", "130822", "2026-10-10", "unified", "--by", "县乡村振兴局")
+        self.assertIn("unified", self.ctl(None, "mode", "show", "130822").stdout)
+        # a lead dated before the switch changes nothing; one after it does
+        self.push("minzheng", "before", [lead(idn=A, village=VA, kind="minzheng.dibao_new", date="2026-10-09",
+                                              amount=None, ref="a0")])
+        self.assertEqual(self.members(), [])
+        self.push("minzheng", "after", [lead(idn=A, village=VA, kind="minzheng.dibao_new", date="2026-10-10",
+                                             amount=None, ref="a1")])
+        lead_id = fp.sql(self.ci, "SELECT id FROM leads WHERE line_ref = 'a1'")[0][0]
+        self.assertEqual(self.members(), [(H_DIBAO, "dibao", f"lead:{lead_id}")])
+        self.assertEqual(fp.sql(self.ci, "SELECT change, on_date::text, actor, department FROM"
+                                         " household_category_history"),
+                         [("enter", "2026-10-10", f"lead:{lead_id}", "minzheng")])
+        ev = fp.sql(self.ci, "SELECT payload FROM events WHERE type = 'category.entered'")
+        self.assertEqual(json.loads(ev[0][0]), {"household_no": H_DIBAO, "category": "dibao", "on": "2026-10-10",
+                                                "by": f"lead:{lead_id}"})
+        # civil affairs' exit lead takes the household out of 低保
+        self.push("minzheng", "exit", [lead(idn=A, village=VA, kind="minzheng.dibao_exit", date="2026-11-01",
+                                            amount=None, ref="a2")])
+        self.assertEqual(self.members(), [])
+        self.assertEqual([r[0] for r in fp.sql(self.ci, "SELECT change FROM household_category_history ORDER BY id")],
+                         ["enter", "leave"])
+
+    def test_unified_refers_and_civil_affairs_confirms(self):
+        self.ctl(None, "mode", "set", "130822", "2026-01-01", "unified")
+        self.leads_of_both("2026-10-15")
+        self.assertEqual([m[:2] for m in self.members()], [(H_DIBAO, "dibao")])
+        # 8000 yuan < 1.5 × 6000: sent to civil affairs with the facts; 9000 is not below, and a
+        # household in 低保 is not 低保边缘
+        r = self.ask("minzheng", "list_referrals")
+        self.assertEqual(r.status.code, Code.OK, r)
+        self.assertEqual([(x.household_no, x.category) for x in r.referral_list.referrals], [(H_EDGE, "dibao_edge")])
+        x = r.referral_list.referrals[0]
+        self.assertEqual((x.per_capita_fen, x.standard_fen, x.multiple_pct, x.status), (800000, 600000, 150, "open"))
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'lowincome.referred'"), [("1",)])
+        self.assertIn(H_EDGE, self.ctl("minzheng", "category", "referrals").stdout)
+
+        # only civil affairs decides
+        r = self.ask("yibao", "confirm_category", household_no=H_EDGE, category="dibao_edge", reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "category.authority"), r)
+        r = self.ask("county", "confirm_category", household_no=H_EDGE, category="dibao_edge", reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "category.authority"), r)
+        r = self.ask("minzheng", "confirm_category", household_no=H_EDGE, category="marginal", reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "category.by_case"), r)
+        r = self.ask("minzheng", "confirm_category", household_no="nope", category="dibao_edge", reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.NOT_FOUND, "category.household"), r)
+        r = self.ask("minzheng", "confirm_category", household_no=H_EDGE, category="nope", reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.NOT_FOUND, "category.unknown"), r)
+        self.assertEqual([m[:2] for m in self.members()], [(H_DIBAO, "dibao")])
+
+        # civil affairs confirms through fangpinctl; a retry of the same request is applied once
+        for _ in range(2):
+            p = self.ctl("minzheng", "category", "confirm", H_EDGE, "--category", "dibao_edge", "--on", "2026-11-20",
+                         "--reason", "民政审核确认", "--request-id", "mz-confirm-1")
+            self.assertIn("低保边缘家庭", p.stdout)
+        self.assertEqual(fp.sql(self.ci, "SELECT actor, department, reason, on_date::text FROM"
+                                         " household_category_history WHERE household_no = %s" % repr(H_EDGE)),
+                         [("dept:130822:minzheng", "minzheng", "民政审核确认", "2026-11-20")])
+        self.assertEqual(fp.sql(self.ci, "SELECT status, closed_by FROM lowincome_referrals"),
+                         [("confirmed", "dept:130822:minzheng")])
+        r = self.ask("minzheng", "confirm_category", household_no=H_EDGE, category="dibao_edge", reason="again")
+        self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.already"), r)
+        # the report counts both households by category, live before its due day
+        rep, rows = self.report(TODAY)
+        self.assertFalse(rep.frozen)
+        total = rows[("total", "")]
+        self.assertEqual({k: v for k, v in total.items() if v}, {
+            "total_hh": 2, "total_people": 2, "dibao_hh": 1, "dibao_people": 1, "dibao_edge_hh": 1,
+            "dibao_edge_people": 1, "entries": 2})
+        self.assertEqual(rows[("village", VA)] if ("village", VA) in rows else rows[("township", VA[:9])], total)
+        self.assertEqual({c.key: c.title for c in rep.columns}["dibao_edge_hh"], "低保边缘家庭户数")
+        # the county's actor reads the categories of its region, the household with its history
+        r = self.ask("county", "list_categories", household_no=H_EDGE)
+        self.assertEqual([(m.category, m.authority, m.since) for m in r.category_list.members],
+                         [("dibao_edge", "minzheng", "2026-11-20")])
+        self.assertEqual([(h.change, h.actor) for h in r.category_list.history], [("enter", "dept:130822:minzheng")])
+        r = self.ask("yibao", "list_categories")
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "category.authority"), r)
+        # civil affairs ends it
+        r = self.ask("minzheng", "leave_category", household_no=H_EDGE, category="dibao_edge", reason="收入增加")
+        self.assertEqual(r.status.code, Code.OK, r)
+        self.assertEqual([m[:2] for m in self.members()], [(H_DIBAO, "dibao")])
+        r = self.ask("minzheng", "leave_category", household_no=H_EDGE, category="dibao_edge", reason="x",
+                     request_id="leave-2")
+        self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.not_member"), r)
+        # after its due day the quarter is frozen: the exit of 11-24 is in it, as an exit
+        rep, rows = self.report("2027-02-01")
+        self.assertTrue(rep.frozen)
+        self.assertEqual({k: v for k, v in rows[("total", "")].items() if v}, {
+            "total_hh": 1, "total_people": 1, "dibao_hh": 1, "dibao_people": 1, "entries": 2, "exits": 1})
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM report_snapshots WHERE report_code ="
+                                         " 'lowincome_quarterly'"), [("1",)])
+        rep, _ = self.report("2027-02-01", fmt="csv")
+        self.assertEqual(rep.filename, "lowincome_quarterly-130822-2026Q4.csv")
+        self.assertIn("低保对象户数", rep.file.decode("utf-8-sig").splitlines()[0])
+
+    def test_parameters_by_region_and_date(self):
+        """The value in force: the county's row before the province's before the national one,
+        the latest on or before the date; a standard that changes between two screenings."""
+        set_ = lambda *a: self.ctl(None, "category", "param", "set", *a, "--source", "test")
+        set_("dibao_standard_yuan", "13", "2025-01-01", "5000")
+        set_("dibao_standard_yuan", "130822", "2027-01-01", "6600")
+        set_("dibao_edge_multiple_pct", "13", "2027-01-01", "200")
+        got = lambda name, region, on: fp.sql(self.ci, f"SELECT coalesce(lowincome_param('{name}', '{region}', '{on}')::text,"
+                                                   " 'none')")[0][0]
+        self.assertEqual(got("dibao_standard_yuan", VA, "2025-06-30"), "5000")   # the province's only
+        self.assertEqual(got("dibao_standard_yuan", VA, "2026-01-01"), "6000")   # the county's from setUp
+        self.assertEqual(got("dibao_standard_yuan", VA, "2026-12-31"), "6000")
+        self.assertEqual(got("dibao_standard_yuan", VA, "2027-01-01"), "6600")
+        self.assertEqual(got("dibao_standard_yuan", "130823101001", "2027-06-01"), "5000")  # another county
+        self.assertEqual(got("dibao_standard_yuan", "140822101001", "2027-06-01"), "none")  # another province
+        self.assertEqual(got("dibao_edge_multiple_pct", VA, "2026-12-31"), "150")  # national
+        self.assertEqual(got("dibao_edge_multiple_pct", VA, "2027-01-01"), "200")  # the province's
+        self.assertIn("6600", self.ctl(None, "category", "param", "list", "--region", "130822").stdout)
+        p = self.ctl(None, "category", "param", "set", "no_such", "13", "2027-01-01", "1", "--source", "x",
+                     check=False)
+        self.assertEqual(p.returncode, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
