@@ -1,4 +1,4 @@
-/* nightly.c: the nightly data-quality runs (docs/quality.md). Once the clock (UTC+8) has passed
+/* nightly.c: the nightly data-quality runs (docs/quality-checks.md). Once the clock (UTC+8) has passed
  * FANGPIN_QUALITY_NIGHTLY_AT on a day (FANGPIN_TODAY or today), quality_nightly() runs every rule
  * over each county of the ledger that has no nightly run for that day yet (reason 'nightly'), on a
  * connection of its own so that a long run holds up no request. The runs table is the record: a

@@ -1,4 +1,4 @@
-/* quality.c: the data-quality findings (疑点, docs/quality.md) through the protocol:
+/* quality.c: the data-quality findings (疑点, docs/quality-checks.md) through the protocol:
  * ListFindings, MarkFindingFixed, ExplainFinding and ReviewExplanation. The work is in the
  * database (deploy/db/functions/quality.sql: quality_list, quality_claim_fix, quality_explain,
  * quality_review, each checking the actor against the finding's village or township and writing

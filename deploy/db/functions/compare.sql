@@ -1,6 +1,6 @@
 -- compare.sql: data comparison with departments (数据比对, migration 028, docs/compare.md): the
 -- audited export of a department's ledger slice, page by page, and its answers kept as dated
--- department facts, after which the rules that read them (Q094-Q096) run. Intake calls these
+-- department facts, after which the rules that read them (Q094-Q100) run. Intake calls these
 -- with the sender's county and department; the ID numbers are opened and hashed in C.
 
 -- What department p_dept said last about the person p_id_hmac of county p_county (NULL: nothing).
@@ -9,6 +9,16 @@ RETURNS text LANGUAGE sql STABLE AS $$
     SELECT value FROM dept_facts
      WHERE county_code = p_county AND id_hmac = p_id_hmac AND department_code = p_dept AND fact = p_fact
      ORDER BY as_of DESC LIMIT 1
+$$;
+
+-- What department p_dept said last about household p_household of county p_county, over its present
+-- members, for a yes/no fact: 'no' when it said no of any of them, else 'yes' when it said yes of
+-- any, else NULL (住建's house_safe: the house is the household's, whoever the answer named).
+CREATE OR REPLACE FUNCTION compare_household_fact(p_county text, p_household text, p_dept text, p_fact text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN bool_or(v = 'no') THEN 'no' WHEN bool_or(v = 'yes') THEN 'yes' END
+      FROM (SELECT compare_fact(p_county, m.id_hmac, p_dept, p_fact) AS v FROM ledger_members m
+             WHERE m.county_code = p_county AND m.household_no = p_household AND m.left_on IS NULL) x
 $$;
 
 -- Begins an export of county p_county's ledger for department p_dept: the columns p_columns (empty:
@@ -130,7 +140,8 @@ DECLARE
     nf  integer;
     r   bigint;
     no  integer := 0;
-    rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[] END;
+    rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[]
+                            WHEN 'zhujian' THEN '{Q097,Q098}'::text[] WHEN 'jiaoyu' THEN '{Q099,Q100}'::text[] END;
 BEGIN
     IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
         RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];

@@ -1,4 +1,4 @@
--- quality.sql: the data-quality checks (疑点, migration 022, docs/quality.md). Three populations
+-- quality.sql: the data-quality checks (疑点, migration 022, docs/quality-checks.md). Three populations
 -- (one row per present person, per household, per plan of a county, with the columns the rules'
 -- conditions read), the run that evaluates the rules over them and keeps the findings, and the
 -- village's explanation of a finding.
@@ -10,17 +10,19 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- The persons population: every member present in the county's ledger (left_on empty), with
--- the household's type and guarantees and the present head's age and sex.
+-- the household's type and guarantees and the present head's age and sex. (Its columns grew with
+-- housing_ok in 029, which dropped it: a function's result columns change only by a drop.)
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
-               head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint)
+               head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint,
+               housing_ok boolean)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok, h.medical_oop_fen
+           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
