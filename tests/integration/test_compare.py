@@ -328,6 +328,35 @@ class Compare(unittest.TestCase):
             c.close()
         self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "compare.answer"))
 
+    def test_8_deferred_batches_run_the_rules_once(self):
+        """A batch with defer_rules stores its facts and runs no rule; the next batch without it runs
+        them over every fact, the deferred batch's too."""
+        P11 = fp.id_number(26, "19880101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H6", VA, "monitored", "marginal"), member(COUNTY, "H6", P11, "郑二")]))
+        ex = int(self.export(os.path.join(self.tmp, "deferred.csv")))
+        runs = "SELECT count(*) FROM quality_runs"
+        before = fp.sql(self.ci, runs)
+
+        def send(batch, idn, value, defer):
+            c = self.svc.client("dept-yibao")
+            try:
+                return c.call(I.IntakeRequest(request_id=f"cmp-{batch}", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id=batch, export_id=ex, defer_rules=defer, answers=[I.CompareAnswer(
+                        id_number=idn, facts=[I.CompareFact(fact="insured", value=value)], line_ref="2")])),
+                    I.IntakeReply, 20000)
+            finally:
+                c.close()
+        r = send("defer-1", P11, "no", True)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.facts, r.compare_answers.quality_run_id), (1, 0))
+        self.assertEqual(fp.sql(self.ci, runs), before)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM quality_findings WHERE household_no = 'H6'"), [("0",)])
+        r = send("defer-2", P1, "no", False)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertNotEqual(r.compare_answers.quality_run_id, 0)
+        self.assertEqual(fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings WHERE household_no = 'H6'"),
+                         [("Q094", fp.id_hmac(P11))])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -353,6 +353,7 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     Fangpin__V1__SubmitCompareAnswers sa = FANGPIN__V1__SUBMIT_COMPARE_ANSWERS__INIT;
     sa.batch_id = batch;
     sa.export_id = strtoll(c->export_id, NULL, 10);
+    sa.defer_rules = to < f->n; /* the rules run once, after the file's last batch */
     sa.n_answers = n;
     sa.answers = ansp;
     Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;

@@ -122,14 +122,17 @@ $$;
 
 -- Stores batch p_batch of department p_dept's answers to export p_export: the facts (p_hmacs[i]
 -- says p_facts[i] = p_values[i]) as of p_on, then runs the rules that read that department's facts;
--- unmatched: the persons (hex of id_hmac) not present in the ledger.
+-- unmatched: the persons (hex of id_hmac) not present in the ledger. p_run false (a file's batch
+-- but its last, SubmitCompareAnswers.defer_rules): the facts are stored and the rules not run
+-- (a county-wide run per batch of 2000 would make a file of n answers n/2000 runs).
 -- A batch already stored is answered with its counts (replayed) and writes nothing. problem:
 -- 'compare.export_unknown' when the export is not the department's of this county,
 -- 'data_key.changed' when p_check is not the stored data key's check value (the hashes would
 -- match nobody).
 CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
                                                  p_export bigint, p_on date, p_answers integer,
-                                                 p_hmacs bytea[], p_facts text[], p_values text[], p_check text)
+                                                 p_hmacs bytea[], p_facts text[], p_values text[], p_check text,
+                                                 p_run boolean)
 RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
                opened integer, unmatched text[])
 LANGUAGE plpgsql AS $$
@@ -167,7 +170,7 @@ BEGIN
                                                          batch_id = EXCLUDED.batch_id
      WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
     GET DIAGNOSTICS nf = ROW_COUNT;
-    IF rules IS NOT NULL THEN
+    IF rules IS NOT NULL AND p_run THEN
         r := quality_run(p_county, p_on, p_sender, rules, 'compare_import');
         SELECT (q.counts->>'opened')::integer INTO no FROM quality_runs q WHERE q.id = r;
     END IF;

@@ -11,6 +11,9 @@ ALTER TABLE dept_facts ADD CONSTRAINT dept_facts_fact_check
     CHECK (fact IN ('insured', 'insured_on', 'dibao', 'dibao_fen', 'house_safe', 'at_school'));
 
 DROP FUNCTION IF EXISTS quality_persons(text, date);
+-- compare_answers_apply() takes whether to run the rules after a batch (p_run; the file's last
+-- batch runs them once): a new argument is a new function, so the old one goes.
+DROP FUNCTION IF EXISTS compare_answers_apply(text, text, text, text, bigint, date, integer, bytea[], text[], text[], text);
 
 -- A household's 住建 answer is about its house: compare_household_fact() reads it over the present
 -- members (no if any says no), and the finding is the head's, once per household.
