@@ -79,7 +79,8 @@ its village and the facts it saw.
   marked with who claimed the fix and when (`fix_claimed_by`, `fix_claimed_at`): the next run
   that no longer finds it closes it as `fixed` (the fix held); a run that finds it again keeps
   it open and records that the fix did not hold (`fix_failed_run`, `finding.fix_failed`); a new
-  claim starts over;
+  claim starts over. The claim keeps its request's id (`fix_claim_request`): the same actor's
+  retry with that id is answered with the finding as it is, not claimed again;
 - **an explanation**: a village actor of the finding's village explains an open or overdue one
   (`ExplainFinding`, `fangpinctl check explain ID --reason TEXT`; or, with direct database
   access, `fangpinctl quality explain ID --by ACTOR --reason TEXT`): `explained`, with who and

@@ -339,13 +339,21 @@ END $$;
 -- A village actor's word that an open or overdue finding of its village was corrected: the
 -- finding stays live, marked with who claimed the fix and when, until the next run closes it as
 -- fixed or finds it again (fix_failed_run); writes finding.fix_claimed. FPQ03-FPQ05 as
--- quality_finding_for.
-CREATE OR REPLACE FUNCTION quality_claim_fix(p_id bigint, p_actor text) RETURNS void
+-- quality_finding_for. p_request, the request's id, is kept with the claim (fix_claim_request):
+-- the same actor's retry of it (a reply lost on the way) is answered with the finding as it is,
+-- claimed again by nothing, no second event, even once a run has closed it.
+CREATE OR REPLACE FUNCTION quality_claim_fix(p_id bigint, p_actor text, p_request text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    f quality_findings := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+    f quality_findings;
 BEGIN
-    UPDATE quality_findings SET fix_claimed_by = p_actor, fix_claimed_at = now(), fix_failed_run = NULL
+    IF coalesce(p_request, '') <> '' AND EXISTS (SELECT 1 FROM quality_findings x WHERE x.id = p_id
+                                                    AND x.fix_claimed_by = p_actor AND x.fix_claim_request = p_request) THEN
+        RETURN;
+    END IF;
+    f := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+    UPDATE quality_findings SET fix_claimed_by = p_actor, fix_claimed_at = now(), fix_failed_run = NULL,
+                                fix_claim_request = nullif(p_request, '')
      WHERE id = p_id;
     PERFORM quality_finding_event(f, 'finding.fix_claimed', p_actor);
 END $$;

@@ -1,4 +1,4 @@
--- 029_compare_housing_school: the answer files of 住建 (house safety) and 教育 (school enrolment)
+-- 029_compare_housing_school (also: a retried fix claim answered from what is stored, below): the answer files of 住建 (house safety) and 教育 (school enrolment)
 -- in the data comparison (数据比对, issue 14; docs/compare.md). Their answers are dated department
 -- facts like 医保's and 民政's (dept_facts.fact: zhujian house_safe, jiaoyu at_school, yes/no), and
 -- four rules read them (Q097-Q098 housing, Q099-Q100 education). The persons population
@@ -40,6 +40,11 @@ INSERT INTO quality_rules (code, category, severity, population, household_types
    $c$schooling IN ('dropped_out', 'none') AND compare_fact($1, id_hmac, 'jiaoyu', 'at_school') = 'yes'$c$,
    '{}', ARRAY['schooling', 'age', $f$jiaoyu_at_school=compare_fact($1, id_hmac, 'jiaoyu', 'at_school')$f$],
    'issue 14; 数据比对 (教育): the ledger is corrected');
+
+-- A fix claim keeps the id of the request that made it: a retry with the same request id is
+-- answered from what is stored, not claimed again (quality_claim_fix, which takes it now).
+ALTER TABLE quality_findings ADD COLUMN fix_claim_request text;
+DROP FUNCTION IF EXISTS quality_claim_fix(bigint, text);
 
 UPDATE event_fields SET meaning = replace(meaning, 'docs/quality.md', 'docs/quality-checks.md')
  WHERE meaning LIKE '%docs/quality.md%';
