@@ -10,9 +10,10 @@
 #     `fangpinctl compare import` (checked, batches of 2000 to intake, kept as dated facts by the
 #     keyed hash, then the rules Q094/Q095 over the county) against a COPY FROM of the same facts
 #     into a table of dept_facts' shape (its primary key too).
-# The ledger is deploy/demo/make_ledger.py --people ROWS, loaded by `fangpinctl ledger import
+# The ledger is bench/compare/make_ledger.py --people ROWS, loaded by `fangpinctl ledger import
 # --no-quality` (not timed). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
-# statements over SLOW_MS (default 1000, nested ones too), the optimised build (`make build`);
+# statements over SLOW_MS (default 1000, nested ones too) and pg_stat_statements (the export's and
+# the import's most costly statements are printed), the optimised build (`make build`);
 # everything it starts is stopped on exit.
 set -euo pipefail
 BUILD=${1:-build}
@@ -49,7 +50,13 @@ psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
   -c "ALTER SYSTEM SET auto_explain.log_min_duration = '${SLOW_MS:-1000}'" \
   -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
   -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
+  -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
   -c "SELECT pg_reload_conf()" >/dev/null
+# pg_stat_statements is loaded at start only: restart once, before anything is measured
+tools/scripts/pg.sh stop "$dir" && tools/scripts/pg.sh start "$dir" "$port"
+psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+q -c "CREATE EXTENSION pg_stat_statements"
 export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; dept-yibao.key_secret for fangpinctl
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
@@ -58,9 +65,9 @@ export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; de
 "$BUILD/fangpinctl" keys register --id "dept:$COUNTY:yibao" --kind department --name 兴隆县医疗保障局 \
     --region "$COUNTY" --level county --dept yibao --key "$dir/keys/dept-yibao.key" >/dev/null
 
-echo "== the ledger: about $ROWS members of $COUNTY (make_ledger.py, ledger import --no-quality; not timed)"
+echo "== the ledger: about $ROWS members of $COUNTY (bench/compare/make_ledger.py, ledger import --no-quality; not timed)"
 t0=$(now)
-python3 deploy/demo/make_ledger.py --people "$ROWS" --out "$dir/ledger.csv" >/dev/null
+python3 bench/compare/make_ledger.py --people "$ROWS" --out "$dir/ledger.csv" >/dev/null
 "$BUILD/fangpinctl" ledger import --no-quality "$dir/ledger.csv" >"$dir/ledger-import.out" 2>&1 ||
   { cat "$dir/ledger-import.out" >&2; exit 1; }
 q -c "VACUUM ANALYZE" 2>/dev/null
@@ -76,6 +83,13 @@ curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null || { echo "run.sh: intake 
 export FANGPIN_INTAKE_CONNECT=tcp://127.0.0.1:$zport FANGPIN_TIMEOUT_MS=600000
 export FANGPIN_CLIENT_CERT="$dir/keys/dept-yibao.key_secret"  # the peer's first key; compare uses the department's
 logstart=$(($(wc -l <"$dir/postgres.log") + 1))  # slow statements from here on
+top() {  # the statements (nested ones too) that took the most time since the last reset
+  q -F' | ' -c "SELECT round(total_exec_time)::text || ' ms', calls, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 130)
+                  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'fangpin')
+                 ORDER BY total_exec_time DESC LIMIT ${SHOW_TOP:-6}" | sed 's/^/   /'
+  q -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+q -c "SELECT pg_stat_statements_reset()" >/dev/null
 
 # ---------------------------------------------------------------- 1. export
 echo "== fangpinctl compare export --dept yibao ($members rows)"
@@ -93,6 +107,8 @@ q -c "\\copy (SELECT m.name, m.id_sealed, h.village_code, m.insured FROM ledger_
 t1=$(now)
 ecopy_s=$(secs "$t0" "$t1")
 ecopy_n=$(($(wc -l <"$dir/copy-out.csv") - 1))
+echo "   the statements that took the most time (pg_stat_statements: total, calls, rows, statement):"
+top
 
 # ---------------------------------------------------------------- 2. import
 # 医保's answer: the export with 参保状态 added, 否 for every 50th line
@@ -105,6 +121,8 @@ t0=$(now)
 t1=$(now)
 imp_s=$(secs "$t0" "$t1")
 tail -2 "$dir/import.out" | sed 's/^/   /'
+echo "   the statements that took the most time (pg_stat_statements: total, calls, rows, statement):"
+top
 facts=$(q -c "SELECT count(*) FROM dept_facts")
 findings=$(q -c "SELECT count(*) FROM quality_findings")
 echo "== raw COPY FROM of the same facts into a table of dept_facts' shape (the yardstick)"

@@ -249,6 +249,31 @@ class Nightly(unittest.TestCase):
             svc.stop()
         self.assertEqual(sorted(self.nightly()), [(COUNTY, ON, "assistance:nightly"), (COUNTY, LATER, "assistance:nightly")])
 
+    def test_a_county_that_fails_loses_no_other(self):
+        """Each county's nightly run is a transaction of its own: 130822's fails (a trigger refuses
+        its run), 130823's, run after it, is committed all the same."""
+        ci = fp.county_db("it_findings_nightly_fail")
+        fixture(ci)
+        other = household("FXC1", village="130823100200", **CASES["Q050"][0])
+        fp.sql(ci, "\n".join([s.replace(f"'{COUNTY}'", "'130823'") for s in other] + [
+            "CREATE FUNCTION it_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF NEW.county_code = '{COUNTY}' THEN RAISE EXCEPTION 'it: this county fails'; END IF;"
+            " RETURN NEW; END $$;",
+            "CREATE TRIGGER it_fail BEFORE INSERT ON quality_runs FOR EACH ROW EXECUTE FUNCTION it_fail();"]))
+        keys = fp.Keys(ci, names=("assistance",))
+        svc = fp.Service("assistance", ci, keys, env=self.env)
+        try:
+            msg = "nightly data-quality runs incomplete; the counties left are tried again in a minute"
+            fp.wait_for(lambda: any(r.get("msg") == msg for r in svc.log_records()), 60, what="the nightly attempt")
+            failed = [r for r in svc.log_records() if r.get("msg") == "the nightly data-quality run of a county failed"]
+            self.assertEqual([r.get("county") for r in failed], [COUNTY])
+            self.assertEqual(self.done(svc), [])
+        finally:
+            svc.stop()
+        self.assertEqual(fp.sql(ci, "SELECT county_code, on_day::text FROM quality_runs WHERE reason = 'nightly'"),
+                         [("130823", ON)])
+        self.assertEqual(fp.sql(ci, "SELECT household_no FROM quality_findings WHERE rule_code = 'Q050'"), [("FXC1",)])
+
     def test_bad_setting_stops_the_service(self):
         svc = fp.Service("assistance", self.ci, self.keys, env=dict(self.env, FANGPIN_QUALITY_NIGHTLY_AT="25:00"),
                          wait_ready=False)

@@ -115,10 +115,13 @@ finding, its rule, the household number and the actor or run, never a name or an
 - nightly: the assistance service runs every rule over each county of the ledger once a day,
   once the clock (China time) has passed `FANGPIN_QUALITY_NIGHTLY_AT` (default `02:30`; `off`
   never) on the day (FANGPIN_TODAY or today), reason `nightly`, as actor `assistance:nightly`, on
-  a database connection of its own (`quality_nightly()`). The runs table is the record: a
-  county with a nightly run for that day is not run again, after a restart or by a second
-  service (a unique index on the nightly runs of a county and day); a failed attempt is logged
-  and tried again a minute later.
+  a database connection of its own, each county in a transaction of its own
+  (`quality_nightly_due()`, then `quality_nightly_county()` per county: a county's findings are
+  committed before the next county begins, and a county that fails loses no other's run). The
+  runs table is the record: a county with a nightly run for that day is not run again, after a
+  restart or by a second service (a unique index on the nightly runs of a county and day); a
+  failed county is logged, the others go on, and the counties still without their run are tried
+  again a minute later.
 
 The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
 findings opened in a month or quarter by region and by rule, and by where they stood on the

@@ -414,28 +414,31 @@ LANGUAGE sql STABLE AS $$
        AND (p_state IS NULL OR f.state = p_state) AND f.id > coalesce(p_after, 0)
 $$;
 
--- The nightly runs of day p_on (the assistance service, FANGPIN_QUALITY_NIGHTLY_AT): every rule over
--- every county of the ledger that has no nightly run for p_on yet, as p_actor, reason 'nightly';
--- the number of counties run. The runs table is the record (one nightly run per county and day,
--- quality_runs_nightly), so a restart or a second service on the same day runs nothing again.
-CREATE OR REPLACE FUNCTION quality_nightly(p_on date, p_actor text) RETURNS integer
+-- The nightly runs of day p_on (the assistance service, FANGPIN_QUALITY_NIGHTLY_AT, nightly.c):
+-- quality_nightly_due() names every county of the ledger that has no nightly run for p_on yet;
+-- quality_nightly_county() runs every rule over one of them as p_actor, reason 'nightly', and is
+-- called in a statement (so a transaction) of its own per county: what a county found is committed
+-- before the next county begins, and a county that fails loses no other's run. The runs table is
+-- the record (one nightly run per county and day, quality_runs_nightly): a county already run,
+-- by a restart or a second service on the same day, is not run again (NULL).
+CREATE OR REPLACE FUNCTION quality_nightly_due(p_on date) RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE k AS (SELECT min(county_code)::text AS code FROM ledger_households
+                         UNION ALL
+                         SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > k.code)
+                           FROM k WHERE k.code IS NOT NULL)
+    SELECT k.code FROM k
+     WHERE k.code IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM quality_runs r WHERE r.county_code = k.code AND r.on_day = p_on AND r.reason = 'nightly')
+     ORDER BY k.code
+$$;
+
+CREATE OR REPLACE FUNCTION quality_nightly_county(p_county text, p_on date, p_actor text) RETURNS bigint
 LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-    c text;
-    n integer := 0;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('quality_nightly'));
-    FOR c IN WITH RECURSIVE k AS (SELECT min(county_code)::text AS code FROM ledger_households
-                                  UNION ALL
-                                  SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > k.code)
-                                    FROM k WHERE k.code IS NOT NULL)
-             SELECT k.code FROM k
-              WHERE k.code IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM quality_runs r
-                                 WHERE r.county_code = k.code AND r.on_day = p_on AND r.reason = 'nightly')
-    LOOP
-        PERFORM quality_run(c, p_on, p_actor, NULL, 'nightly');
-        n := n + 1;
-    END LOOP;
-    RETURN n;
+    PERFORM pg_advisory_xact_lock(hashtext('quality_nightly:' || p_county));
+    IF EXISTS (SELECT 1 FROM quality_runs r WHERE r.county_code = p_county AND r.on_day = p_on AND r.reason = 'nightly') THEN
+        RETURN NULL;
+    END IF;
+    RETURN quality_run(p_county, p_on, p_actor, NULL, 'nightly');
 END $$;

@@ -1,4 +1,5 @@
--- 029_compare_housing_school (also: a retried fix claim answered from what is stored, below): the answer files of 住建 (house safety) and 教育 (school enrolment)
+-- 029_compare_housing_school (also, below: a retried fix claim answered from what is stored; the
+-- nightly run a transaction per county): the answer files of 住建 (house safety) and 教育 (school enrolment)
 -- in the data comparison (数据比对, issue 14; docs/compare.md). Their answers are dated department
 -- facts like 医保's and 民政's (dept_facts.fact: zhujian house_safe, jiaoyu at_school, yes/no), and
 -- four rules read them (Q097-Q098 housing, Q099-Q100 education). The persons population
@@ -45,6 +46,19 @@ INSERT INTO quality_rules (code, category, severity, population, household_types
 -- answered from what is stored, not claimed again (quality_claim_fix, which takes it now).
 ALTER TABLE quality_findings ADD COLUMN fix_claim_request text;
 DROP FUNCTION IF EXISTS quality_claim_fix(bigint, text);
+
+-- The nightly run commits each county in its own transaction (quality_nightly_due and
+-- quality_nightly_county, called one county at a time): the one function for all counties goes.
+DROP FUNCTION IF EXISTS quality_nightly(date, text);
+
+-- An export's page is one statement made for its columns (compare_page, compare_cell_sql): the
+-- function that made each cell goes.
+DROP FUNCTION IF EXISTS compare_cell(text, text, text, date, boolean, text, text, text, text, bigint, bigint, boolean);
+
+-- A department fact's export is checked before any fact is stored (compare_answers_apply: the
+-- department's export of the county, else compare.export_unknown), and an export is an audit row
+-- never deleted: the foreign key checked it again per fact, a third of an answer file's time.
+ALTER TABLE dept_facts DROP CONSTRAINT dept_facts_export_id_fkey;
 
 UPDATE event_fields SET meaning = replace(meaning, 'docs/quality.md', 'docs/quality-checks.md')
  WHERE meaning LIKE '%docs/quality.md%';
