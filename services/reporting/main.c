@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "fangpin/v1/reporting.pb-c.h"
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "relay.h"
 #include "replay.h"

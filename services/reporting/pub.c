@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
 

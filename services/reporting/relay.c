@@ -25,7 +25,7 @@
 #include <zmq.h>
 
 #include "cert.h"
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
 

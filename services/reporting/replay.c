@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
 #include "relay.h"

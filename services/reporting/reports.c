@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "date.h"
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "today.h"
 #include "log.h"
 #include "mem.h"
@@ -402,10 +402,11 @@ static bool s_query_param(const char *query, const char *name, char *out, size_t
 
 /* The download's principal is known (NULL: the reverse proxy authenticates): its region scope,
  * as GetReport's, then the report. */
-static void s_on_http_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg)
+static void s_on_http_auth(fp_http_req_t *req, const fp_principal_t *who, const fp_http_token_t *tok, bool answered,
+                           void *arg)
 {
     s_job_t *j = arg;
-    (void)token_id; /* a download is one answer: the token is checked when it starts */
+    (void)tok; /* a download is one answer: the token is checked when it starts */
     if (answered || !report_httpauth_allows(req, who, REPORT_READ_REPORT, j->report, j->prefix)) {
         s_job_free(j);
         return;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpauth.h"
+#include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
 #include "replay.h"
@@ -170,7 +170,7 @@ static void s_check_tokens(report_sse_t *s)
         const char *p[1] = {ids.data};
         fp_db_query(fp_service_db(s->svc), 0,
                     "SELECT x::text FROM unnest($1::bigint[]) x WHERE NOT EXISTS (SELECT 1 FROM http_tokens t"
-                    " JOIN principals p ON p.id = t.principal_id WHERE t.id = x AND " REPORT_TOKEN_VALID_SQL ")",
+                    " JOIN principals p ON p.id = t.principal_id WHERE t.id = x AND " FP_TOKEN_VALID_SQL ")",
                     1, p, s_on_tokens, s);
     }
     fp_buf_free(&ids);
@@ -190,7 +190,8 @@ static void s_reply(fp_http_req_t *req, int status, const char *msg)
     fp_http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
-static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg);
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, const fp_http_token_t *tok, bool answered,
+                      void *arg);
 
 bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
 {
@@ -237,10 +238,11 @@ bool report_sse_handle(report_sse_t *s, fp_http_req_t *req)
 
 /* The stream's principal is known (NULL: the reverse proxy authenticates): its region scope, as
  * Replay's, then the stream starts. */
-static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered, void *arg)
+static void s_on_auth(fp_http_req_t *req, const fp_principal_t *who, const fp_http_token_t *tok, bool answered,
+                      void *arg)
 {
     report_sse_stream_t *st = arg;
-    st->token_id = token_id;
+    st->token_id = tok ? tok->id : 0;
     report_sse_t *s = st->owner;
     if (answered || !report_httpauth_allows(req, who, REPORT_READ_EVENTS, NULL, st->prefix)) {
         free(st);

@@ -1,6 +1,6 @@
 /* sse.h: GET /events, the event stream as Server-Sent Events for dashboards, on the service's
  * HTTP port (FANGPIN_REPORTING_SSE, off by default), to a bearer token of a principal and for
- * its region (httpauth.h). Every FANGPIN_REPORTING_SSE_KEEPALIVE_MS a comment keeps proxies from
+ * its region (httpaccess.h). Every FANGPIN_REPORTING_SSE_KEEPALIVE_MS a comment keeps proxies from
  * closing a quiet stream, and the streams whose token no longer admits are ended. */
 #ifndef REPORT_SSE_H
 #define REPORT_SSE_H

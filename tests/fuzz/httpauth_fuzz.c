@@ -1,4 +1,4 @@
-/* httpauth_fuzz.c: the reporting service's bearer token parser (report_httpauth_token) on an
+/* httpauth_fuzz.c: the HTTP ports' bearer token parser (fp_httpauth_token, common/httpauth.c) on an
  * untrusted Authorization header and query string. The input is split at its first NUL: the
  * header before it (none when there is no NUL), the query after. Invariants: no crash, no read
  * past either string; an accepted token is fpt_ and 43 base64url characters, NUL-terminated in
@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../services/reporting/access.c" /* report_pub_grant asks the read policy */
-#include "../../services/reporting/httpauth.c"
+#include "httpauth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *query = nul ? nul + 1 : buf;
     char out[64];
     memset(out, 'x', sizeof out);
-    if (report_httpauth_token(header, query, out, sizeof out)) {
+    if (fp_httpauth_token(header, query, out, sizeof out)) {
         if (strlen(out) != 47 || strncmp(out, "fpt_", 4) != 0) abort();
         if (strspn(out + 4, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != 43) abort();
         if (!strstr(header && *header ? header : query, out)) abort();

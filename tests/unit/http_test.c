@@ -24,6 +24,7 @@
 
 #include "http.h"
 #include "mem.h"
+#include "web.h"
 
 /* ---- the server side: fixture and application, on the loop thread ------------------------- */
 
@@ -97,12 +98,25 @@ static void s_slow_end(uv_timer_t *t)
     uv_close((uv_handle_t *)t, s_job_free);
 }
 
+/* the pages of /w/ (common/web.c), as cmake/web.cmake would embed them */
+static const unsigned char s_index[] = "<!doctype html><title>w</title>";
+static const unsigned char s_js[] = "FP.start();";
+static const fp_web_file_t s_pages[] = {
+    {"index.html", s_index, sizeof s_index - 1, "\"0123456789abcdef0123\""},
+    {"fangpin.js", s_js, sizeof s_js - 1, "\"aaaaaaaaaaaaaaaaaaaa\""},
+    {"LICENSE", s_js, sizeof s_js - 1, "\"bbbbbbbbbbbbbbbbbbbb\""},
+    {NULL, NULL, 0, NULL},
+};
+
 static void s_app(fp_http_req_t *req, void *arg)
 {
     fx_t *fx = arg;
     const char *m = fp_http_req_method(req);
     const char *path = fp_http_req_path(req);
-    if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "POST")) {
+    if (fp_web_serve(req, "/w/", s_pages)) return;
+    if (!strcmp(path, "/w/api/json")) {
+        fp_web_json(req, 200, "{\"a\":1}", 7);
+    } else if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "POST")) {
         APP_CHECK(fp_http_req_add_header(req, "Allow", "GET, HEAD, POST") == FP_OK);
         fp_http_reply(req, 405, "text/plain", "method not allowed\n", 19);
     } else if (!strcmp(path, "/hello")) {
@@ -463,6 +477,62 @@ static void test_get_sync(void **state)
     assert_string_equal(r.status, "HTTP/1.1 404 Not Found");
     assert_string_equal(s_body(&r), "not found\n");
     resp_free(&r);
+}
+
+/* common/web.c: embedded pages with their headers, revalidation, redirects and refusals */
+static void test_web_pages(void **state)
+{
+    fx_t *fx = *state;
+    resp_t r;
+    s_get(fx, "GET /w/ HTTP/1.1\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 200 OK");
+    assert_string_equal(s_body(&r), "<!doctype html><title>w</title>");
+    assert_true(resp_has(&r, "Content-Type: text/html; charset=utf-8"));
+    assert_true(resp_has(&r, "ETag: \"0123456789abcdef0123\""));
+    assert_true(resp_has(&r, "Cache-Control: no-cache"));
+    assert_true(resp_has(&r, "X-Content-Type-Options: nosniff"));
+    assert_true(resp_has(&r, "Referrer-Policy: no-referrer"));
+    assert_true(resp_has(&r, "X-Frame-Options: DENY"));
+    assert_true(resp_has_name(&r, "Content-Security-Policy"));
+    resp_free(&r);
+
+    s_get(fx, "GET /w/fangpin.js HTTP/1.1\r\nIf-None-Match: \"aaaaaaaaaaaaaaaaaaaa\"\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 304 Not Modified");
+    assert_string_equal(s_body(&r), "");
+    resp_free(&r);
+    s_get(fx, "GET /w/fangpin.js HTTP/1.1\r\nIf-None-Match: \"cccccccccccccccccccc\"\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 200 OK"); /* another version: the file */
+    assert_true(resp_has(&r, "Content-Type: text/javascript; charset=utf-8"));
+    assert_string_equal(s_body(&r), "FP.start();");
+    resp_free(&r);
+
+    s_get(fx, "GET /w HTTP/1.1\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 301 Moved Permanently");
+    assert_true(resp_has(&r, "Location: /w/"));
+    resp_free(&r);
+    s_get(fx, "GET /w/../http.c HTTP/1.1\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 404 Not Found");
+    resp_free(&r);
+    s_get(fx, "POST /w/index.html HTTP/1.1\r\nContent-Length: 0\r\n\r\n", &r);
+    assert_string_equal(r.status, "HTTP/1.1 405 Method Not Allowed");
+    assert_true(resp_has(&r, "Allow: GET, HEAD"));
+    resp_free(&r);
+    s_get(fx, "GET /w/api/json HTTP/1.1\r\n\r\n", &r); /* api/ is the caller's */
+    assert_string_equal(r.status, "HTTP/1.1 200 OK");
+    assert_true(resp_has(&r, "Content-Type: application/json; charset=utf-8"));
+    assert_true(resp_has(&r, "Cache-Control: no-store"));
+    assert_string_equal(s_body(&r), "{\"a\":1}");
+    resp_free(&r);
+    s_get(fx, "GET /wx HTTP/1.1\r\n\r\n", &r); /* not under the prefix: the app's own 404 */
+    assert_string_equal(s_body(&r), "not found\n");
+    resp_free(&r);
+
+    assert_string_equal(fp_web_content_type("a/b.css"), "text/css; charset=utf-8");
+    assert_string_equal(fp_web_content_type("LICENSE"), "text/plain; charset=utf-8");
+    assert_string_equal(fp_web_content_type("x.bin"), "application/octet-stream");
+    assert_string_equal(fp_web_content_type("d.v/README"), "text/plain; charset=utf-8");
+    assert_non_null(fp_web_find(s_pages, "LICENSE"));
+    assert_null(fp_web_find(s_pages, "license"));
 }
 
 static void test_request_parts(void **state)
@@ -1097,6 +1167,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_destroy_with_open_connections, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, s_setup_short_idle, s_teardown),
         cmocka_unit_test_setup_teardown(test_max_conns, s_setup_two_conns, s_teardown),
+        cmocka_unit_test_setup_teardown(test_web_pages, s_setup, s_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* httpauth_test.c: the reporting service's bearer token parsing (report_httpauth_token): the
+/* httpauth_test.c: the HTTP ports' bearer token parsing (common/httpauth.c) (fp_httpauth_token): the
  * Authorization header first, else the access_token query parameter; only fpt_ and 43 base64url
  * characters pass, whitespace around the header's token aside. */
 #include <stdarg.h>
@@ -8,13 +8,13 @@
 #include <cmocka.h>
 
 #include "../../services/reporting/access.c"
-#include "../../services/reporting/httpauth.c"
+#include "../../services/reporting/httpaccess.c"
 
 #define TOK "fpt_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM-_01"
 
 static bool s_tok(const char *authz, const char *query, char *out)
 {
-    return report_httpauth_token(authz, query, out, 64);
+    return fp_httpauth_token(authz, query, out, 64);
 }
 
 static void test_header(void **state)
@@ -74,9 +74,9 @@ static void test_characters(void **state)
     snprintf(h, sizeof h, "Bearer %s", t);
     assert_false(s_tok(h, "", out));
     /* out too small for the token: refused, not truncated */
-    assert_false(report_httpauth_token("Bearer " TOK, "", out, 47));
-    assert_true(report_httpauth_token("Bearer " TOK, "", out, 48));
-    assert_false(report_httpauth_token("Bearer " TOK, "", NULL, 48));
+    assert_false(fp_httpauth_token("Bearer " TOK, "", out, 47));
+    assert_true(fp_httpauth_token("Bearer " TOK, "", out, 48));
+    assert_false(fp_httpauth_token("Bearer " TOK, "", NULL, 48));
 }
 
 static void test_scope(void **state)

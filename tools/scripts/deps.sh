@@ -7,6 +7,7 @@ PKGS=(build-essential cmake pkg-config clang
       libhttp-parser-dev libcmocka-dev zlib1g-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev
       postgresql-15 postgresql-client-15
       python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
+      chromium fonts-noto-cjk # the web pages are tested in a real headless browser
       docker-compose unzip curl procps util-linux passwd
       prometheus) # promtool: the monitoring rules are checked and unit-tested by make test
 missing=()

@@ -1,35 +1,30 @@
-/* httpauth.h: who asks on the reporting service's HTTP port (report downloads, the /events
+/* httpaccess.h: who asks on the reporting service's HTTP port (report downloads, the /events
  * stream). FANGPIN_REPORTING_HTTP_AUTH=token (the default): each request carries a bearer token
  * that `fangpinctl token add` issued to a registered principal (migration 015, http_tokens: only
  * its SHA-256 is stored), in an `Authorization: Bearer` header or, for a browser's EventSource
  * that cannot set headers, an `access_token` query parameter; the principal's region scope then
  * applies as on the ROUTER. =proxy: no token, every region: the county's reverse proxy
  * authenticates (the behaviour before 015). */
-#ifndef REPORT_HTTPAUTH_H
-#define REPORT_HTTPAUTH_H
+#ifndef REPORT_HTTPACCESS_H
+#define REPORT_HTTPACCESS_H
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "access.h"
 #include "auth.h"
 #include "http.h"
+#include "httpauth.h"
 #include "service.h"
 
 /* Reads FANGPIN_REPORTING_HTTP_AUTH; 1 (logged) when it is neither token nor proxy. */
 int report_httpauth_start(fp_service_t *svc);
 
-/* Called once: with the principal of the request and the id of its token (NULL and 0 in proxy
- * mode: no scope), or with answered true when the request was already answered (401 without a
- * valid token, 503 without the database): then only arg is to be released. */
-typedef void (*report_httpauth_fn)(fp_http_req_t *req, const fp_principal_t *who, int64_t token_id, bool answered,
-                                   void *arg);
+/* Called once as fp_httpauth_fn says (common/httpauth.h); who and tok are NULL in proxy mode
+ * (no scope). */
+typedef fp_httpauth_fn report_httpauth_fn;
 
-/* The SQL condition that token t (http_tokens t JOIN principals p) still admits: not revoked,
- * not expired, its principal not disabled. */
-#define REPORT_TOKEN_VALID_SQL \
-    "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.disabled_at IS NULL"
-
-/* Authenticates req and calls cb (now in proxy mode, after a database lookup in token mode). */
+/* Authenticates req and calls cb: now in proxy mode, else through fp_httpauth (common/httpauth.h:
+ * 401 with X-Fangpin-Reason token.missing or token.invalid, 503 db.unavailable). */
 void report_httpauth(fp_service_t *svc, fp_http_req_t *req, report_httpauth_fn cb, void *arg);
 
 /* True when who (NULL: proxy mode) may read `what` (report: its code) of region prefix, as
@@ -49,10 +44,5 @@ bool report_httpauth_allows(fp_http_req_t *req, const fp_principal_t *who, repor
  *   HEARTBEAT too;
  * - another region: none. Pure; unit-tested. */
 int report_pub_grant(const fp_principal_t *p, const char *topic, size_t len, const char *out[2], size_t outlen[2]);
-
-/* The bearer token of the request: the Authorization header's, else the access_token query
- * parameter's, copied into out; false when there is none or it is not a well-formed token
- * (fpt_ and 43 base64url characters). Pure; unit-tested. */
-bool report_httpauth_token(const char *authorization, const char *query, char *out, size_t outlen);
 
 #endif
