@@ -74,6 +74,9 @@ q -c "VACUUM ANALYZE" 2>/dev/null
 members=$(q -c "SELECT count(*) FROM ledger_members WHERE county_code = '$COUNTY' AND left_on IS NULL")
 echo "   $members members present ($(secs "$t0" "$(now)") s)"
 
+# the last answer batch runs Q094/Q095 over the whole county in its statement: at a million people
+# that is longer than the default FANGPIN_DB_STATEMENT_TIMEOUT_MS (10 s), so the run raises it
+FANGPIN_DB_STATEMENT_TIMEOUT_MS=${STATEMENT_TIMEOUT_MS:-600000} \
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=2026-11-24 FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$zport \
 FANGPIN_INTAKE_HTTP=127.0.0.1:$hport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$pushport \
   "$BUILD/fangpin-intake" 2>"$dir/intake.log" &
