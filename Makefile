@@ -102,6 +102,7 @@ bench: build
 	@bench/intake/run.sh $(BUILD)
 	@bench/screening/run.sh $(BUILD)
 	@bench/reporting/run.sh $(BUILD)
+	@bench/compare/run.sh $(BUILD)
 
 # Faults under load and the soak (tools/chaos/chaos.py; docs/operations.md): the optimised build,
 # a private PostgreSQL under $(BUILD)/chaosvar; each prints a table and exits non-zero on a failed

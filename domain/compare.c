@@ -26,11 +26,23 @@ static const struct {
     {"housing_ok", "住房安全"},
 };
 
+/* The words of a yes/no column besides 是/否, yes/no, 1/0: each department's own. */
+static const char *const s_insured_yes[] = {"已参保", "在保", NULL};
+static const char *const s_insured_no[] = {"未参保", "停保", "不在保", NULL};
+/* 住房安全鉴定: the grades of the appraisal of rural houses, A and B safe, C and D dangerous. */
+static const char *const s_house_yes[] = {"安全", "A", "B", "A级", "B级", NULL};
+static const char *const s_house_no[] = {"不安全", "危房", "C", "D", "C级", "D级", NULL};
+/* 学籍状态: at school (enrolled and attending) or not. */
+static const char *const s_school_yes[] = {"在校", "在读", "在籍", NULL};
+static const char *const s_school_no[] = {"不在校", "辍学", "失学", "未入学", NULL};
+
 static const fp_compare_fact_t s_facts[] = {
-    {"yibao", "insured", "参保状态", FP_COMPARE_YESNO},
-    {"yibao", "insured_on", "参保日期", FP_COMPARE_DATE},
-    {"minzheng", "dibao", "低保状态", FP_COMPARE_YESNO},
-    {"minzheng", "dibao_fen", "月保障金额(元)", FP_COMPARE_AMOUNT},
+    {"yibao", "insured", "参保状态", FP_COMPARE_YESNO, s_insured_yes, s_insured_no},
+    {"yibao", "insured_on", "参保日期", FP_COMPARE_DATE, NULL, NULL},
+    {"minzheng", "dibao", "低保状态", FP_COMPARE_YESNO, s_insured_yes, s_insured_no},
+    {"minzheng", "dibao_fen", "月保障金额(元)", FP_COMPARE_AMOUNT, NULL, NULL},
+    {"zhujian", "house_safe", "住房安全鉴定", FP_COMPARE_YESNO, s_house_yes, s_house_no},
+    {"jiaoyu", "at_school", "学籍状态", FP_COMPARE_YESNO, s_school_yes, s_school_no},
 };
 
 #define S_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -89,15 +101,20 @@ const fp_compare_fact_t *fp_compare_fact_by_name(const char *dept, const char *f
     return NULL;
 }
 
-static const char *const s_yes[] = {"是", "已参保", "在保", "yes", "Yes", "YES", "1"};
-static const char *const s_no[] = {"否", "未参保", "停保", "不在保", "no", "No", "NO", "0"};
+static const char *const s_yes[] = {"是", "yes", "Yes", "YES", "1", NULL};
+static const char *const s_no[] = {"否", "no", "No", "NO", "0", NULL};
 
-static int s_yesno(const char *cell, char *out, size_t outsz)
+static bool s_in(const char *cell, const char *const *words)
 {
-    for (size_t i = 0; i < S_N(s_yes); i++)
-        if (strcmp(cell, s_yes[i]) == 0) return snprintf(out, outsz, "yes") < (int)outsz ? 0 : -1;
-    for (size_t i = 0; i < S_N(s_no); i++)
-        if (strcmp(cell, s_no[i]) == 0) return snprintf(out, outsz, "no") < (int)outsz ? 0 : -1;
+    for (size_t i = 0; words && words[i]; i++)
+        if (strcmp(cell, words[i]) == 0) return true;
+    return false;
+}
+
+static int s_yesno(const fp_compare_fact_t *f, const char *cell, char *out, size_t outsz)
+{
+    if (s_in(cell, s_yes) || s_in(cell, f->yes)) return snprintf(out, outsz, "yes") < (int)outsz ? 0 : -1;
+    if (s_in(cell, s_no) || s_in(cell, f->no)) return snprintf(out, outsz, "no") < (int)outsz ? 0 : -1;
     return -1;
 }
 
@@ -106,7 +123,7 @@ int fp_compare_value(const fp_compare_fact_t *f, const char *cell, char *out, si
     char c[64];
     if (!f || !cell || outsz < FP_COMPARE_VALUE_MAX || !s_header(cell, c, sizeof c)) return -1;
     if (c[0] == '\0') return 1;
-    if (f->kind == FP_COMPARE_YESNO) return s_yesno(c, out, outsz);
+    if (f->kind == FP_COMPARE_YESNO) return s_yesno(f, c, out, outsz);
     if (f->kind == FP_COMPARE_DATE) {
         int32_t d;
         if (fp_date_parse(c, &d) != FP_OK) return -1;

@@ -11,9 +11,10 @@ typedef enum { FP_COMPARE_YESNO, FP_COMPARE_DATE, FP_COMPARE_AMOUNT } fp_compare
 /* One column of a department's answer file: the fact it gives (dept_facts.fact). */
 typedef struct {
     const char *dept;      /* department_types.code */
-    const char *fact;      /* insured, insured_on, dibao, dibao_fen */
+    const char *fact;      /* insured, insured_on, dibao, dibao_fen, house_safe, at_school */
     const char *header_zh; /* the column's name in the file, e.g. 参保状态 */
     fp_compare_kind_t kind;
+    const char *const *yes, *const *no; /* FP_COMPARE_YESNO: the column's own words (NULL-ended) */
 } fp_compare_fact_t;
 
 /* The answer file's column of the ID number (every department's). */
@@ -32,8 +33,9 @@ const fp_compare_fact_t *fp_compare_facts(const char *dept, size_t *n);
 const fp_compare_fact_t *fp_compare_fact_by_header(const char *dept, const char *header);
 /* The fact of dept named fact, or NULL. */
 const fp_compare_fact_t *fp_compare_fact_by_name(const char *dept, const char *fact);
-/* A cell of f's column as the value dept_facts keeps: yes/no (是/否, 已参保/未参保, 在保/停保,
- * yes/no, 1/0), YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD), fen (yuan with at most two decimals, not
+/* A cell of f's column as the value dept_facts keeps: yes/no (是/否, yes/no, 1/0 and the column's
+ * own words: 已参保/未参保, 在保/停保; 安全/不安全, 危房, grades A-D; 在校/在读/在籍, 辍学/失学/
+ * 未入学), YYYY-MM-DD (also YYYYMMDD, YYYY/MM/DD), fen (yuan with at most two decimals, not
  * negative). 1: an empty cell (no fact); 0: out holds the value; -1: not a value of the column. */
 int fp_compare_value(const fp_compare_fact_t *f, const char *cell, char *out, size_t outsz);
 /* Is value already the kept form of f's fact (what intake accepts)? */

@@ -95,8 +95,8 @@ GRANT UPDATE (updated_at) ON cases, ledger_households TO fangpin_assistance;
 GRANT INSERT ON events TO fangpin_assistance;
 -- the data-quality findings (疑点): ListFindings reads them, a fix claim, an explanation and a
 -- review change them (quality_claim_fix, quality_explain, quality_review), and the nightly runs
--- (quality_nightly) record runs and keep findings.
--- The nightly run evaluates every rule, Q094-Q096 too, which read the departments' facts.
+-- (quality_nightly_county) record runs and keep findings.
+-- The nightly run evaluates every rule, Q094-Q100 too, which read the departments' facts.
 GRANT SELECT ON quality_rules, dept_facts TO fangpin_assistance;
 GRANT SELECT, INSERT, UPDATE ON quality_runs, quality_findings TO fangpin_assistance;
 

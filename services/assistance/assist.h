@@ -28,6 +28,9 @@ typedef struct {
     bool nightly_up, nightly_running, nightly_tried;
     int32_t nightly_day, nightly_done_day; /* the day asked for; the last day done */
     uint64_t nightly_last_try;             /* uv_now */
+    char (*nightly_counties)[7];           /* the counties due on nightly_day, each run in turn */
+    size_t nightly_n, nightly_next, nightly_ran;
+    bool nightly_failed;                   /* a county's run failed in this attempt */
 } assist_t;
 
 int32_t assist_today(const assist_t *a); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -39,7 +42,7 @@ void assist_open_tick(assist_t *a);  /* ... every FANGPIN_ASSISTANCE_SCAN_S */
 void assist_open_stop(assist_t *a);
 
 /* nightly.c: FANGPIN_QUALITY_NIGHTLY_AT ("HH:MM" as minutes, "off" -1, else -2); start (1 if the
- * setting is bad), the tick that runs quality_nightly() once a day, stop. */
+ * setting is bad), the tick that runs each due county's nightly run once a day, stop. */
 int assist_nightly_parse(const char *s);
 int assist_nightly_start(assist_t *a, fp_service_t *svc);
 void assist_nightly_tick(assist_t *a);

@@ -1,9 +1,12 @@
-/* nightly.c: the nightly data-quality runs (docs/quality.md). Once the clock (UTC+8) has passed
- * FANGPIN_QUALITY_NIGHTLY_AT on a day (FANGPIN_TODAY or today), quality_nightly() runs every rule
- * over each county of the ledger that has no nightly run for that day yet (reason 'nightly'), on a
- * connection of its own so that a long run holds up no request. The runs table is the record: a
- * restart, or a second service, on the same day runs nothing again. A failed attempt is logged
- * and tried again a minute later. "off" runs nothing. */
+/* nightly.c: the nightly data-quality runs (docs/quality-checks.md). Once the clock (UTC+8) has passed
+ * FANGPIN_QUALITY_NIGHTLY_AT on a day (FANGPIN_TODAY or today), every rule runs over each county of
+ * the ledger that has no nightly run for that day yet (reason 'nightly'), on a connection of its
+ * own so that a long run holds up no request: quality_nightly_due() names the counties, then
+ * quality_nightly_county() runs each in a statement, so a transaction of its own (what one county
+ * found is committed before the next begins; one county that fails loses no other's run). The runs
+ * table is the record: a restart, or a second service, on the same day runs nothing again. A
+ * failed county is logged, the others go on, and the attempt is made again a minute later for the
+ * counties still without their run. "off" runs nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "assist.h"
 #include "date.h"
 #include "log.h"
+#include "mem.h"
 
 #define S_RETRY_MS 60000
 
@@ -53,16 +57,77 @@ static bool s_db(assist_t *a)
     return false;
 }
 
-static void s_on_nightly(fp_db_t *db, PGresult *res, void *arg)
+static void s_counties_free(assist_t *a)
+{
+    free(a->nightly_counties);
+    a->nightly_counties = NULL;
+    a->nightly_n = a->nightly_next = 0;
+}
+
+static void s_on_county(fp_db_t *db, PGresult *res, void *arg);
+
+/* The next due county's run, in its own transaction; when none is left, the attempt's end. */
+static void s_next_county(assist_t *a)
+{
+    if (!a->nightly_db) { /* stopping: the connection is gone */
+        a->nightly_running = false;
+        s_counties_free(a);
+        return;
+    }
+    if (a->nightly_next >= a->nightly_n) {
+        a->nightly_running = false;
+        char n[24];
+        snprintf(n, sizeof n, "%zu", a->nightly_ran);
+        if (!a->nightly_failed) {
+            a->nightly_done_day = a->nightly_day;
+            fp_log_info("nightly data-quality runs done", "counties", n);
+        } else {
+            fp_log_error("nightly data-quality runs incomplete; the counties left are tried again in a minute",
+                         "counties_run", n);
+        }
+        s_counties_free(a);
+        return;
+    }
+    char day[11];
+    fp_date_format(a->nightly_day, day);
+    const char *p[2] = {a->nightly_counties[a->nightly_next], day};
+    fp_db_query(a->nightly_db, 0, "SELECT quality_nightly_county($1, $2::date, 'assistance:nightly')", 2, p,
+                s_on_county, a);
+}
+
+static void s_on_county(fp_db_t *db, PGresult *res, void *arg)
 {
     assist_t *a = arg;
-    a->nightly_running = false;
+    const char *county = a->nightly_counties[a->nightly_next];
+    if (!a->nightly_db) {
+        s_next_county(a);
+        return;
+    }
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        a->nightly_failed = true;
+        fp_log_error("the nightly data-quality run of a county failed", "county", county, "error", fp_db_errmsg(res));
+    } else if (!PQgetisnull(res, 0, 0)) {
+        a->nightly_ran++;
+    }
+    a->nightly_next++;
+    s_next_county(a);
+}
+
+static void s_on_due(fp_db_t *db, PGresult *res, void *arg)
+{
+    assist_t *a = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        a->nightly_running = false;
         fp_log_error("the nightly data-quality runs failed; trying again in a minute", "error", fp_db_errmsg(res));
         return;
     }
-    a->nightly_done_day = a->nightly_day;
-    fp_log_info("nightly data-quality runs done", "counties", PQgetvalue(res, 0, 0));
+    size_t n = (size_t)PQntuples(res);
+    a->nightly_counties = fp_calloc(n ? n : 1, sizeof *a->nightly_counties);
+    for (size_t i = 0; i < n; i++) snprintf(a->nightly_counties[i], 7, "%s", PQgetvalue(res, (int)i, 0));
+    a->nightly_n = n;
+    a->nightly_next = a->nightly_ran = 0;
+    a->nightly_failed = false;
+    s_next_county(a);
 }
 
 void assist_nightly_tick(assist_t *a)
@@ -81,8 +146,11 @@ void assist_nightly_tick(assist_t *a)
     char day[11];
     fp_date_format(today, day);
     const char *p[1] = {day};
-    fp_db_query(a->nightly_db, 0, "SELECT quality_nightly($1::date, 'assistance:nightly')::text", 1, p, s_on_nightly,
-                a);
+    fp_db_query(a->nightly_db, 0, "SELECT county FROM quality_nightly_due($1::date) county", 1, p, s_on_due, a);
 }
 
-void assist_nightly_stop(assist_t *a) { fp_db_destroy(&a->nightly_db); }
+void assist_nightly_stop(assist_t *a)
+{
+    fp_db_destroy(&a->nightly_db); /* a run in flight is answered NULL: its chain ends there */
+    s_counties_free(a);
+}

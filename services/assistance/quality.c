@@ -1,4 +1,4 @@
-/* quality.c: the data-quality findings (疑点, docs/quality.md) through the protocol:
+/* quality.c: the data-quality findings (疑点, docs/quality-checks.md) through the protocol:
  * ListFindings, MarkFindingFixed, ExplainFinding and ReviewExplanation. The work is in the
  * database (deploy/db/functions/quality.sql: quality_list, quality_claim_fix, quality_explain,
  * quality_review, each checking the actor against the finding's village or township and writing
@@ -243,7 +243,8 @@ static bool s_reason_ok(s_f_t *f, const char *reason)
 void assist_mark_finding_fixed(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
     s_f_t *f = s_new(arg, req, m);
-    s_step(f, f->msg->mark_finding_fixed->finding_id, "SELECT quality_claim_fix($1::bigint, $2)", 0, NULL);
+    const char *more[1] = {f->msg->request_id}; /* a retry of this request is not claimed again */
+    s_step(f, f->msg->mark_finding_fixed->finding_id, "SELECT quality_claim_fix($1::bigint, $2, $3)", 1, more);
 }
 
 void assist_explain_finding(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)

@@ -2,7 +2,8 @@
  * answers to one of its exports: each answer's ID number (checked, then only its keyed hash goes
  * on) and its facts (domain/compare.h: the department's facts, in their kept form), stored as
  * dated facts once per batch id by compare_answers_apply (deploy/db/functions/compare.sql), which
- * then runs the rules that read that department's facts. */
+ * then runs the rules that read that department's facts (unless the batch defers them to the
+ * file's last batch: defer_rules). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,13 +174,13 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     fp_date_format(intake_today(in), today);
     snprintf(n, sizeof n, "%zu", sa->n_answers);
     fp_seal_check_value(fp_service_seal(in->svc), check);
-    const char *params[11] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
-                              arr[0].data, arr[1].data, arr[2].data, check};
+    const char *params[12] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
+                              arr[0].data, arr[1].data, arr[2].data, check, sa->defer_rules ? "f" : "t"};
     fp_db_query(fp_service_db(in->svc), 0,
                 "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
                 " a.unmatched"
                 " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
-                " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11) a",
-                11, params, s_on_applied, a);
+                " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11, $12::boolean) a",
+                12, params, s_on_applied, a);
     for (int k = 0; k < 3; k++) fp_buf_free(&arr[k]);
 }

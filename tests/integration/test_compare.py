@@ -4,7 +4,10 @@ who, county, columns, rows, reason; only its county's present members, only its 
 number opened; paged), as CSV and XLSX; it answers with a file in which a monitored person is
 uninsured and a person the ledger marks uninsured is insured, and findings Q094 and Q095 open;
 the same file again changes nothing; yibao is refused 民政's columns, and a department of another
-county is refused this county's rows."""
+county is refused this county's rows. 住建 (zhujian) and 教育 (jiaoyu) answer too: an unsafe house the
+ledger says is safe opens Q097 and the reverse Q098; a child of compulsory school age 教育 says is
+not at school in a household whose compulsory education the ledger says is guaranteed opens Q099,
+a child the ledger says is not at school whom 教育 says is opens Q100."""
 import csv
 import io
 import os
@@ -28,22 +31,28 @@ P2 = fp.id_number(12, "19750101")  # head of a general household, NOT insured in
 P3 = fp.id_number(14, "19780101")  # P2's spouse, insured
 P4 = fp.id_number(15, "19600101")  # left the ledger
 P9 = fp.id_number(19, "19800101", region="130823")  # another county's person
+P6 = fp.id_number(22, "19820101")  # head of a lifted household whose housing and schooling are guaranteed
+P7 = fp.id_number(23, "20140301")  # P6's child, at school in the ledger
+P8 = fp.id_number(24, "19850101")  # head of a general household whose house is not safe in the ledger
+P10 = fp.id_number(25, "20120501")  # P8's child, not at school in the ledger
 REASON = "2026Q4 季度比对"
 
 
-def member(county, no, idn, name, relation="head", insured=True, left_on=None):
+def member(county, no, idn, name, relation="head", insured=True, left_on=None, schooling="none"):
     c = fp.id_columns(idn)
     left = f"'{left_on}', 'not_in_census:2026Q3'" if left_on else "NULL, ''"
     return (f"INSERT INTO ledger_members (county_code, household_no, id_hmac, id_sealed, id_masked, name, relation,"
             f" sex, birth_date, labour, health, schooling, insured, left_on, left_reason) VALUES ('{county}', '{no}',"
             f" '{c['id_hmac']}', '{c['id_sealed']}', '{c['id_masked']}', '{name}', '{relation}', 'male',"
-            f" '{idn[6:10]}-{idn[10:12]}-{idn[12:14]}', 'normal', 'healthy', 'none', {str(insured).lower()}, {left});")
+            f" '{idn[6:10]}-{idn[10:12]}-{idn[12:14]}', 'normal', 'healthy', '{schooling}', {str(insured).lower()},"
+            f" {left});")
 
 
-def household(county, no, village, kind, monitored=None):
+def household(county, no, village, kind, monitored=None, housing_ok="NULL", education_ok="NULL"):
     m = f"'{monitored}'" if monitored else "NULL"
     return (f"INSERT INTO ledger_households (county_code, household_no, village_code, household_type, monitored_kind,"
-            f" head_name, survey_period) VALUES ('{county}', '{no}', '{village}', '{kind}', {m}, '户主', '2026Q3');")
+            f" head_name, survey_period, housing_ok, education_ok) VALUES ('{county}', '{no}', '{village}', '{kind}',"
+            f" {m}, '户主', '2026Q3', {housing_ok}, {education_ok});")
 
 
 def read_inline_xlsx(path):
@@ -66,9 +75,12 @@ class Compare(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.ci = fp.county_db("it_compare")
-        cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao", "dept-minzheng", "other-yibao"))
+        cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao", "dept-minzheng", "other-yibao",
+                                                       "dept-zhujian", "dept-jiaoyu"))
         cls.keys.register("dept-yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         cls.keys.register("dept-minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
+        cls.keys.register("dept-zhujian", "dept:130822:zhujian", kind="department", level="county", dept="zhujian")
+        cls.keys.register("dept-jiaoyu", "dept:130822:jiaoyu", kind="department", level="county", dept="jiaoyu")
         cls.keys.register("other-yibao", "dept:130823:yibao", kind="department", level="county", dept="yibao",
                           region="130823")
         fp.sql(cls.ci, "\n".join([
@@ -250,6 +262,100 @@ class Compare(unittest.TestCase):
                                          " WHERE rule_code = 'Q096'"), [("H2", fp.id_hmac(P3))])
         self.assertEqual(fp.sql(self.ci, f"SELECT value FROM dept_facts WHERE id_hmac = '{fp.id_hmac(P1)}'"
                                          " AND fact = 'dibao_fen'"), [("38050",)])
+
+    def dept_round_trip(self, dept, header, answers):
+        """Exports dept's slice as CSV, checks its header, answers with the export plus answers (a
+        column name and {id number: cell}), and returns the export's rows and the import's output."""
+        env = {"FANGPIN_KEYS_DIR": self.keys.dir, "FANGPIN_INTAKE_CONNECT": self.svc.endpoint}
+        p = fp.ctl(["compare", "export", "--dept", dept, "--reason", REASON, "--out", f"{dept}.csv"], self.ci,
+                   check=False, env=env, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ex = p.stdout.split()[1]
+        with open(os.path.join(self.tmp, f"{dept}.csv"), encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], header)
+        column, cells = answers
+        path = os.path.join(self.tmp, f"{dept}-answers.csv")
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerow(rows[0] + [column])
+            w.writerows(r + [cells[r[1]]] for r in rows[1:] if r[1] in cells)
+        p = fp.ctl(["compare", "import", "--dept", dept, "--export", ex, path], self.ci, check=False, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        again = fp.ctl(["compare", "import", "--dept", dept, "--export", ex, path], self.ci, check=False, env=env)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("already received: nothing changed", again.stdout)
+        return rows, p.stdout, ex
+
+    def findings(self, rules):
+        return fp.sql(self.ci, "SELECT rule_code, household_no, id_hmac::text FROM quality_findings"
+                               f" WHERE rule_code IN ({rules}) AND state = 'open' ORDER BY rule_code")
+
+    def test_7_zhujian_and_jiaoyu_answers(self):
+        fp.sql(self.ci, "\n".join([
+            household(COUNTY, "H4", VA, "lifted", housing_ok="true", education_ok="true"),
+            member(COUNTY, "H4", P6, "周大山"), member(COUNTY, "H4", P7, "周小燕", relation="child", schooling="in_school"),
+            household(COUNTY, "H5", VB, "general", housing_ok="false", education_ok="true"),
+            member(COUNTY, "H5", P8, "吴长林"), member(COUNTY, "H5", P10, "吴小军", relation="child")]))
+        # 住建: P7's house (H4's) is graded D, a dangerous house, while the ledger says H4's housing
+        # is guaranteed: Q097, the head's; H5's (B) is safe while the ledger says not: Q098; H1's
+        # housing is not surveyed in the ledger: no finding either way
+        rows, out, _ = self.dept_round_trip("zhujian", ["姓名", "身份证号", "村代码", "户编号", "与户主关系", "住房安全"],
+                                            ("住房安全鉴定", {P7: "D级", P8: "B", P1: "A"}))
+        self.assertIn(["周小燕", P7, VA, "H4", "子女", "是"], rows)
+        self.assertIn(["吴长林", P8, VB, "H5", "户主", "否"], rows)
+        self.assertIn("3 answers, 3 in the ledger, 3 facts stored, 2 findings opened", out)
+        self.assertEqual(self.findings("'Q097', 'Q098'"), [("Q097", "H4", fp.id_hmac(P6)),
+                                                          ("Q098", "H5", fp.id_hmac(P8))])
+        self.assertEqual(fp.sql(self.ci, f"SELECT department_code, fact, value FROM dept_facts"
+                                         f" WHERE id_hmac = '{fp.id_hmac(P7)}'"), [("zhujian", "house_safe", "no")])
+        # 教育: P7 (12, compulsory school age) has dropped out while H4's compulsory education is
+        # guaranteed in the ledger: Q099; P10, not at school in the ledger, is at school: Q100
+        rows, out, _ = self.dept_round_trip("jiaoyu", ["姓名", "身份证号", "村代码", "出生日期", "在校情况"],
+                                            ("学籍状态", {P7: "辍学", P10: "在读"}))
+        self.assertIn(["周小燕", P7, VA, "2014-03-01", "在校生"], rows)
+        self.assertIn("2 answers, 2 in the ledger, 2 facts stored, 2 findings opened", out)
+        self.assertEqual(self.findings("'Q099', 'Q100'"), [("Q099", "H4", fp.id_hmac(P7)),
+                                                          ("Q100", "H5", fp.id_hmac(P10))])
+        # a department's answer carries only its own facts
+        ex = fp.sql(self.ci, "SELECT max(id) FROM compare_exports WHERE department_code = 'zhujian'")[0][0]
+        c = self.svc.client("dept-zhujian")
+        try:
+            r = c.call(I.IntakeRequest(request_id="cmp-zj", submit_compare_answers=I.SubmitCompareAnswers(
+                batch_id="zj1", export_id=int(ex), answers=[I.CompareAnswer(
+                    id_number=P8, facts=[I.CompareFact(fact="at_school", value="yes")])])), I.IntakeReply, 20000)
+        finally:
+            c.close()
+        self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "compare.answer"))
+
+    def test_8_deferred_batches_run_the_rules_once(self):
+        """A batch with defer_rules stores its facts and runs no rule; the next batch without it runs
+        them over every fact, the deferred batch's too."""
+        P11 = fp.id_number(26, "19880101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H6", VA, "monitored", "marginal"), member(COUNTY, "H6", P11, "郑二")]))
+        ex = int(self.export(os.path.join(self.tmp, "deferred.csv")))
+        runs = "SELECT count(*) FROM quality_runs"
+        before = fp.sql(self.ci, runs)
+
+        def send(batch, idn, value, defer):
+            c = self.svc.client("dept-yibao")
+            try:
+                return c.call(I.IntakeRequest(request_id=f"cmp-{batch}", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id=batch, export_id=ex, defer_rules=defer, answers=[I.CompareAnswer(
+                        id_number=idn, facts=[I.CompareFact(fact="insured", value=value)], line_ref="2")])),
+                    I.IntakeReply, 20000)
+            finally:
+                c.close()
+        r = send("defer-1", P11, "no", True)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.facts, r.compare_answers.quality_run_id), (1, 0))
+        self.assertEqual(fp.sql(self.ci, runs), before)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM quality_findings WHERE household_no = 'H6'"), [("0",)])
+        r = send("defer-2", P1, "no", False)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertNotEqual(r.compare_answers.quality_run_id, 0)
+        self.assertEqual(fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings WHERE household_no = 'H6'"),
+                         [("Q094", fp.id_hmac(P11))])
 
 
 if __name__ == "__main__":

@@ -61,6 +61,16 @@ class Findings(unittest.TestCase):
         self.assertIsNotNone(r, "no answer")
         return r
 
+    def retry(self, key, request_id, **op):
+        """op sent again with an earlier request's id."""
+        c = self.svc.client(key)
+        try:
+            r = c.call(A.AssistanceRequest(request_id=request_id, **op), A.AssistanceReply, timeout_ms=30000)
+        finally:
+            c.close()
+        self.assertIsNotNone(r, "no answer")
+        return r
+
     def ok(self, key, **op):
         r = self.call(key, **op)
         self.assertEqual(r.status.code, Code.OK, r.status)
@@ -120,12 +130,19 @@ class Findings(unittest.TestCase):
     def test_2_a_claimed_fix_closes_when_corrected_and_comes_back_when_not(self):
         a1, a2 = self.fid("FXA1"), self.fid("FXA2")
         f = self.ok("va", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1)).finding
+        self.first_claim = Findings.seq
         self.assertEqual((f.state, f.fix_claimed_by, f.fix_held), ("open", f"actor:{VA}:li", ""))
         out = self.ctl("va", "check", "fix", str(a2)).stdout
         self.assertIn(f"finding {a2}: open", out)
         self.refused("vb", "finding.out_of_scope", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1))
         self.refused("ta", "caller.level", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1))
         self.refused("va", "finding.not_found", mark_finding_fixed=A.MarkFindingFixed(finding_id=999999))
+        # a retry of the claim on a1 (its reply lost): answered from what is stored, not claimed again
+        claimed = fp.sql(self.ci, f"SELECT fix_claimed_at::text FROM quality_findings WHERE id = {a1}")
+        retry = self.retry("va", f"rid-{self.first_claim}", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1))
+        self.assertEqual(retry.status.code, Code.OK, retry.status)
+        self.assertEqual((retry.finding.finding_id, retry.finding.fix_claimed_by), (a1, f"actor:{VA}:li"))
+        self.assertEqual(fp.sql(self.ci, f"SELECT fix_claimed_at::text FROM quality_findings WHERE id = {a1}"), claimed)
         # the county corrects FXA1 in the ledger, not FXA2, and runs the checks again
         fp.sql(self.ci, "UPDATE ledger_households SET wage_fen = 6000000 WHERE household_no = 'FXA1'")
         self.run_on(ON)
@@ -139,6 +156,12 @@ class Findings(unittest.TestCase):
                          [(a1, f"actor:{VA}:li"), (a2, f"actor:{VA}:li")])
         self.assertEqual([e["finding_id"] for e in self.events("finding.fix_failed")], [a2])
         self.assertIn(a1, [e["finding_id"] for e in self.events("finding.closed")])
+        # the same retry once the run closed it: the finding as it is (fixed), still one claim event
+        retry = self.retry("va", f"rid-{self.first_claim}", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1))
+        self.assertEqual((retry.status.code, retry.finding.state, retry.finding.fix_held), (Code.OK, "fixed", "yes"))
+        self.assertEqual([e["finding_id"] for e in self.events("finding.fix_claimed")].count(a1), 1)
+        # a new request on the closed finding is no retry: refused by its state
+        self.refused("va", "finding.state", mark_finding_fixed=A.MarkFindingFixed(finding_id=a1))
 
     def test_3_explanation_rejected_then_accepted_and_kept(self):
         a3 = self.fid("FXA3")
@@ -225,6 +248,31 @@ class Nightly(unittest.TestCase):
         finally:
             svc.stop()
         self.assertEqual(sorted(self.nightly()), [(COUNTY, ON, "assistance:nightly"), (COUNTY, LATER, "assistance:nightly")])
+
+    def test_a_county_that_fails_loses_no_other(self):
+        """Each county's nightly run is a transaction of its own: 130822's fails (a trigger refuses
+        its run), 130823's, run after it, is committed all the same."""
+        ci = fp.county_db("it_findings_nightly_fail")
+        fixture(ci)
+        other = household("FXC1", village="130823100200", **CASES["Q050"][0])
+        fp.sql(ci, "\n".join([s.replace(f"'{COUNTY}'", "'130823'") for s in other] + [
+            "CREATE FUNCTION it_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF NEW.county_code = '{COUNTY}' THEN RAISE EXCEPTION 'it: this county fails'; END IF;"
+            " RETURN NEW; END $$;",
+            "CREATE TRIGGER it_fail BEFORE INSERT ON quality_runs FOR EACH ROW EXECUTE FUNCTION it_fail();"]))
+        keys = fp.Keys(ci, names=("assistance",))
+        svc = fp.Service("assistance", ci, keys, env=self.env)
+        try:
+            msg = "nightly data-quality runs incomplete; the counties left are tried again in a minute"
+            fp.wait_for(lambda: any(r.get("msg") == msg for r in svc.log_records()), 60, what="the nightly attempt")
+            failed = [r for r in svc.log_records() if r.get("msg") == "the nightly data-quality run of a county failed"]
+            self.assertEqual([r.get("county") for r in failed], [COUNTY])
+            self.assertEqual(self.done(svc), [])
+        finally:
+            svc.stop()
+        self.assertEqual(fp.sql(ci, "SELECT county_code, on_day::text FROM quality_runs WHERE reason = 'nightly'"),
+                         [("130823", ON)])
+        self.assertEqual(fp.sql(ci, "SELECT household_no FROM quality_findings WHERE rule_code = 'Q050'"), [("FXC1",)])
 
     def test_bad_setting_stops_the_service(self):
         svc = fp.Service("assistance", self.ci, self.keys, env=dict(self.env, FANGPIN_QUALITY_NIGHTLY_AT="25:00"),

@@ -223,7 +223,7 @@ class LedgerImport(unittest.TestCase):
         self.assertEqual(self.snapshot(ci), before)
 
     def zero_income(self, name):
-        """A copy of the small file whose first household has no income at all (Q052, docs/quality.md)."""
+        """A copy of the small file whose first household has no income at all (Q052, docs/quality-checks.md)."""
         amounts = [i for n, i in self.col.items() if n.endswith('(元)')]
         hh = self.households[0]
         rows = [[('0' if i in amounts else v) for i, v in enumerate(r)] if r[0] == hh else r for r in self.rows]

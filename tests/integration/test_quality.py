@@ -4,7 +4,7 @@ checked to cover every rule); `fangpinctl quality run` is idempotent (a finding 
 its id), a finding no longer found is fixed by the run, one past its due day is overdue, a
 village actor explains one (refused for another village, and it opens again when its facts
 change); `quality list` shows masked names and never an ID number, as a table or through the CSV
-writer; docs/quality.md is what tools/scripts/quality-doc.py makes from the rules."""
+writer; docs/quality-checks.md is what tools/scripts/quality-doc.py makes from the rules."""
 import csv
 import io
 import json
@@ -191,6 +191,21 @@ CASES = {
              dict(members=[person(insured=False, dept_facts={("yibao", "insured"): "no"})])),
     "Q096": (dict(members=[person(dept_facts={("minzheng", "dibao"): "yes"})]),
              dict(MON, members=[person(dept_facts={("minzheng", "dibao"): "yes"})])),
+    # 住建 names the spouse: the house is the household's, the finding the head's
+    "Q097": (dict(MON, members=[person(), person(relation="spouse", sex="female", name="李秀兰",
+                                                 dept_facts={("zhujian", "house_safe"): "no"})]),
+             dict(MON, members=[person(dept_facts={("zhujian", "house_safe"): "yes"})])),
+    "Q098": (dict(MON, housing_ok=False, members=[person(dept_facts={("zhujian", "house_safe"): "yes"})]),
+             dict(MON, housing_ok=False, members=[person(dept_facts={("zhujian", "house_safe"): "no"})])),
+    # 12 on ON fires; 16 is past compulsory school age
+    "Q099": (with_member(relation="child", birth_date="2014-01-01", labour="none", schooling="in_school",
+                         dept_facts={("jiaoyu", "at_school"): "no"}),
+             with_member(relation="child", birth_date="2010-09-01", labour="none", schooling="in_school",
+                         dept_facts={("jiaoyu", "at_school"): "no"})),
+    "Q100": (with_member(relation="child", birth_date="2014-01-01", labour="none", schooling="none",
+                         dept_facts={("jiaoyu", "at_school"): "yes"}),
+             with_member(relation="child", birth_date="2014-01-01", labour="none", schooling="in_school",
+                         dept_facts={("jiaoyu", "at_school"): "yes"})),
 }
 for _n in range(1, 10):
     CASES[f"Q10{_n}"] = (dict(MON, plan=dict(findings=finding(f"P0{_n}"))),
@@ -272,9 +287,9 @@ class Rules(unittest.TestCase):
         p = subprocess.run([sys.executable, os.path.join(fp.SOURCE, "tools/scripts/quality-doc.py"), self.ci],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
-        with open(os.path.join(fp.SOURCE, "docs/quality.md"), encoding="utf-8") as f:
+        with open(os.path.join(fp.SOURCE, "docs/quality-checks.md"), encoding="utf-8") as f:
             committed = f.read()
-        self.assertEqual(committed, p.stdout, "docs/quality.md is not what tools/scripts/quality-doc.py makes from "
+        self.assertEqual(committed, p.stdout, "docs/quality-checks.md is not what tools/scripts/quality-doc.py makes from "
                                               "quality_rules: run it against a migrated database and commit the page")
 
 

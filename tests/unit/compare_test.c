@@ -29,13 +29,19 @@ static void test_headers(void **state)
     assert_string_equal(fp_compare_fact_by_header("minzheng", "月保障金额（元）")->fact, "dibao_fen");
     assert_string_equal(fp_compare_fact_by_header("minzheng", "月保障金额(元)")->fact, "dibao_fen");
     assert_null(fp_compare_fact_by_header("yibao", "低保状态")); /* another department's column */
-    assert_null(fp_compare_fact_by_header("zhujian", "参保状态"));   /* no answer file */
+    assert_null(fp_compare_fact_by_header("zhujian", "参保状态")); /* 医保's column */
     assert_null(fp_compare_fact_by_header("yibao", NULL));
     size_t n;
     assert_non_null(fp_compare_facts("yibao", &n));
     assert_int_equal(n, 2);
-    assert_null(fp_compare_facts("jiaoyu", &n));
+    assert_null(fp_compare_facts("weijian", &n)); /* a department without an answer file */
     assert_int_equal(n, 0);
+    assert_non_null(fp_compare_facts("jiaoyu", &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(fp_compare_fact_by_header("zhujian", "住房安全鉴定")->fact, "house_safe");
+    assert_string_equal(fp_compare_fact_by_header("jiaoyu", "学籍状态")->fact, "at_school");
+    assert_null(fp_compare_fact_by_header("zhujian", "住房安全")); /* the export's column, not an answer */
+    assert_null(fp_compare_fact_by_header("jiaoyu", "在校情况"));
     assert_string_equal(fp_compare_column_zh("id_number"), "身份证号");
     assert_null(fp_compare_column_zh("id_sealed"));
 }
@@ -55,6 +61,17 @@ static void test_values(void **state)
     s_value("minzheng", "月保障金额(元)", "450.5", 0, "45050");
     s_value("minzheng", "月保障金额(元)", "-1", -1, NULL);
     s_value("minzheng", "低保状态", "在保", 0, "yes");
+    /* 住建's appraisal: A and B are safe, C and D dangerous; its words are its own */
+    s_value("zhujian", "住房安全鉴定", "B级", 0, "yes");
+    s_value("zhujian", "住房安全鉴定", "C", 0, "no");
+    s_value("zhujian", "住房安全鉴定", "危房", 0, "no");
+    s_value("zhujian", "住房安全鉴定", "否", 0, "no");
+    s_value("zhujian", "住房安全鉴定", "E级", -1, NULL);
+    s_value("zhujian", "住房安全鉴定", "在校", -1, NULL);
+    s_value("jiaoyu", "学籍状态", "在读", 0, "yes");
+    s_value("jiaoyu", "学籍状态", "辍学", 0, "no");
+    s_value("jiaoyu", "学籍状态", "安全", -1, NULL);
+    s_value("yibao", "参保状态", "安全", -1, NULL);
 }
 
 static void test_kept_form(void **state)

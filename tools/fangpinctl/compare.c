@@ -23,7 +23,7 @@
 #include "fangpin/v1/intake.pb-c.h"
 #include "xlsx.h"
 
-#define S_ANSWERS_PER_BATCH 2000
+#define S_ANSWERS_PER_BATCH 10000 /* FANGPIN_INTAKE_MAX_BATCH's default: the fewest round trips */
 #define S_XLSX_MAX_ROWS 1048576
 
 typedef struct {
@@ -153,6 +153,7 @@ static int s_export(s_cmp_t *c)
     Fangpin__V1__GetCompareSlice g = FANGPIN__V1__GET_COMPARE_SLICE__INIT;
     g.reason = (char *)c->reason;
     g.county = (char *)(c->county ? c->county : "");
+    g.limit = 10000; /* the largest page intake gives: the fewest round trips */
     s_columns(&g, cols, slots, 16);
     s_out_t o = {0};
     char path[1024];
@@ -353,6 +354,7 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     Fangpin__V1__SubmitCompareAnswers sa = FANGPIN__V1__SUBMIT_COMPARE_ANSWERS__INIT;
     sa.batch_id = batch;
     sa.export_id = strtoll(c->export_id, NULL, 10);
+    sa.defer_rules = to < f->n; /* the rules run once, after the file's last batch */
     sa.n_answers = n;
     sa.answers = ansp;
     Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;

@@ -1,5 +1,5 @@
 /* findings.c: `fangpinctl check list|fix|explain|review`: the data-quality findings (疑点,
- * docs/quality.md) through the assistance service with the actor's key (FANGPIN_ASSISTANCE_CONNECT,
+ * docs/quality-checks.md) through the assistance service with the actor's key (FANGPIN_ASSISTANCE_CONNECT,
  * the client key as in plan.c): ListFindings (paged to the end), MarkFindingFixed, ExplainFinding,
  * ReviewExplanation. The service masks names and never sends an ID number. */
 #include <stdio.h>

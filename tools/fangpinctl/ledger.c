@@ -529,7 +529,7 @@ static void s_usage(FILE *out)
             "  Each file is one transaction; a household with a refused line is not loaded at all;\n"
             "  FILE.results.csv lists refused lines with reasons. Importing the same file again changes\n"
             "  nothing. Members missing from a household of the file get left_on and a move_out event.\n"
-            "  Then the data-quality rules run over each county it loaded (docs/quality.md), as\n"
+            "  Then the data-quality rules run over each county it loaded (docs/quality-checks.md), as\n"
             "  `fangpinctl quality run` does, recorded as a ledger_import run; --no-quality skips that.\n"
             "  Exit status: 0 all loaded, 1 some lines refused (or a failure), 2 usage.\n"
             "PostgreSQL: $FANGPIN_PG\n");
@@ -580,7 +580,7 @@ int ctl_cmd_ledger(int argc, char **argv)
         if (r > rc) rc = r;
     }
     for (size_t k = 0; quality && k < cs.n; k++) {
-        printf("data-quality run after the import (docs/quality.md):\n");
+        printf("data-quality run after the import (docs/quality-checks.md):\n");
         if (ctl_quality_run(conn, cs.code[k], NULL, "fangpinctl ledger import", "ledger_import")) rc = 1;
     }
     free(cs.code);

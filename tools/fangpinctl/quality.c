@@ -1,4 +1,4 @@
-/* quality.c: `fangpinctl quality run|list|explain`: the data-quality checks (疑点, docs/quality.md).
+/* quality.c: `fangpinctl quality run|list|explain`: the data-quality checks (疑点, docs/quality-checks.md).
  * The rules are rows of quality_rules (migration 022); quality_run() and quality_explain()
  * (deploy/db/functions/quality.sql) do the work in the database, this file parses the command,
  * prints and writes the CSV. Names are masked here (domain/mask.c); an ID number is never read:

@@ -386,7 +386,7 @@ echo "Every change is an event in the outbox; the reporting service numbers them
 echo "order and publishes them by region. The first few of this month, replayed from position 0:"
 FANGPIN_TIMEOUT_MS=10000 "$CTL" tail --region 130822 --from 0 --count 8 --timeout-ms 10000 || true
 
-say "The county's data-quality findings by rule (疑点, docs/quality.md)"
+say "The county's data-quality findings by rule (疑点, docs/quality-checks.md)"
 echo "Every rule ran over the ledger after its import (and runs every night); open findings are the"
 echo "villages' work lists: fangpinctl check list|fix|explain|review through the assistance service."
 sql -c "SELECT f.rule_code AS \"规则 rule\", r.severity AS \"级别 level\", r.message_zh AS \"疑点 finding\",

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes docs/quality.md from the data-quality rules of a migrated database (quality_rules,
+"""Writes docs/quality-checks.md from the data-quality rules of a migrated database (quality_rules,
 deploy/db/migrations/022_quality.sql, and the policy parameters they read), to stdout.
 
-    tools/scripts/quality-doc.py CONNINFO > docs/quality.md
+    tools/scripts/quality-doc.py CONNINFO > docs/quality-checks.md
 
 quality_run() (deploy/db/functions/quality.sql) evaluates exactly these rows, so the page says
 what the checks do. `make test` (it_quality) checks that the committed page is what this makes
@@ -34,7 +34,7 @@ database (`quality_run()`, `deploy/db/functions/quality.sql`).
 | `category`, `severity` | what it is about; `error` (the record is wrong or a policy line is crossed), `warning` (very likely wrong), `notice` (to look at) |
 | `population` | what it looks at: one row per `person`, `household` or `plan` (below) |
 | `household_types` | the ledger household types it applies to (`general`, `lifted`, `monitored`) |
-| `condition` | an SQL boolean expression over the population's columns; `:name` is the policy parameter `name` (`policy_params`: the county's province before the national row, in force on the run's day) and must be listed in `params`; `$1` is the run's county (as in `compare_fact($1, id_hmac, dept, fact)`, what a department said last in a comparison: [compare.md](compare.md)) |
+| `condition` | an SQL boolean expression over the population's columns; `:name` is the policy parameter `name` (`policy_params`: the county's province before the national row, in force on the run's day) and must be listed in `params`; `$1` is the run's county (as in `compare_fact($1, id_hmac, dept, fact)`, what a department said last in a comparison, or `compare_household_fact($1, household_no, dept, fact)`, the same over the household's present members, no if it said no of any: [compare.md](compare.md)) |
 | `facts` | what a finding keeps of what the rule saw: a column, or `label=expression` |
 | `message_zh`, `message_en`, `source` | what a cadre reads, and where the check comes from |
 
@@ -55,7 +55,7 @@ years on the run's day, and "present" members are those without `left_on`.
 
 | population | one row per | columns |
 |---|---|---|
-| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok`, `medical_oop_fen` |
+| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok`, `medical_oop_fen`, `housing_ok` |
 | `household` (`quality_households`) | ledger household | `household_type`, `monitored_kind`; present members `n_members`, `n_heads`, `n_spouses`, `n_labour` (normal or weak), `n_labour_normal`, `oldest_age`; `net_income_fen`, `per_capita_fen` (over the present members), `wage_fen`, `pension_fen`, `dibao_fen`, `tekun_fen`; `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok` (NULL: not surveyed); `identified` (an identified case or a monitoring plan exists) |
 | `plan` (`quality_plans`) | assistance plan | the ledger's `household_type`, `monitored_kind`; `plan_kind`, `plan_monitored_kind`, `current` (the household's latest monitoring plan), `risk_types`, `n_risks`, `identified_on`, `elim_state`, `elim_way`, `eliminated_on`; present `n_labour`, `n_in_school`; the identifying case's `case_per_capita_fen`, `case_line_fen`; `income_at_elim_fen` (the last income follow-up on or before elimination); of the live (not stopped) measures `live_categories`, `days_planned_unstarted` (the oldest still planned: days since its start), `n_unchecked` (planned or in progress, started before `last_quarter` and not checked for it); `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok`; `checks`, `checks_seen` (the plan checks P01-P09 the assistance plan scan last found, docs/assistance-rules.md) |
 
@@ -63,7 +63,7 @@ years on the run's day, and "present" members are those without `left_on`.
 
 A run (`quality_runs`: county, day, who, the rules, counts, and `reason`: `on_demand` for
 `fangpinctl quality run`, `ledger_import` for the run after a ledger import, `nightly` for the
-assistance service's nightly run, `compare_import` for the run of Q094-Q096 after a department's
+assistance service's nightly run, `compare_import` for the run of Q094-Q100 after a department's
 answer file, [compare.md](compare.md)) keeps one finding per rule and subject (`quality_findings`: the
 person by the keyed hash of the ID number, never the number; the household; or the plan), with
 its village and the facts it saw.
@@ -79,7 +79,8 @@ its village and the facts it saw.
   marked with who claimed the fix and when (`fix_claimed_by`, `fix_claimed_at`): the next run
   that no longer finds it closes it as `fixed` (the fix held); a run that finds it again keeps
   it open and records that the fix did not hold (`fix_failed_run`, `finding.fix_failed`); a new
-  claim starts over;
+  claim starts over. The claim keeps its request's id (`fix_claim_request`): the same actor's
+  retry with that id is answered with the finding as it is, not claimed again;
 - **an explanation**: a village actor of the finding's village explains an open or overdue one
   (`ExplainFinding`, `fangpinctl check explain ID --reason TEXT`; or, with direct database
   access, `fangpinctl quality explain ID --by ACTOR --reason TEXT`): `explained`, with who and
@@ -114,10 +115,13 @@ finding, its rule, the household number and the actor or run, never a name or an
 - nightly: the assistance service runs every rule over each county of the ledger once a day,
   once the clock (China time) has passed `FANGPIN_QUALITY_NIGHTLY_AT` (default `02:30`; `off`
   never) on the day (FANGPIN_TODAY or today), reason `nightly`, as actor `assistance:nightly`, on
-  a database connection of its own (`quality_nightly()`). The runs table is the record: a
-  county with a nightly run for that day is not run again, after a restart or by a second
-  service (a unique index on the nightly runs of a county and day); a failed attempt is logged
-  and tried again a minute later.
+  a database connection of its own, each county in a transaction of its own
+  (`quality_nightly_due()`, then `quality_nightly_county()` per county: a county's findings are
+  committed before the next county begins, and a county that fails loses no other's run). The
+  runs table is the record: a county with a nightly run for that day is not run again, after a
+  restart or by a second service (a unique index on the nightly runs of a county and day); a
+  failed county is logged, the others go on, and the counties still without their run are tried
+  again a minute later.
 
 The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
 findings opened in a month or quarter by region and by rule, and by where they stood on the

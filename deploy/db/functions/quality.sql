@@ -1,4 +1,4 @@
--- quality.sql: the data-quality checks (疑点, migration 022, docs/quality.md). Three populations
+-- quality.sql: the data-quality checks (疑点, migration 022, docs/quality-checks.md). Three populations
 -- (one row per present person, per household, per plan of a county, with the columns the rules'
 -- conditions read), the run that evaluates the rules over them and keeps the findings, and the
 -- village's explanation of a finding.
@@ -10,17 +10,19 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- The persons population: every member present in the county's ledger (left_on empty), with
--- the household's type and guarantees and the present head's age and sex.
+-- the household's type and guarantees and the present head's age and sex. (Its columns grew with
+-- housing_ok in 029, which dropped it: a function's result columns change only by a drop.)
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
-               head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint)
+               head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint,
+               housing_ok boolean)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok, h.medical_oop_fen
+           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
@@ -337,13 +339,21 @@ END $$;
 -- A village actor's word that an open or overdue finding of its village was corrected: the
 -- finding stays live, marked with who claimed the fix and when, until the next run closes it as
 -- fixed or finds it again (fix_failed_run); writes finding.fix_claimed. FPQ03-FPQ05 as
--- quality_finding_for.
-CREATE OR REPLACE FUNCTION quality_claim_fix(p_id bigint, p_actor text) RETURNS void
+-- quality_finding_for. p_request, the request's id, is kept with the claim (fix_claim_request):
+-- the same actor's retry of it (a reply lost on the way) is answered with the finding as it is,
+-- claimed again by nothing, no second event, even once a run has closed it.
+CREATE OR REPLACE FUNCTION quality_claim_fix(p_id bigint, p_actor text, p_request text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    f quality_findings := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+    f quality_findings;
 BEGIN
-    UPDATE quality_findings SET fix_claimed_by = p_actor, fix_claimed_at = now(), fix_failed_run = NULL
+    IF coalesce(p_request, '') <> '' AND EXISTS (SELECT 1 FROM quality_findings x WHERE x.id = p_id
+                                                    AND x.fix_claimed_by = p_actor AND x.fix_claim_request = p_request) THEN
+        RETURN;
+    END IF;
+    f := quality_finding_for(p_id, p_actor, 'village', '{open,overdue}');
+    UPDATE quality_findings SET fix_claimed_by = p_actor, fix_claimed_at = now(), fix_failed_run = NULL,
+                                fix_claim_request = nullif(p_request, '')
      WHERE id = p_id;
     PERFORM quality_finding_event(f, 'finding.fix_claimed', p_actor);
 END $$;
@@ -404,28 +414,31 @@ LANGUAGE sql STABLE AS $$
        AND (p_state IS NULL OR f.state = p_state) AND f.id > coalesce(p_after, 0)
 $$;
 
--- The nightly runs of day p_on (the assistance service, FANGPIN_QUALITY_NIGHTLY_AT): every rule over
--- every county of the ledger that has no nightly run for p_on yet, as p_actor, reason 'nightly';
--- the number of counties run. The runs table is the record (one nightly run per county and day,
--- quality_runs_nightly), so a restart or a second service on the same day runs nothing again.
-CREATE OR REPLACE FUNCTION quality_nightly(p_on date, p_actor text) RETURNS integer
+-- The nightly runs of day p_on (the assistance service, FANGPIN_QUALITY_NIGHTLY_AT, nightly.c):
+-- quality_nightly_due() names every county of the ledger that has no nightly run for p_on yet;
+-- quality_nightly_county() runs every rule over one of them as p_actor, reason 'nightly', and is
+-- called in a statement (so a transaction) of its own per county: what a county found is committed
+-- before the next county begins, and a county that fails loses no other's run. The runs table is
+-- the record (one nightly run per county and day, quality_runs_nightly): a county already run,
+-- by a restart or a second service on the same day, is not run again (NULL).
+CREATE OR REPLACE FUNCTION quality_nightly_due(p_on date) RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE k AS (SELECT min(county_code)::text AS code FROM ledger_households
+                         UNION ALL
+                         SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > k.code)
+                           FROM k WHERE k.code IS NOT NULL)
+    SELECT k.code FROM k
+     WHERE k.code IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM quality_runs r WHERE r.county_code = k.code AND r.on_day = p_on AND r.reason = 'nightly')
+     ORDER BY k.code
+$$;
+
+CREATE OR REPLACE FUNCTION quality_nightly_county(p_county text, p_on date, p_actor text) RETURNS bigint
 LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-    c text;
-    n integer := 0;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('quality_nightly'));
-    FOR c IN WITH RECURSIVE k AS (SELECT min(county_code)::text AS code FROM ledger_households
-                                  UNION ALL
-                                  SELECT (SELECT min(h.county_code)::text FROM ledger_households h WHERE h.county_code > k.code)
-                                    FROM k WHERE k.code IS NOT NULL)
-             SELECT k.code FROM k
-              WHERE k.code IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM quality_runs r
-                                 WHERE r.county_code = k.code AND r.on_day = p_on AND r.reason = 'nightly')
-    LOOP
-        PERFORM quality_run(c, p_on, p_actor, NULL, 'nightly');
-        n := n + 1;
-    END LOOP;
-    RETURN n;
+    PERFORM pg_advisory_xact_lock(hashtext('quality_nightly:' || p_county));
+    IF EXISTS (SELECT 1 FROM quality_runs r WHERE r.county_code = p_county AND r.on_day = p_on AND r.reason = 'nightly') THEN
+        RETURN NULL;
+    END IF;
+    RETURN quality_run(p_county, p_on, p_actor, NULL, 'nightly');
 END $$;

@@ -612,7 +612,7 @@ SELECT jsonb_agg(row ORDER BY sec, sub, rn) FROM r
 END $$;
 
 -- 疑点问题整改情况 of period p_period (a month YYYY-MM or a quarter YYYYQn): the data-quality
--- findings (quality_findings, docs/quality.md) of villages under the prefix opened in the period
+-- findings (quality_findings, docs/quality-checks.md) of villages under the prefix opened in the period
 -- (opened: all of them), by where each stood on p_as_of, from its record: closed (已整改销号: a
 -- run no longer found it, fixed_on on or before p_as_of), else explained (explained on or before
 -- p_as_of, China date), else overdue (its due day before p_as_of), else open. Rows: the regions,

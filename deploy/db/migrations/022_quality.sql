@@ -6,7 +6,7 @@
 -- reads and the facts a finding keeps. quality_run() evaluates every rule of a population in one
 -- pass over it, records the run (quality_runs) and keeps the findings (quality_findings): a
 -- finding still found stays the same finding; one no longer found is marked fixed by that run.
--- docs/quality.md lists the rules (tools/scripts/quality-doc.py, checked by it_quality).
+-- docs/quality-checks.md lists the rules (tools/scripts/quality-doc.py, checked by it_quality).
 
 CREATE TABLE quality_rules (
     code          text PRIMARY KEY CHECK (code ~ '^Q[0-9]{3}$'),
@@ -91,7 +91,7 @@ INSERT INTO policy_params (name, province_code, effective_from, value, unit, sou
   ('quality_measure_unstarted_days', '00', '2020-01-01', 30, 'days', 'fangpin default: a measure still planned 30 days after its start date was never carried out (Q090)')
 ON CONFLICT (name, province_code, effective_from) DO NOTHING;
 
--- The rules. Conditions are read by the population's columns (docs/quality.md, "Populations").
+-- The rules. Conditions are read by the population's columns (docs/quality-checks.md, "Populations").
 -- Persons: the members present in the ledger (left_on empty); ages are whole years on the run's day.
 INSERT INTO quality_rules (code, category, severity, population, household_types, message_zh, message_en,
                            condition, params, facts, source) VALUES

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# bench/compare/run.sh BUILD [ROWS]: a data comparison (数据比对, docs/compare.md) of ROWS (default
+# 1,000,000) ledger members of one county (兴隆县 130822, its real villages) through the real intake
+# service, each half beside a raw PostgreSQL COPY of the same rows in the same run (issue 14 asks
+# >= 0.5 x COPY):
+#  1. export: `fangpinctl compare export --dept yibao` (the audited export, page by page through
+#     intake, every ID number opened from its sealed form, written as CSV) against a COPY TO of
+#     the same slice (the same columns, the sealed number as it is stored, in the export's order);
+#  2. import: 医保's answer file (the export with 参保状态 added: 否 for every 50th person) through
+#     `fangpinctl compare import` (checked, batches of 2000 to intake, kept as dated facts by the
+#     keyed hash, then the rules Q094/Q095 over the county) against a COPY FROM of the same facts
+#     into a table of dept_facts' shape (its primary key too).
+# The ledger is bench/compare/make_ledger.py --people ROWS, loaded by `fangpinctl ledger import
+# --no-quality` (not timed). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
+# statements over SLOW_MS (default 1000, nested ones too) and pg_stat_statements (the export's and
+# the import's most costly statements are printed), the optimised build (`make build`);
+# everything it starts is stopped on exit.
+set -euo pipefail
+BUILD=${1:-build}
+ROWS=${2:-${ROWS:-1000000}}
+COUNTY=130822
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# ports leased for this run (tools/scripts/ports.py): no other run or test can be given them
+[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 4 -- "$0" "$@"
+read -r pgport zport hport pushport <<<"$FP_PORTS"
+cd "$root"
+BUILD=$(realpath "$BUILD")
+data=${REGIONS_DIR:-$root/data/regions}
+dir=/tmp/fp-bench-compare
+port=${PGPORT:-$pgport}
+[ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
+tools/scripts/pg.sh destroy "$dir"
+mkdir -p "$dir"
+tools/scripts/pg.sh start "$dir" "$port"
+export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
+  tools/scripts/pg.sh stop "$dir"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+admin=$(tools/scripts/pg.sh conninfo "$dir" postgres)
+export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
+q() { psql "$FANGPIN_PG" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
+  -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
+  -c "ALTER SYSTEM SET auto_explain.log_min_duration = '${SLOW_MS:-1000}'" \
+  -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
+  -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
+  -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+# pg_stat_statements is loaded at start only: restart once, before anything is measured
+tools/scripts/pg.sh stop "$dir" && tools/scripts/pg.sh start "$dir" "$port"
+psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+q -c "CREATE EXTENSION pg_stat_statements"
+export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; dept-yibao.key_secret for fangpinctl
+"$BUILD/fangpinctl" migrate >/dev/null
+"$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
+    "$data"/streets.csv.gz "$data"/villages.csv.gz >/dev/null
+"$BUILD/fangpinctl" keys make --dir "$dir/keys" intake dept-yibao >/dev/null
+"$BUILD/fangpinctl" keys register --id "dept:$COUNTY:yibao" --kind department --name 兴隆县医疗保障局 \
+    --region "$COUNTY" --level county --dept yibao --key "$dir/keys/dept-yibao.key" >/dev/null
+
+echo "== the ledger: about $ROWS members of $COUNTY (bench/compare/make_ledger.py, ledger import --no-quality; not timed)"
+t0=$(now)
+python3 bench/compare/make_ledger.py --people "$ROWS" --out "$dir/ledger.csv" >/dev/null
+"$BUILD/fangpinctl" ledger import --no-quality "$dir/ledger.csv" >"$dir/ledger-import.out" 2>&1 ||
+  { cat "$dir/ledger-import.out" >&2; exit 1; }
+q -c "VACUUM ANALYZE" 2>/dev/null
+members=$(q -c "SELECT count(*) FROM ledger_members WHERE county_code = '$COUNTY' AND left_on IS NULL")
+echo "   $members members present ($(secs "$t0" "$(now)") s)"
+
+# the last answer batch runs Q094/Q095 over the whole county in its statement: at a million people
+# that is longer than the default FANGPIN_DB_STATEMENT_TIMEOUT_MS (10 s), so the run raises it
+FANGPIN_DB_STATEMENT_TIMEOUT_MS=${STATEMENT_TIMEOUT_MS:-600000} \
+FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=2026-11-24 FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$zport \
+FANGPIN_INTAKE_HTTP=127.0.0.1:$hport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$pushport \
+  "$BUILD/fangpin-intake" 2>"$dir/intake.log" &
+pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null || { echo "run.sh: intake not ready" >&2; cat "$dir/intake.log" >&2; exit 1; }
+export FANGPIN_INTAKE_CONNECT=tcp://127.0.0.1:$zport FANGPIN_TIMEOUT_MS=600000
+export FANGPIN_CLIENT_CERT="$dir/keys/dept-yibao.key_secret"  # the peer's first key; compare uses the department's
+logstart=$(($(wc -l <"$dir/postgres.log") + 1))  # slow statements from here on
+top() {  # the statements (nested ones too) that took the most time since the last reset
+  q -F' | ' -c "SELECT round(total_exec_time)::text || ' ms', calls, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 130)
+                  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'fangpin')
+                 ORDER BY total_exec_time DESC LIMIT ${SHOW_TOP:-6}" | sed 's/^/   /'
+  q -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+q -c "SELECT pg_stat_statements_reset()" >/dev/null
+
+# ---------------------------------------------------------------- 1. export
+echo "== fangpinctl compare export --dept yibao ($members rows)"
+t0=$(now)
+"$BUILD/fangpinctl" compare export --dept yibao --reason "bench" --out "$dir/export.csv" >"$dir/export.out" 2>&1 ||
+  { cat "$dir/export.out" >&2; exit 1; }
+t1=$(now)
+exp_s=$(secs "$t0" "$t1")
+sed 's/^/   /' "$dir/export.out"
+ex=$(awk 'NR == 1 { print $2 }' "$dir/export.out")
+exp_n=$(($(wc -l <"$dir/export.csv") - 1))
+echo "== raw COPY TO of the same slice (the yardstick)"
+t0=$(now)
+q -c "\\copy (SELECT m.name, m.id_sealed, h.village_code, m.insured FROM ledger_members m JOIN ledger_households h USING (county_code, household_no) WHERE m.county_code = '$COUNTY' AND m.left_on IS NULL ORDER BY m.id_hmac) TO '$dir/copy-out.csv' WITH (FORMAT csv, HEADER)"
+t1=$(now)
+ecopy_s=$(secs "$t0" "$t1")
+ecopy_n=$(($(wc -l <"$dir/copy-out.csv") - 1))
+echo "   the statements that took the most time (pg_stat_statements: total, calls, rows, statement):"
+top
+
+# ---------------------------------------------------------------- 2. import
+# 医保's answer: the export with 参保状态 added, 否 for every 50th line
+awk -F, -v OFS=, 'NR == 1 { sub(/\r$/, ""); print $0, "参保状态"; next }
+                  { sub(/\r$/, ""); print $0, (NR % 50 == 0 ? "否" : "是") }' "$dir/export.csv" >"$dir/answers.csv"
+echo "== fangpinctl compare import --dept yibao --export $ex ($exp_n answers)"
+t0=$(now)
+"$BUILD/fangpinctl" compare import --dept yibao --export "$ex" "$dir/answers.csv" >"$dir/import.out" 2>&1 ||
+  { tail -5 "$dir/import.out" >&2; exit 1; }
+t1=$(now)
+imp_s=$(secs "$t0" "$t1")
+tail -2 "$dir/import.out" | sed 's/^/   /'
+echo "   the statements that took the most time (pg_stat_statements: total, calls, rows, statement):"
+top
+facts=$(q -c "SELECT count(*) FROM dept_facts")
+findings=$(q -c "SELECT count(*) FROM quality_findings")
+echo "== raw COPY FROM of the same facts into a table of dept_facts' shape (the yardstick)"
+q -c "\\copy dept_facts TO '$dir/facts.tsv'"
+q -c "CREATE TABLE bare_facts (LIKE dept_facts INCLUDING ALL)"
+t0=$(now)
+q -c "\\copy bare_facts FROM '$dir/facts.tsv'"
+t1=$(now)
+icopy_s=$(secs "$t0" "$t1")
+icopy_n=$(q -c "SELECT count(*) FROM bare_facts")
+q -c "DROP TABLE bare_facts"
+errors=$(grep -c '"level":"error"' "$dir/intake.log" || true)
+
+# ---------------------------------------------------------------- summary
+echo
+tail -n +"$logstart" "$dir/postgres.log" >"$dir/slow.log"
+echo "statements over ${SLOW_MS:-1000} ms from the export on (auto_explain; nested ones too): $(grep -c 'duration:' "$dir/slow.log" || true)"
+grep -A3 'duration:' "$dir/slow.log" | grep -E 'duration:|Query Text' | cut -c1-200 | head -${SHOW_SLOW:-12} | sed 's/^/   /' || true
+echo
+printf '%-66s %9s %9s %12s\n' "county $COUNTY, $members members present" rows seconds "rows/s"
+printf '%-66s %9s %9s %12s\n' "fangpinctl compare export (intake, audited, IDs opened, CSV)" "$exp_n" "$exp_s" "$(rate "$exp_n" "$exp_s")"
+printf '%-66s %9s %9s %12s\n' "raw COPY TO of the same slice (yardstick)" "$ecopy_n" "$ecopy_s" "$(rate "$ecopy_n" "$ecopy_s")"
+awk -v a="$ecopy_s" -v b="$exp_s" 'BEGIN { printf "  -> export at %.2f x the raw COPY speed (target >= 0.5)\n", a / b }'
+printf '%-66s %9s %9s %12s\n' "fangpinctl compare import (intake, facts, rules Q094/Q095; $findings findings)" "$exp_n" "$imp_s" "$(rate "$exp_n" "$imp_s")"
+printf '%-66s %9s %9s %12s\n' "raw COPY FROM of the same $facts facts, dept_facts' shape (yardstick)" "$icopy_n" "$icopy_s" "$(rate "$icopy_n" "$icopy_s")"
+awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "  -> import at %.2f x the raw COPY speed (target >= 0.5)\n", a / b }'
+fail=0
+[ "$exp_n" -eq "$members" ] || { echo "FAIL: $exp_n rows exported, $members members" >&2; fail=1; }
+[ "$facts" -eq "$exp_n" ] || { echo "FAIL: $facts facts for $exp_n answers" >&2; fail=1; }
+[ "$errors" -eq 0 ] || { echo "FAIL: errors in the intake log" >&2; grep '"level":"error"' "$dir/intake.log" | head -3 >&2; fail=1; }
+exit $fail
