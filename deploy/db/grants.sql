@@ -67,6 +67,8 @@ GRANT SELECT (county_code, household_no, village_code, household_type, monitored
               housing_ok, education_ok, medical_ok, medical_oop_fen) ON ledger_households TO fangpin_intake;
 GRANT SELECT, INSERT, UPDATE ON compare_exports, dept_facts, quality_runs, quality_findings TO fangpin_intake;
 GRANT SELECT, INSERT ON compare_batches TO fangpin_intake;
+-- an import's last batch makes its rules due; the assistance service runs them (compare_rules_run_next)
+GRANT SELECT, INSERT ON compare_rules_due TO fangpin_intake;
 
 -- screening: cases from leads (screen_match, screen_store_decisions), the village tasks, and a
 -- death lead's effect on the ledger (a member left, a ledger event).
@@ -99,6 +101,8 @@ GRANT INSERT ON events TO fangpin_assistance;
 -- The nightly run evaluates every rule, Q094-Q100 too, which read the departments' facts.
 GRANT SELECT ON quality_rules, dept_facts TO fangpin_assistance;
 GRANT SELECT, INSERT, UPDATE ON quality_runs, quality_findings TO fangpin_assistance;
+-- the rules an import made due (compare_rules_run_next): the run, recorded on the due row and its batch
+GRANT SELECT, UPDATE ON compare_rules_due, compare_batches TO fangpin_assistance;
 
 -- reporting: reads everything its reports count; writes report snapshots and reopenings, the
 -- deadline misses (report_deadline_scan), the event positions and relay state, and a token's

@@ -122,39 +122,45 @@ RETURNS text[] LANGUAGE sql STABLE AS $$
                                                         AND m.left_on IS NULL)
 $$;
 
+-- The rules that read department p_dept's facts (NULL: none).
+CREATE OR REPLACE FUNCTION compare_rules(p_dept text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[]
+                       WHEN 'zhujian' THEN '{Q097,Q098}'::text[] WHEN 'jiaoyu' THEN '{Q099,Q100}'::text[] END
+$$;
+
 -- Stores batch p_batch of department p_dept's answers to export p_export: the facts (p_hmacs[i]
--- says p_facts[i] = p_values[i]) as of p_on, then runs the rules that read that department's facts;
--- unmatched: the persons (hex of id_hmac) not present in the ledger. p_run false (a file's batch
--- but its last, SubmitCompareAnswers.defer_rules): the facts are stored and the rules not run
--- (a county-wide run per batch of 2000 would make a file of n answers n/2000 runs).
--- A batch already stored is answered with its counts (replayed) and writes nothing. problem:
--- 'compare.export_unknown' when the export is not the department's of this county,
--- 'data_key.changed' when p_check is not the stored data key's check value (the hashes would
--- match nobody).
+-- says p_facts[i] = p_values[i]) as of p_on; then, p_run true (a file's last batch), records that
+-- the rules that read that department's facts are due (compare_rules_due, committed with the
+-- facts): the assistance service runs them over the county in a transaction of its own
+-- (compare_rules_run_next), as a county-wide run at a million persons outlasts a request's
+-- statement timeout. p_run false (SubmitCompareAnswers.defer_rules): only the facts (a run per
+-- batch of 2000 would make a file of n answers n/2000 runs). unmatched: the persons (hex of
+-- id_hmac) not present in the ledger. A batch already stored is answered with its counts
+-- (replayed; run and opened once its rules have run, queued while they are due) and writes
+-- nothing. problem: 'compare.export_unknown' when the export is not the department's of this
+-- county, 'data_key.changed' when p_check is not the stored data key's check value (the hashes
+-- would match nobody).
 CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
                                                  p_export bigint, p_on date, p_answers integer,
                                                  p_hmacs bytea[], p_facts text[], p_values text[], p_check text,
                                                  p_run boolean)
 RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
-               opened integer, unmatched text[])
+               opened integer, unmatched text[], queued boolean)
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 DECLARE
     b   compare_batches;
     nm  integer;
     nf  integer;
-    r   bigint;
-    no  integer := 0;
+    q   boolean := false;
     um  text[];
-    rules text[] := CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[]
-                            WHEN 'zhujian' THEN '{Q097,Q098}'::text[] WHEN 'jiaoyu' THEN '{Q099,Q100}'::text[] END;
 BEGIN
     IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
-        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
+        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false;
         RETURN;
     END IF;
     IF compare_export_columns(p_county, p_dept, p_export) IS NULL THEN
-        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[];
+        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false;
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('compare_batch:' || p_county || ':' || p_dept || ':' || p_batch));
@@ -162,7 +168,9 @@ BEGIN
      WHERE x.county_code = p_county AND x.department_code = p_dept AND x.batch_id = p_batch;
     IF FOUND THEN
         RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened,
-                            compare_unmatched(p_county, p_hmacs);
+                            compare_unmatched(p_county, p_hmacs),
+                            EXISTS (SELECT 1 FROM compare_rules_due d WHERE d.county_code = p_county
+                                       AND d.department_code = p_dept AND d.batch_id = p_batch AND d.done_at IS NULL);
         RETURN;
     END IF;
     -- matched: the batch's persons less those not in the ledger (one index probe each, once)
@@ -175,12 +183,36 @@ BEGIN
                                                          batch_id = EXCLUDED.batch_id
      WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
     GET DIAGNOSTICS nf = ROW_COUNT;
-    IF rules IS NOT NULL AND p_run THEN
-        r := quality_run(p_county, p_on, p_sender, rules, 'compare_import');
-        SELECT (q.counts->>'opened')::integer INTO no FROM quality_runs q WHERE q.id = r;
+    IF compare_rules(p_dept) IS NOT NULL AND p_run THEN
+        INSERT INTO compare_rules_due (county_code, department_code, batch_id, as_of, sender)
+        VALUES (p_county, p_dept, p_batch, p_on, p_sender);
+        q := true;
     END IF;
     INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
                                  quality_run, findings_opened)
-    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, r, no);
-    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, r, no, um;
+    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, NULL, 0);
+    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, NULL::bigint, 0, um, q;
+END $$;
+
+-- Runs the oldest rules still due (compare_rules_due), if any, over its county: the run
+-- (quality_run, reason 'compare_import', findings and their events as any run), recorded on the
+-- due row and on the batch that made them due, in the caller's transaction (the assistance
+-- service makes each call a statement of its own). Another caller skips a row being run. Returns
+-- the due row's id, NULL when none is due.
+CREATE OR REPLACE FUNCTION compare_rules_run_next() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    d  compare_rules_due;
+    r  bigint;
+    no integer;
+BEGIN
+    SELECT * INTO d FROM compare_rules_due WHERE done_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    r := quality_run(d.county_code, d.as_of, d.sender, compare_rules(d.department_code), 'compare_import');
+    SELECT (q.counts->>'opened')::integer INTO no FROM quality_runs q WHERE q.id = r;
+    UPDATE compare_rules_due SET quality_run = r, done_at = now() WHERE id = d.id;
+    UPDATE compare_batches SET quality_run = r, findings_opened = coalesce(no, 0)
+     WHERE county_code = d.county_code AND department_code = d.department_code AND batch_id = d.batch_id;
+    RETURN d.id;
 END $$;
