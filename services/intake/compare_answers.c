@@ -2,8 +2,8 @@
  * answers to one of its exports: each answer's ID number (checked, then only its keyed hash goes
  * on) and its facts (domain/compare.h: the department's facts, in their kept form), stored as
  * dated facts once per batch id by compare_answers_apply (deploy/db/functions/compare.sql), which
- * then runs the rules that read that department's facts (unless the batch defers them to the
- * file's last batch: defer_rules). */
+ * then records that the rules that read that department's facts are due (unless the batch defers
+ * them to the file's last batch: defer_rules); the assistance service runs them, not the request. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +72,7 @@ static void s_on_applied(fp_db_t *db, PGresult *res, void *arg)
         sum.findings_opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
         char **refs = fp_calloc(a->msg->submit_compare_answers->n_answers, sizeof *refs);
         sum.n_unmatched_refs = s_unmatched(a, PQgetvalue(res, 0, 7), refs);
+        sum.rules_queued = PQgetvalue(res, 0, 8)[0] == 't';
         sum.unmatched_refs = refs;
         Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
         out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_COMPARE_ANSWERS;
@@ -178,7 +179,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
                               arr[0].data, arr[1].data, arr[2].data, check, sa->defer_rules ? "f" : "t"};
     fp_db_query(fp_service_db(in->svc), 0,
                 "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
-                " a.unmatched"
+                " a.unmatched, a.queued"
                 " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
                 " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11, $12::boolean) a",
                 12, params, s_on_applied, a);
