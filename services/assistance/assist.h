@@ -31,6 +31,9 @@ typedef struct {
     char (*nightly_counties)[7];           /* the counties due on nightly_day, each run in turn */
     size_t nightly_n, nightly_next, nightly_ran;
     bool nightly_failed;                   /* a county's run failed in this attempt */
+    /* compare_rules.c: the rules an import made due, run on the nightly connection */
+    bool cmp_running;
+    uint64_t cmp_last_look; /* uv_now */
 } assist_t;
 
 int32_t assist_today(const assist_t *a); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -47,6 +50,10 @@ int assist_nightly_parse(const char *s);
 int assist_nightly_start(assist_t *a, fp_service_t *svc);
 void assist_nightly_tick(assist_t *a);
 void assist_nightly_stop(assist_t *a);
+bool assist_nightly_db(assist_t *a);
+
+/* compare_rules.c: the tick that runs the rules a comparison import made due (compare_rules_due). */
+void assist_compare_rules_tick(assist_t *a);
 
 /* The operations (common/ops.h; arg: the assist_t): each answers req exactly once and takes the
  * message. changes.c: one change each, one transaction of job.c. */

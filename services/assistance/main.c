@@ -66,6 +66,7 @@ static void s_on_tick(fp_service_t *svc, void *arg)
 {
     assist_open_tick(&g_assist);
     assist_nightly_tick(&g_assist);
+    assist_compare_rules_tick(&g_assist);
 }
 
 int main(int argc, char **argv)

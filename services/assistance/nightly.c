@@ -41,8 +41,9 @@ int assist_nightly_start(assist_t *a, fp_service_t *svc)
 
 static void s_on_db_state(fp_db_t *db, bool up, void *arg) { ((assist_t *)arg)->nightly_up = up; }
 
-/* The run's own connection, made the first time a run is due; true once it is up. */
-static bool s_db(assist_t *a)
+/* The runs' own connection (the nightly runs' and the comparison rules', compare_rules.c), made
+ * the first time one is due; true once it is up. */
+bool assist_nightly_db(assist_t *a)
 {
     if (a->nightly_db) return a->nightly_up;
     fp_db_opts_t o = {.backoff_min_ms = 100,
@@ -138,7 +139,7 @@ void assist_nightly_tick(assist_t *a)
     uint64_t now = uv_now(fp_service_loop(a->svc));
     if (a->nightly_tried && now - a->nightly_last_try < S_RETRY_MS) return;
     long minute = (long)((time(NULL) + 8 * 3600) % 86400) / 60;
-    if (minute < a->nightly_at || !s_db(a)) return;
+    if (minute < a->nightly_at || !assist_nightly_db(a)) return;
     a->nightly_tried = true;
     a->nightly_last_try = now;
     a->nightly_running = true;
