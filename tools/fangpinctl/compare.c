@@ -27,7 +27,7 @@
 #define S_XLSX_MAX_ROWS 1048576
 
 typedef struct {
-    const char *dept, *reason, *out, *columns, *county, *export_id, *file;
+    const char *dept, *reason, *out, *columns, *county, *export_id, *file, *wait;
     ctl_peer_t peer;
 } s_cmp_t;
 
@@ -325,6 +325,26 @@ static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
     return e || !header || f->bad ? -1 : 0;
 }
 
+
+/* The last batch's rules are due: the assistance service runs them. Sends the same batch again
+ * (replayed: nothing is stored twice) every second until its answer names their run, for at most
+ * --wait seconds (default 3600; 0: not at all). The last answer (the caller frees it), NULL when
+ * a call failed. */
+static Fangpin__V1__IntakeReply *s_wait_rules(s_cmp_t *c, Fangpin__V1__IntakeRequest *req,
+                                              Fangpin__V1__IntakeReply *rep)
+{
+    long wait = c->wait ? strtol(c->wait, NULL, 10) : 3600;
+    if (wait > 0) printf("the rules are queued: waiting for the assistance service's run (at most %lds)\n", wait);
+    for (time_t until = time(NULL) + wait; rep && rep->compare_answers->rules_queued && time(NULL) < until;) {
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+        nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+        rep = s_call(c, req, "import");
+    }
+    if (rep && rep->compare_answers->rules_queued)
+        printf("the rules are still queued: the assistance service runs them; their findings appear in"
+               " ListFindings, and this import again prints them\n");
+    return rep;
+}
 /* Sends answers [from, to) as batch k; prints its counts: 0, or 1. */
 static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const char *digest, size_t k,
                   unsigned *opened, bool *unmatched)
@@ -361,6 +381,7 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_COMPARE_ANSWERS;
     req.submit_compare_answers = &sa;
     Fangpin__V1__IntakeReply *rep = s_call(c, &req, "import");
+    if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep);
     if (rep) {
         const Fangpin__V1__CompareAnswersSummary *s = rep->compare_answers;
         printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,
@@ -488,27 +509,32 @@ static void s_usage(FILE *out)
     fprintf(out,
             "usage: fangpinctl compare export --dept NAME --reason TEXT [--out FILE.csv|FILE.xlsx]\n"
             "                                 [--columns a,b,...] [--county CODE]\n"
-            "       fangpinctl compare import --dept NAME --export ID FILE.csv|FILE.xlsx\n"
+            "       fangpinctl compare import --dept NAME --export ID [--wait S] FILE.csv|FILE.xlsx\n"
             "export: the ledger slice your department compares (docs/compare.md), audited with the reason;\n"
             "  default file compare-NAME-ID.csv (UTF-8 with BOM; .xlsx for a workbook)\n"
             "import: your answer file for export ID; every line is checked before anything is sent; the\n"
             "  same file again changes nothing; 民政's 低保 persons not in the ledger are sent as leads\n"
-            "  minzheng.dibao_new when the file has 姓名, 村代码 and 纳入日期\n"
+            "  minzheng.dibao_new when the file has 姓名, 村代码 and 纳入日期; after the last batch the\n"
+            "  assistance service runs the rules that read the answers: import waits up to S seconds\n"
+            "  (default 3600, 0: not) for that run to print its findings\n"
             "The key is $FANGPIN_KEYS_DIR/dept-NAME.key_secret; FANGPIN_INTAKE_CONNECT (default\n"
             "tcp://127.0.0.1:7101), FANGPIN_TIMEOUT_MS. Exit: 0 done, 1 refused or failed, 2 usage error.\n");
 }
 
 static int s_args(s_cmp_t *c, int argc, char **argv)
 {
-    static const char *const opts[] = {"--dept", "--reason", "--out", "--columns", "--county", "--export", NULL};
+    static const char *const opts[] = {"--dept", "--reason", "--out", "--columns", "--county", "--export", "--wait",
+                                       NULL};
     bool import = strcmp(argv[1], "import") == 0;
     int nopt = argc - 2 - import;
     if (nopt < 0 || nopt % 2 || !ctl_opts_ok(2 + nopt, argv, 2, opts)) return 2;
-    const char **dst[] = {&c->dept, &c->reason, &c->out, &c->columns, &c->county, &c->export_id};
+    const char **dst[] = {&c->dept, &c->reason, &c->out, &c->columns, &c->county, &c->export_id, &c->wait};
     for (int i = 0; opts[i]; i++) *dst[i] = ctl_opt(2 + nopt, argv, 2, opts[i]);
     if (import) c->file = argv[argc - 1];
     if (!c->dept || strspn(c->dept, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(c->dept)) return 2;
     if (import ? !c->export_id || !c->file : !c->reason || !c->reason[0]) return 2;
+    if (c->wait && (!import || strspn(c->wait, "0123456789") != strlen(c->wait) || !c->wait[0] || strlen(c->wait) > 6))
+        return 2;
     if (c->out && !s_is_xlsx(c->out) && (strlen(c->out) < 4 || strcasecmp(c->out + strlen(c->out) - 4, ".csv")))
         return 2;
     return 0;
