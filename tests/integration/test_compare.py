@@ -91,10 +91,18 @@ class Compare(unittest.TestCase):
             household("130823", "H9", "130823100200", "general"), member("130823", "H9", P9, "外县人")]))
         cls.svc = fp.Service("intake", cls.ci, cls.keys, env={
             "FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+        # the assistance service runs the rules an import's last batch makes due (compare_rules_due)
+        cls.assist = cls.start_assistance()
         cls.tmp = tempfile.mkdtemp(prefix="fp-compare-", dir=fp.VAR)
 
     @classmethod
+    def start_assistance(cls):
+        return fp.Service("assistance", cls.ci, cls.keys, env={"FANGPIN_TODAY": TODAY,
+                                                              "FANGPIN_QUALITY_NIGHTLY_AT": "off"})
+
+    @classmethod
     def tearDownClass(cls):
+        cls.assist.stop()
         cls.svc.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
@@ -353,9 +361,50 @@ class Compare(unittest.TestCase):
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM quality_findings WHERE household_no = 'H6'"), [("0",)])
         r = send("defer-2", P1, "no", False)
         self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertTrue(r.compare_answers.rules_queued)
+        # the assistance service runs them; the same batch again names the run
+        r = fp.wait_for(lambda: (lambda x: x if x.compare_answers.quality_run_id else None)(send("defer-2", P1, "no", False)),
+                        what="the deferred batches' rules run by the assistance service")
+        self.assertTrue(r.compare_answers.replayed)
+        self.assertFalse(r.compare_answers.rules_queued)
         self.assertNotEqual(r.compare_answers.quality_run_id, 0)
         self.assertEqual(fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings WHERE household_no = 'H6'"),
                          [("Q094", fp.id_hmac(P11))])
+
+    def test_9_rules_due_survive_a_stopped_service(self):
+        """The last batch's rules are due in the database, not in a service's memory: with the
+        assistance service stopped the import's facts are stored and the rules wait (the request
+        does not run them); started again, it runs them and the findings appear."""
+        P12 = fp.id_number(27, "19870101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H7", VA, "monitored", "marginal"), member(COUNTY, "H7", P12, "冯三")]))
+        ex = int(self.export(os.path.join(self.tmp, "stopped.csv")))
+        type(self).assist.stop()
+        try:
+            c = self.svc.client("dept-yibao")
+            try:
+                r = c.call(I.IntakeRequest(request_id="cmp-stopped", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id="stopped-1", export_id=ex, answers=[I.CompareAnswer(
+                        id_number=P12, facts=[I.CompareFact(fact="insured", value="no")], line_ref="2")])),
+                    I.IntakeReply, 20000)
+            finally:
+                c.close()
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+            self.assertEqual((r.compare_answers.facts, r.compare_answers.quality_run_id, r.compare_answers.rules_queued),
+                             (1, 0, True))
+            self.assertEqual(fp.sql(self.ci, "SELECT department_code, quality_run IS NULL, done_at IS NULL"
+                                             " FROM compare_rules_due WHERE batch_id = 'stopped-1'"),
+                             [("yibao", "t", "t")])
+            self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM quality_findings WHERE household_no = 'H7'"), [("0",)])
+        finally:
+            type(self).assist = self.start_assistance()
+        found = fp.wait_for(lambda: fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings"
+                                                    " WHERE household_no = 'H7'"),
+                            what="the due rules run after the assistance service's restart")
+        self.assertEqual(found, [("Q094", fp.id_hmac(P12))])
+        self.assertEqual(fp.sql(self.ci, "SELECT d.quality_run = b.quality_run, d.done_at IS NOT NULL, b.findings_opened"
+                                         " FROM compare_rules_due d JOIN compare_batches b USING"
+                                         " (county_code, department_code, batch_id) WHERE d.batch_id = 'stopped-1'"),
+                         [("t", "t", "1")])
 
 
 if __name__ == "__main__":
