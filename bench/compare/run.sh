@@ -8,7 +8,8 @@
 #     the same slice (the same columns, the sealed number as it is stored, in the export's order);
 #  2. import: 医保's answer file (the export with 参保状态 added: 否 for every 50th person) through
 #     `fangpinctl compare import` (checked, batches of 2000 to intake, kept as dated facts by the
-#     keyed hash, then the rules Q094/Q095 over the county) against a COPY FROM of the same facts
+#     keyed hash; the last batch makes the rules Q094/Q095 due, which the assistance service runs
+#     over the county while import waits for their findings) against a COPY FROM of the same facts
 #     into a table of dept_facts' shape (its primary key too).
 # The ledger is bench/compare/make_ledger.py --people ROWS, loaded by `fangpinctl ledger import
 # --no-quality` (not timed). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
@@ -21,21 +22,23 @@ ROWS=${2:-${ROWS:-1000000}}
 COUNTY=130822
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # ports leased for this run (tools/scripts/ports.py): no other run or test can be given them
-[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 4 -- "$0" "$@"
-read -r pgport zport hport pushport <<<"$FP_PORTS"
+[ "${FP_PORTS_FOR:-}" = "$0" ] || exec python3 "$root/tools/scripts/ports.py" 7 -- "$0" "$@"
+read -r pgport zport hport pushport azport ahport apull <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-compare
 port=${PGPORT:-$pgport}
-[ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
+[ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] && [ -x "$BUILD/fangpin-assistance" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 tools/scripts/pg.sh destroy "$dir"
 mkdir -p "$dir"
 tools/scripts/pg.sh start "$dir" "$port"
 export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
 pid=""
+apid=""
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
+  if [ -n "$apid" ]; then kill -TERM "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true; fi
   tools/scripts/pg.sh stop "$dir"
 }
 trap cleanup EXIT
@@ -61,7 +64,7 @@ export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; de
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
     "$data"/streets.csv.gz "$data"/villages.csv.gz >/dev/null
-"$BUILD/fangpinctl" keys make --dir "$dir/keys" intake dept-yibao >/dev/null
+"$BUILD/fangpinctl" keys make --dir "$dir/keys" intake assistance dept-yibao >/dev/null
 "$BUILD/fangpinctl" keys register --id "dept:$COUNTY:yibao" --kind department --name 兴隆县医疗保障局 \
     --region "$COUNTY" --level county --dept yibao --key "$dir/keys/dept-yibao.key" >/dev/null
 
@@ -74,15 +77,22 @@ q -c "VACUUM ANALYZE" 2>/dev/null
 members=$(q -c "SELECT count(*) FROM ledger_members WHERE county_code = '$COUNTY' AND left_on IS NULL")
 echo "   $members members present ($(secs "$t0" "$(now)") s)"
 
-# the last answer batch runs Q094/Q095 over the whole county in its statement: at a million people
-# that is longer than the default FANGPIN_DB_STATEMENT_TIMEOUT_MS (10 s), so the run raises it
-FANGPIN_DB_STATEMENT_TIMEOUT_MS=${STATEMENT_TIMEOUT_MS:-600000} \
+# intake with its default statement timeout; the assistance service runs the rules the import's
+# last batch makes due (compare_rules_due), on its own connection
+FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=2026-11-24 FANGPIN_QUALITY_NIGHTLY_AT=off \
+FANGPIN_ASSISTANCE_ENDPOINT=tcp://127.0.0.1:$azport FANGPIN_ASSISTANCE_HTTP=127.0.0.1:$ahport \
+FANGPIN_ASSISTANCE_IDENTIFIED_PULL=tcp://127.0.0.1:$apull \
+  "$BUILD/fangpin-assistance" 2>"$dir/assistance.log" &
+apid=$!
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=2026-11-24 FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$zport \
 FANGPIN_INTAKE_HTTP=127.0.0.1:$hport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$pushport \
   "$BUILD/fangpin-intake" 2>"$dir/intake.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$hport/readyz" >/dev/null || { echo "run.sh: intake not ready" >&2; cat "$dir/intake.log" >&2; exit 1; }
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$ahport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$ahport/readyz" >/dev/null ||
+  { echo "run.sh: assistance not ready" >&2; cat "$dir/assistance.log" >&2; exit 1; }
 export FANGPIN_INTAKE_CONNECT=tcp://127.0.0.1:$zport FANGPIN_TIMEOUT_MS=600000
 export FANGPIN_CLIENT_CERT="$dir/keys/dept-yibao.key_secret"  # the peer's first key; compare uses the department's
 logstart=$(($(wc -l <"$dir/postgres.log") + 1))  # slow statements from here on
@@ -137,7 +147,7 @@ t1=$(now)
 icopy_s=$(secs "$t0" "$t1")
 icopy_n=$(q -c "SELECT count(*) FROM bare_facts")
 q -c "DROP TABLE bare_facts"
-errors=$(grep -c '"level":"error"' "$dir/intake.log" || true)
+errors=$(cat "$dir/intake.log" "$dir/assistance.log" | grep -c '"level":"error"' || true)
 
 # ---------------------------------------------------------------- summary
 echo
@@ -155,5 +165,5 @@ awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "  -> import at %.2f x the raw
 fail=0
 [ "$exp_n" -eq "$members" ] || { echo "FAIL: $exp_n rows exported, $members members" >&2; fail=1; }
 [ "$facts" -eq "$exp_n" ] || { echo "FAIL: $facts facts for $exp_n answers" >&2; fail=1; }
-[ "$errors" -eq 0 ] || { echo "FAIL: errors in the intake log" >&2; grep '"level":"error"' "$dir/intake.log" | head -3 >&2; fail=1; }
+[ "$errors" -eq 0 ] || { echo "FAIL: errors in the intake or assistance log" >&2; grep -h '"level":"error"' "$dir/intake.log" "$dir/assistance.log" | head -3 >&2; fail=1; }
 exit $fail
