@@ -381,11 +381,12 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     req.op_case = FANGPIN__V1__INTAKE_REQUEST__OP_SUBMIT_COMPARE_ANSWERS;
     req.submit_compare_answers = &sa;
     Fangpin__V1__IntakeReply *rep = s_call(c, &req, "import");
+    bool replayed = rep && rep->compare_answers->replayed; /* the waiting's answers are all replayed */
     if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep);
     if (rep) {
         const Fangpin__V1__CompareAnswersSummary *s = rep->compare_answers;
         printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,
-               s->answers, s->matched, s->facts, s->findings_opened, s->replayed ? " (already received: nothing changed)" : "");
+               s->answers, s->matched, s->facts, s->findings_opened, replayed ? " (already received: nothing changed)" : "");
         *opened += s->findings_opened;
         if (s->n_unmatched_refs) {
             printf("  %zu answers name no one present in the ledger, lines:", s->n_unmatched_refs);
