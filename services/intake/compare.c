@@ -3,8 +3,9 @@
  * (compare_columns, migration 028), page by page, each export audited (compare_exports) before a
  * row leaves; the ID number is opened from id_sealed here, as the department compares by it.
  * SubmitCompareAnswers keeps the department's answers as dated facts (dept_facts) by the ID
- * number's keyed hash, once per batch id, and runs the rules that read them
+ * number's keyed hash, once per batch id, and makes the rules that read them due
  * (compare_answers_apply, deploy/db/functions/compare.sql). */
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #define S_PAGE_MAX 10000
 #define S_MAX_COLUMNS 12 /* the columns compare_columns knows (migration 028) */
 #define S_REASON_MAX 200
+#define S_AFTER_MAX (32 + 1 + FP_SEAL_HMAC_LEN) /* next_after: a household_no, a zero byte, an id_hmac */
 
 typedef struct {
     intake_t *in;
@@ -28,7 +30,7 @@ typedef struct {
     Fangpin__V1__IntakeRequest *msg;
     char county[7];
     char export_id[24];
-    char after[2 * FP_SEAL_HMAC_LEN + 1];
+    char after[2 * S_AFTER_MAX + 1];
     char limit[16];
     char *columns[S_MAX_COLUMNS]; /* the export's, owned */
     size_t ncols;
@@ -57,6 +59,18 @@ static void s_take_columns(s_slice_t *s, const char *arr)
         s->columns[s->ncols++] = fp_strndup(p, n);
         p += n + (p[n] == ',');
     }
+}
+
+/* A page's cursor as next_after made it: empty, or a household_no (1 to 32 of [0-9A-Za-z-]), a
+ * zero byte and an id_hmac. */
+static bool s_after_ok(const ProtobufCBinaryData *a)
+{
+    if (a->len == 0) return true;
+    if (a->len < 2 + FP_SEAL_HMAC_LEN || a->len > S_AFTER_MAX || a->data[a->len - FP_SEAL_HMAC_LEN - 1] != 0)
+        return false;
+    for (size_t i = 0; i + FP_SEAL_HMAC_LEN + 1 < a->len; i++)
+        if (!isalnum(a->data[i]) && a->data[i] != '-') return false;
+    return true;
 }
 
 /* The ID number of one row, opened from its sealed bytes ("\x<hex>"): false when it does not open. */
@@ -89,18 +103,22 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
         fangpin__v1__compare_row__init(&rows[r]);
         rows[r].n_cells = s->ncols;
         rows[r].cells = &cells[r * s->ncols];
-        for (size_t c = 0; c < s->ncols; c++) rows[r].cells[c] = PQgetvalue(res, (int)r, (int)(2 + c));
+        for (size_t c = 0; c < s->ncols; c++) rows[r].cells[c] = PQgetvalue(res, (int)r, (int)(3 + c));
         if (idcol < s->ncols) {
             opened = opened && s_open_id(fp_service_seal(s->in->svc), PQgetvalue(res, (int)r, 1), ids[r]);
             rows[r].cells[idcol] = ids[r];
         }
         rowp[r] = &rows[r];
     }
-    uint8_t next[FP_SEAL_HMAC_LEN];
+    uint8_t next[S_AFTER_MAX]; /* the last row: its household_no, a zero byte, its id_hmac */
     size_t next_len = 0;
     if (n && n == (size_t)strtoul(s->limit, NULL, 10)) {
-        const char *h = PQgetvalue(res, (int)n - 1, 0);
-        sodium_hex2bin(next, sizeof next, h, strlen(h), NULL, &next_len, NULL);
+        const char *hh = PQgetvalue(res, (int)n - 1, 2), *h = PQgetvalue(res, (int)n - 1, 0);
+        size_t hl = strlen(hh), bl = 0;
+        memcpy(next, hh, hl);
+        next[hl] = 0;
+        sodium_hex2bin(next + hl + 1, FP_SEAL_HMAC_LEN, h, strlen(h), NULL, &bl, NULL);
+        next_len = hl + 1 + bl;
     }
     Fangpin__V1__CompareSlice sl = FANGPIN__V1__COMPARE_SLICE__INIT;
     sl.export_id = strtoll(s->export_id, NULL, 10);
@@ -133,7 +151,7 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
 static void s_query_page(s_slice_t *s)
 {
     fp_buf_t q = {0};
-    fp_buf_puts(&q, "SELECT encode(id_hmac, 'hex'), id_sealed");
+    fp_buf_puts(&q, "SELECT encode(id_hmac, 'hex'), id_sealed, household_no");
     for (size_t c = 0; c < s->ncols; c++) fp_buf_printf(&q, ", cells[%zu]", c + 1);
     fp_buf_puts(&q, " FROM compare_page($1, $2, decode($3, 'hex'), $4)");
     const char *params[4] = {s->county, s->export_id, s->after, s->limit};
@@ -195,8 +213,7 @@ static const char *s_check_slice(const Fangpin__V1__GetCompareSlice *g, const ch
     *en = "limit: at most 10000 rows a page; reason: 1 to 200 bytes, required to begin an export; after: a"
           " page's next_after";
     *zh = "limit：每页至多 10000 行；reason：开始导出时必填，1 至 200 字节；after：上一页的 next_after";
-    if (g->limit > S_PAGE_MAX || g->after.len > FP_SEAL_HMAC_LEN || g->n_columns > S_MAX_COLUMNS)
-        return "request.field";
+    if (g->limit > S_PAGE_MAX || !s_after_ok(&g->after) || g->n_columns > S_MAX_COLUMNS) return "request.field";
     size_t rl = strlen(g->reason);
     if (g->export_id == 0 && (rl == 0 || rl > S_REASON_MAX || strspn(g->reason, " \t") == rl)) return "request.field";
     for (size_t i = 0; i < g->n_columns; i++)
