@@ -153,6 +153,26 @@ class Compare(unittest.TestCase):
         self.assertEqual(sorted(rows[1:]), sorted([["王建国", P1, VA, "是"], ["赵福", P2, VB, "否"],
                                                    ["李秀兰", P3, VB, "是"]]))
 
+    def test_3b_pages_in_household_order(self):
+        """Pages follow the tables' order (household, then person) through a cursor that names both;
+        a cursor of another shape is refused."""
+        r = self.slice_call("dept-minzheng", reason=REASON, limit=1, columns=["id_number", "household_no"])
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        seen = []
+        while True:
+            seen += [(row.cells[1], row.cells[0]) for row in r.compare_slice.page]  # the department's order: id, household
+            if not r.compare_slice.next_after:
+                break
+            self.assertEqual(r.compare_slice.next_after.split(b"\0")[0].decode(), seen[-1][0])
+            r = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, after=r.compare_slice.next_after,
+                                limit=1)
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+        want = fp.sql(self.ci, f"SELECT household_no FROM ledger_members WHERE county_code = '{COUNTY}'"
+                               " AND left_on IS NULL ORDER BY household_no, id_hmac")
+        self.assertEqual([h for h, _ in seen], [h for (h,) in want])
+        bad = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, after=b"\x01" * 32, limit=1)
+        self.assertEqual((bad.status.code, bad.status.reason), (Code.BAD_REQUEST, "request.field"))
+
     def test_3_pages(self):
         r = self.slice_call("dept-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
         self.assertEqual(r.status.code, Code.OK, r.status.message)
