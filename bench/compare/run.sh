@@ -116,7 +116,7 @@ ex=$(awk 'NR == 1 { print $2 }' "$dir/export.out")
 exp_n=$(($(wc -l <"$dir/export.csv") - 1))
 echo "== raw COPY TO of the same slice (the yardstick)"
 t0=$(now)
-q -c "\\copy (SELECT m.name, m.id_sealed, h.village_code, m.insured FROM ledger_members m JOIN ledger_households h USING (county_code, household_no) WHERE m.county_code = '$COUNTY' AND m.left_on IS NULL ORDER BY m.id_hmac) TO '$dir/copy-out.csv' WITH (FORMAT csv, HEADER)"
+q -c "\\copy (SELECT m.name, m.id_sealed, h.village_code, m.insured FROM ledger_members m JOIN ledger_households h USING (county_code, household_no) WHERE m.county_code = '$COUNTY' AND m.left_on IS NULL ORDER BY m.household_no, m.id_hmac) TO '$dir/copy-out.csv' WITH (FORMAT csv, HEADER)"
 t1=$(now)
 ecopy_s=$(secs "$t0" "$t1")
 ecopy_n=$(($(wc -l <"$dir/copy-out.csv") - 1))
