@@ -12,7 +12,8 @@ with their security headers.
 
 In a real browser (Debian's headless chromium, tests/integration/browser.py): no token shows the
 login form; a department's token pasted there opens the desk; an XLSX uploaded shows its accepted
-and refused lines in the table (and in the database); uploading it again adds nothing; no URL the
+and refused lines in the table (and in the database); uploading it again adds nothing; a GBK CSV
+(Excel's "CSV" on a Chinese Windows) uploaded next shows its own lines; no URL the
 page requested holds the token or an ID number; the browser reports no error (console, CSP, a
 failed load); the screenshot build-test/itvar/desk.png (1920x1080) is saved (the latest is committed as
 docs/images/desk.png for the README)."""
@@ -276,7 +277,24 @@ class DeskBrowser(DeskBase):
                       "document.getElementById('upload-status').textContent.indexOf('已处理') >= 0", timeout=60)
             self.assertEqual(self.count() - before, 2)
             self.assertEqual(self.batches() - nb, 1)
-            b.wait_js("document.querySelectorAll('#leads tbody tr').length >= 2", timeout=30)
+            # a GBK CSV, as a department's Excel saves "CSV (逗号分隔)" on a Chinese Windows
+            gids = people(1953, 2)
+            gpath = os.path.join(self.tmp, "医保2026年10月.csv")
+            with open(gpath, "wb") as f:
+                f.write(gbk_csv([["1", gids[0], "郑一", VILLAGES[2], "医疗费用个人负担较重", "2026-10-06", "321", "住院"],
+                                 ["2", bad_check(gids[1]), "王二", VILLAGES[2], "yibao.high_cost", "2026-10-07",
+                                  "12", "门诊"]]))
+            b.set_files("#file", [gpath])
+            b.click("#upload")
+            b.wait_js("document.getElementById('upload').disabled === false && "
+                      "document.getElementById('upload-status').textContent.indexOf('.csv：已处理（gbk') >= 0", timeout=60)
+            rows = b.eval("Array.from(document.querySelectorAll('#lines tbody tr')).map("
+                          "tr => Array.from(tr.cells).map(td => td.textContent))")
+            self.assertEqual([(r[2], r[4], r[6]) for r in rows],
+                             [("郑*", "接收", ""), ("王*", "退回", "idcard.checksum")])
+            self.assertEqual(self.count() - before, 3)
+            self.assertEqual(self.batches() - nb, 2)
+            b.wait_js("document.querySelectorAll('#leads tbody tr').length >= 3", timeout=30)
             # the README's picture, saved in the run's folder (the source tree is not written
             # to by a test; the latest is copied to docs/images/desk.png by hand and committed)
             shot = b.screenshot(os.path.join(fp.VAR, "desk.png"))
@@ -285,7 +303,7 @@ class DeskBrowser(DeskBase):
             self.assertEqual(b.errors(), [])
         for u in urls:
             self.assertNotIn(self.token, u)
-            for idn in ids:
+            for idn in ids + gids:
                 self.assertNotIn(idn, u)
         self.assertGreater(os.path.getsize(shot), 10000)
 
