@@ -58,7 +58,8 @@ typedef struct {
     double due; /* C_WAIT: send at; C_SENT: answer expected by */
 } s_chunk_t;
 
-enum { C_TODO, C_WAIT, C_SENT, C_DONE };
+/* a chunk of the file: not sent yet, waiting to be (re)sent, sent and awaiting its answer, answered */
+enum { C_UNSENT, C_WAIT, C_SENT, C_DONE };
 
 typedef struct {
     /* options */
