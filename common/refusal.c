@@ -109,6 +109,7 @@ const fp_refusal_t fp_refusals[] = {
     {"category.authority", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
     {"category.by_case", S_FORBIDDEN, NULL, NULL},   /* the catalogue's words */
     {"category.bad_request", S_BAD, NULL, NULL},     /* the catalogue's words */
+    {"category.referral", S_NOT_FOUND, NULL, NULL},  /* the catalogue's words */
     {"notice.long_number", S_BAD,
      "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号"},

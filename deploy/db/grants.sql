@@ -84,6 +84,10 @@ GRANT SELECT ON lowincome_categories, lowincome_params, fangpin_modes TO fangpin
 GRANT SELECT, INSERT, UPDATE, DELETE ON household_categories TO fangpin_screening;
 GRANT SELECT, INSERT ON household_category_history TO fangpin_screening;
 GRANT SELECT, INSERT, UPDATE ON lowincome_referrals TO fangpin_screening;
+-- the monitoring kinds as categories: the identified cases' plans, whether eliminated (lowincome_monitoring)
+GRANT SELECT ON plans TO fangpin_screening;
+-- the quarter's income and expense record of a household and the cases it served (034)
+GRANT SELECT, INSERT ON household_visits, household_visit_uses TO fangpin_screening;
 
 -- assistance: plans, measures and their checks, incomes, quarter summaries; reads the cases
 -- and the ledger.
