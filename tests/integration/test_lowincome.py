@@ -63,20 +63,23 @@ class LowIncome(unittest.TestCase):
         for s in self.svcs + self.reporting:
             s.stop()
 
-    def report(self, today, fmt="proto"):
+    def report(self, today, fmt="proto", key="admin", report="lowincome_quarterly", refused=None):
         """农村低收入人口分类统计 of 2026Q4 for the county, from a reporting service whose day is today."""
         svc = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_TODAY": today,
                                                                "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
         self.reporting.append(svc)
         req = reporting_pb2.ReportingRequest(request_id="lowinc-report")
-        req.get_report.report, req.get_report.region_prefix = "lowincome_quarterly", "130822"
+        req.get_report.report, req.get_report.region_prefix = report, "130822"
         req.get_report.period, req.get_report.format = "2026Q4", fmt
-        c = svc.client("admin")
+        c = svc.client(key)
         try:
             r = c.call(req, reporting_pb2.ReportingReply, 20000)
         finally:
             c.close()
         svc.stop()
+        if refused:
+            self.assertEqual((r.status.code, r.status.reason), refused, r.status)
+            return None, None
         self.assertEqual(r.status.code, Code.OK, r.status.message)
         keys = [c.key for c in r.report.columns]
         return r.report, {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in r.report.rows
@@ -223,6 +226,11 @@ class LowIncome(unittest.TestCase):
             "total_hh": 1, "total_people": 1, "dibao_hh": 1, "dibao_people": 1, "entries": 2, "exits": 1})
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM report_snapshots WHERE report_code ="
                                          " 'lowincome_quarterly'"), [("1",)])
+        # civil affairs reads it through the reporting service too, its county's only
+        _, mz = self.report("2027-02-01", key="minzheng")
+        self.assertEqual(mz, rows)
+        self.report("2027-02-01", key="minzheng", report="scale_quarterly", refused=(Code.FORBIDDEN, "read.report"))
+        self.report("2027-02-01", key="yibao", refused=(Code.FORBIDDEN, "read.kind"))
         rep, _ = self.report("2027-02-01", fmt="csv")
         self.assertEqual(rep.filename, "lowincome_quarterly-130822-2026Q4.csv")
         self.assertIn("低保对象户数", rep.file.decode("utf-8-sig").splitlines()[0])
