@@ -59,8 +59,9 @@ const char *screen_category_scope(const fp_principal_t *p, char out[13])
 /* --- the household's categories and history (the reads and a change's reply) -------------------- */
 
 /* One statement: the members (t = 'm': household, village, category, name, authority, since,
- * decided by; the monitoring kinds from lowincome_monitoring()) then, for one household, its history (t = 'h': household, category, change, on,
- * actor, department, reason). */
+ * decided by; the monitoring kinds from lowincome_monitoring()) then, for one household, its
+ * history (t = 'h': household, category, change, on, actor, department, reason; the monitoring
+ * kinds' from lowincome_monitoring_history()). */
 static const char s_read_sql[] =
     "SELECT * FROM (SELECT 'm' AS t, m.household_no::text AS a, h.village_code::text, m.category, c.name_zh,"
     "  c.authority, to_char(m.since, 'YYYY-MM-DD'), m.decided_by, c.ord::bigint AS o1, 0::bigint AS o2"
@@ -77,12 +78,14 @@ static const char s_read_sql[] =
     "  WHERE h.village_code LIKE $2 || '%' AND ($3 = '' OR k.household_no = $3) AND ($4 = '' OR c.code = $4)"
     " ORDER BY 2, 9 LIMIT 2000) mm"
     " UNION ALL"
-    " SELECT * FROM (SELECT 'h', x.household_no::text, x.category, x.change, to_char(x.on_date, 'YYYY-MM-DD'),"
-    "  x.actor, x.department, x.reason, extract(epoch FROM x.on_date)::bigint, x.id"
-    "  FROM household_category_history x"
-    "  JOIN ledger_households h ON h.county_code = x.county_code AND h.household_no = x.household_no"
-    "  WHERE x.county_code = $1 AND h.village_code LIKE $2 || '%' AND $3 <> '' AND x.household_no = $3"
-    "  ORDER BY x.on_date, x.id) hh";
+    " SELECT * FROM (SELECT 'h', $3::text, y.category, y.change, to_char(y.on_date, 'YYYY-MM-DD'),"
+    "  y.actor, y.department, y.reason, extract(epoch FROM y.on_date)::bigint, y.ord"
+    "  FROM (SELECT x.category, x.change, x.on_date, x.actor, x.department, x.reason, x.id AS ord"
+    "         FROM household_category_history x WHERE x.county_code = $1 AND x.household_no = $3"
+    "        UNION ALL SELECT * FROM lowincome_monitoring_history($1, $3)) y"
+    "  WHERE $3 <> '' AND EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = $1"
+    "    AND h.household_no = $3 AND h.village_code LIKE $2 || '%')"
+    "  ORDER BY y.on_date, y.ord) hh";
 
 static void s_on_read(fp_db_t *db, PGresult *res, void *arg)
 {

@@ -314,6 +314,9 @@ class LowIncome(unittest.TestCase):
                          (950000, 950000, 1100000, 2000000, visit_id))
         r = self.ask("county", "list_categories", household_no=H_SICK)
         self.assertEqual([(m.category, m.decided_by) for m in r.category_list.members], [("marginal", f"case:{c1}")])
+        # the monitoring kind's history as a category change, read from the case (nothing copied)
+        self.assertEqual([(h.category, h.change, h.on, h.actor) for h in r.category_list.history],
+                         [("marginal", "enter", LATER, f"case:{c1}")])
 
         # the second case's visit: met by the record, no second visit, its items not recorded
         again = screening_pb2.VisitFindings(income=[screening_pb2.IncomeItem(item="wage_other", amount_fen=1)])

@@ -32,7 +32,7 @@ LANGUAGE sql STABLE AS $$
     SELECT y.household_no, y.category, y.since, y.decided_by FROM (
     SELECT DISTINCT ON (x.household_no) x.household_no, x.category, x.since, x.decided_by, x.ended
       FROM (SELECT c.household_no::text AS household_no, c.kind AS category,
-                   coalesce(p.identified_on, c.updated_at::date) AS since, 'case:' || c.id AS decided_by,
+                   coalesce(p.identified_on, c.step_since, c.updated_at::date) AS since, 'case:' || c.id AS decided_by,
                    p.elim_state = 'eliminated' AS ended, 1 AS src, c.id AS ord
               FROM cases c LEFT JOIN plans p ON p.case_id = c.id
              WHERE c.county_code = p_county AND c.state = 'identified' AND c.kind IS NOT NULL
@@ -41,6 +41,23 @@ LANGUAGE sql STABLE AS $$
               FROM ledger_households h WHERE h.county_code = p_county AND h.monitored_kind IS NOT NULL) x
      ORDER BY x.household_no, x.src, x.ord DESC) y
      WHERE NOT coalesce(y.ended, false)
+$$;
+
+-- A household's monitoring kinds as category changes (nothing copied, nothing re-identified): an
+-- 'enter' on the day each verification case identified it (by 'case:<id>', the rural
+-- revitalisation bureau), a 'leave' on the day its plan's risk was eliminated (by 'plan:<id>').
+CREATE OR REPLACE FUNCTION lowincome_monitoring_history(p_county text, p_household text)
+RETURNS TABLE (category text, change text, on_date date, actor text, department text, reason text, ord bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT c.kind, 'enter', coalesce(p.identified_on, c.step_since, c.updated_at::date), 'case:' || c.id, 'xiangcun',
+           '核实识别纳入监测', c.id
+      FROM cases c LEFT JOIN plans p ON p.case_id = c.id
+     WHERE c.county_code = p_county AND c.household_no = p_household AND c.state = 'identified' AND c.kind IS NOT NULL
+    UNION ALL
+    SELECT c.kind, 'leave', p.eliminated_on, 'plan:' || p.id, 'xiangcun', '风险消除', c.id
+      FROM plans p JOIN cases c ON c.id = p.case_id
+     WHERE p.county_code = p_county AND p.household_no = p_household AND p.elim_state = 'eliminated'
+       AND c.kind IS NOT NULL
 $$;
 
 -- What a change of category needs to be judged (domain/lowincome.c): whether the category
