@@ -54,7 +54,8 @@ const fp_refusal_t fp_refusals[] = {
     {"caller.county", S_FORBIDDEN, "your key is not scoped to a county", "密钥未限定到县"},
     {"read.kind", S_FORBIDDEN,
      "this kind of principal reads none of it (departments, the gateway, unknown kinds or levels)", "该类用户无权查阅"},
-    {"read.report", S_FORBIDDEN, "not this report at the principal's level (a village actor's deadlines)",
+    {"read.report", S_FORBIDDEN,
+     "not this report for this principal (a village actor's deadlines; civil affairs reads lowincome_quarterly only)",
      "本级无权查阅该报表"},
     {"read.region", S_FORBIDDEN, "a region prefix outside the principal's region", "所查区域超出您的管辖范围"},
     {"reopen.level", S_FORBIDDEN, "ReopenReport by someone other than an admin or a county-level (or higher) actor",
@@ -109,6 +110,7 @@ const fp_refusal_t fp_refusals[] = {
     {"category.authority", S_FORBIDDEN, NULL, NULL}, /* the catalogue's words */
     {"category.by_case", S_FORBIDDEN, NULL, NULL},   /* the catalogue's words */
     {"category.bad_request", S_BAD, NULL, NULL},     /* the catalogue's words */
+    {"category.referral", S_NOT_FOUND, NULL, NULL},  /* the catalogue's words */
     {"notice.long_number", S_BAD,
      "the notice text carries a long number: a notice never shows ID, phone or bank numbers",
      "公示内容含有长数字串：公示不得出现身份证号、电话或银行账号"},

@@ -16,8 +16,12 @@ const fp_reason_t lowincome_reasons[] = {
      "该县在该日期未启用统一监测模式"},
     {"category.already", "the household is already in this category", "该户已在此类别中"},
     {"category.not_member", "the household is not in this category", "该户不在此类别中"},
-    {"category.bad_request", "the change names no household, no category, or a date that is not YYYY-MM-DD",
-     "请填写户编号、类别和日期（YYYY-MM-DD）"},
+    {"category.referral", "no referral of your county has this id (fangpinctl category referrals)",
+     "本县无此转介记录"},
+    {"category.referral_closed", "the referral is not open: civil affairs already confirmed or declined it",
+     "该转介已办结（已认定或已不予认定）"},
+    {"category.bad_request", "the change names no household, no category, or a date that is not YYYY-MM-DD; a decline names no referral or no reason",
+     "请填写户编号、类别和日期（YYYY-MM-DD）；不予认定须填写转介编号和理由"},
     {NULL, NULL, NULL},
 };
 
@@ -41,6 +45,14 @@ unsigned lowincome_likely(const li_facts_t *f, const li_params_t *p, bool *bad)
         f->rigid_spending > f->total_income && f->per_capita_income < p->disposable_income)
         out |= LI_LIKELY_RIGID;
     return out;
+}
+
+static int64_t s_clamp(int64_t v) { return v < 0 ? 0 : v > LI_MAX_FEN ? LI_MAX_FEN : v; }
+
+int64_t lowincome_rigid(int64_t visit_medical, int64_t visit_education, int64_t visit_other, int64_t case_medical)
+{
+    int64_t vm = s_clamp(visit_medical), cm = s_clamp(case_medical);
+    return (vm > cm ? vm : cm) + s_clamp(visit_education) + s_clamp(visit_other);
 }
 
 const char *lowincome_may_change(const char *authority, const char *caller_kind, const char *caller_department)

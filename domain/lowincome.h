@@ -48,6 +48,13 @@ typedef struct {
  * *bad set (bad may be NULL). */
 unsigned lowincome_likely(const li_facts_t *f, const li_params_t *p, bool *bad);
 
+/* The rigid spending of the one income and expense record (docs/lowincome.md "One visit, one
+ * method"): the visit's medical figure and the case's (the ledger's out-of-pocket or the 医保
+ * amounts of its leads) are the same spending seen twice, so the larger of them, plus the visit's
+ * education and other rigid spending. Each figure is clamped to 0..LI_MAX_FEN first; the result
+ * is at most 3 × LI_MAX_FEN (lowincome_likely calls more than LI_MAX_FEN bad). */
+int64_t lowincome_rigid(int64_t visit_medical, int64_t visit_education, int64_t visit_other, int64_t case_medical);
+
 /* Who may record that a household enters or leaves a category, from the category's identifying
  * authority (lowincome_categories.authority: "minzheng" or "xiangcun") and the caller: NULL when
  * admitted, else the refusal's code (lowincome_reasons). A low-income category ("minzheng") is

@@ -84,11 +84,18 @@ GRANT SELECT ON lowincome_categories, lowincome_params, fangpin_modes TO fangpin
 GRANT SELECT, INSERT, UPDATE, DELETE ON household_categories TO fangpin_screening;
 GRANT SELECT, INSERT ON household_category_history TO fangpin_screening;
 GRANT SELECT, INSERT, UPDATE ON lowincome_referrals TO fangpin_screening;
+-- the monitoring kinds as categories: the identified cases' plans, whether eliminated (lowincome_monitoring)
+GRANT SELECT ON plans TO fangpin_screening;
+-- the quarter's income and expense record of a household and the cases it served (034)
+GRANT SELECT, INSERT ON household_visits, household_visit_uses TO fangpin_screening;
 
 -- assistance: plans, measures and their checks, incomes, quarter summaries; reads the cases
 -- and the ledger.
 GRANT SELECT, INSERT, UPDATE ON plans, plan_history, measures, measure_checks, household_income,
                                 quarter_summaries TO fangpin_assistance;
+-- the low-income categories (docs/lowincome.md): a household still in one keeps its measures when
+-- its monitoring ends, and the plan checks by category (P10, P11) read them
+GRANT SELECT ON household_categories, fangpin_modes TO fangpin_assistance;
 GRANT SELECT ON cases, ledger_households, ledger_members TO fangpin_assistance;
 -- The plan opener locks the identified cases it opens (FOR UPDATE OF c SKIP LOCKED), and a
 -- consolidation plan locks its household (FOR UPDATE OF h): a row lock needs UPDATE on some

@@ -145,17 +145,21 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
         "   elim_way = nullif($10, ''), eliminated_on = nullif($11, '')::date,"
         "   elim_criteria = coalesce(nullif($12, '')::jsonb, elim_criteria),"
         "   backstop = CASE $20 WHEN 't' THEN true WHEN 'f' THEN false ELSE backstop END, updated_at = now()"
-        "   WHERE id = $1::bigint RETURNING id, county_code, village_code),"
+        "   WHERE id = $1::bigint RETURNING id, county_code, village_code, household_no),"
         " h AS (INSERT INTO plan_history (county_code, plan_id, on_day, actor, level, event, from_state,"
         "   to_state, reason, request_id) SELECT county_code, id, $13::date, $14, $15, 'elimination.' || $16, $17,"
         "   $2, $18, nullif($19, '') FROM u),"
         " e AS (SELECT events_write(array_agg(ROW(county_code, village_code, 'elimination.' || $21,"
         "   jsonb_build_object('plan_id', id, 'from', $17, 'to', $2, 'level', $15, 'way', $10))::event_new)) FROM u),"
         /* announced: the live measures that end with monitoring are stopped, each with its audit
-             * row and event; microcredit, a public-welfare job and schooling support run on */
+             * row and event; microcredit, a public-welfare job and schooling support run on, and
+             * every measure of a household still in a low-income category (docs/lowincome.md) */
         " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
         "   AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
-        "   AND NOT (ms.category = ANY ($23::text[]))),"
+        "   AND NOT (ms.category = ANY ($23::text[]))"
+        /* a household that stays in a low-income category (unified mode) keeps its support */
+        "   AND NOT EXISTS (SELECT 1 FROM household_categories hc WHERE hc.county_code = u.county_code"
+        "    AND hc.household_no = u.household_no AND fp_mode(u.county_code, $13::date) = 'unified')),"
         " m AS (UPDATE measures ms SET status = 'stopped', status_on = $13::date,"
         "   stop_reason = '风险已消除，措施随监测结束 / risk eliminated: the measure ends with monitoring',"
         "   updated_at = now() FROM m0 WHERE ms.id = m0.id RETURNING ms.id, ms.county_code, ms.plan_id, m0.status),"

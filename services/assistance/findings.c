@@ -78,8 +78,37 @@ static size_t s_measures(const char *text, assist_measure_t *ms, size_t max)
 
 #define S_MAX_MEASURES 256
 
+/* The household of row r of the plan facts (s_on_facts' columns). */
+static void s_household(PGresult *res, int r, int32_t opened_on, int32_t today, assist_household_t *out)
+{
+#define C(i) PQgetvalue(res, r, i)
+    assist_household_t h;
+    memset(&h, 0, sizeof h);
+    h.members = atoi(C(6));
+    h.members_with_labour = atoi(C(7));
+    char *risks = fp_strdup(C(3));
+    for (char *save = NULL, *t = strtok_r(risks, ",", &save); t && h.n_risks < SCREEN_MAX_RISKS;
+         t = strtok_r(NULL, ",", &save)) {
+        screen_risk_t rk = screen_risk_from_code(t);
+        bool dup = false;
+        for (size_t i = 0; i < h.n_risks; i++) dup = dup || h.risks[i] == rk;
+        if (rk != SCREEN_RISK_NONE && !dup) h.risks[h.n_risks++] = rk;
+    }
+    free(risks);
+    h.identified_on = s_date(C(2), opened_on);
+    h.eliminated = !strcmp(C(4), "eliminated");
+    h.eliminated_on = s_date(C(5), today);
+    h.populations = h.eliminated ? 0 : ASSIST_SERVES_MONITORED;
+    char *cats = fp_strdup(C(11));
+    for (char *save = NULL, *t = strtok_r(cats, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        h.populations |= assist_serves_bit(t);
+    free(cats);
+    *out = h;
+#undef C
+}
+
 /* Rows: id, opened_on, identified_on, risks, elim_state, eliminated_on, members, with labour,
- * measures, plan_empty_days, elimination_min_months. */
+ * measures, plan_empty_days, elimination_min_months, the household's low-income categories. */
 static void s_on_facts(fp_db_t *db, PGresult *res, void *arg)
 {
     s_ref_t *f = arg;
@@ -102,21 +131,7 @@ static void s_on_facts(fp_db_t *db, PGresult *res, void *arg)
 #define C(i) PQgetvalue(res, r, i)
         assist_plan_t pl = {s_date(C(1), 0), ms, s_measures(C(8), ms, S_MAX_MEASURES)};
         assist_household_t h;
-        memset(&h, 0, sizeof h);
-        h.members = atoi(C(6));
-        h.members_with_labour = atoi(C(7));
-        char *risks = fp_strdup(C(3));
-        for (char *save = NULL, *t = strtok_r(risks, ",", &save); t && h.n_risks < SCREEN_MAX_RISKS;
-             t = strtok_r(NULL, ",", &save)) {
-            screen_risk_t rk = screen_risk_from_code(t);
-            bool dup = false;
-            for (size_t i = 0; i < h.n_risks; i++) dup = dup || h.risks[i] == rk;
-            if (rk != SCREEN_RISK_NONE && !dup) h.risks[h.n_risks++] = rk;
-        }
-        free(risks);
-        h.identified_on = s_date(C(2), pl.opened_on);
-        h.eliminated = !strcmp(C(4), "eliminated");
-        h.eliminated_on = s_date(C(5), f->today);
+        s_household(res, r, pl.opened_on, f->today, &h);
         assist_check_params_t p = ASSIST_CHECK_PARAMS_DEFAULT;
         if (*C(9)) p.empty_plan_days = atoi(C(9));
         if (*C(10)) p.min_months_to_elim = atoi(C(10));
@@ -183,7 +198,9 @@ void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t
         "   coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text), ';' ORDER BY m.id)"
         "   FROM measures m WHERE m.plan_id = p.id), ''),"
         " coalesce(fp_param('plan_empty_days', p.village_code, $3::date)::int::text, ''),"
-        " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, '')"
+        " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, ''),"
+        " coalesce((SELECT string_agg(hc.category, ',') FROM household_categories hc"
+        "   WHERE hc.county_code = p.county_code AND hc.household_no = p.household_no), '')"
         " FROM plans p LEFT JOIN LATERAL (SELECT count(*) AS members,"
         "   count(*) FILTER (WHERE lm.labour IN ('normal', 'weak')) AS labour FROM ledger_members lm"
         "   WHERE lm.county_code = p.county_code AND lm.household_no = p.household_no AND lm.left_on IS NULL) hm"

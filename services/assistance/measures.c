@@ -8,21 +8,24 @@
 
 #define S_DEV ASSIST_KIND_DEVELOPMENT
 #define S_BACK ASSIST_KIND_BACKSTOP
+/* serves: development measures are for those who can work (not 特困: no capacity to work);
+ * relocation and the anti-poverty risk fund are the monitoring's own; the rest serve everyone */
+#define S_ALL ASSIST_SERVES_ALL
 
 const assist_category_info_t assist_categories[ASSIST_CAT_COUNT_] = {
-    {ASSIST_CAT_INDUSTRY, "industry", "产业帮扶", "industry", S_DEV, ASSIST_PAST_NONE},
-    {ASSIST_CAT_FINANCE, "finance", "金融帮扶", "finance / microcredit", S_DEV, ASSIST_PAST_LOAN_END},
-    {ASSIST_CAT_EMPLOYMENT, "employment", "就业帮扶", "employment", S_DEV, ASSIST_PAST_AGREEMENT_END},
-    {ASSIST_CAT_HOUSING, "housing", "安全住房保障帮扶", "housing safety", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_WATER, "water", "饮水安全保障帮扶", "drinking water safety", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_HEALTH, "health", "健康帮扶", "health", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_EDUCATION, "education", "教育帮扶", "education", S_BACK, ASSIST_PAST_SCHOOL_STAGE_END},
-    {ASSIST_CAT_SOCIAL_HELP, "social_help", "社会帮扶", "social help", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_RELOCATION, "relocation", "搬迁帮扶", "relocation", S_BACK, ASSIST_PAST_NONE},
+    {ASSIST_CAT_INDUSTRY, "industry", "产业帮扶", "industry", S_DEV, ASSIST_PAST_NONE, S_ALL & ~ASSIST_SERVES_TEKUN},
+    {ASSIST_CAT_FINANCE, "finance", "金融帮扶", "finance / microcredit", S_DEV, ASSIST_PAST_LOAN_END, S_ALL & ~ASSIST_SERVES_TEKUN},
+    {ASSIST_CAT_EMPLOYMENT, "employment", "就业帮扶", "employment", S_DEV, ASSIST_PAST_AGREEMENT_END, S_ALL & ~ASSIST_SERVES_TEKUN},
+    {ASSIST_CAT_HOUSING, "housing", "安全住房保障帮扶", "housing safety", S_BACK, ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_WATER, "water", "饮水安全保障帮扶", "drinking water safety", S_BACK, ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_HEALTH, "health", "健康帮扶", "health", S_BACK, ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_EDUCATION, "education", "教育帮扶", "education", S_BACK, ASSIST_PAST_SCHOOL_STAGE_END, S_ALL},
+    {ASSIST_CAT_SOCIAL_HELP, "social_help", "社会帮扶", "social help", S_BACK, ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_RELOCATION, "relocation", "搬迁帮扶", "relocation", S_BACK, ASSIST_PAST_NONE, ASSIST_SERVES_MONITORED},
     {ASSIST_CAT_BACKSTOP, "backstop", "综合保障兜底", "comprehensive social-security backstop", S_BACK,
-     ASSIST_PAST_NONE},
-    {ASSIST_CAT_HELPER, "helper", "专人帮扶", "dedicated helper", S_BACK, ASSIST_PAST_NONE},
-    {ASSIST_CAT_RISK_FUND, "risk_fund", "防贫风险基金帮扶", "anti-poverty risk fund", S_BACK, ASSIST_PAST_NONE},
+     ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_HELPER, "helper", "专人帮扶", "dedicated helper", S_BACK, ASSIST_PAST_NONE, S_ALL},
+    {ASSIST_CAT_RISK_FUND, "risk_fund", "防贫风险基金帮扶", "anti-poverty risk fund", S_BACK, ASSIST_PAST_NONE, ASSIST_SERVES_MONITORED},
 };
 
 const assist_category_info_t *assist_category(assist_category_t c)
@@ -64,6 +67,26 @@ const char *assist_past_code(assist_past_t p)
 bool assist_runs_past_elimination(assist_category_t c)
 {
     return (unsigned)c < ASSIST_CAT_COUNT_ && assist_categories[c].past != ASSIST_PAST_NONE;
+}
+
+unsigned assist_serves_bit(const char *code)
+{
+    static const struct {
+        const char *code;
+        unsigned bit;
+    } map[] = {{"unstable_lifted", ASSIST_SERVES_MONITORED}, {"marginal", ASSIST_SERVES_MONITORED},
+               {"sudden_hardship", ASSIST_SERVES_MONITORED}, {"dibao", ASSIST_SERVES_DIBAO},
+               {"tekun", ASSIST_SERVES_TEKUN},           {"dibao_edge", ASSIST_SERVES_DIBAO_EDGE},
+               {"rigid_spending", ASSIST_SERVES_RIGID_SPENDING}};
+    for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].code, code)) return map[i].bit;
+    return 0;
+}
+
+bool assist_serves(assist_category_t c, const char *lowincome_category)
+{
+    unsigned bit = assist_serves_bit(lowincome_category);
+    return (unsigned)c < ASSIST_CAT_COUNT_ && bit && (assist_categories[c].serves & bit);
 }
 
 /* --- measure status -------------------------------------------------------------------------- */

@@ -39,6 +39,17 @@ typedef enum {
     ASSIST_PAST_SCHOOL_STAGE_END /* 雨露计划 schooling support: to the end of the school stage */
 } assist_past_t;
 
+/* The populations a measure serves (分层分类, docs/lowincome.md "Assistance by category"): the
+ * monitored households and the rural low-income categories (lowincome_categories' codes). */
+enum {
+    ASSIST_SERVES_MONITORED = 1u << 0,      /* unstable_lifted, marginal, sudden_hardship */
+    ASSIST_SERVES_DIBAO = 1u << 1,          /* 低保对象 */
+    ASSIST_SERVES_TEKUN = 1u << 2,          /* 特困人员 */
+    ASSIST_SERVES_DIBAO_EDGE = 1u << 3,     /* 低保边缘家庭 */
+    ASSIST_SERVES_RIGID_SPENDING = 1u << 4, /* 刚性支出困难家庭 */
+};
+#define ASSIST_SERVES_ALL 0x1fu
+
 typedef struct {
     assist_category_t cat;
     const char *code; /* stable code: "industry", "finance", ... */
@@ -46,7 +57,15 @@ typedef struct {
     const char *en;
     assist_kind_t kind;
     assist_past_t past; /* ASSIST_PAST_NONE: may not run past elimination */
+    unsigned serves;    /* ASSIST_SERVES_* bits */
 } assist_category_info_t;
+
+/* The ASSIST_SERVES_* bit of a category code of lowincome_categories; 0 for an unknown code or
+ * NULL. */
+unsigned assist_serves_bit(const char *lowincome_category);
+/* True if a measure of category c serves households of the low-income category (a code of
+ * lowincome_categories); false when out of range or unknown. */
+bool assist_serves(assist_category_t c, const char *lowincome_category);
 
 /* Indexed by assist_category_t. */
 extern const assist_category_info_t assist_categories[ASSIST_CAT_COUNT_];

@@ -194,6 +194,41 @@ static bool p09_dates_inverted(const assist_plan_t *pl, const assist_household_t
     return false;
 }
 
+/* P10 (分层分类): a household in 刚性支出困难 (rigid spending on illness or schooling) given no live
+ * health or education measure. */
+static bool p10_rigid_unanswered(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                                 int32_t today, assist_finding_t *out)
+{
+    if (!(h->populations & ASSIST_SERVES_RIGID_SPENDING)) return false;
+    for (size_t i = 0; i < pl->n_measures; i++)
+        if (s_live(&pl->measures[i]) &&
+            (pl->measures[i].category == ASSIST_CAT_HEALTH || pl->measures[i].category == ASSIST_CAT_EDUCATION))
+            return false;
+    snprintf(out->seen, sizeof out->seen, "category=rigid_spending health_or_education=0");
+    snprintf(out->why_zh, sizeof out->why_zh, "该户为刚性支出困难家庭，未落实健康（医疗）或教育帮扶措施");
+    return true;
+}
+
+/* P11 (分层分类): a live measure whose category serves none of the household's populations now
+ * (the catalogue's serves: monitoring while the plan is not eliminated, the low-income
+ * categories it is in). Not run when the populations are not known (0). */
+static bool p11_not_served(const assist_plan_t *pl, const assist_household_t *h, const assist_check_params_t *p,
+                           int32_t today, assist_finding_t *out)
+{
+    if (!h->populations) return false;
+    for (size_t i = 0; i < pl->n_measures; i++) {
+        const assist_measure_t *m = &pl->measures[i];
+        const assist_category_info_t *c = assist_category(m->category);
+        if (!s_live(m) || !c || (c->serves & h->populations)) continue;
+        snprintf(out->seen, sizeof out->seen, "measure=#%zu category=%s populations=0x%x", i + 1, c->code,
+                 h->populations);
+        snprintf(out->why_zh, sizeof out->why_zh, "第%zu项帮扶措施（%s）不适用于该户现属的监测或低收入人口类别", i + 1,
+                 c->zh);
+        return true;
+    }
+    return false;
+}
+
 const assist_check_t assist_checks[] = {
     {"P01", "风险类型未全部对应帮扶措施", "a risk type not answered by a measure of a matching category",
      p01_unanswered},
@@ -208,6 +243,10 @@ const assist_check_t assist_checks[] = {
     {"P07", "识别纳入不足6个月标注风险消除", "elimination less than 6 months after identification", p07_too_soon},
     {"P08", "标注风险消除但无已落实的帮扶措施", "eliminated without any delivered measure", p08_eliminated_undelivered},
     {"P09", "帮扶措施结束日期早于开始日期", "a measure ending before it starts", p09_dates_inverted},
+    {"P10", "刚性支出困难家庭无医疗或教育帮扶措施", "a household in rigid-spending difficulty with no health or education measure",
+     p10_rigid_unanswered},
+    {"P11", "帮扶措施不适用于该户所属类别", "a measure of a category that serves none of the household's populations",
+     p11_not_served},
 };
 const size_t assist_checks_count = sizeof assist_checks / sizeof assist_checks[0];
 

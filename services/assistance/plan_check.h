@@ -34,6 +34,9 @@ typedef struct {
     int32_t identified_on; /* day of identification (识别纳入) */
     bool eliminated;       /* marked risk-eliminated (风险消除) */
     int32_t eliminated_on; /* when eliminated */
+    /* the populations it is in now (ASSIST_SERVES_*: monitored while the plan is not eliminated,
+     * the low-income categories of household_categories); 0 when not known (P11 does not run) */
+    unsigned populations;
 } assist_household_t;
 
 typedef struct {

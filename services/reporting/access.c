@@ -17,8 +17,14 @@ report_read_t report_read_policy(const fp_principal_t *p, report_read_what_t wha
                                  const char *prefix)
 {
     if (!p) return REPORT_READ_OK; /* proxy mode: the reverse proxy authenticated and decided */
+    if (s_is(p->kind, "department") && s_is(p->department, "minzheng") && p->county[0] && what == REPORT_READ_REPORT) {
+        /* civil affairs reads the low-income statistics of its county (docs/lowincome.md) */
+        if (!s_is(report, "lowincome_quarterly")) return REPORT_READ_NO_REPORT;
+        size_t n = strlen(p->county);
+        return prefix && strlen(prefix) >= n && !strncmp(prefix, p->county, n) ? REPORT_READ_OK : REPORT_READ_NO_REGION;
+    }
     bool admin = s_is(p->kind, "admin"), actor = s_is(p->kind, "actor");
-    if (!admin && !actor) return REPORT_READ_NO_KIND; /* department, gateway, anything new: nothing */
+    if (!admin && !actor) return REPORT_READ_NO_KIND; /* other departments, gateway, anything new: nothing */
     if (actor && !s_is(p->level, "village") && !s_is(p->level, "township") && !s_is(p->level, "county") &&
         !s_is(p->level, "prefecture") && !s_is(p->level, "province"))
         return REPORT_READ_NO_KIND; /* an actor of no known level: fail closed */
@@ -43,7 +49,7 @@ void report_read_message(report_read_t d, const fp_principal_t *p, report_read_w
 {
     const char *thing = what == REPORT_READ_EVENTS ? "events" : "reports";
     const char *thing_zh = what == REPORT_READ_EVENTS ? "事件" : "报表";
-    const char *region = p ? p->region : "";
+    const char *region = p ? (p->region[0] || !p->county[0] ? p->region : p->county) : "";
     switch (d) {
     case REPORT_READ_NO_KIND:
         snprintf(en, enlen,
@@ -55,6 +61,11 @@ void report_read_message(report_read_t d, const fp_principal_t *p, report_read_w
                  p && p->kind[0] ? p->kind : "未知", thing_zh);
         break;
     case REPORT_READ_NO_REPORT:
+        if (p && s_is(p->kind, "department")) {
+            snprintf(en, enlen, "civil affairs reads the lowincome_quarterly report of its county only");
+            snprintf(zh, zhlen, "民政部门仅可查看本县的农村低收入人口分类统计（lowincome_quarterly）");
+            break;
+        }
         snprintf(en, enlen, "a %s-level key may not read this report", p && p->level[0] ? p->level : "village");
         snprintf(zh, zhlen, "本级（%s）用户不能查看该报表", p && p->level[0] ? p->level : "village");
         break;

@@ -7,7 +7,8 @@
  *   actor: county and above      its region                      all five, its region
  *   actor: township              its region                      all five, its region
  *   actor: village               its region                      all but deadlines, its region
- *   department                   none                            none
+ *   department: civil affairs    none                            lowincome_quarterly, its county
+ *   other departments            none                            none
  *   gateway                      none                            none
  *   any other kind               none                            none
  *
@@ -15,7 +16,8 @@
  * region, a province's, reads all). A department's view of what became of its leads is intake's
  * ListOutcomes and SubmissionStatus; the county's event stream and its reports are the monitoring
  * of every household, which is the cadres' to read, not a line department's or the self-report
- * gateway's. The deadlines report judges departments, townships and counties: a village is none
+ * gateway's; civil affairs (民政), a partner in the unified mechanism for the rural low-income
+ * population, reads that population's statistics of its own county (docs/lowincome.md). The deadlines report judges departments, townships and counties: a village is none
  * of them. */
 #ifndef REPORT_ACCESS_H
 #define REPORT_ACCESS_H

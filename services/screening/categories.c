@@ -59,8 +59,9 @@ const char *screen_category_scope(const fp_principal_t *p, char out[13])
 /* --- the household's categories and history (the reads and a change's reply) -------------------- */
 
 /* One statement: the members (t = 'm': household, village, category, name, authority, since,
- * decided by) then, for one household, its history (t = 'h': household, category, change, on,
- * actor, department, reason). */
+ * decided by; the monitoring kinds from lowincome_monitoring()) then, for one household, its
+ * history (t = 'h': household, category, change, on, actor, department, reason; the monitoring
+ * kinds' from lowincome_monitoring_history()). */
 static const char s_read_sql[] =
     "SELECT * FROM (SELECT 'm' AS t, m.household_no::text AS a, h.village_code::text, m.category, c.name_zh,"
     "  c.authority, to_char(m.since, 'YYYY-MM-DD'), m.decided_by, c.ord::bigint AS o1, 0::bigint AS o2"
@@ -70,19 +71,21 @@ static const char s_read_sql[] =
     "  WHERE m.county_code = $1 AND h.village_code LIKE $2 || '%'"
     "    AND ($3 = '' OR m.household_no = $3) AND ($4 = '' OR m.category = $4)"
     " UNION ALL"
-    " SELECT 'm', h.household_no::text, h.village_code::text, c.code, c.name_zh, c.authority, '', 'case',"
-    "  c.ord::bigint, 0::bigint"
-    "  FROM ledger_households h JOIN lowincome_categories c ON c.code = h.monitored_kind"
-    "  WHERE h.county_code = $1 AND h.village_code LIKE $2 || '%'"
-    "    AND ($3 = '' OR h.household_no = $3) AND ($4 = '' OR c.code = $4)"
+    " SELECT 'm', k.household_no, h.village_code::text, c.code, c.name_zh, c.authority,"
+    "  coalesce(to_char(k.since, 'YYYY-MM-DD'), ''), k.decided_by, c.ord::bigint, 0::bigint"
+    "  FROM lowincome_monitoring($1) k JOIN lowincome_categories c ON c.code = k.category"
+    "  JOIN ledger_households h ON h.county_code = $1 AND h.household_no = k.household_no"
+    "  WHERE h.village_code LIKE $2 || '%' AND ($3 = '' OR k.household_no = $3) AND ($4 = '' OR c.code = $4)"
     " ORDER BY 2, 9 LIMIT 2000) mm"
     " UNION ALL"
-    " SELECT * FROM (SELECT 'h', x.household_no::text, x.category, x.change, to_char(x.on_date, 'YYYY-MM-DD'),"
-    "  x.actor, x.department, x.reason, extract(epoch FROM x.on_date)::bigint, x.id"
-    "  FROM household_category_history x"
-    "  JOIN ledger_households h ON h.county_code = x.county_code AND h.household_no = x.household_no"
-    "  WHERE x.county_code = $1 AND h.village_code LIKE $2 || '%' AND $3 <> '' AND x.household_no = $3"
-    "  ORDER BY x.on_date, x.id) hh";
+    " SELECT * FROM (SELECT 'h', $3::text, y.category, y.change, to_char(y.on_date, 'YYYY-MM-DD'),"
+    "  y.actor, y.department, y.reason, extract(epoch FROM y.on_date)::bigint, y.ord"
+    "  FROM (SELECT x.category, x.change, x.on_date, x.actor, x.department, x.reason, x.id AS ord"
+    "         FROM household_category_history x WHERE x.county_code = $1 AND x.household_no = $3"
+    "        UNION ALL SELECT * FROM lowincome_monitoring_history($1, $3)) y"
+    "  WHERE $3 <> '' AND EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = $1"
+    "    AND h.household_no = $3 AND h.village_code LIKE $2 || '%')"
+    "  ORDER BY y.on_date, y.ord) hh";
 
 static void s_on_read(fp_db_t *db, PGresult *res, void *arg)
 {
@@ -281,6 +284,10 @@ static void s_on_referrals(fp_db_t *db, PGresult *res, void *arg)
         for (int c = 0; c < 6; c++)
             if (v[c]) *v[c] = strtoll(PQgetvalue(res, r, c + 7), NULL, 10);
         x->multiple_pct = (int32_t)strtol(PQgetvalue(res, r, 11), NULL, 10);
+        x->closed_by = PQgetvalue(res, r, 13);
+        x->closed_on = PQgetvalue(res, r, 14);
+        x->close_reason = PQgetvalue(res, r, 15);
+        x->visit_id = strtoll(PQgetvalue(res, r, 16), NULL, 10);
         ptrs[r] = x;
     }
     Fangpin__V1__ReferralList list = FANGPIN__V1__REFERRAL_LIST__INIT;
@@ -296,24 +303,89 @@ static void s_on_referrals(fp_db_t *db, PGresult *res, void *arg)
     s_free(j);
 }
 
+/* The referrals of the county inside j->scope: of one status ("" any), or the one with id. */
+static void s_referrals(s_job_t *j, const char *status, const char *id)
+{
+    const char *p[4] = {j->county, j->scope, status, id};
+    fp_db_query(j->db, 0,
+                "SELECT r.id, r.household_no, r.village_code, r.category, coalesce(r.case_id, 0),"
+                " to_char(r.found_on, 'YYYY-MM-DD'), r.status,"
+                " coalesce(r.facts->>'per_capita_fen', '0'), coalesce(r.facts->>'net_fen', '0'),"
+                " coalesce(r.facts->>'rigid_fen', '0'), coalesce(r.facts->>'standard_fen', '0'),"
+                " coalesce(r.facts->>'multiple_pct', '0'), coalesce(r.facts->>'disposable_fen', '0'),"
+                " r.closed_by, coalesce(to_char(r.closed_on, 'YYYY-MM-DD'), ''), r.close_reason,"
+                " coalesce(r.facts->>'visit_id', '0')"
+                " FROM lowincome_referrals r WHERE r.county_code = $1 AND r.village_code LIKE $2 || '%'"
+                " AND ($3 = '' OR r.status = $3) AND ($4::bigint = 0 OR r.id = $4::bigint) ORDER BY r.id LIMIT 2000",
+                4, p, s_on_referrals, j);
+}
+
 void screen_list_referrals(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
 {
     s_job_t *j = s_job(svc, req, m);
     Fangpin__V1__ListReferrals *lr = j->msg->list_referrals;
     if (!s_scope(j, lr->region_prefix)) return;
     const char *status = lr->status[0] ? lr->status : "open";
-    if (strcmp(status, "open") && strcmp(status, "confirmed")) {
-        s_fail(j, "request.field", "status is open or confirmed", "状态应为 open 或 confirmed");
+    if (strcmp(status, "open") && strcmp(status, "confirmed") && strcmp(status, "declined")) {
+        s_fail(j, "request.field", "status is open, confirmed or declined", "状态应为 open、confirmed 或 declined");
         return;
     }
-    const char *p[3] = {j->county, j->scope, status};
-    fp_db_query(j->db, 0,
-                "SELECT r.id, r.household_no, r.village_code, r.category, coalesce(r.case_id, 0),"
-                " to_char(r.found_on, 'YYYY-MM-DD'), r.status,"
-                " coalesce(r.facts->>'per_capita_fen', '0'), coalesce(r.facts->>'net_fen', '0'),"
-                " coalesce(r.facts->>'rigid_fen', '0'), coalesce(r.facts->>'standard_fen', '0'),"
-                " coalesce(r.facts->>'multiple_pct', '0'), coalesce(r.facts->>'disposable_fen', '0')"
-                " FROM lowincome_referrals r WHERE r.county_code = $1 AND r.village_code LIKE $2 || '%'"
-                " AND r.status = $3 ORDER BY r.id LIMIT 2000",
-                3, p, s_on_referrals, j);
+    s_referrals(j, status, "0");
+}
+
+/* --- DeclineReferral ---------------------------------------------------------------------------- */
+
+static void s_on_decline_committed(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)j->msg->decline_referral->referral_id);
+    s_referrals(j, "", id);
+}
+
+/* lowincome_decline(): ok, seen (a retry: answered as it is), not_found or closed. */
+static void s_on_declined(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    const char *r = PQgetvalue(res, 0, 0);
+    if (!strcmp(r, "ok") || !strcmp(r, "seen")) {
+        fp_chain_commit(c, s_on_decline_committed);
+        return;
+    }
+    fp_chain_rollback(c);
+    s_fail(j, !strcmp(r, "closed") ? "category.referral_closed" : "category.referral", NULL, NULL);
+}
+
+static void s_on_decline_begun(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    Fangpin__V1__DeclineReferral *d = j->msg->decline_referral;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)d->referral_id);
+    const fp_principal_t *p = fp_request_principal(j->req);
+    const char *q[6] = {j->county, id, j->on, p->id, d->reason, j->msg->request_id};
+    fp_chain_query(c, "decline", "SELECT lowincome_decline($1, $2::bigint, $3::date, $4, $5, $6)", 6, q,
+                   PGRES_TUPLES_OK, 0, s_on_declined);
+}
+
+void screen_decline_referral(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg)
+{
+    s_job_t *j = s_job(svc, req, m);
+    Fangpin__V1__DeclineReferral *d = j->msg->decline_referral;
+    const fp_principal_t *p = fp_request_principal(req);
+    const char *why = lowincome_may_change("minzheng", p->kind, p->department);
+    if (why || !p->county[0]) {
+        s_fail(j, why ? why : "caller.county", NULL, NULL);
+        return;
+    }
+    int32_t day = fp_today();
+    if (d->referral_id <= 0 || !fp_has_text(d->reason) || (d->on[0] && fp_date_parse(d->on, &day) != FP_OK)) {
+        s_fail(j, "category.bad_request", NULL, NULL);
+        return;
+    }
+    snprintf(j->county, sizeof j->county, "%s", p->county);
+    snprintf(j->scope, sizeof j->scope, "%s", p->county);
+    fp_date_format(day, j->on);
+    j->chain = (fp_chain_t){.db = j->db, .what = "referral decline", .job = j, .fail = s_chain_fail};
+    fp_chain_begin(&j->chain, "BEGIN", s_on_decline_begun);
 }

@@ -15,6 +15,9 @@
  * civil-affairs department (domain/lowincome.h: lowincome_may_change). */
 void screen_change_category(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void screen_list_categories(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+/* DeclineReferral: civil affairs declines a referral, with its reason (one transaction,
+ * idempotent by request id). */
+void screen_decline_referral(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void screen_list_referrals(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 
 /* The region a caller may read categories in (13 bytes): an actor's region, an admin's county,

@@ -48,6 +48,8 @@ static const fp_op_t s_ops[] = {
      * affairs alone, by the category's authority); the reads are also actors' and admins' */
     {S_OP(CONFIRM_CATEGORY), "confirm_category", screen_change_category, true, FP_CALL_DEPARTMENT, S_CATEGORY_WORDS},
     {S_OP(LEAVE_CATEGORY), "leave_category", screen_change_category, true, FP_CALL_DEPARTMENT, S_CATEGORY_WORDS},
+    {S_OP(DECLINE_REFERRAL), "decline_referral", screen_decline_referral, true, FP_CALL_DEPARTMENT,
+     S_CATEGORY_WORDS},
     {S_OP(LIST_CATEGORIES), "list_categories", screen_list_categories, true,
      FP_CALL_DEPARTMENT | FP_CALL_ADMIN | FP_CALL_ACTORS, NULL, NULL, NULL},
     {S_OP(LIST_REFERRALS), "list_referrals", screen_list_referrals, true,

@@ -4,6 +4,7 @@
  * status when the case ends); COMMIT; then the reply. Only masked names leave through here. */
 #include "transitions.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <zmq.h>
 
 #include "calendar.h"
+#include "categories.h"
 #include "chain.h"
 #include "date.h"
 #include "log.h"
@@ -19,6 +21,7 @@
 #include "notice.h"
 #include "scope.h"
 #include "today.h"
+#include "visit.h"
 
 /* --- the public notice: domain/notice.c (pure, unit-tested) ---------------------------------- */
 
@@ -40,11 +43,16 @@ typedef struct {
     char from[24], lead_status[16];
     screen_params_buf_t params; /* in force for the case (fp_param on its village and opened_on) */
     fp_chain_t chain;           /* the transaction (common/chain.h); its job is this */
+    /* RecordVisit in a county unified on the day (docs/lowincome.md "One visit, one method") */
+    bool visit_unified, visit_asked;
+    char visit_id[24], visit_on[11];
+    fp_buf_t figures; /* the visit's record (lowincome_visit's p_figures); empty: none */
 } s_job_t;
 
 static void s_job_free(s_job_t *j)
 {
     fp_buf_free(&j->text);
+    fp_buf_free(&j->figures);
     free(j->notice);
     fangpin__v1__screening_request__free_unpacked(j->msg, NULL);
     free(j);
@@ -108,8 +116,14 @@ static void s_on_summary(fp_db_t *db, PGresult *res, void *arg)
     Fangpin__V1__ScreeningReply out = FANGPIN__V1__SCREENING_REPLY__INIT;
     Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
     st.code = FANGPIN__V1__CODE__OK;
-    st.message = (char *)(j->replayed ? "already applied: this request id was seen for this case" : "ok");
-    st.message_zh = (char *)(j->replayed ? "该请求已办理（重复请求未再次执行）" : "办理成功");
+    char en[200], zh[240];
+    snprintf(en, sizeof en, "ok: the household's income and expense record of this quarter (visit %s of %s) served"
+             " this case; no second visit, and this request's items were not recorded", j->visit_id, j->visit_on);
+    snprintf(zh, sizeof zh, "办理成功：本季度已于 %s 入户收支核算（记录 %s），本案复用该记录，未重复入户，本次所报收支未另行记录",
+             j->visit_on, j->visit_id);
+    bool reused = j->visit_id[0] && !j->replayed;
+    st.message = j->replayed ? "already applied: this request id was seen for this case" : reused ? en : "ok";
+    st.message_zh = j->replayed ? "该请求已办理（重复请求未再次执行）" : reused ? zh : "办理成功";
     out.request_id = j->msg->request_id;
     out.status = &st;
     out.result_case = FANGPIN__V1__SCREENING_REPLY__RESULT_CASE_SUMMARY;
@@ -132,6 +146,47 @@ static void s_on_committed(fp_chain_t *c, PGresult *res)
     s_reply_summary(j);
 }
 
+/* --- one visit, one method (docs/lowincome.md): in a county unified on the day, the quarter's
+ * income and expense record is made by the household's first visit of the quarter with items and
+ * serves every later case of the quarter; then the household is judged on it (refer.c). ------- */
+
+static void s_on_referred(fp_chain_t *c, PGresult *res) { fp_chain_commit(c, s_on_committed); }
+
+static void s_on_visit_candidates(fp_chain_t *c, PGresult *res)
+{
+    fp_buf_t json = {0};
+    if (screen_refer_json(res, &json) == 0) {
+        fp_buf_free(&json);
+        fp_chain_commit(c, s_on_committed);
+        return;
+    }
+    const char *p[1] = {json.data};
+    fp_chain_query(c, "refer", "SELECT lowincome_refer($1::jsonb)", 1, p, PGRES_TUPLES_OK, 0, s_on_referred);
+    fp_buf_free(&json);
+}
+
+static void s_on_visit(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    if (PQntuples(res) == 0) { /* nothing to record: the visit gave no items */
+        fp_chain_commit(c, s_on_committed);
+        return;
+    }
+    const char *p[1] = {j->case_id};
+    fp_chain_query(c, "visit candidates",
+                   "SELECT * FROM lowincome_candidates(jsonb_build_array(jsonb_build_object('id', $1::bigint)))", 1,
+                   p, PGRES_TUPLES_OK, 0, s_on_visit_candidates);
+}
+
+static void s_visit_record(s_job_t *j)
+{
+    char on[11];
+    fp_date_format(fp_today(), on);
+    const char *p[5] = {j->case_id, on, j->actor, j->figures.len ? j->figures.data : NULL, j->visit_asked ? "t" : "f"};
+    fp_chain_query(&j->chain, "visit", "SELECT * FROM lowincome_visit($1::bigint, $2::date, $3, $4::jsonb, $5::boolean)",
+                   5, p, PGRES_TUPLES_OK, 0, s_on_visit);
+}
+
 static void s_on_written(fp_chain_t *c, PGresult *res)
 {
     s_job_t *j = c->job;
@@ -139,6 +194,10 @@ static void s_on_written(fp_chain_t *c, PGresult *res)
         fp_chain_rollback(c);
         j->replayed = true;
         s_reply_summary(j);
+        return;
+    }
+    if (j->visit_unified) {
+        s_visit_record(j);
         return;
     }
     fp_chain_commit(c, s_on_committed);
@@ -208,7 +267,7 @@ static void s_on_seen(fp_chain_t *c, PGresult *res)
     fp_chain_commit(c, s_on_committed);
 }
 
-static void s_on_fresh(fp_chain_t *c, PGresult *res)
+static void s_apply(fp_chain_t *c)
 {
     s_job_t *j = c->job;
     const char *why = NULL;
@@ -228,6 +287,80 @@ static void s_on_fresh(fp_chain_t *c, PGresult *res)
         fp_buf_puts(&j->text, j->notice ? j->notice : "");
     }
     s_write(j);
+}
+
+/* The visit's items as the record's figures (lowincome_visit's p_figures): false when an item is
+ * refused (answered). */
+static bool s_visit_figures(s_job_t *j, int32_t members)
+{
+    Fangpin__V1__VisitFindings *f = j->msg->record_visit->findings;
+    size_t ni = f ? f->n_income : 0, ne = f ? f->n_expenses : 0;
+    if (ni + ne == 0) return true;
+    screen_visit_item_t *it = fp_calloc(ni + ne + 1, sizeof *it);
+    for (size_t i = 0; i < ni; i++) it[i] = (screen_visit_item_t){f->income[i]->item, f->income[i]->amount_fen};
+    for (size_t i = 0; i < ne; i++) it[ni + i] = (screen_visit_item_t){f->expenses[i]->item, f->expenses[i]->amount_fen};
+    screen_visit_figures_t v;
+    const char *bad = NULL, *why = screen_visit_figures(it, ni, it + ni, ne, members, &v, &bad);
+    free(it);
+    if (why) {
+        char en[256], zh[256];
+        snprintf(en, sizeof en, "findings: the item \"%.60s\" is not an income or rigid expense item of the method, or"
+                 " its amount is negative or too large (docs/screening-rules.md)", bad ? bad : "members");
+        snprintf(zh, sizeof zh, "走访收支项目“%.60s”不是核算口径的项目，或金额为负、过大", bad ? bad : "家庭人口");
+        fp_chain_rollback(&j->chain);
+        s_fail(j, why, en, zh);
+        return false;
+    }
+    fp_buf_t *b = &j->figures;
+    fp_buf_puts(b, "{\"income\":{");
+    for (size_t k = 0; k < 11; k++)
+        fp_buf_printf(b, "%s\"%s\":%" PRId64, k ? "," : "", screen_visit_income_items[k], v.items[k]);
+    fp_buf_printf(b, "},\"expenses\":{\"medical\":%" PRId64 ",\"education\":%" PRId64 ",\"other_rigid\":%" PRId64
+                  "},\"members\":%" PRId32 ",\"net_fen\":%" PRId64 ",\"per_capita_fen\":%" PRId64
+                  ",\"medical_fen\":%" PRId64 ",\"education_fen\":%" PRId64 ",\"other_rigid_fen\":%" PRId64 "}",
+                  v.medical, v.education, v.other_rigid, v.income.members, v.income.net, v.income.per_capita_net,
+                  v.medical, v.education, v.other_rigid);
+    return true;
+}
+
+/* Columns of lowincome_visit_state(): unified, members, visit_id, visited_on. Unified: the
+ * quarter's record, if the household has one, meets the visit step (the consent was given at its
+ * visit); else the visit's items become the record after the step is written. */
+static void s_on_visit_state(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    j->visit_unified = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    if (!j->visit_unified) {
+        s_apply(c);
+        return;
+    }
+    Fangpin__V1__VisitFindings *f = j->msg->record_visit->findings;
+    j->visit_asked = f && f->n_income + f->n_expenses > 0;
+    if (!PQgetisnull(res, 0, 2)) {
+        snprintf(j->visit_id, sizeof j->visit_id, "%s", PQgetvalue(res, 0, 2));
+        snprintf(j->visit_on, sizeof j->visit_on, "%s", PQgetvalue(res, 0, 3));
+        j->ev.consent = true;
+        fp_buf_printf(&j->text, "%s复用本季度入户收支核算（记录 %s，%s）", j->text.len ? "；" : "", j->visit_id,
+                      j->visit_on);
+        j->ev.text = j->text.data;
+    } else if (!s_visit_figures(j, (int32_t)strtol(PQgetvalue(res, 0, 1), NULL, 10))) {
+        return;
+    }
+    s_apply(c);
+}
+
+static void s_on_fresh(fp_chain_t *c, PGresult *res)
+{
+    s_job_t *j = c->job;
+    if (j->ev.kind != SCREEN_EV_VISIT) {
+        s_apply(c);
+        return;
+    }
+    char on[11];
+    fp_date_format(fp_today(), on);
+    const char *p[2] = {j->case_id, on};
+    fp_chain_query(c, "visit state", "SELECT * FROM lowincome_visit_state($1::bigint, $2::date)", 2, p,
+                   PGRES_TUPLES_OK, 0, s_on_visit_state);
 }
 
 /* Columns: state, opened_on, step_since, notice_posted_on, consent, objections, returns, kind,

@@ -465,6 +465,25 @@ class Assistance(unittest.TestCase):
             self.assertNotIn(person(2), payload)
         self.assertNotIn(person(1), self.a.log())
 
+        # 分层分类 (docs/lowincome.md): in the unified mode a household that stays in a low-income
+        # category keeps its support when its risk is eliminated (civil affairs' 特困, set here
+        # as screening's ConfirmCategory records it)
+        fp.ctl(["mode", "set", "130822", "2026-01-01", "unified"], self.ci)
+        fp.sql(self.ci, f"INSERT INTO household_categories VALUES ('130822', '{H1}', 'tekun', '2026-12-01',"
+                        f" 'dept:130822:minzheng')")
+        hl = self.ok(self.measure("va", p1, "health", rid="h-2", title="大病救助", unit="县医保局")).measure
+        self.ok(self.elim("va", p1, "nominate", rid="n-2", **verified))
+        self.ok(self.elim("va", p1, "post_notice", rid="pn-2"))
+        self.assistance("2026-12-13")
+        self.ok(self.elim("tb", p1, "approve", rid="ap-2", text="核查属实"))
+        self.ok(self.elim("cty", p1, "confirm", rid="cf-2", text="同意"))
+        s = self.ok(self.elim("cty", p1, "announce", rid="an-2", way="by_assistance")).plan_summary
+        self.assertEqual(s.elim_state, "eliminated")
+        d = self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=p1))).plan_detail
+        self.assertEqual({m.measure_id: m.status for m in d.measures}[hl.measure_id], "planned")
+        self.assertEqual(fp.sql(self.ci, f"SELECT count(*) FROM events WHERE type = 'measure.stopped'"
+                                         f" AND payload->>'measure_id' = '{hl.measure_id}'"), [("0",)])
+
     def test_sigkill_loses_nothing_accepted(self):
         cases = self.identify([(H1, person(1), VA)])
         self.assistance(NOTICE_OVER, scan_s="1")

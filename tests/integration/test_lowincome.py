@@ -3,64 +3,83 @@ the separate mode behaves as before (civil affairs' leads open cases and change 
 screening refers no one, a category change is refused); after its switch date, a civil-affairs
 lead puts a household in 低保 (and an exit lead takes it out), a household screened as likely
 低保边缘 is sent to civil affairs with its facts, a civil-affairs key confirms it (once, however
-often it is retried), and keys of other departments or of actors are refused."""
+often it is retried), and keys of other departments or of actors are refused; one visit serves
+every category: a household identified 边缘易致贫 and then, after a hospital bill, sent to civil
+affairs as likely 刚性支出困难 on the same quarter's income and expense record, its second case's
+visit step met by that record; civil affairs declines a referral with its reason."""
 import json
 import unittest
 
 import fp
 from fangpin.v1 import common_pb2, reporting_pb2, screening_pb2
+from test_case_flow import LATER
 import test_cases
 from test_cases import import_ledger, ledger_line, person
 from test_intake import TODAY, lead
 
 Code = common_pb2.Code
 VA = "130822112201"
-H_DIBAO, H_EDGE, H_RICH = "13082211220100001", "13082211220100002", "13082211220100003"
-A, B, C = person(11), person(12), person(13)
+H_DIBAO, H_EDGE, H_RICH, H_SICK = ("13082211220100001", "13082211220100002", "13082211220100003",
+                                   "13082211220100004")
+A, B, C, D = person(11), person(12), person(13), person(14)
 
 
 class LowIncome(unittest.TestCase):
     def setUp(self):
         self.ci = fp.county_db(f"it_lowinc_{self._testMethodName[-20:]}")
-        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "minzheng", "yibao", "county"))
+        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "minzheng", "yibao", "county", "va", "tb"))
         self.reporting = []
         self.keys.register("admin", "admin:county-it")
         self.keys.register("minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
         self.keys.register("yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         self.keys.register("county", "actor:130822:chen", kind="actor", level="county", region="130822")
+        self.keys.register("va", f"actor:{VA}:li", kind="actor", level="village", region=VA)
+        self.keys.register("tb", "actor:130822112:zhao", kind="actor", level="township", region="130822112")
         import_ledger(self.ci, [
             # one member each: the per-capita income is the wage (yuan)
             ledger_line(H_DIBAO, VA, "一般户", "甲", "甲", A, "户主", 4000),
             ledger_line(H_EDGE, VA, "一般户", "乙", "乙", B, "户主", 8000),
             ledger_line(H_RICH, VA, "一般户", "丙", "丙", C, "户主", 9000),
+            ledger_line(H_SICK, VA, "一般户", "丁", "丁", D, "户主", 9500),
         ])
         # the county's 低保 standard: 1.5 × 6000 = 9000 yuan, so 8000 is below it and 9000 is not
         self.ctl(None, "category", "param", "set", "dibao_standard_yuan", "130822", "2026-01-01", "6000",
                  "--source", "县民政局 2026 年农村低保标准")
         self.intake = fp.Service("intake", self.ci, self.keys, env={"FANGPIN_TODAY": TODAY})
+        self.svcs = [self.intake]
+        self.screening = None
+        self.start_screening(TODAY)
+
+    def start_screening(self, today):
+        if self.screening:
+            self.screening.stop()
+            self.svcs.remove(self.screening)
         self.screening = fp.Service("screening", self.ci, self.keys, env={
             "FANGPIN_SCREENING_LEADS_PULL": self.intake.leads_push, "FANGPIN_SCREENING_SCAN_S": "1",
-            "FANGPIN_TODAY": TODAY})
-        self.svcs = [self.intake, self.screening]
+            "FANGPIN_TODAY": today})
+        self.svcs.append(self.screening)
 
     def tearDown(self):
         for s in self.svcs + self.reporting:
             s.stop()
 
-    def report(self, today, fmt="proto"):
+    def report(self, today, fmt="proto", key="admin", report="lowincome_quarterly", refused=None):
         """农村低收入人口分类统计 of 2026Q4 for the county, from a reporting service whose day is today."""
         svc = fp.Service("reporting", self.ci, self.keys, env={"FANGPIN_TODAY": today,
                                                                "FANGPIN_REPORTING_DEADLINE_SCAN_MS": "0"})
         self.reporting.append(svc)
         req = reporting_pb2.ReportingRequest(request_id="lowinc-report")
-        req.get_report.report, req.get_report.region_prefix = "lowincome_quarterly", "130822"
+        req.get_report.report, req.get_report.region_prefix = report, "130822"
         req.get_report.period, req.get_report.format = "2026Q4", fmt
-        c = svc.client("admin")
+        c = svc.client(key)
         try:
             r = c.call(req, reporting_pb2.ReportingReply, 20000)
         finally:
             c.close()
         svc.stop()
+        if refused:
+            self.assertEqual((r.status.code, r.status.reason), refused, r.status)
+            return None, None
         self.assertEqual(r.status.code, Code.OK, r.status.message)
         keys = [c.key for c in r.report.columns]
         return r.report, {(row.kind, row.code): dict(zip(keys, map(int, row.cells))) for row in r.report.rows
@@ -82,7 +101,10 @@ class LowIncome(unittest.TestCase):
         req = screening_pb2.ScreeningRequest(request_id=fields.pop("request_id", f"{op}-{key}"))
         getattr(req, op).SetInParent()
         for k, v in fields.items():
-            setattr(getattr(req, op), k, v)
+            if isinstance(v, screening_pb2.VisitFindings):
+                getattr(req, op).findings.CopyFrom(v)
+            else:
+                setattr(getattr(req, op), k, v)
         c = self.screening.client(key)
         try:
             return c.call(req, screening_pb2.ScreeningReply, 10000)
@@ -204,6 +226,11 @@ class LowIncome(unittest.TestCase):
             "total_hh": 1, "total_people": 1, "dibao_hh": 1, "dibao_people": 1, "entries": 2, "exits": 1})
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM report_snapshots WHERE report_code ="
                                          " 'lowincome_quarterly'"), [("1",)])
+        # civil affairs reads it through the reporting service too, its county's only
+        _, mz = self.report("2027-02-01", key="minzheng")
+        self.assertEqual(mz, rows)
+        self.report("2027-02-01", key="minzheng", report="scale_quarterly", refused=(Code.FORBIDDEN, "read.report"))
+        self.report("2027-02-01", key="yibao", refused=(Code.FORBIDDEN, "read.kind"))
         rep, _ = self.report("2027-02-01", fmt="csv")
         self.assertEqual(rep.filename, "lowincome_quarterly-130822-2026Q4.csv")
         self.assertIn("低保对象户数", rep.file.decode("utf-8-sig").splitlines()[0])
@@ -229,6 +256,102 @@ class LowIncome(unittest.TestCase):
         p = self.ctl(None, "category", "param", "set", "no_such", "13", "2027-01-01", "1", "--source", "x",
                      check=False)
         self.assertEqual(p.returncode, 1)
+
+    def step(self, key, op, state, **fields):
+        r = self.ask(key, op, request_id=f"{op}-{fields.get('case_id')}", **fields)
+        self.assertEqual((r.status.code, r.case_summary.state), (Code.OK, state), r.status)
+        return r
+
+    def test_one_visit_serves_every_category(self):
+        """A household identified 边缘易致贫 on a visit that recorded its income and rigid expenses
+        (收支核算); a hospital bill later in the quarter opens a second case, and the same record
+        (with the bill) finds it likely 刚性支出困难: sent to civil affairs without a second visit;
+        the second case's visit step is met by the record, its own items not recorded."""
+        self.ctl(None, "mode", "set", "130822", "2026-01-01", "unified")
+        self.ctl(None, "category", "param", "set", "disposable_income_yuan", "130822", "2026-01-01", "20000",
+                 "--source", "县统计局 2025 年农村居民人均可支配收入")
+        self.push("yibao", "sick-1", [lead(idn=D, village=VA, date="2026-11-20", amount=100000, ref="d1")])
+        c1 = int(fp.sql(self.ci, f"SELECT id FROM cases WHERE household_no = '{H_SICK}'")[0][0])
+        findings = screening_pb2.VisitFindings(
+            income=[screening_pb2.IncomeItem(item="wage_other", amount_fen=950000)],
+            expenses=[screening_pb2.IncomeItem(item="medical", amount_fen=200000),
+                      screening_pb2.IncomeItem(item="education", amount_fen=300000)],
+            text="入户核实：务工收入 9500 元，子女上学")
+        bad = screening_pb2.VisitFindings(income=[screening_pb2.IncomeItem(item="lottery", amount_fen=1)], text="x")
+        r = self.ask("va", "record_visit", case_id=c1, consent_given=True, findings=bad, request_id="bad-visit")
+        self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "request.field"), r)
+        self.assertIn("lottery", r.status.message)
+        self.step("va", "record_visit", "visited", case_id=c1, consent_given=True, findings=findings)
+        self.assertEqual(fp.sql(self.ci, "SELECT case_id, quarter, visited_on::text, net_fen, per_capita_fen,"
+                                         " medical_fen, education_fen FROM household_visits"),
+                         [(str(c1), "2026Q4", TODAY, "950000", "950000", "200000", "300000")])
+        # 9500 yuan is above 1.5 × 6000 and the rigid spending (2000 + 3000) below it: no referral
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM lowincome_referrals"), [("0",)])
+        self.step("va", "post_notice", "notice_posted", case_id=c1)
+        self.start_screening(LATER)
+        self.step("tb", "township_review", "township_reviewed", case_id=c1, opinion="同意")
+        self.step("county", "county_approve", "county_approved", case_id=c1, opinion="同意")
+        req = screening_pb2.ScreeningRequest(request_id="identify-1")
+        req.identify.case_id, req.identify.kind = c1, "marginal"
+        req.identify.risk_types.append("illness")
+        c = self.screening.client("county")
+        try:
+            r = c.call(req, screening_pb2.ScreeningReply, 10000)
+        finally:
+            c.close()
+        self.assertEqual((r.status.code, r.case_summary.state), (Code.OK, "identified"), r.status)
+
+        # the hospital bill of 8000 yuan: a second case, judged on the quarter's record
+        self.push("yibao", "sick-2", [lead(idn=D, village=VA, date=TODAY, amount=800000, ref="d2")])
+        c2 = int(fp.sql(self.ci, f"SELECT id FROM cases WHERE household_no = '{H_SICK}' AND id <> {c1}")[0][0])
+        r = self.ask("minzheng", "list_referrals")
+        self.assertEqual([(x.household_no, x.category, x.case_id) for x in r.referral_list.referrals],
+                         [(H_SICK, "rigid_spending", c2)])
+        x = r.referral_list.referrals[0]
+        visit_id = int(fp.sql(self.ci, "SELECT id FROM household_visits")[0][0])
+        # rigid: the bill (8000, larger than the visit's 2000 of medical) + 3000 of education
+        self.assertEqual((x.per_capita_fen, x.net_fen, x.rigid_fen, x.disposable_fen, x.visit_id),
+                         (950000, 950000, 1100000, 2000000, visit_id))
+        r = self.ask("county", "list_categories", household_no=H_SICK)
+        self.assertEqual([(m.category, m.decided_by) for m in r.category_list.members], [("marginal", f"case:{c1}")])
+        # the monitoring kind's history as a category change, read from the case (nothing copied)
+        self.assertEqual([(h.category, h.change, h.on, h.actor) for h in r.category_list.history],
+                         [("marginal", "enter", LATER, f"case:{c1}")])
+
+        # the second case's visit: met by the record, no second visit, its items not recorded
+        again = screening_pb2.VisitFindings(income=[screening_pb2.IncomeItem(item="wage_other", amount_fen=1)])
+        r = self.step("va", "record_visit", "visited", case_id=c2, findings=again)
+        self.assertIn("复用", r.status.message_zh)
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM household_visits"), [("1",)])
+        self.assertEqual(fp.sql(self.ci, "SELECT case_id, reused, asked_items FROM household_visit_uses ORDER BY case_id"),
+                         [(str(c1), "f", "f"), (str(c2), "t", "t")])
+        self.assertEqual([json.loads(p[0])["case_id"] for p in fp.sql(
+            self.ci, "SELECT payload FROM events WHERE type = 'visit.reused'")], [c2])
+        self.assertIn("复用本季度入户收支核算", fp.sql(
+            self.ci, f"SELECT reason FROM case_history WHERE case_id = {c2} AND event = 'visit'")[0][0])
+
+        # civil affairs declines it, with its reason (once, however often retried)
+        r = self.ask("yibao", "decline_referral", referral_id=x.referral_id, reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.FORBIDDEN, "category.authority"), r)
+        r = self.ask("minzheng", "decline_referral", referral_id=x.referral_id + 99, reason="x")
+        self.assertEqual((r.status.code, r.status.reason), (Code.NOT_FOUND, "category.referral"), r)
+        r = self.ask("minzheng", "decline_referral", referral_id=x.referral_id, reason="")
+        self.assertEqual((r.status.code, r.status.reason), (Code.BAD_REQUEST, "category.bad_request"), r)
+        for _ in range(2):
+            p = self.ctl("minzheng", "category", "decline", str(x.referral_id), "--reason", "医保报销后自付低于收入",
+                         "--on", "2026-11-30", "--request-id", "decline-1")
+            self.assertIn("医保报销后自付低于收入", p.stdout)
+        self.assertEqual(fp.sql(self.ci, "SELECT status, closed_by, closed_on::text, close_reason FROM"
+                                         " lowincome_referrals"),
+                         [("declined", "dept:130822:minzheng", "2026-11-30", "医保报销后自付低于收入")])
+        ev = fp.sql(self.ci, "SELECT payload FROM events WHERE type = 'lowincome.declined'")
+        self.assertEqual([json.loads(e[0]) for e in ev], [{"referral_id": x.referral_id, "household_no": H_SICK,
+                                                           "category": "rigid_spending", "by": "dept:130822:minzheng"}])
+        r = self.ask("minzheng", "decline_referral", referral_id=x.referral_id, reason="again", request_id="d2")
+        self.assertEqual((r.status.code, r.status.reason), (Code.CONFLICT, "category.referral_closed"), r)
+        r = self.ask("minzheng", "list_referrals", status="declined")
+        self.assertEqual([(y.referral_id, y.close_reason) for y in r.referral_list.referrals],
+                         [(x.referral_id, "医保报销后自付低于收入")])
 
 
 if __name__ == "__main__":

@@ -94,6 +94,26 @@ static void test_table(void **state)
     }
 }
 
+/* civil affairs (民政): the low-income statistics of its own county, nothing else; another
+ * department's key with the same county reads none of it */
+static void test_civil_affairs(void **state)
+{
+    (void)state;
+    fp_principal_t p = {.kind = "department", .level = "county", .department = "minzheng", .county = "130822"};
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "130822"), OK);
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "130822112001"), OK);
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "130821"), REG);
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "1308"), REG);
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", ""), REG);
+    assert_int_equal(report_read_policy(&p, RP, "scale_quarterly", "130822"), REP);
+    assert_int_equal(report_read_policy(&p, EV, NULL, "130822"), KIND);
+    snprintf(p.department, sizeof p.department, "yibao");
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "130822"), KIND);
+    snprintf(p.department, sizeof p.department, "minzheng");
+    p.county[0] = '\0'; /* a civil-affairs key above a county: none */
+    assert_int_equal(report_read_policy(&p, RP, "lowincome_quarterly", "130822"), KIND);
+}
+
 static void test_proxy_reads_all(void **state)
 {
     (void)state; /* FANGPIN_REPORTING_HTTP_AUTH=proxy: no principal, the reverse proxy decided */
@@ -129,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_proxy_reads_all),
+        cmocka_unit_test(test_civil_affairs),
         cmocka_unit_test(test_reasons_and_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,12 +190,30 @@ static void test_change_refusal(void **state)
     assert_string_equal(lowincome_change_refusal(true, true, true, false, false), "category.not_member");
     /* every code has its words */
     const char *codes[] = {"category.unknown", "category.by_case", "category.authority",  "category.household",
-                           "category.mode",    "category.already", "category.not_member", "category.bad_request"};
+                           "category.mode",    "category.already", "category.not_member", "category.bad_request", "category.referral", "category.referral_closed"};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const fp_reason_t *r = fp_reason_find(lowincome_reasons, codes[i]);
         assert_non_null(r);
         assert_true(strlen(r->en) > 10 && strlen(r->zh) > 4);
     }
+}
+
+/* One visit, one method: the visit's medical figure and the case's are one spending seen twice
+ * (the larger counts), education and other rigid spending add; the rigid rule then runs on it. */
+static void test_rigid_of_the_visit_record(void **state)
+{
+    (void)state;
+    assert_int_equal(lowincome_rigid(500000, 100000, 20000, 300000), 620000);
+    assert_int_equal(lowincome_rigid(300000, 100000, 20000, 500000), 620000); /* the hospital bill is larger */
+    assert_int_equal(lowincome_rigid(400000, 0, 0, 400000), 400000);          /* equal: counted once */
+    assert_int_equal(lowincome_rigid(-1, -5, 0, -7), 0);                      /* negatives count as nothing */
+    assert_int_equal(lowincome_rigid(INT64_MAX, INT64_MAX, INT64_MAX, 0), 3 * LI_MAX_FEN); /* clamped, no overflow */
+    /* a household of 9500 yuan a year: rigid spending of exactly its income is not above it */
+    li_facts_t f = {.per_capita_income = 950000, .total_income = 950000};
+    f.rigid_spending = lowincome_rigid(650000, 300000, 0, 0);
+    assert_int_equal(s_likely(f, P), 0);
+    f.rigid_spending = lowincome_rigid(650000, 300000, 0, 650001);
+    assert_int_equal(s_likely(f, P), LI_LIKELY_RIGID);
 }
 
 int main(void)
@@ -213,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_largest_figures_do_not_overflow),
         cmocka_unit_test(test_who_may_change),
         cmocka_unit_test(test_change_refusal),
+        cmocka_unit_test(test_rigid_of_the_visit_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

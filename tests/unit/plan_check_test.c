@@ -321,6 +321,45 @@ static void test_doc_lists_everything(void **st)
     }
 }
 
+/* P10: a household in 刚性支出困难 needs a live health or education measure; P11: a live measure
+ * must serve one of the household's populations (the catalogue's serves). */
+static void test_by_category(void **st)
+{
+    (void)st;
+    assist_household_t h = s_hh();
+    assist_findings_t f;
+    assist_measure_t emp[] = {M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_IN_PROGRESS), M(ASSIST_CAT_HEALTH, ASSIST_MS_STOPPED)};
+    h.risks[0] = SCREEN_RISK_LACK_OF_LABOUR;
+    h.populations = ASSIST_SERVES_MONITORED;
+    s_run(emp, 2, &h, D(2026, 3, 1), &f);
+    assert_null(s_find(&f, "P10"));
+    assert_null(s_find(&f, "P11"));
+    h.populations = ASSIST_SERVES_MONITORED | ASSIST_SERVES_RIGID_SPENDING; /* the stopped health measure is not live */
+    s_run(emp, 2, &h, D(2026, 3, 1), &f);
+    assert_non_null(s_find(&f, "P10"));
+    assist_measure_t edu[] = {M(ASSIST_CAT_EMPLOYMENT, ASSIST_MS_IN_PROGRESS), M(ASSIST_CAT_EDUCATION, ASSIST_MS_PLANNED)};
+    s_run(edu, 2, &h, D(2026, 3, 1), &f);
+    assert_null(s_find(&f, "P10"));
+    /* out of monitoring, still 特困: employment does not serve it, health does */
+    h.populations = ASSIST_SERVES_TEKUN;
+    s_run(emp, 1, &h, D(2026, 3, 1), &f);
+    assert_non_null(s_find(&f, "P11"));
+    assist_measure_t health[] = {M(ASSIST_CAT_HEALTH, ASSIST_MS_IN_PROGRESS)};
+    s_run(health, 1, &h, D(2026, 3, 1), &f);
+    assert_null(s_find(&f, "P11"));
+    /* populations not known: P11 does not run */
+    h.populations = 0;
+    s_run(emp, 1, &h, D(2026, 3, 1), &f);
+    assert_null(s_find(&f, "P11"));
+    /* the catalogue by code */
+    assert_true(assist_serves(ASSIST_CAT_RISK_FUND, "marginal"));
+    assert_false(assist_serves(ASSIST_CAT_RISK_FUND, "dibao"));
+    assert_true(assist_serves(ASSIST_CAT_HEALTH, "rigid_spending"));
+    assert_false(assist_serves(ASSIST_CAT_FINANCE, "tekun"));
+    assert_false(assist_serves(ASSIST_CAT_HEALTH, "nope"));
+    assert_false(assist_serves(ASSIST_CAT_COUNT_, "dibao"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_all_together),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_doc_lists_everything),
+        cmocka_unit_test(test_by_category),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

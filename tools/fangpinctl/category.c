@@ -1,6 +1,6 @@
 /* category.c: the rural low-income population (docs/lowincome.md).
  * `fangpinctl category confirm|leave HOUSEHOLD --category C [--on DATE] --reason T` records civil
- * affairs' decision over CURVE to screening (FANGPIN_SCREENING_CONNECT; the client key must be
+ * affairs' decision, `category decline REFERRAL_ID --reason T` its refusal of a referral, over CURVE to screening (FANGPIN_SCREENING_CONNECT; the client key must be
  * the civil-affairs department's); `category list` and `category referrals` read the categories
  * and the households screening sent to civil affairs; `category param set|list` keeps the
  * categories' parameters and `mode set|show` the county's fangpin_mode by effective date, in
@@ -18,7 +18,8 @@ static const char s_usage_text[] =
     "usage: fangpinctl category confirm|leave HOUSEHOLD --category C [--on YYYY-MM-DD] --reason T\n"
     "                                 [--request-id R]   (a civil-affairs key: FANGPIN_CLIENT_CERT)\n"
     "       fangpinctl category list [--household H] [--category C] [--region PREFIX]\n"
-    "       fangpinctl category referrals [--region PREFIX] [--status open|confirmed]\n"
+    "       fangpinctl category decline REFERRAL_ID --reason T [--on YYYY-MM-DD] [--request-id R]\n"
+    "       fangpinctl category referrals [--region PREFIX] [--status open|confirmed|declined]\n"
     "       fangpinctl category param set NAME REGION YYYY-MM-DD VALUE --source TEXT [--by WHO]\n"
     "       fangpinctl category param list [--region REGION]\n"
     "  NAME: dibao_standard_yuan (per person per year), dibao_edge_multiple_pct, disposable_income_yuan;\n"
@@ -63,6 +64,9 @@ static int s_reply(Fangpin__V1__ScreeningReply *rep)
                    (long long)r->referral_id, r->household_no, r->village_code, r->category, r->found_on,
                    (long long)r->case_id, r->status, r->per_capita_fen / 100.0, r->net_fen / 100.0,
                    r->rigid_fen / 100.0, r->standard_fen / 100.0, r->multiple_pct, r->disposable_fen / 100.0);
+            if (r->closed_on[0])
+                printf("    办结 %s  %s%s%s\n", r->closed_on, r->closed_by, r->close_reason[0] ? "  理由：" : "",
+                       r->close_reason);
         }
         printf("共 %zu 户\n", rep->referral_list->n_referrals);
     }
@@ -89,6 +93,22 @@ static int s_change(int argc, char **argv, Fangpin__V1__ScreeningRequest *req)
         req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_LEAVE_CATEGORY;
         req->leave_category = &c;
     }
+    return s_reply(s_call(req));
+}
+
+static int s_decline(int argc, char **argv, Fangpin__V1__ScreeningRequest *req)
+{
+    static const char *const allowed[] = {"--on", "--reason", "--request-id", NULL};
+    char *end = NULL;
+    long long id = argc >= 3 ? strtoll(argv[2], &end, 10) : 0;
+    const char *reason = ctl_opt(argc, argv, 3, "--reason"), *on = ctl_opt(argc, argv, 3, "--on");
+    if (id <= 0 || !end || *end || !reason || !ctl_opts_ok(argc, argv, 3, allowed)) return s_usage();
+    Fangpin__V1__DeclineReferral d = FANGPIN__V1__DECLINE_REFERRAL__INIT;
+    d.referral_id = id;
+    d.reason = (char *)reason;
+    if (on) d.on = (char *)on;
+    req->op_case = FANGPIN__V1__SCREENING_REQUEST__OP_DECLINE_REFERRAL;
+    req->decline_referral = &d;
     return s_reply(s_call(req));
 }
 
@@ -184,6 +204,7 @@ int ctl_cmd_category(int argc, char **argv)
         if (!strcmp(argv[i], "--request-id")) req.request_id = argv[i + 1];
     if (!strcmp(argv[1], "confirm") || !strcmp(argv[1], "leave")) return s_change(argc, argv, &req);
     if (!strcmp(argv[1], "list")) return s_list(argc, argv, &req);
+    if (!strcmp(argv[1], "decline")) return s_decline(argc, argv, &req);
     if (!strcmp(argv[1], "referrals")) return s_referrals(argc, argv, &req);
     return s_usage();
 }

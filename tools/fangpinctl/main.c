@@ -178,7 +178,7 @@ static void s_usage(FILE *out)
             "  compare export|import --dept NAME ...  data comparison with a department (数据比对): the\n"
             "                             audited export of its ledger slice, and its answer file\n"
             "                             (see compare --help)\n"
-            "  category confirm|leave|list|referrals|param ...  the rural low-income population's\n"
+            "  category confirm|leave|decline|list|referrals|param ...  the rural low-income population's\n"
             "                             categories: civil affairs' decisions, the households sent to\n"
             "                             it, the parameters (see category --help; docs/lowincome.md)\n"
             "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n\n"

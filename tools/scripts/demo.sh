@@ -26,6 +26,14 @@ cp deploy/demo/ledger/130822-2026Q3.csv $VAR/demo/ledger/
 "$CTL" ledger import $VAR/demo/ledger/130822-2026Q3.csv || true
 echo "  (imported again it changes nothing: the import is idempotent)"
 
+say "From 2026 one mechanism: 兴隆县 runs the unified mode (防返贫监测与低收入人口监测, docs/lowincome.md)"
+echo "Civil affairs' leads now also update the low-income categories, and a screened household likely"
+echo "低保边缘 or 刚性支出困难 is sent to 民政 for its decision; the parameters are the county's (demo figures)."
+"$CTL" mode set 130822 2026-01-01 unified --by 县乡村振兴局
+"$CTL" category param set dibao_standard_yuan 130822 2026-01-01 6000 --source "兴隆县 2026 年农村低保标准（演示）" --by county-it
+"$CTL" category param set disposable_income_yuan 130822 2026-01-01 20000 \
+    --source "2025 年农村居民人均可支配收入（演示）" --by county-it
+
 say "Each service answers over ZeroMQ + CURVE, as county IT (admin key)"
 for svc in intake screening assistance reporting; do "$CTL" ping $svc; done
 
@@ -419,13 +427,21 @@ sql -c "SELECT f.rule_code AS \"规则 rule\", r.message_zh AS \"疑点 finding\
 echo "  The same answer file again changes nothing (its batches are answered from what was stored):"
 "$CTL" compare import --dept yibao --export "$EXPORT" "$VAR/demo/compare/yibao-answer.csv"
 
+say "The rural low-income population by category (农村低收入人口分类统计, 2026Q4, unified mode)"
+echo "民政局's October leads put households into 低保 and 特困 directly; the county's screening sent the"
+echo "households it found likely 低保边缘 or 刚性支出困难 to 民政 (ListReferrals), which decides."
+$C "$CTL" report get lowincome_quarterly --region 130822 --period 2026Q4 || true
+MZ="env FANGPIN_CLIENT_CERT=$VAR/keys/dept-minzheng.key_secret"
+echo "  sent to 民政 for its decision (fangpinctl category referrals, 民政局's key): $($MZ "$CTL" category referrals \
+  | tail -1)"
+
 say "What comes next"
 cat <<'TXT'
 Intake is running: departments push their monthly leads, every line gets an answer, and pushing
 again never takes anything twice. Screening receives every lead, the ledger is loaded, and the
 reporting service relays every event by region. Screening matches leads to the ledger and
 carries each case village → township → county with the rules' reasons; assistance opens a plan
-for each identified household, checks it (P01..P09), follows its measures quarter by quarter and
+for each identified household, checks it (P01..P11), follows its measures quarter by quarter and
 carries risk elimination through its four steps. The reports are there: lead_verification_monthly,
 scale_quarterly, measures_quarterly, elimination_quarterly and deadlines (GetReport, as CSV or
 XLSX, or /reports/... on the reporting service's HTTP port with a token of fangpinctl token add).
