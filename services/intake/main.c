@@ -112,6 +112,7 @@ fp_db_t *intake_pick_db(intake_t *in)
 static void s_on_stop(fp_service_t *svc, void *arg)
 {
     intake_t *in = arg;
+    intake_compare_waits_stop(in);
     for (size_t i = 0; i < in->ndbs; i++) fp_db_destroy(&in->dbs[i]);
     free(in->dbs);
     in->dbs = NULL;
@@ -120,7 +121,13 @@ static void s_on_stop(fp_service_t *svc, void *arg)
     in->push = NULL;
 }
 
-static void s_on_tick(fp_service_t *svc, void *arg) { intake_deadline_scan(arg); }
+static void s_on_tick(fp_service_t *svc, void *arg)
+{
+    intake_deadline_scan(arg);
+    intake_compare_waits_tick(arg);
+}
+
+static void s_on_stopping(fp_service_t *svc, void *arg) { intake_compare_waits_stopping(arg); }
 
 int main(int argc, char **argv)
 {
@@ -157,6 +164,7 @@ int main(int argc, char **argv)
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_tick = s_on_tick,
+        .on_stopping = s_on_stopping,
         .on_http = intake_desk_http,
         .http_post = true,
         .arg = &g_intake,

@@ -326,19 +326,33 @@ static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
 }
 
 
-/* The last batch's rules are due: the assistance service runs them. Sends the same batch again
- * (replayed: nothing is stored twice) every second until its answer names their run, for at most
- * --wait seconds (default 3600; 0: not at all). The last answer (the caller frees it), NULL when
- * a call failed. */
-static Fangpin__V1__IntakeReply *s_wait_rules(s_cmp_t *c, Fangpin__V1__IntakeRequest *req,
-                                              Fangpin__V1__IntakeReply *rep)
+/* How long intake may hold the last batch's answer for its rules' run (wait_ms): what is left
+ * of --wait, at most three quarters of FANGPIN_TIMEOUT_MS (the answer must come before the
+ * request is given up). */
+static uint32_t s_hold_ms(const s_cmp_t *c, time_t until)
 {
-    long wait = c->wait ? strtol(c->wait, NULL, 10) : 3600;
-    if (wait > 0) printf("the rules are queued: waiting for the assistance service's run (at most %lds)\n", wait);
-    for (time_t until = time(NULL) + wait; rep && rep->compare_answers->rules_queued && time(NULL) < until;) {
+    long long left = ((long long)until - (long long)time(NULL)) * 1000, most = c->peer.timeout_ms * 3LL / 4;
+    return left <= 0 ? 0 : (uint32_t)(left < most ? left : most);
+}
+
+/* The last batch's rules are due: the assistance service runs them at once, and intake holds the
+ * batch's answer until their run is committed (wait_ms). Sends the same batch again (replayed:
+ * nothing is stored twice) while the answer still says queued, for at most --wait seconds
+ * (default 3600; 0: not at all). The last answer (the caller frees it), NULL when a call failed. */
+static Fangpin__V1__IntakeReply *s_wait_rules(s_cmp_t *c, Fangpin__V1__IntakeRequest *req,
+                                              Fangpin__V1__IntakeReply *rep, time_t until)
+{
+    if (until > time(NULL))
+        printf("the rules are queued: waiting for the assistance service's run (at most %lds)\n",
+               (long)(until - time(NULL)));
+    while (rep && rep->compare_answers->rules_queued && s_hold_ms(c, until) > 0) {
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
-        nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+        time_t sent = time(NULL);
+        req->submit_compare_answers->wait_ms = s_hold_ms(c, until);
         rep = s_call(c, req, "import");
+        /* an intake that does not hold answers (older than wait_ms) is asked once a second */
+        if (rep && rep->compare_answers->rules_queued && time(NULL) - sent < 1)
+            nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
     }
     if (rep && rep->compare_answers->rules_queued)
         printf("the rules are still queued: the assistance service runs them; their findings appear in"
@@ -375,6 +389,8 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     sa.batch_id = batch;
     sa.export_id = strtoll(c->export_id, NULL, 10);
     sa.defer_rules = to < f->n; /* the rules run once, after the file's last batch */
+    time_t until = time(NULL) + (c->wait ? strtol(c->wait, NULL, 10) : 3600);
+    sa.wait_ms = sa.defer_rules ? 0 : s_hold_ms(c, until); /* the answer when the rules have run */
     sa.n_answers = n;
     sa.answers = ansp;
     Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
@@ -382,7 +398,7 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     req.submit_compare_answers = &sa;
     Fangpin__V1__IntakeReply *rep = s_call(c, &req, "import");
     bool replayed = rep && rep->compare_answers->replayed; /* the waiting's answers are all replayed */
-    if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep);
+    if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep, until);
     if (rep) {
         const Fangpin__V1__CompareAnswersSummary *s = rep->compare_answers;
         printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,

@@ -10,25 +10,49 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- The persons population: every member present in the county's ledger (left_on empty), with
--- the household's type and guarantees and the present head's age and sex. (Its columns grew with
--- housing_ok in 029, which dropped it: a function's result columns change only by a drop.)
+-- the household's type and guarantees and the present head's age and sex, and what the
+-- departments said last of the person in the data comparison (docs/compare.md): 医保 insured,
+-- 民政 dibao, 教育 at_school (dept_facts, the latest as_of), and 住建 house_safe over the
+-- household's present members ('no' when it said no of any, else 'yes' when yes of any). (Its
+-- columns grew with housing_ok in 029 and the departments' facts in 037, each of which dropped
+-- it: a function's result columns change only by a drop.) Each fact is a join of its own, made
+-- set-based (one pass over the county's facts, not a lookup per person), and one a run's rules
+-- do not read is left out by the planner (each is unique on its key).
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
                head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint,
-               housing_ok boolean)
+               housing_ok boolean, yibao_insured text, minzheng_dibao text, jiaoyu_at_school text,
+               zhujian_house_safe text)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok
+           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
                    FROM ledger_members x
                   WHERE x.county_code = p_county AND x.relation = 'head' AND x.left_on IS NULL
                   ORDER BY x.household_no, x.birth_date) hd ON hd.household_no = m.household_no
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'yibao' AND d.fact = 'insured'
+                  ORDER BY d.id_hmac, d.as_of DESC) fy ON fy.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'minzheng' AND d.fact = 'dibao'
+                  ORDER BY d.id_hmac, d.as_of DESC) fm ON fm.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'jiaoyu' AND d.fact = 'at_school'
+                  ORDER BY d.id_hmac, d.as_of DESC) fj ON fj.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT x.household_no, CASE WHEN bool_or(z.value = 'no') THEN 'no' WHEN bool_or(z.value = 'yes') THEN 'yes'
+                                        END AS value
+                   FROM ledger_members x
+                   JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                          WHERE d.county_code = p_county AND d.department_code = 'zhujian' AND d.fact = 'house_safe'
+                          ORDER BY d.id_hmac, d.as_of DESC) z ON z.id_hmac = x.id_hmac
+                  WHERE x.county_code = p_county AND x.left_on IS NULL
+                  GROUP BY x.household_no) fz ON fz.household_no = m.household_no
      WHERE m.county_code = p_county AND m.left_on IS NULL
 $$;
 
