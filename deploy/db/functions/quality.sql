@@ -260,14 +260,17 @@ BEGIN
       FROM quality_hits h
      WHERE f.county_code = p_county AND f.rule_code = h.rule_code AND f.household_no = h.household_no
        AND f.subject = h.subject AND f.state <> 'fixed';
+    -- the hits of live findings (just updated) are done; the rest are new findings. (Not a NOT
+    -- EXISTS in the INSERT: a statement that reads the table it fills, planned for the table as
+    -- it was, scanned every row it had inserted once per hit: 17 s for 25,675 findings.)
+    DELETE FROM quality_hits h USING quality_findings f
+     WHERE f.county_code = p_county AND f.rule_code = h.rule_code AND f.household_no = h.household_no
+       AND f.subject = h.subject AND f.state <> 'fixed';
     INSERT INTO quality_findings (county_code, rule_code, village_code, household_no, subject, id_hmac, plan_id, facts,
                                   opened_on, due_on, first_run, last_run)
     SELECT p_county, h.rule_code, h.village_code, h.household_no, h.subject, h.id_hmac, h.plan_id, h.facts,
            p_on, p_on + due, run, run
-      FROM quality_hits h
-     WHERE NOT EXISTS (SELECT 1 FROM quality_findings f
-                        WHERE f.county_code = p_county AND f.rule_code = h.rule_code
-                          AND f.household_no = h.household_no AND f.subject = h.subject AND f.state <> 'fixed');
+      FROM quality_hits h;
     UPDATE quality_findings f SET state = 'fixed', fixed_run = run, fixed_on = p_on
      WHERE f.county_code = p_county AND f.state <> 'fixed' AND f.rule_code = ANY (chosen) AND f.last_run <> run;
     PERFORM quality_run_events(p_county, run);
