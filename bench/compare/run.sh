@@ -29,7 +29,7 @@ read -r pgport zport hport pushport azport ahport apull <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-compare
+dir=${BENCH_DIR:-/tmp/fp-bench-compare}  # BENCH_DIR: another folder, for runs side by side
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] && [ -x "$BUILD/fangpin-assistance" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 # LEDGER_CACHE=FOLDER: keep the cluster as it is once the ledger is loaded (before anything is

@@ -231,8 +231,10 @@ $$;
 -- (quality_run, reason 'compare_import', findings and their events as any run), recorded on the
 -- due row and on the batch that made them due, in the caller's transaction (the assistance
 -- service makes each call a statement of its own). Another caller skips a row being run. Returns
--- the due row's id, NULL when none is due.
-CREATE OR REPLACE FUNCTION compare_rules_run_next() RETURNS bigint LANGUAGE plpgsql AS $$
+-- the due row's id, NULL when none is due. work_mem: the run sorts the county's facts of the
+-- department (quality_persons' latest fact per person) and hashes its persons; at the default
+-- 4 MB both spill to disk at 200,000 persons. One run at a time per assistance service.
+CREATE OR REPLACE FUNCTION compare_rules_run_next() RETURNS bigint LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 DECLARE
     d  compare_rules_due;
     r  bigint;
