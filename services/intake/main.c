@@ -138,7 +138,7 @@ int main(int argc, char **argv)
         {"FANGPIN_INTAKE_MAX_AGE_DAYS", FP_CFG_INT, "400", 1, 3650,
          "oldest occurrence date accepted, in days before today", 0, 0, 0},
         {"FANGPIN_INTAKE_DB_CONNECTIONS", FP_CFG_INT, "2", 1, 32,
-         "database connections for SubmitLeads: batches commit in parallel", 0, 0, 0},
+         "database connections for SubmitLeads and SubmitCompareAnswers: batches commit in parallel", 0, 0, 0},
         {"FANGPIN_INTAKE_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "how often to look for departments that missed the month's push deadline (intake.submission_late); 0 = never",
          0, 0, 0},
