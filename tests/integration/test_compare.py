@@ -479,6 +479,44 @@ class Compare(unittest.TestCase):
                                          " WHERE d.batch_id = 'killed-1'"),
                          [(str(r.compare_answers.quality_run_id), "t")])
 
+    def test_9zz_a_stopping_intake_answers_the_batch_it_holds(self):
+        """A batch held for its rules' run (the assistance service killed, so nobody runs them) is
+        answered, still queued, when intake is told to stop (SIGTERM), not abandoned: the
+        department learns its facts are stored and sends the batch again later."""
+        P14 = fp.id_number(29, "19910101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H9", VA, "monitored", "marginal"), member(COUNTY, "H9", P14, "卫五")]))
+        ex = int(self.export(os.path.join(self.tmp, "stopping.csv")))
+        type(self).assist.stop(sig=signal.SIGKILL)
+        held = []
+
+        def send():
+            c = self.svc.client("dept-yibao")
+            try:
+                held.append(c.call(I.IntakeRequest(request_id="cmp-stopping", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id="stopping-1", export_id=ex, wait_ms=50000, answers=[I.CompareAnswer(
+                        id_number=P14, facts=[I.CompareFact(fact="insured", value="no")], line_ref="2")])),
+                    I.IntakeReply, 60000))
+            finally:
+                c.close()
+        t = threading.Thread(target=send)
+        t.start()
+        try:
+            fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM compare_rules_due WHERE batch_id = 'stopping-1'"
+                                                " AND done_at IS NULL") == [("1",)],
+                        what="the batch stored and its rules due")
+            fp.wait_for(lambda: self.svc.metric("fangpin_inflight_requests") >= 1, what="the batch held by intake")
+            type(self).svc.stop()
+            t.join(30)
+            self.assertFalse(t.is_alive(), "the held batch was not answered when intake stopped")
+        finally:
+            type(self).svc = fp.Service("intake", self.ci, self.keys, env={
+                "FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+            type(self).assist = self.start_assistance()
+        r = held[0]
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.facts, r.compare_answers.quality_run_id, r.compare_answers.rules_queued),
+                         (1, 0, True))
+
 
 if __name__ == "__main__":
     unittest.main()
