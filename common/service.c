@@ -81,6 +81,7 @@ struct fp_service {
     uint64_t stop_deadline;
     uint64_t last_refresh;
     size_t inflight;
+    bool stopping_told; /* def->on_stopping was called */
     size_t max_inflight;
     bool full; /* inflight reached max_inflight: the ROUTER is not read */
     size_t max_request;
@@ -642,6 +643,8 @@ static void s_on_tick(uv_timer_t *t)
 {
     fp_service_t *svc = t->data;
     if (svc->stopping) {
+        if (!svc->stopping_told && svc->started && svc->def->on_stopping) svc->def->on_stopping(svc, svc->def->arg);
+        svc->stopping_told = true;
         s_maybe_finish_stop(svc);
         return;
     }

@@ -55,6 +55,10 @@ typedef struct {
     bool http_post;
     /* Called about every 200 ms while running (deadline and overdue scans throttle themselves). */
     void (*on_tick)(fp_service_t *svc, void *arg);
+    /* Once, at the first tick after a stop began (SIGTERM): answer the requests the service
+     * holds on purpose (intake's imports waiting for a rules' run), so that in-flight requests
+     * end before the grace period does. NULL: nothing held. */
+    void (*on_stopping)(fp_service_t *svc, void *arg);
     void *arg;
     fp_cfg_t *extra_cfg; /* service-specific settings (env == NULL ends), or NULL */
     /* A statement run once the schema is ready, before the service is: rows mean that the words

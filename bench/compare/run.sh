@@ -7,10 +7,12 @@
 #     intake, every ID number opened from its sealed form, written as CSV) against a COPY TO of
 #     the same slice (the same columns, the sealed number as it is stored, in the export's order);
 #  2. import: 医保's answer file (the export with 参保状态 added: 否 for every 50th person) through
-#     `fangpinctl compare import` (checked, batches of 2000 to intake, kept as dated facts by the
-#     keyed hash; the last batch makes the rules Q094/Q095 due, which the assistance service runs
-#     over the county while import waits for their findings) against a COPY FROM of the same facts
-#     into a table of dept_facts' shape (its primary key too).
+#     `fangpinctl compare import` (checked, batches of 10,000 to intake, each COPYed into a stage and
+#     kept as dated facts by the keyed hash; the last batch makes the rules Q094/Q095 due and
+#     announces them: the assistance service runs them over the county at once, and intake holds
+#     the last batch's answer until their run is committed) against a COPY FROM of the same facts
+#     into a table of dept_facts' shape (its primary key too). The rules' part (from the last
+#     batch's transaction to the run's commit) is printed too, and the ratio without it.
 # The ledger is bench/compare/make_ledger.py --people ROWS, loaded by `fangpinctl ledger import
 # --no-quality` (not timed). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
 # statements over SLOW_MS (default 1000, nested ones too) and pg_stat_statements (the export's and
@@ -27,13 +29,17 @@ read -r pgport zport hport pushport azport ahport apull <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-compare
+dir=${BENCH_DIR:-/tmp/fp-bench-compare}  # BENCH_DIR: another folder, for runs side by side
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] && [ -x "$BUILD/fangpin-assistance" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
-tools/scripts/pg.sh destroy "$dir"
-mkdir -p "$dir"
-tools/scripts/pg.sh start "$dir" "$port"
-export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
+# LEDGER_CACHE=FOLDER: keep the cluster as it is once the ledger is loaded (before anything is
+# measured) in FOLDER/ROWS, and start from that copy the next time instead of loading the ledger
+# again (the load is not timed; at a million rows it takes minutes on a shared machine)
+cache=${LEDGER_CACHE:+$LEDGER_CACHE/$ROWS}
+. bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+bench_pg_fresh "$dir"
+if [ -n "$cache" ] && [ -f "$cache/ready" ]; then cp -a "$cache/." "$dir/" && rm -f "$dir/ready"; fi
+bench_pg_up "$dir" "$port"
 pid=""
 apid=""
 cleanup() {
@@ -42,25 +48,13 @@ cleanup() {
   tools/scripts/pg.sh stop "$dir"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-admin=$(tools/scripts/pg.sh conninfo "$dir" postgres)
-export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
-q() { psql "$FANGPIN_PG" -XAtq -v ON_ERROR_STOP=1 "$@"; }
-psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
-  -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
-  -c "ALTER SYSTEM SET auto_explain.log_min_duration = '${SLOW_MS:-1000}'" \
-  -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
-  -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
-  -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
-  -c "SELECT pg_reload_conf()" >/dev/null
+setup() {  # the database, its settings, regions, keys and the ledger (not timed)
+bench_pg_explain -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
 # pg_stat_statements is loaded at start only: restart once, before anything is measured
 tools/scripts/pg.sh stop "$dir" && tools/scripts/pg.sh start "$dir" "$port"
 psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
   -c "SELECT pg_reload_conf()" >/dev/null
 q -c "CREATE EXTENSION pg_stat_statements"
-export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; dept-yibao.key_secret for fangpinctl
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \
     "$data"/streets.csv.gz "$data"/villages.csv.gz >/dev/null
@@ -74,8 +68,22 @@ python3 bench/compare/make_ledger.py --people "$ROWS" --out "$dir/ledger.csv" >/
 "$BUILD/fangpinctl" ledger import --no-quality "$dir/ledger.csv" >"$dir/ledger-import.out" 2>&1 ||
   { cat "$dir/ledger-import.out" >&2; exit 1; }
 q -c "VACUUM ANALYZE" 2>/dev/null
+echo "   loaded in $(secs "$t0" "$(now)") s"
+if [ -n "$cache" ]; then
+  tools/scripts/pg.sh stop "$dir"
+  rm -rf "$cache" && mkdir -p "$cache" && cp -a "$dir/." "$cache/" && touch "$cache/ready"
+  tools/scripts/pg.sh start "$dir" "$port"
+fi
+}
+export FANGPIN_KEYS_DIR="$dir/keys"  # data.key for ledger import and intake; dept-yibao.key_secret for fangpinctl
+if [ -f "$dir/keys/data.key" ]; then
+  echo "== the ledger: the cluster kept in $cache (LEDGER_CACHE) with its $ROWS-person ledger"
+  "$BUILD/fangpinctl" migrate >/dev/null  # this build's migrations
+else
+  setup
+fi
 members=$(q -c "SELECT count(*) FROM ledger_members WHERE county_code = '$COUNTY' AND left_on IS NULL")
-echo "   $members members present ($(secs "$t0" "$(now)") s)"
+echo "   $members members present"
 
 # intake with its default statement timeout; the assistance service runs the rules the import's
 # last batch makes due (compare_rules_due), on its own connection
@@ -136,6 +144,11 @@ imp_s=$(secs "$t0" "$t1")
 tail -2 "$dir/import.out" | sed 's/^/   /'
 echo "   the statements that took the most time (pg_stat_statements: total, calls, rows, statement):"
 top
+# the rules' part of the import: from the last batch's transaction (the due row's queued_at) to
+# the run's end (quality_runs.finished_at, just before its commit)
+rules_s=$(q -c "SELECT round(extract(epoch FROM r.finished_at - d.queued_at)::numeric, 2)
+                  FROM compare_rules_due d JOIN quality_runs r ON r.id = d.quality_run ORDER BY d.id DESC LIMIT 1")
+run_s=$(q -c "SELECT round(extract(epoch FROM max(finished_at) - max(started_at))::numeric, 2) FROM quality_runs WHERE reason = 'compare_import'")
 facts=$(q -c "SELECT count(*) FROM dept_facts")
 findings=$(q -c "SELECT count(*) FROM quality_findings")
 echo "== raw COPY FROM of the same facts into a table of dept_facts' shape (the yardstick)"
@@ -162,6 +175,7 @@ awk -v a="$ecopy_s" -v b="$exp_s" 'BEGIN { printf "  -> export at %.2f x the raw
 printf '%-66s %9s %9s %12s\n' "fangpinctl compare import (intake, facts, rules Q094/Q095; $findings findings)" "$exp_n" "$imp_s" "$(rate "$exp_n" "$imp_s")"
 printf '%-66s %9s %9s %12s\n' "raw COPY FROM of the same $facts facts, dept_facts' shape (yardstick)" "$icopy_n" "$icopy_s" "$(rate "$icopy_n" "$icopy_s")"
 awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "  -> import at %.2f x the raw COPY speed (target >= 0.5)\n", a / b }'
+awk -v a="$icopy_s" -v b="$imp_s" -v r="$rules_s" -v u="$run_s" 'BEGIN { printf "  -> of which the rules: %.2f s from the last batch to the run'"'"'s end (the run itself %.2f s); without them the import is at %.2f x\n", r, u, a / (b - r) }'
 fail=0
 [ "$exp_n" -eq "$members" ] || { echo "FAIL: $exp_n rows exported, $members members" >&2; fail=1; }
 [ "$facts" -eq "$exp_n" ] || { echo "FAIL: $facts facts for $exp_n answers" >&2; fail=1; }

@@ -15,17 +15,16 @@ cd "$root"
 data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-intake
 port=${PGPORT:-$pgport}
-tools/scripts/pg.sh destroy "$dir"
-tools/scripts/pg.sh start "$dir" "$port"
-export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
+. bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate
+bench_pg_fresh "$dir"
+bench_pg_up "$dir" "$port"
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   tools/scripts/pg.sh stop "$dir"
 }
 trap cleanup EXIT
-psql -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE fangpin" >/dev/null
-export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
+psql "$admin" -qX -c "CREATE DATABASE fangpin" >/dev/null
 export FANGPIN_KEYS_DIR="$dir/keys"
 "$BUILD/fangpinctl" migrate >/dev/null
 "$BUILD/fangpinctl" regions import "$data"/provinces.csv.gz "$data"/cities.csv.gz "$data"/areas.csv.gz \

@@ -51,10 +51,9 @@ dir=/tmp/fp-bench-reporting
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-reporting" ] && [ -x "$BUILD/fangpin-intake" ] &&
   [ -d "$BUILD/py/fangpin" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
-tools/scripts/pg.sh destroy "$dir"
-mkdir -p "$dir"
-tools/scripts/pg.sh start "$dir" "$port"
-export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
+. bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+bench_pg_fresh "$dir"
+bench_pg_up "$dir" "$port"
 rpid="" ipid=""
 cleanup() {
   for p in $ipid $rpid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
@@ -65,19 +64,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-admin=$(tools/scripts/pg.sh conninfo "$dir" postgres)
-export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
 export PYTHONPATH="$BUILD/py${PYTHONPATH:+:$PYTHONPATH}"
-q() { psql "$FANGPIN_PG" -XAtq -v ON_ERROR_STOP=1 "$@"; }
-psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
-  -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
-  -c "ALTER SYSTEM SET auto_explain.log_min_duration = '${SLOW_MS:-1000}'" \
-  -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
-  -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
-  -c "SELECT pg_reload_conf()" >/dev/null
+bench_pg_explain
 export FANGPIN_KEYS_DIR="$dir/keys"
 keys=$FANGPIN_KEYS_DIR
 "$BUILD/fangpinctl" migrate >/dev/null

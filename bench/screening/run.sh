@@ -31,28 +31,17 @@ data=${REGIONS_DIR:-$root/data/regions}
 dir=/tmp/fp-bench-screening
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-screening" ] || { echo "run.sh: build $BUILD first" >&2; exit 2; }
-tools/scripts/pg.sh destroy "$dir"
+. bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+bench_pg_fresh "$dir"
 mkdir -p "$dir/gen"
-tools/scripts/pg.sh start "$dir" "$port"
-export PGPASSFILE="$dir/pgpass"  # scram: the password pg.sh generated
+bench_pg_up "$dir" "$port"
 pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
   tools/scripts/pg.sh stop "$dir"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-admin=$(tools/scripts/pg.sh conninfo "$dir" postgres)
-export FANGPIN_PG=$(tools/scripts/pg.sh conninfo "$dir" fangpin)
-q() { psql "$FANGPIN_PG" -XAtq -v ON_ERROR_STOP=1 "$@"; }
-psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE fangpin" \
-  -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
-  -c "ALTER SYSTEM SET auto_explain.log_min_duration = '${SLOW_MS:-1000}'" \
-  -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
-  -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
-  -c "ALTER SYSTEM SET log_checkpoints = on" -c "SELECT pg_reload_conf()" >/dev/null
+bench_pg_explain -c "ALTER SYSTEM SET log_checkpoints = on"
 export FANGPIN_KEYS_DIR="$dir/keys"  # data.key, made by keys make below, for ledger import
 PY=${PYTHON:-/usr/bin/python3}  # Debian's, which has python3-nacl (tools/scripts/deps.sh)
 "$BUILD/fangpinctl" migrate >/dev/null

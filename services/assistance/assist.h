@@ -32,8 +32,8 @@ typedef struct {
     size_t nightly_n, nightly_next, nightly_ran;
     bool nightly_failed;                   /* a county's run failed in this attempt */
     /* compare_rules.c: the rules an import made due, run on the nightly connection */
-    bool cmp_running;
-    uint64_t cmp_last_look; /* uv_now */
+    bool cmp_running, cmp_wanted; /* a look is running; one is wanted (announced, connected) */
+    uint64_t cmp_retry_at;        /* uv_now of the next look after a failed one (0: none) */
 } assist_t;
 
 int32_t assist_today(const assist_t *a); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -52,7 +52,10 @@ void assist_nightly_tick(assist_t *a);
 void assist_nightly_stop(assist_t *a);
 bool assist_nightly_db(assist_t *a);
 
-/* compare_rules.c: the tick that runs the rules a comparison import made due (compare_rules_due). */
+/* compare_rules.c: runs the rules a comparison import made due (compare_rules_due): wanted when
+ * an import announces them (NOTIFY fangpin_compare_rules) and when the runs' connection comes up;
+ * the tick makes that connection and looks again a second after a failed look. */
+void assist_compare_rules_wanted(assist_t *a);
 void assist_compare_rules_tick(assist_t *a);
 
 /* The operations (common/ops.h; arg: the assist_t): each answers req exactly once and takes the

@@ -39,22 +39,34 @@ int assist_nightly_start(assist_t *a, fp_service_t *svc)
     return 0;
 }
 
-static void s_on_db_state(fp_db_t *db, bool up, void *arg) { ((assist_t *)arg)->nightly_up = up; }
+static void s_on_db_state(fp_db_t *db, bool up, void *arg)
+{
+    assist_t *a = arg;
+    a->nightly_up = up;
+    if (up) assist_compare_rules_wanted(a); /* rules made due while it was down (or before a restart) */
+}
 
-/* The runs' own connection (the nightly runs' and the comparison rules', compare_rules.c), made
- * the first time one is due; true once it is up. */
+static void s_on_db_notify(fp_db_t *db, const char *channel, const char *payload, void *arg)
+{
+    if (!strcmp(channel, "fangpin_compare_rules")) assist_compare_rules_wanted(arg);
+}
+
+/* The runs' own connection (the nightly runs' and the comparison rules', compare_rules.c, which
+ * listens on it), made at the first tick; true once it is up. */
 bool assist_nightly_db(assist_t *a)
 {
     if (a->nightly_db) return a->nightly_up;
     fp_db_opts_t o = {.backoff_min_ms = 100,
                       .backoff_max_ms = (int)fp_service_int(a->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
                       .on_state = s_on_db_state,
+                      .on_notify = s_on_db_notify,
                       .arg = a};
     if (fp_db_new(fp_service_loop(a->svc), fp_service_str(a->svc, "FANGPIN_PG"), &o, &a->nightly_db) != FP_OK) {
         fp_log_error("no database connection for the nightly data-quality runs");
         return false;
     }
     fp_service_db_metrics(a->svc, a->nightly_db);
+    fp_db_listen(a->nightly_db, "fangpin_compare_rules"); /* compare_rules.c */
     return false;
 }
 

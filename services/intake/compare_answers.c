@@ -1,32 +1,56 @@
 /* compare_answers.c: SubmitCompareAnswers (docs/compare.md, "The answer files"). A department's
  * answers to one of its exports: each answer's ID number (checked, then only its keyed hash goes
  * on) and its facts (domain/compare.h: the department's facts, in their kept form), stored as
- * dated facts once per batch id by compare_answers_apply (deploy/db/functions/compare.sql), which
- * then records that the rules that read that department's facts are due (unless the batch defers
- * them to the file's last batch: defer_rules); the assistance service runs them, not the request. */
+ * dated facts once per batch id in one transaction: BEGIN, COPY of the facts into a temporary
+ * stage, compare_answers_apply (deploy/db/functions/compare.sql), COMMIT, and only then the
+ * answer. The last batch of a file makes the rules that read that department's facts due; the
+ * assistance service runs them, not the request. A batch sent with wait_ms whose rules are due is
+ * held until their run is committed (NOTIFY fangpin_compare_rules_done, heard on a connection of
+ * its own: the batch's state read again then) or wait_ms has passed, and answered as the same
+ * batch again: an import learns of the run when it ends, without asking every second. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "compare.h"
 #include "date.h"
 #include "idcard.h"
 #include "intake.h"
+#include "log.h"
 #include "mem.h"
 #include "seal.h"
 
+#define S_WAIT_MAX_MS 3600000u /* SubmitCompareAnswers.wait_ms at most */
+
 typedef char s_hex_t[2 * FP_SEAL_HMAC_LEN + 1];
 
-typedef struct {
+struct intake_cmp_wait {
+    intake_t *in;
     fp_request_t *req;
     Fangpin__V1__IntakeRequest *msg;
-    s_hex_t *hex; /* each answer's person, the keyed hash in hex */
-} s_answers_t;
+    s_hex_t *hex;  /* each answer's person, the keyed hash in hex */
+    fp_buf_t copy; /* the facts in COPY text format, until handed to the chain */
+    fp_chain_t chain;
+    /* the answer, once committed */
+    bool replayed, queued;
+    uint32_t answers, matched, facts, opened;
+    int64_t run;
+    char *unmatched; /* a text[] of hex */
+    /* held for the rules' run (wait_ms) */
+    struct intake_cmp_wait *next;
+    uint64_t deadline; /* uv_now */
+    bool checking;     /* a read of the batch's rules is in flight */
+    bool expired;      /* answer when that read returns */
+};
+typedef struct intake_cmp_wait s_answers_t;
 
 static void s_done(s_answers_t *a)
 {
     fangpin__v1__intake_request__free_unpacked(a->msg, NULL);
+    fp_buf_free(&a->copy);
+    free(a->unmatched);
     free(a->hex);
     free(a);
 }
@@ -44,49 +68,234 @@ static size_t s_unmatched(const s_answers_t *a, const char *unmatched, char **re
     return n;
 }
 
-static void s_on_applied(fp_db_t *db, PGresult *res, void *arg)
+/* Answers the request with the batch's counts and frees a. */
+static void s_reply(s_answers_t *a)
 {
-    s_answers_t *a = arg;
-    const char *rid = a->msg->request_id;
-    if (fp_request_db_failed(a->req, rid, res, "storing comparison answers failed")) {
-        s_done(a);
-        return;
-    }
-    const char *problem = PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0);
-    if (strcmp(problem, "compare.export_unknown") == 0) {
-        fp_request_refuse(a->req, rid, problem, "your department has no export of this county with this id",
-                          "本部门在本县没有该编号的比对导出");
-    } else if (problem[0]) {
-        fp_request_refuse(a->req, rid, "data_key.changed",
-                          "the county's data key was changed: intake must be restarted with the new key; nothing was"
-                          " stored, retry with the same batch id",
-                          "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试");
-    } else {
-        Fangpin__V1__CompareAnswersSummary sum = FANGPIN__V1__COMPARE_ANSWERS_SUMMARY__INIT;
-        sum.batch_id = a->msg->submit_compare_answers->batch_id;
-        sum.replayed = PQgetvalue(res, 0, 1)[0] == 't';
-        sum.answers = (uint32_t)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
-        sum.matched = (uint32_t)strtoul(PQgetvalue(res, 0, 3), NULL, 10);
-        sum.facts = (uint32_t)strtoul(PQgetvalue(res, 0, 4), NULL, 10);
-        sum.quality_run_id = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
-        sum.findings_opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
-        char **refs = fp_calloc(a->msg->submit_compare_answers->n_answers, sizeof *refs);
-        sum.n_unmatched_refs = s_unmatched(a, PQgetvalue(res, 0, 7), refs);
-        sum.rules_queued = PQgetvalue(res, 0, 8)[0] == 't';
-        sum.unmatched_refs = refs;
-        Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
-        out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_COMPARE_ANSWERS;
-        out.compare_answers = &sum;
-        fp_request_reply_ok(a->req, &out.base, rid, "");
-        free(refs);
-    }
+    Fangpin__V1__CompareAnswersSummary sum = FANGPIN__V1__COMPARE_ANSWERS_SUMMARY__INIT;
+    sum.batch_id = a->msg->submit_compare_answers->batch_id;
+    sum.replayed = a->replayed;
+    sum.answers = a->answers;
+    sum.matched = a->matched;
+    sum.facts = a->facts;
+    sum.quality_run_id = a->run;
+    sum.findings_opened = a->opened;
+    char **refs = fp_calloc(a->msg->submit_compare_answers->n_answers, sizeof *refs);
+    sum.n_unmatched_refs = s_unmatched(a, a->unmatched ? a->unmatched : "{}", refs);
+    sum.unmatched_refs = refs;
+    sum.rules_queued = a->queued;
+    Fangpin__V1__IntakeReply out = FANGPIN__V1__INTAKE_REPLY__INIT;
+    out.result_case = FANGPIN__V1__INTAKE_REPLY__RESULT_COMPARE_ANSWERS;
+    out.compare_answers = &sum;
+    fp_request_reply_ok(a->req, &out.base, a->msg->request_id, "");
+    free(refs);
     s_done(a);
 }
 
-/* Checks answer i of department dept and appends its facts to the three array literals: NULL, or
- * why not (the answer's line named by the caller). */
+/* ---- held for the rules' run ---------------------------------------------------------------- */
+
+static void s_unlink(s_answers_t *a)
+{
+    for (s_answers_t **p = &a->in->cmp_waits; *p; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            return;
+        }
+}
+
+static void s_on_rules(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_answers_t *a = arg;
+    a->checking = false;
+    if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQgetvalue(res, 0, 2)[0] == 'f') {
+        a->run = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        a->opened = (uint32_t)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+        a->queued = false;
+    } else if (res && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fp_log_warn("reading a comparison batch's rules failed; read again at the next run", "error",
+                    fp_db_errmsg(res));
+    }
+    if (!a->queued || a->expired || a->in->cmp_stopping) {
+        s_unlink(a);
+        s_reply(a);
+    }
+}
+
+/* Reads the batch's rules again (their run, the findings it opened, whether still due). */
+static void s_read_rules(s_answers_t *a)
+{
+    if (a->checking || !a->in->cmp_db || !a->in->cmp_db_up) return;
+    a->checking = true;
+    const fp_principal_t *who = fp_request_principal(a->req);
+    char county[7];
+    intake_county_of(who, county);
+    const char *params[3] = {county, who->department, a->msg->submit_compare_answers->batch_id};
+    fp_db_query(a->in->cmp_db, 0, "SELECT coalesce(run, 0), opened, queued FROM compare_batch_rules($1, $2, $3)", 3,
+                params, s_on_rules, a);
+}
+
+/* Reads again the rules of every batch held and not being read. */
+static void s_check_all(intake_t *in)
+{
+    for (s_answers_t *a = in->cmp_waits; a; a = a->next) s_read_rules(a);
+}
+
+static void s_on_wait_state(fp_db_t *db, bool up, void *arg)
+{
+    intake_t *in = arg;
+    in->cmp_db_up = up;
+    if (up) s_check_all(in); /* a run committed while the connection was down is read now */
+}
+
+static void s_on_wait_notify(fp_db_t *db, const char *channel, const char *payload, void *arg)
+{
+    if (strcmp(channel, "fangpin_compare_rules_done") == 0) s_check_all(arg);
+}
+
+/* Holds a, whose rules are due, until their run or its wait_ms; the connection that hears of the
+ * runs is made the first time. */
+static void s_hold(s_answers_t *a)
+{
+    intake_t *in = a->in;
+    if (!in->cmp_db) {
+        fp_db_opts_t o = {.backoff_min_ms = 100,
+                          .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
+                          .on_state = s_on_wait_state,
+                          .on_notify = s_on_wait_notify,
+                          .arg = in};
+        if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &in->cmp_db) != FP_OK) {
+            fp_log_error("no database connection to hear of the comparison rules' runs: answering at once");
+            s_reply(a);
+            return;
+        }
+        fp_service_db_metrics(in->svc, in->cmp_db);
+        fp_db_listen(in->cmp_db, "fangpin_compare_rules_done");
+    }
+    uint32_t ms = a->msg->submit_compare_answers->wait_ms;
+    a->deadline = uv_now(fp_service_loop(in->svc)) + (ms < S_WAIT_MAX_MS ? ms : S_WAIT_MAX_MS);
+    a->next = in->cmp_waits;
+    in->cmp_waits = a;
+    s_read_rules(a); /* the run may have been committed before the connection listened */
+}
+
+/* Answers each batch held past its wait_ms (all of them when stopping) with what is known: the
+ * rules still due. One being read is answered when its read returns. */
+static void s_expire(intake_t *in, bool all)
+{
+    uint64_t now = uv_now(fp_service_loop(in->svc));
+    for (s_answers_t **p = &in->cmp_waits; *p;) {
+        s_answers_t *a = *p;
+        if (!all && now < a->deadline) {
+            p = &a->next;
+        } else if (a->checking) {
+            a->expired = true;
+            p = &a->next;
+        } else {
+            *p = a->next;
+            s_reply(a);
+        }
+    }
+}
+
+void intake_compare_waits_tick(intake_t *in)
+{
+    if (in->cmp_waits) s_expire(in, false);
+}
+
+void intake_compare_waits_stopping(intake_t *in)
+{
+    in->cmp_stopping = true;
+    s_expire(in, true);
+}
+
+void intake_compare_waits_stop(intake_t *in)
+{
+    in->cmp_stopping = true;
+    fp_db_destroy(&in->cmp_db); /* a read in flight is answered NULL: its batch is answered then */
+    s_expire(in, true);
+}
+
+/* ---- a batch: one transaction ----------------------------------------------------------------- */
+
+static void s_chain_fail(fp_chain_t *c, const char *reason, PGresult *res)
+{
+    s_answers_t *a = c->job;
+    if (!res)
+        fp_request_refuse(a->req, a->msg->request_id, "db.unavailable",
+                          "the database went away: the batch was not stored; retry with the same batch id",
+                          "数据库连接中断，本批次未保存，请用相同批次号重试");
+    else
+        fp_request_refuse(a->req, a->msg->request_id, "db.failed", "storing comparison answers failed: nothing was stored",
+                          "比对结果保存失败，未保存任何数据");
+    s_done(a);
+}
+
+static void s_on_commit(fp_chain_t *c, PGresult *res)
+{
+    s_answers_t *a = c->job;
+    if (a->queued && a->msg->submit_compare_answers->wait_ms && !a->in->cmp_stopping) s_hold(a);
+    else s_reply(a);
+}
+
+static void s_on_applied(fp_chain_t *c, PGresult *res)
+{
+    s_answers_t *a = c->job;
+    const char *rid = a->msg->request_id;
+    const char *problem = PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0);
+    if (problem[0]) {
+        fp_chain_rollback(c);
+        if (strcmp(problem, "compare.export_unknown") == 0)
+            fp_request_refuse(a->req, rid, problem, "your department has no export of this county with this id",
+                              "本部门在本县没有该编号的比对导出");
+        else
+            fp_request_refuse(a->req, rid, "data_key.changed",
+                              "the county's data key was changed: intake must be restarted with the new key; nothing"
+                              " was stored, retry with the same batch id",
+                              "县级数据密钥已更换，需用新密钥重启受理服务；本批次未保存，请用相同批次号重试");
+        s_done(a);
+        return;
+    }
+    a->replayed = PQgetvalue(res, 0, 1)[0] == 't';
+    a->answers = (uint32_t)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+    a->matched = (uint32_t)strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+    a->facts = (uint32_t)strtoul(PQgetvalue(res, 0, 4), NULL, 10);
+    a->run = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+    a->opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
+    a->unmatched = fp_strdup(PQgetvalue(res, 0, 7));
+    a->queued = PQgetvalue(res, 0, 8)[0] == 't';
+    fp_chain_commit(c, s_on_commit);
+}
+
+static void s_on_copied(fp_chain_t *c, PGresult *res)
+{
+    s_answers_t *a = c->job;
+    const Fangpin__V1__SubmitCompareAnswers *sa = a->msg->submit_compare_answers;
+    const fp_principal_t *p = fp_request_principal(a->req);
+    char county[7], export_id[24], today[11], n[16], check[FP_SEAL_CHECK_HEX];
+    intake_county_of(p, county);
+    snprintf(export_id, sizeof export_id, "%lld", (long long)sa->export_id);
+    fp_date_format(intake_today(a->in), today);
+    snprintf(n, sizeof n, "%zu", sa->n_answers);
+    fp_seal_check_value(fp_service_seal(a->in->svc), check);
+    const char *params[9] = {county, p->department, p->id, sa->batch_id, export_id, today, n, check,
+                             sa->defer_rules ? "f" : "t"};
+    fp_chain_query(c, "compare_answers_apply",
+                   "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
+                   " a.unmatched, a.queued"
+                   " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int, $8, $9::boolean) a",
+                   9, params, PGRES_TUPLES_OK, 0, s_on_applied);
+}
+
+static void s_on_begun(fp_chain_t *c, PGresult *res)
+{
+    s_answers_t *a = c->job;
+    fp_chain_copy(c, "COPY", "COPY compare_stage (h, f, v) FROM STDIN", &a->copy, s_on_copied);
+}
+
+/* Checks an answer and appends its facts to the COPY data (the keyed hash, the fact, the value):
+ * NULL, or why not (the answer's line named by the caller). */
 static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const Fangpin__V1__CompareAnswer *ans,
-                                 int32_t today, s_hex_t hex, fp_buf_t *hmacs, fp_buf_t *facts, fp_buf_t *values)
+                                 int32_t today, s_hex_t hex, fp_buf_t *copy)
 {
     fp_idcard_t id;
     if (fp_idcard_parse(ans->id_number, today, &id) != FP_OK) return "id_number is not a valid ID number";
@@ -99,18 +308,17 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
         const fp_compare_fact_t *f = fp_compare_fact_by_name(dept, ans->facts[i]->fact);
         if (!f) return "a fact your department does not give";
         if (!fp_compare_value_ok(f, ans->facts[i]->value)) return "a fact's value is not in its kept form";
-        const char *sep = hmacs->len > 1 ? "," : "";
-        fp_buf_printf(hmacs, "%s%s", sep, hex);
-        fp_buf_printf(facts, "%s%s", sep, f->fact);
-        fp_buf_printf(values, "%s%s", sep, ans->facts[i]->value);
+        fp_buf_printf(copy, "\\\\x%s\t%s\t", hex, f->fact);
+        fp_db_copy_field(copy, ans->facts[i]->value);
+        fp_buf_puts(copy, "\n");
     }
     return NULL;
 }
 
-/* The batch's checks and the answers as array literals: NULL, or the refusal's reason, with en/zh. */
+/* The batch's checks and its facts as COPY rows: NULL, or the refusal's reason, with en/zh. */
 static const char *s_check(intake_t *in, const char *county, const char *dept,
-                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t arr[3],
-                           s_hex_t **hex, char *en, size_t en_size, char *zh, size_t zh_size)
+                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t *copy, s_hex_t **hex, char *en,
+                           size_t en_size, char *zh, size_t zh_size)
 {
     size_t nfacts;
     if (!county[0]) {
@@ -131,11 +339,11 @@ static const char *s_check(intake_t *in, const char *county, const char *dept,
                  in->limits.max_leads);
         return "request.field";
     }
-    for (int k = 0; k < 3; k++) fp_buf_puts(&arr[k], "{");
     *hex = fp_calloc(sa->n_answers, sizeof **hex);
+    fp_buf_reserve(copy, sa->n_answers * 96);
     for (size_t i = 0; i < sa->n_answers; i++) {
-        const char *why = s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), (*hex)[i],
-                                        &arr[0], &arr[1], &arr[2]);
+        const char *why =
+            s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), (*hex)[i], copy);
         if (why) {
             snprintf(en, en_size, "answer %zu (line %.32s): %s", i + 1, sa->answers[i]->line_ref, why);
             snprintf(zh, zh_size, "第 %zu 条回复（行 %.32s）有误：%s", i + 1, sa->answers[i]->line_ref,
@@ -143,7 +351,6 @@ static const char *s_check(intake_t *in, const char *county, const char *dept,
             return "compare.answer";
         }
     }
-    for (int k = 0; k < 3; k++) fp_buf_puts(&arr[k], "}");
     return NULL;
 }
 
@@ -151,37 +358,25 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
 {
     intake_t *in = arg;
     Fangpin__V1__IntakeRequest *msg = (Fangpin__V1__IntakeRequest *)m;
-    const Fangpin__V1__SubmitCompareAnswers *sa = msg->submit_compare_answers;
     const fp_principal_t *p = fp_request_principal(req);
-    fp_buf_t arr[3] = {{0}, {0}, {0}};
-    char en[240], zh[240];
-    s_hex_t *hex = NULL;
-    char county[7];
+    char en[240], zh[240], county[7];
     intake_county_of(p, county);
-    const char *why = s_check(in, county, p->department, sa, arr, &hex, en, sizeof en, zh, sizeof zh);
-    if (why) {
-        fp_request_refuse(req, msg->request_id, why, en, zh);
-        free(hex);
-        for (int k = 0; k < 3; k++) fp_buf_free(&arr[k]);
-        fangpin__v1__intake_request__free_unpacked(msg, NULL);
-        return;
-    }
     s_answers_t *a = fp_new(s_answers_t);
+    a->in = in;
     a->req = req;
     a->msg = msg;
-    a->hex = hex;
-    char export_id[24], today[11], n[16], check[FP_SEAL_CHECK_HEX];
-    snprintf(export_id, sizeof export_id, "%lld", (long long)sa->export_id);
-    fp_date_format(intake_today(in), today);
-    snprintf(n, sizeof n, "%zu", sa->n_answers);
-    fp_seal_check_value(fp_service_seal(in->svc), check);
-    const char *params[12] = {county, p->department, p->id, sa->batch_id, export_id, today, n,
-                              arr[0].data, arr[1].data, arr[2].data, check, sa->defer_rules ? "f" : "t"};
-    fp_db_query(fp_service_db(in->svc), 0,
-                "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
-                " a.unmatched, a.queued"
-                " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int,"
-                " ARRAY(SELECT decode(x, 'hex') FROM unnest($8::text[]) WITH ORDINALITY u(x, i) ORDER BY i), $9::text[], $10::text[], $11, $12::boolean) a",
-                12, params, s_on_applied, a);
-    for (int k = 0; k < 3; k++) fp_buf_free(&arr[k]);
+    const char *why = s_check(in, county, p->department, msg->submit_compare_answers, &a->copy, &a->hex, en,
+                              sizeof en, zh, sizeof zh);
+    if (why) {
+        fp_request_refuse(req, msg->request_id, why, en, zh);
+        s_done(a);
+        return;
+    }
+    a->chain = (fp_chain_t){.db = intake_pick_db(in), .what = "SubmitCompareAnswers", .job = a, .fail = s_chain_fail};
+    fp_chain_begin(&a->chain,
+                   "BEGIN;"
+                   "CREATE TEMP TABLE IF NOT EXISTS compare_stage (h bytea NOT NULL, f text NOT NULL, v text NOT NULL)"
+                   " ON COMMIT DELETE ROWS;"
+                   "TRUNCATE compare_stage",
+                   s_on_begun);
 }

@@ -26,6 +26,11 @@ typedef struct {
     int64_t deadline_scan_ms; /* FANGPIN_INTAKE_DEADLINE_SCAN_MS; 0 = off */
     fp_counter_t *c_scans;    /* fangpin_scans_total{scan="late_submissions"} */
     fp_counter_t *c_accepted, *c_duplicates, *c_rejected, *c_batches, *c_replayed;
+    /* compare_answers.c: answer batches held until their rules have run (wait_ms), and the
+     * connection that hears of the runs (LISTEN fangpin_compare_rules_done), made when first needed */
+    struct intake_cmp_wait *cmp_waits;
+    fp_db_t *cmp_db;
+    bool cmp_db_up, cmp_stopping;
 } intake_t;
 
 int32_t intake_today(const intake_t *in); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -40,6 +45,11 @@ void intake_get_push_profile(fp_service_t *svc, fp_request_t *req, ProtobufCMess
 /* GetCompareSlice (compare.c) and SubmitCompareAnswers (compare_answers.c): docs/compare.md */
 void intake_get_compare_slice(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
 void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, void *arg);
+/* The batches held for their rules' run: answered once past their wait (the tick), all of them
+ * when the service begins to stop (stopping) and when it stops (stop: the connection closed). */
+void intake_compare_waits_tick(intake_t *in);
+void intake_compare_waits_stopping(intake_t *in);
+void intake_compare_waits_stop(intake_t *in);
 
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);

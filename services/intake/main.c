@@ -112,6 +112,7 @@ fp_db_t *intake_pick_db(intake_t *in)
 static void s_on_stop(fp_service_t *svc, void *arg)
 {
     intake_t *in = arg;
+    intake_compare_waits_stop(in);
     for (size_t i = 0; i < in->ndbs; i++) fp_db_destroy(&in->dbs[i]);
     free(in->dbs);
     in->dbs = NULL;
@@ -120,7 +121,13 @@ static void s_on_stop(fp_service_t *svc, void *arg)
     in->push = NULL;
 }
 
-static void s_on_tick(fp_service_t *svc, void *arg) { intake_deadline_scan(arg); }
+static void s_on_tick(fp_service_t *svc, void *arg)
+{
+    intake_deadline_scan(arg);
+    intake_compare_waits_tick(arg);
+}
+
+static void s_on_stopping(fp_service_t *svc, void *arg) { intake_compare_waits_stopping(arg); }
 
 int main(int argc, char **argv)
 {
@@ -131,7 +138,7 @@ int main(int argc, char **argv)
         {"FANGPIN_INTAKE_MAX_AGE_DAYS", FP_CFG_INT, "400", 1, 3650,
          "oldest occurrence date accepted, in days before today", 0, 0, 0},
         {"FANGPIN_INTAKE_DB_CONNECTIONS", FP_CFG_INT, "2", 1, 32,
-         "database connections for SubmitLeads: batches commit in parallel", 0, 0, 0},
+         "database connections for SubmitLeads and SubmitCompareAnswers: batches commit in parallel", 0, 0, 0},
         {"FANGPIN_INTAKE_DEADLINE_SCAN_MS", FP_CFG_INT, "60000", 0, 86400000,
          "how often to look for departments that missed the month's push deadline (intake.submission_late); 0 = never",
          0, 0, 0},
@@ -157,6 +164,7 @@ int main(int argc, char **argv)
         .on_start = s_on_start,
         .on_stop = s_on_stop,
         .on_tick = s_on_tick,
+        .on_stopping = s_on_stopping,
         .on_http = intake_desk_http,
         .http_post = true,
         .arg = &g_intake,

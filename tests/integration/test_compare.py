@@ -13,7 +13,9 @@ import io
 import os
 import shutil
 import re
+import signal
 import tempfile
+import threading
 import unittest
 import zipfile
 import xml.etree.ElementTree as ET
@@ -426,6 +428,94 @@ class Compare(unittest.TestCase):
                                          " FROM compare_rules_due d JOIN compare_batches b USING"
                                          " (county_code, department_code, batch_id) WHERE d.batch_id = 'stopped-1'"),
                          [("t", "t", "1")])
+
+    def test_9z_rules_due_survive_kill9_and_a_held_answer_hears_the_run(self):
+        """The last batch sent with wait_ms while the assistance service is killed (kill -9): its
+        facts are committed and its rules due; a short wait ends with the answer still queued;
+        the same batch again with a long wait is held by intake, and the assistance service,
+        started again, runs the due rules at its start and intake answers the held batch as soon
+        as that run is committed (named in the answer), not when its wait ends."""
+        P13 = fp.id_number(28, "19890101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H8", VA, "monitored", "marginal"), member(COUNTY, "H8", P13, "褚四")]))
+        ex = int(self.export(os.path.join(self.tmp, "killed.csv")))
+        type(self).assist.stop(sig=signal.SIGKILL)
+
+        def send(wait_ms, out=None):
+            c = self.svc.client("dept-yibao")
+            try:
+                r = c.call(I.IntakeRequest(request_id=f"cmp-killed-{wait_ms}", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id="killed-1", export_id=ex, wait_ms=wait_ms, answers=[I.CompareAnswer(
+                        id_number=P13, facts=[I.CompareFact(fact="insured", value="no")], line_ref="2")])),
+                    I.IntakeReply, 60000)
+            finally:
+                c.close()
+            if out is not None:
+                out.append(r)
+            return r
+        try:
+            r = send(200)
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+            self.assertEqual((r.compare_answers.replayed, r.compare_answers.facts, r.compare_answers.quality_run_id,
+                              r.compare_answers.rules_queued), (False, 1, 0, True))
+            held = []
+            t = threading.Thread(target=send, args=(50000, held))
+            t.start()
+            # the batch is held: no answer while nobody runs the rules
+            fp.wait_for(lambda: self.svc.metric("fangpin_inflight_requests") >= 1, what="the batch held by intake")
+            self.assertEqual(held, [])
+        finally:
+            type(self).assist = self.start_assistance()
+        t.join(40)
+        self.assertFalse(t.is_alive(), "the held answer did not come when the rules had run")
+        r = held[0]
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertTrue(r.compare_answers.replayed)
+        self.assertFalse(r.compare_answers.rules_queued)
+        self.assertNotEqual(r.compare_answers.quality_run_id, 0)
+        self.assertEqual(r.compare_answers.findings_opened, 1)
+        self.assertEqual(fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings WHERE household_no = 'H8'"),
+                         [("Q094", fp.id_hmac(P13))])
+        self.assertEqual(fp.sql(self.ci, "SELECT d.quality_run::text, d.done_at IS NOT NULL FROM compare_rules_due d"
+                                         " WHERE d.batch_id = 'killed-1'"),
+                         [(str(r.compare_answers.quality_run_id), "t")])
+
+    def test_9zz_a_stopping_intake_answers_the_batch_it_holds(self):
+        """A batch held for its rules' run (the assistance service killed, so nobody runs them) is
+        answered, still queued, when intake is told to stop (SIGTERM), not abandoned: the
+        department learns its facts are stored and sends the batch again later."""
+        P14 = fp.id_number(29, "19910101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H9", VA, "monitored", "marginal"), member(COUNTY, "H9", P14, "卫五")]))
+        ex = int(self.export(os.path.join(self.tmp, "stopping.csv")))
+        type(self).assist.stop(sig=signal.SIGKILL)
+        held = []
+
+        def send():
+            c = self.svc.client("dept-yibao")
+            try:
+                held.append(c.call(I.IntakeRequest(request_id="cmp-stopping", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id="stopping-1", export_id=ex, wait_ms=50000, answers=[I.CompareAnswer(
+                        id_number=P14, facts=[I.CompareFact(fact="insured", value="no")], line_ref="2")])),
+                    I.IntakeReply, 60000))
+            finally:
+                c.close()
+        t = threading.Thread(target=send)
+        t.start()
+        try:
+            fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM compare_rules_due WHERE batch_id = 'stopping-1'"
+                                                " AND done_at IS NULL") == [("1",)],
+                        what="the batch stored and its rules due")
+            fp.wait_for(lambda: self.svc.metric("fangpin_inflight_requests") >= 1, what="the batch held by intake")
+            type(self).svc.stop()
+            t.join(30)
+            self.assertFalse(t.is_alive(), "the held batch was not answered when intake stopped")
+        finally:
+            type(self).svc = fp.Service("intake", self.ci, self.keys, env={
+                "FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+            type(self).assist = self.start_assistance()
+        r = held[0]
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.facts, r.compare_answers.quality_run_id, r.compare_answers.rules_queued),
+                         (1, 0, True))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
  * names as not in the ledger become leads minzheng.dibao_new (SubmitLeads), when the file gives
  * their 姓名, 村代码 and 纳入日期. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,9 @@ typedef struct {
 static Fangpin__V1__IntakeReply *s_call(s_cmp_t *c, Fangpin__V1__IntakeRequest *req, const char *what)
 {
     char rid[96];
-    static unsigned seq;
-    snprintf(rid, sizeof rid, "compare-%s-%ld-%ld-%u", what, (long)time(NULL), (long)getpid(), ++seq);
+    static unsigned seq; /* the import's senders call this at once (s_import) */
+    snprintf(rid, sizeof rid, "compare-%s-%ld-%ld-%u", what, (long)time(NULL), (long)getpid(),
+             __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     req->request_id = rid;
     size_t len = fangpin__v1__intake_request__get_packed_size(req);
     uint8_t *buf = fp_malloc(len ? len : 1);
@@ -326,19 +328,33 @@ static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
 }
 
 
-/* The last batch's rules are due: the assistance service runs them. Sends the same batch again
- * (replayed: nothing is stored twice) every second until its answer names their run, for at most
- * --wait seconds (default 3600; 0: not at all). The last answer (the caller frees it), NULL when
- * a call failed. */
-static Fangpin__V1__IntakeReply *s_wait_rules(s_cmp_t *c, Fangpin__V1__IntakeRequest *req,
-                                              Fangpin__V1__IntakeReply *rep)
+/* How long intake may hold the last batch's answer for its rules' run (wait_ms): what is left
+ * of --wait, at most three quarters of FANGPIN_TIMEOUT_MS (the answer must come before the
+ * request is given up). */
+static uint32_t s_hold_ms(const s_cmp_t *c, time_t until)
 {
-    long wait = c->wait ? strtol(c->wait, NULL, 10) : 3600;
-    if (wait > 0) printf("the rules are queued: waiting for the assistance service's run (at most %lds)\n", wait);
-    for (time_t until = time(NULL) + wait; rep && rep->compare_answers->rules_queued && time(NULL) < until;) {
+    long long left = ((long long)until - (long long)time(NULL)) * 1000, most = c->peer.timeout_ms * 3LL / 4;
+    return left <= 0 ? 0 : (uint32_t)(left < most ? left : most);
+}
+
+/* The last batch's rules are due: the assistance service runs them at once, and intake holds the
+ * batch's answer until their run is committed (wait_ms). Sends the same batch again (replayed:
+ * nothing is stored twice) while the answer still says queued, for at most --wait seconds
+ * (default 3600; 0: not at all). The last answer (the caller frees it), NULL when a call failed. */
+static Fangpin__V1__IntakeReply *s_wait_rules(s_cmp_t *c, Fangpin__V1__IntakeRequest *req,
+                                              Fangpin__V1__IntakeReply *rep, time_t until)
+{
+    if (until > time(NULL))
+        printf("the rules are queued: waiting for the assistance service's run (at most %lds)\n",
+               (long)(until - time(NULL)));
+    while (rep && rep->compare_answers->rules_queued && s_hold_ms(c, until) > 0) {
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
-        nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+        time_t sent = time(NULL);
+        req->submit_compare_answers->wait_ms = s_hold_ms(c, until);
         rep = s_call(c, req, "import");
+        /* an intake that does not hold answers (older than wait_ms) is asked once a second */
+        if (rep && rep->compare_answers->rules_queued && time(NULL) - sent < 1)
+            nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
     }
     if (rep && rep->compare_answers->rules_queued)
         printf("the rules are still queued: the assistance service runs them; their findings appear in"
@@ -375,6 +391,8 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     sa.batch_id = batch;
     sa.export_id = strtoll(c->export_id, NULL, 10);
     sa.defer_rules = to < f->n; /* the rules run once, after the file's last batch */
+    time_t until = time(NULL) + (c->wait ? strtol(c->wait, NULL, 10) : 3600);
+    sa.wait_ms = sa.defer_rules ? 0 : s_hold_ms(c, until); /* the answer when the rules have run */
     sa.n_answers = n;
     sa.answers = ansp;
     Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
@@ -382,7 +400,7 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     req.submit_compare_answers = &sa;
     Fangpin__V1__IntakeReply *rep = s_call(c, &req, "import");
     bool replayed = rep && rep->compare_answers->replayed; /* the waiting's answers are all replayed */
-    if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep);
+    if (rep && rep->compare_answers->rules_queued) rep = s_wait_rules(c, &req, rep, until);
     if (rep) {
         const Fangpin__V1__CompareAnswersSummary *s = rep->compare_answers;
         printf("batch %s: %u answers, %u in the ledger, %u facts stored, %u findings opened%s\n", s->batch_id,
@@ -474,6 +492,58 @@ static int s_leads(s_cmp_t *c, const s_file_t *f, const bool *unmatched, const c
     return rc;
 }
 
+/* The batches before the last go S_SENDERS at a time, each sender on a connection of its own:
+ * intake commits them on its database connections in parallel (FANGPIN_INTAKE_DB_CONNECTIONS)
+ * while the next is checked and hashed, instead of each side waiting for the other. The last
+ * batch goes alone once they all are committed: the rules it makes due read every fact. */
+#define S_SENDERS 2
+
+typedef struct {
+    s_cmp_t c; /* a copy of the command's, with a connection of its own */
+    const s_file_t *f;
+    const char *digest;
+    size_t first, last; /* sends batches first, first + S_SENDERS, ... up to last (1-based) */
+    bool *unmatched;    /* of the whole file: each sender writes its own batches' answers */
+    unsigned opened;
+    int rc;
+} s_sender_t;
+
+static int s_open(s_cmp_t *c);
+
+static void *s_sender_run(void *arg)
+{
+    s_sender_t *s = arg;
+    for (size_t k = s->first; s->rc == 0 && k <= s->last; k += S_SENDERS) {
+        size_t from = (k - 1) * S_ANSWERS_PER_BATCH;
+        size_t to = from + S_ANSWERS_PER_BATCH < s->f->n ? from + S_ANSWERS_PER_BATCH : s->f->n;
+        s->rc = s_send(&s->c, s->f, from, to, s->digest, k, &s->opened, s->unmatched);
+    }
+    return NULL;
+}
+
+/* Sends every batch but the last, S_SENDERS at a time: 0, or 1 when one failed. */
+static int s_send_deferred(s_cmp_t *c, const s_file_t *f, const char *digest, size_t last, unsigned *opened,
+                           bool *unmatched)
+{
+    s_sender_t snd[S_SENDERS];
+    pthread_t th[S_SENDERS];
+    bool started[S_SENDERS] = {false};
+    int rc = 0;
+    for (size_t i = 0; i < S_SENDERS; i++) {
+        snd[i] = (s_sender_t){.c = *c, .f = f, .digest = digest, .first = i + 1, .last = last, .unmatched = unmatched};
+        snd[i].rc = i + 1 > last ? 0 : s_open(&snd[i].c);
+        started[i] = snd[i].rc == 0 && i + 1 <= last && pthread_create(&th[i], NULL, s_sender_run, &snd[i]) == 0;
+        if (snd[i].rc == 0 && i + 1 <= last && !started[i]) snd[i].rc = 1;
+    }
+    for (size_t i = 0; i < S_SENDERS; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        if (i + 1 <= last) ctl_peer_close(&snd[i].c.peer);
+        rc = rc ? rc : snd[i].rc;
+        *opened += snd[i].opened;
+    }
+    return rc ? 1 : 0;
+}
+
 static int s_import(s_cmp_t *c)
 {
     char *end;
@@ -491,10 +561,9 @@ static int s_import(s_cmp_t *c)
     fp_sha256_hex(data.data, data.len, digest);
     unsigned opened = 0;
     bool *unmatched = fp_calloc(f.n + 1, sizeof *unmatched);
-    for (size_t from = 0, k = 1; rc == 0 && from < f.n; from += S_ANSWERS_PER_BATCH, k++) {
-        size_t to = from + S_ANSWERS_PER_BATCH < f.n ? from + S_ANSWERS_PER_BATCH : f.n;
-        rc = s_send(c, &f, from, to, digest, k, &opened, unmatched);
-    }
+    size_t nb = (f.n + S_ANSWERS_PER_BATCH - 1) / S_ANSWERS_PER_BATCH;
+    if (rc == 0 && nb > 1) rc = s_send_deferred(c, &f, digest, nb - 1, &opened, unmatched);
+    if (rc == 0 && nb > 0) rc = s_send(c, &f, (nb - 1) * S_ANSWERS_PER_BATCH, f.n, digest, nb, &opened, unmatched);
     if (rc == 0) rc = s_leads(c, &f, unmatched, digest);
     free(unmatched);
     if (rc == 0) printf("%zu answers of %s sent for export %s; %u findings opened\n", f.n, c->dept, c->export_id, opened);
@@ -541,6 +610,20 @@ static int s_args(s_cmp_t *c, int argc, char **argv)
     return 0;
 }
 
+/* The connection to intake with the department's key: 0, or non-zero after printing why. */
+static int s_open(s_cmp_t *c)
+{
+    const char *endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
+    int rc = ctl_peer_open(&c->peer, "intake", endpoint, 20000);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dept-%s.key_secret", ctl_env("FANGPIN_KEYS_DIR", "var/keys"), c->dept);
+    if (rc == 0 && (fp_cert_load(path, &c->peer.client) != FP_OK || !c->peer.client.secret_key[0])) {
+        fprintf(stderr, "compare: cannot read the department's secret key %s\n", path);
+        rc = 2;
+    }
+    return rc;
+}
+
 int ctl_cmd_compare(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
@@ -552,14 +635,7 @@ int ctl_cmd_compare(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    const char *endpoint = ctl_env("FANGPIN_INTAKE_CONNECT", "tcp://127.0.0.1:7101");
-    int rc = ctl_peer_open(&c.peer, "intake", endpoint, 20000);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/dept-%s.key_secret", ctl_env("FANGPIN_KEYS_DIR", "var/keys"), c.dept);
-    if (rc == 0 && (fp_cert_load(path, &c.peer.client) != FP_OK || !c.peer.client.secret_key[0])) {
-        fprintf(stderr, "compare: cannot read the department's secret key %s\n", path);
-        rc = 2;
-    }
+    int rc = s_open(&c);
     if (rc == 0) rc = strcmp(argv[1], "export") == 0 ? s_export(&c) : s_import(&c);
     ctl_peer_close(&c.peer);
     return rc;

@@ -137,21 +137,21 @@ CREATE OR REPLACE FUNCTION compare_rules(p_dept text) RETURNS text[] LANGUAGE sq
                        WHEN 'zhujian' THEN '{Q097,Q098}'::text[] WHEN 'jiaoyu' THEN '{Q099,Q100}'::text[] END
 $$;
 
--- Stores batch p_batch of department p_dept's answers to export p_export: the facts (p_hmacs[i]
--- says p_facts[i] = p_values[i]) as of p_on; then, p_run true (a file's last batch), records that
--- the rules that read that department's facts are due (compare_rules_due, committed with the
--- facts): the assistance service runs them over the county in a transaction of its own
--- (compare_rules_run_next), as a county-wide run at a million persons outlasts a request's
+-- Stores batch p_batch of department p_dept's answers to export p_export: the facts staged by
+-- intake in this transaction (pg_temp.compare_stage: h, the person's id_hmac, says f = v), as of
+-- p_on; then, p_run true (a file's last batch), records that the rules that read that
+-- department's facts are due (compare_rules_due, committed with the facts, and NOTIFY
+-- fangpin_compare_rules): the assistance service runs them over the county in a transaction of its
+-- own (compare_rules_run_next), as a county-wide run at a million persons outlasts a request's
 -- statement timeout. p_run false (SubmitCompareAnswers.defer_rules): only the facts (a run per
--- batch of 2000 would make a file of n answers n/2000 runs). unmatched: the persons (hex of
--- id_hmac) not present in the ledger. A batch already stored is answered with its counts
+-- batch would make a file of n answers n/10000 runs). unmatched: the persons (hex of id_hmac) not
+-- present in the ledger, kept on the batch. A batch already stored is answered with its counts
 -- (replayed; run and opened once its rules have run, queued while they are due) and writes
 -- nothing. problem: 'compare.export_unknown' when the export is not the department's of this
 -- county, 'data_key.changed' when p_check is not the stored data key's check value (the hashes
 -- would match nobody).
 CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
-                                                 p_export bigint, p_on date, p_answers integer,
-                                                 p_hmacs bytea[], p_facts text[], p_values text[], p_check text,
+                                                 p_export bigint, p_on date, p_answers integer, p_check text,
                                                  p_run boolean)
 RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
                opened integer, unmatched text[], queued boolean)
@@ -177,38 +177,64 @@ BEGIN
      WHERE x.county_code = p_county AND x.department_code = p_dept AND x.batch_id = p_batch;
     IF FOUND THEN
         RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened,
-                            compare_unmatched(p_county, p_hmacs),
+                            coalesce(b.unmatched, compare_unmatched(p_county, ARRAY(SELECT s.h FROM pg_temp.compare_stage s))),
                             EXISTS (SELECT 1 FROM compare_rules_due d WHERE d.county_code = p_county
                                        AND d.department_code = p_dept AND d.batch_id = p_batch AND d.done_at IS NULL);
         RETURN;
     END IF;
-    -- matched: the batch's persons less those not in the ledger (one index probe each, once)
-    um := compare_unmatched(p_county, p_hmacs);
-    nm := (SELECT count(DISTINCT h) FROM unnest(p_hmacs) h) - cardinality(um);
-    INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
-    SELECT p_county, u.h, p_dept, u.f, u.v, p_on, p_export, p_batch FROM unnest(p_hmacs, p_facts, p_values) AS u(h, f, v)
-     ORDER BY u.h, u.f  -- in the key's order: the index is walked, not jumped about (half the time)
-    ON CONFLICT ON CONSTRAINT dept_facts_pkey DO UPDATE SET value = EXCLUDED.value, export_id = EXCLUDED.export_id,
-                                                         batch_id = EXCLUDED.batch_id
-     WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
-    GET DIAGNOSTICS nf = ROW_COUNT;
+    -- matched: the batch's persons less those not in the ledger (one index probe each, in the
+    -- index's order, once)
+    SELECT coalesce(array_agg(encode(u.h, 'hex') ORDER BY u.h) FILTER (WHERE NOT u.present), '{}'), count(*)
+      INTO um, nm
+      FROM (SELECT d.h, EXISTS (SELECT 1 FROM ledger_members m
+                                 WHERE m.county_code = p_county AND m.id_hmac = d.h AND m.left_on IS NULL) AS present
+              FROM (SELECT DISTINCT s.h FROM pg_temp.compare_stage s ORDER BY s.h) d) u;
+    nm := nm - cardinality(um);
+    BEGIN
+        -- the common case, a department's first answer of the day about these persons: a plain
+        -- insert, in the key's order (the index is walked, not jumped about)
+        INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
+        SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f;
+        GET DIAGNOSTICS nf = ROW_COUNT;
+    EXCEPTION WHEN unique_violation THEN
+        -- a fact of the same person, department and day is stored: replaced only when it differs
+        INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
+        SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f
+        ON CONFLICT ON CONSTRAINT dept_facts_pkey DO UPDATE SET value = EXCLUDED.value, export_id = EXCLUDED.export_id,
+                                                             batch_id = EXCLUDED.batch_id
+         WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
+        GET DIAGNOSTICS nf = ROW_COUNT;
+    END;
     IF compare_rules(p_dept) IS NOT NULL AND p_run THEN
         INSERT INTO compare_rules_due (county_code, department_code, batch_id, as_of, sender)
         VALUES (p_county, p_dept, p_batch, p_on, p_sender);
+        PERFORM pg_notify('fangpin_compare_rules', p_county);
         q := true;
     END IF;
     INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
-                                 quality_run, findings_opened)
-    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, NULL, 0);
+                                 quality_run, findings_opened, unmatched)
+    VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, NULL, 0, um);
     RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, NULL::bigint, 0, um, q;
 END $$;
+
+-- A batch's rules' state, for an import waiting for their run (intake, SubmitCompareAnswers with
+-- wait_ms): the run and the findings it opened once run; queued while they are due.
+CREATE OR REPLACE FUNCTION compare_batch_rules(p_county text, p_dept text, p_batch text)
+RETURNS TABLE (run bigint, opened integer, queued boolean) LANGUAGE sql STABLE AS $$
+    SELECT b.quality_run, b.findings_opened,
+           EXISTS (SELECT 1 FROM compare_rules_due d WHERE d.county_code = b.county_code
+                      AND d.department_code = b.department_code AND d.batch_id = b.batch_id AND d.done_at IS NULL)
+      FROM compare_batches b WHERE b.county_code = p_county AND b.department_code = p_dept AND b.batch_id = p_batch
+$$;
 
 -- Runs the oldest rules still due (compare_rules_due), if any, over its county: the run
 -- (quality_run, reason 'compare_import', findings and their events as any run), recorded on the
 -- due row and on the batch that made them due, in the caller's transaction (the assistance
 -- service makes each call a statement of its own). Another caller skips a row being run. Returns
--- the due row's id, NULL when none is due.
-CREATE OR REPLACE FUNCTION compare_rules_run_next() RETURNS bigint LANGUAGE plpgsql AS $$
+-- the due row's id, NULL when none is due. work_mem: the run sorts the county's facts of the
+-- department (quality_persons' latest fact per person) and hashes its persons; at the default
+-- 4 MB both spill to disk at 200,000 persons. One run at a time per assistance service.
+CREATE OR REPLACE FUNCTION compare_rules_run_next() RETURNS bigint LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 DECLARE
     d  compare_rules_due;
     r  bigint;
@@ -223,5 +249,6 @@ BEGIN
     UPDATE compare_rules_due SET quality_run = r, done_at = now() WHERE id = d.id;
     UPDATE compare_batches SET quality_run = r, findings_opened = coalesce(no, 0)
      WHERE county_code = d.county_code AND department_code = d.department_code AND batch_id = d.batch_id;
+    PERFORM pg_notify('fangpin_compare_rules_done', d.county_code);  -- delivered at the commit
     RETURN d.id;
 END $$;

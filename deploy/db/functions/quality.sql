@@ -10,25 +10,49 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 $$;
 
 -- The persons population: every member present in the county's ledger (left_on empty), with
--- the household's type and guarantees and the present head's age and sex. (Its columns grew with
--- housing_ok in 029, which dropped it: a function's result columns change only by a drop.)
+-- the household's type and guarantees and the present head's age and sex, and what the
+-- departments said last of the person in the data comparison (docs/compare.md): 医保 insured,
+-- 民政 dibao, 教育 at_school (dept_facts, the latest as_of), and 住建 house_safe over the
+-- household's present members ('no' when it said no of any, else 'yes' when yes of any). (Its
+-- columns grew with housing_ok in 029 and the departments' facts in 037, each of which dropped
+-- it: a function's result columns change only by a drop.) Each fact is a join of its own, made
+-- set-based (one pass over the county's facts, not a lookup per person), and one a run's rules
+-- do not read is left out by the planner (each is unique on its key).
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
                head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint,
-               housing_ok boolean)
+               housing_ok boolean, yibao_insured text, minzheng_dibao text, jiaoyu_at_school text,
+               zhujian_house_safe text)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok
+           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
                    FROM ledger_members x
                   WHERE x.county_code = p_county AND x.relation = 'head' AND x.left_on IS NULL
                   ORDER BY x.household_no, x.birth_date) hd ON hd.household_no = m.household_no
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'yibao' AND d.fact = 'insured'
+                  ORDER BY d.id_hmac, d.as_of DESC) fy ON fy.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'minzheng' AND d.fact = 'dibao'
+                  ORDER BY d.id_hmac, d.as_of DESC) fm ON fm.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                  WHERE d.county_code = p_county AND d.department_code = 'jiaoyu' AND d.fact = 'at_school'
+                  ORDER BY d.id_hmac, d.as_of DESC) fj ON fj.id_hmac = m.id_hmac
+      LEFT JOIN (SELECT x.household_no, CASE WHEN bool_or(z.value = 'no') THEN 'no' WHEN bool_or(z.value = 'yes') THEN 'yes'
+                                        END AS value
+                   FROM ledger_members x
+                   JOIN (SELECT DISTINCT ON (d.id_hmac) d.id_hmac, d.value FROM dept_facts d
+                          WHERE d.county_code = p_county AND d.department_code = 'zhujian' AND d.fact = 'house_safe'
+                          ORDER BY d.id_hmac, d.as_of DESC) z ON z.id_hmac = x.id_hmac
+                  WHERE x.county_code = p_county AND x.left_on IS NULL
+                  GROUP BY x.household_no) fz ON fz.household_no = m.household_no
      WHERE m.county_code = p_county AND m.left_on IS NULL
 $$;
 
@@ -236,14 +260,17 @@ BEGIN
       FROM quality_hits h
      WHERE f.county_code = p_county AND f.rule_code = h.rule_code AND f.household_no = h.household_no
        AND f.subject = h.subject AND f.state <> 'fixed';
+    -- the hits of live findings (just updated) are done; the rest are new findings. (Not a NOT
+    -- EXISTS in the INSERT: a statement that reads the table it fills, planned for the table as
+    -- it was, scanned every row it had inserted once per hit: 17 s for 25,675 findings.)
+    DELETE FROM quality_hits h USING quality_findings f
+     WHERE f.county_code = p_county AND f.rule_code = h.rule_code AND f.household_no = h.household_no
+       AND f.subject = h.subject AND f.state <> 'fixed';
     INSERT INTO quality_findings (county_code, rule_code, village_code, household_no, subject, id_hmac, plan_id, facts,
                                   opened_on, due_on, first_run, last_run)
     SELECT p_county, h.rule_code, h.village_code, h.household_no, h.subject, h.id_hmac, h.plan_id, h.facts,
            p_on, p_on + due, run, run
-      FROM quality_hits h
-     WHERE NOT EXISTS (SELECT 1 FROM quality_findings f
-                        WHERE f.county_code = p_county AND f.rule_code = h.rule_code
-                          AND f.household_no = h.household_no AND f.subject = h.subject AND f.state <> 'fixed');
+      FROM quality_hits h;
     UPDATE quality_findings f SET state = 'fixed', fixed_run = run, fixed_on = p_on
      WHERE f.county_code = p_county AND f.state <> 'fixed' AND f.rule_code = ANY (chosen) AND f.last_run <> run;
     PERFORM quality_run_events(p_county, run);
