@@ -77,6 +77,7 @@ int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary (plan
 bool ctl_check_is_finding_cmd(const char *cmd);
 int ctl_check_findings(int argc, char **argv);
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
+int ctl_cmd_federation(int argc, char **argv); /* federation publish|add-county|status|remove-county */
 int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */
 int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */

@@ -181,7 +181,9 @@ static void s_usage(FILE *out)
             "  category confirm|leave|list|referrals|param ...  the rural low-income population's\n"
             "                             categories: civil affairs' decisions, the households sent to\n"
             "                             it, the parameters (see category --help; docs/lowincome.md)\n"
-            "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n\n"
+            "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n"
+            "  federation publish|add-county|status|remove-county ...  a prefecture's database holding\n"
+            "                             its counties' rows by logical replication (docs/federation.md)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -210,7 +212,8 @@ int main(int argc, char **argv)
                 {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},    {"eliminate", ctl_cmd_eliminate},
                 {"report", ctl_cmd_report},   {"token", ctl_cmd_token},    {"quality", ctl_cmd_quality},
                 {"kinds", ctl_cmd_kinds},     {"profile", ctl_cmd_profile}, {"compare", ctl_cmd_compare},
-                {"category", ctl_cmd_category}, {"mode", ctl_cmd_mode}};
+                {"category", ctl_cmd_category}, {"mode", ctl_cmd_mode},
+                {"federation", ctl_cmd_federation}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

@@ -1,0 +1,274 @@
+"""Federation (issue 16, docs/federation.md): three county clusters (wal_level=logical) and one
+prefecture cluster, each its own PostgreSQL on a leased port. Each county runs its own intake
+and reporting; county IT publishes (`fangpinctl federation publish`), the prefecture subscribes
+(`federation add-county`). Leads are pushed to every county, one county's PostgreSQL is stopped
+and started again in the middle of the load, lead statuses change on the counties (UPDATEs keyed
+by county code at the prefecture). Then: the prefecture's report equals the sum of the
+counties' reports; its event stream (Replay on the prefecture's own reporting service) carries
+every county event exactly once, in one gap-free order of its own, each with its county's
+position; `federation status` names every county; the schema keeps the county code in the key
+of every published table; `remove-county` drops one."""
+import concurrent.futures
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import fp
+from fangpin.v1 import common_pb2, intake_pb2, reporting_pb2
+
+Code = common_pb2.Code
+PREFECTURE = "1308"
+COUNTIES = {"130822": ("兴隆县", "130822112", "三道河镇"), "130824": ("滦平县", "130824100", "滦平镇"),
+            "130825": ("隆化县", "130825100", "隆化镇")}
+PERIOD = "2026-10"
+TODAY = "2026-11-24"  # before the 2026-10 deadline: reports computed live
+STATUSES = ["pending", "verifying", "identified", "not_included", "unmatched"]
+PASSWORD = "fed-replication-password-0123"
+
+
+def id_number(county, seq):
+    body = f"{county}19800101{seq:03d}"
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+
+
+def region_files(folder):
+    """Division-code files for the three counties of 承德市 (1308): one township of each, three
+    villages each (the ones the leads name)."""
+    def write(name, header, rows):
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            f.write(header + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    write("provinces.csv", "code,name", [("13", '"河北省"')])
+    write("cities.csv", "code,name,provinceCode", [("1308", '"承德市"', "13")])
+    write("areas.csv", "code,name,cityCode,provinceCode",
+          [(c, f'"{n}"', "1308", "13") for c, (n, _, _) in COUNTIES.items()])
+    write("streets.csv", "code,name,areaCode,provinceCode,cityCode",
+          [(t, f'"{tn}"', c, "13", "1308") for c, (_, t, tn) in COUNTIES.items()])
+    write("villages.csv", "code,name,streetCode,provinceCode,cityCode,areaCode",
+          [(f"{t}{v:03d}", f'"第{v}村村民委员会"', t, "13", "1308", c)
+           for c, (_, t, _) in COUNTIES.items() for v in (201, 202, 203)])
+    return [os.path.join(folder, f) for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
+                                              "villages.csv")]
+
+
+def call(svc, key, **op):
+    req = reporting_pb2.ReportingRequest(request_id="r")
+    name, fields = next(iter(op.items()))
+    getattr(req, name).SetInParent()
+    for f, v in fields.items():
+        setattr(getattr(req, name), f, v)
+    c = svc.client(key)
+    try:
+        r = c.call(req, reporting_pb2.ReportingReply, 20000)
+    finally:
+        c.close()
+    assert r is not None, "no reply"
+    return r
+
+
+class County:
+    def __init__(self, code, files):
+        self.code = code
+        self.cluster = fp.PrivateCluster(f"fed-{code}", opts="-c wal_level=logical")
+        self.admin_ci = self.cluster.conninfo()
+        self.ci = self.cluster.conninfo(f"c{code}")
+        fp.sql(self.admin_ci, f'CREATE DATABASE "c{code}" OWNER fangpin_owner')
+        fp.ctl(["migrate"], fp.role_conninfo(self.ci, "fangpin_owner"))
+        fp.ctl(["regions", "import"] + files, self.ci)
+        self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "yibao"))
+        self.keys.register("admin", f"admin:{code}-it", region=code)
+        self.keys.register("yibao", f"dept:{code}:yibao", kind="department", level="county", region=code, dept="yibao")
+        self.batches = 0
+
+    def start(self):
+        env = {"FANGPIN_TODAY": TODAY}
+        self.intake = fp.Service("intake", self.ci, self.keys, env=env)
+        self.reporting = fp.Service("reporting", self.ci, self.keys, env=env)
+
+    def push(self, n):
+        """One batch of n leads from 医保, in this county's three villages; retried (the same
+        batch id) until intake answers OK, so a database that was down is waited for."""
+        self.batches += 1
+        town = COUNTIES[self.code][1]
+        req = intake_pb2.IntakeRequest(request_id=f"r{self.batches}")
+        req.submit_leads.batch_id = f"b{self.batches}"
+        req.submit_leads.period = PERIOD
+        for i in range(n):
+            seq = self.batches * 50 + i
+            req.submit_leads.leads.add(id_number=id_number(self.code, seq), name="张三",
+                                       village_code=f"{town}{201 + seq % 3}", kind="yibao.high_cost",
+                                       occurred_on="2026-10-15", detail="测试", line_ref=str(i), amount_fen=100000,
+                                       has_amount=True)
+
+        def sent():
+            c = self.intake.client("yibao")
+            try:
+                r = c.call(req, intake_pb2.IntakeReply, 10000)
+            finally:
+                c.close()
+            return r is not None and r.status.code == Code.OK
+        fp.wait_for(sent, 60, what=f"county {self.code} accepting batch {self.batches}")
+
+    def numbered_events(self):
+        return {(self.code, int(p)) for p, in fp.sql(self.ci, "SELECT position FROM events WHERE position IS NOT NULL")}
+
+
+class Federation(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        folder = tempfile.mkdtemp(prefix="fed-", dir=fp.VAR)
+        files = region_files(folder)
+        cls.pwfile = os.path.join(folder, "replication.password")
+        with open(cls.pwfile, "w") as f:
+            f.write(PASSWORD + "\n")
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            pref = ex.submit(cls.prefecture_db, files)
+            counties = [ex.submit(County, code, files) for code in COUNTIES]
+            cls.counties = {f.result().code: f.result() for f in counties}
+            pref.result()
+        for c in cls.counties.values():
+            c.start()
+            fp.ctl(["federation", "publish", "--password-file", cls.pwfile], c.ci)
+            fp.ctl(["federation", "add-county", "--county", c.code, "--conninfo",
+                    f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", cls.pwfile],
+                   cls.pci)
+        cls.load()
+        cls.preporting = fp.Service("reporting", cls.pci, cls.pkeys, env={"FANGPIN_TODAY": TODAY})
+        shutil.rmtree(folder, ignore_errors=True)
+
+    @classmethod
+    def prefecture_db(cls, files):
+        # several counties' apply and table-copy workers at once; a county that went away is
+        # retried within a fraction of a second rather than the default 5 s
+        cls.pcluster = fp.PrivateCluster("fed-1308", opts="-c max_logical_replication_workers=12"
+                                                          " -c max_worker_processes=20"
+                                                          " -c wal_retrieve_retry_interval=200ms")
+        cls.pci = cls.pcluster.conninfo("p1308")
+        fp.sql(cls.pcluster.conninfo(), 'CREATE DATABASE "p1308" OWNER fangpin_owner')
+        fp.ctl(["migrate"], fp.role_conninfo(cls.pci, "fangpin_owner"))
+        fp.ctl(["regions", "import"] + files, cls.pci)
+        cls.pkeys = fp.Keys(cls.pci, fp.SERVICES + ("admin", "pref"))
+        cls.pkeys.register("pref", "actor:1308:zhou", kind="actor", level="prefecture", region=PREFECTURE)
+
+    @classmethod
+    def load(cls):
+        a, b, c = (cls.counties[k] for k in sorted(cls.counties))
+        for county in (a, b, c):
+            county.push(7)
+        b.cluster.stop()  # a county offline in the middle of the load
+        a.push(6)
+        c.push(5)
+        b.cluster.start()
+        for county in (b, a, b, c):
+            county.push(4)
+        arr = "ARRAY[" + ",".join(f"'{s}'" for s in STATUSES) + "]"
+        for county in (a, b, c):  # verification moves leads on: UPDATEs reach the prefecture too
+            fp.sql(county.ci, f"UPDATE leads SET status = ({arr})[id % {len(STATUSES)} + 1]")
+
+    def wait_caught_up(self):
+        """Every county's numbered events and lead statuses are at the prefecture."""
+        def caught_up():
+            for c in self.counties.values():
+                want = fp.sql(c.ci, "SELECT count(*) FILTER (WHERE position IS NOT NULL), count(*) FROM events")[0]
+                if want[0] != want[1]:
+                    return False
+                got = fp.sql(self.pci, f"SELECT count(*) FROM events WHERE county_code = '{c.code}'"
+                                       " AND county_position IS NOT NULL")[0][0]
+                leads = fp.sql(c.ci, "SELECT string_agg(id || status, ',' ORDER BY id) FROM leads")
+                pleads = fp.sql(self.pci, "SELECT string_agg(id || status, ',' ORDER BY id) FROM leads"
+                                          f" WHERE county_code = '{c.code}'")
+                if got != want[0] or leads != pleads:
+                    return False
+            return True
+        fp.wait_for(caught_up, 90, what="every county's events and leads at the prefecture")
+
+    def test_1_reports_are_the_sum(self):
+        self.wait_caught_up()
+        fields = ["received", "verified", "included", "not_included", "pending", "unmatched", "overdue"]
+        total = dict.fromkeys(fields, 0)
+        towns = {}
+        for c in self.counties.values():
+            r = call(c.reporting, "admin", get_report=dict(report="lead_verification_monthly", region_prefix=c.code,
+                                                           period=PERIOD))
+            self.assertEqual(r.status.code, Code.OK, r.status)
+            for row in r.report.rows:
+                nums = {f: getattr(row, f) for f in fields}
+                if row.kind == "total":
+                    total = {f: total[f] + nums[f] for f in fields}
+                elif row.kind == "township":
+                    towns[row.code] = nums
+        self.assertGreater(total["received"], 0)
+        self.assertGreater(total["included"], 0)
+        r = call(self.preporting, "pref", get_report=dict(report="lead_verification_monthly",
+                                                          region_prefix=PREFECTURE, period=PERIOD))
+        self.assertEqual(r.status.code, Code.OK, r.status)
+        ptotal = [row for row in r.report.rows if row.kind == "total"]
+        self.assertEqual(len(ptotal), 1)
+        self.assertEqual({f: getattr(ptotal[0], f) for f in fields}, total)
+        ptowns = {row.code: {f: getattr(row, f) for f in fields} for row in r.report.rows if row.kind == "township"}
+        self.assertEqual(ptowns, towns)
+
+    def test_2_one_stream_every_event_once(self):
+        self.wait_caught_up()
+        want = set().union(*(c.numbered_events() for c in self.counties.values()))
+        seen, after, head = [], 0, None
+        fp.wait_for(lambda: int(fp.sql(self.pci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0]) == 0,
+                    60, what="the prefecture's relay numbering every event")
+        while True:
+            r = call(self.preporting, "pref", replay=dict(region_prefix=PREFECTURE, after_position=after, limit=1000))
+            self.assertEqual(r.status.code, Code.OK, r.status)
+            seen += [(e.position, e.county, e.payload_json) for e in r.events.events]
+            after, head = r.events.next_after, r.events.head_position
+            if len(r.events.events) < 1000:
+                break
+        self.assertEqual([p for p, _, _ in seen], list(range(1, len(seen) + 1)))  # gap-free, its own order
+        got = [(county, json.loads(payload)["county_position"]) for _, county, payload in seen]
+        self.assertEqual(len(got), len(set(got)), "an event twice")
+        self.assertEqual(set(got), want)
+        self.assertEqual(head, len(seen))
+        for code in self.counties:  # each county's events in its own order within the one stream
+            mine = [p for county, p in got if county == code]
+            self.assertEqual(mine, sorted(mine))
+
+    def test_3_status_and_keys(self):
+        self.wait_caught_up()
+        out = fp.ctl(["federation", "status"], self.pci).stdout
+        for code in self.counties:
+            line = next(line for line in out.splitlines() if line.startswith(code))
+            self.assertEqual(line.split()[1:3], ["true", "0"], out)
+        # every published table is keyed by county code at the prefecture (Citus' distribution
+        # rule), and at each county its replica identity leads with it
+        bad = fp.sql(self.pci, """
+            SELECT t.tablename, i.indexrelid::regclass FROM pg_publication_tables t
+              JOIN pg_index i ON i.indrelid = (t.schemaname || '.' || t.tablename)::regclass
+             WHERE t.pubname = 'fangpin_county' AND t.tablename <> 'events' AND i.indisunique
+               AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid
+                                  AND a.attname = 'county_code' AND a.attnum = ANY (i.indkey))""")
+        self.assertEqual(bad, [])
+        c = next(iter(self.counties.values()))
+        ident = fp.sql(c.ci, """
+            SELECT t.tablename, c.relreplident,
+                   (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+                     AND a.attnum = i.indkey[0]
+                     WHERE i.indrelid = c.oid AND (i.indisreplident OR (c.relreplident = 'd' AND i.indisprimary)))
+              FROM pg_publication_tables t JOIN pg_class c ON c.oid = (t.schemaname || '.' || t.tablename)::regclass
+             WHERE t.pubname = 'fangpin_county'""")
+        self.assertGreater(len(ident), 15)
+        for table, kind, first in ident:
+            self.assertTrue(first == "county_code" or (table == "events" and kind == "f"), (table, kind, first))
+
+    def test_4_remove_county(self):
+        self.wait_caught_up()
+        code = sorted(self.counties)[-1]
+        out = fp.ctl(["federation", "remove-county", "--county", code, "--purge"], self.pci).stdout
+        self.assertIn(f"county {code} removed", out)
+        self.assertEqual(fp.sql(self.pci, f"SELECT count(*) FROM leads WHERE county_code = '{code}'"), [("0",)])
+        self.assertNotIn(code, fp.ctl(["federation", "status"], self.pci).stdout)
+        # its replication slot at the county is gone with the subscription
+        self.assertEqual(fp.sql(self.counties[code].admin_ci, "SELECT count(*) FROM pg_replication_slots"), [("0",)])
+
+
+if __name__ == "__main__":
+    fp.main()
