@@ -7,7 +7,8 @@ by county code at the prefecture). Then: the prefecture's report equals the sum 
 counties' reports; its event stream (Replay on the prefecture's own reporting service) carries
 every county event exactly once, in one gap-free order of its own, each with its county's
 position; `federation status` names every county; the schema keeps the county code in the key
-of every published table; `remove-county` drops one."""
+of every published table; a person named in two counties (one of which seals ID numbers with a
+data key of its own) is found by `federation persons`; `remove-county` drops one."""
 import concurrent.futures
 import json
 import os
@@ -26,12 +27,27 @@ PERIOD = "2026-10"
 TODAY = "2026-11-24"  # before the 2026-10 deadline: reports computed live
 STATUSES = ["pending", "verifying", "identified", "not_included", "unmatched"]
 PASSWORD = "fed-replication-password-0123"
+OWN_KEY_COUNTY = "130825"  # seals with a data key of its own; the others share the run's
+MOVED = "130822" + "19750505" + "123"  # a person pushed as a lead in 130822 and in 130825
+
+
+def check_digit(body):
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
 
 
 def id_number(county, seq):
-    body = f"{county}19800101{seq:03d}"
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+    return check_digit(f"{county}19800101{seq:03d}")
+
+
+def new_data_key(folder, name):
+    """A data key of its own, made by the real `fangpinctl keys make` (which writes one into a
+    folder that has none)."""
+    d = tempfile.mkdtemp(prefix=f"fpkey-{name}-", dir=fp.VAR)
+    fp.ctl(["keys", "make", "--dir", d, "unused"], "")
+    path = os.path.join(folder, f"{name}.data.key")
+    shutil.copy(os.path.join(d, "data.key"), path)
+    return path
 
 
 def region_files(folder):
@@ -75,9 +91,11 @@ class County:
         self.admin_ci = self.cluster.conninfo()
         self.ci = self.cluster.conninfo(f"c{code}")
         fp.sql(self.admin_ci, f'CREATE DATABASE "c{code}" OWNER fangpin_owner')
-        fp.ctl(["migrate"], fp.role_conninfo(self.ci, "fangpin_owner"))
+        self.data_key = new_data_key(os.path.dirname(files[0]), code) if code == OWN_KEY_COUNTY else fp.data_key()
+        fp.ctl(["migrate"], fp.role_conninfo(self.ci, "fangpin_owner"), env={"FANGPIN_DATA_KEY": self.data_key})
         fp.ctl(["regions", "import"] + files, self.ci)
         self.keys = fp.Keys(self.ci, fp.SERVICES + ("admin", "yibao"))
+        shutil.copy(self.data_key, os.path.join(self.keys.dir, "data.key"))  # what its services seal with
         self.keys.register("admin", f"admin:{code}-it", region=code)
         self.keys.register("yibao", f"dept:{code}:yibao", kind="department", level="county", region=code, dept="yibao")
         self.batches = 0
@@ -87,9 +105,10 @@ class County:
         self.intake = fp.Service("intake", self.ci, self.keys, env=env)
         self.reporting = fp.Service("reporting", self.ci, self.keys, env=env)
 
-    def push(self, n):
-        """One batch of n leads from 医保, in this county's three villages; retried (the same
-        batch id) until intake answers OK, so a database that was down is waited for."""
+    def push(self, n, ids=None):
+        """One batch of n leads from 医保 (of the ID numbers ids, when given), in this county's
+        three villages; retried (the same batch id) until intake answers OK, so a database that
+        was down is waited for."""
         self.batches += 1
         town = COUNTIES[self.code][1]
         req = intake_pb2.IntakeRequest(request_id=f"r{self.batches}")
@@ -97,7 +116,7 @@ class County:
         req.submit_leads.period = PERIOD
         for i in range(n):
             seq = self.batches * 50 + i
-            req.submit_leads.leads.add(id_number=id_number(self.code, seq), name="张三",
+            req.submit_leads.leads.add(id_number=ids[i] if ids else id_number(self.code, seq), name="张三",
                                        village_code=f"{town}{201 + seq % 3}", kind="yibao.high_cost",
                                        occurred_on="2026-10-15", detail="测试", line_ref=str(i), amount_fen=100000,
                                        has_amount=True)
@@ -136,7 +155,7 @@ class Federation(unittest.TestCase):
                    cls.pci)
         cls.load()
         cls.preporting = fp.Service("reporting", cls.pci, cls.pkeys, env={"FANGPIN_TODAY": TODAY})
-        shutil.rmtree(folder, ignore_errors=True)
+        cls.folder = folder
 
     @classmethod
     def prefecture_db(cls, files):
@@ -163,6 +182,8 @@ class Federation(unittest.TestCase):
         b.cluster.start()
         for county in (b, a, b, c):
             county.push(4)
+        for county in (a, c):
+            county.push(1, [check_digit(MOVED)])
         arr = "ARRAY[" + ",".join(f"'{s}'" for s in STATUSES) + "]"
         for county in (a, b, c):  # verification moves leads on: UPDATEs reach the prefecture too
             fp.sql(county.ci, f"UPDATE leads SET status = ({arr})[id % {len(STATUSES)} + 1]")
@@ -259,7 +280,34 @@ class Federation(unittest.TestCase):
         for table, kind, first in ident:
             self.assertTrue(first == "county_code" or (table == "events" and kind == "f"), (table, kind, first))
 
-    def test_4_remove_county(self):
+    def test_4_person_in_two_counties(self):
+        self.wait_caught_up()
+        a, c = self.counties["130822"], self.counties[OWN_KEY_COUNTY]
+        # the two counties' matching values of the one person differ: their keys differ
+        hm = fp.sql(self.pci, "SELECT DISTINCT county_code, id_hmac FROM leads WHERE id_masked ="
+                              f" (SELECT id_masked FROM leads WHERE county_code = '{a.code}' ORDER BY id DESC LIMIT 1)")
+        self.assertEqual(len({h for _, h in hm}), 2, hm)
+        keys = tempfile.mkdtemp(prefix="fedkeys-", dir=self.folder)
+        for county in self.counties.values():
+            shutil.copy(county.data_key, os.path.join(keys, f"{county.code}.data.key"))
+        env = {"FANGPIN_DATA_KEY": new_data_key(self.folder, "prefecture")}
+        out = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env).stdout
+        rows = [line.split() for line in out.splitlines()[1:]]
+        masked = fp.sql(a.ci, "SELECT id_masked FROM leads ORDER BY id DESC LIMIT 1")[0][0]
+        ids = {r[4] for r in rows}
+        self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows],
+                         [("1", masked, "130822", "lead"), ("1", masked, OWN_KEY_COUNTY, "lead")], out)
+        self.assertEqual(len(ids), 2)
+        self.assertNotIn(check_digit(MOVED), out)
+        self.assertEqual(fp.sql(self.pci, "SELECT county_code, source FROM federation_persons ORDER BY 1"),
+                         [("130822", "lead"), (OWN_KEY_COUNTY, "lead")])
+        # with the wrong key for a county, nothing is found and it says which county
+        shutil.copy(a.data_key, os.path.join(keys, f"{OWN_KEY_COUNTY}.data.key"))
+        p = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"county {OWN_KEY_COUNTY} does not open with its key", p.stderr)
+
+    def test_5_remove_county(self):
         self.wait_caught_up()
         code = sorted(self.counties)[-1]
         out = fp.ctl(["federation", "remove-county", "--county", code, "--purge"], self.pci).stdout

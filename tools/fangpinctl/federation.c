@@ -10,7 +10,8 @@
  *   status       on the prefecture: each county's subscription, its tables still copying, the
  *                last position received and how long ago the county was last heard from.
  *   remove-county on the prefecture: drops the subscription (and the county's replication slot
- *                when the county answers); --purge also deletes the county's rows. */
+ *                when the county answers); --purge also deletes the county's rows.
+ *   persons      on the prefecture: the people in more than one county (fedpersons.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,10 @@ static int s_password(const char *path, char *out, size_t cap)
     bool plain = n > 0;
     for (size_t i = 0; i < n && plain; i++) plain = b.data[i] > ' ' && b.data[i] != '\'' && b.data[i] != '\\';
     if (n < 16 || n >= cap || !plain) {
-        fprintf(stderr, S_WHO ": %s: the password must be one line of 16 to %zu characters,"
-                        " without spaces, quotes or backslashes\n", path, cap - 1);
+        fprintf(stderr,
+                S_WHO ": %s: the password must be one line of 16 to %zu characters,"
+                      " without spaces, quotes or backslashes\n",
+                path, cap - 1);
         fp_buf_free(&b);
         return -1;
     }
@@ -71,18 +74,18 @@ static int s_publish(int argc, char **argv)
         return 1;
     }
     const char *p[1] = {verifier};
-    PGresult *r = PQexecParams(
-        c,
-        "DO $$ BEGIN"
-        " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fangpin_federation') THEN"
-        "  CREATE ROLE fangpin_federation LOGIN REPLICATION; END IF; END $$;",
-        0, NULL, NULL, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c,
+                               "DO $$ BEGIN"
+                               " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fangpin_federation') THEN"
+                               "  CREATE ROLE fangpin_federation LOGIN REPLICATION; END IF; END $$;",
+                               0, NULL, NULL, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : 1;
     PQclear(r);
     if (!rc) {
         r = PQexecParams(c,
                          "SELECT format('ALTER ROLE fangpin_federation LOGIN REPLICATION PASSWORD %L', $1::text)"
-                         " UNION ALL SELECT format('GRANT SELECT ON %I.%I TO fangpin_federation', schemaname, tablename)"
+                         " UNION ALL SELECT format('GRANT SELECT ON %I.%I TO fangpin_federation', schemaname, "
+                         "tablename)"
                          " FROM pg_publication_tables WHERE pubname = 'fangpin_county'",
                          1, NULL, p, NULL, NULL, 0);
         for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r) && !rc; i++)
@@ -128,14 +131,16 @@ static int s_add(int argc, char **argv)
     const char *county = ctl_opt(argc, argv, 2, "--county"), *ci = ctl_opt(argc, argv, 2, "--conninfo"),
                *pwfile = ctl_opt(argc, argv, 2, "--password-file");
     if (!county || !ci || !pwfile || !ctl_opts_ok(argc, argv, 2, ok)) {
-        fprintf(stderr, "usage: fangpinctl federation add-county --county CODE --conninfo 'host=.. port=.. "
-                        "dbname=..' --password-file FILE\n");
+        fprintf(stderr,
+                "usage: fangpinctl federation add-county --county CODE --conninfo 'host=.. port=.. "
+                "dbname=..' --password-file FILE\n");
         return 2;
     }
     if (!s_county_ok(county) || strstr(ci, "password") || strstr(ci, "user=")) {
-        fprintf(stderr, S_WHO " add-county: --county is a 6-digit county code, and --conninfo names the"
-                        " county's host, port and database only (the role is fangpin_federation, the password"
-                        " comes from --password-file)\n");
+        fprintf(stderr,
+                S_WHO " add-county: --county is a 6-digit county code, and --conninfo names the"
+                      " county's host, port and database only (the role is fangpin_federation, the password"
+                      " comes from --password-file)\n");
         return 2;
     }
     char pw[256];
@@ -175,15 +180,16 @@ static int s_status(int argc, char **argv)
     }
     PGconn *c = ctl_pg_connect();
     if (!c) return 1;
-    PGresult *r = PQexec(
-        c, "SELECT f.county_code, coalesce(s.subenabled::text, 'missing'),"
-           " (SELECT count(*) FROM pg_subscription_rel sr WHERE sr.srsubid = s.oid AND sr.srsubstate <> 'r'),"
-           " coalesce((SELECT max(county_position) FROM events e WHERE e.county_code = f.county_code), 0),"
-           " coalesce(round(extract(epoch FROM now() - max(st.last_msg_receipt_time)))::text, '-'),"
-           " coalesce(max(st.received_lsn)::text, '-')"
-           " FROM federation_counties f LEFT JOIN pg_subscription s ON s.subname = f.subscription"
-           " LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL"
-           " WHERE f.removed_at IS NULL GROUP BY f.county_code, s.subenabled, s.oid ORDER BY 1");
+    PGresult *r =
+        PQexec(c,
+               "SELECT f.county_code, coalesce(s.subenabled::text, 'missing'),"
+               " (SELECT count(*) FROM pg_subscription_rel sr WHERE sr.srsubid = s.oid AND sr.srsubstate <> 'r'),"
+               " coalesce((SELECT max(county_position) FROM events e WHERE e.county_code = f.county_code), 0),"
+               " coalesce(round(extract(epoch FROM now() - max(st.last_msg_receipt_time)))::text, '-'),"
+               " coalesce(max(st.received_lsn)::text, '-')"
+               " FROM federation_counties f LEFT JOIN pg_subscription s ON s.subname = f.subscription"
+               " LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL"
+               " WHERE f.removed_at IS NULL GROUP BY f.county_code, s.subenabled, s.oid ORDER BY 1");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, S_WHO " status: %s", PQresultErrorMessage(r));
         PQclear(r);
@@ -214,13 +220,12 @@ static int s_remove(int argc, char **argv)
     snprintf(sql, sizeof sql, "DROP SUBSCRIPTION IF EXISTS fangpin_county_%s", county);
     int rc = ctl_pg_exec(S_WHO " remove-county", c, sql, "dropping the subscription");
     const char *p[2] = {county, purge ? "t" : "f"};
-    PGresult *r = rc ? NULL : PQexecParams(c, "SELECT federation_forget_county($1, $2::boolean)", 2, NULL, p, NULL,
-                                           NULL, 0);
+    PGresult *r =
+        rc ? NULL : PQexecParams(c, "SELECT federation_forget_county($1, $2::boolean)", 2, NULL, p, NULL, NULL, 0);
     if (r && PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, S_WHO " remove-county: %s", PQresultErrorMessage(r));
         rc = -1;
-    } else if (r)
-        printf("county %s removed; %s rows deleted\n", county, PQgetvalue(r, 0, 0));
+    } else if (r) printf("county %s removed; %s rows deleted\n", county, PQgetvalue(r, 0, 0));
     PQclear(r);
     PQfinish(c);
     return rc ? 1 : 0;
@@ -233,11 +238,14 @@ int ctl_cmd_federation(int argc, char **argv)
     if (!strcmp(sub, "add-county")) return s_add(argc, argv);
     if (!strcmp(sub, "status")) return s_status(argc, argv);
     if (!strcmp(sub, "remove-county")) return s_remove(argc, argv);
-    fprintf(stderr, "usage: fangpinctl federation publish|add-county|status|remove-county ...\n"
-                    "  publish --password-file FILE      (on a county: the role and grants for the prefecture)\n"
-                    "  add-county --county CODE --conninfo 'host=.. port=.. dbname=..' --password-file FILE\n"
-                    "  status\n"
-                    "  remove-county --county CODE [--purge]\n"
-                    "see docs/federation.md\n");
+    if (!strcmp(sub, "persons")) return ctl_federation_persons(argc, argv);
+    fprintf(stderr,
+            "usage: fangpinctl federation publish|add-county|status|remove-county|persons ...\n"
+            "  publish --password-file FILE      (on a county: the role and grants for the prefecture)\n"
+            "  add-county --county CODE --conninfo 'host=.. port=.. dbname=..' --password-file FILE\n"
+            "  status\n"
+            "  remove-county --county CODE [--purge]\n"
+            "  persons --keys DIR                (the people in more than one county; fedpersons.c)\n"
+            "see docs/federation.md\n");
     return 2;
 }

@@ -48,6 +48,23 @@ int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what)
 
 #define S_MAX_FILE (1024L * 1024 * 1024) /* bytes */
 
+int ctl_pg_copy(PGconn *c, const char *who, const char *copy_sql, const fp_buf_t *b)
+{
+    PGresult *res = PQexec(c, copy_sql);
+    int bad = PQresultStatus(res) != PGRES_COPY_IN;
+    if (bad) fprintf(stderr, "%s: COPY: %s", who, PQresultErrorMessage(res));
+    PQclear(res);
+    if (!bad) bad = (b->len && PQputCopyData(c, b->data, (int)b->len) != 1) || PQputCopyEnd(c, NULL) != 1;
+    while ((res = PQgetResult(c))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "%s: COPY: %s", who, PQresultErrorMessage(res));
+            bad = 1;
+        }
+        PQclear(res);
+    }
+    return bad ? -1 : 0;
+}
+
 int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out)
 {
     FILE *f = fopen(path, "rb");
@@ -182,8 +199,9 @@ static void s_usage(FILE *out)
             "                             categories: civil affairs' decisions, the households sent to\n"
             "                             it, the parameters (see category --help; docs/lowincome.md)\n"
             "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n"
-            "  federation publish|add-county|status|remove-county ...  a prefecture's database holding\n"
-            "                             its counties' rows by logical replication (docs/federation.md)\n\n"
+            "  federation publish|add-county|status|remove-county|persons ...  a prefecture's database\n"
+            "                             holding its counties' rows by logical replication; the people\n"
+            "                             found in two counties (docs/federation.md)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
