@@ -280,12 +280,28 @@ class Federation(unittest.TestCase):
         for table, kind, first in ident:
             self.assertTrue(first == "county_code" or (table == "events" and kind == "f"), (table, kind, first))
 
+    def test_3b_upgrade_while_replicating(self):
+        """A county upgraded before its prefecture: the new column's changes wait at the county
+        (the prefecture's apply cannot take them) and arrive, none lost, once the prefecture has
+        the column too. (docs/federation.md says to upgrade the prefecture first.)"""
+        self.wait_caught_up()
+        a = self.counties["130822"]
+        fp.sql(a.ci, "ALTER TABLE leads ADD COLUMN upgrade_probe integer")
+        fp.sql(a.ci, "UPDATE leads SET upgrade_probe = id * 7")
+        a.push(2)  # the county keeps working meanwhile
+        fp.sql(self.pci, "ALTER TABLE leads ADD COLUMN upgrade_probe integer")
+        probe = "SELECT string_agg(id || ':' || coalesce(upgrade_probe, -1), ',' ORDER BY id) FROM leads" \
+                " WHERE county_code = '130822'"
+        fp.wait_for(lambda: fp.sql(self.pci, probe) == fp.sql(a.ci, probe), 60,
+                    what="the upgraded county's rows at the prefecture")
+        self.wait_caught_up()
+
     def test_4_person_in_two_counties(self):
         self.wait_caught_up()
         a, c = self.counties["130822"], self.counties[OWN_KEY_COUNTY]
         # the two counties' matching values of the one person differ: their keys differ
-        hm = fp.sql(self.pci, "SELECT DISTINCT county_code, id_hmac FROM leads WHERE id_masked ="
-                              f" (SELECT id_masked FROM leads WHERE county_code = '{a.code}' ORDER BY id DESC LIMIT 1)")
+        masked = fp.sql(a.ci, f"SELECT id_masked FROM leads WHERE id_hmac = '{fp.id_hmac(check_digit(MOVED))}'")[0][0]
+        hm = fp.sql(self.pci, f"SELECT DISTINCT county_code, id_hmac FROM leads WHERE id_masked = '{masked}'")
         self.assertEqual(len({h for _, h in hm}), 2, hm)
         keys = tempfile.mkdtemp(prefix="fedkeys-", dir=self.folder)
         for county in self.counties.values():
@@ -293,7 +309,6 @@ class Federation(unittest.TestCase):
         env = {"FANGPIN_DATA_KEY": new_data_key(self.folder, "prefecture")}
         out = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env).stdout
         rows = [line.split() for line in out.splitlines()[1:]]
-        masked = fp.sql(a.ci, "SELECT id_masked FROM leads ORDER BY id DESC LIMIT 1")[0][0]
         ids = {r[4] for r in rows}
         self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows],
                          [("1", masked, "130822", "lead"), ("1", masked, OWN_KEY_COUNTY, "lead")], out)
@@ -301,6 +316,15 @@ class Federation(unittest.TestCase):
         self.assertNotIn(check_digit(MOVED), out)
         self.assertEqual(fp.sql(self.pci, "SELECT county_code, source FROM federation_persons ORDER BY 1"),
                          [("130822", "lead"), (OWN_KEY_COUNTY, "lead")])
+        # announced once per place, under each county, without the person's number
+        events = "SELECT county_code, region_code, payload->>'counties', payload->>'source', payload::text FROM events" \
+                 " WHERE type = 'federation.person_in_counties' ORDER BY 1"
+        both = "130822," + OWN_KEY_COUNTY
+        want = [("130822", "130822000000", both, "lead"), (OWN_KEY_COUNTY, OWN_KEY_COUNTY + "000000", both, "lead")]
+        self.assertEqual([r[:4] for r in fp.sql(self.pci, events)], want)
+        self.assertNotIn(check_digit(MOVED)[6:14], "".join(r[4] for r in fp.sql(self.pci, events)))
+        fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env)  # again: nothing new announced
+        self.assertEqual([r[:4] for r in fp.sql(self.pci, events)], want)
         # with the wrong key for a county, nothing is found and it says which county
         shutil.copy(a.data_key, os.path.join(keys, f"{OWN_KEY_COUNTY}.data.key"))
         p = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env, check=False)

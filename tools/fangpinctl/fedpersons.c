@@ -5,7 +5,9 @@
  * keyed again with the prefecture's own data key (FANGPIN_DATA_KEY), and the keys compared in
  * SQL. The numbers exist only in this process's memory (wiped after use); the database receives
  * the prefecture's HMAC and the masked form. Found people are recorded in federation_persons
- * (migration 039) and listed: masked ID, county, where (ledger household or lead). */
+ * (migration 039), each place found for the first time is announced by the event
+ * federation.person_in_counties under its county (migration 040), and all are listed: masked ID,
+ * county, where (ledger household or lead). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +94,14 @@ static int s_found(PGconn *c)
                          " rows AS (SELECT p.* FROM fed_people p JOIN many USING (person_key)),"
                          " ins AS (INSERT INTO federation_persons (county_code, person_key, source, ref, id_masked,"
                          "         found_on) SELECT county_code, person_key, source, ref, id_masked, current_date"
-                         "         FROM rows ON CONFLICT DO NOTHING)"
+                         "         FROM rows ON CONFLICT DO NOTHING RETURNING *),"
+                         " ev AS (SELECT events_write(array_agg(ROW(i.county_code, rpad(i.county_code, 12, '0'),"
+                         "         'federation.person_in_counties', jsonb_build_object('counties',"
+                         "         (SELECT string_agg(DISTINCT r.county_code, ',' ORDER BY r.county_code) FROM rows r"
+                         "           WHERE r.person_key = i.person_key), 'source', i.source, 'ref', i.ref))::event_new"
+                         "         ORDER BY i.person_key, i.county_code, i.source, i.ref)) AS n FROM ins i)"
                          " SELECT dense_rank() OVER (ORDER BY person_key), id_masked, county_code, source, ref"
-                         " FROM rows ORDER BY person_key, county_code, source, ref");
+                         " FROM rows CROSS JOIN ev ORDER BY person_key, county_code, source, ref");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, S_WHO ": %s", PQresultErrorMessage(r));
         PQclear(r);
