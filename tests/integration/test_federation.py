@@ -295,6 +295,18 @@ class Federation(unittest.TestCase):
         fp.wait_for(lambda: fp.sql(self.pci, probe) == fp.sql(a.ci, probe), 60,
                     what="the upgraded county's rows at the prefecture")
         self.wait_caught_up()
+        # an upgrade that publishes another table: the prefecture first, then the counties, then
+        # `federation refresh` at the prefecture copies the county's rows and follows its changes
+        new = "CREATE TABLE upgrade_table (county_code varchar(6), n integer, PRIMARY KEY (county_code, n))"
+        fp.sql(self.pci, new)
+        fp.sql(a.ci, new + "; INSERT INTO upgrade_table SELECT '130822', g FROM generate_series(1, 5) g;"
+                           " ALTER PUBLICATION fangpin_county ADD TABLE upgrade_table")
+        fp.ctl(["federation", "publish", "--password-file", self.pwfile], a.ci)  # lets the role read it
+        out = fp.ctl(["federation", "refresh"], self.pci).stdout
+        self.assertIn(f"{len(self.counties)} subscription(s) refreshed", out)
+        fp.sql(a.ci, "INSERT INTO upgrade_table VALUES ('130822', 6)")
+        fp.wait_for(lambda: fp.sql(self.pci, "SELECT count(*) FROM upgrade_table") == [("6",)], 60,
+                    what="the newly published table at the prefecture")
 
     def test_4_person_in_two_counties(self):
         self.wait_caught_up()

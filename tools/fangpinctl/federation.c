@@ -11,7 +11,8 @@
  *                last position received and how long ago the county was last heard from.
  *   remove-county on the prefecture: drops the subscription (and the county's replication slot
  *                when the county answers); --purge also deletes the county's rows.
- *   persons      on the prefecture: the people in more than one county (fedpersons.c). */
+ *   persons      on the prefecture: the people in more than one county (fedpersons.c).
+ *   refresh      on the prefecture, after an upgrade that publishes another table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,33 @@ static int s_remove(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
+/* After an upgrade that publishes another table (the prefecture migrated first, so it has the
+ * table): every county's subscription learns it, and copies its rows. */
+static int s_refresh(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 2) {
+        fprintf(stderr, "usage: fangpinctl federation refresh\n");
+        return 2;
+    }
+    PGconn *c = ctl_pg_connect();
+    if (!c) return 1;
+    PGresult *r = PQexec(c, "SELECT subscription FROM federation_counties WHERE removed_at IS NULL ORDER BY 1");
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc) fprintf(stderr, S_WHO " refresh: %s", PQresultErrorMessage(r));
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        char *id = PQescapeIdentifier(c, PQgetvalue(r, i, 0), strlen(PQgetvalue(r, i, 0)));
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER SUBSCRIPTION %s REFRESH PUBLICATION", id ? id : "\"\"");
+        PQfreemem(id);
+        rc = ctl_pg_exec(S_WHO " refresh", c, sql, "refreshing a subscription");
+    }
+    if (!rc) printf("%d subscription(s) refreshed\n", PQntuples(r));
+    PQclear(r);
+    PQfinish(c);
+    return rc ? 1 : 0;
+}
+
 int ctl_cmd_federation(int argc, char **argv)
 {
     const char *sub = argc >= 2 ? argv[1] : "";
@@ -239,8 +267,9 @@ int ctl_cmd_federation(int argc, char **argv)
     if (!strcmp(sub, "status")) return s_status(argc, argv);
     if (!strcmp(sub, "remove-county")) return s_remove(argc, argv);
     if (!strcmp(sub, "persons")) return ctl_federation_persons(argc, argv);
+    if (!strcmp(sub, "refresh")) return s_refresh(argc, argv);
     fprintf(stderr,
-            "usage: fangpinctl federation publish|add-county|status|remove-county|persons ...\n"
+            "usage: fangpinctl federation publish|add-county|status|remove-county|persons|refresh ...\n"
             "  publish --password-file FILE      (on a county: the role and grants for the prefecture)\n"
             "  add-county --county CODE --conninfo 'host=.. port=.. dbname=..' --password-file FILE\n"
             "  status\n"
