@@ -9,8 +9,9 @@
  *                the county's publication with that role and password.
  *   status       on the prefecture: each county's subscription, its tables still copying, the
  *                last position received and how long ago the county was last heard from.
- *   remove-county on the prefecture: drops the subscription (and the county's replication slot
- *                when the county answers); --purge also deletes the county's rows.
+ *   remove-county on the prefecture: drops the subscription and with it the county's replication
+ *                slot (the county must answer: docs/federation.md for one gone for good);
+ *                --purge also deletes the county's rows.
  *   persons      on the prefecture: the people in more than one county (fedpersons.c).
  *   refresh      on the prefecture, after an upgrade that publishes another table. */
 #include <stdio.h>
