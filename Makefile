@@ -103,6 +103,7 @@ bench: build
 	@bench/screening/run.sh $(BUILD)
 	@bench/reporting/run.sh $(BUILD)
 	@bench/compare/run.sh $(BUILD)
+	@/usr/bin/python3 bench/federation/run.py $(BUILD)   # Debian's python3: zmq, protobuf (as the tests)
 
 # Faults under load and the soak (tools/chaos/chaos.py; docs/operations.md): the optimised build,
 # a private PostgreSQL under $(BUILD)/chaosvar; each prints a table and exits non-zero on a failed

@@ -495,8 +495,10 @@ class Client:
 class PrivateCluster:
     """A PostgreSQL cluster of the test's own, for tests that stop and start the server."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, opts=""):
+        """opts: server settings for pg.sh's PG_OPTS (e.g. "-c wal_level=logical")."""
         self.dir = os.path.join(VAR, f"pg-{tag}")
+        self.opts = opts
         subprocess.run([PGSH, "destroy", self.dir], check=True, capture_output=True)
         self.port = free_port()
         _clusters.append(self)
@@ -505,7 +507,7 @@ class PrivateCluster:
 
     def start(self):
         subprocess.run([PGSH, "start", self.dir, str(self.port)], check=True,
-                       env=dict(os.environ, PG_FSYNC="off"))
+                       env=dict(os.environ, PG_FSYNC="off", PG_OPTS=self.opts))
 
     def stop(self):
         subprocess.run([PGSH, "stop", self.dir], check=True)

@@ -26,6 +26,9 @@ struct fp_seal *ctl_data_key(bool required, bool *failed);
 int ctl_migrate(PGconn *c, const char *who, int *applied);
 /* Runs sql (no parameters): 0, or -1 after printing "WHO: WHAT: the server's error". */
 int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what);
+/* Runs copy_sql (a COPY ... FROM STDIN) and sends b as its data: 0, or -1 after printing
+ * "WHO: COPY: the server's error". */
+int ctl_pg_copy(PGconn *c, const char *who, const char *copy_sql, const fp_buf_t *b);
 /* Reads the whole file at path into out (up to 1 GiB; larger files are refused with "split it
  * SPLIT", e.g. "into several files"): 0, or -1 after printing "WHO: why". */
 int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out);
@@ -77,6 +80,8 @@ int ctl_cmd_check(int argc, char **argv);   /* check add|unchecked|summary (plan
 bool ctl_check_is_finding_cmd(const char *cmd);
 int ctl_check_findings(int argc, char **argv);
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
+int ctl_cmd_federation(int argc, char **argv); /* federation publish|add-county|status|remove-county|persons */
+int ctl_federation_persons(int argc, char **argv); /* federation persons --keys DIR (fedpersons.c) */
 int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */
 int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */

@@ -17,22 +17,6 @@
 
 #define S_CHUNK 5000
 
-static int s_copy(PGconn *c, const fp_buf_t *b)
-{
-    PGresult *res = PQexec(c, "COPY rekey (old_hmac, id_hmac, id_sealed, id_masked) FROM STDIN");
-    int bad = PQresultStatus(res) != PGRES_COPY_IN;
-    PQclear(res);
-    if (!bad) bad = (b->len && PQputCopyData(c, b->data, (int)b->len) != 1) || PQputCopyEnd(c, NULL) != 1;
-    while ((res = PQgetResult(c))) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            fprintf(stderr, "rotate-data-key: COPY: %s", PQresultErrorMessage(res));
-            bad = 1;
-        }
-        PQclear(res);
-    }
-    return bad ? -1 : 0;
-}
-
 /* One fetched chunk (old hmac, sealed) re-sealed into the rekey table. */
 static int s_rekey_chunk(PGconn *c, const fp_seal_t *old, const fp_seal_t *new, PGresult *rows)
 {
@@ -62,7 +46,8 @@ static int s_rekey_chunk(PGconn *c, const fp_seal_t *old, const fp_seal_t *new, 
         PQfreemem(h);
         PQfreemem(x);
     }
-    if (!bad) bad = s_copy(c, &b);
+    if (!bad)
+        bad = ctl_pg_copy(c, "rotate-data-key", "COPY rekey (old_hmac, id_hmac, id_sealed, id_masked) FROM STDIN", &b);
     if (b.data) sodium_memzero(b.data, b.cap);
     fp_buf_free(&b);
     return bad ? -1 : 0;

@@ -48,6 +48,23 @@ int ctl_pg_exec(const char *who, PGconn *c, const char *sql, const char *what)
 
 #define S_MAX_FILE (1024L * 1024 * 1024) /* bytes */
 
+int ctl_pg_copy(PGconn *c, const char *who, const char *copy_sql, const fp_buf_t *b)
+{
+    PGresult *res = PQexec(c, copy_sql);
+    int bad = PQresultStatus(res) != PGRES_COPY_IN;
+    if (bad) fprintf(stderr, "%s: COPY: %s", who, PQresultErrorMessage(res));
+    PQclear(res);
+    if (!bad) bad = (b->len && PQputCopyData(c, b->data, (int)b->len) != 1) || PQputCopyEnd(c, NULL) != 1;
+    while ((res = PQgetResult(c))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "%s: COPY: %s", who, PQresultErrorMessage(res));
+            bad = 1;
+        }
+        PQclear(res);
+    }
+    return bad ? -1 : 0;
+}
+
 int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out)
 {
     FILE *f = fopen(path, "rb");
@@ -181,7 +198,10 @@ static void s_usage(FILE *out)
             "  category confirm|leave|decline|list|referrals|param ...  the rural low-income population's\n"
             "                             categories: civil affairs' decisions, the households sent to\n"
             "                             it, the parameters (see category --help; docs/lowincome.md)\n"
-            "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n\n"
+            "  mode set|show COUNTY ...   a county's fangpin_mode (separate|unified) by effective date\n"
+            "  federation publish|add-county|status|remove-county|persons|refresh ...  a prefecture's\n"
+            "                             database holding its counties' rows by logical replication;\n"
+            "                             the people found in two counties (docs/federation.md)\n\n"
             "Environment: FANGPIN_PG (database), FANGPIN_KEYS_DIR (key folder), FANGPIN_CLIENT_CERT\n"
             "(this client's secret certificate, default $FANGPIN_KEYS_DIR/admin.key_secret),\n"
             "FANGPIN_<SERVICE>_CONNECT (endpoint to reach a service, e.g. tcp://127.0.0.1:7101).\n"
@@ -210,7 +230,8 @@ int main(int argc, char **argv)
                 {"measure", ctl_cmd_measure}, {"check", ctl_cmd_check},    {"eliminate", ctl_cmd_eliminate},
                 {"report", ctl_cmd_report},   {"token", ctl_cmd_token},    {"quality", ctl_cmd_quality},
                 {"kinds", ctl_cmd_kinds},     {"profile", ctl_cmd_profile}, {"compare", ctl_cmd_compare},
-                {"category", ctl_cmd_category}, {"mode", ctl_cmd_mode}};
+                {"category", ctl_cmd_category}, {"mode", ctl_cmd_mode},
+                {"federation", ctl_cmd_federation}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "fangpinctl: unknown command '%s'\n\n", argv[1]);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL 15 cluster for one checkout:
 #   pg.sh start DIR PORT     initialise (once) and start it; does nothing if it already runs
+#                            (PG_OPTS adds server settings, e.g. "-c wal_level=logical" for a
+#                            county that publishes to its prefecture: docs/federation.md)
 #   pg.sh stop DIR           stop it (fast shutdown)
 #   pg.sh status DIR         exit 0 if it runs
 #   pg.sh destroy DIR        stop it and remove every file of it, DIR included
@@ -125,7 +127,7 @@ start)
   [ ${#run_as[@]} -eq 0 ] || chown fangpin "$sock"
   cl=$(cluster)
   "${run_as[@]}" "$PGBIN/pg_ctl" -D "$cl/data" -l "$cl/postgres.log" -w -t 60 \
-      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
+      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200 ${PG_OPTS:-}" \
       start >/dev/null || { tail -20 "$cl/postgres.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
   [ -f "$dir/password" ] || secure_trust_cluster

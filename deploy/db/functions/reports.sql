@@ -851,6 +851,8 @@ BEGIN
           FROM counties c CROSS JOIN periods p
           CROSS JOIN LATERAL report_deadline_units(c.county_code, p.period, p_today) u
          WHERE u.late
+           -- at a prefecture, a federated county's misses are its own events, replicated
+           AND NOT EXISTS (SELECT 1 FROM federation_counties f WHERE f.county_code = c.county_code)
     ), late_since AS (
         SELECT * FROM late l
          WHERE v_from IS NULL
