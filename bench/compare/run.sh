@@ -162,6 +162,12 @@ awk -v a="$ecopy_s" -v b="$exp_s" 'BEGIN { printf "  -> export at %.2f x the raw
 printf '%-66s %9s %9s %12s\n' "fangpinctl compare import (intake, facts, rules Q094/Q095; $findings findings)" "$exp_n" "$imp_s" "$(rate "$exp_n" "$imp_s")"
 printf '%-66s %9s %9s %12s\n' "raw COPY FROM of the same $facts facts, dept_facts' shape (yardstick)" "$icopy_n" "$icopy_s" "$(rate "$icopy_n" "$icopy_s")"
 awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "  -> import at %.2f x the raw COPY speed (target >= 0.5)\n", a / b }'
+# machine-readable, for bench/summary.sh
+hwm_of() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+echo "BENCH path=compare_export rows=$exp_n secs=$exp_s rate=$(rate "$exp_n" "$exp_s") copy_rate=$(rate "$ecopy_n" "$ecopy_s")" \
+     "ratio=$(awk -v a="$ecopy_s" -v b="$exp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpin-intake hwm_kib=$(hwm_of "$pid")"
+echo "BENCH path=compare_import rows=$exp_n secs=$imp_s rate=$(rate "$exp_n" "$imp_s") copy_rate=$(rate "$icopy_n" "$icopy_s")" \
+     "ratio=$(awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpin-assistance hwm_kib=$(hwm_of "$apid")"
 fail=0
 [ "$exp_n" -eq "$members" ] || { echo "FAIL: $exp_n rows exported, $members members" >&2; fail=1; }
 [ "$facts" -eq "$exp_n" ] || { echo "FAIL: $facts facts for $exp_n answers" >&2; fail=1; }
