@@ -42,7 +42,7 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }';
 export FANGPIN_KEYS_DIR="$dir/keys"  # data.key: ledger import seals the ID numbers with it
 
 # the server's settings, for bench/RESULTS.md (every bench starts its cluster the same way, pg.sh)
-echo "BENCH_PG $(psql "$admin" -XAtq -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
+echo "BENCH_PG $(psql "$admin" -XAtq -c "SELECT string_agg(name || '=' || replace(current_setting(name), ' ', '_'), ' ' ORDER BY name)
   FROM pg_settings WHERE name IN ('server_version', 'shared_buffers', 'work_mem', 'maintenance_work_mem', 'fsync',
   'synchronous_commit', 'wal_level', 'max_wal_size', 'checkpoint_timeout', 'full_page_writes', 'effective_cache_size',
   'max_connections', 'jit')")"
