@@ -25,7 +25,9 @@ read -r pgport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-ledger
+# a folder of this checkout's own: two checkouts' runs on one machine must not destroy each
+# other's cluster (pg.sh destroy below)
+dir=${BENCH_DIR:-/tmp/fp-bench-ledger-$(printf '%s' "$root" | sha256sum | cut -c1-8)}
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 tools/scripts/pg.sh destroy "$dir"
