@@ -98,12 +98,7 @@ containers-test: build
 	@FANGPIN_BUILD=$(BUILD) tools/containers/test.py
 
 bench: build
-	@bench/regions_import.sh $(BUILD)
-	@bench/intake/run.sh $(BUILD)
-	@bench/screening/run.sh $(BUILD)
-	@bench/reporting/run.sh $(BUILD)
-	@bench/compare/run.sh $(BUILD)
-	@/usr/bin/python3 bench/federation/run.py $(BUILD)   # Debian's python3: zmq, protobuf (as the tests)
+	@bench/all.sh $(BUILD)
 
 # Faults under load and the soak (tools/chaos/chaos.py; docs/operations.md): the optimised build,
 # a private PostgreSQL under $(BUILD)/chaosvar; each prints a table and exits non-zero on a failed

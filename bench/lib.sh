@@ -3,6 +3,11 @@
 # for the fangpin database, the clock and the rates the benches print, and the settings that log
 # and explain the slow statements.
 
+# bench_dir NAME: the folder of a benchmark's cluster and files: BENCH_DIR when set, otherwise
+# /tmp/fp-bench-NAME-<8 hex of this checkout's path>, so two checkouts on one machine running
+# the same benchmark never wipe each other's cluster.
+bench_dir() { echo "${BENCH_DIR:-/tmp/fp-bench-$1-$(pwd | sha256sum | cut -c1-8)}"; }
+
 # bench_pg_fresh DIR: no cluster left from an earlier run; DIR made again, empty.
 bench_pg_fresh() { tools/scripts/pg.sh destroy "$1" && mkdir -p "$1"; }
 

@@ -90,3 +90,6 @@ printf '%-58s %8s s %10s rows/s\n' "raw \\copy + INSERT, $vrows village rows, re
        "$shaped_s" "$(rate "$vrows" "$shaped_s")"
 awk -v a="$(rate "$rows" "$ctl_s")" -v b="$(rate "$vrows" "$copy_s")" \
     'BEGIN { printf "import speed is %.0f%% of the raw COPY yardstick\n", 100 * a / b }'
+# machine-readable, for bench/summary.sh
+echo "BENCH path=regions_import rows=$rows secs=$ctl_s rate=$(rate "$rows" "$ctl_s") copy_rate=$(rate "$vrows" "$copy_s")" \
+     "ratio=$(awk -v a="$(rate "$rows" "$ctl_s")" -v b="$(rate "$vrows" "$copy_s")" 'BEGIN { printf "%.2f", a / b }') proc=fangpinctl"

@@ -29,7 +29,6 @@ read -r pgport zport hport pushport azport ahport apull <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
-dir=${BENCH_DIR:-/tmp/fp-bench-compare}  # BENCH_DIR: another folder, for runs side by side
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-intake" ] && [ -x "$BUILD/fangpin-assistance" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 # LEDGER_CACHE=FOLDER: keep the cluster as it is once the ledger is loaded (before anything is
@@ -37,6 +36,7 @@ port=${PGPORT:-$pgport}
 # again (the load is not timed; at a million rows it takes minutes on a shared machine)
 cache=${LEDGER_CACHE:+$LEDGER_CACHE/$ROWS}
 . bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+dir=$(bench_dir compare)  # BENCH_DIR: another folder (bench/lib.sh)
 bench_pg_fresh "$dir"
 if [ -n "$cache" ] && [ -f "$cache/ready" ]; then cp -a "$cache/." "$dir/" && rm -f "$dir/ready"; fi
 bench_pg_up "$dir" "$port"
@@ -176,6 +176,12 @@ printf '%-66s %9s %9s %12s\n' "fangpinctl compare import (intake, facts, rules Q
 printf '%-66s %9s %9s %12s\n' "raw COPY FROM of the same $facts facts, dept_facts' shape (yardstick)" "$icopy_n" "$icopy_s" "$(rate "$icopy_n" "$icopy_s")"
 awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "  -> import at %.2f x the raw COPY speed (target >= 0.5)\n", a / b }'
 awk -v a="$icopy_s" -v b="$imp_s" -v r="$rules_s" -v u="$run_s" 'BEGIN { printf "  -> of which the rules: %.2f s from the last batch to the run'"'"'s end (the run itself %.2f s); without them the import is at %.2f x\n", r, u, a / (b - r) }'
+# machine-readable, for bench/summary.sh
+hwm_of() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+echo "BENCH path=compare_export rows=$exp_n secs=$exp_s rate=$(rate "$exp_n" "$exp_s") copy_rate=$(rate "$ecopy_n" "$ecopy_s")" \
+     "ratio=$(awk -v a="$ecopy_s" -v b="$exp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpin-intake hwm_kib=$(hwm_of "$pid")"
+echo "BENCH path=compare_import rows=$exp_n secs=$imp_s rate=$(rate "$exp_n" "$imp_s") copy_rate=$(rate "$icopy_n" "$icopy_s")" \
+     "ratio=$(awk -v a="$icopy_s" -v b="$imp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpin-assistance hwm_kib=$(hwm_of "$apid")"
 fail=0
 [ "$exp_n" -eq "$members" ] || { echo "FAIL: $exp_n rows exported, $members members" >&2; fail=1; }
 [ "$facts" -eq "$exp_n" ] || { echo "FAIL: $facts facts for $exp_n answers" >&2; fail=1; }

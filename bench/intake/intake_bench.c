@@ -368,5 +368,8 @@ int main(int argc, char **argv)
            (double)b.nleads / t_copy);
     printf("  ratio service / COPY:  %8.2f\n", t_copy / t_service);
     if (hwm >= 0) printf("  intake peak memory:    %8.1f MiB (VmHWM)\n", (double)hwm / 1024.0);
+    /* machine-readable, for bench/summary.sh */
+    printf("BENCH path=intake rows=%ld secs=%.2f rate=%.0f copy_rate=%.0f ratio=%.2f proc=fangpin-intake hwm_kib=%ld\n",
+           b.nleads, t_service, (double)b.nleads / t_service, (double)b.nleads / t_copy, t_copy / t_service, hwm);
     return ok && b.accepted == b.nleads ? 0 : 1;
 }

@@ -13,9 +13,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 read -r pgport zport hport pushport <<<"$FP_PORTS"
 cd "$root"
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-intake
 port=${PGPORT:-$pgport}
 . bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate
+dir=$(bench_dir intake)  # BENCH_DIR: another folder (bench/lib.sh)
 bench_pg_fresh "$dir"
 bench_pg_up "$dir" "$port"
 pid=""

@@ -154,6 +154,9 @@ def cmd_reports(a):
             print(f"  {name:<42} {xs[0]:9.1f} {b:9.1f} {m:9.1f}  {note}")
         b_svc, b_sql, b_plain = min(lines[0][1]), min(lines[-2][1]), min(lines[-1][1])
         print(f"  -> service/plain {b_svc / b_plain:.1f}x, function/plain {b_sql / b_plain:.1f}x")
+        # machine-readable, for bench/summary.sh: the yardstick here is the plain GROUP BY
+        print(f"BENCH path=report_{report} rows={len(rep.rows)} secs={b_svc / 1000:.3f} "
+              f"yardstick=plain_group_by yard_secs={b_plain / 1000:.3f} ratio={b_plain / b_svc:.2f}")
         sys.stdout.flush()
     s.close()
 

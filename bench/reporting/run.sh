@@ -47,11 +47,11 @@ cd "$root"
 BUILD=$(realpath "$BUILD")
 PY=${PYTHON:-/usr/bin/python3}  # Debian's, which has python3-zmq and python3-protobuf (tools/scripts/deps.sh)
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-reporting
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-reporting" ] && [ -x "$BUILD/fangpin-intake" ] &&
   [ -d "$BUILD/py/fangpin" ] || { echo "run.sh: build $BUILD first (make build)" >&2; exit 2; }
 . bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+dir=$(bench_dir reporting)  # BENCH_DIR: another folder (bench/lib.sh)
 bench_pg_fresh "$dir"
 bench_pg_up "$dir" "$port"
 rpid="" ipid=""
@@ -201,3 +201,8 @@ printf '%-66s %9s %12s\n' "raw \\copy of $EVENTS event rows, bare table (yardsti
 awk -v a="$ecopy_s" -v b="$relay_s" 'BEGIN { printf "  -> relay end to end takes %.1fx the raw COPY time (%.0f%% of its speed)\n", b / a, 100 * a / b }'
 printf '%-66s %9s\n' "deadline scan (the service's periodic job), first / again, ms" "$scan1 / $scan2"
 echo "error lines in the services' logs: $errors"
+# machine-readable, for bench/summary.sh (the reports' lines come from client.py above)
+hwm_of() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+echo "BENCH path=relay rows=$EVENTS secs=$relay_s rate=$(rate "$EVENTS" "$relay_s") copy_rate=$(rate "$EVENTS" "$ecopy_s")" \
+     "ratio=$(awk -v a="$ecopy_s" -v b="$relay_s" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') proc=fangpin-reporting" \
+     "hwm_kib=$(hwm_of "$rpid")"

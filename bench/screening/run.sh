@@ -28,10 +28,10 @@ read -r pgport zport hport pullport identport <<<"$FP_PORTS"
 cd "$root"
 BUILD=$(realpath "$BUILD")
 data=${REGIONS_DIR:-$root/data/regions}
-dir=/tmp/fp-bench-screening
 port=${PGPORT:-$pgport}
 [ -x "$BUILD/fangpinctl" ] && [ -x "$BUILD/fangpin-screening" ] || { echo "run.sh: build $BUILD first" >&2; exit 2; }
 . bench/lib.sh  # bench_pg_fresh, bench_pg_up (PGPASSFILE, admin, FANGPIN_PG), q, now, secs, rate, bench_pg_explain
+dir=$(bench_dir screening)  # BENCH_DIR: another folder (bench/lib.sh)
 bench_pg_fresh "$dir"
 mkdir -p "$dir/gen"
 bench_pg_up "$dir" "$port"
@@ -177,6 +177,11 @@ echo "cases opened $opened, leads merged into an open case $merged, leads unmatc
      "verifying $verifying," \
      "decisions stored $decided, below the line $below"
 echo "screening service peak memory (VmHWM) $((hwm / 1024)) MiB; error lines in its log: $errors"
+# machine-readable, for bench/summary.sh
+echo "BENCH path=ledger_import_prefecture rows=$members secs=$imp_s rate=$(rate "$members" "$imp_s")" \
+     "copy_rate=$(rate "$bare_n" "$copy_s") ratio=$(awk -v a="$copy_s" -v b="$imp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpinctl"
+echo "BENCH path=screening rows=$LEADS secs=$wall_s rate=$(rate "$LEADS" "$wall_s") copy_rate=$(rate "$LEADS" "$ccopy_s")" \
+     "ratio=$(awk -v a="$ccopy_s" -v b="$wall_s" 'BEGIN { printf "%.3f", a / b }') proc=fangpin-screening hwm_kib=$hwm"
 fail=0
 [ "$((opened + merged + unmatched))" -eq "$LEADS" ] || { echo "FAIL: opened + merged + unmatched != $LEADS" >&2; fail=1; }
 # every lead of a ledger member matches it by id_hmac (the census has no one who left): only the

@@ -6,10 +6,11 @@
  * or GBK), every line is checked by common/ledger.c (ID number, vocabularies, amounts, the
  * household's columns the same on every line of the household, one head), the village codes are looked up in the
  * regions table in one query, and a household with any refused line is refused whole. The rest
- * is COPYed into two temporary staging tables and moved in ONE transaction: natural changes are
- * recorded in ledger_events, members missing from a household that is in the file get left_on,
- * and households and members are upserted, rewriting only rows whose values differ (a second
- * import of the same file changes nothing, updated_at included). FILE.results.csv (UTF-8 with a
+ * is COPYed into two temporary staging tables and moved in ONE transaction, set-based (no
+ * statement per line): natural changes are recorded in ledger_events, members missing from a
+ * household that is in the file get left_on, and households and members are updated where their
+ * values differ and inserted where new (a second import of the same file changes nothing,
+ * updated_at included). FILE.results.csv (UTF-8 with a
  * BOM) lists every refused line with its reason. */
 #include <errno.h>
 #include <inttypes.h>
@@ -64,15 +65,22 @@ static int s_load(s_im_t *im)
 
 static int s_cmp13(const void *a, const void *b) { return strcmp(a, b); }
 
-/* Refuses households whose village is not a village of the regions table. */
+/* Refuses households whose village is not a village of the regions table. The lookup sends each
+ * village once (a county's file names a few hundred villages in tens of thousands of lines). */
 static int s_check_villages(s_im_t *im, PGconn *conn)
 {
     const fp_ledger_t *lg = &im->lg;
+    char(*asked)[13] = fp_calloc(lg->nhh ? lg->nhh : 1, 13);
+    size_t nasked = 0;
+    for (size_t k = 0; k < lg->nhh; k++)
+        if (lg->hhs[k].has_data) memcpy(asked[nasked++], lg->hhs[k].village, 13);
+    qsort(asked, nasked, 13, s_cmp13);
     fp_buf_t arr = {0};
     fp_buf_puts(&arr, "{");
-    for (size_t k = 0; k < lg->nhh; k++)
-        if (lg->hhs[k].has_data) fp_buf_printf(&arr, "%s%s", arr.len > 1 ? "," : "", lg->hhs[k].village);
+    for (size_t k = 0; k < nasked; k++)
+        if (k == 0 || strcmp(asked[k], asked[k - 1])) fp_buf_printf(&arr, "%s%s", arr.len > 1 ? "," : "", asked[k]);
     fp_buf_puts(&arr, "}");
+    free(asked);
     const char *params[1] = {arr.data};
     PGresult *res = PQexecParams(conn, "SELECT DISTINCT code FROM regions WHERE code = ANY($1::text[]) AND level = 5",
                                  1, NULL, params, NULL, NULL, 0);
@@ -98,20 +106,26 @@ static int s_check_villages(s_im_t *im, PGconn *conn)
     " eco_compensation_fen, dibao_fen, tekun_fen, other_transfer_fen, production_cost_fen, medical_oop_fen," \
     " food_clothing_ok, food_clothing_reason, education_ok, education_reason, medical_ok, medical_reason,"   \
     " housing_ok, housing_reason, water_ok, water_reason, survey_period"
-/* the columns compared to decide "changed" (all but the key) */
-#define S_HH_CMP(p)                                                                                                   \
-    "(" p "village_code, " p "household_type, " p "monitored_kind, " p "head_name, " p "wage_fen, " p                 \
-    "wage_public_job_fen, " p "operating_fen, " p "property_fen, " p "pension_fen, " p "family_planning_fen, " p      \
-    "eco_compensation_fen, " p "dibao_fen, " p "tekun_fen, " p "other_transfer_fen, " p "production_cost_fen, " p     \
-    "medical_oop_fen, " p "food_clothing_ok, " p "food_clothing_reason, " p "education_ok, " p "education_reason, " p \
-    "medical_ok, " p "medical_reason, " p "housing_ok, " p "housing_reason, " p "water_ok, " p "water_reason, " p     \
-    "survey_period)"
 #define S_M_COLS                                                                                                 \
     "county_code, id_hmac, id_sealed, id_masked, household_no, name, relation, birth_date, sex, labour, health," \
     " disability_grade, schooling, insured"
-#define S_M_CMP(p)                                                                                          \
-    "(" p "household_no, " p "name, " p "relation, " p "birth_date, " p "sex, " p "labour, " p "health, " p \
-    "disability_grade, " p "schooling, " p "insured, " p "left_on, " p "left_reason)"
+/* A household's columns but the key, of the row p ("" names the table's own): what an update sets
+ * and what is compared to decide "changed". */
+#define S_HH_VALS(p)                                                                                                \
+    p "village_code, " p "household_type, " p "monitored_kind, " p "head_name, " p "wage_fen, " p                   \
+      "wage_public_job_fen, " p "operating_fen, " p "property_fen, " p "pension_fen, " p "family_planning_fen, " p  \
+      "eco_compensation_fen, " p "dibao_fen, " p "tekun_fen, " p "other_transfer_fen, " p "production_cost_fen, " p \
+      "medical_oop_fen, " p "food_clothing_ok, " p "food_clothing_reason, " p "education_ok, " p                    \
+      "education_reason, " p "medical_ok, " p "medical_reason, " p "housing_ok, " p "housing_reason, " p            \
+      "water_ok, " p "water_reason, " p "survey_period"
+#define S_HH_CMP(p) "(" S_HH_VALS(p) ")"
+/* A member's columns from the file but the key (the sealed number is not compared: the key is
+ * its keyed hash) */
+#define S_M_VALS(p)                                                                                     \
+    p "household_no, " p "name, " p "relation, " p "birth_date, " p "sex, " p "labour, " p "health, " p \
+      "disability_grade, " p "schooling, " p "insured"
+/* ... and whether the member has left: compared to decide "changed" */
+#define S_M_CMP(p) "(" S_M_VALS(p) ", " p "left_on, " p "left_reason)"
 
 static int s_copy_begin(PGconn *conn, const char *sql)
 {
@@ -282,61 +296,46 @@ static const char s_gone_sql[] =
     " SELECT county_code, household_no, id_hmac, 'move_out', left_on, 'census',"
     "        'not in census ' || survey_period FROM gone RETURNING 1)"
     " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ev)";
-/* 3. households, then 4. members: only rows whose values differ are written (the join
- * leaves unchanged rows out; ON CONFLICT DO UPDATE would lock and so rewrite them) */
-static const char s_hh_sql[] =
-    "WITH up AS ("
-    " INSERT INTO ledger_households AS r (" S_HH_COLS ")"
-    " SELECT s.county_code, s.household_no, s.village_code, s.household_type, s.monitored_kind, s.head_name,"
-    "  s.wage_fen, s.wage_public_job_fen, s.operating_fen, s.property_fen, s.pension_fen,"
-    "  s.family_planning_fen, s.eco_compensation_fen, s.dibao_fen, s.tekun_fen, s.other_transfer_fen,"
-    "  s.production_cost_fen, s.medical_oop_fen, s.food_clothing_ok, s.food_clothing_reason,"
-    "  s.education_ok, s.education_reason, s.medical_ok, s.medical_reason, s.housing_ok, s.housing_reason,"
-    "  s.water_ok, s.water_reason, s.survey_period"
-    " FROM ledger_stage_h s LEFT JOIN ledger_households x"
-    "   ON x.county_code = s.county_code AND x.household_no = s.household_no"
-    " WHERE x.household_no IS NULL OR " S_HH_CMP("x.") " IS DISTINCT FROM " S_HH_CMP(
-        "s.") " ORDER BY s.county_code, s.household_no"
-              " ON CONFLICT (county_code, household_no) DO UPDATE SET"
-              "  village_code = EXCLUDED.village_code, household_type = EXCLUDED.household_type,"
-              "  monitored_kind = EXCLUDED.monitored_kind, head_name = EXCLUDED.head_name,"
-              "  wage_fen = EXCLUDED.wage_fen, wage_public_job_fen = EXCLUDED.wage_public_job_fen,"
-              "  operating_fen = EXCLUDED.operating_fen, property_fen = EXCLUDED.property_fen,"
-              "  pension_fen = EXCLUDED.pension_fen, family_planning_fen = EXCLUDED.family_planning_fen,"
-              "  eco_compensation_fen = EXCLUDED.eco_compensation_fen, dibao_fen = EXCLUDED.dibao_fen,"
-              "  tekun_fen = EXCLUDED.tekun_fen, other_transfer_fen = EXCLUDED.other_transfer_fen,"
-              "  production_cost_fen = EXCLUDED.production_cost_fen, medical_oop_fen = EXCLUDED.medical_oop_fen,"
-              "  food_clothing_ok = EXCLUDED.food_clothing_ok, food_clothing_reason = EXCLUDED.food_clothing_reason,"
-              "  education_ok = EXCLUDED.education_ok, education_reason = EXCLUDED.education_reason,"
-              "  medical_ok = EXCLUDED.medical_ok, medical_reason = EXCLUDED.medical_reason,"
-              "  housing_ok = EXCLUDED.housing_ok, housing_reason = EXCLUDED.housing_reason,"
-              "  water_ok = EXCLUDED.water_ok, water_reason = EXCLUDED.water_reason,"
-              "  survey_period = EXCLUDED.survey_period, updated_at = now()"
-              " WHERE " S_HH_CMP("r.") " IS DISTINCT FROM " S_HH_CMP(
-                  "EXCLUDED.") " RETURNING (r.xmax = 0) AS inserted)"
-                               " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
-static const char s_m_sql[] =
-    "WITH up AS ("
-    " INSERT INTO ledger_members AS r (" S_M_COLS ", left_on, left_reason)"
-    " SELECT s.county_code, s.id_hmac, s.id_sealed, s.id_masked, s.household_no, s.name, s.relation, s.birth_date, "
-    "s.sex, s.labour,"
-    "  s.health, s.disability_grade, s.schooling, s.insured, NULL::date, ''"
-    " FROM ledger_stage_m s LEFT JOIN ledger_members x"
-    "   ON x.county_code = s.county_code AND x.id_hmac = s.id_hmac"
-    " WHERE x.id_hmac IS NULL OR " S_M_CMP(
-        "x.") " IS DISTINCT FROM "
-              "  (s.household_no, s.name, s.relation, s.birth_date, s.sex, s.labour, s.health, s.disability_grade,"
-              "   s.schooling, s.insured, NULL::date, ''::text)"
-              " ORDER BY s.county_code, s.id_hmac"
-              " ON CONFLICT (county_code, id_hmac) DO UPDATE SET"
-              "  household_no = EXCLUDED.household_no, name = EXCLUDED.name, relation = EXCLUDED.relation,"
-              "  birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, labour = EXCLUDED.labour,"
-              "  health = EXCLUDED.health, disability_grade = EXCLUDED.disability_grade,"
-              "  schooling = EXCLUDED.schooling, insured = EXCLUDED.insured, left_on = NULL, left_reason = '',"
-              "  updated_at = now()"
-              " WHERE " S_M_CMP("r.") " IS DISTINCT FROM " S_M_CMP(
-                  "EXCLUDED.") " RETURNING (r.xmax = 0) AS inserted)"
-                               " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
+/* 3. households, then 4. members, each in two set-based statements: the rows whose values differ
+ * are UPDATEd (the join's condition leaves unchanged rows out, so they are not even locked), then
+ * the rows the ledger does not hold are INSERTed in key order (the indexes grow at their right
+ * edge). A plain INSERT, not ON CONFLICT: fangpinctl ledger import is the only writer of new
+ * ledger rows, and s_lock_counties serialises imports of one county. */
+static const char s_hh_upd_sql[] = "UPDATE ledger_households r SET (" S_HH_VALS("") ", updated_at) = (" S_HH_VALS(
+    "s.") ", now())"
+          "  FROM ledger_stage_h s"
+          " WHERE r.county_code = s.county_code AND r.household_no = s.household_no"
+          "   AND " S_HH_CMP("r.") " IS DISTINCT FROM " S_HH_CMP("s.");
+static const char s_hh_ins_sql[] =
+    "INSERT INTO ledger_households (" S_HH_COLS ")"
+    " SELECT " S_HH_COLS " FROM ledger_stage_h s"
+    "  WHERE NOT EXISTS (SELECT 1 FROM ledger_households x"
+    "                     WHERE x.county_code = s.county_code AND x.household_no = s.household_no)"
+    "  ORDER BY county_code, household_no";
+static const char s_m_upd_sql[] = "UPDATE ledger_members r SET (" S_M_VALS(
+    "") ", left_on, left_reason, updated_at) ="
+        "       (" S_M_VALS("s.") ", NULL, '', now())"
+                                  "  FROM ledger_stage_m s"
+                                  " WHERE r.county_code = s.county_code AND r.id_hmac = s.id_hmac"
+                                  "   AND " S_M_CMP("r.") " IS DISTINCT FROM (" S_M_VALS(
+                                      "s.") ", NULL::date, ''::text)";
+static const char s_m_ins_sql[] =
+    "INSERT INTO ledger_members (" S_M_COLS ")"
+    " SELECT " S_M_COLS " FROM ledger_stage_m s"
+    "  WHERE NOT EXISTS (SELECT 1 FROM ledger_members x WHERE x.county_code = s.county_code AND x.id_hmac = s.id_hmac)"
+    "  ORDER BY county_code, household_no, id_hmac";
+
+/* Runs sql (a statement without rows) and adds the rows it wrote to *n. */
+static int s_run(PGconn *conn, const char *sql, long *n)
+{
+    PGresult *res = PQexec(conn, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (ok) *n += atol(PQcmdTuples(res));
+    else fprintf(stderr, "ledger import: writing the ledger: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
 static int s_apply(PGconn *conn, s_counts_t *c)
 {
     PGresult *res = PQexec(conn, s_ev_sql);
@@ -348,17 +347,10 @@ static int s_apply(PGconn *conn, s_counts_t *c)
     c->m_left = s_count(res, 0);
     c->events += s_count(res, 1);
     PQclear(res);
-    res = PQexec(conn, s_hh_sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) goto fail;
-    c->h_ins = s_count(res, 0);
-    c->h_upd = s_count(res, 1);
-    PQclear(res);
-    res = PQexec(conn, s_m_sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) goto fail;
-    c->m_ins = s_count(res, 0);
-    c->m_upd = s_count(res, 1);
-    PQclear(res);
-    return 0;
+    return s_run(conn, s_hh_upd_sql, &c->h_upd) || s_run(conn, s_hh_ins_sql, &c->h_ins) ||
+            s_run(conn, s_m_upd_sql, &c->m_upd) || s_run(conn, s_m_ins_sql, &c->m_ins)
+        ? -1
+        : 0;
 fail:
     fprintf(stderr, "ledger import: writing the ledger: %s", PQresultErrorMessage(res));
     PQclear(res);
@@ -464,11 +456,12 @@ static int s_import_file(PGconn *conn, const fp_seal_t *seal, const char *path, 
                     "creating the staging tables") == 0 &&
         s_stage(&im, conn, &staged_h, &staged_m) == 0 &&
         ctl_pg_exec("ledger import", conn,
-                    "ALTER TABLE ledger_stage_h ADD PRIMARY KEY (county_code, household_no);"
-                    "ALTER TABLE ledger_stage_m ADD PRIMARY KEY (county_code, id_hmac);"
-                    "CREATE INDEX ON ledger_stage_m (county_code, household_no);"
-                    "ANALYZE ledger_stage_h; ANALYZE ledger_stage_m",
-                    "indexing the staging tables") == 0;
+                    /* no index and no ANALYZE: the planner sizes the staging tables by their pages,
+                     * and the statements below read them whole (hash joins) */
+                    /* the counties in key order, so that two imports cannot wait for each other */
+                    "SELECT pg_advisory_xact_lock(hashtext('ledger_import:' || county_code))"
+                    "  FROM (SELECT DISTINCT county_code FROM ledger_stage_h ORDER BY 1) c",
+                    "locking the file's counties") == 0;
     double t_stage = s_now();
     long older_before = im.lg.refused_hh;
     if (ok) ok = s_refuse_older(&im, conn) == 0;
