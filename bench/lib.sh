@@ -39,3 +39,17 @@ bench_pg_explain() {
     -c "ALTER SYSTEM SET log_min_duration_statement = '${SLOW_MS:-1000}'" \
     "$@" -c "SELECT pg_reload_conf()" >/dev/null
 }
+
+# bench_copy_bare FILE: the yardstick of a CSV file: a raw \copy of FILE into a bare table of
+# text columns (no index, no constraint); sets copy_s (seconds) and bare_n (rows copied).
+bench_copy_bare() {
+  local cols t0 t1
+  cols=$(head -1 "$1" | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sc%d text", (i > 1 ? ", " : ""), i }')
+  q -c "CREATE TABLE bare_ledger ($cols)"
+  t0=$(now)
+  q -c "\\copy bare_ledger FROM '$1' WITH (FORMAT csv, HEADER)"
+  t1=$(now)
+  copy_s=$(secs "$t0" "$t1")
+  bare_n=$(q -c "SELECT count(*) FROM bare_ledger")
+  q -c "DROP TABLE bare_ledger"
+}

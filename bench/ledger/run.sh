@@ -47,15 +47,7 @@ echo "BENCH_PG $(psql "$admin" -XAtq -c "SELECT string_agg(name || '=' || replac
 # load changes within a run), and the mean of the two is the yardstick.
 yardstick() {
   echo "== raw \\copy of the same file into a bare table (the yardstick)"
-  local cols t0 t1
-  cols=$(head -1 "$file" | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sc%d text", (i > 1 ? ", " : ""), i }')
-  q -c "CREATE TABLE bare_ledger ($cols)"
-  t0=$(now)
-  q -c "\\copy bare_ledger FROM '$file' WITH (FORMAT csv, HEADER)"
-  t1=$(now)
-  copy_s=$(secs "$t0" "$t1")
-  bare_n=$(q -c "SELECT count(*) FROM bare_ledger")
-  q -c "DROP TABLE bare_ledger"
+  bench_copy_bare "$file"  # copy_s, bare_n (bench/lib.sh)
   q -c "CHECKPOINT"
 }
 

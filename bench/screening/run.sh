@@ -96,14 +96,7 @@ t1=$(now)
 scan_s=$(secs "$t0" "$t1")
 
 echo "== raw \\copy of the same file into a bare table (the yardstick)"
-cols=$(head -1 "$ledger" | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sc%d text", (i > 1 ? ", " : ""), i }')
-q -c "CREATE TABLE bare_ledger ($cols)"
-t0=$(now)
-q -c "\\copy bare_ledger FROM '$ledger' WITH (FORMAT csv, HEADER)"
-t1=$(now)
-copy_s=$(secs "$t0" "$t1")
-bare_n=$(q -c "SELECT count(*) FROM bare_ledger")
-q -c "DROP TABLE bare_ledger"
+bench_copy_bare "$ledger"  # copy_s, bare_n (bench/lib.sh)
 
 # ---------------------------------------------------------------- 2. screening
 echo "== $LEADS leads COPYed into leads as accepted (status pending, not screened); no screening running"

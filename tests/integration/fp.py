@@ -492,6 +492,23 @@ class Client:
         self.sock.close(0)
 
 
+def op_call(svc, key, request_type, reply_type, timeout_ms=20000, **op):
+    """One operation of svc called with the client of key: op is {oneof member: {field: value}}
+    (e.g. get_report={"name": ...}); returns the reply, failing when none came."""
+    req = request_type(request_id="r")
+    name, fields = next(iter(op.items()))
+    getattr(req, name).SetInParent()
+    for f, v in fields.items():
+        setattr(getattr(req, name), f, v)
+    c = svc.client(key)
+    try:
+        r = c.call(req, reply_type, timeout_ms)
+    finally:
+        c.close()
+    assert r is not None, "no reply"
+    return r
+
+
 class PrivateCluster:
     """A PostgreSQL cluster of the test's own, for tests that stop and start the server."""
 

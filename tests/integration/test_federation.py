@@ -70,18 +70,7 @@ def region_files(folder):
 
 
 def call(svc, key, **op):
-    req = reporting_pb2.ReportingRequest(request_id="r")
-    name, fields = next(iter(op.items()))
-    getattr(req, name).SetInParent()
-    for f, v in fields.items():
-        setattr(getattr(req, name), f, v)
-    c = svc.client(key)
-    try:
-        r = c.call(req, reporting_pb2.ReportingReply, 20000)
-    finally:
-        c.close()
-    assert r is not None, "no reply"
-    return r
+    return fp.op_call(svc, key, reporting_pb2.ReportingRequest, reporting_pb2.ReportingReply, **op)
 
 
 class County:

@@ -124,18 +124,7 @@ class Reports(unittest.TestCase):
             assert rc == 0 and "Sanitizer" not in svc.log(), svc.log()[-3000:]
 
     def call(self, svc, key, **op):
-        req = reporting_pb2.ReportingRequest(request_id="r")
-        name, fields = next(iter(op.items()))
-        getattr(req, name).SetInParent()
-        for f, v in fields.items():
-            setattr(getattr(req, name), f, v)
-        c = svc.client(key)
-        try:
-            r = c.call(req, reporting_pb2.ReportingReply, 20000)
-        finally:
-            c.close()
-        self.assertIsNotNone(r, "no reply")
-        return r
+        return fp.op_call(svc, key, reporting_pb2.ReportingRequest, reporting_pb2.ReportingReply, **op)
 
     def report(self, svc=None, key="admin", prefix=COUNTY, fmt="proto", period=PERIOD):
         return self.call(svc or self.open, key, get_report=dict(report="lead_verification_monthly",
