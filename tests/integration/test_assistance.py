@@ -198,6 +198,16 @@ class Assistance(unittest.TestCase):
         self.assertIn("因病、因学", f["P01"].why_zh)
         self.assertEqual(dict(r.plan_list.finding_counts), {"P01": 1})
         self.assertNotIn("[]", fp.sql(self.ci, f"SELECT findings::text FROM plans WHERE id = {pid}")[0][0])
+        # P10 (分层分类, docs/lowincome.md): the household is also in 刚性支出困难 (as screening's
+        # ConfirmCategory records it) and has no health or education measure; out of it, no P10
+        fp.sql(self.ci, f"INSERT INTO household_categories VALUES ('130822', '{H1}', 'rigid_spending', '2026-12-01',"
+                        f" 'dept:130822:minzheng')")
+        f = {x.id: x for x in self.ok(self.ask("va", show_plan=A.ShowPlan(plan_id=pid))).plan_detail.summary.findings}
+        self.assertEqual(sorted(f), ["P01", "P10"])
+        self.assertEqual(f["P10"].seen, "category=rigid_spending health_or_education=0")
+        self.assertIn("刚性支出困难", f["P10"].why_zh)
+        fp.sql(self.ci, f"DELETE FROM household_categories WHERE household_no = '{H1}'")
+        self.assertNotIn("P10", self.findings("va", pid))
 
         # refusals: bad input names the field; another village NOT_FOUND; admin, department FORBIDDEN
         x = self.refused(self.measure("va", pid, "gold"), Code.BAD_REQUEST, "category")
