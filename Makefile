@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo backup restore containers containers-test bench chaos soak rolling clean format format-check long-functions help
+.PHONY: all deps build test test-build test-repeat fuzz fuzz-build fuzz-long up down demo demo-federation backup restore containers containers-test bench chaos soak rolling clean format format-check long-functions help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make test-repeat N=20 - the whole suite N times; which tests ever failed, and how"
 	@echo "make up     - PostgreSQL + the four services in the background (var/fangpin.env)"
 	@echo "make down   - stop everything make up started"
+	@echo "make demo-federation - two counties and their prefecture federated by logical replication (docs/federation.md)"
 	@echo "make backup [BACKUP=DIR] - a consistent backup of make up's database and keys"
 	@echo "make restore BACKUP=DIR  - restore one into a new cluster and start again"
 	@echo "make containers - the base and service images, built with podman"
@@ -79,6 +80,12 @@ demo: export FANGPIN_TODAY ?= 2026-11-24
 demo: export FANGPIN_REPORTING_DEADLINES_FROM ?= 2026-10
 demo: up
 	@tools/scripts/demo.sh $(BUILD)
+
+# two county clusters and their prefecture's on this machine, federated by logical replication
+# (docs/federation.md): reports side by side, the prefecture's events, a person in both counties.
+# Its own clusters and services on leased ports (not make up's), all stopped when it ends.
+demo-federation: build
+	@tools/scripts/demo-federation.sh $(BUILD)
 
 # a consistent backup of make up's installation (tools/scripts/backup.sh; BACKUP=DIR to choose
 # where), and its restore into a new cluster (BACKUP=DIR required)
