@@ -308,8 +308,10 @@ m AS (
        AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < q.qs)
     OFFSET 0  -- status computed once per measure: inlined, each of g's FILTERs would call it again
 ),
+-- counted once by village (for the regions) and once by category (for the category rows), so that
+-- the roll-up sums a few counts per village, not one per village and category
 g AS (
-    SELECT village_code, category, count(*) AS total,
+    SELECT GROUPING(category) = 1 AS by_village, coalesce(village_code, category) AS unit, count(*) AS total,
            count(*) FILTER (WHERE status = 'planned') AS planned,
            count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
            count(*) FILTER (WHERE status = 'delivered') AS delivered,
@@ -317,10 +319,10 @@ g AS (
            count(result) AS checked,
            count(*) FILTER (WHERE result = 'problem') AS problem,
            count(*) FILTER (WHERE result IS NULL AND status IN ('planned', 'in_progress')) AS unchecked
-      FROM m GROUP BY village_code, category
+      FROM m GROUP BY GROUPING SETS ((village_code), (category))
 ),
 long AS (
-    SELECT g.village_code, g.category, k.key, k.n
+    SELECT g.by_village, ROW(g.unit, k.key, k.n)::report_count AS c
       FROM g CROSS JOIN LATERAL (VALUES ('total', g.total), ('planned', g.planned), ('in_progress', g.in_progress),
            ('delivered', g.delivered), ('stopped', g.stopped), ('checked', g.checked), ('problem', g.problem),
            ('unchecked', g.unchecked)) AS k(key, n)
@@ -328,11 +330,11 @@ long AS (
 ),
 keys AS (SELECT ARRAY['total', 'planned', 'in_progress', 'delivered', 'stopped', 'checked', 'problem', 'unchecked'] AS k)
 SELECT report_rollup(p_prefix, (SELECT k FROM keys),
-                     coalesce((SELECT array_agg(ROW(l.village_code, l.key, l.n)::report_count) FROM long l), '{}'),
+                     coalesce((SELECT array_agg(l.c) FROM long l WHERE l.by_village), '{}'),
                      report_item_rows('category', (SELECT k FROM keys),
                                       (SELECT jsonb_agg(jsonb_build_object('code', c.code, 'label', c.name_zh) ORDER BY c.ord)
                                          FROM report_measure_categories() c),
-                                      (SELECT array_agg(ROW(l.category, l.key, l.n)::report_count) FROM long l)))
+                                      (SELECT array_agg(l.c) FROM long l WHERE NOT l.by_village)))
     );
 END $$;
 
