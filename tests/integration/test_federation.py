@@ -198,7 +198,7 @@ class Federation(unittest.TestCase):
         self.wait_caught_up()
         fields = ["received", "verified", "included", "not_included", "pending", "unmatched", "overdue"]
         total = dict.fromkeys(fields, 0)
-        towns = {}
+        towns, depts = {}, {}
         for c in self.counties.values():
             r = call(c.reporting, "admin", get_report=dict(report="lead_verification_monthly", region_prefix=c.code,
                                                            period=PERIOD))
@@ -209,6 +209,9 @@ class Federation(unittest.TestCase):
                     total = {f: total[f] + nums[f] for f in fields}
                 elif row.kind == "township":
                     towns[row.code] = nums
+                elif row.kind == "department":  # by its code ('' the other sources), over the counties
+                    d = depts.setdefault(row.code, dict.fromkeys(fields, 0))
+                    depts[row.code] = {f: d[f] + nums[f] for f in fields}
         self.assertGreater(total["received"], 0)
         self.assertGreater(total["included"], 0)
         r = call(self.preporting, "pref", get_report=dict(report="lead_verification_monthly",
@@ -219,6 +222,15 @@ class Federation(unittest.TestCase):
         self.assertEqual({f: getattr(ptotal[0], f) for f in fields}, total)
         ptowns = {row.code: {f: getattr(row, f) for f in fields} for row in r.report.rows if row.kind == "township"}
         self.assertEqual(ptowns, towns)
+        # each county's departments are its own (published with their county code): the
+        # prefecture's department rows add up to the counties', none filed under 其他来源
+        pdepts = {}
+        for row in r.report.rows:
+            if row.kind == "department":
+                d = pdepts.setdefault(row.code, dict.fromkeys(fields, 0))
+                pdepts[row.code] = {f: d[f] + getattr(row, f) for f in fields}
+        self.assertEqual(pdepts, depts)
+        self.assertNotIn("", depts)  # every lead in the test comes from a department
 
     def test_2_one_stream_every_event_once(self):
         self.wait_caught_up()
