@@ -121,11 +121,14 @@ while :; do
   kill -0 "$pid" 2>/dev/null || { echo "run.sh: the screening service died" >&2; tail -5 "$dir/screening.log" >&2; exit 1; }
   h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
   [ "${h:-0}" -gt "$hwm" ] && hwm=$h
-  left=$(q -c "SELECT count(*) FROM leads WHERE screened_at IS NULL")
+  # done? through the partial index leads_unscreened (a count(*) here is a seq scan of leads every
+  # 0.5 s, which took 15% of the database's time during the screening it measures); counted only
+  # for the progress line
+  left=$(q -c "SELECT count(*) FROM (SELECT 1 FROM leads WHERE screened_at IS NULL ORDER BY county_code, id LIMIT 1) x")
   t1=$(now)
   [ "$left" -eq 0 ] && break
   if awk -v a="$last_print" -v b="$t1" 'BEGIN { exit !(b - a >= 30) }'; then
-    echo "   $(secs "$t0" "$t1") s: $left left"; last_print=$t1
+    echo "   $(secs "$t0" "$t1") s: $(q -c "SELECT count(*) FROM leads WHERE screened_at IS NULL") left"; last_print=$t1
   fi
   awk -v a="$t0" -v b="$t1" -v l="$limit" 'BEGIN { exit !(b - a > l) }' && { echo "run.sh: not done after $limit s" >&2; exit 1; }
 done

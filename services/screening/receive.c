@@ -1,7 +1,8 @@
 /* receive.c: screening's intake of accepted leads. A PULL socket takes intake's LeadsAccepted
  * hints; the hint only wakes the worker, which then claims unscreened leads from the table in
- * batches (FOR UPDATE SKIP LOCKED: workers share the load, no lead is taken twice) and screens
- * each batch into cases in the claim's own transaction (see s_claim). The same claim runs on
+ * batches (FOR UPDATE SKIP LOCKED: workers share the load, no lead is taken twice; the lock is
+ * the claim, screen_match marks the leads screened) and screens each batch into cases in the
+ * claim's own transaction (see s_claim). The same claim runs on
  * every database-ready and periodically, so leads accepted while screening was down, or whose
  * hint was lost, are received all the same. */
 #include "receive.h"
@@ -153,8 +154,8 @@ static void s_on_claimed(fp_db_t *db, PGresult *res, void *arg)
     fp_buf_puts(&ids, "{");
     for (int i = 0; i < b->n; i++) fp_buf_printf(&ids, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
     fp_buf_puts(&ids, "}");
-    const char *p[1] = {ids.data};
-    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM screen_match($1::bigint[])", 1, p, s_on_matched, b);
+    const char *p[2] = {ids.data, b->r->worker};
+    fp_db_query(db, FP_DB_FRONT, "SELECT * FROM screen_match($1::bigint[], $2)", 2, p, s_on_matched, b);
     fp_buf_free(&ids);
 }
 
@@ -165,13 +166,12 @@ static void s_on_begun(fp_db_t *db, PGresult *res, void *arg)
         s_abort(db, b, res, "BEGIN");
         return;
     }
-    const char *p[1] = {b->r->worker};
+    /* the claim only locks the leads, in key order; screen_match marks them screened in the
+     * UPDATE that sets their status (one write of each lead row) */
     fp_db_query(db, FP_DB_FRONT,
-                "WITH c AS (SELECT id FROM leads WHERE screened_at IS NULL ORDER BY county_code, id"
-                "           LIMIT " S_CLAIM_BATCH " FOR UPDATE SKIP LOCKED)"
-                " UPDATE leads l SET screened_at = now(), screened_by = $1 FROM c WHERE l.id = c.id"
-                " RETURNING l.id",
-                1, p, s_on_claimed, b);
+                "SELECT id FROM leads WHERE screened_at IS NULL ORDER BY county_code, id"
+                " LIMIT " S_CLAIM_BATCH " FOR UPDATE SKIP LOCKED",
+                0, NULL, s_on_claimed, b);
 }
 
 /* One transaction per batch: BEGIN; claim; screen_match (cases, history, events, statuses);

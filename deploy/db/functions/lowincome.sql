@@ -130,7 +130,10 @@ BEGIN
           FROM screen_stage s
           JOIN (VALUES ('minzheng.dibao_new', 'dibao', true), ('minzheng.tekun_new', 'tekun', true),
                        ('minzheng.dibao_exit', 'dibao', false)) AS k(kind, category, enter) ON k.kind = s.kind
-         WHERE s.household_no IS NOT NULL AND fp_mode(s.county_code, s.occurred_on) = 'unified'
+         -- the kinds first (a cheap filter on the stage rows), the county's mode only for those
+         WHERE s.household_no IS NOT NULL
+           AND s.kind IN ('minzheng.dibao_new', 'minzheng.tekun_new', 'minzheng.dibao_exit')
+           AND fp_mode(s.county_code, s.occurred_on) = 'unified'
          ORDER BY s.county_code, s.occurred_on, s.lead_id
     LOOP
         IF r.enter = EXISTS (SELECT 1 FROM household_categories m WHERE m.county_code = r.county_code

@@ -15,7 +15,12 @@ $$;
 -- the lead's occurred_on and left_reason 'death:lead:<id>', and ledger_events one 'death' row;
 -- a member already gone, or a death already recorded, is left alone. Returns the facts of every
 -- case touched, for the rules (in C), with the rules' ratios in force for the case.
-CREATE OR REPLACE FUNCTION screen_match(p_ids bigint[])
+-- The claim (services/screening/receive.c) only locks the batch's leads (FOR UPDATE SKIP LOCKED);
+-- the one UPDATE of leads here marks them screened (screened_at, screened_by = p_worker) and
+-- sets their status, so each lead row is written once per batch, not twice. The policy
+-- parameters (due date, line, ratios) depend on the province and the date only: each is looked
+-- up once per distinct (province, date) of the batch, not once per case.
+CREATE OR REPLACE FUNCTION screen_match(p_ids bigint[], p_worker text DEFAULT NULL)
 RETURNS TABLE (case_id bigint, village_code text, opened_on text, household_type text,
                wage_fen bigint, wage_public_job_fen bigint, operating_fen bigint, property_fen bigint,
                pension_fen bigint, family_planning_fen bigint, eco_compensation_fen bigint, dibao_fen bigint,
@@ -53,11 +58,7 @@ BEGIN
     -- civil affairs' leads update the categories directly where the county is unified (lowincome.sql)
     PERFORM lowincome_from_leads();
 
-    -- not in the ledger
-    UPDATE leads l SET status = 'unmatched', status_at = now(),
-           status_reason = '不在乡村人口台账中：已交村核实登记或排除 / not in the rural population ledger: '
-                           'the village is asked to register or refute'
-      FROM screen_stage s WHERE s.household_no IS NULL AND l.id = s.lead_id;
+    -- not in the ledger (the lead's status: the one UPDATE of leads below)
     INSERT INTO village_tasks (county_code, village_code, lead_id, kind)
     SELECT s.county_code, s.lead_village, s.lead_id, 'register_or_refute'
       FROM screen_stage s WHERE s.household_no IS NULL ORDER BY s.lead_id
@@ -69,11 +70,17 @@ BEGIN
 
     -- open a case for each household without an open one (a concurrent worker's wins: DO NOTHING),
     -- due by the decision limit in force for its village (calendar or working days)
-    WITH ins AS (
+    -- screen_decision_due reads the province of the region only (fp_param): once per distinct
+    -- (province, day) of the batch (MATERIALIZED: computed once, not per joined row)
+    WITH d AS MATERIALIZED (
+        SELECT p.prov, p.occurred_on, screen_decision_due(p.prov, p.occurred_on) AS due_on
+          FROM (SELECT DISTINCT left(x.hh_village, 2) AS prov, x.occurred_on FROM screen_stage x
+                 WHERE x.household_no IS NOT NULL AND x.first_in_batch) p),
+    ins AS (
         INSERT INTO cases (county_code, village_code, household_no, state, opened_on, due_on)
-        SELECT s.county_code, s.hh_village, s.household_no, 'opened', s.occurred_on,
-               screen_decision_due(s.hh_village, s.occurred_on)
+        SELECT s.county_code, s.hh_village, s.household_no, 'opened', s.occurred_on, d.due_on
           FROM screen_stage s
+          JOIN d ON d.prov = left(s.hh_village, 2) AND d.occurred_on = s.occurred_on
          WHERE s.household_no IS NOT NULL AND s.first_in_batch
            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.county_code = s.county_code
                             AND c.household_no = s.household_no
@@ -105,8 +112,20 @@ BEGIN
                    jsonb_build_object('case_id', s.case_id, 'lead_id', s.lead_id, 'kind', s.kind))::event_new
           FROM screen_stage s WHERE s.case_id IS NOT NULL ORDER BY s.case_id, s.opened DESC, s.lead_id));
 
-    UPDATE leads l SET status = 'verifying', status_reason = '', status_at = now()
-      FROM screen_stage s WHERE s.case_id IS NOT NULL AND l.id = s.lead_id;
+    -- every claimed lead screened, once: not in the ledger -> unmatched, in a case -> verifying; a
+    -- lead skipped above (already in a case or unmatched) keeps its status
+    UPDATE leads l
+       SET screened_at = coalesce(l.screened_at, now()), screened_by = coalesce(l.screened_by, p_worker),
+           status = CASE WHEN s.lead_id IS NULL THEN l.status WHEN s.household_no IS NULL THEN 'unmatched'
+                         WHEN s.case_id IS NOT NULL THEN 'verifying' ELSE l.status END,
+           status_reason = CASE WHEN s.lead_id IS NULL THEN l.status_reason
+                                WHEN s.household_no IS NULL
+                                THEN '不在乡村人口台账中：已交村核实登记或排除 / not in the rural population ledger: '
+                                     'the village is asked to register or refute'
+                                WHEN s.case_id IS NOT NULL THEN '' ELSE l.status_reason END,
+           status_at = CASE WHEN s.household_no IS NULL OR s.case_id IS NOT NULL THEN now() ELSE l.status_at END
+      FROM unnest(p_ids) AS k(id) LEFT JOIN screen_stage s ON s.lead_id = k.id
+     WHERE l.id = k.id AND (s.lead_id IS NOT NULL OR l.screened_at IS NULL);
 
     -- a public-security death lead updates the ledger too: the matched member leaves the
     -- household on the day of death, with one 'death' event from that lead. A person dies once:
@@ -131,22 +150,26 @@ BEGIN
      ORDER BY g.county_code, g.id_hmac;
 
     RETURN QUERY
+    -- the parameters in force, once per distinct (province, opened_on) of the batch's cases
+    WITH pr AS MATERIALIZED (
+        SELECT p.prov, p.opened_on,
+               (fp_param('monitoring_line_yuan', p.prov, p.opened_on) * 100)::bigint AS line_fen,
+               fp_param('rigid_ratio_pct', p.prov, p.opened_on)::integer AS rigid_ratio_pct,
+               fp_param('monitor_upper_ratio_pct', p.prov, p.opened_on)::integer AS monitor_upper_ratio_pct
+          FROM (SELECT DISTINCT left(y.village_code, 2) AS prov, y.opened_on
+                  FROM cases y WHERE y.id IN (SELECT s.case_id FROM screen_stage s)) p)
     SELECT c.id, c.village_code::text, to_char(c.opened_on, 'YYYY-MM-DD'), h.household_type,
            h.wage_fen, h.wage_public_job_fen, h.operating_fen, h.property_fen, h.pension_fen,
            h.family_planning_fen, h.eco_compensation_fen, h.dibao_fen, h.tekun_fen, h.other_transfer_fen,
-           h.production_cost_fen, h.medical_oop_fen,
-           (SELECT coalesce(sum(l.amount_fen), 0)::bigint FROM case_leads cl JOIN leads l ON l.id = cl.lead_id
-             WHERE cl.case_id = c.id AND l.kind = 'yibao.high_cost'),
+           h.production_cost_fen, h.medical_oop_fen, ks.lead_medical,
            h.education_ok, h.education_reason, h.medical_ok, h.medical_reason, h.housing_ok, h.housing_reason,
            h.water_ok, h.water_reason,
            m.members::int, m.with_labour::int, m.disabled::int, m.uninsured::int, m.dropped_out::int,
-           ks.shocks, ks.guarantees,
-           (fp_param('monitoring_line_yuan', c.village_code, c.opened_on) * 100)::bigint,
-           fp_param('rigid_ratio_pct', c.village_code, c.opened_on)::integer,
-           fp_param('monitor_upper_ratio_pct', c.village_code, c.opened_on)::integer
+           ks.shocks, ks.guarantees, pr.line_fen, pr.rigid_ratio_pct, pr.monitor_upper_ratio_pct
       -- driven from this batch's few cases: a primary-key probe each, whatever the size of cases
       FROM (SELECT DISTINCT s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL) k
       JOIN cases c ON c.id = k.case_id
+      JOIN pr ON pr.prov = left(c.village_code, 2) AND pr.opened_on = c.opened_on
       JOIN ledger_households h ON h.county_code = c.county_code AND h.household_no = c.household_no
       CROSS JOIN LATERAL (
            SELECT count(*) AS members,
@@ -159,7 +182,8 @@ BEGIN
               AND (x.left_on IS NULL OR x.left_on > c.opened_on)) m
       -- what the case's leads say by their kinds (lead_kinds.shock, lead_kinds.guarantee)
       CROSS JOIN LATERAL (
-           SELECT string_agg(DISTINCT lk.shock, ',') AS shocks, string_agg(DISTINCT lk.guarantee, ',') AS guarantees
+           SELECT string_agg(DISTINCT lk.shock, ',') AS shocks, string_agg(DISTINCT lk.guarantee, ',') AS guarantees,
+                  coalesce(sum(l.amount_fen) FILTER (WHERE l.kind = 'yibao.high_cost'), 0)::bigint AS lead_medical
              FROM case_leads cl JOIN leads l ON l.id = cl.lead_id JOIN lead_kinds lk ON lk.code = l.kind
             WHERE cl.case_id = c.id) ks
      ORDER BY c.id;
