@@ -240,16 +240,27 @@ class Federation(unittest.TestCase):
             " FROM unnest(ARRAY[%s]) c ORDER BY 1"
         codes = ",".join(f"'{c}'" for c in sorted(self.counties))
 
+        last = {}
+
         def caught_up():
             want = []
             for c in sorted(self.counties):
                 n, numbered, leads = fp.sql(self.counties[c].ci, "SELECT count(*), count(position), (SELECT"
                                             " string_agg(id || status, ',' ORDER BY id) FROM leads) FROM events")[0]
+                last[c] = (n, numbered, len(leads))
                 if n != numbered:
                     return False
                 want.append((c, numbered, leads))
-            return all(fp.sql(upper, q % codes) == want for upper in self.uppers())
-        fp.wait_for(caught_up, 90, what="every county's events and leads at the prefecture and the province")
+            for upper in self.uppers():
+                got = fp.sql(upper, q % codes)
+                last[upper] = [(c, n, len(leads)) for c, n, leads in got]
+                if got != want:
+                    return False
+            return True
+        try:
+            fp.wait_for(caught_up, 90, what="every county's events and leads at the prefecture and the province")
+        except AssertionError as e:  # what each database had last (events, numbered, leads' length)
+            raise AssertionError(f"{last}\n{e}") from None
 
     def uppers(self):
         return (self.pci, self.vci) if self.WITH_PROVINCE else (self.pci,)
@@ -337,10 +348,21 @@ class Federation(unittest.TestCase):
 
     def test_3_status_and_keys(self):
         self.wait_caught_up()
-        out = fp.ctl(["federation", "status"], self.pci).stdout
-        for code in self.counties:
-            line = next(line for line in out.splitlines() if line.startswith(code))
-            self.assertEqual(line.split()[1:3], ["true", "0"], out)
+        for upper in self.uppers():  # each its own subscriptions, though they share a cluster
+            out = fp.ctl(["federation", "status"], upper).stdout
+            lines = sorted(line.split()[:3] for line in out.splitlines()[1:])
+            self.assertEqual(lines, [[code, "true", "0"] for code in sorted(self.counties)], out)
+        # add-county again keeps the subscription (how a prefecture set up before --upper adds it
+        # and the down direction); the level's region, once recorded, is not another
+        c = self.counties["130822"]
+        args = ["federation", "add-county", "--county", c.code, "--conninfo",
+                f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", self.pwfile,
+                "--down-password-file", self.downfile]
+        out = fp.ctl(args + ["--upper", PREFECTURE], self.pci).stdout
+        self.assertIn(f"county {c.code} already subscribed", out)
+        p = fp.ctl(args + ["--upper", PROVINCE], self.pci, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"the upper level of region {PREFECTURE}, not {PROVINCE}", p.stderr)
         # every published table is keyed by county code at the prefecture (Citus' distribution
         # rule), and at each county its replica identity leads with it
         bad = fp.sql(self.pci, """

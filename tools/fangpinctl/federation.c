@@ -180,6 +180,23 @@ static int s_down(PGconn *c, const char *county, const char *pwfile)
     return rc;
 }
 
+/* Whether the subscription sub exists already (add-county run again, e.g. after the upgrade that
+ * brought --upper and the down direction): 1, 0, or -1 after saying why. */
+static int s_subscribed(PGconn *c, const char *sub)
+{
+    const char *p[1] = {sub};
+    /* pg_subscription is shared by the cluster's databases: a province's database beside its
+     * prefecture's (as in it_federation) has subscriptions of the same names */
+    PGresult *r = PQexecParams(c,
+                               "SELECT count(*) FROM pg_subscription WHERE subname = $1"
+                               " AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                               1, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? strcmp(PQgetvalue(r, 0, 0), "0") != 0 : -1;
+    if (rc < 0) fprintf(stderr, S_WHO " add-county: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    return rc;
+}
+
 static int s_add_usage(void)
 {
     fprintf(stderr,
@@ -213,7 +230,10 @@ static int s_add(int argc, char **argv)
     if (!rc)
         rc = ctl_pg_exec(S_WHO " add-county", c, "SELECT federation_prefecture_keys()", "keying the tables by county");
     if (!rc && down) rc = s_down(c, county, down);
-    if (!rc) rc = ctl_fed_subscribe(c, S_WHO " add-county", sub, ci, "fangpin_federation", pw, "fangpin_county", slot);
+    int had = rc ? 0 : s_subscribed(c, sub);
+    if (had < 0) rc = -1;
+    if (!rc && !had)
+        rc = ctl_fed_subscribe(c, S_WHO " add-county", sub, ci, "fangpin_federation", pw, "fangpin_county", slot);
     memset(pw, 0, sizeof pw);
     if (!rc) {
         const char *p[2] = {county, sub};
@@ -228,7 +248,9 @@ static int s_add(int argc, char **argv)
         }
         PQclear(r);
     }
-    if (!rc) printf("county %s subscribed (%s, slot %s at the county): its rows are being copied\n", county, sub, slot);
+    if (!rc && had) printf("county %s already subscribed (%s): kept as it is\n", county, sub);
+    else if (!rc)
+        printf("county %s subscribed (%s, slot %s at the county): its rows are being copied\n", county, sub, slot);
     if (!rc && down)
         printf("fangpin_down_%s published: the county runs fangpinctl federation subscribe-upper --upper %s\n", county,
                upper);
@@ -253,6 +275,7 @@ static int s_status(int argc, char **argv)
                " coalesce(round(extract(epoch FROM now() - max(st.last_msg_receipt_time)))::text, '-'),"
                " coalesce(max(st.received_lsn)::text, '-')"
                " FROM federation_counties f LEFT JOIN pg_subscription s ON s.subname = f.subscription"
+               "  AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
                " LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL"
                " WHERE f.removed_at IS NULL GROUP BY f.county_code, s.subenabled, s.oid ORDER BY 1");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
