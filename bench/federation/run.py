@@ -95,7 +95,8 @@ def timed(ci, query, runs=3):
 
 
 class Bench(tf.Federation):
-    """The test's set-up (clusters, counties, subscriptions), then the load."""
+    """The test's set-up (clusters, counties, subscriptions; no province), then the load."""
+    WITH_PROVINCE = False
 
     @classmethod
     def load(cls):  # no test load: the bench's own

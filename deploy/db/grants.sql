@@ -61,6 +61,8 @@ GRANT SELECT, UPDATE ON http_tokens TO fangpin_intake;
 -- columns an export gives and that population reads (intake never reads a whole ledger row: no
 -- incomes, reasons or masked numbers).
 GRANT SELECT ON compare_columns, quality_rules TO fangpin_intake;
+-- the persons population's elsewhere (Q008): what an upper level found, replicated down
+GRANT SELECT ON federation_found TO fangpin_intake, fangpin_assistance;
 GRANT SELECT (county_code, household_no, name, relation, birth_date, sex, labour, health, disability_grade, schooling,
               insured, left_on, id_hmac, id_sealed) ON ledger_members TO fangpin_intake;
 GRANT SELECT (county_code, household_no, village_code, household_type, monitored_kind, dibao_fen, tekun_fen,

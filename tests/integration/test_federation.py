@@ -8,7 +8,13 @@ counties' reports; its event stream (Replay on the prefecture's own reporting se
 every county event exactly once, in one gap-free order of its own, each with its county's
 position; `federation status` names every county; the schema keeps the county code in the key
 of every published table; a person named in two counties (one of which seals ID numbers with a
-data key of its own) is found by `federation persons`; `remove-county` drops one."""
+data key of its own) is found by `federation persons`, and goes back down to both counties by
+replication (the prefecture's publication fangpin_down_<county>, each county's subscription) as the
+data-quality finding Q008 of each (opened by the county's run, closed by the run after the
+prefecture no longer finds the person); `remove-county` drops one. A province database (in the
+prefecture's cluster: its own database, its own slots at the counties) subscribes to the same
+counties directly: its reports are the same sum, its own event stream carries every county event
+once, a province key reads the whole province and a key of another prefecture is refused."""
 import concurrent.futures
 import json
 import os
@@ -21,6 +27,7 @@ from fangpin.v1 import common_pb2, intake_pb2, reporting_pb2
 
 Code = common_pb2.Code
 PREFECTURE = "1308"
+PROVINCE = "13"
 COUNTIES = {"130822": ("兴隆县", "130822112", "三道河镇"), "130824": ("滦平县", "130824100", "滦平镇"),
             "130825": ("隆化县", "130825100", "隆化镇")}
 PERIOD = "2026-10"
@@ -57,7 +64,7 @@ def region_files(folder):
         with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
             f.write(header + "\n" + "".join(",".join(r) + "\n" for r in rows))
     write("provinces.csv", "code,name", [("13", '"河北省"')])
-    write("cities.csv", "code,name,provinceCode", [("1308", '"承德市"', "13")])
+    write("cities.csv", "code,name,provinceCode", [("1308", '"承德市"', "13"), ("1307", '"张家口市"', "13")])
     write("areas.csv", "code,name,cityCode,provinceCode",
           [(c, f'"{n}"', "1308", "13") for c, (n, _, _) in COUNTIES.items()])
     write("streets.csv", "code,name,areaCode,provinceCode,cityCode",
@@ -67,6 +74,12 @@ def region_files(folder):
            for c, (_, t, _) in COUNTIES.items() for v in (201, 202, 203)])
     return [os.path.join(folder, f) for f in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv",
                                               "villages.csv")]
+
+
+LEDGER_HEADER = ("户编号,村代码,户类型,监测类型,户主姓名,姓名,身份证号,与户主关系,性别,出生日期,劳动能力,健康状况,在校情况,"
+                 "是否参保,工资性收入(元),公益性岗位收入(元),生产经营性收入(元),财产性收入(元),养老金(元),计划生育金(元),"
+                 "生态补偿金(元),低保金(元),特困供养金(元),其他转移性收入(元),生产经营费用支出(元),医疗自付(元),饮水安全,"
+                 "住房安全,基本医疗保障,调查期")
 
 
 def call(svc, key, **op):
@@ -88,6 +101,20 @@ class County:
         self.keys.register("admin", f"admin:{code}-it", region=code)
         self.keys.register("yibao", f"dept:{code}:yibao", kind="department", level="county", region=code, dept="yibao")
         self.batches = 0
+        self.import_ledger(os.path.dirname(files[0]))
+
+    def import_ledger(self, folder):
+        """Its ledger (the real `fangpinctl ledger import`): one household, whose head is MOVED in
+        130822 and 130825 (a person in two counties' ledgers), a person of its own in 130824."""
+        town = COUNTIES[self.code][1]
+        idn = check_digit(MOVED) if self.code in ("130822", OWN_KEY_COUNTY) else id_number(self.code, 999)
+        line = [f"{town}20100001", f"{town}201", "一般户", "", "王五", "王五", idn, "户主", "", "", "普通劳动力", "健康",
+                "非在校生", "是", "80000", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "是", "是", "是",
+                "2026Q3"]
+        path = os.path.join(folder, f"{self.code}-2026Q3.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(LEDGER_HEADER + "\n" + ",".join(line) + "\n")
+        fp.ctl(["ledger", "import", path], self.ci, env={"FANGPIN_DATA_KEY": self.data_key})
 
     def start(self):
         env = {"FANGPIN_TODAY": TODAY}
@@ -124,6 +151,8 @@ class County:
 
 
 class Federation(unittest.TestCase):
+    WITH_PROVINCE = True  # bench/federation measures the prefecture alone
+
     @classmethod
     def setUpClass(cls):
         folder = tempfile.mkdtemp(prefix="fed-", dir=fp.VAR)
@@ -131,6 +160,9 @@ class Federation(unittest.TestCase):
         cls.pwfile = os.path.join(folder, "replication.password")
         with open(cls.pwfile, "w") as f:
             f.write(PASSWORD + "\n")
+        cls.downfile = os.path.join(folder, "down.password")
+        with open(cls.downfile, "w") as f:
+            f.write("fed-down-password-0123456\n")
         with concurrent.futures.ThreadPoolExecutor(4) as ex:
             pref = ex.submit(cls.prefecture_db, files)
             counties = [ex.submit(County, code, files) for code in COUNTIES]
@@ -139,19 +171,30 @@ class Federation(unittest.TestCase):
         for c in cls.counties.values():
             c.start()
             fp.ctl(["federation", "publish", "--password-file", cls.pwfile], c.ci)
-            fp.ctl(["federation", "add-county", "--county", c.code, "--conninfo",
-                    f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", cls.pwfile],
-                   cls.pci)
+            county_ci = f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}"
+            # the prefecture subscribes and publishes down what it finds of the county; the
+            # county subscribes to that; the province subscribes to the county directly
+            fp.ctl(["federation", "add-county", "--upper", PREFECTURE, "--county", c.code, "--conninfo", county_ci,
+                    "--password-file", cls.pwfile, "--down-password-file", cls.downfile], cls.pci)
+            fp.ctl(["federation", "subscribe-upper", "--upper", PREFECTURE, "--county", c.code, "--conninfo",
+                    f"host=127.0.0.1 port={cls.pcluster.port} dbname=p1308", "--password-file", cls.downfile], c.ci)
+            if cls.WITH_PROVINCE:
+                fp.ctl(["federation", "add-county", "--upper", PROVINCE, "--county", c.code, "--conninfo", county_ci,
+                        "--password-file", cls.pwfile], cls.vci)
         cls.load()
         cls.preporting = fp.Service("reporting", cls.pci, cls.pkeys, env={"FANGPIN_TODAY": TODAY})
+        if cls.WITH_PROVINCE:
+            cls.vreporting = fp.Service("reporting", cls.vci, cls.vkeys, env={"FANGPIN_TODAY": TODAY})
         cls.folder = folder
 
     @classmethod
     def prefecture_db(cls, files):
         # several counties' apply and table-copy workers at once; a county that went away is
         # retried within a fraction of a second rather than the default 5 s
-        cls.pcluster = fp.PrivateCluster("fed-1308", opts="-c max_logical_replication_workers=12"
-                                                          " -c max_worker_processes=20"
+        # (wal_level=logical: it publishes down to its counties; the province's database lives in
+        # the same cluster, with its own subscriptions)
+        cls.pcluster = fp.PrivateCluster("fed-1308", opts="-c max_logical_replication_workers=16"
+                                                          " -c max_worker_processes=24 -c wal_level=logical"
                                                           " -c wal_retrieve_retry_interval=200ms")
         cls.pci = cls.pcluster.conninfo("p1308")
         fp.sql(cls.pcluster.conninfo(), 'CREATE DATABASE "p1308" OWNER fangpin_owner')
@@ -159,6 +202,18 @@ class Federation(unittest.TestCase):
         fp.ctl(["regions", "import"] + files, cls.pci)
         cls.pkeys = fp.Keys(cls.pci, fp.SERVICES + ("admin", "pref"))
         cls.pkeys.register("pref", "actor:1308:zhou", kind="actor", level="prefecture", region=PREFECTURE)
+        if cls.WITH_PROVINCE:
+            cls.province_db(files)
+
+    @classmethod
+    def province_db(cls, files):
+        cls.vci = cls.pcluster.conninfo("p13")
+        fp.sql(cls.pcluster.conninfo(), 'CREATE DATABASE "p13" OWNER fangpin_owner')
+        fp.ctl(["migrate"], fp.role_conninfo(cls.vci, "fangpin_owner"))
+        fp.ctl(["regions", "import"] + files, cls.vci)
+        cls.vkeys = fp.Keys(cls.vci, fp.SERVICES + ("admin", "prov", "other"))
+        cls.vkeys.register("prov", "actor:13:li", kind="actor", level="province", region=PROVINCE)
+        cls.vkeys.register("other", "actor:1307:wu", kind="actor", level="prefecture", region="1307")
 
     @classmethod
     def load(cls):
@@ -178,24 +233,55 @@ class Federation(unittest.TestCase):
             fp.sql(county.ci, f"UPDATE leads SET status = ({arr})[id % {len(STATUSES)} + 1]")
 
     def wait_caught_up(self):
-        """Every county's numbered events and lead statuses are at the prefecture."""
+        """Every county's numbered events and lead statuses are at the prefecture and the province
+        (one query per database each time it looks)."""
+        q = "SELECT c, (SELECT count(*) FROM events e WHERE e.county_code = c AND e.county_position IS NOT NULL)," \
+            " (SELECT string_agg(l.id || l.status, ',' ORDER BY l.id) FROM leads l WHERE l.county_code = c)" \
+            " FROM unnest(ARRAY[%s]) c ORDER BY 1"
+        codes = ",".join(f"'{c}'" for c in sorted(self.counties))
+
+        last = {}
+
         def caught_up():
-            for c in self.counties.values():
-                want = fp.sql(c.ci, "SELECT count(*) FILTER (WHERE position IS NOT NULL), count(*) FROM events")[0]
-                if want[0] != want[1]:
+            want = []
+            for c in sorted(self.counties):
+                n, numbered, leads = fp.sql(self.counties[c].ci, "SELECT count(*), count(position), (SELECT"
+                                            " string_agg(id || status, ',' ORDER BY id) FROM leads) FROM events")[0]
+                last[c] = (n, numbered, len(leads))
+                if n != numbered:
                     return False
-                got = fp.sql(self.pci, f"SELECT count(*) FROM events WHERE county_code = '{c.code}'"
-                                       " AND county_position IS NOT NULL")[0][0]
-                leads = fp.sql(c.ci, "SELECT string_agg(id || status, ',' ORDER BY id) FROM leads")
-                pleads = fp.sql(self.pci, "SELECT string_agg(id || status, ',' ORDER BY id) FROM leads"
-                                          f" WHERE county_code = '{c.code}'")
-                if got != want[0] or leads != pleads:
+                want.append((c, numbered, leads))
+            for upper in self.uppers():
+                got = fp.sql(upper, q % codes)
+                last[upper] = [(c, n, len(leads)) for c, n, leads in got]
+                if got != want:
                     return False
             return True
-        fp.wait_for(caught_up, 90, what="every county's events and leads at the prefecture")
+        try:
+            fp.wait_for(caught_up, 90, what="every county's events and leads at the prefecture and the province")
+        except AssertionError as e:  # what each database had last (events, numbered, leads' length)
+            raise AssertionError(f"{last}\n{e}") from None
+
+    def uppers(self):
+        return (self.pci, self.vci) if self.WITH_PROVINCE else (self.pci,)
 
     def test_1_reports_are_the_sum(self):
         self.wait_caught_up()
+        self.assert_sum(self.preporting, "pref", PREFECTURE)
+
+    def test_1b_province_reports_are_the_sum(self):
+        """The province, subscribed to the counties directly, counts the same sum; its key reads the
+        whole province, a prefecture key of another prefecture is refused."""
+        self.wait_caught_up()
+        self.assert_sum(self.vreporting, "prov", PROVINCE)
+        for op in (dict(get_report=dict(report="lead_verification_monthly", region_prefix=PROVINCE, period=PERIOD)),
+                   dict(replay=dict(region_prefix=PROVINCE, after_position=0, limit=10)),
+                   dict(get_report=dict(report="lead_verification_monthly", region_prefix=PREFECTURE, period=PERIOD))):
+            r = call(self.vreporting, "other", **op)
+            self.assertNotEqual(r.status.code, Code.OK, op)
+            self.assertEqual(r.status.reason, "read.region", r.status)
+
+    def assert_sum(self, svc, key, prefix):
         fields = ["received", "verified", "included", "not_included", "pending", "unmatched", "overdue"]
         total = dict.fromkeys(fields, 0)
         towns, depts = {}, {}
@@ -214,8 +300,7 @@ class Federation(unittest.TestCase):
                     depts[row.code] = {f: d[f] + nums[f] for f in fields}
         self.assertGreater(total["received"], 0)
         self.assertGreater(total["included"], 0)
-        r = call(self.preporting, "pref", get_report=dict(report="lead_verification_monthly",
-                                                          region_prefix=PREFECTURE, period=PERIOD))
+        r = call(svc, key, get_report=dict(report="lead_verification_monthly", region_prefix=prefix, period=PERIOD))
         self.assertEqual(r.status.code, Code.OK, r.status)
         ptotal = [row for row in r.report.rows if row.kind == "total"]
         self.assertEqual(len(ptotal), 1)
@@ -234,12 +319,19 @@ class Federation(unittest.TestCase):
 
     def test_2_one_stream_every_event_once(self):
         self.wait_caught_up()
+        self.assert_stream(self.preporting, "pref", PREFECTURE, self.pci)
+
+    def test_2b_province_stream_every_event_once(self):
+        self.wait_caught_up()
+        self.assert_stream(self.vreporting, "prov", PROVINCE, self.vci)
+
+    def assert_stream(self, svc, key, prefix, ci):
         want = set().union(*(c.numbered_events() for c in self.counties.values()))
         seen, after, head = [], 0, None
-        fp.wait_for(lambda: int(fp.sql(self.pci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0]) == 0,
-                    60, what="the prefecture's relay numbering every event")
+        fp.wait_for(lambda: int(fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0]) == 0,
+                    60, what="the upper level's relay numbering every event")
         while True:
-            r = call(self.preporting, "pref", replay=dict(region_prefix=PREFECTURE, after_position=after, limit=1000))
+            r = call(svc, key, replay=dict(region_prefix=prefix, after_position=after, limit=1000))
             self.assertEqual(r.status.code, Code.OK, r.status)
             seen += [(e.position, e.county, e.payload_json) for e in r.events.events]
             after, head = r.events.next_after, r.events.head_position
@@ -256,10 +348,21 @@ class Federation(unittest.TestCase):
 
     def test_3_status_and_keys(self):
         self.wait_caught_up()
-        out = fp.ctl(["federation", "status"], self.pci).stdout
-        for code in self.counties:
-            line = next(line for line in out.splitlines() if line.startswith(code))
-            self.assertEqual(line.split()[1:3], ["true", "0"], out)
+        for upper in self.uppers():  # each its own subscriptions, though they share a cluster
+            out = fp.ctl(["federation", "status"], upper).stdout
+            lines = sorted(line.split()[:3] for line in out.splitlines()[1:])
+            self.assertEqual(lines, [[code, "true", "0"] for code in sorted(self.counties)], out)
+        # add-county again keeps the subscription (how a prefecture set up before --upper adds it
+        # and the down direction); the level's region, once recorded, is not another
+        c = self.counties["130822"]
+        args = ["federation", "add-county", "--county", c.code, "--conninfo",
+                f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", self.pwfile,
+                "--down-password-file", self.downfile]
+        out = fp.ctl(args + ["--upper", PREFECTURE], self.pci).stdout
+        self.assertIn(f"county {c.code} already subscribed", out)
+        p = fp.ctl(args + ["--upper", PROVINCE], self.pci, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"the upper level of region {PREFECTURE}, not {PROVINCE}", p.stderr)
         # every published table is keyed by county code at the prefecture (Citus' distribution
         # rule), and at each county its replica identity leads with it
         bad = fp.sql(self.pci, """
@@ -290,7 +393,8 @@ class Federation(unittest.TestCase):
         fp.sql(a.ci, "ALTER TABLE leads ADD COLUMN upgrade_probe integer")
         fp.sql(a.ci, "UPDATE leads SET upgrade_probe = id * 7")
         a.push(2)  # the county keeps working meanwhile
-        fp.sql(self.pci, "ALTER TABLE leads ADD COLUMN upgrade_probe integer")
+        for upper in (self.pci, self.vci):
+            fp.sql(upper, "ALTER TABLE leads ADD COLUMN upgrade_probe integer")
         probe = "SELECT string_agg(id || ':' || coalesce(upgrade_probe, -1), ',' ORDER BY id) FROM leads" \
                 " WHERE county_code = '130822'"
         fp.wait_for(lambda: fp.sql(self.pci, probe) == fp.sql(a.ci, probe), 60,
@@ -300,11 +404,13 @@ class Federation(unittest.TestCase):
         # `federation refresh` at the prefecture copies the county's rows and follows its changes
         new = "CREATE TABLE upgrade_table (county_code varchar(6), n integer, PRIMARY KEY (county_code, n))"
         fp.sql(self.pci, new)
+        fp.sql(self.vci, new)
         fp.sql(a.ci, new + "; INSERT INTO upgrade_table SELECT '130822', g FROM generate_series(1, 5) g;"
                            " ALTER PUBLICATION fangpin_county ADD TABLE upgrade_table")
         fp.ctl(["federation", "publish", "--password-file", self.pwfile], a.ci)  # lets the role read it
-        out = fp.ctl(["federation", "refresh"], self.pci).stdout
-        self.assertIn(f"{len(self.counties)} subscription(s) refreshed", out)
+        for upper in (self.pci, self.vci):
+            out = fp.ctl(["federation", "refresh"], upper).stdout
+            self.assertIn(f"{len(self.counties)} subscription(s) refreshed", out)
         fp.sql(a.ci, "INSERT INTO upgrade_table VALUES ('130822', 6)")
         fp.wait_for(lambda: fp.sql(self.pci, "SELECT count(*) FROM upgrade_table") == [("6",)], 60,
                     what="the newly published table at the prefecture")
@@ -320,20 +426,23 @@ class Federation(unittest.TestCase):
         for county in self.counties.values():
             shutil.copy(county.data_key, os.path.join(keys, f"{county.code}.data.key"))
         env = {"FANGPIN_DATA_KEY": new_data_key(self.folder, "prefecture")}
+        type(self).persons_args = (["federation", "persons", "--keys", keys], env)
         out = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env).stdout
-        rows = [line.split() for line in out.splitlines()[1:]]
-        ids = {r[4] for r in rows}
+        rows = [line.split() for line in out.splitlines()[1:] if "place(s)" not in line]
+        refs = {r[4] for r in rows}
+        # a lead and the ledger's household in each county, each place once
         self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows],
-                         [("1", masked, "130822", "lead"), ("1", masked, OWN_KEY_COUNTY, "lead")], out)
-        self.assertEqual(len(ids), 2)
+                         [("1", masked, c, w) for c in ("130822", OWN_KEY_COUNTY) for w in ("lead", "ledger")], out)
+        self.assertEqual(len(refs), 4)
+        self.assertIn("4 place(s) published to their counties", out)
         self.assertNotIn(check_digit(MOVED), out)
-        self.assertEqual(fp.sql(self.pci, "SELECT county_code, source FROM federation_persons ORDER BY 1"),
-                         [("130822", "lead"), (OWN_KEY_COUNTY, "lead")])
+        self.assertEqual(fp.sql(self.pci, "SELECT county_code, source FROM federation_persons ORDER BY 1, 2"),
+                         [(c, w) for c in ("130822", OWN_KEY_COUNTY) for w in ("lead", "ledger")])
         # announced once per place, under each county, without the person's number
         events = "SELECT county_code, region_code, payload->>'counties', payload->>'source', payload::text FROM events" \
-                 " WHERE type = 'federation.person_in_counties' ORDER BY 1"
+                 " WHERE type = 'federation.person_in_counties' ORDER BY 1, 4"
         both = "130822," + OWN_KEY_COUNTY
-        want = [("130822", "130822000000", both, "lead"), (OWN_KEY_COUNTY, OWN_KEY_COUNTY + "000000", both, "lead")]
+        want = [(c, c + "000000", both, w) for c in ("130822", OWN_KEY_COUNTY) for w in ("lead", "ledger")]
         self.assertEqual([r[:4] for r in fp.sql(self.pci, events)], want)
         self.assertNotIn(check_digit(MOVED)[6:14], "".join(r[4] for r in fp.sql(self.pci, events)))
         fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env)  # again: nothing new announced
@@ -343,6 +452,44 @@ class Federation(unittest.TestCase):
         p = fp.ctl(["federation", "persons", "--keys", keys], self.pci, env=env, check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn(f"county {OWN_KEY_COUNTY} does not open with its key", p.stderr)
+        shutil.copy(self.counties[OWN_KEY_COUNTY].data_key, os.path.join(keys, f"{OWN_KEY_COUNTY}.data.key"))
+        self.assertEqual(fp.sql(self.pci, "SELECT count(*) FROM federation_found"), [("4",)])
+
+    def found_at(self, county):
+        return fp.sql(county.ci, "SELECT found_by, source, elsewhere::text, encode(id_hmac, 'hex') FROM federation_found"
+                                 " ORDER BY 1, 2")
+
+    def q008(self, county, state="state <> 'fixed'"):
+        fp.ctl(["quality", "run", "--county", county.code], county.ci, env={"FANGPIN_DATA_KEY": county.data_key})
+        return fp.sql(county.ci, "SELECT id, household_no, facts->>'elsewhere', state FROM quality_findings"
+                                 f" WHERE rule_code = 'Q008' AND {state} ORDER BY id")
+
+    def test_4b_found_goes_down_to_both_counties(self):
+        """What the prefecture found reaches each county by replication, its row filter giving each
+        county its own places only, named by the county's own keyed hash; the county's run opens
+        the finding Q008 for the household, the other county named, and announces it."""
+        names = {c: n for c, (n, _, _) in COUNTIES.items()}
+        for code, other in (("130822", OWN_KEY_COUNTY), (OWN_KEY_COUNTY, "130822")):
+            county = self.counties[code]
+            own = fp.id_hmac(check_digit(MOVED), county.data_key)[2:]
+            fp.wait_for(lambda: len(self.found_at(county)) == 2, 60, what=f"the prefecture's finding at {code}")
+            self.assertEqual(self.found_at(county), [(PREFECTURE, "lead", "{" + other + "}", own),
+                                                     (PREFECTURE, "ledger", "{" + other + "}", own)])
+            town = COUNTIES[code][1]
+            got = self.q008(county)
+            self.assertEqual([r[1:] for r in got], [(f"{town}20100001", f"{other} {names[other]}", "open")])
+            opened = fp.sql(county.ci, "SELECT region_code, payload->>'household_no' FROM events"
+                                       " WHERE type = 'finding.opened' AND payload->>'rule' = 'Q008'")
+            self.assertEqual(opened, [(f"{town}201", f"{town}20100001")])
+            listed = fp.ctl(["quality", "list", "--rule", "Q008"], county.ci,
+                            env={"FANGPIN_DATA_KEY": county.data_key}).stdout
+            self.assertIn(f"{town}20100001", listed)
+            self.assertNotIn(check_digit(MOVED), listed)
+            self.assertNotIn(check_digit(MOVED), json.dumps(fp.sql(county.ci, "SELECT facts FROM quality_findings")))
+        # the third county received nothing, and has no such finding
+        c = self.counties["130824"]
+        self.assertEqual(self.found_at(c), [])
+        self.assertEqual(self.q008(c), [])
 
     def test_5_remove_county(self):
         self.wait_caught_up()
@@ -351,8 +498,35 @@ class Federation(unittest.TestCase):
         self.assertIn(f"county {code} removed", out)
         self.assertEqual(fp.sql(self.pci, f"SELECT count(*) FROM leads WHERE county_code = '{code}'"), [("0",)])
         self.assertNotIn(code, fp.ctl(["federation", "status"], self.pci).stdout)
-        # its replication slot at the county is gone with the subscription
-        self.assertEqual(fp.sql(self.counties[code].admin_ci, "SELECT count(*) FROM pg_replication_slots"), [("0",)])
+        # its replication slot at the county is gone with the subscription; the province's stays
+        self.assertEqual(fp.sql(self.counties[code].admin_ci, "SELECT slot_name FROM pg_replication_slots"),
+                         [(f"fangpin_{PROVINCE}_{code}",)])
+        # the down direction is gone at the prefecture: publication, role, slot
+        self.assertEqual(fp.sql(self.pci, f"""
+            SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'fangpin_down_{code}'),
+                   (SELECT count(*) FROM pg_roles WHERE rolname = 'fangpin_down_{code}'),
+                   (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'fangpin_down_{code}'),
+                   (SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'fangpin_down_%')"""),
+                         [("0", "0", "0", "2")])
+        if "persons_args" not in type(self).__dict__:
+            return  # test_4 did not run (a single test asked for)
+        # the person is now in one county of the prefecture only: the next persons run takes the
+        # place back, the deletion goes down, and 130822's next run closes its finding
+        args, env = self.persons_args
+        out = fp.ctl(args, self.pci, env=env).stdout
+        self.assertIn("0 place(s) published", out)
+        a = self.counties["130822"]
+        fp.wait_for(lambda: self.found_at(a) == [], 60, what="the deletion at 130822")
+        self.assertEqual(self.q008(a), [])
+        closed = fp.sql(a.ci, "SELECT q.state, e.type FROM quality_findings q JOIN events e ON e.type = 'finding.closed'"
+                              " AND (e.payload->>'finding_id')::bigint = q.id WHERE q.rule_code = 'Q008'")
+        self.assertEqual(closed, [("fixed", "finding.closed")])
+        # the removed county leaves its upper level: what it had received goes, its run closes it
+        gone = self.counties[code]
+        out = fp.ctl(["federation", "unsubscribe-upper", "--upper", PREFECTURE], gone.ci).stdout
+        self.assertIn("2 place(s) it had found forgotten", out)
+        self.assertEqual(self.q008(gone), [])
+        self.assertEqual(fp.sql(gone.ci, "SELECT state FROM quality_findings WHERE rule_code = 'Q008'"), [("fixed",)])
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ def household(no, members=None, village=VA, plan=None, measures=(), incomes=(), 
         if m.get("left_on"):
             m = dict(m, left_reason="not_in_census:2026Q3")
         m = dict(m)
+        # what an upper level found of the person (federation_found, replicated down: docs/federation.md)
+        for county, elsewhere in m.pop("found", {}).items():
+            out.append(f"INSERT INTO federation_found (county_code, found_by, id_hmac, source, ref, elsewhere, found_on)"
+                       f" VALUES ('{county}', '1308', sha256('person {_seq[0]}'::bytea), 'ledger', '{no}',"
+                       f" {q(elsewhere)}, '2026-09-30');")
         for (dept, fact), value in m.pop("dept_facts", {}).items():
             out.append(f"INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id,"
                        f" batch_id) SELECT '{COUNTY}', sha256('person {_seq[0]}'::bytea), '{dept}', '{fact}',"
@@ -118,6 +123,8 @@ CASES = {
              with_member(relation="grandparent", birth_date="1950-10-01")),
     "Q006": (with_member(relation="spouse", sex="male"), with_member(relation="spouse", sex="female")),
     "Q007": (dict(members=[person(birth_date="2009-01-01")]), dict(members=[person(birth_date="2008-10-01")])),
+    # found by the prefecture in another county: for this county, or (across the boundary) for another
+    "Q008": (dict(members=[person(found={COUNTY: ["130825"]})]), dict(members=[person(found={"130825": [COUNTY]})])),
     "Q010": (with_member(relation="child", birth_date="2011-01-01", labour="weak"),
              with_member(relation="child", birth_date="2010-10-01", labour="weak")),
     "Q011": (dict(members=[person(birth_date="1966-10-01")]), dict(members=[person(birth_date="1966-10-02")])),

@@ -82,6 +82,12 @@ int ctl_check_findings(int argc, char **argv);
 int ctl_cmd_eliminate(int argc, char **argv); /* eliminate PLAN EVENT */
 int ctl_cmd_federation(int argc, char **argv); /* federation publish|add-county|status|remove-county|persons */
 int ctl_federation_persons(int argc, char **argv); /* federation persons --keys DIR (fedpersons.c) */
+int ctl_federation_subscribe_upper(int argc, char **argv);   /* on a county (feddown.c) */
+int ctl_federation_unsubscribe_upper(int argc, char **argv); /* on a county (feddown.c) */
+bool ctl_fed_code_ok(const char *c, size_t n);               /* n digits */
+int ctl_fed_password(const char *path, char *out, size_t cap);
+int ctl_fed_subscribe(PGconn *c, const char *who, const char *sub, const char *conninfo, const char *user,
+                      const char *pw, const char *pub, const char *slot);
 int ctl_cmd_report(int argc, char **argv);    /* report get|reopen (report.c) */
 int ctl_cmd_token(int argc, char **argv);     /* token add|list|revoke (token.c) */
 int ctl_cmd_quality(int argc, char **argv);   /* quality run|list|explain (quality.c) */

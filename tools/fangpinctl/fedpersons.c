@@ -7,7 +7,9 @@
  * the prefecture's HMAC and the masked form. Found people are recorded in federation_persons
  * (migration 039), each place found for the first time is announced by the event
  * federation.person_in_counties under its county (migration 040), and all are listed: masked ID,
- * county, where (ledger household or lead). */
+ * county, where (ledger household or lead). The places found now, named by each county's own
+ * id_hmac, become federation_found (migration 045), which goes down to each county by
+ * replication and opens there the data-quality finding Q008. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +42,15 @@ static int s_chunk(PGconn *c, const char *county, const fp_seal_t *ck, const fp_
             fp_seal_hmac(pk, id, h);
             char hex[2 * FP_SEAL_HMAC_LEN + 1];
             sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-            fp_buf_printf(&b, "%s\t%s\t%s\t\\\\x%s\t%s\n", county, PQgetvalue(rows, r, 0), PQgetvalue(rows, r, 1), hex,
-                          PQgetvalue(rows, r, 3));
+            /* the county's own id_hmac comes as bytea text, \x...: its backslash doubled for COPY */
+            fp_buf_printf(&b, "%s\t%s\t%s\t\\\\x%s\t%s\t\\%s\n", county, PQgetvalue(rows, r, 0), PQgetvalue(rows, r, 1),
+                          hex, PQgetvalue(rows, r, 3), PQgetvalue(rows, r, 4));
         }
         sodium_memzero(id, sizeof id);
         PQfreemem(x);
     }
     if (!bad)
-        bad = ctl_pg_copy(c, S_WHO, "COPY fed_people (county_code, source, ref, person_key, id_masked) FROM STDIN", &b);
+        bad = ctl_pg_copy(c, S_WHO, "COPY fed_people (county_code, source, ref, person_key, id_masked, county_hmac) FROM STDIN", &b);
     fp_buf_free(&b);
     return bad ? -1 : 0;
 }
@@ -64,9 +67,9 @@ static int s_county(PGconn *c, const char *county, const char *dir, const fp_sea
     }
     snprintf(sql, sizeof sql,
              "DECLARE people NO SCROLL CURSOR FOR"
-             " SELECT 'ledger', household_no, id_sealed, id_masked FROM ledger_members"
+             " SELECT 'ledger', household_no, id_sealed, id_masked, id_hmac FROM ledger_members"
              "  WHERE county_code = '%s' AND left_on IS NULL"
-             " UNION ALL SELECT 'lead', id::text, id_sealed, id_masked FROM leads WHERE county_code = '%s'",
+             " UNION ALL SELECT 'lead', id::text, id_sealed, id_masked, id_hmac FROM leads WHERE county_code = '%s'",
              county, county);
     int rc = ctl_pg_exec(S_WHO, c, sql, "reading the sealed numbers");
     for (int got = S_CHUNK; !rc && got == S_CHUNK;) {
@@ -115,6 +118,18 @@ static int s_found(PGconn *c)
     return 0;
 }
 
+/* What goes down to the counties (federation_found_refresh, functions/federation.sql): exactly the
+ * places found now, named by each county's own id_hmac. */
+static int s_down(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SELECT federation_found_refresh(current_date)");
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc) fprintf(stderr, S_WHO ": %s", PQresultErrorMessage(r));
+    else printf("%s place(s) published to their counties (federation_found)\n", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
 int ctl_federation_persons(int argc, char **argv)
 {
     static const char *const ok[] = {"--keys", NULL};
@@ -134,7 +149,7 @@ int ctl_federation_persons(int argc, char **argv)
     if (!rc)
         rc = ctl_pg_exec(S_WHO, c,
                          "BEGIN; CREATE TEMP TABLE fed_people (county_code text, source text, ref text,"
-                         " person_key bytea, id_masked text) ON COMMIT DROP",
+                         " person_key bytea, id_masked text, county_hmac bytea) ON COMMIT DROP",
                          "starting");
     if (!rc) {
         counties = PQexec(c, "SELECT county_code FROM federation_counties WHERE removed_at IS NULL ORDER BY 1");
@@ -143,6 +158,7 @@ int ctl_federation_persons(int argc, char **argv)
     }
     for (int i = 0; !rc && i < PQntuples(counties); i++) rc = s_county(c, PQgetvalue(counties, i, 0), dir, pk);
     if (!rc) rc = s_found(c);
+    if (!rc) rc = s_down(c);
     if (!rc) rc = ctl_pg_exec(S_WHO, c, "COMMIT", "committing");
     PQclear(counties);
     if (c) PQfinish(c);

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 
 import fp
-from test_federation import PERIOD, PREFECTURE, TODAY, check_digit, new_data_key, region_files
+from test_federation import LEDGER_HEADER, PERIOD, PREFECTURE, TODAY, check_digit, new_data_key, region_files
 from fangpin.v1 import reporting_pb2
 
 COUNTIES = {"130822": ("兴隆县", "130822112", 5), "130824": ("滦平县", "130824100", 3)}  # town, own leads
@@ -62,10 +62,23 @@ class County:
         env = {"FANGPIN_TODAY": TODAY, "FANGPIN_REPORTING_DEADLINES_FROM": PERIOD}  # as make demo
         self.intake = fp.Service("intake", self.ci, self.keys, env=env)
         self.reporting = fp.Service("reporting", self.ci, self.keys, env=env)
+        self.ledger(os.path.dirname(files[0]))
         self.env = {"FANGPIN_PG": self.ci, "FANGPIN_KEYS_DIR": self.keys.dir,
                     "FANGPIN_INTAKE_CONNECT": self.intake.endpoint,
                     "FANGPIN_REPORTING_CONNECT": self.reporting.endpoint,
                     "FANGPIN_CLIENT_CERT": self.keys.path("admin", secret=True)}
+
+
+    def ledger(self, folder):
+        """The county's ledger (fangpinctl ledger import): one household, whose head is the person
+        who moved (in both counties' ledgers)."""
+        town = COUNTIES[self.code][1]
+        line = [f"{town}20100001", f"{town}201", "一般户", "", "李迁", "李迁", MOVED, "户主", "", "", "普通劳动力",
+                "健康", "非在校生", "是", "80000"] + ["0"] * 11 + ["是", "是", "是", "2026Q3"]
+        path = os.path.join(folder, f"{self.code}-2026Q3.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(LEDGER_HEADER + "\n" + ",".join(line) + "\n")
+        fp.ctl(["ledger", "import", path], self.ci)
 
 
 def totals(svc, key, region):
@@ -94,9 +107,12 @@ def main():
     pwfile = os.path.join(folder, "replication.password")
     with open(pwfile, "w") as f:
         f.write(PASSWORD + "\n")
+    downfile = os.path.join(folder, "down.password")
+    with open(downfile, "w") as f:
+        f.write("demo-down-" + os.urandom(8).hex() + "\n")
     say("Two county clusters (wal_level=logical) and the prefecture's, each its own PostgreSQL")
     counties = [County(code, files) for code in COUNTIES]
-    pcluster = fp.PrivateCluster("prefecture-1308", opts="-c wal_retrieve_retry_interval=200ms")
+    pcluster = fp.PrivateCluster("prefecture-1308", opts="-c wal_level=logical -c wal_retrieve_retry_interval=200ms")
     pci = pcluster.conninfo("p1308")
     fp.sql(pcluster.conninfo(), 'CREATE DATABASE "p1308" OWNER fangpin_owner')
     fp.ctl(["migrate"], fp.role_conninfo(pci, "fangpin_owner"))
@@ -109,15 +125,20 @@ def main():
               f" reporting {c.reporting.endpoint}")
     print(f"  {PREFECTURE} 承德市: PostgreSQL on 127.0.0.1:{pcluster.port}")
 
-    say("County IT publishes; the prefecture subscribes (fangpinctl federation publish / add-county)")
+    say("County IT publishes; the prefecture subscribes and publishes down what it will find of each county;"
+        " each county subscribes to that (federation publish / add-county / subscribe-upper)")
     for c in counties:
         print(f"$ fangpinctl federation publish --password-file …   # at {c.code}")
         run(["federation", "publish", "--password-file", pwfile], c.env)
-        print(f"$ fangpinctl federation add-county --county {c.code} --conninfo 'host=127.0.0.1"
-              f" port={c.cluster.port} dbname=c{c.code}' --password-file …   # at {PREFECTURE}")
-        run(["federation", "add-county", "--county", c.code, "--conninfo",
-             f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", pwfile],
-            {"FANGPIN_PG": pci})
+        print(f"$ fangpinctl federation add-county --upper {PREFECTURE} --county {c.code} --conninfo 'host=127.0.0.1"
+              f" port={c.cluster.port} dbname=c{c.code}' --password-file … --down-password-file …   # at {PREFECTURE}")
+        run(["federation", "add-county", "--upper", PREFECTURE, "--county", c.code, "--conninfo",
+             f"host=127.0.0.1 port={c.cluster.port} dbname=c{c.code}", "--password-file", pwfile,
+             "--down-password-file", downfile], {"FANGPIN_PG": pci})
+        print(f"$ fangpinctl federation subscribe-upper --upper {PREFECTURE} --county {c.code} --conninfo"
+              f" 'host=127.0.0.1 port={pcluster.port} dbname=p1308' --password-file …   # at {c.code}")
+        run(["federation", "subscribe-upper", "--upper", PREFECTURE, "--county", c.code, "--conninfo",
+             f"host=127.0.0.1 port={pcluster.port} dbname=p1308", "--password-file", downfile], c.env)
 
     say(f"Each county's 医保局 pushes its {PERIOD} leads to its own intake (fangpinctl push)")
     for c in counties:
@@ -164,6 +185,14 @@ def main():
         {"FANGPIN_PG": pci, "FANGPIN_DATA_KEY": new_data_key(folder, "prefecture")})
     print("(the ID number is never printed: masked here, sealed with the prefecture's own key in"
           " federation_persons; the event federation.person_in_counties goes to each county)")
+
+    say("The finding goes back down to both counties (replication), and each county's run opens Q008")
+    for c in counties:
+        fp.wait_for(lambda: fp.sql(c.ci, "SELECT count(*) FROM federation_found")[0][0] != "0", 60,
+                    what=f"the prefecture's finding at {c.code}")
+        print(f"$ fangpinctl quality run --county {c.code} && fangpinctl quality list --rule Q008   # at {c.code}")
+        run(["quality", "run", "--county", c.code], dict(c.env, FANGPIN_TODAY=TODAY), show=False)
+        run(["quality", "list", "--rule", "Q008"], c.env)
 
     say("Stopping everything the demo started")
     for s in [preporting] + [s for c in counties for s in (c.reporting, c.intake)]:

@@ -55,7 +55,7 @@ years on the run's day, and "present" members are those without `left_on`.
 
 | population | one row per | columns |
 |---|---|---|
-| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok`, `medical_oop_fen`, `housing_ok`; what the departments said last in the data comparison (docs/compare.md): `yibao_insured`, `minzheng_dibao`, `jiaoyu_at_school` of the person, `zhujian_house_safe` of the household (`no` when said of any present member, else `yes` when said of any), each `yes`, `no` or NULL (nothing said) |
+| `person` (`quality_persons`) | present ledger member | `household_type`, `monitored_kind`, `relation`, `sex`, `age`, `labour`, `health`, `disability_grade`, `schooling`, `insured`; the present head's `head_age`, `head_sex`; the household's `education_ok`, `medical_ok`, `medical_oop_fen`, `housing_ok`; what the departments said last in the data comparison (docs/compare.md): `yibao_insured`, `minzheng_dibao`, `jiaoyu_at_school` of the person, `zhujian_house_safe` of the household (`no` when said of any present member, else `yes` when said of any), each `yes`, `no` or NULL (nothing said); `elsewhere`: the other counties (code and name, comma-separated) where the prefecture or province found the person (`federation_found`, replicated down: docs/federation.md), NULL where none did |
 | `household` (`quality_households`) | ledger household | `household_type`, `monitored_kind`; present members `n_members`, `n_heads`, `n_spouses`, `n_labour` (normal or weak), `n_labour_normal`, `oldest_age`; `net_income_fen`, `per_capita_fen` (over the present members), `wage_fen`, `pension_fen`, `dibao_fen`, `tekun_fen`; `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok` (NULL: not surveyed); `identified` (an identified case or a monitoring plan exists) |
 | `plan` (`quality_plans`) | assistance plan | the ledger's `household_type`, `monitored_kind`; `plan_kind`, `plan_monitored_kind`, `current` (the household's latest monitoring plan), `risk_types`, `n_risks`, `identified_on`, `elim_state`, `elim_way`, `eliminated_on`; present `n_labour`, `n_in_school`; the identifying case's `case_per_capita_fen`, `case_line_fen`; `income_at_elim_fen` (the last income follow-up on or before elimination); of the live (not stopped) measures `live_categories`, `days_planned_unstarted` (the oldest still planned: days since its start), `n_unchecked` (planned or in progress, started before `last_quarter` and not checked for it); `food_clothing_ok`, `education_ok`, `medical_ok`, `housing_ok`, `water_ok`; `checks`, `checks_seen` (the plan checks P01-P09 the assistance plan scan last found, docs/assistance-rules.md) |
 
@@ -122,6 +122,10 @@ finding, its rule, the household number and the actor or run, never a name or an
   restart or by a second service (a unique index on the nightly runs of a county and day); a
   failed county is logged, the others go on, and the counties still without their run are tried
   again a minute later.
+
+A finding the prefecture or province made (Q008, a person also in another county: docs/federation.md)
+reaches the county by replication, as rows of `federation_found`, at any time: the next of these
+runs opens it, and the first run after the upper level no longer finds the person closes it.
 
 The reporting service's report `quality_findings` (疑点问题整改情况, docs/protocol.md) counts the
 findings opened in a month or quarter by region and by rule, and by where they stood on the

@@ -94,3 +94,88 @@ BEGIN
     END IF;
     RETURN total;
 END $$;
+
+-- At an upper level, after fangpinctl federation persons filled its temporary table fed_people
+-- (each county's present ledger members and leads: county, source, ref, the prefecture's own
+-- person_key, the county's own county_hmac): federation_found becomes exactly the places this
+-- level finds now, a person in more than one of its counties, each with the other counties. A
+-- place found before and no longer found is deleted, so that the county's next data-quality run
+-- closes its finding; a place still found keeps its day. The rows go down to each county by its
+-- publication fangpin_down_<county> (a row filter on county_code): migration 045,
+-- docs/federation.md. Returns how many places this level finds. FPF01: the level's region is not
+-- recorded yet (add-county --upper records it).
+CREATE OR REPLACE FUNCTION federation_found_refresh(p_on date) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    lvl text := (SELECT region_code FROM federation_level);
+    n   integer;
+BEGIN
+    IF lvl IS NULL THEN
+        RAISE EXCEPTION 'this database does not know its own region: fangpinctl federation add-county --upper CODE'
+            USING ERRCODE = 'FPF01';
+    END IF;
+    DROP TABLE IF EXISTS pg_temp.fed_found;
+    CREATE TEMP TABLE fed_found ON COMMIT DROP AS
+    WITH many AS (SELECT person_key, array_agg(DISTINCT county_code ORDER BY county_code) AS counties
+                    FROM pg_temp.fed_people GROUP BY person_key HAVING count(DISTINCT county_code) > 1)
+    SELECT DISTINCT p.county_code, p.county_hmac AS id_hmac, p.source, p.ref,
+           array_remove(m.counties, p.county_code)::varchar(6)[] AS elsewhere
+      FROM pg_temp.fed_people p JOIN many m USING (person_key);
+    DELETE FROM federation_found f
+     WHERE f.found_by = lvl
+       AND NOT EXISTS (SELECT 1 FROM fed_found x WHERE x.county_code = f.county_code AND x.id_hmac = f.id_hmac
+                                                  AND x.source = f.source AND x.ref = f.ref);
+    INSERT INTO federation_found (county_code, found_by, id_hmac, source, ref, elsewhere, found_on)
+    SELECT x.county_code, lvl, x.id_hmac, x.source, x.ref, x.elsewhere, p_on FROM fed_found x
+        ON CONFLICT (county_code, found_by, id_hmac, source, ref) DO UPDATE SET elsewhere = EXCLUDED.elsewhere
+     WHERE federation_found.elsewhere IS DISTINCT FROM EXCLUDED.elsewhere;
+    SELECT count(*) INTO n FROM fed_found;
+    RETURN n;
+END $$;
+
+-- At an upper level, the down direction to county p_county (fangpinctl federation add-county
+-- --down-password-file): the role fangpin_down_<county> (LOGIN REPLICATION, its password given as
+-- the SCRAM verifier p_verifier) may read federation_found, and the publication
+-- fangpin_down_<county> sends it the rows of that county only. Idempotent (a second call sets the
+-- password again).
+CREATE OR REPLACE FUNCTION federation_down_publish(p_county text, p_verifier text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    nm text := 'fangpin_down_' || p_county;
+BEGIN
+    IF p_county !~ '^[0-9]{6}$' THEN
+        RAISE EXCEPTION 'a county code is 6 digits: %', p_county USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = nm) THEN
+        EXECUTE format('CREATE ROLE %I LOGIN REPLICATION', nm);
+    END IF;
+    EXECUTE format('ALTER ROLE %I LOGIN REPLICATION PASSWORD %L', nm, p_verifier);
+    EXECUTE format('GRANT SELECT ON federation_found TO %I', nm);
+    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = nm) THEN
+        SET LOCAL client_min_messages = error; -- the wal_level warning: the subscriber's error says it
+        EXECUTE format('CREATE PUBLICATION %I FOR TABLE federation_found WHERE (county_code = %L)', nm, p_county);
+    END IF;
+END $$;
+
+-- At an upper level, after remove-county: the county's down publication and role are dropped, and
+-- the replication slot the county's subscription made here (fangpin_down_<county>) with them once
+-- no one uses it (a county still subscribed is cut off: its role is gone; the county drops its
+-- subscription with `fangpinctl federation unsubscribe-upper`). Returns whether a slot was dropped.
+CREATE OR REPLACE FUNCTION federation_down_forget(p_county text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    nm text := 'fangpin_down_' || p_county;
+BEGIN
+    EXECUTE format('DROP PUBLICATION IF EXISTS %I', nm);
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = nm) THEN
+        EXECUTE format('REVOKE ALL ON federation_found FROM %I', nm);
+        EXECUTE format('DROP ROLE %I', nm);
+    END IF;
+    -- the county's walsender, cut off, takes a moment to let go of the slot
+    FOR i IN 1..200 LOOP
+        PERFORM pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = nm AND active;
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = nm AND active);
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    DELETE FROM federation_found WHERE county_code = p_county;
+    PERFORM pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = nm AND NOT active;
+    RETURN FOUND;
+END $$;

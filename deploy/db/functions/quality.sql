@@ -17,19 +17,22 @@ $$;
 -- columns grew with housing_ok in 029 and the departments' facts in 037, each of which dropped
 -- it: a function's result columns change only by a drop.) Each fact is a join of its own, made
 -- set-based (one pass over the county's facts, not a lookup per person), and one a run's rules
--- do not read is left out by the planner (each is unique on its key).
+-- do not read is left out by the planner (each is unique on its key). elsewhere (045): the other
+-- counties, code and name, where an upper level found the person (federation_found, replicated
+-- down from the prefecture or province: docs/federation.md), NULL where none did.
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
                health text, disability_grade integer, schooling text, insured boolean, head_age integer,
                head_sex text, education_ok boolean, medical_ok boolean, medical_oop_fen bigint,
                housing_ok boolean, yibao_insured text, minzheng_dibao text, jiaoyu_at_school text,
-               zhujian_house_safe text)
+               zhujian_house_safe text, elsewhere text)
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
-           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value
+           h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value,
+           fe.elsewhere
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
       LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
@@ -53,6 +56,12 @@ LANGUAGE sql STABLE AS $$
                           ORDER BY d.id_hmac, d.as_of DESC) z ON z.id_hmac = x.id_hmac
                   WHERE x.county_code = p_county AND x.left_on IS NULL
                   GROUP BY x.household_no) fz ON fz.household_no = m.household_no
+      LEFT JOIN (SELECT f.id_hmac, string_agg(DISTINCT e.code || coalesce(' ' || r.name, ''), ', '
+                                                   ORDER BY e.code || coalesce(' ' || r.name, '')) AS elsewhere
+                   FROM federation_found f CROSS JOIN unnest(f.elsewhere) AS e(code)
+                   LEFT JOIN regions r ON r.code = e.code
+                  WHERE f.county_code = p_county
+                  GROUP BY f.id_hmac) fe ON fe.id_hmac = m.id_hmac
      WHERE m.county_code = p_county AND m.left_on IS NULL
 $$;
 
