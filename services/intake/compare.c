@@ -34,6 +34,7 @@ typedef struct {
     char after_h[3 + 2 * FP_SEAL_HMAC_LEN]; /* its id_hmac as bytea input ("\\x" for the first page) */
     char limit[16];
     char *page_sql; /* compare_page_sql's statement for the export, owned */
+    PGresult *page;  /* the page read, kept until it is counted on the export */
     char *columns[S_MAX_COLUMNS]; /* the export's, owned */
     size_t ncols;
     uint64_t rows;
@@ -43,6 +44,7 @@ static void s_slice_free(s_slice_t *s)
 {
     for (size_t i = 0; i < s->ncols; i++) free(s->columns[i]);
     free(s->page_sql);
+    if (s->page) PQclear(s->page);
     fangpin__v1__intake_request__free_unpacked(s->msg, NULL);
     free(s);
 }
@@ -98,13 +100,10 @@ static bool s_open_id(const fp_seal_t *seal, const char *sealed_hex, char id[FP_
     return fp_seal_open(seal, bin, len, id) == 0;
 }
 
-static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
+/* Answers with the page read (s->page), counted on the export; frees s. */
+static void s_reply_page(s_slice_t *s)
 {
-    s_slice_t *s = arg;
-    if (fp_request_db_failed(s->req, s->msg->request_id, res, "reading a comparison page failed")) {
-        s_slice_free(s);
-        return;
-    }
+    const PGresult *res = s->page;
     size_t n = (size_t)PQntuples(res), idcol = s->ncols;
     for (size_t c = 0; c < s->ncols; c++)
         if (strcmp(s->columns[c], "id_number") == 0) idcol = c;
@@ -163,11 +162,44 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
 }
 
 /* Reads and counts the page (compare_page_sql's statement, taken with the export's columns). */
+static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_slice_t *s = arg;
+    if (fp_request_db_failed(s->req, s->msg->request_id, res, "counting a comparison page failed")) {
+        s_slice_free(s);
+        return;
+    }
+    s_reply_page(s);
+}
+
+/* The page read is counted on the export (pages, rows_sent, last_page_at) before a row of it
+ * leaves: the audit says what left, not only what was asked. */
+static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_slice_t *s = arg;
+    if (fp_request_db_failed(s->req, s->msg->request_id, res, "reading a comparison page failed")) {
+        s_slice_free(s);
+        return;
+    }
+    s->page = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (!s->page) { /* out of memory */
+        s_refuse(s, "db.failed", "reading a comparison page failed: nothing was sent", "读取比对数据失败，未发送任何数据");
+        return;
+    }
+    char n[16];
+    snprintf(n, sizeof n, "%d", PQntuples(res));
+    const char *params[2] = {s->export_id, n};
+    fp_db_query(db, 0,
+                "UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + $2, last_page_at = now()"
+                " WHERE id = $1 RETURNING pages",
+                2, params, s_on_counted, s);
+}
+
 static void s_query_page(s_slice_t *s, const char *page_sql)
 {
     s->page_sql = fp_strdup(page_sql);
-    const char *params[5] = {s->county, s->after_hh, s->after_h, s->limit, s->export_id};
-    fp_db_query(fp_service_db(s->in->svc), 0, s->page_sql, 5, params, s_on_page, s);
+    const char *params[4] = {s->county, s->after_hh, s->after_h, s->limit};
+    fp_db_query(fp_service_db(s->in->svc), 0, s->page_sql, 4, params, s_on_page, s);
 }
 
 static void s_on_page_sql(fp_db_t *db, PGresult *res, void *arg)
