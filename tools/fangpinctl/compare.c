@@ -241,8 +241,9 @@ static int s_export(s_cmp_t *c)
         if (first) {
             g.export_id = sl->export_id;
             g.n_columns = 0;
-            writing = s_export_first(c, sl, &o, path, sizeof path) == 0 &&
-                      pthread_create(&th, NULL, s_writer_run, &w) == 0;
+            bool opened = s_export_first(c, sl, &o, path, sizeof path) == 0;
+            writing = opened && pthread_create(&th, NULL, s_writer_run, &w) == 0;
+            if (opened && !writing) s_out_abort(&o);
             if (!writing) {
                 fangpin__v1__intake_reply__free_unpacked(rep, NULL);
                 break;
