@@ -55,8 +55,9 @@ GRANT SELECT ON push_profiles TO fangpin_intake;
 -- last use; docs/desk.md)
 GRANT SELECT, UPDATE ON http_tokens TO fangpin_intake;
 -- data comparison with departments (数据比对, docs/compare.md): the department's columns, the
--- audited exports of its ledger slice (compare_export_open, compare_page), its answers kept as
--- dated facts (compare_answers_apply), and the run of the rules that read them (quality_run over
+-- audited exports of its ledger slice (compare_export_open; each page read by the statement
+-- compare_page_sql makes, and counted on the export), its answers kept as dated facts
+-- (compare_answers_apply), and the run of the rules that read them (quality_run over
 -- the persons population: the rules, the runs and the findings it keeps). Of the ledger, only the
 -- columns an export gives and that population reads (intake never reads a whole ledger row: no
 -- incomes, reasons or masked numbers).

@@ -30,8 +30,11 @@ typedef struct {
     Fangpin__V1__IntakeRequest *msg;
     char county[7];
     char export_id[24];
-    char after[2 * S_AFTER_MAX + 1];
+    char after_hh[S_AFTER_MAX];           /* the cursor's household_no ('' for the first page) */
+    char after_h[3 + 2 * FP_SEAL_HMAC_LEN]; /* its id_hmac as bytea input ("\\x" for the first page) */
     char limit[16];
+    char *page_sql; /* compare_page_sql's statement for the export, owned */
+    PGresult *page;  /* the page read, kept until it is counted on the export */
     char *columns[S_MAX_COLUMNS]; /* the export's, owned */
     size_t ncols;
     uint64_t rows;
@@ -40,6 +43,8 @@ typedef struct {
 static void s_slice_free(s_slice_t *s)
 {
     for (size_t i = 0; i < s->ncols; i++) free(s->columns[i]);
+    free(s->page_sql);
+    if (s->page) PQclear(s->page);
     fangpin__v1__intake_request__free_unpacked(s->msg, NULL);
     free(s);
 }
@@ -73,6 +78,17 @@ static bool s_after_ok(const ProtobufCBinaryData *a)
     return true;
 }
 
+/* The cursor s_after_ok accepted as the page statement's parameters: its household_no, and its
+ * id_hmac as bytea input ("\\x" and hex; "\\x" alone for the first page). */
+static void s_take_after(const ProtobufCBinaryData *a, char hh[S_AFTER_MAX], char h[3 + 2 * FP_SEAL_HMAC_LEN])
+{
+    size_t hl = a->len ? a->len - FP_SEAL_HMAC_LEN - 1 : 0;
+    if (hl) memcpy(hh, a->data, hl);
+    hh[hl] = 0;
+    memcpy(h, "\\x", 3);
+    if (a->len) sodium_bin2hex(h + 2, 1 + 2 * FP_SEAL_HMAC_LEN, a->data + hl + 1, FP_SEAL_HMAC_LEN);
+}
+
 /* The ID number of one row, opened from its sealed bytes ("\x<hex>"): false when it does not open. */
 static bool s_open_id(const fp_seal_t *seal, const char *sealed_hex, char id[FP_SEAL_ID_LEN + 1])
 {
@@ -84,13 +100,10 @@ static bool s_open_id(const fp_seal_t *seal, const char *sealed_hex, char id[FP_
     return fp_seal_open(seal, bin, len, id) == 0;
 }
 
-static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
+/* Answers with the page read (s->page), counted on the export; frees s. */
+static void s_reply_page(s_slice_t *s)
 {
-    s_slice_t *s = arg;
-    if (fp_request_db_failed(s->req, s->msg->request_id, res, "reading a comparison page failed")) {
-        s_slice_free(s);
-        return;
-    }
+    const PGresult *res = s->page;
     size_t n = (size_t)PQntuples(res), idcol = s->ncols;
     for (size_t c = 0; c < s->ncols; c++)
         if (strcmp(s->columns[c], "id_number") == 0) idcol = c;
@@ -113,7 +126,7 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     uint8_t next[S_AFTER_MAX]; /* the last row: its household_no, a zero byte, its id_hmac */
     size_t next_len = 0;
     if (n && n == (size_t)strtoul(s->limit, NULL, 10)) {
-        const char *hh = PQgetvalue(res, (int)n - 1, 2), *h = PQgetvalue(res, (int)n - 1, 0);
+        const char *hh = PQgetvalue(res, (int)n - 1, 2), *h = PQgetvalue(res, (int)n - 1, 0) + 2; /* "\\x" */
         size_t hl = strlen(hh), bl = 0;
         memcpy(next, hh, hl);
         next[hl] = 0;
@@ -148,15 +161,55 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
     s_slice_free(s);
 }
 
-static void s_query_page(s_slice_t *s)
+/* Reads and counts the page (compare_page_sql's statement, taken with the export's columns). */
+static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
 {
-    fp_buf_t q = {0};
-    fp_buf_puts(&q, "SELECT encode(id_hmac, 'hex'), id_sealed, household_no");
-    for (size_t c = 0; c < s->ncols; c++) fp_buf_printf(&q, ", cells[%zu]", c + 1);
-    fp_buf_puts(&q, " FROM compare_page($1, $2, decode($3, 'hex'), $4)");
-    const char *params[4] = {s->county, s->export_id, s->after, s->limit};
-    fp_db_query(fp_service_db(s->in->svc), 0, q.data, 4, params, s_on_page, s);
-    fp_buf_free(&q);
+    s_slice_t *s = arg;
+    if (fp_request_db_failed(s->req, s->msg->request_id, res, "counting a comparison page failed")) {
+        s_slice_free(s);
+        return;
+    }
+    s_reply_page(s);
+}
+
+/* The page read is counted on the export (pages, rows_sent, last_page_at) before a row of it
+ * leaves: the audit says what left, not only what was asked. */
+static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_slice_t *s = arg;
+    if (fp_request_db_failed(s->req, s->msg->request_id, res, "reading a comparison page failed")) {
+        s_slice_free(s);
+        return;
+    }
+    s->page = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (!s->page) { /* out of memory */
+        s_refuse(s, "db.failed", "reading a comparison page failed: nothing was sent", "读取比对数据失败，未发送任何数据");
+        return;
+    }
+    char n[16];
+    snprintf(n, sizeof n, "%d", PQntuples(res));
+    const char *params[2] = {s->export_id, n};
+    fp_db_query(db, 0,
+                "UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + $2, last_page_at = now()"
+                " WHERE id = $1 RETURNING pages",
+                2, params, s_on_counted, s);
+}
+
+static void s_query_page(s_slice_t *s, const char *page_sql)
+{
+    s->page_sql = fp_strdup(page_sql);
+    const char *params[4] = {s->county, s->after_hh, s->after_h, s->limit};
+    fp_db_query(fp_service_db(s->in->svc), 0, s->page_sql, 4, params, s_on_page, s);
+}
+
+static void s_on_page_sql(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_slice_t *s = arg;
+    if (fp_request_db_failed(s->req, s->msg->request_id, res, "beginning a comparison export failed")) {
+        s_slice_free(s);
+        return;
+    }
+    s_query_page(s, PQgetvalue(res, 0, 0));
 }
 
 static void s_on_opened(fp_db_t *db, PGresult *res, void *arg)
@@ -179,7 +232,8 @@ static void s_on_opened(fp_db_t *db, PGresult *res, void *arg)
     snprintf(s->export_id, sizeof s->export_id, "%s", PQgetvalue(res, 0, 0));
     s_take_columns(s, PQgetvalue(res, 0, 2));
     s->rows = strtoull(PQgetvalue(res, 0, 3), NULL, 10);
-    s_query_page(s);
+    const char *params[1] = {s->export_id};
+    fp_db_query(db, 0, "SELECT compare_page_sql($1)", 1, params, s_on_page_sql, s);
 }
 
 static void s_on_export(fp_db_t *db, PGresult *res, void *arg)
@@ -196,7 +250,7 @@ static void s_on_export(fp_db_t *db, PGresult *res, void *arg)
     }
     s_take_columns(s, PQgetvalue(res, 0, 0));
     s->rows = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
-    s_query_page(s);
+    s_query_page(s, PQgetvalue(res, 0, 2));
 }
 
 /* The request's checks that need no database: the county, the page size, the reason and the
@@ -241,12 +295,14 @@ void intake_get_compare_slice(fp_service_t *svc, fp_request_t *req, ProtobufCMes
         return;
     }
     snprintf(s->limit, sizeof s->limit, "%u", g->limit ? g->limit : S_PAGE_DEFAULT);
-    sodium_bin2hex(s->after, sizeof s->after, g->after.data, g->after.len);
+    s_take_after(&g->after, s->after_hh, s->after_h);
     fp_db_t *db = fp_service_db(s->in->svc);
     if (g->export_id) {
         snprintf(s->export_id, sizeof s->export_id, "%lld", (long long)g->export_id);
         const char *params[3] = {s->county, p->department, s->export_id};
-        fp_db_query(db, 0, "SELECT compare_export_columns($1, $2, $3), (SELECT rows FROM compare_exports WHERE id = $3)",
+        fp_db_query(db, 0,
+                    "SELECT compare_export_columns($1, $2, $3), (SELECT rows FROM compare_exports WHERE id = $3),"
+                    " compare_page_sql($3)",
                     3, params, s_on_export, s);
         return;
     }

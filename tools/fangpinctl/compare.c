@@ -141,12 +141,80 @@ static int s_out_close(s_out_t *o, const char *path)
     return rc;
 }
 
+/* A failed export's file: its temporary file removed, nothing renamed into place. */
+static void s_out_abort(s_out_t *o)
+{
+    if (!o->xlsx) {
+        o->csv.bad = true; /* close removes the temporary file */
+        (void)fp_csv_file_close(&o->csv, "");
+        return;
+    }
+    if (o->wb) workbook_close(o->wb);
+    unlink(o->tmp.data);
+    fp_buf_free(&o->tmp);
+}
+
 /* Splits --columns a,b,c into req's columns (pointers into cols, which it cuts). */
 static void s_columns(Fangpin__V1__GetCompareSlice *g, char *cols, char **slots, size_t max)
 {
     g->columns = slots;
     for (char *t = cols ? strtok(cols, ",") : NULL; t && g->n_columns < max; t = strtok(NULL, ","))
         slots[g->n_columns++] = t;
+}
+
+/* The export's pages are written by a thread of their own, one page behind the requests: while
+ * a page is written to the file, the next is already asked for and read by intake (instead of
+ * intake and the database waiting for the file, and the file for them). One page waits at most:
+ * the memory is two or three pages whatever the slice's size. */
+typedef struct {
+    s_out_t *o;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    Fangpin__V1__IntakeReply *slot; /* the page to write next, NULL when none */
+    bool done;                      /* no more pages */
+    uint64_t written;
+} s_writer_t;
+
+static void *s_writer_run(void *arg)
+{
+    s_writer_t *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (!w->slot && !w->done) pthread_cond_wait(&w->cv, &w->mu);
+        Fangpin__V1__IntakeReply *rep = w->slot;
+        w->slot = NULL;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        if (!rep) return NULL;
+        const Fangpin__V1__CompareSlice *sl = rep->compare_slice;
+        for (size_t i = 0; i < sl->n_page; i++) s_out_row(w->o, sl->page[i]);
+        w->written += sl->n_page;
+        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    }
+}
+
+/* Hands a page to the writer (waiting while the one before is still waiting); NULL: no more. */
+static void s_writer_put(s_writer_t *w, Fangpin__V1__IntakeReply *rep)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->slot) pthread_cond_wait(&w->cv, &w->mu);
+    w->slot = rep;
+    w->done = rep == NULL;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The export's first page: the file opened (its name from the export's id when --out is not
+ * given), the export announced; 0, or -1 when the file cannot be written. */
+static int s_export_first(s_cmp_t *c, const Fangpin__V1__CompareSlice *sl, s_out_t *o, char *path, size_t size)
+{
+    snprintf(path, size, "%s", c->out ? c->out : "");
+    if (!c->out) snprintf(path, size, "compare-%s-%lld.csv", c->dept, (long long)sl->export_id);
+    if (s_out_open(o, path, sl)) return -1;
+    printf("export %lld of %s/%s: %llu rows\n", (long long)sl->export_id, sl->county, c->dept,
+           (unsigned long long)sl->rows);
+    fflush(stdout);
+    return 0;
 }
 
 static int s_export(s_cmp_t *c)
@@ -159,7 +227,9 @@ static int s_export(s_cmp_t *c)
     s_columns(&g, cols, slots, 16);
     s_out_t o = {0};
     char path[1024];
-    uint64_t written = 0;
+    s_writer_t w = {.o = &o, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t th;
+    bool writing = false;
     int rc = 1;
     for (bool first = true;; first = false) {
         Fangpin__V1__IntakeRequest req = FANGPIN__V1__INTAKE_REQUEST__INIT;
@@ -169,29 +239,32 @@ static int s_export(s_cmp_t *c)
         if (!rep) break;
         const Fangpin__V1__CompareSlice *sl = rep->compare_slice;
         if (first) {
-            snprintf(path, sizeof path, "%s", c->out ? c->out : "");
-            if (!c->out) snprintf(path, sizeof path, "compare-%s-%lld.csv", c->dept, (long long)sl->export_id);
             g.export_id = sl->export_id;
             g.n_columns = 0;
-            if (s_out_open(&o, path, sl)) {
+            bool opened = s_export_first(c, sl, &o, path, sizeof path) == 0;
+            writing = opened && pthread_create(&th, NULL, s_writer_run, &w) == 0;
+            if (opened && !writing) s_out_abort(&o);
+            if (!writing) {
                 fangpin__v1__intake_reply__free_unpacked(rep, NULL);
                 break;
             }
-            printf("export %lld of %s/%s: %llu rows\n", (long long)sl->export_id, sl->county, c->dept,
-                   (unsigned long long)sl->rows);
         }
-        for (size_t i = 0; i < sl->n_page; i++) s_out_row(&o, sl->page[i]);
-        written += sl->n_page;
         free(g.after.data);
         g.after.len = sl->next_after.len;
         g.after.data = fp_malloc(g.after.len ? g.after.len : 1);
         if (g.after.len) memcpy(g.after.data, sl->next_after.data, g.after.len);
-        fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+        s_writer_put(&w, rep); /* written while the next page is asked for */
         if (g.after.len == 0) {
-            rc = s_out_close(&o, path) ? 1 : 0;
-            if (rc == 0) printf("wrote %llu rows to %s\n", (unsigned long long)written, path);
+            rc = 0;
             break;
         }
+    }
+    if (writing) {
+        s_writer_put(&w, NULL);
+        pthread_join(th, NULL);
+        if (rc) s_out_abort(&o); /* a failed export leaves no file */
+        else if (s_out_close(&o, path)) rc = 1;
+        else printf("wrote %llu rows to %s\n", (unsigned long long)w.written, path);
     }
     free(g.after.data);
     free(cols);

@@ -88,40 +88,34 @@ CREATE OR REPLACE FUNCTION compare_cell_sql(p_col text) RETURNS text LANGUAGE sq
     END
 $$;
 
--- A page of export p_export (county p_county's present members in the tables' order, household
--- then person, after the cursor p_after, at most p_limit), its columns' cells, and the page counted
--- on the export. p_after: empty, or the previous page's last row as its household_no, a zero byte
--- and its id_hmac (32 bytes; intake checks the shape). The statement is made for the export's
--- columns (compare_cell_sql) and planned for each page's values: a cell computed by a function per
--- column and row, or the generic plan chosen after five pages, made a 200,000-person export run at
--- 6-7% of COPY's speed. Pages by id_hmac read the heap at random: past shared_buffers nearly every
--- row was a buffer miss (87 us a row at a million persons).
-CREATE OR REPLACE FUNCTION compare_page(p_county text, p_export bigint, p_after bytea, p_limit integer)
-RETURNS TABLE (id_hmac bytea, id_sealed bytea, household_no text, cells text[])
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-    cols text[] := (SELECT e.columns FROM compare_exports e WHERE e.id = p_export);
-    hh   text := '';
-    hm   bytea := '\x';
-    n    bigint;
-BEGIN
-    IF length(p_after) > 33 THEN
-        hh := convert_from(substring(p_after FROM 1 FOR length(p_after) - 33), 'UTF8');
-        hm := substring(p_after FROM length(p_after) - 31);
-    END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT m.id_hmac, m.id_sealed, m.household_no::text, ARRAY[%s]::text[]'
+-- The statement of a page of export p_export (NULL: no such export), which intake runs with $1
+-- the county, $2 and $3 the cursor (the previous page's last row: its household_no and id_hmac;
+-- '' and '\x' for the first page) and $4 the page's size: county $1's present members in the
+-- tables' order, household then person, after the cursor, at most $4 of them (id_hmac, id_sealed,
+-- household_no, then one text column per column of the export, the cells as compare_cell_sql
+-- makes them). Intake counts the page on the export (pages, rows_sent, last_page_at) before a
+-- row of it leaves. Made once per page request for the export's columns and planned for each
+-- page's values: a cell computed by a function per column and row, or the generic plan chosen
+-- after five pages, made a 200,000-person export run at 6-7% of COPY's speed. Pages by id_hmac
+-- read the heap at random: past shared_buffers nearly every row was a buffer miss (87 us a row
+-- at a million persons). The households' bound (h.household_no >= $2) is the members' cursor
+-- said again for the other side of the merge join: the planner does not derive it from the row
+-- comparison, and without it each page walked the county's households from the first (half the
+-- county's households a page on average at a million persons). Run by intake itself rather than
+-- through a PL/pgSQL function returning the rows (a tuplestore, then the array of cells taken
+-- apart): that layer took several times the statement's own time a page.
+CREATE OR REPLACE FUNCTION compare_page_sql(p_export bigint) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT format(
+        'SELECT m.id_hmac, m.id_sealed, m.household_no, %s'
         '  FROM ledger_members m'
         '  JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no'
         ' WHERE m.county_code = $1 AND m.left_on IS NULL AND (m.household_no, m.id_hmac) > ($2, $3)'
+        '   AND h.household_no >= $2'
         ' ORDER BY m.household_no, m.id_hmac LIMIT $4',
-        (SELECT string_agg(format('(%s)::text', compare_cell_sql(c)), ', ' ORDER BY i)
-           FROM unnest(cols) WITH ORDINALITY AS u(c, i)))
-        USING p_county, hh, hm, p_limit;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + n, last_page_at = now() WHERE id = p_export;
-END $$;
+        (SELECT string_agg(format('(%s)::text AS c%s', compare_cell_sql(c), i), ', ' ORDER BY i)
+           FROM unnest(e.columns) WITH ORDINALITY AS u(c, i)))
+      FROM compare_exports e WHERE e.id = p_export
+$$;
 
 -- The persons of p_hmacs not present in county p_county's ledger, as hex (for the answers' lines).
 CREATE OR REPLACE FUNCTION compare_unmatched(p_county text, p_hmacs bytea[])
