@@ -229,6 +229,42 @@ class LedgerImport(unittest.TestCase):
         self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_members WHERE household_no IN ('%s')"
                                     % "','".join(idx)), [('0',)])
 
+    def test_no_orphan_member(self):
+        """Migration 042 replaced the row-level foreign key members -> households by the checks of
+        deploy/db/functions/ledger.sql (once per statement for an INSERT): a member of a household
+        the ledger does not hold is still refused, inserted (even beside a good row) or moved there,
+        and a household members stand in is neither deleted nor renumbered (SQLSTATE 23503)."""
+        ci = fp.county_db('ledger_orphan')
+        fp.ctl(['ledger', 'import', '--no-quality', self.small], ci)
+        hh, other = self.households[0], self.households[1]
+
+        def refused(query):
+            p = subprocess.run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', ci,
+                                '-c', query], capture_output=True, text=True)
+            self.assertNotEqual(p.returncode, 0, 'accepted: ' + query)
+            self.assertIn('23503', p.stderr)
+
+        copy = ("INSERT INTO ledger_members (county_code, id_hmac, id_sealed, id_masked, household_no, name,"
+                " relation, birth_date, sex, labour, health, schooling, insured)"
+                " SELECT county_code, sha256(id_hmac || '{tag}'::bytea), id_sealed, id_masked, {hh}, name,"
+                " relation, birth_date, sex, labour, health, schooling, insured FROM ledger_members"
+                " WHERE household_no IN ('%s', '%s')" % (hh, other))
+        members = fp.sql(ci, 'SELECT count(*) FROM ledger_members')
+        refused(copy.format(tag='a', hh="'NOSUCH'"))
+        # one orphan among good rows: the statement is refused whole
+        refused(copy.format(tag='b', hh="CASE WHEN household_no = '%s' THEN household_no ELSE 'NOSUCH' END" % hh))
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_members'), members)
+        fp.sql(ci, copy.format(tag='c', hh='household_no'))  # into households the ledger holds: accepted
+        refused("UPDATE ledger_members SET household_no = 'NOSUCH' WHERE household_no = '%s'" % hh)
+        refused("UPDATE ledger_members SET county_code = '130821' WHERE household_no = '%s'" % hh)
+        refused("DELETE FROM ledger_households WHERE household_no = '%s'" % hh)
+        refused("UPDATE ledger_households SET household_no = 'RENUMBERED' WHERE household_no = '%s'" % hh)
+        fp.sql(ci, "UPDATE ledger_members SET household_no = '%s' WHERE household_no = '%s'" % (other, hh))
+        fp.sql(ci, "DELETE FROM ledger_households WHERE household_no = '%s'" % hh)  # empty now: may go
+        self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_members m WHERE NOT EXISTS (SELECT 1 FROM"
+                                    " ledger_households h WHERE h.county_code = m.county_code"
+                                    " AND h.household_no = m.household_no)"), [('0',)])
+
     def test_file_broken_at_its_end_changes_nothing(self):
         """The lines are staged while the file is read: a CSV error on the last line rolls back
         every line before it."""
