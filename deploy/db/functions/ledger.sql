@@ -2,20 +2,26 @@
 -- 042, checked once per statement: no member stands in a household the ledger does not hold.
 -- The errors are foreign_key_violation (23503), as the foreign key's were.
 
+-- Raises the foreign key's error when (county, household) is not a household of the ledger.
+CREATE OR REPLACE FUNCTION ledger_household_required(p_county text, p_household text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_household IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_households h
+                                                WHERE h.county_code = p_county AND h.household_no = p_household) THEN
+        RAISE EXCEPTION 'ledger_members: household (%, %) is not in ledger_households', p_county, p_household
+              USING ERRCODE = 'foreign_key_violation';
+    END IF;
+END $$;
+
 -- Members inserted by one statement (its transition table): one anti-join, however many rows.
 CREATE OR REPLACE FUNCTION ledger_members_household_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
 BEGIN
-    SELECT n.county_code, n.household_no INTO bad FROM ledger_members_new n
-     WHERE NOT EXISTS (SELECT 1 FROM ledger_households h
-                        WHERE h.county_code = n.county_code AND h.household_no = n.household_no)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'ledger_members: household (%, %) is not in ledger_households', bad.county_code,
-              bad.household_no USING ERRCODE = 'foreign_key_violation';
-    END IF;
+    PERFORM ledger_household_required(n.county_code, n.household_no) FROM (
+        SELECT n.county_code, n.household_no FROM ledger_members_new n
+         WHERE NOT EXISTS (SELECT 1 FROM ledger_households h
+                            WHERE h.county_code = n.county_code AND h.household_no = n.household_no)
+         LIMIT 1) n;
     RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER ledger_members_household_ins AFTER INSERT ON ledger_members
@@ -26,11 +32,7 @@ CREATE OR REPLACE TRIGGER ledger_members_household_ins AFTER INSERT ON ledger_me
 CREATE OR REPLACE FUNCTION ledger_members_household_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM ledger_households h
-                    WHERE h.county_code = NEW.county_code AND h.household_no = NEW.household_no) THEN
-        RAISE EXCEPTION 'ledger_members: household (%, %) is not in ledger_households', NEW.county_code,
-              NEW.household_no USING ERRCODE = 'foreign_key_violation';
-    END IF;
+    PERFORM ledger_household_required(NEW.county_code, NEW.household_no);
     RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER ledger_members_household_upd AFTER UPDATE OF county_code, household_no ON ledger_members
