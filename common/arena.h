@@ -1,8 +1,9 @@
 /* arena.h: the strings of a file being read (a CSV's fields, a household number, a name), kept
  * one after another in one growing buffer and named by 32-bit offsets, and the distinct reasons
  * its lines are refused for (code, Chinese, English), each kept once and named by an index.
- * `fangpinctl push` and the ledger's reader (common/ledger.c) keep a row's strings and its
- * reason this way: a few bytes a row instead of a pointer and an allocation a string.
+ * `fangpinctl push` keeps a row's strings and its reason this way: a few bytes a row instead of
+ * a pointer and an allocation a string. (The ledger's reader, common/ledger.c, keeps nothing of
+ * a line after it: it streams the lines.)
  *
  * A zeroed fp_arena_t is empty and ready; fp_arena_free() empties it again. */
 #ifndef FP_ARENA_H

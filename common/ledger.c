@@ -217,14 +217,17 @@ static const char *s_lookup(const s_word_t *v, const char *s)
 
 static void s_refuse(fp_ledger_t *lg, fp_ledger_line_t *l, const char *code, const char *zh, const char *en)
 {
-    if (l->reason < 0) l->reason = fp_arena_reason(&lg->arena, code, zh, en);
+    if (l->code) return;
+    snprintf(lg->zh, sizeof lg->zh, "%s", zh);
+    snprintf(lg->en, sizeof lg->en, "%s", en);
+    l->code = code, l->zh = lg->zh, l->en = lg->en;
 }
 
 /* Refuses with the column's header name in both messages: "<col>: zh" / "<col>: en". */
 static void s_refuse_col(fp_ledger_t *lg, fp_ledger_line_t *l, int col, const char *code, const char *zh,
                          const char *en)
 {
-    if (l->reason >= 0) return;
+    if (l->code) return;
     char z[1024], e[1024];
     snprintf(z, sizeof z, "%s：%s", lg->colname[col], zh);
     snprintf(e, sizeof e, "%s: %s", lg->colname[col], en);
@@ -268,80 +271,6 @@ static void s_norm_header(const char *in, char out[64])
     }
     while (k && t[k - 1] == ' ') t[--k] = '\0';
     snprintf(out, 64, "%s", t);
-}
-
-/* ---- maps ---------------------------------------------------------------------------------- */
-
-static uint64_t s_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
-}
-
-static void s_hh_tab_grow(fp_ledger_t *lg)
-{
-    size_t cap = lg->hh_tab_cap ? lg->hh_tab_cap * 2 : 1024;
-    int32_t *t = fp_calloc(cap, sizeof *t);
-    for (size_t i = 0; i < lg->nhh; i++) {
-        const char *no = fp_arena_str(&lg->arena, lg->hhs[i].no);
-        size_t j = s_hash(no, strlen(no)) & (cap - 1);
-        while (t[j]) j = (j + 1) & (cap - 1);
-        t[j] = (int32_t)i + 1;
-    }
-    free(lg->hh_tab);
-    lg->hh_tab = t;
-    lg->hh_tab_cap = cap;
-}
-
-/* The household with this number, added (empty) if new; *added tells. */
-static int32_t s_hh_get(fp_ledger_t *lg, const char *no, uint32_t line, bool *added)
-{
-    if ((lg->nhh + 1) * 2 > lg->hh_tab_cap) s_hh_tab_grow(lg);
-    size_t n = strlen(no);
-    size_t j = s_hash(no, n) & (lg->hh_tab_cap - 1);
-    for (; lg->hh_tab[j]; j = (j + 1) & (lg->hh_tab_cap - 1))
-        if (!strcmp(fp_arena_str(&lg->arena, lg->hhs[lg->hh_tab[j] - 1].no), no)) {
-            *added = false;
-            return lg->hh_tab[j] - 1;
-        }
-    if (lg->nhh == lg->hh_cap) {
-        lg->hh_cap = lg->hh_cap ? lg->hh_cap * 2 : 1024;
-        lg->hhs = fp_realloc(lg->hhs, lg->hh_cap * sizeof *lg->hhs);
-    }
-    fp_ledger_hh_t *h = &lg->hhs[lg->nhh];
-    memset(h, 0, sizeof *h);
-    h->no = fp_arena_put(&lg->arena, no, n);
-    h->first_line = line;
-    h->first_idx = -1;
-    lg->hh_tab[j] = (int32_t)lg->nhh + 1;
-    *added = true;
-    return (int32_t)lg->nhh++;
-}
-
-/* The line index that already holds this ID number, or -1 after recording idx for it. */
-static int32_t s_id_seen(fp_ledger_t *lg, const char *id, int32_t idx)
-{
-    if ((lg->nids + 1) * 2 > lg->id_tab_cap) {
-        size_t cap = lg->id_tab_cap ? lg->id_tab_cap * 2 : 4096;
-        int32_t *t = fp_calloc(cap, sizeof *t);
-        for (size_t i = 0; i < lg->id_tab_cap; i++) {
-            if (!lg->id_tab[i]) continue;
-            const char *k = lg->lines[lg->id_tab[i] - 1].id;
-            size_t j = s_hash(k, 18) & (cap - 1);
-            while (t[j]) j = (j + 1) & (cap - 1);
-            t[j] = lg->id_tab[i];
-        }
-        free(lg->id_tab);
-        lg->id_tab = t;
-        lg->id_tab_cap = cap;
-    }
-    size_t j = s_hash(id, 18) & (lg->id_tab_cap - 1);
-    for (; lg->id_tab[j]; j = (j + 1) & (lg->id_tab_cap - 1))
-        if (!memcmp(lg->lines[lg->id_tab[j] - 1].id, id, 18)) return lg->id_tab[j] - 1;
-    lg->id_tab[j] = idx + 1;
-    lg->nids++;
-    return -1;
 }
 
 /* ---- parsing one line ----------------------------------------------------------------------- */
@@ -533,7 +462,7 @@ static bool s_parse_guarantees(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, f
     for (int g = 0; g < FP_LEDGER_NGUAR; g++) {
         int col = s_guar_src[g];
         h->ok[g] = -1;
-        h->why[g] = fp_arena_put(&lg->arena, "", 0);
+        h->why[g] = "";
         if (lg->col[col] < 0) continue;
         const char *why;
         int r = s_guarantee(f[col], &why);
@@ -548,7 +477,7 @@ static bool s_parse_guarantees(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, f
             return false;
         }
         h->ok[g] = (signed char)r;
-        h->why[g] = fp_arena_put(&lg->arena, why, strlen(why));
+        h->why[g] = why;
     }
     return true;
 }
@@ -571,29 +500,13 @@ static void s_parse_household(fp_ledger_t *lg, fp_ledger_line_t *l, char **f, fp
         s_refuse_col(lg, l, C_HEAD, "head_name.invalid", "不能为空，不能含控制字符", "empty or not a name");
         return;
     }
-    h->head = fp_arena_put(&lg->arena, head, strlen(head));
+    h->head = head;
     if (!s_parse_amounts(lg, l, f, h) || !s_parse_guarantees(lg, l, f, h)) return;
     if (!s_period(f[C_PERIOD], h->period)) {
         s_refuse_col(lg, l, C_PERIOD, "period.invalid", "应为“年份Q季度”，如 2026Q3", "expected YEARQn, e.g. 2026Q3");
         return;
     }
     h->has_data = true;
-}
-
-/* The name of the first household column whose value differs between a and b, or NULL. */
-static int s_hh_diff(const fp_ledger_t *lg, const fp_ledger_hh_t *a, const fp_ledger_hh_t *b)
-{
-    if (strcmp(a->village, b->village)) return C_VILLAGE;
-    if (a->type != b->type) return C_TYPE;
-    if (a->kind != b->kind) return C_KIND;
-    if (strcmp(fp_arena_str(&lg->arena, a->head), fp_arena_str(&lg->arena, b->head))) return C_HEAD;
-    for (int i = 0; i < FP_LEDGER_NAMT; i++)
-        if (a->amt[i] != b->amt[i]) return C_WAGE + i;
-    for (int g = 0; g < FP_LEDGER_NGUAR; g++)
-        if (a->ok[g] != b->ok[g] || strcmp(fp_arena_str(&lg->arena, a->why[g]), fp_arena_str(&lg->arena, b->why[g])))
-            return s_guar_src[g];
-    if (strcmp(a->period, b->period)) return C_PERIOD;
-    return -1;
 }
 
 static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
@@ -603,7 +516,7 @@ static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
         s_refuse_col(lg, l, C_NAME, "name.invalid", "不能为空，不能含控制字符", "empty or not a name");
         return;
     }
-    l->name = fp_arena_put(&lg->arena, name, strlen(name));
+    l->name = name;
     fp_idcard_t id;
     fp_err_t rc = fp_idcard_parse(f[C_ID], lg->today, &id);
     if (rc != FP_OK) {
@@ -675,48 +588,6 @@ static void s_parse_member(fp_ledger_t *lg, fp_ledger_line_t *l, char **f)
     }
 }
 
-/* The line's household columns, parsed into `parsed`, kept as the household's when they are its
- * first good ones, else compared with them. */
-static void s_merge_household(fp_ledger_t *lg, fp_ledger_line_t *l, int32_t idx, bool added,
-                              const fp_ledger_hh_t *parsed)
-{
-    fp_ledger_hh_t *h = &lg->hhs[l->hh];
-    h->nlines++;
-    if (h->first_idx < 0) h->first_idx = idx;
-    if (!parsed->has_data) return;
-    if (!h->has_data) {
-        uint32_t keep_no = h->no, keep_first = h->first_line;
-        int32_t keep_idx = h->first_idx;
-        uint32_t keep_n = h->nlines;
-        *h = *parsed;
-        h->no = keep_no, h->first_line = keep_first, h->first_idx = keep_idx, h->nlines = keep_n;
-        if (!added) h->refused = true; /* an earlier line had bad household columns */
-        return;
-    }
-    int c = s_hh_diff(lg, h, parsed);
-    if (c >= 0) {
-        char zh[200], en[200];
-        snprintf(zh, sizeof zh, "与本户第 %" PRIu32 " 行的户信息不一致", h->first_line);
-        snprintf(en, sizeof en, "differs from line %" PRIu32 ", the household's first line", h->first_line);
-        s_refuse_col(lg, l, c, "household.inconsistent", zh, en);
-    }
-}
-
-/* A person belongs to one household: both lines with the same ID number are refused. */
-static void s_check_duplicate(fp_ledger_t *lg, fp_ledger_line_t *l, int32_t idx)
-{
-    int32_t other = s_id_seen(lg, l->id, idx);
-    if (other < 0) return;
-    char zh[160], en[160];
-    snprintf(zh, sizeof zh, "身份证号与第 %" PRIu32 " 行重复：一人只能属于一户", lg->lines[other].line);
-    snprintf(en, sizeof en, "the same ID number as line %" PRIu32 ": a person belongs to one household",
-             lg->lines[other].line);
-    s_refuse(lg, l, "id.duplicate", zh, en);
-    snprintf(zh, sizeof zh, "身份证号与第 %" PRIu32 " 行重复：一人只能属于一户", l->line);
-    snprintf(en, sizeof en, "the same ID number as line %" PRIu32 ": a person belongs to one household", l->line);
-    s_refuse(lg, &lg->lines[other], "id.duplicate", zh, en);
-}
-
 static bool s_household_no_ok(const char *no)
 {
     size_t n = strlen(no);
@@ -727,111 +598,62 @@ static bool s_household_no_ok(const char *no)
     return ok;
 }
 
-static void s_line(fp_ledger_t *lg, const fp_csv_record_t *rec)
+/* One data line: its own checks, then the callback. */
+static int s_line(fp_ledger_t *lg, const fp_csv_record_t *rec)
 {
-    if (lg->nlines == lg->lines_cap) {
-        lg->lines_cap = lg->lines_cap ? lg->lines_cap * 2 : 4096;
-        lg->lines = fp_realloc(lg->lines, lg->lines_cap * sizeof *lg->lines);
-    }
-    int32_t idx = (int32_t)lg->nlines++;
-    fp_ledger_line_t *l = &lg->lines[idx];
+    fp_ledger_line_t *l = &lg->cur;
     memset(l, 0, sizeof *l);
     l->line = (uint32_t)rec->line;
-    l->hh = -1;
-    l->reason = -1;
+    lg->nlines++;
+    char *f[C_N];
     if (rec->nfields != lg->ncols) {
         char zh[160], en[160];
         snprintf(zh, sizeof zh, "该行有 %zu 列，表头有 %zu 列：某个值中含有未加引号的逗号？", rec->nfields, lg->ncols);
         snprintf(en, sizeof en, "%zu fields, the header has %zu (an unquoted comma in a value?)", rec->nfields,
                  lg->ncols);
         s_refuse(lg, l, "csv.fields", zh, en);
-        return;
+        return lg->on_line(lg->ctx, lg, l);
     }
-    char *f[C_N];
     for (int c = 0; c < C_N; c++) {
         int i = lg->col[c];
         if (i >= 0 && memchr(rec->fields[i], '\0', rec->lens[i])) {
             s_refuse(lg, l, "text.invalid", "含有 NUL 字符：不是文本", "holds a NUL byte: not text");
-            return;
+            return lg->on_line(lg->ctx, lg, l);
         }
         f[c] = i >= 0 ? s_trim(rec->fields[i], rec->lens[i]) : NULL;
     }
     if (!s_household_no_ok(f[C_HH_NO])) {
         s_refuse_col(lg, l, C_HH_NO, "household_no.invalid", "应为1-32位数字或字母", "expected 1-32 digits or letters");
-        return;
+        return lg->on_line(lg->ctx, lg, l);
     }
-    bool added;
-    l->hh = s_hh_get(lg, f[C_HH_NO], l->line, &added);
-    fp_ledger_hh_t parsed;
-    memset(&parsed, 0, sizeof parsed);
-    s_parse_household(lg, l, f, &parsed);
-    s_merge_household(lg, l, idx, added, &parsed);
+    l->household_no = f[C_HH_NO];
+    s_parse_household(lg, l, f, &l->hh);
     s_parse_member(lg, l, f);
-    if (l->reason < 0) s_check_duplicate(lg, l, idx);
+    if (l->code) { /* what the checks across lines need of a refused line: its name and relation */
+        l->id[0] = '\0';
+        l->sex = l->labour = l->health = l->schooling = NULL;
+    }
+    return lg->on_line(lg->ctx, lg, l);
 }
 
-/* After all lines: one head per household, the head's name, and refusal of whole households. */
-void fp_ledger_households(fp_ledger_t *lg)
+void fp_ledger_sql_names(const fp_ledger_t *lg, fp_buf_t *out)
 {
-    int32_t *heads = fp_calloc(lg->nhh ? lg->nhh : 1, sizeof *heads);
-    int32_t *head_line = fp_calloc(lg->nhh ? lg->nhh : 1, sizeof *head_line);
-    for (size_t i = 0; i < lg->nlines; i++) {
-        fp_ledger_line_t *l = &lg->lines[i];
-        if (l->hh < 0 || !l->relation || strcmp(l->relation, "head")) continue;
-        if (heads[l->hh]++) {
-            char zh[160], en[160];
-            snprintf(zh, sizeof zh, "本户已有户主（第 %" PRIu32 " 行）：一户只有一个户主",
-                     lg->lines[head_line[l->hh]].line);
-            snprintf(en, sizeof en, "the household already has a head (line %" PRIu32 ")",
-                     lg->lines[head_line[l->hh]].line);
-            s_refuse_col(lg, l, C_REL, "household.heads", zh, en);
-        } else {
-            head_line[l->hh] = (int32_t)i;
-            const fp_ledger_hh_t *h = &lg->hhs[l->hh];
-            if (h->has_data && l->name && strcmp(fp_arena_str(&lg->arena, l->name), fp_arena_str(&lg->arena, h->head)))
-                s_refuse_col(lg, l, C_HEAD, "household.head_name", "与户主本人一行的姓名不一致",
-                             "differs from the name on the head's own line");
+    int cols[] = {C_VILLAGE, C_TYPE, C_KIND, C_HEAD};
+    fp_buf_puts(out, "{");
+    for (int k = 0; k < 23; k++) {
+        int c = k < 4                ? cols[k]
+            : k < 4 + FP_LEDGER_NAMT ? C_WAGE + k - 4
+            : k < 21                 ? s_guar_src[k - 16]
+            : k == 21                ? C_PERIOD
+                                     : C_REL;
+        fp_buf_puts(out, k ? ",\"" : "\"");
+        for (const char *p = lg->colname[c]; *p; p++) {
+            if (*p == '"' || *p == '\\') fp_buf_puts(out, "\\");
+            fp_buf_append(out, p, 1);
         }
+        fp_buf_puts(out, "\"");
     }
-    for (size_t k = 0; k < lg->nhh; k++)
-        if (!heads[k] && lg->hhs[k].first_idx >= 0)
-            s_refuse(lg, &lg->lines[lg->hhs[k].first_idx], "household.no_head", "本户没有与户主关系为“户主”的成员",
-                     "no member of the household is its head (户主)");
-    for (size_t i = 0; i < lg->nlines; i++) {
-        fp_ledger_line_t *l = &lg->lines[i];
-        if (l->reason >= 0 && l->hh >= 0 && !lg->hhs[l->hh].refused) {
-            lg->hhs[l->hh].refused = true;
-            lg->hhs[l->hh].refused_line = l->line;
-        } else if (l->reason >= 0 && l->hh >= 0 && !lg->hhs[l->hh].refused_line) {
-            lg->hhs[l->hh].refused_line = l->line;
-        }
-    }
-    free(heads);
-    free(head_line);
-}
-
-/* Every still-accepted line of a refused household is refused with a pointer to the cause. */
-void fp_ledger_refuse_households(fp_ledger_t *lg)
-{
-    for (size_t i = 0; i < lg->nlines; i++) {
-        fp_ledger_line_t *l = &lg->lines[i];
-        if (l->reason >= 0 || l->hh < 0 || !lg->hhs[l->hh].refused) continue;
-        const fp_ledger_hh_t *h = &lg->hhs[l->hh];
-        char zh[200], en[200];
-        if (h->refused_line) {
-            snprintf(zh, sizeof zh, "本户第 %" PRIu32 " 行被拒，整户不导入", h->refused_line);
-            snprintf(en, sizeof en, "line %" PRIu32 " of this household was refused: the whole household is not loaded",
-                     h->refused_line);
-        } else {
-            snprintf(zh, sizeof zh, "本户未导入（见汇总说明）");
-            snprintf(en, sizeof en, "the household was not loaded (see the summary)");
-        }
-        s_refuse(lg, l, "household.refused", zh, en);
-    }
-    lg->refused_lines = 0;
-    lg->refused_hh = 0;
-    for (size_t i = 0; i < lg->nlines; i++) lg->refused_lines += lg->lines[i].reason >= 0;
-    for (size_t k = 0; k < lg->nhh; k++) lg->refused_hh += lg->hhs[k].refused;
+    fp_buf_puts(out, "}");
 }
 
 /* ---- the file ---------------------------------------------------------------------------------- */
@@ -886,41 +708,54 @@ static bool s_blank(const fp_csv_record_t *rec)
     return true;
 }
 
-/* The header, then every line, of the decoded text. */
-static fp_err_t s_records(fp_ledger_t *lg, const fp_buf_t *text, unsigned long *line, char *msg, size_t msgsz)
+/* One record of the text: the header, or a data line. */
+static fp_err_t s_record(fp_ledger_t *lg, const fp_csv_record_t *rec, unsigned long *line, char *msg, size_t msgsz)
 {
-    fp_csv_t *csv = fp_csv_new();
-    fp_csv_set_limits(csv, &(fp_csv_limits_t){.max_fields = 256, .max_record_bytes = 1024 * 1024});
-    bool have_header = false;
-    fp_err_t rc = FP_OK;
+    if (s_blank(rec)) return FP_OK;
+    if (lg->have_header) {
+        if (s_line(lg, rec) == 0) return FP_OK;
+        *line = rec->line;
+        return FP_EIO;
+    }
+    *line = rec->line;
+    fp_err_t rc = s_header(lg, rec, msg, msgsz);
+    if (rc == FP_OK) *line = 0;
+    lg->have_header = true;
+    return rc;
+}
+
+fp_err_t fp_ledger_feed(fp_ledger_t *lg, const char *text, size_t len, unsigned long *line, char *msg, size_t msgsz)
+{
+    *line = 0;
+    msg[0] = '\0';
     size_t off = 0;
-    for (bool last = false; !last && rc == FP_OK;) {
+    while (off < len) {
         const fp_csv_record_t *rec = NULL;
         size_t used = 0;
-        last = off >= text->len; /* then the record the input ends in without a line break */
-        rc = last ? fp_csv_finish(csv, &rec) : fp_csv_feed(csv, text->data + off, text->len - off, &used, &rec);
+        fp_err_t rc = fp_csv_feed(lg->csv, text + off, len - off, &used, &rec);
         off += used;
         if (rc != FP_OK) {
-            snprintf(msg, msgsz, "%s; nothing was imported", fp_csv_error(csv, line));
-        } else if (rec && !s_blank(rec) && have_header) {
-            s_line(lg, rec);
-            if (lg->arena.full) { /* past 4 GiB of names and reasons: not with fangpinctl's 1 GiB files */
-                *line = rec->line;
-                snprintf(msg, msgsz, "holds too much text: split it into several files; nothing was imported");
-                rc = FP_ETOOBIG;
-            }
-        } else if (rec && !s_blank(rec)) {
-            *line = rec->line;
-            rc = s_header(lg, rec, msg, msgsz);
-            if (rc == FP_OK) *line = 0;
-            have_header = true;
+            snprintf(msg, msgsz, "%s; nothing was imported", fp_csv_error(lg->csv, line));
+            return rc;
         }
+        if (rec && (rc = s_record(lg, rec, line, msg, msgsz)) != FP_OK) return rc;
+        if (!rec && used == 0) break;
     }
-    if (rc == FP_OK && !have_header) {
+    return FP_OK;
+}
+
+fp_err_t fp_ledger_finish(fp_ledger_t *lg, unsigned long *line, char *msg, size_t msgsz)
+{
+    *line = 0;
+    msg[0] = '\0';
+    const fp_csv_record_t *rec = NULL;
+    fp_err_t rc = fp_csv_finish(lg->csv, &rec); /* the record the text ends in without a line break */
+    if (rc != FP_OK) snprintf(msg, msgsz, "%s; nothing was imported", fp_csv_error(lg->csv, line));
+    else if (rec) rc = s_record(lg, rec, line, msg, msgsz);
+    if (rc == FP_OK && !lg->have_header) {
         snprintf(msg, msgsz, "empty: no header line");
         rc = FP_EINVAL;
     }
-    fp_csv_destroy(&csv);
     return rc;
 }
 
@@ -931,55 +766,25 @@ fp_err_t fp_ledger_read(fp_ledger_t *lg, const char *data, size_t len, unsigned 
     fp_buf_t text = {0};
     fp_err_t rc = fp_text_to_utf8(data ? data : "", len, &text, &lg->encoding);
     if (rc != FP_OK) snprintf(msg, msgsz, "neither UTF-8 nor GBK text: save it as \"CSV UTF-8\" or \"CSV\"");
-    else rc = s_records(lg, &text, line, msg, msgsz);
+    else rc = fp_ledger_feed(lg, text.data ? text.data : "", text.len, line, msg, msgsz);
+    if (rc == FP_OK) rc = fp_ledger_finish(lg, line, msg, msgsz);
     fp_buf_free(&text);
     return rc;
 }
 
-static int s_cmp13(const void *a, const void *b) { return strcmp(a, b); }
-
-void fp_ledger_refuse_villages(fp_ledger_t *lg, const char (*known)[13], size_t n)
-{
-    for (size_t i = 0; i < lg->nlines; i++) {
-        fp_ledger_line_t *l = &lg->lines[i];
-        if (l->hh < 0 || l->reason >= 0) continue;
-        const fp_ledger_hh_t *h = &lg->hhs[l->hh];
-        if (!h->has_data || (n && bsearch(h->village, known, n, 13, s_cmp13))) continue;
-        char zh[200], en[200];
-        snprintf(zh, sizeof zh, "%s：%s 不是区划代码表中的村", lg->colname[C_VILLAGE], h->village);
-        snprintf(en, sizeof en, "%s: %s is not a village of the regions table", lg->colname[C_VILLAGE], h->village);
-        l->reason = fp_arena_reason(&lg->arena, "village.unknown", zh, en);
-    }
-}
-
-void fp_ledger_refuse_older(fp_ledger_t *lg, const char *household_no, const char *newer)
-{
-    bool added;
-    int32_t k = s_hh_get(lg, household_no, 0, &added);
-    fp_ledger_hh_t *h = &lg->hhs[k];
-    h->refused = true;
-    char zh[200], en[200];
-    snprintf(zh, sizeof zh, "台账中本户已有更新的调查期 %s 的数据（本文件为 %s），不覆盖", newer, h->period);
-    snprintf(en, sizeof en, "the ledger already holds this household from a later survey (%s; this file: %s)", newer,
-             h->period);
-    int32_t why = fp_arena_reason(&lg->arena, "period.older", zh, en);
-    for (size_t i = 0; i < lg->nlines; i++)
-        if (lg->lines[i].hh == k && lg->lines[i].reason < 0) lg->lines[i].reason = why;
-}
-
-void fp_ledger_init(fp_ledger_t *lg, int32_t today)
+void fp_ledger_init(fp_ledger_t *lg, int32_t today, fp_ledger_line_fn on_line, void *ctx)
 {
     memset(lg, 0, sizeof *lg);
     lg->today = today;
+    lg->on_line = on_line;
+    lg->ctx = ctx;
     for (int c = 0; c < C_N; c++) lg->col[c] = -1;
+    lg->csv = fp_csv_new();
+    fp_csv_set_limits(lg->csv, &(fp_csv_limits_t){.max_fields = 256, .max_record_bytes = 1024 * 1024});
 }
 
 void fp_ledger_free(fp_ledger_t *lg)
 {
-    fp_arena_free(&lg->arena);
-    free(lg->lines);
-    free(lg->hhs);
-    free(lg->hh_tab);
-    free(lg->id_tab);
+    fp_csv_destroy(&lg->csv);
     memset(lg, 0, sizeof *lg);
 }

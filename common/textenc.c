@@ -1,17 +1,20 @@
 /* textenc.c: UTF-8 validation (a strict table-free decoder with an ASCII fast path) and the
- * UTF-8-or-GB18030 decision of textenc.h. GB18030 decoding is glibc's iconv, run over the
- * whole input in one conversion, growing the output as needed. */
+ * UTF-8-or-GB18030 decision of textenc.h, for text in memory or read in pieces. GB18030
+ * decoding is glibc's iconv, growing the output as needed; a character cut off by the end of a
+ * piece is left for the next piece. */
 #include "textenc.h"
 
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-bool fp_utf8_valid(const char *str, size_t len)
+size_t fp_utf8_valid_prefix(const char *str, size_t len, bool *bad)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
+    *bad = false;
     while (i < len) {
         /* eight ASCII bytes at a time */
         while (i + 8 <= len) {
@@ -39,58 +42,88 @@ bool fp_utf8_valid(const char *str, size_t len)
             if (b == 0xF0) lo = 0x90;      /* overlong */
             else if (b == 0xF4) hi = 0x8F; /* above U+10FFFF */
         } else {
-            return false;
+            *bad = true;
+            return i;
         }
-        if (len - i <= k) return false;
-        if (s[i + 1] < lo || s[i + 1] > hi) return false;
-        for (size_t j = 2; j <= k; j++)
-            if ((s[i + j] & 0xC0) != 0x80) return false;
+        for (size_t j = 1; j <= k && i + j < len; j++)
+            if (j == 1 ? s[i + 1] < lo || s[i + 1] > hi : (s[i + j] & 0xC0) != 0x80) {
+                *bad = true;
+                return i;
+            }
+        if (len - i <= k) return i; /* cut off by the end: complete it with what follows */
         i += k + 1;
     }
-    return true;
+    return i;
 }
 
-/* Decodes GB18030 into out; FP_EINVAL on an invalid or truncated sequence. */
-static fp_err_t s_gb18030(const char *in, size_t len, fp_buf_t *out)
+bool fp_utf8_valid(const char *str, size_t len)
+{
+    bool bad;
+    return fp_utf8_valid_prefix(str, len, &bad) == len;
+}
+
+struct fp_gb_dec {
+    iconv_t cd;
+};
+
+fp_gb_dec_t *fp_gb_dec_new(void)
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1) return FP_EIO;
+    if (cd == (iconv_t)-1) return NULL;
+    fp_gb_dec_t *d = fp_calloc(1, sizeof *d);
+    d->cd = cd;
+    return d;
+}
+
+void fp_gb_dec_free(fp_gb_dec_t **d)
+{
+    if (!*d) return;
+    iconv_close((*d)->cd);
+    free(*d);
+    *d = NULL;
+}
+
+fp_err_t fp_gb_dec_piece(fp_gb_dec_t *d, const char *in, size_t len, size_t *used, fp_buf_t *out)
+{
     size_t start = out->len;
     /* Chinese is 2 bytes in GBK and 3 in UTF-8; ASCII is 1 in both. */
     fp_buf_reserve(out, len + len / 2 + 16);
     char *src = (char *)in;
     size_t left = len;
     fp_err_t rc = FP_OK;
-    for (;;) {
+    while (left) {
         char *dst = out->data + out->len;
         size_t room = out->cap - out->len - 1; /* keep one byte for the NUL */
         size_t room0 = room;
-        size_t r = left ? iconv(cd, &src, &left, &dst, &room) : iconv(cd, NULL, NULL, &dst, &room);
+        size_t r = iconv(d->cd, &src, &left, &dst, &room);
         int e = errno;
         out->len += room0 - room;
-        if (r != (size_t)-1) {
-            if (left == 0) {
-                /* flush any shift state (none for GB18030, but it costs nothing) */
-                room0 = room;
-                if (iconv(cd, NULL, NULL, &dst, &room) == (size_t)-1) {
-                    rc = FP_EINVAL;
-                    break;
-                }
-                out->len += room0 - room;
-                break;
-            }
-            continue;
-        }
+        if (r != (size_t)-1) continue;
         if (e == E2BIG) {
             fp_buf_reserve(out, left * 2 + 16);
             continue;
         }
-        rc = FP_EINVAL; /* EILSEQ: not GB18030; EINVAL: cut off at the end */
+        if (e == EINVAL) break; /* a character cut off by the end: the next piece's */
+        rc = FP_EINVAL;         /* EILSEQ: not GB18030 */
         break;
     }
-    iconv_close(cd);
+    *used = len - left;
     if (rc != FP_OK) out->len = start;
     if (out->data) out->data[out->len] = '\0';
+    return rc;
+}
+
+/* Decodes GB18030 into out; FP_EINVAL on an invalid or truncated sequence. */
+static fp_err_t s_gb18030(const char *in, size_t len, fp_buf_t *out)
+{
+    fp_gb_dec_t *d = fp_gb_dec_new();
+    if (!d) return FP_EIO;
+    size_t start = out->len, used;
+    fp_err_t rc = fp_gb_dec_piece(d, in, len, &used, out);
+    if (rc == FP_OK && used != len) rc = FP_EINVAL;
+    if (rc != FP_OK) out->len = start;
+    if (out->data) out->data[out->len] = '\0';
+    fp_gb_dec_free(&d);
     return rc;
 }
 

@@ -14,6 +14,12 @@
  * (U+D800..U+DFFF), nothing above U+10FFFF. NUL bytes are allowed (they are U+0000). */
 bool fp_utf8_valid(const char *s, size_t len);
 
+/* The same check for text read in pieces: the length of the longest prefix of s[0..len) that is
+ * well-formed UTF-8 and does not end inside a character. *bad is set when the bytes after that
+ * prefix are not UTF-8 whatever follows them; otherwise they (at most 3) are a character cut
+ * off by the end of the piece, to be checked again with the next piece in front of them. */
+size_t fp_utf8_valid_prefix(const char *s, size_t len, bool *bad);
+
 /* Decodes one code point of strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
  * above U+10FFFF) from the n > 0 bytes at p. Returns its length, or 0 if the bytes there are
  * not valid UTF-8. */
@@ -33,5 +39,15 @@ size_t fp_ws_trail(const char *s, size_t n);
  * A short GBK text can happen to be valid UTF-8 too (the famous "联通"); a whole file of
  * Chinese text practically never is, so decide once per file, not per field. */
 fp_err_t fp_text_to_utf8(const char *in, size_t len, fp_buf_t *out, const char **encoding);
+
+/* GB18030 to UTF-8 for text read in pieces (fangpinctl ledger import reads a file in bounded
+ * pieces): fp_gb_dec_new() is NULL when the system has no GB18030 converter. fp_gb_dec_piece()
+ * appends the UTF-8 of the complete characters of in[0..len) to out and says in *used how many
+ * bytes it decoded: the rest (a character cut off by the end of the piece) goes in front of the
+ * next piece. FP_EINVAL (out left as it was) when the bytes are not GB18030. */
+typedef struct fp_gb_dec fp_gb_dec_t;
+fp_gb_dec_t *fp_gb_dec_new(void);
+fp_err_t fp_gb_dec_piece(fp_gb_dec_t *d, const char *in, size_t len, size_t *used, fp_buf_t *out);
+void fp_gb_dec_free(fp_gb_dec_t **d);
 
 #endif

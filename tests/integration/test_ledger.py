@@ -1,8 +1,11 @@
 """test_ledger.py: `fangpinctl ledger import` against a real PostgreSQL holding 兴隆县's regions,
 with small files made by deploy/demo/make_ledger.py: exact counts, an idempotent re-import
 (updated_at and the row versions untouched), a GBK copy imports the same, bad lines refused
-with their whole household and listed in FILE.results.csv, and the next quarter's census
-(a member gone gets left_on and a move_out event, a newborn a birth event)."""
+with their whole household and listed in FILE.results.csv, the checks across lines (heads,
+duplicate ID numbers, the head's name; SQL over the staged lines), a file broken near its end
+rolled back whole, the next quarter's census (a member gone gets left_on and a move_out event, a
+newborn a birth event), and the importer's memory not growing with the file (its peak resident
+size far below the file's size)."""
 import csv
 import io
 import os
@@ -172,6 +175,157 @@ class LedgerImport(unittest.TestCase):
         self.assertEqual(got, [('0',)])
         self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_households'), [(str(nh - 4),)])
         self.assertIn('refused', out.stderr)
+
+    def test_checks_across_lines(self):
+        ci = fp.county_db('ledger_across')
+        c = self.col
+        rows = [list(r) for r in self.rows]
+        line_of = lambda i: i + 2  # noqa: E731  header is line 1
+        multi = [h for h in self.households if sum(1 for r in rows if r[0] == h) >= 3]
+        two_heads, no_head, head_name, dup_a, dup_b = multi[:5]
+        idx = {h: [i for i, r in enumerate(rows) if r[0] == h] for h in multi[:5]}
+        is_head = lambda i: rows[i][c['与户主关系']] == '户主'  # noqa: E731
+        # a second head
+        other = [i for i in idx[two_heads] if not is_head(i)][0]
+        rows[other][c['与户主关系']] = '户主'
+        heads = sorted([i for i in idx[two_heads] if is_head(i)])
+        # no head at all
+        for i in idx[no_head]:
+            if is_head(i):
+                rows[i][c['与户主关系']] = '其他'
+        # the head's name written differently on every line from the head's own line
+        for i in idx[head_name]:
+            rows[i][c['户主姓名']] = '某某某'
+        head_line = [i for i in idx[head_name] if is_head(i)][0]
+        # one person in two households: dup_a's last member is dup_b's last one (sex and birth with it)
+        ia, ib = idx[dup_a][-1], idx[dup_b][-1]
+        for k in ('身份证号', '性别', '出生日期'):
+            rows[ia][c[k]] = rows[ib][c[k]]
+        first, second = sorted((ia, ib))
+        path = self.path('across.csv')
+        write_rows(path, self.header, rows)
+        out = fp.ctl(['ledger', 'import', path], ci, check=False)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        res = results(path)
+        self.assertEqual(res[line_of(heads[1])][1], 'household.heads')
+        self.assertIn('line %d' % line_of(heads[0]), res[line_of(heads[1])][3])
+        self.assertIn('与户主关系', res[line_of(heads[1])][2])
+        self.assertEqual(res[line_of(idx[no_head][0])][1], 'household.no_head')
+        self.assertEqual(res[line_of(head_line)][1:], ('household.head_name', '户主姓名：与户主本人一行的姓名不一致',
+                                                       "户主姓名: differs from the name on the head's own line"))
+        self.assertEqual(res[line_of(first)][1], 'id.duplicate')
+        self.assertIn('line %d:' % line_of(second), res[line_of(first)][3])
+        self.assertEqual(res[line_of(second)][1], 'id.duplicate')
+        self.assertIn('line %d:' % line_of(first), res[line_of(second)][3])
+        refused = {i for h in idx for i in idx[h]}
+        self.assertEqual(set(res), {line_of(i) for i in refused})
+        for i in refused:
+            if line_of(i) not in (line_of(heads[1]), line_of(idx[no_head][0]), line_of(head_line), line_of(first),
+                                  line_of(second)):
+                self.assertEqual(res[line_of(i)][1], 'household.refused')
+        nh = len(self.households)
+        self.assertEqual(counts(out, 'households'), (nh, nh - 5, 0, 0, 5))
+        self.assertEqual(counts(out, 'members'), (len(rows), len(rows) - len(refused), 0, 0, len(refused)))
+        self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_members WHERE household_no IN ('%s')"
+                                    % "','".join(idx)), [('0',)])
+
+    def test_no_orphan_member(self):
+        """Migration 042 replaced the row-level foreign key members -> households by the checks of
+        deploy/db/functions/ledger.sql (once per statement for an INSERT): a member of a household
+        the ledger does not hold is still refused, inserted (even beside a good row) or moved there,
+        and a household members stand in is neither deleted nor renumbered (SQLSTATE 23503)."""
+        ci = fp.county_db('ledger_orphan')
+        fp.ctl(['ledger', 'import', '--no-quality', self.small], ci)
+        hh, other = self.households[0], self.households[1]
+
+        def refused(query):
+            p = subprocess.run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', ci,
+                                '-c', query], capture_output=True, text=True)
+            self.assertNotEqual(p.returncode, 0, 'accepted: ' + query)
+            self.assertIn('23503', p.stderr)
+
+        copy = ("INSERT INTO ledger_members (county_code, id_hmac, id_sealed, id_masked, household_no, name,"
+                " relation, birth_date, sex, labour, health, schooling, insured)"
+                " SELECT county_code, sha256(id_hmac || '{tag}'::bytea), id_sealed, id_masked, {hh}, name,"
+                " relation, birth_date, sex, labour, health, schooling, insured FROM ledger_members"
+                " WHERE household_no IN ('%s', '%s')" % (hh, other))
+        members = fp.sql(ci, 'SELECT count(*) FROM ledger_members')
+        refused(copy.format(tag='a', hh="'NOSUCH'"))
+        # one orphan among good rows: the statement is refused whole
+        refused(copy.format(tag='b', hh="CASE WHEN household_no = '%s' THEN household_no ELSE 'NOSUCH' END" % hh))
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_members'), members)
+        fp.sql(ci, copy.format(tag='c', hh='household_no'))  # into households the ledger holds: accepted
+        refused("UPDATE ledger_members SET household_no = 'NOSUCH' WHERE household_no = '%s'" % hh)
+        refused("UPDATE ledger_members SET county_code = '130821' WHERE household_no = '%s'" % hh)
+        refused("DELETE FROM ledger_households WHERE household_no = '%s'" % hh)
+        refused("UPDATE ledger_households SET household_no = 'RENUMBERED' WHERE household_no = '%s'" % hh)
+        fp.sql(ci, "UPDATE ledger_members SET household_no = '%s' WHERE household_no = '%s'" % (other, hh))
+        fp.sql(ci, "DELETE FROM ledger_households WHERE household_no = '%s'" % hh)  # empty now: may go
+        self.assertEqual(fp.sql(ci, "SELECT count(*) FROM ledger_members m WHERE NOT EXISTS (SELECT 1 FROM"
+                                    " ledger_households h WHERE h.county_code = m.county_code"
+                                    " AND h.household_no = m.household_no)"), [('0',)])
+
+    def test_file_broken_at_its_end_changes_nothing(self):
+        """The lines are staged while the file is read: a CSV error on the last line rolls back
+        every line before it."""
+        ci = fp.county_db('ledger_broken')
+        path = self.path('broken.csv')
+        write_rows(path, self.header, self.rows)
+        with open(path, 'ab') as f:
+            f.write(b'X1,"130822112201\r\n')  # a quote still open where the file ends
+        out = fp.ctl(['ledger', 'import', path], ci, check=False)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('%s:%d:' % (path, len(self.rows) + 2), out.stderr)
+        self.assertIn('nothing was imported', out.stderr)
+        self.assertEqual(fp.sql(ci, 'SELECT (SELECT count(*) FROM ledger_households),'
+                                    ' (SELECT count(*) FROM ledger_members)'), [('0', '0')])
+        # GBK broken in its middle: not text at all
+        gbk = self.path('broken-gbk.csv')
+        write_rows(gbk, self.header, self.rows, encoding='gbk')
+        with open(gbk, 'r+b') as f:
+            f.seek(os.path.getsize(gbk) // 2)
+            f.write(b'\x81\x20\x81\x20')  # a GBK lead byte then a space: not GB18030
+        out = fp.ctl(['ledger', 'import', gbk], ci, check=False)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('neither UTF-8 nor GBK', out.stderr)
+        self.assertEqual(fp.sql(ci, 'SELECT count(*) FROM ledger_members'), [('0',)])
+
+    def import_peak(self, ci, path):
+        """`fangpinctl ledger import --no-quality path`: the process and its peak resident size."""
+        env = dict(os.environ, FANGPIN_PG=ci, FANGPIN_DATA_KEY=fp.data_key())
+        with open(path + '.out', 'w+') as out, open(path + '.err', 'w+') as err:
+            p = subprocess.Popen([os.path.join(fp.BUILD, 'fangpinctl'), 'ledger', 'import', '--no-quality', path],
+                                 env=env, stdout=out, stderr=err)
+            _, status, usage = os.wait4(p.pid, 0)  # this child's own peak, not the other tests'
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            proc = subprocess.CompletedProcess([], p.returncode, out.read(), err.read())
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc, usage.ru_maxrss * 1024  # kB on Linux
+
+    def test_memory_does_not_grow_with_the_file(self):
+        """The import reads the file in pieces and streams the lines to PostgreSQL: a 120 MB file
+        (the small census with a 400 kB remark column, which the import ignores) takes about the
+        peak resident size the 0.2 MB file takes (the whole-file reader held it twice: 240 MB
+        more). Sizes, not times: the bound is a quarter of the file."""
+        ci = fp.county_db('ledger_memory')
+        path = self.path('wide.csv')
+        pad = 'x' * (400 * 1024)
+        with open(path, 'w', encoding='utf-8', newline='') as f:
+            w = csv.writer(f, lineterminator='\r\n')
+            w.writerow(self.header + ['备注'])
+            for r in self.rows:
+                w.writerow(r + [pad])
+        size = os.path.getsize(path)
+        self.assertGreater(size, 120 * 1000 * 1000)
+        wide, wide_peak = self.import_peak(ci, path)
+        self.assertEqual(counts(wide, 'members')[1], len(self.rows))
+        small, small_peak = self.import_peak(ci, self.small)
+        self.assertEqual(counts(small, 'members')[3], len(self.rows))
+        self.assertLess(wide_peak - small_peak, size // 4,
+                        'peak resident size %d bytes for a %d-byte file, %d for %d bytes'
+                        % (wide_peak, size, small_peak, os.path.getsize(self.small)))
 
     def test_next_quarter_member_gone_and_newborn(self):
         ci = fp.county_db('ledger_quarter')

@@ -179,12 +179,67 @@ static void test_neither(void **state)
     S_REFUSE("\xD0\xD5\xC3\xFB\xFF"); /* good GBK, then a byte neither knows */
 }
 
+/* Text read in pieces: cut anywhere, through the middle of characters, the pieces agree with the
+ * whole; an invalid byte is told from a character cut off by the piece's end. */
+static void test_pieces(void **state)
+{
+    (void)state;
+    const char *u = "户编号,村代码\r\n王大,\xF0\x9F\x98\x80 x\r\n"; /* 3- and 4-byte characters */
+    size_t n = strlen(u);
+    for (size_t cut = 0; cut <= n; cut++) {
+        bool bad;
+        size_t used = fp_utf8_valid_prefix(u, cut, &bad);
+        assert_false(bad);
+        assert_true(used <= cut && cut - used <= 3);
+        assert_int_equal(fp_utf8_valid_prefix(u + used, n - used, &bad), n - used);
+        assert_false(bad);
+    }
+    bool bad;
+    assert_int_equal(fp_utf8_valid_prefix("ab\xE7\x8E", 4, &bad), 2); /* cut off: maybe valid */
+    assert_false(bad);
+    assert_int_equal(fp_utf8_valid_prefix("ab\xE7x", 4, &bad), 2); /* not UTF-8 whatever follows */
+    assert_true(bad);
+    assert_int_equal(fp_utf8_valid_prefix("ab\xFF", 3, &bad), 2);
+    assert_true(bad);
+    /* 张三,王 in GBK, then a 4-byte GB18030 character (0x81 0x30 0x81 0x30 is U+0080) */
+    const char g[] = "\xD5\xC5\xC8\xFD,\xCD\xF5\x81\x30\x81\x30";
+    size_t gn = sizeof g - 1;
+    fp_buf_t whole = {0};
+    assert_int_equal(fp_text_to_utf8(g, gn, &whole, NULL), FP_OK);
+    for (size_t step = 1; step <= 5; step++) {
+        fp_gb_dec_t *d = fp_gb_dec_new();
+        assert_non_null(d);
+        fp_buf_t out = {0};
+        char pend[16];
+        size_t np = 0;
+        for (size_t off = 0; off < gn; off += step) {
+            size_t k = gn - off < step ? gn - off : step;
+            memcpy(pend + np, g + off, k);
+            size_t used;
+            assert_int_equal(fp_gb_dec_piece(d, pend, np + k, &used, &out), FP_OK);
+            np = np + k - used;
+            memmove(pend, pend + used, np);
+            assert_true(np < 4);
+        }
+        assert_int_equal(np, 0);
+        assert_int_equal(out.len, whole.len);
+        assert_memory_equal(out.data, whole.data, whole.len);
+        size_t used;
+        assert_int_equal(fp_gb_dec_piece(d, "\x81\x20", 2, &used, &out), FP_EINVAL); /* not GB18030 */
+        fp_buf_free(&out);
+        fp_gb_dec_free(&d);
+        assert_null(d);
+    }
+    fp_buf_free(&whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_boundaries), cmocka_unit_test(test_utf8_fast_path),
         cmocka_unit_test(test_utf8_passes),     cmocka_unit_test(test_gbk_decodes),
         cmocka_unit_test(test_gbk_large),       cmocka_unit_test(test_neither),
+        cmocka_unit_test(test_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <zmq.h>
 
 #include "cert.h"
@@ -32,6 +33,9 @@ int ctl_pg_copy(PGconn *c, const char *who, const char *copy_sql, const fp_buf_t
 /* Reads the whole file at path into out (up to 1 GiB; larger files are refused with "split it
  * SPLIT", e.g. "into several files"): 0, or -1 after printing "WHO: why". */
 int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out);
+/* Opens the file at path for reading, with ctl_read_file's refusals (a folder; over 1 GiB):
+ * the FILE and *size (0 when unknown), or NULL after printing "WHO: why". */
+FILE *ctl_open_file(const char *who, const char *path, const char *split, long *size);
 /* Returns getenv(name) or dflt when unset or empty. */
 const char *ctl_env(const char *name, const char *dflt);
 /* The value after option name among the "--name value" pairs of argv[from..), or NULL. */

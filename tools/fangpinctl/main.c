@@ -65,21 +65,35 @@ int ctl_pg_copy(PGconn *c, const char *who, const char *copy_sql, const fp_buf_t
     return bad ? -1 : 0;
 }
 
-int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out)
+FILE *ctl_open_file(const char *who, const char *path, const char *split, long *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
-        return -1;
+        return NULL;
     }
     struct stat st;
+    *size = 0;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: %s is a folder, not a CSV file\n", who, path);
         fclose(f);
-        return -1;
+        return NULL;
     }
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= S_MAX_FILE)
-        fp_buf_reserve(out, (size_t)st.st_size);
+    if (fstat(fileno(f), &st) == 0 && st.st_size > S_MAX_FILE) {
+        fprintf(stderr, "%s: %s is larger than 1 GiB: split it %s\n", who, path, split);
+        fclose(f);
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) *size = (long)st.st_size;
+    return f;
+}
+
+int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t *out)
+{
+    long size;
+    FILE *f = ctl_open_file(who, path, split, &size);
+    if (!f) return -1;
+    if (size > 0) fp_buf_reserve(out, (size_t)size);
     char blk[65536];
     size_t n;
     while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
