@@ -752,6 +752,11 @@ int ctl_cmd_ledger(int argc, char **argv)
         int r = s_import_file(conn, seal, argv[i], &cs);
         if (r > rc) rc = r;
     }
+    /* Fresh statistics before anything reads the new rows: a county's first large import is
+     * otherwise planned by the rules (and by screening's matching) as if the ledger were still
+     * empty, and the rules' joins then grow with the square of the county (bench/compare/README.md,
+     * "the rules' 30 s target"). Not fatal: autovacuum analyses later anyway. */
+    if (cs.n > 0) ctl_pg_exec("ledger", conn, "ANALYZE ledger_households, ledger_members", "analysing the ledger");
     for (size_t k = 0; quality && k < cs.n; k++) {
         printf("data-quality run after the import (docs/quality-checks.md):\n");
         if (ctl_quality_run(conn, cs.code[k], NULL, "fangpinctl ledger import", "ledger_import")) rc = 1;
