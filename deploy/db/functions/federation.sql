@@ -86,6 +86,9 @@ BEGIN
     IF p_purge THEN
         FOR t IN SELECT schemaname, tablename FROM pg_publication_tables
                   WHERE pubname = 'fangpin_county' AND tablename <> 'events'
+                  -- the households last: functions/ledger.sql refuses to delete a household
+                  -- its members still stand in (the foreign key's rule since migration 042)
+                  ORDER BY tablename = 'ledger_households', tablename
         LOOP
             EXECUTE format('DELETE FROM %I.%I WHERE county_code = $1', t.schemaname, t.tablename) USING p_county;
             GET DIAGNOSTICS n = ROW_COUNT;
