@@ -276,6 +276,7 @@ def cmd_latency(a):
     sent = {}      # batch id -> send time
     acked = {}     # batch id -> reply time
     lat = []       # ms, one per lead.accepted event received
+    arrived = []   # (batch id, time) of each lead.accepted event received
     poller = zmq.Poller()
     poller.register(sub, zmq.POLLIN)
     poller.register(dealer, zmq.POLLIN)
@@ -303,6 +304,7 @@ def cmd_latency(a):
             b = json.loads(ev.payload_json).get("batch_id", "")
             if b in sent:
                 lat.append((now - sent[b]) * 1000)
+                arrived.append((b, now))
         while True:
             try:
                 f = dealer.recv_multipart(zmq.NOBLOCK)
@@ -360,6 +362,15 @@ def cmd_latency(a):
               f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {lat[-1]:.1f} ms")
     else:
         print("  no lead.accepted event arrived")
+    # the relay's share, apart from intake's queue: from intake's answer (sent after its commit,
+    # which is when the event becomes visible and NOTIFY fires) to the event on the PUB; it can be
+    # below 0 when the event overtakes the answer
+    rel = sorted((t - acked[b]) * 1000 for b, t in arrived if b in acked)
+    if rel:
+        print(f"  intake answer -> lead.accepted on the PUB (the relay's share): p50 {pct(rel, 50):.1f} ms, "
+              f"p99 {pct(rel, 99):.1f} ms, max {rel[-1]:.1f} ms")
+        print(f"LAT_P50={pct(lat, 50):.1f} LAT_P99={pct(lat, 99):.1f} ACK_P50={pct(acks, 50):.1f} "
+              f"ACK_P99={pct(acks, 99):.1f} RELAY_SHARE_P50={pct(rel, 50):.1f} RELAY_SHARE_P99={pct(rel, 99):.1f}")
     sub.close()
     dealer.close()
 

@@ -20,7 +20,8 @@
 # while developing (SCALE=0.05). Its own PostgreSQL (fsync on) under /tmp with auto_explain for
 # statements over SLOW_MS (default 1000), the optimised build; everything it starts is stopped
 # on exit (KEEP=1 leaves PostgreSQL running). RELAY_BATCH sets FANGPIN_REPORTING_RELAY_BATCH (1000).
-# RELAY_ONLY=1 runs only the relay figure (regions, no fixture, no reports, no scan, no latency).
+# RELAY_ONLY=1 runs only the relay figure (regions, no fixture, no reports, no scan, no latency);
+# with LATENCY=1 as well, the lead -> subscriber latency too.
 # Figures are printed, never asserted.
 set -euo pipefail
 BUILD=${1:-build}
@@ -159,7 +160,7 @@ t1=$(now)
 ecopy_s=$(secs "$t0" "$t1")
 q -c "DROP TABLE bare_events"
 
-if [ -z "$RELAY_ONLY" ]; then
+if [ -z "$RELAY_ONLY" ] || [ -n "${LATENCY:-}" ]; then
 echo "== lead -> subscriber latency: leads through intake at $RATE/s for $LAT_SECONDS s (batches of $LAT_BATCH)"
 FANGPIN_LOG_LEVEL=warn FANGPIN_TODAY=$TODAY FANGPIN_INTAKE_ENDPOINT=tcp://127.0.0.1:$izport \
 FANGPIN_INTAKE_HTTP=127.0.0.1:$ihport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:$ipushport \

@@ -1,16 +1,18 @@
-/* relay.c: the event relay. One relay claims unpublished outbox rows in id order (FOR UPDATE
+/* relay.c: the event relay. One relay numbers unpublished outbox rows in id order (FOR UPDATE
  * SKIP LOCKED: a row whose writer has not committed is invisible and gets a later position when
- * it does), numbers them max(position)+1.. in one transaction, commits, then publishes them.
+ * it does) as max(position)+1.., in one statement that commits on its own (relay_number(),
+ * deploy/db/functions/events.sql), then publishes them.
  *
- * Gap-free and unique: only the relay writes positions, inside a transaction that first takes
- * pg_advisory_xact_lock(S_LOCK_KEY); a second relay (a mistaken second reporting process) waits
+ * Gap-free and unique: only the relay writes positions, in relay_number(), which first takes
+ * pg_advisory_xact_lock(7105001); a second relay (a mistaken second reporting process) waits
  * for the lock and then numbers after the first one's commit, so positions stay 1..N even then
  * (both would publish, and a subscriber dedups by position).
  * Restart: relay_state.published (one row, migration 013) is the high-water mark: every position
- * at or below it went out on the PUB. The relay raises it to what it has sent in the transaction
- * that numbers its next batch (so, while events stream, marking costs neither a statement of its
- * own nor a commit), and on its own after the last batch of a run and after each page of a
- * recovery. It never raises it before the PUB sends: the mark rides in a transaction that
+ * at or below it went out on the PUB. The relay raises it to what it has sent in the statement
+ * that numbers its next batch (so marking costs neither a statement of its own nor a commit):
+ * while events stream, the next batch's; after the last batch of a run, the next wake-up's, at
+ * the latest the next heartbeat's (an empty numbering statement); after each page of a recovery,
+ * on its own. It never raises it before the PUB sends: the mark rides in a statement that
  * commits after them. On start and on every reconnect it republishes, from the table, every
  * position above the mark (and above what this process already sent), before numbering new rows.
  * A crash between publishing a batch and the next commit therefore repeats at most one batch:
@@ -28,14 +30,6 @@
 #include "httpaccess.h"
 #include "log.h"
 #include "mem.h"
-
-#define S_LOCK_KEY "7105001" /* pg_advisory_xact_lock key of the numbering transaction */
-
-/* The claim must walk events_unpublished in id order and stop after a batch. With statistics
- * from before a burst of inserts (a few hundred unnumbered rows expected, 200,000 there) the
- * planner chose a bitmap scan of every unnumbered row and a sort, per batch: quadratic in the
- * backlog (bench/reporting, "relay"). The numbering transaction has no use for bitmap scans. */
-#define S_NO_BITMAP "SET LOCAL enable_bitmapscan = off"
 
 #define S_LAG_EVERY_MS 5000 /* how often the relay's lag is measured (at a heartbeat) */
 
@@ -100,8 +94,8 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
 }
 
 /* Records, on its own, that everything up to r->published went out (queued behind nothing else
- * of ours: the connection is ours). While batches follow each other the next numbering
- * transaction carries the mark instead (s_run). */
+ * of ours: the connection is ours): after a page of a recovery. Otherwise the next numbering
+ * statement carries the mark (s_run). */
 static void s_mark(report_relay_t *r)
 {
     if (r->published <= r->marked) return;
@@ -180,38 +174,23 @@ static void s_on_mark_found(fp_db_t *db, PGresult *res, void *arg)
     s_recover_page(r);
 }
 
-/* --- numbering: one transaction per batch ------------------------------------------------------- */
+/* --- numbering: one statement (and commit) per batch ------------------------------------------- */
 
-typedef struct {
-    report_relay_t *r;
-    int64_t marking; /* the high-water mark this transaction records (0: none) */
-    PGresult *rows;
-} s_claim_t;
-
-static void s_claim_end(s_claim_t *c, bool more)
+static void s_on_numbered(fp_db_t *db, PGresult *res, void *arg)
 {
-    report_relay_t *r = c->r;
-    PQclear(c->rows);
-    free(c);
-    s_done(r, more);
-}
-
-static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
-{
-    s_claim_t *c = arg;
-    report_relay_t *r = c->r;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        /* not committed (or not known): nothing is published; if it did commit, the recovery
-         * after the reconnect republishes it from the table */
-        if (res) fp_log_error("committing event positions failed", "error", fp_db_errmsg(res));
+    report_relay_t *r = arg;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        /* not committed (an error rolls the statement back), or not known (connection lost):
+         * nothing is published; if it did commit, the recovery republishes it from the table */
+        if (res) fp_log_error("numbering events failed", "error", fp_db_errmsg(res));
         r->recovered = false;
-        s_claim_end(c, false);
+        s_done(r, false);
         return;
     }
-    if (c->marking > r->marked) r->marked = c->marking;
-    int n = PQntuples(c->rows);
+    if (r->marking > r->marked) r->marked = r->marking;
+    int n = PQntuples(res);
     if (n > 0) {
-        int64_t lo = strtoll(PQgetvalue(c->rows, 0, 0), NULL, 10);
+        int64_t lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         if (lo != r->published + 1 && r->published > 0) {
             /* another relay numbered rows between our batches: republish from the table */
             char a[24], b[24];
@@ -220,63 +199,15 @@ static void s_on_commit(fp_db_t *db, PGresult *res, void *arg)
             fp_log_warn("positions jumped: another relay is numbering events? catching up from the table", "published",
                         a, "first", b);
             r->recovered = false;
-            s_claim_end(c, true);
+            s_done(r, true);
             return;
         }
-        s_publish_rows(r, c->rows, false);
+        s_publish_rows(r, res, false);
     }
-    bool more = n >= r->batch;
-    if (!more) s_mark(r); /* the last batch for now: no next transaction will carry its mark */
-    s_claim_end(c, more);
-}
-
-static void s_on_rollback(fp_db_t *db, PGresult *res, void *arg) { s_claim_end(arg, false); }
-
-static void s_abort(s_claim_t *c, const char *what, PGresult *res)
-{
-    if (res) fp_log_error(what, "error", fp_db_errmsg(res));
-    fp_db_query(c->r->db, FP_DB_FRONT, "ROLLBACK", 0, NULL, s_on_rollback, c);
-}
-
-static void s_on_claim(fp_db_t *db, PGresult *res, void *arg)
-{
-    s_claim_t *c = arg;
-    if (!res) {
-        s_claim_end(c, false); /* connection lost: the transaction is gone with it */
-        return;
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        s_abort(c, "numbering events failed", res);
-        return;
-    }
-    c->rows = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    fp_db_query(db, FP_DB_FRONT, "COMMIT", 0, NULL, s_on_commit, c);
-}
-
-static void s_on_locked(fp_db_t *db, PGresult *res, void *arg)
-{
-    s_claim_t *c = arg;
-    if (!res) {
-        s_claim_end(c, false);
-        return;
-    }
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        s_abort(c, "starting the numbering transaction failed", res);
-        return;
-    }
-    char lim[24];
-    snprintf(lim, sizeof lim, "%" PRId64, c->r->batch);
-    const char *p[1] = {lim};
-    /* A fresh statement (READ COMMITTED): its snapshot sees every position committed before we
-     * got the lock, so max(position) is the true last one (an index probe: 0.03 ms). */
-    fp_db_query(db, FP_DB_FRONT,
-                "WITH c AS (SELECT id FROM events WHERE position IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-                " n AS (SELECT id, (SELECT coalesce(max(position), 0) FROM events)"
-                "              + row_number() OVER (ORDER BY id) AS pos FROM c),"
-                " u AS (UPDATE events e SET position = n.pos FROM n WHERE e.id = n.id RETURNING e.*)"
-                " SELECT " S_EVENT_COLS " FROM u ORDER BY position",
-                1, p, s_on_claim, c);
+    /* The last batch for now leaves its mark to the next batch's statement or, when none comes
+     * first, to the next heartbeat (s_on_beat): a commit of its own here would hold the
+     * connection (and the next wake-up behind it) for one more WAL flush. */
+    s_done(r, n >= r->batch);
 }
 
 static void s_run(report_relay_t *r)
@@ -291,21 +222,15 @@ static void s_run(report_relay_t *r)
         fp_db_query(r->db, 0, "SELECT published FROM relay_state", 0, NULL, s_on_mark_found, r);
         return;
     }
-    /* One round trip opens the transaction, takes the lock and, when the previous batch went out
-     * since the last mark, records it (it commits with this batch's positions, after the sends). */
-    s_claim_t *c = fp_new(s_claim_t);
-    c->r = r;
-    char sql[256];
-    if (r->published > r->marked) {
-        c->marking = r->published;
-        snprintf(sql, sizeof sql,
-                 "BEGIN; " S_NO_BITMAP "; SELECT pg_advisory_xact_lock(" S_LOCK_KEY ");"
-                 " UPDATE relay_state SET published = greatest(published, %" PRId64 "), published_at = now()",
-                 r->published);
-    } else {
-        snprintf(sql, sizeof sql, "BEGIN; " S_NO_BITMAP "; SELECT pg_advisory_xact_lock(" S_LOCK_KEY ")");
-    }
-    fp_db_query(r->db, 0, sql, 0, NULL, s_on_locked, c);
+    /* relay_number() (deploy/db/functions/events.sql) takes the lock, records the mark of what
+     * went out since the last one (it commits with this batch's positions, after the sends) and
+     * numbers the batch: one round trip and one commit. */
+    r->marking = r->published > r->marked ? r->published : 0;
+    char lim[24], mark[24];
+    snprintf(lim, sizeof lim, "%" PRId64, r->batch);
+    snprintf(mark, sizeof mark, "%" PRId64, r->marking);
+    const char *p[2] = {lim, mark};
+    fp_db_query(r->db, 0, "SELECT * FROM relay_number($1::integer, $2::bigint)", 2, p, s_on_numbered, r);
 }
 
 void report_relay_kick(report_relay_t *r) { s_run(r); }

@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
     fp_service_t *svc;
-    fp_db_t *db; /* the relay's own connection: LISTEN fangpin_events, claim transactions */
+    fp_db_t *db; /* the relay's own connection: LISTEN fangpin_events, the numbering statements */
     void *pub;   /* XPUB (manual subscriptions, by the key's region), CURVE server */
     fp_zsock_t *zpub;
     uv_timer_t beat; /* heartbeat, and a periodic scan */
@@ -39,6 +39,7 @@ typedef struct {
     int64_t published; /* highest position sent on the PUB */
     int64_t batch;     /* rows per claim transaction */
     int64_t marked;    /* highest position known recorded in relay_state.published */
+    int64_t marking;   /* the mark the numbering statement in flight records (0: none) */
     report_event_fn listener;
     void *listener_arg;
     void (*beat_listener)(void *arg); /* called at every heartbeat (listener_arg), e.g. the SSE streams' catch-up */

@@ -76,3 +76,40 @@ LANGUAGE sql AS $$
         RETURNING 1)
     SELECT count(*)::integer FROM ins;
 $$;
+
+-- The relay's numbering transaction (services/reporting/relay.c), one statement, so one round
+-- trip and one commit per batch: called on its own (autocommit), it takes the relay's advisory
+-- lock, records p_mark as the published high-water mark when it is above 0 (the batch before
+-- went out on the PUB), numbers up to p_limit unnumbered events in id order after the highest
+-- position, and returns them in position order with the columns the relay publishes.
+-- Gap-free and unique: the claim is a statement after the lock, so (READ COMMITTED, a volatile
+-- function) its snapshot sees every position committed before the lock was granted; a second
+-- relay waits for the lock and numbers after the first one's commit. FOR UPDATE SKIP LOCKED:
+-- a row whose writer has not committed is invisible and gets a later position when it does.
+-- enable_bitmapscan off: with statistics from before a burst of inserts the planner read every
+-- unnumbered row through a bitmap scan and sorted them, per batch (bench/reporting, "relay");
+-- the claim must walk events_unpublished in id order and stop after the batch. A custom plan
+-- for each call, as the statement had when the relay sent it itself.
+CREATE OR REPLACE FUNCTION relay_number(p_limit integer, p_mark bigint)
+RETURNS TABLE (ev_position bigint, ev_county text, ev_region text, ev_type text, ev_payload text,
+               ev_created_ms bigint)
+LANGUAGE plpgsql
+SET enable_bitmapscan = off
+SET plan_cache_mode = force_custom_plan
+AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(7105001);
+    IF p_mark > 0 THEN
+        UPDATE relay_state SET published = greatest(published, p_mark), published_at = now();
+    END IF;
+    RETURN QUERY
+    WITH c AS (SELECT e.id FROM events e WHERE e.position IS NULL ORDER BY e.id LIMIT p_limit
+                  FOR UPDATE SKIP LOCKED),
+         n AS (SELECT c.id, (SELECT coalesce(max(m.position), 0) FROM events m)
+                            + row_number() OVER (ORDER BY c.id) AS pos FROM c),
+         u AS (UPDATE events e SET position = n.pos FROM n WHERE e.id = n.id
+               RETURNING e.position, e.county_code, e.region_code, e.type, e.payload, e.created_at)
+    SELECT u.position, u.county_code::text, u.region_code::text, u.type, u.payload::text,
+           (extract(epoch FROM u.created_at) * 1000)::bigint
+      FROM u ORDER BY u.position;
+END $$;
