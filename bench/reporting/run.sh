@@ -168,11 +168,20 @@ FANGPIN_INTAKE_HTTP=127.0.0.1:$ihport FANGPIN_INTAKE_LEADS_PUSH=tcp://127.0.0.1:
 ipid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$ihport/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 cvillages=$(q -c "SELECT string_agg(code, ',' ORDER BY code) FROM regions WHERE level = 5 AND code LIKE '$county%'")
+# WAL flushes and commits while the leads flow, whatever the load: intake's batch commits plus the relay's
+walstat() { q -c "SELECT w.wal_sync || ' ' || d.xact_commit FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()"; }
+read -r sync0 commit0 < <(walstat)
 "$PY" bench/reporting/client.py latency --pub "tcp://127.0.0.1:$pubport" --intake "tcp://127.0.0.1:$izport" \
     --reporting-cert "$keys/reporting.key" --intake-cert "$keys/intake.key" \
     --client-cert "$keys/bench-admin.key_secret" --dept-cert "$keys/dept-yibao.key_secret" \
     --prefix "$county" --county "$county" --villages "$cvillages" --rate "$RATE" --seconds "$LAT_SECONDS" \
     --batch "$LAT_BATCH" --period "${TODAY:0:7}" --occurred "${TODAY:0:8}01" | tee "$dir/latency.out"
+read -r sync1 commit1 < <(walstat)
+nb=$(awk -v r="$RATE" -v s="$LAT_SECONDS" -v b="$LAT_BATCH" 'BEGIN { printf "%d", (r * s + b - 1) / b }')
+awk -v n="$nb" -v w=$((sync1 - sync0)) -v c=$((commit1 - commit0)) 'BEGIN {
+  printf "  WAL flushes (pg_stat_wal.wal_sync) %d, commits %d (every connection) for %d batches of leads:" \
+         " %.2f and %.2f per batch\n", w, c, n, w / n, c / n
+  printf "LAT_WAL_SYNC_PER_BATCH=%.2f LAT_COMMITS_PER_BATCH=%.2f\n", w / n, c / n }'
 fi
 errors=$(cat "$dir/reporting.log" "$dir/intake.log" 2>/dev/null | grep -c '"level":"error"' || true)
 
