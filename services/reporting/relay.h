@@ -37,7 +37,7 @@ typedef struct {
     bool recovered;    /* positions given out but not published before have been republished */
     bool mark_known;   /* relay_state.published has been read since the start: heartbeats may go out */
     int64_t published; /* highest position sent on the PUB */
-    int64_t batch;     /* rows per claim transaction */
+    int64_t batch;     /* rows per numbering statement (one transaction) */
     int64_t marked;    /* highest position known recorded in relay_state.published */
     int64_t marking;   /* the mark the numbering statement in flight records (0: none) */
     report_event_fn listener;

@@ -13,7 +13,7 @@ from fangpin.v1 import assistance_pb2, intake_pb2, reporting_pb2, screening_pb2
 
 MON = os.path.join(fp.SOURCE, "deploy", "monitoring")
 PROMTOOL = "/usr/bin/promtool"
-RELAY_LOCK = 7105001  # relay.c's S_LOCK_KEY: the numbering transaction waits for it
+RELAY_LOCK = 7105001  # the lock relay_number() (functions/events.sql) takes: the numbering waits for it
 # PromQL words that are not metric names
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
             "offset", "inf", "nan"}
