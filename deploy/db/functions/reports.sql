@@ -356,28 +356,28 @@ BEGIN
     RETURN (
 WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_period) AS qe),
 -- one pass over the prefix's plans and their elimination history up to the quarter's end, one row
--- per household: the steps it took in the quarter, its refusals by level, and where it stood at the
--- quarter's end (the to_state of its last step by day and id: the largest [day, id, state] array,
--- states coded 1-4, so a hash aggregate finds it without sorting the history)
+-- per household: the steps it took in the quarter (one bit each, so one bit_or rather than a
+-- bool_or per step for each of the history's rows), its refusals by level, and where it stood at
+-- the quarter's end (the to_state of its last step by day and id: the largest [day, id, state]
+-- array, states coded 1-4, so a hash aggregate finds it without sorting the history)
 ph AS (
     SELECT pl.village_code,
            (max(ARRAY[h.on_day - DATE '2000-01-01', h.id,
                       CASE h.to_state WHEN 'nominated' THEN 1 WHEN 'notice_posted' THEN 2
                                       WHEN 'township_approved' THEN 3 WHEN 'county_confirmed' THEN 4 ELSE 0 END]))[3]
              AS at_end,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.nominate') AS nominated,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.post_notice') AS notice_posted,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.approve') AS township_approved,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.confirm') AS county_confirmed,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.return') AS returned,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.refuse') AS refused,
+           bit_or(CASE WHEN h.on_day >= q.qs THEN
+                      CASE h.event WHEN 'elimination.nominate' THEN 1 WHEN 'elimination.post_notice' THEN 2
+                                   WHEN 'elimination.approve' THEN 4 WHEN 'elimination.confirm' THEN 8
+                                   WHEN 'elimination.return' THEN 16 WHEN 'elimination.refuse' THEN 32
+                                   WHEN 'elimination.undo' THEN 64 ELSE 0 END
+                  ELSE 0 END) AS steps,
            count(*) FILTER (WHERE h.on_day >= q.qs AND h.event = 'elimination.refuse' AND h.level = 'village')
              AS refused_village,
            count(*) FILTER (WHERE h.on_day >= q.qs AND h.event = 'elimination.refuse' AND h.level = 'township')
              AS refused_township,
            count(*) FILTER (WHERE h.on_day >= q.qs AND h.event = 'elimination.refuse' AND h.level = 'county')
-             AS refused_county,
-           bool_or(h.on_day >= q.qs AND h.event = 'elimination.undo') AS undone
+             AS refused_county
       FROM plan_history h CROSS JOIN q
       JOIN plans pl ON pl.id = h.plan_id
      WHERE h.event LIKE 'elimination.%' AND h.on_day <= q.qe
@@ -386,16 +386,16 @@ ph AS (
 ),
 hv AS (
     SELECT village_code,
-           count(*) FILTER (WHERE nominated) AS nominated,
-           count(*) FILTER (WHERE notice_posted) AS notice_posted,
-           count(*) FILTER (WHERE township_approved) AS township_approved,
-           count(*) FILTER (WHERE county_confirmed) AS county_confirmed,
-           count(*) FILTER (WHERE returned) AS returned,
-           count(*) FILTER (WHERE refused) AS refused,
+           count(*) FILTER (WHERE steps & 1 <> 0) AS nominated,
+           count(*) FILTER (WHERE steps & 2 <> 0) AS notice_posted,
+           count(*) FILTER (WHERE steps & 4 <> 0) AS township_approved,
+           count(*) FILTER (WHERE steps & 8 <> 0) AS county_confirmed,
+           count(*) FILTER (WHERE steps & 16 <> 0) AS returned,
+           count(*) FILTER (WHERE steps & 32 <> 0) AS refused,
            sum(refused_village)::bigint AS refused_village,
            sum(refused_township)::bigint AS refused_township,
            sum(refused_county)::bigint AS refused_county,
-           count(*) FILTER (WHERE undone) AS undone,
+           count(*) FILTER (WHERE steps & 64 <> 0) AS undone,
            count(*) FILTER (WHERE at_end = 1) AS at_nominated,
            count(*) FILTER (WHERE at_end = 2) AS at_notice,
            count(*) FILTER (WHERE at_end = 3) AS at_township_approved,
