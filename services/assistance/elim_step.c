@@ -30,7 +30,7 @@
     " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                                 \
     "   AND lm.household_no = p.household_no AND lm.left_on IS NULL AND lm.labour IN ('normal', 'weak'))::text,"    \
     " (SELECT count(*) FROM measures m WHERE m.county_code = p.county_code AND m.plan_id = p.id"                    \
-    "   AND m.status = 'delivered')::text,"                                                                           \
+    "   AND m.status = 'delivered')::text,"                                                                         \
     " coalesce((SELECT string_agg(coalesce(i.per_capita_net_fen, -1)::text, ',' ORDER BY g.m)"                      \
     "   FROM generate_series(greatest((SELECT min(hi.month) FROM household_income hi"                               \
     "     WHERE hi.county_code = p.county_code AND hi.household_no = p.household_no),"                              \

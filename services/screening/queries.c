@@ -222,7 +222,8 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m,
                 " UNION ALL"
                 " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
                 "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', "
-                "'', ''" S_PAD_PARAMS "  FROM c JOIN case_history h ON h.county_code = c.county_code AND h.case_id = c.id"
+                "'', ''" S_PAD_PARAMS
+                "  FROM c JOIN case_history h ON h.county_code = c.county_code AND h.case_id = c.id"
                 " UNION ALL"
                 " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
                 "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', "

@@ -11,7 +11,8 @@
 --     for deadline_misses (unit_code begins with its county's code, so likewise);
 --   * the serial id keeps a plain, not unique, index <table>_id, in place of the one its primary
 --     key had, so that every lookup by id alone stays an index probe (ids still come from one
---     sequence per table);
+--     sequence per table); likewise lead_batches_sender (sender, batch_id), for intake's lookup of
+--     a resent batch;
 --   * foreign keys and unique constraints among these tables, with county_code first, under the
 --     same names (REFERENCES cases (county_code, id), unique (county_code, case_id, request_id)).
 --     Every referencing row already carries its referenced row's county code: each writer takes
@@ -80,6 +81,7 @@ BEGIN
             EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I (id)', t || '_id', t);
         END IF;
     END LOOP;
+    CREATE INDEX IF NOT EXISTS lead_batches_sender ON lead_batches (sender, batch_id);
 
     -- unique constraints and indexes, where they are still without the county code
     IF to_regclass('case_history_request') IS NOT NULL THEN
