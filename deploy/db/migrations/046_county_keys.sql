@@ -28,9 +28,9 @@
 --
 -- Cost: one transaction holding ACCESS EXCLUSIVE on these tables (reads and writes of the
 -- services wait) while it builds the id indexes and the re-made unique indexes and checks the
--- new foreign keys. Measured on the shared 2-core test machine (nice'd, load about 10) with
+-- new foreign keys. Measured on the shared 2-core test machine (nice'd, loaded by others) with
 -- 1,000,000 leads, cases, case_leads and case_history rows and 200,000 plans, measures and
--- plan_history rows: about 20 s (docs/scale.md, "What migration 046 costs"). Run it in a quiet
+-- plan_history rows: 14-20 s (docs/scale.md, "What migration 046 costs"). Run it in a quiet
 -- hour.
 DO $$
 DECLARE
