@@ -4,7 +4,8 @@ leads, the ledger, a case with its leads and history, a plan with a measure, a t
 to the current schema by `fangpinctl migrate`. Every row is still there, ID numbers are sealed,
 published events keep their positions and the relay's high-water mark follows them, and the
 services then work on the upgraded data: a new lead of the ledger's person is matched to its
-household. `--version` and /metrics name the schema the binaries carry."""
+household. `--version` and /metrics name the schema the binaries carry. A county's schema keeps
+Citus' rule for its distribution column, county_code (migration 046, docs/scale.md)."""
 import os
 import re
 import subprocess
