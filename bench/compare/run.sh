@@ -147,7 +147,7 @@ top
 # the rules' part of the import: from the last batch's transaction (the due row's queued_at) to
 # the run's end (quality_runs.finished_at, just before its commit)
 rules_s=$(q -c "SELECT round(extract(epoch FROM r.finished_at - d.queued_at)::numeric, 2)
-                  FROM compare_rules_due d JOIN quality_runs r ON r.id = d.quality_run ORDER BY d.id DESC LIMIT 1")
+                  FROM compare_rules_due d JOIN quality_runs r ON r.county_code = d.county_code AND r.id = d.quality_run ORDER BY d.id DESC LIMIT 1")
 run_s=$(q -c "SELECT round(extract(epoch FROM max(finished_at) - max(started_at))::numeric, 2) FROM quality_runs WHERE reason = 'compare_import'")
 facts=$(q -c "SELECT count(*) FROM dept_facts")
 findings=$(q -c "SELECT count(*) FROM quality_findings")

@@ -256,7 +256,7 @@ SELECT m.county_code, m.id, :'quarter', q0 + 60 + (pg_temp.h(m.id, 50) % 31)::in
        'actor:' || left(p.village_code, 9) || ':bench', 'township',
        CASE WHEN pg_temp.h(m.id, 51) % 10 = 0 THEN 'problem' ELSE 'on_track' END,
        CASE WHEN pg_temp.h(m.id, 51) % 10 = 0 THEN '进度滞后，已督促' ELSE '按计划推进' END
-  FROM measures m JOIN plans p ON p.id = m.plan_id
+  FROM measures m JOIN plans p ON p.county_code = m.county_code AND p.id = m.plan_id
   CROSS JOIN (SELECT ledger_period_start(:'quarter') AS q0) q
  WHERE m.county_code LIKE :'prefix' || '%' AND m.start_on <= q0 + 90 AND (m.end_on IS NULL OR m.end_on >= q0)
    AND NOT (m.status = 'stopped' AND m.status_on < q0) AND m.status <> 'planned'

@@ -90,17 +90,18 @@ void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t
 
 /* Columns of plan p's summary (alias p), text each; ASSIST_SUMMARY_COLS of them. Findings are
  * "id\x1fzh\x1fseen\x1fwhy" joined by \x1e. */
-#define ASSIST_SUMMARY_SQL                                                                           \
-    "p.id::text, p.county_code::text, p.village_code::text, p.household_no::text, p.kind,"           \
-    " coalesce(p.case_id::text, '0'), coalesce(p.year::text, '0'), coalesce(p.monitored_kind, ''),"  \
-    " array_to_string(p.risk_types, ','), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"     \
-    " to_char(p.opened_on, 'YYYY-MM-DD'), p.elim_state, coalesce(p.elim_way, ''),"                   \
-    " coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''), p.backstop::text,"                       \
-    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id)::text,"                               \
-    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id AND m.status = 'delivered')::text,"    \
-    " coalesce((SELECT string_agg(concat_ws(chr(31), f->>'id', f->>'zh', f->>'seen', f->>'why_zh')," \
-    "   chr(30) ORDER BY n) FROM jsonb_array_elements(p.findings) WITH ORDINALITY AS x(f, n)), '')," \
-    " coalesce(to_char(p.elim_notice_posted_on, 'YYYY-MM-DD'), ''), p.elim_objections::text,"        \
+#define ASSIST_SUMMARY_SQL                                                                               \
+    "p.id::text, p.county_code::text, p.village_code::text, p.household_no::text, p.kind,"               \
+    " coalesce(p.case_id::text, '0'), coalesce(p.year::text, '0'), coalesce(p.monitored_kind, ''),"      \
+    " array_to_string(p.risk_types, ','), coalesce(to_char(p.identified_on, 'YYYY-MM-DD'), ''),"         \
+    " to_char(p.opened_on, 'YYYY-MM-DD'), p.elim_state, coalesce(p.elim_way, ''),"                       \
+    " coalesce(to_char(p.eliminated_on, 'YYYY-MM-DD'), ''), p.backstop::text,"                           \
+    " (SELECT count(*) FROM measures m WHERE m.county_code = p.county_code AND m.plan_id = p.id)::text," \
+    " (SELECT count(*) FROM measures m WHERE m.county_code = p.county_code AND m.plan_id = p.id"         \
+    "   AND m.status = 'delivered')::text,"                                                              \
+    " coalesce((SELECT string_agg(concat_ws(chr(31), f->>'id', f->>'zh', f->>'seen', f->>'why_zh'),"     \
+    "   chr(30) ORDER BY n) FROM jsonb_array_elements(p.findings) WITH ORDINALITY AS x(f, n)), ''),"     \
+    " coalesce(to_char(p.elim_notice_posted_on, 'YYYY-MM-DD'), ''), p.elim_objections::text,"            \
     " ((extract(epoch FROM p.updated_at) * 1000)::bigint)::text, p.elim_notice_text"
 #define ASSIST_SUMMARY_COLS 22
 
@@ -122,7 +123,8 @@ void assist_summary_buf_free(assist_summary_buf_t *b);
     "m.id::text, m.plan_id::text, m.category, m.title, m.responsible_unit,"                                  \
     " to_char(m.start_on, 'YYYY-MM-DD'), coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text," \
     " m.status, m.stop_reason, coalesce(to_char(m.status_on, 'YYYY-MM-DD'), ''),"                            \
-    " coalesce((SELECT max(k.quarter)::text FROM measure_checks k WHERE k.measure_id = m.id), '')"
+    " coalesce((SELECT max(k.quarter)::text FROM measure_checks k"                                           \
+    "   WHERE k.county_code = m.county_code AND k.measure_id = m.id), '')"
 #define ASSIST_MEASURE_COLS 12
 void assist_measure_fill(PGresult *res, int r, int c0, Fangpin__V1__Measure *m);
 

@@ -125,8 +125,9 @@ static void s_quarter_apply(assist_job_t *j)
     assist_job_write(
         j,
         "WITH m AS (SELECT CASE WHEN m.status_on IS NULL OR m.status_on <= $7::date THEN m.status"
-        "   ELSE measure_status_on(m.plan_id, m.id, $7::date) END AS status,"
-        "   EXISTS (SELECT 1 FROM measure_checks k WHERE k.measure_id = m.id AND k.quarter = $2) AS checked"
+        "   ELSE measure_status_on(m.county_code, m.plan_id, m.id, $7::date) END AS status,"
+        "   EXISTS (SELECT 1 FROM measure_checks k WHERE k.county_code = m.county_code AND k.measure_id = m.id"
+        "    AND k.quarter = $2) AS checked"
         "   FROM measures m WHERE m.county_code = $1 AND m.start_on <= $7::date"
         "   AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < $8::date)),"
         " c AS (SELECT jsonb_build_object('planned', count(*) FILTER (WHERE status = 'planned'),"

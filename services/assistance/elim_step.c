@@ -29,7 +29,8 @@
     "   AND lm.household_no = p.household_no AND lm.left_on IS NULL)::text,"                                        \
     " (SELECT count(*) FROM ledger_members lm WHERE lm.county_code = p.county_code"                                 \
     "   AND lm.household_no = p.household_no AND lm.left_on IS NULL AND lm.labour IN ('normal', 'weak'))::text,"    \
-    " (SELECT count(*) FROM measures m WHERE m.plan_id = p.id AND m.status = 'delivered')::text,"                   \
+    " (SELECT count(*) FROM measures m WHERE m.county_code = p.county_code AND m.plan_id = p.id"                    \
+    "   AND m.status = 'delivered')::text,"                                                                         \
     " coalesce((SELECT string_agg(coalesce(i.per_capita_net_fen, -1)::text, ',' ORDER BY g.m)"                      \
     "   FROM generate_series(greatest((SELECT min(hi.month) FROM household_income hi"                               \
     "     WHERE hi.county_code = p.county_code AND hi.household_no = p.household_no),"                              \
@@ -155,7 +156,7 @@ static void s_elim_write(assist_job_t *j, const char *event_type, const char *re
              * row and event; microcredit, a public-welfare job and schooling support run on, and
              * every measure of a household still in a low-income category (docs/lowincome.md) */
         " m0 AS (SELECT ms.id, ms.status FROM measures ms, u WHERE $2 = 'eliminated' AND $17 <> 'eliminated'"
-        "   AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
+        "   AND ms.county_code = u.county_code AND ms.plan_id = u.id AND ms.status IN ('planned', 'in_progress')"
         "   AND NOT (ms.category = ANY ($23::text[]))"
         /* a household that stays in a low-income category (unified mode) keeps its support */
         "   AND NOT EXISTS (SELECT 1 FROM household_categories hc WHERE hc.county_code = u.county_code"

@@ -196,7 +196,7 @@ void assist_findings_refresh(fp_db_t *db, int flags, const char *prefix, int64_t
         " coalesce(hm.members, 0)::text, coalesce(hm.labour, 0)::text,"
         " coalesce((SELECT string_agg(concat_ws(':', m.category, m.status, to_char(m.start_on, 'YYYY-MM-DD'),"
         "   coalesce(to_char(m.end_on, 'YYYY-MM-DD'), ''), m.amount_fen::text), ';' ORDER BY m.id)"
-        "   FROM measures m WHERE m.plan_id = p.id), ''),"
+        "   FROM measures m WHERE m.county_code = p.county_code AND m.plan_id = p.id), ''),"
         " coalesce(fp_param('plan_empty_days', p.village_code, $3::date)::int::text, ''),"
         " coalesce(fp_param('elimination_min_months', p.village_code, $3::date)::int::text, ''),"
         " coalesce((SELECT string_agg(hc.category, ',') FROM household_categories hc"

@@ -50,9 +50,10 @@ static void s_addmeasure_apply(assist_job_t *j)
         12, p);
 }
 
-#define S_LOCK_MEASURE                                                                                       \
-    "SELECT p.id::text, m.status, p.elim_state, EXISTS (SELECT 1 FROM measure_checks k"                      \
-    "  WHERE k.measure_id = m.id AND k.quarter = $3)::text FROM measures m JOIN plans p ON p.id = m.plan_id" \
+#define S_LOCK_MEASURE                                                                        \
+    "SELECT p.id::text, m.status, p.elim_state, EXISTS (SELECT 1 FROM measure_checks k"       \
+    "  WHERE k.county_code = m.county_code AND k.measure_id = m.id AND k.quarter = $3)::text" \
+    " FROM measures m JOIN plans p ON p.county_code = m.county_code AND p.id = m.plan_id"     \
     " WHERE m.id = $1::bigint AND p.village_code LIKE $2 || '%' FOR UPDATE OF m, p"
 
 static bool s_measure_locked(assist_job_t *j, PGresult *res)

@@ -346,17 +346,18 @@ static void s_on_refreshed_show(bool ok, void *arg)
                 " UNION ALL SELECT 1, m.id, " ASSIST_MEASURE_SQL);
     s_pad(&sql, ASSIST_SUMMARY_COLS - ASSIST_MEASURE_COLS);
     fp_buf_puts(&sql,
-                " FROM p JOIN measures m ON m.plan_id = p.id"
+                " FROM p JOIN measures m ON m.county_code = p.county_code AND m.plan_id = p.id"
                 " UNION ALL SELECT 2, k.id, " ASSIST_CHECK_SQL);
     s_pad(&sql, ASSIST_SUMMARY_COLS - ASSIST_CHECK_COLS);
     fp_buf_puts(&sql,
-                " FROM p JOIN measures m ON m.plan_id = p.id JOIN measure_checks k ON k.measure_id = m.id"
+                " FROM p JOIN measures m ON m.county_code = p.county_code AND m.plan_id = p.id"
+                " JOIN measure_checks k ON k.county_code = m.county_code AND k.measure_id = m.id"
                 " UNION ALL SELECT 3, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text,"
                 " to_char(h.on_day, 'YYYY-MM-DD'), h.actor, coalesce(h.level, ''), h.event,"
                 " coalesce(h.from_state, ''), coalesce(h.to_state, ''), h.reason, coalesce(h.measure_id::text, '')");
     s_pad(&sql, ASSIST_SUMMARY_COLS - 9);
     fp_buf_puts(&sql,
-                " FROM p JOIN plan_history h ON h.plan_id = p.id"
+                " FROM p JOIN plan_history h ON h.county_code = p.county_code AND h.plan_id = p.id"
                 " UNION ALL SELECT 4, c.n, c.v->>'id', coalesce(c.v->>'zh', ''), coalesce(c.v->>'met', 'false'),"
                 " coalesce(c.v->>'seen', '')");
     s_pad(&sql, ASSIST_SUMMARY_COLS - 4);
@@ -450,8 +451,8 @@ void assist_list_unchecked(fp_service_t *svc, fp_request_t *req, ProtobufCMessag
     /* live measures (planned, in progress) of the plans in the region, checked in the quarter or not */
     fp_db_query(fp_service_db(a->svc), 0,
                 "WITH m AS (SELECT m.id, p.village_code::text AS village, EXISTS (SELECT 1 FROM measure_checks k"
-                "   WHERE k.measure_id = m.id AND k.quarter = $2) AS checked"
-                "  FROM measures m JOIN plans p ON p.id = m.plan_id"
+                "   WHERE k.county_code = m.county_code AND k.measure_id = m.id AND k.quarter = $2) AS checked"
+                "  FROM measures m JOIN plans p ON p.county_code = m.county_code AND p.id = m.plan_id"
                 "  WHERE p.village_code LIKE $1 || '%' AND m.status IN ('planned', 'in_progress'))"
                 " SELECT 0 AS tag, 0::bigint AS ord, village, 'village', count(*) FILTER (WHERE NOT checked)::text,"
                 "  count(*) FILTER (WHERE checked)::text FROM m GROUP BY village"

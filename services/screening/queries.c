@@ -217,11 +217,13 @@ void screen_show_case(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m,
                 "  coalesce(l.amount_fen::text, ''), coalesce(l.department_code, ''), l.status,"
                 "  ((extract(epoch FROM cl.merged_at) * 1000)::bigint)::text, l.village_code::text,"
                 "  '', '', '', '', '', '', '', '', '', ''" S_PAD_PARAMS
-                "  FROM c JOIN case_leads cl ON cl.case_id = c.id JOIN leads l ON l.id = cl.lead_id"
+                "  FROM c JOIN case_leads cl ON cl.county_code = c.county_code AND cl.case_id = c.id"
+                "  JOIN leads l ON l.county_code = cl.county_code AND l.id = cl.lead_id"
                 " UNION ALL"
                 " SELECT 2, h.id, ((extract(epoch FROM h.at) * 1000)::bigint)::text, h.actor, coalesce(h.level, ''),"
                 "  h.event, coalesce(h.from_state, ''), h.to_state, h.reason, '', '', '', '', '', '', '', '', '', '', "
-                "'', ''" S_PAD_PARAMS "  FROM c JOIN case_history h ON h.case_id = c.id"
+                "'', ''" S_PAD_PARAMS
+                "  FROM c JOIN case_history h ON h.county_code = c.county_code AND h.case_id = c.id"
                 " UNION ALL"
                 " SELECT 3, f.n, f.v->>'id', coalesce(f.v->>'zh', ''), coalesce(f.v->>'seen', ''),"
                 "  coalesce(f.v->>'why_zh', ''), '', '', '', '', '', '', '', '', '', '', '', '', '', '', "

@@ -254,7 +254,8 @@ static void s_write(s_job_t *j)
         "   jsonb_build_object('case_id', $1::bigint, 'from', $15, 'to', $2, 'level', $13))::event_new)) FROM u),"
         " l AS (UPDATE leads l SET status = CASE WHEN $2 = 'identified' THEN 'identified' ELSE 'not_included' END,"
         "   status_reason = $18, status_at = now() FROM case_leads cl"
-        "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint AND l.id = cl.lead_id)"
+        "  WHERE $2 IN ('identified', 'closed_not_included') AND cl.case_id = $1::bigint"
+        "   AND l.county_code = cl.county_code AND l.id = cl.lead_id)"
         " SELECT count(*) FROM u, e", /* e read, so that it runs */
         18, p, PGRES_TUPLES_OK, FP_CHAIN_VIOLATIONS, s_on_written);
     fp_buf_free(&risks);

@@ -83,7 +83,7 @@ screen_case_state_t screen_state_of(const char *code);
     "c.id::text, c.county_code::text, c.village_code::text, c.household_no::text, c.state, coalesce(c.kind, '')," \
     " array_to_string(c.risk_types, ','), to_char(c.opened_on, 'YYYY-MM-DD'), to_char(c.due_on, 'YYYY-MM-DD'),"   \
     " coalesce(c.line_fen, 0)::text, coalesce(c.per_capita_net_fen, 0)::text, coalesce(c.decision->>'kind', '')," \
-    " (SELECT count(*) FROM case_leads cl WHERE cl.case_id = c.id)::text,"                                        \
+    " (SELECT count(*) FROM case_leads cl WHERE cl.county_code = c.county_code AND cl.case_id = c.id)::text,"     \
     " coalesce(c.overdue_step = c.state, false)::text,"                                                           \
     " ((extract(epoch FROM c.updated_at) * 1000)::bigint)::text,"                                                 \
     " to_char(coalesce(c.step_since, c.opened_on), 'YYYY-MM-DD'), coalesce(to_char(c.notice_posted_on,"           \

@@ -4,7 +4,8 @@ leads, the ledger, a case with its leads and history, a plan with a measure, a t
 to the current schema by `fangpinctl migrate`. Every row is still there, ID numbers are sealed,
 published events keep their positions and the relay's high-water mark follows them, and the
 services then work on the upgraded data: a new lead of the ledger's person is matched to its
-household. `--version` and /metrics name the schema the binaries carry."""
+household. `--version` and /metrics name the schema the binaries carry. A county's schema keeps
+Citus' rule for its distribution column, county_code (migration 046, docs/scale.md)."""
 import os
 import re
 import subprocess
@@ -107,6 +108,35 @@ TABLES = ["regions", "principals", "curve_keys", "events", "lead_batches", "lead
           "ledger_members", "ledger_events", "cases", "case_leads", "case_history", "plans", "measures", "http_tokens"]
 
 
+# The tables outside Citus' distribution rule (docs/scale.md, "Which tables are distributed"): the
+# catalogues every node holds whole (reference tables), and the coordinator's own, events among them
+# (the database's one gap-free order, numbered by its one relay). Every other table is a large one:
+# it has county_code, in every unique index and in every foreign key to another large table (at the
+# same place on both sides).
+OUTSIDE_DISTRIBUTION = [
+    "department_types", "lead_kinds", "risk_types", "lowincome_categories", "quality_rules", "event_types",
+    "event_fields", "event_regions", "holidays", "policy_params", "lowincome_params", "compare_columns",
+    "regions",  # reference tables
+    "principals", "curve_keys", "http_tokens", "schema_migrations", "schema_functions", "data_key", "relay_state",
+    "federation_level", "federation_counties", "report_snapshots", "report_reopenings", "events"]  # the coordinator's
+KEYED_BY_COUNTY = """
+WITH large AS (
+    SELECT c.oid, c.relname, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid
+                                 AND a.attname = 'county_code' AND NOT a.attisdropped) AS cc
+      FROM pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> ALL (%(outside)s))
+SELECT l.relname, 'no county_code' FROM large l WHERE l.cc IS NULL
+UNION ALL
+SELECT l.relname, i.indexrelid::regclass::text FROM large l JOIN pg_index i ON i.indrelid = l.oid
+ WHERE i.indisunique AND NOT l.cc = ANY (i.indkey)
+UNION ALL
+SELECT f.conrelid::regclass::text, f.conname FROM pg_constraint f
+  LEFT JOIN large l ON l.oid = f.conrelid LEFT JOIN large r ON r.oid = f.confrelid
+ WHERE f.contype = 'f' AND (r.oid IS NOT NULL OR f.confrelid = 'events'::regclass)
+   AND NOT coalesce(array_position(f.conkey, l.cc) = array_position(f.confkey, r.cc), false)
+ORDER BY 1, 2""" % {"outside": "ARRAY[" + ", ".join(f"'{t}'" for t in OUTSIDE_DISTRIBUTION) + "]"}
+
+
 def counts(ci):
     """Rows per table of TABLES that exists, in one query."""
     have = {r[0] for r in fp.sql(ci, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
@@ -185,6 +215,31 @@ class Upgrades(unittest.TestCase):
                 again = fp.ctl(["migrate"], ci)
                 self.assertIn("0 migration", again.stdout + again.stderr)
                 fp.sql(fp.conninfo("postgres"), f'DROP DATABASE "it_upgrade_{n:03d}" WITH (FORCE)')
+
+    def test_large_tables_keyed_by_county(self):
+        """Citus' rule for a distribution column (issue 16): every large table has county_code in
+        its primary key and every unique constraint, and every foreign key between large tables
+        names it (migration 046). The check finds what broke the rule before 046."""
+        ci = fp.county_db("it_upgrade_keys")
+        self.assertEqual(fp.sql(ci, KEYED_BY_COUNTY), [])
+        old = fp.fresh_db("it_upgrade_keys_045")
+        fp.old_schema(old, 45)
+        bad = fp.sql(old, KEYED_BY_COUNTY)
+        for broke in [("cases", "cases_pkey"), ("lead_batches", "lead_batches_pkey"),
+                      ("case_history", "case_history_request"), ("plans", "plans_case_id_key"),
+                      ("plans", "plans_case_id_fkey"), ("compare_rules_due", "compare_rules_due_quality_run_fkey"),
+                      ("deadline_misses", "deadline_misses_pkey")]:
+            self.assertIn(broke, bad)
+        fp.ctl(["migrate"], old)
+        self.assertEqual(fp.sql(old, KEYED_BY_COUNTY), [])
+        # and catches a new large table without the county code, a unique index and a foreign key
+        # without it
+        fp.sql(old, "CREATE TABLE probe_large (id bigint PRIMARY KEY); CREATE UNIQUE INDEX probe_unique ON plans (id);"
+                    " ALTER TABLE measures ADD CONSTRAINT probe_fk FOREIGN KEY (plan_id) REFERENCES plans (id)")
+        self.assertEqual(fp.sql(old, KEYED_BY_COUNTY), [("measures", "probe_fk"), ("plans", "probe_unique"),
+                                                        ("probe_large", "no county_code")])
+        for name in ("it_upgrade_keys", "it_upgrade_keys_045"):
+            fp.sql(fp.conninfo("postgres"), f'DROP DATABASE "{name}" WITH (FORCE)')
 
     def test_services_work_on_an_upgraded_database(self):
         ci = self.old_database(10)

@@ -84,7 +84,7 @@ int ctl_quality_run(PGconn *c, const char *county, const char *rules, const char
                      " FROM quality_runs q JOIN quality_rules u ON u.code = ANY (q.rules)"
                      " LEFT JOIN quality_findings f ON f.county_code = q.county_code AND f.rule_code = u.code"
                      "  AND (f.last_run = q.id OR f.fixed_run = q.id)"
-                     " WHERE q.id = $1::bigint GROUP BY q.id, u.code ORDER BY u.code",
+                     " WHERE q.id = $1::bigint GROUP BY q.county_code, q.id, u.code ORDER BY u.code",
                      1, NULL, q, NULL, NULL, 0);
     PQclear(r);
     r = s;

@@ -244,7 +244,7 @@ $C "$CTL" case approve "$CASE" --opinion "经审批，同意纳入监测" || tru
 $C "$CTL" case identify "$CASE" --kind "$KIND" --risks "$RISKS" || true
 echo "What the departments that sent its leads now see (ListOutcomes):"
 psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_ref AS \"行号 line\", l.kind AS \"线索 lead\",
-    l.status AS \"结果 outcome\" FROM leads l JOIN case_leads cl ON cl.lead_id = l.id WHERE cl.case_id = $CASE"
+    l.status AS \"结果 outcome\" FROM leads l JOIN case_leads cl ON cl.county_code = l.county_code AND cl.lead_id = l.id WHERE cl.case_id = $CASE"
 
 CLOSE=$(psql -X -tA "$FANGPIN_PG" -c "SELECT id FROM cases WHERE id <> $CASE AND state = 'opened' ORDER BY id DESC LIMIT 1")
 if [ -n "$CLOSE" ]; then
@@ -252,12 +252,12 @@ if [ -n "$CLOSE" ]; then
   FANGPIN_CLIENT_CERT=$VAR/keys/county-xl.key_secret "$CTL" case close "$CLOSE" \
       --reason "核实后家庭人均纯收入高于监测范围且无刚性支出，不纳入" || true
   psql -X "$FANGPIN_PG" -c "SELECT l.department_code AS \"部门 dept\", l.line_ref AS \"行号 line\", l.status AS \"结果 outcome\",
-      l.status_reason AS \"原因 reason\" FROM leads l JOIN case_leads cl ON cl.lead_id = l.id WHERE cl.case_id = $CLOSE"
+      l.status_reason AS \"原因 reason\" FROM leads l JOIN case_leads cl ON cl.county_code = l.county_code AND cl.lead_id = l.id WHERE cl.case_id = $CLOSE"
 fi
 
 say "Leads of people not in the ledger become the village's register-or-refute tasks"
 psql -X "$FANGPIN_PG" -c "SELECT t.village_code AS \"村 village\", r.name AS \"村名 name\", t.kind AS \"任务 task\", l.kind AS \"线索 lead\"
-  FROM village_tasks t JOIN leads l ON l.id = t.lead_id LEFT JOIN regions r ON r.code = t.village_code
+  FROM village_tasks t JOIN leads l ON l.county_code = t.county_code AND l.id = t.lead_id LEFT JOIN regions r ON r.code = t.village_code
   ORDER BY t.village_code"
 
 say "Assistance: the identified household gets its plan (一户一策)"
@@ -355,7 +355,7 @@ fi
 say "What the plan checks found in the demo data"
 psql -X "$FANGPIN_PG" -c "SELECT p.id AS \"计划 plan\", p.village_code AS \"村 village\", p.elim_state AS \"环节 state\",
     coalesce(string_agg(f->>'id' || ' ' || (f->>'zh'), '；'), '（无 none）') AS \"核查发现 findings\"
-  FROM plans p LEFT JOIN LATERAL jsonb_array_elements(p.findings) f ON true GROUP BY p.id ORDER BY p.id"
+  FROM plans p LEFT JOIN LATERAL jsonb_array_elements(p.findings) f ON true GROUP BY p.county_code, p.id ORDER BY p.id"
 psql -X "$FANGPIN_PG" -c "SELECT event AS \"事项 event\", count(*) AS \"次 times\" FROM plan_history
   WHERE plan_id = $PLAN GROUP BY event ORDER BY min(id)"
 

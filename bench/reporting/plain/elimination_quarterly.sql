@@ -6,7 +6,7 @@
 WITH q AS (SELECT ledger_period_start(:'quarter') AS qs, report_quarter_end(:'quarter') AS qe)
 SELECT pl.village_code, h.event AS key, h.level, count(DISTINCT h.plan_id) AS households, count(*) AS events
   FROM plan_history h CROSS JOIN q
-  JOIN plans pl ON pl.id = h.plan_id
+  JOIN plans pl ON pl.county_code = h.county_code AND pl.id = h.plan_id
  WHERE h.event LIKE 'elimination.%' AND h.on_day >= q.qs AND h.on_day <= q.qe
    AND pl.kind = 'monitoring' AND pl.village_code LIKE :'prefix' || '%'
  GROUP BY 1, 2, 3

@@ -5,10 +5,10 @@ WITH q AS (SELECT ledger_period_start(:'quarter') AS qs, report_quarter_end(:'qu
 m AS (
 SELECT pl.village_code, m.category,
        CASE WHEN m.status_on IS NULL OR m.status_on <= q.qe THEN m.status
-            ELSE measure_status_on(m.plan_id, m.id, q.qe) END AS status, c.result
+            ELSE measure_status_on(m.county_code, m.plan_id, m.id, q.qe) END AS status, c.result
   FROM plans pl CROSS JOIN q
-  JOIN measures m ON m.plan_id = pl.id
-  LEFT JOIN measure_checks c ON c.measure_id = m.id AND c.quarter = :'quarter'
+  JOIN measures m ON m.county_code = pl.county_code AND m.plan_id = pl.id
+  LEFT JOIN measure_checks c ON c.county_code = m.county_code AND c.measure_id = m.id AND c.quarter = :'quarter'
  WHERE pl.village_code LIKE :'prefix' || '%' AND m.start_on <= q.qe
    AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < q.qs)
 OFFSET 0

@@ -37,9 +37,9 @@ $$;
 -- plans.findings) found something, per unit one level down and per check.
 CREATE OR REPLACE FUNCTION dash_plan_findings(p_prefix text) RETURNS TABLE (unit text, check_id text, name_zh text, plans bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT x.unit, x.check_id, min(x.name_zh), count(DISTINCT x.id)
+    SELECT x.unit, x.check_id, min(x.name_zh), count(DISTINCT (x.county_code, x.id))
       FROM (SELECT left(p.village_code, coalesce(dash_child_len(p_prefix), 12)) AS unit, f->>'id' AS check_id,
-                   f->>'zh' AS name_zh, p.id
+                   f->>'zh' AS name_zh, p.county_code, p.id
               FROM plans p CROSS JOIN LATERAL jsonb_array_elements(p.findings) AS f
              WHERE p.village_code >= p_prefix AND p.village_code < p_prefix || ':' AND p.findings <> '[]') x
      GROUP BY GROUPING SETS ((x.unit, x.check_id), (x.unit))
@@ -67,7 +67,7 @@ CREATE OR REPLACE FUNCTION dash_plans(p_prefix text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     WITH f AS (SELECT * FROM dash_plan_findings(p_prefix))
     SELECT jsonb_build_object(
-        'with_findings', (SELECT count(DISTINCT p.id) FROM plans p
+        'with_findings', (SELECT count(*) FROM plans p
                            WHERE p.village_code >= p_prefix AND p.village_code < p_prefix || ':' AND p.findings <> '[]'),
         'checks', coalesce((SELECT jsonb_agg(jsonb_build_object('id', check_id, 'name_zh', name_zh, 'plans', n) ORDER BY check_id)
                               FROM (SELECT check_id, min(name_zh) AS name_zh, sum(plans) AS n FROM f

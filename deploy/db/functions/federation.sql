@@ -26,11 +26,11 @@ END $$;
 
 -- Makes this database a prefecture's (idempotent; run by fangpinctl federation add-county as a
 -- superuser before the first subscription). Each published table is keyed by county code:
--- a primary key without it becomes (county_code, key) (the county's replica identity, 038);
--- foreign keys and unique constraints without the county code are dropped, because rows of
--- several counties share serial ids and the counties enforce those rules themselves (the
--- prefecture's copies are read-only). Events keep their own primary key: the trigger above
--- gives every arriving event a prefecture id.
+-- a primary key without it becomes (county_code, key) (the county's replica identity, 038; since
+-- migration 046 every one already is); the foreign keys on or to published tables are dropped,
+-- and any unique constraint without the county code (none since 046), because the counties
+-- enforce those rules themselves (the prefecture's copies are read-only). Events keep their own
+-- primary key: the trigger above gives every arriving event a prefecture id.
 CREATE OR REPLACE FUNCTION federation_prefecture_keys() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     r record;

@@ -34,7 +34,7 @@ LANGUAGE sql STABLE AS $$
       FROM (SELECT c.household_no::text AS household_no, c.kind AS category,
                    coalesce(p.identified_on, c.step_since, c.updated_at::date) AS since, 'case:' || c.id AS decided_by,
                    p.elim_state = 'eliminated' AS ended, 1 AS src, c.id AS ord
-              FROM cases c LEFT JOIN plans p ON p.case_id = c.id
+              FROM cases c LEFT JOIN plans p ON p.county_code = c.county_code AND p.case_id = c.id
              WHERE c.county_code = p_county AND c.state = 'identified' AND c.kind IS NOT NULL
             UNION ALL
             SELECT h.household_no::text, h.monitored_kind, NULL::date, 'ledger', false, 2, 0
@@ -51,11 +51,11 @@ RETURNS TABLE (category text, change text, on_date date, actor text, department 
 LANGUAGE sql STABLE AS $$
     SELECT c.kind, 'enter', coalesce(p.identified_on, c.step_since, c.updated_at::date), 'case:' || c.id, 'xiangcun',
            '核实识别纳入监测', c.id
-      FROM cases c LEFT JOIN plans p ON p.case_id = c.id
+      FROM cases c LEFT JOIN plans p ON p.county_code = c.county_code AND p.case_id = c.id
      WHERE c.county_code = p_county AND c.household_no = p_household AND c.state = 'identified' AND c.kind IS NOT NULL
     UNION ALL
     SELECT c.kind, 'leave', p.eliminated_on, 'plan:' || p.id, 'xiangcun', '风险消除', c.id
-      FROM plans p JOIN cases c ON c.id = p.case_id
+      FROM plans p JOIN cases c ON c.county_code = p.county_code AND c.id = p.case_id
      WHERE p.county_code = p_county AND p.household_no = p_household AND p.elim_state = 'eliminated'
        AND c.kind IS NOT NULL
 $$;
@@ -184,7 +184,7 @@ LANGUAGE sql STABLE AS $$
       LEFT JOIN LATERAL lowincome_visit_of(c.county_code, c.household_no, c.opened_on) v ON true
       LEFT JOIN household_categories m ON m.county_code = c.county_code AND m.household_no = c.household_no
      WHERE fp_mode(c.county_code, c.opened_on) = 'unified' AND c.decision ? 'net_fen'
-     GROUP BY c.id, v.id, v.per_capita_fen, v.net_fen, v.medical_fen, v.education_fen, v.other_rigid_fen
+     GROUP BY c.county_code, c.id, v.id, v.per_capita_fen, v.net_fen, v.medical_fen, v.education_fen, v.other_rigid_fen
      ORDER BY c.id
 $$;
 

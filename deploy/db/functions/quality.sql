@@ -133,25 +133,26 @@ LANGUAGE sql STABLE AS $$
            (SELECT coalesce(jsonb_object_agg(f->>'id', f - 'id'), '{}') FROM jsonb_array_elements(p.findings) f)
       FROM plans p
       JOIN ledger_households h ON h.county_code = p.county_code AND h.household_no = p.household_no
-      LEFT JOIN cases c ON c.id = p.case_id
+      LEFT JOIN cases c ON c.county_code = p.county_code AND c.id = p.case_id
       LEFT JOIN (SELECT x.household_no,
                         (count(*) FILTER (WHERE x.labour IN ('normal', 'weak')))::integer AS labour,
                         (count(*) FILTER (WHERE x.schooling = 'in_school'))::integer AS in_school
                    FROM ledger_members x
                   WHERE x.county_code = p_county AND x.left_on IS NULL
                   GROUP BY x.household_no) m ON m.household_no = p.household_no
-      LEFT JOIN (SELECT e.plan_id,
+      LEFT JOIN (SELECT e.county_code, e.plan_id,
                         array_agg(DISTINCT e.category ORDER BY e.category) AS categories,
                         max(p_on - e.start_on) FILTER (WHERE e.status = 'planned') AS unstarted,
                         (count(*) FILTER (WHERE e.status IN ('planned', 'in_progress')
                                             AND e.start_on < ledger_period_start(quality_last_quarter(p_on))
                                             AND NOT EXISTS (SELECT 1 FROM measure_checks k
-                                                             WHERE k.measure_id = e.id
+                                                             WHERE k.county_code = e.county_code
+                                                               AND k.measure_id = e.id
                                                                AND k.quarter = quality_last_quarter(p_on))))::integer
                             AS unchecked
                    FROM measures e
                   WHERE e.county_code = p_county AND e.status <> 'stopped'
-                  GROUP BY e.plan_id) ms ON ms.plan_id = p.id
+                  GROUP BY e.county_code, e.plan_id) ms ON ms.county_code = p.county_code AND ms.plan_id = p.id
      WHERE p.county_code = p_county
 $$;
 

@@ -299,10 +299,11 @@ WITH q AS (SELECT ledger_period_start(p_period) AS qs, report_quarter_end(p_peri
 m AS (
     SELECT pl.village_code, m.category,
            CASE WHEN m.status_on IS NULL OR m.status_on <= q.qe THEN m.status
-                ELSE measure_status_on(m.plan_id, m.id, q.qe) END AS status, c.result
+                ELSE measure_status_on(m.county_code, m.plan_id, m.id, q.qe) END AS status, c.result
       FROM plans pl CROSS JOIN q
-      JOIN measures m ON m.plan_id = pl.id
-      LEFT JOIN measure_checks c ON c.measure_id = m.id AND c.quarter = p_period::bpchar
+      JOIN measures m ON m.county_code = pl.county_code AND m.plan_id = pl.id
+      LEFT JOIN measure_checks c ON c.county_code = m.county_code AND c.measure_id = m.id
+                                AND c.quarter = p_period::bpchar
      WHERE pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
        AND m.start_on <= q.qe
        AND NOT (m.status IN ('delivered', 'stopped') AND m.status_on IS NOT NULL AND m.status_on < q.qs)
@@ -379,10 +380,10 @@ ph AS (
            count(*) FILTER (WHERE h.on_day >= q.qs AND h.event = 'elimination.refuse' AND h.level = 'county')
              AS refused_county
       FROM plan_history h CROSS JOIN q
-      JOIN plans pl ON pl.id = h.plan_id
+      JOIN plans pl ON pl.county_code = h.county_code AND pl.id = h.plan_id
      WHERE h.event LIKE 'elimination.%' AND h.on_day <= q.qe
        AND pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
-     GROUP BY pl.id
+     GROUP BY pl.county_code, pl.id
 ),
 hv AS (
     SELECT village_code,
@@ -404,9 +405,9 @@ hv AS (
 ),
 -- the quarter's refusals, for the rows per reason (few: read by the (on_day, plan_id) index)
 h AS (
-    SELECT h.plan_id, h.level, h.reason
+    SELECT h.county_code, h.plan_id, h.level, h.reason
       FROM plan_history h CROSS JOIN q
-      JOIN plans pl ON pl.id = h.plan_id
+      JOIN plans pl ON pl.county_code = h.county_code AND pl.id = h.plan_id
      WHERE h.event LIKE 'elimination.%' AND h.event = 'elimination.refuse' AND h.on_day >= q.qs AND h.on_day <= q.qe
        AND pl.kind = 'monitoring' AND pl.village_code >= p_prefix AND pl.village_code < p_prefix || ':'
 ),
@@ -441,7 +442,7 @@ keys AS (SELECT ARRAY['nominated', 'notice_posted', 'township_approved', 'county
                       'at_county_confirmed'] AS k),
 reasons AS (
     SELECT coalesce(nullif(btrim(reason), ''), '（未填写原因）') AS why,
-           count(DISTINCT plan_id) AS refused,
+           count(DISTINCT (county_code, plan_id)) AS refused,
            count(*) FILTER (WHERE level = 'village') AS refused_village,
            count(*) FILTER (WHERE level = 'township') AS refused_township,
            count(*) FILTER (WHERE level = 'county') AS refused_county
@@ -511,23 +512,23 @@ l0 AS (
 -- the first day each lead's case reached a township or a county step: one join and GROUP BY
 -- (not two correlated probes of case_leads and case_history per lead)
 s AS (
-    SELECT l0.id,
+    SELECT l0.county_code, l0.id,
            min((ch.at AT TIME ZONE 'Asia/Shanghai')::date)
              FILTER (WHERE ch.to_state IN ('township_reviewed', 'county_approved', 'identified', 'closed_not_included'))
              AS town_on,
            min((ch.at AT TIME ZONE 'Asia/Shanghai')::date)
              FILTER (WHERE ch.to_state IN ('county_approved', 'identified', 'closed_not_included')) AS county_on
       FROM l0 JOIN case_leads cl ON cl.county_code = l0.county_code AND cl.lead_id = l0.id
-      JOIN case_history ch ON ch.case_id = cl.case_id
+      JOIN case_history ch ON ch.county_code = cl.county_code AND ch.case_id = cl.case_id
      WHERE l0.status <> 'unmatched'
        AND ch.to_state IN ('township_reviewed', 'county_approved', 'identified', 'closed_not_included')
-     GROUP BY l0.id
+     GROUP BY l0.county_code, l0.id
 ),
 l AS (
     SELECT l0.county_code, l0.township,
            CASE WHEN l0.status = 'unmatched' THEN l0.status_on ELSE s.town_on END AS town_on,
            CASE WHEN l0.status = 'unmatched' THEN l0.status_on ELSE s.county_on END AS county_on
-      FROM l0 LEFT JOIN s ON s.id = l0.id
+      FROM l0 LEFT JOIN s ON s.county_code = l0.county_code AND s.id = l0.id
 ),
 -- per township and per county: whether it has leads, how many are still open, the last step's day
 lt AS (

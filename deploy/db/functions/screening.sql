@@ -105,7 +105,7 @@ BEGIN
            CASE WHEN s.opened THEN 'opened' ELSE 'lead_merged' END,
            CASE WHEN s.opened THEN NULL ELSE c.state END, c.state,
            concat('lead ', s.lead_id, ' ', s.kind)
-      FROM screen_stage s JOIN cases c ON c.id = s.case_id
+      FROM screen_stage s JOIN cases c ON c.county_code = s.county_code AND c.id = s.case_id
      ORDER BY s.case_id, s.opened DESC, s.lead_id;
     PERFORM events_write(ARRAY(
         SELECT ROW(s.county_code, s.hh_village, CASE WHEN s.opened THEN 'case.opened' ELSE 'case.lead_merged' END,
@@ -133,7 +133,7 @@ BEGIN
     WITH dead AS (
         SELECT DISTINCT ON (s.county_code, l.id_hmac) s.county_code, s.household_no, l.id_hmac,
                s.lead_id, s.occurred_on
-          FROM screen_stage s JOIN leads l ON l.id = s.lead_id
+          FROM screen_stage s JOIN leads l ON l.county_code = s.county_code AND l.id = s.lead_id
          WHERE s.case_id IS NOT NULL AND s.kind = 'gongan.member_death'
          ORDER BY s.county_code, l.id_hmac, s.occurred_on, s.lead_id),
     gone AS (
@@ -167,8 +167,8 @@ BEGIN
            m.members::int, m.with_labour::int, m.disabled::int, m.uninsured::int, m.dropped_out::int,
            ks.shocks, ks.guarantees, pr.line_fen, pr.rigid_ratio_pct, pr.monitor_upper_ratio_pct
       -- driven from this batch's few cases: a primary-key probe each, whatever the size of cases
-      FROM (SELECT DISTINCT s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL) k
-      JOIN cases c ON c.id = k.case_id
+      FROM (SELECT DISTINCT s.county_code, s.case_id FROM screen_stage s WHERE s.case_id IS NOT NULL) k
+      JOIN cases c ON c.county_code = k.county_code AND c.id = k.case_id
       JOIN pr ON pr.prov = left(c.village_code, 2) AND pr.opened_on = c.opened_on
       JOIN ledger_households h ON h.county_code = c.county_code AND h.household_no = c.household_no
       CROSS JOIN LATERAL (
@@ -184,8 +184,9 @@ BEGIN
       CROSS JOIN LATERAL (
            SELECT string_agg(DISTINCT lk.shock, ',') AS shocks, string_agg(DISTINCT lk.guarantee, ',') AS guarantees,
                   coalesce(sum(l.amount_fen) FILTER (WHERE l.kind = 'yibao.high_cost'), 0)::bigint AS lead_medical
-             FROM case_leads cl JOIN leads l ON l.id = cl.lead_id JOIN lead_kinds lk ON lk.code = l.kind
-            WHERE cl.case_id = c.id) ks
+             FROM case_leads cl JOIN leads l ON l.county_code = cl.county_code AND l.id = cl.lead_id
+             JOIN lead_kinds lk ON lk.code = l.kind
+            WHERE cl.county_code = c.county_code AND cl.case_id = c.id) ks
      ORDER BY c.id;
 END $$;
 
