@@ -305,7 +305,8 @@ static const char s_checks_sql[] =
     "        min(line) FILTER (WHERE relation = 'head') AS head_line,"
     "        count(*) FILTER (WHERE relation = 'head') AS heads"
     "   FROM ledger_stage_l WHERE household_no IS NOT NULL GROUP BY household_no),"
-    " ref AS (SELECT r.* FROM ledger_stage_l r JOIN hh ON r.line = hh.ref_line),"
+    " ref AS (SELECT r.line, r.household_no, " S_HH_VALS("r.") " FROM ledger_stage_l r"
+    "  WHERE r.line IN (SELECT ref_line FROM hh)),"
     " unknown AS (SELECT v.village_code FROM (SELECT DISTINCT village_code FROM ref) v"
     "  WHERE NOT EXISTS (SELECT 1 FROM regions g WHERE g.code = v.village_code AND g.level = 5)),"
     " l AS ("
@@ -390,6 +391,8 @@ static int s_check(s_im_t *im)
     PQclear(res);
     return ok && ctl_pg_exec("ledger import", im->conn, s_whole_sql, "refusing whole households") == 0 &&
             ctl_pg_exec("ledger import", im->conn, s_split_sql, "staging households") == 0 &&
+            ctl_pg_exec("ledger import", im->conn, "ANALYZE ledger_stage_h (county_code, household_no)",
+                        "analysing the staged households") == 0 &&
             ctl_pg_exec("ledger import", im->conn,
                         /* the counties in key order, so that two imports cannot wait for each other */
                         "SELECT pg_advisory_xact_lock(hashtext('ledger_import:' || county_code))"
@@ -620,6 +623,10 @@ static int s_stage_file(s_im_t *im, FILE *f)
     int bad = s_pieces(im, f, s_text_piece) != 0 || im->copy_failed;
     if (!bad) bad = s_copy_put(im->conn, &im->copy, true);
     bad = s_copy_end(im->conn, bad) || bad;
+    /* statistics of the staged lines: without them every statement after this one is planned
+     * for a few hundred lines (a temporary table has none until analysed) */
+    if (!bad) bad = ctl_pg_exec("ledger import", im->conn, "ANALYZE ledger_stage_l (line, household_no, code, county_code, id_hmac, relation)",
+                                     "analysing the staged lines");
     return bad ? -1 : 0;
 }
 
@@ -745,6 +752,7 @@ int ctl_cmd_ledger(int argc, char **argv)
     }
     PQclear(PQexec(conn, "SET temp_buffers = '256MB'"));
     PQclear(PQexec(conn, "SET jit = off"));
+    PQclear(PQexec(conn, "SET work_mem = '128MB'"));
     int rc = 0;
     s_counties_t cs = {0};
     for (int i = 2; i < argc; i++) {
