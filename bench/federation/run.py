@@ -159,10 +159,16 @@ def report(pcluster, pci, counties):
     fp.ctl(["regions", "import"] + tf.region_files(tempfile.mkdtemp(dir=fp.VAR)), one)
     fp.sql(one, "ANALYZE")
     q = "SELECT report_lead_verification_monthly_rows('{}', '2026-10', '2026-11-24')"
+    bests = {}
     for name, ci, prefix in [("prefecture (federated)", pci, "1308"), ("one database of the three", one, "1308")] + \
             [(f"county {code} (its own)", c.ci, code) for code, c in counties.items()]:
         best, median = timed(ci, q.format(prefix))
+        bests[name] = best
         print(f"lead_verification_monthly, {name}: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms")
+    # machine-readable, for bench/summary.sh: the yardstick is the same report on one database
+    pref, single = bests["prefecture (federated)"], bests["one database of the three"]
+    print(f"BENCH path=prefecture_report rows={n} secs={pref:.3f} yardstick=one_database yard_secs={single:.3f} "
+          f"ratio={single / pref:.2f}")
 
 
 if __name__ == "__main__":

@@ -163,7 +163,8 @@ def cmd_reports(a):
         print(f"  -> service/plain {b_svc / b_plain:.1f}x, function/plain {b_sql / b_plain:.1f}x")
         # machine-readable, for bench/summary.sh: the yardstick here is the plain GROUP BY
         print(f"BENCH path=report_{report} rows={len(rep.rows)} secs={b_svc / 1000:.3f} "
-              f"yardstick=plain_group_by yard_secs={b_plain / 1000:.3f} ratio={b_plain / b_svc:.2f}")
+              f"yardstick=plain_group_by yard_secs={b_plain / 1000:.3f} ratio={b_plain / b_svc:.2f}"
+              + (f" size={os.environ['FP_BENCH_SIZE']}" if os.environ.get("FP_BENCH_SIZE") else ""))
         sys.stdout.flush()
     s.close()
 

@@ -125,7 +125,8 @@ done
 [ ${#missing[@]} -eq 0 ] || echo "== not in this schema yet (no report_<code>_rows): ${missing[*]}"
 echo "== reports of $PREFIX through GetReport (CURVE, $RUNS runs each; the first of a closed period computes" \
      "and freezes it), the SQL function, and a plain GROUP BY"
-"$PY" bench/reporting/client.py reports --endpoint "tcp://127.0.0.1:$zport" --server-cert "$keys/reporting.key" \
+# size=PEOPLE on its BENCH lines: bench/summary.sh compares a report's time per person across sizes
+FP_BENCH_SIZE=$PEOPLE "$PY" bench/reporting/client.py reports --endpoint "tcp://127.0.0.1:$zport" --server-cert "$keys/reporting.key" \
     --client-cert "$keys/bench-admin.key_secret" --pg "$FANGPIN_PG" --prefix "$PREFIX" --as-of "$TODAY" \
     --runs "$RUNS" "${specs[@]}" | tee "$dir/reports.out"
 

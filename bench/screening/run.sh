@@ -182,6 +182,8 @@ echo "screening service peak memory (VmHWM) $((hwm / 1024)) MiB; error lines in 
 # machine-readable, for bench/summary.sh
 echo "BENCH path=ledger_import_prefecture rows=$members secs=$imp_s rate=$(rate "$members" "$imp_s")" \
      "copy_rate=$(rate "$bare_n" "$copy_s") ratio=$(awk -v a="$copy_s" -v b="$imp_s" 'BEGIN { printf "%.2f", a / b }') proc=fangpinctl"
+echo "BENCH path=quality_rules rows=$members secs=$qual_s rate=$(rate "$members" "$qual_s")" \
+     "yardstick=plain_scan yard_secs=$scan_s ratio=$(awk -v a="$scan_s" -v b="$qual_s" 'BEGIN { printf "%.3f", a / b }')"
 echo "BENCH path=screening rows=$LEADS secs=$wall_s rate=$(rate "$LEADS" "$wall_s") copy_rate=$(rate "$LEADS" "$ccopy_s")" \
      "ratio=$(awk -v a="$ccopy_s" -v b="$wall_s" 'BEGIN { printf "%.3f", a / b }') proc=fangpin-screening hwm_kib=$hwm"
 fail=0
