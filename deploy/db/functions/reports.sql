@@ -55,17 +55,22 @@ $$;
 -- prefix (zeros where nothing was counted), parents before their children, the label indented by
 -- depth with ideographic spaces, then the total ('合计', kind 'total'). Each row has every key of
 -- p_keys. p_extra (rows already built, e.g. per category) go between the regions and the total.
+-- The counts are summed once to the deepest level (deep), and the wider levels and the total from
+-- those sums (a few per township), not each from every count again.
 CREATE OR REPLACE FUNCTION report_rollup(p_prefix text, p_keys text[], p_counts report_count[], p_extra jsonb DEFAULT '[]')
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 BEGIN
     RETURN (
-WITH c AS (SELECT * FROM unnest(p_counts)),
-lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
+WITH lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
+deep AS (
+    SELECT left(c.village, (SELECT max(len) FROM lens)) AS unit, c.key, sum(c.n) AS n
+      FROM unnest(p_counts) c GROUP BY 1, 2
+),
 agg AS (
-    SELECT left(c.village, lens.len) AS unit, c.key, sum(c.n) AS n FROM c CROSS JOIN lens GROUP BY 1, 2
+    SELECT left(d.unit, lens.len) AS unit, d.key, sum(d.n) AS n FROM deep d CROSS JOIN lens GROUP BY 1, 2
     UNION ALL
-    SELECT '', c.key, sum(c.n) FROM c GROUP BY 2
+    SELECT '', d.key, sum(d.n) FROM deep d GROUP BY 2
 ),
 units AS (
     SELECT r.code::text AS code, r.name, lens.ord, length(r.code) AS len
@@ -74,11 +79,12 @@ units AS (
     UNION ALL
     SELECT '', '合计', 0, 0
 ),
+-- each unit's numbers: a zero for every key, overwritten (||) by the keys it has counts for
 nums AS (
-    SELECT u.code, jsonb_object_agg(k.key, coalesce(a.n, 0)) AS o
-      FROM units u CROSS JOIN unnest(p_keys) AS k(key)
-      LEFT JOIN agg a ON a.unit = u.code AND a.key = k.key
-     GROUP BY u.code
+    SELECT u.code, z.o || coalesce(a.o, '{}') AS o
+      FROM units u CROSS JOIN (SELECT jsonb_object_agg(k.key, 0) AS o FROM unnest(p_keys) AS k(key)) z
+      LEFT JOIN (SELECT agg.unit, jsonb_object_agg(agg.key, agg.n) AS o FROM agg
+                  WHERE agg.key = ANY (p_keys) GROUP BY agg.unit) a ON a.unit = u.code
 ),
 r AS (
     SELECT 1 AS sec, u.code,
