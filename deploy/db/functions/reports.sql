@@ -55,17 +55,22 @@ $$;
 -- prefix (zeros where nothing was counted), parents before their children, the label indented by
 -- depth with ideographic spaces, then the total ('合计', kind 'total'). Each row has every key of
 -- p_keys. p_extra (rows already built, e.g. per category) go between the regions and the total.
+-- The counts are summed once to the deepest level (deep), and the wider levels and the total from
+-- those sums (a few per township), not each from every count again.
 CREATE OR REPLACE FUNCTION report_rollup(p_prefix text, p_keys text[], p_counts report_count[], p_extra jsonb DEFAULT '[]')
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 BEGIN
     RETURN (
-WITH c AS (SELECT * FROM unnest(p_counts)),
-lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
+WITH lens AS (SELECT len, ord FROM unnest(report_unit_lengths(p_prefix)) WITH ORDINALITY AS x(len, ord)),
+deep AS (
+    SELECT left(c.village, (SELECT max(len) FROM lens)) AS unit, c.key, sum(c.n) AS n
+      FROM unnest(p_counts) c GROUP BY 1, 2
+),
 agg AS (
-    SELECT left(c.village, lens.len) AS unit, c.key, sum(c.n) AS n FROM c CROSS JOIN lens GROUP BY 1, 2
+    SELECT left(d.unit, lens.len) AS unit, d.key, sum(d.n) AS n FROM deep d CROSS JOIN lens GROUP BY 1, 2
     UNION ALL
-    SELECT '', c.key, sum(c.n) FROM c GROUP BY 2
+    SELECT '', d.key, sum(d.n) FROM deep d GROUP BY 2
 ),
 units AS (
     SELECT r.code::text AS code, r.name, lens.ord, length(r.code) AS len
@@ -74,11 +79,12 @@ units AS (
     UNION ALL
     SELECT '', '合计', 0, 0
 ),
+-- each unit's numbers: a zero for every key, overwritten (||) by the keys it has counts for
 nums AS (
-    SELECT u.code, jsonb_object_agg(k.key, coalesce(a.n, 0)) AS o
-      FROM units u CROSS JOIN unnest(p_keys) AS k(key)
-      LEFT JOIN agg a ON a.unit = u.code AND a.key = k.key
-     GROUP BY u.code
+    SELECT u.code, z.o || coalesce(a.o, '{}') AS o
+      FROM units u CROSS JOIN (SELECT jsonb_object_agg(k.key, 0) AS o FROM unnest(p_keys) AS k(key)) z
+      LEFT JOIN (SELECT agg.unit, jsonb_object_agg(agg.key, agg.n) AS o FROM agg
+                  WHERE agg.key = ANY (p_keys) GROUP BY agg.unit) a ON a.unit = u.code
 ),
 r AS (
     SELECT 1 AS sec, u.code,
@@ -127,7 +133,9 @@ $$;
 -- the prefix (of its county for a township or village prefix), then leads from no department
 -- (village visits, self-reports) when there are any, then every township, then the total.
 -- decision_days is read once per call (fp_param is not inlined), and the leads and townships are
--- selected by a range on the village code, which leads_period_village serves.
+-- selected by a range on the village code, which leads_period_village serves. The month is compared
+-- as char(7), the column's type (p_period::bpchar): as text, each lead's period was converted and
+-- the planner, unable to estimate the converted column, guessed 80 leads for 11,000.
 CREATE OR REPLACE FUNCTION report_lead_verification_rows(p_prefix text, p_period text, p_as_of date) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 DECLARE
@@ -139,7 +147,7 @@ WITH l AS (
            (l.status IN ('pending', 'verifying')
             AND l.received_on < v_cut) AS overdue
       FROM leads l
-     WHERE l.period = p_period AND l.village_code >= p_prefix AND l.village_code < p_prefix || ':'
+     WHERE l.period = p_period::bpchar AND l.village_code >= p_prefix AND l.village_code < p_prefix || ':'
 ), c AS (
     SELECT CASE WHEN GROUPING(township) = 0 THEN 'township'
                 WHEN GROUPING(county_code, department_code) = 0 THEN 'department' ELSE 'total' END AS g,
@@ -479,13 +487,33 @@ END $$;
 -- late: the due day is before p_as_of and the unit was not done by it. done_on: when it was done.
 -- The leads' steps are joined and aggregated once; the leads are selected
 -- on the parameters themselves (folded per call), not through pr, so that the planner sees how
--- many there are and hashes case_leads rather than probing it per lead.
+-- many there are and hashes case_leads rather than probing it per lead. The month is compared as
+-- char(7), the columns' type (p_period::bpchar), so that the planner can estimate the month's leads.
+-- The due days are read once per call: fp_param depends on a region only through its province
+-- (left(code, 2)), which every unit under the prefix shares, so each unit's day is the prefix's;
+-- reading it per unit cost one policy_params query per township and department.
 CREATE OR REPLACE FUNCTION report_deadline_units(p_prefix text, p_period text, p_as_of date)
 RETURNS TABLE (deadline text, ord integer, unit_kind text, code text, name text, due_on date, done_on date,
                done boolean, late boolean)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 #variable_conflict use_column
+DECLARE
+    v_n date := CASE WHEN p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
+                     THEN ((p_period || '-01')::date + interval '1 month')::date END;
+    v_push_due date;
+    v_town_due date;
+    v_county_due date;
+    v_quarter_due date;
 BEGIN
+    IF v_n IS NOT NULL THEN
+        v_push_due := v_n + (fp_param('lead_push_day', p_prefix, v_n)::int - 1);
+        v_town_due := v_n + (fp_param('township_report_day', p_prefix, v_n)::int - 1);
+        v_county_due := v_n + (fp_param('county_report_day', p_prefix, v_n)::int - 1);
+    ELSIF p_period ~ '^[0-9]{4}Q[1-4]$' THEN
+        v_quarter_due := fp_add_days(report_quarter_end(p_period),
+                                     fp_param('quarter_report_working_days', p_prefix,
+                                              report_quarter_end(p_period))::int, true);
+    END IF;
     RETURN QUERY
 WITH pr AS (
     SELECT left(p_prefix, 6) AS c6, left(p_prefix, 9) AS c9, length(p_prefix) <= 6 AS wide,
@@ -501,10 +529,9 @@ counties AS (
             OR EXISTS (SELECT 1 FROM ledger_households h WHERE h.county_code = r.code))
 ),
 l0 AS (
-    SELECT l.id, l.county_code, left(l.village_code, 9) AS township, l.status,
-           (l.status_at AT TIME ZONE 'Asia/Shanghai')::date AS status_on
+    SELECT l.id, l.county_code, left(l.village_code, 9) AS township, l.status, l.status_at
       FROM leads l
-     WHERE p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AND l.period = p_period
+     WHERE p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AND l.period = p_period::bpchar
        AND l.village_code >= (CASE WHEN length(p_prefix) <= 6 THEN p_prefix ELSE left(p_prefix, 9) END)
        AND l.village_code < (CASE WHEN length(p_prefix) <= 6 THEN p_prefix ELSE left(p_prefix, 9) END) || ':'
        AND l.county_code IN (SELECT code FROM counties)
@@ -524,33 +551,39 @@ s AS (
        AND ch.to_state IN ('township_reviewed', 'county_approved', 'identified', 'closed_not_included')
      GROUP BY l0.county_code, l0.id
 ),
+-- an unmatched lead's status day (China date) is converted for those leads alone: the time zone
+-- conversion is a good part of the cost of a lead
 l AS (
     SELECT l0.county_code, l0.township,
-           CASE WHEN l0.status = 'unmatched' THEN l0.status_on ELSE s.town_on END AS town_on,
-           CASE WHEN l0.status = 'unmatched' THEN l0.status_on ELSE s.county_on END AS county_on
+           CASE WHEN l0.status = 'unmatched' THEN (l0.status_at AT TIME ZONE 'Asia/Shanghai')::date
+                ELSE s.town_on END AS town_on,
+           CASE WHEN l0.status = 'unmatched' THEN (l0.status_at AT TIME ZONE 'Asia/Shanghai')::date
+                ELSE s.county_on END AS county_on
       FROM l0 LEFT JOIN s ON s.county_code = l0.county_code AND s.id = l0.id
 ),
--- per township and per county: whether it has leads, how many are still open, the last step's day
-lt AS (
-    SELECT l.township, count(*) FILTER (WHERE l.town_on IS NULL) AS open_n, max(l.town_on) AS last_on
-      FROM l GROUP BY l.township
+-- per township and per county: whether it has leads, how many are still open, the last step's day;
+-- both from one pass over the leads (GROUPING SETS), so that l is neither stored nor read twice
+lu AS (
+    SELECT GROUPING(l.township) = 0 AS by_township, l.township, l.county_code,
+           count(*) FILTER (WHERE l.town_on IS NULL) AS town_open, max(l.town_on) AS town_last,
+           count(*) FILTER (WHERE l.county_on IS NULL) AS county_open, max(l.county_on) AS county_last
+      FROM l GROUP BY GROUPING SETS ((l.township), (l.county_code))
 ),
-lc AS (
-    SELECT l.county_code, count(*) FILTER (WHERE l.county_on IS NULL) AS open_n, max(l.county_on) AS last_on
-      FROM l GROUP BY l.county_code
-),
+lt AS (SELECT lu.township, lu.town_open AS open_n, lu.town_last AS last_on FROM lu WHERE lu.by_township),
+lc AS (SELECT lu.county_code, lu.county_open AS open_n, lu.county_last AS last_on FROM lu WHERE NOT lu.by_township),
 u AS (
     SELECT 'lead_push' AS deadline, 1 AS ord, 'department' AS unit_kind, d.code::text AS code,
            CASE WHEN length(p_prefix) < 6 THEN c.name || ' ' ELSE '' END || d.name_zh AS name,
-           pr.n + (fp_param('lead_push_day', d.county_code, pr.n)::int - 1) AS due_on,
+           v_push_due AS due_on,
            (SELECT min(b.received_on) FROM lead_batches b
-             WHERE b.county_code = d.county_code AND b.period = p_period AND b.department_code = d.code) AS done_on,
+             WHERE b.county_code = d.county_code AND b.period = p_period::bpchar AND b.department_code = d.code)
+             AS done_on,
            d.county_code || ':' || d.code AS sort
       FROM pr CROSS JOIN counties c JOIN departments d ON d.county_code = c.code
      WHERE pr.monthly AND pr.wide
     UNION ALL
     SELECT 'township_report', 2, 'township', t.code, CASE WHEN length(p_prefix) < 6 THEN c.name || ' ' ELSE '' END || t.name,
-           pr.n + (fp_param('township_report_day', t.code, pr.n)::int - 1),
+           v_town_due,
            CASE WHEN lt.township IS NULL THEN pr.n - 1 WHEN lt.open_n = 0 THEN lt.last_on END,
            t.code
       FROM pr CROSS JOIN counties c
@@ -559,16 +592,15 @@ u AS (
      WHERE pr.monthly AND t.code >= pr.c9 AND t.code < pr.c9 || ':'
     UNION ALL
     SELECT 'county_report', 3, 'county', c.code, c.name,
-           pr.n + (fp_param('county_report_day', c.code, pr.n)::int - 1),
+           v_county_due,
            CASE WHEN lc.county_code IS NULL THEN pr.n - 1 WHEN lc.open_n = 0 THEN lc.last_on END,
            c.code
       FROM pr CROSS JOIN counties c LEFT JOIN lc ON lc.county_code = c.code
      WHERE pr.monthly AND pr.wide
     UNION ALL
     SELECT 'quarter_summary', 4, 'county', c.code, c.name,
-           fp_add_days(report_quarter_end(p_period),
-                       fp_param('quarter_report_working_days', c.code, report_quarter_end(p_period))::int, true),
-           (SELECT s.submitted_on FROM quarter_summaries s WHERE s.county_code = c.code AND s.quarter = p_period),
+           v_quarter_due,
+           (SELECT s.submitted_on FROM quarter_summaries s WHERE s.county_code = c.code AND s.quarter = p_period::bpchar),
            c.code
       FROM pr CROSS JOIN counties c
      WHERE NOT pr.monthly AND pr.wide AND p_period ~ '^[0-9]{4}Q[1-4]$'
