@@ -242,6 +242,11 @@ static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
         s_slice_free(s);
         return;
     }
+    if (PQntuples(res) != 1) { /* not counted: nothing leaves */
+        s_refuse(s, "compare.export_unknown", "your department has no export of this county with this id",
+                 "本部门在本县没有该编号的比对导出");
+        return;
+    }
     s_reply_page(s);
 }
 
