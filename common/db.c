@@ -31,6 +31,7 @@ typedef struct s_query {
     char *sql2; /* Q_PREPARE: the statement's SQL */
     int nparams;
     char **params;
+    int binary; /* Q_QUERY with FP_DB_BINARY: results in binary format */
     fp_buf_t data; /* Q_COPY */
     size_t copy_off;
     int copy_ended;
@@ -384,7 +385,8 @@ static int s_send(fp_db_t *db, s_query_t *q)
     switch (q->kind) {
     case Q_QUERY:
         if (q->nparams == 0) return PQsendQuery(db->conn, q->sql);
-        return PQsendQueryParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL, NULL, 0);
+        return PQsendQueryParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL, NULL,
+                                 q->binary);
     case Q_EXEC:
         return PQsendQueryPrepared(db->conn, q->sql, q->nparams, (const char *const *)q->params, NULL, NULL, 0);
     case Q_COPY:
@@ -727,7 +729,9 @@ static s_query_t *s_new_query(s_qkind_t kind, const char *sql, int nparams, cons
 void fp_db_query(fp_db_t *db, int flags, const char *sql, int nparams, const char *const *params, fp_db_result_fn cb,
                  void *arg)
 {
-    s_submit(db, s_new_query(Q_QUERY, sql, nparams, params, cb, arg), flags);
+    s_query_t *q = s_new_query(Q_QUERY, sql, nparams, params, cb, arg);
+    q->binary = nparams > 0 && (flags & FP_DB_BINARY) ? 1 : 0;
+    s_submit(db, q, flags);
 }
 
 void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const char *const *params, fp_db_result_fn cb,

@@ -64,7 +64,11 @@ void fp_db_prepare(fp_db_t *db, const char *name, const char *sql, int nparams);
 /* LISTENs on channel on every connection. */
 void fp_db_listen(fp_db_t *db, const char *channel);
 
-enum { FP_DB_FRONT = 1 }; /* run before other queued work: to continue a transaction chain */
+enum {
+    FP_DB_FRONT = 1, /* run before other queued work: to continue a transaction chain */
+    FP_DB_BINARY = 2 /* fp_db_query with parameters: every column's value in binary format (bytea as its bytes,
+                        text as it is, both still followed by a zero byte; PQgetlength for the bytes' length) */
+};
 
 /* Inside a transaction chain: ROLLBACK, queued in front, its result ignored (a connection lost
  * meanwhile rolls the transaction back anyway). */

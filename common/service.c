@@ -205,6 +205,23 @@ void fp_request_reply(fp_request_t *req, const ProtobufCMessage *reply, Fangpin_
     free(buf);
 }
 
+void fp_request_reply_ok_packed(fp_request_t *req, const char *request_id, const uint8_t *body, size_t len)
+{
+    Fangpin__V1__Status st = FANGPIN__V1__STATUS__INIT;
+    st.code = FANGPIN__V1__CODE__OK;
+    st.message = (char *)"ok";
+    st.message_zh = (char *)"";
+    Fangpin__V1__ReplyHeader h = FANGPIN__V1__REPLY_HEADER__INIT;
+    h.request_id = (char *)request_id;
+    h.status = &st;
+    size_t hl = fangpin__v1__reply_header__get_packed_size(&h);
+    uint8_t *buf = fp_malloc(hl + len);
+    fangpin__v1__reply_header__pack(&h, buf);
+    if (len) memcpy(buf + hl, body, len);
+    s_send_reply(req, buf, hl + len, FANGPIN__V1__CODE__OK);
+    free(buf);
+}
+
 void fp_request_refuse(fp_request_t *req, const char *request_id, const char *reason, const char *msg_en,
                        const char *msg_zh)
 {

@@ -151,6 +151,10 @@ bool fp_request_db_failed(fp_request_t *req, const char *request_id, PGresult *r
  * field 2, as ReplyHeader), with request_id and an OK status ("ok", msg_zh), then frees req. The
  * result the caller set on out is left as it is. */
 void fp_request_reply_ok(fp_request_t *req, ProtobufCMessage *out, const char *request_id, const char *msg_zh);
+/* fp_request_reply_ok for a reply packed ahead: body is an XReply packed with request_id and
+ * status unset (its result only); request_id and an OK status ("ok") are packed in front of it
+ * (a decoder merges the fields of concatenated encodings of one message). Frees req. */
+void fp_request_reply_ok_packed(fp_request_t *req, const char *request_id, const uint8_t *body, size_t len);
 /* Decodes the request frame as a message of type d within the decoding budget
  * (FP_DECODE_FACTOR times the frame, plus 64 KiB; common/pbdecode.h) and checks its request id
  * (1 to 128 printable ASCII). On failure answers the refusal itself (BAD_REQUEST

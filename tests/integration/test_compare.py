@@ -181,14 +181,29 @@ class Compare(unittest.TestCase):
         self.assertEqual(list(r.compare_slice.columns), ["name", "id_number"])  # the department's order
         self.assertEqual((r.compare_slice.rows, len(r.compare_slice.page)), (3, 2))
         seen = [row.cells[1] for row in r.compare_slice.page]
-        r2 = self.slice_call("dept-yibao", export_id=r.compare_slice.export_id, after=r.compare_slice.next_after,
-                             limit=2)
+        ex = r.compare_slice.export_id
+        counted = f"SELECT pages, rows_sent FROM compare_exports WHERE id = {ex}"
+        # the second page is read ahead by intake, but counted only once asked for; another
+        # department asking for it with the same cursor is refused and not answered from it
+        self.assertEqual(fp.sql(self.ci, counted), [("1", "2")])
+        other = self.slice_call("dept-minzheng", export_id=ex, after=r.compare_slice.next_after, limit=2)
+        self.assertEqual((other.status.code, other.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
+        self.assertEqual(fp.sql(self.ci, counted), [("1", "2")])
+        r2 = self.slice_call("dept-yibao", export_id=ex, after=r.compare_slice.next_after, limit=2)
         self.assertEqual(r2.status.code, Code.OK, r2.status.message)
         self.assertEqual(r2.compare_slice.next_after, b"")
         seen += [row.cells[1] for row in r2.compare_slice.page]
         self.assertEqual(sorted(seen), sorted([P1, P2, P3]))
-        self.assertEqual(fp.sql(self.ci, f"SELECT pages, rows_sent FROM compare_exports"
-                                         f" WHERE id = {r.compare_slice.export_id}"), [("2", "3")])
+        self.assertEqual(fp.sql(self.ci, counted), [("2", "3")])
+        # a page asked for again (no longer read ahead) is read again, and counted again
+        again = self.slice_call("dept-yibao", export_id=ex, after=r.compare_slice.next_after, limit=2)
+        self.assertEqual(again.status.code, Code.OK, again.status.message)
+        self.assertEqual([row.cells[1] for row in again.compare_slice.page],
+                         [row.cells[1] for row in r2.compare_slice.page])
+        self.assertEqual(fp.sql(self.ci, counted), [("3", "4")])
+        # the first page again (the export's cursor is the department's): the same rows
+        first = self.slice_call("dept-yibao", export_id=ex, limit=2)
+        self.assertEqual([row.cells[1] for row in first.compare_slice.page], seen[:2])
         # another department cannot read this export's pages
         r3 = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, limit=2)
         self.assertEqual((r3.status.code, r3.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
