@@ -254,11 +254,14 @@ def cmd_relay(a):
               f"from the first received: {got / max(t_end - first_at, 1e-9):.0f} events/s")
     # the relay's own view, independent of this subscriber's speed: it raises relay_state.published
     # (and its published_at) after the sends, the last time right after the last batch
+    # (positions are in event_positions since migration 051, in events.position before it)
     span = "?"
+    _, narrow = psql_ms(a.pg, "SELECT to_regclass('event_positions') IS NOT NULL;")
+    last = ("SELECT min(e.created_at) t0, max(p.position) p FROM events e JOIN event_positions p ON p.event_id = e.id"
+            if narrow and narrow[-1] == "t" else "SELECT min(created_at) t0, max(position) p FROM events")
     for _ in range(100):
         _, out = psql_ms(a.pg, "SELECT round(extract(epoch FROM s.published_at - e.t0)::numeric, 3)"
-                               " FROM relay_state s, (SELECT min(created_at) t0, max(position) p FROM events"
-                               " WHERE type = 'bench.relay') e WHERE s.published >= e.p;")
+                               f" FROM relay_state s, ({last} WHERE type = 'bench.relay') e WHERE s.published >= e.p;")
         if out and out[-1]:
             span = out[-1]
             break

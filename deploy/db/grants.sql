@@ -43,7 +43,7 @@ GRANT SELECT ON schema_migrations, curve_keys, principals, regions, policy_param
 -- events it announces.
 GRANT SELECT, INSERT, UPDATE ON lead_batches, leads TO fangpin_intake;
 GRANT SELECT, INSERT ON submission_alerts TO fangpin_intake;
-GRANT INSERT ON events TO fangpin_intake;
+GRANT INSERT ON events, events_pending TO fangpin_intake;  -- events_pending: the events' trigger (051)
 -- intake holds the data key: the first key presented becomes the database's
 -- (fp_migrate_check_data_key, common/migrate.c); it may record one, never change it.
 GRANT SELECT, INSERT ON data_key TO fangpin_intake;
@@ -80,7 +80,7 @@ GRANT SELECT, INSERT, UPDATE ON cases, case_leads, case_history, village_tasks T
 GRANT SELECT ON ledger_households TO fangpin_screening;
 GRANT SELECT, UPDATE ON ledger_members TO fangpin_screening;
 GRANT SELECT, INSERT ON ledger_events TO fangpin_screening;
-GRANT INSERT ON events TO fangpin_screening;
+GRANT INSERT ON events, events_pending TO fangpin_screening;  -- events_pending: the events' trigger (051)
 -- the rural low-income population (docs/lowincome.md): the catalogue, parameters and modes read;
 -- memberships, their history and the referrals to civil affairs written.
 GRANT SELECT ON lowincome_categories, lowincome_params, fangpin_modes TO fangpin_screening;
@@ -104,7 +104,7 @@ GRANT SELECT ON cases, ledger_households, ledger_members TO fangpin_assistance;
 -- consolidation plan locks its household (FOR UPDATE OF h): a row lock needs UPDATE on some
 -- column, here the least of them, updated_at. assistance never changes a case nor the ledger.
 GRANT UPDATE (updated_at) ON cases, ledger_households TO fangpin_assistance;
-GRANT INSERT ON events TO fangpin_assistance;
+GRANT INSERT ON events, events_pending TO fangpin_assistance;  -- events_pending: the events' trigger (051)
 -- the data-quality findings (疑点): ListFindings reads them, a fix claim, an explanation and a
 -- review change them (quality_claim_fix, quality_explain, quality_review), and the nightly runs
 -- (quality_nightly_county) record runs and keep findings.
@@ -120,7 +120,10 @@ GRANT SELECT, UPDATE ON compare_rules_due, compare_batches TO fangpin_assistance
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO fangpin_reporting;
 GRANT INSERT, UPDATE ON report_snapshots, report_reopenings, deadline_misses, relay_state
     TO fangpin_reporting;
-GRANT INSERT, UPDATE ON events TO fangpin_reporting;
+-- the relay numbers by deleting events' pending rows (FOR UPDATE SKIP LOCKED: UPDATE) and
+-- inserting their positions (relay_number(), 051); the deadline scan writes events
+GRANT INSERT ON events, event_positions TO fangpin_reporting;
+GRANT INSERT, UPDATE, DELETE ON events_pending TO fangpin_reporting;
 GRANT UPDATE ON http_tokens TO fangpin_reporting;
 
 -- The bigserial sequences of the tables a role inserts into, and no other.

@@ -1,7 +1,8 @@
-/* relay.c: the event relay. One relay numbers unpublished outbox rows in id order (FOR UPDATE
- * SKIP LOCKED: a row whose writer has not committed is invisible and gets a later position when
- * it does) as max(position)+1.., in one statement that commits on its own (relay_number(),
- * deploy/db/functions/events.sql), then publishes them.
+/* relay.c: the event relay. One relay numbers unpublished outbox rows in id order (their rows in
+ * events_pending, FOR UPDATE SKIP LOCKED: a row whose writer has not committed is invisible and
+ * gets a later position when it does) as max(position)+1.., by inserting their positions into
+ * event_positions (migration 051: the wide events rows are not rewritten), in one statement that
+ * commits on its own (relay_number(), deploy/db/functions/events.sql), then publishes them.
  *
  * Gap-free and unique: only the relay writes positions, in relay_number(), which first takes
  * pg_advisory_xact_lock(7105001); a second relay (a mistaken second reporting process) waits
@@ -33,9 +34,9 @@
 
 #define S_LAG_EVERY_MS 5000 /* how often the relay's lag is measured (at a heartbeat) */
 
-#define S_EVENT_COLS                                           \
-    "position, county_code, region_code, type, payload::text," \
-    " (extract(epoch FROM created_at) * 1000)::bigint"
+#define S_EVENT_COLS                                                   \
+    "p.position, e.county_code, e.region_code, e.type, e.payload::text," \
+    " (extract(epoch FROM e.created_at) * 1000)::bigint"
 
 static void s_run(report_relay_t *r);
 
@@ -154,7 +155,8 @@ static void s_recover_page(report_relay_t *r)
     snprintf(lim, sizeof lim, "%" PRId64, r->batch);
     const char *p[2] = {after, lim};
     fp_db_query(r->db, FP_DB_FRONT,
-                "SELECT " S_EVENT_COLS " FROM events WHERE position > $1 ORDER BY position LIMIT $2", 2, p,
+                "SELECT " S_EVENT_COLS " FROM event_positions p JOIN events e ON e.id = p.event_id"
+                " WHERE p.position > $1 ORDER BY p.position LIMIT $2", 2, p,
                 s_on_recover_page, r);
 }
 
@@ -264,7 +266,7 @@ static void s_on_lag(fp_db_t *db, PGresult *res, void *arg)
     fp_gauge_set(r->g_lag_seconds, strtod(PQgetvalue(res, 0, 1), NULL));
 }
 
-/* Unpublished: not numbered yet (the partial index events_unpublished), or numbered above what this
+/* Unpublished: not numbered yet (events_pending, migration 051), or numbered above what this
  * relay has sent; the age is the oldest one's, by the database's clock. On the relay's connection,
  * between its transactions (theirs continue with FP_DB_FRONT). Not before the published mark is
  * read back after a start: until then every position would look unpublished. */
@@ -279,11 +281,12 @@ static void s_measure_lag(report_relay_t *r)
     snprintf(pub, sizeof pub, "%" PRId64, r->published);
     const char *p[1] = {pub};
     fp_db_query(r->db, 0,
-                "SELECT (SELECT count(*) FROM events WHERE position IS NULL)"
-                "       + (SELECT count(*) FROM events WHERE position > $1::bigint),"
+                "SELECT (SELECT count(*) FROM events_pending)"
+                "       + (SELECT count(*) FROM event_positions WHERE position > $1::bigint),"
                 " coalesce(greatest(0, extract(epoch FROM now() - least("
-                "   (SELECT created_at FROM events WHERE position IS NULL ORDER BY id LIMIT 1),"
-                "   (SELECT created_at FROM events WHERE position > $1::bigint ORDER BY position LIMIT 1)))), 0)",
+                "   (SELECT e.created_at FROM events_pending q JOIN events e ON e.id = q.id ORDER BY q.id LIMIT 1),"
+                "   (SELECT e.created_at FROM event_positions p JOIN events e ON e.id = p.event_id"
+                "     WHERE p.position > $1::bigint ORDER BY p.position LIMIT 1)))), 0)",
                 1, p, s_on_lag, r);
 }
 

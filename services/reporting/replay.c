@@ -139,12 +139,13 @@ void report_replay(fp_service_t *svc, fp_request_t *req, ProtobufCMessage *m, vo
      * [prefix, prefix || ':') is every code starting with prefix (index range on region_code). */
     fp_db_query(fp_service_db(svc), 0,
                 "SELECT h.head, e.position, e.county_code, e.region_code, e.type, e.payload, e.ms"
-                " FROM (SELECT coalesce(max(position), 0) AS head FROM events) h"
-                " LEFT JOIN LATERAL (SELECT position, county_code, region_code, type, payload::text AS payload,"
-                "        (extract(epoch FROM created_at) * 1000)::bigint AS ms FROM events"
-                "   WHERE position > $1::bigint AND region_code >= $2::text AND region_code < ($2::text || ':')"
-                "     AND ($4::text[] IS NULL OR type = ANY ($4::text[]))"
-                "   ORDER BY position LIMIT $3::int) e ON true"
+                " FROM (SELECT coalesce(max(position), 0) AS head FROM event_positions) h"
+                " LEFT JOIN LATERAL (SELECT p.position, e.county_code, e.region_code, e.type, e.payload::text AS payload,"
+                "        (extract(epoch FROM e.created_at) * 1000)::bigint AS ms"
+                "   FROM event_positions p JOIN events e ON e.id = p.event_id"
+                "   WHERE p.position > $1::bigint AND p.region_code >= $2::text AND p.region_code < ($2::text || ':')"
+                "     AND ($4::text[] IS NULL OR e.type = ANY ($4::text[]))"
+                "   ORDER BY p.position LIMIT $3::int) e ON true"
                 " ORDER BY e.position",
                 4, p, s_on_page, q);
     fp_buf_free(&types);

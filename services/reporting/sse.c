@@ -110,11 +110,12 @@ static void s_pump(report_sse_stream_t *st)
     const char *p[2] = {after, st->prefix};
     fp_db_query(fp_service_db(st->owner->svc), 0,
                 "SELECT h.head, e.position, e.county_code, e.region_code, e.type, e.payload, e.ms"
-                " FROM (SELECT coalesce(max(position), 0) AS head FROM events) h"
-                " LEFT JOIN LATERAL (SELECT position, county_code, region_code, type, payload::text AS payload,"
-                "        (extract(epoch FROM created_at) * 1000)::bigint AS ms FROM events"
-                "   WHERE position > $1::bigint AND region_code >= $2::text AND region_code < ($2::text || ':')"
-                "   ORDER BY position LIMIT " S_PAGE ") e ON true"
+                " FROM (SELECT coalesce(max(position), 0) AS head FROM event_positions) h"
+                " LEFT JOIN LATERAL (SELECT p.position, e.county_code, e.region_code, e.type, e.payload::text AS payload,"
+                "        (extract(epoch FROM e.created_at) * 1000)::bigint AS ms"
+                "   FROM event_positions p JOIN events e ON e.id = p.event_id"
+                "   WHERE p.position > $1::bigint AND p.region_code >= $2::text AND p.region_code < ($2::text || ':')"
+                "   ORDER BY p.position LIMIT " S_PAGE ") e ON true"
                 " ORDER BY e.position",
                 2, p, s_on_page, st);
 }

@@ -60,13 +60,13 @@ class Backup(unittest.TestCase):
     def published(self):
         """Waits until the relay has numbered every event; returns the last position."""
         ci = self.ci()
-        fp.wait_for(lambda: fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL") == [("0",)], 30,
+        fp.wait_for(lambda: fp.sql(ci, "SELECT count(*) FROM events_pending") == [("0",)], 30,
                     what="the relay numbering every event")
-        return int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+        return int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
 
     def positions_gapless(self):
         return fp.sql(self.ci(), "SELECT count(*) = max(position) AND count(DISTINCT position) = count(*)"
-                                 " FROM events WHERE position IS NOT NULL") == [("t",)]
+                                 " FROM event_positions") == [("t",)]
 
     def test_backup_while_working_then_restore_into_a_new_cluster(self):
         self.run_script("up.sh", fp.BUILD)
@@ -77,7 +77,8 @@ class Backup(unittest.TestCase):
         self.assertEqual(first.batch.accepted, 20)
         token = fp.token(ci, "actor:130822:county")
         at_backup = self.published()
-        stream = "SELECT position, type, payload::text FROM events WHERE position <= %d ORDER BY position" % at_backup
+        stream = ("SELECT p.position, e.type, e.payload::text FROM event_positions p JOIN events e ON e.id = p.event_id"
+                  " WHERE p.position <= %d ORDER BY p.position" % at_backup)
         before_events = fp.sql(ci, stream)
 
         backup = os.path.join(self.var, "backups", "one")

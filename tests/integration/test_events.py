@@ -17,7 +17,8 @@ T1 = "130822112001"  # a village of 三道河镇 (130822112)
 T2 = "130822100001"  # a village of 兴隆镇
 OTHER = "130821001001"  # another county
 # events not yet sent on the PUB: unnumbered, or above the relay's high-water mark (migration 013)
-UNPUBLISHED = "SELECT count(*) FROM events WHERE position IS NULL OR position > (SELECT published FROM relay_state)"
+UNPUBLISHED = ("SELECT (SELECT count(*) FROM events_pending)"  # unnumbered (migration 051)
+               " + (SELECT count(*) FROM event_positions WHERE position > (SELECT published FROM relay_state))")
 
 
 def insert_sql(n, region=T1, type_="lead.accepted", county=None):
@@ -122,7 +123,8 @@ def start(ci, keys, pub=None, extra=None):
 
 
 def positions(ci):
-    return [int(r[0]) for r in fp.sql(ci, "SELECT position FROM events ORDER BY position")]
+    return [int(r[0]) for r in fp.sql(ci, "SELECT p.position FROM events e LEFT JOIN event_positions p ON p.event_id = e.id"
+                                          " ORDER BY p.position")]
 
 
 class Events(unittest.TestCase):
@@ -142,7 +144,7 @@ class Events(unittest.TestCase):
         cls.svc.stop()
 
     def head(self):
-        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
 
     def wait_published(self):
         fp.wait_for(lambda: fp.sql(self.ci, UNPUBLISHED)[0][0] == "0",
@@ -181,7 +183,7 @@ class Events(unittest.TestCase):
             s.sync(self.head())
         beats = everything.beats
         mine = [p for p in range(before + 1, self.head() + 1)
-                if fp.sql(self.ci, f"SELECT region_code FROM events WHERE position = {p}")[0][0] == T1]
+                if fp.sql(self.ci, f"SELECT region_code FROM event_positions WHERE position = {p}")[0][0] == T1]
         self.assertEqual(len(mine), 3)
         self.assertEqual(sorted(p for p in everything.seen if p > before), mine)
         self.assertEqual(sorted(p for p in county.seen if p > before), mine)
@@ -312,7 +314,7 @@ class Events(unittest.TestCase):
         self.assertEqual(ids, want)
 
     def region_positions(self, prefix):
-        return [int(r[0]) for r in fp.sql(self.ci, f"SELECT position FROM events WHERE region_code LIKE '{prefix}%'"
+        return [int(r[0]) for r in fp.sql(self.ci, f"SELECT position FROM event_positions WHERE region_code LIKE '{prefix}%'"
                                                    " ORDER BY position")]
 
     def sse(self, token, region, opened, then, query=""):
@@ -384,7 +386,8 @@ class Ordering(unittest.TestCase):
             self.assertEqual(sub.seen[1][1].type, "plan.created")  # committed first
             self.assertEqual(sub.seen[2][1].type, "lead.accepted")
             self.assertEqual(sub.dups, 0)
-            rows = fp.sql(ci, "SELECT id, position FROM events ORDER BY id")
+            rows = fp.sql(ci, "SELECT e.id, p.position FROM events e LEFT JOIN event_positions p ON p.event_id = e.id"
+                              " ORDER BY e.id")
             self.assertEqual(rows, [("1", "2"), ("2", "1")])
         finally:
             sub.close()
@@ -409,7 +412,7 @@ class Ordering(unittest.TestCase):
             sub.pump(0.3)
             # as if the relay had died between its commit and its PUB sends: numbered, never marked
             fp.sql(ci, "UPDATE relay_state SET published ="
-                       " least(published, (SELECT max(position) - 150 FROM events))")
+                       " least(published, (SELECT max(position) - 150 FROM event_positions))")
             svc2 = fp.Service("reporting", ci, keys, env={"FANGPIN_REPORTING_PUB": pub,
                                                           "FANGPIN_REPORTING_HEARTBEAT_MS": "200",
                                                           "FANGPIN_REPORTING_RELAY_BATCH": "100"})

@@ -147,7 +147,7 @@ class County:
         fp.wait_for(sent, 60, what=f"county {self.code} accepting batch {self.batches}")
 
     def numbered_events(self):
-        return {(self.code, int(p)) for p, in fp.sql(self.ci, "SELECT position FROM events WHERE position IS NOT NULL")}
+        return {(self.code, int(p)) for p, in fp.sql(self.ci, "SELECT position FROM event_positions")}
 
 
 class Federation(unittest.TestCase):
@@ -245,7 +245,7 @@ class Federation(unittest.TestCase):
         def caught_up():
             want = []
             for c in sorted(self.counties):
-                n, numbered, leads = fp.sql(self.counties[c].ci, "SELECT count(*), count(position), (SELECT"
+                n, numbered, leads = fp.sql(self.counties[c].ci, "SELECT count(*), (SELECT count(*) FROM event_positions), (SELECT"
                                             " string_agg(id || status, ',' ORDER BY id) FROM leads) FROM events")[0]
                 last[c] = (n, numbered, len(leads))
                 if n != numbered:
@@ -328,7 +328,7 @@ class Federation(unittest.TestCase):
     def assert_stream(self, svc, key, prefix, ci):
         want = set().union(*(c.numbered_events() for c in self.counties.values()))
         seen, after, head = [], 0, None
-        fp.wait_for(lambda: int(fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0]) == 0,
+        fp.wait_for(lambda: int(fp.sql(ci, "SELECT count(*) FROM events_pending")[0][0]) == 0,
                     60, what="the upper level's relay numbering every event")
         while True:
             r = call(svc, key, replay=dict(region_prefix=prefix, after_position=after, limit=1000))
@@ -368,7 +368,7 @@ class Federation(unittest.TestCase):
         bad = fp.sql(self.pci, """
             SELECT t.tablename, i.indexrelid::regclass FROM pg_publication_tables t
               JOIN pg_index i ON i.indrelid = (t.schemaname || '.' || t.tablename)::regclass
-             WHERE t.pubname = 'fangpin_county' AND t.tablename <> 'events' AND i.indisunique
+             WHERE t.pubname = 'fangpin_county' AND t.tablename NOT IN ('events', 'event_positions') AND i.indisunique
                AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid
                                   AND a.attname = 'county_code' AND a.attnum = ANY (i.indkey))""")
         self.assertEqual(bad, [])
@@ -382,7 +382,9 @@ class Federation(unittest.TestCase):
              WHERE t.pubname = 'fangpin_county'""")
         self.assertGreater(len(ident), 15)
         for table, kind, first in ident:
-            self.assertTrue(first == "county_code" or (table == "events" and kind == "f"), (table, kind, first))
+            # events and their positions (051) are the database's own order: inserted, never updated
+            self.assertTrue(first == "county_code" or (table == "events" and kind == "f")
+                            or (table == "event_positions" and first == "position"), (table, kind, first))
 
     def test_3b_upgrade_while_replicating(self):
         """A county upgraded before its prefecture: the new column's changes wait at the county

@@ -21,12 +21,12 @@ def insert_event(ci, n=1):
 
 
 def head(ci):
-    return int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+    return int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
 
 
 def published(ci):
-    return fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL OR position > "
-                      "(SELECT published FROM relay_state)")[0][0] == "0"
+    return fp.sql(ci, "SELECT (SELECT count(*) FROM events_pending) + (SELECT count(*) FROM event_positions"
+                      " WHERE position > (SELECT published FROM relay_state))")[0][0] == "0"
 
 
 class RevokeOneKey(unittest.TestCase):

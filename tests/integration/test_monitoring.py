@@ -152,7 +152,7 @@ class ExportedNames(unittest.TestCase):
         self.assertEqual(s.metric("fangpin_db_errors_total"), errors)  # an idle service fails nothing
 
     def test_relay_lag(self):
-        """Events the relay cannot claim (rows another session has locked: the claim skips them)
+        """Events the relay cannot claim (their pending rows locked by another session: the claim skips them)
         are counted unpublished, with an age; once free they are published and the lag is 0."""
         s, n = self.svcs["reporting"], 7
         held = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.ci], stdin=subprocess.PIPE,
@@ -163,7 +163,8 @@ class ExportedNames(unittest.TestCase):
             held.stdin.write(f"SELECT pg_advisory_lock({RELAY_LOCK});\n"
                              "INSERT INTO events (county_code, region_code, type, payload) SELECT '130822',"
                              f" '130822112001', 'lag.test', jsonb_build_object('n', g) FROM generate_series(1, {n}) g;\n"
-                             "BEGIN;\nSELECT id FROM events WHERE type = 'lag.test' FOR UPDATE;\n"
+                             "BEGIN;\nSELECT id FROM events_pending WHERE id IN (SELECT id FROM events WHERE type = 'lag.test')"
+                             " FOR UPDATE;\n"
                              f"SELECT pg_advisory_unlock({RELAY_LOCK});\n")
             held.stdin.flush()
             fp.wait_for(lambda: s.metric("fangpin_relay_lag_events") >= n and s.metric("fangpin_relay_lag_seconds") > 0,
@@ -173,8 +174,8 @@ class ExportedNames(unittest.TestCase):
                 held.stdin.write("COMMIT;\n")
                 held.stdin.close()
                 held.wait(30)
-        fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events WHERE type = 'lag.test'"
-                                             " AND position IS NULL")[0][0] == "0", 60, what="the events published")
+        fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events_pending WHERE id IN"
+                                             " (SELECT id FROM events WHERE type = 'lag.test')")[0][0] == "0", 60, what="the events published")
         fp.wait_for(lambda: s.metric("fangpin_relay_lag_events") == 0 and s.metric("fangpin_relay_lag_seconds") == 0,
                     60, what="the relay's lag back to 0")
         self.assertGreaterEqual(s.metric("fangpin_events_published_total"), n)

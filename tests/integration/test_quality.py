@@ -403,7 +403,7 @@ class Events(unittest.TestCase):
         return [(e.type, e.region, json.loads(e.payload_json)) for e in r.events.events]
 
     def head(self):
-        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+        return int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
 
     def test_opened_then_closed_by_the_run_after_a_fix(self):
         fp.ctl(["quality", "run", "--county", COUNTY], self.ci, env=TODAY)

@@ -42,8 +42,8 @@ class ReadPolicy(unittest.TestCase):
         # events in the village (inside every reader's region) and in another township
         fp.sql(cls.ci, "INSERT INTO events (county_code, region_code, type, payload) VALUES "
                        f"('130822', '{VILLAGE}', 'lead.accepted', '{{}}'), ('130822', '130822100001', 'lead.accepted', '{{}}')")
-        fp.wait_for(lambda: fp.sql(cls.ci, "SELECT count(*) FROM events WHERE position IS NULL OR position >"
-                                           " (SELECT published FROM relay_state)")[0][0] == "0", 30,
+        fp.wait_for(lambda: fp.sql(cls.ci, "SELECT (SELECT count(*) FROM events_pending) + (SELECT count(*) FROM"
+                                           " event_positions WHERE position > (SELECT published FROM relay_state))")[0][0] == "0", 30,
                     what="the events published")
 
     @classmethod
@@ -123,7 +123,7 @@ class ReadPolicy(unittest.TestCase):
 
     def test_pub(self):
         cert = self.keys.path("reporting")
-        head = lambda: int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+        head = lambda: int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
         for key, (_, own, events, _, why) in TABLE.items():
             with self.subTest(key=key):
                 refused = self.svc.metric("fangpin_event_subscriptions_refused_total")
@@ -141,7 +141,7 @@ class ReadPolicy(unittest.TestCase):
                     fp.sql(self.ci, "INSERT INTO events (county_code, region_code, type, payload) VALUES "
                                     f"('130822', '{VILLAGE}', 'plan.opened', '{{}}'),"
                                     " ('130822', '130822100001', 'plan.opened', '{}')")
-                    fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0] == "0",
+                    fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events_pending")[0][0] == "0",
                                 30, what="the events numbered")
                     h = head()
                     if events:

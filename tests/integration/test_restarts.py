@@ -136,11 +136,11 @@ class Restarts(unittest.TestCase):
                                      f"{t_first:.2f}s (tail)")
                 self.assertEqual(svc.log().count("connection refused"), 0, svc.log())
             writer.stop()
-            fp.wait_for(lambda: fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL OR position >"
-                                           " (SELECT published FROM relay_state)")[0][0] == "0",
+            fp.wait_for(lambda: fp.sql(ci, "SELECT (SELECT count(*) FROM events_pending) + (SELECT count(*) FROM event_positions"
+                                           " WHERE position > (SELECT published FROM relay_state))")[0][0] == "0",
                         30, what="every event published")
             n = int(fp.sql(ci, "SELECT count(*) FROM events")[0][0])
-            self.assertEqual(fp.sql(ci, "SELECT max(position) FROM events")[0][0], str(n))
+            self.assertEqual(fp.sql(ci, "SELECT max(position) FROM event_positions")[0][0], str(n))
             # the next heartbeat carries the head: both catch up by Replay whatever they missed live
             fp.wait_for(lambda: follower.last >= n and len(tail.lines) >= n, 20,
                         what=f"both subscribers at position {n}")
@@ -230,7 +230,7 @@ class SseResumes(unittest.TestCase):
                                       "FANGPIN_REPORTING_HTTP_AUTH": "proxy"})
         insert = ("INSERT INTO events (county_code, region_code, type) SELECT '130822', '{}', 'lead.accepted'"
                   " FROM generate_series(1, {})")
-        published = "SELECT count(*) FROM events WHERE position IS NOT NULL AND position <= (SELECT published FROM relay_state)"
+        published = "SELECT count(*) FROM event_positions WHERE position <= (SELECT published FROM relay_state)"
 
         def stream(svc, last=None):
             args = ["curl", "-sN", "--max-time", "1.5", f"{svc.http}/events?region=130822&from=0"]

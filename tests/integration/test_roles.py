@@ -89,7 +89,7 @@ class Flow(unittest.TestCase):
                         f" WHERE id = {case}")
         fp.wait_for(lambda: fp.sql(self.ci, f"SELECT id FROM plans WHERE case_id = {case}"), 30,
                     what="assistance opening a plan for the identified case")
-        fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0] == "0", 30,
+        fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events_pending")[0][0] == "0", 30,
                     what="reporting's relay giving every event its position")
         types = {t for (t,) in fp.sql(self.ci, "SELECT DISTINCT type FROM events")}
         self.assertLessEqual({"lead.accepted", "plan.opened"}, types)

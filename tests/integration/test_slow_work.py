@@ -207,12 +207,12 @@ class SlowWork(unittest.TestCase):
         try:
             # the subscription reaches the PUB before anything is published
             fp.wait_for(lambda: sub.poll(0) or self.publish_probe(sub), 10, what="subscription")
-            fp.wait_for(lambda: fp.sql(self.ci, "SELECT count(*) FROM events WHERE position IS NULL OR"
-                                                   " position > (SELECT published FROM relay_state)")[0][0] == "0",
+            fp.wait_for(lambda: fp.sql(self.ci, "SELECT (SELECT count(*) FROM events_pending) + (SELECT count(*) FROM"
+                                                   " event_positions WHERE position > (SELECT published FROM relay_state))")[0][0] == "0",
                         20, what="the probes published")
             while sub.poll(300):
                 sub.recv_multipart()
-            base = int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+            base = int(fp.sql(self.ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
             slow.send_frames([slow_report_req().SerializeToString()])
             report = {}
 

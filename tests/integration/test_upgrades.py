@@ -118,7 +118,8 @@ OUTSIDE_DISTRIBUTION = [
     "event_fields", "event_regions", "holidays", "policy_params", "lowincome_params", "compare_columns",
     "regions",  # reference tables
     "principals", "curve_keys", "http_tokens", "schema_migrations", "schema_functions", "data_key", "relay_state",
-    "federation_level", "federation_counties", "report_snapshots", "report_reopenings", "events"]  # the coordinator's
+    "federation_level", "federation_counties", "report_snapshots", "report_reopenings", "events",
+    "event_positions", "events_pending"]  # the coordinator's (the events' order and its queue, migration 051)
 KEYED_BY_COUNTY = """
 WITH large AS (
     SELECT c.oid, c.relname, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid
@@ -208,9 +209,12 @@ class Upgrades(unittest.TestCase):
                                                 " USING (county_code, id_hmac)"), [("H1",)])
                 if n == SEALED_FROM - 1:
                     Upgrades.sealed = sealed_values(ci)
-                # published events keep their positions; the relay goes on from the highest
-                self.assertEqual(fp.sql(ci, "SELECT id, position FROM events ORDER BY id"),
+                # published events keep their positions (in event_positions since 051); the relay
+                # goes on from the highest, and the one not numbered waits in events_pending
+                self.assertEqual(fp.sql(ci, "SELECT e.id, p.position FROM events e"
+                                            " LEFT JOIN event_positions p ON p.event_id = e.id ORDER BY e.id"),
                                  [("1", "1"), ("2", "2"), ("3", "")])
+                self.assertEqual(fp.sql(ci, "SELECT id FROM events_pending"), [("3",)])
                 self.assertEqual(fp.sql(ci, "SELECT published FROM relay_state"), [("2",)])
                 again = fp.ctl(["migrate"], ci)
                 self.assertIn("0 migration", again.stdout + again.stderr)

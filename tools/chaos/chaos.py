@@ -603,10 +603,10 @@ def drain_and_check(rig, load, stats, log=print):
     fig["plan changes stored"] = len(ph)
     fig["requests retried or resent"] = len(load.retried_ids)
     # events: all published, then each subscriber has 1..head, once each, in order
-    fp.wait_for(lambda: fp.sql(ci, "SELECT count(*) FROM events WHERE position IS NULL OR position >"
-                                   " (SELECT published FROM relay_state)")[0][0] == "0",
+    fp.wait_for(lambda: fp.sql(ci, "SELECT (SELECT count(*) FROM events_pending) + (SELECT count(*) FROM event_positions"
+                                   " WHERE position > (SELECT published FROM relay_state))")[0][0] == "0",
                 120, what="every event published")
-    head = int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM events")[0][0])
+    head = int(fp.sql(ci, "SELECT coalesce(max(position), 0) FROM event_positions")[0][0])
     count = int(fp.sql(ci, "SELECT count(*) FROM events")[0][0])
     if head != count:
         fails.append(f"events: {count} rows, positions up to {head}")

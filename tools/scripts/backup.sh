@@ -37,7 +37,7 @@ q() { psql -X -q -tA -d "$db" -c "$1"; }
   echo "leads: $(q "SELECT count(*) FROM leads")"
   echo "cases: $(q "SELECT count(*) FROM cases")"
   echo "events: $(q "SELECT count(*) FROM events")"
-  echo "last_event_position: $(q "SELECT coalesce(max(position), 0) FROM events")"
+  echo "last_event_position: $(q "SELECT coalesce(max(position), 0) FROM event_positions")"
 } >"$out/MANIFEST"
 rm -f "$tmp"
 (cd "$out" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs -d '\n' sha256sum >SHA256SUMS)

@@ -90,7 +90,7 @@ def totals(svc, key, region):
 
 def caught_up(counties, pci):
     for c in counties:
-        want = fp.sql(c.ci, "SELECT count(*) FILTER (WHERE position IS NOT NULL), count(*) FROM events")[0]
+        want = fp.sql(c.ci, "SELECT (SELECT count(*) FROM event_positions), count(*) FROM events")[0]
         got = fp.sql(pci, f"SELECT count(*) FROM events WHERE county_code = '{c.code}' AND county_position"
                           " IS NOT NULL")[0][0]
         leads = fp.sql(c.ci, "SELECT count(*) FROM leads")
@@ -98,7 +98,7 @@ def caught_up(counties, pci):
         if want[0] != want[1] or got != want[0] or leads != pleads:
             return False
     copying = fp.sql(pci, "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")[0][0]
-    return copying == "0" and fp.sql(pci, "SELECT count(*) FROM events WHERE position IS NULL")[0][0] == "0"
+    return copying == "0" and fp.sql(pci, "SELECT count(*) FROM events_pending")[0][0] == "0"
 
 
 def main():

@@ -1,27 +1,87 @@
 -- federation.sql: a prefecture database holding its counties' rows by logical replication
 -- (docs/federation.md; migration 038 makes the publication and the replica identities).
 
--- At the prefecture, an event arriving from a county (the apply worker inserts it with the
--- county's position: the publication sends only numbered events) keeps its county's id and
--- position in county_event_id and county_position, and in its payload as county_position so
--- that every reader (PUB, Replay, /events) can trace it; it takes a prefecture id, and no
--- position, so that the prefecture's own relay numbers it in the prefecture's one gap-free
--- order, in the order the events arrived (each county's in its own position order). An event
--- written at the prefecture itself (position NULL) passes unchanged. ENABLE ALWAYS: the apply
--- worker runs with session_replication_role = replica, where ordinary triggers do not fire.
-CREATE OR REPLACE FUNCTION federation_event_arrives() RETURNS trigger LANGUAGE plpgsql AS $$
+-- At the prefecture, a county's event and its position arrive apart (migration 051): the county
+-- publishes events as they are written and event_positions as its relay numbers them, each table
+-- in the county's commit order, the two tables in no order between them while a subscription
+-- first copies them. Whichever comes first waits (federation_events_waiting,
+-- federation_positions_waiting); when both are there, federation_file_event() files the event:
+-- it keeps its county's id and position in county_event_id and county_position, and in its
+-- payload as county_position so that every reader (PUB, Replay, /events) can trace it; it takes
+-- a prefecture id when its position arrives, and goes to events_pending, so that the prefecture's
+-- own relay numbers it in the prefecture's one gap-free order, in the order the positions
+-- arrived (each county's in its own position order). Only the apply worker's rows (the
+-- subscription's: session_replication_role = replica, county_position not yet set) are caught:
+-- an event written at the prefecture itself, or a position its own relay gives, passes
+-- unchanged. ENABLE ALWAYS: the apply worker runs with session_replication_role = replica,
+-- where ordinary triggers do not fire (and so neither does events_notify: NOTIFY is sent here).
+-- Both triggers take a lock of the county first: while a subscription first copies the two
+-- tables, an event and its position can arrive in two transactions at once (the copy's and the
+-- apply's), each of which would not see the other's row and would keep its own waiting. With the
+-- lock the second waits for the first to commit, and its next statement sees the first's row.
+CREATE OR REPLACE FUNCTION federation_file_event(p_county text, p_id bigint, p_position bigint, p_region text,
+                                                 p_type text, p_payload jsonb, p_created timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    filed bigint;
 BEGIN
-    IF NEW.position IS NULL THEN
+    -- a copy of a position already filed (a subscription copying event_positions again)
+    IF EXISTS (SELECT 1 FROM public.events e WHERE e.county_code = p_county AND e.county_position = p_position) THEN
+        RETURN;
+    END IF;
+    -- qualified: the apply worker runs with an empty search_path
+    INSERT INTO public.events (county_code, region_code, type, payload, created_at, county_position, county_event_id)
+    VALUES (p_county, p_region, p_type, p_payload || jsonb_build_object('county_position', p_position), p_created,
+            p_position, p_id)
+    RETURNING events.id INTO filed;
+    INSERT INTO public.events_pending (id) VALUES (filed);
+    PERFORM pg_notify('fangpin_events', '');
+END $$;
+
+CREATE OR REPLACE FUNCTION federation_event_arrives() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    pos bigint;
+BEGIN
+    IF current_setting('session_replication_role') <> 'replica' OR NEW.county_position IS NOT NULL THEN
         RETURN NEW;
     END IF;
-    NEW.county_position := NEW.position;
-    NEW.county_event_id := NEW.id;
-    NEW.payload := NEW.payload || jsonb_build_object('county_position', NEW.position);
-    -- qualified: the apply worker runs with an empty search_path
-    NEW.id := nextval(pg_get_serial_sequence('public.events', 'id'));
-    NEW.position := NULL;
-    PERFORM pg_notify('fangpin_events', '');
-    RETURN NEW;
+    PERFORM pg_advisory_xact_lock(7105002, hashtext(NEW.county_code));  -- see below
+    DELETE FROM public.federation_positions_waiting w
+     WHERE w.county_code = NEW.county_code AND w.county_event_id = NEW.id
+    RETURNING w.county_position INTO pos;
+    IF pos IS NULL THEN
+        INSERT INTO public.federation_events_waiting (county_code, county_event_id, region_code, type, payload, created_at)
+        VALUES (NEW.county_code, NEW.id, NEW.region_code, NEW.type, NEW.payload, NEW.created_at)
+        ON CONFLICT DO NOTHING;
+    ELSE
+        PERFORM public.federation_file_event(NEW.county_code, NEW.id, pos, NEW.region_code, NEW.type, NEW.payload,
+                                             NEW.created_at);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION federation_position_arrives() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    w record;
+    county text := left(NEW.region_code, 6);  -- an event's region is in its county (events_write, FPE04)
+BEGIN
+    IF current_setting('session_replication_role') <> 'replica' THEN
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(7105002, hashtext(county));  -- see below
+    DELETE FROM public.federation_events_waiting x
+     WHERE x.county_code = county AND x.county_event_id = NEW.event_id
+    RETURNING x.* INTO w;
+    IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM public.events e WHERE e.county_code = county AND e.county_position = NEW.position) THEN
+            INSERT INTO public.federation_positions_waiting (county_code, county_event_id, county_position)
+            VALUES (county, NEW.event_id, NEW.position) ON CONFLICT DO NOTHING;
+        END IF;
+    ELSE
+        PERFORM public.federation_file_event(w.county_code, w.county_event_id, NEW.position, w.region_code, w.type,
+                                             w.payload, w.created_at);
+    END IF;
+    RETURN NULL;  -- the county's position is not the prefecture's: its own relay numbers the event
 END $$;
 
 -- Makes this database a prefecture's (idempotent; run by fangpinctl federation add-county as a
@@ -40,9 +100,9 @@ BEGIN
           FROM pg_constraint c
          WHERE c.contype = 'f'
            AND (c.conrelid IN (SELECT (schemaname || '.' || tablename)::regclass FROM pg_publication_tables
-                                WHERE pubname = 'fangpin_county' AND tablename <> 'events')
+                                WHERE pubname = 'fangpin_county' AND tablename NOT IN ('events', 'event_positions'))
              OR c.confrelid IN (SELECT (schemaname || '.' || tablename)::regclass FROM pg_publication_tables
-                                 WHERE pubname = 'fangpin_county' AND tablename <> 'events'))
+                                 WHERE pubname = 'fangpin_county' AND tablename NOT IN ('events', 'event_positions')))
     LOOP
         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
     END LOOP;
@@ -52,7 +112,7 @@ BEGIN
           FROM pg_publication_tables t
           JOIN pg_index i ON i.indrelid = (t.schemaname || '.' || t.tablename)::regclass
           LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-         WHERE t.pubname = 'fangpin_county' AND t.tablename <> 'events' AND i.indisunique
+         WHERE t.pubname = 'fangpin_county' AND t.tablename NOT IN ('events', 'event_positions') AND i.indisunique
            AND NOT EXISTS (SELECT 1 FROM pg_attribute a
                             WHERE a.attrelid = i.indrelid AND a.attname = 'county_code'
                               AND a.attnum = ANY (i.indkey))
@@ -70,7 +130,19 @@ BEGIN
     CREATE OR REPLACE TRIGGER events_from_county BEFORE INSERT ON events
         FOR EACH ROW EXECUTE FUNCTION federation_event_arrives();
     ALTER TABLE events ENABLE ALWAYS TRIGGER events_from_county;
+    PERFORM federation_position_trigger();
 END $$;
+
+-- The trigger on event_positions that goes with events_from_county (051): made by
+-- federation_prefecture_keys(), and here for a prefecture made before 051.
+CREATE OR REPLACE FUNCTION federation_position_trigger() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE OR REPLACE TRIGGER event_positions_from_county BEFORE INSERT ON event_positions
+        FOR EACH ROW EXECUTE FUNCTION federation_position_arrives();
+    ALTER TABLE event_positions ENABLE ALWAYS TRIGGER event_positions_from_county;
+END $$;
+SELECT federation_position_trigger() FROM pg_trigger
+ WHERE tgrelid = 'events'::regclass AND tgname = 'events_from_county';
 
 -- After fangpinctl federation remove-county dropped the county's subscription: marks it removed
 -- and, when p_purge, deletes its rows from every published table (events keep theirs: positions
@@ -85,7 +157,7 @@ BEGIN
     UPDATE federation_counties SET removed_at = now() WHERE county_code = p_county AND removed_at IS NULL;
     IF p_purge THEN
         FOR t IN SELECT schemaname, tablename FROM pg_publication_tables
-                  WHERE pubname = 'fangpin_county' AND tablename <> 'events'
+                  WHERE pubname = 'fangpin_county' AND tablename NOT IN ('events', 'event_positions')
                   -- the households last: functions/ledger.sql refuses to delete a household
                   -- its members still stand in (the foreign key's rule since migration 042)
                   ORDER BY tablename = 'ledger_households', tablename
