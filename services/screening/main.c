@@ -86,6 +86,8 @@ int main(int argc, char **argv)
          "PUSH endpoint where assistance's PULL gets HouseholdIdentified hints", 0, 0, 0},
         {"FANGPIN_SCREENING_SCAN_S", FP_CFG_INT, "30", 1, 3600,
          "also look for unreceived leads this often (hints can be lost)", 0, 0, 0},
+        {"FANGPIN_SCREENING_OVERDUE_PAGE", FP_CFG_INT, "2000", 1, 100000,
+         "the overdue scan reads and marks this many open cases per statement", 0, 0, 0},
         FP_TODAY_CFG,
         {NULL, FP_CFG_STR, NULL, 0, 0, NULL, 0, 0, 0},
     };

@@ -1,7 +1,11 @@
 /* overdue.c: the overdue scan of screening, on database-ready and every 60 s: each open case whose
  * step is past its due date (the domain's screen_is_overdue with the case's parameters) is marked
  * once per state and a case.overdue event goes to the level above the one that must act;
- * fangpin_cases_overdue counts them. */
+ * fangpin_cases_overdue counts them. The open cases are read and marked a page at a time, in id
+ * order after a cursor (FANGPIN_SCREENING_OVERDUE_PAGE cases a page): each statement is bounded
+ * whatever the number of open cases. In one statement, a prefecture's 200,000 open cases (each
+ * with its twelve parameters looked up) ran past FANGPIN_DB_STATEMENT_TIMEOUT_MS on a loaded
+ * machine and the scan never completed (bench/screening, 2026-12-04). */
 #include "transitions.h"
 
 #include <stdio.h>
@@ -42,6 +46,15 @@ static void s_count_overdue(screen_trans_t *t, fp_db_t *db)
                 NULL, s_on_counted, t);
 }
 
+static void s_scan_page(screen_trans_t *t, fp_db_t *db);
+
+/* After a page: the next one, or the count when that page was the last. */
+static void s_next_page(screen_trans_t *t, fp_db_t *db)
+{
+    if (t->page_full) s_scan_page(t, db);
+    else s_count_overdue(t, db);
+}
+
 static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
 {
     screen_trans_t *t = arg;
@@ -52,7 +65,7 @@ static void s_on_marked(fp_db_t *db, PGresult *res, void *arg)
     }
     if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
         fp_log_info("overdue cases reported", "count", PQgetvalue(res, 0, 0));
-    s_count_overdue(t, db);
+    s_next_page(t, db);
 }
 
 /* Rows: id, state, opened_on, step_since, notice_posted_on, village_code, then the case's
@@ -65,6 +78,9 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
         t->scanning = false;
         return;
     }
+    int rows = PQntuples(res);
+    t->page_full = rows > 0 && rows >= fp_service_int(t->svc, "FANGPIN_SCREENING_OVERDUE_PAGE");
+    if (rows > 0) snprintf(t->scan_after, sizeof t->scan_after, "%s", PQgetvalue(res, rows - 1, 0));
     screen_params_buf_t *params = fp_new(screen_params_buf_t);
     int32_t today = fp_today();
     fp_buf_t json = {0};
@@ -93,7 +109,7 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
     free(params);
     if (n == 0) {
         fp_buf_free(&json);
-        s_count_overdue(t, db);
+        s_next_page(t, db);
         return;
     }
     const char *p[1] = {json.data};
@@ -112,12 +128,13 @@ static void s_on_open_cases(fp_db_t *db, PGresult *res, void *arg)
     fp_buf_free(&json);
 }
 
-static void s_scan(screen_trans_t *t)
+/* One page of the open cases not yet marked for their state, after the cursor, in id order. */
+static void s_scan_page(screen_trans_t *t, fp_db_t *db)
 {
-    if (t->scanning || !fp_service_db_ready(t->svc)) return;
-    t->scanning = true;
-    t->last_scan = uv_now(fp_service_loop(t->svc));
-    fp_db_query(fp_service_db(t->svc), 0,
+    char limit[24];
+    snprintf(limit, sizeof limit, "%lld", (long long)fp_service_int(t->svc, "FANGPIN_SCREENING_OVERDUE_PAGE"));
+    const char *p[2] = {t->scan_after, limit};
+    fp_db_query(db, 0,
                 "SELECT c.id::text, c.state, to_char(c.opened_on, 'YYYY-MM-DD'),"
                 " coalesce(to_char(c.step_since, 'YYYY-MM-DD'), ''), coalesce(to_char(c.notice_posted_on, "
                 "'YYYY-MM-DD'), ''),"
@@ -125,8 +142,19 @@ static void s_scan(screen_trans_t *t)
                                                             "greatest(c.opened_on, c.step_since, c.notice_posted_on) + "
                                                             "400") " FROM cases c WHERE c.state NOT IN " S_FINAL_SQL
                                                                    " AND c.overdue_step IS DISTINCT FROM c.state"
-                                                                   " ORDER BY c.id",
-                0, NULL, s_on_open_cases, t);
+                                                                   " AND c.id > $1::bigint"
+                                                                   " ORDER BY c.id LIMIT $2::int",
+                2, p, s_on_open_cases, t);
+}
+
+static void s_scan(screen_trans_t *t)
+{
+    if (t->scanning || !fp_service_db_ready(t->svc)) return;
+    t->scanning = true;
+    t->last_scan = uv_now(fp_service_loop(t->svc));
+    snprintf(t->scan_after, sizeof t->scan_after, "0");
+    t->page_full = false;
+    s_scan_page(t, fp_service_db(t->svc));
 }
 
 void screen_trans_ready(screen_trans_t *t) { s_scan(t); }

@@ -16,6 +16,8 @@ typedef struct {
     fp_service_t *svc;
     uint64_t last_scan; /* uv_now of the last overdue scan */
     bool scanning;
+    char scan_after[24]; /* the overdue scan's keyset cursor: the last case id of its last page */
+    bool page_full;      /* that page had FANGPIN_SCREENING_OVERDUE_PAGE rows: another follows */
     fp_counter_t *c_scans; /* fangpin_scans_total{scan="overdue"} */
     fp_gauge_t *g_overdue; /* fangpin_cases_overdue: open cases past their step's due date */
     uint64_t applied;

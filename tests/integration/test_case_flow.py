@@ -204,6 +204,29 @@ class CaseFlow(unittest.TestCase):
             self.assertNotIn(person(1), payload)
         self.assertNotIn(person(1), self.s.log())
 
+    def test_overdue_scan_pages(self):
+        # three old cases and one recent one, scanned one case per statement: every page is read,
+        # the three old ones reported once each, the recent one not, and the count covers them all
+        self.screening(TODAY)
+        self.push([lead(idn=person(1), village=VA, date="2026-10-15", ref="o1"),
+                   lead(idn=person(2), village=VA, date=RECENT, ref="r"),
+                   lead(idn=person(3), village=VB, date="2026-10-15", ref="o3"),
+                   lead(idn=person(4), village=VA, date="2026-10-15", ref="o4")])
+        old = sorted(self.case_id(h) for h in (H1, H3, H4))
+        self.case_id(H2)
+        self.s.stop()
+        self.svcs.remove(self.s)
+        self.s = fp.Service("screening", self.ci, self.keys,
+                            env={"FANGPIN_SCREENING_LEADS_PULL": self.intake.leads_push, "FANGPIN_SCREENING_SCAN_S": "1",
+                                 "FANGPIN_TODAY": TODAY, "FANGPIN_SCREENING_OVERDUE_PAGE": "1"})
+        self.svcs.append(self.s)
+        self.s.wait_scans("overdue", more=1, since=0)
+        ev = fp.sql(self.ci, "SELECT payload::text FROM events WHERE type = 'case.overdue'")
+        self.assertEqual(sorted(json.loads(p)["case_id"] for p, in ev), old)
+        self.assertEqual(self.s.metric("fangpin_cases_overdue"), 3)
+        r = self.ask("cty", list_cases=screening_pb2.ListCases(overdue_only=True))
+        self.assertEqual(sorted(x.case_id for x in r.case_list.cases), old)
+
     def test_close_and_overdue(self):
         self.screening(TODAY)
         self.push([lead(idn=person(3), village=VB, date="2026-10-15", ref="old"),
