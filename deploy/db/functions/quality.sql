@@ -273,7 +273,9 @@ BEGIN
     FOR pop IN SELECT DISTINCT population FROM quality_rules WHERE code = ANY (chosen) LOOP
         EXECUTE quality_population_sql(pop, chosen, p_county, p_on) USING p_county, p_on;
     END LOOP;
-    ANALYZE pg_temp.quality_hits;
+    -- the statistics the statements below join on (the run's hits by rule, household, subject); the
+    -- facts' (jsonb compared and sorted for a histogram) took most of the ANALYZE's time
+    ANALYZE pg_temp.quality_hits (rule_code, household_no, subject);
 
     UPDATE quality_findings f
        SET last_run = run, facts = h.facts,
