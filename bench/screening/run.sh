@@ -10,6 +10,9 @@
 #     straight into the leads table (not through intake) while no screening runs; then ONE real
 #     screening service (FANGPIN_SCREENING_SCAN_S=1) screens them all: leads/s against a raw
 #     COPY of as many case-like rows into a bare table shaped like cases.
+# QUALITY_ONLY=1 stops after part 1 (the import, the rules and their yardsticks): no leads are
+# screened (LEADS still sets how many make_census.py writes; 1 is enough), and the summary prints
+# the import's and the rules' lines only.
 # ID numbers at rest: `fangpinctl keys make` writes the run's data key ($dir/keys/data.key,
 # found through FANGPIN_KEYS_DIR); ledger import seals the census with it, and make_census.py
 # writes the leads' id_hmac, id_sealed and id_masked with it (bench/seal_ids.py, Debian's
@@ -103,6 +106,18 @@ scan_s=$(secs "$t0" "$t1")
 
 echo "== raw \\copy of the same file into a bare table (the yardstick)"
 bench_copy_bare "$ledger"  # copy_s, bare_n (bench/lib.sh)
+
+if [ "${QUALITY_ONLY:-0}" = 1 ]; then
+  echo
+  printf '%-66s %9s %12s\n' "prefecture $PREFECTURE, $members people in $hh_db households" seconds "rows/s"
+  printf '%-66s %9s %12s\n' "fangpinctl ledger import (validated, one transaction)" "$imp_s" "$(rate "$members" "$imp_s")"
+  printf '%-66s %9s %12s\n' "raw \\copy of the same $bare_n lines, bare table (yardstick)" "$copy_s" "$(rate "$bare_n" "$copy_s")"
+  printf '%-66s %9s %12s\n' "quality run, all rules, $(echo $counties | wc -w) counties ($findings findings)" "$qual_s" "$(rate "$members" "$qual_s")"
+  printf '%-66s %9s %12s\n' "plain scan: ledger members joined to households (yardstick)" "$scan_s" "$(rate "$members" "$scan_s")"
+  awk -v a="$scan_s" -v b="$qual_s" 'BEGIN { printf "  -> the rules take %.1fx the plain scan\n", b / a }'
+  echo "QUALITY_ONLY=1: no screening"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- 2. screening
 echo "== $LEADS leads COPYed into leads as accepted (status pending, not screened); no screening running"

@@ -300,6 +300,39 @@ class Rules(unittest.TestCase):
                                               "quality_rules: run it against a migrated database and commit the page")
 
 
+class HouseholdTypes(unittest.TestCase):
+    """Each rule's household that fires it, made again as a household of each type: the rule fires
+    on the types it lists and on no other (quality_rule_test leaves out the type test of a rule of
+    every type: the ledger's CHECK allows no other type)."""
+
+    TYPES = ("general", "lifted", "monitored")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ci = fp.county_db("it_quality_types")
+        cases = {}
+        for rule, (fire, _clean) in CASES.items():
+            for t in cls.TYPES:
+                kind = (fire.get("monitored_kind") or "marginal") if t == "monitored" else None
+                cases[f"{rule}{t[0]}"] = (dict(fire, household_type=t, monitored_kind=kind), None)
+        sql = ["INSERT INTO compare_exports (county_code, department_code, sender, reason, columns, rows)"
+               f" VALUES ('{COUNTY}', 'yibao', 'it', 'it', '{{id_number}}', 0);"]
+        for no, (h, _) in cases.items():
+            sql += household(no, **h)
+        fp.sql(cls.ci, "\n".join(sql))
+        fp.ctl(["quality", "run", "--county", COUNTY], cls.ci, env=TODAY)
+        cls.found = found(cls.ci)
+        cls.types = {r: set(t.strip("{}").split(",")) for r, t in
+                     fp.sql(cls.ci, "SELECT code, household_types FROM quality_rules")}
+
+    def test_a_rule_fires_on_its_types_only(self):
+        self.assertTrue(any(len(t) < 3 for t in self.types.values()))
+        for rule in sorted(CASES):
+            for t in self.TYPES:
+                with self.subTest(rule=rule, household_type=t):
+                    self.assertEqual((rule, f"{rule}{t[0]}") in self.found, t in self.types[rule])
+
+
 class Life(unittest.TestCase):
     """The findings' life across runs."""
 

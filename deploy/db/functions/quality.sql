@@ -3,9 +3,15 @@
 -- conditions read), the run that evaluates the rules over them and keeps the findings, and the
 -- village's explanation of a finding.
 
--- Whole years from p_born to p_on.
+-- Whole years from p_born to p_on. STABLE, not IMMUTABLE: the dates become timestamptz at the
+-- session's midnight (age() of two dates is age(timestamptz, timestamptz)), so the answer depends
+-- on TimeZone (in Asia/Shanghai, 1940-06-01 had no midnight: 85 years on 2026-06-01, 86 in UTC).
+-- Declared IMMUTABLE over that STABLE body, it was never inlined: every reference to a person's
+-- age in a rule ran the SQL function executor (with the population pulled up, below: the persons'
+-- statement took 10.6 s of a 15 s run over a county of 154,570 people; bench/screening/README.md,
+-- "The rules' run"). STABLE, the planner inlines the same expression.
 CREATE OR REPLACE FUNCTION quality_age(p_born date, p_on date) RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT AS $$
+LANGUAGE sql STABLE STRICT AS $$
     SELECT extract(year FROM age(p_on, p_born))::integer
 $$;
 
@@ -19,7 +25,8 @@ $$;
 -- set-based (one pass over the county's facts, not a lookup per person), and one a run's rules
 -- do not read is left out by the planner (each is unique on its key). elsewhere (045): the other
 -- counties, code and name, where an upper level found the person (federation_found, replicated
--- down from the prefecture or province: docs/federation.md), NULL where none did.
+-- down from the prefecture or province: docs/federation.md), NULL where none did. The head's
+-- age is computed once per head (in hd), not once per member.
 CREATE OR REPLACE FUNCTION quality_persons(p_county text, p_on date)
 RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea, plan_id bigint,
                household_type text, monitored_kind text, relation text, sex text, age integer, labour text,
@@ -30,12 +37,12 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
 LANGUAGE sql STABLE AS $$
     SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
-           m.health, m.disability_grade, m.schooling, m.insured, quality_age(hd.birth_date, p_on), hd.sex,
+           m.health, m.disability_grade, m.schooling, m.insured, hd.age, hd.sex,
            h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value,
            fe.elsewhere
       FROM ledger_members m
       JOIN ledger_households h ON h.county_code = m.county_code AND h.household_no = m.household_no
-      LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, x.birth_date, x.sex
+      LEFT JOIN (SELECT DISTINCT ON (x.household_no) x.household_no, quality_age(x.birth_date, p_on) AS age, x.sex
                    FROM ledger_members x
                   WHERE x.county_code = p_county AND x.relation = 'head' AND x.left_on IS NULL
                   ORDER BY x.household_no, x.birth_date) hd ON hd.household_no = m.household_no
@@ -183,10 +190,17 @@ END $$;
 -- The rule's two pieces of the statement its population is evaluated with: its test, an
 -- expression that is the rule's code when it fires on the population's row (else NULL), and its
 -- facts, the JSON object a finding keeps.
+-- A rule of every household type has no type test: household_type is NOT NULL and one of
+-- general, lifted, monitored in ledger_households (its CHECK, and quality_rules' own CHECK on
+-- household_types), and every population's household_type is the ledger household's (an inner
+-- join), so the test was true on every row, evaluated for each of a million rows and 27 rules.
 CREATE OR REPLACE FUNCTION quality_rule_test(r quality_rules, p_county text, p_on date)
 RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT format('CASE WHEN household_type = ANY (%L::text[]) AND (%s) THEN %L END', r.household_types,
-                  quality_fill(r.code, r.condition, r.params, p_county, p_on), r.code)
+    SELECT CASE WHEN r.household_types @> '{general,lifted,monitored}'
+                THEN format('CASE WHEN (%s) THEN %L END', quality_fill(r.code, r.condition, r.params, p_county, p_on),
+                            r.code)
+                ELSE format('CASE WHEN household_type = ANY (%L::text[]) AND (%s) THEN %L END', r.household_types,
+                            quality_fill(r.code, r.condition, r.params, p_county, p_on), r.code) END
 $$;
 
 CREATE OR REPLACE FUNCTION quality_rule_facts(r quality_rules, p_county text, p_on date)
@@ -208,12 +222,16 @@ END $$;
 
 -- The statement that evaluates the rules p_rules of population p_pop over county p_county as on
 -- p_on ($1 county, $2 day) and writes what fired to quality_hits: one pass over the population,
--- each row's tests in one array; the facts are built for the rules that fired only.
+-- each row's tests in one array; the facts are built for the rules that fired only. The two
+-- OFFSET 0 keep the subqueries from being pulled up: pulled up, each reference to a column was
+-- replaced by the expression behind it, so a person's age was computed once per rule that reads
+-- it (a dozen times a row) and the array of tests twice (in the filter, then for unnest).
 CREATE OR REPLACE FUNCTION quality_population_sql(p_pop text, p_rules text[], p_county text, p_on date)
 RETURNS text LANGUAGE sql STABLE AS $$
     SELECT format('INSERT INTO quality_hits SELECT x.code, x.village_code, x.household_no, x.subject, x.id_hmac,'
                   ' x.plan_id, CASE x.code %s END FROM (SELECT f.*, unnest(f.fired) AS code FROM'
-                  ' (SELECT f.*, array_remove(ARRAY[%s], NULL) AS fired FROM quality_%ss($1, $2) f) f'
+                  ' (SELECT f.*, array_remove(ARRAY[%s], NULL) AS fired'
+                  ' FROM (SELECT * FROM quality_%ss($1, $2) OFFSET 0) f OFFSET 0) f'
                   ' WHERE f.fired <> ''{}'') x',
                   string_agg(format('WHEN %L THEN %s', r.code, quality_rule_facts(r, p_county, p_on)), ' ' ORDER BY r.code),
                   string_agg(quality_rule_test(r, p_county, p_on), ', ' ORDER BY r.code), p_pop)
@@ -231,9 +249,11 @@ $$;
 -- opened writes finding.opened, each fixed finding.closed, each claimed fix that did not hold
 -- finding.fix_failed (docs/events.md), in one events_write call, in this transaction. p_reason says
 -- why it ran (quality_runs.reason: on_demand, ledger_import or nightly). Runs of one county are serialized. FPQ01: an unknown rule.
+-- work_mem: the heads' sort and the members' count per household of a county of 150,000 people
+-- spilled to disk at the default 4 MB.
 CREATE OR REPLACE FUNCTION quality_run(p_county text, p_on date, p_actor text, p_rules text[] DEFAULT NULL,
                                        p_reason text DEFAULT 'on_demand')
-RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
+RETURNS bigint LANGUAGE plpgsql SET jit = off SET work_mem = '64MB' AS $$
 DECLARE
     run    bigint;
     chosen text[];
@@ -254,7 +274,9 @@ BEGIN
     FOR pop IN SELECT DISTINCT population FROM quality_rules WHERE code = ANY (chosen) LOOP
         EXECUTE quality_population_sql(pop, chosen, p_county, p_on) USING p_county, p_on;
     END LOOP;
-    ANALYZE pg_temp.quality_hits;
+    -- the statistics the statements below join on (the run's hits by rule, household, subject); the
+    -- facts' (jsonb compared and sorted for a histogram) took most of the ANALYZE's time
+    ANALYZE pg_temp.quality_hits (rule_code, household_no, subject);
 
     UPDATE quality_findings f
        SET last_run = run, facts = h.facts,
