@@ -40,7 +40,11 @@ INSERT INTO events (county_code, region_code, type, payload) VALUES
     # two of them published: before 013 each published event had published_at, after it the relay
     # keeps one high-water mark
     (1, "UPDATE events SET position = id, published_at = now() WHERE id <= 2;", 12),
-    (13, "UPDATE events SET position = id WHERE id <= 2; UPDATE relay_state SET published = 2;"),
+    (13, "UPDATE events SET position = id WHERE id <= 2; UPDATE relay_state SET published = 2;", 50),
+    # from 051 a position is a row of event_positions, and an event not numbered one of events_pending
+    (51, "INSERT INTO event_positions (position, event_id, region_code) SELECT id, id, region_code FROM events"
+         " WHERE id <= 2; DELETE FROM events_pending WHERE id <= 2;"
+         " INSERT INTO events_pending (id) VALUES (3) ON CONFLICT DO NOTHING; UPDATE relay_state SET published = 2;"),
     (2, f"""
 INSERT INTO lead_batches (county_code, sender, department_code, batch_id, period, content_hash, leads, accepted,
                           duplicates, rejected)
