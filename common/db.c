@@ -23,7 +23,7 @@ static const struct {
 
 #define S_COPY_CHUNK 65536
 
-typedef enum { Q_QUERY, Q_EXEC, Q_COPY, Q_PREPARE, Q_LISTEN } s_qkind_t;
+typedef enum { Q_QUERY, Q_EXEC, Q_COPY, Q_COPY_OUT, Q_PREPARE, Q_LISTEN } s_qkind_t;
 
 typedef struct s_query {
     s_qkind_t kind;
@@ -35,6 +35,7 @@ typedef struct s_query {
     fp_buf_t data; /* Q_COPY */
     size_t copy_off;
     int copy_ended;
+    fp_db_copy_row_fn row; /* Q_COPY_OUT: each row of the COPY ... TO STDOUT */
     fp_db_result_fn cb;
     void *arg;
     uint64_t sent_ns; /* uv_hrtime when sent */
@@ -68,6 +69,8 @@ struct fp_db {
     s_query_t *inflight;
     PGresult *kept;
     int copy_started;
+    int copy_out;    /* the query in flight is in its COPY ... TO STDOUT's rows */
+    int copy_paused; /* ... and its row callback asked to pause: the socket is not read */
     s_stmt_t *stmts;
     size_t nstmts;
     char **channels;
@@ -82,6 +85,7 @@ struct fp_db {
 };
 
 static void s_pump(fp_db_t *db);
+static void s_watch(fp_db_t *db, int events);
 static void s_update_poll(fp_db_t *db);
 static void s_connect(fp_db_t *db);
 
@@ -137,6 +141,8 @@ static void s_drop_work(fp_db_t *db)
 {
     if (db->kept) PQclear(db->kept);
     db->kept = NULL;
+    db->copy_out = 0;
+    db->copy_paused = 0;
     if (db->inflight) {
         s_query_t *q = db->inflight;
         db->inflight = NULL;
@@ -205,7 +211,8 @@ static void s_lost(fp_db_t *db, const char *why)
 static uint64_t s_watch_limit(const fp_db_t *db)
 {
     if (db->state == S_CONNECTING) return (uint64_t)db->connect_timeout_ms;
-    if (db->inflight && db->opts.statement_timeout_ms > 0 && (db->state == S_READY || db->state == S_SETUP))
+    if (db->inflight && !db->copy_paused && db->opts.statement_timeout_ms > 0 &&
+        (db->state == S_READY || db->state == S_SETUP))
         return (uint64_t)db->opts.statement_timeout_ms + FP_DB_WATCHDOG_GRACE_MS;
     return 0;
 }
@@ -289,14 +296,46 @@ static void s_deliver(fp_db_t *db)
     db->inflight = NULL;
     db->kept = NULL;
     db->copy_started = 0;
+    db->copy_out = 0;
+    db->copy_paused = 0;
     if (q && res) s_observe(db, q, res);
     if (q) s_complete(db, q, res);
     PQclear(res);
 }
 
+/* Hands the rows of a COPY ... TO STDOUT that libpq has read to the row callback: 1 when the COPY's
+ * rows ended (its result follows), 0 when more must be read or the callback paused it, -1 when the
+ * connection failed. */
+static int s_copy_pull(fp_db_t *db)
+{
+    s_query_t *q = db->inflight;
+    while (!db->copy_paused) {
+        char *buf = NULL;
+        int n = PQgetCopyData(db->conn, &buf, 1);
+        if (n == 0) return 0;
+        if (n == -1) {
+            db->copy_out = 0;
+            return 1;
+        }
+        if (n < 0) {
+            s_lost(db, PQerrorMessage(db->conn));
+            return -1;
+        }
+        bool more = q->row(db, buf, (size_t)n, q->arg);
+        PQfreemem(buf);
+        if (!more) {
+            db->copy_paused = 1;
+            uv_timer_stop(&db->watchdog);
+            s_watch(db, 0);
+        }
+    }
+    return 0;
+}
+
 /* Reads every result that is ready; delivers the query when its results end. */
 static void s_read_results(fp_db_t *db)
 {
+    if (db->copy_out && db->conn && db->inflight && s_copy_pull(db) <= 0) return;
     while (db->conn && db->inflight && !PQisBusy(db->conn)) {
         PGresult *res = PQgetResult(db->conn);
         if (!res) {
@@ -324,6 +363,12 @@ static void s_read_results(fp_db_t *db)
             }
             s_update_poll(db);
             if (r == 0) return; /* resumes on writable */
+            continue;
+        }
+        if (st == PGRES_COPY_OUT && db->inflight->kind == Q_COPY_OUT) {
+            PQclear(res);
+            db->copy_out = 1;
+            if (s_copy_pull(db) <= 0) return; /* resumes on readable, or when resumed */
             continue;
         }
         if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
@@ -361,7 +406,8 @@ static void s_watch(fp_db_t *db, int events)
         db->poll_events = 0;
     }
     if (events != db->poll_events) {
-        uv_poll_start(db->poll, events, s_on_poll);
+        if (events) uv_poll_start(db->poll, events, s_on_poll);
+        else uv_poll_stop(db->poll);
         db->poll_events = events;
     }
 }
@@ -377,7 +423,7 @@ static void s_update_poll(fp_db_t *db)
     }
     s_query_t *q = db->inflight;
     int copy_waiting = q && q->kind == Q_COPY && db->copy_started && !q->copy_ended;
-    s_watch(db, UV_READABLE | (r == 1 || copy_waiting ? UV_WRITABLE : 0));
+    s_watch(db, (db->copy_paused ? 0 : UV_READABLE) | (r == 1 || copy_waiting ? UV_WRITABLE : 0));
 }
 
 static int s_send(fp_db_t *db, s_query_t *q)
@@ -390,6 +436,7 @@ static int s_send(fp_db_t *db, s_query_t *q)
     case Q_EXEC:
         return PQsendQueryPrepared(db->conn, q->sql, q->nparams, (const char *const *)q->params, NULL, NULL, 0);
     case Q_COPY:
+    case Q_COPY_OUT:
     case Q_LISTEN: return PQsendQuery(db->conn, q->sql);
     case Q_PREPARE: return PQsendPrepare(db->conn, q->sql, q->sql2, q->nparams, NULL);
     }
@@ -746,6 +793,23 @@ void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp
     q->data = *data;
     memset(data, 0, sizeof *data);
     s_submit(db, q, flags);
+}
+
+void fp_db_copy_out(fp_db_t *db, int flags, const char *copy_sql, fp_db_copy_row_fn row, fp_db_result_fn cb, void *arg)
+{
+    s_query_t *q = s_new_query(Q_COPY_OUT, copy_sql, 0, NULL, cb, arg);
+    q->row = row;
+    s_submit(db, q, flags);
+}
+
+void fp_db_copy_out_resume(fp_db_t *db)
+{
+    if (!db || !db->copy_out || !db->copy_paused || !db->conn) return;
+    db->copy_paused = 0;
+    s_watch_start(db);
+    s_watch(db, UV_READABLE);
+    s_read_results(db); /* the rows libpq read before the pause */
+    if (db->conn && PQstatus(db->conn) == CONNECTION_BAD) s_lost(db, PQerrorMessage(db->conn));
 }
 
 void fp_db_set_metrics(fp_db_t *db, const fp_db_metrics_t *m)

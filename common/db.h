@@ -29,6 +29,9 @@ typedef void (*fp_db_result_fn)(fp_db_t *db, PGresult *res, void *arg);
 /* Called when the connection comes up (up=true, after statements are prepared and channels
  * listened: scan for work missed while down) and when it is lost (up=false). */
 typedef void (*fp_db_state_fn)(fp_db_t *db, bool up, void *arg);
+/* Called for each row (one CopyData message: len bytes at data, valid during the call) of a
+ * COPY ... TO STDOUT (fp_db_copy_out): true to go on, false to pause (fp_db_copy_out_resume). */
+typedef bool (*fp_db_copy_row_fn)(fp_db_t *db, const char *data, size_t len, void *arg);
 /* Called for each NOTIFY on a listened channel. */
 typedef void (*fp_db_notify_fn)(fp_db_t *db, const char *channel, const char *payload, void *arg);
 
@@ -86,6 +89,15 @@ void fp_db_exec(fp_db_t *db, int flags, const char *stmt, int nparams, const cha
                 void *arg);
 /* Queues `copy_sql` (a COPY ... FROM STDIN) with its data in text format; takes *data. */
 void fp_db_copy(fp_db_t *db, int flags, const char *copy_sql, fp_buf_t *data, fp_db_result_fn cb, void *arg);
+
+/* Queues `copy_sql` (a COPY ... TO STDOUT): row gets each row as it arrives, then cb the COPY's
+ * result (NULL when the connection went away). A row callback that returns false pauses the COPY:
+ * the socket is not read (the server waits when its buffers are full, and the watchdog does not
+ * count) until fp_db_copy_out_resume, which is not to be called from inside the row callback. */
+void fp_db_copy_out(fp_db_t *db, int flags, const char *copy_sql, fp_db_copy_row_fn row, fp_db_result_fn cb,
+                    void *arg);
+/* Goes on with a paused COPY ... TO STDOUT: first with the rows libpq already holds. */
+void fp_db_copy_out_resume(fp_db_t *db);
 
 /* A connection's instruments, shared by all the connections of a service (fp_service_db_metrics);
  * any may be NULL. seconds: each statement's time from sent to its last result (a statement cut

@@ -12,19 +12,24 @@
 #include <string.h>
 
 #include "compare.h"
+#include "copybin.h"
 #include "date.h"
 #include "idcard.h"
 #include "intake.h"
+#include "log.h"
 #include "mem.h"
 #include "seal.h"
 
 #define S_PAGE_DEFAULT 2000
 #define S_PAGE_MAX 10000
 #define S_MAX_COLUMNS 12 /* the columns compare_columns knows (migration 028) */
+#define S_FIELDS (3 + S_MAX_COLUMNS) /* a row read: id_hmac, id_sealed, household_no, the cells */
 #define S_REASON_MAX 200
 #define S_AFTER_MAX (32 + 1 + FP_SEAL_HMAC_LEN) /* next_after: a household_no, a zero byte, an id_hmac */
 
-#define S_AHEAD_KEEP_MS 30000 /* a page read ahead and not asked for is dropped after this */
+#define S_STREAM_PAGES 2          /* pages a stream holds made and not asked for: then the database waits */
+#define S_STREAM_KEEP_MS 30000    /* a stream nobody asked a page of for this long is dropped */
+#define S_STREAM_ROW_MAX 65536    /* a row split across messages is kept up to this size */
 
 /* A page read, made into its answer as soon as it is read: the IntakeReply with its
  * CompareSlice, packed without request_id and status (fp_request_reply_ok_packed). It holds the
@@ -45,6 +50,26 @@ static void s_page_free(s_page_t *p)
     memset(p, 0, sizeof *p);
 }
 
+/* The rows a page is made of, from a query's result or from a stream: field f of row r (0
+ * id_hmac, 1 id_sealed, 2 household_no, 3... the cells), len bytes followed by a zero byte. */
+typedef struct {
+    const PGresult *res; /* read with its statement, in binary format */
+    const char *cells;   /* or streamed: the fields one after the other, each with its zero byte */
+    const uint32_t *off; /* where field f of row r begins: off[r * nfields + f] */
+    size_t nrows, nfields;
+} s_rows_t;
+
+static const char *s_field(const s_rows_t *rs, size_t r, size_t f, size_t *len)
+{
+    if (rs->res) {
+        *len = (size_t)PQgetlength(rs->res, (int)r, (int)f);
+        return PQgetvalue(rs->res, (int)r, (int)f);
+    }
+    size_t i = r * rs->nfields + f;
+    *len = rs->off[i + 1] - rs->off[i] - 1;
+    return rs->cells + rs->off[i];
+}
+
 typedef struct {
     intake_t *in;
     fp_request_t *req;
@@ -56,35 +81,51 @@ typedef struct {
     char limit[16];
     char *page_sql; /* compare_page_sql's statement for the export, owned */
     s_page_t page;  /* the page read, kept until it is counted on the export */
+    bool streamed;  /* the page came from the export's stream (which goes on) */
     char *columns[S_MAX_COLUMNS]; /* the export's, owned */
     size_t ncols;
     uint64_t rows;
 } s_slice_t;
 
-/* The page after the one just read, read ahead (intake->cmp_ahead, one for the whole service):
- * read as soon as the page before it is read, so that the database reads it while intake and the
- * department's client handle that page, and it is ready when asked for. It is the same statement
- * with the cursor the page before gave as next_after; the request that asks for it is answered
- * from it only when it is the same export, county, department, cursor and page size (the export
- * was checked to be that department's when the page before was asked for). It is counted on the
- * export as every page is, when asked for and before a row of it leaves: a page read ahead and
- * never asked for is not counted, and is dropped after S_AHEAD_KEEP_MS or when another page is
- * read ahead. */
-struct intake_cmp_ahead {
-    intake_t *in; /* NULL once dropped while its read is in flight (the read frees it) */
+/* The pages after the one just read, streamed (intake->cmp_stream, one for the whole service): as
+ * soon as a page is read with its statement, the rows after it to the county's last are read with
+ * one COPY in binary format (compare_stream_sql) on intake's connection for streams
+ * (cmp_stream_db), and made into pages of the same size as they arrive, each into its answer as a
+ * page read is; at most S_STREAM_PAGES ahead of the requests (then that connection is not read,
+ * and the database waits). The database reads the county once instead of a statement a page, and
+ * sends COPY's rows instead of a query's: half its time at a million rows (bench/compare/README.md).
+ * The request for the next of them (same export, county, department and page size, and as its
+ * cursor the next_after of the page before) is answered from it; any other is read with its
+ * statement, and its page begins a stream of its own in place of this one. A page is counted on the
+ * export as every page is, when asked for and before a row of it leaves: a page streamed and never
+ * asked for is not counted; it is zeroed and dropped with the stream, after S_STREAM_KEEP_MS without
+ * a request, when another stream begins, or when intake stops. A stream that fails (its connection
+ * lost, statement_timeout, rows not as expected) ends: the pages it made are still given, and the
+ * request after them is read with its statement and streams again. */
+struct intake_cmp_stream {
+    intake_t *in; /* NULL once dropped while the connection still had its work (the work's end frees it) */
     char county[7], dept[40], export_id[24], limit[16];
-    uint8_t after[S_AFTER_MAX]; /* the cursor it is read after (the page before's next_after) */
-    size_t after_len;
     char *columns[S_MAX_COLUMNS]; /* the export's, owned */
     size_t ncols;
     uint64_t rows;
     char *page_sql;
-    s_page_t page;    /* once read */
-    bool reading;     /* its read is in flight */
-    s_slice_t *waiter; /* the request for it, come while it was read */
-    uint64_t read_at;  /* uv_now when read */
+    uint32_t page_rows;
+    uint8_t expect[S_AFTER_MAX]; /* the cursor of the next page to give: the page before's next_after */
+    size_t expect_len;
+    s_page_t ready[S_STREAM_PAGES + 1]; /* made, in order, not asked for yet (+1: the last, short page) */
+    size_t nready;
+    fp_buf_t cells; /* the page being made: its rows' fields, each with a zero byte */
+    uint32_t *off;  /* where each begins, page_rows * nfields + 1 of them */
+    size_t nrows;
+    fp_buf_t partial; /* the start of a row whose end is in the next message */
+    bool header;      /* the COPY's header was read */
+    bool busy;        /* the connection has its work (the statement's text, then the COPY) */
+    bool ended;       /* every row was read and made into pages (the last shorter than the others) */
+    bool failed;
+    s_slice_t *waiter; /* the request for the next page, come before the page was made */
+    uint64_t used_at;  /* uv_now when begun or last asked */
 };
-typedef struct intake_cmp_ahead s_ahead_t;
+typedef struct intake_cmp_stream s_stream_t;
 
 static void s_slice_free(s_slice_t *s)
 {
@@ -93,24 +134,6 @@ static void s_slice_free(s_slice_t *s)
     s_page_free(&s->page);
     fangpin__v1__intake_request__free_unpacked(s->msg, NULL);
     free(s);
-}
-
-static void s_ahead_free(s_ahead_t *a)
-{
-    for (size_t i = 0; i < a->ncols; i++) free(a->columns[i]);
-    free(a->page_sql);
-    s_page_free(&a->page);
-    free(a);
-}
-
-/* Drops the page read ahead, if any: freed now, or by its read when in flight. */
-static void s_ahead_drop(intake_t *in)
-{
-    s_ahead_t *a = in->cmp_ahead;
-    in->cmp_ahead = NULL;
-    if (!a) return;
-    if (a->reading) a->in = NULL;
-    else s_ahead_free(a);
 }
 
 static void s_refuse(s_slice_t *s, const char *reason, const char *en, const char *zh)
@@ -155,30 +178,24 @@ static void s_take_after(const uint8_t *data, size_t len, char hh[S_AFTER_MAX], 
 
 /* The next_after of a full page (its last row: its household_no, a zero byte, its id_hmac); 0
  * when the page is the last (fewer rows than asked for). */
-static size_t s_next_after(const PGresult *res, const char *limit, uint8_t next[S_AFTER_MAX])
+static size_t s_next_after(const s_rows_t *rs, const char *limit, uint8_t next[S_AFTER_MAX])
 {
-    int n = PQntuples(res);
-    if (n == 0 || n != (int)strtol(limit, NULL, 10)) return 0;
-    size_t hl = (size_t)PQgetlength(res, n - 1, 2), bl = (size_t)PQgetlength(res, n - 1, 0);
+    size_t n = rs->nrows, hl, bl;
+    if (n == 0 || n != strtoul(limit, NULL, 10)) return 0;
+    const char *hh = s_field(rs, n - 1, 2, &hl), *h = s_field(rs, n - 1, 0, &bl);
     if (hl + 1 + bl > S_AFTER_MAX) return 0; /* not a household_no and an id_hmac: no more pages */
-    memcpy(next, PQgetvalue(res, n - 1, 2), hl);
+    memcpy(next, hh, hl);
     next[hl] = 0;
-    memcpy(next + hl + 1, PQgetvalue(res, n - 1, 0), bl);
+    memcpy(next + hl + 1, h, bl);
     return hl + 1 + bl;
 }
 
-/* The ID number of one row, opened from its sealed bytes: false when it does not open. */
-static bool s_open_id(const fp_seal_t *seal, const PGresult *res, int row, char id[FP_SEAL_ID_LEN + 1])
-{
-    return fp_seal_open(seal, (const uint8_t *)PQgetvalue(res, row, 1), (size_t)PQgetlength(res, row, 1), id) == 0;
-}
-
-/* Makes the page read (res, in binary format: id_hmac, id_sealed, household_no, then the cells)
- * into its answer p: the ID numbers opened from id_sealed, packed. */
-static void s_page_make(const fp_seal_t *seal, const PGresult *res, char **columns, size_t ncols, const char *export_id,
+/* Makes the rows read (id_hmac, id_sealed, household_no, then the cells) into their page's answer
+ * p: the ID numbers opened from id_sealed, packed. */
+static void s_page_make(const fp_seal_t *seal, const s_rows_t *rs, char **columns, size_t ncols, const char *export_id,
                         char *county, uint64_t slice_rows, const char *limit, s_page_t *p)
 {
-    size_t n = (size_t)PQntuples(res), idcol = ncols;
+    size_t n = rs->nrows, idcol = ncols, len;
     for (size_t c = 0; c < ncols; c++)
         if (strcmp(columns[c], "id_number") == 0) idcol = c;
     Fangpin__V1__CompareRow *rows = fp_calloc(n ? n : 1, sizeof *rows);
@@ -190,15 +207,16 @@ static void s_page_make(const fp_seal_t *seal, const PGresult *res, char **colum
         fangpin__v1__compare_row__init(&rows[r]);
         rows[r].n_cells = ncols;
         rows[r].cells = &cells[r * ncols];
-        for (size_t c = 0; c < ncols; c++) rows[r].cells[c] = PQgetvalue(res, (int)r, (int)(3 + c));
+        for (size_t c = 0; c < ncols; c++) rows[r].cells[c] = (char *)s_field(rs, r, 3 + c, &len);
         if (idcol < ncols) {
-            p->opened = p->opened && s_open_id(seal, res, (int)r, ids[r]);
+            const char *sealed = s_field(rs, r, 1, &len);
+            p->opened = p->opened && fp_seal_open(seal, (const uint8_t *)sealed, len, ids[r]) == 0;
             rows[r].cells[idcol] = ids[r];
         }
         rowp[r] = &rows[r];
     }
     p->n = (uint32_t)n;
-    p->next_len = s_next_after(res, limit, p->next);
+    p->next_len = s_next_after(rs, limit, p->next);
     Fangpin__V1__CompareSlice sl = FANGPIN__V1__COMPARE_SLICE__INIT;
     sl.export_id = strtoll(export_id, NULL, 10);
     sl.county = county;
@@ -250,111 +268,265 @@ static void s_on_counted(fp_db_t *db, PGresult *res, void *arg)
     s_reply_page(s);
 }
 
-static void s_on_ahead(fp_db_t *db, PGresult *res, void *arg);
-
-/* Reads ahead the page after s->page when there is one (replacing the page read ahead before). */
-static void s_read_ahead(s_slice_t *s)
-{
-    if (!s->page.next_len) return;
-    intake_t *in = s->in;
-    s_ahead_drop(in);
-    s_ahead_t *a = fp_new(s_ahead_t);
-    a->in = in;
-    memcpy(a->county, s->county, sizeof a->county);
-    snprintf(a->dept, sizeof a->dept, "%s", fp_request_principal(s->req)->department);
-    memcpy(a->export_id, s->export_id, sizeof a->export_id);
-    memcpy(a->limit, s->limit, sizeof a->limit);
-    memcpy(a->after, s->page.next, s->page.next_len);
-    a->after_len = s->page.next_len;
-    for (size_t i = 0; i < s->ncols; i++) a->columns[i] = fp_strdup(s->columns[i]);
-    a->ncols = s->ncols;
-    a->rows = s->rows;
-    a->page_sql = fp_strdup(s->page_sql);
-    a->reading = true;
-    in->cmp_ahead = a;
-    char hh[S_AFTER_MAX], h[3 + 2 * FP_SEAL_HMAC_LEN];
-    s_take_after(a->after, a->after_len, hh, h);
-    const char *params[4] = {a->county, hh, h, a->limit};
-    fp_db_query(intake_pick_db(in), FP_DB_BINARY, a->page_sql, 4, params, s_on_ahead, a);
-}
+static void s_stream_begin(s_slice_t *s);
+static void s_read_page(s_slice_t *s);
 
 /* The page s->page is read: it is counted on the export (pages, rows_sent, last_page_at) before
- * a row of it leaves (the audit says what left, not only what was asked), and the page after it
- * is read ahead meanwhile. */
+ * a row of it leaves (the audit says what left, not only what was asked); a page read with its
+ * statement begins the stream of the pages after it meanwhile. */
 static void s_page_read(s_slice_t *s)
 {
     char n[16];
     snprintf(n, sizeof n, "%u", s->page.n);
     const char *params[2] = {s->export_id, n};
+    if (!s->streamed) s_stream_begin(s);
     fp_db_query(fp_service_db(s->in->svc), 0,
                 "UPDATE compare_exports SET pages = pages + 1, rows_sent = rows_sent + $2, last_page_at = now()"
                 " WHERE id = $1 RETURNING pages",
                 2, params, s_on_counted, s);
-    s_read_ahead(s);
 }
 
-/* A page read ahead, made into its answer: kept for its request, or handed to the request
- * already waiting for it. */
-static void s_on_ahead(fp_db_t *db, PGresult *res, void *arg)
+/* ---- the stream --------------------------------------------------------------------------- */
+
+/* A buffer of ledger rows (names, sealed ID numbers), zeroed and freed. */
+static void s_zero_free(fp_buf_t *b)
 {
-    s_ahead_t *a = arg;
-    a->reading = false;
-    s_slice_t *w = a->waiter;
-    a->waiter = NULL;
-    bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (ok && (w || a->in))
-        s_page_make(fp_service_seal((w ? w->in : a->in)->svc), res, a->columns, a->ncols, a->export_id, a->county,
-                    a->rows, a->limit, &a->page);
-    if (w && !ok) {
-        if (!fp_request_db_failed(w->req, w->msg->request_id, res, "reading a comparison page failed"))
-            fp_request_refuse(w->req, w->msg->request_id, "db.failed", "reading a comparison page failed: nothing was"
-                              " sent", "读取比对数据失败，未发送任何数据");
-        s_slice_free(w);
-        w = NULL;
-    } else if (w) {
-        w->page = a->page;
-        memset(&a->page, 0, sizeof a->page);
-    }
-    if (!a->in || w || !ok) { /* dropped, taken, or failed */
-        if (a->in && a->in->cmp_ahead == a) a->in->cmp_ahead = NULL;
-        s_ahead_free(a);
-    } else {
-        a->read_at = uv_now(fp_service_loop(a->in->svc));
-    }
-    if (w) s_page_read(w);
+    if (b->data) sodium_memzero(b->data, b->len);
+    fp_buf_free(b);
 }
 
-/* The request for the page read ahead (same export, county, department, cursor and page size)
- * takes it, or waits for its read: true; false when it is not that page. */
-static bool s_take_ahead(s_slice_t *s, const Fangpin__V1__GetCompareSlice *g)
+static void s_stream_free(s_stream_t *st)
 {
-    s_ahead_t *a = s->in->cmp_ahead;
-    if (!a || a->waiter || strcmp(a->export_id, s->export_id) || strcmp(a->county, s->county) ||
-        strcmp(a->dept, fp_request_principal(s->req)->department) || strcmp(a->limit, s->limit) ||
-        a->after_len != g->after.len || memcmp(a->after, g->after.data, a->after_len))
-        return false;
-    for (size_t i = 0; i < a->ncols; i++) s->columns[i] = fp_strdup(a->columns[i]);
-    s->ncols = a->ncols;
-    s->rows = a->rows;
-    s->page_sql = fp_strdup(a->page_sql);
-    if (a->reading) {
-        a->waiter = s;
-        return true;
+    for (size_t i = 0; i < st->ncols; i++) free(st->columns[i]);
+    free(st->page_sql);
+    for (size_t i = 0; i < st->nready; i++) s_page_free(&st->ready[i]);
+    s_zero_free(&st->cells);
+    s_zero_free(&st->partial);
+    free(st->off);
+    free(st);
+}
+
+/* The request waiting for the stream's next page gets it read with its statement instead. */
+static void s_stream_unwait(s_stream_t *st)
+{
+    s_slice_t *w = st->waiter;
+    st->waiter = NULL;
+    if (w) {
+        w->streamed = false;
+        s_read_page(w);
     }
-    s->page = a->page;
-    memset(&a->page, 0, sizeof a->page);
-    s_ahead_drop(s->in);
-    s_page_read(s);
+}
+
+/* Drops the stream, if any: its pages zeroed and freed, its COPY ended with its connection. */
+static void s_stream_drop(intake_t *in)
+{
+    s_stream_t *st = in->cmp_stream;
+    in->cmp_stream = NULL;
+    if (!st) return;
+    s_stream_unwait(st);
+    if (!st->busy) {
+        s_stream_free(st);
+        return;
+    }
+    st->in = NULL;
+    fp_db_destroy(&in->cmp_stream_db); /* its work ends now (NULL result): that frees st */
+}
+
+/* The stream's next page, made: to the request waiting for it, or kept. */
+static void s_stream_give(s_stream_t *st)
+{
+    s_slice_t *w = st->waiter;
+    if (!w || st->nready == 0) return;
+    st->waiter = NULL;
+    w->page = st->ready[0];
+    memmove(&st->ready[0], &st->ready[1], --st->nready * sizeof st->ready[0]);
+    memset(&st->ready[st->nready], 0, sizeof st->ready[0]);
+    memcpy(st->expect, w->page.next, w->page.next_len);
+    st->expect_len = w->page.next_len;
+    s_page_read(w);
+}
+
+/* Makes the rows gathered into the next page (the last one when fewer than a page). */
+static void s_stream_page(s_stream_t *st)
+{
+    size_t nf = 3 + st->ncols;
+    st->off[st->nrows * nf] = (uint32_t)st->cells.len;
+    s_rows_t rs = {.cells = st->cells.data, .off = st->off, .nrows = st->nrows, .nfields = nf};
+    s_page_make(fp_service_seal(st->in->svc), &rs, st->columns, st->ncols, st->export_id, st->county, st->rows,
+                st->limit, &st->ready[st->nready++]);
+    if (st->cells.data) sodium_memzero(st->cells.data, st->cells.len);
+    st->cells.len = 0;
+    st->nrows = 0;
+    s_stream_give(st);
+}
+
+/* Takes one row of the COPY (r) into the page being made: false when it is not a row of the
+ * export's statement. */
+static bool s_stream_take(s_stream_t *st, const fp_copybin_row_t *r)
+{
+    size_t nf = 3 + st->ncols;
+    if ((size_t)r->n != nf) return false;
+    for (size_t f = 0; f < nf; f++) {
+        st->off[st->nrows * nf + f] = (uint32_t)st->cells.len;
+        if (r->len[f] > 0) fp_buf_append(&st->cells, r->v[f], (size_t)r->len[f]);
+        fp_buf_append(&st->cells, "", 1);
+    }
+    if (++st->nrows == st->page_rows) s_stream_page(st);
     return true;
 }
 
-void intake_compare_ahead_tick(intake_t *in)
+/* Reads the rows in n bytes at p (after what was left of the message before): how many were
+ * used; the stream fails on what is not the export's rows. */
+static size_t s_stream_parse(s_stream_t *st, const uint8_t *p, size_t n)
 {
-    s_ahead_t *a = in->cmp_ahead;
-    if (a && !a->reading && uv_now(fp_service_loop(in->svc)) - a->read_at > S_AHEAD_KEEP_MS) s_ahead_drop(in);
+    size_t off = 0, used;
+    fp_copybin_row_t r;
+    while (off < n && !st->failed && !st->ended) {
+        fp_err_t e = st->header ? fp_copybin_row(p + off, n - off, &used, &r) : fp_copybin_header(p + off, n - off, &used);
+        if (e == FP_EAGAIN) break;
+        if (e == FP_ENOTFOUND) { /* the trailer: the rows after the last full page are the last page */
+            off += used;
+            st->ended = true;
+            s_stream_page(st);
+            s_zero_free(&st->cells);
+            free(st->off);
+            st->off = NULL;
+        } else if (e != FP_OK || (st->header && !s_stream_take(st, &r))) {
+            st->failed = true;
+        } else {
+            st->header = true;
+            off += used;
+        }
+    }
+    return off;
 }
 
-void intake_compare_ahead_stop(intake_t *in) { s_ahead_drop(in); }
+static bool s_on_stream_row(fp_db_t *db, const char *data, size_t len, void *arg)
+{
+    s_stream_t *st = arg;
+    if (!st->in || st->failed) return false;
+    if (st->partial.len == 0) {
+        size_t used = s_stream_parse(st, (const uint8_t *)data, len);
+        if (used < len) fp_buf_append(&st->partial, data + used, len - used);
+    } else {
+        fp_buf_append(&st->partial, data, len);
+        size_t used = s_stream_parse(st, (const uint8_t *)st->partial.data, st->partial.len);
+        memmove(st->partial.data, st->partial.data + used, st->partial.len - used);
+        st->partial.len -= used;
+    }
+    if (st->partial.len > S_STREAM_ROW_MAX) st->failed = true;
+    if (st->failed && st->nready == 0) s_stream_unwait(st);
+    return !st->failed && st->nready < S_STREAM_PAGES; /* failed: paused until dropped */
+}
+
+static void s_on_stream_end(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_stream_t *st = arg;
+    st->busy = false;
+    if (!st->in) {
+        s_stream_free(st);
+        return;
+    }
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK || !st->ended) {
+        if (!st->failed || res)
+            fp_log_info("streaming a comparison export ended early: its next page is read with its statement",
+                        "export_id", st->export_id, "error", res ? fp_db_errmsg(res) : "the connection went away");
+        st->failed = true;
+        if (st->nready == 0) s_stream_unwait(st);
+    }
+}
+
+static void s_on_stream_sql(fp_db_t *db, PGresult *res, void *arg)
+{
+    s_stream_t *st = arg;
+    if (!st->in) {
+        st->busy = false;
+        s_stream_free(st);
+        return;
+    }
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        st->busy = false;
+        st->failed = true;
+        s_stream_unwait(st);
+        return;
+    }
+    fp_db_copy_out(db, FP_DB_FRONT, PQgetvalue(res, 0, 0), s_on_stream_row, s_on_stream_end, st);
+}
+
+/* Begins the stream of the pages after s->page (read with its statement), in place of the one
+ * before; none after the last page. */
+static void s_stream_begin(s_slice_t *s)
+{
+    intake_t *in = s->in;
+    s_stream_drop(in);
+    if (!s->page.next_len) return;
+    if (!in->cmp_stream_db) {
+        fp_db_opts_t o = {.backoff_min_ms = 100,
+                          .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS")};
+        if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &in->cmp_stream_db) != FP_OK)
+            return; /* no stream: each page read with its statement */
+        fp_service_db_metrics(in->svc, in->cmp_stream_db);
+    }
+    s_stream_t *st = fp_new(s_stream_t);
+    st->in = in;
+    memcpy(st->county, s->county, sizeof st->county);
+    snprintf(st->dept, sizeof st->dept, "%s", fp_request_principal(s->req)->department);
+    memcpy(st->export_id, s->export_id, sizeof st->export_id);
+    memcpy(st->limit, s->limit, sizeof st->limit);
+    st->page_rows = (uint32_t)strtoul(s->limit, NULL, 10);
+    for (size_t i = 0; i < s->ncols; i++) st->columns[i] = fp_strdup(s->columns[i]);
+    st->ncols = s->ncols;
+    st->rows = s->rows;
+    st->page_sql = fp_strdup(s->page_sql);
+    st->off = fp_calloc((size_t)st->page_rows * (3 + s->ncols) + 1, sizeof *st->off);
+    memcpy(st->expect, s->page.next, s->page.next_len);
+    st->expect_len = s->page.next_len;
+    st->used_at = uv_now(fp_service_loop(in->svc));
+    st->busy = true;
+    in->cmp_stream = st;
+    char hh[S_AFTER_MAX], h[3 + 2 * FP_SEAL_HMAC_LEN];
+    s_take_after(st->expect, st->expect_len, hh, h);
+    const char *params[4] = {st->export_id, st->county, hh, h};
+    fp_db_query(in->cmp_stream_db, 0, "SELECT compare_stream_sql($1, $2, $3, $4::bytea)", 4, params, s_on_stream_sql,
+                st);
+}
+
+/* The request for the stream's next page (same export, county, department, page size and
+ * cursor) takes it, or waits for it to be made: true; false when it is not that page, or the
+ * stream failed before making it (then it is read with its statement). */
+static bool s_stream_take_page(s_slice_t *s, const Fangpin__V1__GetCompareSlice *g)
+{
+    s_stream_t *st = s->in->cmp_stream;
+    if (!st || st->waiter || strcmp(st->export_id, s->export_id) || strcmp(st->county, s->county) ||
+        strcmp(st->dept, fp_request_principal(s->req)->department) || strcmp(st->limit, s->limit) ||
+        st->expect_len != g->after.len || memcmp(st->expect, g->after.data, st->expect_len) ||
+        (st->nready == 0 && (st->failed || st->ended)))
+        return false;
+    for (size_t i = 0; i < st->ncols; i++) s->columns[i] = fp_strdup(st->columns[i]);
+    s->ncols = st->ncols;
+    s->rows = st->rows;
+    s->page_sql = fp_strdup(st->page_sql);
+    s->streamed = true;
+    st->used_at = uv_now(fp_service_loop(s->in->svc));
+    st->waiter = s;
+    s_stream_give(st);
+    if (s->in->cmp_stream == st && st->busy) fp_db_copy_out_resume(s->in->cmp_stream_db);
+    return true;
+}
+
+void intake_compare_stream_tick(intake_t *in)
+{
+    s_stream_t *st = in->cmp_stream;
+    if (st && !st->waiter && uv_now(fp_service_loop(in->svc)) - st->used_at > S_STREAM_KEEP_MS) s_stream_drop(in);
+}
+
+void intake_compare_stream_stop(intake_t *in)
+{
+    s_stream_drop(in);
+    fp_db_destroy(&in->cmp_stream_db);
+}
+
 
 /* Reads the page (compare_page_sql's statement, taken with the export's columns). */
 static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
@@ -364,16 +536,22 @@ static void s_on_page(fp_db_t *db, PGresult *res, void *arg)
         s_slice_free(s);
         return;
     }
-    s_page_make(fp_service_seal(s->in->svc), res, s->columns, s->ncols, s->export_id, s->county, s->rows, s->limit,
+    s_rows_t rs = {.res = res, .nrows = (size_t)PQntuples(res)};
+    s_page_make(fp_service_seal(s->in->svc), &rs, s->columns, s->ncols, s->export_id, s->county, s->rows, s->limit,
                 &s->page);
     s_page_read(s);
+}
+
+static void s_read_page(s_slice_t *s)
+{
+    const char *params[4] = {s->county, s->after_hh, s->after_h, s->limit};
+    fp_db_query(fp_service_db(s->in->svc), FP_DB_BINARY, s->page_sql, 4, params, s_on_page, s);
 }
 
 static void s_query_page(s_slice_t *s, const char *page_sql)
 {
     s->page_sql = fp_strdup(page_sql);
-    const char *params[4] = {s->county, s->after_hh, s->after_h, s->limit};
-    fp_db_query(fp_service_db(s->in->svc), FP_DB_BINARY, s->page_sql, 4, params, s_on_page, s);
+    s_read_page(s);
 }
 
 static void s_on_page_sql(fp_db_t *db, PGresult *res, void *arg)
@@ -473,7 +651,7 @@ void intake_get_compare_slice(fp_service_t *svc, fp_request_t *req, ProtobufCMes
     fp_db_t *db = fp_service_db(s->in->svc);
     if (g->export_id) {
         snprintf(s->export_id, sizeof s->export_id, "%lld", (long long)g->export_id);
-        if (s_take_ahead(s, g)) return; /* the page read ahead */
+        if (s_stream_take_page(s, g)) return; /* the export's next page, streamed */
         const char *params[3] = {s->county, p->department, s->export_id};
         fp_db_query(db, 0,
                     "SELECT compare_export_columns($1, $2, $3), (SELECT rows FROM compare_exports WHERE id = $3),"

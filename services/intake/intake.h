@@ -31,8 +31,10 @@ typedef struct {
     struct intake_cmp_wait *cmp_waits;
     fp_db_t *cmp_db;
     bool cmp_db_up, cmp_stopping;
-    /* compare.c: an export's next page, read ahead while the page before is sent */
-    struct intake_cmp_ahead *cmp_ahead;
+    /* compare.c: an export's pages after the one read, streamed while the one before is sent, on
+     * a connection of their own (made when first needed) */
+    struct intake_cmp_stream *cmp_stream;
+    fp_db_t *cmp_stream_db;
 } intake_t;
 
 int32_t intake_today(const intake_t *in); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
@@ -52,10 +54,10 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
 void intake_compare_waits_tick(intake_t *in);
 void intake_compare_waits_stopping(intake_t *in);
 void intake_compare_waits_stop(intake_t *in);
-/* The page read ahead for an export (compare.c): dropped once unasked for too long (tick), and
- * when the service stops. */
-void intake_compare_ahead_tick(intake_t *in);
-void intake_compare_ahead_stop(intake_t *in);
+/* The pages streamed for an export (compare.c): dropped once unasked for too long (tick), and
+ * when the service stops (with their connection). */
+void intake_compare_stream_tick(intake_t *in);
+void intake_compare_stream_stop(intake_t *in);
 
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);

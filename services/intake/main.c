@@ -113,7 +113,7 @@ static void s_on_stop(fp_service_t *svc, void *arg)
 {
     intake_t *in = arg;
     intake_compare_waits_stop(in);
-    intake_compare_ahead_stop(in);
+    intake_compare_stream_stop(in);
     for (size_t i = 0; i < in->ndbs; i++) fp_db_destroy(&in->dbs[i]);
     free(in->dbs);
     in->dbs = NULL;
@@ -126,7 +126,7 @@ static void s_on_tick(fp_service_t *svc, void *arg)
 {
     intake_deadline_scan(arg);
     intake_compare_waits_tick(arg);
-    intake_compare_ahead_tick(arg);
+    intake_compare_stream_tick(arg);
 }
 
 static void s_on_stopping(fp_service_t *svc, void *arg) { intake_compare_waits_stopping(arg); }

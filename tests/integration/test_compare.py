@@ -16,6 +16,7 @@ import re
 import signal
 import tempfile
 import threading
+import time
 import unittest
 import zipfile
 import xml.etree.ElementTree as ET
@@ -78,13 +79,15 @@ class Compare(unittest.TestCase):
     def setUpClass(cls):
         cls.ci = fp.county_db("it_compare")
         cls.keys = fp.Keys(cls.ci, fp.SERVICES + ("admin", "dept-yibao", "dept-minzheng", "other-yibao",
-                                                       "dept-zhujian", "dept-jiaoyu"))
+                                                       "dept-zhujian", "dept-jiaoyu", "stream-yibao"))
         cls.keys.register("dept-yibao", "dept:130822:yibao", kind="department", level="county", dept="yibao")
         cls.keys.register("dept-minzheng", "dept:130822:minzheng", kind="department", level="county", dept="minzheng")
         cls.keys.register("dept-zhujian", "dept:130822:zhujian", kind="department", level="county", dept="zhujian")
         cls.keys.register("dept-jiaoyu", "dept:130822:jiaoyu", kind="department", level="county", dept="jiaoyu")
         cls.keys.register("other-yibao", "dept:130823:yibao", kind="department", level="county", dept="yibao",
                           region="130823")
+        cls.keys.register("stream-yibao", "dept:130821:yibao", kind="department", level="county", dept="yibao",
+                          region="130821")
         fp.sql(cls.ci, "\n".join([
             household(COUNTY, "H1", VA, "monitored", "marginal"), member(COUNTY, "H1", P1, "王建国"),
             household(COUNTY, "H2", VB, "general"), member(COUNTY, "H2", P2, "赵福", insured=False),
@@ -207,6 +210,47 @@ class Compare(unittest.TestCase):
         # another department cannot read this export's pages
         r3 = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, limit=2)
         self.assertEqual((r3.status.code, r3.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
+
+    def test_3c_a_stream_cut_off_gives_every_page_once(self):
+        """After a page read with its statement, intake streams the pages after it (one COPY on a
+        connection of its own, docs/compare.md) and holds two of them made; then it reads no more and
+        the database waits to send (ClientWrite). That session ended there (pg_terminate_backend),
+        the pages made are still given and the one after them is read with its statement: every
+        row once, in the tables' order, each page asked for counted once. Names of 30,000
+        characters make 600 rows more than the sockets hold."""
+        county, n = "130821", 600
+        people = [fp.id_number(i + 1, "19800101", region=county) for i in range(n)]
+        fp.sql(self.ci, "\n".join([household(county, f"S{i:04d}", "130821100200", "general") for i in range(n)] +
+                                   [member(county, f"S{i:04d}", p, "张") for i, p in enumerate(people)]) +
+               f"\nUPDATE ledger_members SET name = repeat('名', 30000) WHERE county_code = '{county}';")
+        r = self.slice_call("stream-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual(list(r.compare_slice.columns), ["name", "id_number"])
+        ex, calls = r.compare_slice.export_id, 1
+        seen = [row.cells[1] for row in r.compare_slice.page]
+        stream = ("SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT m.id_hmac%'"
+                  " AND wait_event = 'ClientWrite'")
+        waiting = []
+        for _ in range(200):
+            waiting = fp.sql(self.ci, stream)
+            if waiting:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(waiting), 1, "no stream waiting to send")
+        self.assertEqual(fp.sql(self.ci, f"SELECT pg_terminate_backend({waiting[0][0]})"), [("t",)])
+        while r.compare_slice.next_after:
+            r = self.slice_call("stream-yibao", export_id=ex, after=r.compare_slice.next_after, limit=2)
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+            calls += 1
+            seen += [row.cells[1] for row in r.compare_slice.page]
+            self.assertEqual({row.cells[0] for row in r.compare_slice.page} - {"名" * 30000}, set())
+        self.assertEqual(seen, people)  # households S0000, S0001, ... of one person each
+        self.assertEqual(fp.sql(self.ci, f"SELECT pages, rows_sent FROM compare_exports WHERE id = {ex}"),
+                         [(str(calls), str(n))])
+        self.assertEqual(calls, n // 2 + 1)  # 300 full pages, then the empty last one
+        # the stream begun after the cut (with the page read after it) read to its end
+        self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT m.id_hmac%'"
+                                         " AND state = 'active'"), [("0",)])
 
     def answer_file(self, name):
         path = os.path.join(self.tmp, name)
