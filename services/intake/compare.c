@@ -120,6 +120,8 @@ struct intake_cmp_stream {
     fp_buf_t partial; /* the start of a row whose end is in the next message */
     bool header;      /* the COPY's header was read */
     bool busy;        /* the connection has its work (the statement's text, then the COPY) */
+    bool copying;     /* ... and it is the COPY */
+    bool waiting_db;  /* begun while its connection was not up: its work is sent when it comes up */
     bool ended;       /* every row was read and made into pages (the last shorter than the others) */
     bool failed;
     s_slice_t *waiter; /* the request for the next page, come before the page was made */
@@ -328,8 +330,8 @@ static void s_stream_drop(intake_t *in)
         s_stream_free(st);
         return;
     }
-    st->in = NULL;
-    fp_db_destroy(&in->cmp_stream_db); /* its work ends now (NULL result): that frees st */
+    st->in = NULL; /* its work's end frees it */
+    if (st->copying) fp_db_destroy(&in->cmp_stream_db); /* the COPY ends now (NULL result) */
 }
 
 /* The stream's next page, made: to the request waiting for it, or kept. */
@@ -422,7 +424,7 @@ static bool s_on_stream_row(fp_db_t *db, const char *data, size_t len, void *arg
 static void s_on_stream_end(fp_db_t *db, PGresult *res, void *arg)
 {
     s_stream_t *st = arg;
-    st->busy = false;
+    st->busy = st->copying = false;
     if (!st->in) {
         s_stream_free(st);
         return;
@@ -450,11 +452,33 @@ static void s_on_stream_sql(fp_db_t *db, PGresult *res, void *arg)
         s_stream_unwait(st);
         return;
     }
+    st->copying = true;
     fp_db_copy_out(db, FP_DB_FRONT, PQgetvalue(res, 0, 0), s_on_stream_row, s_on_stream_end, st);
 }
 
+/* Sends the stream's work to its connection: the COPY's statement, then the COPY. */
+static void s_stream_send(s_stream_t *st)
+{
+    char hh[S_AFTER_MAX], h[3 + 2 * FP_SEAL_HMAC_LEN];
+    s_take_after(st->expect, st->expect_len, hh, h);
+    const char *params[4] = {st->export_id, st->county, hh, h};
+    st->waiting_db = false;
+    st->busy = true;
+    fp_db_query(st->in->cmp_stream_db, 0, "SELECT compare_stream_sql($1, $2, $3, $4::bytea)", 4, params,
+                s_on_stream_sql, st);
+}
+
+/* The streams' connection came up (the first time, or again): a stream begun meanwhile starts. */
+static void s_on_stream_db(fp_db_t *db, bool up, void *arg)
+{
+    intake_t *in = arg;
+    if (up && in->cmp_stream && in->cmp_stream->waiting_db) s_stream_send(in->cmp_stream);
+}
+
 /* Begins the stream of the pages after s->page (read with its statement), in place of the one
- * before; none after the last page. */
+ * before; none after the last page. The streams' connection is made the first time; a stream
+ * begun before it is up starts when it comes up (its pages are read with their statements until
+ * then). */
 static void s_stream_begin(s_slice_t *s)
 {
     intake_t *in = s->in;
@@ -463,7 +487,9 @@ static void s_stream_begin(s_slice_t *s)
     if (!in->cmp_stream_db) {
         fp_db_opts_t o = {.backoff_min_ms = 100,
                           .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
-                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS")};
+                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
+                          .on_state = s_on_stream_db,
+                          .arg = in};
         if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &in->cmp_stream_db) != FP_OK)
             return; /* no stream: each page read with its statement */
         fp_service_db_metrics(in->svc, in->cmp_stream_db);
@@ -483,13 +509,9 @@ static void s_stream_begin(s_slice_t *s)
     memcpy(st->expect, s->page.next, s->page.next_len);
     st->expect_len = s->page.next_len;
     st->used_at = uv_now(fp_service_loop(in->svc));
-    st->busy = true;
     in->cmp_stream = st;
-    char hh[S_AFTER_MAX], h[3 + 2 * FP_SEAL_HMAC_LEN];
-    s_take_after(st->expect, st->expect_len, hh, h);
-    const char *params[4] = {st->export_id, st->county, hh, h};
-    fp_db_query(in->cmp_stream_db, 0, "SELECT compare_stream_sql($1, $2, $3, $4::bytea)", 4, params, s_on_stream_sql,
-                st);
+    if (fp_db_is_up(in->cmp_stream_db)) s_stream_send(st);
+    else st->waiting_db = true;
 }
 
 /* The request for the stream's next page (same export, county, department, page size and
@@ -501,7 +523,7 @@ static bool s_stream_take_page(s_slice_t *s, const Fangpin__V1__GetCompareSlice 
     if (!st || st->waiter || strcmp(st->export_id, s->export_id) || strcmp(st->county, s->county) ||
         strcmp(st->dept, fp_request_principal(s->req)->department) || strcmp(st->limit, s->limit) ||
         st->expect_len != g->after.len || memcmp(st->expect, g->after.data, st->expect_len) ||
-        (st->nready == 0 && (st->failed || st->ended)))
+        (st->nready == 0 && (st->failed || st->ended || st->waiting_db)))
         return false;
     for (size_t i = 0; i < st->ncols; i++) s->columns[i] = fp_strdup(st->columns[i]);
     s->ncols = st->ncols;
