@@ -116,7 +116,7 @@ static void s_complete(fp_db_t *db, s_query_t *q, PGresult *res)
 /* A statement answered: its time, and its error if it failed. */
 static void s_observe(fp_db_t *db, const s_query_t *q, const PGresult *res)
 {
-    fp_histogram_observe(db->metrics.seconds, (double)(uv_hrtime() - q->sent_ns) / 1e9);
+    if (q->kind != Q_COPY_OUT) fp_histogram_observe(db->metrics.seconds, (double)(uv_hrtime() - q->sent_ns) / 1e9);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_FATAL_ERROR && st != PGRES_BAD_RESPONSE) return;
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);

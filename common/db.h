@@ -101,7 +101,8 @@ void fp_db_copy_out_resume(fp_db_t *db);
 
 /* A connection's instruments, shared by all the connections of a service (fp_service_db_metrics);
  * any may be NULL. seconds: each statement's time from sent to its last result (a statement cut
- * off by a lost connection is not counted); errors: statements that failed, except integrity
+ * off by a lost connection is not counted, nor a COPY ... TO STDOUT: it lasts as long as its
+ * reader takes); errors: statements that failed, except integrity
  * violations (SQLSTATE class 23: a duplicate request id the services expect and answer), which
  * count in violations; queue: statements queued or running, added to and taken from as they
  * come and go (the ones already queued are added now). */
