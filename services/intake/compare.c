@@ -383,7 +383,10 @@ static size_t s_stream_parse(s_stream_t *st, const uint8_t *p, size_t n)
 {
     size_t off = 0, used;
     fp_copybin_row_t r;
-    while (off < n && !st->failed && !st->ended) {
+    /* PostgreSQL sends a row a message, so a message makes at most one page; bytes past a full
+     * queue wait in partial (and a COPY that ends with some left has failed: its pages are read
+     * with their statements) */
+    while (off < n && !st->failed && !st->ended && st->nready <= S_STREAM_PAGES) {
         fp_err_t e = st->header ? fp_copybin_row(p + off, n - off, &used, &r) : fp_copybin_header(p + off, n - off, &used);
         if (e == FP_EAGAIN) break;
         if (e == FP_ENOTFOUND) { /* the trailer: the rows after the last full page are the last page */
