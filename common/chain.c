@@ -43,9 +43,9 @@ void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, con
     fp_db_query(c->db, FP_DB_FRONT, sql, n, p, s_on_result, c);
 }
 
-void fp_chain_copy(fp_chain_t *c, const char *step, const char *sql, fp_buf_t *data, int flags, fp_chain_step_fn next)
+void fp_chain_copy(fp_chain_t *c, const char *step, const char *sql, fp_buf_t *data, fp_chain_step_fn next)
 {
-    s_set(c, step, PGRES_COMMAND_OK, flags, next);
+    s_set(c, step, PGRES_COMMAND_OK, 0, next);
     fp_db_copy(c->db, FP_DB_FRONT, sql, data, s_on_result, c);
 }
 

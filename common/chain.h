@@ -42,10 +42,8 @@ void fp_chain_begin(fp_chain_t *c, const char *sql, fp_chain_step_fn next);
 /* Runs sql (n text parameters p), expecting want; then next(c, res). step names it in the log. */
 void fp_chain_query(fp_chain_t *c, const char *step, const char *sql, int n, const char *const *p, ExecStatusType want,
                     int flags, fp_chain_step_fn next);
-/* COPY ... FROM STDIN of data (handed over, see fp_db_copy); then next. flags as fp_chain_query's
- * (FP_CHAIN_VIOLATIONS: a COPY into a table whose key it hits goes on to next, the transaction
- * aborted until a ROLLBACK TO SAVEPOINT). */
-void fp_chain_copy(fp_chain_t *c, const char *step, const char *sql, fp_buf_t *data, int flags, fp_chain_step_fn next);
+/* COPY ... FROM STDIN of data (handed over, see fp_db_copy); then next. */
+void fp_chain_copy(fp_chain_t *c, const char *step, const char *sql, fp_buf_t *data, fp_chain_step_fn next);
 /* The request id seen before? Runs sql (n parameters p; a row means yes); then seen(c, res)
  * with its rows, or fresh(c, res). */
 void fp_chain_once(fp_chain_t *c, const char *sql, int n, const char *const *p, fp_chain_step_fn fresh,

@@ -31,9 +31,7 @@ struct intake_cmp_wait {
     fp_request_t *req;
     Fangpin__V1__IntakeRequest *msg;
     s_hex_t *hex;  /* each answer's person, the keyed hash in hex */
-    fp_buf_t copy; /* the facts in COPY text format for the stage, until handed to the chain */
-    fp_buf_t rows; /* the same as dept_facts rows, in its key's order, until handed to the chain */
-    bool stored;   /* the rows went into dept_facts (no fact of the same person and day was there) */
+    fp_buf_t copy; /* the facts in COPY text format, until handed to the chain */
     fp_chain_t chain;
     /* the answer, once committed */
     bool replayed, queued;
@@ -52,7 +50,6 @@ static void s_done(s_answers_t *a)
 {
     fangpin__v1__intake_request__free_unpacked(a->msg, NULL);
     fp_buf_free(&a->copy);
-    fp_buf_free(&a->rows);
     free(a->unmatched);
     free(a->hex);
     free(a);
@@ -240,8 +237,6 @@ static void s_on_commit(fp_chain_t *c, PGresult *res)
     else s_reply(a);
 }
 
-static void s_on_undone(fp_chain_t *c, PGresult *res) { fp_chain_commit(c, s_on_commit); }
-
 static void s_on_applied(fp_chain_t *c, PGresult *res)
 {
     s_answers_t *a = c->job;
@@ -268,10 +263,7 @@ static void s_on_applied(fp_chain_t *c, PGresult *res)
     a->opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
     a->unmatched = fp_strdup(PQgetvalue(res, 0, 7));
     a->queued = PQgetvalue(res, 0, 8)[0] == 't';
-    if (a->replayed && a->stored) /* a batch stored before, on another day: its rows COPYed again are undone */
-        fp_chain_query(c, "ROLLBACK TO SAVEPOINT", "ROLLBACK TO SAVEPOINT compare_facts", 0, NULL, PGRES_COMMAND_OK, 0,
-                       s_on_undone);
-    else fp_chain_commit(c, s_on_commit);
+    fp_chain_commit(c, s_on_commit);
 }
 
 static void s_on_copied(fp_chain_t *c, PGresult *res)
@@ -294,82 +286,10 @@ static void s_on_copied(fp_chain_t *c, PGresult *res)
                    9, params, PGRES_TUPLES_OK, 0, s_on_applied);
 }
 
-static void s_copy_stage(fp_chain_t *c, PGresult *res)
-{
-    s_answers_t *a = c->job;
-    fp_chain_copy(c, "COPY", "COPY compare_stage (h, f, v) FROM STDIN", &a->copy, 0, s_on_copied);
-}
-
-/* The rows' COPY answered: stored, or a fact of the same person, department and day was there
- * (a unique violation: undone to the savepoint, and compare_answers_apply stores the batch from
- * the stage, replacing a fact only when it differs). */
-static void s_on_rows(fp_chain_t *c, PGresult *res)
-{
-    s_answers_t *a = c->job;
-    a->stored = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (a->stored) s_copy_stage(c, res);
-    else
-        fp_chain_query(c, "ROLLBACK TO SAVEPOINT", "ROLLBACK TO SAVEPOINT compare_facts", 0, NULL, PGRES_COMMAND_OK, 0,
-                       s_copy_stage);
-}
-
-/* The batch's facts go into dept_facts by a COPY of their rows (a department's first answer of the
- * day about these persons, the common case): as an INSERT from the stage they took a third more of
- * the database's time (10,000 facts into a million: 78-113 ms by COPY, 88-152 ms by INSERT, and
- * 11-16 ms more for the stage's COPY; bench/compare/README.md). compare_answers_apply finds them
- * there and counts them; the stage is still COPYed, for the ledger's check and the other cases. */
 static void s_on_begun(fp_chain_t *c, PGresult *res)
 {
     s_answers_t *a = c->job;
-    fp_chain_copy(c, "COPY dept_facts",
-                  "COPY dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)"
-                  " FROM STDIN",
-                  &a->rows, FP_CHAIN_VIOLATIONS, s_on_rows);
-}
-
-typedef struct {
-    const char *hex, *fact, *value;
-} s_row_t;
-
-static int s_row_cmp(const void *x, const void *y)
-{
-    const s_row_t *a = x, *b = y;
-    int d = strcmp(a->hex, b->hex);
-    return d ? d : strcmp(a->fact, b->fact);
-}
-
-/* The batch's facts as dept_facts rows (county, keyed hash, department, fact, value, as of today,
- * export, batch) in the key's order: the index is walked, not jumped about. */
-static void s_rows(s_answers_t *a, const char *county, const char *dept)
-{
-    const Fangpin__V1__SubmitCompareAnswers *sa = a->msg->submit_compare_answers;
-    size_t n = 0;
-    for (size_t i = 0; i < sa->n_answers; i++) n += sa->answers[i]->n_facts;
-    s_row_t *r = fp_calloc(n ? n : 1, sizeof *r);
-    n = 0;
-    for (size_t i = 0; i < sa->n_answers; i++)
-        for (size_t j = 0; j < sa->answers[i]->n_facts; j++)
-            r[n++] = (s_row_t){a->hex[i], fp_compare_fact_by_name(dept, sa->answers[i]->facts[j]->fact)->fact,
-                               sa->answers[i]->facts[j]->value};
-    qsort(r, n, sizeof *r, s_row_cmp);
-    char today[11], tail[128];
-    fp_date_format(intake_today(a->in), today);
-    int tn = snprintf(tail, sizeof tail, "\t%s\t%lld\t%s\n", today, (long long)sa->export_id, sa->batch_id);
-    size_t cl = strlen(county), dl = strlen(dept);
-    fp_buf_reserve(&a->rows, n * (cl + dl + 2 * FP_SEAL_HMAC_LEN + 24 + (size_t)tn + FP_COMPARE_VALUE_MAX));
-    for (size_t k = 0; k < n; k++) {
-        fp_buf_append(&a->rows, county, cl);
-        fp_buf_append(&a->rows, "\t\\\\x", 4);
-        fp_buf_append(&a->rows, r[k].hex, 2 * FP_SEAL_HMAC_LEN);
-        fp_buf_append(&a->rows, "\t", 1);
-        fp_buf_append(&a->rows, dept, dl);
-        fp_buf_append(&a->rows, "\t", 1);
-        fp_buf_puts(&a->rows, r[k].fact);
-        fp_buf_append(&a->rows, "\t", 1);
-        fp_db_copy_field(&a->rows, r[k].value);
-        fp_buf_append(&a->rows, tail, (size_t)tn);
-    }
-    free(r);
+    fp_chain_copy(c, "COPY", "COPY compare_stage (h, f, v) FROM STDIN", &a->copy, s_on_copied);
 }
 
 /* Checks an answer and appends its facts to the COPY data (the keyed hash, the fact, the value):
@@ -452,13 +372,11 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
         s_done(a);
         return;
     }
-    s_rows(a, county, p->department);
     a->chain = (fp_chain_t){.db = intake_pick_db(in), .what = "SubmitCompareAnswers", .job = a, .fail = s_chain_fail};
     fp_chain_begin(&a->chain,
                    "BEGIN;"
                    "CREATE TEMP TABLE IF NOT EXISTS compare_stage (h bytea NOT NULL, f text NOT NULL, v text NOT NULL)"
                    " ON COMMIT DELETE ROWS;"
-                   "TRUNCATE compare_stage;"
-                   "SAVEPOINT compare_facts",
+                   "TRUNCATE compare_stage",
                    s_on_begun);
 }

@@ -370,7 +370,7 @@ static void s_on_begun(fp_chain_t *c, PGresult *res)
     fp_chain_copy(c, "COPY",
                   "COPY intake_stage (idx, line_ref, reason, id_hmac, id_sealed, id_masked, name, village_code, kind,"
                   " occurred_on, amount_fen, detail) FROM STDIN",
-                  &j->copy, 0, s_on_copied);
+                  &j->copy, s_on_copied);
 }
 
 static void s_start_new(s_job_t *j)

@@ -133,8 +133,7 @@ $$;
 
 -- Stores batch p_batch of department p_dept's answers to export p_export: the facts staged by
 -- intake in this transaction (pg_temp.compare_stage: h, the person's id_hmac, says f = v), as of
--- p_on (when intake COPYed them into dept_facts already in this transaction, they are counted,
--- not inserted again; on a replay intake undoes that COPY to its savepoint); then, p_run true (a file's last batch), records that the rules that read that
+-- p_on; then, p_run true (a file's last batch), records that the rules that read that
 -- department's facts are due (compare_rules_due, committed with the facts, and NOTIFY
 -- fangpin_compare_rules): the assistance service runs them over the county in a transaction of its
 -- own (compare_rules_run_next), as a county-wide run at a million persons outlasts a request's
@@ -185,29 +184,21 @@ BEGIN
                                  WHERE m.county_code = p_county AND m.id_hmac = d.h AND m.left_on IS NULL) AS present
               FROM (SELECT DISTINCT s.h FROM pg_temp.compare_stage s ORDER BY s.h) d) u;
     nm := nm - cardinality(um);
-    IF EXISTS (SELECT 1 FROM (SELECT s.h, s.f FROM pg_temp.compare_stage s LIMIT 1) s
-                 JOIN dept_facts d ON d.county_code = p_county AND d.id_hmac = s.h AND d.department_code = p_dept
-                                  AND d.fact = s.f AND d.as_of = p_on AND d.batch_id = p_batch) THEN
-        -- the common case, a department's first answer of the day about these persons: intake
-        -- COPYed the stage's facts into dept_facts in this transaction, before this call (a fact
-        -- of this batch there: a batch is stored once, and was not before); they are counted
-        SELECT count(*) INTO nf FROM pg_temp.compare_stage;
-    ELSE
-        BEGIN
-            -- a plain insert, in the key's order (the index is walked, not jumped about)
-            INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
-            SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f;
-            GET DIAGNOSTICS nf = ROW_COUNT;
-        EXCEPTION WHEN unique_violation THEN
-            -- a fact of the same person, department and day is stored: replaced only when it differs
-            INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
-            SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f
-            ON CONFLICT ON CONSTRAINT dept_facts_pkey DO UPDATE SET value = EXCLUDED.value, export_id = EXCLUDED.export_id,
-                                                                 batch_id = EXCLUDED.batch_id
-             WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
-            GET DIAGNOSTICS nf = ROW_COUNT;
-        END;
-    END IF;
+    BEGIN
+        -- the common case, a department's first answer of the day about these persons: a plain
+        -- insert, in the key's order (the index is walked, not jumped about)
+        INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
+        SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f;
+        GET DIAGNOSTICS nf = ROW_COUNT;
+    EXCEPTION WHEN unique_violation THEN
+        -- a fact of the same person, department and day is stored: replaced only when it differs
+        INSERT INTO dept_facts (county_code, id_hmac, department_code, fact, value, as_of, export_id, batch_id)
+        SELECT p_county, s.h, p_dept, s.f, s.v, p_on, p_export, p_batch FROM pg_temp.compare_stage s ORDER BY s.h, s.f
+        ON CONFLICT ON CONSTRAINT dept_facts_pkey DO UPDATE SET value = EXCLUDED.value, export_id = EXCLUDED.export_id,
+                                                             batch_id = EXCLUDED.batch_id
+         WHERE dept_facts.value IS DISTINCT FROM EXCLUDED.value;
+        GET DIAGNOSTICS nf = ROW_COUNT;
+    END;
     IF compare_rules(p_dept) IS NOT NULL AND p_run THEN
         INSERT INTO compare_rules_due (county_code, department_code, batch_id, as_of, sender)
         VALUES (p_county, p_dept, p_batch, p_on, p_sender);
