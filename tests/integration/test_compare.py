@@ -289,6 +289,41 @@ class Compare(unittest.TestCase):
         self.assertIn("line 2: 参保状态", p.stderr)
         self.assertEqual(fp.sql(self.ci, counts), before)
 
+    def test_4b_a_batch_again_on_another_day_writes_nothing(self):
+        """Intake COPYs a batch's facts into dept_facts before compare_answers_apply finds the batch
+        stored: the same batch again on another day (no fact of that day to collide with) is
+        answered as replayed, and its facts of that day are undone."""
+        P15 = fp.id_number(30, "19920101")
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H10", VB, "general"), member(COUNTY, "H10", P15, "韩六")]))
+        ex = int(self.export(os.path.join(self.tmp, "nextday.csv")))
+
+        def send(svc):
+            c = svc.client("dept-yibao")
+            try:
+                return c.call(I.IntakeRequest(request_id=f"cmp-nextday-{fp.free_port()}",
+                                              submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id="nextday-1", export_id=ex, defer_rules=True, answers=[I.CompareAnswer(
+                        id_number=P15, facts=[I.CompareFact(fact="insured", value="yes"),
+                                              I.CompareFact(fact="insured_on", value="2026-02-01")], line_ref="2")])),
+                    I.IntakeReply, 20000)
+            finally:
+                c.close()
+        r = send(self.svc)
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.replayed, r.compare_answers.facts, r.compare_answers.matched), (False, 2, 1))
+        facts = f"SELECT fact, value, as_of::text, batch_id FROM dept_facts WHERE id_hmac = '{fp.id_hmac(P15)}' ORDER BY fact"
+        stored = [("insured", "yes", TODAY, "nextday-1"), ("insured_on", "2026-02-01", TODAY, "nextday-1")]
+        self.assertEqual(fp.sql(self.ci, facts), stored)
+        later = fp.Service("intake", self.ci, self.keys, env={
+            "FANGPIN_TODAY": "2026-11-25", "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+        try:
+            r = send(later)
+        finally:
+            later.stop()
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertEqual((r.compare_answers.replayed, r.compare_answers.facts, r.compare_answers.matched), (True, 2, 1))
+        self.assertEqual(fp.sql(self.ci, facts), stored)
+
     def test_5_refused_other_columns_and_county(self):
         n = fp.sql(self.ci, "SELECT count(*) FROM compare_exports")
         p = self.compare("export", "--dept", "yibao", "--reason", REASON, "--columns", "name,dibao_yuan")

@@ -15,6 +15,18 @@ LANGUAGE sql STABLE STRICT AS $$
     SELECT extract(year FROM age(p_on, p_born))::integer
 $$;
 
+-- The subject a finding of population p_pop names (quality_findings.subject): the person, by its
+-- keyed hash in base64; the plan, by its id; or the household. Each population's subject column,
+-- and the run's hits (quality_population_sql), which make it from id_hmac and plan_id for the rows
+-- that fired only, not for each of a million rows. IMMUTABLE and inlined: p_pop is a constant
+-- wherever it is called, and the CASE folds to the one expression.
+CREATE OR REPLACE FUNCTION quality_subject(p_pop text, p_id_hmac bytea, p_plan_id bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_pop WHEN 'person' THEN 'person:' || encode(p_id_hmac, 'base64')
+                      WHEN 'plan' THEN 'plan:' || p_plan_id::text
+                      ELSE 'household' END
+$$;
+
 -- The persons population: every member present in the county's ledger (left_on empty), with
 -- the household's type and guarantees and the present head's age and sex, and what the
 -- departments said last of the person in the data comparison (docs/compare.md): 医保 insured,
@@ -35,7 +47,7 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                housing_ok boolean, yibao_insured text, minzheng_dibao text, jiaoyu_at_school text,
                zhujian_house_safe text, elsewhere text)
 LANGUAGE sql STABLE AS $$
-    SELECT h.village_code, m.household_no, 'person:' || encode(m.id_hmac, 'base64'), m.id_hmac, NULL::bigint,
+    SELECT h.village_code, m.household_no, quality_subject('person', m.id_hmac, NULL), m.id_hmac, NULL::bigint,
            h.household_type, h.monitored_kind, m.relation, m.sex, quality_age(m.birth_date, p_on), m.labour,
            m.health, m.disability_grade, m.schooling, m.insured, hd.age, hd.sex,
            h.education_ok, h.medical_ok, h.medical_oop_fen, h.housing_ok, fy.value, fm.value, fj.value, fz.value,
@@ -83,7 +95,8 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                food_clothing_ok boolean, education_ok boolean, medical_ok boolean, housing_ok boolean,
                water_ok boolean, identified boolean)
 LANGUAGE sql STABLE AS $$
-    SELECT h.village_code, h.household_no, 'household', NULL::bytea, NULL::bigint, h.household_type,
+    SELECT h.village_code, h.household_no, quality_subject('household', NULL, NULL), NULL::bytea, NULL::bigint,
+           h.household_type,
            h.monitored_kind, coalesce(m.n, 0), coalesce(m.heads, 0), coalesce(m.spouses, 0),
            coalesce(m.labour, 0), coalesce(m.labour_normal, 0), m.oldest, h.net_income_fen,
            h.net_income_fen / nullif(m.n, 0), h.wage_fen, h.pension_fen, h.dibao_fen, h.tekun_fen, h.food_clothing_ok,
@@ -125,7 +138,8 @@ RETURNS TABLE (village_code text, household_no text, subject text, id_hmac bytea
                food_clothing_ok boolean, education_ok boolean, medical_ok boolean, housing_ok boolean,
                water_ok boolean, checks text[], checks_seen jsonb)
 LANGUAGE sql STABLE AS $$
-    SELECT p.village_code, p.household_no, 'plan:' || p.id, NULL::bytea, p.id, h.household_type, h.monitored_kind,
+    SELECT p.village_code, p.household_no, quality_subject('plan', NULL, p.id), NULL::bytea, p.id, h.household_type,
+           h.monitored_kind,
            p.kind, p.monitored_kind,
            p.kind = 'monitoring' AND p.id = max(p.id) FILTER (WHERE p.kind = 'monitoring')
                                             OVER (PARTITION BY p.household_no),
@@ -225,18 +239,24 @@ END $$;
 -- each row's tests in one array; the facts are built for the rules that fired only. The two
 -- OFFSET 0 keep the subqueries from being pulled up: pulled up, each reference to a column was
 -- replaced by the expression behind it, so a person's age was computed once per rule that reads
--- it (a dozen times a row) and the array of tests twice (in the filter, then for unnest).
+-- it (a dozen times a row) and the array of tests twice (in the filter, then for unnest). The
+-- array is made for the rows that fire at least one rule (the coalesce of the tests: a rule's test
+-- is its code when it fires, else NULL), and the subject (quality_subject) for those rows' hits:
+-- both were made for each of a million persons before, for the 25,656 that fire Q094/Q095 in
+-- bench/compare's import (its statement 4.4-4.6 s, 3.3-3.6 s with both; bench/compare/README.md).
 CREATE OR REPLACE FUNCTION quality_population_sql(p_pop text, p_rules text[], p_county text, p_on date)
 RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT format('INSERT INTO quality_hits SELECT x.code, x.village_code, x.household_no, x.subject, x.id_hmac,'
-                  ' x.plan_id, CASE x.code %s END FROM (SELECT f.*, unnest(f.fired) AS code FROM'
+    SELECT format('INSERT INTO quality_hits SELECT x.code, x.village_code, x.household_no,'
+                  ' quality_subject(%L, x.id_hmac, x.plan_id), x.id_hmac, x.plan_id, CASE x.code %s END'
+                  ' FROM (SELECT f.*, unnest(f.fired) AS code FROM'
                   ' (SELECT f.*, array_remove(ARRAY[%s], NULL) AS fired'
-                  ' FROM (SELECT * FROM quality_%ss($1, $2) OFFSET 0) f OFFSET 0) f'
-                  ' WHERE f.fired <> ''{}'') x',
-                  string_agg(format('WHEN %L THEN %s', r.code, quality_rule_facts(r, p_county, p_on)), ' ' ORDER BY r.code),
-                  string_agg(quality_rule_test(r, p_county, p_on), ', ' ORDER BY r.code), p_pop)
-      FROM quality_rules r
-     WHERE r.population = p_pop AND r.code = ANY (p_rules)
+                  ' FROM (SELECT * FROM quality_%ss($1, $2) OFFSET 0) f WHERE coalesce(%s) IS NOT NULL OFFSET 0) f) x',
+                  p_pop, r.facts, r.tests, p_pop, r.tests)
+      FROM (SELECT string_agg(format('WHEN %L THEN %s', r.code, quality_rule_facts(r, p_county, p_on)), ' '
+                              ORDER BY r.code) AS facts,
+                   string_agg(quality_rule_test(r, p_county, p_on), ', ' ORDER BY r.code) AS tests
+              FROM quality_rules r
+             WHERE r.population = p_pop AND r.code = ANY (p_rules)) r
 $$;
 
 -- Evaluates the rules p_rules (NULL: all) over county p_county as on p_on, for p_actor; returns
