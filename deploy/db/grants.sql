@@ -112,6 +112,7 @@ GRANT INSERT ON events, events_pending TO fangpin_assistance;  -- events_pending
 GRANT SELECT ON quality_rules, dept_facts TO fangpin_assistance;
 GRANT SELECT, INSERT, UPDATE ON quality_runs, quality_findings TO fangpin_assistance;
 -- the rules an import made due (compare_rules_run_next): the run, recorded on the due row and its batch
+-- (dept_facts analysed first through compare_facts_analyze, SECURITY DEFINER: ANALYZE is the owner's)
 GRANT SELECT, UPDATE ON compare_rules_due, compare_batches TO fangpin_assistance;
 
 -- reporting: reads everything its reports count; writes report snapshots and reopenings, the
