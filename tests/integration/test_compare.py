@@ -211,6 +211,44 @@ class Compare(unittest.TestCase):
         r3 = self.slice_call("dept-minzheng", export_id=r.compare_slice.export_id, limit=2)
         self.assertEqual((r3.status.code, r3.status.reason), (Code.NOT_FOUND, "compare.export_unknown"))
 
+    stream_people = None
+
+    def stream_county(self):
+        """600 persons of county 130821 (stream-yibao's), one a household, named with 30,000
+        characters: rows more than the sockets hold; made once. Their ID numbers in export order."""
+        county, n = "130821", 600
+        if Compare.stream_people is None:
+            people = [fp.id_number(i + 1, "19800101", region=county) for i in range(n)]
+            fp.sql(self.ci, "\n".join([household(county, f"S{i:04d}", "130821100200", "general") for i in range(n)] +
+                                       [member(county, f"S{i:04d}", p, "张") for i, p in enumerate(people)]) +
+                   f"\nUPDATE ledger_members SET name = repeat('名', 30000) WHERE county_code = '{county}';")
+            Compare.stream_people = people
+        return Compare.stream_people
+
+    def stream_waiting(self):
+        """The pid of the session of the stream that waits to send (ClientWrite), once there is one."""
+        waiting = []
+        for _ in range(200):
+            waiting = fp.sql(self.ci, "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT m.id_hmac%'"
+                                      " AND wait_event = 'ClientWrite'")
+            if waiting:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(waiting), 1, "no stream waiting to send")
+        return waiting[0][0]
+
+    def page_on(self, r):
+        """Asks for every page after r's (limit 2): the export's id, the pages asked for with r's, and
+        the ID numbers of them all in order (each name checked)."""
+        ex, calls, seen = r.compare_slice.export_id, 1, [row.cells[1] for row in r.compare_slice.page]
+        while r.compare_slice.next_after:
+            r = self.slice_call("stream-yibao", export_id=ex, after=r.compare_slice.next_after, limit=2)
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+            calls += 1
+            seen += [row.cells[1] for row in r.compare_slice.page]
+            self.assertEqual({row.cells[0] for row in r.compare_slice.page} - {"名" * 30000}, set())
+        return ex, calls, seen
+
     def test_3c_a_stream_cut_off_gives_every_page_once(self):
         """After a page read with its statement, intake streams the pages after it (one COPY on a
         connection of its own, docs/compare.md) and holds two of them made; then it reads no more and
@@ -218,32 +256,13 @@ class Compare(unittest.TestCase):
         the pages made are still given and the one after them is read with its statement: every
         row once, in the tables' order, each page asked for counted once. Names of 30,000
         characters make 600 rows more than the sockets hold."""
-        county, n = "130821", 600
-        people = [fp.id_number(i + 1, "19800101", region=county) for i in range(n)]
-        fp.sql(self.ci, "\n".join([household(county, f"S{i:04d}", "130821100200", "general") for i in range(n)] +
-                                   [member(county, f"S{i:04d}", p, "张") for i, p in enumerate(people)]) +
-               f"\nUPDATE ledger_members SET name = repeat('名', 30000) WHERE county_code = '{county}';")
+        people, n = self.stream_county(), 600
         r = self.slice_call("stream-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
         self.assertEqual(r.status.code, Code.OK, r.status.message)
         self.assertEqual(list(r.compare_slice.columns), ["name", "id_number"])
-        ex, calls = r.compare_slice.export_id, 1
-        seen = [row.cells[1] for row in r.compare_slice.page]
-        stream = ("SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT m.id_hmac%'"
-                  " AND wait_event = 'ClientWrite'")
-        waiting = []
-        for _ in range(200):
-            waiting = fp.sql(self.ci, stream)
-            if waiting:
-                break
-            time.sleep(0.05)
-        self.assertEqual(len(waiting), 1, "no stream waiting to send")
-        self.assertEqual(fp.sql(self.ci, f"SELECT pg_terminate_backend({waiting[0][0]})"), [("t",)])
-        while r.compare_slice.next_after:
-            r = self.slice_call("stream-yibao", export_id=ex, after=r.compare_slice.next_after, limit=2)
-            self.assertEqual(r.status.code, Code.OK, r.status.message)
-            calls += 1
-            seen += [row.cells[1] for row in r.compare_slice.page]
-            self.assertEqual({row.cells[0] for row in r.compare_slice.page} - {"名" * 30000}, set())
+        waiting = self.stream_waiting()
+        self.assertEqual(fp.sql(self.ci, f"SELECT pg_terminate_backend({waiting})"), [("t",)])
+        ex, calls, seen = self.page_on(r)
         self.assertEqual(seen, people)  # households S0000, S0001, ... of one person each
         self.assertEqual(fp.sql(self.ci, f"SELECT pages, rows_sent FROM compare_exports WHERE id = {ex}"),
                          [(str(calls), str(n))])
@@ -251,6 +270,30 @@ class Compare(unittest.TestCase):
         # the stream begun after the cut (with the page read after it) read to its end
         self.assertEqual(fp.sql(self.ci, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT m.id_hmac%'"
                                          " AND state = 'active'"), [("0",)])
+
+    def test_3d_an_abandoned_stream_ends_with_the_next_export(self):
+        """An export left after its first page leaves its stream waiting to send; the department's
+        next export begins a stream in place of it: intake closes the waiting stream's connection
+        (its session ends) and the new export reads every row once."""
+        people = self.stream_county()
+        left = self.slice_call("stream-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
+        self.assertEqual(left.status.code, Code.OK, left.status.message)
+        pid = self.stream_waiting()
+        r = self.slice_call("stream-yibao", reason=REASON, limit=2, columns=["id_number", "name"])
+        self.assertEqual(r.status.code, Code.OK, r.status.message)
+        self.assertNotEqual(r.compare_slice.export_id, left.compare_slice.export_id)
+        gone = []
+        for _ in range(100):
+            gone = fp.sql(self.ci, f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}")
+            if gone == [("0",)]:
+                break
+            time.sleep(0.05)
+        self.assertEqual(gone, [("0",)], "the abandoned stream's session is still there")
+        ex, calls, seen = self.page_on(r)
+        self.assertEqual(seen, people)
+        self.assertEqual(fp.sql(self.ci, f"SELECT pages, rows_sent FROM compare_exports WHERE id IN"
+                                         f" ({left.compare_slice.export_id}, {ex}) ORDER BY id"),
+                         [("1", "2"), (str(calls), "600")])
 
     def answer_file(self, name):
         path = os.path.join(self.tmp, name)
