@@ -487,16 +487,8 @@ static void s_stream_begin(s_slice_t *s)
     intake_t *in = s->in;
     s_stream_drop(in);
     if (!s->page.next_len) return;
-    if (!in->cmp_stream_db) {
-        fp_db_opts_t o = {.backoff_min_ms = 100,
-                          .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
-                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
-                          .on_state = s_on_stream_db,
-                          .arg = in};
-        if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &in->cmp_stream_db) != FP_OK)
-            return; /* no stream: each page read with its statement */
-        fp_service_db_metrics(in->svc, in->cmp_stream_db);
-    }
+    if (!in->cmp_stream_db && !(in->cmp_stream_db = intake_new_db(in, s_on_stream_db, NULL)))
+        return; /* no stream: each page read with its statement */
     s_stream_t *st = fp_new(s_stream_t);
     st->in = in;
     memcpy(st->county, s->county, sizeof st->county);

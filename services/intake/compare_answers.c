@@ -157,18 +157,11 @@ static void s_hold(s_answers_t *a)
 {
     intake_t *in = a->in;
     if (!in->cmp_db) {
-        fp_db_opts_t o = {.backoff_min_ms = 100,
-                          .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
-                          .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
-                          .on_state = s_on_wait_state,
-                          .on_notify = s_on_wait_notify,
-                          .arg = in};
-        if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &in->cmp_db) != FP_OK) {
+        if (!(in->cmp_db = intake_new_db(in, s_on_wait_state, s_on_wait_notify))) {
             fp_log_error("no database connection to hear of the comparison rules' runs: answering at once");
             s_reply(a);
             return;
         }
-        fp_service_db_metrics(in->svc, in->cmp_db);
         fp_db_listen(in->cmp_db, "fangpin_compare_rules_done");
     }
     uint32_t ms = a->msg->submit_compare_answers->wait_ms;

@@ -59,6 +59,9 @@ void intake_compare_waits_stop(intake_t *in);
 void intake_compare_stream_tick(intake_t *in);
 void intake_compare_stream_stop(intake_t *in);
 
+/* Another database connection of intake's (FANGPIN_PG, its backoff and statement timeout, the
+ * service's metrics), on_state and on_notify called with in; NULL when the conninfo is invalid. */
+fp_db_t *intake_new_db(intake_t *in, fp_db_state_fn on_state, fp_db_notify_fn on_notify);
 /* The connection for a new batch: the least busy one that is up. */
 fp_db_t *intake_pick_db(intake_t *in);
 /* Loads the lead-kind catalog (on every database ready). */

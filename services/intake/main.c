@@ -78,12 +78,7 @@ static int s_on_start(fp_service_t *svc, void *arg)
     int64_t nconn = fp_service_int(svc, "FANGPIN_INTAKE_DB_CONNECTIONS");
     in->ndbs = nconn > 1 ? (size_t)(nconn - 1) : 0;
     in->dbs = fp_calloc(in->ndbs ? in->ndbs : 1, sizeof *in->dbs);
-    fp_db_opts_t o = {.backoff_min_ms = 100,
-                      .backoff_max_ms = (int)fp_service_int(svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
-                      .statement_timeout_ms = (int)fp_service_int(svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS")};
-    for (size_t i = 0; i < in->ndbs; i++)
-        if (fp_db_new(fp_service_loop(svc), fp_service_str(svc, "FANGPIN_PG"), &o, &in->dbs[i]) == FP_OK)
-            fp_service_db_metrics(svc, in->dbs[i]);
+    for (size_t i = 0; i < in->ndbs; i++) in->dbs[i] = intake_new_db(in, NULL, NULL);
     fp_metrics_t *m = fp_service_metrics(svc);
     in->c_accepted = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"accepted\"");
     in->c_duplicates = fp_metrics_counter(m, "fangpin_intake_leads_total", "Leads by result.", "result=\"duplicate\"");
@@ -92,6 +87,20 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->c_replayed = fp_metrics_counter(m, "fangpin_intake_batches_replayed_total",
                                         "Batches answered from their stored results.", "");
     return 0;
+}
+
+fp_db_t *intake_new_db(intake_t *in, fp_db_state_fn on_state, fp_db_notify_fn on_notify)
+{
+    fp_db_opts_t o = {.backoff_min_ms = 100,
+                      .backoff_max_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_BACKOFF_MAX_MS"),
+                      .statement_timeout_ms = (int)fp_service_int(in->svc, "FANGPIN_DB_STATEMENT_TIMEOUT_MS"),
+                      .on_state = on_state,
+                      .on_notify = on_notify,
+                      .arg = in};
+    fp_db_t *db = NULL;
+    if (fp_db_new(fp_service_loop(in->svc), fp_service_str(in->svc, "FANGPIN_PG"), &o, &db) != FP_OK) return NULL;
+    fp_service_db_metrics(in->svc, db);
+    return db;
 }
 
 fp_db_t *intake_pick_db(intake_t *in)

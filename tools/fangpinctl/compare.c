@@ -401,11 +401,6 @@ static int s_read(s_file_t *f, const fp_buf_t *data, const char *path)
         fp_xlsx_destroy(&x);
         return e || !header || f->bad ? -1 : 0;
     }
-    size_t lines = 0; /* the answers at most: one array, not grown by copies */
-    for (const char *p = data->data, *end = p + data->len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-        lines++;
-    f->cap = lines + 1;
-    f->a = fp_realloc(f->a, f->cap * sizeof *f->a);
     fp_csv_t *csv = fp_csv_new();
     fp_err_t e = FP_OK;
     for (size_t off = 0, used; !e && off < data->len; off += used) {
