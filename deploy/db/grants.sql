@@ -70,6 +70,10 @@ GRANT SELECT (county_code, household_no, village_code, household_type, monitored
               housing_ok, education_ok, medical_ok, medical_oop_fen) ON ledger_households TO fangpin_intake;
 GRANT SELECT, INSERT, UPDATE ON compare_exports, dept_facts, quality_runs, quality_findings TO fangpin_intake;
 GRANT SELECT, INSERT ON compare_batches TO fangpin_intake;
+-- the present members intake holds for a large answer file are used while no transaction that
+-- changed them has committed since they were read (ledger_changed_since; the rows are written by
+-- a trigger and removed by compare_presence_prune, both SECURITY DEFINER)
+GRANT SELECT ON ledger_changes TO fangpin_intake;
 -- an import's last batch makes its rules due; the assistance service runs them (compare_rules_run_next)
 GRANT SELECT, INSERT ON compare_rules_due TO fangpin_intake;
 

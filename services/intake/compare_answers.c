@@ -15,6 +15,7 @@
 
 #include "chain.h"
 #include "compare.h"
+#include "compare_presence.h"
 #include "date.h"
 #include "idcard.h"
 #include "intake.h"
@@ -33,6 +34,13 @@ struct intake_cmp_wait {
     s_hex_t *hex;  /* each answer's person, the keyed hash in hex */
     fp_buf_t copy; /* the facts in COPY text format, until handed to the chain */
     fp_chain_t chain;
+    /* the batch's persons looked up in the members intake holds (compare_presence.c): the
+     * snapshot they were read in (NULL: not held, the database looks them up), how many are
+     * present, the others as a text[] of hex */
+    char county[7];
+    char *seen;
+    uint32_t seen_matched;
+    fp_buf_t seen_unmatched;
     /* the answer, once committed */
     bool replayed, queued;
     uint32_t answers, matched, facts, opened;
@@ -50,6 +58,8 @@ static void s_done(s_answers_t *a)
 {
     fangpin__v1__intake_request__free_unpacked(a->msg, NULL);
     fp_buf_free(&a->copy);
+    free(a->seen);
+    fp_buf_free(&a->seen_unmatched);
     free(a->unmatched);
     free(a->hex);
     free(a);
@@ -256,6 +266,11 @@ static void s_on_applied(fp_chain_t *c, PGresult *res)
     a->opened = (uint32_t)strtoul(PQgetvalue(res, 0, 6), NULL, 10);
     a->unmatched = fp_strdup(PQgetvalue(res, 0, 7));
     a->queued = PQgetvalue(res, 0, 8)[0] == 't';
+    if (!a->replayed) {
+        bool stale = PQgetvalue(res, 0, 9)[0] == 't';
+        if (stale) intake_presence_stale(a->in, a->county);
+        fp_counter_add(a->seen && !stale ? a->in->c_presence_held : a->in->c_presence_db, 1);
+    }
     fp_chain_commit(c, s_on_commit);
 }
 
@@ -270,13 +285,17 @@ static void s_on_copied(fp_chain_t *c, PGresult *res)
     fp_date_format(intake_today(a->in), today);
     snprintf(n, sizeof n, "%zu", sa->n_answers);
     fp_seal_check_value(fp_service_seal(a->in->svc), check);
-    const char *params[9] = {county, p->department, p->id, sa->batch_id, export_id, today, n, check,
-                             sa->defer_rules ? "f" : "t"};
+    char matched[16];
+    snprintf(matched, sizeof matched, "%u", a->seen_matched);
+    const char *params[12] = {county, p->department, p->id, sa->batch_id, export_id, today, n, check,
+                              sa->defer_rules ? "f" : "t", a->seen, a->seen ? matched : NULL,
+                              a->seen ? (const char *)a->seen_unmatched.data : NULL};
     fp_chain_query(c, "compare_answers_apply",
                    "SELECT a.problem, a.replayed, a.answers, a.matched, a.facts, coalesce(a.run, 0), a.opened,"
-                   " a.unmatched, a.queued"
-                   " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int, $8, $9::boolean) a",
-                   9, params, PGRES_TUPLES_OK, 0, s_on_applied);
+                   " a.unmatched, a.queued, a.seen_stale"
+                   " FROM compare_answers_apply($1, $2, $3, $4, $5::bigint, $6::date, $7::int, $8, $9::boolean,"
+                   " $10::pg_snapshot, $11::int, $12::text[]) a",
+                   12, params, PGRES_TUPLES_OK, 0, s_on_applied);
 }
 
 static void s_on_begun(fp_chain_t *c, PGresult *res)
@@ -364,6 +383,16 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
         fp_request_refuse(req, msg->request_id, why, en, zh);
         s_done(a);
         return;
+    }
+    /* a file of several batches: the county's members are read once, and each batch's persons
+     * looked up in them once read (the database checks they are still the ledger's) */
+    memcpy(a->county, county, sizeof a->county);
+    if (msg->submit_compare_answers->defer_rules) intake_presence_want(in, county);
+    const intake_presence_t *pr = intake_presence_ready(in, county);
+    if (pr) {
+        a->seen = fp_strdup(intake_presence_snapshot(pr));
+        a->seen_matched = intake_presence_check(pr, (const char(*)[2 * FP_SEAL_HMAC_LEN + 1])a->hex,
+                                                msg->submit_compare_answers->n_answers, &a->seen_unmatched);
     }
     a->chain = (fp_chain_t){.db = intake_pick_db(in), .what = "SubmitCompareAnswers", .job = a, .fail = s_chain_fail};
     fp_chain_begin(&a->chain,

@@ -1,6 +1,7 @@
 /* intake.h: the intake service's shared state and its operations (one file each):
  * submit.c (SubmitLeads), queries.c (GetBatch, ListOutcomes, SubmissionStatus,
- * ListLeadKinds, the late-submission scan), profiles.c (GetPushProfile), compare.c and compare_answers.c (数据比对), names.c (aliases,
+ * ListLeadKinds, the late-submission scan), profiles.c (GetPushProfile), compare.c, compare_answers.c and
+ * compare_presence.c (数据比对), names.c (aliases,
  * villages by name); desk.c, desk_upload.c, desk_api.c (the department desk, desk.h). Validation is pure: lead_validate.c. */
 #ifndef INTAKE_H
 #define INTAKE_H
@@ -35,7 +36,15 @@ typedef struct {
      * a connection of their own (made when first needed) */
     struct intake_cmp_stream *cmp_stream;
     fp_db_t *cmp_stream_db;
+    /* compare_presence.c: the county's present members, read once for the batches of a large
+     * answer file, on a connection of their own (made when first needed) */
+    struct intake_presence *presence;
+    fp_db_t *presence_db;
+    fp_gauge_t *g_presence;                        /* fangpin_intake_compare_presence_members */
+    fp_counter_t *c_presence_reads;                /* fangpin_intake_compare_presence_reads_total */
+    fp_counter_t *c_presence_held, *c_presence_db; /* fangpin_intake_compare_batches_total{ledger=...} */
 } intake_t;
+typedef struct intake_presence intake_presence_t;
 
 int32_t intake_today(const intake_t *in); /* fp_today(): FANGPIN_TODAY or the real date (domain/today.h) */
 

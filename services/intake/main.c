@@ -8,6 +8,7 @@
 
 #include "date.h"
 #include "desk.h"
+#include "compare_presence.h"
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
@@ -86,6 +87,16 @@ static int s_on_start(fp_service_t *svc, void *arg)
     in->c_batches = fp_metrics_counter(m, "fangpin_intake_batches_total", "Batches stored.", "");
     in->c_replayed = fp_metrics_counter(m, "fangpin_intake_batches_replayed_total",
                                         "Batches answered from their stored results.", "");
+    in->g_presence = fp_metrics_gauge(m, "fangpin_intake_compare_presence_members",
+                                      "Present members held for comparison answers (0: none held).", "");
+    in->c_presence_reads = fp_metrics_counter(m, "fangpin_intake_compare_presence_reads_total",
+                                              "Reads of a county's present members for comparison answers.", "");
+    in->c_presence_held = fp_metrics_counter(m, "fangpin_intake_compare_batches_total",
+                                             "Comparison answer batches stored, by how their persons were found in"
+                                             " the ledger.", "ledger=\"held\"");
+    in->c_presence_db = fp_metrics_counter(m, "fangpin_intake_compare_batches_total",
+                                           "Comparison answer batches stored, by how their persons were found in"
+                                           " the ledger.", "ledger=\"database\"");
     return 0;
 }
 
@@ -123,6 +134,7 @@ static void s_on_stop(fp_service_t *svc, void *arg)
     intake_t *in = arg;
     intake_compare_waits_stop(in);
     intake_compare_stream_stop(in);
+    intake_presence_stop(in);
     for (size_t i = 0; i < in->ndbs; i++) fp_db_destroy(&in->dbs[i]);
     free(in->dbs);
     in->dbs = NULL;
@@ -136,6 +148,7 @@ static void s_on_tick(fp_service_t *svc, void *arg)
     intake_deadline_scan(arg);
     intake_compare_waits_tick(arg);
     intake_compare_stream_tick(arg);
+    intake_presence_tick(arg);
 }
 
 static void s_on_stopping(fp_service_t *svc, void *arg) { intake_compare_waits_stopping(arg); }

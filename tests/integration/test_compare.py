@@ -531,6 +531,67 @@ class Compare(unittest.TestCase):
         self.assertEqual(fp.sql(self.ci, "SELECT rule_code, id_hmac::text FROM quality_findings WHERE household_no = 'H6'"),
                          [("Q094", fp.id_hmac(P11))])
 
+    def test_8b_a_file_of_batches_finds_its_persons_in_the_members_intake_holds(self):
+        """The batches of a file (defer_rules) have intake read the county's present members once and
+        look each batch's persons up in them (fangpin_intake_compare_batches_total{ledger="held"}).
+        The answers stay the ledger's: a person who leaves the ledger after the members were read is
+        answered not in it (the database sees the change: ledger="database"), and the members are
+        read again, without that person."""
+        P12, P13 = fp.id_number(41, "19890101"), fp.id_number(42, "19900101")
+        P14 = fp.id_number(43, "19910101")  # not in the ledger
+        fp.sql(self.ci, "\n".join([household(COUNTY, "H11", VB, "general"), member(COUNTY, "H11", P12, "钱七"),
+                                   member(COUNTY, "H11", P13, "钱八", relation="spouse")]))
+        ex = int(self.export(os.path.join(self.tmp, "held.csv")))
+        batches, reads = "fangpin_intake_compare_batches_total", "fangpin_intake_compare_presence_reads_total"
+        # an intake of its own: it holds no members yet
+        svc = fp.Service("intake", self.ci, self.keys, env={
+            "FANGPIN_TODAY": TODAY, "FANGPIN_INTAKE_LEADS_PUSH": f"tcp://127.0.0.1:{fp.free_port()}"})
+        self.addCleanup(svc.stop)
+
+        def send(batch, answers):
+            c = svc.client("dept-yibao")
+            try:
+                r = c.call(I.IntakeRequest(request_id=f"cmp-{batch}", submit_compare_answers=I.SubmitCompareAnswers(
+                    batch_id=batch, export_id=ex, defer_rules=True, answers=[I.CompareAnswer(
+                        id_number=idn, facts=[I.CompareFact(fact="insured", value="yes")], line_ref=ref)
+                        for idn, ref in answers])), I.IntakeReply, 20000)
+            finally:
+                c.close()
+            self.assertEqual(r.status.code, Code.OK, r.status.message)
+            return r.compare_answers
+
+        def read_again(since):
+            """Waits until intake has read the members once more than since, and holds them."""
+            fp.wait_for(lambda: svc.metric(reads) > since and svc.metric("fangpin_intake_compare_presence_members") > 0,
+                        what="intake reading the county's present members")
+
+        a = send("held-1", [(P12, "2")])  # a batch of a file: the members are read; it asks the database
+        self.assertEqual((a.matched, svc.metric(batches, 'ledger="database"')), (1, 1))
+        read_again(0)
+        held, asked = svc.metric(batches, 'ledger="held"'), svc.metric(batches, 'ledger="database"')
+        a = send("held-2", [(P12, "3"), (P13, "4"), (P14, "5"), (P12, "6")])
+        self.assertEqual((a.answers, a.matched, list(a.unmatched_refs), a.facts), (4, 2, ["5"], 2))  # P12's fact was stored
+        self.assertEqual((svc.metric(batches, 'ledger="held"'), svc.metric(batches, 'ledger="database"')),
+                         (held + 1, asked))
+        # P13 leaves the ledger after the members were read
+        fp.sql(self.ci, f"UPDATE ledger_members SET left_on = '{TODAY}', left_reason = 'death:test'"
+                        f" WHERE id_hmac = '{fp.id_hmac(P13)}'")
+        n_reads = svc.metric(reads)
+        a = send("held-3", [(P13, "7"), (P12, "8")])
+        self.assertEqual((a.matched, list(a.unmatched_refs)), (1, ["7"]))
+        self.assertEqual((svc.metric(batches, 'ledger="held"'), svc.metric(batches, 'ledger="database"')),
+                         (held + 1, asked + 1))
+        self.assertEqual(svc.metric("fangpin_intake_compare_presence_members"), 0)  # dropped
+        send("held-4", [(P12, "9")])  # read again (this batch asks the database meanwhile)
+        read_again(n_reads)
+        held = svc.metric(batches, 'ledger="held"')
+        a = send("held-5", [(P13, "10"), (P12, "11"), (P14, "12")])
+        self.assertEqual((a.matched, list(a.unmatched_refs)), (1, ["10", "12"]))
+        self.assertEqual(svc.metric(batches, 'ledger="held"'), held + 1)
+        # the same batch again is answered as stored, its lines as then
+        a = send("held-2", [(P12, "3"), (P13, "4"), (P14, "5"), (P12, "6")])
+        self.assertEqual((a.replayed, a.matched, list(a.unmatched_refs)), (True, 2, ["5"]))
+
     def test_9_rules_due_survive_a_stopped_service(self):
         """The last batch's rules are due in the database, not in a service's memory: with the
         assistance service stopped the import's facts are stored and the rules wait (the request

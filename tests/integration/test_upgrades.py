@@ -123,7 +123,8 @@ OUTSIDE_DISTRIBUTION = [
     "regions",  # reference tables
     "principals", "curve_keys", "http_tokens", "schema_migrations", "schema_functions", "data_key", "relay_state",
     "federation_level", "federation_counties", "report_snapshots", "report_reopenings", "events",
-    "event_positions", "events_pending"]  # the coordinator's (the events' order and its queue, migration 051)
+    "event_positions", "events_pending",  # the coordinator's (the events' order and its queue, migration 051)
+    "ledger_changes"]  # the coordinator's: the transactions that changed the ledger's present members (056)
 KEYED_BY_COUNTY = """
 WITH large AS (
     SELECT c.oid, c.relname, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid

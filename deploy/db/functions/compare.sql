@@ -146,6 +146,36 @@ RETURNS text[] LANGUAGE sql STABLE AS $$
                                                         AND m.left_on IS NULL)
 $$;
 
+-- County p_county's present members (the keyed hashes of their ID numbers, in order) after one
+-- row with the snapshot they are read in (h NULL): read by intake for the batches of a large
+-- answer file (services/intake/compare_presence.c), as one COPY. STABLE: in the statement's
+-- snapshot, the one it names.
+CREATE OR REPLACE FUNCTION compare_presence(p_county text) RETURNS TABLE (snap text, h bytea)
+LANGUAGE sql STABLE AS $$
+    SELECT pg_current_snapshot()::text, NULL::bytea
+    UNION ALL
+    (SELECT NULL::text, m.id_hmac FROM ledger_members m
+      WHERE m.county_code = p_county AND m.left_on IS NULL ORDER BY m.id_hmac)
+$$;
+
+-- True when a transaction that changed the ledger's present members (ledger_changes) committed
+-- after snapshot p_snap was taken: visible now, not in it.
+CREATE OR REPLACE FUNCTION ledger_changed_since(p_snap pg_snapshot) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM ledger_changes c
+                    WHERE c.xid >= pg_snapshot_xmin(p_snap) AND NOT pg_visible_in_snapshot(c.xid, p_snap))
+$$;
+
+-- Removes the ledger_changes rows older than seven days (intake reads the members again after
+-- ten minutes: no snapshot it holds is that old); rows another call is removing are skipped.
+-- SECURITY DEFINER: intake only reads ledger_changes otherwise.
+CREATE OR REPLACE FUNCTION compare_presence_prune() RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    WITH gone AS (DELETE FROM public.ledger_changes WHERE xid IN (
+                      SELECT c.xid FROM public.ledger_changes c WHERE c.at < now() - interval '7 days'
+                         FOR UPDATE SKIP LOCKED) RETURNING 1)
+    SELECT count(*)::integer FROM gone
+$$;
+
 -- The rules that read department p_dept's facts (NULL: none).
 CREATE OR REPLACE FUNCTION compare_rules(p_dept text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE p_dept WHEN 'yibao' THEN '{Q094,Q095}'::text[] WHEN 'minzheng' THEN '{Q096}'::text[]
@@ -164,12 +194,17 @@ $$;
 -- (replayed; run and opened once its rules have run, queued while they are due) and writes
 -- nothing. problem: 'compare.export_unknown' when the export is not the department's of this
 -- county, 'data_key.changed' when p_check is not the stored data key's check value (the hashes
--- would match nobody).
+-- would match nobody). p_seen: the snapshot of the present members intake holds
+-- (compare_presence), p_seen_matched and p_seen_unmatched what it found of the batch's persons in
+-- them; taken when no change of the ledger's present members committed since (ledger_changed_since),
+-- otherwise the ledger is asked, and seen_stale says so. NULL: the ledger is asked.
 CREATE OR REPLACE FUNCTION compare_answers_apply(p_county text, p_dept text, p_sender text, p_batch text,
                                                  p_export bigint, p_on date, p_answers integer, p_check text,
-                                                 p_run boolean)
+                                                 p_run boolean, p_seen pg_snapshot DEFAULT NULL,
+                                                 p_seen_matched integer DEFAULT NULL,
+                                                 p_seen_unmatched text[] DEFAULT NULL)
 RETURNS TABLE (problem text, replayed boolean, answers integer, matched integer, facts integer, run bigint,
-               opened integer, unmatched text[], queued boolean)
+               opened integer, unmatched text[], queued boolean, seen_stale boolean)
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 DECLARE
@@ -178,13 +213,14 @@ DECLARE
     nf  integer;
     q   boolean := false;
     um  text[];
+    st  boolean := false;
 BEGIN
     IF p_check IS DISTINCT FROM (SELECT check_value FROM data_key) THEN
-        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false;
+        RETURN QUERY SELECT 'data_key.changed', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false, false;
         RETURN;
     END IF;
     IF compare_export_columns(p_county, p_dept, p_export) IS NULL THEN
-        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false;
+        RETURN QUERY SELECT 'compare.export_unknown', false, 0, 0, 0, NULL::bigint, 0, NULL::text[], false, false;
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('compare_batch:' || p_county || ':' || p_dept || ':' || p_batch));
@@ -194,17 +230,25 @@ BEGIN
         RETURN QUERY SELECT NULL::text, true, b.answers, b.matched, b.facts, b.quality_run, b.findings_opened,
                             coalesce(b.unmatched, compare_unmatched(p_county, ARRAY(SELECT s.h FROM pg_temp.compare_stage s))),
                             EXISTS (SELECT 1 FROM compare_rules_due d WHERE d.county_code = p_county
-                                       AND d.department_code = p_dept AND d.batch_id = p_batch AND d.done_at IS NULL);
+                                       AND d.department_code = p_dept AND d.batch_id = p_batch AND d.done_at IS NULL),
+                            false;
         RETURN;
     END IF;
-    -- matched: the batch's persons less those not in the ledger (one index probe each, in the
-    -- index's order, once)
-    SELECT coalesce(array_agg(encode(u.h, 'hex') ORDER BY u.h) FILTER (WHERE NOT u.present), '{}'), count(*)
-      INTO um, nm
-      FROM (SELECT d.h, EXISTS (SELECT 1 FROM ledger_members m
-                                 WHERE m.county_code = p_county AND m.id_hmac = d.h AND m.left_on IS NULL) AS present
-              FROM (SELECT DISTINCT s.h FROM pg_temp.compare_stage s ORDER BY s.h) d) u;
-    nm := nm - cardinality(um);
+    IF p_seen IS NOT NULL AND NOT ledger_changed_since(p_seen) THEN
+        -- intake's count of the present members it holds, still the ledger's
+        um := p_seen_unmatched;
+        nm := p_seen_matched;
+    ELSE
+        st := p_seen IS NOT NULL;
+        -- matched: the batch's persons less those not in the ledger (one index probe each, in the
+        -- index's order, once)
+        SELECT coalesce(array_agg(encode(u.h, 'hex') ORDER BY u.h) FILTER (WHERE NOT u.present), '{}'), count(*)
+          INTO um, nm
+          FROM (SELECT d.h, EXISTS (SELECT 1 FROM ledger_members m
+                                     WHERE m.county_code = p_county AND m.id_hmac = d.h AND m.left_on IS NULL) AS present
+                  FROM (SELECT DISTINCT s.h FROM pg_temp.compare_stage s ORDER BY s.h) d) u;
+        nm := nm - cardinality(um);
+    END IF;
     BEGIN
         -- the common case, a department's first answer of the day about these persons: a plain
         -- insert, in the key's order (the index is walked, not jumped about)
@@ -229,7 +273,7 @@ BEGIN
     INSERT INTO compare_batches (county_code, department_code, batch_id, export_id, sender, answers, matched, facts,
                                  quality_run, findings_opened, unmatched)
     VALUES (p_county, p_dept, p_batch, p_export, p_sender, p_answers, nm, nf, NULL, 0, um);
-    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, NULL::bigint, 0, um, q;
+    RETURN QUERY SELECT NULL::text, false, p_answers, nm, nf, NULL::bigint, 0, um, q, st;
 END $$;
 
 -- A batch's rules' state, for an import waiting for their run (intake, SubmitCompareAnswers with

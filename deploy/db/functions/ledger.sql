@@ -59,3 +59,17 @@ CREATE OR REPLACE TRIGGER ledger_households_keep_members_upd AFTER UPDATE OF cou
     FOR EACH ROW WHEN (OLD.county_code IS DISTINCT FROM NEW.county_code
                        OR OLD.household_no IS DISTINCT FROM NEW.household_no)
     EXECUTE FUNCTION ledger_households_keep_members();
+
+-- ledger_changes (migration 056): the transaction that changed who the ledger's present members
+-- are, once; what intake holds of them for comparison answers is not used past it
+-- (compare_presence, ledger_changed_since). SECURITY DEFINER: the writers of ledger_members need
+-- no right on ledger_changes.
+CREATE OR REPLACE FUNCTION ledger_members_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    INSERT INTO public.ledger_changes (xid) VALUES (pg_current_xact_id()) ON CONFLICT (xid) DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER ledger_members_presence
+    AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF county_code, id_hmac, left_on ON ledger_members
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_members_changed();
