@@ -320,7 +320,11 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
         const fp_compare_fact_t *f = fp_compare_fact_by_name(dept, ans->facts[i]->fact);
         if (!f) return "a fact your department does not give";
         if (!fp_compare_value_ok(f, ans->facts[i]->value)) return "a fact's value is not in its kept form";
-        fp_buf_printf(copy, "\\\\x%s\t%s\t", hex, f->fact);
+        fp_buf_append(copy, "\\\\x", 3); /* COPY text: \\x, the hash in hex, a tab, the fact, a tab */
+        fp_buf_append(copy, hex, 2 * FP_SEAL_HMAC_LEN);
+        fp_buf_append(copy, "\t", 1);
+        fp_buf_puts(copy, f->fact);
+        fp_buf_append(copy, "\t", 1);
         fp_db_copy_field(copy, ans->facts[i]->value);
         fp_buf_puts(copy, "\n");
     }
