@@ -255,14 +255,9 @@ $$;
 -- has waited deadlock_timeout (1 s by default), as for any lock it blocks; a wait past
 -- lock_timeout (another ANALYZE, an anti-wraparound vacuum, which is not cancelled) gives up: the
 -- run is planned as it is. (With SKIP_LOCKED instead, the bench's run met autovacuum's lock and
--- was planned with the stale statistics.) default_statistics_target 10: a sample of 3,000 rows,
--- 3,000 pages read, instead of 30,000 rows (at a million facts every page of the table): 25-29 ms
--- instead of 210-300 ms, and the run's plan is the same (the columns it is planned with have a
--- few values each, or one row per person and fact); the statistics are of that sample until
--- autovacuum analyses the table again.
+-- was planned with the stale statistics.)
 CREATE OR REPLACE FUNCTION compare_facts_analyze() RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET lock_timeout = '3s'
-SET default_statistics_target = 10 AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET lock_timeout = '3s' AS $$
 BEGIN
     IF coalesce((SELECT s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::real
                         + current_setting('autovacuum_analyze_scale_factor')::real * greatest(c.reltuples, 0)
