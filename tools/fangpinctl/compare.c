@@ -339,8 +339,8 @@ static int s_header(s_file_t *f, const fp_csv_record_t *r)
     return 0;
 }
 
-/* The cells a lead needs, when the file has them (trimmed of spaces; a date as YYYY-MM-DD). A file
- * without one of the three columns makes no lead (s_lead_ready), so its lines are not read for them. */
+/* The cells a lead needs (trimmed of spaces; a date as YYYY-MM-DD). Read only when the file has
+ * the three columns (s_has_leads): a file without one of them makes no lead (s_lead_ready). */
 static void s_lead_cells(const s_file_t *f, const fp_csv_record_t *r, s_lead_t *a)
 {
     const int cols[3] = {f->namecol, f->villagecol, f->sincecol};
