@@ -115,7 +115,9 @@ static bool s_in(const char *cell, const char *const *words)
  * snprintf: a million-line answer file makes a million of them. */
 static int s_yesno(const fp_compare_fact_t *f, const char *cell, char *out)
 {
-    const char *v = s_in(cell, s_yes) || s_in(cell, f->yes) ? "yes" : s_in(cell, s_no) || s_in(cell, f->no) ? "no" : NULL;
+    const char *v = NULL;
+    if (s_in(cell, s_yes) || s_in(cell, f->yes)) v = "yes";
+    else if (s_in(cell, s_no) || s_in(cell, f->no)) v = "no";
     if (!v) return -1;
     memcpy(out, v, strlen(v) + 1);
     return 0;

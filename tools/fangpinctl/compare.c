@@ -304,10 +304,7 @@ typedef struct {
 } s_file_t;
 
 /* The file has 姓名, 村代码 and 纳入日期: its answers keep their lead cells (s_lead_cells). */
-static bool s_has_leads(const s_file_t *f)
-{
-    return f->namecol >= 0 && f->villagecol >= 0 && f->sincecol >= 0;
-}
+static bool s_has_leads(const s_file_t *f) { return f->namecol >= 0 && f->villagecol >= 0 && f->sincecol >= 0; }
 
 /* Answer a's values, in the order of its facts. */
 static void s_values(const s_file_t *f, const s_answer_t *a, const char *out[FP_COMPARE_MAX_FACTS])
