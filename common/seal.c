@@ -19,7 +19,9 @@ enum { S_SUB_HMAC = 1, S_SUB_AEAD = 2, S_SUB_CHECK = 3 };
 static const uint8_t s_ad[] = "fangpin id number v1";
 
 struct fp_seal {
-    uint8_t hmac_key[crypto_auth_hmacsha256_KEYBYTES];
+    /* HMAC-SHA-256 initialised with the matching key (its pads hashed): each fp_seal_hmac copies
+     * it, so a number costs two SHA-256 compressions, not four. The key itself is not kept. */
+    crypto_auth_hmacsha256_state hmac;
     uint8_t aead_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
     uint8_t check[16];
 };
@@ -29,7 +31,8 @@ fp_seal_t *fp_seal_from_bytes(const uint8_t key[32])
     if (sodium_init() < 0) abort(); /* no usable randomness: nothing can be sealed safely */
     fp_seal_t *s = fp_new(fp_seal_t);
     uint8_t sub[32];
-    crypto_kdf_derive_from_key(s->hmac_key, sizeof s->hmac_key, S_SUB_HMAC, S_KDF_CTX, key);
+    crypto_kdf_derive_from_key(sub, crypto_auth_hmacsha256_KEYBYTES, S_SUB_HMAC, S_KDF_CTX, key);
+    crypto_auth_hmacsha256_init(&s->hmac, sub, crypto_auth_hmacsha256_KEYBYTES);
     crypto_kdf_derive_from_key(s->aead_key, sizeof s->aead_key, S_SUB_AEAD, S_KDF_CTX, key);
     crypto_kdf_derive_from_key(sub, sizeof sub, S_SUB_CHECK, S_KDF_CTX, key);
     crypto_generichash(s->check, sizeof s->check, sub, sizeof sub, NULL, 0);
@@ -40,7 +43,7 @@ fp_seal_t *fp_seal_from_bytes(const uint8_t key[32])
 void fp_seal_free(fp_seal_t **s)
 {
     if (!s || !*s) return;
-    sodium_memzero(*s, sizeof **s);
+    sodium_memzero(*s, sizeof **s); /* the keys and the HMAC's state */
     free(*s);
     *s = NULL;
 }
@@ -135,10 +138,10 @@ void fp_seal_default_path(char *out, size_t outsz)
 
 void fp_seal_hmac(const fp_seal_t *s, const char id[FP_SEAL_ID_LEN], uint8_t out[FP_SEAL_HMAC_LEN])
 {
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, s->hmac_key, sizeof s->hmac_key);
+    crypto_auth_hmacsha256_state st = s->hmac;
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)id, FP_SEAL_ID_LEN);
     crypto_auth_hmacsha256_final(&st, out);
+    sodium_memzero(&st, sizeof st);
 }
 
 void fp_seal_seal(const fp_seal_t *s, const char id[FP_SEAL_ID_LEN], uint8_t out[FP_SEAL_SEALED_LEN])

@@ -111,11 +111,16 @@ static bool s_in(const char *cell, const char *const *words)
     return false;
 }
 
-static int s_yesno(const fp_compare_fact_t *f, const char *cell, char *out, size_t outsz)
+/* out has FP_COMPARE_VALUE_MAX bytes at least (fp_compare_value): yes and no fit. A copy, not
+ * snprintf: a million-line answer file makes a million of them. */
+static int s_yesno(const fp_compare_fact_t *f, const char *cell, char *out)
 {
-    if (s_in(cell, s_yes) || s_in(cell, f->yes)) return snprintf(out, outsz, "yes") < (int)outsz ? 0 : -1;
-    if (s_in(cell, s_no) || s_in(cell, f->no)) return snprintf(out, outsz, "no") < (int)outsz ? 0 : -1;
-    return -1;
+    const char *v = NULL;
+    if (s_in(cell, s_yes) || s_in(cell, f->yes)) v = "yes";
+    else if (s_in(cell, s_no) || s_in(cell, f->no)) v = "no";
+    if (!v) return -1;
+    memcpy(out, v, strlen(v) + 1);
+    return 0;
 }
 
 int fp_compare_value(const fp_compare_fact_t *f, const char *cell, char *out, size_t outsz)
@@ -123,7 +128,7 @@ int fp_compare_value(const fp_compare_fact_t *f, const char *cell, char *out, si
     char c[64];
     if (!f || !cell || outsz < FP_COMPARE_VALUE_MAX || !s_header(cell, c, sizeof c)) return -1;
     if (c[0] == '\0') return 1;
-    if (f->kind == FP_COMPARE_YESNO) return s_yesno(f, c, out, outsz);
+    if (f->kind == FP_COMPARE_YESNO) return s_yesno(f, c, out);
     if (f->kind == FP_COMPARE_DATE) {
         int32_t d;
         if (fp_date_parse(c, &d) != FP_OK) return -1;

@@ -1,7 +1,8 @@
 /* seal_test.c: ID numbers at rest (common/seal.c): a sealed number opens with its key only, and
  * not once altered; the matching value is the same for the same number and key and differs
- * otherwise; key files are parsed strictly, refused when others can read them, never
- * overwritten. */
+ * otherwise, and is HMAC-SHA-256 with the key's matching subkey, byte for byte (the state
+ * initialised once per key gives what the one-shot call gives); key files are parsed strictly,
+ * refused when others can read them, never overwritten. */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "seal.h"
 
@@ -74,6 +77,50 @@ static void test_hmac_matches_same_number_same_key(void **state)
     fp_seal_free(&a);
     fp_seal_free(&a2);
     fp_seal_free(&b);
+}
+
+/* fp_seal_hmac keeps the HMAC's state initialised with the key and copies it per number: the
+ * result must be libsodium's one-shot HMAC-SHA-256 with the matching subkey (crypto_kdf subkey 1 of
+ * context "fpidseal"), for any key and number, and the same for a number asked again. */
+static void test_hmac_is_one_shot_hmac(void **state)
+{
+    (void)state;
+    uint8_t keys[4][32];
+    memset(keys[0], 1, 32);
+    memset(keys[1], 0, 32);
+    memset(keys[2], 0xff, 32);
+    randombytes_buf(keys[3], 32);
+    static const char *const fixed[] = {ID_A, ID_B, "000000000000000000", "99999999999999999X", "11010519491231002X"};
+    for (size_t k = 0; k < 4; k++) {
+        fp_seal_t *s = fp_seal_from_bytes(keys[k]);
+        uint8_t sub[crypto_auth_hmacsha256_KEYBYTES];
+        crypto_kdf_derive_from_key(sub, sizeof sub, 1, "fpidseal", keys[k]);
+        for (size_t i = 0; i < 5 + 200; i++) {
+            char id[FP_SEAL_ID_LEN + 1];
+            if (i < 5) {
+                memcpy(id, fixed[i], sizeof id);
+            } else {
+                for (size_t j = 0; j < FP_SEAL_ID_LEN; j++) id[j] = (char)('0' + randombytes_uniform(10));
+                if (i % 11 == 0) id[17] = 'X';
+            }
+            uint8_t got[FP_SEAL_HMAC_LEN], again[FP_SEAL_HMAC_LEN], want[crypto_auth_hmacsha256_BYTES];
+            fp_seal_hmac(s, id, got);
+            fp_seal_hmac(s, id, again);
+            crypto_auth_hmacsha256(want, (const uint8_t *)id, FP_SEAL_ID_LEN, sub);
+            assert_memory_equal(got, want, sizeof got);
+            assert_memory_equal(again, want, sizeof got);
+        }
+        sodium_memzero(sub, sizeof sub);
+        fp_seal_free(&s);
+    }
+    /* the value stored by every build so far: a key of 32 bytes 0x01, ID_A */
+    fp_seal_t *s = fp_seal_from_bytes(keys[0]);
+    uint8_t h[FP_SEAL_HMAC_LEN];
+    char hex[2 * FP_SEAL_HMAC_LEN + 1];
+    fp_seal_hmac(s, ID_A, h);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    assert_string_equal(hex, "855afa9e7c13f40eda6a48eb2123d5a28d05cb1fc3e1d7e0f03dc6c6c992ec83");
+    fp_seal_free(&s);
 }
 
 static void test_copy_fields(void **state)
@@ -173,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_opens_with_its_key_only),
         cmocka_unit_test(test_hmac_matches_same_number_same_key),
+        cmocka_unit_test(test_hmac_is_one_shot_hmac),
         cmocka_unit_test(test_copy_fields),
         cmocka_unit_test(test_parse_is_strict),
         cmocka_unit_test(test_key_files),

@@ -9,6 +9,7 @@
  * their 姓名, 村代码 and 纳入日期. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,15 +274,21 @@ static int s_export(s_cmp_t *c)
 
 /* ---- import ----------------------------------------------------------------------------- */
 
+/* One answer of the file, as it is kept until sent: 40 bytes (a million lines are 40 MB to write
+ * and fault in, not the 300 MB of an answer with its values and lead cells in place). */
 typedef struct {
     char id[19];
-    size_t nfacts;
-    const char *fact[FP_COMPARE_MAX_FACTS];
-    char value[FP_COMPARE_MAX_FACTS][FP_COMPARE_VALUE_MAX];
-    char line[24];
-    /* for a lead of a 低保 person not in the ledger (民政): 姓名, 村代码, 纳入日期 */
-    char name[96], village[16], since[11];
+    uint8_t nfacts;
+    uint8_t col[FP_COMPARE_MAX_FACTS]; /* each fact's column in s_file_t's cols */
+    unsigned long line;                /* the file's line (line_ref: in decimal) */
+    size_t values;                     /* offset in s_file_t's values: nfacts NUL-terminated values */
 } s_answer_t;
+
+/* For a lead of a 低保 person not in the ledger (民政): 姓名, 村代码, 纳入日期. Kept beside the
+ * answers only when the file has the three columns. */
+typedef struct {
+    char name[96], village[16], since[11];
+} s_lead_t;
 
 typedef struct {
     const char *dept;
@@ -290,9 +297,21 @@ typedef struct {
     int namecol, villagecol, sincecol;   /* the lead columns (-1: absent) */
     size_t width;
     s_answer_t *a;
+    s_lead_t *lead; /* beside a when the file has the lead columns, else NULL */
+    fp_buf_t values;
     size_t n, cap;
     unsigned bad;
 } s_file_t;
+
+/* The file has 姓名, 村代码 and 纳入日期: its answers keep their lead cells (s_lead_cells). */
+static bool s_has_leads(const s_file_t *f) { return f->namecol >= 0 && f->villagecol >= 0 && f->sincecol >= 0; }
+
+/* Answer a's values, in the order of its facts. */
+static void s_values(const s_file_t *f, const s_answer_t *a, const char *out[FP_COMPARE_MAX_FACTS])
+{
+    const char *v = f->values.data + a->values;
+    for (size_t j = 0; j < a->nfacts; j++, v += strlen(v) + 1) out[j] = v;
+}
 
 static int s_header(s_file_t *f, const fp_csv_record_t *r)
 {
@@ -317,11 +336,10 @@ static int s_header(s_file_t *f, const fp_csv_record_t *r)
     return 0;
 }
 
-/* The cells a lead needs, when the file has them (trimmed of spaces; a date as YYYY-MM-DD). A file
- * without one of the three columns makes no lead (s_lead_ready), so its lines are not read for them. */
-static void s_lead_cells(const s_file_t *f, const fp_csv_record_t *r, s_answer_t *a)
+/* The cells a lead needs (trimmed of spaces; a date as YYYY-MM-DD). Read only when the file has
+ * the three columns (s_has_leads): a file without one of them makes no lead (s_lead_ready). */
+static void s_lead_cells(const s_file_t *f, const fp_csv_record_t *r, s_lead_t *a)
 {
-    if (f->namecol < 0 || f->villagecol < 0 || f->sincecol < 0) return;
     const int cols[3] = {f->namecol, f->villagecol, f->sincecol};
     char *out[3] = {a->name, a->village, a->since};
     const size_t size[3] = {sizeof a->name, sizeof a->village, sizeof a->since};
@@ -356,32 +374,43 @@ static void s_line(s_file_t *f, const fp_csv_record_t *r)
     if (f->n == f->cap) {
         f->cap = f->cap ? 2 * f->cap : 256;
         f->a = fp_realloc(f->a, f->cap * sizeof *f->a);
+        if (s_has_leads(f)) f->lead = fp_realloc(f->lead, f->cap * sizeof *f->lead);
     }
     s_answer_t *a = &f->a[f->n];
     memset(a, 0, sizeof *a);
-    s_utoa(r->line, a->line);
+    a->line = r->line;
+    a->values = f->values.len;
     const char *id = (size_t)f->idcol < r->nfields ? r->fields[f->idcol] : "";
     while (*id == ' ') id++;
     size_t idn = strnlen(id, 18);
     memcpy(a->id, id, idn); /* a->id is zeroed: NUL-terminated */
     if (a->id[17] == 'x') a->id[17] = 'X';
-    s_lead_cells(f, r, a);
-    for (size_t i = 0; i < f->width && i < r->nfields; i++) {
+    if (f->lead) {
+        memset(&f->lead[f->n], 0, sizeof *f->lead);
+        s_lead_cells(f, r, &f->lead[f->n]);
+    }
+    bool refused = false;
+    for (size_t i = 0; i < f->width && i < r->nfields && !refused; i++) {
         if (!f->cols[i]) continue;
-        int v = fp_compare_value(f->cols[i], r->fields[i], a->value[a->nfacts], FP_COMPARE_VALUE_MAX);
+        fp_buf_reserve(&f->values, FP_COMPARE_VALUE_MAX);
+        char *value = f->values.data + f->values.len;
+        int v = fp_compare_value(f->cols[i], r->fields[i], value, FP_COMPARE_VALUE_MAX);
         if (v < 0) {
             if (++f->bad <= 20)
                 fprintf(stderr, "compare: line %lu: %s: \"%.40s\" is not a value of this column\n", r->line,
                         f->cols[i]->header_zh, r->fields[i]);
-            return;
+            refused = true;
+        } else if (v == 0 && a->nfacts < FP_COMPARE_MAX_FACTS) {
+            a->col[a->nfacts++] = (uint8_t)i;
+            f->values.len += strlen(value) + 1;
         }
-        if (v == 0 && a->nfacts < FP_COMPARE_MAX_FACTS) a->fact[a->nfacts++] = f->cols[i]->fact;
     }
-    if (strlen(a->id) != 18 || strlen(id) > 18) {
+    if (!refused && (strlen(a->id) != 18 || strlen(id) > 18)) {
         if (++f->bad <= 20) fprintf(stderr, "compare: line %lu: 身份证号 is not 18 characters\n", r->line);
-        return;
+        refused = true;
     }
-    if (a->nfacts) f->n++;
+    if (!refused && a->nfacts) f->n++;
+    else f->values.len = a->values; /* the line's values go with it */
 }
 
 /* Reads every line of the answer file (CSV or XLSX): 0, or -1 after printing why. */
@@ -457,18 +486,22 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     Fangpin__V1__CompareAnswer *ans = fp_calloc(n, sizeof *ans), **ansp = fp_calloc(n, sizeof *ansp);
     Fangpin__V1__CompareFact *facts = fp_calloc(n * FP_COMPARE_MAX_FACTS, sizeof *facts);
     Fangpin__V1__CompareFact **factp = fp_calloc(n * FP_COMPARE_MAX_FACTS, sizeof *factp);
+    char(*lines)[21] = fp_calloc(n, sizeof *lines);
     for (size_t i = 0; i < n; i++) {
         const s_answer_t *a = &f->a[from + i];
+        const char *values[FP_COMPARE_MAX_FACTS];
+        s_values(f, a, values);
+        s_utoa(a->line, lines[i]);
         fangpin__v1__compare_answer__init(&ans[i]);
         ans[i].id_number = (char *)a->id;
-        ans[i].line_ref = (char *)a->line;
+        ans[i].line_ref = lines[i];
         ans[i].n_facts = a->nfacts;
         ans[i].facts = &factp[i * FP_COMPARE_MAX_FACTS];
         for (size_t j = 0; j < a->nfacts; j++) {
             Fangpin__V1__CompareFact *cf = &facts[i * FP_COMPARE_MAX_FACTS + j];
             fangpin__v1__compare_fact__init(cf);
-            cf->fact = (char *)a->fact[j];
-            cf->value = (char *)a->value[j];
+            cf->fact = (char *)f->cols[a->col[j]]->fact;
+            cf->value = (char *)values[j];
             ans[i].facts[j] = cf;
         }
         ansp[i] = &ans[i];
@@ -501,9 +534,10 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
         }
         for (size_t i = 0; i < s->n_unmatched_refs; i++)
             for (size_t j = from; j < to; j++)
-                if (strcmp(f->a[j].line, s->unmatched_refs[i]) == 0) unmatched[j] = true;
+                if (strcmp(lines[j - from], s->unmatched_refs[i]) == 0) unmatched[j] = true;
         fangpin__v1__intake_reply__free_unpacked(rep, NULL);
     }
+    free(lines);
     free(factp);
     free(facts);
     free(ansp);
@@ -511,30 +545,39 @@ static int s_send(s_cmp_t *c, const s_file_t *f, size_t from, size_t to, const c
     return rep ? 0 : 1;
 }
 
-/* Is answer a a 低保 person (民政 says dibao = yes) with what a lead needs? */
-static bool s_lead_ready(const s_answer_t *a)
+/* Is answer i a 低保 person (民政 says dibao = yes) with what a lead needs? */
+static bool s_lead_ready(const s_file_t *f, size_t i)
 {
+    if (!f->lead) return false;
+    const s_answer_t *a = &f->a[i];
+    const s_lead_t *l = &f->lead[i];
+    const char *values[FP_COMPARE_MAX_FACTS];
+    s_values(f, a, values);
     bool dibao = false;
-    for (size_t j = 0; j < a->nfacts; j++) dibao = dibao || (!strcmp(a->fact[j], "dibao") && !strcmp(a->value[j], "yes"));
-    return dibao && a->name[0] && a->village[0] && a->since[0];
+    for (size_t j = 0; j < a->nfacts; j++)
+        dibao = dibao || (!strcmp(f->cols[a->col[j]]->fact, "dibao") && !strcmp(values[j], "yes"));
+    return dibao && l->name[0] && l->village[0] && l->since[0];
 }
 
 /* Sends the leads idx[0..n) (answers of f) as one SubmitLeads batch k; prints what became of them. */
 static int s_send_leads(s_cmp_t *c, const s_file_t *f, const size_t *idx, size_t n, const char *digest, size_t k)
 {
     Fangpin__V1__Lead *leads = fp_calloc(n, sizeof *leads), **leadp = fp_calloc(n, sizeof *leadp);
+    char(*lines)[21] = fp_calloc(n, sizeof *lines);
     char period[8] = "";
     for (size_t i = 0; i < n; i++) {
         const s_answer_t *a = &f->a[idx[i]];
+        const s_lead_t *l = &f->lead[idx[i]];
+        s_utoa(a->line, lines[i]);
         fangpin__v1__lead__init(&leads[i]);
         leads[i].id_number = (char *)a->id;
-        leads[i].name = (char *)a->name;
-        leads[i].village_code = (char *)a->village;
+        leads[i].name = (char *)l->name;
+        leads[i].village_code = (char *)l->village;
         leads[i].kind = "minzheng.dibao_new";
-        leads[i].occurred_on = (char *)a->since;
+        leads[i].occurred_on = (char *)l->since;
         leads[i].detail = "数据比对：民政低保对象不在台账中";
-        leads[i].line_ref = (char *)a->line;
-        if (strncmp(a->since, period, 7) > 0) snprintf(period, sizeof period, "%.7s", a->since);
+        leads[i].line_ref = lines[i];
+        if (strncmp(l->since, period, 7) > 0) snprintf(period, sizeof period, "%.7s", l->since);
         leadp[i] = &leads[i];
     }
     char batch[72];
@@ -557,6 +600,7 @@ static int s_send_leads(s_cmp_t *c, const s_file_t *f, const size_t *idx, size_t
                 printf("  line %s: %s: %s\n", rep->results[i]->ref, rep->results[i]->reason, rep->results[i]->message_zh);
     }
     if (rep) fangpin__v1__intake_reply__free_unpacked(rep, NULL);
+    free(lines);
     free(leadp);
     free(leads);
     return rep ? 0 : 1;
@@ -570,7 +614,7 @@ static int s_leads(s_cmp_t *c, const s_file_t *f, const bool *unmatched, const c
     size_t *idx = fp_calloc(f->n + 1, sizeof *idx), n = 0, k = 1;
     int rc = 0;
     for (size_t i = 0; i < f->n && rc == 0; i++) {
-        if (unmatched[i] && s_lead_ready(&f->a[i])) idx[n++] = i;
+        if (unmatched[i] && s_lead_ready(f, i)) idx[n++] = i;
         if (n == S_ANSWERS_PER_BATCH || (n && i + 1 == f->n)) {
             rc = s_send_leads(c, f, idx, n, digest, k++);
             n = 0;
@@ -632,6 +676,20 @@ static int s_send_deferred(s_cmp_t *c, const s_file_t *f, const char *digest, si
     return rc ? 1 : 0;
 }
 
+/* The file's SHA-256 (the batch ids' digest), taken by a thread of its own while the main one
+ * checks every line: a 50 MB file's digest is a fifth of a second, no longer added to the parse. */
+typedef struct {
+    const fp_buf_t *data;
+    char hex[65];
+} s_digest_t;
+
+static void *s_digest_run(void *arg)
+{
+    s_digest_t *d = arg;
+    fp_sha256_hex(d->data->data, d->data->len, d->hex);
+    return NULL;
+}
+
 static int s_import(s_cmp_t *c)
 {
     char *end;
@@ -642,11 +700,15 @@ static int s_import(s_cmp_t *c)
     }
     fp_buf_t data = {0};
     if (ctl_read_file("compare", c->file, "into several files", &data)) return 2;
+    s_digest_t dg = {.data = &data};
+    pthread_t dth;
+    bool digesting = pthread_create(&dth, NULL, s_digest_run, &dg) == 0;
     s_file_t f = {.dept = c->dept};
     int rc = s_read(&f, &data, c->file) ? 2 : 0;
+    if (digesting) pthread_join(dth, NULL);
+    else s_digest_run(&dg);
+    const char *digest = dg.hex;
     if (rc) fprintf(stderr, "compare: %s: nothing was sent\n", c->file);
-    char digest[65];
-    fp_sha256_hex(data.data, data.len, digest);
     unsigned opened = 0;
     bool *unmatched = fp_calloc(f.n + 1, sizeof *unmatched);
     size_t nb = (f.n + S_ANSWERS_PER_BATCH - 1) / S_ANSWERS_PER_BATCH;
@@ -656,6 +718,8 @@ static int s_import(s_cmp_t *c)
     free(unmatched);
     if (rc == 0) printf("%zu answers of %s sent for export %s; %u findings opened\n", f.n, c->dept, c->export_id, opened);
     free(f.a);
+    free(f.lead);
+    fp_buf_free(&f.values);
     fp_buf_free(&data);
     return rc;
 }

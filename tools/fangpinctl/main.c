@@ -94,16 +94,21 @@ int ctl_read_file(const char *who, const char *path, const char *split, fp_buf_t
     FILE *f = ctl_open_file(who, path, split, &size);
     if (!f) return -1;
     if (size > 0) fp_buf_reserve(out, (size_t)size);
-    char blk[65536];
-    size_t n;
-    while ((n = fread(blk, 1, sizeof blk, f)) > 0) {
+    /* straight into the buffer (no copy through a block of its own), 64 KiB at most a read so
+     * that a file grown past 1 GiB since its size was read is refused after as little */
+    for (;;) {
+        if (out->cap - out->len < 2) fp_buf_reserve(out, 65536);
+        size_t room = out->cap - out->len - 1;
+        size_t n = fread(out->data + out->len, 1, room < 65536 ? room : 65536, f);
+        if (n == 0) break;
         if (out->len + n > (size_t)S_MAX_FILE) {
             fprintf(stderr, "%s: %s is larger than 1 GiB: split it %s\n", who, path, split);
             fclose(f);
             return -1;
         }
-        fp_buf_append(out, blk, n);
+        out->len += n;
     }
+    out->data[out->len] = '\0';
     int bad = ferror(f);
     fclose(f);
     if (bad) {
