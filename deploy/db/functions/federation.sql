@@ -244,13 +244,23 @@ BEGIN
         EXECUTE format('REVOKE ALL ON federation_found FROM %I', nm);
         EXECUTE format('DROP ROLE %I', nm);
     END IF;
-    -- the county's walsender, cut off, takes a moment to let go of the slot
+    DELETE FROM federation_found WHERE county_code = p_county;
+    -- the county's walsender, cut off, takes a moment to let go of the slot; and until this
+    -- transaction commits the role is still there, so the county's subscription may connect again
+    -- (its apply worker retries) and take the slot back between the two: terminated and dropped
+    -- again until it is gone (pg_drop_replication_slot takes effect at once, not at the commit)
     FOR i IN 1..200 LOOP
         PERFORM pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = nm AND active;
-        EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = nm AND active);
+        BEGIN
+            PERFORM pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = nm AND NOT active;
+            IF FOUND THEN
+                RETURN true;
+            END IF;
+        EXCEPTION WHEN object_in_use THEN
+            NULL;  -- taken again since it was seen free
+        END;
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = nm);
         PERFORM pg_sleep(0.05);
     END LOOP;
-    DELETE FROM federation_found WHERE county_code = p_county;
-    PERFORM pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = nm AND NOT active;
-    RETURN FOUND;
+    RETURN false;
 END $$;
