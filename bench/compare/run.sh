@@ -136,6 +136,7 @@ top
 awk -F, -v OFS=, 'NR == 1 { sub(/\r$/, ""); print $0, "参保状态"; next }
                   { sub(/\r$/, ""); print $0, (NR % 50 == 0 ? "否" : "是") }' "$dir/export.csv" >"$dir/answers.csv"
 echo "== fangpinctl compare import --dept yibao --export $ex ($exp_n answers)"
+q -c "CHECKPOINT"  # each timed part of the import starts after a checkpoint (not timed)
 t0=$(now)
 "$BUILD/fangpinctl" compare import --dept yibao --export "$ex" "$dir/answers.csv" >"$dir/import.out" 2>&1 ||
   { tail -5 "$dir/import.out" >&2; exit 1; }
@@ -154,6 +155,7 @@ findings=$(q -c "SELECT count(*) FROM quality_findings")
 echo "== raw COPY FROM of the same facts into a table of dept_facts' shape (the yardstick)"
 q -c "\\copy dept_facts TO '$dir/facts.tsv'"
 q -c "CREATE TABLE bare_facts (LIKE dept_facts INCLUDING ALL)"
+q -c "CHECKPOINT"  # as before the import: neither starts with the other's dirty pages and WAL to flush
 t0=$(now)
 q -c "\\copy bare_facts FROM '$dir/facts.tsv'"
 t1=$(now)
