@@ -32,6 +32,7 @@ struct intake_cmp_wait {
     fp_request_t *req;
     Fangpin__V1__IntakeRequest *msg;
     s_hex_t *hex;  /* each answer's person, the keyed hash in hex */
+    uint8_t (*h)[FP_SEAL_HMAC_LEN]; /* and the same hash in bytes */
     fp_buf_t copy; /* the facts in COPY text format, until handed to the chain */
     fp_chain_t chain;
     /* the batch's persons looked up in the members intake holds (compare_presence.c): the
@@ -62,6 +63,7 @@ static void s_done(s_answers_t *a)
     fp_buf_free(&a->seen_unmatched);
     free(a->unmatched);
     free(a->hex);
+    free(a->h);
     free(a);
 }
 
@@ -304,17 +306,17 @@ static void s_on_begun(fp_chain_t *c, PGresult *res)
     fp_chain_copy(c, "COPY", "COPY compare_stage (h, f, v) FROM STDIN", &a->copy, s_on_copied);
 }
 
-/* Checks an answer and appends its facts to the COPY data (the keyed hash, the fact, the value):
- * NULL, or why not (the answer's line named by the caller). */
+/* Checks an answer and appends its facts to the COPY data (the keyed hash, the fact, the value);
+ * the keyed hash into h, and in hex into hex: NULL, or why not (the answer's line named by the
+ * caller). */
 static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const Fangpin__V1__CompareAnswer *ans,
-                                 int32_t today, s_hex_t hex, fp_buf_t *copy)
+                                 int32_t today, s_hex_t hex, uint8_t h[FP_SEAL_HMAC_LEN], fp_buf_t *copy)
 {
     fp_idcard_t id;
     if (fp_idcard_parse(ans->id_number, today, &id) != FP_OK) return "id_number is not a valid ID number";
     if (ans->n_facts == 0 || ans->n_facts > FP_COMPARE_MAX_FACTS) return "an answer gives 1 to 4 facts";
-    uint8_t h[FP_SEAL_HMAC_LEN];
     fp_seal_hmac(seal, id.number, h);
-    sodium_bin2hex(hex, sizeof(s_hex_t), h, sizeof h);
+    sodium_bin2hex(hex, sizeof(s_hex_t), h, FP_SEAL_HMAC_LEN);
     sodium_memzero(&id, sizeof id);
     for (size_t i = 0; i < ans->n_facts; i++) {
         const fp_compare_fact_t *f = fp_compare_fact_by_name(dept, ans->facts[i]->fact);
@@ -333,7 +335,8 @@ static const char *s_take_answer(const fp_seal_t *seal, const char *dept, const 
 
 /* The batch's checks and its facts as COPY rows: NULL, or the refusal's reason, with en/zh. */
 static const char *s_check(intake_t *in, const char *county, const char *dept,
-                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t *copy, s_hex_t **hex, char *en,
+                           const Fangpin__V1__SubmitCompareAnswers *sa, fp_buf_t *copy, s_hex_t **hex,
+                           uint8_t (**h)[FP_SEAL_HMAC_LEN], char *en,
                            size_t en_size, char *zh, size_t zh_size)
 {
     size_t nfacts;
@@ -356,10 +359,11 @@ static const char *s_check(intake_t *in, const char *county, const char *dept,
         return "request.field";
     }
     *hex = fp_calloc(sa->n_answers, sizeof **hex);
+    *h = fp_calloc(sa->n_answers, sizeof **h);
     fp_buf_reserve(copy, sa->n_answers * 96);
     for (size_t i = 0; i < sa->n_answers; i++) {
         const char *why =
-            s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), (*hex)[i], copy);
+            s_take_answer(fp_service_seal(in->svc), dept, sa->answers[i], intake_today(in), (*hex)[i], (*h)[i], copy);
         if (why) {
             snprintf(en, en_size, "answer %zu (line %.32s): %s", i + 1, sa->answers[i]->line_ref, why);
             snprintf(zh, zh_size, "第 %zu 条回复（行 %.32s）有误：%s", i + 1, sa->answers[i]->line_ref,
@@ -381,7 +385,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     a->in = in;
     a->req = req;
     a->msg = msg;
-    const char *why = s_check(in, county, p->department, msg->submit_compare_answers, &a->copy, &a->hex, en,
+    const char *why = s_check(in, county, p->department, msg->submit_compare_answers, &a->copy, &a->hex, &a->h, en,
                               sizeof en, zh, sizeof zh);
     if (why) {
         fp_request_refuse(req, msg->request_id, why, en, zh);
@@ -395,7 +399,7 @@ void intake_submit_compare_answers(fp_service_t *svc, fp_request_t *req, Protobu
     const intake_presence_t *pr = intake_presence_ready(in, county);
     if (pr) {
         a->seen = fp_strdup(intake_presence_snapshot(pr));
-        a->seen_matched = intake_presence_check(pr, (const char(*)[2 * FP_SEAL_HMAC_LEN + 1])a->hex,
+        a->seen_matched = intake_presence_check(pr, (const uint8_t(*)[FP_SEAL_HMAC_LEN])a->h,
                                                 msg->submit_compare_answers->n_answers, &a->seen_unmatched);
     }
     a->chain = (fp_chain_t){.db = intake_pick_db(in), .what = "SubmitCompareAnswers", .job = a, .fail = s_chain_fail};

@@ -33,8 +33,8 @@
 struct intake_presence {
     intake_t *in;
     char county[7];
-    char *snap;       /* the snapshot the members were read in (pg_snapshot as text) */
-    uint8_t *h;       /* n keyed hashes, sorted */
+    char *snap; /* the snapshot the members were read in (pg_snapshot as text) */
+    uint8_t *h; /* n keyed hashes, sorted */
     size_t n, cap;
     bool ready;       /* read to the end */
     bool failed;      /* the read failed: not used; dropped when it ends */
@@ -97,13 +97,14 @@ static bool s_take(intake_presence_t *p, const fp_copybin_row_t *r)
 }
 
 /* Reads the rows in n bytes at data: how many bytes were used (the rest is a row not yet whole). */
-static size_t s_parse(intake_presence_t *p, const uint8_t *data, size_t n)
+static size_t s_parse(void *arg, const uint8_t *data, size_t n)
 {
+    intake_presence_t *p = arg;
     size_t off = 0, used;
     fp_copybin_row_t r;
     while (off < n && !p->failed && !p->ready) {
-        fp_err_t e = p->header ? fp_copybin_row(data + off, n - off, &used, &r)
-                               : fp_copybin_header(data + off, n - off, &used);
+        fp_err_t e =
+            p->header ? fp_copybin_row(data + off, n - off, &used, &r) : fp_copybin_header(data + off, n - off, &used);
         if (e == FP_EAGAIN) break;
         if (e == FP_ENOTFOUND) p->ready = true; /* the trailer */
         else if (e != FP_OK || (p->header && !s_take(p, &r))) p->failed = true;
@@ -117,15 +118,7 @@ static bool s_on_row(fp_db_t *db, const char *data, size_t len, void *arg)
 {
     intake_presence_t *p = arg;
     if (!p->in || p->failed) return true; /* read to the end, ignored */
-    if (p->partial.len == 0) {
-        size_t used = s_parse(p, (const uint8_t *)data, len);
-        if (used < len) fp_buf_append(&p->partial, data + used, len - used);
-    } else {
-        fp_buf_append(&p->partial, data, len);
-        size_t used = s_parse(p, (const uint8_t *)p->partial.data, p->partial.len);
-        memmove(p->partial.data, p->partial.data + used, p->partial.len - used);
-        p->partial.len -= used;
-    }
+    fp_copybin_feed(&p->partial, data, len, s_parse, p);
     if (p->partial.len > S_PRESENCE_SNAP_MAX + 64) p->failed = true;
     return true;
 }
@@ -141,8 +134,9 @@ static void s_on_end(fp_db_t *db, PGresult *res, void *arg)
     }
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK || p->failed || !p->ready || !p->snap) {
         fp_log_warn("reading the county's present members for comparison answers failed: each batch asks the"
-                    " database", "county", p->county, "members", p->n == S_PRESENCE_MAX_MEMBERS ? "too many" : "",
-                    "error", res ? fp_db_errmsg(res) : "the connection went away");
+                    " database",
+                    "county", p->county, "members", p->n == S_PRESENCE_MAX_MEMBERS ? "too many" : "", "error",
+                    res ? fp_db_errmsg(res) : "the connection went away");
         p->ready = false;
         p->failed = true; /* kept, unused, until idle: not read again at every batch */
         fp_buf_free(&p->partial);
@@ -237,24 +231,17 @@ void intake_presence_stop(intake_t *in)
     fp_db_destroy(&in->presence_db); /* a read in flight ends (NULL) and frees its members */
 }
 
-uint32_t intake_presence_check(const intake_presence_t *p, const char (*hex)[2 * FP_SEAL_HMAC_LEN + 1], size_t n,
+uint32_t intake_presence_check(const intake_presence_t *p, const uint8_t (*h)[FP_SEAL_HMAC_LEN], size_t n,
                                fp_buf_t *out)
 {
-    uint8_t *h = fp_calloc(n ? n : 1, FP_SEAL_HMAC_LEN);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
-        if (sodium_hex2bin(h + k * FP_SEAL_HMAC_LEN, FP_SEAL_HMAC_LEN, hex[i], 2 * FP_SEAL_HMAC_LEN, NULL, &len, NULL) ==
-                0 &&
-            len == FP_SEAL_HMAC_LEN)
-            k++;
-    }
-    qsort(h, k, FP_SEAL_HMAC_LEN, s_cmp);
+    uint8_t *sorted = fp_malloc(n ? n * FP_SEAL_HMAC_LEN : 1);
+    if (n) memcpy(sorted, h, n * FP_SEAL_HMAC_LEN);
+    qsort(sorted, n, FP_SEAL_HMAC_LEN, s_cmp);
     uint32_t matched = 0;
     bool first = true;
     fp_buf_puts(out, "{");
-    for (size_t i = 0; i < k; i++) {
-        const uint8_t *x = h + i * FP_SEAL_HMAC_LEN;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *x = sorted + i * FP_SEAL_HMAC_LEN;
         if (i && memcmp(x - FP_SEAL_HMAC_LEN, x, FP_SEAL_HMAC_LEN) == 0) continue;
         if (intake_presence_has(p, x)) {
             matched++;
@@ -267,6 +254,6 @@ uint32_t intake_presence_check(const intake_presence_t *p, const char (*hex)[2 *
         first = false;
     }
     fp_buf_puts(out, "}");
-    free(h);
+    free(sorted);
     return matched;
 }

@@ -18,10 +18,10 @@ const intake_presence_t *intake_presence_ready(intake_t *in, const char *county)
 /* The snapshot they were read in (pg_snapshot's text), for compare_answers_apply. */
 const char *intake_presence_snapshot(const intake_presence_t *p);
 bool intake_presence_has(const intake_presence_t *p, const uint8_t h[FP_SEAL_HMAC_LEN]);
-/* The batch's n persons (keyed hashes in hex; one repeated counts once) looked up in p: how many
+/* The batch's n persons (their keyed hashes; one repeated counts once) looked up in p: how many
  * are present; the others into out as a text[] literal of their hex in order ("{}": none), as
  * compare_answers_apply gives them. */
-uint32_t intake_presence_check(const intake_presence_t *p, const char (*hex)[2 * FP_SEAL_HMAC_LEN + 1], size_t n,
+uint32_t intake_presence_check(const intake_presence_t *p, const uint8_t (*h)[FP_SEAL_HMAC_LEN], size_t n,
                                fp_buf_t *out);
 /* The database found the ledger changed since they were read: dropped (read again by the next
  * batch that wants them). */
