@@ -55,3 +55,16 @@ fp_err_t fp_copybin_row(const uint8_t *data, size_t len, size_t *used, fp_copybi
     *used = off;
     return FP_OK;
 }
+
+void fp_copybin_feed(fp_buf_t *partial, const void *data, size_t len, fp_copybin_parse_fn parse, void *arg)
+{
+    if (partial->len == 0) {
+        size_t used = parse(arg, data, len);
+        if (used < len) fp_buf_append(partial, (const char *)data + used, len - used);
+        return;
+    }
+    fp_buf_append(partial, data, len);
+    size_t used = parse(arg, (const uint8_t *)partial->data, partial->len);
+    memmove(partial->data, partial->data + used, partial->len - used);
+    partial->len -= used;
+}

@@ -379,8 +379,9 @@ static bool s_stream_take(s_stream_t *st, const fp_copybin_row_t *r)
 
 /* Reads the rows in n bytes at p (after what was left of the message before): how many were
  * used; the stream fails on what is not the export's rows. */
-static size_t s_stream_parse(s_stream_t *st, const uint8_t *p, size_t n)
+static size_t s_stream_parse(void *arg, const uint8_t *p, size_t n)
 {
+    s_stream_t *st = arg;
     size_t off = 0, used;
     fp_copybin_row_t r;
     /* PostgreSQL sends a row a message, so a message makes at most one page; bytes past a full
@@ -410,15 +411,7 @@ static bool s_on_stream_row(fp_db_t *db, const char *data, size_t len, void *arg
 {
     s_stream_t *st = arg;
     if (!st->in || st->failed) return false;
-    if (st->partial.len == 0) {
-        size_t used = s_stream_parse(st, (const uint8_t *)data, len);
-        if (used < len) fp_buf_append(&st->partial, data + used, len - used);
-    } else {
-        fp_buf_append(&st->partial, data, len);
-        size_t used = s_stream_parse(st, (const uint8_t *)st->partial.data, st->partial.len);
-        memmove(st->partial.data, st->partial.data + used, st->partial.len - used);
-        st->partial.len -= used;
-    }
+    fp_copybin_feed(&st->partial, data, len, s_stream_parse, st);
     if (st->partial.len > S_STREAM_ROW_MAX) st->failed = true;
     if (st->failed && st->nready == 0) s_stream_unwait(st);
     return !st->failed && st->nready < S_STREAM_PAGES; /* failed: paused until dropped */

@@ -2,6 +2,7 @@
  * `COPY (SELECT '\x01ff'::bytea, NULL::text, 'ab'::text UNION ALL SELECT ''::bytea, '是'::text,
  * NULL) TO STDOUT (FORMAT binary)`, cut at every length; and the forms it refuses. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -115,6 +116,47 @@ static void test_refuses_bad_rows(void **state)
     assert_int_equal(r.n, 0);
 }
 
+/* fp_copybin_feed: the bytes cut in two pieces at every place give the same rows, the second
+ * row only once both pieces are in; what the parser leaves waits for the next piece. */
+typedef struct {
+    bool header;
+    int rows, trailer;
+} s_feed_t;
+
+static size_t s_feed_parse(void *arg, const uint8_t *data, size_t n)
+{
+    s_feed_t *f = arg;
+    size_t off = 0, used;
+    fp_copybin_row_t r;
+    for (;;) {
+        fp_err_t e = f->header ? fp_copybin_row(data + off, n - off, &used, &r)
+                               : fp_copybin_header(data + off, n - off, &used);
+        if (e == FP_EAGAIN) return off;
+        assert_true(e == FP_OK || e == FP_ENOTFOUND);
+        if (e == FP_ENOTFOUND) f->trailer++;
+        else if (f->header) f->rows++;
+        f->header = true;
+        off += used;
+        if (e == FP_ENOTFOUND) return off;
+    }
+}
+
+static void test_feed_in_pieces(void **state)
+{
+    (void)state;
+    for (size_t cut = 0; cut <= sizeof S_COPY; cut++) {
+        s_feed_t f = {0};
+        fp_buf_t partial = {0};
+        fp_copybin_feed(&partial, S_COPY, cut, s_feed_parse, &f);
+        assert_int_equal(f.rows, cut >= S_HEADER + S_ROW1 + S_ROW2 ? 2 : cut >= S_HEADER + S_ROW1 ? 1 : 0);
+        fp_copybin_feed(&partial, S_COPY + cut, sizeof S_COPY - cut, s_feed_parse, &f);
+        assert_int_equal(f.rows, 2);
+        assert_int_equal(f.trailer, 1);
+        assert_int_equal(partial.len, 0);
+        fp_buf_free(&partial);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_short_pieces_ask_for_more),
         cmocka_unit_test(test_refuses_other_headers),
         cmocka_unit_test(test_refuses_bad_rows),
+        cmocka_unit_test(test_feed_in_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
